@@ -1,0 +1,202 @@
+/**
+ * The model interface every `mnc` exploration runs on, in the shape of stateright's `Model` trait.
+ *
+ * Nothing here knows about the kernel: `src/model` implements this interface for kernel scenarios,
+ * and the fixtures in `test/checker` implement it for textbook models.
+ *
+ * States are immutable values. The engine never mutates a state it receives; a model must not
+ * mutate a state either once it has returned it (Immer snapshots satisfy this by construction).
+ */
+
+/**
+ * Receives the canonical encoding of a state, value by value. Two states are the same state for the
+ * checker exactly when they feed the same sequence of values. The engine's implementation streams
+ * the values into a 64-bit fingerprint without allocating; a test may use {@link StringEncoder} to
+ * see the encoding as text.
+ */
+export interface Encoder {
+  /** A 32-bit integer (signed or unsigned; it is taken modulo 2^32). */
+  int(value: number): void;
+  /** A string; its length is part of the encoding, so `str("ab"); str("c")` differs from `str("a"); str("bc")`. */
+  str(value: string): void;
+  /** A boolean. */
+  bool(value: boolean): void;
+}
+
+/** What the engine knows of one thread of a state: used by deadlock reports and weak fairness. */
+export interface ThreadInfo {
+  /** The thread's name as a report shows it, e.g. `oom_reaper`. */
+  readonly name: string;
+  /** True once the thread has run to completion. A finished thread is never part of a deadlock. */
+  readonly finished: boolean;
+  /** What the thread waits for, when it cannot move: e.g. `down_write(&amn->lock), held for read by munmap`. */
+  readonly waitingFor?: string;
+  /** Where the thread is, e.g. `amdgpu_mn_read_lock() at drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c:184`. */
+  readonly location?: string;
+}
+
+/** The kinds of property the engine checks. Their exact semantics are on the constructors in {@link Property}. */
+export type PropertyKind = 'always' | 'sometimes' | 'deadlock' | 'reachable' | 'eventually';
+
+/** Fairness assumed by an `eventually` property. */
+export type Fairness = 'none' | 'weak';
+
+interface PropertyBase {
+  /** Unique among a model's properties; reports and replay tokens name properties by it. */
+  readonly name: string;
+}
+
+export interface AlwaysProperty<S> extends PropertyBase {
+  readonly kind: 'always';
+  readonly holds: (state: S) => boolean;
+}
+
+export interface SometimesProperty<S> extends PropertyBase {
+  readonly kind: 'sometimes';
+  readonly holds: (state: S) => boolean;
+}
+
+export interface DeadlockProperty extends PropertyBase {
+  readonly kind: 'deadlock';
+}
+
+export interface ReachableProperty<S> extends PropertyBase {
+  readonly kind: 'reachable';
+  readonly goal: (state: S) => boolean;
+}
+
+export interface EventuallyProperty<S> extends PropertyBase {
+  readonly kind: 'eventually';
+  readonly goal: (state: S) => boolean;
+  readonly fairness: Fairness;
+}
+
+export type Property<S> =
+  | AlwaysProperty<S>
+  | SometimesProperty<S>
+  | DeadlockProperty
+  | ReachableProperty<S>
+  | EventuallyProperty<S>;
+
+/** Constructors for the property kinds, named as in stateright. */
+export const Property = {
+  /**
+   * Safety. Holds iff `holds(s)` is true in every reachable state `s` that lies within the boundary.
+   * A violation's counterexample is a path from an initial state to a state where `holds` is false;
+   * breadth-first search gives a shortest one.
+   */
+  always<S>(name: string, holds: (state: S) => boolean): AlwaysProperty<S> {
+    return { kind: 'always', name, holds };
+  },
+
+  /**
+   * Reachability. Holds iff some reachable state within the boundary satisfies `holds`. When it
+   * holds, the result carries the path to the first such state found as an example. It is
+   * violated only by a complete exploration that found no example (the violation has no path).
+   */
+  sometimes<S>(name: string, holds: (state: S) => boolean): SometimesProperty<S> {
+    return { kind: 'sometimes', name, holds };
+  },
+
+  /**
+   * Deadlock freedom. Violated by a reachable state, within the boundary, in which the model
+   * enables no action while at least one thread of {@link Model.threads} has not finished. The
+   * counterexample ends in that state and lists every thread with what it waits for.
+   * Requires {@link Model.threads}. A state with no enabled action in which every thread has
+   * finished is a normal end, not a deadlock.
+   */
+  deadlockFree(name = 'deadlock-free'): DeadlockProperty {
+    return { kind: 'deadlock', name };
+  },
+
+  /**
+   * Liveness, first form ("AG EF goal"). Holds iff from every reachable state a state satisfying
+   * `goal` is still reachable. Checked on the explored graph after exploration: a backward search
+   * from the goal states over reversed edges marks every state that can still reach a goal; any
+   * reachable state left unmarked is a violation, reported as the path to it (no cycle is needed:
+   * from that state no continuation reaches the goal). Needs the whole graph, so it is decided only
+   * by a complete exploration; states outside the boundary count as having no successors.
+   */
+  alwaysReachable<S>(name: string, goal: (state: S) => boolean): ReachableProperty<S> {
+    return { kind: 'reachable', name, goal };
+  },
+
+  /**
+   * Liveness, second form ("every run reaches the goal"). Holds iff every maximal run from an
+   * initial state that satisfies the fairness assumption passes through a state satisfying `goal`.
+   *
+   * - A maximal run is infinite, or ends in a state with no enabled action; a run that ends is
+   *   taken to stutter there forever, so a reachable goal-free dead end is a violation whose lasso
+   *   has an empty cycle.
+   * - `fairness: 'none'`: every run counts. Violated iff, in the graph of reachable states restricted
+   *   to states where `goal` is false and reached from an initial state through such states only,
+   *   there is a cycle or a dead end.
+   * - `fairness: 'weak'`: only runs that are weakly fair to every thread count: a thread that is
+   *   enabled in every state from some point on must take a step infinitely often. Violated iff the
+   *   goal-free subgraph above has a dead end, or a strongly connected component C with at least one
+   *   edge such that every thread is either disabled in some state of C or takes a step along some
+   *   edge inside C. Requires {@link Model.threads} and {@link Model.actionThread}.
+   *
+   * The counterexample is a lasso: a prefix from an initial state, then a cycle that returns to the
+   * state where it began ({@link Counterexample.loopStart}). Checked on the explored graph after a
+   * complete exploration; states outside the boundary are treated as never reached by a run.
+   */
+  eventually<S>(name: string, goal: (state: S) => boolean, options: { fairness: Fairness } = { fairness: 'weak' }): EventuallyProperty<S> {
+    return { kind: 'eventually', name, goal, fairness: options.fairness };
+  },
+} as const;
+
+/**
+ * A transition system to explore, in the shape of stateright's `Model`.
+ */
+export interface Model<S, A> {
+  /** The initial states, in a fixed order (replay tokens index into it). */
+  initStates(): readonly S[];
+  /**
+   * Push the actions enabled in `state` onto `out`, in a deterministic order (replay tokens index
+   * into it). `out` arrives empty.
+   */
+  actions(state: S, out: A[]): void;
+  /**
+   * The state an action leads to, or `undefined` when the action turns out to change nothing that
+   * the model wants to explore (it is then not a transition).
+   */
+  nextState(state: S, action: A): S | undefined;
+  /** The properties to check. */
+  properties(): readonly Property<S>[];
+  /** States for which this returns false are recorded but not expanded. Defaults to true. */
+  withinBoundary?(state: S): boolean;
+  /** One line naming an action, for counterexamples. `state` is the state the action is taken in. */
+  formatAction(action: A, state: S): string;
+  /** A human-readable rendering of a state (may span lines). */
+  formatState(state: S): string;
+  /** Feed the canonical encoding of `state` to `out` (see {@link Encoder}). */
+  encode(state: S, out: Encoder): void;
+  /** The threads of a state, in a fixed order. Needed by deadlock checking and weak fairness. */
+  threads?(state: S): readonly ThreadInfo[];
+  /** The index, in {@link threads}, of the thread that takes `action`. Needed by weak fairness. */
+  actionThread?(action: A, state: S): number;
+}
+
+/** An encoder that writes the canonical encoding as text; for tests and debugging, never on a hot path. */
+export class StringEncoder implements Encoder {
+  private parts: string[] = [];
+  int(value: number): void {
+    this.parts.push(`i${value | 0}`);
+  }
+  str(value: string): void {
+    this.parts.push(`s${value.length}:${value}`);
+  }
+  bool(value: boolean): void {
+    this.parts.push(value ? 'T' : 'F');
+  }
+  toString(): string {
+    return this.parts.join(',');
+  }
+  /** The canonical encoding of one state as a string. */
+  static encode<S>(model: Pick<Model<S, unknown>, 'encode'>, state: S): string {
+    const e = new StringEncoder();
+    model.encode(state, e);
+    return e.toString();
+  }
+}
