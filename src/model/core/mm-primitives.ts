@@ -1,0 +1,299 @@
+/**
+ * Leaf primitives of the mm core (mm/memory.c, mm/mmap.c, mm/oom_kill.c, mm/mmu_notifier.c,
+ * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
+ */
+import { num, PENDING, ref, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
+import type { Value } from '../state.ts';
+
+/** Constants the core code names. */
+export const KERNEL_CONSTANTS: Record<string, Value> = {
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EFAULT: 14,
+  EINVAL: 22,
+  EINTR: 4,
+  ERESTARTSYS: 512,
+  MAX_OOM_REAP_RETRIES: 10,
+  HZ: 100,
+  MAX_SCHEDULE_TIMEOUT: 0x7fffffff,
+  ULONG_MAX: 0x7fffffff,
+  ULLONG_MAX: 0x7fffffff,
+  PAGE_SIZE: 1,
+  PAGE_MASK: ~0,
+  HPAGE_PMD_SIZE: 2,
+  HPAGE_PMD_MASK: ~1,
+  MMF_OOM_SKIP: 'MMF_OOM_SKIP',
+  MMF_UNSTABLE: 'MMF_UNSTABLE',
+  MMF_OOM_VICTIM: 'MMF_OOM_VICTIM',
+  VM_SHARED: 0x8,
+  VM_LOCKED: 0x2000,
+  VM_HUGETLB: 0x400000,
+  VM_PFNMAP: 0x400,
+  MMU_INVALIDATE_DOES_NOT_BLOCK: 1,
+  MMU_NOTIFIER_RANGE_BLOCKABLE: 1,
+  MMU_NOTIFIER_RANGE_MAYFAIL: 2,
+  GFP_KERNEL: 'GFP_KERNEL',
+  GFP_HIGHUSER_MOVABLE: 'GFP_HIGHUSER_MOVABLE',
+  GFP_NOWAIT: 'GFP_NOWAIT',
+  GFP_ATOMIC: 'GFP_ATOMIC',
+  VM_FAULT_WRITE: 0x800,
+  VM_FAULT_OOM: 0x1,
+  FIRST_USER_ADDRESS: 0,
+  USER_PGTABLES_CEILING: 0,
+};
+
+/** Allocation flags that allow direct reclaim (and so may sleep). */
+const SLEEPING_GFP = new Set(['GFP_KERNEL', 'GFP_HIGHUSER_MOVABLE']);
+
+/**
+ * Whether the out-of-memory condition of the scenario still holds: `oom.pending` is set while the
+ * system is out of memory, until the victim's memory is freed (every reapable VMA unmapped) or
+ * MMF_OOM_SKIP lets the OOM killer pick another victim (see docs/model.md, "Memory").
+ */
+export function oomUnresolved(ctx: PrimCtx): boolean {
+  if (!ctx.read('oom.pending')) return false;
+  const mm = ctx.stat('oom.victim_mm');
+  if (typeof mm !== 'string') return false;
+  if (ctx.read(`${mm}.flags.MMF_OOM_SKIP`)) return false;
+  const vmas = ctx.stat(`${mm}.vmas`);
+  if (!Array.isArray(vmas)) return false;
+  return vmas.some((v) => ctx.stat(`${String(v)}.reapable`) && !ctx.read(`${String(v)}.unmapped`));
+}
+
+/** An allocation primitive; `gfpArg` is the index of its gfp flags argument. */
+export function allocPrimitive(name: string, gfpArg: number, doc: string): Primitive {
+  const sleeping = (args: readonly Arg[]): boolean => SLEEPING_GFP.has(String(args[gfpArg]));
+  return {
+    shared: true,
+    sleeps: sleeping,
+    doc: `${name}: ${doc} With a sleeping gfp mask (GFP_KERNEL) it may sleep, and while the system is out of memory it waits until the victim's memory is freed or MMF_OOM_SKIP is set. It fails (returns NULL) only where the scenario allows allocation failure (\`oom.alloc_can_fail\`), and then only while memory is short.`,
+    wait(ctx, args) {
+      return sleeping(args) && oomUnresolved(ctx)
+        ? { why: `${name}(${String(args[gfpArg])}): out of memory, waiting for the OOM victim's memory to be freed or MMF_OOM_SKIP`, sleeping: true }
+        : null;
+    },
+    choices(ctx, args) {
+      if (!ctx.read('oom.alloc_can_fail')) return 1;
+      // A non-sleeping allocation can fail while memory is short; a sleeping one once the OOM
+      // killer gave up on the victim (it is then served, or fails, like any allocation of a dying task).
+      return ctx.read('oom.pending') ? 2 : 1;
+    },
+    run(_ctx, _args, choice) {
+      return choice === 0 ? 'allocation' : null;
+    },
+  };
+}
+
+function vmaStat(ctx: PrimCtx, vma: Arg | undefined, field: string): Value {
+  const v = ctx.stat(`${ref(vma, field)}.${field}`);
+  if (v === undefined || Array.isArray(v)) throw new Error(`VMA ${String(vma)} has no ${field}`);
+  return v as Value;
+}
+
+export const MM_PRIMITIVES: Record<string, Primitive> = {
+  mm_has_notifiers: {
+    shared: false,
+    sleeps: false,
+    doc: 'mm_has_notifiers(mm): whether mm->mmu_notifier_mm is set (a notifier was ever registered); static per scenario.',
+    run: (ctx, [mm]) => (ctx.stat(`${ref(mm, 'mm_has_notifiers')}.mmu_notifier_mm`) ? 1 : 0),
+  },
+  mm_is_oom_victim: {
+    shared: true,
+    sleeps: false,
+    doc: 'mm_is_oom_victim(mm): test_bit(MMF_OOM_VICTIM, &mm->flags).',
+    run: (ctx, [mm]) => ctx.read(`${ref(mm, 'mm_is_oom_victim')}.flags.MMF_OOM_VICTIM`),
+  },
+  rwsem_is_locked: {
+    shared: true,
+    sleeps: false,
+    doc: 'rwsem_is_locked(sem): whether anybody holds the semaphore.',
+    run(ctx, [s]) {
+      const l = ctx.lock(ref(s, 'rwsem_is_locked'));
+      return l.kind === 'rwsem' && (l.writer !== -1 || l.readers.length > 0) ? 1 : 0;
+    },
+  },
+  WARN_ON_ONCE: { shared: false, sleeps: false, doc: 'WARN_ON_ONCE(cond): prints a warning once.', run: () => 0 },
+  can_madv_dontneed_vma: {
+    shared: false,
+    sleeps: false,
+    doc: 'can_madv_dontneed_vma(vma): !(vma->vm_flags & (VM_LOCKED|VM_HUGETLB|VM_PFNMAP)), from the VMA\'s static flags.',
+    run: (ctx, [vma]) => (num(vmaStat(ctx, vma, 'vm_flags'), 'vm_flags') & (0x2000 | 0x400000 | 0x400) ? 0 : 1),
+  },
+  vma_is_anonymous: {
+    shared: false,
+    sleeps: false,
+    doc: 'vma_is_anonymous(vma): !vma->vm_ops, from the VMA\'s static configuration.',
+    run: (ctx, [vma]) => vmaStat(ctx, vma, 'anon'),
+  },
+  tlb_gather_mmu: {
+    shared: true,
+    sleeps: false,
+    doc: 'tlb_gather_mmu(tlb, mm, start, end): starts an mmu_gather; its effect on shared state is inc_tlb_flush_pending(mm) (mm->tlb_flush_pending++).',
+    run(ctx, [, mm]) {
+      const k = `${ref(mm, 'tlb_gather_mmu')}.tlb_flush_pending`;
+      ctx.write(k, num(ctx.read(k), 'tlb_flush_pending') + 1);
+      return 0;
+    },
+  },
+  tlb_finish_mmu: {
+    shared: true,
+    sleeps: false,
+    doc: 'tlb_finish_mmu(tlb, start, end): flushes and ends the mmu_gather opened by tlb_gather_mmu; dec_tlb_flush_pending(mm). The mm is the one named at tlb_gather_mmu: the model keeps one victim mm.',
+    run(ctx) {
+      const mm = ctx.stat('oom.victim_mm');
+      const k = `${String(mm)}.tlb_flush_pending`;
+      ctx.write(k, num(ctx.read(k), 'tlb_flush_pending') - 1);
+      return 0;
+    },
+  },
+  unmap_single_vma_pages: {
+    shared: true,
+    sleeps: false,
+    doc: 'The page-table walk of zap_pte_range() over [start, end) of a VMA, abstracted: the range\'s pages are freed (`vma.unmapped = 1` when the range covers the whole VMA).',
+    run(ctx, [vma, start, end]) {
+      const v = ref(vma, 'unmap');
+      const s = num(start, 'unmap');
+      const e = num(end, 'unmap');
+      const vs = num(vmaStat(ctx, v, 'vm_start'), 'vm_start');
+      const ve = num(vmaStat(ctx, v, 'vm_end'), 'vm_end');
+      if (s <= vs && e >= ve) ctx.write(`${v}.unmapped`, 1);
+      return 0;
+    },
+  },
+  lru_add_drain: { shared: false, sleeps: false, doc: 'lru_add_drain(): per-cpu pagevec drain (no shared state the model tracks).', run: () => 0 },
+  update_hiwater_rss: { shared: false, sleeps: false, doc: 'update_hiwater_rss(mm): statistics.', run: () => 0 },
+  free_pgtables: { shared: false, sleeps: false, doc: 'free_pgtables(): frees page tables (not tracked).', run: () => 0 },
+  hlist_empty: {
+    shared: true,
+    sleeps: false,
+    doc: 'hlist_empty(&mm->mmu_notifier_mm->list): whether no notifier is still hashed.',
+    run: (ctx, [h]) => (hashedNotifiers(ctx, ref(h, 'hlist_empty')).length === 0 ? 1 : 0),
+  },
+  hlist_entry: {
+    members: [2],
+    shared: true,
+    sleeps: false,
+    doc: 'hlist_entry(list.first, struct mmu_notifier, hlist): the first notifier still hashed.',
+    run: (ctx, [first]) => hashedNotifiers(ctx, ref(first, 'hlist_entry').replace(/\.first$/, ''))[0] ?? null,
+  },
+  hlist_del_init_rcu: {
+    shared: true,
+    sleeps: false,
+    doc: 'hlist_del_init_rcu(&mn->hlist): unhashes the notifier; list walks that start later no longer see it.',
+    run(ctx, [node]) {
+      ctx.write(`${ref(node, 'hlist_del_init_rcu').replace(/\.hlist$/, '')}.hashed`, 0);
+      return 0;
+    },
+  },
+  hlist_for_each_entry_rcu: {
+    members: [1],
+    shared: true,
+    sleeps: false,
+    doc: 'hlist_for_each_entry_rcu(mn, &mm->mmu_notifier_mm->list, hlist): walks the notifiers in list order (the last registered first), skipping those unhashed by mmu_notifier_release.',
+    run: (ctx, [h]) => hashedNotifiers(ctx, ref(h, 'hlist_for_each_entry_rcu')),
+    iterate(ctx, [h], pos) {
+      const all = ctx.stat(ref(h, 'hlist_for_each_entry_rcu'));
+      const list = Array.isArray(all) ? all : [];
+      const from = pos === undefined ? 0 : list.indexOf(pos) + 1;
+      for (let i = from; i < list.length; i++) if (ctx.read(`${String(list[i])}.hashed`)) return list[i]!;
+      return null;
+    },
+  },
+  kmalloc: allocPrimitive('kmalloc', 1, 'kmalloc(size, gfp).'),
+  kzalloc: allocPrimitive('kzalloc', 1, 'kzalloc(size, gfp).'),
+  kmem_cache_zalloc: allocPrimitive('kmem_cache_zalloc', 1, 'kmem_cache_zalloc(cache, gfp).'),
+  alloc_page_vma: allocPrimitive('alloc_page_vma', 0, 'alloc_page_vma(gfp, vma, addr): a user page.'),
+  pte_offset_map_lock: {
+    shared: false,
+    sleeps: false,
+    doc: 'pte_offset_map_lock(): the page-table lock of one pte (a split ptl nobody else in the model takes).',
+    run: () => 'ptl',
+  },
+  pte_unmap_unlock: { shared: false, sleeps: false, doc: 'pte_unmap_unlock(pte, ptl).', run: () => 0 },
+  ptep_clear_flush_notify: { shared: false, sleeps: false, doc: 'ptep_clear_flush_notify(): clears the pte and calls ->invalidate_range (no notifier in the model implements it).', run: () => 0 },
+  set_pte_at_notify: { shared: false, sleeps: false, doc: 'set_pte_at_notify(): ->change_pte (not modelled) then set_pte_at.', run: () => 0 },
+  __split_huge_pmd_locked: { shared: false, sleeps: false, doc: '__split_huge_pmd_locked(): rewrites the huge pmd as a page table (under the pmd lock).', run: () => 0 },
+  pmd_lock: {
+    shared: true,
+    sleeps: false,
+    doc: 'pmd_lock(mm, pmd): takes and returns the pmd\'s page-table spinlock (one per mm in the model: mm->page_table_lock).',
+    wait(ctx, [mm]) {
+      const k = `${ref(mm, 'pmd_lock')}.page_table_lock`;
+      const l = ctx.lock(k);
+      return l.kind === 'spin' && l.owner !== -1 ? { why: `pmd_lock(): ${k} held by ${ctx.threadName(l.owner)}`, sleeping: false } : null;
+    },
+    run(ctx, [mm]) {
+      const k = `${ref(mm, 'pmd_lock')}.page_table_lock`;
+      ctx.setLock(k, { kind: 'spin', owner: ctx.tid });
+      return k;
+    },
+  },
+  find_vma: {
+    shared: false,
+    sleeps: false,
+    doc: 'find_vma(mm, addr): the first VMA ending above addr, from the static VMA list.',
+    run(ctx, [mm, addr]) {
+      const vmas = ctx.stat(`${ref(mm, 'find_vma')}.vmas`);
+      if (!Array.isArray(vmas)) return null;
+      return vmas.find((v) => num(ctx.stat(`${String(v)}.vm_end`) as Value, 'vm_end') > num(addr, 'find_vma')) ?? null;
+    },
+  },
+  task_pid_nr: { shared: false, sleeps: false, doc: 'task_pid_nr(tsk): the pid (not tracked).', run: () => 0 },
+  page_vma_mapped_walk: {
+    shared: false,
+    sleeps: false,
+    doc: 'page_vma_mapped_walk(&pvmw): one mapping of the page (the model reclaims one page mapped once).',
+    run: () => 0,
+  },
+  set_tsk_thread_flag: { shared: false, sleeps: false, doc: 'thread flag (not tracked)', run: () => 0 },
+  wait_event_freezable: {
+    shared: true,
+    sleeps: true,
+    lazy: [1],
+    doc: 'wait_event_freezable(wq, cond): sleeps until cond holds.',
+    wait(ctx, [wq, c]) {
+      return ctx.evalLazy(c as never) ? null : { why: `wait_event_freezable(${String(wq)}): condition false`, sleeping: true };
+    },
+    run: () => 0,
+  },
+  down_write_killable: {
+    shared: true,
+    sleeps: true,
+    doc: 'down_write_killable(sem): like down_write, but a task with a fatal signal pending (every thread of an OOM victim, once killed) gives up with -EINTR instead of sleeping. The model lets a contended call either give up or queue (the kill may or may not have happened yet); a queued task then takes the lock at its turn.',
+    wait(ctx, [s]) {
+      const key = ref(s, 'down_write_killable');
+      const l = ctx.lock(key);
+      if (l.kind !== 'rwsem') throw new Error('down_write_killable on a non-rwsem');
+      const qi = l.waiters.findIndex((w) => w.tid === ctx.tid);
+      if (qi < 0) return null;
+      return qi === 0 && l.writer === -1 && l.readers.length === 0 ? null : { why: `down_write_killable(&${key}): queued`, sleeping: true };
+    },
+    choices(ctx, [s]) {
+      const l = ctx.lock(ref(s, 'down_write_killable'));
+      if (l.kind !== 'rwsem') return 1;
+      const queued = l.waiters.some((w) => w.tid === ctx.tid);
+      const contended = l.writer !== -1 || l.readers.length > 0 || l.waiters.length > 0;
+      return !queued && contended ? 2 : 1;
+    },
+    run(ctx, [s], choice) {
+      const key = ref(s, 'down_write_killable');
+      const l = ctx.lock(key);
+      if (l.kind !== 'rwsem') throw new Error('down_write_killable on a non-rwsem');
+      const queued = l.waiters.some((w) => w.tid === ctx.tid);
+      const contended = l.writer !== -1 || l.readers.length > 0 || l.waiters.length > 0;
+      if (!queued && contended) {
+        if (choice === 1) return -4; // -EINTR: the fatal signal is pending
+        ctx.setLock(key, { ...l, waiters: [...l.waiters, { tid: ctx.tid, write: true }] });
+        return PENDING;
+      }
+      ctx.setLock(key, { ...l, writer: ctx.tid, waiters: l.waiters.filter((w) => w.tid !== ctx.tid) });
+      return 0;
+    },
+  },
+};
+
+function hashedNotifiers(ctx: PrimCtx, listKey: string): Value[] {
+  const all = ctx.stat(listKey);
+  if (!Array.isArray(all)) return [];
+  return all.filter((n) => ctx.read(`${String(n)}.hashed`));
+}

@@ -1,0 +1,104 @@
+/**
+ * Kernel core versions a scenario can choose: the notifier core, the OOM reaper and exit_mmap as
+ * they stood at each point of the history the seeds tell.
+ */
+import type { FnDef } from '../ir.ts';
+import type { NotifierApi } from '../driver.ts';
+import type { PairingContract } from '../program.ts';
+import * as mn from './mmu_notifier.ts';
+import * as oom from './oom_kill.ts';
+import * as mem from './memory.ts';
+
+export interface CoreVersion {
+  readonly name: string;
+  /** One paragraph: what this version is and where it comes from. */
+  readonly description: string;
+  /** The callback signatures this core calls. */
+  readonly api: NotifierApi;
+  /** Every core function (notifier core, reaper, exit, and the callers threads run). */
+  readonly fns: readonly FnDef[];
+  readonly contract: PairingContract;
+  /** Whether the reaper and exit_mmap take `oom_lock` (it was removed by af5679fbc669 in v4.19). */
+  readonly oomLock: boolean;
+}
+
+/** Functions every version shares (the callers of start/end that threads run). */
+const callers: readonly FnDef[] = [
+  mem.unmapPageRange,
+  mem.splitHugePmd,
+  mem.unmapSingleVma,
+  mem.unmapVmas,
+  mem.zapPageRange,
+  mem.madviseDontneed,
+  mem.vmMunmap,
+  mem.unmapRegion,
+  mem.wpPageCopy,
+  mem.doPageFault,
+  mn.endCore,
+  mn.wrapperEnd,
+  mn.wrapperOnlyEnd,
+  mn.release,
+  mn.wrapperRelease,
+  oom.reapTask,
+  oom.oomReaper,
+];
+
+const v419Notifier: readonly FnDef[] = [mn.startV419, mn.wrapperStartV419, mn.wrapperStartNonblock];
+
+export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
+  'v4.18': {
+    name: 'v4.18',
+    description:
+      'Before 93065ac753e4: invalidate_range_start returns nothing; the reaper holds oom_lock, and when mm_has_blockable_invalidate_notifiers() is true it sleeps HZ and returns true, so MMF_OOM_SKIP is set without reaping.',
+    api: 'v4.18',
+    fns: [...callers, mn.startV418, mn.wrapperStartV418, mn.hasBlockable, oom.reapMmV418, oom.reapTaskMmV418, mem.exitMmapV418, mem.tryToUnmapOne],
+    contract: { endAfterFailedStart: false },
+    oomLock: true,
+  },
+  '93065ac753e4': {
+    name: '93065ac753e4',
+    description:
+      'The patch as posted (seed 001): the blockable argument, __mmu_notifier_invalidate_range_start collecting every callback\'s result, mmu_notifier_invalidate_range_start_nonblock, __oom_reap_task_mm returning bool and skipping a VMA whose start failed (without tlb_finish_mmu), oom_reap_task_mm returning false; oom_lock still taken.',
+    api: 'v4.19',
+    fns: [...callers, ...v419Notifier, oom.reapMm93065, oom.reapTaskMm93065, mem.exitMmapV418, mem.tryToUnmapOne],
+    contract: { endAfterFailedStart: false },
+    oomLock: true,
+  },
+  '93065ac753e4-returns-true': {
+    name: '93065ac753e4-returns-true',
+    description:
+      'The patch after "mm, oom: remove oom_lock from oom_reaper" in mmotm, as Andrew Morton quotes it in the thread: a failed partial reap makes oom_reap_task_mm return true, so the reaper gives up after one attempt.',
+    api: 'v4.19',
+    fns: [...callers, ...v419Notifier, oom.reapMm93065, oom.reapTaskMmReturnsTrue, mem.exitMmapV419, mem.tryToUnmapOne],
+    contract: { endAfterFailedStart: false },
+    oomLock: false,
+  },
+  'v4.19': {
+    name: 'v4.19',
+    description:
+      'As merged in v4.19: Michal Hocko\'s return-value fix and cleanup of oom_reap_task_mm from the thread, tlb_finish_mmu on the failure branch, no oom_lock (af5679fbc669).',
+    api: 'v4.19',
+    fns: [...callers, ...v419Notifier, oom.reapMmV419, oom.reapTaskMmV419, mem.exitMmapV419, mem.tryToUnmapOne],
+    contract: { endAfterFailedStart: false },
+    oomLock: false,
+  },
+  mayfail: {
+    name: 'mayfail',
+    description:
+      'v4.19 with the 2020 MAYFAIL RFC (seed 004) carried over: try_to_unmap_one starts its range with MMU_NOTIFIER_RANGE_MAYFAIL, the core turns a callback\'s -EAGAIN into success there, and invalidate_range_end is still called after a failed start. Callbacks receive the range flags where v4.19 passes `blockable` (MMU_NOTIFIER_RANGE_BLOCKABLE is bit 0, so `if (blockable)` reads them unchanged).',
+    api: 'v4.19',
+    fns: [
+      ...callers,
+      mn.startMayfail,
+      mn.wrapperStartMayfailBlockable,
+      mn.wrapperStartMayfailNonblock,
+      mn.wrapperStartMayfail,
+      oom.reapMmV419,
+      oom.reapTaskMmV419,
+      mem.exitMmapV419,
+      mem.tryToUnmapOneMayfail,
+    ],
+    contract: { endAfterFailedStart: true },
+    oomLock: false,
+  },
+};

@@ -1,0 +1,100 @@
+/**
+ * What a modelled mmu-notifier user (a "driver") provides, per variant.
+ *
+ * A variant is one version of the driver's callbacks: before 93065ac753e4 (`v4.18`), as the patch
+ * made them (`93065ac753e4`), or a follow-up from the review thread. A scenario names notifiers as
+ * `driver@variant`.
+ */
+import type { FnDef } from './ir.ts';
+import type { OpName } from './program.ts';
+import type { Primitive } from './primitives.ts';
+import type { LockState, Value } from './state.ts';
+
+/** The address range one of a driver's objects covers: pages [start, end). */
+export interface ObjectRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Which callback signatures a variant implements. */
+export type NotifierApi =
+  /** v4.18: `void invalidate_range_start(mn, mm, start, end)`. */
+  | 'v4.18'
+  /** 93065ac753e4 / v4.19: `int invalidate_range_start(mn, mm, start, end, bool blockable)`. */
+  | 'v4.19';
+
+/** The shared state, locks and static configuration of one notifier instance. */
+export interface InstanceState {
+  readonly mem: Readonly<Record<string, Value>>;
+  readonly locks: Readonly<Record<string, LockState['kind']>>;
+  readonly statics: Readonly<Record<string, Value | readonly Value[]>>;
+  /** Shared variables that must return to their initial value once every thread has finished. */
+  readonly balanced: readonly string[];
+}
+
+/** A thread a driver contributes (an ioctl, a fault handler, a worker). */
+export interface DriverThreadDef {
+  readonly description: string;
+  /** Modelled functions the thread runs (beyond the variant's). */
+  readonly fns: readonly FnDef[];
+  /** The function the thread starts in. */
+  readonly entry: string;
+  /** The entry function's arguments, given the notifier instance id and the thread's parameters. */
+  args(nid: string, params: Readonly<Record<string, unknown>>): Value[];
+  /** Names of the parameters it accepts, with a one-line description each (for validation and `mnc list`). */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+export interface VariantDef {
+  /** One line: what this variant is and where it comes from (seed, commit, thread message). */
+  readonly description: string;
+  /** The kernel version or commit the callbacks mirror. */
+  readonly version: string;
+  readonly api: NotifierApi;
+  /** The modelled functions of this variant (callbacks and their helpers). */
+  readonly fns: readonly FnDef[];
+  /** The `mmu_notifier_ops` callbacks, by modelled function name. */
+  readonly ops: Partial<Record<OpName, string>>;
+  /** `mmu_notifier_ops.flags`: MMU_INVALIDATE_DOES_NOT_BLOCK (1) or 0. */
+  readonly flags: number;
+  /** Leaf primitives this driver's code calls (driver-specific kernel API whose body is not modelled). */
+  readonly primitives?: Readonly<Record<string, Primitive>>;
+  /** Build the state of instance `id` whose objects cover `objects`. */
+  instance(id: string, objects: readonly ObjectRange[]): InstanceState;
+  /** Global objects its code names that hold no modelled state (slab caches, wait queues). */
+  readonly globals?: readonly string[];
+  /** Threads this variant can contribute, by kind. */
+  readonly threads?: Readonly<Record<string, DriverThreadDef>>;
+}
+
+export interface DriverDef {
+  readonly name: string;
+  /** One line: which kernel files, which notifier. */
+  readonly description: string;
+  readonly variants: Readonly<Record<string, VariantDef>>;
+  /** The variant a scenario gets when it names the driver without one, per core version API. */
+  readonly defaultVariant: Readonly<Record<NotifierApi, string>>;
+}
+
+/**
+ * The conventional static layout of a driver's objects: ids `${id}.obj${i}`, each with
+ * `start`/`last` (inclusive, as interval trees keep them) and `tree` (the list they belong to),
+ * and the list itself under `${id}.${listField}` in address order.
+ */
+export function objectStatics(id: string, objects: readonly ObjectRange[], listField: string): Record<string, Value | readonly Value[]> {
+  const sorted = objects.map((o, i) => ({ ...o, id: `${id}.obj${i}` })).sort((a, b) => a.start - b.start || a.end - b.end);
+  const st: Record<string, Value | readonly Value[]> = { [`${id}.${listField}`]: sorted.map((o) => o.id) };
+  for (const o of sorted) {
+    st[`${o.id}.start`] = o.start;
+    st[`${o.id}.last`] = o.end - 1;
+    st[`${o.id}.tree`] = `${id}.${listField}`;
+  }
+  return st;
+}
+
+/** Every object starts with a secondary mapping (`obj.mapped = 1`), the state coherency watches. */
+export function mappedMem(id: string, objects: readonly ObjectRange[]): Record<string, Value> {
+  const m: Record<string, Value> = {};
+  objects.forEach((_, i) => (m[`${id}.obj${i}.mapped`] = 1));
+  return m;
+}

@@ -1,0 +1,622 @@
+/**
+ * The interpreter: executes a linked {@link Program}'s instructions on an Immer snapshot.
+ *
+ * One instruction is one atomic step of its thread. A thread is enabled when its next instruction
+ * can run: a contended `mutex_lock`, a `down_read` behind a queued writer, an unmet `wait_event`
+ * and so on leave it with no enabled action until another thread changes the state.
+ *
+ * Local-step coalescing (on by default): an instruction that can touch only the thread's own locals
+ * and the static configuration (see `Program.isLocal`) commutes with every other thread's steps and
+ * is invisible to every property (properties read shared state and the *next* shared instruction of
+ * each thread), so after each step the thread runs on through such instructions within the same
+ * transition. This is a sound reduction; `coalesce: false` turns it off (one transition per
+ * instruction), and a test checks that verdicts agree.
+ *
+ * For every step the interpreter records the shared variables and locks it read and wrote.
+ */
+import { produce, type Draft } from 'immer';
+import { printExpr, type Expr, type Src } from './ir.ts';
+import type { CompiledFn, Instr } from './compile.ts';
+import { OP_NAMES, type OpName, type Program } from './program.ts';
+import { PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
+import { initialLock } from './locks.ts';
+import {
+  CTX_NONBLOCK_END,
+  CTX_NONBLOCK_START,
+  type Frame,
+  type KState,
+  type LockState,
+  type OpFrame,
+  type PairRecord,
+  type ThreadState,
+  type Value,
+} from './state.ts';
+
+/** A transition: thread `tid` runs its next step, taking outcome `choice` of a non-deterministic primitive. */
+export interface KAction {
+  readonly tid: number;
+  readonly choice: number;
+}
+
+/** One executed instruction, for traces. */
+export interface ExecutedInstr {
+  readonly fn: string;
+  readonly file: string;
+  readonly pc: number;
+  readonly src: Src;
+  readonly op: Instr['op'];
+  /** The statement only queued the thread on a lock; it runs again later. */
+  readonly queued: boolean;
+  /** For calls: the function entered. For returns: the value returned. */
+  readonly detail?: string;
+}
+
+export interface StepResult {
+  readonly state: KState;
+  readonly executed: readonly ExecutedInstr[];
+  readonly reads: readonly string[];
+  readonly writes: readonly string[];
+}
+
+/** An error in the model itself (a modelled function misbehaving, not a kernel finding). */
+export class ModelError extends Error {}
+
+class Pending {}
+const PENDING_SIGNAL = new Pending();
+
+const MAX_COALESCED = 10_000;
+
+export interface InterpreterOptions {
+  /** Coalesce local steps (default true). */
+  readonly coalesce?: boolean;
+}
+
+export class Interpreter {
+  readonly coalesce: boolean;
+  private readonly prims: Record<string, Primitive>;
+
+  constructor(
+    readonly program: Program,
+    options: InterpreterOptions = {},
+  ) {
+    this.coalesce = options.coalesce ?? true;
+    this.prims = program.primitives;
+  }
+
+  threadName(tid: number): string {
+    return this.program.spec.threads[tid]?.name ?? `thread${tid}`;
+  }
+
+  /** The initial state: every thread at the start of its function (local steps already run). */
+  initial(): KState {
+    const spec = this.program.spec;
+    const locks: Record<string, LockState> = {};
+    for (const k of this.program.lockKeys) locks[k] = initialLock(spec.locks[k]!);
+    const threads: ThreadState[] = spec.threads.map((t) => {
+      const fi = this.program.fnId(t.fn);
+      const f = this.program.fn(fi);
+      if (t.args.length !== f.def.params.length) throw new ModelError(`thread ${t.name}: ${t.fn} takes ${f.def.params.length} arguments, got ${t.args.length}`);
+      return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0, srcuSeq: 0 };
+    });
+    let state: KState = { threads, mem: { ...spec.mem }, locks, pairs: [] };
+    if (this.coalesce) {
+      state = produce(state, (d) => {
+        for (let tid = 0; tid < threads.length; tid++) new Exec(this, d as KState, tid, true).runLocal();
+      });
+    }
+    return state;
+  }
+
+  /** The thread's current frame, function and instruction, or undefined once it has finished. */
+  current(state: KState, tid: number): { frame: Frame; fn: CompiledFn; instr: Instr } | undefined {
+    const t = state.threads[tid]!;
+    const frame = t.frames[t.frames.length - 1];
+    if (!frame) return undefined;
+    const fn = this.program.fn(frame.fn);
+    const instr = fn.instrs[frame.pc];
+    if (!instr) throw new ModelError(`${fn.def.name}: pc ${frame.pc} out of range`);
+    return { frame, fn, instr };
+  }
+
+  /** The blocking primitive call of an instruction, if any (a primitive with a `wait`). */
+  blockingCall(instr: Instr): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
+    return this.findPrim(instr, (p) => p.wait !== undefined);
+  }
+
+  /** Why `tid` cannot run its next step now (null: it can, or it has finished). */
+  waitOf(state: KState, tid: number): { readonly why: string; readonly sleeping: boolean } | null {
+    const cur = this.current(state, tid);
+    if (!cur) return null;
+    const b = this.blockingCall(cur.instr);
+    if (!b) return null;
+    const ex = new Exec(this, state, tid, false);
+    return b.prim.wait!(ex, ex.args(b.prim, b.call.args));
+  }
+
+  /** Push the enabled actions of `state` onto `out`. */
+  actions(state: KState, out: KAction[]): void {
+    for (let tid = 0; tid < state.threads.length; tid++) {
+      const cur = this.current(state, tid);
+      if (!cur) continue;
+      if (this.waitOf(state, tid)) continue;
+      const n = this.choicesOf(state, tid, cur.instr);
+      for (let c = 0; c < n; c++) out.push({ tid, choice: c });
+    }
+  }
+
+  private choicesOf(state: KState, tid: number, instr: Instr): number {
+    const call = this.choiceCall(instr);
+    if (!call) return 1;
+    const ex = new Exec(this, state, tid, false);
+    return call.prim.choices!(ex, ex.args(call.prim, call.call.args));
+  }
+
+  /** The non-deterministic primitive call of an instruction, if any. */
+  choiceCall(instr: Instr): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
+    return this.findPrim(instr, (p) => p.choices !== undefined);
+  }
+
+  /** The (last) primitive call in an instruction's expressions that satisfies `pred`. */
+  findPrim(instr: Instr, pred: (p: Primitive) => boolean): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
+    let found: { prim: Primitive; call: Expr & { k: 'call' } } | undefined;
+    const visit = (e: Expr): void => {
+      switch (e.k) {
+        case 'call':
+          if (e.callee.k === 'id') {
+            const p = this.prims[e.callee.name];
+            if (p && pred(p)) found = { prim: p, call: e };
+          }
+          e.args.forEach(visit);
+          return;
+        case 'field':
+          return visit(e.obj);
+        case 'addr':
+        case 'unary':
+          return visit(e.e);
+        case 'bin':
+          visit(e.a);
+          return visit(e.b);
+        case 'cond':
+          visit(e.c);
+          visit(e.a);
+          return visit(e.b);
+        case 'assign':
+          visit(e.target);
+          return visit(e.value);
+        case 'incdec':
+          return visit(e.target);
+        default:
+          return;
+      }
+    };
+    if (instr.op === 'exec') instr.exprs.forEach(visit);
+    else if (instr.op === 'branch') visit(instr.cond);
+    else if (instr.op === 'return' && instr.value) visit(instr.value);
+    else if (instr.op === 'call') instr.args.forEach(visit);
+    return found;
+  }
+
+  /** Run one transition. */
+  step(state: KState, action: KAction): StepResult {
+    let executed: ExecutedInstr[] = [];
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    const next = produce(state, (d) => {
+      const ex = new Exec(this, d as KState, action.tid, true);
+      ex.reads = reads;
+      ex.writes = writes;
+      ex.runOne(action.choice);
+      if (this.coalesce) ex.runLocal();
+      executed = ex.executed;
+    });
+    return { state: next, executed, reads: [...reads].sort(), writes: [...writes].sort() };
+  }
+
+  /** The value an expression has in `tid`'s current frame (read-only; for properties and reports). */
+  evaluate(state: KState, tid: number, e: Expr): Value {
+    const v = new Exec(this, state, tid, false).eval(e);
+    if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
+    return v as Value;
+  }
+
+  /** Resolve the target of a call instruction without running it (for properties). */
+  resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
+    const ex = new Exec(this, state, tid, false);
+    return ex.resolveCall(instr);
+  }
+
+  prim(name: string): Primitive | undefined {
+    return this.prims[name];
+  }
+}
+
+function padLocals(args: readonly Value[], f: CompiledFn): Value[] {
+  const l: Value[] = new Array(f.locals.length).fill(0);
+  args.forEach((a, i) => (l[i] = a));
+  return l;
+}
+
+export function truthy(v: Value | readonly Value[]): boolean {
+  return v !== 0 && v !== null;
+}
+
+function eq(a: Value, b: Value): boolean {
+  return (a ?? 0) === (b ?? 0);
+}
+
+/**
+ * Executes in one thread's top frame, over either an Immer draft (`mutable`) or a frozen state.
+ */
+class Exec implements PrimCtx {
+  executed: ExecutedInstr[] = [];
+  reads: Set<string> | undefined;
+  writes: Set<string> | undefined;
+  private choice = 0;
+  private readonly program: Program;
+
+  constructor(
+    private readonly ip: Interpreter,
+    private readonly st: KState,
+    readonly tid: number,
+    private readonly mutable: boolean,
+  ) {
+    this.program = ip.program;
+  }
+
+  // ------------------------------------------------------------------------------- PrimCtx
+  get threadCount(): number {
+    return this.st.threads.length;
+  }
+  thread(tid: number): ThreadState {
+    return this.st.threads[tid]!;
+  }
+  threadName(tid: number): string {
+    return this.ip.threadName(tid);
+  }
+  read(key: string): Value {
+    if (!(key in this.st.mem)) throw new ModelError(`read of unknown shared variable ${key}`);
+    this.reads?.add(key);
+    return this.st.mem[key]!;
+  }
+  write(key: string, value: Value): void {
+    if (!(key in this.st.mem)) throw new ModelError(`write of unknown shared variable ${key}`);
+    if (!this.mutable) throw new ModelError(`write of ${key} during a read-only evaluation`);
+    this.writes?.add(key);
+    (this.st.mem as Record<string, Value>)[key] = value;
+  }
+  stat(key: string): Value | readonly Value[] | undefined {
+    return this.program.spec.statics[key];
+  }
+  lock(key: string): LockState {
+    const l = this.st.locks[key];
+    if (!l) throw new ModelError(`unknown lock ${key}`);
+    this.reads?.add(key);
+    return l;
+  }
+  setLock(key: string, l: LockState): void {
+    if (!this.mutable) throw new ModelError(`lock ${key} changed during a read-only evaluation`);
+    this.writes?.add(key);
+    (this.st.locks as Record<string, LockState>)[key] = l;
+  }
+  srcu(delta: number): void {
+    const t = this.st.threads[this.tid] as Draft<ThreadState>;
+    if (delta > 0 && t.srcu === 0) t.srcuSeq++;
+    t.srcu += delta;
+  }
+  evalLazy(e: Expr): Value {
+    const v = this.eval(e);
+    return Array.isArray(v) ? null : (v as Value);
+  }
+
+  // ------------------------------------------------------------------------------- frames
+  private top(): Draft<Frame> {
+    const t = this.st.threads[this.tid]!;
+    const f = t.frames[t.frames.length - 1];
+    if (!f) throw new ModelError(`${this.threadName(this.tid)} has finished`);
+    return f as Draft<Frame>;
+  }
+  private fnOf(f: Frame): CompiledFn {
+    return this.program.fn(f.fn);
+  }
+  private slot(name: string): number {
+    return this.fnOf(this.top()).locals.indexOf(name);
+  }
+
+  // ------------------------------------------------------------------------------- expressions
+  args(p: Primitive, exprs: readonly Expr[]): Arg[] {
+    return exprs.map((a, i) => (p.lazy?.includes(i) ? a : (this.eval(a) as Arg)));
+  }
+
+  eval(e: Expr): Value | readonly Value[] {
+    switch (e.k) {
+      case 'num':
+        return e.v;
+      case 'null':
+        return null;
+      case 'str':
+        return e.v;
+      case 'id': {
+        const s = this.slot(e.name);
+        if (s >= 0) return this.top().locals[s]!;
+        const c = this.program.spec.constants[e.name];
+        if (c !== undefined) return c;
+        if (e.name in this.st.mem) return this.read(e.name); // a global variable, e.g. oom_reaper_list
+        if (e.name === 'current') return this.program.spec.threads[this.tid]!.task;
+        return e.name; // a function or a global object
+      }
+      case 'field': {
+        const key = this.fieldKey(e);
+        if (key in this.st.mem) return this.read(key);
+        const sv = this.program.spec.statics[key];
+        if (sv !== undefined) return Array.isArray(sv) ? key : (sv as Value);
+        return key;
+      }
+      case 'addr':
+        if (e.e.k === 'field') return this.fieldKey(e.e);
+        return this.eval(e.e);
+      case 'unary': {
+        const v = this.scalar(e.e);
+        if (e.op === '!') return truthy(v) ? 0 : 1;
+        if (e.op === '-') return -this.number(v, e);
+        return ~this.number(v, e);
+      }
+      case 'bin': {
+        if (e.op === '&&') return truthy(this.scalar(e.a)) && truthy(this.scalar(e.b)) ? 1 : 0;
+        if (e.op === '||') return truthy(this.scalar(e.a)) || truthy(this.scalar(e.b)) ? 1 : 0;
+        const a = this.scalar(e.a);
+        const b = this.scalar(e.b);
+        switch (e.op) {
+          case '==':
+            return eq(a, b) ? 1 : 0;
+          case '!=':
+            return eq(a, b) ? 0 : 1;
+          default: {
+            const x = this.number(a, e);
+            const y = this.number(b, e);
+            switch (e.op) {
+              case '<':
+                return x < y ? 1 : 0;
+              case '<=':
+                return x <= y ? 1 : 0;
+              case '>':
+                return x > y ? 1 : 0;
+              case '>=':
+                return x >= y ? 1 : 0;
+              case '+':
+                return x + y;
+              case '-':
+                return x - y;
+              case '*':
+                return x * y;
+              case '/':
+                return Math.trunc(x / y);
+              case '&':
+                return x & y;
+              case '|':
+                return x | y;
+              case '^':
+                return x ^ y;
+            }
+          }
+        }
+        throw new ModelError(`unknown operator ${e.op}`);
+      }
+      case 'cond':
+        return truthy(this.scalar(e.c)) ? this.eval(e.a) : this.eval(e.b);
+      case 'call': {
+        if (e.callee.k !== 'id') throw new ModelError('a call through a pointer must be a statement of its own (compile should have hoisted it)');
+        const p = this.ip.prim(e.callee.name);
+        if (!p) throw new ModelError(`${e.callee.name} is not a primitive (compile should have hoisted it)`);
+        const r = p.run(this, this.args(p, e.args), this.choice);
+        if (r === PENDING) throw PENDING_SIGNAL;
+        return r;
+      }
+      case 'assign': {
+        let v = this.scalar(e.value);
+        if (e.op !== '=') {
+          const old = this.number(this.scalar(e.target), e);
+          const y = this.number(v, e);
+          v = e.op === '+=' ? old + y : e.op === '-=' ? old - y : e.op === '|=' ? old | y : old & y;
+        }
+        this.store(e.target, v);
+        return v;
+      }
+      case 'incdec': {
+        const old = this.number(this.scalar(e.target), e);
+        const nv = e.op === '++' ? old + 1 : old - 1;
+        this.store(e.target, nv);
+        return e.prefix ? nv : old;
+      }
+    }
+  }
+
+  private scalar(e: Expr): Value {
+    const v = this.eval(e);
+    if (Array.isArray(v)) throw new ModelError('a list used as a value');
+    return v as Value;
+  }
+
+  private number(v: Value, e: Expr): number {
+    if (typeof v === 'number') return v;
+    if (v === null) return 0;
+    throw new ModelError(`arithmetic on the object ${v} in ${JSON.stringify(e)}`);
+  }
+
+  private fieldKey(e: Expr & { k: 'field' }): string {
+    const base = this.scalar(e.obj);
+    if (base === null || base === 0) throw new ModelError(`NULL pointer dereference reading ->${e.field}`);
+    return `${String(base)}.${e.field}`;
+  }
+
+  private store(target: Expr, v: Value): void {
+    if (target.k === 'id') {
+      const s = this.slot(target.name);
+      if (s < 0 && !(target.name in this.st.mem)) throw new ModelError(`assignment to ${target.name}, which is neither a local nor a global variable`);
+      if (!this.mutable) throw new ModelError('assignment during a read-only evaluation');
+      if (s < 0) {
+        this.write(target.name, v);
+        return;
+      }
+      this.top().locals[s] = v;
+      return;
+    }
+    if (target.k === 'field') {
+      this.write(this.fieldKey(target), v);
+      return;
+    }
+    throw new ModelError('assignment to something that is neither a local nor a field');
+  }
+
+  // ------------------------------------------------------------------------------- calls
+  resolveCall(instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
+    const args = instr.args.map((a) => this.scalar(a));
+    const callee = instr.callee;
+    if (callee.k === 'field' && (OP_NAMES as readonly string[]).includes(callee.field)) {
+      const ops = this.scalar(callee.obj);
+      const nid = typeof ops === 'string' && ops.endsWith('.ops') ? ops.slice(0, -4) : undefined;
+      const target = this.scalar(callee);
+      if (typeof target !== 'string') throw new ModelError(`call of a NULL ${callee.field} op`);
+      return nid === undefined ? { fn: target, args } : { fn: target, op: callee.field as OpName, nid, args };
+    }
+    const target = this.scalar(callee);
+    if (typeof target !== 'string') throw new ModelError(`call through a NULL function pointer`);
+    return { fn: target, args };
+  }
+
+  // ------------------------------------------------------------------------------- steps
+  /** Run the thread's current instruction. */
+  runOne(choice: number): void {
+    this.choice = choice;
+    const frame = this.top();
+    const fn = this.fnOf(frame);
+    const pc = frame.pc;
+    const ins = fn.instrs[pc]!;
+    let queued = false;
+    let detail: string | undefined;
+    try {
+      detail = this.execute(ins, frame, fn);
+    } catch (err) {
+      if (err !== PENDING_SIGNAL) throw err;
+      queued = true;
+    }
+    const rec: ExecutedInstr = { fn: fn.def.name, file: fn.def.file, pc, src: ins.src, op: ins.op, queued };
+    this.executed.push(detail === undefined ? rec : { ...rec, detail });
+  }
+
+  /** Run on through local instructions (coalescing). */
+  runLocal(): void {
+    for (let n = 0; n < MAX_COALESCED; n++) {
+      const t = this.st.threads[this.tid]!;
+      const frame = t.frames[t.frames.length - 1];
+      if (!frame) return;
+      const ins = this.fnOf(frame).instrs[frame.pc]!;
+      if (!ins.local) return;
+      if (ins.op === 'return' && frame.op) return; // leaving a notifier callback updates the pairing ghost state
+      const before = this.writes?.size ?? 0;
+      this.runOne(0);
+      if ((this.writes?.size ?? 0) !== before) throw new ModelError(`a local instruction wrote shared state: ${ins.src.text}`);
+    }
+    throw new ModelError(`${this.threadName(this.tid)} runs ${MAX_COALESCED} steps without touching shared state (an infinite local loop?)`);
+  }
+
+  private execute(ins: Instr, frame: Draft<Frame>, fn: CompiledFn): string | undefined {
+    switch (ins.op) {
+      case 'exec':
+        for (const e of ins.exprs) this.eval(e);
+        for (const g of ins.ghost) this.eval(g);
+        frame.pc++;
+        return undefined;
+      case 'branch': {
+        const v = truthy(this.scalar(ins.cond));
+        frame.pc = v ? ins.t : ins.f;
+        return `${printExpr(ins.cond)} is ${v ? 'true' : 'false'}`;
+      }
+      case 'jump':
+        frame.pc = ins.to;
+        return undefined;
+      case 'iter': {
+        if (ins.list.k !== 'call' || ins.list.callee.k !== 'id') throw new ModelError('a list walk needs a list macro');
+        const p = this.ip.prim(ins.list.callee.name);
+        if (!p?.iterate) throw new ModelError(`${ins.list.callee.name} cannot be walked`);
+        const pos = ins.first ? undefined : frame.locals[ins.slot]!;
+        const next = p.iterate(this, this.args(p, ins.list.args), pos);
+        frame.locals[ins.slot] = next;
+        frame.pc = next === null ? ins.exit : ins.body;
+        return next === null ? 'end' : String(next);
+      }
+      case 'call':
+        return this.call(ins, frame);
+      case 'return': {
+        const v = ins.value ? this.scalar(ins.value) : 0;
+        for (const g of ins.ghost) this.eval(g);
+        this.ret(v, fn);
+        return String(v);
+      }
+    }
+  }
+
+  private call(ins: Instr & { op: 'call' }, frame: Draft<Frame>): string {
+    const r = this.resolveCall(ins);
+    const fi = this.program.fnId(r.fn);
+    const f = this.program.fn(fi);
+    if (r.args.length !== f.def.params.length) throw new ModelError(`${r.fn} takes ${f.def.params.length} arguments, called with ${r.args.length}`);
+    let ctx = frame.ctx;
+    let op: OpFrame | undefined;
+    if (r.op === 'invalidate_range_start' || r.op === 'invalidate_range_end') {
+      // (mn, mm, start, end[, blockable]) as in v4.18 / v4.19.
+      const start = Number(r.args[2]);
+      const end = Number(r.args[3]);
+      if (r.op === 'invalidate_range_start') {
+        const blockable = r.args.length > 4 ? (truthy(r.args[4]!) ? 1 : 0) : 1;
+        if (!blockable) ctx |= CTX_NONBLOCK_START;
+        op = { kind: r.op, nid: r.nid!, start, end, blockable };
+      } else {
+        const i = this.findPair(r.nid!, start, end);
+        if (i >= 0) {
+          const rec = this.st.pairs[i]!;
+          if (!rec.blockable) ctx |= CTX_NONBLOCK_END;
+          (this.st.pairs as PairRecord[]).splice(i, 1);
+        }
+        op = { kind: r.op, nid: r.nid!, start, end, blockable: 1 };
+      }
+    } else if (r.op === 'release') {
+      op = { kind: 'release', nid: r.nid!, start: 0, end: 0, blockable: 1 };
+    }
+    frame.pc++;
+    const callee: Frame = { fn: fi, pc: 0, locals: padLocals(r.args, f), dest: ins.dest, ctx, ...(op ? { op } : {}) };
+    (this.st.threads[this.tid]!.frames as Frame[]).push(callee);
+    return r.fn;
+  }
+
+  /** The open pair record an end call of this thread on (nid, start, end) consumes: the latest one. */
+  findPair(nid: string, start: number, end: number): number {
+    const pairs = this.st.pairs;
+    for (let i = pairs.length - 1; i >= 0; i--) {
+      const p = pairs[i]!;
+      if (p.tid === this.tid && p.nid === nid && p.start === start && p.end === end) return i;
+    }
+    return -1;
+  }
+
+  private ret(v: Value, fn: CompiledFn): void {
+    const frames = this.st.threads[this.tid]!.frames as Frame[];
+    const done = frames.pop()!;
+    if (done.op?.kind === 'invalidate_range_start') {
+      const r = typeof v === 'number' ? v : 0;
+      const o = done.op;
+      if (r === 0 || o.blockable || this.program.spec.contract.endAfterFailedStart) {
+        (this.st.pairs as PairRecord[]).push({ tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, ret: r });
+      }
+    }
+    const caller = frames[frames.length - 1] as Draft<Frame> | undefined;
+    if (caller && done.dest >= 0) caller.locals[done.dest] = v;
+    void fn;
+  }
+}
+
+/** The op frames a thread is inside, innermost last. */
+export function opFrames(t: ThreadState): OpFrame[] {
+  return t.frames.flatMap((f) => (f.op ? [f.op] : []));
+}
+
+export { CTX_NONBLOCK_END, CTX_NONBLOCK_START };

@@ -1,0 +1,270 @@
+/**
+ * A linked program: every modelled function a scenario needs, compiled, plus the scenario's static
+ * configuration (VMAs, notifier list, driver objects), the initial shared memory and lock objects,
+ * and the threads to run.
+ */
+import type { Expr, FnDef } from './ir.ts';
+import { printExpr } from './ir.ts';
+import { compileFn, type CompiledFn, type Instr } from './compile.ts';
+import { CORE_PRIMITIVES, type Primitive } from './primitives.ts';
+import type { LockState, Value } from './state.ts';
+
+/** The notifier ops `mn->ops->X(...)` can name. */
+export const OP_NAMES = ['invalidate_range_start', 'invalidate_range_end', 'invalidate_range', 'release'] as const;
+export type OpName = (typeof OP_NAMES)[number];
+
+/** One registered mmu notifier, as the core's list holds it. */
+export interface NotifierSpec {
+  /** Object id, e.g. `amdgpu0`: the `mn` pointer the callbacks receive, and the prefix of the driver's state. */
+  readonly id: string;
+  readonly driver: string;
+  readonly variant: string;
+  /** The callbacks its `mmu_notifier_ops` sets, by name of the modelled function. */
+  readonly ops: Partial<Record<OpName, string>>;
+  /** `mmu_notifier_ops.flags` (MMU_INVALIDATE_DOES_NOT_BLOCK = 1). */
+  readonly flags: number;
+}
+
+/** What the core version promises about pairing (see src/properties/pairing.ts). */
+export interface PairingContract {
+  /** True when `invalidate_range_end` is owed even after a failed start (the MAYFAIL RFC, seed 004). */
+  readonly endAfterFailedStart: boolean;
+}
+
+export interface ThreadSpec {
+  readonly name: string;
+  /** The task the thread runs as: the value of `current` (an object id, e.g. `task0`). */
+  readonly task: string;
+  /** The modelled function the thread runs. */
+  readonly fn: string;
+  readonly args: readonly Value[];
+}
+
+export interface ProgramSpec {
+  readonly fns: readonly FnDef[];
+  readonly primitives: Readonly<Record<string, Primitive>>;
+  /** Named constants (EAGAIN, MAX_OOM_REAP_RETRIES, MMF_OOM_SKIP, ...). */
+  readonly constants: Readonly<Record<string, Value>>;
+  /** Fixed configuration keyed `object.field`: scalars, or lists of object ids. */
+  readonly statics: Readonly<Record<string, Value | readonly Value[]>>;
+  /** Initial shared memory keyed `object.field`. */
+  readonly mem: Readonly<Record<string, Value>>;
+  /** Lock objects and their kind. */
+  readonly locks: Readonly<Record<string, LockState['kind']>>;
+  /** The notifiers in the order the core's list walk visits them. */
+  readonly notifiers: readonly NotifierSpec[];
+  readonly threads: readonly ThreadSpec[];
+  /** Shared variables that must be back at their initial value once every thread has finished. */
+  readonly balanced: readonly string[];
+  readonly contract: PairingContract;
+  /** The core version's name, for reports. */
+  readonly core: string;
+  /** Global objects the code names that hold no modelled state (`srcu`, `oom_reaper_wait`, ...). */
+  readonly globals: readonly string[];
+}
+
+export class LinkError extends Error {}
+
+/** How a field name is resolved: shared memory, static configuration, or a sub-object reference. */
+type FieldKind = 'mem' | 'static' | 'ref';
+
+export class Program {
+  readonly fns: readonly CompiledFn[];
+  private readonly fnIndex = new Map<string, number>();
+  /** Sorted keys, for canonical encoding. */
+  readonly memKeys: readonly string[];
+  readonly lockKeys: readonly string[];
+  private readonly fieldKinds = new Map<string, FieldKind>();
+  /** The core primitives and the drivers' own. */
+  readonly primitives: Readonly<Record<string, Primitive>>;
+
+  constructor(readonly spec: ProgramSpec) {
+    this.primitives = { ...CORE_PRIMITIVES, ...spec.primitives };
+    const calls = { isPrimitive: (n: string) => n in this.primitives, isGlobal: (n: string) => n in spec.mem };
+    const fns: CompiledFn[] = [];
+    for (const def of spec.fns) {
+      if (this.fnIndex.has(def.name)) throw new LinkError(`function ${def.name} is defined twice`);
+      this.fnIndex.set(def.name, fns.length);
+      fns.push(compileFn(def, calls));
+    }
+    this.fns = fns;
+    this.memKeys = Object.keys(spec.mem).sort();
+    this.lockKeys = Object.keys(spec.locks).sort();
+    const suffix = (k: string): string => k.slice(k.lastIndexOf('.') + 1);
+    for (const k of Object.keys(spec.statics)) this.fieldKinds.set(suffix(k), 'static');
+    // A field name used for shared memory anywhere is shared everywhere (conservative).
+    for (const k of this.memKeys) this.fieldKinds.set(suffix(k), 'mem');
+    for (const f of fns) for (const ins of f.instrs) ins.local = this.isLocal(f, ins);
+    this.check();
+  }
+
+  fnId(name: string): number {
+    const i = this.fnIndex.get(name);
+    if (i === undefined) throw new LinkError(`no modelled function named ${name}`);
+    return i;
+  }
+
+  hasFn(name: string): boolean {
+    return this.fnIndex.has(name);
+  }
+
+  fn(i: number): CompiledFn {
+    return this.fns[i]!;
+  }
+
+  notifier(id: string): NotifierSpec | undefined {
+    return this.spec.notifiers.find((n) => n.id === id);
+  }
+
+  fieldKind(field: string): FieldKind {
+    return this.fieldKinds.get(field) ?? 'ref';
+  }
+
+  /** Static analysis: may this instruction touch shared state? (Used to coalesce local steps.) */
+  private isLocal(f: CompiledFn, ins: Instr): boolean {
+    const expr = (e: Expr): boolean => {
+      switch (e.k) {
+        case 'num':
+        case 'null':
+        case 'str':
+          return true;
+        case 'id':
+          return f.locals.includes(e.name) || !(e.name in this.spec.mem);
+        case 'field':
+          return this.fieldKind(e.field) !== 'mem' && expr(e.obj);
+        case 'addr':
+        case 'unary':
+          return expr(e.e);
+        case 'bin':
+          return expr(e.a) && expr(e.b);
+        case 'cond':
+          return expr(e.c) && expr(e.a) && expr(e.b);
+        case 'assign':
+          return expr(e.target) && expr(e.value);
+        case 'incdec':
+          return expr(e.target);
+        case 'call': {
+          if (e.callee.k !== 'id') return false;
+          const p = this.primitives[e.callee.name];
+          if (!p) return false;
+          return !p.shared && e.args.every(expr);
+        }
+      }
+    };
+    switch (ins.op) {
+      case 'exec':
+        return ins.ghost.length === 0 && ins.exprs.every(expr);
+      case 'branch':
+        return expr(ins.cond);
+      case 'jump':
+        return true;
+      case 'call':
+        // A call through mn->ops changes the pairing ghost state; other calls only push a frame.
+        return ins.callee.k !== 'field' && ins.args.every(expr) && (ins.callee.k === 'id');
+      case 'return':
+        return ins.ghost.length === 0 && (ins.value === undefined || expr(ins.value));
+      case 'iter':
+        return expr(ins.list);
+    }
+  }
+
+  /** Link-time checks: every identifier means something, every direct callee exists. */
+  private check(): void {
+    const errors: string[] = [];
+    const known = (name: string): boolean =>
+      name === 'current' ||
+      this.spec.globals.includes(name) ||
+      name in this.spec.constants ||
+      this.fnIndex.has(name) ||
+      name in this.primitives ||
+      name.startsWith('struct ') ||
+      this.isObject(name);
+    for (const f of this.fns) {
+      const visit = (e: Expr, where: string): void => {
+        switch (e.k) {
+          case 'id':
+            if (!f.locals.includes(e.name) && !known(e.name)) errors.push(`${f.def.name}: unknown identifier '${e.name}' in ${where}`);
+            return;
+          case 'field':
+            return visit(e.obj, where);
+          case 'addr':
+          case 'unary':
+            return visit(e.e, where);
+          case 'bin':
+            visit(e.a, where);
+            return visit(e.b, where);
+          case 'cond':
+            visit(e.c, where);
+            visit(e.a, where);
+            return visit(e.b, where);
+          case 'assign':
+            visit(e.target, where);
+            return visit(e.value, where);
+          case 'incdec':
+            return visit(e.target, where);
+          case 'call':
+            if (e.callee.k === 'id') {
+              const n = e.callee.name;
+              if (!f.locals.includes(n) && !(n in this.primitives) && !this.fnIndex.has(n)) {
+                errors.push(`${f.def.name}: call of '${n}', which is neither a primitive nor a modelled function, in ${where}`);
+              }
+            } else visit(e.callee, where);
+            {
+              const members = e.callee.k === 'id' ? this.primitives[e.callee.name]?.members : undefined;
+              e.args.forEach((a, i) => {
+                if (!members?.includes(i)) visit(a, where);
+              });
+            }
+            return;
+          default:
+            return;
+        }
+      };
+      for (const ins of f.instrs) {
+        const where = `'${ins.src.text}'`;
+        switch (ins.op) {
+          case 'exec':
+            ins.exprs.forEach((e) => visit(e, where));
+            ins.ghost.forEach((e) => visit(e, where));
+            break;
+          case 'branch':
+            visit(ins.cond, where);
+            break;
+          case 'call':
+            if (ins.callee.k === 'id') {
+              const n = ins.callee.name;
+              if (!f.locals.includes(n) && !this.fnIndex.has(n)) errors.push(`${f.def.name}: call of unknown function '${n}' in ${where}`);
+            } else visit(ins.callee, where);
+            ins.args.forEach((e) => visit(e, where));
+            break;
+          case 'return':
+            if (ins.value) visit(ins.value, where);
+            ins.ghost.forEach((e) => visit(e, where));
+            break;
+          case 'iter':
+            visit(ins.list, where);
+            break;
+          case 'jump':
+            break;
+        }
+      }
+    }
+    for (const t of this.spec.threads) if (!this.fnIndex.has(t.fn)) errors.push(`thread ${t.name}: no modelled function ${t.fn}`);
+    if (errors.length) throw new LinkError(`the model does not link:\n  ${errors.join('\n  ')}`);
+  }
+
+  /** Is `name` a global object (a prefix of some static, memory or lock key, or a key itself)? */
+  private isObject(name: string): boolean {
+    const p = `${name}.`;
+    const has = (keys: Iterable<string>): boolean => {
+      for (const k of keys) if (k === name || k.startsWith(p)) return true;
+      return false;
+    };
+    return has(this.memKeys) || has(this.lockKeys) || has(Object.keys(this.spec.statics));
+  }
+
+  /** A printable form of an expression (for traces). */
+  static print(e: Expr): string {
+    return printExpr(e);
+  }
+}
