@@ -1,0 +1,235 @@
+/**
+ * `check` and `checkAsync`: run a strategy over a model and turn what it found into a
+ * {@link CheckResult}.
+ */
+import type { Model, Property } from './model.ts';
+import type { CheckOptions, CheckResult, Counterexample, IncompleteReason, Path, Stats, Verdict } from './result.ts';
+import { Explorer, HOLDS, UNDECIDED, VIOLATED, type Search } from './explorer.ts';
+import { BreadthFirst } from './bfs.ts';
+import { DepthFirst } from './dfs.ts';
+import { RandomWalks } from './random.ts';
+import { analyzeEventually, analyzeReachable } from './liveness.ts';
+import { buildPath, pathByOrdinals, pathToSlot } from './path.ts';
+
+/** How long `checkAsync` explores before yielding to the event loop. */
+export const SLICE_MS = 50;
+
+function validateOptions(options: CheckOptions): void {
+  const positiveInt = (name: keyof CheckOptions, min: number): void => {
+    const v = options[name];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      throw new Error(`CheckOptions.${name} must be an integer ≥ ${min}, got ${String(v)}`);
+    }
+  };
+  positiveInt('maxStates', 1);
+  positiveInt('maxDepth', 0);
+  positiveInt('walks', 1);
+  positiveInt('walkDepth', 0);
+  positiveInt('seed', -0x8000_0000);
+  if (options.timeMs !== undefined && !(typeof options.timeMs === 'number' && options.timeMs >= 0)) {
+    throw new Error(`CheckOptions.timeMs must be a number ≥ 0, got ${String(options.timeMs)}`);
+  }
+  if (options.progressIntervalMs !== undefined && !(options.progressIntervalMs >= 0)) {
+    throw new Error(`CheckOptions.progressIntervalMs must be a number ≥ 0, got ${String(options.progressIntervalMs)}`);
+  }
+  const s = options.strategy;
+  if (s !== undefined && s !== 'bfs' && s !== 'dfs' && s !== 'random') {
+    throw new Error(`CheckOptions.strategy must be 'bfs', 'dfs' or 'random', got ${JSON.stringify(s)}`);
+  }
+}
+
+/** One exploration in progress: `step()` until it returns true, then `result()`. */
+class Run<S, A> {
+  readonly explorer: Explorer<S, A>;
+  readonly search: Search & { readonly frontier: number };
+
+  constructor(
+    readonly model: Model<S, A>,
+    readonly options: CheckOptions,
+  ) {
+    validateOptions(options);
+    const strategy = options.strategy ?? 'bfs';
+    this.explorer = new Explorer(model, options, strategy !== 'random');
+    switch (strategy) {
+      case 'bfs':
+        this.search = new BreadthFirst(this.explorer);
+        break;
+      case 'dfs':
+        this.search = new DepthFirst(this.explorer);
+        break;
+      case 'random':
+        this.search = new RandomWalks(this.explorer, {
+          seed: options.seed ?? 0,
+          walks: options.walks ?? 1000,
+          walkDepth: options.walkDepth ?? 1000,
+        });
+        break;
+    }
+  }
+
+  /** Explore until the current slice ends; true when exploration is over. */
+  step(sliceEnd: number): boolean {
+    this.explorer.sliceEnd = sliceEnd;
+    return this.search.run();
+  }
+
+  result(): CheckResult<S, A> {
+    const ex = this.explorer;
+    const model = this.model;
+    const props = ex.props;
+    const complete = this.search.exhausted && this.search.exhaustive && ex.stopReason === null && !ex.cutoff && !ex.halted;
+
+    const counterexamples: (Counterexample<S, A> | undefined)[] = new Array(props.length).fill(undefined);
+    const examples: (Path<S, A> | undefined)[] = new Array(props.length).fill(undefined);
+    const order: number[] = [];
+    const withThreads = (path: Path<S, A>): Pick<Counterexample<S, A>, 'threads'> => {
+      if (typeof model.threads !== 'function') return {};
+      const last = path.steps.length === 0 ? path.init : path.steps[path.steps.length - 1]!.state;
+      return { threads: model.threads(last) };
+    };
+
+    for (const f of ex.findings) {
+      const p = props[f.property]!;
+      const slot = ex.table.find(f.hi, f.lo);
+      const path = pathToSlot(model, ex.table, slot);
+      if (ex.status[f.property] === HOLDS) {
+        examples[f.property] = path;
+      } else {
+        counterexamples[f.property] = { property: p.name, kind: p.kind, path, ...withThreads(path) };
+        order.push(f.property);
+      }
+    }
+
+    const decided = new Int8Array(ex.status);
+    let violatedSoFar = order.length > 0;
+    if (complete) {
+      // `sometimes` with no example over the whole space is violated.
+      props.forEach((p, i) => {
+        if (p.kind !== 'sometimes' || decided[i] !== UNDECIDED) return;
+        if (violatedSoFar && !ex.findAll) return;
+        const path = buildPath(model, 0, []);
+        decided[i] = VIOLATED;
+        counterexamples[i] = { property: p.name, kind: p.kind, path, ...withThreads(path) };
+        order.push(i);
+        violatedSoFar = true;
+      });
+    }
+    let analysisBytes = 0;
+    if (complete && ex.live !== null) {
+      const live = ex.live;
+      let slots: Int32Array | null = null;
+      const slotOf = (id: number): number => {
+        slots ??= ex.table.slotsById();
+        return slots[id]!;
+      };
+      for (let i = 0; i < props.length; i++) {
+        const p: Property<S> = props[i]!;
+        if (p.kind !== 'reachable' && p.kind !== 'eventually') continue;
+        if (violatedSoFar && !ex.findAll) break;
+        const bit = ex.goalBits[i]!;
+        if (p.kind === 'reachable') {
+          const a = analyzeReachable(live, bit);
+          analysisBytes = Math.max(analysisBytes, a.bytes);
+          if (a.witness === null) {
+            decided[i] = HOLDS;
+          } else {
+            const path = pathToSlot(model, ex.table, slotOf(a.witness));
+            decided[i] = VIOLATED;
+            counterexamples[i] = { property: p.name, kind: p.kind, path, ...withThreads(path) };
+            order.push(i);
+            violatedSoFar = true;
+          }
+        } else {
+          const a = analyzeEventually(live, bit, p.fairness);
+          analysisBytes = Math.max(analysisBytes, a.bytes);
+          if (a.witness === null) {
+            decided[i] = HOLDS;
+          } else {
+            const lasso = a.witness;
+            const rootSlot = slotOf(lasso.root);
+            const ordinals: number[] = [];
+            let cur = lasso.root;
+            for (const e of lasso.edges) {
+              ordinals.push(e - live.edgeStart[cur]!);
+              cur = live.dst[e]!;
+            }
+            const path = pathByOrdinals(model, ex.table.hiAt(rootSlot), ex.table.loAt(rootSlot), ordinals);
+            decided[i] = VIOLATED;
+            counterexamples[i] = { property: p.name, kind: p.kind, path, loopStart: lasso.loopStart, ...withThreads(path) };
+            order.push(i);
+            violatedSoFar = true;
+          }
+        }
+      }
+      if (slots !== null) analysisBytes += (slots as Int32Array).byteLength;
+    }
+
+    const verdicts: Verdict<S, A>[] = props.map((p, i) => {
+      const ce = counterexamples[i];
+      if (ce !== undefined) return { property: p.name, kind: p.kind, status: 'violated', counterexample: ce };
+      const example = examples[i];
+      if (example !== undefined) return { property: p.name, kind: p.kind, status: 'holds', example };
+      if (decided[i] === HOLDS) return { property: p.name, kind: p.kind, status: 'holds' };
+      if (complete && (p.kind === 'always' || p.kind === 'deadlock')) return { property: p.name, kind: p.kind, status: 'holds' };
+      return { property: p.name, kind: p.kind, status: 'unknown' };
+    });
+    const violations = order.map((i) => counterexamples[i]!);
+
+    const now = performance.now();
+    const stats: Stats = {
+      states: ex.table.count,
+      transitions: ex.transitions,
+      maxDepth: ex.maxDepth,
+      elapsedMs: now - ex.startMs,
+      visitedBytes: ex.visitedBytes(),
+      livenessBytes: ex.livenessRecordBytes() + analysisBytes,
+    };
+    ex.emitProgress(now, this.search.frontier, ex.maxDepth);
+
+    let reason: IncompleteReason | null = null;
+    if (ex.halted) reason = null;
+    else if (ex.stopReason !== null) reason = ex.stopReason;
+    else if (!this.search.exhaustive) reason = 'random';
+    else if (ex.cutoff) reason = 'max-depth';
+
+    if (reason !== null) {
+      const first = violations[0];
+      return first === undefined
+        ? { status: 'incomplete', reason, stats, violations, verdicts }
+        : { status: 'incomplete', reason, stats, violation: first, violations, verdicts };
+    }
+    const first = violations[0];
+    if (first !== undefined) return { status: 'violation', violation: first, violations, stats, verdicts, complete };
+    return { status: 'pass', stats, verdicts };
+  }
+}
+
+/**
+ * Explore `model` and decide its properties, synchronously. Bounds (`maxStates`, `maxDepth`,
+ * `timeMs`) and an aborted `signal` end it early with an `incomplete` result (the signal is
+ * polled, but a synchronous run gives the event loop no chance to abort it: use
+ * {@link checkAsync} for Ctrl-C). Deterministic: the same model and options give the same
+ * states, transitions and counterexamples.
+ */
+export function check<S, A>(model: Model<S, A>, options: CheckOptions = {}): CheckResult<S, A> {
+  const run = new Run(model, options);
+  while (!run.step(Number.POSITIVE_INFINITY)) {
+    // a slice without end only returns when finished
+  }
+  return run.result();
+}
+
+/**
+ * The same exploration as {@link check}, in slices of about {@link SLICE_MS} ms with a yield to
+ * the event loop after each, so that an `AbortSignal` (Ctrl-C in the CLI) or a timer can stop it;
+ * an abort ends it with `incomplete`, reason `interrupted`, and the partial stats. The liveness
+ * analysis after a complete exploration runs in one piece.
+ */
+export async function checkAsync<S, A>(model: Model<S, A>, options: CheckOptions = {}): Promise<CheckResult<S, A>> {
+  const run = new Run(model, options);
+  while (!run.step(performance.now() + SLICE_MS)) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return run.result();
+}

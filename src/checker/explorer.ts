@@ -1,0 +1,399 @@
+/**
+ * What every strategy shares: the visited set, the on-the-fly property checks, the expansion of a
+ * state, the bounds, progress and the liveness recording. A strategy (`bfs.ts`, `dfs.ts`,
+ * `random.ts`) only decides the order in which states are expanded.
+ */
+import type { DeadlockProperty, AlwaysProperty, Model, Property, SometimesProperty, ThreadInfo } from './model.ts';
+import type { CheckOptions, IncompleteReason, Progress } from './result.ts';
+import { FingerprintEncoder, NO_PARENT, VisitedTable } from './fingerprint.ts';
+import { IN_BOUNDARY, LivenessGraph, MAX_LIVENESS_PROPERTIES, MAX_THREADS } from './liveness.ts';
+
+/** Property status while exploring. */
+export const UNDECIDED = 0;
+export const HOLDS = 1;
+export const VIOLATED = 2;
+
+/** A state that decided a property: a violation (always, deadlock) or an example (sometimes). */
+export interface Finding {
+  readonly property: number;
+  readonly hi: number;
+  readonly lo: number;
+}
+
+/** A strategy: it owns the frontier; the explorer does the rest. */
+export interface Search {
+  /**
+   * Explore until the frontier is exhausted, the explorer stops (a bound, an interrupt, a
+   * violation), or the current time slice ends. Returns true when finished, false when paused.
+   */
+  run(): boolean;
+  /** True once the strategy has expanded everything it would ever expand. */
+  readonly exhausted: boolean;
+  /** Whether the strategy covers the whole space when nothing stops it (bfs, dfs: yes; random: no). */
+  readonly exhaustive: boolean;
+}
+
+/** Validate a model's properties against what the engine needs; throws with a clear message. */
+export function validateProperties<S, A>(model: Model<S, A>, props: readonly Property<S>[]): void {
+  const names = new Set<string>();
+  let liveness = 0;
+  for (const p of props) {
+    if (names.has(p.name)) throw new Error(`property names must be unique: ${JSON.stringify(p.name)} appears twice`);
+    names.add(p.name);
+    if (p.kind === 'deadlock' && typeof model.threads !== 'function') {
+      throw new Error(`property ${JSON.stringify(p.name)} (deadlock) needs Model.threads`);
+    }
+    if (p.kind === 'eventually' && p.fairness === 'weak' && typeof model.actionThread !== 'function') {
+      throw new Error(`property ${JSON.stringify(p.name)} (eventually, weak fairness) needs Model.actionThread`);
+    }
+    if (p.kind === 'reachable' || p.kind === 'eventually') liveness++;
+  }
+  if (liveness > MAX_LIVENESS_PROPERTIES) {
+    throw new Error(`at most ${MAX_LIVENESS_PROPERTIES} liveness properties per check (the model has ${liveness})`);
+  }
+}
+
+export class Explorer<S, A> {
+  readonly model: Model<S, A>;
+  readonly props: readonly Property<S>[];
+  readonly table: VisitedTable;
+  readonly enc = new FingerprintEncoder();
+  /** The recorded graph, when liveness properties are to be checked. */
+  readonly live: LivenessGraph | null;
+  /** Goal bit of each liveness property, by property index (0 for others). */
+  readonly goalBits: Int32Array;
+  readonly status: Int8Array;
+  readonly findings: Finding[] = [];
+  readonly findAll: boolean;
+  readonly maxDepthBound: number;
+
+  /** Transitions taken. */
+  transitions = 0;
+  /** Deepest depth of a recorded state. */
+  maxDepth = 0;
+  /** A state at the depth bound had a transition that was not taken. */
+  cutoff = false;
+  /** A bound or an interrupt stopped the exploration. */
+  stopReason: IncompleteReason | null = null;
+  /** Exploration halted because of violations (first violation, or every property decided). */
+  halted = false;
+  /** The slot of the state being expanded (kept valid across rehashes). */
+  currentSlot = NO_PARENT;
+  /** Children discovered by the last {@link expand} or {@link seed} that are to be expanded. */
+  readonly childStates: S[] = [];
+  readonly childSlots: number[] = [];
+
+  readonly startMs: number;
+  /** End of the current time slice (`check` runs one slice without end). */
+  sliceEnd = Number.POSITIVE_INFINITY;
+  private readonly deadline: number;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onProgress: ((p: Progress) => void) | undefined;
+  private readonly progressInterval: number;
+  private nextProgress: number;
+
+  private readonly acts: A[] = [];
+  private readonly probe: A[] = [];
+  private readonly alwaysActive: { index: number; prop: AlwaysProperty<S> }[] = [];
+  private readonly sometimesActive: { index: number; prop: SometimesProperty<S> }[] = [];
+  private deadlockActive: { index: number; prop: DeadlockProperty }[] = [];
+  private readonly livenessGoals: { bit: number; goal: (s: S) => boolean }[] = [];
+  private readonly weak: boolean;
+  private readonly hasBoundary: boolean;
+  private readonly hasLiveness: boolean;
+  private undecidedSafety: number;
+
+  constructor(model: Model<S, A>, options: CheckOptions, exhaustive: boolean) {
+    this.model = model;
+    this.props = model.properties();
+    validateProperties(model, this.props);
+    this.findAll = options.findAll ?? false;
+    this.maxDepthBound = options.maxDepth ?? Number.POSITIVE_INFINITY;
+    this.status = new Int8Array(this.props.length);
+    this.goalBits = new Int32Array(this.props.length);
+    let bit = 0;
+    let weak = false;
+    this.props.forEach((p, index) => {
+      switch (p.kind) {
+        case 'always':
+          this.alwaysActive.push({ index, prop: p });
+          break;
+        case 'sometimes':
+          this.sometimesActive.push({ index, prop: p });
+          break;
+        case 'deadlock':
+          this.deadlockActive.push({ index, prop: p });
+          break;
+        case 'reachable':
+        case 'eventually':
+          this.goalBits[index] = 1 << bit;
+          this.livenessGoals.push({ bit: 1 << bit, goal: p.goal });
+          bit++;
+          if (p.kind === 'eventually' && p.fairness === 'weak') weak = true;
+          break;
+      }
+    });
+    this.undecidedSafety = this.alwaysActive.length + this.sometimesActive.length + this.deadlockActive.length;
+    this.hasLiveness = bit > 0;
+    this.weak = weak;
+    this.hasBoundary = typeof model.withinBoundary === 'function';
+    const record = this.hasLiveness && exhaustive;
+    this.live = record ? new LivenessGraph(weak) : null;
+    this.table = new VisitedTable({ withIds: record, limit: options.maxStates ?? Number.POSITIVE_INFINITY });
+    this.table.onRehash((remap) => {
+      if (this.currentSlot >= 0) this.currentSlot = remap[this.currentSlot]!;
+    });
+    this.signal = options.signal;
+    this.onProgress = options.onProgress;
+    this.progressInterval = options.progressIntervalMs ?? 250;
+    this.startMs = performance.now();
+    this.deadline = options.timeMs === undefined ? Number.POSITIVE_INFINITY : this.startMs + options.timeMs;
+    this.nextProgress = this.startMs + this.progressInterval;
+  }
+
+  /** Whether the strategy must stop (a bound, an interrupt, or halted on violations). */
+  get stopped(): boolean {
+    return this.halted || this.stopReason !== null;
+  }
+
+  /** Whether the recorded liveness graph is needed. */
+  get recordsLiveness(): boolean {
+    return this.live !== null;
+  }
+
+  /**
+   * Check the clock, the abort signal and the progress timer. Returns true when the strategy must
+   * return now: a stop (then {@link stopReason} is set) or the end of the time slice.
+   */
+  poll(frontier: number, depth: number): boolean {
+    const now = performance.now();
+    if (this.signal?.aborted) {
+      this.stopReason = 'interrupted';
+      return true;
+    }
+    if (now >= this.deadline) {
+      this.stopReason = 'time';
+      return true;
+    }
+    if (this.onProgress !== undefined && now >= this.nextProgress) {
+      this.nextProgress = now + this.progressInterval;
+      this.emitProgress(now, frontier, depth);
+    }
+    return now >= this.sliceEnd;
+  }
+
+  emitProgress(now: number, frontier: number, depth: number): void {
+    if (this.onProgress === undefined) return;
+    const elapsedMs = now - this.startMs;
+    this.onProgress({
+      states: this.table.count,
+      transitions: this.transitions,
+      statesPerSecond: elapsedMs > 0 ? Math.round((this.table.count * 1000) / elapsedMs) : 0,
+      depth,
+      frontier,
+      elapsedMs,
+    });
+  }
+
+  /** Check the signal once before exploring (an already aborted signal yields `interrupted`). */
+  checkSignal(): boolean {
+    if (this.signal?.aborted) this.stopReason = 'interrupted';
+    return this.stopReason !== null;
+  }
+
+  /**
+   * Record the initial states (depth 0). The ones to expand are left in {@link childStates} /
+   * {@link childSlots}, in `initStates()` order.
+   */
+  seed(): void {
+    const inits = this.model.initStates();
+    if (inits.length === 0) throw new Error('the model has no initial state');
+    this.childStates.length = 0;
+    this.childSlots.length = 0;
+    this.table.reserve(inits.length);
+    const enc = this.enc;
+    for (const s of inits) {
+      enc.reset();
+      this.model.encode(s, enc);
+      enc.finish();
+      const hi = enc.hi;
+      const lo = enc.lo;
+      const slot = this.table.insert(hi, lo, NO_PARENT);
+      if (slot < 0) {
+        this.stopReason = 'max-states';
+        return;
+      }
+      if (this.table.inserted && this.discovered(s, slot, hi, lo, 0)) {
+        this.childStates.push(s);
+        this.childSlots.push(slot);
+      }
+      if (this.live !== null) this.live.initIds.push(this.table.idAt(slot));
+      if (this.halted) return;
+    }
+  }
+
+  /**
+   * A new state was recorded at `slot`: label it for liveness, check the properties on it.
+   * Returns whether it is to be expanded (it lies within the boundary).
+   */
+  discovered(state: S, slot: number, hi: number, lo: number, depth: number): boolean {
+    if (depth > this.maxDepth) this.maxDepth = depth;
+    const inside = this.hasBoundary ? this.model.withinBoundary!(state) : true;
+    if (this.live !== null) {
+      let label = inside ? IN_BOUNDARY : 0;
+      const goals = this.livenessGoals;
+      for (let i = 0; i < goals.length; i++) if (goals[i]!.goal(state)) label |= goals[i]!.bit;
+      this.live.addState(this.table.idAt(slot), label >>> 0);
+    }
+    if (!inside || this.undecidedSafety === 0) return inside;
+    const always = this.alwaysActive;
+    for (let i = 0; i < always.length; i++) {
+      const a = always[i]!;
+      if (!a.prop.holds(state)) {
+        always.splice(i--, 1);
+        this.decide(a.index, VIOLATED, hi, lo);
+      }
+    }
+    const sometimes = this.sometimesActive;
+    for (let i = 0; i < sometimes.length; i++) {
+      const a = sometimes[i]!;
+      if (a.prop.holds(state)) {
+        sometimes.splice(i--, 1);
+        this.decide(a.index, HOLDS, hi, lo);
+      }
+    }
+    if (this.deadlockActive.length > 0 && this.isDeadlock(state)) {
+      for (const d of this.deadlockActive) this.decide(d.index, VIOLATED, hi, lo);
+      this.deadlockActive = [];
+    }
+    return inside;
+  }
+
+  /** No enabled action while some thread has not finished. */
+  isDeadlock(state: S): boolean {
+    const probe = this.probe;
+    probe.length = 0;
+    this.model.actions(state, probe);
+    if (probe.length > 0) return false;
+    const threads: readonly ThreadInfo[] = this.model.threads!(state);
+    for (const t of threads) if (!t.finished) return true;
+    return false;
+  }
+
+  private decide(index: number, status: number, hi: number, lo: number): void {
+    this.status[index] = status;
+    this.findings.push({ property: index, hi, lo });
+    this.undecidedSafety--;
+    if (status === VIOLATED && !this.findAll) this.halted = true;
+    if (this.findAll && this.undecidedSafety === 0 && !this.hasLiveness && this.findings.some((f) => this.status[f.property] === VIOLATED)) {
+      this.halted = true;
+    }
+  }
+
+  /**
+   * Expand `state` (recorded at `slot`, at `depth`): take every enabled action, record the next
+   * states, check new ones. The new states to expand are left in {@link childStates} /
+   * {@link childSlots} in action order. A state at the depth bound is not expanded; if it has a
+   * transition, {@link cutoff} is set.
+   */
+  expand(state: S, slot: number, depth: number): void {
+    const model = this.model;
+    const acts = this.acts;
+    const childStates = this.childStates;
+    const childSlots = this.childSlots;
+    childStates.length = 0;
+    childSlots.length = 0;
+    acts.length = 0;
+    model.actions(state, acts);
+    const n = acts.length;
+    if (depth >= this.maxDepthBound) {
+      for (let i = 0; i < n; i++) {
+        if (model.nextState(state, acts[i]!) !== undefined) {
+          this.cutoff = true;
+          break;
+        }
+      }
+      return;
+    }
+    const table = this.table;
+    this.currentSlot = slot;
+    table.reserve(n);
+    const parent = this.currentSlot;
+    this.currentSlot = NO_PARENT;
+    const enc = this.enc;
+    const live = this.live;
+    const childDepth = depth + 1;
+    if (live !== null) {
+      live.begin(table.idAt(parent));
+      let enabled = 0;
+      for (let i = 0; i < n; i++) {
+        const action = acts[i]!;
+        const next = model.nextState(state, action);
+        if (next === undefined) continue;
+        this.transitions++;
+        enc.reset();
+        model.encode(next, enc);
+        enc.finish();
+        const hi = enc.hi;
+        const lo = enc.lo;
+        const s = table.insert(hi, lo, parent);
+        if (s < 0) {
+          this.stopReason = 'max-states';
+          return;
+        }
+        let t = 0;
+        if (this.weak) {
+          t = model.actionThread!(action, state);
+          if (!Number.isInteger(t) || t < 0 || t >= MAX_THREADS) {
+            throw new Error(`Model.actionThread returned ${t}: weak fairness supports thread indices 0 .. ${MAX_THREADS - 1}`);
+          }
+          enabled |= 1 << t;
+        }
+        live.edge(table.idAt(s), t);
+        if (table.inserted) {
+          if (this.discovered(next, s, hi, lo, childDepth)) {
+            childStates.push(next);
+            childSlots.push(s);
+          }
+          if (this.halted) return;
+        }
+      }
+      live.end(table.idAt(parent), enabled >>> 0);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const next = model.nextState(state, acts[i]!);
+      if (next === undefined) continue;
+      this.transitions++;
+      enc.reset();
+      model.encode(next, enc);
+      enc.finish();
+      const hi = enc.hi;
+      const lo = enc.lo;
+      const s = table.insert(hi, lo, parent);
+      if (s < 0) {
+        this.stopReason = 'max-states';
+        return;
+      }
+      if (table.inserted) {
+        if (this.discovered(next, s, hi, lo, childDepth)) {
+          childStates.push(next);
+          childSlots.push(s);
+        }
+        if (this.halted) return;
+      }
+    }
+  }
+
+  /** Bytes held for liveness: the recorded graph and the visited set's state numbers. */
+  livenessRecordBytes(): number {
+    if (this.live === null) return 0;
+    return this.live.bytes + this.table.capacity * 4;
+  }
+
+  /** Bytes of the visited set proper (fingerprints and parent links: 12 per slot). */
+  visitedBytes(): number {
+    return this.table.capacity * 12;
+  }
+}
+

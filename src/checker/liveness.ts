@@ -1,0 +1,344 @@
+/**
+ * Liveness checking on the explored graph.
+ *
+ * When a model has `reachable` or `eventually` properties and the strategy is exhaustive, the
+ * engine numbers the states in order of discovery (the visited set carries the number, 4 bytes
+ * per slot) and records here, per state and per edge:
+ *
+ * - per state: a label word (4 bytes: one goal bit per liveness property, "within the boundary",
+ *   "expanded"), the start and end of its edge list (8 bytes), and, when some `eventually`
+ *   property assumes weak fairness, the mask of threads enabled in it (4 bytes);
+ * - per edge: its target state (4 bytes) and, under weak fairness, the acting thread (1 byte).
+ *
+ * Edges of a state are appended when the state is expanded, all at once, so they form a
+ * compressed-sparse-row graph indexed by state number without any sorting. Arrays grow by half
+ * again when full, so up to a third of their capacity may be unused.
+ *
+ * After a complete exploration each property is decided on this graph (see {@link analyzeReachable}
+ * and {@link analyzeEventually}); the analysis allocates about 7 more 32-bit words per state
+ * (Tarjan's arrays) and a few more for the counterexample search, released when it returns.
+ */
+import type { Fairness } from './model.ts';
+import { stronglyConnectedComponents, type CsrGraph } from './scc.ts';
+
+/** Label bit: the state lies within the model's boundary. */
+export const IN_BOUNDARY = 0x8000_0000;
+/** Label bit: the state was expanded (its successors are recorded). */
+export const EXPANDED = 0x4000_0000;
+/** At most this many liveness properties (one goal bit each). */
+export const MAX_LIVENESS_PROPERTIES = 30;
+/** Weak fairness supports thread indices 0 .. MAX_THREADS - 1. */
+export const MAX_THREADS = 32;
+
+function growU32(a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Uint32Array(Math.max(need, Math.ceil(a.length * 1.5) + 16));
+  b.set(a);
+  return b;
+}
+
+function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Uint8Array(Math.max(need, Math.ceil(a.length * 1.5) + 16));
+  b.set(a);
+  return b;
+}
+
+/** The explored graph, as recorded for liveness checking. */
+export class LivenessGraph implements CsrGraph {
+  n = 0;
+  edges = 0;
+  labels = new Uint32Array(64);
+  edgeStart = new Uint32Array(64);
+  edgeEnd = new Uint32Array(64);
+  enabled: Uint32Array<ArrayBuffer> | null;
+  dst = new Uint32Array(256);
+  thread: Uint8Array<ArrayBuffer> | null;
+  /** State numbers of the initial states, in `initStates()` order (duplicates included). */
+  readonly initIds: number[] = [];
+
+  constructor(readonly withThreads: boolean) {
+    this.enabled = withThreads ? new Uint32Array(64) : null;
+    this.thread = withThreads ? new Uint8Array(256) : null;
+  }
+
+  /** Record a new state (its number must be `n`). */
+  addState(id: number, label: number): void {
+    if (id !== this.n) throw new Error(`LivenessGraph.addState: expected state ${this.n}, got ${id}`);
+    const need = id + 1;
+    if (need > this.labels.length) {
+      this.labels = growU32(this.labels, need);
+      this.edgeStart = growU32(this.edgeStart, need);
+      this.edgeEnd = growU32(this.edgeEnd, need);
+      if (this.enabled) this.enabled = growU32(this.enabled, need);
+    }
+    this.labels[id] = label;
+    this.n = need;
+  }
+
+  /** Start recording the edges of state `id`. */
+  begin(id: number): void {
+    this.edgeStart[id] = this.edges;
+  }
+
+  /** Record an edge of the state being expanded. */
+  edge(target: number, thread: number): void {
+    const e = this.edges;
+    if (e >= this.dst.length) {
+      this.dst = growU32(this.dst, e + 1);
+      if (this.thread) this.thread = growU8(this.thread, this.dst.length);
+    }
+    this.dst[e] = target;
+    if (this.thread) this.thread[e] = thread;
+    this.edges = e + 1;
+  }
+
+  /** Finish state `id`: its edges end here; `enabledMask` has bit t set iff thread t has a transition. */
+  end(id: number, enabledMask: number): void {
+    this.edgeEnd[id] = this.edges;
+    this.labels[id] = (this.labels[id]! | EXPANDED) >>> 0;
+    if (this.enabled) this.enabled[id] = enabledMask;
+  }
+
+  /** Bytes held by the recorded graph. */
+  get bytes(): number {
+    return (
+      this.labels.byteLength +
+      this.edgeStart.byteLength +
+      this.edgeEnd.byteLength +
+      (this.enabled?.byteLength ?? 0) +
+      this.dst.byteLength +
+      (this.thread?.byteLength ?? 0)
+    );
+  }
+}
+
+/** A lasso in the recorded graph: a root (initial) state, then edges; the cycle begins at `loopStart`. */
+export interface GraphLasso {
+  readonly root: number;
+  /** Global edge indices, in order. */
+  readonly edges: readonly number[];
+  /** Position (0 = root, i = after edge i) where the cycle begins; `edges.length` for a dead end. */
+  readonly loopStart: number;
+}
+
+/** Outcome of one analysis: a violating state or lasso (or null), and the bytes it allocated. */
+export interface Analysis<T> {
+  readonly witness: T | null;
+  readonly bytes: number;
+}
+
+/**
+ * "From every reachable state a goal state is still reachable" (AG EF goal). Returns the first
+ * state (lowest number, i.e. first discovered) within the boundary from which no goal state is
+ * reachable, or null. States outside the boundary have no recorded successors; they count as
+ * goals if they satisfy the goal, and are not required to reach one themselves.
+ *
+ * Method: SCCs of the whole graph; in Tarjan's completion order (successors first) a component
+ * can reach a goal iff it contains one or has an edge into a component that can.
+ */
+export function analyzeReachable(g: LivenessGraph, goalBit: number): Analysis<number> {
+  const sccs = stronglyConnectedComponents(g, null, g.initIds);
+  const { comp, order, compStart, count } = sccs;
+  const can = new Uint8Array(count);
+  const { labels, edgeStart, edgeEnd, dst } = g;
+  for (let c = 0; c < count; c++) {
+    let ok = 0;
+    for (let k = compStart[c]!; k < compStart[c + 1]! && ok === 0; k++) {
+      const v = order[k]!;
+      if ((labels[v]! & goalBit) !== 0) {
+        ok = 1;
+        break;
+      }
+      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+        const cw = comp[dst[e]!]!;
+        if (cw !== c && can[cw] === 1) {
+          ok = 1;
+          break;
+        }
+      }
+    }
+    can[c] = ok;
+  }
+  let witness: number | null = null;
+  for (let v = 0; v < g.n; v++) {
+    if ((labels[v]! & IN_BOUNDARY) !== 0 && comp[v]! >= 0 && can[comp[v]!] === 0) {
+      witness = v;
+      break;
+    }
+  }
+  return { witness, bytes: sccs.bytes + count };
+}
+
+/**
+ * "Every maximal run (fair to every thread, with `weak` fairness) reaches the goal", decided
+ * exactly as {@link Property.eventually} states, on the subgraph G' of states within the boundary
+ * where the goal is false, reached from an initial state through such states only:
+ *
+ * - a dead end: a state of G' with no transition at all (edges to goal states or to states
+ *   outside the boundary are transitions, so such a state is not a dead end);
+ * - `none`: an SCC of G' with at least one edge inside it;
+ * - `weak`: an SCC C of G' with at least one edge inside it such that every thread enabled in
+ *   every state of C acts on some edge inside C.
+ *
+ * Returns the lasso to the violation nearest to an initial state (breadth-first within G'), or
+ * null. The lasso's cycle starts where the prefix enters the component and passes, for every
+ * thread enabled throughout C, through an edge where that thread acts (under `none`: through at
+ * least one edge).
+ */
+export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: Fairness): Analysis<GraphLasso> {
+  const n = g.n;
+  const { labels, edgeStart, edgeEnd, dst } = g;
+  const weak = fairness === 'weak';
+  if (weak && (g.enabled === null || g.thread === null)) throw new Error('analyzeEventually: weak fairness needs recorded threads');
+  const include = new Uint8Array(n);
+  for (let v = 0; v < n; v++) {
+    const l = labels[v]!;
+    include[v] = (l & IN_BOUNDARY) !== 0 && (l & goalBit) === 0 ? 1 : 0;
+  }
+  const sccs = stronglyConnectedComponents(g, include, g.initIds);
+  const { comp, count } = sccs;
+  const hasEdge = new Uint8Array(count);
+  const allEnabled = new Uint32Array(count).fill(0xffff_ffff);
+  const acts = new Uint32Array(count);
+  const enabled = g.enabled;
+  const thread = g.thread;
+  for (let v = 0; v < n; v++) {
+    const c = comp[v]!;
+    if (c < 0) continue;
+    if (enabled) allEnabled[c] = (allEnabled[c]! & enabled[v]!) >>> 0;
+    for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+      if (comp[dst[e]!] === c) {
+        hasEdge[c] = 1;
+        if (thread) acts[c] = (acts[c]! | (1 << thread[e]!)) >>> 0;
+      }
+    }
+  }
+  const bad = new Uint8Array(count);
+  for (let c = 0; c < count; c++) {
+    bad[c] = hasEdge[c] === 1 && (!weak || (allEnabled[c]! & ~acts[c]!) === 0) ? 1 : 0;
+  }
+  const isDeadEnd = (v: number): boolean => (labels[v]! & EXPANDED) !== 0 && edgeStart[v] === edgeEnd[v];
+
+  // Breadth-first search within G' from the initial states for the nearest violation.
+  const predEdge = new Int32Array(n).fill(-1);
+  const predNode = new Int32Array(n).fill(-1);
+  const seen = new Int32Array(n);
+  const queue = new Int32Array(n);
+  let stamp = 1;
+  let head = 0;
+  let tail = 0;
+  let target = -1;
+  for (const r of g.initIds) {
+    if (comp[r]! < 0 || seen[r] === stamp) continue;
+    seen[r] = stamp;
+    queue[tail++] = r;
+  }
+  while (head < tail) {
+    const v = queue[head++]!;
+    if (bad[comp[v]!] === 1 || isDeadEnd(v)) {
+      target = v;
+      break;
+    }
+    for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+      const w = dst[e]!;
+      if (comp[w]! < 0 || seen[w] === stamp) continue;
+      seen[w] = stamp;
+      predEdge[w] = e;
+      predNode[w] = v;
+      queue[tail++] = w;
+    }
+  }
+  const bytes = sccs.bytes + count * 10 + n * 17;
+  if (target < 0) return { witness: null, bytes };
+
+  const prefix: number[] = [];
+  let root = target;
+  while (predNode[root]! >= 0) {
+    prefix.push(predEdge[root]!);
+    root = predNode[root]!;
+  }
+  prefix.reverse();
+  if (!(bad[comp[target]!] === 1)) {
+    return { witness: { root, edges: prefix, loopStart: prefix.length }, bytes };
+  }
+
+  // Cycle through the component, from `target` back to it.
+  const c = comp[target]!;
+  const { order, compStart } = sccs;
+  const chosen: number[] = [];
+  const required = weak ? allEnabled[c]! : 0;
+  for (let t = 0; t < MAX_THREADS; t++) {
+    if ((required & (1 << t)) === 0) continue;
+    let found = -1;
+    for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
+      const v = order[k]!;
+      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+        if (comp[dst[e]!] === c && thread![e] === t) {
+          found = e;
+          break;
+        }
+      }
+    }
+    if (found < 0) throw new Error('analyzeEventually: internal error: a required thread acts nowhere in the component');
+    chosen.push(found);
+  }
+  if (chosen.length === 0) {
+    // Any edge inside C: prefer one leaving the target itself.
+    let found = -1;
+    for (let e = edgeStart[target]!; e < edgeEnd[target]! && found < 0; e++) if (comp[dst[e]!] === c) found = e;
+    for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
+      const v = order[k]!;
+      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+        if (comp[dst[e]!] === c) {
+          found = e;
+          break;
+        }
+      }
+    }
+    chosen.push(found);
+  }
+  // The source of each chosen edge: find it by scanning the component's nodes.
+  const srcOf = (edge: number): number => {
+    for (let k = compStart[c]!; k < compStart[c + 1]!; k++) {
+      const v = order[k]!;
+      if (edge >= edgeStart[v]! && edge < edgeEnd[v]!) return v;
+    }
+    throw new Error('analyzeEventually: internal error: edge source not in component');
+  };
+  const cycle: number[] = [];
+  // Shortest path within C from `from` to `to`, appended to `cycle` as edges.
+  const walk = (from: number, to: number): void => {
+    if (from === to) return;
+    stamp++;
+    head = 0;
+    tail = 0;
+    seen[from] = stamp;
+    queue[tail++] = from;
+    while (head < tail) {
+      const v = queue[head++]!;
+      if (v === to) break;
+      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+        const w = dst[e]!;
+        if (comp[w] !== c || seen[w] === stamp) continue;
+        seen[w] = stamp;
+        predEdge[w] = e;
+        predNode[w] = v;
+        queue[tail++] = w;
+      }
+    }
+    if (seen[to] !== stamp) throw new Error('analyzeEventually: internal error: component not strongly connected');
+    const part: number[] = [];
+    for (let v = to; v !== from; v = predNode[v]!) part.push(predEdge[v]!);
+    part.reverse();
+    cycle.push(...part);
+  };
+  let cur = target;
+  for (const e of chosen) {
+    walk(cur, srcOf(e));
+    cycle.push(e);
+    cur = dst[e]!;
+  }
+  walk(cur, target);
+  return { witness: { root, edges: [...prefix, ...cycle], loopStart: prefix.length }, bytes };
+}

@@ -1,0 +1,232 @@
+/**
+ * Paths: reconstruction from the visited set, and replay tokens.
+ *
+ * The engine keeps no states, only fingerprints and parent links (`fingerprint.ts`). A path to a
+ * visited state is rebuilt by following the parent links to the root, then replaying the model
+ * from its initial states, choosing at each step the action whose next state has the recorded
+ * fingerprint. Every path the engine reports has therefore been re-executed through the model.
+ *
+ * ## Replay tokens
+ *
+ * A token names a path by indices, in the spirit of stateright's `"0/1/3"`:
+ *
+ *     <init>/<a1>/<a2>/.../<an>#<fingerprint>
+ *
+ * - `<init>`: index of the initial state in `model.initStates()`;
+ * - `<ai>`: index of the i-th action in the list `model.actions(state, out)` pushes for the state
+ *   the path is in before step i (every enabled action counts, including ones whose `nextState`
+ *   is `undefined`);
+ * - `#<fingerprint>` (optional on input): 16 lower-case hex digits, the 64-bit fingerprint of the
+ *   path's last state, high word first. It lets {@link replay} tell that a path that still
+ *   replays leads somewhere else because the model changed.
+ *
+ * Indices are decimal, without signs or leading zeros beyond `0` itself. A path with no step is
+ * `<init>#<fingerprint>`, e.g. `0#1f0e...`; a three-step path is e.g. `0/2/0/1#9f86d081884c7d65`.
+ */
+import type { Model } from './model.ts';
+import type { Path, PathStep } from './result.ts';
+import { FingerprintEncoder, fingerprint, fingerprintHex, NO_PARENT, type VisitedTable } from './fingerprint.ts';
+
+/** A replay that the model does not follow; `step` says where (0: the initial state, i: step i). */
+export class ReplayError extends Error {
+  readonly token: string;
+  readonly step: number;
+  constructor(token: string, step: number, message: string) {
+    super(`replay of ${JSON.stringify(token)} diverged at ${step === 0 ? 'the initial state' : `step ${step}`}: ${message}`);
+    this.name = 'ReplayError';
+    this.token = token;
+    this.step = step;
+  }
+}
+
+/** A token taken apart. */
+export interface ParsedToken {
+  readonly init: number;
+  readonly actions: readonly number[];
+  /** The 16 hex digits after `#`, when present. */
+  readonly fingerprint?: string;
+}
+
+const INDEX = /^(0|[1-9][0-9]*)$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
+/** Parse a replay token; throws an Error naming what is malformed. */
+export function parseToken(token: string): ParsedToken {
+  const hash = token.indexOf('#');
+  const body = hash < 0 ? token : token.slice(0, hash);
+  const fp = hash < 0 ? undefined : token.slice(hash + 1);
+  if (fp !== undefined && !HEX16.test(fp)) {
+    throw new Error(`malformed replay token ${JSON.stringify(token)}: after '#' expected 16 lower-case hex digits`);
+  }
+  const parts = body.split('/');
+  const nums: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (!INDEX.test(p) || !Number.isSafeInteger(Number(p))) {
+      throw new Error(
+        `malformed replay token ${JSON.stringify(token)}: part ${i + 1} (${JSON.stringify(p)}) is not a non-negative decimal index`,
+      );
+    }
+    nums.push(Number(p));
+  }
+  const [init, ...actions] = nums;
+  return fp === undefined ? { init: init!, actions } : { init: init!, actions, fingerprint: fp };
+}
+
+/** Build a token from indices and, optionally, the last state's fingerprint in hex. */
+export function formatToken(init: number, actions: readonly number[], fingerprint?: string): string {
+  const body = actions.length === 0 ? String(init) : `${init}/${actions.join('/')}`;
+  return fingerprint === undefined ? body : `${body}#${fingerprint}`;
+}
+
+/**
+ * Replay `token` through `model`. Returns the path, whose `token` is the canonical form of the
+ * input (with the fingerprint). Throws a {@link ReplayError} saying at which step the model does
+ * not follow: an initial-state or action index out of range, an action whose next state is
+ * `undefined`, or (when the token carries one) a last state with a different fingerprint.
+ */
+export function replay<S, A>(model: Model<S, A>, token: string): Path<S, A> {
+  const parsed = parseToken(token);
+  const path = buildPath(model, parsed.init, parsed.actions, token);
+  if (parsed.fingerprint !== undefined) {
+    const got = path.token.slice(path.token.indexOf('#') + 1);
+    if (got !== parsed.fingerprint) {
+      throw new ReplayError(
+        token,
+        parsed.actions.length,
+        `the path replays, but its last state has fingerprint ${got} where the token says ${parsed.fingerprint} (the model has changed)`,
+      );
+    }
+  }
+  return path;
+}
+
+/**
+ * The path that starts in initial state `init` and takes, at each step, the action at the given
+ * index of the state's action list. Throws a {@link ReplayError} (naming `tokenForErrors`) if the
+ * model does not follow.
+ */
+export function buildPath<S, A>(model: Model<S, A>, init: number, actions: readonly number[], tokenForErrors?: string): Path<S, A> {
+  const shown = tokenForErrors ?? formatToken(init, actions);
+  const inits = model.initStates();
+  if (init >= inits.length) {
+    throw new ReplayError(shown, 0, `initial state ${init} requested, but the model has ${inits.length} initial state(s)`);
+  }
+  const first: S = inits[init]!;
+  let state = first;
+  const steps: PathStep<S, A>[] = [];
+  const acts: A[] = [];
+  for (let i = 0; i < actions.length; i++) {
+    const k = actions[i]!;
+    acts.length = 0;
+    model.actions(state, acts);
+    if (k >= acts.length) {
+      throw new ReplayError(shown, i + 1, `action ${k} requested, but the model enables ${acts.length} action(s) in that state`);
+    }
+    const action = acts[k]!;
+    const next = model.nextState(state, action);
+    if (next === undefined) {
+      throw new ReplayError(shown, i + 1, `action ${k} (${model.formatAction(action, state)}) leads to no state`);
+    }
+    steps.push({ action, state: next });
+    state = next;
+  }
+  const enc = new FingerprintEncoder();
+  fingerprint(model, state, enc);
+  return { init: first, steps, token: formatToken(init, actions, fingerprintHex(enc.hi, enc.lo)) };
+}
+
+/** Index of the first initial state with fingerprint `(hi, lo)`, or -1. */
+export function initIndexOf<S>(model: Model<S, unknown>, hi: number, lo: number, enc: FingerprintEncoder): number {
+  const inits = model.initStates();
+  for (let i = 0; i < inits.length; i++) {
+    fingerprint(model, inits[i]!, enc);
+    if (enc.hi === hi && enc.lo === lo) return i;
+  }
+  return -1;
+}
+
+function reconstructionFailed(what: string): Error {
+  return new Error(
+    `path reconstruction failed: ${what}. The model is not deterministic (initStates, actions or nextState ` +
+      `return different results for the same state), or two states share a fingerprint`,
+  );
+}
+
+/**
+ * The path to the state in `slot`: parent links back to the root, then a replay that picks, at
+ * each step, the first action whose next state has the recorded fingerprint.
+ */
+export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: number): Path<S, A> {
+  const his: number[] = [];
+  const los: number[] = [];
+  for (let s = slot; s !== NO_PARENT; s = table.parentAt(s)) {
+    his.push(table.hiAt(s));
+    los.push(table.loAt(s));
+    if (his.length > table.count) throw reconstructionFailed('the parent links form a cycle');
+  }
+  his.reverse();
+  los.reverse();
+  const enc = new FingerprintEncoder();
+  const init = initIndexOf(model, his[0]!, los[0]!, enc);
+  if (init < 0) throw reconstructionFailed('no initial state has the root fingerprint');
+  let state: S = model.initStates()[init]!;
+  const indices: number[] = [];
+  const acts: A[] = [];
+  for (let d = 1; d < his.length; d++) {
+    acts.length = 0;
+    model.actions(state, acts);
+    let chosen = -1;
+    let nextState: S | undefined;
+    for (let i = 0; i < acts.length; i++) {
+      const next = model.nextState(state, acts[i]!);
+      if (next === undefined) continue;
+      fingerprint(model, next, enc);
+      if (enc.hi === his[d] && enc.lo === los[d]) {
+        chosen = i;
+        nextState = next;
+        break;
+      }
+    }
+    if (chosen < 0) throw reconstructionFailed(`no action leads to the recorded state at step ${d}`);
+    indices.push(chosen);
+    state = nextState!;
+  }
+  return buildPath(model, init, indices);
+}
+
+/**
+ * The path that starts in the initial state with fingerprint `(rootHi, rootLo)` and takes, at each
+ * step, the `ordinals[i]`-th transition of the current state, counting only actions whose next
+ * state is defined, in action order (the order in which the engine records edges).
+ */
+export function pathByOrdinals<S, A>(model: Model<S, A>, rootHi: number, rootLo: number, ordinals: readonly number[]): Path<S, A> {
+  const enc = new FingerprintEncoder();
+  const init = initIndexOf(model, rootHi, rootLo, enc);
+  if (init < 0) throw reconstructionFailed('no initial state has the root fingerprint');
+  let state: S = model.initStates()[init]!;
+  const indices: number[] = [];
+  const acts: A[] = [];
+  for (let d = 0; d < ordinals.length; d++) {
+    acts.length = 0;
+    model.actions(state, acts);
+    const want = ordinals[d]!;
+    let seen = 0;
+    let chosen = -1;
+    let nextState: S | undefined;
+    for (let i = 0; i < acts.length; i++) {
+      const next = model.nextState(state, acts[i]!);
+      if (next === undefined) continue;
+      if (seen === want) {
+        chosen = i;
+        nextState = next;
+        break;
+      }
+      seen++;
+    }
+    if (chosen < 0) throw reconstructionFailed(`the state at step ${d} has fewer than ${want + 1} transitions`);
+    indices.push(chosen);
+    state = nextState!;
+  }
+  return buildPath(model, init, indices);
+}
