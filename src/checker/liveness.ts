@@ -182,9 +182,10 @@ export function analyzeReachable(g: LivenessGraph, goalBit: number): Analysis<nu
  *   every state of C acts on some edge inside C.
  *
  * Returns the lasso to the violation nearest to an initial state (breadth-first within G'), or
- * null. The lasso's cycle starts where the prefix enters the component and passes, for every
- * thread enabled throughout C, through an edge where that thread acts (under `none`: through at
- * least one edge).
+ * null. The lasso's cycle starts where the prefix enters the component; under weak fairness it
+ * passes, for every thread enabled throughout C, through an edge where that thread acts, and for
+ * every other thread enabled somewhere in C, through a state where it is disabled, so that the
+ * cycle repeated forever is itself a weakly fair run (under `none`: it has at least one edge).
  */
 export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: Fairness): Analysis<GraphLasso> {
   const n = g.n;
@@ -263,28 +264,44 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
     return { witness: { root, edges: prefix, loopStart: prefix.length }, bytes };
   }
 
-  // Cycle through the component, from `target` back to it.
+  // Cycle through the component, from `target` back to it. Under weak fairness the cycle must be a
+  // fair run by itself: it takes, for every thread enabled in every state of C, an edge where that
+  // thread acts, and visits, for every other thread enabled somewhere in C, a state of C where it
+  // is disabled (so that it is not enabled all along the cycle).
   const c = comp[target]!;
   const { order, compStart } = sccs;
-  const chosen: number[] = [];
-  const required = weak ? allEnabled[c]! : 0;
-  for (let t = 0; t < MAX_THREADS; t++) {
-    if ((required & (1 << t)) === 0) continue;
-    let found = -1;
-    for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
-      const v = order[k]!;
-      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
-        if (comp[dst[e]!] === c && thread![e] === t) {
-          found = e;
-          break;
+  const waypoints: { edge: number; node: number }[] = [];
+  if (weak) {
+    const required = allEnabled[c]!;
+    let someEnabled = 0;
+    for (let k = compStart[c]!; k < compStart[c + 1]!; k++) someEnabled |= enabled![order[k]!]!;
+    for (let t = 0; t < MAX_THREADS; t++) {
+      const bit = 1 << t;
+      if ((required & bit) !== 0) {
+        let found = -1;
+        for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
+          const v = order[k]!;
+          for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+            if (comp[dst[e]!] === c && thread![e] === t) {
+              found = e;
+              break;
+            }
+          }
         }
+        if (found < 0) throw new Error('analyzeEventually: internal error: a required thread acts nowhere in the component');
+        waypoints.push({ edge: found, node: -1 });
+      } else if ((someEnabled & bit) !== 0) {
+        let found = -1;
+        for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
+          const v = order[k]!;
+          if ((enabled![v]! & bit) === 0) found = v;
+        }
+        waypoints.push({ edge: -1, node: found });
       }
     }
-    if (found < 0) throw new Error('analyzeEventually: internal error: a required thread acts nowhere in the component');
-    chosen.push(found);
   }
-  if (chosen.length === 0) {
-    // Any edge inside C: prefer one leaving the target itself.
+  if (!waypoints.some((w) => w.edge >= 0)) {
+    // The cycle needs at least one edge inside C: prefer one leaving the target itself.
     let found = -1;
     for (let e = edgeStart[target]!; e < edgeEnd[target]! && found < 0; e++) if (comp[dst[e]!] === c) found = e;
     for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
@@ -296,7 +313,7 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
         }
       }
     }
-    chosen.push(found);
+    waypoints.unshift({ edge: found, node: -1 });
   }
   // The source of each chosen edge: find it by scanning the component's nodes.
   const srcOf = (edge: number): number => {
@@ -334,10 +351,15 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
     cycle.push(...part);
   };
   let cur = target;
-  for (const e of chosen) {
-    walk(cur, srcOf(e));
-    cycle.push(e);
-    cur = dst[e]!;
+  for (const w of waypoints) {
+    if (w.edge >= 0) {
+      walk(cur, srcOf(w.edge));
+      cycle.push(w.edge);
+      cur = dst[w.edge]!;
+    } else {
+      walk(cur, w.node);
+      cur = w.node;
+    }
   }
   walk(cur, target);
   return { witness: { root, edges: [...prefix, ...cycle], loopStart: prefix.length }, bytes };
