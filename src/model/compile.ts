@@ -16,8 +16,8 @@ import { printExpr } from './ir.ts';
 export interface InstrBase {
   readonly src: Src;
   /**
-   * True when the instruction can touch only the thread's own locals and the scenario's static
-   * configuration (see `Linker.isLocal`); such steps are coalesced with the next one.
+   * True when the instruction is independent of every other thread and invisible to properties
+   * (see `Program.analyse`): it then runs in the same transition as the step before it.
    */
   local: boolean;
 }

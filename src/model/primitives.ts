@@ -42,6 +42,33 @@ export interface PrimCtx {
 
 export type Arg = Value | readonly Value[] | Expr;
 
+/**
+ * One shared access, named by the field (`recursion`, `tlb_flush_pending`, a flag bit such as
+ * `MMF_OOM_SKIP`) or global variable it touches. `inc` is an increment or decrement whose result is
+ * not read: such updates commute with each other.
+ */
+export interface Access {
+  readonly name: string;
+  readonly mode: 'r' | 'w' | 'inc';
+}
+
+/** The field (or global) an argument such as `&amn->recursion` or `&mm->flags` names. */
+export function nameOf(e: Expr | undefined): string {
+  if (!e) return '?';
+  switch (e.k) {
+    case 'addr':
+      return nameOf(e.e);
+    case 'field':
+      return e.field;
+    case 'id':
+      return e.name;
+    default:
+      return '?';
+  }
+}
+
+const acc = (mode: Access['mode'], arg = 0) => (args: readonly Expr[]): Access[] => [{ name: nameOf(args[arg]), mode }];
+
 export interface Primitive {
   /** Touches shared state (memory, locks, other threads). False only for pure functions of locals and configuration. */
   readonly shared: boolean;
@@ -51,6 +78,12 @@ export interface Primitive {
   readonly lazy?: readonly number[];
   /** Indices of arguments that name a struct member (`hlist`, `mn_list`): not values, not checked at link time. */
   readonly members?: readonly number[];
+  /**
+   * The shared variables a call may touch, by field name (see `Access`), for the independence
+   * analysis that lets steps no other thread can observe run together (program.ts). A shared
+   * primitive without it counts as touching everything, which is always safe.
+   */
+  readonly access?: (args: readonly Expr[]) => readonly Access[];
   /**
    * Why the calling thread cannot run the call now, or null when it can. Must not modify anything.
    * `sleeping` says whether the thread sleeps there (true) or spins (false).
@@ -183,9 +216,10 @@ function upRead(nonOwner: boolean): Primitive {
 }
 
 export const CORE_PRIMITIVES: Record<string, Primitive> = {
-  mutex_lock: mutexLock(),
-  mutex_lock_nested: mutexLock(),
+  mutex_lock: { ...mutexLock(), access: acc('w') },
+  mutex_lock_nested: { ...mutexLock(), access: acc('w') },
   mutex_trylock: {
+    access: acc('w'),
     shared: true,
     sleeps: false,
     doc: 'mutex_trylock: never sleeps; takes the mutex and returns 1 iff it is free, else returns 0.',
@@ -199,6 +233,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   mutex_unlock: {
+    access: acc('w'),
     shared: true,
     sleeps: false,
     doc: 'mutex_unlock: releases the mutex; unlocking a mutex the task does not own is a lock-discipline violation and changes nothing.',
@@ -210,14 +245,15 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  down_read: down(false, false),
-  down_read_non_owner: down(false, true),
-  down_write: down(true, false),
-  down_read_trylock: downTrylock(false),
-  down_write_trylock: downTrylock(true),
-  up_read: upRead(false),
-  up_read_non_owner: upRead(true),
+  down_read: { ...down(false, false), access: acc('w') },
+  down_read_non_owner: { ...down(false, true), access: acc('w') },
+  down_write: { ...down(true, false), access: acc('w') },
+  down_read_trylock: { ...downTrylock(false), access: acc('w') },
+  down_write_trylock: { ...downTrylock(true), access: acc('w') },
+  up_read: { ...upRead(false), access: acc('w') },
+  up_read_non_owner: { ...upRead(true), access: acc('w') },
   up_write: {
+    access: acc('w'),
     shared: true,
     sleeps: false,
     doc: 'up_write: releases the write hold; never sleeps. Releasing a write hold the task does not have is a lock-discipline violation and changes nothing.',
@@ -229,6 +265,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   downgrade_write: {
+    access: acc('w'),
     shared: true,
     sleeps: false,
     doc: 'downgrade_write: turns the write hold into a read hold of the same task; never sleeps.',
@@ -239,14 +276,15 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  spin_lock: spinLock('spin_lock'),
-  spin_lock_irqsave: spinLock('spin_lock_irqsave'),
-  spin_unlock: spinUnlock('spin_unlock'),
-  spin_unlock_irqrestore: spinUnlock('spin_unlock_irqrestore'),
+  spin_lock: { ...spinLock('spin_lock'), access: acc('w') },
+  spin_lock_irqsave: { ...spinLock('spin_lock_irqsave'), access: acc('w') },
+  spin_unlock: { ...spinUnlock('spin_unlock'), access: acc('w') },
+  spin_unlock_irqrestore: { ...spinUnlock('spin_unlock_irqrestore'), access: acc('w') },
 
   // ----------------------------------------------------------------------------------- atomics
-  atomic_read: atomic('atomic_read', (v) => [v, v]),
+  atomic_read: { ...atomic('atomic_read', (v) => [v, v]), access: acc('r') },
   atomic_set: {
+    access: acc('w'),
     shared: true,
     sleeps: false,
     doc: 'atomic_set(v, i).',
@@ -255,23 +293,25 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  atomic_inc: atomic('atomic_inc', (v) => [v + 1, 0]),
-  atomic_dec: atomic('atomic_dec', (v) => [v - 1, 0]),
-  atomic_inc_return: atomic('atomic_inc_return', (v) => [v + 1, v + 1]),
-  atomic_dec_return: atomic('atomic_dec_return', (v) => [v - 1, v - 1]),
-  atomic_dec_and_test: atomic('atomic_dec_and_test', (v) => [v - 1, v - 1 === 0 ? 1 : 0]),
+  atomic_inc: { ...atomic('atomic_inc', (v) => [v + 1, 0]), access: acc('inc') },
+  atomic_dec: { ...atomic('atomic_dec', (v) => [v - 1, 0]), access: acc('inc') },
+  atomic_inc_return: { ...atomic('atomic_inc_return', (v) => [v + 1, v + 1]), access: acc('w') },
+  atomic_dec_return: { ...atomic('atomic_dec_return', (v) => [v - 1, v - 1]), access: acc('w') },
+  atomic_dec_and_test: { ...atomic('atomic_dec_and_test', (v) => [v - 1, v - 1 === 0 ? 1 : 0]), access: acc('w') },
 
   // ----------------------------------------------------------------------------------- bits
   test_bit: {
     shared: true,
     sleeps: false,
     doc: 'test_bit(nr, addr): the flag `addr.nr` (flags are modelled one shared variable per bit).',
+    access: acc('r'),
     run: (ctx, [nr, addr]) => ctx.read(`${ref(addr, 'test_bit')}.${ref(nr, 'test_bit')}`),
   },
   set_bit: {
     shared: true,
     sleeps: false,
     doc: 'set_bit(nr, addr).',
+    access: acc('w'),
     run(ctx, [nr, addr]) {
       ctx.write(`${ref(addr, 'set_bit')}.${ref(nr, 'set_bit')}`, 1);
       return 0;
@@ -281,6 +321,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     shared: true,
     sleeps: false,
     doc: 'clear_bit(nr, addr).',
+    access: acc('w'),
     run(ctx, [nr, addr]) {
       ctx.write(`${ref(addr, 'clear_bit')}.${ref(nr, 'clear_bit')}`, 0);
       return 0;
@@ -296,6 +337,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   flush_workqueue: noop('flush_workqueue(wq): sleeps until queued work has run (the work items are not modelled).', true),
   flush_work: noop('flush_work(w): sleeps until the work item has run (not modelled).', true),
   wait_event: {
+    access: () => [],
     shared: true,
     sleeps: true,
     lazy: [1],
@@ -306,6 +348,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     run: () => 0,
   },
   wait_for_completion: {
+    access: () => [{ name: 'done', mode: 'r' }],
     shared: true,
     sleeps: true,
     doc: 'wait_for_completion(x): sleeps until `x.done` is non-zero.',
@@ -315,12 +358,14 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     run: () => 0,
   },
   wait_for_completion_timeout: {
+    access: () => [{ name: 'done', mode: 'r' }],
     shared: true,
     sleeps: true,
     doc: 'wait_for_completion_timeout(x, t): sleeps until `x.done` or the timeout; returns non-zero iff completed (the timeout always expires eventually, so it never waits forever).',
     run: (ctx, [x]) => (ctx.read(`${ref(x, 'wait_for_completion_timeout')}.done`) ? 1 : 0),
   },
   complete_all: {
+    access: () => [{ name: 'done', mode: 'w' }],
     shared: true,
     sleeps: false,
     doc: 'complete_all(x): `x.done = 1`, waking every waiter.',
@@ -330,6 +375,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   reinit_completion: {
+    access: () => [{ name: 'done', mode: 'w' }],
     shared: true,
     sleeps: false,
     doc: 'reinit_completion(x): `x.done = 0`.',
@@ -343,6 +389,8 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   srcu_read_lock: {
     shared: true,
     sleeps: false,
+    // Each task's read-side depth is its own; only synchronize_srcu reads them all.
+    access: () => [{ name: '$srcu', mode: 'inc' }],
     doc: 'srcu_read_lock(sp): enters an SRCU read-side section (tracked for the notifier core\'s global `srcu` only); returns an index.',
     run(ctx, [sp]) {
       if (sp === 'srcu') ctx.srcu(1);
@@ -352,6 +400,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   srcu_read_unlock: {
     shared: true,
     sleeps: false,
+    access: () => [{ name: '$srcu', mode: 'inc' }],
     doc: 'srcu_read_unlock(sp, idx): leaves the SRCU read-side section.',
     run(ctx, [sp]) {
       if (sp === 'srcu') ctx.srcu(-1);
@@ -361,6 +410,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   synchronize_srcu: {
     shared: true,
     sleeps: true,
+    access: () => [{ name: '$srcu', mode: 'r' }],
     doc: 'synchronize_srcu(sp): sleeps until no other task is inside an SRCU read-side section of the notifier core\'s `srcu` (stronger than Linux, which waits only for readers that started before the call; see docs/model.md).',
     wait(ctx, [sp]) {
       if (sp !== 'srcu') return null;

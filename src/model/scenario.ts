@@ -338,6 +338,7 @@ export function buildProgram(sc: Scenario): Program {
     contract: core.contract,
     core: core.name,
     globals: [...globals],
+    visible: ['mapped', 'unmapped', 'MMF_OOM_SKIP'],
   };
   return new Program(spec);
 }

@@ -2,7 +2,7 @@
  * Leaf primitives of the mm core (mm/memory.c, mm/mmap.c, mm/oom_kill.c, mm/mmu_notifier.c,
  * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
  */
-import { num, PENDING, ref, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
+import { nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
 
 /** Constants the core code names. */
@@ -66,6 +66,12 @@ export function allocPrimitive(name: string, gfpArg: number, doc: string): Primi
   return {
     shared: true,
     sleeps: sleeping,
+    access: (): Access[] => [
+      { name: 'pending', mode: 'r' },
+      { name: 'MMF_OOM_SKIP', mode: 'r' },
+      { name: 'unmapped', mode: 'r' },
+      { name: 'alloc_can_fail', mode: 'r' },
+    ],
     doc: `${name}: ${doc} With a sleeping gfp mask (GFP_KERNEL) it may sleep, and while the system is out of memory it waits until the victim's memory is freed or MMF_OOM_SKIP is set. It fails (returns NULL) only where the scenario allows allocation failure (\`oom.alloc_can_fail\`), and then only while memory is short.`,
     wait(ctx, args) {
       return sleeping(args) && oomUnresolved(ctx)
@@ -101,9 +107,11 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     shared: true,
     sleeps: false,
     doc: 'mm_is_oom_victim(mm): test_bit(MMF_OOM_VICTIM, &mm->flags).',
+    access: () => [{ name: 'MMF_OOM_VICTIM', mode: 'r' }],
     run: (ctx, [mm]) => ctx.read(`${ref(mm, 'mm_is_oom_victim')}.flags.MMF_OOM_VICTIM`),
   },
   rwsem_is_locked: {
+    access: (args) => [{ name: nameOf(args[0]), mode: 'r' }],
     shared: true,
     sleeps: false,
     doc: 'rwsem_is_locked(sem): whether anybody holds the semaphore.',
@@ -128,6 +136,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   tlb_gather_mmu: {
     shared: true,
     sleeps: false,
+    access: () => [{ name: 'tlb_flush_pending', mode: 'inc' }],
     doc: 'tlb_gather_mmu(tlb, mm, start, end): starts an mmu_gather; its effect on shared state is inc_tlb_flush_pending(mm) (mm->tlb_flush_pending++).',
     run(ctx, [, mm]) {
       const k = `${ref(mm, 'tlb_gather_mmu')}.tlb_flush_pending`;
@@ -138,6 +147,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   tlb_finish_mmu: {
     shared: true,
     sleeps: false,
+    access: () => [{ name: 'tlb_flush_pending', mode: 'inc' }],
     doc: 'tlb_finish_mmu(tlb, start, end): flushes and ends the mmu_gather opened by tlb_gather_mmu; dec_tlb_flush_pending(mm). The mm is the one named at tlb_gather_mmu: the model keeps one victim mm.',
     run(ctx) {
       const mm = ctx.stat('oom.victim_mm');
@@ -149,6 +159,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   unmap_single_vma_pages: {
     shared: true,
     sleeps: false,
+    access: () => [{ name: 'unmapped', mode: 'w' }],
     doc: 'The page-table walk of zap_pte_range() over [start, end) of a VMA, abstracted: the range\'s pages are freed (`vma.unmapped = 1` when the range covers the whole VMA).',
     run(ctx, [vma, start, end]) {
       const v = ref(vma, 'unmap');
@@ -164,12 +175,14 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   update_hiwater_rss: { shared: false, sleeps: false, doc: 'update_hiwater_rss(mm): statistics.', run: () => 0 },
   free_pgtables: { shared: false, sleeps: false, doc: 'free_pgtables(): frees page tables (not tracked).', run: () => 0 },
   hlist_empty: {
+    access: () => [{ name: 'hashed', mode: 'r' }],
     shared: true,
     sleeps: false,
     doc: 'hlist_empty(&mm->mmu_notifier_mm->list): whether no notifier is still hashed.',
     run: (ctx, [h]) => (hashedNotifiers(ctx, ref(h, 'hlist_empty')).length === 0 ? 1 : 0),
   },
   hlist_entry: {
+    access: () => [{ name: 'hashed', mode: 'r' }],
     members: [2],
     shared: true,
     sleeps: false,
@@ -177,6 +190,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     run: (ctx, [first]) => hashedNotifiers(ctx, ref(first, 'hlist_entry').replace(/\.first$/, ''))[0] ?? null,
   },
   hlist_del_init_rcu: {
+    access: () => [{ name: 'hashed', mode: 'w' }],
     shared: true,
     sleeps: false,
     doc: 'hlist_del_init_rcu(&mn->hlist): unhashes the notifier; list walks that start later no longer see it.',
@@ -186,6 +200,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   hlist_for_each_entry_rcu: {
+    access: () => [{ name: 'hashed', mode: 'r' }],
     members: [1],
     shared: true,
     sleeps: false,
@@ -214,6 +229,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   set_pte_at_notify: { shared: false, sleeps: false, doc: 'set_pte_at_notify(): ->change_pte (not modelled) then set_pte_at.', run: () => 0 },
   __split_huge_pmd_locked: { shared: false, sleeps: false, doc: '__split_huge_pmd_locked(): rewrites the huge pmd as a page table (under the pmd lock).', run: () => 0 },
   pmd_lock: {
+    access: () => [{ name: 'page_table_lock', mode: 'w' }],
     shared: true,
     sleeps: false,
     doc: 'pmd_lock(mm, pmd): takes and returns the pmd\'s page-table spinlock (one per mm in the model: mm->page_table_lock).',
@@ -247,6 +263,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   },
   set_tsk_thread_flag: { shared: false, sleeps: false, doc: 'thread flag (not tracked)', run: () => 0 },
   wait_event_freezable: {
+    access: () => [],
     shared: true,
     sleeps: true,
     lazy: [1],
@@ -257,6 +274,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     run: () => 0,
   },
   down_write_killable: {
+    access: (args) => [{ name: nameOf(args[0]), mode: 'w' }],
     shared: true,
     sleeps: true,
     doc: 'down_write_killable(sem): like down_write, but a task with a fatal signal pending (every thread of an OOM victim, once killed) gives up with -EINTR instead of sleeping. The model lets a contended call either give up or queue (the kill may or may not have happened yet); a queued task then takes the lock at its turn.',

@@ -32,6 +32,7 @@ function boOf(r: string): string {
 
 export const AMDGPU_PRIMITIVES: Record<string, Primitive> = {
   reservation_object_wait_timeout_rcu: {
+    access: () => [{ name: 'mapped', mode: 'w' }],
     shared: true,
     sleeps: true,
     doc: 'reservation_object_wait_timeout_rcu(resv, true, false, MAX_SCHEDULE_TIMEOUT): sleeps until every fence of the BO has signalled (the GPU is done with the user pages: `bo.mapped = 0`); fences always signal eventually, so it returns 1.',
@@ -54,6 +55,7 @@ export const AMDGPU_PRIMITIVES: Record<string, Primitive> = {
   amdgpu_ttm_tt_mark_user_pages: {
     shared: true,
     sleeps: false,
+    access: () => [{ name: 'pages_valid', mode: 'w' }],
     doc: 'amdgpu_ttm_tt_mark_user_pages(ttm): marks the user pages accessed/dirty and drops them; the BO needs new pages before its next use (`bo.pages_valid = 0`).',
     run(ctx, [ttm]) {
       ctx.write(`${boOf(ref(ttm, 'amdgpu_ttm_tt_mark_user_pages'))}.pages_valid`, 0);
@@ -61,6 +63,10 @@ export const AMDGPU_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   amdgpu_amdkfd_evict_userptr: {
+    access: () => [
+      { name: 'mapped', mode: 'w' },
+      { name: 'pages_valid', mode: 'w' },
+    ],
     shared: true,
     sleeps: true,
     doc: 'amdgpu_amdkfd_evict_userptr(mem, mm): evicts the process\'s user-mode queues (takes the KFD process lock and waits for the hardware): sleeps; afterwards the BO is no longer used (`bo.mapped = 0`, `bo.pages_valid = 0`).',
