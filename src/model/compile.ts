@@ -34,6 +34,8 @@ export interface CompiledFn {
   readonly def: FnDef;
   /** Local slot names: the parameters first, then declared locals and temporaries. */
   readonly locals: readonly string[];
+  /** Slot of each local by name. */
+  readonly slots: ReadonlyMap<string, number>;
   readonly instrs: readonly Instr[];
 }
 
@@ -327,7 +329,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
     return l.pc;
   };
   for (const p of out) p.fix(resolve);
-  return { def, locals, instrs: out.map((p) => p.instr) };
+  return { def, locals, slots: new Map(locals.map((n, i) => [n, i])), instrs: out.map((p) => p.instr) };
 }
 
 function collectAssigned(stmts: readonly Stmt[], slotOf: (n: string) => void): void {

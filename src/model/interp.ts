@@ -14,7 +14,7 @@
  *
  * For every step the interpreter records the shared variables and locks it read and wrote.
  */
-import { produce, type Draft } from 'immer';
+import { freeze, type Draft } from 'immer';
 import { printExpr, type Expr, type Src } from './ir.ts';
 import type { CompiledFn, Instr } from './compile.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
@@ -96,13 +96,13 @@ export class Interpreter {
       const fi = this.program.fnId(t.fn);
       const f = this.program.fn(fi);
       if (t.args.length !== f.def.params.length) throw new ModelError(`thread ${t.name}: ${t.fn} takes ${f.def.params.length} arguments, got ${t.args.length}`);
-      return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0, srcuSeq: 0 };
+      return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0 };
     });
     let state: KState = { threads, mem: { ...spec.mem }, locks, pairs: [] };
     if (this.coalesce) {
-      state = produce(state, (d) => {
-        for (let tid = 0; tid < threads.length; tid++) new Exec(this, d as KState, tid, true).runLocal();
-      });
+      const work = new Work(state);
+      for (let tid = 0; tid < threads.length; tid++) new Exec(this, state, tid, work).runLocal();
+      state = work.finish();
     }
     return state;
   }
@@ -129,7 +129,7 @@ export class Interpreter {
     if (!cur) return null;
     const b = this.blockingCall(cur.instr);
     if (!b) return null;
-    const ex = new Exec(this, state, tid, false);
+    const ex = new Exec(this, state, tid, null);
     return b.prim.wait!(ex, ex.args(b.prim, b.call.args));
   }
 
@@ -147,7 +147,7 @@ export class Interpreter {
   private choicesOf(state: KState, tid: number, instr: Instr): number {
     const call = this.choiceCall(instr);
     if (!call) return 1;
-    const ex = new Exec(this, state, tid, false);
+    const ex = new Exec(this, state, tid, null);
     return call.prim.choices!(ex, ex.args(call.prim, call.call.args));
   }
 
@@ -196,32 +196,39 @@ export class Interpreter {
     return found;
   }
 
-  /** Run one transition. */
+  /** Run one transition, recording what it executed, read and wrote. */
   step(state: KState, action: KAction): StepResult {
-    let executed: ExecutedInstr[] = [];
     const reads = new Set<string>();
     const writes = new Set<string>();
-    const next = produce(state, (d) => {
-      const ex = new Exec(this, d as KState, action.tid, true);
-      ex.reads = reads;
-      ex.writes = writes;
-      ex.runOne(action.choice);
-      if (this.coalesce) ex.runLocal();
-      executed = ex.executed;
-    });
-    return { state: next, executed, reads: [...reads].sort(), writes: [...writes].sort() };
+    const work = new Work(state);
+    const ex = new Exec(this, state, action.tid, work);
+    ex.reads = reads;
+    ex.writes = writes;
+    ex.runOne(action.choice);
+    if (this.coalesce) ex.runLocal();
+    return { state: work.finish(), executed: ex.executed, reads: [...reads].sort(), writes: [...writes].sort() };
+  }
+
+  /** Run one transition and return only the successor (the explorer's hot path). */
+  next(state: KState, action: KAction): KState {
+    const work = new Work(state);
+    const ex = new Exec(this, state, action.tid, work);
+    ex.record = false;
+    ex.runOne(action.choice);
+    if (this.coalesce) ex.runLocal();
+    return work.finish();
   }
 
   /** The value an expression has in `tid`'s current frame (read-only; for properties and reports). */
   evaluate(state: KState, tid: number, e: Expr): Value {
-    const v = new Exec(this, state, tid, false).eval(e);
+    const v = new Exec(this, state, tid, null).eval(e);
     if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
     return v as Value;
   }
 
   /** Resolve the target of a call instruction without running it (for properties). */
   resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
-    const ex = new Exec(this, state, tid, false);
+    const ex = new Exec(this, state, tid, null);
     return ex.resolveCall(instr);
   }
 
@@ -247,79 +254,163 @@ function eq(a: Value, b: Value): boolean {
 /**
  * Executes in one thread's top frame, over either an Immer draft (`mutable`) or a frozen state.
  */
+/** A thread's call stack being changed by a step: frames are copied before they are written. */
+interface WorkThread {
+  readonly frames: Frame[];
+  srcu: number;
+  /** Whether the top frame is this step's own copy. */
+  topOwned: boolean;
+}
+
+/**
+ * The parts of a state one transition changes, copied on first write (structural sharing): the
+ * successor shares every untouched part with its predecessor and is frozen with Immer's `freeze`,
+ * so it is the same immutable snapshot `produce` would give, without routing every read of the
+ * step through Immer's proxies (see docs/model.md, "State").
+ */
+class Work {
+  mem: Record<string, Value> | null = null;
+  locks: Record<string, LockState> | null = null;
+  pairs: PairRecord[] | null = null;
+  readonly threads = new Map<number, WorkThread>();
+
+  constructor(readonly base: KState) {}
+
+  thread(tid: number): WorkThread {
+    let t = this.threads.get(tid);
+    if (!t) {
+      const b = this.base.threads[tid]!;
+      t = { frames: b.frames.slice(), srcu: b.srcu, topOwned: false };
+      this.threads.set(tid, t);
+    }
+    return t;
+  }
+
+  /** The successor state, frozen. */
+  finish(): KState {
+    const base = this.base;
+    const next: KState = {
+      threads: base.threads.map((t, i) => {
+        const w = this.threads.get(i);
+        return w ? { frames: w.frames, srcu: w.srcu } : t;
+      }),
+      mem: this.mem ?? base.mem,
+      locks: this.locks ?? base.locks,
+      pairs: this.pairs ?? base.pairs,
+    };
+    return freeze(next, true);
+  }
+}
+
+/**
+ * Executes in one thread's top frame, over a {@link Work} (a step) or, read-only, over a frozen
+ * state (enabledness, properties, reports).
+ */
 class Exec implements PrimCtx {
   executed: ExecutedInstr[] = [];
+  /** Record executed instructions (off on the explorer's hot path). */
+  record = true;
   reads: Set<string> | undefined;
   writes: Set<string> | undefined;
   private choice = 0;
   private readonly program: Program;
+  private readonly mutable: boolean;
 
   constructor(
     private readonly ip: Interpreter,
-    private readonly st: KState,
+    private readonly base: KState,
     readonly tid: number,
-    private readonly mutable: boolean,
+    private readonly work: Work | null,
   ) {
     this.program = ip.program;
+    this.mutable = work !== null;
   }
 
   // ------------------------------------------------------------------------------- PrimCtx
   get threadCount(): number {
-    return this.st.threads.length;
+    return this.base.threads.length;
   }
   thread(tid: number): ThreadState {
-    return this.st.threads[tid]!;
+    const w = this.work?.threads.get(tid);
+    return w ? { frames: w.frames, srcu: w.srcu } : this.base.threads[tid]!;
   }
   threadName(tid: number): string {
     return this.ip.threadName(tid);
   }
   read(key: string): Value {
-    if (!(key in this.st.mem)) throw new ModelError(`read of unknown shared variable ${key}`);
+    if (!this.program.memKeySet.has(key)) throw new ModelError(`read of unknown shared variable ${key}`);
     this.reads?.add(key);
-    return this.st.mem[key]!;
+    const m = this.work?.mem ?? this.base.mem;
+    return m[key]!;
   }
   write(key: string, value: Value): void {
-    if (!(key in this.st.mem)) throw new ModelError(`write of unknown shared variable ${key}`);
-    if (!this.mutable) throw new ModelError(`write of ${key} during a read-only evaluation`);
+    if (!this.program.memKeySet.has(key)) throw new ModelError(`write of unknown shared variable ${key}`);
+    if (!this.work) throw new ModelError(`write of ${key} during a read-only evaluation`);
     this.writes?.add(key);
-    (this.st.mem as Record<string, Value>)[key] = value;
+    if (!this.work.mem) this.work.mem = { ...this.base.mem };
+    this.work.mem[key] = value;
   }
   stat(key: string): Value | readonly Value[] | undefined {
     return this.program.spec.statics[key];
   }
   lock(key: string): LockState {
-    const l = this.st.locks[key];
+    const l = (this.work?.locks ?? this.base.locks)[key];
     if (!l) throw new ModelError(`unknown lock ${key}`);
     this.reads?.add(key);
     return l;
   }
   setLock(key: string, l: LockState): void {
-    if (!this.mutable) throw new ModelError(`lock ${key} changed during a read-only evaluation`);
+    if (!this.work) throw new ModelError(`lock ${key} changed during a read-only evaluation`);
     this.writes?.add(key);
-    (this.st.locks as Record<string, LockState>)[key] = l;
+    if (!this.work.locks) this.work.locks = { ...this.base.locks };
+    this.work.locks[key] = l;
   }
   srcu(delta: number): void {
-    const t = this.st.threads[this.tid] as Draft<ThreadState>;
-    if (delta > 0 && t.srcu === 0) t.srcuSeq++;
-    t.srcu += delta;
+    if (!this.work) throw new ModelError('srcu change during a read-only evaluation');
+    this.work.thread(this.tid).srcu += delta;
   }
   evalLazy(e: Expr): Value {
     const v = this.eval(e);
     return Array.isArray(v) ? null : (v as Value);
   }
 
+  private pairs(): readonly PairRecord[] {
+    return this.work?.pairs ?? this.base.pairs;
+  }
+  private ownPairs(): PairRecord[] {
+    const w = this.work!;
+    if (!w.pairs) w.pairs = this.base.pairs.slice();
+    return w.pairs;
+  }
+
   // ------------------------------------------------------------------------------- frames
+  /** Whether the thread has finished. */
+  private finished(): boolean {
+    return (this.work ? this.work.thread(this.tid).frames : this.base.threads[this.tid]!.frames).length === 0;
+  }
+  /** The top frame: this step's own copy when mutable. */
   private top(): Draft<Frame> {
-    const t = this.st.threads[this.tid]!;
-    const f = t.frames[t.frames.length - 1];
-    if (!f) throw new ModelError(`${this.threadName(this.tid)} has finished`);
-    return f as Draft<Frame>;
+    if (!this.work) {
+      const f = this.base.threads[this.tid]!.frames;
+      const top = f[f.length - 1];
+      if (!top) throw new ModelError(`${this.threadName(this.tid)} has finished`);
+      return top as Draft<Frame>;
+    }
+    const t = this.work.thread(this.tid);
+    const i = t.frames.length - 1;
+    if (i < 0) throw new ModelError(`${this.threadName(this.tid)} has finished`);
+    if (!t.topOwned) {
+      const f = t.frames[i]!;
+      t.frames[i] = { ...f, locals: f.locals.slice() };
+      t.topOwned = true;
+    }
+    return t.frames[i] as Draft<Frame>;
   }
   private fnOf(f: Frame): CompiledFn {
     return this.program.fn(f.fn);
   }
   private slot(name: string): number {
-    return this.fnOf(this.top()).locals.indexOf(name);
+    return this.fnOf(this.top()).slots.get(name) ?? -1;
   }
 
   // ------------------------------------------------------------------------------- expressions
@@ -340,13 +431,13 @@ class Exec implements PrimCtx {
         if (s >= 0) return this.top().locals[s]!;
         const c = this.program.spec.constants[e.name];
         if (c !== undefined) return c;
-        if (e.name in this.st.mem) return this.read(e.name); // a global variable, e.g. oom_reaper_list
+        if (this.program.memKeySet.has(e.name)) return this.read(e.name); // a global variable, e.g. oom_reaper_list
         if (e.name === 'current') return this.program.spec.threads[this.tid]!.task;
         return e.name; // a function or a global object
       }
       case 'field': {
         const key = this.fieldKey(e);
-        if (key in this.st.mem) return this.read(key);
+        if (this.program.memKeySet.has(key)) return this.read(key);
         const sv = this.program.spec.statics[key];
         if (sv !== undefined) return Array.isArray(sv) ? key : (sv as Value);
         return key;
@@ -451,7 +542,7 @@ class Exec implements PrimCtx {
   private store(target: Expr, v: Value): void {
     if (target.k === 'id') {
       const s = this.slot(target.name);
-      if (s < 0 && !(target.name in this.st.mem)) throw new ModelError(`assignment to ${target.name}, which is neither a local nor a global variable`);
+      if (s < 0 && !this.program.memKeySet.has(target.name)) throw new ModelError(`assignment to ${target.name}, which is neither a local nor a global variable`);
       if (!this.mutable) throw new ModelError('assignment during a read-only evaluation');
       if (s < 0) {
         this.write(target.name, v);
@@ -499,6 +590,7 @@ class Exec implements PrimCtx {
       if (err !== PENDING_SIGNAL) throw err;
       queued = true;
     }
+    if (!this.record) return;
     const rec: ExecutedInstr = { fn: fn.def.name, file: fn.def.file, pc, src: ins.src, op: ins.op, queued };
     this.executed.push(detail === undefined ? rec : { ...rec, detail });
   }
@@ -506,9 +598,8 @@ class Exec implements PrimCtx {
   /** Run on through local instructions (coalescing). */
   runLocal(): void {
     for (let n = 0; n < MAX_COALESCED; n++) {
-      const t = this.st.threads[this.tid]!;
-      const frame = t.frames[t.frames.length - 1];
-      if (!frame) return;
+      if (this.finished()) return;
+      const frame = this.top();
       const ins = this.fnOf(frame).instrs[frame.pc]!;
       if (!ins.local) return;
       // Returning from invalidate_range_start records the pair the contract owes an end (ghost state).
@@ -572,9 +663,9 @@ class Exec implements PrimCtx {
       } else {
         const i = this.findPair(r.nid!, start, end);
         if (i >= 0) {
-          const rec = this.st.pairs[i]!;
+          const rec = this.pairs()[i]!;
           if (!rec.blockable) ctx |= CTX_NONBLOCK_END;
-          (this.st.pairs as PairRecord[]).splice(i, 1);
+          this.ownPairs().splice(i, 1);
         }
         op = { kind: r.op, nid: r.nid!, start, end, blockable: 1 };
       }
@@ -583,13 +674,15 @@ class Exec implements PrimCtx {
     }
     frame.pc++;
     const callee: Frame = { fn: fi, pc: 0, locals: padLocals(r.args, f), dest: ins.dest, ctx, ...(op ? { op } : {}) };
-    (this.st.threads[this.tid]!.frames as Frame[]).push(callee);
+    const th = this.work!.thread(this.tid);
+    th.frames.push(callee);
+    th.topOwned = true;
     return r.fn;
   }
 
   /** The open pair record an end call of this thread on (nid, start, end) consumes: the latest one. */
   findPair(nid: string, start: number, end: number): number {
-    const pairs = this.st.pairs;
+    const pairs = this.pairs();
     for (let i = pairs.length - 1; i >= 0; i--) {
       const p = pairs[i]!;
       if (p.tid === this.tid && p.nid === nid && p.start === start && p.end === end) return i;
@@ -598,17 +691,18 @@ class Exec implements PrimCtx {
   }
 
   private ret(v: Value, fn: CompiledFn): void {
-    const frames = this.st.threads[this.tid]!.frames as Frame[];
+    const th = this.work!.thread(this.tid);
+    const frames = th.frames;
     const done = frames.pop()!;
+    th.topOwned = false;
     if (done.op?.kind === 'invalidate_range_start') {
       const r = typeof v === 'number' ? v : 0;
       const o = done.op;
       if (r === 0 || o.blockable || this.program.spec.contract.endAfterFailedStart) {
-        (this.st.pairs as PairRecord[]).push({ tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, ret: r });
+        this.ownPairs().push({ tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, ret: r });
       }
     }
-    const caller = frames[frames.length - 1] as Draft<Frame> | undefined;
-    if (caller && done.dest >= 0) caller.locals[done.dest] = v;
+    if (frames.length && done.dest >= 0) this.top().locals[done.dest] = v;
     void fn;
   }
 }

@@ -75,6 +75,8 @@ export class Program {
   private readonly fnIndex = new Map<string, number>();
   /** Sorted keys, for canonical encoding. */
   readonly memKeys: readonly string[];
+  /** The same keys, for membership tests. */
+  readonly memKeySet: ReadonlySet<string>;
   readonly lockKeys: readonly string[];
   private readonly fieldKinds = new Map<string, FieldKind>();
   /** The core primitives and the drivers' own. */
@@ -91,6 +93,7 @@ export class Program {
     }
     this.fns = fns;
     this.memKeys = Object.keys(spec.mem).sort();
+    this.memKeySet = new Set(this.memKeys);
     this.lockKeys = Object.keys(spec.locks).sort();
     const suffix = (k: string): string => k.slice(k.lastIndexOf('.') + 1);
     for (const k of Object.keys(spec.statics)) this.fieldKinds.set(suffix(k), 'static');

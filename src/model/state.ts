@@ -44,8 +44,6 @@ export interface ThreadState {
   readonly frames: readonly Frame[];
   /** SRCU read-side nesting depth (srcu_read_lock / srcu_read_unlock). */
   readonly srcu: number;
-  /** Counts this thread's outermost srcu_read_lock calls, so synchronize_srcu can tell old readers from new. */
-  readonly srcuSeq: number;
 }
 
 /** Thread id used in `readers` for a read hold taken with `down_read_non_owner`: it belongs to no task. */
