@@ -267,74 +267,30 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
   // Cycle through the component, from `target` back to it. Under weak fairness the cycle must be a
   // fair run by itself: it takes, for every thread enabled in every state of C, an edge where that
   // thread acts, and visits, for every other thread enabled somewhere in C, a state of C where it
-  // is disabled (so that it is not enabled all along the cycle).
+  // is disabled (so that it is not enabled all along the cycle). Each waypoint is the nearest one
+  // (breadth-first within C) from where the cycle has got to.
   const c = comp[target]!;
-  const { order, compStart } = sccs;
-  const waypoints: { edge: number; node: number }[] = [];
-  if (weak) {
-    const required = allEnabled[c]!;
-    let someEnabled = 0;
-    for (let k = compStart[c]!; k < compStart[c + 1]!; k++) someEnabled |= enabled![order[k]!]!;
-    for (let t = 0; t < MAX_THREADS; t++) {
-      const bit = 1 << t;
-      if ((required & bit) !== 0) {
-        let found = -1;
-        for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
-          const v = order[k]!;
-          for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
-            if (comp[dst[e]!] === c && thread![e] === t) {
-              found = e;
-              break;
-            }
-          }
-        }
-        if (found < 0) throw new Error('analyzeEventually: internal error: a required thread acts nowhere in the component');
-        waypoints.push({ edge: found, node: -1 });
-      } else if ((someEnabled & bit) !== 0) {
-        let found = -1;
-        for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
-          const v = order[k]!;
-          if ((enabled![v]! & bit) === 0) found = v;
-        }
-        waypoints.push({ edge: -1, node: found });
-      }
-    }
-  }
-  if (!waypoints.some((w) => w.edge >= 0)) {
-    // The cycle needs at least one edge inside C: prefer one leaving the target itself.
-    let found = -1;
-    for (let e = edgeStart[target]!; e < edgeEnd[target]! && found < 0; e++) if (comp[dst[e]!] === c) found = e;
-    for (let k = compStart[c]!; k < compStart[c + 1]! && found < 0; k++) {
-      const v = order[k]!;
-      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
-        if (comp[dst[e]!] === c) {
-          found = e;
-          break;
-        }
-      }
-    }
-    waypoints.unshift({ edge: found, node: -1 });
-  }
-  // The source of each chosen edge: find it by scanning the component's nodes.
-  const srcOf = (edge: number): number => {
-    for (let k = compStart[c]!; k < compStart[c + 1]!; k++) {
-      const v = order[k]!;
-      if (edge >= edgeStart[v]! && edge < edgeEnd[v]!) return v;
-    }
-    throw new Error('analyzeEventually: internal error: edge source not in component');
-  };
   const cycle: number[] = [];
-  // Shortest path within C from `from` to `to`, appended to `cycle` as edges.
-  const walk = (from: number, to: number): void => {
-    if (from === to) return;
+  const NONE = -2;
+  /**
+   * Breadth-first within C from `from` to the first node v for which `accept(v)` is not NONE;
+   * appends the path to `cycle`, then the edge `accept(v)` if it is ≥ 0. Returns where it ends.
+   */
+  const walkUntil = (from: number, accept: (v: number) => number): number => {
     stamp++;
     head = 0;
     tail = 0;
     seen[from] = stamp;
     queue[tail++] = from;
+    let reached = -1;
+    let take = NONE;
     while (head < tail) {
       const v = queue[head++]!;
-      if (v === to) break;
+      take = accept(v);
+      if (take !== NONE) {
+        reached = v;
+        break;
+      }
       for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
         const w = dst[e]!;
         if (comp[w] !== c || seen[w] === stamp) continue;
@@ -344,23 +300,44 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
         queue[tail++] = w;
       }
     }
-    if (seen[to] !== stamp) throw new Error('analyzeEventually: internal error: component not strongly connected');
+    if (reached < 0) throw new Error('analyzeEventually: internal error: waypoint not found in the component');
     const part: number[] = [];
-    for (let v = to; v !== from; v = predNode[v]!) part.push(predEdge[v]!);
-    part.reverse();
-    cycle.push(...part);
+    for (let v = reached; v !== from; v = predNode[v]!) part.push(predEdge[v]!);
+    for (let i = part.length - 1; i >= 0; i--) cycle.push(part[i]!);
+    if (take >= 0) {
+      cycle.push(take);
+      return dst[take]!;
+    }
+    return reached;
+  };
+  /** The first edge of v inside C taken by `thread` (any thread when -1), or NONE. */
+  const internalEdge = (v: number, t: number): number => {
+    for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+      if (comp[dst[e]!] === c && (t < 0 || thread![e] === t)) return e;
+    }
+    return NONE;
+  };
+  /** Threads disabled in some state the cycle has passed through so far. */
+  const disabledAlong = (): number => {
+    let m = ~enabled![target]!;
+    for (const e of cycle) m |= ~enabled![dst[e]!]!;
+    return m;
   };
   let cur = target;
-  for (const w of waypoints) {
-    if (w.edge >= 0) {
-      walk(cur, srcOf(w.edge));
-      cycle.push(w.edge);
-      cur = dst[w.edge]!;
-    } else {
-      walk(cur, w.node);
-      cur = w.node;
+  if (weak) {
+    const required = allEnabled[c]!;
+    let someEnabled = 0;
+    for (let k = sccs.compStart[c]!; k < sccs.compStart[c + 1]!; k++) someEnabled |= enabled![sccs.order[k]!]!;
+    for (let t = 0; t < MAX_THREADS; t++) {
+      if ((required & (1 << t)) !== 0) cur = walkUntil(cur, (v) => internalEdge(v, t));
+    }
+    for (let t = 0; t < MAX_THREADS; t++) {
+      const bit = 1 << t;
+      if ((required & bit) !== 0 || (someEnabled & bit) === 0 || (disabledAlong() & bit) !== 0) continue;
+      cur = walkUntil(cur, (v) => ((enabled![v]! & bit) === 0 ? -1 : NONE));
     }
   }
-  walk(cur, target);
+  if (cycle.length === 0) cur = walkUntil(cur, (v) => internalEdge(v, -1)); // at least one edge
+  walkUntil(cur, (v) => (v === target ? -1 : NONE));
   return { witness: { root, edges: [...prefix, ...cycle], loopStart: prefix.length }, bytes };
 }

@@ -1,0 +1,208 @@
+/**
+ * Bounds (each reason), interruption, progress events, findAll, determinism.
+ */
+import { describe, expect, it } from 'vitest';
+import { check, checkAsync, Property, type CheckResult, type Model, type Progress } from '../../src/checker/index.ts';
+import { twoCounters } from './fixtures/counters.ts';
+import { brokenLock } from './fixtures/broken-lock.ts';
+import { philosophers } from './fixtures/philosophers.ts';
+import { peterson } from './fixtures/peterson.ts';
+import { wrappingCounters } from './fixtures/wrapping-counters.ts';
+
+/** A result without its timing, for comparing runs. */
+function untimed<S, A>(r: CheckResult<S, A>): unknown {
+  return JSON.parse(JSON.stringify(r, (k, v: unknown) => (k === 'elapsedMs' ? undefined : v)));
+}
+
+describe('bounds', () => {
+  it.each(['bfs', 'dfs'] as const)('%s: maxStates stops at exactly that many states, never a pass', (strategy) => {
+    const r = check(twoCounters(2, 3), { strategy, maxStates: 5 });
+    expect(r.status).toBe('incomplete');
+    if (r.status !== 'incomplete') return;
+    expect(r.reason).toBe('max-states');
+    expect(r.stats.states).toBe(5);
+    expect(r.violation).toBeUndefined();
+    expect(r.verdicts.find((v) => v.property === 'in range')?.status).toBe('unknown');
+    expect(r.verdicts.find((v) => v.property === 'fills')?.status).toBe('unknown'); // liveness needs the whole graph
+  });
+
+  it('maxStates equal to the size of the space is not a bound that was hit', () => {
+    expect(check(twoCounters(2, 3), { maxStates: 12 }).status).toBe('pass');
+    expect(check(twoCounters(2, 3), { maxStates: 11 }).status).toBe('incomplete');
+  });
+
+  it.each(['bfs', 'dfs'] as const)('%s: maxDepth 3 records the 9 states with a + b ≤ 3 and says it cut', (strategy) => {
+    const r = check(twoCounters(2, 3), { strategy, maxDepth: 3 });
+    expect(r.status).toBe('incomplete');
+    if (r.status !== 'incomplete') return;
+    expect(r.reason).toBe('max-depth');
+    expect(r.stats.states).toBe(9);
+    expect(r.stats.maxDepth).toBe(3);
+  });
+
+  it('a depth bound that cuts nothing (the deepest state has no transition) gives a pass', () => {
+    expect(check(twoCounters(2, 3), { maxDepth: 5 }).status).toBe('pass');
+    expect(check(twoCounters(2, 3), { maxDepth: 4 }).status).toBe('incomplete');
+  });
+
+  it('timeMs stops a long exploration with reason time', () => {
+    const r = check(wrappingCounters(10), { timeMs: 30 });
+    expect(r.status).toBe('incomplete');
+    if (r.status !== 'incomplete') return;
+    expect(r.reason).toBe('time');
+    expect(r.stats.states).toBeGreaterThan(0);
+    expect(r.stats.states).toBeLessThan(4 ** 10);
+    expect(r.stats.elapsedMs).toBeLessThan(1000);
+  });
+
+  it('a violation found before a bound is reported with the incomplete result (findAll)', () => {
+    const r = check(brokenLock(), { findAll: true, maxStates: 15 });
+    expect(r.status).toBe('incomplete');
+    if (r.status !== 'incomplete') return;
+    expect(r.reason).toBe('max-states');
+    expect(r.violation?.property).toBe('mutual exclusion');
+    expect(r.violations).toHaveLength(1);
+    expect(r.verdicts.map((v) => v.status)).toEqual(['violated', 'unknown']);
+  });
+
+  it('without findAll the first violation ends the search before the bound', () => {
+    const r = check(brokenLock(), { maxStates: 15 });
+    expect(r.status).toBe('violation');
+    if (r.status === 'violation') expect(r.complete).toBe(false);
+  });
+
+  it('random walks with a state bound stop with reason max-states', () => {
+    const r = check(wrappingCounters(6), { strategy: 'random', maxStates: 100, walks: 100, walkDepth: 100 });
+    expect(r.status).toBe('incomplete');
+    if (r.status === 'incomplete') expect(r.reason).toBe('max-states');
+    expect(r.stats.states).toBe(100);
+  });
+
+  it('rejects nonsensical options', () => {
+    expect(() => check(twoCounters(), { maxStates: 0 })).toThrow(/maxStates/);
+    expect(() => check(twoCounters(), { maxDepth: -1 })).toThrow(/maxDepth/);
+    expect(() => check(twoCounters(), { strategy: 'astar' as 'bfs' })).toThrow(/strategy/);
+    expect(() => check(twoCounters(), { timeMs: Number.NaN })).toThrow(/timeMs/);
+  });
+});
+
+describe('interruption', () => {
+  it('an AbortSignal stops checkAsync with reason interrupted and the partial stats', async () => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 100);
+    const started = performance.now();
+    const r = await checkAsync(wrappingCounters(10), { signal: controller.signal });
+    clearTimeout(timer);
+    expect(r.status).toBe('incomplete');
+    if (r.status !== 'incomplete') return;
+    expect(r.reason).toBe('interrupted');
+    expect(r.stats.states).toBeGreaterThan(1000);
+    expect(r.stats.states).toBeLessThan(4 ** 10);
+    expect(r.stats.transitions).toBeGreaterThan(r.stats.states - 2);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('checkAsync yields to the event loop while exploring', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const r = await checkAsync(wrappingCounters(8));
+    clearInterval(timer);
+    expect(r.status).toBe('pass');
+    expect(r.stats.states).toBe(4 ** 8);
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('an already aborted signal stops check and checkAsync before any state', async () => {
+    const signal = AbortSignal.abort();
+    for (const r of [check(twoCounters(), { signal }), await checkAsync(twoCounters(), { signal })]) {
+      expect(r.status).toBe('incomplete');
+      if (r.status === 'incomplete') expect(r.reason).toBe('interrupted');
+      expect(r.stats.states).toBe(0);
+    }
+  });
+
+  it('checkAsync gives the same result as check', async () => {
+    for (const model of [philosophers(3), peterson()] as unknown as Model<unknown, unknown>[]) {
+      expect(untimed(await checkAsync(model, { findAll: true }))).toEqual(untimed(check(model, { findAll: true })));
+    }
+  });
+});
+
+describe('progress', () => {
+  it('reports distinct states, transitions, rate, depth and frontier as exploration goes', () => {
+    const events: Progress[] = [];
+    const r = check(wrappingCounters(8), { onProgress: (p) => events.push(p), progressIntervalMs: 0 });
+    expect(events.length).toBeGreaterThan(10);
+    for (let i = 1; i < events.length; i++) {
+      expect(events[i]!.states).toBeGreaterThanOrEqual(events[i - 1]!.states);
+      expect(events[i]!.transitions).toBeGreaterThanOrEqual(events[i - 1]!.transitions);
+    }
+    const mid = events[Math.floor(events.length / 2)]!;
+    expect(mid.frontier).toBeGreaterThan(0);
+    expect(mid.depth).toBeGreaterThan(0);
+    expect(mid.statesPerSecond).toBeGreaterThan(0);
+    const last = events[events.length - 1]!;
+    expect(last.states).toBe(r.stats.states);
+    expect(last.transitions).toBe(r.stats.transitions);
+    expect(last.frontier).toBe(0);
+  });
+});
+
+describe('findAll', () => {
+  it('stops at the first violation by default, goes on to decide every property with findAll', () => {
+    const first = check(philosophers(3));
+    expect(first.status).toBe('violation');
+    if (first.status !== 'violation') return;
+    expect(first.violations).toHaveLength(1);
+    expect(first.complete).toBe(false);
+    expect(first.verdicts.map((v) => v.status)).toEqual(['unknown', 'violated', 'unknown']);
+    const all = check(philosophers(3), { findAll: true });
+    expect(all.status).toBe('violation');
+    if (all.status !== 'violation') return;
+    expect(all.violations.map((v) => v.property)).toEqual(['deadlock-free', 'all can finish']);
+    expect(all.complete).toBe(true);
+    expect(all.verdicts.map((v) => v.status)).toEqual(['holds', 'violated', 'violated']);
+  });
+
+  it('a sometimes property with no example is violated only by a complete exploration', () => {
+    const never = Property.sometimes<readonly number[]>('never', (s) => s[0] === 9);
+    const r = check(wrappingCounters(3, [never]));
+    expect(r.status).toBe('violation');
+    if (r.status === 'violation') {
+      expect(r.violation.kind).toBe('sometimes');
+      expect(r.violation.path.steps).toHaveLength(0);
+    }
+    const bounded = check(wrappingCounters(3, [never]), { maxStates: 10 });
+    expect(bounded.status).toBe('incomplete');
+    expect(bounded.verdicts[0]!.status).toBe('unknown');
+  });
+});
+
+describe('determinism', () => {
+  it.each(['bfs', 'dfs', 'random'] as const)('%s: two runs give identical counts, verdicts and counterexamples', (strategy) => {
+    for (const model of [philosophers(4), peterson(), brokenLock(), twoCounters(5, 6)] as unknown as Model<unknown, unknown>[]) {
+      const a = check(model, { strategy, findAll: true, seed: 42, walks: 50 });
+      const b = check(model, { strategy, findAll: true, seed: 42, walks: 50 });
+      expect(untimed(a)).toEqual(untimed(b));
+    }
+  });
+
+  it('random: another seed walks elsewhere', () => {
+    const model = wrappingCounters(6);
+    const a = check(model, { strategy: 'random', seed: 1, walks: 20, walkDepth: 30 });
+    const b = check(model, { strategy: 'random', seed: 2, walks: 20, walkDepth: 30 });
+    expect(a.stats.states).not.toBe(b.stats.states);
+  });
+});
+
+describe('model errors', () => {
+  it('rejects duplicate property names and properties the model cannot support', () => {
+    const base = twoCounters();
+    expect(() => check({ ...base, properties: () => [Property.deadlockFree('x'), Property.deadlockFree('x')] })).toThrow(/unique/);
+    const { threads: _t, ...noThreads } = base;
+    expect(() => check({ ...noThreads, properties: () => [Property.deadlockFree()] })).toThrow(/needs Model.threads/);
+    const { actionThread: _a, ...noActionThread } = base;
+    expect(() => check({ ...noActionThread, properties: () => [Property.eventually('e', () => true)] })).toThrow(/needs Model.actionThread/);
+    expect(() => check({ ...base, initStates: () => [] })).toThrow(/no initial state/);
+  });
+});
