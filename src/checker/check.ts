@@ -102,17 +102,15 @@ class Run<S, A> {
     }
 
     const decided = new Int8Array(ex.status);
-    let violatedSoFar = order.length > 0;
     if (complete) {
-      // `sometimes` with no example over the whole space is violated.
+      // After a complete exploration every remaining property is decided, with or without findAll:
+      // the graph is all there, nothing more is explored. `sometimes` with no example is violated.
       props.forEach((p, i) => {
         if (p.kind !== 'sometimes' || decided[i] !== UNDECIDED) return;
-        if (violatedSoFar && !ex.findAll) return;
         const path = buildPath(model, 0, []);
         decided[i] = VIOLATED;
         counterexamples[i] = { property: p.name, kind: p.kind, path, ...withThreads(path) };
         order.push(i);
-        violatedSoFar = true;
       });
     }
     let analysisBytes = 0;
@@ -126,7 +124,6 @@ class Run<S, A> {
       for (let i = 0; i < props.length; i++) {
         const p: Property<S> = props[i]!;
         if (p.kind !== 'reachable' && p.kind !== 'eventually') continue;
-        if (violatedSoFar && !ex.findAll) break;
         const bit = ex.goalBits[i]!;
         if (p.kind === 'reachable') {
           const a = analyzeReachable(live, bit);
@@ -138,7 +135,6 @@ class Run<S, A> {
             decided[i] = VIOLATED;
             counterexamples[i] = { property: p.name, kind: p.kind, path, ...withThreads(path) };
             order.push(i);
-            violatedSoFar = true;
           }
         } else {
           const a = analyzeEventually(live, bit, p.fairness);
@@ -158,7 +154,6 @@ class Run<S, A> {
             decided[i] = VIOLATED;
             counterexamples[i] = { property: p.name, kind: p.kind, path, loopStart: lasso.loopStart, ...withThreads(path) };
             order.push(i);
-            violatedSoFar = true;
           }
         }
       }

@@ -123,7 +123,9 @@ export interface CheckOptions {
   readonly walkDepth?: number;
   /**
    * Go on after the first violation until every property is decided or the space is covered.
-   * Default false: stop at the first violation.
+   * Default false: stop exploring at the first violation found on the fly (`always`, `deadlock`);
+   * an exploration that completes still decides every property (`sometimes`, `reachable`,
+   * `eventually` are decided on the whole space at the end, which costs no more exploring).
    */
   readonly findAll?: boolean;
   /** Aborting it stops exploration at the next check (result: incomplete, `interrupted`). */
