@@ -403,13 +403,13 @@ export function listing(fn: CompiledFn): string {
     let tail = '';
     switch (ins.op) {
       case 'branch':
-        tail = `-> ${ins.t} : ${ins.f}`;
+        tail = `[${printExpr(ins.cond)}] -> ${ins.t} : ${ins.f}`;
         break;
       case 'jump':
         tail = `-> ${ins.to}`;
         break;
       case 'call':
-        tail = `call ${printExpr(ins.callee)}${ins.dest >= 0 ? ` => ${fn.locals[ins.dest]}` : ''}`;
+        tail = `${printExpr(ins.callee)}${ins.dest >= 0 ? ` => ${fn.locals[ins.dest]}` : ''}`;
         break;
       case 'iter':
         tail = `${ins.first ? 'first' : 'next'} ${fn.locals[ins.slot]} -> ${ins.body} : ${ins.exit}`;

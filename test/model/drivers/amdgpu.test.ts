@@ -1,0 +1,96 @@
+/**
+ * amdgpu (GFX) callbacks, every variant, through their success and -EAGAIN paths in blockable and
+ * non-blockable mode: return value, locks and counters after, what may sleep.
+ */
+import { describe, expect, test } from 'vitest';
+import { HELD_MUTEX, runCallback, WRITE_HELD_RWSEM } from '../harness.ts';
+import { NON_OWNER } from '../../../src/model/state.ts';
+
+const OBJ = [{ start: 8, end: 10 }];
+const free = { kind: 'mutex', owner: -1 };
+const rwFree = { kind: 'rwsem', writer: -1, readers: [], waiters: [] };
+const heldByNonOwner = { kind: 'rwsem', writer: -1, readers: [NON_OWNER], waiters: [] };
+
+describe('amdgpu@93065ac753e4 (seed 001, + side)', () => {
+  const use = 'amdgpu@93065ac753e4';
+  test('blockable start over an object: invalidates it and keeps amn->lock read-held until the end', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10 });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['amdgpu0.recursion']).toBe(1);
+    expect(r.state.locks['amdgpu0.lock']).toEqual(heldByNonOwner);
+    expect(r.state.locks['amdgpu0.read_lock']).toEqual(free);
+    expect(r.state.mem['amdgpu0.obj0.mapped']).toBe(0);
+    expect(r.state.mem['amdgpu0.obj0.pages_valid']).toBe(0);
+    expect(r.slept).toEqual([
+      'mutex_lock(&rmn->read_lock);',
+      'down_read_non_owner(&rmn->lock);',
+      'r = reservation_object_wait_timeout_rcu(bo->tbo.resv, true, false, MAX_SCHEDULE_TIMEOUT);',
+    ]);
+  });
+  test('non-blockable start over an object: -EAGAIN, and everything it took is released', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10, blockable: false });
+    expect(r.ret).toBe(-11);
+    expect(r.state.mem['amdgpu0.recursion']).toBe(0);
+    expect(r.state.locks['amdgpu0.lock']).toEqual(rwFree);
+    expect(r.state.mem['amdgpu0.obj0.mapped']).toBe(1);
+  });
+  test('non-blockable start away from every object: succeeds, but down_read_non_owner may sleep (Tetsuo Handa\'s question)', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['amdgpu0.recursion']).toBe(1);
+    expect(r.slept).toEqual(['down_read_non_owner(&rmn->lock);']);
+  });
+  test('non-blockable start with read_lock contended: -EAGAIN from the trylock, nothing taken', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false, locks: { 'amdgpu0.read_lock': HELD_MUTEX } });
+    expect(r.ret).toBe(-11);
+    expect(r.state.mem['amdgpu0.recursion']).toBe(0);
+    expect(r.slept).toEqual([]);
+  });
+  test('non-blockable start while the CS ioctl holds amn->lock for write: really waits in down_read_non_owner', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false, locks: { 'amdgpu0.lock': WRITE_HELD_RWSEM } });
+    expect(r.ret).toBeUndefined();
+    expect(r.blocked).toMatch(/^down_read_non_owner\(&amdgpu0\.lock\): held for write by thread99; queued: test \(read\)$/);
+  });
+  test('end after an approved start: the last one out releases amn->lock', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, mem: { 'amdgpu0.recursion': 1 }, locks: { 'amdgpu0.lock': heldByNonOwner } });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['amdgpu0.recursion']).toBe(0);
+    expect(r.state.locks['amdgpu0.lock']).toEqual(rwFree);
+    expect(r.slept).toEqual([]);
+  });
+});
+
+describe('amdgpu@clarify (Michal Hocko, 24 Aug 2018)', () => {
+  test('non-blockable start takes read_lock with mutex_lock: it may sleep, and waits when the mutex is held', () => {
+    const ok = runCallback({ use: 'amdgpu@clarify', objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false });
+    expect(ok.ret).toBe(0);
+    expect(ok.slept).toEqual(['mutex_lock(&amn->read_lock);', 'down_read_non_owner(&amn->lock);']);
+    const held = runCallback({ use: 'amdgpu@clarify', objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false, locks: { 'amdgpu0.read_lock': HELD_MUTEX } });
+    expect(held.blocked).toMatch(/^mutex_lock\(&amdgpu0\.read_lock\)/);
+  });
+});
+
+describe('amdgpu@tetsuo (Tetsuo Handa, 26 Aug 2018)', () => {
+  test('non-blockable start with amn->lock write-held: -EAGAIN without sleeping', () => {
+    const r = runCallback({ use: 'amdgpu@tetsuo', objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false, locks: { 'amdgpu0.lock': WRITE_HELD_RWSEM } });
+    expect(r.ret).toBe(-11);
+    expect(r.slept).toEqual([]);
+  });
+  test('blockable start holds amn->lock for read as the task itself, and the end releases it', () => {
+    const s = runCallback({ use: 'amdgpu@tetsuo', objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10 });
+    expect(s.ret).toBe(0);
+    expect(s.state.locks['amdgpu0.lock']).toEqual({ kind: 'rwsem', writer: -1, readers: [0], waiters: [] });
+    const e = runCallback({ use: 'amdgpu@tetsuo', objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, locks: { 'amdgpu0.lock': { kind: 'rwsem', writer: -1, readers: [0], waiters: [] } } });
+    expect(e.state.locks['amdgpu0.lock']).toEqual(rwFree);
+  });
+});
+
+describe('amdgpu@v4.18 (before the patch)', () => {
+  test('the start has no non-blocking mode: it takes read_lock with mutex_lock and invalidates', () => {
+    const r = runCallback({ use: 'amdgpu@v4.18', core: 'v4.18', objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10 });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['amdgpu0.recursion']).toBe(1);
+    expect(r.state.mem['amdgpu0.obj0.pages_valid']).toBe(0);
+    expect(r.slept[0]).toBe('mutex_lock(&rmn->read_lock);');
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Test harness: drive one notifier callback of one driver variant in isolation, deterministically,
+ * and report what it returned, what it executed, whether it slept or blocked, and the state after.
+ */
+import { c, fn } from '../../src/model/ir.ts';
+import { Interpreter, type ExecutedInstr, type KAction } from '../../src/model/interp.ts';
+import { Program } from '../../src/model/program.ts';
+import { buildProgram, type Scenario } from '../../src/model/scenario.ts';
+import type { ObjectRange } from '../../src/model/driver.ts';
+import type { KState, LockState, PairRecord, Value } from '../../src/model/state.ts';
+
+export interface CallbackOptions {
+  /** `driver@variant`. */
+  readonly use: string;
+  /** Core version; default v4.19 (v4.18 for a v4.18 variant: pass it). */
+  readonly core?: string;
+  readonly objects?: readonly ObjectRange[];
+  readonly op: 'invalidate_range_start' | 'invalidate_range_end';
+  readonly start: number;
+  readonly end: number;
+  /** For a start: blockable (default true). */
+  readonly blockable?: boolean;
+  /** Lock states to install before the call (e.g. a mutex held by another task, tid 99). */
+  readonly locks?: Readonly<Record<string, LockState>>;
+  /** Shared variables to set before the call. */
+  readonly mem?: Readonly<Record<string, Value>>;
+  /** Open start/end pairs before the call. */
+  readonly pairs?: readonly PairRecord[];
+}
+
+export interface CallbackRun {
+  /** The callback's return value (0 for a void callback); undefined if it blocked. */
+  readonly ret: Value | undefined;
+  readonly state: KState;
+  readonly trace: readonly ExecutedInstr[];
+  /** C text of every executed statement that calls a primitive that may sleep. */
+  readonly slept: readonly string[];
+  /** Why the thread stopped before returning (it waits on something), if it did. */
+  readonly blocked?: string;
+  readonly program: Program;
+  /** The notifier instance id (e.g. `amdgpu0`). */
+  readonly nid: string;
+}
+
+/** The program of a one-notifier scenario plus a test thread that makes one callback call. */
+export function callbackProgram(o: CallbackOptions): { program: Program; nid: string } {
+  const sc: Scenario = {
+    name: 'harness',
+    core: o.core ?? 'v4.19',
+    vmas: [{ start: 0, end: 1024 }],
+    notifiers: [{ use: o.use, objects: o.objects ?? [] }],
+    threads: [{ kind: 'madvise', params: { start: 0, len: 1 } }],
+  };
+  const base = buildProgram(sc);
+  const nid = base.spec.notifiers[0]!.id;
+  const api = base.spec.core === 'v4.18' ? 'v4.18' : 'v4.19';
+  const call =
+    o.op === 'invalidate_range_end'
+      ? 'mn->ops->invalidate_range_end(mn, mm, start, end);'
+      : api === 'v4.18'
+        ? 'mn->ops->invalidate_range_start(mn, mm, start, end);'
+        : 'ret = mn->ops->invalidate_range_start(mn, mm, start, end, blockable);';
+  const harness = fn({
+    name: 'test_callback',
+    file: 'test/model/harness.ts',
+    version: 'test',
+    source: 'test harness',
+    params: ['mn', 'start', 'end', 'blockable'],
+    body: [c('int ret = 0;'), c(call), c('test->ret = ret;'), c('return ret;')],
+  });
+  const program = new Program({
+    ...base.spec,
+    fns: [...base.spec.fns, harness],
+    mem: { ...base.spec.mem, 'test.ret': null },
+    threads: [{ name: 'test', task: 'task0', fn: 'test_callback', args: [nid, o.start, o.end, o.blockable === false ? 0 : 1] }],
+  });
+  return { program, nid };
+}
+
+/** Run the callback to completion (or until it blocks), taking outcome 0 of every choice. */
+export function runCallback(o: CallbackOptions): CallbackRun {
+  const { program, nid } = callbackProgram(o);
+  const ip = new Interpreter(program, { coalesce: false });
+  let state = ip.initial();
+  state = {
+    ...state,
+    mem: { ...state.mem, ...(o.mem ?? {}) },
+    locks: { ...state.locks, ...(o.locks ?? {}) },
+    pairs: [...state.pairs, ...(o.pairs ?? [])],
+  };
+  const trace: ExecutedInstr[] = [];
+  const slept: string[] = [];
+  for (let n = 0; n < 10_000; n++) {
+    if (state.threads[0]!.frames.length === 0) {
+      return { ret: state.mem['test.ret'] ?? 0, state, trace, slept, program, nid };
+    }
+    const acts: KAction[] = [];
+    ip.actions(state, acts);
+    if (acts.length === 0) {
+      const w = ip.waitOf(state, 0);
+      return { ret: undefined, state, trace, slept, program, nid, blocked: w?.why ?? 'no enabled step' };
+    }
+    const cur = ip.current(state, 0)!;
+    const found = ip.findPrim(cur.instr, (p) => p.sleeps !== false);
+    if (found) {
+      const { prim, call } = found;
+      const sleeps = typeof prim.sleeps === 'function' ? prim.sleeps(call.args.map((a) => ip.evaluate(state, 0, a))) : true;
+      if (sleeps) slept.push(cur.instr.src.text);
+    }
+    const r = ip.step(state, acts[0]!);
+    trace.push(...r.executed);
+    state = r.state;
+  }
+  throw new Error('callback did not finish in 10000 steps');
+}
+
+/** A mutex held by a task that is not part of the test (tid 99). */
+export const HELD_MUTEX: LockState = { kind: 'mutex', owner: 99 };
+/** An rw_semaphore held for write by a task that is not part of the test. */
+export const WRITE_HELD_RWSEM: LockState = { kind: 'rwsem', writer: 99, readers: [], waiters: [] };
+/** An rw_semaphore held for read by another task, with a writer queued behind it. */
+export const READ_HELD_WRITER_QUEUED: LockState = { kind: 'rwsem', writer: -1, readers: [98], waiters: [{ tid: 99, write: true }] };
