@@ -27,8 +27,8 @@ export class BreadthFirst<S, A> implements Search {
     });
     if (ex.checkSignal()) return;
     ex.seed();
-    this.cur = ex.childStates.slice();
-    this.curSlots = ex.childSlots.slice();
+    this.cur = ex.childStates.slice(0, ex.childCount);
+    this.curSlots = ex.childSlots.slice(0, ex.childCount);
   }
 
   /** States discovered and not yet expanded. */
@@ -59,9 +59,9 @@ export class BreadthFirst<S, A> implements Search {
       this.cur[i] = undefined;
       ex.expand(state, this.curSlots[i]!, this.depth);
       if (ex.stopped) return true;
-      const cs = ex.childStates;
-      const k = cs.length;
+      const k = ex.childCount;
       if (k > 0) {
+        const cs = ex.childStates;
         const sl = ex.childSlots;
         const next = this.next;
         const nextSlots = this.nextSlots;

@@ -35,7 +35,7 @@ export class DepthFirst<S, A> implements Search {
   private pushChildren(depth: number): void {
     const cs = this.ex.childStates;
     const sl = this.ex.childSlots;
-    for (let j = cs.length - 1; j >= 0; j--) {
+    for (let j = this.ex.childCount - 1; j >= 0; j--) {
       this.states.push(cs[j]!);
       this.slots.push(sl[j]!);
       this.depths.push(depth);

@@ -79,9 +79,13 @@ export class Explorer<S, A> {
   halted = false;
   /** The slot of the state being expanded (kept valid across rehashes). */
   currentSlot = NO_PARENT;
-  /** Children discovered by the last {@link expand} or {@link seed} that are to be expanded. */
+  /**
+   * Children discovered by the last {@link expand} or {@link seed} that are to be expanded: the
+   * first {@link childCount} entries (the arrays are reused; entries beyond the count are stale).
+   */
   readonly childStates: S[] = [];
   readonly childSlots: number[] = [];
+  childCount = 0;
 
   readonly startMs: number;
   /** End of the current time slice (`check` runs one slice without end). */
@@ -208,8 +212,7 @@ export class Explorer<S, A> {
   seed(): void {
     const inits = this.model.initStates();
     if (inits.length === 0) throw new Error('the model has no initial state');
-    this.childStates.length = 0;
-    this.childSlots.length = 0;
+    this.childCount = 0;
     this.table.reserve(inits.length);
     const enc = this.enc;
     for (const s of inits) {
@@ -224,8 +227,9 @@ export class Explorer<S, A> {
         return;
       }
       if (this.table.inserted && this.discovered(s, slot, hi, lo, 0)) {
-        this.childStates.push(s);
-        this.childSlots.push(slot);
+        this.childStates[this.childCount] = s;
+        this.childSlots[this.childCount] = slot;
+        this.childCount++;
       }
       if (this.live !== null) this.live.initIds.push(this.table.idAt(slot));
       if (this.halted) return;
@@ -301,8 +305,8 @@ export class Explorer<S, A> {
     const acts = this.acts;
     const childStates = this.childStates;
     const childSlots = this.childSlots;
-    childStates.length = 0;
-    childSlots.length = 0;
+    let k = 0;
+    this.childCount = 0;
     acts.length = 0;
     model.actions(state, acts);
     const n = acts.length;
@@ -352,8 +356,9 @@ export class Explorer<S, A> {
         live.edge(table.idAt(s), t);
         if (table.inserted) {
           if (this.discovered(next, s, hi, lo, childDepth)) {
-            childStates.push(next);
-            childSlots.push(s);
+            childStates[k] = next;
+            childSlots[k] = s;
+            this.childCount = ++k;
           }
           if (this.halted) return;
         }
@@ -377,8 +382,9 @@ export class Explorer<S, A> {
       }
       if (table.inserted) {
         if (this.discovered(next, s, hi, lo, childDepth)) {
-          childStates.push(next);
-          childSlots.push(s);
+          childStates[k] = next;
+          childSlots[k] = s;
+          this.childCount = ++k;
         }
         if (this.halted) return;
       }

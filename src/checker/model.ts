@@ -110,12 +110,14 @@ export const Property = {
   },
 
   /**
-   * Liveness, first form ("AG EF goal"). Holds iff from every reachable state a state satisfying
-   * `goal` is still reachable. Checked on the explored graph after exploration: a backward search
-   * from the goal states over reversed edges marks every state that can still reach a goal; any
-   * reachable state left unmarked is a violation, reported as the path to it (no cycle is needed:
-   * from that state no continuation reaches the goal). Needs the whole graph, so it is decided only
-   * by a complete exploration; states outside the boundary count as having no successors.
+   * Liveness, first form ("AG EF goal"). Holds iff from every reachable state within the boundary a
+   * state satisfying `goal` is still reachable. Checked on the explored graph after exploration:
+   * the engine marks every state that can still reach a goal (by strongly connected components in
+   * reverse topological order, which is the same as a backward search from the goal states); any
+   * reachable state within the boundary left unmarked is a violation, reported as a path to it (no
+   * cycle is needed: from that state no continuation reaches the goal). Needs the whole graph, so it
+   * is decided only by a complete exploration. States outside the boundary have no successors; they
+   * count as goals when they satisfy `goal`, and are not themselves required to reach one.
    */
   alwaysReachable<S>(name: string, goal: (state: S) => boolean): ReachableProperty<S> {
     return { kind: 'reachable', name, goal };
@@ -125,21 +127,24 @@ export const Property = {
    * Liveness, second form ("every run reaches the goal"). Holds iff every maximal run from an
    * initial state that satisfies the fairness assumption passes through a state satisfying `goal`.
    *
-   * - A maximal run is infinite, or ends in a state with no enabled action; a run that ends is
-   *   taken to stutter there forever, so a reachable goal-free dead end is a violation whose lasso
-   *   has an empty cycle.
+   * - A transition is an enabled action whose `nextState` is defined. A maximal run is infinite, or
+   *   ends in a state without transitions (a dead end); a run that ends is taken to stutter there
+   *   forever, so a reachable goal-free dead end is a violation whose lasso has an empty cycle.
    * - `fairness: 'none'`: every run counts. Violated iff, in the graph of reachable states restricted
-   *   to states where `goal` is false and reached from an initial state through such states only,
-   *   there is a cycle or a dead end.
+   *   to states within the boundary where `goal` is false and reached from an initial state through
+   *   such states only, there is a cycle or a dead end.
    * - `fairness: 'weak'`: only runs that are weakly fair to every thread count: a thread that is
-   *   enabled in every state from some point on must take a step infinitely often. Violated iff the
-   *   goal-free subgraph above has a dead end, or a strongly connected component C with at least one
-   *   edge such that every thread is either disabled in some state of C or takes a step along some
-   *   edge inside C. Requires {@link Model.threads} and {@link Model.actionThread}.
+   *   enabled (has a transition, by {@link Model.actionThread}) in every state from some point on
+   *   must take a step infinitely often. Violated iff the goal-free subgraph above has a dead end, or
+   *   a strongly connected component C with at least one edge such that every thread is either
+   *   disabled in some state of C or takes a step along some edge inside C. Requires
+   *   {@link Model.actionThread} (thread indices 0 to 31).
    *
    * The counterexample is a lasso: a prefix from an initial state, then a cycle that returns to the
-   * state where it began ({@link Counterexample.loopStart}). Checked on the explored graph after a
-   * complete exploration; states outside the boundary are treated as never reached by a run.
+   * state where it began ({@link Counterexample.loopStart}); under weak fairness the cycle, repeated
+   * forever, is itself a weakly fair run. Checked on the explored graph after a complete
+   * exploration. A run that leaves the boundary is not judged: a state whose transitions all lead
+   * outside the boundary (or to goal states) is not a dead end.
    */
   eventually<S>(name: string, goal: (state: S) => boolean, options: { fairness: Fairness } = { fairness: 'weak' }): EventuallyProperty<S> {
     return { kind: 'eventually', name, goal, fairness: options.fairness };

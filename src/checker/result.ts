@@ -57,7 +57,11 @@ export interface Stats {
   readonly elapsedMs: number;
   /** Bytes held by the visited set at the end (fingerprints and parent links). */
   readonly visitedBytes: number;
-  /** Extra bytes held for liveness checking (edges, per-state labels); 0 when none was needed. */
+  /**
+   * Extra bytes held for liveness checking: the recorded graph (edges, per-state labels), the
+   * visited set's state numbers, and the largest working set of the analysis after exploration.
+   * 0 when the model has no liveness property (or the strategy is `random`).
+   */
   readonly livenessBytes: number;
 }
 
@@ -111,7 +115,11 @@ export interface CheckOptions {
   readonly strategy?: Strategy;
   /** Stop after this many distinct states (result: incomplete, `max-states`). */
   readonly maxStates?: number;
-  /** Do not expand states deeper than this (result: incomplete, `max-depth`, if any was cut off). */
+  /**
+   * Explore paths of at most this many steps: states at this depth are recorded and checked but
+   * not expanded (result: incomplete, `max-depth`, if one of them had a transition). With `random`,
+   * it caps the length of a walk like `walkDepth`.
+   */
   readonly maxDepth?: number;
   /** Wall-clock budget in milliseconds (result: incomplete, `time`). */
   readonly timeMs?: number;
