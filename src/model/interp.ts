@@ -657,9 +657,12 @@ class Exec implements PrimCtx {
       const start = Number(r.args[2]);
       const end = Number(r.args[3]);
       if (r.op === 'invalidate_range_start') {
-        const blockable = r.args.length > 4 ? (truthy(r.args[4]!) ? 1 : 0) : 1;
+        const last = r.args[4];
+        const blockable = r.args.length > 4 ? (truthy(last!) ? 1 : 0) : 1;
+        // Only the mayfail core passes range flags here (bit 1: MMU_NOTIFIER_RANGE_MAYFAIL).
+        const mayfail = this.program.spec.contract.endAfterFailedStart && typeof last === 'number' && last & 2 ? 1 : 0;
         if (!blockable) ctx |= CTX_NONBLOCK_START;
-        op = { kind: r.op, nid: r.nid!, start, end, blockable };
+        op = { kind: r.op, nid: r.nid!, start, end, blockable, mayfail };
       } else {
         const i = this.findPair(r.nid!, start, end);
         if (i >= 0) {
@@ -667,10 +670,16 @@ class Exec implements PrimCtx {
           if (!rec.blockable) ctx |= CTX_NONBLOCK_END;
           this.ownPairs().splice(i, 1);
         }
-        op = { kind: r.op, nid: r.nid!, start, end, blockable: 1 };
+        op = { kind: r.op, nid: r.nid!, start, end, blockable: 1, mayfail: 0 };
       }
     } else if (r.op === 'release') {
-      op = { kind: 'release', nid: r.nid!, start: 0, end: 0, blockable: 1 };
+      op = { kind: 'release', nid: r.nid!, start: 0, end: 0, blockable: 1, mayfail: 0 };
+    } else if (r.fn === this.program.spec.contract.coreEnd) {
+      this.closeEndless(Number(r.args[1]), Number(r.args[2]));
+    }
+    if (this.program.countCalls.has(r.fn)) {
+      const k = `ghost.calls_${r.fn}`;
+      this.write(k, Number(this.read(k)) + 1);
     }
     frame.pc++;
     const callee: Frame = { fn: fi, pc: 0, locals: padLocals(r.args, f), dest: ins.dest, ctx, ...(op ? { op } : {}) };
@@ -678,6 +687,19 @@ class Exec implements PrimCtx {
     th.frames.push(callee);
     th.topOwned = true;
     return r.fn;
+  }
+
+  /** The core's end walk for [start, end) closes this thread's pairs of notifiers without an end callback. */
+  private closeEndless(start: number, end: number): void {
+    const pairs = this.pairs();
+    const close = (p: PairRecord): boolean =>
+      p.tid === this.tid && p.start === start && p.end === end && !this.program.notifier(p.nid)?.ops.invalidate_range_end;
+    if (pairs.some(close)) {
+      const keep = pairs.filter((p) => !close(p));
+      const own = this.ownPairs();
+      own.length = 0;
+      own.push(...keep);
+    }
   }
 
   /** The open pair record an end call of this thread on (nid, start, end) consumes: the latest one. */
@@ -698,8 +720,8 @@ class Exec implements PrimCtx {
     if (done.op?.kind === 'invalidate_range_start') {
       const r = typeof v === 'number' ? v : 0;
       const o = done.op;
-      if (r === 0 || o.blockable || this.program.spec.contract.endAfterFailedStart) {
-        this.ownPairs().push({ tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, ret: r });
+      if (r === 0 || o.blockable || o.mayfail || this.program.spec.contract.endAfterFailedStart) {
+        this.ownPairs().push({ tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail, ret: r });
       }
     }
     if (frames.length && done.dest >= 0) this.top().locals[done.dest] = v;

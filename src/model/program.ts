@@ -29,6 +29,12 @@ export interface NotifierSpec {
 export interface PairingContract {
   /** True when `invalidate_range_end` is owed even after a failed start (the MAYFAIL RFC, seed 004). */
   readonly endAfterFailedStart: boolean;
+  /**
+   * The core function whose call ends the invalidation of a range for every notifier
+   * (`__mmu_notifier_invalidate_range_end(mm, start, end, ...)`): it closes the open pairs of the
+   * notifiers that have no `invalidate_range_end` callback, whose window ends there.
+   */
+  readonly coreEnd: string;
 }
 
 export interface ThreadSpec {
@@ -63,6 +69,8 @@ export interface ProgramSpec {
   readonly globals: readonly string[];
   /** Field names that properties read while threads run (see `Program.analyse`). */
   readonly visible: readonly string[];
+  /** Functions whose calls are counted in the ghost variable `ghost.calls_<name>` (e.g. the reaper's attempts). */
+  readonly countCalls: readonly string[];
 }
 
 export class LinkError extends Error {}
@@ -81,9 +89,12 @@ export class Program {
   private readonly fieldKinds = new Map<string, FieldKind>();
   /** The core primitives and the drivers' own. */
   readonly primitives: Readonly<Record<string, Primitive>>;
+  /** `spec.countCalls`, as a set. */
+  readonly countCalls: ReadonlySet<string>;
 
   constructor(readonly spec: ProgramSpec) {
     this.primitives = { ...CORE_PRIMITIVES, ...spec.primitives };
+    this.countCalls = new Set(spec.countCalls);
     const calls = { isPrimitive: (n: string) => n in this.primitives, isGlobal: (n: string) => n in spec.mem };
     const fns: CompiledFn[] = [];
     for (const def of spec.fns) {

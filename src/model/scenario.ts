@@ -241,7 +241,7 @@ export function buildProgram(sc: Scenario): Program {
   statics['victim.signal.oom_mm'] = 'mm';
   mem['oom_reaper_list'] = sc.oom ? 'victim' : null;
   mem['victim.oom_reaper_list'] = null;
-  for (const g of ['oom_obstructed', 'oom_obstructed_attempts', 'oom_skip_by_reaper', 'oom_skip_by_exit']) mem[`ghost.${g}`] = 0;
+  for (const g of ['oom_obstructed', 'oom_obstructed_attempts', 'oom_skip_by_reaper', 'oom_skip_by_exit', 'calls_oom_reap_task_mm']) mem[`ghost.${g}`] = 0;
 
   // Notifiers, in registration order; the list walk visits the last registered first.
   const notifiers: NotifierSpec[] = [];
@@ -339,6 +339,7 @@ export function buildProgram(sc: Scenario): Program {
     core: core.name,
     globals: [...globals],
     visible: ['mapped', 'unmapped', 'MMF_OOM_SKIP'],
+    countCalls: ['oom_reap_task_mm'],
   };
   return new Program(spec);
 }

@@ -23,6 +23,8 @@ export interface OpFrame {
   readonly end: number;
   /** 1 for a blockable start (and for every end), 0 for a non-blockable start. */
   readonly blockable: number;
+  /** 1 for a start called with MMU_NOTIFIER_RANGE_MAYFAIL. */
+  readonly mayfail: number;
 }
 
 export interface Frame {
@@ -88,6 +90,8 @@ export interface PairRecord {
   readonly end: number;
   /** 1 if the start was called in blockable mode. */
   readonly blockable: number;
+  /** 1 if the start was called with MMU_NOTIFIER_RANGE_MAYFAIL (the mayfail core only). */
+  readonly mayfail: number;
   /** What the start callback returned. */
   readonly ret: number;
 }

@@ -21,7 +21,7 @@ test('compile and run', () => {
     fns: [readLock, main], primitives: {}, constants: { EAGAIN: 11 }, statics: {},
     mem: { 'amn0.recursion': 0 }, locks: { 'amn0.read_lock': 'mutex', 'amn0.lock': 'rwsem' },
     notifiers: [], threads: [{ name: 'a', task: 'a', fn: 'main', args: ['amn0'] }, { name: 'b', task: 'b', fn: 'main', args: ['amn0'] }],
-    balanced: [], contract: { endAfterFailedStart: false }, core: 't', globals: [], visible: [],
+    balanced: [], contract: { endAfterFailedStart: false, coreEnd: 'none' }, core: 't', globals: [], visible: [], countCalls: [],
   });
   console.log(listing(p.fn(0)));
   const ip = new Interpreter(p);

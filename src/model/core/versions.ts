@@ -52,7 +52,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
       'Before 93065ac753e4: invalidate_range_start returns nothing; the reaper holds oom_lock, and when mm_has_blockable_invalidate_notifiers() is true it sleeps HZ and returns true, so MMF_OOM_SKIP is set without reaping.',
     api: 'v4.18',
     fns: [...callers, mn.startV418, mn.wrapperStartV418, mn.hasBlockable, oom.reapMmV418, oom.reapTaskMmV418, mem.exitMmapV418, mem.tryToUnmapOne],
-    contract: { endAfterFailedStart: false },
+    contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
     oomLock: true,
   },
   '93065ac753e4': {
@@ -61,7 +61,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
       'The patch as posted (seed 001): the blockable argument, __mmu_notifier_invalidate_range_start collecting every callback\'s result, mmu_notifier_invalidate_range_start_nonblock, __oom_reap_task_mm returning bool and skipping a VMA whose start failed (without tlb_finish_mmu), oom_reap_task_mm returning false; oom_lock still taken.',
     api: 'v4.19',
     fns: [...callers, ...v419Notifier, oom.reapMm93065, oom.reapTaskMm93065, mem.exitMmapV418, mem.tryToUnmapOne],
-    contract: { endAfterFailedStart: false },
+    contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
     oomLock: true,
   },
   '93065ac753e4-returns-true': {
@@ -70,7 +70,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
       'The patch after "mm, oom: remove oom_lock from oom_reaper" in mmotm, as Andrew Morton quotes it in the thread: a failed partial reap makes oom_reap_task_mm return true, so the reaper gives up after one attempt.',
     api: 'v4.19',
     fns: [...callers, ...v419Notifier, oom.reapMm93065, oom.reapTaskMmReturnsTrue, mem.exitMmapV419, mem.tryToUnmapOne],
-    contract: { endAfterFailedStart: false },
+    contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
     oomLock: false,
   },
   'v4.19': {
@@ -79,7 +79,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
       'As merged in v4.19: Michal Hocko\'s return-value fix and cleanup of oom_reap_task_mm from the thread, tlb_finish_mmu on the failure branch, no oom_lock (af5679fbc669).',
     api: 'v4.19',
     fns: [...callers, ...v419Notifier, oom.reapMmV419, oom.reapTaskMmV419, mem.exitMmapV419, mem.tryToUnmapOne],
-    contract: { endAfterFailedStart: false },
+    contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
     oomLock: false,
   },
   mayfail: {
@@ -98,7 +98,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
       mem.exitMmapV419,
       mem.tryToUnmapOneMayfail,
     ],
-    contract: { endAfterFailedStart: true },
+    contract: { endAfterFailedStart: true, coreEnd: '__mmu_notifier_invalidate_range_end' },
     oomLock: false,
   },
 };

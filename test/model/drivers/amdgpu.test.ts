@@ -4,12 +4,13 @@
  */
 import { describe, expect, test } from 'vitest';
 import { HELD_MUTEX, runCallback, WRITE_HELD_RWSEM } from '../harness.ts';
-import { NON_OWNER } from '../../../src/model/state.ts';
+import { NON_OWNER, type LockState } from '../../../src/model/state.ts';
 
 const OBJ = [{ start: 8, end: 10 }];
-const free = { kind: 'mutex', owner: -1 };
-const rwFree = { kind: 'rwsem', writer: -1, readers: [], waiters: [] };
-const heldByNonOwner = { kind: 'rwsem', writer: -1, readers: [NON_OWNER], waiters: [] };
+const free: LockState = { kind: 'mutex', owner: -1 };
+const rwFree: LockState = { kind: 'rwsem', writer: -1, readers: [], waiters: [] };
+const heldByNonOwner: LockState = { kind: 'rwsem', writer: -1, readers: [NON_OWNER], waiters: [] };
+const heldByTest: LockState = { kind: 'rwsem', writer: -1, readers: [0], waiters: [] };
 
 describe('amdgpu@93065ac753e4 (seed 001, + side)', () => {
   const use = 'amdgpu@93065ac753e4';
@@ -79,8 +80,8 @@ describe('amdgpu@tetsuo (Tetsuo Handa, 26 Aug 2018)', () => {
   test('blockable start holds amn->lock for read as the task itself, and the end releases it', () => {
     const s = runCallback({ use: 'amdgpu@tetsuo', objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10 });
     expect(s.ret).toBe(0);
-    expect(s.state.locks['amdgpu0.lock']).toEqual({ kind: 'rwsem', writer: -1, readers: [0], waiters: [] });
-    const e = runCallback({ use: 'amdgpu@tetsuo', objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, locks: { 'amdgpu0.lock': { kind: 'rwsem', writer: -1, readers: [0], waiters: [] } } });
+    expect(s.state.locks['amdgpu0.lock']).toEqual(heldByTest);
+    const e = runCallback({ use: 'amdgpu@tetsuo', objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, locks: { 'amdgpu0.lock': heldByTest } });
     expect(e.state.locks['amdgpu0.lock']).toEqual(rwFree);
   });
 });
