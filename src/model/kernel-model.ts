@@ -29,7 +29,7 @@ function encodeValue(e: Encoder, v: Value): void {
 
 export class KernelModel implements Model<KState, KAction> {
   readonly interp: Interpreter;
-  private readonly props: readonly Property<KState>[];
+  private props: readonly Property<KState>[];
 
   constructor(
     readonly program: Program,
@@ -58,6 +58,11 @@ export class KernelModel implements Model<KState, KAction> {
 
   properties(): readonly Property<KState>[] {
     return this.props;
+  }
+
+  /** Set the properties (they usually need the model itself to evaluate: see src/properties). */
+  setProperties(props: readonly Property<KState>[]): void {
+    this.props = props;
   }
 
   threadName(tid: number): string {

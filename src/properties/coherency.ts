@@ -1,0 +1,67 @@
+/**
+ * **Coherency**, the reason mmu notifiers exist: "the establishment of sptes is forbidden in the
+ * range passed to invalidate_range_begin/end for the whole duration of the
+ * invalidate_range_begin/end critical section" (002_c65620ce05647db1.txt, struct mmu_notifier_ops).
+ *
+ * Violated in a reachable state where either
+ * - a notifier's `invalidate_range_start` has returned 0 for [start, end) and the matching end has
+ *   not yet been called (for a notifier without an end callback: the core's end walk for that range
+ *   has not begun), and one of that driver's objects overlapping [start, end) still has a secondary
+ *   mapping (`obj.mapped`: sptes, a GPU job using the pages, a device mapping, ...); or
+ * - a blockable `invalidate_range_start` has returned an error: its callers ignore the result
+ *   ("If blockable argument is set to false then the callback cannot sleep and has to return with
+ *   -EAGAIN. 0 should be returned otherwise"), except where the start was called with
+ *   MMU_NOTIFIER_RANGE_MAYFAIL (the mayfail core), which allows -EAGAIN.
+ */
+import { Property } from '../checker/model.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
+import type { KState, PairRecord } from '../model/state.ts';
+import type { Finding, KernelProperty } from './types.ts';
+
+function objectsOf(m: KernelModel, nid: string): { id: string; start: number; last: number }[] {
+  const out: { id: string; start: number; last: number }[] = [];
+  for (let i = 0; ; i++) {
+    const id = `${nid}.obj${i}`;
+    const start = m.program.spec.statics[`${id}.start`];
+    const last = m.program.spec.statics[`${id}.last`];
+    if (typeof start !== 'number' || typeof last !== 'number') return out;
+    out.push({ id, start, last });
+  }
+}
+
+type Problem = { kind: 'mapped'; pair: PairRecord; obj: string } | { kind: 'failed'; pair: PairRecord };
+
+function problem(m: KernelModel, s: KState): Problem | undefined {
+  for (const p of s.pairs) {
+    if (p.ret !== 0) {
+      if (p.blockable && !p.mayfail) return { kind: 'failed', pair: p };
+      continue;
+    }
+    for (const o of objectsOf(m, p.nid)) {
+      if (o.start <= p.end - 1 && p.start <= o.last && s.mem[`${o.id}.mapped`]) return { kind: 'mapped', pair: p, obj: o.id };
+    }
+  }
+  return undefined;
+}
+
+export const coherency: KernelProperty = {
+  name: 'coherency',
+  summary: 'no secondary mapping inside a range between an approved invalidate_range_start and its end; a blockable start never fails',
+  build: (m) => [Property.always<KState>('coherency', (s) => problem(m, s) === undefined)],
+  explain(m, _engineName, s): Finding {
+    const p = problem(m, s)!;
+    const pr = p.pair;
+    if (p.kind === 'failed') {
+      return {
+        header: 'WARNING: blockable invalidate_range_start failed; its caller ignores the error',
+        details: [`${pr.nid}'s start for [${pr.start}, ${pr.end}) called by ${m.threadName(pr.tid)} returned ${pr.ret}`],
+      };
+    }
+    return {
+      header: 'BUG: secondary mapping inside an invalidated range',
+      details: [
+        `${pr.nid} approved invalidate_range_start for [${pr.start}, ${pr.end}) (called by ${m.threadName(pr.tid)}), but ${p.obj} is mapped again before the end`,
+      ],
+    };
+  },
+};

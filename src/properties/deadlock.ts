@@ -1,0 +1,47 @@
+/**
+ * **Deadlock freedom**, of two kinds:
+ *
+ * - `deadlock` (*whole*): a reachable state in which no thread can take a step while some thread
+ *   has not finished. The report lists every thread with what it waits for.
+ * - `deadlock:partial:<thread>` (*partial*): a reachable state from which that thread, unfinished,
+ *   can never take a step again, whatever the others do (no reachable state enables it), although
+ *   others may still run. It names the point of no return: the first state on the path from which
+ *   the thread is stuck for good. Checked on the explored graph ("from every reachable state, a
+ *   state where the thread is enabled or finished is reachable").
+ */
+import { Property } from '../checker/model.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
+import type { KAction } from '../model/interp.ts';
+import type { KState } from '../model/state.ts';
+import type { Finding, KernelProperty } from './types.ts';
+import { heldLines } from './util.ts';
+
+function threadLines(m: KernelModel, s: KState): string[] {
+  return m.threads(s).map((t) => `  ${t.name}: ${t.finished ? 'finished' : `${t.location ?? '?'}${t.waitingFor ? `\n      waits: ${t.waitingFor}` : ' (runnable)'}`}`);
+}
+
+export const deadlock: KernelProperty = {
+  name: 'deadlock',
+  summary: 'no state where no thread can move while some have not finished, and no thread stuck for good',
+  build(m) {
+    const partial = m.program.spec.threads.map((t, tid) =>
+      Property.alwaysReachable<KState>(`deadlock:partial:${t.name}`, (s) => {
+        if (!s.threads[tid]!.frames.length) return true;
+        const acts: KAction[] = [];
+        m.actions(s, acts);
+        return acts.some((a) => a.tid === tid);
+      }),
+    );
+    return [Property.deadlockFree('deadlock'), ...partial];
+  },
+  explain(m, engineName, s): Finding {
+    if (engineName === 'deadlock') {
+      return { header: 'WARNING: possible deadlock: no thread can make progress', details: ['threads:', ...threadLines(m, s), 'locks held:', ...heldLines(m, s)] };
+    }
+    const who = engineName.slice('deadlock:partial:'.length);
+    return {
+      header: `WARNING: ${who} can never run again (partial deadlock)`,
+      details: [`from this state on, no continuation lets ${who} take a step`, 'threads:', ...threadLines(m, s), 'locks held:', ...heldLines(m, s)],
+    };
+  },
+};

@@ -1,0 +1,121 @@
+/**
+ * **Lock discipline**, as lockdep and the lock primitives' own rules have it
+ * (Documentation/locking, kernel/locking/rwsem.c, include/linux/rwsem.h for the `_non_owner` rules).
+ *
+ * Violated in a state where some thread is about to do, or has done, one of:
+ *
+ * - *release of a lock not held*: `mutex_unlock` of a mutex it does not own, `up_write` of a
+ *   semaphore it does not hold for write, `up_read` of one it holds no read hold of (its own),
+ *   `up_read_non_owner` of a semaphore nobody holds for read (any task may release a non-owner
+ *   hold: that is what `_non_owner` is for), `spin_unlock` of a spinlock it does not own;
+ * - *sleeping while holding a spinlock*: its next step calls a primitive that may sleep while it
+ *   owns a spinlock;
+ * - *finishing while holding a lock*: it has finished and still owns a mutex or spinlock, or holds a
+ *   semaphore for write or (as owner) for read;
+ * - *recursive read while a writer is queued*: it is about to `down_read` a semaphore it already
+ *   holds for read while a writer is queued: the second read queues behind the writer, which waits
+ *   for the first read: the self-deadlock Christian König describes in the thread
+ *   (001_a93342ea5087af67.txt: "Grabbing the read lock twice would be illegal in this case").
+ */
+import { Property } from '../checker/model.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
+import type { KState } from '../model/state.ts';
+import type { Finding, KernelProperty } from './types.ts';
+import { backtrace, heldBy, heldLines, primCalls, sleepingCall } from './util.ts';
+
+const RELEASES = new Set(['mutex_unlock', 'up_write', 'up_read', 'up_read_non_owner', 'spin_unlock', 'spin_unlock_irqrestore']);
+
+interface Problem {
+  readonly header: string;
+  readonly tid: number;
+  readonly what: string;
+}
+
+function releaseNotHeld(m: KernelModel, s: KState, tid: number): Problem | undefined {
+  const cur = m.interp.current(s, tid);
+  if (!cur) return undefined;
+  for (const pc of primCalls(m, cur.instr)) {
+    if (!RELEASES.has(pc.name)) continue;
+    const key = m.interp.evaluate(s, tid, pc.call.args[0]!);
+    const l = typeof key === 'string' ? s.locks[key] : undefined;
+    if (!l) continue;
+    let held: boolean;
+    switch (pc.name) {
+      case 'mutex_unlock':
+      case 'spin_unlock':
+      case 'spin_unlock_irqrestore':
+        held = l.kind !== 'rwsem' && l.owner === tid;
+        break;
+      case 'up_write':
+        held = l.kind === 'rwsem' && l.writer === tid;
+        break;
+      case 'up_read':
+        held = l.kind === 'rwsem' && l.readers.includes(tid);
+        break;
+      default:
+        held = l.kind === 'rwsem' && l.readers.length > 0;
+    }
+    if (!held) return { header: `WARNING: bad unlock balance detected! ${pc.name}() of a lock not held`, tid, what: `${m.threadName(tid)} is about to call ${pc.name}(&${String(key)})` };
+  }
+  return undefined;
+}
+
+function sleepUnderSpin(m: KernelModel, s: KState, tid: number): Problem | undefined {
+  const spins = heldBy(m, s, tid).filter((h) => h.how === 'spin');
+  if (!spins.length) return undefined;
+  const call = sleepingCall(m, s, tid);
+  if (!call) return undefined;
+  return {
+    header: 'BUG: sleeping function called from invalid context (spinlock held)',
+    tid,
+    what: `${m.threadName(tid)} is about to call ${call.name}(), which may sleep, holding ${spins.map((h) => h.key).join(', ')}`,
+  };
+}
+
+function finishedHolding(m: KernelModel, s: KState, tid: number): Problem | undefined {
+  if (s.threads[tid]!.frames.length) return undefined;
+  const held = heldBy(m, s, tid);
+  if (!held.length) return undefined;
+  return {
+    header: 'WARNING: lock held when returning to user space!',
+    tid,
+    what: `${m.threadName(tid)} has finished holding ${held.map((h) => `${h.key} (${h.how})`).join(', ')}`,
+  };
+}
+
+function recursiveRead(m: KernelModel, s: KState, tid: number): Problem | undefined {
+  const cur = m.interp.current(s, tid);
+  if (!cur) return undefined;
+  for (const pc of primCalls(m, cur.instr)) {
+    if (pc.name !== 'down_read') continue;
+    const key = m.interp.evaluate(s, tid, pc.call.args[0]!);
+    const l = typeof key === 'string' ? s.locks[key] : undefined;
+    if (l?.kind !== 'rwsem' || !l.readers.includes(tid)) continue;
+    if (!l.waiters.some((w) => w.write && w.tid !== tid)) continue;
+    return {
+      header: 'WARNING: possible recursive locking detected (down_read with a writer queued)',
+      tid,
+      what: `${m.threadName(tid)} already holds ${String(key)} for read and is about to down_read it again while ${l.waiters.filter((w) => w.write).map((w) => m.threadName(w.tid)).join(', ')} waits to write`,
+    };
+  }
+  return undefined;
+}
+
+function problem(m: KernelModel, s: KState): Problem | undefined {
+  for (let tid = 0; tid < s.threads.length; tid++) {
+    const p = releaseNotHeld(m, s, tid) ?? sleepUnderSpin(m, s, tid) ?? finishedHolding(m, s, tid) ?? recursiveRead(m, s, tid);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+export const lockDiscipline: KernelProperty = {
+  name: 'lock-discipline',
+  summary: 'no release of a lock not held, no sleep under a spinlock, no thread ends holding a lock, no recursive read behind a queued writer',
+  build: (m) => [Property.always<KState>('lock-discipline', (s) => problem(m, s) === undefined)],
+  explain(m, _engineName, s): Finding {
+    const p = problem(m, s)!;
+    const bt = s.threads[p.tid]!.frames.length ? ['call chain (innermost first):', ...backtrace(m, s, p.tid).map((l) => `  ${l}`)] : [];
+    return { header: p.header, details: [p.what, ...bt, 'locks held:', ...heldLines(m, s)] };
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * **Start/end pairing.**
+ *
+ * Contract (002_c65620ce05647db1.txt): "invalidate_range_start() and invalidate_range_end() must be
+ * paired". Which starts an end is owed to depends on the core version's contract: in v4.18,
+ * 93065ac753e4 and v4.19 an end is owed to a notifier for every start of it that returned 0 (a
+ * blockable start's end is always owed: its callers ignore the result); under the MAYFAIL RFC
+ * (004_e097991187577333.txt) "the callback must be prepared to handle the matching
+ * invalidate_range_end even after failing the invalidate_range_start", so every start is owed one.
+ *
+ * The interpreter keeps, as ghost state, the starts still owed an end (thread, notifier, range).
+ * Violated in a state where:
+ *
+ * - *unbalanced end*: a thread is about to call a notifier's `invalidate_range_end` for a range for
+ *   which that thread has no start owed an end on that notifier;
+ * - *missing end*: a thread has finished while a start it made on a notifier that has an
+ *   `invalidate_range_end` callback is still owed its end;
+ * - *unbalanced state*: every thread has finished and a driver or mm counter the model declares
+ *   balanced (amdgpu's `recursion`, KVM's `mmu_notifier_count`, umem_odp's notifier accounting,
+ *   `mm->tlb_flush_pending`, ...) is not back at its initial value, or a lock is still held.
+ */
+import { Property } from '../checker/model.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
+import type { KState } from '../model/state.ts';
+import type { Finding, KernelProperty } from './types.ts';
+import { backtrace, heldLines, show } from './util.ts';
+
+interface Problem {
+  readonly header: string;
+  readonly details: string[];
+}
+
+/** The end call a thread is about to make without an owed start, if any. */
+function unbalancedEnd(m: KernelModel, s: KState): Problem | undefined {
+  for (let tid = 0; tid < s.threads.length; tid++) {
+    const cur = m.interp.current(s, tid);
+    if (!cur || cur.instr.op !== 'call' || cur.instr.callee.k !== 'field' || cur.instr.callee.field !== 'invalidate_range_end') continue;
+    const r = m.interp.resolveCall(s, tid, cur.instr);
+    if (!r.nid) continue;
+    const start = Number(r.args[2]);
+    const end = Number(r.args[3]);
+    if (s.pairs.some((p) => p.tid === tid && p.nid === r.nid && p.start === start && p.end === end)) continue;
+    return {
+      header: 'WARNING: unbalanced invalidate_range_end',
+      details: [
+        `${m.threadName(tid)} calls ${r.nid}'s ${r.fn}() for [${start}, ${end}) but no invalidate_range_start of ${r.nid} for that range is owed an end`,
+        ...backtrace(m, s, tid).map((l) => `  ${l}`),
+      ],
+    };
+  }
+  return undefined;
+}
+
+function missingEnd(m: KernelModel, s: KState): Problem | undefined {
+  for (const p of s.pairs) {
+    if (s.threads[p.tid]!.frames.length) continue;
+    if (!m.program.notifier(p.nid)?.ops.invalidate_range_end) continue;
+    return {
+      header: 'WARNING: invalidate_range_start without its invalidate_range_end',
+      details: [
+        `${m.threadName(p.tid)} finished, but the ${p.blockable ? 'blockable' : 'non-blockable'} invalidate_range_start of ${p.nid} for [${p.start}, ${p.end}) that returned ${p.ret} never got its invalidate_range_end`,
+      ],
+    };
+  }
+  return undefined;
+}
+
+function unbalancedState(m: KernelModel, s: KState): Problem | undefined {
+  if (s.threads.some((t) => t.frames.length)) return undefined;
+  const counters = m.program.spec.balanced.filter((k) => s.mem[k] !== m.program.spec.mem[k]);
+  const locks = m.heldLocks(s);
+  if (!counters.length && !locks.length) return undefined;
+  return {
+    header: 'WARNING: state not balanced after every thread finished',
+    details: [
+      ...counters.map((k) => `${k} = ${show(s.mem[k]!)} (initially ${show(m.program.spec.mem[k]!)})`),
+      ...(locks.length ? ['locks still held:', ...heldLines(m, s)] : []),
+    ],
+  };
+}
+
+function problem(m: KernelModel, s: KState): Problem | undefined {
+  return unbalancedEnd(m, s) ?? missingEnd(m, s) ?? unbalancedState(m, s);
+}
+
+export const pairing: KernelProperty = {
+  name: 'pairing',
+  summary: 'every invalidate_range_end matches a start the core contract owes it, every owed end comes, counters and locks end balanced',
+  build: (m) => [Property.always<KState>('pairing', (s) => problem(m, s) === undefined)],
+  explain(m, _engineName, s): Finding {
+    const p = problem(m, s)!;
+    return { header: p.header, details: p.details };
+  },
+};

@@ -1,0 +1,34 @@
+/**
+ * What a kernel property is: a named check that becomes one or more engine properties for a
+ * scenario, and explains a violating state in the manner of the kernel's own reports.
+ */
+import type { Property } from '../checker/model.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
+import type { KState } from '../model/state.ts';
+
+/** A violation as a report shows it: a header naming the finding, then who/what/where lines. */
+export interface Finding {
+  /** E.g. `BUG: sleeping function called from non-blockable invalidate_range_start`. */
+  readonly header: string;
+  readonly details: readonly string[];
+}
+
+export interface KernelProperty {
+  /** The name scenario files and `--property` use. */
+  readonly name: string;
+  /** One line: what it checks. */
+  readonly summary: string;
+  /**
+   * The engine properties that check it in this scenario. Their names are `name` or
+   * `name:qualifier`. Empty when the property does not apply (e.g. reaper progress without a reaper).
+   */
+  build(m: KernelModel): Property<KState>[];
+  /** Explain a state that violates the engine property `engineName` (one of those `build` made). */
+  explain(m: KernelModel, engineName: string, s: KState): Finding;
+}
+
+/** The kernel property an engine property name belongs to. */
+export function baseName(engineName: string): string {
+  const i = engineName.indexOf(':');
+  return i < 0 ? engineName : engineName.slice(0, i);
+}

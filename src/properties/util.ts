@@ -1,0 +1,128 @@
+/**
+ * What properties ask of a state: each thread's next instruction, the primitive calls in it, the
+ * locks a thread holds. Per-instruction facts are cached: properties run on every state.
+ */
+import type { Expr } from '../model/ir.ts';
+import type { Instr } from '../model/compile.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
+import type { Primitive } from '../model/primitives.ts';
+import { NON_OWNER, type KState, type LockState, type Value } from '../model/state.ts';
+
+export interface PrimCall {
+  readonly name: string;
+  readonly prim: Primitive;
+  readonly call: Expr & { k: 'call' };
+}
+
+const callsCache = new WeakMap<Instr, PrimCall[]>();
+
+/** Every primitive call in an instruction, in evaluation order. */
+export function primCalls(m: KernelModel, instr: Instr): PrimCall[] {
+  let out = callsCache.get(instr);
+  if (out) return out;
+  out = [];
+  const acc = out;
+  const visit = (e: Expr): void => {
+    switch (e.k) {
+      case 'call':
+        e.args.forEach(visit);
+        if (e.callee.k === 'id') {
+          const p = m.program.primitives[e.callee.name];
+          if (p) acc.push({ name: e.callee.name, prim: p, call: e });
+        }
+        return;
+      case 'field':
+        return visit(e.obj);
+      case 'addr':
+      case 'unary':
+        return visit(e.e);
+      case 'bin':
+        visit(e.a);
+        return visit(e.b);
+      case 'cond':
+        visit(e.c);
+        visit(e.a);
+        return visit(e.b);
+      case 'assign':
+        visit(e.target);
+        return visit(e.value);
+      case 'incdec':
+        return visit(e.target);
+      default:
+        return;
+    }
+  };
+  if (instr.op === 'exec') instr.exprs.forEach(visit);
+  else if (instr.op === 'branch') visit(instr.cond);
+  else if (instr.op === 'return' && instr.value) visit(instr.value);
+  else if (instr.op === 'call') instr.args.forEach(visit);
+  callsCache.set(instr, out);
+  return out;
+}
+
+/** The primitive call of `tid`'s next instruction that may sleep, if any (judged with the actual arguments). */
+export function sleepingCall(m: KernelModel, s: KState, tid: number): PrimCall | undefined {
+  const cur = m.interp.current(s, tid);
+  if (!cur) return undefined;
+  for (const pc of primCalls(m, cur.instr)) {
+    const sl = pc.prim.sleeps;
+    if (sl === true) return pc;
+    if (typeof sl === 'function') {
+      const args = pc.call.args.map((a, i) => (pc.prim.lazy?.includes(i) || pc.prim.members?.includes(i) ? null : m.interp.evaluate(s, tid, a)));
+      if (sl(args)) return pc;
+    }
+  }
+  return undefined;
+}
+
+/** Lock keys a thread holds: as owner of a mutex or spinlock, as writer, or as an owned reader. */
+export function heldBy(m: KernelModel, s: KState, tid: number): { key: string; how: string; lock: LockState }[] {
+  const out: { key: string; how: string; lock: LockState }[] = [];
+  for (const key of m.program.lockKeys) {
+    const l = s.locks[key]!;
+    if ((l.kind === 'mutex' || l.kind === 'spin') && l.owner === tid) out.push({ key, how: l.kind, lock: l });
+    else if (l.kind === 'rwsem') {
+      if (l.writer === tid) out.push({ key, how: 'write', lock: l });
+      if (l.readers.includes(tid)) out.push({ key, how: 'read', lock: l });
+    }
+  }
+  return out;
+}
+
+/** A printable value. */
+export function show(v: Value): string {
+  return v === null ? 'NULL' : String(v);
+}
+
+export { NON_OWNER };
+
+/** A thread's call chain, innermost first, as `function+pc (file): C text` lines. */
+export function backtrace(m: KernelModel, s: KState, tid: number): string[] {
+  const t = s.threads[tid]!;
+  const out: string[] = [];
+  for (let i = t.frames.length - 1; i >= 0; i--) {
+    const f = t.frames[i]!;
+    const fn = m.program.fn(f.fn);
+    // A caller's pc already points past the call; show the call itself.
+    const pc = i === t.frames.length - 1 ? f.pc : Math.max(0, f.pc - 1);
+    const ins = fn.instrs[pc]!;
+    out.push(`${fn.def.name}() ${fn.def.file}${ins.src.line ? `:${ins.src.line}` : ''}: ${ins.src.text}`);
+  }
+  return out;
+}
+
+/** The innermost notifier callback a thread is in: `kvm0 invalidate_range_start [8, 10) non-blockable`. */
+export function opContext(s: KState, tid: number): string | undefined {
+  const frames = s.threads[tid]!.frames;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const op = frames[i]!.op;
+    if (op) return `${op.nid} ${op.kind} [${op.start}, ${op.end})${op.kind === 'invalidate_range_start' ? (op.blockable ? ' blockable' : ' non-blockable') : ''}`;
+  }
+  return undefined;
+}
+
+/** `held locks: ...` lines for every thread, lockdep-style. */
+export function heldLines(m: KernelModel, s: KState): string[] {
+  const locks = m.heldLocks(s);
+  return locks.length ? locks.map((h) => `  ${h.lock}: ${h.state}`) : ['  (no lock is held)'];
+}
