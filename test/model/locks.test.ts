@@ -1,0 +1,168 @@
+/**
+ * The lock primitives' semantics, as Linux has them: writer preference of rw_semaphore, trylock
+ * failing under a queued writer, non-owner release, sleeping under a spinlock detected.
+ */
+import { describe, expect, test } from 'vitest';
+import { c, fn } from '../../src/model/ir.ts';
+import { Interpreter, type KAction } from '../../src/model/interp.ts';
+import { KernelModel } from '../../src/model/kernel-model.ts';
+import { NON_OWNER, type KState } from '../../src/model/state.ts';
+import { check, Property } from '../../src/checker/index.ts';
+import { lockDiscipline } from '../../src/properties/lock-discipline.ts';
+import { tinyProgram } from './program-fixture.ts';
+
+const f = (name: string, ...lines: string[]) => fn({ name, file: 't.c', version: 'test', source: 'test', params: [], body: lines.map((l) => c(l)) });
+
+/** Run the named threads' steps in the given order (by thread index), failing if one is not enabled. */
+function run(ip: Interpreter, order: number[]): KState {
+  let s = ip.initial();
+  for (const tid of order) {
+    const acts: KAction[] = [];
+    ip.actions(s, acts);
+    const a = acts.find((x) => x.tid === tid);
+    if (!a) throw new Error(`thread ${tid} is not enabled; waits: ${ip.waitOf(s, tid)?.why}`);
+    s = ip.step(s, a).state;
+  }
+  return s;
+}
+
+describe('rw_semaphore', () => {
+  const p = tinyProgram({
+    fns: [f('reader', 'down_read(&sem);', 'up_read(&sem);'), f('writer', 'down_write(&sem);', 'up_write(&sem);'), f('late', 'r = down_read_trylock(&sem);', 'x->r = r;')],
+    threads: [
+      { name: 'reader', fn: 'reader', args: [] },
+      { name: 'writer', fn: 'writer', args: [] },
+      { name: 'reader2', fn: 'reader', args: [] },
+      { name: 'late', fn: 'late', args: [] },
+    ],
+    locks: { sem: 'rwsem' },
+    mem: { 'x.r': -1 },
+  });
+  const ip = new Interpreter(p, { coalesce: false });
+
+  test('a queued writer blocks new readers (writer preference)', () => {
+    // reader takes it for read; writer must queue (one step); reader2 must then queue behind it.
+    const s = run(ip, [0, 1, 2]);
+    expect(s.locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [0], waiters: [{ tid: 1, write: true }, { tid: 2, write: false }] });
+    expect(ip.waitOf(s, 2)?.why).toMatch(/queued: writer \(write\), reader2 \(read\)/);
+    // The writer gets it when the reader leaves, before reader2.
+    const s2 = run(ip, [0, 1, 2, 0, 1]);
+    expect(s2.locks.sem).toMatchObject({ writer: 1, readers: [], waiters: [{ tid: 2, write: false }] });
+  });
+
+  test('down_read_trylock fails while a writer is queued, although only readers hold the lock', () => {
+    const s = run(ip, [0, 1, 3, 3]);
+    expect(s.mem['x.r']).toBe(0);
+  });
+
+  test('down_read_trylock succeeds when only readers hold it and nobody is queued', () => {
+    const s = run(ip, [0, 3, 3]);
+    expect(s.mem['x.r']).toBe(1);
+    expect(s.locks.sem).toMatchObject({ readers: [0, 3] });
+  });
+});
+
+describe('non-owner release', () => {
+  test('up_read_non_owner by another task releases a down_read_non_owner hold', () => {
+    const p = tinyProgram({
+      fns: [f('take', 'down_read_non_owner(&sem);', 'x->taken = 1;'), f('give', 'wait_event(wq, x->taken);', 'up_read_non_owner(&sem);')],
+      threads: [
+        { name: 'taker', fn: 'take', args: [] },
+        { name: 'giver', fn: 'give', args: [] },
+      ],
+      locks: { sem: 'rwsem' },
+      mem: { 'x.taken': 0 },
+    });
+    const ip = new Interpreter(p, { coalesce: false });
+    const taken = run(ip, [0, 0]);
+    expect(taken.locks.sem).toMatchObject({ readers: [NON_OWNER] });
+    const given = run(ip, [0, 0, 1, 1]);
+    expect(given.locks.sem).toMatchObject({ readers: [] });
+    // Neither thread "holds" the lock as owner, so finishing is no violation either.
+    const m = new KernelModel(p);
+    m.setProperties(lockDiscipline.build(m));
+    expect(check(m, {}).status).toBe('pass');
+  });
+
+  test('up_read by a task that holds no read hold of its own is a bad unlock, found by exploration', () => {
+    const p = tinyProgram({
+      fns: [f('take', 'down_read_non_owner(&sem);'), f('give', 'up_read(&sem);')],
+      threads: [
+        { name: 'taker', fn: 'take', args: [] },
+        { name: 'giver', fn: 'give', args: [] },
+      ],
+      locks: { sem: 'rwsem' },
+    });
+    const m = new KernelModel(p);
+    m.setProperties(lockDiscipline.build(m));
+    const r = check(m, {});
+    expect(r.status).toBe('violation');
+    if (r.status !== 'violation') return;
+    const last = r.violation.path.steps.at(-1)?.state ?? r.violation.path.init;
+    expect(lockDiscipline.explain(m, 'lock-discipline', last).header).toMatch(/bad unlock balance/);
+  });
+});
+
+describe('spinlock', () => {
+  test('sleeping while holding a spinlock is detected', () => {
+    const p = tinyProgram({
+      fns: [f('bad', 'spin_lock(&sl);', 'mutex_lock(&m);', 'mutex_unlock(&m);', 'spin_unlock(&sl);')],
+      threads: [{ name: 'bad', fn: 'bad', args: [] }],
+      locks: { sl: 'spin', m: 'mutex' },
+    });
+    const m = new KernelModel(p);
+    m.setProperties(lockDiscipline.build(m));
+    const r = check(m, {});
+    expect(r.status).toBe('violation');
+    if (r.status !== 'violation') return;
+    expect(r.violation.path.steps).toHaveLength(1);
+    expect(lockDiscipline.explain(m, 'lock-discipline', r.violation.path.steps[0]!.state).header).toMatch(/sleeping function called from invalid context/);
+  });
+
+  test('a contended spin_lock spins: the thread is not enabled, and it is not a sleep', () => {
+    const p = tinyProgram({
+      fns: [f('a', 'spin_lock(&sl);', 'spin_unlock(&sl);')],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'a', args: [] },
+      ],
+      locks: { sl: 'spin' },
+    });
+    const ip = new Interpreter(p, { coalesce: false });
+    const s = run(ip, [0]);
+    expect(ip.waitOf(s, 1)).toEqual({ why: 'spin_lock(&sl): held by a', sleeping: false });
+  });
+});
+
+describe('mutex', () => {
+  test('mutex_trylock fails while another task owns it and never waits', () => {
+    const p = tinyProgram({
+      fns: [f('own', 'mutex_lock(&m);', 'mutex_unlock(&m);'), f('try', 'r = mutex_trylock(&m);', 'x->r = r;')],
+      threads: [
+        { name: 'own', fn: 'own', args: [] },
+        { name: 'try', fn: 'try', args: [] },
+      ],
+      locks: { m: 'mutex' },
+      mem: { 'x.r': -1 },
+    });
+    const ip = new Interpreter(p, { coalesce: false });
+    expect(run(ip, [0, 1, 1]).mem['x.r']).toBe(0);
+  });
+
+  test('a deadlock of two mutexes taken in opposite orders is found, with every thread\'s wait', () => {
+    const p = tinyProgram({
+      fns: [f('ab', 'mutex_lock(&a);', 'mutex_lock(&b);', 'mutex_unlock(&b);', 'mutex_unlock(&a);'), f('ba', 'mutex_lock(&b);', 'mutex_lock(&a);', 'mutex_unlock(&a);', 'mutex_unlock(&b);')],
+      threads: [
+        { name: 't1', fn: 'ab', args: [] },
+        { name: 't2', fn: 'ba', args: [] },
+      ],
+      locks: { a: 'mutex', b: 'mutex' },
+    });
+    const m = new KernelModel(p);
+    m.setProperties([Property.deadlockFree('deadlock')]);
+    const r = check(m, {});
+    expect(r.status).toBe('violation');
+    if (r.status !== 'violation') return;
+    expect(r.violation.threads?.map((t) => t.waitingFor)).toEqual(['mutex_lock(&b): held by t2', 'mutex_lock(&a): held by t1']);
+  });
+});
