@@ -98,6 +98,11 @@ export class Explorer<S, A> {
 
   private readonly acts: A[] = [];
   private readonly probe: A[] = [];
+  /** The successors of the state being expanded, their fingerprints and action indices (reused). */
+  private readonly nextStates: (S | undefined)[] = [];
+  private nextHi = new Int32Array(16);
+  private nextLo = new Int32Array(16);
+  private nextAct = new Int32Array(16);
   private readonly alwaysActive: { index: number; prop: AlwaysProperty<S> }[] = [];
   private readonly sometimesActive: { index: number; prop: SometimesProperty<S> }[] = [];
   private deadlockActive: { index: number; prop: DeadlockProperty }[] = [];
@@ -299,12 +304,14 @@ export class Explorer<S, A> {
    * states, check new ones. The new states to expand are left in {@link childStates} /
    * {@link childSlots} in action order. A state at the depth bound is not expanded; if it has a
    * transition, {@link cutoff} is set.
+   *
+   * Three passes over the successors: compute and fingerprint them all, touch each one's home slot
+   * in the visited set (independent loads, so the processor overlaps their cache misses), then
+   * insert and check them in action order.
    */
   expand(state: S, slot: number, depth: number): void {
     const model = this.model;
     const acts = this.acts;
-    const childStates = this.childStates;
-    const childSlots = this.childSlots;
     let k = 0;
     this.childCount = 0;
     acts.length = 0;
@@ -319,66 +326,61 @@ export class Explorer<S, A> {
       }
       return;
     }
+    if (n > this.nextHi.length) {
+      this.nextHi = new Int32Array(Math.max(n, 2 * this.nextHi.length));
+      this.nextLo = new Int32Array(this.nextHi.length);
+      this.nextAct = new Int32Array(this.nextHi.length);
+    }
+    const nextStates = this.nextStates;
+    const nextHi = this.nextHi;
+    const nextLo = this.nextLo;
+    const nextAct = this.nextAct;
+    const enc = this.enc;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const next = model.nextState(state, acts[i]!);
+      if (next === undefined) continue;
+      enc.reset();
+      model.encode(next, enc);
+      enc.finish();
+      nextStates[m] = next;
+      nextHi[m] = enc.hi;
+      nextLo[m] = enc.lo;
+      nextAct[m] = i;
+      m++;
+    }
     const table = this.table;
     this.currentSlot = slot;
-    table.reserve(n);
+    table.reserve(m);
     const parent = this.currentSlot;
     this.currentSlot = NO_PARENT;
-    const enc = this.enc;
+    table.touch(nextHi, m);
+    const childStates = this.childStates;
+    const childSlots = this.childSlots;
     const live = this.live;
     const childDepth = depth + 1;
-    if (live !== null) {
-      live.begin(table.idAt(parent));
-      let enabled = 0;
-      for (let i = 0; i < n; i++) {
-        const action = acts[i]!;
-        const next = model.nextState(state, action);
-        if (next === undefined) continue;
-        this.transitions++;
-        enc.reset();
-        model.encode(next, enc);
-        enc.finish();
-        const hi = enc.hi;
-        const lo = enc.lo;
-        const s = table.insert(hi, lo, parent);
-        if (s < 0) {
-          this.stopReason = 'max-states';
-          return;
-        }
+    let enabled = 0;
+    if (live !== null) live.begin(table.idAt(parent));
+    for (let j = 0; j < m; j++) {
+      const hi = nextHi[j]!;
+      const lo = nextLo[j]!;
+      const s = table.insert(hi, lo, parent);
+      if (s < 0) {
+        this.stopReason = 'max-states';
+        return;
+      }
+      this.transitions++;
+      const next = nextStates[j] as S;
+      if (live !== null) {
         let t = 0;
         if (this.weak) {
-          t = model.actionThread!(action, state);
+          t = model.actionThread!(acts[nextAct[j]!]!, state);
           if (!Number.isInteger(t) || t < 0 || t >= MAX_THREADS) {
             throw new Error(`Model.actionThread returned ${t}: weak fairness supports thread indices 0 .. ${MAX_THREADS - 1}`);
           }
           enabled |= 1 << t;
         }
         live.edge(table.idAt(s), t);
-        if (table.inserted) {
-          if (this.discovered(next, s, hi, lo, childDepth)) {
-            childStates[k] = next;
-            childSlots[k] = s;
-            this.childCount = ++k;
-          }
-          if (this.halted) return;
-        }
-      }
-      live.end(table.idAt(parent), enabled >>> 0);
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      const next = model.nextState(state, acts[i]!);
-      if (next === undefined) continue;
-      this.transitions++;
-      enc.reset();
-      model.encode(next, enc);
-      enc.finish();
-      const hi = enc.hi;
-      const lo = enc.lo;
-      const s = table.insert(hi, lo, parent);
-      if (s < 0) {
-        this.stopReason = 'max-states';
-        return;
       }
       if (table.inserted) {
         if (this.discovered(next, s, hi, lo, childDepth)) {
@@ -389,6 +391,7 @@ export class Explorer<S, A> {
         if (this.halted) return;
       }
     }
+    if (live !== null) live.end(table.idAt(parent), enabled >>> 0);
   }
 
   /** Bytes held for liveness: the recorded graph and the visited set's state numbers. */

@@ -259,6 +259,23 @@ export class VisitedTable {
     return i;
   }
 
+  /**
+   * Read the home slot of each of the first `n` high words, without using what is read: the loads
+   * are independent, so the processor overlaps their cache misses, and the inserts that follow find
+   * the slots in cache.
+   */
+  touch(his: Int32Array, n: number): void {
+    const data = this.data;
+    const stride = this.stride;
+    const scale = this.capScale;
+    let x = 0;
+    for (let j = 0; j < n; j++) x ^= data[Math.floor((his[j]! >>> 0) * scale) * stride]!;
+    this.sink ^= x;
+  }
+
+  /** Keeps {@link touch}'s loads from being optimised away. */
+  private sink = 0;
+
   /** The slot holding `(hi, lo)`, or -1. */
   find(hi: number, lo: number): number {
     const data = this.data;
