@@ -138,7 +138,7 @@ describe('formatResult', () => {
         unknown  can fill (always reachable)
         unknown  fills (eventually, weak fairness)
         unknown  fills, unfair (eventually, no fairness)
-      Stats: 5 states, 6 transitions, depth 2, visited set 768 B (153.6 B/state), liveness 2,560 B"
+      Stats: 5 states, 5 transitions, depth 2, visited set 768 B (153.6 B/state), liveness 2,560 B"
     `);
   });
 
