@@ -68,7 +68,10 @@ export class RandomWalks<S, A> implements Search {
     return this.state === undefined ? 0 : this.step;
   }
 
-  /** Record `state` as reached from `parent` (or as a root); returns false when a bound stopped. */
+  /**
+   * Record `state` as reached by a transition from the state in `parent` (or as a root, with
+   * NO_PARENT); returns false when the state bound stopped the search.
+   */
   private arrive(state: S, parent: number, depth: number): boolean {
     const ex = this.ex;
     const enc = ex.enc;
@@ -86,6 +89,7 @@ export class RandomWalks<S, A> implements Search {
       ex.stopReason = 'max-states';
       return false;
     }
+    if (parent !== NO_PARENT) ex.transitions++;
     this.inside = ex.table.inserted
       ? ex.discovered(state, s, hi, lo, depth)
       : ex.model.withinBoundary
@@ -137,7 +141,6 @@ export class RandomWalks<S, A> implements Search {
         this.state = undefined;
         continue;
       }
-      ex.transitions++;
       if (!this.arrive(next, this.slot, this.step + 1) || ex.halted) return true;
     }
   }
