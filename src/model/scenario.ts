@@ -319,7 +319,9 @@ export function buildProgram(sc: Scenario): Program {
     for (const k of Object.keys(params)) {
       if (!(k in accepted)) throw new ScenarioError(`${path}.params.${k}`, `unknown parameter; "${t.kind}" takes: ${Object.keys(accepted).join(', ') || 'none'}`);
     }
-    const name = t.name ?? `${t.kind.replace(/^.*:/, '')}${i}`;
+    const base = t.kind.replace(/^.*:/, '');
+    let name = t.name ?? base;
+    if (t.name === undefined) for (let n = 2; names.has(name) || sc.threads.some((o) => o.name === name); n++) name = `${base}${n}`;
     if (names.has(name)) throw new ScenarioError(`${path}.name`, `two threads are named "${name}"`);
     names.add(name);
     threads.push({ name, task, fn: fnName, args });

@@ -1,0 +1,235 @@
+/**
+ * Scenario files: JSON, validated against a JSON Schema (with Ajv) and then against the model (an
+ * unknown driver, variant, thread kind or parameter). Every error names the bad field's path and
+ * what is allowed.
+ *
+ * A file may list `variants`: named versions of the same scenario (another core version, other
+ * driver variants, other driver threads), the columns of the verdict matrix and the sides of a
+ * comparison.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { CORE_VERSIONS } from './core/versions.ts';
+import { DRIVERS } from './drivers/index.ts';
+import { buildProgram, CORE_THREADS, ScenarioError, type Scenario } from './scenario.ts';
+import { KERNEL_PROPERTIES } from '../properties/index.ts';
+
+/** How a variant changes its scenario. */
+export interface VariantOverride {
+  readonly description?: string;
+  /** Another core version. */
+  readonly core?: string;
+  /** Driver name → variant: every notifier of that driver uses this variant. */
+  readonly drivers?: Readonly<Record<string, string>>;
+  /** Thread kind → thread kind: every thread of the first kind runs the second instead. */
+  readonly threads?: Readonly<Record<string, string>>;
+}
+
+export interface ScenarioFile extends Scenario {
+  readonly variants?: Readonly<Record<string, VariantOverride>>;
+}
+
+
+const range = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['start', 'end'],
+  properties: {
+    start: { type: 'integer', minimum: 0, description: 'first page' },
+    end: { type: 'integer', minimum: 1, description: 'one past the last page' },
+  },
+};
+
+/** The JSON Schema of a scenario file. */
+export function scenarioSchema(): Record<string, unknown> {
+  const variantNames = Object.values(DRIVERS).flatMap((d) => Object.keys(d.variants).map((v) => `${d.name}@${v}`));
+  return {
+    $id: 'https://mnc.invalid/scenario.schema.json',
+    title: 'mnc scenario',
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'core', 'vmas', 'notifiers', 'threads'],
+    properties: {
+      $schema: { type: 'string' },
+      name: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'lower-case letters, digits, ".", "_" and "-"' },
+      description: { type: 'string' },
+      core: { enum: Object.keys(CORE_VERSIONS) },
+      oom: { type: 'boolean' },
+      allocCanFail: { type: 'boolean' },
+      vmas: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['start', 'end'],
+          properties: {
+            ...range.properties,
+            file: { type: 'boolean' },
+            shared: { type: 'boolean' },
+            locked: { type: 'boolean' },
+            thp: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+      notifiers: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['use'],
+          properties: {
+            use: { type: 'string', pattern: '^[a-z0-9_-]+(@[A-Za-z0-9._-]+)?$', description: `driver or driver@variant, e.g. ${variantNames.slice(0, 3).join(', ')}` },
+            objects: { type: 'array', items: range },
+          },
+        },
+      },
+      threads: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind'],
+          properties: {
+            kind: { type: 'string', description: `a core thread (${Object.keys(CORE_THREADS).join(', ')}) or driver:kind` },
+            name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+            params: { type: 'object', additionalProperties: { type: ['integer', 'boolean', 'string'] } },
+          },
+        },
+      },
+      properties: { type: 'array', items: { enum: KERNEL_PROPERTIES.map((p) => p.name) }, uniqueItems: true },
+      variants: {
+        type: 'object',
+        propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            description: { type: 'string' },
+            core: { enum: Object.keys(CORE_VERSIONS) },
+            drivers: { type: 'object', additionalProperties: { type: 'string' } },
+            threads: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+      },
+    },
+  };
+}
+
+let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) validator = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(scenarioSchema());
+  return validator(data) ? [] : (validator.errors ?? []);
+}
+
+/** One line for an Ajv error: the field's path and what is allowed there. */
+function describe(e: ErrorObject): ScenarioError {
+  const path = e.instancePath ? e.instancePath.slice(1).replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') : '(top level)';
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      const allowed = Object.keys(((e.parentSchema as { properties?: object }).properties ?? {})).filter((k) => k !== '$schema');
+      return new ScenarioError(path === '(top level)' ? extra : `${path}.${extra}`, `unknown field; allowed here: ${allowed.join(', ')}`);
+    }
+    case 'enum':
+      return new ScenarioError(path, `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')}`);
+    case 'required':
+      return new ScenarioError(path === '(top level)' ? (e.params as { missingProperty: string }).missingProperty : `${path}.${(e.params as { missingProperty: string }).missingProperty}`, 'is required');
+    case 'pattern': {
+      const d = (e.parentSchema as { description?: string }).description;
+      return new ScenarioError(path, `has an invalid form${d ? `: ${d}` : ''}`);
+    }
+    default:
+      return new ScenarioError(path, e.message ?? 'is invalid');
+  }
+}
+
+/** Apply a variant to a scenario. */
+export function applyVariant(sc: Scenario, v: VariantOverride, label: string): Scenario {
+  const notifiers = sc.notifiers.map((n, i) => {
+    const [driver] = n.use.split('@');
+    const want = v.drivers?.[driver!];
+    if (!want) return n;
+    if (!DRIVERS[driver!]) throw new ScenarioError(`variants.${label}.drivers.${driver}`, `unknown driver; known: ${Object.keys(DRIVERS).join(', ')}`);
+    void i;
+    return { ...n, use: `${driver}@${want}` };
+  });
+  for (const d of Object.keys(v.drivers ?? {})) {
+    if (!sc.notifiers.some((n) => n.use.split('@')[0] === d)) {
+      throw new ScenarioError(`variants.${label}.drivers.${d}`, `the scenario has no ${d} notifier`);
+    }
+  }
+  for (const k of Object.keys(v.threads ?? {})) {
+    if (!sc.threads.some((t) => t.kind === k)) throw new ScenarioError(`variants.${label}.threads.${k}`, 'the scenario has no thread of this kind');
+  }
+  const threads = sc.threads.map((t) => (v.threads?.[t.kind] ? { ...t, kind: v.threads[t.kind]! } : t));
+  return { ...sc, core: v.core ?? sc.core, notifiers, threads };
+}
+
+/** Parse, validate and check a scenario file's text. `source` names it in errors. */
+export function parseScenario(text: string, source: string): ScenarioFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(source, `is not valid JSON (${(e as Error).message})`);
+  }
+  const errors = validate(data);
+  if (errors.length) {
+    const e = describe(errors[0]!);
+    throw new ScenarioError(`${source}: ${e.path}`, e.message.slice(e.path.length + 2));
+  }
+  const sc = data as ScenarioFile;
+  const check = (s: Scenario, where: string): void => {
+    try {
+      buildProgram(s);
+    } catch (e) {
+      if (e instanceof ScenarioError) throw new ScenarioError(`${source}: ${where}${e.path}`, e.message.slice(e.path.length + 2));
+      throw e;
+    }
+  };
+  check(sc, '');
+  for (const [label, v] of Object.entries(sc.variants ?? {})) {
+    let applied: Scenario;
+    try {
+      applied = applyVariant(sc, v, label);
+    } catch (e) {
+      if (e instanceof ScenarioError) throw new ScenarioError(`${source}: ${e.path}`, e.message.slice(e.path.length + 2));
+      throw e;
+    }
+    check(applied, `variants.${label}: `);
+  }
+  return sc;
+}
+
+export function loadScenarioFile(path: string): ScenarioFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseScenario(text, path);
+}
+
+/** The directory of built-in scenarios. */
+export const BUILTIN_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+
+/** Names of the built-in scenarios, sorted. */
+export function builtinNames(): string[] {
+  return readdirSync(BUILTIN_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => basename(f, '.json'))
+    .sort();
+}
+
+export function loadBuiltin(name: string): ScenarioFile {
+  if (!builtinNames().includes(name)) {
+    throw new ScenarioError(name, `no built-in scenario has this name; \`mnc list\` shows them (${builtinNames().join(', ')})`);
+  }
+  return loadScenarioFile(join(BUILTIN_DIR, `${name}.json`));
+}
