@@ -69,6 +69,9 @@ export function nameOf(e: Expr | undefined): string {
 
 const acc = (mode: Access['mode'], arg = 0) => (args: readonly Expr[]): Access[] => [{ name: nameOf(args[arg]), mode }];
 
+/** A lock primitive: its accesses are the lock's, and properties observe every call. */
+const lockOp = (p: Primitive): Primitive => ({ ...p, access: acc('w'), observed: true });
+
 export interface Primitive {
   /** Touches shared state (memory, locks, other threads). False only for pure functions of locals and configuration. */
   readonly shared: boolean;
@@ -89,6 +92,11 @@ export interface Primitive {
    * `sleeping` says whether the thread sleeps there (true) or spins (false).
    */
   wait?(ctx: PrimCtx, args: readonly Arg[]): { readonly why: string; readonly sleeping: boolean } | null;
+  /**
+   * Properties look at calls of it (lock acquisition and release): a statement calling it always
+   * stays a step of its own, whatever the independence analysis says.
+   */
+  readonly observed?: boolean;
   /** Number of possible outcomes (non-determinism); `run` receives which one. Default 1. */
   choices?(ctx: PrimCtx, args: readonly Arg[]): number;
   /** Perform the call. */
@@ -216,10 +224,11 @@ function upRead(nonOwner: boolean): Primitive {
 }
 
 export const CORE_PRIMITIVES: Record<string, Primitive> = {
-  mutex_lock: { ...mutexLock(), access: acc('w') },
-  mutex_lock_nested: { ...mutexLock(), access: acc('w') },
+  mutex_lock: lockOp(mutexLock()),
+  mutex_lock_nested: lockOp(mutexLock()),
   mutex_trylock: {
     access: acc('w'),
+    observed: true,
     shared: true,
     sleeps: false,
     doc: 'mutex_trylock: never sleeps; takes the mutex and returns 1 iff it is free, else returns 0.',
@@ -234,6 +243,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   },
   mutex_unlock: {
     access: acc('w'),
+    observed: true,
     shared: true,
     sleeps: false,
     doc: 'mutex_unlock: releases the mutex; unlocking a mutex the task does not own is a lock-discipline violation and changes nothing.',
@@ -245,15 +255,16 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  down_read: { ...down(false, false), access: acc('w') },
-  down_read_non_owner: { ...down(false, true), access: acc('w') },
-  down_write: { ...down(true, false), access: acc('w') },
-  down_read_trylock: { ...downTrylock(false), access: acc('w') },
-  down_write_trylock: { ...downTrylock(true), access: acc('w') },
-  up_read: { ...upRead(false), access: acc('w') },
-  up_read_non_owner: { ...upRead(true), access: acc('w') },
+  down_read: lockOp(down(false, false)),
+  down_read_non_owner: lockOp(down(false, true)),
+  down_write: lockOp(down(true, false)),
+  down_read_trylock: lockOp(downTrylock(false)),
+  down_write_trylock: lockOp(downTrylock(true)),
+  up_read: lockOp(upRead(false)),
+  up_read_non_owner: lockOp(upRead(true)),
   up_write: {
     access: acc('w'),
+    observed: true,
     shared: true,
     sleeps: false,
     doc: 'up_write: releases the write hold; never sleeps. Releasing a write hold the task does not have is a lock-discipline violation and changes nothing.',
@@ -266,6 +277,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   },
   downgrade_write: {
     access: acc('w'),
+    observed: true,
     shared: true,
     sleeps: false,
     doc: 'downgrade_write: turns the write hold into a read hold of the same task; never sleeps.',
@@ -276,10 +288,10 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  spin_lock: { ...spinLock('spin_lock'), access: acc('w') },
-  spin_lock_irqsave: { ...spinLock('spin_lock_irqsave'), access: acc('w') },
-  spin_unlock: { ...spinUnlock('spin_unlock'), access: acc('w') },
-  spin_unlock_irqrestore: { ...spinUnlock('spin_unlock_irqrestore'), access: acc('w') },
+  spin_lock: lockOp(spinLock('spin_lock')),
+  spin_lock_irqsave: lockOp(spinLock('spin_lock_irqsave')),
+  spin_unlock: lockOp(spinUnlock('spin_unlock')),
+  spin_unlock_irqrestore: lockOp(spinUnlock('spin_unlock_irqrestore')),
 
   // ----------------------------------------------------------------------------------- atomics
   atomic_read: { ...atomic('atomic_read', (v) => [v, v]), access: acc('r') },

@@ -192,7 +192,7 @@ export class Program {
             all = true;
             return;
           }
-          if (p.wait || p.choices || p.sleeps !== false) sticky = true;
+          if (p.wait || p.choices || p.observed || p.sleeps !== false) sticky = true;
           if (p.shared) {
             if (p.access) out.push(...p.access(e.args));
             else all = true;

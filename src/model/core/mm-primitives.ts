@@ -230,6 +230,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   __split_huge_pmd_locked: { shared: false, sleeps: false, doc: '__split_huge_pmd_locked(): rewrites the huge pmd as a page table (under the pmd lock).', run: () => 0 },
   pmd_lock: {
     access: () => [{ name: 'page_table_lock', mode: 'w' }],
+    observed: true,
     shared: true,
     sleeps: false,
     doc: 'pmd_lock(mm, pmd): takes and returns the pmd\'s page-table spinlock (one per mm in the model: mm->page_table_lock).',
@@ -275,6 +276,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   },
   down_write_killable: {
     access: (args) => [{ name: nameOf(args[0]), mode: 'w' }],
+    observed: true,
     shared: true,
     sleeps: true,
     doc: 'down_write_killable(sem): like down_write, but a task with a fatal signal pending (every thread of an OOM victim, once killed) gives up with -EINTR instead of sleeping. The model lets a contended call either give up or queue (the kill may or may not have happened yet); a queued task then takes the lock at its turn.',

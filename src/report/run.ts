@@ -1,0 +1,75 @@
+/**
+ * Running scenarios: one scenario (or one of its variants) through the engine, and the per-property
+ * verdicts a matrix or a comparison shows.
+ */
+import { check, checkAsync, type CheckOptions, type CheckResult, type Counterexample } from '../checker/index.ts';
+import type { KAction } from '../model/interp.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
+import { applyVariant, type ScenarioFile } from '../model/scenario-file.ts';
+import type { Scenario } from '../model/scenario.ts';
+import type { KState } from '../model/state.ts';
+import { KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
+import { baseName } from '../properties/types.ts';
+
+export interface RunOptions extends CheckOptions {
+  /** Kernel property names to check (default: the scenario's list, or all). */
+  readonly properties?: readonly string[];
+  /** Coalesce independent steps (default true). */
+  readonly coalesce?: boolean;
+}
+
+export interface ScenarioRun {
+  readonly scenario: Scenario;
+  /** The variant's label, or undefined for the scenario as written. */
+  readonly variant?: string;
+  readonly model: KernelModel;
+  readonly result: CheckResult<KState, KAction>;
+}
+
+/** The verdict of one kernel property: from the verdicts of its engine properties. */
+export type PropertyVerdict = 'holds' | 'violated' | 'unknown' | 'n/a';
+
+/** A scenario's variants as scenarios: each labelled variant, or the scenario itself. */
+export function variantsOf(sf: ScenarioFile): { label?: string; scenario: Scenario }[] {
+  const vs = Object.entries(sf.variants ?? {});
+  if (!vs.length) return [{ scenario: sf }];
+  return vs.map(([label, v]) => ({ label, scenario: applyVariant(sf, v, label) }));
+}
+
+function modelOf(sc: Scenario, o: RunOptions): KernelModel {
+  const names = o.properties ?? sc.properties;
+  return scenarioModel(sc, { ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }), ...(names ? { names } : {}) });
+}
+
+export function runScenario(sc: Scenario, o: RunOptions = {}, variant?: string): ScenarioRun {
+  const model = modelOf(sc, o);
+  const result = check(model, { findAll: true, ...o });
+  return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result };
+}
+
+export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant?: string): Promise<ScenarioRun> {
+  const model = modelOf(sc, o);
+  const result = await checkAsync(model, { findAll: true, ...o });
+  return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result };
+}
+
+/** Per kernel property, its verdict in a run ('n/a' when it does not apply or was not asked for). */
+export function propertyVerdicts(run: ScenarioRun): Record<string, PropertyVerdict> {
+  const out: Record<string, PropertyVerdict> = {};
+  for (const p of KERNEL_PROPERTIES) out[p.name] = 'n/a';
+  for (const v of run.result.verdicts) {
+    const b = baseName(v.property);
+    const cur = out[b]!;
+    const next: PropertyVerdict = v.status;
+    out[b] = cur === 'n/a' ? next : cur === 'violated' || next === 'violated' ? 'violated' : cur === 'unknown' || next === 'unknown' ? 'unknown' : 'holds';
+  }
+  return out;
+}
+
+/** The first counterexample of each kernel property found violated. */
+export function counterexamples(run: ScenarioRun): Map<string, Counterexample<KState, KAction>> {
+  const out = new Map<string, Counterexample<KState, KAction>>();
+  const list = run.result.status === 'pass' ? [] : run.result.violations;
+  for (const c of list) if (!out.has(baseName(c.property))) out.set(baseName(c.property), c);
+  return out;
+}
