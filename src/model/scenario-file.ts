@@ -148,15 +148,28 @@ function describe(e: ErrorObject): ScenarioError {
   }
 }
 
-/** Apply a variant to a scenario. */
+/**
+ * Apply a variant to a scenario. When the variant changes the core version to one that calls other
+ * callback signatures (v4.18 against 93065ac753e4 and later), every notifier whose variant does not
+ * fit and that the variant does not name follows the core: it gets its driver's default variant for
+ * that API.
+ */
 export function applyVariant(sc: Scenario, v: VariantOverride, label: string): Scenario {
-  const notifiers = sc.notifiers.map((n, i) => {
-    const [driver] = n.use.split('@');
+  const core = v.core ? CORE_VERSIONS[v.core] : undefined;
+  if (v.core && !core) throw new ScenarioError(`variants.${label}.core`, `unknown core version; known: ${Object.keys(CORE_VERSIONS).join(', ')}`);
+  const notifiers = sc.notifiers.map((n) => {
+    const [driver, current] = n.use.split('@');
+    const def = DRIVERS[driver!];
     const want = v.drivers?.[driver!];
-    if (!want) return n;
-    if (!DRIVERS[driver!]) throw new ScenarioError(`variants.${label}.drivers.${driver}`, `unknown driver; known: ${Object.keys(DRIVERS).join(', ')}`);
-    void i;
-    return { ...n, use: `${driver}@${want}` };
+    if (want) {
+      if (!def) throw new ScenarioError(`variants.${label}.drivers.${driver}`, `unknown driver; known: ${Object.keys(DRIVERS).join(', ')}`);
+      return { ...n, use: `${driver}@${want}` };
+    }
+    if (core && def) {
+      const variant = def.variants[current ?? def.defaultVariant[core.api]];
+      if (variant && variant.api !== core.api) return { ...n, use: `${driver}@${def.defaultVariant[core.api]}` };
+    }
+    return n;
   });
   for (const d of Object.keys(v.drivers ?? {})) {
     if (!sc.notifiers.some((n) => n.use.split('@')[0] === d)) {

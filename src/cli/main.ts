@@ -1,0 +1,362 @@
+/**
+ * `mnc`: the command line.
+ *
+ * Exit codes: 0 every property holds (or, for `matrix`, every run completed); 1 a violation; 2 bad
+ * input or usage; 3 incomplete (a bound was hit, or Ctrl-C); 70 an internal error (a bug in mnc).
+ */
+import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CORE_VERSIONS } from '../model/core/versions.ts';
+import { DRIVERS } from '../model/drivers/index.ts';
+import { applyVariant, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
+import { CORE_THREADS, ScenarioError, type Scenario } from '../model/scenario.ts';
+import { KERNEL_PROPERTIES } from '../properties/index.ts';
+import { computeMatrix, formatMatrix } from '../report/matrix.ts';
+import { buildTrace, parseTrace, TraceError } from '../report/json.ts';
+import { replayTrace } from '../report/replay.ts';
+import { runScenarioAsync, type RunOptions } from '../report/run.ts';
+import { formatRun } from '../report/text.ts';
+import { CompareError, compareSides, formatComparison } from '../report/compare.ts';
+import { makeProgress } from './progress.ts';
+import type { Strategy } from '../checker/index.ts';
+
+export const EXIT = { ok: 0, violation: 1, usage: 2, incomplete: 3, internal: 70 } as const;
+
+/** A user error: one line, exit 2. */
+export class UsageError extends Error {}
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+// ------------------------------------------------------------------------------------ helpers
+
+function intArg(name: string, min: number) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
+    return Number(v);
+  };
+}
+
+function secondsArg(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new InvalidArgumentError(`must be a number of seconds > 0, got "${v}"`);
+  return n;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
+export function loadScenarioArg(arg: string): ScenarioFile {
+  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return loadScenarioFile(arg);
+  if (!builtinNames().includes(arg)) {
+    throw new UsageError(`unknown scenario "${arg}": not a file, and no built-in scenario has that name (built-in: ${builtinNames().join(', ')})`);
+  }
+  return loadBuiltin(arg);
+}
+
+/** Check early that an output file can be written, so a long run does not end in an error. */
+function checkWritable(path: string | undefined, flag: string): void {
+  if (path === undefined) return;
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
+}
+
+/** Write a file all at once: a temporary file renamed into place, never a half-written file. */
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing to clean */
+    }
+    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function overrides(o: { core?: string; driver?: string[] }): VariantOverride {
+  const drivers: Record<string, string> = {};
+  for (const d of o.driver ?? []) {
+    const [name, variant, extra] = d.split('@');
+    if (!name || !variant || extra !== undefined) throw new UsageError(`--driver ${d}: expected name@variant, e.g. amdgpu@clarify`);
+    const def = DRIVERS[name];
+    if (!def) throw new UsageError(`--driver ${d}: unknown driver "${name}" (drivers: ${Object.keys(DRIVERS).join(', ')})`);
+    if (!def.variants[variant]) throw new UsageError(`--driver ${d}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
+    drivers[name] = variant;
+  }
+  if (o.core !== undefined && !CORE_VERSIONS[o.core]) throw new UsageError(`--core ${o.core}: unknown core version (known: ${Object.keys(CORE_VERSIONS).join(', ')})`);
+  return { ...(o.core === undefined ? {} : { core: o.core }), drivers };
+}
+
+function checkProperties(names: string[] | undefined): void {
+  for (const p of names ?? []) {
+    if (!KERNEL_PROPERTIES.some((k) => k.name === p)) throw new UsageError(`--property ${p}: unknown property (properties: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')})`);
+  }
+}
+
+// ------------------------------------------------------------------------------------ commands
+
+interface CheckFlags {
+  variant?: string;
+  core?: string;
+  driver?: string[];
+  property?: string[];
+  strategy?: Strategy;
+  seed?: number;
+  walks?: number;
+  maxStates?: number;
+  maxDepth?: number;
+  time?: number;
+  json?: string;
+  html?: string;
+  coalesce: boolean;
+  quiet?: boolean;
+}
+
+async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
+  checkProperties(f.property);
+  checkWritable(f.json, '--json');
+  checkWritable(f.html, '--html');
+  const sf = loadScenarioArg(arg);
+  let sc: Scenario = sf;
+  if (f.variant !== undefined) {
+    const v = sf.variants?.[f.variant];
+    if (!v) throw new UsageError(`--variant ${f.variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
+    sc = applyVariant(sc, v, f.variant);
+  }
+  const o = overrides(f);
+  if (o.core || Object.keys(o.drivers ?? {}).length) sc = applyVariant(sc, o, 'command line');
+  if (sc !== sf) loadCheck(sc);
+  const label = sf.name;
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onInt = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    io.err('mnc: interrupted: stopping and reporting what was explored (Ctrl-C again to quit at once)');
+    ac.abort();
+  };
+  process.on('SIGINT', onInt);
+  const progress = makeProgress(label, process.stderr, { quiet: f.quiet === true });
+  const ro: RunOptions = {
+    coalesce: f.coalesce,
+    ...(f.property ? { properties: f.property } : {}),
+    ...(f.strategy ? { strategy: f.strategy } : {}),
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.walks !== undefined ? { walks: f.walks } : {}),
+    ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
+    ...(f.maxDepth !== undefined ? { maxDepth: f.maxDepth } : {}),
+    ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+    signal: ac.signal,
+    onProgress: (p) => progress.update(p),
+    progressIntervalMs: 200,
+  };
+  let run;
+  try {
+    run = await runScenarioAsync(sc, ro, f.variant);
+  } finally {
+    progress.done();
+    process.off('SIGINT', onInt);
+  }
+  io.out(formatRun(run, { scenario: label, ...(f.variant === undefined ? {} : { variant: f.variant }) }));
+  const r = run.result;
+  const primary = r.status === 'violation' ? r.violation : r.status === 'incomplete' ? r.violation : undefined;
+  if (primary) {
+    const trace = buildTrace(run.model, primary, sc, f.variant, f.coalesce);
+    if (f.json) {
+      writeAtomic(f.json, `${JSON.stringify(trace, null, 2)}\n`);
+      io.err(`mnc: trace of ${primary.property} written to ${f.json}`);
+    }
+    if (f.html) {
+      const { renderHtml } = await import('../report/html.ts');
+      writeAtomic(f.html, renderHtml(trace));
+      io.err(`mnc: trace viewer of ${primary.property} written to ${f.html}`);
+    }
+  } else if (f.json || f.html) {
+    io.err('mnc: no violation was found, so there is no trace to write');
+  }
+  if (primary) return EXIT.violation;
+  return r.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
+}
+
+/** Validate a scenario changed on the command line exactly as a file is validated. */
+function loadCheck(sc: Scenario): void {
+  parseScenario(JSON.stringify(sc), 'command line');
+}
+
+function cmdList(io: Io): number {
+  const out: string[] = ['Built-in scenarios (mnc check NAME [--variant V]):'];
+  for (const n of builtinNames()) {
+    const sf = loadBuiltin(n);
+    out.push(`  ${n}${sf.variants ? `  [variants: ${Object.keys(sf.variants).join(', ')}]` : ''}`);
+    if (sf.description) out.push(`      ${sf.description}`);
+  }
+  out.push('', 'Core versions (--core):');
+  for (const v of Object.values(CORE_VERSIONS)) out.push(`  ${v.name}`, `      ${v.description}`);
+  out.push('', 'Drivers and their variants (--driver name@variant):');
+  for (const d of Object.values(DRIVERS)) {
+    out.push(`  ${d.name}: ${d.description}`);
+    for (const [vn, v] of Object.entries(d.variants)) {
+      out.push(`    @${vn}: ${v.description}`);
+      for (const [tk, t] of Object.entries(v.threads ?? {})) out.push(`        thread ${d.name}:${tk}${t.params ? ` (${Object.keys(t.params).join(', ')})` : ''}: ${t.description}`);
+    }
+  }
+  out.push('', 'Core threads (scenario "threads": [{ "kind": ... }]):');
+  for (const [k, t] of Object.entries(CORE_THREADS)) out.push(`  ${k}${Object.keys(t.params).length ? ` (${Object.keys(t.params).join(', ')})` : ''}: ${t.description}`);
+  out.push('', 'Properties (--property):');
+  for (const p of KERNEL_PROPERTIES) out.push(`  ${p.name}: ${p.summary}`);
+  io.out(out.join('\n'));
+  return EXIT.ok;
+}
+
+async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coalesce: boolean; maxStates?: number; time?: number; quiet?: boolean }): Promise<number> {
+  checkWritable(f.json, '--json');
+  for (const s of f.scenario ?? []) if (!builtinNames().includes(s)) throw new UsageError(`--scenario ${s}: no built-in scenario has this name (built-in: ${builtinNames().join(', ')})`);
+  const rows = computeMatrix({
+    coalesce: f.coalesce,
+    ...(f.scenario ? { scenarios: f.scenario } : {}),
+    ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
+    ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+    onRow: (r) => {
+      if (!f.quiet) io.err(`mnc: ${r.scenario}${r.variant ? ` @ ${r.variant}` : ''}: ${r.status}, ${r.states} states, ${r.seconds.toFixed(1)} s`);
+    },
+  });
+  io.out(formatMatrix(rows));
+  if (f.json) {
+    const data = rows.map((r) => ({ scenario: r.scenario, variant: r.variant ?? null, status: r.status, states: r.states, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts }));
+    writeAtomic(f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data }, null, 2)}\n`);
+  }
+  return rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
+}
+
+async function cmdCompare(io: Io, scenarios: string[], f: { before: string; after: string; coalesce: boolean; quiet?: boolean }): Promise<number> {
+  const names = scenarios.length ? scenarios : builtinNames();
+  const files = names.map(loadScenarioArg);
+  const cmp = compareSides(files, f.before, f.after, { coalesce: f.coalesce }, (msg) => {
+    if (!f.quiet) io.err(`mnc: ${msg}`);
+  });
+  io.out(formatComparison(cmp));
+  if (cmp.pairs.some((p) => p.incomplete)) return EXIT.incomplete;
+  return cmp.pairs.some((p) => p.introduced.length) ? EXIT.violation : EXIT.ok;
+}
+
+function cmdReplay(io: Io, file: string): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`trace ${file} is not valid JSON (${(e as Error).message})`);
+  }
+  const trace = parseTrace(data, file);
+  const r = replayTrace(trace);
+  if (r.status === 'diverged') throw new UsageError(`replay of ${file} diverged at step ${r.step}: ${r.reason}`);
+  if (r.status === 'not-reproduced') throw new UsageError(`replay of ${file} followed every step but does not reproduce ${trace.property}: ${r.reason}`);
+  io.out([`replayed ${r.steps} steps of ${trace.scenario.name}${trace.variant ? ` (variant ${trace.variant})` : ''}: the violation of ${trace.property} is confirmed`, '', r.finding.header, ...r.finding.details].join('\n'));
+  return EXIT.violation;
+}
+
+// ------------------------------------------------------------------------------------ program
+
+export function buildCli(io: Io, setCode: (c: number) => void): Command {
+  const program = new Command();
+  program
+    .name('mnc')
+    .description('mmu-notifier-checker: explores every interleaving of the Linux mmu_notifier blockable protocol and the OOM reaper')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+      outputError: (s, write) => write(`mnc: ${s.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError(false);
+
+  program.command('list').description('list the built-in scenarios, core versions, drivers with their variants and threads, and properties').action(() => setCode(cmdList(io)));
+
+  program
+    .command('check')
+    .description('check one scenario (a built-in name or a .json file) and print every finding with its trace')
+    .argument('<scenario>', 'built-in scenario name or path to a scenario .json file')
+    .option('--variant <label>', "check one of the scenario file's variants")
+    .option('--core <version>', `kernel core version (${Object.keys(CORE_VERSIONS).join(', ')})`)
+    .option('--driver <name@variant>', 'use this variant for every notifier of that driver (repeatable)', collect)
+    .option('--property <name>', 'check only this property (repeatable)', collect)
+    .addOption(new Option('--strategy <s>', 'search strategy').choices(['bfs', 'dfs', 'random']))
+    .option('--seed <n>', 'seed of the random strategy', intArg('--seed', -2147483648))
+    .option('--walks <n>', 'random strategy: number of walks', intArg('--walks', 1))
+    .option('--max-states <n>', 'stop after this many distinct states (result: incomplete)', intArg('--max-states', 1))
+    .option('--max-depth <n>', 'do not expand states deeper than this (result: incomplete)', intArg('--max-depth', 0))
+    .option('--time <seconds>', 'stop after this many seconds (result: incomplete)', secondsArg)
+    .option('--json <file>', 'write the first violation as a JSON trace (docs/trace-format.md)')
+    .option('--html <file>', 'write the first violation as a self-contained HTML trace viewer')
+    .option('--no-coalesce', 'one transition per C statement (no reduction; slower, same verdicts)')
+    .option('-q, --quiet', 'no progress display')
+    .action(async (arg: string, f: CheckFlags) => setCode(await cmdCheck(io, arg, f)));
+
+  program
+    .command('matrix')
+    .description('the main job: run every built-in scenario in every variant and print the verdict table')
+    .option('--scenario <name>', 'only this built-in scenario (repeatable)', collect)
+    .option('--json <file>', 'also write the matrix as JSON')
+    .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
+    .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)
+    .option('--no-coalesce', 'one transition per C statement')
+    .option('-q, --quiet', 'no per-run progress lines')
+    .action(async (f) => setCode(await cmdMatrix(io, f)));
+
+  program
+    .command('compare')
+    .description('the patch review view: which counterexamples a change removes and which it introduces, over the same scenarios')
+    .requiredOption('--before <side>', 'a core version, a driver@variant, or a scenario variant label')
+    .requiredOption('--after <side>', 'a core version, a driver@variant, or a scenario variant label')
+    .argument('[scenario...]', 'scenarios (default: every built-in scenario the two sides apply to)')
+    .option('--no-coalesce', 'one transition per C statement')
+    .option('-q, --quiet', 'no per-run progress lines')
+    .action(async (scs: string[], f) => setCode(await cmdCompare(io, scs, f)));
+
+  program
+    .command('replay')
+    .description('re-execute a JSON trace step by step and confirm its violation')
+    .argument('<trace>', 'a trace written by mnc check --json')
+    .action((file: string) => setCode(cmdReplay(io, file)));
+
+  return program;
+}
+
+/** Run the command line; returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildCli(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      // commander already printed its one-line message ("error: unknown option ...").
+      return EXIT.usage;
+    }
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof TraceError || e instanceof CompareError) {
+      io.err(`mnc: ${e.message}`);
+      return EXIT.usage;
+    }
+    const err = e as Error;
+    io.err(
+      `mnc: internal error: ${err.message}\nThis is a bug in mnc, not in your scenario. Please report it with the command line you ran and this text:\n${err.stack ?? ''}`,
+    );
+    return EXIT.internal;
+  }
+}
