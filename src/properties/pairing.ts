@@ -59,6 +59,9 @@ function missingEnd(m: KernelModel, s: KState): Problem | undefined {
       header: 'WARNING: invalidate_range_start without its invalidate_range_end',
       details: [
         `${m.threadName(p.tid)} finished, but the ${p.blockable ? 'blockable' : 'non-blockable'} invalidate_range_start of ${p.nid} for [${p.start}, ${p.end}) that returned ${p.ret} never got its invalidate_range_end`,
+        ...(s.mem[`${p.nid}.hashed`] === 0
+          ? [`${p.nid} was unhashed by mmu_notifier_release() (exit_mmap) between the start and the end walk, which therefore no longer found it`]
+          : []),
       ],
     };
   }
