@@ -2,8 +2,9 @@
  * The registry of modelled mmu-notifier users. A scenario names them as `driver@variant`.
  */
 import type { DriverDef } from '../driver.ts';
-import { AMDGPU } from './amdgpu.ts';
+import { AMDGPU, AMDGPU_HSA } from './amdgpu.ts';
 
 export const DRIVERS: Readonly<Record<string, DriverDef>> = {
   [AMDGPU.name]: AMDGPU,
+  [AMDGPU_HSA.name]: AMDGPU_HSA,
 };
