@@ -122,7 +122,7 @@ export function scenarioSchema(): Record<string, unknown> {
 let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
 
 function validate(data: unknown): ErrorObject[] {
-  if (!validator) validator = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(scenarioSchema());
+  if (!validator) validator = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile(scenarioSchema());
   return validator(data) ? [] : (validator.errors ?? []);
 }
 
