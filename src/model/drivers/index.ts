@@ -3,8 +3,10 @@
  */
 import type { DriverDef } from '../driver.ts';
 import { AMDGPU, AMDGPU_HSA } from './amdgpu.ts';
+import { KVM } from './kvm.ts';
 
 export const DRIVERS: Readonly<Record<string, DriverDef>> = {
   [AMDGPU.name]: AMDGPU,
   [AMDGPU_HSA.name]: AMDGPU_HSA,
+  [KVM.name]: KVM,
 };
