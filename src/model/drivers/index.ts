@@ -4,9 +4,11 @@
 import type { DriverDef } from '../driver.ts';
 import { AMDGPU, AMDGPU_HSA } from './amdgpu.ts';
 import { KVM } from './kvm.ts';
+import { HMM } from './hmm.ts';
 
 export const DRIVERS: Readonly<Record<string, DriverDef>> = {
   [AMDGPU.name]: AMDGPU,
   [AMDGPU_HSA.name]: AMDGPU_HSA,
   [KVM.name]: KVM,
+  [HMM.name]: HMM,
 };

@@ -1,0 +1,321 @@
+/**
+ * HMM's mmu notifier (mm/hmm.c, the mirror side: `hmm_mmu_notifier_ops`), by variant:
+ *
+ * - `v4.18`: before 93065ac753e4: `void` start that only bumps `hmm->sequence`; the end runs
+ *   `hmm_invalidate_range()`, which marks the snapshotted ranges invalid under `hmm->lock` and calls
+ *   every mirror's `sync_cpu_device_pagetables()` under `down_read(&hmm->mirrors_sem)`.
+ * - `93065ac753e4`: the patch (v4.19): the start takes `blockable` and returns 0, nothing else. The
+ *   end is unchanged, so it still sleeps (`down_read(&hmm->mirrors_sem)` and the mirrors' callbacks)
+ *   after a start that approved non-blocking mode: what Tetsuo Handa points out in the thread
+ *   (001_a93342ea5087af67.txt, 24 Aug 2018) and what Michal Hocko's documentation patch of the same
+ *   day forbids ("if invalidate_range_start approves a non-blocking behavior then the same applies
+ *   to invalidate_range_end"). The model shows it; see test/model/drivers/hmm.test.ts.
+ * - `jglisse`: the fix Jérôme Glisse announces in the thread ("I will post the HMM changes that adapt
+ *   to Michal shortly", hmm-4.20 commits 78785dcb5ba0 and 4fc25571dc89): "mm/hmm: invalidate device
+ *   page table at start of invalidation" and "mm/hmm: proper support for blockable mmu_notifier", as
+ *   merged for v4.20 (44532d4c591c, ec131b2d7fa6). `hmm_invalidate_range(hmm, device, update)` with a
+ *   `struct hmm_update`; the start invalidates the mirrors (`device == true`) and passes `blockable`
+ *   to them, returning -EAGAIN when a mirror refuses to block; the end only marks the ranges invalid
+ *   (`device == false`) and no longer sleeps. It still takes `down_read(&hmm->mirrors_sem)` in a
+ *   non-blockable start ("It is fine to wait on mirrors_sem here even if update->blockable is false
+ *   as this semaphore is only taken in write mode for short period when adding a new mirror to the
+ *   list"): a sleeping primitive, which the no-sleep property reports as might-sleep.
+ *
+ * Sources (index ids are the search tool's):
+ * - v4.18: `WindRiver-Labs/linux-yocto-4.18` @ 91d5e4b4f3cf, mm/hmm.c (index id 5237384029), a
+ *   4.18 tree [4.18.y]; its hmm_invalidate_range_start is the `-` side of the seed diff's mm/hmm.c hunk.
+ * - 93065ac753e4: the `+` side of that hunk; the rest of v4.19 from `creativchic/silont-4.19-erofs-test`
+ *   @ 3e1a39980fe4, mm/hmm.c (index id 38758909388), a 4.19.y tree [4.19.y], whose start is exactly the
+ *   patch's. These re-check the `[recon]` copy of ../shared/kernel/README.md §8; they agree.
+ * - jglisse: Jérôme Glisse's postings "[PATCH 6/7] mm/hmm: invalidate device page table at start of
+ *   invalidation" and "[PATCH 7/7] mm/hmm: proper support for blockable mmu_notifier" (linux-mm,
+ *   24 Aug 2018; index ids 34608544620, 34461994466), the reposting "[PATCH 6/6]" of 19 Oct 2018
+ *   (index id 28946025542), and the v4.20 state they merged into, as the pre-image of a Dec 2018
+ *   patch mail against mm/hmm.c shows it (index id 23128457195). The ranges loop keeps v4.19's
+ *   `addr/idx/npages/memset`, which a 2019 patch removed (index id 14814409523).
+ *
+ * Objects. The scenario's objects of an HMM notifier are its mirrors' ranges: each object is one
+ * mirror (`struct hmm_mirror`, a device driver mirroring the mm) whose device page table maps the
+ * object's pages (`obj.mapped`), and one `struct hmm_range` on `hmm->ranges` over the same pages
+ * being snapshotted by that driver (`obj.valid`, what `hmm_vma_range_done()` returns). `hmm->mirrors`
+ * and `hmm->ranges` are the objects in address order. The mm has one `struct hmm` (`mm->hmm`, static
+ * `mm.hmm`): a scenario has at most one HMM notifier.
+ *
+ * Shared state per instance `id` (`hmm0`): `id.lock` (spinlock), `id.mirrors_sem` (rw_semaphore),
+ * `id.sequence` (v4.18 / 93065ac753e4; it only grows), per object `obj.mapped` and `obj.valid`.
+ *
+ * Abstractions, each with its reason:
+ * - `mirror->ops->sync_cpu_device_pagetables` is a primitive: nobody in tree assigns it (Tetsuo
+ *   Handa; Jérôme Glisse: "HMM doesn't have any in tree user yet"), so its body is the contract of
+ *   include/linux/hmm.h, as an out-of-tree driver would implement it: it updates the device page
+ *   table over [start, end) and "must not return from this callback until the device page tables
+ *   are completely updated (TLBs flushed, etc)", so it may sleep, and it drops the mirror's mapping
+ *   (`obj.mapped = 0`) when [start, end) overlaps it. In v4.20 it also receives
+ *   `update->blockable`: "If driver need to sleep and update->blockable is false then you need to
+ *   abort (do not do anything that would sleep or block) and return -EAGAIN"; the modelled driver
+ *   then returns -EAGAIN, without sleeping, when the range overlaps its mirror, and 0 otherwise.
+ *   The call goes through the mirror's ops in C; the model calls the primitive directly (the
+ *   statement keeps the kernel's text, with a `/* model: ... *\/` comment), since a call through a
+ *   function pointer read from static configuration can only reach a modelled function.
+ * - The `addr/idx/npages/memset(&range->pfns[idx], ...)` lines of the ranges loop are left out: they
+ *   clear the snapshot's pfns, which the model does not track (`range->valid = false` says the
+ *   snapshot is stale); the parser also has no `>>`, `[]` or `sizeof`.
+ * - `struct hmm_update update` (v4.20) lives on the caller's stack; the IR has no structs in
+ *   locals, so it is replaced by its scalar fields (`update_start`, `update_end`, `update_event`,
+ *   `update_blockable`; 0 at the declaration, as every uninitialised local of the model), passed to
+ *   `hmm_invalidate_range()` in its place. Those statements keep the kernel's text with a
+ *   `/* model: ... *\/` comment that gives what the model runs.
+ * - `HMM_UPDATE_INVALIDATE` is an opaque symbol (`globals`): only compared by drivers.
+ * - `VM_BUG_ON(!hmm)` is the core no-op primitive (`mm->hmm` is always set here).
+ */
+import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
+import { mappedMem, objectStatics } from '../driver.ts';
+import { c, fn, foreach, if_, parseExpr, type FnDef, type Stmt } from '../ir.ts';
+import { num, ref, type Arg, type Primitive } from '../primitives.ts';
+import type { Value } from '../state.ts';
+
+const FILE = 'mm/hmm.c';
+
+const SRC_418 = 'WindRiver-Labs/linux-yocto-4.18 @ 91d5e4b4f3cf mm/hmm.c (index id 5237384029) [4.18.y] = seed 001 diff, mm/hmm.c (- side)';
+const SRC_419 = 'creativchic/silont-4.19-erofs-test @ 3e1a39980fe4 mm/hmm.c (index id 38758909388) [4.19.y]; not touched by 93065ac753e4';
+const SRC_420 =
+  'v4.20 mm/hmm.c: Jérôme Glisse, [PATCH 7/7] mm/hmm: proper support for blockable mmu_notifier (24 Aug 2018, index id 34461994466, + side) and [PATCH 6/6] mm/hmm: invalidate device page table at start of invalidation (19 Oct 2018, index id 28946025542), as in the v4.20 pre-image of index id 23128457195';
+
+// ------------------------------------------------------------------------------------------------
+// Statements the IR cannot hold as the kernel writes them.
+
+/** An expression statement with the kernel's C text and the model's expressions for it. */
+function lowered(text: string, ...model: string[]): Stmt {
+  return { s: 'expr', src: { text: `${text} /* model: ${model.join('; ')} */` }, exprs: model.map((m) => parseExpr(m)) };
+}
+
+/** `if (cond) ...` with the kernel's condition text and the model's condition. */
+function loweredIf(cond: string, model: string, then: readonly Stmt[]): Stmt {
+  return { s: 'if', src: { text: `if (${cond}) /* model: ${model} */` }, cond: parseExpr(model), then };
+}
+
+/** `return e;` with the kernel's text and the model's expression. */
+function loweredReturn(text: string, model: string): Stmt {
+  return { s: 'return', src: { text: `${text} /* model: return ${model} */` }, value: parseExpr(model) };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Primitives.
+
+function truthy(v: Arg | undefined): boolean {
+  return v !== 0 && v !== null && v !== undefined;
+}
+
+export const HMM_PRIMITIVES: Record<string, Primitive> = {
+  sync_cpu_device_pagetables: {
+    shared: true,
+    // v4.18/v4.19 form (mirror, action, start, end): always may sleep. v4.20 form (after the
+    // struct hmm_update is replaced by its fields) (mirror, start, end, event, blockable): may sleep
+    // only when blockable.
+    sleeps: (args) => args.length === 4 || truthy(args[4]),
+    access: () => [{ name: 'mapped', mode: 'w' }],
+    doc: "mirror->ops->sync_cpu_device_pagetables(mirror, ...): an out-of-tree device driver's callback (no in-tree user in v4.18-v4.20), modelled by include/linux/hmm.h's contract: it updates the device page table over [start, end) and waits until the device's TLBs are flushed (may sleep), dropping the mirror's mapping (`obj.mapped = 0`) when the range overlaps it. v4.20 form (mirror, update): with update->blockable false it must not sleep; it returns -EAGAIN when the range overlaps its mirror (it would have to wait for the device) and 0 otherwise.",
+    run(ctx, args) {
+      const mirror = ref(args[0], 'sync_cpu_device_pagetables');
+      const v420 = args.length === 5;
+      const start = num(args[v420 ? 1 : 2], 'sync_cpu_device_pagetables');
+      const end = num(args[v420 ? 2 : 3], 'sync_cpu_device_pagetables');
+      const ms = ctx.stat(`${mirror}.start`) as number;
+      const ml = ctx.stat(`${mirror}.last`) as number;
+      const overlaps = ms <= end - 1 && start <= ml;
+      if (v420 && !truthy(args[4])) return overlaps ? -11 : 0;
+      if (overlaps) ctx.write(`${mirror}.mapped`, 0);
+      return 0;
+    },
+  },
+};
+
+// ------------------------------------------------------------------------------------------------
+// v4.18 and 93065ac753e4.
+
+/** The same in v4.18 and v4.19. */
+const invalidateRangeV419: FnDef = fn({
+  name: 'hmm_invalidate_range',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419}; the same in v4.18 (${SRC_418.split(' =')[0]})`,
+  signature: 'static void hmm_invalidate_range(struct hmm *hmm, enum hmm_update_type action, unsigned long start, unsigned long end)',
+  params: ['hmm', 'action', 'start', 'end'],
+  body: [
+    c('spin_lock(&hmm->lock);'),
+    foreach('list_for_each_entry(range, &hmm->ranges, list)', [
+      if_('end < range->start || start >= range->end', [c('continue;')]),
+      c('range->valid = false;'),
+    ]),
+    c('spin_unlock(&hmm->lock);'),
+    c('down_read(&hmm->mirrors_sem);'),
+    foreach('list_for_each_entry(mirror, &hmm->mirrors, list)', [
+      lowered('mirror->ops->sync_cpu_device_pagetables(mirror, action, start, end);', 'sync_cpu_device_pagetables(mirror, action, start, end)'),
+    ]),
+    c('up_read(&hmm->mirrors_sem);'),
+  ],
+});
+
+const endV419: FnDef = fn({
+  name: 'hmm_invalidate_range_end',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419}; the same in v4.18`,
+  signature: 'static void hmm_invalidate_range_end(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end)',
+  params: ['mn', 'mm', 'start', 'end'],
+  body: [c('struct hmm *hmm = mm->hmm;'), c('VM_BUG_ON(!hmm);'), c('hmm_invalidate_range(mm->hmm, HMM_UPDATE_INVALIDATE, start, end);')],
+});
+
+const startV418: FnDef = fn({
+  name: 'hmm_invalidate_range_start',
+  file: FILE,
+  version: 'v4.18',
+  source: SRC_418,
+  signature: 'static void hmm_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end)',
+  params: ['mn', 'mm', 'start', 'end'],
+  body: [c('struct hmm *hmm = mm->hmm;'), c('VM_BUG_ON(!hmm);'), c('atomic_inc(&hmm->sequence);')],
+});
+
+const startV93065: FnDef = fn({
+  name: 'hmm_invalidate_range_start',
+  file: FILE,
+  version: '93065ac753e4',
+  source: `seed 001 diff, mm/hmm.c (+ side) = ${SRC_419.split(';')[0]}`,
+  signature:
+    'static int hmm_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
+  params: ['mn', 'mm', 'start', 'end', 'blockable'],
+  body: [c('struct hmm *hmm = mm->hmm;'), c('VM_BUG_ON(!hmm);'), c('atomic_inc(&hmm->sequence);'), c('return 0;')],
+});
+
+// ------------------------------------------------------------------------------------------------
+// jglisse: v4.20.
+
+const UPDATE_FIELDS = 'update_start, update_end, update_event, update_blockable';
+
+const invalidateRangeV420: FnDef = fn({
+  name: 'hmm_invalidate_range',
+  file: FILE,
+  version: 'jglisse',
+  source: SRC_420,
+  signature: 'static int hmm_invalidate_range(struct hmm *hmm, bool device, const struct hmm_update *update)',
+  // `update` replaced by its fields (see the file comment).
+  params: ['hmm', 'device', 'update_start', 'update_end', 'update_event', 'update_blockable'],
+  body: [
+    c('spin_lock(&hmm->lock);'),
+    foreach('list_for_each_entry(range, &hmm->ranges, list)', [
+      loweredIf('update->end < range->start || update->start >= range->end', 'update_end < range->start || update_start >= range->end', [c('continue;')]),
+      c('range->valid = false;'),
+    ]),
+    c('spin_unlock(&hmm->lock);'),
+    if_('!device', [c('return 0;')]),
+    c('down_read(&hmm->mirrors_sem);'),
+    foreach('list_for_each_entry(mirror, &hmm->mirrors, list)', [
+      c('int ret;'),
+      lowered('ret = mirror->ops->sync_cpu_device_pagetables(mirror, update);', `ret = sync_cpu_device_pagetables(mirror, ${UPDATE_FIELDS})`),
+      loweredIf('!update->blockable && ret == -EAGAIN', '!update_blockable && ret == -EAGAIN', [c('up_read(&hmm->mirrors_sem);'), c('return -EAGAIN;')]),
+    ]),
+    c('up_read(&hmm->mirrors_sem);'),
+    c('return 0;'),
+  ],
+});
+
+const startV420: FnDef = fn({
+  name: 'hmm_invalidate_range_start',
+  file: FILE,
+  version: 'jglisse',
+  source: SRC_420,
+  signature:
+    'static int hmm_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
+  params: ['mn', 'mm', 'start', 'end', 'blockable'],
+  body: [
+    lowered('struct hmm_update update;', 'update_start = 0', 'update_end = 0', 'update_event = 0', 'update_blockable = 0'),
+    c('struct hmm *hmm = mm->hmm;'),
+    c('VM_BUG_ON(!hmm);'),
+    lowered('update.start = start;', 'update_start = start'),
+    lowered('update.end = end;', 'update_end = end'),
+    lowered('update.event = HMM_UPDATE_INVALIDATE;', 'update_event = HMM_UPDATE_INVALIDATE'),
+    lowered('update.blockable = blockable;', 'update_blockable = blockable'),
+    loweredReturn('return hmm_invalidate_range(hmm, true, &update);', `hmm_invalidate_range(hmm, true, ${UPDATE_FIELDS})`),
+  ],
+});
+
+const endV420: FnDef = fn({
+  name: 'hmm_invalidate_range_end',
+  file: FILE,
+  version: 'jglisse',
+  source: SRC_420,
+  signature: 'static void hmm_invalidate_range_end(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end)',
+  params: ['mn', 'mm', 'start', 'end'],
+  body: [
+    lowered('struct hmm_update update;', 'update_start = 0', 'update_end = 0', 'update_event = 0', 'update_blockable = 0'),
+    c('struct hmm *hmm = mm->hmm;'),
+    c('VM_BUG_ON(!hmm);'),
+    lowered('update.start = start;', 'update_start = start'),
+    lowered('update.end = end;', 'update_end = end'),
+    lowered('update.event = HMM_UPDATE_INVALIDATE;', 'update_event = HMM_UPDATE_INVALIDATE'),
+    lowered('update.blockable = true;', 'update_blockable = true'),
+    lowered('hmm_invalidate_range(hmm, false, &update);', `hmm_invalidate_range(hmm, false, ${UPDATE_FIELDS})`),
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// Instance state and variants.
+
+function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
+  const mem: Record<string, Value> = { [`${id}.sequence`]: 0, ...mappedMem(id, objects) };
+  const statics = objectStatics(id, objects, 'ranges');
+  statics[`${id}.mirrors`] = statics[`${id}.ranges`]!;
+  objects.forEach((o, i) => {
+    mem[`${id}.obj${i}.valid`] = 1;
+    statics[`${id}.obj${i}.end`] = o.end;
+  });
+  statics['mm.hmm'] = id;
+  return { mem, locks: { [`${id}.lock`]: 'spin', [`${id}.mirrors_sem`]: 'rwsem' }, statics, balanced: [] };
+}
+
+const ops = { invalidate_range_start: 'hmm_invalidate_range_start', invalidate_range_end: 'hmm_invalidate_range_end' };
+const globals = ['HMM_UPDATE_INVALIDATE'];
+
+const v418: VariantDef = {
+  description: 'Before 93065ac753e4: void start bumps hmm->sequence; the end syncs every mirror under down_read(&hmm->mirrors_sem).',
+  version: 'v4.18',
+  api: 'v4.18',
+  flags: 0,
+  ops,
+  primitives: HMM_PRIMITIVES,
+  instance,
+  globals,
+  fns: [invalidateRangeV419, startV418, endV419],
+};
+
+const v93065: VariantDef = {
+  description: 'The patch (seed 001 diff, + side; v4.19): start returns 0 whatever blockable says; the end still sleeps syncing the mirrors (Tetsuo Handa\'s point in the thread).',
+  version: '93065ac753e4',
+  api: 'v4.19',
+  flags: 0,
+  ops,
+  primitives: HMM_PRIMITIVES,
+  instance,
+  globals,
+  fns: [invalidateRangeV419, startV93065, endV419],
+};
+
+const jglisse: VariantDef = {
+  description:
+    'Jérôme Glisse\'s hmm-4.20 changes that "adapt to Michal" (v4.20): the start syncs the mirrors, passing blockable, and returns -EAGAIN when one refuses; the end only invalidates the snapshotted ranges.',
+  version: 'jglisse',
+  api: 'v4.19',
+  flags: 0,
+  ops,
+  primitives: HMM_PRIMITIVES,
+  instance,
+  globals,
+  fns: [invalidateRangeV420, startV420, endV420],
+};
+
+export const HMM: DriverDef = {
+  name: 'hmm',
+  description: 'HMM mirror notifier (mm/hmm.c): mirrors\' device page tables synced through sync_cpu_device_pagetables',
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, jglisse },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+};

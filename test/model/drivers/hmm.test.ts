@@ -1,0 +1,197 @@
+/**
+ * HMM: the start and end callbacks of every variant in blockable and non-blockable mode (return
+ * value, locks, counters and mappings after, what may sleep), the finding that the end of
+ * hmm@93065ac753e4 sleeps after a start that approved non-blocking mode, and, explored
+ * exhaustively, coherency and no-sleep against madvise and the oom_reaper.
+ */
+import { describe, expect, test } from 'vitest';
+import { runCallback, WRITE_HELD_RWSEM } from '../harness.ts';
+import { check } from '../../../src/checker/index.ts';
+import { KernelModel } from '../../../src/model/kernel-model.ts';
+import { buildProgram, type Scenario } from '../../../src/model/scenario.ts';
+import type { LockState, PairRecord } from '../../../src/model/state.ts';
+import { engineProperties, explain } from '../../../src/properties/index.ts';
+
+/** Two mirrors: obj0 over pages [8, 10), obj1 over [20, 22). */
+const OBJ = [
+  { start: 8, end: 10 },
+  { start: 20, end: 22 },
+];
+const spinFree: LockState = { kind: 'spin', owner: -1 };
+const rwFree: LockState = { kind: 'rwsem', writer: -1, readers: [], waiters: [] };
+const SYNC_V419 = 'mirror->ops->sync_cpu_device_pagetables(mirror, action, start, end); /* model: sync_cpu_device_pagetables(mirror, action, start, end) */';
+const SYNC_V420 = 'ret = mirror->ops->sync_cpu_device_pagetables(mirror, update); /* model: ret = sync_cpu_device_pagetables(mirror, update_start, update_end, update_event, update_blockable) */';
+
+/** The pair a start approved in non-blocking mode leaves open (the end's pairing start). */
+const nonblockPair = (start: number, end: number): PairRecord => ({ tid: 0, nid: 'hmm0', start, end, blockable: 0, mayfail: 0, ret: 0 });
+
+describe('hmm@93065ac753e4 (seed 001, + side; v4.19)', () => {
+  const use = 'hmm@93065ac753e4';
+
+  for (const blockable of [true, false]) {
+    test(`${blockable ? 'blockable' : 'non-blockable'} start: bumps hmm->sequence and returns 0; the mirrors keep their mappings; never sleeps`, () => {
+      const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10, blockable });
+      expect(r.ret).toBe(0);
+      expect(r.state.mem['hmm0.sequence']).toBe(1);
+      expect(r.state.mem['hmm0.obj0.mapped']).toBe(1);
+      expect(r.state.mem['hmm0.obj0.valid']).toBe(1);
+      expect(r.slept).toEqual([]);
+    });
+  }
+
+  test('end: invalidates the overlapping range and syncs every mirror under mirrors_sem; the overlapping one drops its mapping; it may sleep', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10 });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['hmm0.obj0.valid']).toBe(0);
+    expect(r.state.mem['hmm0.obj0.mapped']).toBe(0);
+    expect(r.state.mem['hmm0.obj1.valid']).toBe(1);
+    expect(r.state.mem['hmm0.obj1.mapped']).toBe(1);
+    expect(r.state.locks['hmm0.lock']).toEqual(spinFree);
+    expect(r.state.locks['hmm0.mirrors_sem']).toEqual(rwFree);
+    // Both mirrors are called, the one away from the range too.
+    expect(r.slept).toEqual(['down_read(&hmm->mirrors_sem);', SYNC_V419, SYNC_V419]);
+  });
+
+  test('FINDING: the end paired with a start that approved non-blocking mode sleeps (down_read(&hmm->mirrors_sem) and the mirrors\' callbacks), which the documentation patch of the thread forbids', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, pairs: [nonblockPair(8, 10)] });
+    // The pair the non-blocking start opened is the one this end closes ...
+    expect(r.state.pairs).toEqual([]);
+    // ... and the end still reaches sleeping calls.
+    expect(r.slept[0]).toBe('down_read(&hmm->mirrors_sem);');
+    expect(r.slept).toContain(SYNC_V419);
+  });
+
+  test('end while a mirror is being registered (mirrors_sem held for write): it sleeps in down_read', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, locks: { 'hmm0.mirrors_sem': WRITE_HELD_RWSEM } });
+    expect(r.ret).toBeUndefined();
+    expect(r.blocked).toMatch(/^down_read\(&hmm0\.mirrors_sem\): held for write by thread99/);
+    // The ranges were already invalidated under hmm->lock, which is released.
+    expect(r.state.mem['hmm0.obj0.valid']).toBe(0);
+    expect(r.state.locks['hmm0.lock']).toEqual(spinFree);
+  });
+});
+
+describe('hmm@v4.18 (before the patch)', () => {
+  test('void start bumps the sequence; the end syncs the mirrors', () => {
+    const s = runCallback({ use: 'hmm@v4.18', core: 'v4.18', objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10 });
+    expect(s.ret).toBe(0);
+    expect(s.state.mem['hmm0.sequence']).toBe(1);
+    expect(s.slept).toEqual([]);
+    const e = runCallback({ use: 'hmm@v4.18', core: 'v4.18', objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10 });
+    expect(e.state.mem['hmm0.obj0.mapped']).toBe(0);
+    expect(e.slept[0]).toBe('down_read(&hmm->mirrors_sem);');
+  });
+});
+
+describe('hmm@jglisse (v4.20: the mirrors are synced in start, honouring blockable)', () => {
+  const use = 'hmm@jglisse';
+
+  test('blockable start: invalidates the range and syncs the mirrors (may sleep), returns 0', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10 });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['hmm0.obj0.valid']).toBe(0);
+    expect(r.state.mem['hmm0.obj0.mapped']).toBe(0);
+    expect(r.state.mem['hmm0.obj1.mapped']).toBe(1);
+    expect(r.state.locks['hmm0.mirrors_sem']).toEqual(rwFree);
+    expect(r.slept).toEqual(['down_read(&hmm->mirrors_sem);', SYNC_V420, SYNC_V420]);
+  });
+
+  test('non-blockable start over a mirror: the mirror refuses, -EAGAIN, mirrors_sem released, mapping kept; down_read(&hmm->mirrors_sem) still may sleep', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10, blockable: false });
+    expect(r.ret).toBe(-11);
+    expect(r.state.mem['hmm0.obj0.mapped']).toBe(1);
+    expect(r.state.mem['hmm0.obj0.valid']).toBe(0);
+    expect(r.state.locks['hmm0.mirrors_sem']).toEqual(rwFree);
+    expect(r.state.locks['hmm0.lock']).toEqual(spinFree);
+    // The callbacks were told not to block and did not; the semaphore is taken with down_read
+    // ("It is fine to wait on mirrors_sem here even if update->blockable is false").
+    expect(r.slept).toEqual(['down_read(&hmm->mirrors_sem);']);
+    expect(r.state.pairs).toEqual([]);
+  });
+
+  test('non-blockable start away from every mirror: 0, every mirror asked, nothing dropped', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['hmm0.obj0.mapped']).toBe(1);
+    expect(r.state.mem['hmm0.obj1.mapped']).toBe(1);
+    expect(r.trace.filter((t) => t.src.text === SYNC_V420)).toHaveLength(2);
+    expect(r.slept).toEqual(['down_read(&hmm->mirrors_sem);']);
+  });
+
+  test('non-blockable start while a mirror is being registered: it sleeps in down_read', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false, locks: { 'hmm0.mirrors_sem': WRITE_HELD_RWSEM } });
+    expect(r.ret).toBeUndefined();
+    expect(r.blocked).toMatch(/^down_read\(&hmm0\.mirrors_sem\)/);
+  });
+
+  test('end, after a non-blocking start too: only marks the ranges invalid, never sleeps', () => {
+    const r = runCallback({ use, objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, pairs: [nonblockPair(8, 10)] });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['hmm0.obj0.valid']).toBe(0);
+    expect(r.state.mem['hmm0.obj0.mapped']).toBe(1);
+    expect(r.state.pairs).toEqual([]);
+    expect(r.slept).toEqual([]);
+    expect(r.trace.map((t) => t.src.text)).not.toContain('down_read(&hmm->mirrors_sem);');
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Exploration.
+
+function model(sc: Scenario, names: string[]): KernelModel {
+  const m = new KernelModel(buildProgram(sc));
+  m.setProperties(engineProperties(m, names));
+  return m;
+}
+
+const madviseOverMirror = (use: string): Scenario => ({
+  name: `${use} vs madvise`,
+  core: 'v4.19',
+  vmas: [{ start: 0, end: 16 }],
+  notifiers: [{ use, objects: [{ start: 8, end: 10 }] }],
+  threads: [{ kind: 'madvise', params: { start: 8, len: 2 } }],
+});
+
+const reaperOverMirror = (use: string): Scenario => ({
+  name: `${use} vs the oom_reaper`,
+  core: 'v4.19',
+  oom: true,
+  vmas: [{ start: 0, end: 16 }],
+  notifiers: [{ use, objects: [{ start: 8, end: 10 }] }],
+  threads: [{ kind: 'oom_reaper' }],
+});
+
+describe('exploration', () => {
+  test('coherency: hmm@93065ac753e4 keeps the device mapping through an approved start until the end (found); hmm@jglisse drops it in start (holds)', () => {
+    const old = model(madviseOverMirror('hmm@93065ac753e4'), ['coherency']);
+    const r = check(old, {});
+    expect(r.status).toBe('violation');
+    if (r.status === 'violation') {
+      const last = r.violation.path.steps.at(-1)!.state;
+      expect(explain(old, r.violation.property, last).header).toBe('BUG: secondary mapping inside an invalidated range');
+    }
+    expect(check(model(madviseOverMirror('hmm@jglisse'), ['coherency']), {}).status).toBe('pass');
+  });
+
+  test('no-sleep under the oom_reaper: hmm@93065ac753e4 sleeps in the end of an approved non-blocking start', () => {
+    const m = model(reaperOverMirror('hmm@93065ac753e4'), ['no-sleep']);
+    const r = check(m, {});
+    expect(r.status).toBe('violation');
+    if (r.status !== 'violation') return;
+    const last = r.violation.path.steps.at(-1)!.state;
+    const f = explain(m, r.violation.property, last);
+    expect(f.header).toBe('BUG: sleeping function called from invalidate_range_end after a non-blocking start');
+    expect(f.details[0]).toMatch(/down_read\(\)/);
+  });
+
+  test('no-sleep under the oom_reaper: hmm@jglisse still reaches down_read(&hmm->mirrors_sem) in the non-blocking start', () => {
+    const m = model(reaperOverMirror('hmm@jglisse'), ['no-sleep']);
+    const r = check(m, {});
+    expect(r.status).toBe('violation');
+    if (r.status !== 'violation') return;
+    const last = r.violation.path.steps.at(-1)!.state;
+    const f = explain(m, r.violation.property, last);
+    expect(f.header).toBe('BUG: sleeping function called from non-blockable invalidate_range_start');
+    expect(f.details[0]).toMatch(/down_read\(\)/);
+  });
+});
