@@ -2,11 +2,13 @@
  * The registry of modelled mmu-notifier users. A scenario names them as `driver@variant`.
  */
 import type { DriverDef } from '../driver.ts';
+import { UMEM_ODP } from './umem_odp.ts';
 import { AMDGPU, AMDGPU_HSA } from './amdgpu.ts';
 import { KVM } from './kvm.ts';
 import { HMM } from './hmm.ts';
 
 export const DRIVERS: Readonly<Record<string, DriverDef>> = {
+  [UMEM_ODP.name]: UMEM_ODP,
   [AMDGPU.name]: AMDGPU,
   [AMDGPU_HSA.name]: AMDGPU_HSA,
   [KVM.name]: KVM,

@@ -1,0 +1,633 @@
+/**
+ * RDMA on-demand paging (drivers/infiniband/core/umem_odp.c, include/rdma/ib_umem_odp.h) with mlx5 as
+ * the device behind `context->invalidate_range` (drivers/infiniband/hw/mlx5/odp.c), by variant:
+ *
+ * - `v4.18`: before 93065ac753e4 (the `-` side of the seed diff): void start that counts the context's
+ *   `notifier_count` up *before* `down_read(&context->umem_rwsem)`; `rbt_ib_umem_for_each_in_range`
+ *   without `blockable`.
+ * - `93065ac753e4`: the patch (`+` side of the seed diff, the same in the 4.19.y tree of index id
+ *   28343273484): `down_read_trylock` when !blockable, `ib_ucontext_notifier_start_account` *after*
+ *   the lock, and the range walk returning -EAGAIN at the first umem in range when !blockable. That
+ *   -EAGAIN comes after `notifier_count` was incremented and the core owes no end to a failed start,
+ *   so nothing decrements it again: modelled exactly, not fixed (see the tests).
+ *
+ * Sources. Start, end and the range walk: seed 001 diff (both sides); the accounting helpers and the
+ * trampolines: the 4.19.y tree of index id 28343273484 (HEAD side), identical to the ~4.12 snapshot of
+ * index id 46326762 and to ../shared/kernel/README.md §6 [recon]; `ib_umem_mmu_notifier_retry`:
+ * include/rdma/ib_umem_odp.h of the 4.19.y tree, index id 28183315650 (README §6); mlx5's
+ * `mlx5_ib_invalidate_range`, `mr_leaf_free`, `mlx5_ib_free_implicit_mr` and `pagefault_mr`: the
+ * 4.17–4.19-era drivers/infiniband/hw/mlx5/odp.c of index id 197234735 (it has the patch's `true`
+ * argument; v4.18 is the same without it, seed 001 diff); `mlx5_ib_update_xlt` ends in
+ * `mlx5_ib_post_send_wait()`, which does `down(&umrc->sem)` and `wait_for_completion()` (mr.c, index
+ * ids 18799269 and 1088748643); `ib_umem_odp_unmap_dma_pages` and `ib_umem_odp_map_dma_pages`:
+ * umem_odp.c of index id 28343273484.
+ *
+ * Abstractions (docs/model.md):
+ *
+ * - **Objects.** Instance `id` is one `ib_ucontext` (the mmu_notifier's container). Each scenario
+ *   object is one ODP umem in `context->umem_tree` (the interval tree abstracted to the objects in
+ *   address order), and, on the mlx5 side, one leaf MR of the context's single implicit MR `id.imr`
+ *   (mlx5's implicit ODP: `mr->parent == imr`), so that `mlx5_ib_free_implicit_mr` has leaves to free.
+ *   `umem`, `umem->odp_data` and `container_of(..., struct ib_umem_odp, ...)` are one object id.
+ * - **Per-umem accounting.** `obj.notifiers_count` (balanced), `obj.notifiers_seq`,
+ *   `obj.mn_counters_active` (1: every umem was registered while no notifier ran, so
+ *   `context->no_private_counters` is empty), `obj.notifier_completion.done`, lock `obj.umem_mutex`.
+ *   Per context: `id.notifier_count` (atomic_t, balanced), rw_semaphore `id.umem_rwsem`.
+ *   `no_private_counters` is static configuration (empty in scenarios; tests fill it): `list_del` does
+ *   not shrink it, so once a non-empty list has been activated, later zero crossings of
+ *   `notifier_count` would take `umem_rwsem` for write again and redo the (idempotent) activation.
+ * - **Device mapping.** `obj.mapped` is mlx5's MTT entries for the umem: the HCA can reach its pages.
+ *   `obj.npages` counts the umem's DMA-mapped pages at object granularity (0 or 1).
+ *   `mlx5_ib_invalidate_range`'s first loop (per page: test `dma_list[idx]`, batch blocks of mapped
+ *   pages, `mlx5_ib_update_xlt(..., MLX5_IB_UPD_XLT_ZAP | MLX5_IB_UPD_XLT_ATOMIC)` per block) is
+ *   reduced to its final `mlx5_ib_update_xlt` call, made unconditionally: it zaps the umem's MTTs
+ *   (`obj.mapped = 0`) and sleeps (UMR post and `wait_for_completion`), as the real call does whenever
+ *   a page in range is mapped. `ib_umem_odp_unmap_dma_pages` is one step that waits for and releases
+ *   `umem_mutex` inside (its body only touches state that mutex protects): a range covering the umem
+ *   leaves `npages = 0`; a partial range may or may not (a non-deterministic choice).
+ * - **Leaf-free work.** `mr_leaf_free` and `mlx5_ib_invalidate_range` queue `umem->odp_data->work`
+ *   (`mr_leaf_free_action`: `synchronize_srcu`, `ib_umem_release` — which takes `umem_rwsem` for write
+ *   in `ib_umem_odp_release` —, `mlx5_ib_update_xlt`, then `atomic_dec_and_test(&imr->num_leaf_free)`
+ *   and `wake_up`). The worker is not a modelled thread: its one effect on modelled state, the
+ *   decrement of `imr->num_leaf_free`, happens in the same step as the `schedule_work` that queues it
+ *   (shown as `ghost:` in the listing), so `mlx5_ib_free_implicit_mr`'s `wait_event` always ends. The
+ *   ghost counter `obj.leaf_free_queued` counts how often a leaf's free work was queued. Lost: the
+ *   worker's write hold of `umem_rwsem`, and the removal of the freed leaf from the umem tree (the
+ *   tree is static: later walks still visit it).
+ * - **Function pointers.** `context->invalidate_range` is `mlx5_ib_invalidate_range`
+ *   (`mlx5_ib_alloc_ucontext`); the model-only `mnc_umem_odp_pointer_targets` names it for the
+ *   independence analysis (see `mnc_points_to`).
+ * - **Page fault** (thread `pagefault`): mlx5's `pagefault_mr` for one leaf and one page, without the
+ *   implicit-MR lookup (`implicit_mr_get_data`), the multi-leaf continuation and `bytes_mapped`.
+ *   `ib_umem_odp_map_dma_pages` is one step: it waits while `mm->mmap_sem` is write-held or has a
+ *   queued task and while `umem_mutex` is held, then fails with -EFAULT if the page's VMA has been
+ *   unmapped, returns -EAGAIN if `ib_umem_mmu_notifier_retry()` says so (the check
+ *   `ib_umem_odp_map_dma_single_page` makes), or DMA-maps the page (`npages = 1`) and returns 1.
+ *   `wait_for_completion_timeout` never waits forever (its timeout).
+ */
+import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
+import { mappedMem, objectStatics } from '../driver.ts';
+import { c, cg, elif, else_, fn, foreach, if_, label, type Expr, type FnDef } from '../ir.ts';
+import { readMustWait } from '../locks.ts';
+import { num, ref, type Primitive } from '../primitives.ts';
+import type { Value } from '../state.ts';
+import { cAs, COMMON_PRIMITIVES, forC } from './notifier-users-common.ts';
+
+const FILE = 'drivers/infiniband/core/umem_odp.c';
+const HDR = 'include/rdma/ib_umem_odp.h';
+const MLX5 = 'drivers/infiniband/hw/mlx5/odp.c';
+const SRC_419Y = 'index id 28343273484 (4.19.y umem_odp.c, HEAD side) [recon]; same in ../shared/kernel/README.md §6';
+const SRC_MLX5 = 'index id 197234735 (4.17–4.19-era mlx5 odp.c) [recon]';
+
+const EAGAIN = -11;
+const EFAULT = -14;
+
+/** The umem of a leaf MR reference `id.objN.mr`. */
+function umemOfMr(mr: string): string {
+  if (!mr.endsWith('.mr')) throw new Error(`not a leaf MR: ${mr}`);
+  return mr.slice(0, -3);
+}
+
+/** The OR-ed flag identifiers of an unevaluated flags argument (`MLX5_IB_UPD_XLT_ZAP | ...`). */
+function flagNames(e: Expr): string[] {
+  if (e.k === 'id') return [e.name];
+  if (e.k === 'bin' && e.op === '|') return [...flagNames(e.a), ...flagNames(e.b)];
+  throw new Error('mlx5_ib_update_xlt: flags must be MLX5_IB_UPD_XLT_* names joined with |');
+}
+
+function umemStart(ctx: Parameters<Primitive['run']>[0], umem: string): number {
+  return num(ctx.stat(`${umem}.start`) as Value, 'ib_umem_start');
+}
+function umemEnd(ctx: Parameters<Primitive['run']>[0], umem: string): number {
+  return num(ctx.stat(`${umem}.last`) as Value, 'ib_umem_end') + 1;
+}
+
+/** ib_umem_mmu_notifier_retry() on the current state (for the one-step ib_umem_odp_map_dma_pages). */
+function mustRetry(ctx: Parameters<Primitive['run']>[0], umem: string, seq: Value): boolean {
+  if (!ctx.read(`${umem}.mn_counters_active`)) return true;
+  if (ctx.read(`${umem}.notifiers_count`)) return true;
+  return ctx.read(`${umem}.notifiers_seq`) !== seq;
+}
+
+export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
+  ...COMMON_PRIMITIVES,
+  ib_umem_start: {
+    shared: false,
+    sleeps: false,
+    doc: 'ib_umem_start(umem): the umem\'s first page (static).',
+    run: (ctx, [u]) => umemStart(ctx, ref(u, 'ib_umem_start')),
+  },
+  ib_umem_end: {
+    shared: false,
+    sleeps: false,
+    doc: 'ib_umem_end(umem): one past the umem\'s last page (static).',
+    run: (ctx, [u]) => umemEnd(ctx, ref(u, 'ib_umem_end')),
+  },
+  mlx5_ib_update_xlt: {
+    shared: true,
+    sleeps: true,
+    lazy: [4],
+    access: () => [{ name: 'mapped', mode: 'w' }],
+    doc: 'mlx5_ib_update_xlt(mr, idx, npages, page_shift, flags) (mlx5 mr.c): posts a UMR work request that rewrites the MR\'s translation entries and waits for it (mlx5_ib_post_send_wait: down(&umrc->sem), wait_for_completion): sleeps. With MLX5_IB_UPD_XLT_ZAP the umem\'s MTTs are zapped (`obj.mapped = 0`), else they map its pages (`obj.mapped = 1`). Returns 0.',
+    run(ctx, [mr, , , , flags]) {
+      const zap = flagNames(flags as Expr).includes('MLX5_IB_UPD_XLT_ZAP');
+      ctx.write(`${umemOfMr(ref(mr, 'mlx5_ib_update_xlt'))}.mapped`, zap ? 0 : 1);
+      return 0;
+    },
+  },
+  ib_umem_odp_unmap_dma_pages: {
+    shared: true,
+    sleeps: true,
+    access: () => [
+      { name: 'npages', mode: 'w' },
+      { name: 'umem_mutex', mode: 'w' },
+    ],
+    doc: 'ib_umem_odp_unmap_dma_pages(umem, virt, bound) (umem_odp.c, v4.18/v4.19): under mutex_lock(&umem->odp_data->umem_mutex), DMA-unmaps and dirties the umem\'s pages in [virt, bound) and counts umem->npages down. One step: it waits while another task owns umem_mutex (sleeping), and the umem owns no DMA-mapped page afterwards (`npages = 0`) if the range covers it; a partial range may or may not leave pages mapped (two outcomes).',
+    wait(ctx, [u]) {
+      const k = `${ref(u, 'ib_umem_odp_unmap_dma_pages')}.umem_mutex`;
+      const l = ctx.lock(k);
+      return l.kind === 'mutex' && l.owner !== -1 ? { why: `ib_umem_odp_unmap_dma_pages(): mutex_lock(&${k}): held by ${ctx.threadName(l.owner)}`, sleeping: true } : null;
+    },
+    choices(ctx, [u, v, b]) {
+      const umem = ref(u, 'ib_umem_odp_unmap_dma_pages');
+      const covers = num(v, 'virt') <= umemStart(ctx, umem) && num(b, 'bound') >= umemEnd(ctx, umem);
+      return !covers && ctx.read(`${umem}.npages`) ? 2 : 1;
+    },
+    run(ctx, [u, v, b], choice) {
+      const umem = ref(u, 'ib_umem_odp_unmap_dma_pages');
+      const covers = num(v, 'virt') <= umemStart(ctx, umem) && num(b, 'bound') >= umemEnd(ctx, umem);
+      if (covers || choice === 1) ctx.write(`${umem}.npages`, 0);
+      return 0;
+    },
+  },
+  ib_umem_odp_map_dma_pages: {
+    shared: true,
+    sleeps: true,
+    access: () => [
+      { name: 'npages', mode: 'w' },
+      { name: 'mn_counters_active', mode: 'r' },
+      { name: 'notifiers_count', mode: 'r' },
+      { name: 'notifiers_seq', mode: 'r' },
+      { name: 'unmapped', mode: 'r' },
+      { name: 'umem_mutex', mode: 'w' },
+      { name: 'mmap_sem', mode: 'w' },
+    ],
+    doc: 'ib_umem_odp_map_dma_pages(umem, user_virt, bcnt, access_mask, current_seq) (umem_odp.c, v4.18/v4.19), one step: get_user_pages_remote() under down_read(&mm->mmap_sem), then, under umem_mutex, ib_umem_odp_map_dma_single_page(). It waits while mmap_sem is held for write or has a queued task and while another task owns umem_mutex (sleeping). Returns -EFAULT if the page\'s VMA has been unmapped, -EAGAIN if ib_umem_mmu_notifier_retry(umem, current_seq) holds, else maps the page (`npages = 1`) and returns 1.',
+    wait(ctx, [u]) {
+      const umem = ref(u, 'ib_umem_odp_map_dma_pages');
+      const sem = ctx.lock('mm.mmap_sem');
+      if (sem.kind === 'rwsem' && readMustWait(sem)) return { why: 'ib_umem_odp_map_dma_pages(): down_read(&mm.mmap_sem) must wait', sleeping: true };
+      const l = ctx.lock(`${umem}.umem_mutex`);
+      return l.kind === 'mutex' && l.owner !== -1 ? { why: `ib_umem_odp_map_dma_pages(): mutex_lock(&${umem}.umem_mutex): held by ${ctx.threadName(l.owner)}`, sleeping: true } : null;
+    },
+    run(ctx, [u, va, , , seq]) {
+      const umem = ref(u, 'ib_umem_odp_map_dma_pages');
+      const addr = num(va, 'user_virt');
+      const vmas = ctx.stat('mm.vmas');
+      const vma = (Array.isArray(vmas) ? vmas : []).find(
+        (v) => num(ctx.stat(`${String(v)}.vm_start`) as Value, 'vm_start') <= addr && addr < num(ctx.stat(`${String(v)}.vm_end`) as Value, 'vm_end'),
+      );
+      if (vma === undefined || ctx.read(`${String(vma)}.unmapped`)) return EFAULT;
+      if (mustRetry(ctx, umem, seq as Value)) return EAGAIN;
+      ctx.write(`${umem}.npages`, 1);
+      return 1;
+    },
+  },
+  msecs_to_jiffies: {
+    shared: false,
+    sleeps: false,
+    lazy: [0],
+    members: [0],
+    doc: 'msecs_to_jiffies(ms): a timeout (time is not modelled).',
+    run: () => 1,
+  },
+  mlx5_ib_warn: { shared: false, sleeps: false, doc: 'mlx5_ib_warn(dev, ...): printk.', run: () => 0 },
+  mlx5_ib_err: { shared: false, sleeps: false, doc: 'mlx5_ib_err(dev, ...): printk.', run: () => 0 },
+};
+
+// ------------------------------------------------------------------------------------------------
+// umem_odp.c: accounting helpers and trampolines (unchanged by 93065ac753e4).
+
+const umemStartAccount: FnDef = fn({
+  name: 'ib_umem_notifier_start_account',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419Y}; unchanged by 93065ac753e4`,
+  signature: 'static void ib_umem_notifier_start_account(struct ib_umem *item)',
+  params: ['item'],
+  body: [
+    c('mutex_lock(&item->odp_data->umem_mutex);'),
+    if_('item->odp_data->mn_counters_active', [
+      c('int notifiers_count = item->odp_data->notifiers_count++;'),
+      if_('notifiers_count == 0', [c('reinit_completion(&item->odp_data->notifier_completion);')]),
+    ]),
+    c('mutex_unlock(&item->odp_data->umem_mutex);'),
+  ],
+});
+
+const umemEndAccount: FnDef = fn({
+  name: 'ib_umem_notifier_end_account',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419Y}; unchanged by 93065ac753e4`,
+  signature: 'static void ib_umem_notifier_end_account(struct ib_umem *item)',
+  params: ['item'],
+  body: [
+    c('mutex_lock(&item->odp_data->umem_mutex);'),
+    if_('item->odp_data->mn_counters_active', [
+      c('++item->odp_data->notifiers_seq;'),
+      if_('--item->odp_data->notifiers_count == 0', [c('complete_all(&item->odp_data->notifier_completion);')]),
+    ]),
+    c('mutex_unlock(&item->odp_data->umem_mutex);'),
+  ],
+});
+
+const ctxStartAccount: FnDef = fn({
+  name: 'ib_ucontext_notifier_start_account',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419Y}; unchanged by 93065ac753e4`,
+  signature: 'static void ib_ucontext_notifier_start_account(struct ib_ucontext *context)',
+  params: ['context'],
+  body: [c('atomic_inc(&context->notifier_count);')],
+});
+
+const ctxEndAccount: FnDef = fn({
+  name: 'ib_ucontext_notifier_end_account',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419Y}; unchanged by 93065ac753e4`,
+  signature: 'static void ib_ucontext_notifier_end_account(struct ib_ucontext *context)',
+  params: ['context'],
+  body: [
+    c('int zero_notifiers = atomic_dec_and_test(&context->notifier_count);'),
+    if_('zero_notifiers && !list_empty(&context->no_private_counters)', [
+      c('struct ib_umem_odp *odp_data, *next;'),
+      c('down_write(&context->umem_rwsem);'),
+      if_('!atomic_read(&context->notifier_count)', [
+        foreach('list_for_each_entry_safe(odp_data, next, &context->no_private_counters, no_private_counters)', [
+          c('mutex_lock(&odp_data->umem_mutex);'),
+          c('odp_data->mn_counters_active = true;'),
+          c('list_del(&odp_data->no_private_counters);'),
+          c('complete_all(&odp_data->notifier_completion);'),
+          c('mutex_unlock(&odp_data->umem_mutex);'),
+        ]),
+      ]),
+      c('up_write(&context->umem_rwsem);'),
+    ]),
+  ],
+});
+
+const startTrampoline: FnDef = fn({
+  name: 'invalidate_range_start_trampoline',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419Y}; unchanged by 93065ac753e4`,
+  signature: 'static int invalidate_range_start_trampoline(struct ib_umem *item, u64 start, u64 end, void *cookie)',
+  params: ['item', 'start', 'end', 'cookie'],
+  body: [c('ib_umem_notifier_start_account(item);'), c('item->context->invalidate_range(item, start, end);'), c('return 0;')],
+});
+
+const endTrampoline: FnDef = fn({
+  name: 'invalidate_range_end_trampoline',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419Y}; unchanged by 93065ac753e4`,
+  signature: 'static int invalidate_range_end_trampoline(struct ib_umem *item, u64 start, u64 end, void *cookie)',
+  params: ['item', 'start', 'end', 'cookie'],
+  body: [c('ib_umem_notifier_end_account(item);'), c('return 0;')],
+});
+
+/** rbt_ib_umem_for_each_in_range, before (no `blockable`) and after the patch. */
+function forEachInRange(version: string, withBlockable: boolean): FnDef {
+  return fn({
+    name: 'rbt_ib_umem_for_each_in_range',
+    file: FILE,
+    version,
+    source: withBlockable ? 'seed 001 diff, umem_odp.c (+ side); the same in index id 28343273484' : 'seed 001 diff, umem_odp.c (- side and context lines)',
+    signature: withBlockable
+      ? 'int rbt_ib_umem_for_each_in_range(struct rb_root_cached *root, u64 start, u64 last, umem_call_back cb, bool blockable, void *cookie)'
+      : 'int rbt_ib_umem_for_each_in_range(struct rb_root_cached *root, u64 start, u64 last, umem_call_back cb, void *cookie)',
+    params: withBlockable ? ['root', 'start', 'last', 'cb', 'blockable', 'cookie'] : ['root', 'start', 'last', 'cb', 'cookie'],
+    body: [
+      c('int ret_val = 0;'),
+      c('struct umem_odp_node *node, *next;'),
+      c('struct ib_umem_odp *umem;'),
+      if_('unlikely(start == last)', [c('return ret_val;')]),
+      forC('node = rbt_ib_umem_iter_first(root, start, last - 1)', 'node', 'node = next', [
+        ...(withBlockable ? [if_('!blockable', [c('return -EAGAIN;')])] : []),
+        c('next = rbt_ib_umem_iter_next(node, start, last - 1);'),
+        c('umem = container_of(node, struct ib_umem_odp, interval_tree);'),
+        c('ret_val = cb(umem->umem, start, last, cookie) || ret_val;'),
+      ]),
+      c('return ret_val;'),
+    ],
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// mlx5 (odp.c): the device side, unchanged by 93065ac753e4 but for mlx5_ib_free_implicit_mr's `true`.
+
+const mlx5InvalidateRange: FnDef = fn({
+  name: 'mlx5_ib_invalidate_range',
+  file: MLX5,
+  version: 'v4.19',
+  source: `${SRC_MLX5}; the MTT zap loop reduced to its final mlx5_ib_update_xlt call (see the doc comment)`,
+  signature: 'void mlx5_ib_invalidate_range(struct ib_umem *umem, unsigned long start, unsigned long end)',
+  params: ['umem', 'start', 'end'],
+  body: [
+    c('struct mlx5_ib_mr *mr;'),
+    c('u64 idx = 0, blk_start_idx = 0;'),
+    if_('!umem || !umem->odp_data', [c('pr_err("invalidation called on NULL umem or non-ODP umem\\n");'), c('return;')]),
+    c('mr = umem->odp_data->private;'),
+    if_('!mr || !mr->ibmr.pd', [c('return;')]),
+    c('start = max_t(u64, ib_umem_start(umem), start);'),
+    c('end = min_t(u64, ib_umem_end(umem), end);'),
+    c('mlx5_ib_update_xlt(mr, blk_start_idx, idx - blk_start_idx + 1, 0, MLX5_IB_UPD_XLT_ZAP | MLX5_IB_UPD_XLT_ATOMIC);'),
+    c('ib_umem_odp_unmap_dma_pages(umem, start, end);'),
+    if_('unlikely(!umem->npages && mr->parent && !umem->odp_data->dying)', [
+      c('WRITE_ONCE(umem->odp_data->dying, 1);'),
+      c('atomic_inc(&mr->parent->num_leaf_free);'),
+      cg('schedule_work(&umem->odp_data->work);', undefined, 'umem->odp_data->leaf_free_queued++', 'atomic_dec(&mr->parent->num_leaf_free)'),
+    ]),
+  ],
+});
+
+const mrLeafFree: FnDef = fn({
+  name: 'mr_leaf_free',
+  file: MLX5,
+  version: 'v4.19',
+  source: `${SRC_MLX5}; unchanged by 93065ac753e4`,
+  signature: 'static int mr_leaf_free(struct ib_umem *umem, u64 start, u64 end, void *cookie)',
+  params: ['umem', 'start', 'end', 'cookie'],
+  body: [
+    c('struct mlx5_ib_mr *mr = umem->odp_data->private, *imr = cookie;'),
+    if_('mr->parent != imr', [c('return 0;')]),
+    c('ib_umem_odp_unmap_dma_pages(umem, ib_umem_start(umem), ib_umem_end(umem));'),
+    if_('umem->odp_data->dying', [c('return 0;')]),
+    c('WRITE_ONCE(umem->odp_data->dying, 1);'),
+    c('atomic_inc(&imr->num_leaf_free);'),
+    cg('schedule_work(&umem->odp_data->work);', undefined, 'umem->odp_data->leaf_free_queued++', 'atomic_dec(&imr->num_leaf_free)'),
+    c('return 0;'),
+  ],
+});
+
+function freeImplicitMr(version: string, withBlockable: boolean): FnDef {
+  return fn({
+    name: 'mlx5_ib_free_implicit_mr',
+    file: MLX5,
+    version,
+    source: withBlockable ? `seed 001 diff, mlx5/odp.c (+ side); ${SRC_MLX5}` : 'seed 001 diff, mlx5/odp.c (- side and context lines)',
+    signature: 'void mlx5_ib_free_implicit_mr(struct mlx5_ib_mr *imr)',
+    params: ['imr'],
+    body: [
+      c('struct ib_ucontext *ctx = imr->ibmr.pd->uobject->context;'),
+      c('down_read(&ctx->umem_rwsem);'),
+      withBlockable
+        ? c('rbt_ib_umem_for_each_in_range(&ctx->umem_tree, 0, ULLONG_MAX, mr_leaf_free, true, imr);')
+        : c('rbt_ib_umem_for_each_in_range(&ctx->umem_tree, 0, ULLONG_MAX, mr_leaf_free, imr);'),
+      c('up_read(&ctx->umem_rwsem);'),
+      c('wait_event(imr->q_leaf_free, !atomic_read(&imr->num_leaf_free));'),
+    ],
+  });
+}
+
+const notifierRetry: FnDef = fn({
+  name: 'ib_umem_mmu_notifier_retry',
+  file: HDR,
+  version: 'v4.19',
+  source: 'index id 28183315650 (4.19.y include/rdma/ib_umem_odp.h, HEAD side) [4.19.y]; ../shared/kernel/README.md §6',
+  signature: 'static inline int ib_umem_mmu_notifier_retry(struct ib_umem *item, unsigned long mmu_seq)',
+  params: ['item', 'mmu_seq'],
+  body: [
+    if_('!item->odp_data->mn_counters_active', [c('return 1;')]),
+    if_('unlikely(item->odp_data->notifiers_count)', [c('return 1;')]),
+    if_('item->odp_data->notifiers_seq != mmu_seq', [c('return 1;')]),
+    c('return 0;'),
+  ],
+});
+
+const pagefaultMr: FnDef = fn({
+  name: 'pagefault_mr',
+  file: MLX5,
+  version: 'v4.19',
+  source: `${SRC_MLX5}; one leaf, one page: the implicit-MR lookup, the next-leaf continuation and bytes_mapped left out`,
+  signature: 'static int pagefault_mr(struct mlx5_ib_dev *dev, struct mlx5_ib_mr *mr, u64 io_virt, size_t bcnt, u32 *bytes_mapped)',
+  params: ['dev', 'mr', 'io_virt', 'bcnt', 'bytes_mapped'],
+  body: [
+    c('u64 access_mask = ODP_READ_ALLOWED_BIT;'),
+    c('int npages = 0, page_shift, np;'),
+    c('u64 start_idx, page_mask;'),
+    c('int current_seq;'),
+    c('odp = mr->umem->odp_data;'),
+    c('size = min_t(size_t, bcnt, ib_umem_end(odp->umem) - io_virt);'),
+    c('page_shift = mr->umem->page_shift;'),
+    c('current_seq = READ_ONCE(odp->notifiers_seq);'),
+    c('smp_rmb();'),
+    c('ret = ib_umem_odp_map_dma_pages(mr->umem, io_virt, size, access_mask, current_seq);'),
+    if_('ret < 0', [c('goto out;')]),
+    c('np = ret;'),
+    c('mutex_lock(&odp->umem_mutex);'),
+    if_(
+      '!ib_umem_mmu_notifier_retry(mr->umem, current_seq)',
+      [c('ret = mlx5_ib_update_xlt(mr, start_idx, np, page_shift, MLX5_IB_UPD_XLT_ATOMIC);')],
+      else_([c('ret = -EAGAIN;')]),
+    ),
+    c('mutex_unlock(&odp->umem_mutex);'),
+    if_('ret < 0', [if_('ret != -EAGAIN', [c('mlx5_ib_err(dev, "Failed to update mkey page tables\\n");')]), c('goto out;')]),
+    cAs('npages += np << (page_shift - PAGE_SHIFT);', 'npages += np'),
+    c('bcnt -= size;'),
+    c('return npages;'),
+    label('out'),
+    if_('ret == -EAGAIN', [
+      if_(
+        'mr->parent || !odp->dying',
+        [
+          c('unsigned long timeout = msecs_to_jiffies(MMU_NOTIFIER_TIMEOUT);'),
+          if_('!wait_for_completion_timeout(&odp->notifier_completion, timeout)', [
+            c('mlx5_ib_warn(dev, "timeout waiting for mmu notifier. seq %d against %d\\n", current_seq, odp->notifiers_seq);'),
+          ]),
+        ],
+        else_([c('ret = -EFAULT;')]),
+      ),
+    ]),
+    c('return ret;'),
+  ],
+});
+
+/** Model-only: the function `context->invalidate_range` points to (see mnc_points_to). */
+const pointerTargets: FnDef = fn({
+  name: 'mnc_umem_odp_pointer_targets',
+  file: '(model)',
+  version: 'model',
+  source: 'model-only, never run: mlx5_ib_alloc_ucontext sets context->ibucontext.invalidate_range = &mlx5_ib_invalidate_range (mlx5 main.c)',
+  params: [],
+  body: [c('mnc_points_to(mlx5_ib_invalidate_range);')],
+});
+
+// ------------------------------------------------------------------------------------------------
+// The callbacks.
+
+const startV418: FnDef = fn({
+  name: 'ib_umem_notifier_invalidate_range_start',
+  file: FILE,
+  version: 'v4.18',
+  source: 'seed 001 diff, umem_odp.c (- side)',
+  signature: 'static void ib_umem_notifier_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end)',
+  params: ['mn', 'mm', 'start', 'end'],
+  body: [
+    c('struct ib_ucontext *context = container_of(mn, struct ib_ucontext, mn);'),
+    if_('!context->invalidate_range', [c('return;')]),
+    c('ib_ucontext_notifier_start_account(context);'),
+    c('down_read(&context->umem_rwsem);'),
+    c('rbt_ib_umem_for_each_in_range(&context->umem_tree, start, end, invalidate_range_start_trampoline, NULL);'),
+    c('up_read(&context->umem_rwsem);'),
+  ],
+});
+
+const startV419: FnDef = fn({
+  name: 'ib_umem_notifier_invalidate_range_start',
+  file: FILE,
+  version: '93065ac753e4',
+  source: 'seed 001 diff, umem_odp.c (+ side); the same in index id 28343273484',
+  signature: 'static int ib_umem_notifier_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
+  params: ['mn', 'mm', 'start', 'end', 'blockable'],
+  body: [
+    c('struct ib_ucontext *context = container_of(mn, struct ib_ucontext, mn);'),
+    c('int ret;'),
+    if_('!context->invalidate_range', [c('return 0;')]),
+    if_('blockable', [c('down_read(&context->umem_rwsem);')], elif('!down_read_trylock(&context->umem_rwsem)', [c('return -EAGAIN;')])),
+    c('ib_ucontext_notifier_start_account(context);'),
+    c('ret = rbt_ib_umem_for_each_in_range(&context->umem_tree, start, end, invalidate_range_start_trampoline, blockable, NULL);'),
+    c('up_read(&context->umem_rwsem);'),
+    c('return ret;'),
+  ],
+});
+
+function endFn(version: string, withBlockable: boolean): FnDef {
+  return fn({
+    name: 'ib_umem_notifier_invalidate_range_end',
+    file: FILE,
+    version,
+    source: withBlockable ? 'seed 001 diff, umem_odp.c (+ side; its TODO comment left out)' : 'seed 001 diff, umem_odp.c (- side and context lines)',
+    signature: 'static void ib_umem_notifier_invalidate_range_end(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end)',
+    params: ['mn', 'mm', 'start', 'end'],
+    body: [
+      c('struct ib_ucontext *context = container_of(mn, struct ib_ucontext, mn);'),
+      if_('!context->invalidate_range', [c('return;')]),
+      c('down_read(&context->umem_rwsem);'),
+      withBlockable
+        ? c('rbt_ib_umem_for_each_in_range(&context->umem_tree, start, end, invalidate_range_end_trampoline, true, NULL);')
+        : c('rbt_ib_umem_for_each_in_range(&context->umem_tree, start, end, invalidate_range_end_trampoline, NULL);'),
+      c('up_read(&context->umem_rwsem);'),
+      c('ib_ucontext_notifier_end_account(context);'),
+    ],
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// State, threads, variants.
+
+function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
+  const mem: Record<string, Value> = { [`${id}.notifier_count`]: 0, [`${id}.imr.num_leaf_free`]: 0, ...mappedMem(id, objects) };
+  const statics: Record<string, Value | readonly Value[]> = {
+    ...objectStatics(id, objects, 'umem_tree'),
+    [`${id}.invalidate_range`]: 'mlx5_ib_invalidate_range',
+    [`${id}.no_private_counters`]: [],
+    [`${id}.imr.ibmr.pd`]: `${id}.pd`,
+    [`${id}.pd.uobject`]: `${id}.uobj`,
+    [`${id}.uobj.context`]: id,
+  };
+  const locks: Record<string, 'mutex' | 'rwsem' | 'spin'> = { [`${id}.umem_rwsem`]: 'rwsem' };
+  const balanced = [`${id}.notifier_count`, `${id}.imr.num_leaf_free`];
+  objects.forEach((_, i) => {
+    const o = `${id}.obj${i}`;
+    Object.assign(mem, {
+      [`${o}.npages`]: 1,
+      [`${o}.dying`]: 0,
+      [`${o}.notifiers_count`]: 0,
+      [`${o}.notifiers_seq`]: 0,
+      [`${o}.mn_counters_active`]: 1,
+      [`${o}.notifier_completion.done`]: 0,
+      [`${o}.leaf_free_queued`]: 0,
+    });
+    Object.assign(statics, {
+      [`${o}.odp_data`]: o,
+      [`${o}.umem`]: o,
+      [`${o}.context`]: id,
+      [`${o}.page_shift`]: 0,
+      [`${o}.private`]: `${o}.mr`,
+      [`${o}.mr.parent`]: `${id}.imr`,
+      [`${o}.mr.ibmr.pd`]: `${id}.pd`,
+      [`${o}.mr.umem`]: o,
+    });
+    locks[`${o}.umem_mutex`] = 'mutex';
+    balanced.push(`${o}.notifiers_count`);
+  });
+  return { mem, locks, statics, balanced };
+}
+
+const GLOBALS = ['ODP_READ_ALLOWED_BIT', 'MMU_NOTIFIER_TIMEOUT', 'MLX5_IB_UPD_XLT_ZAP', 'MLX5_IB_UPD_XLT_ATOMIC'];
+
+const MLX5_FNS = [mlx5InvalidateRange, mrLeafFree, pointerTargets];
+
+function threads(freeImplicit: FnDef): Record<string, DriverThreadDef> {
+  return {
+    free_implicit_mr: {
+      description: 'mlx5_ib_dereg_mr of the implicit MR: mlx5_ib_free_implicit_mr(imr) frees every leaf (mr_leaf_free) under umem_rwsem for read, then waits until the leaf-free work has run.',
+      fns: [freeImplicit],
+      entry: 'mlx5_ib_free_implicit_mr',
+      args: (nid) => [`${nid}.imr`],
+      params: {},
+    },
+    pagefault: {
+      description: 'An HCA page fault on one page of one leaf (mlx5 pagefault_mr): maps the page, then writes the MTTs under umem_mutex only if ib_umem_mmu_notifier_retry() allows it, else waits (with a timeout) for the notifiers.',
+      fns: [notifierRetry, pagefaultMr],
+      entry: 'pagefault_mr',
+      params: { leaf: 'index of the object (leaf umem) that faults', address: 'the faulting page (inside the leaf)' },
+      args: (nid, p) => {
+        const leaf = p['leaf'] ?? 0;
+        const address = p['address'];
+        if (typeof leaf !== 'number' || !Number.isInteger(leaf) || leaf < 0) throw new Error('umem_odp:pagefault: "leaf" must be an object index');
+        if (typeof address !== 'number' || !Number.isInteger(address) || address < 0) throw new Error('umem_odp:pagefault: "address" must be a page number');
+        return [`${nid}.dev`, `${nid}.obj${leaf}.mr`, address, 1, null];
+      },
+    },
+  };
+}
+
+const COMMON_FNS = [umemStartAccount, umemEndAccount, ctxStartAccount, ctxEndAccount, startTrampoline, endTrampoline];
+const OPS = { invalidate_range_start: 'ib_umem_notifier_invalidate_range_start', invalidate_range_end: 'ib_umem_notifier_invalidate_range_end' } as const;
+
+const v418: VariantDef = {
+  description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; notifier_count counted up before down_read(&context->umem_rwsem); the range walk has no blockable argument.',
+  version: 'v4.18',
+  api: 'v4.18',
+  flags: 0,
+  ops: OPS,
+  primitives: UMEM_ODP_PRIMITIVES,
+  instance,
+  globals: GLOBALS,
+  fns: [...COMMON_FNS, forEachInRange('v4.18', false), startV418, endFn('v4.18', false), ...MLX5_FNS],
+  threads: threads(freeImplicitMr('v4.18', false)),
+};
+
+const v93065: VariantDef = {
+  description: 'The patch (seed 001 diff, + side): down_read_trylock when !blockable; start_account after the lock; the range walk returns -EAGAIN at the first umem in range when !blockable, after notifier_count was counted up.',
+  version: '93065ac753e4',
+  api: 'v4.19',
+  flags: 0,
+  ops: OPS,
+  primitives: UMEM_ODP_PRIMITIVES,
+  instance,
+  globals: GLOBALS,
+  fns: [...COMMON_FNS, forEachInRange('93065ac753e4', true), startV419, endFn('93065ac753e4', true), ...MLX5_FNS],
+  threads: threads(freeImplicitMr('93065ac753e4', true)),
+};
+
+export const UMEM_ODP: DriverDef = {
+  name: 'umem_odp',
+  description: 'RDMA ODP umem notifier (drivers/infiniband/core/umem_odp.c) with mlx5 as the device (drivers/infiniband/hw/mlx5/odp.c)',
+  variants: { 'v4.18': v418, '93065ac753e4': v93065 },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+};
