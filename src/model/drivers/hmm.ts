@@ -11,9 +11,10 @@
  *   day forbids ("if invalidate_range_start approves a non-blocking behavior then the same applies
  *   to invalidate_range_end"). The model shows it; see test/model/drivers/hmm.test.ts.
  * - `jglisse`: the fix Jérôme Glisse announces in the thread ("I will post the HMM changes that adapt
- *   to Michal shortly", hmm-4.20 commits 78785dcb5ba0 and 4fc25571dc89): "mm/hmm: invalidate device
- *   page table at start of invalidation" and "mm/hmm: proper support for blockable mmu_notifier", as
- *   merged for v4.20 (44532d4c591c, ec131b2d7fa6). `hmm_invalidate_range(hmm, device, update)` with a
+ *   to Michal shortly", linking hmm-4.20 commits 78785dcb5ba0 and 4fc25571dc89, which the index does
+ *   not hold): the patches he posted the same day, "mm/hmm: invalidate device page table at start of
+ *   invalidation" and "mm/hmm: proper support for blockable mmu_notifier", as merged for v4.20
+ *   (44532d4c591c "use a structure for update callback parameters", ec131b2d7fa6). `hmm_invalidate_range(hmm, device, update)` with a
  *   `struct hmm_update`; the start invalidates the mirrors (`device == true`) and passes `blockable`
  *   to them, returning -EAGAIN when a mirror refuses to block; the end only marks the ranges invalid
  *   (`device == false`) and no longer sleeps. It still takes `down_read(&hmm->mirrors_sem)` in a

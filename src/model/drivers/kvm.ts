@@ -91,6 +91,14 @@
  *   `int write = error_code & PFERR_WRITE_MASK;` (a driver cannot add constants; PFERR_WRITE_MASK is
  *   `1U << PFERR_WRITE_BIT`, 2). `RET_PF_RETRY` and `RET_PF_EMULATE` are opaque symbols (`globals`):
  *   the model never compares them.
+ *
+ * What the model shows (test/model/drivers/kvm.test.ts): with the count/seq protocol the vCPU never
+ * installs an spte inside an open invalidation, and without the `mmu_notifier_retry()` check it
+ * does. Under the v4.19 oom_reaper, a notifier that fails the non-blocking start (amdgpu with an
+ * object in the reaped VMA) makes the core skip every end, so KVM's `mmu_notifier_count` stays
+ * raised (once per reap attempt) and the vCPU can never map the page again; fixed upstream by
+ * c2655835fd8c "mm/mmu_notifiers: ensure range_end() is paired with range_start()" (2021; index ids
+ * 66430689567, 42046345705).
  */
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';

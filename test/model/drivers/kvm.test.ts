@@ -15,7 +15,7 @@ import { buildProgram, type Scenario } from '../../../src/model/scenario.ts';
 import type { KState, LockState } from '../../../src/model/state.ts';
 import { fn, type FnDef } from '../../../src/model/ir.ts';
 import { tdpPageFault } from '../../../src/model/drivers/kvm.ts';
-import { engineProperties } from '../../../src/properties/index.ts';
+import { engineProperties, explain } from '../../../src/properties/index.ts';
 
 const OBJ = [{ start: 8, end: 10 }];
 const spinFree: LockState = { kind: 'spin', owner: -1 };
@@ -214,5 +214,41 @@ describe('kvm:tdp_fault against an invalidation of its page', () => {
     expect(r.status).toBe('pass');
     expect(r.verdicts.map((v) => v.property)).toContain('no-bug');
     expect(r.verdicts.map((v) => v.property)).toContain('coherency');
+  });
+});
+
+describe('FINDING (v4.19 core): a notifier that fails the non-blocking start leaves KVM\'s start without its end', () => {
+  // The oom_reaper's non-blocking start reaches KVM (which raises mmu_notifier_count and returns 0)
+  // and amdgpu, whose object lies in the reaped VMA (-EAGAIN). __mmu_notifier_invalidate_range_start
+  // returns -EAGAIN, so __oom_reap_task_mm skips the end of every notifier: KVM's count is never
+  // lowered, once per attempt. Fixed upstream by c2655835fd8c "mm/mmu_notifiers: ensure range_end()
+  // is paired with range_start()" (Sean Christopherson, 2021).
+  const sc: Scenario = {
+    name: 'kvm and amdgpu under the oom_reaper',
+    core: 'v4.19',
+    oom: true,
+    vmas: [{ start: 0, end: 16 }],
+    notifiers: [
+      { use: 'kvm@93065ac753e4', objects: [{ start: PAGE, end: PAGE + 1 }] },
+      { use: 'amdgpu@93065ac753e4', objects: [{ start: 8, end: 10 }] },
+    ],
+    threads: [{ kind: 'oom_reaper' }, { kind: 'kvm:tdp_fault', params: { address: PAGE } }],
+  };
+
+  test('pairing is violated and mmu_notifier_count is left raised; the vCPU can then never map the page', () => {
+    const m = new KernelModel(buildProgram(sc));
+    const stuck = Property.sometimes<KState>(
+      'vCPU gave up on a page it can never map',
+      (s) => s.threads.every((t) => t.frames.length === 0) && Number(s.mem['kvm0.mmu_notifier_count']) > 0 && s.mem['kvm0.obj0.mapped'] === 0,
+    );
+    m.setProperties([...engineProperties(m, ['pairing']), stuck]);
+    const r = check(m, { findAll: true });
+    expect(r.status).toBe('violation');
+    if (r.status !== 'violation') return;
+    const v = r.violations.find((x) => x.property === 'pairing')!;
+    const last = v.path.steps.at(-1)!.state;
+    expect(explain(m, 'pairing', last).details[0]).toMatch(/non-blockable invalidate_range_start of kvm0 for \[0, 16\) that returned 0 never got its invalidate_range_end/);
+    expect(Number(last.mem['kvm0.mmu_notifier_count'])).toBeGreaterThan(0);
+    expect(r.verdicts.find((x) => x.property === 'vCPU gave up on a page it can never map')?.status).toBe('holds');
   });
 });
