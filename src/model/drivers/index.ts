@@ -4,6 +4,8 @@
 import type { DriverDef } from '../driver.ts';
 import { UMEM_ODP } from './umem_odp.ts';
 import { AMDGPU, AMDGPU_HSA } from './amdgpu.ts';
+import { RADEON } from './radeon.ts';
+import { I915 } from './i915.ts';
 import { KVM } from './kvm.ts';
 import { HMM } from './hmm.ts';
 
@@ -11,6 +13,8 @@ export const DRIVERS: Readonly<Record<string, DriverDef>> = {
   [UMEM_ODP.name]: UMEM_ODP,
   [AMDGPU.name]: AMDGPU,
   [AMDGPU_HSA.name]: AMDGPU_HSA,
+  [RADEON.name]: RADEON,
+  [I915.name]: I915,
   [KVM.name]: KVM,
   [HMM.name]: HMM,
 };
