@@ -69,12 +69,35 @@ describe('amdgpu@clarify (Michal Hocko, 24 Aug 2018)', () => {
     const held = runCallback({ use: 'amdgpu@clarify', objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false, locks: { 'amdgpu0.read_lock': HELD_MUTEX } });
     expect(held.blocked).toMatch(/^mutex_lock\(&amdgpu0\.read_lock\)/);
   });
+  test('non-blockable start over an object: -EAGAIN from the walk, the recursion count and amn->lock back where they were', () => {
+    const r = runCallback({ use: 'amdgpu@clarify', objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10, blockable: false });
+    expect(r.ret).toBe(-11);
+    expect(r.state.mem['amdgpu0.recursion']).toBe(0);
+    expect(r.state.locks['amdgpu0.lock']).toEqual(rwFree);
+    expect(r.state.mem['amdgpu0.obj0.mapped']).toBe(1);
+  });
+  test('blockable start over an object waits for the BO; the end releases amn->lock', () => {
+    const s = runCallback({ use: 'amdgpu@clarify', objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10 });
+    expect(s.ret).toBe(0);
+    expect(s.state.mem['amdgpu0.obj0.mapped']).toBe(0);
+    expect(s.state.locks['amdgpu0.lock']).toEqual(heldByNonOwner);
+    const e = runCallback({ use: 'amdgpu@clarify', objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, mem: { 'amdgpu0.recursion': 1 }, locks: { 'amdgpu0.lock': heldByNonOwner } });
+    expect(e.state.mem['amdgpu0.recursion']).toBe(0);
+    expect(e.state.locks['amdgpu0.lock']).toEqual(rwFree);
+  });
 });
 
 describe('amdgpu@tetsuo (Tetsuo Handa, 26 Aug 2018)', () => {
   test('non-blockable start with amn->lock write-held: -EAGAIN without sleeping', () => {
     const r = runCallback({ use: 'amdgpu@tetsuo', objects: OBJ, op: 'invalidate_range_start', start: 0, end: 4, blockable: false, locks: { 'amdgpu0.lock': WRITE_HELD_RWSEM } });
     expect(r.ret).toBe(-11);
+    expect(r.slept).toEqual([]);
+  });
+  test('non-blockable start over an object: -EAGAIN from the walk, the read hold released with up_read', () => {
+    const r = runCallback({ use: 'amdgpu@tetsuo', objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10, blockable: false });
+    expect(r.ret).toBe(-11);
+    expect(r.state.locks['amdgpu0.lock']).toEqual(rwFree);
+    expect(r.state.mem['amdgpu0.obj0.mapped']).toBe(1);
     expect(r.slept).toEqual([]);
   });
   test('blockable start holds amn->lock for read as the task itself, and the end releases it', () => {
@@ -93,5 +116,11 @@ describe('amdgpu@v4.18 (before the patch)', () => {
     expect(r.state.mem['amdgpu0.recursion']).toBe(1);
     expect(r.state.mem['amdgpu0.obj0.pages_valid']).toBe(0);
     expect(r.slept[0]).toBe('mutex_lock(&rmn->read_lock);');
+  });
+  test('the end releases amn->lock when the last invalidation ends', () => {
+    const r = runCallback({ use: 'amdgpu@v4.18', core: 'v4.18', objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, mem: { 'amdgpu0.recursion': 1 }, locks: { 'amdgpu0.lock': heldByNonOwner } });
+    expect(r.state.mem['amdgpu0.recursion']).toBe(0);
+    expect(r.state.locks['amdgpu0.lock']).toEqual(rwFree);
+    expect(r.slept).toEqual([]);
   });
 });
