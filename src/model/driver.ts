@@ -32,6 +32,15 @@ export interface InstanceState {
   readonly balanced: readonly string[];
 }
 
+/** What a driver thread's `args` may use while the scenario is built. */
+export interface ThreadBuildContext {
+  readonly statics: Record<string, Value | readonly Value[]>;
+  /** The thread's task object id (the value of `current`). */
+  readonly task: string;
+  /** An error naming the parameter's path in the scenario file. */
+  error(param: string, message: string): Error;
+}
+
 /** A thread a driver contributes (an ioctl, a fault handler, a worker). */
 export interface DriverThreadDef {
   readonly description: string;
@@ -39,8 +48,12 @@ export interface DriverThreadDef {
   readonly fns: readonly FnDef[];
   /** The function the thread starts in. */
   readonly entry: string;
-  /** The entry function's arguments, given the notifier instance id and the thread's parameters. */
-  args(nid: string, params: Readonly<Record<string, unknown>>): Value[];
+  /**
+   * The entry function's arguments, given the notifier instance id and the thread's parameters.
+   * `ctx.statics` is the scenario's static configuration (read it to check a parameter, add
+   * per-thread objects to it); throw `ctx.error(param, message)` for a bad parameter.
+   */
+  args(nid: string, params: Readonly<Record<string, unknown>>, ctx: ThreadBuildContext): Value[];
   /** Names of the parameters it accepts, with a one-line description each (for validation and `mnc list`). */
   readonly params?: Readonly<Record<string, string>>;
 }
@@ -61,6 +74,8 @@ export interface VariantDef {
   readonly primitives?: Readonly<Record<string, Primitive>>;
   /** Build the state of instance `id` whose objects cover `objects`. */
   instance(id: string, objects: readonly ObjectRange[]): InstanceState;
+  /** Named constants its code uses (PFERR_WRITE_MASK, ...). */
+  readonly constants?: Readonly<Record<string, Value>>;
   /** Global objects its code names that hold no modelled state (slab caches, wait queues). */
   readonly globals?: readonly string[];
   /** Threads this variant can contribute, by kind. */

@@ -481,6 +481,12 @@ class Exec implements PrimCtx {
                 return x * y;
               case '/':
                 return Math.trunc(x / y);
+              case '%':
+                return x % y;
+              case '<<':
+                return x << y;
+              case '>>':
+                return x >> y;
               case '&':
                 return x & y;
               case '|':

@@ -39,7 +39,7 @@ export type Expr =
   /** `x++`, `x--`, `++x`, `--x`. */
   | { readonly k: 'incdec'; readonly op: '++' | '--'; readonly prefix: boolean; readonly target: Expr };
 
-export type BinOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||' | '+' | '-' | '*' | '/' | '&' | '|' | '^';
+export type BinOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||' | '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>';
 export type AssignOp = '=' | '+=' | '-=' | '|=' | '&=';
 
 // ---------------------------------------------------------------------------------------------
@@ -90,8 +90,8 @@ export interface FnDef {
 type Tok = { t: 'id' | 'num' | 'str' | 'op' | 'eof'; v: string };
 
 const OPS = [
-  '...', '->', '++', '--', '+=', '-=', '|=', '&=', '==', '!=', '<=', '>=', '&&', '||',
-  '(', ')', ',', ';', '!', '&', '*', '+', '-', '/', '<', '>', '=', '?', ':', '.', '|', '^', '~', '[', ']', '{', '}',
+  '...', '->', '++', '--', '+=', '-=', '|=', '&=', '<<', '>>', '==', '!=', '<=', '>=', '&&', '||',
+  '(', ')', ',', ';', '!', '&', '*', '+', '-', '/', '%', '<', '>', '=', '?', ':', '.', '|', '^', '~', '[', ']', '{', '}',
 ];
 
 export class ParseError extends Error {
@@ -152,7 +152,7 @@ const TYPE_WORDS = new Set([
 ]);
 
 const BIN_PREC: Record<string, number> = {
-  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '<=': 7, '>': 7, '>=': 7, '+': 8, '-': 8, '*': 9, '/': 9,
+  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '<=': 7, '>': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
 };
 
 class Parser {
@@ -345,9 +345,11 @@ class Parser {
    */
   declaration(): Expr[] | undefined {
     const first = this.peek();
-    if (first.t !== 'id' || !TYPE_WORDS.has(first.v)) return undefined;
-    // Skip type words, `struct tag`, and `*`.
-    while (this.peek().t === 'id' && TYPE_WORDS.has(this.peek().v)) {
+    // A typedef name (`gfn_t`, `kvm_pfn_t`) starts a declaration when another identifier follows it.
+    const typedef = (o: number): boolean => this.peek(o).t === 'id' && /_t$/.test(this.peek(o).v) && (this.peek(o + 1).t === 'id' || (this.peek(o + 1).t === 'op' && this.peek(o + 1).v === '*'));
+    if (first.t !== 'id' || (!TYPE_WORDS.has(first.v) && !typedef(0))) return undefined;
+    // Skip type words, `struct tag`, typedef names and `*`.
+    while (this.peek().t === 'id' && (TYPE_WORDS.has(this.peek().v) || typedef(0))) {
       const w = this.next().v;
       if (w === 'struct' || w === 'enum') this.next();
     }

@@ -263,6 +263,14 @@ export class Program {
         return name && this.fnIndex.has(name) ? [this.fnIndex.get(name)!] : [];
       });
 
+    // Functions a static field names (a function pointer in the configuration, such as
+    // `mirror->ops->sync_cpu_device_pagetables`): targets of calls through that field.
+    const byField = new Map<string, number[]>();
+    for (const [k, v] of Object.entries(this.spec.statics)) {
+      if (typeof v !== 'string' || !this.fnIndex.has(v)) continue;
+      const f = k.slice(k.lastIndexOf('.') + 1);
+      byField.set(f, [...(byField.get(f) ?? []), this.fnIndex.get(v)!]);
+    }
     const reach = (entry: number): Set<number> => {
       const seen = new Set<number>([entry]);
       const todo = [entry];
@@ -273,7 +281,7 @@ export class Program {
           let targets: number[];
           const c = ins.callee;
           if (c.k === 'id' && this.fnIndex.has(c.name) && !f.locals.includes(c.name)) targets = [this.fnIndex.get(c.name)!];
-          else if (c.k === 'field' && (OP_NAMES as readonly string[]).includes(c.field)) targets = [...opTargets(c.field), ...pointed];
+          else if (c.k === 'field') targets = [...opTargets(c.field), ...(byField.get(c.field) ?? []), ...pointed];
           else targets = [...pointed];
           for (const t of targets) if (!seen.has(t)) (seen.add(t), todo.push(t));
         }
@@ -328,7 +336,10 @@ export class Program {
       const threads = reachers.get(fi) ?? [];
       for (const ins of this.fns[fi]!.instrs) {
         const s = summaries.get(ins)!;
-        ins.local = !s.sticky && s.accesses !== 'all' && s.accesses.every((a) => threads.every((t) => !contended(a.name, t)));
+        // A function the analysis found no thread to reach is never coalesced: if the call graph
+        // missed a way to reach it, that stays safe.
+        ins.local =
+          threads.length > 0 && !s.sticky && s.accesses !== 'all' && s.accesses.every((a) => threads.every((t) => !contended(a.name, t)));
       }
     }
   }

@@ -186,6 +186,7 @@ export function buildProgram(sc: Scenario): Program {
   const fns = new Map<string, FnDef>();
   const primitives: Record<string, Primitive> = { ...MM_PRIMITIVES };
   const globals = new Set<string>(['srcu', 'oom_reaper_wait']);
+  const constants: Record<string, Value> = { ...KERNEL_CONSTANTS };
   const addFns = (list: readonly FnDef[], path: string): void => {
     for (const f of list) {
       const have = fns.get(f.name);
@@ -263,6 +264,7 @@ export function buildProgram(sc: Scenario): Program {
     balanced.push(...inst.balanced);
     Object.assign(primitives, r.def.primitives ?? {});
     for (const g of r.def.globals ?? []) globals.add(g);
+    Object.assign(constants, r.def.constants ?? {});
     addFns(r.def.fns, `${path}.use`);
     for (const op of ['invalidate_range_start', 'invalidate_range_end', 'invalidate_range', 'release'] as const) {
       statics[`${nid}.ops.${op}`] = r.def.ops[op] ?? null;
@@ -314,7 +316,7 @@ export function buildProgram(sc: Scenario): Program {
       addFns(def.fns, `${path}.kind`);
       fnName = def.entry;
       accepted = def.params ?? {};
-      args = def.args(inst.nid, params);
+      args = def.args(inst.nid, params, { statics, task, error: (param, message) => new ScenarioError(`${path}.params.${param}`, message) });
     }
     for (const k of Object.keys(params)) {
       if (!(k in accepted)) throw new ScenarioError(`${path}.params.${k}`, `unknown parameter; "${t.kind}" takes: ${Object.keys(accepted).join(', ') || 'none'}`);
@@ -330,7 +332,7 @@ export function buildProgram(sc: Scenario): Program {
   const spec: ProgramSpec = {
     fns: [...fns.values()],
     primitives,
-    constants: KERNEL_CONSTANTS,
+    constants,
     statics,
     mem,
     locks,
