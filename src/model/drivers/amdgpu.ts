@@ -32,9 +32,12 @@
  *   while allocating memory"): `amdgpu_mn_lock(p->mn)` (down_write of `amn->lock`), the userptr check,
  *   then `drm_sched_job_init()`, whose `drm_sched_fence_create()` allocates with GFP_KERNEL while the
  *   write lock is held: Tetsuo Handa's point in the thread (26 Aug 2018). Body `[recon]`: the lock and
- *   the check loop are Christian König's own quote of the function in a 2018 dri-devel mail (index
- *   id 25245280327: `amdgpu_mn_lock(p->mn); if (p->bo_list) { for (i = p->bo_list->first_userptr; ...`
- *   with `amdgpu_mn_unlock(p->mn); return -ERESTARTSYS;`); the rest follows ../shared/kernel/README.md
+ *   the check loop are Christian König's own quote of the function (22 Mar 2018, "Re:
+ *   [Linaro-mm-sig] [PATCH 1/5] dma-buf: add optional invalidate_mappings callback v2", index id
+ *   25245280327: `amdgpu_mn_lock(p->mn); if (p->bo_list) { for (i = p->bo_list->first_userptr; ...`
+ *   with `amdgpu_mn_unlock(p->mn); return -ERESTARTSYS;`, and in prose: "5. Take the write side of
+ *   our recursive lock. 6. Check if all pages are still valid, if not restart the whole IOCTL.
+ *   7. Submit the job to the hardware. 8. Drop the write side"); the rest follows ../shared/kernel/README.md
  *   §5 (`[memory]`: `drm_sched_job_init()` with the write lock held, on failure
  *   `amdgpu_job_free(); amdgpu_mn_unlock(); return r;`) and the 4-argument `drm_sched_job_init()` of
  *   that time (drm_sched.ts).
@@ -442,7 +445,7 @@ const csSubmitV418: FnDef = fn({
   file: CS_FILE,
   version: 'v4.18',
   source:
-    '[recon] lock and userptr check: Christian König\'s quote in a 2018 dri-devel mail (index id 25245280327); drm_sched_job_init under the lock and its error path: ../shared/kernel/README.md §5 [memory], consistent with Tetsuo Handa (seed 001, 26 Aug 2018); bookkeeping statements left out (amdgpu.ts doc comment)',
+    '[recon] lock and userptr check: Christian König\'s quote, 22 Mar 2018, linaro-mm-sig (index id 25245280327); drm_sched_job_init under the lock and its error path: ../shared/kernel/README.md §5 [memory], consistent with Tetsuo Handa (seed 001, 26 Aug 2018); bookkeeping statements left out (amdgpu.ts doc comment)',
   signature: CS_SIGNATURE,
   params: ['p', 'cs'],
   body: [
