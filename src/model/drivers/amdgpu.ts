@@ -85,8 +85,7 @@
  *   loop's `struct amdgpu_bo *bo = p->bo_list->array[i].robj;` runs
  *   `bo = amdgpu_bo_list_array_robj(p->bo_list, i)` (no array subscripts);
  *   `struct drm_sched_entity *entity = &p->ctx->rings[ring->idx].entity;` runs `entity = &p->entity`
- *   (no array subscripts; the entity is an opaque reference to the model); `uint64_t seq;` runs
- *   `seq = 0` (`uint64_t` is not among the parser's type words).
+ *   (no array subscripts; the entity is an opaque reference to the model).
  * - The two CS kinds carry different `amdgpu_cs_submit` bodies, so one scenario can use only one of
  *   them (the scenario builder refuses two definitions of one function).
  * - In the kernel the CS ioctl locks only the GFX notifier (`amdgpu_mn_get(p->adev,
@@ -476,7 +475,7 @@ function csSubmitV419Head(): FnDef['body'] {
   return [
     c('struct amdgpu_ring *ring = p->ring;'),
     cAs('struct drm_sched_entity *entity = &p->ctx->rings[ring->idx].entity;', 'entity = &p->entity;'),
-    cAs('uint64_t seq;', 'seq = 0;'),
+    c('uint64_t seq;'),
     c('int r;'),
     c('job = p->job;'),
     c('p->job = NULL;'),

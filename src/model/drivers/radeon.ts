@@ -136,7 +136,8 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   return { mem, locks: { [`${id}.lock`]: 'mutex' }, statics, balanced: [] };
 }
 
-const GLOBALS = ['tt_bound', 'RADEON_GEM_DOMAIN_CPU'];
+/** `tt_bound`, a value of `struct ttm_tt`'s `state` enum (symbolic in the model), and include/uapi/drm/radeon_drm.h's `#define RADEON_GEM_DOMAIN_CPU 0x1`. */
+const CONSTANTS: Record<string, Value> = { tt_bound: 'tt_bound', RADEON_GEM_DOMAIN_CPU: 0x1 };
 
 const v418: VariantDef = {
   description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; mutex_lock(&rmn->lock); waits for and unbinds every bound BO in the range.',
@@ -146,7 +147,7 @@ const v418: VariantDef = {
   ops: { invalidate_range_start: 'radeon_mn_invalidate_range_start' },
   primitives: RADEON_PRIMITIVES,
   instance,
-  globals: GLOBALS,
+  constants: CONSTANTS,
   fns: [startV418],
 };
 
@@ -158,7 +159,7 @@ const v93065: VariantDef = {
   ops: { invalidate_range_start: 'radeon_mn_invalidate_range_start' },
   primitives: RADEON_PRIMITIVES,
   instance,
-  globals: GLOBALS,
+  constants: CONSTANTS,
   fns: [start93065],
 };
 
