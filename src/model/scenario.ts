@@ -262,7 +262,13 @@ export function buildProgram(sc: Scenario): Program {
     Object.assign(locks, inst.locks);
     Object.assign(statics, inst.statics);
     balanced.push(...inst.balanced);
-    Object.assign(primitives, r.def.primitives ?? {});
+    for (const [name, prim] of Object.entries(r.def.primitives ?? {})) {
+      const have = primitives[name];
+      if (have && have !== prim) {
+        throw new ScenarioError(`${path}.use`, `${r.driver}@${r.variant} defines a primitive ${name} that another notifier of the scenario defines differently`);
+      }
+      primitives[name] = prim;
+    }
     for (const g of r.def.globals ?? []) globals.add(g);
     Object.assign(constants, r.def.constants ?? {});
     addFns(r.def.fns, `${path}.use`);

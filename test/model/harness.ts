@@ -20,6 +20,8 @@ export interface CallbackOptions {
   readonly end: number;
   /** For a start: blockable (default true). */
   readonly blockable?: boolean;
+  /** For a start in the mayfail core: the range flags passed where v4.19 passes `blockable` (overrides it). */
+  readonly flags?: number;
   /** Lock states to install before the call (e.g. a mutex held by another task, tid 99). */
   readonly locks?: Readonly<Record<string, LockState>>;
   /** Shared variables to set before the call. */
@@ -72,7 +74,7 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
     ...base.spec,
     fns: [...base.spec.fns, harness],
     mem: { ...base.spec.mem, 'test.ret': null },
-    threads: [{ name: 'test', task: 'task0', fn: 'test_callback', args: [nid, o.start, o.end, o.blockable === false ? 0 : 1] }],
+    threads: [{ name: 'test', task: 'task0', fn: 'test_callback', args: [nid, o.start, o.end, o.flags ?? (o.blockable === false ? 0 : 1)] }],
   });
   return { program, nid };
 }
