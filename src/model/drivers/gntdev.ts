@@ -28,11 +28,10 @@
  *   never NULL: `gntdev_vma_close` is not modelled). Every scenario map is on `priv->maps`;
  *   `priv->freeable_maps` (maps unmapped by ioctl while still mmapped) is empty in scenarios and
  *   filled by tests. `obj.mapped`: the map's grant pages are mapped into the VMA.
- * - Addresses are pages: `x >> PAGE_SHIFT` on a byte count is `x` (the parser has no shift
- *   operator; the listing shows the kernel text and `/* model: ... *\/`). An unsigned difference
- *   that would wrap (`mend < mstart`) becomes, after `>> PAGE_SHIFT` and the conversion to
- *   `unmap_grant_pages`' `int pages`, minus the number of pages: the same negative value the model
- *   computes.
+ * - Addresses are pages: PAGE_SHIFT is 0. There is no unsigned arithmetic: an unsigned difference
+ *   that wraps (`mend < mstart`) becomes, after `>> PAGE_SHIFT` and the conversion to
+ *   `unmap_grant_pages`' `int pages`, minus the number of pages between them, which is the negative
+ *   value the model computes.
  * - `unmap_grant_pages(map, offset, pages)` is one step. `pages > 0`: it unmaps the grants
  *   (`obj.mapped = 0`) and sleeps (`gnttab_unmap_refs_sync` waits for a completion). `pages == 0`:
  *   its loop does not run; it returns 0 without sleeping. `pages < 0`: its `while (pages && !err)`
@@ -45,7 +44,7 @@ import { mappedMem, objectStatics } from '../driver.ts';
 import { c, elif, fn, foreach, if_, label, type FnDef, type Stmt } from '../ir.ts';
 import { num, ref, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
-import { cAs, COMMON_PRIMITIVES } from './notifier-users-common.ts';
+import { COMMON_PRIMITIVES } from './notifier-users-common.ts';
 
 const FILE = 'drivers/xen/gntdev.c';
 const SRC_418 = 'seed 001 diff, gntdev.c (- side); index id 9244528 (4.x gntdev.c) [recon]';
@@ -91,10 +90,7 @@ const unmapTail: Stmt[] = [
   c('mstart = max(start, map->vma->vm_start);'),
   c('mend   = min(end,   map->vma->vm_end);'),
   c('pr_debug("map %d+%d (%lx %lx), range %lx %lx, mrange %lx %lx\\n", ...);'),
-  cAs(
-    'err = unmap_grant_pages(map, (mstart - map->vma->vm_start) >> PAGE_SHIFT, (mend - mstart) >> PAGE_SHIFT);',
-    'err = unmap_grant_pages(map, mstart - map->vma->vm_start, mend - mstart)',
-  ),
+  c('err = unmap_grant_pages(map, (mstart - map->vma->vm_start) >> PAGE_SHIFT, (mend - mstart) >> PAGE_SHIFT);'),
   c('WARN_ON(err);'),
 ];
 
@@ -106,6 +102,7 @@ const v418: VariantDef = {
   ops: { invalidate_range_start: 'mn_invl_range_start' },
   primitives: GNTDEV_PRIMITIVES,
   instance,
+  constants: { PAGE_SHIFT: 0 },
   fns: [
     fn({
       name: 'unmap_if_in_range',
@@ -152,6 +149,7 @@ const v93065: VariantDef = {
   ops: { invalidate_range_start: 'mn_invl_range_start' },
   primitives: GNTDEV_PRIMITIVES,
   instance,
+  constants: { PAGE_SHIFT: 0 },
   fns: [
     inRange('93065ac753e4', 'grant_map', SRC_PATCH),
     fn({
@@ -201,6 +199,7 @@ const fixup: VariantDef = {
   ops: { invalidate_range_start: 'mn_invl_range_start' },
   primitives: GNTDEV_PRIMITIVES,
   instance,
+  constants: { PAGE_SHIFT: 0 },
   fns: [
     inRange('fixup', 'gntdev_grant_map', `${SRC_FIX} (context)`),
     fn({

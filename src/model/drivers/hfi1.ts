@@ -32,8 +32,8 @@
  *   work item `queue_work` queues; the work is not modelled (nor are the LRU/delete list links).
  * - `handler->lock` is a spinlock no other modelled thread takes (hfi1's insert/evict/remove paths
  *   are not modelled); `spin_lock_irqsave`'s IRQ state is not modelled.
- * - **Function pointers.** `handler->ops->invalidate` is `sdma_rb_invalidate`; the model-only
- *   `mnc_hfi1_pointer_targets` names it for the independence analysis (see `mnc_points_to`).
+ * - **Function pointers.** `handler->ops->invalidate` is `sdma_rb_invalidate` (a static of the
+ *   instance: `id.ops.invalidate`).
  */
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
@@ -103,15 +103,6 @@ const sdmaRbInvalidate: FnDef = fn({
   ],
 });
 
-const pointerTargets: FnDef = fn({
-  name: 'mnc_hfi1_pointer_targets',
-  file: '(model)',
-  version: 'model',
-  source: 'model-only, never run: hfi1_user_sdma_alloc_queues registers sdma_rb_ops, whose .invalidate is sdma_rb_invalidate (user_sdma.c)',
-  params: [],
-  body: [c('mnc_points_to(sdma_rb_invalidate);')],
-});
-
 /** The body both variants share (the patch only adds the parameter and `return 0`). */
 function body(ret: boolean): Stmt[] {
   return [
@@ -166,7 +157,6 @@ const v418: VariantDef = {
       body: body(false),
     }),
     sdmaRbInvalidate,
-    pointerTargets,
   ],
 };
 
@@ -189,7 +179,6 @@ const v93065: VariantDef = {
       body: body(true),
     }),
     sdmaRbInvalidate,
-    pointerTargets,
   ],
 };
 

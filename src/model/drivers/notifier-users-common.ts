@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the umem_odp, hfi1, scif, sgi-gru and gntdev models (src/model/drivers/{umem_odp,
- * hfi1,scif,sgi_gru,gntdev}.ts): two statement builders for C the IR's parser or builders cannot take
- * as written, and the generic kernel API those drivers call that the core primitive set lacks.
+ * hfi1,scif,sgi_gru,gntdev}.ts): a `for` builder for loop headers the `for_` builder of ir.ts cannot
+ * take, and the generic kernel API those drivers call that the core primitive set lacks.
  *
  * Every primitive here has generic, driver-neutral semantics, so that another driver defining the same
  * name the same way cannot change what these models do (the scenario builder merges every driver's
@@ -10,18 +10,6 @@
 import { parseExpr, type Expr, type Stmt } from '../ir.ts';
 import { nameOf, num, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
-
-/**
- * A statement shown as the kernel's C text, run as an equivalent expression written in the C subset.
- * For statements with an operator the parser lacks (`<<`, `>>`): the model counts addresses in pages
- * (PAGE_SIZE is 1), so `x << PAGE_SHIFT` (pages to bytes) and `x >> PAGE_SHIFT` (bytes to pages) are
- * `x`. The listing shows the kernel text followed by `/* model: ... *\/`.
- */
-export function cAs(text: string, semantics: string, line?: number): Stmt {
-  const shown = `${text}  /* model: ${semantics} */`;
-  const exprs: Expr[] = [parseExpr(semantics)];
-  return { s: 'expr', src: line === undefined ? { text: shown } : { text: shown, line }, exprs };
-}
 
 /**
  * `for (init; cond; update) body` with parts that contain commas inside calls, such as
@@ -116,10 +104,4 @@ export const COMMON_PRIMITIVES: Record<string, Primitive> = {
   wake_up_all: noop('wake_up_all(wq): wakes every waiter; implicit in the model (see wake_up).'),
   pr_debug: noop('pr_debug(...): dynamic debug printk.'),
   pr_err: noop('pr_err(...): printk.'),
-  mnc_points_to: {
-    shared: false,
-    sleeps: false,
-    doc: 'Model-only, never run: names a function a function pointer of the driver may hold, so that the independence analysis of program.ts (which follows a call through a pointer only to functions passed as call arguments somewhere) counts its statements as reachable.',
-    run: () => 0,
-  },
 };

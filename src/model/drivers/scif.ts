@@ -29,8 +29,8 @@
  *   window and unlinks and queues it again, which changes nothing the model tracks. The cleanup work
  *   (`scif_info.misc_work`, which unmaps and unpins the window) is not modelled: the pages stay
  *   pinned until then, so the card reaching them after the start is no use-after-free.
- * - Addresses are pages: `window->nr_pages << PAGE_SHIFT` is `window->nr_pages` (the parser has no
- *   shift operator; the listing shows the kernel text and `/* model: ... *\/`).
+ * - Addresses are pages: PAGE_SHIFT is 0, so `window->nr_pages << PAGE_SHIFT` is the window's end
+ *   in pages.
  * - `tc_lock` and `rmalock` are spinlocks no other modelled thread takes (SCIF's RMA paths are not
  *   modelled).
  */
@@ -39,7 +39,7 @@ import { mappedMem, objectStatics } from '../driver.ts';
 import { c, cg, fn, foreach, if_, type FnDef } from '../ir.ts';
 import type { Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
-import { cAs, COMMON_PRIMITIVES } from './notifier-users-common.ts';
+import { COMMON_PRIMITIVES } from './notifier-users-common.ts';
 
 const FILE = 'drivers/misc/mic/scif/scif_dma.c';
 const RMA_H = 'drivers/misc/mic/scif/scif_rma.h';
@@ -69,7 +69,7 @@ const destroyTcwLocked: FnDef = fn({
       c('ep = (struct scif_endpt *)window->ep;'),
       if_('!len', [c('break;')]),
       c('start_va = window->va_for_temp;'),
-      cAs('end_va = start_va + (window->nr_pages << PAGE_SHIFT);', 'end_va = start_va + window->nr_pages'),
+      c('end_va = start_va + (window->nr_pages << PAGE_SHIFT);'),
       if_('start < start_va && end <= start_va', [c('break;')]),
       if_('start >= end_va', [c('continue;')]),
       c('__scif_rma_destroy_tcw_helper(window);'),
@@ -157,6 +157,7 @@ const v418: VariantDef = {
   ops: OPS,
   primitives: SCIF_PRIMITIVES,
   instance,
+  constants: { PAGE_SHIFT: 0 },
   fns: [
     ...SHARED_FNS,
     fn({
@@ -180,6 +181,7 @@ const v93065: VariantDef = {
   ops: OPS,
   primitives: SCIF_PRIMITIVES,
   instance,
+  constants: { PAGE_SHIFT: 0 },
   fns: [
     ...SHARED_FNS,
     fn({

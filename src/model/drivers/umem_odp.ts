@@ -54,9 +54,9 @@
  *   ghost counter `obj.leaf_free_queued` counts how often a leaf's free work was queued. Lost: the
  *   worker's write hold of `umem_rwsem`, and the removal of the freed leaf from the umem tree (the
  *   tree is static: later walks still visit it).
- * - **Function pointers.** `context->invalidate_range` is `mlx5_ib_invalidate_range`
- *   (`mlx5_ib_alloc_ucontext`); the model-only `mnc_umem_odp_pointer_targets` names it for the
- *   independence analysis (see `mnc_points_to`).
+ * - **Function pointers.** `context->invalidate_range` is `mlx5_ib_invalidate_range` (set by
+ *   `mlx5_ib_alloc_ucontext`), a static of the instance; `cb` is the trampoline passed to the walk.
+ * - **Units.** Addresses are pages: PAGE_SHIFT is 0 and a umem's `page_shift` is 0.
  * - **Page fault** (thread `pagefault`): mlx5's `pagefault_mr` for one leaf and one page, without the
  *   implicit-MR lookup (`implicit_mr_get_data`), the multi-leaf continuation and `bytes_mapped`.
  *   `ib_umem_odp_map_dma_pages` is one step: it waits while `mm->mmap_sem` is write-held or has a
@@ -67,11 +67,11 @@
  */
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, cg, elif, else_, fn, foreach, if_, label, type Expr, type FnDef } from '../ir.ts';
+import { c, cg, elif, else_, fn, foreach, if_, label, type FnDef } from '../ir.ts';
 import { readMustWait } from '../locks.ts';
 import { num, ref, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
-import { cAs, COMMON_PRIMITIVES, forC } from './notifier-users-common.ts';
+import { COMMON_PRIMITIVES, forC } from './notifier-users-common.ts';
 
 const FILE = 'drivers/infiniband/core/umem_odp.c';
 const HDR = 'include/rdma/ib_umem_odp.h';
@@ -88,12 +88,15 @@ function umemOfMr(mr: string): string {
   return mr.slice(0, -3);
 }
 
-/** The OR-ed flag identifiers of an unevaluated flags argument (`MLX5_IB_UPD_XLT_ZAP | ...`). */
-function flagNames(e: Expr): string[] {
-  if (e.k === 'id') return [e.name];
-  if (e.k === 'bin' && e.op === '|') return [...flagNames(e.a), ...flagNames(e.b)];
-  throw new Error('mlx5_ib_update_xlt: flags must be MLX5_IB_UPD_XLT_* names joined with |');
-}
+/** drivers/infiniband/hw/mlx5/mlx5_ib.h, include/rdma/ib_umem_odp.h, mlx5 odp.c; PAGE_SHIFT: addresses are pages. */
+const MLX5_IB_UPD_XLT_ZAP = 1 << 0;
+const CONSTANTS: Record<string, Value> = {
+  MLX5_IB_UPD_XLT_ZAP,
+  MLX5_IB_UPD_XLT_ATOMIC: 1 << 2,
+  ODP_READ_ALLOWED_BIT: 1 << 0,
+  MMU_NOTIFIER_TIMEOUT: 1000,
+  PAGE_SHIFT: 0,
+};
 
 function umemStart(ctx: Parameters<Primitive['run']>[0], umem: string): number {
   return num(ctx.stat(`${umem}.start`) as Value, 'ib_umem_start');
@@ -126,11 +129,10 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
   mlx5_ib_update_xlt: {
     shared: true,
     sleeps: true,
-    lazy: [4],
     access: () => [{ name: 'mapped', mode: 'w' }],
     doc: 'mlx5_ib_update_xlt(mr, idx, npages, page_shift, flags) (mlx5 mr.c): posts a UMR work request that rewrites the MR\'s translation entries and waits for it (mlx5_ib_post_send_wait: down(&umrc->sem), wait_for_completion): sleeps. With MLX5_IB_UPD_XLT_ZAP the umem\'s MTTs are zapped (`obj.mapped = 0`), else they map its pages (`obj.mapped = 1`). Returns 0.',
     run(ctx, [mr, , , , flags]) {
-      const zap = flagNames(flags as Expr).includes('MLX5_IB_UPD_XLT_ZAP');
+      const zap = (num(flags, 'flags') & MLX5_IB_UPD_XLT_ZAP) !== 0;
       ctx.write(`${umemOfMr(ref(mr, 'mlx5_ib_update_xlt'))}.mapped`, zap ? 0 : 1);
       return 0;
     },
@@ -196,8 +198,6 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
   msecs_to_jiffies: {
     shared: false,
     sleeps: false,
-    lazy: [0],
-    members: [0],
     doc: 'msecs_to_jiffies(ms): a timeout (time is not modelled).',
     run: () => 1,
   },
@@ -435,7 +435,7 @@ const pagefaultMr: FnDef = fn({
     ),
     c('mutex_unlock(&odp->umem_mutex);'),
     if_('ret < 0', [if_('ret != -EAGAIN', [c('mlx5_ib_err(dev, "Failed to update mkey page tables\\n");')]), c('goto out;')]),
-    cAs('npages += np << (page_shift - PAGE_SHIFT);', 'npages += np'),
+    c('npages += np << (page_shift - PAGE_SHIFT);'),
     c('bcnt -= size;'),
     c('return npages;'),
     label('out'),
@@ -453,16 +453,6 @@ const pagefaultMr: FnDef = fn({
     ]),
     c('return ret;'),
   ],
-});
-
-/** Model-only: the function `context->invalidate_range` points to (see mnc_points_to). */
-const pointerTargets: FnDef = fn({
-  name: 'mnc_umem_odp_pointer_targets',
-  file: '(model)',
-  version: 'model',
-  source: 'model-only, never run: mlx5_ib_alloc_ucontext sets context->ibucontext.invalidate_range = &mlx5_ib_invalidate_range (mlx5 main.c)',
-  params: [],
-  body: [c('mnc_points_to(mlx5_ib_invalidate_range);')],
 });
 
 // ------------------------------------------------------------------------------------------------
@@ -567,9 +557,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   return { mem, locks, statics, balanced };
 }
 
-const GLOBALS = ['ODP_READ_ALLOWED_BIT', 'MMU_NOTIFIER_TIMEOUT', 'MLX5_IB_UPD_XLT_ZAP', 'MLX5_IB_UPD_XLT_ATOMIC'];
-
-const MLX5_FNS = [mlx5InvalidateRange, mrLeafFree, pointerTargets];
+const MLX5_FNS = [mlx5InvalidateRange, mrLeafFree];
 
 function threads(freeImplicit: FnDef): Record<string, DriverThreadDef> {
   return {
@@ -585,12 +573,15 @@ function threads(freeImplicit: FnDef): Record<string, DriverThreadDef> {
       fns: [notifierRetry, pagefaultMr],
       entry: 'pagefault_mr',
       params: { leaf: 'index of the object (leaf umem) that faults', address: 'the faulting page (inside the leaf)' },
-      args: (nid, p) => {
+      args: (nid, p, ctx) => {
         const leaf = p['leaf'] ?? 0;
         const address = p['address'];
-        if (typeof leaf !== 'number' || !Number.isInteger(leaf) || leaf < 0) throw new Error('umem_odp:pagefault: "leaf" must be an object index');
-        if (typeof address !== 'number' || !Number.isInteger(address) || address < 0) throw new Error('umem_odp:pagefault: "address" must be a page number');
-        return [`${nid}.dev`, `${nid}.obj${leaf}.mr`, address, 1, null];
+        const o = `${nid}.obj${String(leaf)}`;
+        if (typeof leaf !== 'number' || typeof ctx.statics[`${o}.start`] !== 'number') throw ctx.error('leaf', `expected the index of one of ${nid}'s objects`);
+        const start = ctx.statics[`${o}.start`] as number;
+        const last = ctx.statics[`${o}.last`] as number;
+        if (typeof address !== 'number' || !Number.isInteger(address) || address < start || address > last) throw ctx.error('address', `expected a page of ${o}, [${start}, ${last + 1})`);
+        return [`${nid}.dev`, `${o}.mr`, address, 1, null];
       },
     },
   };
@@ -607,7 +598,7 @@ const v418: VariantDef = {
   ops: OPS,
   primitives: UMEM_ODP_PRIMITIVES,
   instance,
-  globals: GLOBALS,
+  constants: CONSTANTS,
   fns: [...COMMON_FNS, forEachInRange('v4.18', false), startV418, endFn('v4.18', false), ...MLX5_FNS],
   threads: threads(freeImplicitMr('v4.18', false)),
 };
@@ -620,7 +611,7 @@ const v93065: VariantDef = {
   ops: OPS,
   primitives: UMEM_ODP_PRIMITIVES,
   instance,
-  globals: GLOBALS,
+  constants: CONSTANTS,
   fns: [...COMMON_FNS, forEachInRange('93065ac753e4', true), startV419, endFn('93065ac753e4', true), ...MLX5_FNS],
   threads: threads(freeImplicitMr('93065ac753e4', true)),
 };

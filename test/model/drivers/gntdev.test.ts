@@ -15,7 +15,7 @@ import { callbackProgram, HELD_MUTEX, runCallback, type CallbackOptions } from '
 const MAP = [{ start: 8, end: 10 }];
 const free = { kind: 'mutex', owner: -1 };
 const EAGAIN = -11;
-const UNMAP = 'err = unmap_grant_pages(map, (mstart - map->vma->vm_start) >> PAGE_SHIFT, (mend - mstart) >> PAGE_SHIFT);  /* model: err = unmap_grant_pages(map, mstart - map->vma->vm_start, mend - mstart) */';
+const UNMAP = 'err = unmap_grant_pages(map, (mstart - map->vma->vm_start) >> PAGE_SHIFT, (mend - mstart) >> PAGE_SHIFT);';
 
 /** runCallback with the map moved to priv->freeable_maps (the harness builds statics from a scenario). */
 function onFreeableMaps(o: CallbackOptions): { ret: Value | undefined; state: KState } {

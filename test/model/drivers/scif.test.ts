@@ -4,6 +4,10 @@
  * contended tc_lock, and the empty end.
  */
 import { describe, expect, test } from 'vitest';
+import { check, Property } from '../../../src/checker/index.ts';
+import { KernelModel } from '../../../src/model/kernel-model.ts';
+import { buildProgram } from '../../../src/model/scenario.ts';
+import type { KState } from '../../../src/model/state.ts';
 import { runCallback } from '../harness.ts';
 
 const OBJS = [{ start: 8, end: 10 }, { start: 12, end: 14 }];
@@ -49,3 +53,11 @@ for (const [use, core] of [['scif@93065ac753e4', 'v4.19'], ['scif@v4.18', 'v4.18
     });
   });
 }
+
+test('scif does not set MMU_INVALIDATE_DOES_NOT_BLOCK: the v4.18 oom_reaper backs off and never reaps', () => {
+  const m = new KernelModel(
+    buildProgram({ name: 'reaper', core: 'v4.18', oom: true, vmas: [{ start: 0, end: 16 }], notifiers: [{ use: 'scif@v4.18', objects: OBJS }], threads: [{ kind: 'oom_reaper' }] }),
+  );
+  m.setProperties([Property.always<KState>('never reaped', (s) => s.mem['vma0.unmapped'] === 0 && s.mem['scif0.obj0.mapped'] === 1)]);
+  expect(check(m, {}).status).toBe('pass');
+});

@@ -3,6 +3,10 @@
  * sleeps) counts ms_range_active up and flushes the GRU TLBs of the range; the end counts it down.
  */
 import { describe, expect, test } from 'vitest';
+import { check, Property } from '../../../src/checker/index.ts';
+import { KernelModel } from '../../../src/model/kernel-model.ts';
+import { buildProgram } from '../../../src/model/scenario.ts';
+import type { KState } from '../../../src/model/state.ts';
 import { runCallback } from '../harness.ts';
 
 const OBJS = [{ start: 8, end: 10 }, { start: 12, end: 14 }];
@@ -33,3 +37,15 @@ for (const [use, core] of [['sgi-gru@93065ac753e4', 'v4.19'], ['sgi-gru@v4.18', 
     });
   });
 }
+
+describe('MMU_INVALIDATE_DOES_NOT_BLOCK under the v4.18 reaper', () => {
+  test('sgi-gru sets the flag, so the v4.18 oom_reaper reaps an mm it is registered on (and flushes the GRU TLBs)', () => {
+    const m = new KernelModel(
+      buildProgram({ name: 'reaper', core: 'v4.18', oom: true, vmas: [{ start: 0, end: 16 }], notifiers: [{ use: 'sgi-gru@v4.18', objects: OBJS }], threads: [{ kind: 'oom_reaper' }] }),
+    );
+    m.setProperties([Property.sometimes<KState>('reaped', (s) => s.mem['vma0.unmapped'] === 1 && s.mem['sgi-gru0.obj0.mapped'] === 0)]);
+    const r = check(m, {});
+    expect(r.status).toBe('pass');
+    if (r.status === 'pass') expect(r.verdicts[0]?.status).toBe('holds');
+  });
+});

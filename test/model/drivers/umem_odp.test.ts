@@ -278,6 +278,11 @@ describe('driver thread umem_odp:pagefault', () => {
   });
   const fault = { kind: 'umem_odp:pagefault', params: { leaf: 0, address: 8 } };
 
+  test('its parameters are checked against the leaf', () => {
+    expect(() => buildProgram(sc([{ kind: 'umem_odp:pagefault', params: { leaf: 0, address: 3 } }]))).toThrow(/params\.address: expected a page of umem_odp0\.obj0, \[8, 12\)/);
+    expect(() => buildProgram(sc([{ kind: 'umem_odp:pagefault', params: { leaf: 5, address: 8 } }]))).toThrow(/params\.leaf/);
+  });
+
   test('alone it maps the page: MTTs written, npages 1', () => {
     const p = buildProgram(sc([fault]));
     const ip = new Interpreter(p);
