@@ -321,3 +321,21 @@ describe('driver thread umem_odp:pagefault', () => {
     expect(check(m, {}).status).toBe('violation');
   });
 });
+
+test('umem_odp, hfi1, scif, sgi-gru and gntdev share their common primitives and coexist in one scenario', () => {
+  const objects = [{ start: 8, end: 10 }];
+  const m = model(
+    {
+      name: 'all five',
+      core: 'v4.19',
+      vmas: [{ start: 0, end: 16 }],
+      notifiers: ['umem_odp', 'hfi1', 'scif', 'sgi-gru', 'gntdev@fixup'].map((use) => ({ use, objects })),
+      threads: [{ kind: 'madvise', params: { start: 8, len: 2 } }, { kind: 'umem_odp:free_implicit_mr' }],
+    },
+    [
+      Property.deadlockFree('deadlock'),
+      Property.always<KState>('every object unmapped at the end', (s) => !finished(s) || ['umem_odp0', 'hfi10', 'scif0', 'sgi-gru0', 'gntdev0'].every((n) => s.mem[`${n}.obj0.mapped`] === 0)),
+    ],
+  );
+  expect(check(m, {}).status).toBe('pass');
+});
