@@ -156,6 +156,10 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
   /** Emit jumping code for a condition. */
   const cond = (e: Expr, src: Src, t: Label, f: Label): void => {
     if (e.k === 'unary' && e.op === '!') return cond(e.e, src, f, t);
+    // likely()/unlikely() are branch hints: each operand of the condition inside stays a step of its own.
+    if (e.k === 'call' && e.callee.k === 'id' && (e.callee.name === 'likely' || e.callee.name === 'unlikely') && e.args.length === 1) {
+      return cond(e.args[0]!, src, t, f);
+    }
     if (e.k === 'bin' && e.op === '&&') {
       const mid: Label = { pc: -1 };
       cond(e.a, src, mid, f);

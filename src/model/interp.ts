@@ -118,9 +118,17 @@ export class Interpreter {
     return { frame, fn, instr };
   }
 
+  private readonly blockingCache = new WeakMap<Instr, { prim: Primitive; call: Expr & { k: 'call' } } | null>();
+  private readonly choiceCache = new WeakMap<Instr, { prim: Primitive; call: Expr & { k: 'call' } } | null>();
+
   /** The blocking primitive call of an instruction, if any (a primitive with a `wait`). */
   blockingCall(instr: Instr): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
-    return this.findPrim(instr, (p) => p.wait !== undefined);
+    let r = this.blockingCache.get(instr);
+    if (r === undefined) {
+      r = this.findPrim(instr, (p) => p.wait !== undefined) ?? null;
+      this.blockingCache.set(instr, r);
+    }
+    return r ?? undefined;
   }
 
   /** Why `tid` cannot run its next step now (null: it can, or it has finished). */
@@ -153,7 +161,12 @@ export class Interpreter {
 
   /** The non-deterministic primitive call of an instruction, if any. */
   choiceCall(instr: Instr): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
-    return this.findPrim(instr, (p) => p.choices !== undefined);
+    let r = this.choiceCache.get(instr);
+    if (r === undefined) {
+      r = this.findPrim(instr, (p) => p.choices !== undefined) ?? null;
+      this.choiceCache.set(instr, r);
+    }
+    return r ?? undefined;
   }
 
   /** The (last) primitive call in an instruction's expressions that satisfies `pred`. */

@@ -485,7 +485,7 @@ export function while_(cond: string, body: readonly Stmt[], line?: LineArg): Stm
 /** `for (init; cond; update) body`, each part written as C (`''` for an empty part). */
 export function for_(init: string, cond: string, update: string, body: readonly Stmt[], line?: LineArg): Stmt {
   const text = `for (${init}; ${cond}; ${update})`;
-  const list = (s: string): Expr[] => (s.trim() === '' ? [] : s.split(',').map((x) => parseExpr(x)));
+  const list = (s: string): Expr[] => (s.trim() === '' ? [] : splitTopLevel(s).map((x) => parseExpr(x)));
   const base = { s: 'for' as const, src: line === undefined ? { text } : { text, line }, init: list(init), update: list(update), body };
   return cond.trim() === '' ? base : { ...base, cond: parseExpr(cond) };
 }
@@ -503,6 +503,23 @@ export function foreach(macro: string, body: readonly Stmt[], line?: LineArg): S
   const v = (e.args[0] as { name: string }).name;
   const list: Expr = { k: 'call', callee: e.callee, args: e.args.slice(1) };
   return { s: 'foreach', src: line === undefined ? { text: macro } : { text: macro, line }, var: v, list, body };
+}
+
+/** Split a comma-separated list at the commas outside parentheses and brackets. */
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '(' || ch === '[') depth++;
+    if (ch === ')' || ch === ']') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
 }
 
 export function label(name: string): Stmt {

@@ -19,6 +19,7 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   ULONG_MAX: 0x7fffffff,
   ULLONG_MAX: 0x7fffffff,
   PAGE_SIZE: 1,
+  PAGE_SHIFT: 0,
   PAGE_MASK: ~0,
   HPAGE_PMD_SIZE: 2,
   HPAGE_PMD_MASK: ~1,
