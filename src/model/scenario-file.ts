@@ -103,7 +103,7 @@ export function scenarioSchema(): Record<string, unknown> {
       properties: { type: 'array', items: { enum: KERNEL_PROPERTIES.map((p) => p.name) }, uniqueItems: true },
       variants: {
         type: 'object',
-        propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+        propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$', description: 'a variant name: letters, digits and . _ @ + -' },
         additionalProperties: {
           type: 'object',
           additionalProperties: false,
@@ -142,6 +142,10 @@ function describe(e: ErrorObject): ScenarioError {
     case 'pattern': {
       const d = (e.parentSchema as { description?: string }).description;
       return new ScenarioError(path, `has an invalid form${d ? `: ${d}` : ''}`);
+    }
+    case 'propertyNames': {
+      const name = (e.params as { propertyName?: string }).propertyName;
+      return new ScenarioError(path, `the name ${JSON.stringify(name)} is not allowed here: letters, digits and . _ @ + -, starting with a letter or digit`);
     }
     default:
       return new ScenarioError(path, e.message ?? 'is invalid');
