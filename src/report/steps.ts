@@ -39,9 +39,13 @@ function lockText(m: KernelModel, l: LockState): string {
   return holders(l, (t) => m.threadName(t));
 }
 
-/** Whether a statement belongs in a trace: jumps and closing braces are control flow, not C statements. */
+/**
+ * Whether a statement belongs in a trace: `goto`, `break` and `continue` do; the jumps the compiler
+ * adds (over an else branch, back to a loop's head) and closing braces are control flow of its own.
+ */
 function shown(e: ExecutedInstr): boolean {
-  return e.op !== 'jump' && !(e.op === 'exec' && e.src.text === '}');
+  if (e.op === 'jump') return /^(goto|break|continue)\b/.test(e.src.text);
+  return !(e.op === 'exec' && e.src.text === '}');
 }
 
 /** Re-run a path's transitions to recover what each executed. */
