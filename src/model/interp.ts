@@ -328,6 +328,8 @@ class Exec implements PrimCtx {
   private choice = 0;
   private readonly program: Program;
   private readonly mutable: boolean;
+  /** The acting thread's stack in `work`, once fetched. */
+  private wt: WorkThread | undefined;
 
   constructor(
     private readonly ip: Interpreter,
@@ -409,7 +411,7 @@ class Exec implements PrimCtx {
       if (!top) throw new ModelError(`${this.threadName(this.tid)} has finished`);
       return top as Draft<Frame>;
     }
-    const t = this.work.thread(this.tid);
+    const t = (this.wt ??= this.work.thread(this.tid));
     const i = t.frames.length - 1;
     if (i < 0) throw new ModelError(`${this.threadName(this.tid)} has finished`);
     if (!t.topOwned) {

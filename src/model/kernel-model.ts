@@ -16,20 +16,55 @@ export interface KernelModelOptions {
 
 const OP_KIND = { invalidate_range_start: 1, invalidate_range_end: 2, release: 3 } as const;
 
-function encodeValue(e: Encoder, v: Value): void {
+/**
+ * Strings a state may hold that the program knows in advance (object and lock names, function
+ * names, notifier ids, string constants), numbered in sorted order so that the numbering is the same
+ * in every run of the same scenario (traces compare fingerprints across runs). Other strings are
+ * encoded in full.
+ */
+function internTable(p: Program): Map<string, number> {
+  const names = new Set<string>();
+  const addPath = (k: string): void => {
+    const parts = k.split('.');
+    for (let i = 1; i <= parts.length; i++) names.add(parts.slice(0, i).join('.'));
+  };
+  for (const k of Object.keys(p.spec.statics)) addPath(k);
+  for (const v of Object.values(p.spec.statics)) for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string') addPath(x);
+  for (const k of p.memKeys) addPath(k);
+  for (const v of Object.values(p.spec.mem)) if (typeof v === 'string') addPath(v);
+  for (const k of p.lockKeys) addPath(k);
+  for (const f of p.fns) names.add(f.def.name);
+  for (const n of p.spec.notifiers) names.add(n.id);
+  for (const t of p.spec.threads) {
+    names.add(t.task);
+    for (const a of t.args) if (typeof a === 'string') addPath(a);
+  }
+  for (const v of Object.values(p.spec.constants)) if (typeof v === 'string') names.add(v);
+  const sorted = [...names].sort();
+  return new Map(sorted.map((n, i) => [n, i]));
+}
+
+function encodeValue(e: Encoder, v: Value, ids: ReadonlyMap<string, number>): void {
   if (v === null) e.int(0);
   else if (typeof v === 'number') {
     e.int(1);
     e.int(v);
   } else {
-    e.int(2);
-    e.str(v);
+    const id = ids.get(v);
+    if (id === undefined) {
+      e.int(2);
+      e.str(v);
+    } else {
+      e.int(3);
+      e.int(id);
+    }
   }
 }
 
 export class KernelModel implements Model<KState, KAction> {
   readonly interp: Interpreter;
   private props: readonly Property<KState>[];
+  private readonly ids: ReadonlyMap<string, number>;
 
   constructor(
     readonly program: Program,
@@ -37,6 +72,7 @@ export class KernelModel implements Model<KState, KAction> {
   ) {
     this.interp = new Interpreter(program, options.coalesce === undefined ? {} : { coalesce: options.coalesce });
     this.props = options.properties ?? [];
+    this.ids = internTable(program);
   }
 
   initStates(): readonly KState[] {
@@ -140,16 +176,17 @@ export class KernelModel implements Model<KState, KAction> {
         e.int(f.ctx);
         if (f.op) {
           e.int(OP_KIND[f.op.kind]);
-          e.str(f.op.nid);
+          encodeValue(e, f.op.nid, this.ids);
           e.int(f.op.start);
           e.int(f.op.end);
           e.int(f.op.blockable);
         } else e.int(0);
         e.int(f.locals.length);
-        for (const v of f.locals) encodeValue(e, v);
+        for (const v of f.locals) encodeValue(e, v, this.ids);
       }
     }
-    for (const k of this.program.memKeys) encodeValue(e, state.mem[k]!);
+    const mem = state.mem;
+    for (const k of this.program.memKeys) encodeValue(e, mem[k]!, this.ids);
     for (const k of this.program.lockKeys) {
       const l = state.locks[k]!;
       switch (l.kind) {
@@ -172,7 +209,7 @@ export class KernelModel implements Model<KState, KAction> {
     e.int(state.pairs.length);
     for (const p of state.pairs) {
       e.int(p.tid);
-      e.str(p.nid);
+      encodeValue(e, p.nid, this.ids);
       e.int(p.start);
       e.int(p.end);
       e.int(p.blockable);
