@@ -54,15 +54,16 @@ body {
   font: var(--fs)/1.35 var(--mono);
 }
 code, pre { font-family: var(--mono); font-size: var(--fs); }
-header#top { flex: none; border-bottom: 1px solid var(--line); padding: 6px 10px 6px; display: flex; gap: 16px; }
-#finding { flex: 1 1 auto; min-width: 0; }
-#finding-header { color: var(--bug); font-weight: bold; font-size: 13px; margin: 0 0 3px; }
-#finding-details { margin: 0; max-height: 12.3em; overflow: auto; color: var(--fg); }
+header#top { flex: none; border-bottom: 1px solid var(--line); padding: 5px 10px; }
+#headline { display: flex; flex-wrap: wrap; align-items: baseline; gap: 2px 24px; }
+#finding-header { flex: 1 1 auto; color: var(--bug); font-weight: bold; font-size: 13px; margin: 0; }
+#meta { display: flex; flex-wrap: wrap; justify-content: flex-end; gap: 0 14px; margin: 0; }
+#meta div { white-space: nowrap; }
+#meta dt { display: inline; color: var(--muted); }
+#meta dd { display: inline; margin: 0 0 0 0.6ch; }
+#finding-details { margin: 3px 0 2px; max-height: calc(12 * 1.35em); overflow: auto; }
 #finding-details div { white-space: pre-wrap; overflow-wrap: anywhere; padding-left: 4ch; text-indent: -4ch; }
-#meta { flex: 0 0 410px; margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 1px 10px; align-content: start; }
-#meta dt { color: var(--muted); }
-#meta dd { margin: 0; overflow-wrap: anywhere; }
-#meta dd.desc { color: var(--muted); display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; overflow: hidden; }
+#desc { color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 main { flex: 1 1 auto; min-height: 0; display: flex; }
 #trace { flex: 1 1 auto; min-width: 0; overflow: auto; position: relative; }
 #detail { flex: 0 0 430px; overflow: auto; border-left: 1px solid var(--line); padding: 6px 10px 12px; }
@@ -286,18 +287,19 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     // One element per line, so that a wrapped line hangs under its own indentation.
     byId('finding-details').append(...trace.finding.details.map((l) => h('div', null, l)));
     const meta = byId('meta');
-    /** @param {string} k @param {string | undefined} v @param {string} [cls] */
-    const row = (k, v, cls) => {
-      if (v === undefined || v === '') return;
-      meta.append(h('dt', null, k), h('dd', cls ? { class: cls, title: v } : null, v));
+    /** @param {string} k @param {string | undefined} v */
+    const row = (k, v) => {
+      if (v !== undefined && v !== '') meta.append(h('div', null, h('dt', null, k), h('dd', null, v)));
     };
     row('scenario', trace.scenario.name);
-    row('', trace.scenario.description, 'desc');
     row('variant', trace.variant);
     row('core', trace.scenario.core);
     row('property', trace.property);
     row('replay token', trace.token);
     row('steps', String(steps.length) + (loopStart >= 0 && loopStart < steps.length ? ' (lasso: cycle from step ' + (loopStart + 1) + ')' : ''));
+    const desc = trace.scenario.description || '';
+    byId('desc').textContent = desc;
+    byId('desc').title = desc;
   }
 
   // ---------------------------------------------------------------------------------- the table
@@ -352,11 +354,13 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       head.append(th);
     });
     shownLocks.forEach((k, j) => head.append(h('th', { class: 'lock' + (j === 0 ? ' first' : ''), title: k }, h('span', null, k))));
+    // A lane without steps only needs room for its header: the busy lanes get the width.
+    const busy = lanes.map((_, i) => steps.some((s) => laneOf(s) === i));
     const colgroup = h('colgroup', null, h('col', { style: 'width:46px' }));
-    for (let i = 0; i < lanes.length; i++) colgroup.append(h('col', null));
+    for (const b of busy) colgroup.append(h('col', b ? null : { style: 'width:200px' }));
     for (let j = 0; j < shownLocks.length; j++) colgroup.append(h('col', { style: 'width:26px' }));
     table.append(colgroup, h('thead', null, head));
-    table.style.minWidth = 46 + 240 * lanes.length + 26 * shownLocks.length + 'px';
+    table.style.minWidth = 46 + busy.reduce((w, b) => w + (b ? 240 : 200), 0) + 26 * shownLocks.length + 'px';
 
     const body = h('tbody');
     const width = 1 + lanes.length + shownLocks.length;
@@ -516,11 +520,9 @@ export function renderHtml(trace: Trace): string {
 </head>
 <body>
 <header id="top">
-  <section id="finding">
-    <h1 id="finding-header"></h1>
-    <div id="finding-details"></div>
-  </section>
-  <dl id="meta"></dl>
+  <div id="headline"><h1 id="finding-header"></h1><dl id="meta"></dl></div>
+  <div id="finding-details"></div>
+  <div id="desc"></div>
 </header>
 <noscript><p>This trace viewer needs JavaScript. The trace itself is the JSON in the script element <code>#trace-data</code> of this file.</p></noscript>
 <main>
