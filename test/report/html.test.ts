@@ -1,0 +1,309 @@
+/**
+ * The HTML trace viewer: the page as a string (escaping, nothing fetched, the embedded script
+ * type-checks), then the real page in Debian's Chromium driven by playwright-core: lanes, step rows,
+ * the violation's highlight, lock strips, keyboard stepping and the detail pane, no network request,
+ * and a screenshot in test/report/__screenshots__/ (git-ignored).
+ */
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBuiltin } from '../../src/model/scenario-file.ts';
+import { buildTrace, type Trace } from '../../src/report/json.ts';
+import { renderHtml, VIEWER_SCRIPT } from '../../src/report/html.ts';
+import { runScenario, variantsOf } from '../../src/report/run.ts';
+import type { StmtRow } from '../../src/report/steps.ts';
+
+const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '__screenshots__', 'trace-viewer.png');
+/** Generous: the machine may be a loaded 2-core box. */
+const SLOW = 180_000;
+const WAIT = { timeout: 60_000 };
+
+/** The trace the viewer is tested on: the built-in amdgpu-read-lock-nonblock scenario, variant clarify. */
+function sampleTrace(): Trace {
+  const sf = loadBuiltin('amdgpu-read-lock-nonblock');
+  const v = variantsOf(sf).find((x) => x.label === 'clarify');
+  if (!v) throw new Error('amdgpu-read-lock-nonblock has no variant clarify');
+  const run = runScenario(v.scenario, {}, v.label);
+  if (run.result.status !== 'violation') throw new Error(`expected a violation, got ${run.result.status}`);
+  return buildTrace(run.model, run.result.violation, v.scenario, v.label, true);
+}
+
+/** The JSON text inside the page's data element. */
+function embeddedJson(html: string): string {
+  const open = '<script type="application/json" id="trace-data">';
+  const at = html.indexOf(open);
+  expect(at).toBeGreaterThanOrEqual(0);
+  const end = html.indexOf('</script>', at + open.length);
+  return html.slice(at + open.length, end);
+}
+
+const locOf = (s: StmtRow): string => (s.line === undefined ? s.file : `${s.file}:${s.line}`);
+
+/** Independent of the viewer: each lock's holder text after every step, from the trace's changes. */
+function lockStates(t: Trace): Map<string, string>[] {
+  const out: Map<string, string>[] = [];
+  let cur = new Map<string, string>();
+  for (const k of t.locks) {
+    const first = t.steps.flatMap((s) => s.locks).find((c) => c.lock === k);
+    cur.set(k, first ? first.before : 'free');
+  }
+  for (const s of t.steps) {
+    cur = new Map(cur);
+    for (const c of s.locks) cur.set(c.lock, c.after);
+    out.push(cur);
+  }
+  return out;
+}
+
+let trace: Trace;
+beforeAll(() => {
+  trace = sampleTrace();
+}, SLOW);
+
+describe('renderHtml as text', () => {
+  it('embeds the trace so that </script> or <!-- in any string cannot break out of its element', () => {
+    const evil = '</script><script>window.pwned = 1</script><!-- </SCRIPT >';
+    const t: Trace = {
+      ...trace,
+      finding: { header: `BUG: ${evil}`, details: [...trace.finding.details, evil] },
+      steps: trace.steps.map((s, i) => (i === 0 ? { ...s, statements: s.statements.map((x) => ({ ...x, text: evil, detail: '\u2028&amp;' })) } : s)),
+    };
+    const html = renderHtml(t);
+    // Exactly the page's own two script elements close; nothing else opens a comment.
+    expect(html.match(/<\/script/gi)).toHaveLength(2);
+    expect(html).not.toContain('<!--');
+    // The data element holds the whole trace, parsed back unchanged.
+    expect(JSON.parse(embeddedJson(html))).toEqual(t);
+    // The title is escaped HTML text.
+    const title = /<title>(.*)<\/title>/.exec(html)?.[1] ?? '';
+    expect(title).not.toContain('<');
+    expect(title).toContain('&#60;/script&#62;');
+  });
+
+  it('refers to nothing outside the file: no src, href, url() or @import, and a CSP that forbids fetching', () => {
+    const html = renderHtml(trace);
+    expect(html).not.toMatch(/\s(src|href|srcset|action)\s*=/i);
+    expect(html).not.toMatch(/url\(|@import/i);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"`);
+  });
+
+  it('has a viewer script that type-checks (checkJs, strict, DOM)', () => {
+    const name = '/virtual/trace-viewer.js';
+    const options: ts.CompilerOptions = {
+      allowJs: true,
+      checkJs: true,
+      noEmit: true,
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+      types: [],
+    };
+    const host = ts.createCompilerHost(options);
+    const read = host.getSourceFile.bind(host);
+    host.getSourceFile = (file, lang, ...rest) => (file === name ? ts.createSourceFile(file, VIEWER_SCRIPT, lang, true) : read(file, lang, ...rest));
+    const diagnostics = ts.getPreEmitDiagnostics(ts.createProgram([name], options, host));
+    const text = diagnostics.map((d) => {
+      const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+      return `${pos ? `line ${pos.line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    });
+    expect(text).toEqual([]);
+  }, SLOW);
+});
+
+describe('the trace viewer in Chromium', () => {
+  let dir: string;
+  let browser: Browser;
+  let page: Page;
+  let url: string;
+  const requests: string[] = [];
+
+  /** A step's row in the page (1-based step index). */
+  const row = (n: number) => page.locator(`#steps tbody tr.step[data-step="${n}"]`);
+  /** Wait until the page's current step is n: the row, the detail pane and the body attribute agree. */
+  async function currentIs(n: number): Promise<void> {
+    await page.waitForSelector(`body[data-current="${n}"]`, WAIT);
+    await page.waitForSelector(`#steps tr.step.current[data-step="${n}"]`, WAIT);
+    await page.waitForSelector(`#detail[data-step="${n}"]`, WAIT);
+    expect(await page.locator('#steps tr.step.current').count()).toBe(1);
+  }
+  /** The detail pane shows every statement of step n, each with its C text and source location. */
+  async function detailShows(n: number): Promise<void> {
+    const step = trace.steps[n - 1]!;
+    const shown = await page.$$eval('#detail .dst', (els) =>
+      els.map((e) => ({ loc: e.querySelector('.loc')?.textContent ?? '', c: e.querySelector('.c')?.textContent ?? '' })),
+    );
+    expect(shown).toHaveLength(step.statements.length);
+    step.statements.forEach((s, i) => {
+      expect(shown[i]!.c).toBe(s.text);
+      expect(shown[i]!.loc.startsWith(`${locOf(s)} `)).toBe(true);
+      expect(shown[i]!.loc).toContain(`${s.fn}()`);
+    });
+    const lockText = (await page.locator('#detail table.changes').count()) ? await page.locator('#detail table.changes').innerText() : '';
+    for (const c of step.locks) expect(lockText).toContain(c.lock);
+  }
+
+  async function open(html: string, file: string): Promise<Page> {
+    const path = join(dir, file);
+    writeFileSync(path, html);
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    p.on('request', (r) => requests.push(r.url()));
+    p.on('pageerror', (e) => requests.push(`pageerror: ${e.message}`));
+    const u = pathToFileURL(path).href;
+    await p.goto(u, WAIT);
+    await p.waitForSelector('body[data-ready="true"]', WAIT);
+    return p;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mnc-html-'));
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      timeout: SLOW,
+    });
+    url = pathToFileURL(join(dir, 'trace.html')).href;
+    page = await open(renderHtml(trace), 'trace.html');
+  }, SLOW);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, SLOW);
+
+  it('shows the finding and the run it comes from', async () => {
+    expect(await page.locator('#finding-header').innerText()).toBe(trace.finding.header);
+    const meta = await page.locator('#meta').innerText();
+    for (const s of [trace.scenario.name, 'clarify', trace.scenario.core, trace.property, trace.token]) expect(meta).toContain(s);
+  });
+
+  it('has one lane per thread, named in lane order', async () => {
+    expect(trace.threads).toEqual(['oom_reaper', 'munmap']);
+    expect(await page.$$eval('#steps thead th.lane', (ths) => ths.map((th) => th.getAttribute('data-thread')))).toEqual(trace.threads);
+    expect(await page.$$eval('#steps thead th.lane .name', (els) => els.map((e) => e.textContent))).toEqual(trace.threads);
+  });
+
+  it('has one row per step, its cell in its thread\'s lane and the other lanes empty', async () => {
+    expect(trace.steps.length).toBeGreaterThan(1);
+    expect(await page.locator('#steps tbody tr.step').count()).toBe(trace.steps.length);
+    const cells = await page.$$eval('#steps tbody tr.step', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td.lane')].map((td) => (td.classList.contains('act') ? 'act' : td.textContent === '' ? 'empty' : 'other'))),
+    );
+    trace.steps.forEach((s, i) => {
+      const lane = trace.threads.indexOf(s.thread);
+      expect(cells[i]).toEqual(trace.threads.map((_, j) => (j === lane ? 'act' : 'empty')));
+    });
+    // The cell lists the step's C statements.
+    const last = trace.steps[trace.steps.length - 1]!;
+    const text = await row(last.index).locator('td.act').innerText();
+    for (const s of last.statements) expect(text.replace(/\s+/g, ' ')).toContain(s.text.replace(/\s+/g, ' '));
+  });
+
+  it('highlights the violating step, the last one', async () => {
+    const n = trace.steps.length;
+    expect(await page.$$eval('#steps tr.step.violation', (trs) => trs.map((tr) => tr.getAttribute('data-step')))).toEqual([String(n)]);
+    await page.keyboard.press('Home');
+    await currentIs(1);
+    // Visibly: its background differs from an ordinary row's.
+    const bg = (k: number) => row(k).locator('td.idx').evaluate((td) => td.ownerDocument.defaultView?.getComputedStyle(td).backgroundColor);
+    expect(await bg(n)).not.toBe(await bg(2));
+    expect(await row(n).locator('td.act').innerText()).toContain(trace.finding.header);
+    // No lasso in this trace: nothing marked as a cycle.
+    expect(await page.locator('#steps tr.cycle').count()).toBe(0);
+  });
+
+  it('shows who holds each lock after each step', async () => {
+    const states = lockStates(trace);
+    const shown = await page.$$eval('#steps thead th.lock', (ths) => ths.map((th) => th.getAttribute('title') ?? ''));
+    // A strip for every lock held at some point, and only for those.
+    const everHeld = trace.locks.filter((k) => states.some((m) => m.get(k) !== 'free'));
+    expect(shown).toEqual(everHeld);
+    expect(shown).toContain('mm.mmap_sem');
+    const label = (text: string) => (text === 'free' ? '' : text.startsWith('held for read by ') ? 'R' : text.startsWith('held for write by ') ? 'W' : 'H');
+    for (const [i, s] of trace.steps.entries()) {
+      const cells = await row(s.index).locator('td.lk').evaluateAll((tds) => tds.map((td) => ({ text: td.textContent, title: td.getAttribute('title') ?? '' })));
+      shown.forEach((k, j) => {
+        const after = states[i]!.get(k)!;
+        expect(cells[j]!.text).toBe(label(after));
+        expect(cells[j]!.title.endsWith(after)).toBe(true);
+      });
+    }
+    // After the last step the strips agree with the trace's own list of held locks.
+    const lastCells = await row(trace.steps.length).locator('td.lk').evaluateAll((tds) => tds.map((td) => td.getAttribute('title') ?? ''));
+    expect(trace.held.length).toBeGreaterThan(0);
+    for (const h of trace.held) expect(lastCells[shown.indexOf(h.lock)]).toBe(`${h.lock}: ${h.state}`);
+  });
+
+  it('steps with the keyboard and shows the current step in the detail pane', async () => {
+    const n = trace.steps.length;
+    await page.keyboard.press('Home');
+    await currentIs(1);
+    await detailShows(1);
+    await page.keyboard.press('ArrowDown');
+    await currentIs(2);
+    await detailShows(2);
+    await page.keyboard.press('j');
+    await currentIs(3);
+    await detailShows(3);
+    await page.keyboard.press('ArrowUp');
+    await currentIs(2);
+    await detailShows(2);
+    await page.keyboard.press('k');
+    await currentIs(1);
+    await page.keyboard.press('ArrowUp');
+    await currentIs(1);
+    await page.keyboard.press('End');
+    await currentIs(n);
+    await detailShows(n);
+    expect(await page.locator('#detail .banner').first().innerText()).toContain(trace.finding.header);
+    await page.keyboard.press('ArrowDown');
+    await currentIs(n);
+    // The current row is scrolled into view: its top lies inside the scroll box, below the sticky header.
+    const box = await page.locator('#trace').boundingBox();
+    const head = await page.locator('#steps thead th').first().boundingBox();
+    const cur = await row(n).boundingBox();
+    expect(box && head && cur).toBeTruthy();
+    expect(cur!.y).toBeGreaterThanOrEqual(head!.y + head!.height - 1);
+    expect(cur!.y).toBeLessThan(box!.y + box!.height);
+    // A click selects a row too.
+    await row(2).locator('td.idx').click();
+    await currentIs(2);
+  });
+
+  it('marks a lasso\'s cycle and shows C lines as file:line', async () => {
+    // The same trace as a lasso whose cycle starts after step 2, with line numbers on every statement.
+    let line = 100;
+    const lasso: Trace = { ...trace, loopStart: 2, steps: trace.steps.map((s) => ({ ...s, statements: s.statements.map((x) => ({ ...x, line: line++ })) })) };
+    const p = await open(renderHtml(lasso), 'lasso.html');
+    try {
+      const cycle = await p.$$eval('#steps tr.step.cycle', (trs) => trs.map((tr) => tr.getAttribute('data-step')));
+      expect(cycle).toEqual(lasso.steps.slice(2).map((s) => String(s.index)));
+      expect(await p.locator('#steps tr.note').innerText()).toContain('after step 2');
+      await p.keyboard.press('End');
+      await p.waitForSelector(`#detail[data-step="${lasso.steps.length}"]`, WAIT);
+      const st = lasso.steps[lasso.steps.length - 1]!.statements[0]!;
+      expect(await p.locator('#detail .dst .loc').first().innerText()).toContain(`${st.file}:${st.line}`);
+      expect(await p.locator('#detail .banner.cyc').count()).toBe(1);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('saves a screenshot at 1280x800', async () => {
+    await page.keyboard.press('End');
+    await currentIs(trace.steps.length);
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    rmSync(SCREENSHOT, { force: true });
+    await page.screenshot({ path: SCREENSHOT });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+  });
+
+  it('made no network request: only its own file:// URLs, and no script error', () => {
+    expect(requests.length).toBeGreaterThan(0);
+    const own = new Set([url, url.replace(/trace\.html$/, 'lasso.html')]);
+    expect(requests.filter((r) => !own.has(r.replace(/#.*$/, '')))).toEqual([]);
+  });
+});
