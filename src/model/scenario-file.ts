@@ -184,7 +184,10 @@ export function applyVariant(sc: Scenario, v: VariantOverride, label: string): S
     if (!sc.threads.some((t) => t.kind === k)) throw new ScenarioError(`variants.${label}.threads.${k}`, 'the scenario has no thread of this kind');
   }
   const threads = sc.threads.map((t) => (v.threads?.[t.kind] ? { ...t, kind: v.threads[t.kind]! } : t));
-  return { ...sc, core: v.core ?? sc.core, notifiers, threads };
+  // A variant is a scenario of its own: it has no variants.
+  const { variants: _variants, ...rest } = sc as ScenarioFile;
+  void _variants;
+  return { ...rest, core: v.core ?? sc.core, notifiers, threads };
 }
 
 /** Parse, validate and check a scenario file's text. `source` names it in errors. */
