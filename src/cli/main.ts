@@ -203,9 +203,20 @@ function cmdList(io: Io): number {
   out.push('', 'Drivers and their variants (--driver name@variant):');
   for (const d of Object.values(DRIVERS)) {
     out.push(`  ${d.name}: ${d.description}`);
+    for (const [vn, v] of Object.entries(d.variants)) out.push(`    @${vn}: ${v.description}`);
+    // Threads the driver contributes, once each, with the variants that have them when not all do.
+    const kinds = new Map<string, { description: string; params: string[]; variants: string[] }>();
     for (const [vn, v] of Object.entries(d.variants)) {
-      out.push(`    @${vn}: ${v.description}`);
-      for (const [tk, t] of Object.entries(v.threads ?? {})) out.push(`        thread ${d.name}:${tk}${t.params ? ` (${Object.keys(t.params).join(', ')})` : ''}: ${t.description}`);
+      for (const [tk, t] of Object.entries(v.threads ?? {})) {
+        const k = kinds.get(tk) ?? { description: t.description, params: Object.keys(t.params ?? {}), variants: [] };
+        k.variants.push(vn);
+        kinds.set(tk, k);
+      }
+    }
+    const all = Object.keys(d.variants).length;
+    for (const [tk, k] of kinds) {
+      const only = k.variants.length < all ? ` [variants ${k.variants.join(', ')}]` : '';
+      out.push(`    thread ${d.name}:${tk}${k.params.length ? ` (${k.params.join(', ')})` : ''}${only}: ${k.description}`);
     }
   }
   out.push('', 'Core threads (scenario "threads": [{ "kind": ... }]):');

@@ -154,3 +154,57 @@ describe('the real command', () => {
     expect((r as { stderr: string }).stderr.trim()).toMatch(/^mnc: .*--max-depth must be an integer >= 0/);
   });
 });
+
+describe('compare: the patch review view', () => {
+  test('v4.18 against v4.19 on the back-off scenario: the premature victim is removed, the might-sleep introduced', async () => {
+    const r = await run('compare', '--before', 'v4.18', '--after', 'v4.19', 'v418-blockable-backoff', '-q');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^v418-blockable-backoff: 1 removed, 1 introduced, 0 in both$/m);
+    expect(r.out).toMatch(/^ {2}- removed: {4}no-premature-victim$/m);
+    expect(r.out).toMatch(/^ {2}\+ introduced: no-sleep:might-sleep$/m);
+    expect(r.out).toMatch(/REMOVED by v4\.19 \(the trace on v4\.18\):\n=+\nWARNING: MMF_OOM_SKIP set while the victim still holds its memory/);
+  });
+  test('two driver variants; a scenario the sides do not apply to is skipped, not failed', async () => {
+    const r = await run('compare', '--before', 'gntdev@93065ac753e4', '--after', 'gntdev@fixup', 'gntdev-reaper', 'radeon-reaper', '-q');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^gntdev-reaper: \d+ removed, 0 introduced, 0 in both$/m);
+    expect(r.out).toMatch(/^radeon-reaper: skipped \(it has no gntdev notifier\)$/m);
+  });
+  test('an unknown side is bad input', async () => {
+    const r = await run('compare', '--before', 'nvidia@1', '--after', 'v4.19', 'radeon-reaper');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /nvidia@1: unknown driver "nvidia"/);
+  });
+});
+
+describe('Ctrl-C', () => {
+  test('returns the partial result: exit 3, the run so far on stdout', async () => {
+    const { spawn } = await import('node:child_process');
+    // A scenario large enough to be running when the signal comes.
+    const big = file(
+      'big.json',
+      JSON.stringify({
+        name: 'big',
+        core: 'v4.19',
+        oom: true,
+        vmas: [{ start: 0, end: 4 }, { start: 8, end: 12, file: true, shared: true }],
+        notifiers: [{ use: 'amdgpu@93065ac753e4', objects: [{ start: 8, end: 10 }] }, { use: 'kvm', objects: [{ start: 0, end: 4 }] }],
+        threads: [{ kind: 'oom_reaper' }, { kind: 'amdgpu:cs_v4_19' }, { kind: 'madvise', params: { start: 8, len: 2 } }, { kind: 'madvise', name: 'madvise_kvm', params: { start: 0, len: 2 } }],
+        properties: ['deadlock'],
+      }),
+    );
+    const child = spawn(process.execPath, ['bin/mnc.js', 'check', big, '--time', '120'], { cwd: join(import.meta.dirname, '../..') });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      // The first progress line says exploration is under way: interrupt it.
+      if (/states\/s/.test(err) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(err).toMatch(/mnc: interrupted: stopping and reporting what was explored/);
+    expect(code).toBe(3);
+    expect(out).toMatch(/INCOMPLETE: exploration stopped \(interrupted\)/);
+  }, 120_000);
+});
