@@ -399,6 +399,52 @@ function collectAssigned(stmts: readonly Stmt[], slotOf: (n: string) => void): v
   }
 }
 
+const callsCache = new WeakMap<Instr, (Expr & { k: 'call' })[]>();
+
+/**
+ * The calls of named functions an instruction's expressions make, in evaluation order (arguments
+ * before the call), cached: the interpreter and the properties ask for them on every state.
+ */
+export function instrCalls(instr: Instr): readonly (Expr & { k: 'call' })[] {
+  let out = callsCache.get(instr);
+  if (out) return out;
+  const acc: (Expr & { k: 'call' })[] = [];
+  const visit = (e: Expr): void => {
+    switch (e.k) {
+      case 'call':
+        e.args.forEach(visit);
+        if (e.callee.k === 'id') acc.push(e);
+        return;
+      case 'field':
+        return visit(e.obj);
+      case 'addr':
+      case 'unary':
+        return visit(e.e);
+      case 'bin':
+        visit(e.a);
+        return visit(e.b);
+      case 'cond':
+        visit(e.c);
+        visit(e.a);
+        return visit(e.b);
+      case 'assign':
+        visit(e.target);
+        return visit(e.value);
+      case 'incdec':
+        return visit(e.target);
+      default:
+        return;
+    }
+  };
+  if (instr.op === 'exec') instr.exprs.forEach(visit);
+  else if (instr.op === 'branch') visit(instr.cond);
+  else if (instr.op === 'return' && instr.value) visit(instr.value);
+  else if (instr.op === 'call') instr.args.forEach(visit);
+  out = acc;
+  callsCache.set(instr, out);
+  return out;
+}
+
 /** The statement listing of a compiled function, for golden tests: `pc  line  C text  [op]`. */
 export function listing(fn: CompiledFn): string {
   const lines = [`${fn.def.signature ?? fn.def.name + '()'}  /* ${fn.def.file}, ${fn.def.version} */`];

@@ -16,7 +16,7 @@
  */
 import { freeze, type Draft } from 'immer';
 import { printExpr, type Expr, type Src } from './ir.ts';
-import type { CompiledFn, Instr } from './compile.ts';
+import { instrCalls, type CompiledFn, type Instr } from './compile.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
 import { PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
@@ -169,44 +169,13 @@ export class Interpreter {
     return r ?? undefined;
   }
 
-  /** The (last) primitive call in an instruction's expressions that satisfies `pred`. */
+  /** The primitive call in an instruction's expressions that satisfies `pred` (the first, in evaluation order). */
   findPrim(instr: Instr, pred: (p: Primitive) => boolean): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
-    let found: { prim: Primitive; call: Expr & { k: 'call' } } | undefined;
-    const visit = (e: Expr): void => {
-      switch (e.k) {
-        case 'call':
-          if (e.callee.k === 'id') {
-            const p = this.prims[e.callee.name];
-            if (p && pred(p)) found = { prim: p, call: e };
-          }
-          e.args.forEach(visit);
-          return;
-        case 'field':
-          return visit(e.obj);
-        case 'addr':
-        case 'unary':
-          return visit(e.e);
-        case 'bin':
-          visit(e.a);
-          return visit(e.b);
-        case 'cond':
-          visit(e.c);
-          visit(e.a);
-          return visit(e.b);
-        case 'assign':
-          visit(e.target);
-          return visit(e.value);
-        case 'incdec':
-          return visit(e.target);
-        default:
-          return;
-      }
-    };
-    if (instr.op === 'exec') instr.exprs.forEach(visit);
-    else if (instr.op === 'branch') visit(instr.cond);
-    else if (instr.op === 'return' && instr.value) visit(instr.value);
-    else if (instr.op === 'call') instr.args.forEach(visit);
-    return found;
+    for (const call of instrCalls(instr)) {
+      const p = this.prims[(call.callee as { name: string }).name];
+      if (p && pred(p)) return { prim: p, call };
+    }
+    return undefined;
   }
 
   /** Run one transition, recording what it executed, read and wrote. */

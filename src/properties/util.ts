@@ -3,7 +3,7 @@
  * locks a thread holds. Per-instruction facts are cached: properties run on every state.
  */
 import type { Expr } from '../model/ir.ts';
-import type { Instr } from '../model/compile.ts';
+import { instrCalls, type Instr } from '../model/compile.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { Primitive } from '../model/primitives.ts';
 import { NON_OWNER, type KState, type LockState, type Value } from '../model/state.ts';
@@ -14,49 +14,19 @@ export interface PrimCall {
   readonly call: Expr & { k: 'call' };
 }
 
-const callsCache = new WeakMap<Instr, PrimCall[]>();
+const primCache = new WeakMap<Instr, PrimCall[]>();
 
 /** Every primitive call in an instruction, in evaluation order. */
 export function primCalls(m: KernelModel, instr: Instr): PrimCall[] {
-  let out = callsCache.get(instr);
-  if (out) return out;
-  out = [];
-  const acc = out;
-  const visit = (e: Expr): void => {
-    switch (e.k) {
-      case 'call':
-        e.args.forEach(visit);
-        if (e.callee.k === 'id') {
-          const p = m.program.primitives[e.callee.name];
-          if (p) acc.push({ name: e.callee.name, prim: p, call: e });
-        }
-        return;
-      case 'field':
-        return visit(e.obj);
-      case 'addr':
-      case 'unary':
-        return visit(e.e);
-      case 'bin':
-        visit(e.a);
-        return visit(e.b);
-      case 'cond':
-        visit(e.c);
-        visit(e.a);
-        return visit(e.b);
-      case 'assign':
-        visit(e.target);
-        return visit(e.value);
-      case 'incdec':
-        return visit(e.target);
-      default:
-        return;
-    }
-  };
-  if (instr.op === 'exec') instr.exprs.forEach(visit);
-  else if (instr.op === 'branch') visit(instr.cond);
-  else if (instr.op === 'return' && instr.value) visit(instr.value);
-  else if (instr.op === 'call') instr.args.forEach(visit);
-  callsCache.set(instr, out);
+  let out = primCache.get(instr);
+  if (!out) {
+    out = instrCalls(instr).flatMap((call) => {
+      const name = (call.callee as { name: string }).name;
+      const prim = m.program.primitives[name];
+      return prim ? [{ name, prim, call }] : [];
+    });
+    primCache.set(instr, out);
+  }
   return out;
 }
 
