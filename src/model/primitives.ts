@@ -148,7 +148,9 @@ function mutexLock(): Primitive {
       return l.owner === -1 ? null : { why: `mutex_lock(&${m}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true };
     },
     run(ctx, [m]) {
-      ctx.setLock(ref(m, 'mutex_lock'), { kind: 'mutex', owner: ctx.tid });
+      const key = ref(m, 'mutex_lock');
+      if (ctx.lock(key).kind !== 'mutex') throw new Error('mutex_lock on a non-mutex');
+      ctx.setLock(key, { kind: 'mutex', owner: ctx.tid });
       return 0;
     },
   };
@@ -434,6 +436,15 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     run: () => 0,
   },
 
+  // ----------------------------------------------------------------------------------- choice
+  mnc_choose: {
+    shared: false,
+    sleeps: false,
+    doc: 'mnc_choose(n): a model-only non-deterministic choice of 0 .. n-1 (for a hardware answer or any outcome the model does not determine); every outcome is explored.',
+    choices: (_ctx, [n]) => Math.max(1, num(n, 'mnc_choose')),
+    run: (_ctx, _args, choice) => choice,
+  },
+
   // ----------------------------------------------------------------------------------- no-ops
   trace_skip_task_reaping: noop('tracepoint'),
   trace_start_task_reaping: noop('tracepoint'),
@@ -475,7 +486,9 @@ function spinLock(op: string): Primitive {
       return l.owner === -1 ? null : { why: `${op}(&${s}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: false };
     },
     run(ctx, [s]) {
-      ctx.setLock(ref(s, op), { kind: 'spin', owner: ctx.tid });
+      const key = ref(s, op);
+      if (ctx.lock(key).kind !== 'spin') throw new Error(`${op} on a non-spinlock`);
+      ctx.setLock(key, { kind: 'spin', owner: ctx.tid });
       return 0;
     },
   };
