@@ -208,3 +208,26 @@ describe('Ctrl-C', () => {
     expect(out).toMatch(/INCOMPLETE: exploration stopped \(interrupted\)/);
   }, 120_000);
 });
+
+describe('internal errors and the random strategy', () => {
+  test('an internal error says it is a bug in mnc, how to report it, and exits 70', async () => {
+    const err: string[] = [];
+    const code = await main(['list'], {
+      out: () => {
+        throw new TypeError('simulated failure inside mnc');
+      },
+      err: (s) => err.push(s),
+    });
+    expect(code).toBe(70);
+    expect(err.join('\n')).toMatch(/^mnc: internal error: simulated failure inside mnc\nThis is a bug in mnc, not in your scenario\. Please report it with the command line you ran and this text:/);
+  });
+  test('random walks never claim a pass: exit 3 when they find nothing, 1 when they find a violation', async () => {
+    const none = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'tetsuo', '--strategy', 'random', '--seed', '7', '--walks', '20', '-q');
+    expect(none.code).toBe(3);
+    expect(none.out).toMatch(/INCOMPLETE: exploration stopped \(random\)/);
+    const found = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--strategy', 'random', '--seed', '7', '--walks', '200', '-q');
+    expect(found.code).toBe(1);
+    const again = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--strategy', 'random', '--seed', '7', '--walks', '200', '-q');
+    expect(again.out.replace(/[\d.]+ s/g, 'T')).toBe(found.out.replace(/[\d.]+ s/g, 'T'));
+  });
+});
