@@ -11,15 +11,17 @@ import { CORE_VERSIONS } from '../model/core/versions.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import { applyVariant, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
 import { CORE_THREADS, ScenarioError, type Scenario } from '../model/scenario.ts';
-import { KERNEL_PROPERTIES } from '../properties/index.ts';
+import { explain, KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
 import { computeMatrix, formatMatrix } from '../report/matrix.ts';
 import { buildTrace, parseTrace, TraceError } from '../report/json.ts';
 import { replayTrace } from '../report/replay.ts';
 import { runScenarioAsync, type RunOptions } from '../report/run.ts';
-import { formatRun } from '../report/text.ts';
+import { formatFinalState, formatRun, formatSteps } from '../report/text.ts';
+import { stepRows } from '../report/steps.ts';
 import { CompareError, compareSides, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
-import type { Strategy } from '../checker/index.ts';
+import { replay, ReplayError, type Strategy } from '../checker/index.ts';
+import type { KAction } from '../model/interp.ts';
 
 export const EXIT = { ok: 0, violation: 1, usage: 2, incomplete: 3, internal: 70 } as const;
 
@@ -258,25 +260,63 @@ async function cmdCompare(io: Io, scenarios: string[], f: { before: string; afte
   return cmp.pairs.some((p) => p.introduced.length) ? EXIT.violation : EXIT.ok;
 }
 
-function cmdReplay(io: Io, file: string): number {
+function cmdReplay(io: Io, arg: string, f: { token?: string; variant?: string; coalesce: boolean }): number {
+  if (f.token !== undefined) return replayToken(io, arg, f.token, f);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(arg, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read trace ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`trace ${file} is not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`trace ${arg} is not valid JSON (${(e as Error).message})`);
   }
-  const trace = parseTrace(data, file);
+  const trace = parseTrace(data, arg);
   const r = replayTrace(trace);
-  if (r.status === 'diverged') throw new UsageError(`replay of ${file} diverged at step ${r.step}: ${r.reason}`);
-  if (r.status === 'not-reproduced') throw new UsageError(`replay of ${file} followed every step but does not reproduce ${trace.property}: ${r.reason}`);
+  if (r.status === 'diverged') throw new UsageError(`replay of ${arg} diverged at step ${r.step}: ${r.reason}`);
+  if (r.status === 'not-reproduced') throw new UsageError(`replay of ${arg} followed every step but does not reproduce ${trace.property}: ${r.reason}`);
   io.out([`replayed ${r.steps} steps of ${trace.scenario.name}${trace.variant ? ` (variant ${trace.variant})` : ''}: the violation of ${trace.property} is confirmed`, '', r.finding.header, ...r.finding.details].join('\n'));
   return EXIT.violation;
+}
+
+/** `mnc replay --token T SCENARIO`: re-run the path a report's replay token names and show it. */
+function replayToken(io: Io, scenarioArg: string, token: string, f: { variant?: string; coalesce: boolean }): number {
+  const sf = loadScenarioArg(scenarioArg);
+  let sc: Scenario = sf;
+  if (f.variant !== undefined) {
+    const v = sf.variants?.[f.variant];
+    if (!v) throw new UsageError(`--variant ${f.variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
+    sc = applyVariant(sc, v, f.variant);
+  }
+  const m = scenarioModel(sc, { coalesce: f.coalesce });
+  let path;
+  try {
+    path = replay(m, token);
+  } catch (e) {
+    if (e instanceof ReplayError || /^malformed replay token/.test((e as Error).message)) throw new UsageError((e as Error).message);
+    throw e;
+  }
+  const last = path.steps.length ? path.steps[path.steps.length - 1]!.state : path.init;
+  const violated = m.properties().filter((p) => {
+    if (p.kind === 'always') return !p.holds(last);
+    if (p.kind === 'deadlock') {
+      const acts: KAction[] = [];
+      m.actions(last, acts);
+      return acts.length === 0 && last.threads.some((t) => t.frames.length > 0);
+    }
+    return false;
+  });
+  const out = [`replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}:`, ...formatSteps(stepRows(m, { path })), '', 'State at the end:', ...formatFinalState(m, last).map((l) => `  ${l}`)];
+  for (const p of violated) {
+    const fd = explain(m, p.name, last);
+    out.push('', `violated in the last state: ${p.name}`, fd.header, ...fd.details);
+  }
+  if (!violated.length) out.push('', 'no safety property or deadlock is violated in the last state (liveness findings need the whole graph: run mnc check).');
+  io.out(out.join('\n'));
+  return violated.length ? EXIT.violation : EXIT.ok;
 }
 
 // ------------------------------------------------------------------------------------ program
@@ -340,9 +380,12 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
 
   program
     .command('replay')
-    .description('re-execute a JSON trace step by step and confirm its violation')
-    .argument('<trace>', 'a trace written by mnc check --json')
-    .action((file: string) => setCode(cmdReplay(io, file)));
+    .description('re-execute a JSON trace step by step and confirm its violation; or, with --token, re-run the path a report\'s replay token names')
+    .argument('<trace-or-scenario>', 'a trace written by mnc check --json; with --token, the scenario (name or file)')
+    .option('--token <token>', 'the replay token printed at the end of a counterexample')
+    .option('--variant <label>', 'with --token: the scenario variant the token was printed for')
+    .option('--no-coalesce', 'with --token: the token was printed by a run with --no-coalesce')
+    .action((arg: string, f: { token?: string; variant?: string; coalesce: boolean }) => setCode(cmdReplay(io, arg, f)));
 
   return program;
 }

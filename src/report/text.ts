@@ -95,6 +95,7 @@ export function formatCounterexample(m: KernelModel, cx: Counterexample<KState, 
     ...formatFinalState(m, last).map((l) => `  ${l}`),
     '',
     `replay token: ${cx.path.token}`,
+    `  (mnc replay --token '${cx.path.token}' ${labels.scenario}${labels.variant === undefined ? '' : ` --variant ${labels.variant}`})`,
   ];
   return lines.join('\n');
 }

@@ -231,3 +231,20 @@ describe('internal errors and the random strategy', () => {
     expect(again.out.replace(/[\d.]+ s/g, 'T')).toBe(found.out.replace(/[\d.]+ s/g, 'T'));
   });
 });
+
+describe('replay --token', () => {
+  test('the token a report prints re-runs that path and confirms the finding; a wrong token is bad input', async () => {
+    const r = await run('check', 'oom-reap-return-value', '--variant', 'returns-true', '--property', 'no-premature-victim', '-q');
+    const token = /^replay token: (\S+)$/m.exec(r.out)![1]!;
+    expect(r.out).toContain(`(mnc replay --token '${token}' oom-reap-return-value --variant returns-true)`);
+    const ok = await run('replay', '--token', token, 'oom-reap-return-value', '--variant', 'returns-true');
+    expect(ok.code).toBe(1);
+    expect(ok.out).toMatch(/violated in the last state: no-premature-victim\nWARNING: MMF_OOM_SKIP set while the victim still holds its memory/);
+    const other = await run('replay', '--token', token, 'oom-reap-return-value', '--variant', 'v4.19');
+    expect(other.code).toBe(2);
+    expectOneLine(other.err, /diverged at/);
+    const bad = await run('replay', '--token', 'zero/one', 'oom-reap-return-value');
+    expect(bad.code).toBe(2);
+    expectOneLine(bad.err, /token/);
+  });
+});
