@@ -591,12 +591,23 @@ class Exec implements PrimCtx {
       if (this.finished()) return;
       const frame = this.top();
       const ins = this.fnOf(frame).instrs[frame.pc]!;
-      if (!ins.local) return;
+      if (!ins.local && !(ins.localUnlessSleep && this.sleepUnobserved(frame))) return;
       // Returning from invalidate_range_start records the pair the contract owes an end (ghost state).
       if (ins.op === 'return' && frame.op?.kind === 'invalidate_range_start') return;
       this.runOne(0);
     }
     throw new ModelError(`${this.threadName(this.tid)} runs ${MAX_COALESCED} steps without touching shared state (an infinite local loop?)`);
+  }
+
+  /**
+   * A sleeping call is observed by properties only in a non-blockable notifier context (no-sleep) or
+   * under a spinlock (lock discipline).
+   */
+  private sleepUnobserved(frame: Frame): boolean {
+    if (frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) return false;
+    const locks = this.work?.locks ?? this.base.locks;
+    for (const k of this.program.spinKeys) if ((locks[k] as { owner: number }).owner === this.tid) return false;
+    return true;
   }
 
   private execute(ins: Instr, frame: Draft<Frame>, fn: CompiledFn): string | undefined {

@@ -86,6 +86,8 @@ export class Program {
   /** The same keys, for membership tests. */
   readonly memKeySet: ReadonlySet<string>;
   readonly lockKeys: readonly string[];
+  /** The spinlocks among them. */
+  readonly spinKeys: readonly string[];
   private readonly fieldKinds = new Map<string, FieldKind>();
   /** The core primitives and the drivers' own. */
   readonly primitives: Readonly<Record<string, Primitive>>;
@@ -106,6 +108,7 @@ export class Program {
     this.memKeys = Object.keys(spec.mem).sort();
     this.memKeySet = new Set(this.memKeys);
     this.lockKeys = Object.keys(spec.locks).sort();
+    this.spinKeys = this.lockKeys.filter((k) => spec.locks[k] === 'spin');
     const suffix = (k: string): string => k.slice(k.lastIndexOf('.') + 1);
     for (const k of Object.keys(spec.statics)) this.fieldKinds.set(suffix(k), 'static');
     // A field name used for shared memory anywhere is shared everywhere (conservative).
@@ -144,10 +147,11 @@ export class Program {
    * variables are written by one thread each and read by properties only at sticky steps (the
    * setting of MMF_OOM_SKIP), so running them early or late within their thread changes no verdict.
    */
-  private summarize(f: CompiledFn, ins: Instr): { accesses: Access[] | 'all'; sticky: boolean } {
+  private summarize(f: CompiledFn, ins: Instr): { accesses: Access[] | 'all'; sticky: boolean; sleeps: boolean } {
     const out: Access[] = [];
     let all = false;
     let sticky = false;
+    let sleeps = false;
     const expr = (e: Expr): void => {
       switch (e.k) {
         case 'num':
@@ -192,7 +196,8 @@ export class Program {
             all = true;
             return;
           }
-          if (p.wait || p.choices || p.observed || p.sleeps !== false) sticky = true;
+          if (p.wait || p.choices || p.observed) sticky = true;
+          if (p.sleeps !== false) sleeps = true;
           if (p.shared) {
             if (p.access) out.push(...p.access(e.args));
             else all = true;
@@ -229,7 +234,7 @@ export class Program {
         expr(ins.list);
         break;
     }
-    return { accesses: all ? 'all' : out, sticky };
+    return { accesses: all ? 'all' : out, sticky, sleeps };
   }
 
   /**
@@ -243,7 +248,7 @@ export class Program {
    * special case with no accesses at all).
    */
   private analyse(): void {
-    const summaries = new Map<Instr, { accesses: Access[] | 'all'; sticky: boolean }>();
+    const summaries = new Map<Instr, { accesses: Access[] | 'all'; sticky: boolean; sleeps: boolean }>();
     for (const f of this.fns) for (const ins of f.instrs) summaries.set(ins, this.summarize(f, ins));
 
     // Functions whose address is taken (passed as an argument): targets of calls through pointers.
@@ -338,8 +343,10 @@ export class Program {
         const s = summaries.get(ins)!;
         // A function the analysis found no thread to reach is never coalesced: if the call graph
         // missed a way to reach it, that stays safe.
-        ins.local =
+        const independent =
           threads.length > 0 && !s.sticky && s.accesses !== 'all' && s.accesses.every((a) => threads.every((t) => !contended(a.name, t)));
+        ins.local = independent && !s.sleeps;
+        ins.localUnlessSleep = independent && s.sleeps;
       }
     }
   }
