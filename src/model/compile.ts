@@ -286,6 +286,17 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         place(exit);
         return;
       }
+      case 'dowhile': {
+        const top = here();
+        const exit: Label = { pc: -1 };
+        const cont: Label = { pc: -1 };
+        block(st.body, { brk: exit, cont });
+        place(cont);
+        if (st.steps.length) exprStmt(st.steps, [], st.src);
+        cond(st.cond, st.src, top, exit);
+        place(exit);
+        return;
+      }
       case 'for': {
         if (st.init.length) exprStmt(st.init, [], st.src);
         const top = here();
@@ -386,6 +397,11 @@ function collectAssigned(stmts: readonly Stmt[], slotOf: (n: string) => void): v
         if (st.else) collectAssigned(st.else, slotOf);
         break;
       case 'while':
+        expr(st.cond);
+        collectAssigned(st.body, slotOf);
+        break;
+      case 'dowhile':
+        st.steps.forEach(expr);
         expr(st.cond);
         collectAssigned(st.body, slotOf);
         break;

@@ -57,6 +57,8 @@ export type Stmt =
   | { readonly s: 'return'; readonly src: Src; readonly value?: Expr; readonly ghost?: readonly Expr[] }
   | { readonly s: 'if'; readonly src: Src; readonly cond: Expr; readonly then: readonly Stmt[]; readonly else?: readonly Stmt[]; readonly elseSrc?: Src }
   | { readonly s: 'while'; readonly src: Src; readonly cond: Expr; readonly body: readonly Stmt[] }
+  /** `do { body } while (cond);`: the condition may be a comma expression (`pmd++, addr = next, addr != end`). */
+  | { readonly s: 'dowhile'; readonly src: Src; readonly body: readonly Stmt[]; readonly steps: readonly Expr[]; readonly cond: Expr }
   /** `for (init; cond; update)`: `init` and `update` are expression lists, either may be empty. */
   | { readonly s: 'for'; readonly src: Src; readonly init: readonly Expr[]; readonly cond?: Expr; readonly update: readonly Expr[]; readonly body: readonly Stmt[] }
   /**
@@ -480,6 +482,16 @@ export function elif(cond: string, then: readonly Stmt[], otherwise?: Else, line
 
 export function while_(cond: string, body: readonly Stmt[], line?: LineArg): Stmt {
   return { s: 'while', src: condSrc(cond, line, 'while'), cond: parseExpr(cond), body };
+}
+
+/**
+ * `do { body } while (cond);`. A comma in the condition (`pmd++, addr = next, addr != end`) is
+ * C's comma operator: every part but the last is evaluated for its effect, the last is the test.
+ */
+export function doWhile_(body: readonly Stmt[], cond: string, line?: LineArg): Stmt {
+  const parts = splitTopLevel(cond).map((x) => parseExpr(x));
+  const text = `} while (${cond});`;
+  return { s: 'dowhile', src: line === undefined ? { text } : { text, line }, body, steps: parts.slice(0, -1), cond: parts[parts.length - 1]! };
 }
 
 /** `for (init; cond; update) body`, each part written as C (`''` for an empty part). */

@@ -210,6 +210,7 @@ export function buildProgram(sc: Scenario): Program {
     if (!(Number.isInteger(v.start) && Number.isInteger(v.end) && v.start >= 0 && v.end > v.start)) {
       throw new ScenarioError(path, 'expected integer pages with 0 <= start < end');
     }
+    if (v.end - v.start > 24) throw new ScenarioError(path, 'a VMA of the model has at most 24 pages');
     if (i > 0 && v.start < sc.vmas[i - 1]!.end) throw new ScenarioError(path, 'VMAs must be in address order and must not overlap');
     statics[`${id}.vm_start`] = v.start;
     statics[`${id}.vm_end`] = v.end;
@@ -220,11 +221,15 @@ export function buildProgram(sc: Scenario): Program {
     statics[`${id}.anon`] = v.file ? 0 : 1;
     statics[`${id}.reapable`] = !v.locked && (!v.file || !v.shared) ? 1 : 0;
     if (v.thp !== undefined) {
-      if (!(v.thp >= v.start && v.thp + 2 <= v.end)) throw new ScenarioError(`${path}.thp`, 'the huge page (2 pages) must lie inside the VMA');
+      if (!(v.thp >= v.start && v.thp + 2 <= v.end) || v.thp % 2 !== 0) {
+        throw new ScenarioError(`${path}.thp`, 'the huge page (2 pages, HPAGE_PMD_SIZE) must lie inside the VMA at an even page');
+      }
       statics[`${id}.thp`] = `${id}.pmd`;
       statics[`${id}.pmd.start`] = v.thp;
     } else statics[`${id}.thp`] = null;
     mem[`${id}.unmapped`] = 0;
+    mem[`${id}.freed`] = 0;
+    if (v.thp !== undefined) mem[`${id}.pmd.split`] = 0;
   });
   mem['mm.flags.MMF_OOM_SKIP'] = 0;
   mem['mm.flags.MMF_UNSTABLE'] = 0;

@@ -49,7 +49,7 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
   const sc: Scenario = {
     name: 'harness',
     core: o.core ?? 'v4.19',
-    vmas: [{ start: 0, end: 1024 }],
+    vmas: [{ start: 0, end: 24 }],
     notifiers: [{ use: o.use, objects: o.objects ?? [] }],
     threads: [{ kind: 'madvise', params: { start: 0, len: 1 } }],
   };

@@ -5,7 +5,7 @@
  * listed per function in docs/model.md. Bodies follow v4.19 (../shared/kernel/README.md §1 point 8
  * for zap_page_range / __split_huge_pmd) unless a function says otherwise.
  */
-import { c, cg, fn, for_, if_, label, type FnDef } from '../ir.ts';
+import { c, cg, doWhile_, elif, fn, for_, if_, label, type FnDef } from '../ir.ts';
 
 // ------------------------------------------------------------------------------------------------
 // The page-table walk.
@@ -14,18 +14,40 @@ export const unmapPageRange: FnDef = fn({
   name: 'unmap_page_range',
   file: 'mm/memory.c',
   version: 'v4.19',
-  source: 'v4.19 mm/memory.c unmap_page_range() -> zap_p4d_range() -> zap_pud_range() -> zap_pmd_range(), reduced: the walk visits the one transparent huge pmd a VMA may hold (scenario field `thp`) and then the ptes',
+  source: 'v4.19 mm/memory.c unmap_page_range(), reduced: BUG_ON(addr >= end) and the pgd/p4d/pud levels of the walk are left out (the model has one page table per VMA), so it goes straight to zap_pmd_range()',
   signature: 'void unmap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned long addr, unsigned long end, struct zap_details *details)',
   params: ['tlb', 'vma', 'addr', 'end', 'details'],
   body: [
-    // zap_pmd_range(): a huge pmd that the range covers only in part is split, inside the caller's
-    // invalidate_range_start/end pair (the nesting Christian König describes in the thread).
-    c('pmd = vma->thp;'),
-    if_('pmd && pmd->start < end && addr < pmd->start + HPAGE_PMD_SIZE', [
-      c('next = min(pmd->start + HPAGE_PMD_SIZE, end);'),
-      if_('next - max(addr, pmd->start) != HPAGE_PMD_SIZE', [c('__split_huge_pmd(vma, pmd, max(addr, pmd->start), false, NULL);')]),
-    ]),
-    c('unmap_single_vma_pages(vma, addr, end);'),
+    c('tlb_start_vma(tlb, vma);'),
+    c('next = zap_pmd_range(tlb, vma, NULL, addr, end, details);'),
+    c('tlb_end_vma(tlb, vma);'),
+  ],
+});
+
+export const zapPmdRange: FnDef = fn({
+  name: 'zap_pmd_range',
+  file: 'mm/memory.c',
+  version: 'v4.19',
+  source: 'v4.19 mm/memory.c zap_pmd_range(); pmds are numbered by address / HPAGE_PMD_SIZE (pmd_offset), a VMA holds at most the one transparent huge page the scenario gives it (pmd_trans_huge), and zap_pte_range() is one step freeing the pages of [addr, next)',
+  signature: 'static inline unsigned long zap_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma, pud_t *pud, unsigned long addr, unsigned long end, struct zap_details *details)',
+  params: ['tlb', 'vma', 'pud', 'addr', 'end', 'details'],
+  body: [
+    c('pmd_t *pmd;'),
+    c('unsigned long next;'),
+    c('pmd = pmd_offset(pud, addr);'),
+    doWhile_(
+      [
+        c('next = pmd_addr_end(addr, end);'),
+        if_('is_swap_pmd(*pmd) || pmd_trans_huge(*pmd) || pmd_devmap(*pmd)', [
+          if_('next - addr != HPAGE_PMD_SIZE', [c('__split_huge_pmd(vma, pmd, addr, false, NULL);')], elif('zap_huge_pmd(tlb, vma, pmd, addr)', [c('goto next;')])),
+        ]),
+        c('next = zap_pte_range(tlb, vma, pmd, addr, next, details);'),
+        label('next'),
+        c('cond_resched();'),
+      ],
+      'pmd++, addr = next, addr != end',
+    ),
+    c('return addr;'),
   ],
 });
 

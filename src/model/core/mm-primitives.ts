@@ -157,21 +157,58 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  unmap_single_vma_pages: {
-    shared: true,
+  pmd_offset: {
+    shared: false,
     sleeps: false,
-    access: () => [{ name: 'unmapped', mode: 'w' }],
-    doc: 'The page-table walk of zap_pte_range() over [start, end) of a VMA, abstracted: the range\'s pages are freed (`vma.unmapped = 1` when the range covers the whole VMA).',
-    run(ctx, [vma, start, end]) {
-      const v = ref(vma, 'unmap');
-      const s = num(start, 'unmap');
-      const e = num(end, 'unmap');
-      const vs = num(vmaStat(ctx, v, 'vm_start'), 'vm_start');
-      const ve = num(vmaStat(ctx, v, 'vm_end'), 'vm_end');
-      if (s <= vs && e >= ve) ctx.write(`${v}.unmapped`, 1);
-      return 0;
+    doc: 'pmd_offset(pud, addr): the pmd covering addr, numbered addr / HPAGE_PMD_SIZE (one page table per VMA; the pgd/p4d/pud levels are not modelled).',
+    run: (_ctx, [, addr]) => Math.floor(num(addr, 'pmd_offset') / HPAGE),
+  },
+  pmd_addr_end: {
+    shared: false,
+    sleeps: false,
+    doc: 'pmd_addr_end(addr, end): the end of addr\'s pmd, or end if that comes first.',
+    run: (_ctx, [addr, end]) => Math.min((Math.floor(num(addr, 'pmd_addr_end') / HPAGE) + 1) * HPAGE, num(end, 'pmd_addr_end')),
+  },
+  pmd_trans_huge: {
+    shared: true,
+    access: () => [{ name: 'freed', mode: 'r' }],
+    sleeps: false,
+    doc: 'pmd_trans_huge(*pmd): whether the pmd maps the VMA\'s transparent huge page (the scenario\'s `thp`), still mapped and not split.',
+    run(ctx, [pmd]) {
+      return thpAt(ctx, num(pmd, 'pmd_trans_huge')) ? 1 : 0;
     },
   },
+  is_swap_pmd: { shared: false, sleeps: false, doc: 'is_swap_pmd(pmd): no swap entries in the model.', run: () => 0 },
+  pmd_devmap: { shared: false, sleeps: false, doc: 'pmd_devmap(pmd): no device-mapped pmds in the model.', run: () => 0 },
+  zap_huge_pmd: {
+    shared: true,
+    access: () => [
+      { name: 'freed', mode: 'w' },
+      { name: 'unmapped', mode: 'w' },
+    ],
+    sleeps: false,
+    doc: 'zap_huge_pmd(tlb, vma, pmd, addr): frees the whole huge page (both its pages) and returns 1.',
+    run(ctx, [, vma, pmd]) {
+      const start = num(pmd, 'zap_huge_pmd') * HPAGE;
+      freePages(ctx, ref(vma, 'zap_huge_pmd'), start, start + HPAGE);
+      return 1;
+    },
+  },
+  zap_pte_range: {
+    shared: true,
+    access: () => [
+      { name: 'freed', mode: 'w' },
+      { name: 'unmapped', mode: 'w' },
+    ],
+    sleeps: false,
+    doc: 'zap_pte_range(tlb, vma, pmd, addr, end, details): frees the pages of [addr, end) (`vma.freed`, a bit per page; `vma.unmapped` once every page is freed) and returns end. The pte walk, rss accounting and TLB batching are not modelled.',
+    run(ctx, [, vma, , addr, end]) {
+      freePages(ctx, ref(vma, 'zap_pte_range'), num(addr, 'zap_pte_range'), num(end, 'zap_pte_range'));
+      return num(end, 'zap_pte_range');
+    },
+  },
+  tlb_start_vma: { shared: false, sleeps: false, doc: 'tlb_start_vma(): cache flush hook (nothing on x86).', run: () => 0 },
+  tlb_end_vma: { shared: false, sleeps: false, doc: 'tlb_end_vma(): TLB flush hook (batched in the mmu_gather; not modelled).', run: () => 0 },
   lru_add_drain: { shared: false, sleeps: false, doc: 'lru_add_drain(): per-cpu pagevec drain (no shared state the model tracks).', run: () => 0 },
   update_hiwater_rss: { shared: false, sleeps: false, doc: 'update_hiwater_rss(mm): statistics.', run: () => 0 },
   free_pgtables: { shared: false, sleeps: false, doc: 'free_pgtables(): frees page tables (not tracked).', run: () => 0 },
@@ -228,7 +265,17 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   pte_unmap_unlock: { shared: false, sleeps: false, doc: 'pte_unmap_unlock(pte, ptl).', run: () => 0 },
   ptep_clear_flush_notify: { shared: false, sleeps: false, doc: 'ptep_clear_flush_notify(): clears the pte and calls ->invalidate_range (no notifier in the model implements it).', run: () => 0 },
   set_pte_at_notify: { shared: false, sleeps: false, doc: 'set_pte_at_notify(): ->change_pte (not modelled) then set_pte_at.', run: () => 0 },
-  __split_huge_pmd_locked: { shared: false, sleeps: false, doc: '__split_huge_pmd_locked(): rewrites the huge pmd as a page table (under the pmd lock).', run: () => 0 },
+  __split_huge_pmd_locked: {
+    shared: true,
+    access: () => [{ name: 'split', mode: 'w' }],
+    sleeps: false,
+    doc: '__split_huge_pmd_locked(vma, pmd, haddr, freeze): rewrites the huge pmd as a page table of small pages (`thp.split = 1`).',
+    run(ctx, [vma]) {
+      const thp = ctx.stat(`${ref(vma, '__split_huge_pmd_locked')}.thp`);
+      if (typeof thp === 'string') ctx.write(`${thp}.split`, 1);
+      return 0;
+    },
+  },
   pmd_lock: {
     access: () => [{ name: 'page_table_lock', mode: 'w' }],
     observed: true,
@@ -312,6 +359,36 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     },
   },
 };
+
+const HPAGE = 2;
+
+/** Mark the pages [start, end) of a VMA freed; the VMA is unmapped once all its pages are. */
+function freePages(ctx: PrimCtx, vma: string, start: number, end: number): void {
+  const vs = num(ctx.stat(`${vma}.vm_start`) as Value, 'vm_start');
+  const ve = num(ctx.stat(`${vma}.vm_end`) as Value, 'vm_end');
+  let freed = num(ctx.read(`${vma}.freed`), 'freed');
+  for (let p = Math.max(start, vs); p < Math.min(end, ve); p++) freed |= 1 << (p - vs);
+  ctx.write(`${vma}.freed`, freed);
+  if (freed === (1 << (ve - vs)) - 1) ctx.write(`${vma}.unmapped`, 1);
+}
+
+/** Whether pmd number `pmd` maps a VMA's transparent huge page that is still whole and mapped. */
+function thpAt(ctx: PrimCtx, pmd: number): boolean {
+  const mm = ctx.stat('oom.victim_mm');
+  const vmas = ctx.stat(`${String(mm)}.vmas`);
+  if (!Array.isArray(vmas)) return false;
+  for (const v of vmas) {
+    const thp = ctx.stat(`${String(v)}.thp`);
+    if (typeof thp !== 'string') continue;
+    const at = num(ctx.stat(`${thp}.start`) as Value, 'thp');
+    if (Math.floor(at / HPAGE) !== pmd) continue;
+    if (ctx.read(`${thp}.split`)) return false;
+    const vs = num(ctx.stat(`${String(v)}.vm_start`) as Value, 'vm_start');
+    const freed = num(ctx.read(`${String(v)}.freed`), 'freed');
+    return (freed >> (at - vs)) % 4 === 0;
+  }
+  return false;
+}
 
 function hashedNotifiers(ctx: PrimCtx, listKey: string): Value[] {
   const all = ctx.stat(listKey);

@@ -25,6 +25,7 @@ export interface CoreVersion {
 /** Functions every version shares (the callers of start/end that threads run). */
 const callers: readonly FnDef[] = [
   mem.unmapPageRange,
+  mem.zapPmdRange,
   mem.splitHugePmd,
   mem.unmapSingleVma,
   mem.unmapVmas,
