@@ -24,13 +24,20 @@ export const deadlock: KernelProperty = {
   name: 'deadlock',
   summary: 'no state where no thread can move while some have not finished, and no thread stuck for good',
   build(m) {
-    const partial = m.program.spec.threads.map((t, tid) =>
-      Property.alwaysReachable<KState>(`deadlock:partial:${t.name}`, (s) => {
-        if (!s.threads[tid]!.frames.length) return true;
+    // The threads that can move in a state, computed once per state for all the partial checks.
+    const movable = new WeakMap<KState, Set<number>>();
+    const canMove = (s: KState, tid: number): boolean => {
+      let set = movable.get(s);
+      if (!set) {
         const acts: KAction[] = [];
         m.actions(s, acts);
-        return acts.some((a) => a.tid === tid);
-      }),
+        set = new Set(acts.map((a) => a.tid));
+        movable.set(s, set);
+      }
+      return set.has(tid);
+    };
+    const partial = m.program.spec.threads.map((t, tid) =>
+      Property.alwaysReachable<KState>(`deadlock:partial:${t.name}`, (s) => s.threads[tid]!.frames.length === 0 || canMove(s, tid)),
     );
     return [Property.deadlockFree('deadlock'), ...partial];
   },
