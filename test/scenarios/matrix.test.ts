@@ -12,6 +12,10 @@ import { computeMatrix } from '../../src/report/matrix.ts';
 import { KERNEL_PROPERTIES } from '../../src/properties/index.ts';
 
 const EXPECTED = `
+amdgpu-hsa-reaper             v4.18              ok   ok   ok   ok   ok   FAIL ok   -
+amdgpu-hsa-reaper             93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   -
+amdgpu-hsa-reaper             clarify            FAIL ok   ok   ok   ok   ok   ok   -
+amdgpu-hsa-reaper             tetsuo             ok   ok   ok   ok   ok   ok   ok   -
 amdgpu-ioctl-alloc-under-lock alloc-under-lock   FAIL ok   ok   FAIL FAIL ok   ok   -
 amdgpu-ioctl-alloc-under-lock 4a2de54dc1d7       FAIL ok   FAIL ok   ok   ok   ok   -
 amdgpu-ioctl-alloc-under-lock v4.19.y            FAIL ok   ok   ok   ok   ok   ok   -
@@ -38,6 +42,8 @@ i915-reaper                   v4.19              ok   ok   ok   ok   ok   ok   o
 kvm-pairing-under-reaper      -                  ok   FAIL ok   ok   ok   ok   ok   ok
 mayfail-reclaim               i915@mayfail       ok   ok   ok   ok   -    -    ok   -
 mayfail-reclaim               i915@93065ac753e4  ok   ok   ok   ok   -    -    FAIL -
+mlx5-implicit-mr              v4.18              ok   ok   ok   ok   -    -    ok   -
+mlx5-implicit-mr              93065ac753e4       ok   ok   ok   ok   -    -    ok   -
 oom-reap-return-value         93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   -
 oom-reap-return-value         returns-true       FAIL FAIL ok   ok   ok   FAIL ok   -
 oom-reap-return-value         v4.19              FAIL ok   ok   ok   ok   ok   ok   -
