@@ -180,6 +180,7 @@ export class KernelModel implements Model<KState, KAction> {
           e.int(f.op.start);
           e.int(f.op.end);
           e.int(f.op.blockable);
+          e.int(f.op.mayfail);
         } else e.int(0);
         e.int(f.locals.length);
         for (const v of f.locals) encodeValue(e, v, this.ids);
@@ -213,6 +214,7 @@ export class KernelModel implements Model<KState, KAction> {
       e.int(p.start);
       e.int(p.end);
       e.int(p.blockable);
+      e.int(p.mayfail);
       e.int(p.ret);
     }
   }
