@@ -14,14 +14,13 @@ import { CORE_THREADS, ScenarioError, type Scenario } from '../model/scenario.ts
 import { explain, KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
 import { computeMatrix, formatMatrix } from '../report/matrix.ts';
 import { buildTrace, parseTrace, TraceError } from '../report/json.ts';
-import { replayTrace } from '../report/replay.ts';
+import { replayTrace, violatedIn } from '../report/replay.ts';
 import { runScenarioAsync, type RunOptions } from '../report/run.ts';
 import { formatFinalState, formatRun, formatSteps } from '../report/text.ts';
 import { stepRows } from '../report/steps.ts';
 import { CompareError, compareSides, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, type Strategy } from '../checker/index.ts';
-import type { KAction } from '../model/interp.ts';
 
 export const EXIT = { ok: 0, violation: 1, usage: 2, incomplete: 3, internal: 70 } as const;
 
@@ -57,6 +56,14 @@ export function loadScenarioArg(arg: string): ScenarioFile {
     throw new UsageError(`unknown scenario "${arg}": not a file, and no built-in scenario has that name (built-in: ${builtinNames().join(', ')})`);
   }
   return loadBuiltin(arg);
+}
+
+/** The scenario file with its `--variant` applied (or as written). */
+function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
+  if (variant === undefined) return sf;
+  const v = sf.variants?.[variant];
+  if (!v) throw new UsageError(`--variant ${variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
+  return applyVariant(sf, v, variant);
 }
 
 /** Check early that an output file can be written, so a long run does not end in an error. */
@@ -127,12 +134,7 @@ async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
   checkWritable(f.json, '--json');
   checkWritable(f.html, '--html');
   const sf = loadScenarioArg(arg);
-  let sc: Scenario = sf;
-  if (f.variant !== undefined) {
-    const v = sf.variants?.[f.variant];
-    if (!v) throw new UsageError(`--variant ${f.variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
-    sc = applyVariant(sc, v, f.variant);
-  }
+  let sc = withVariant(sf, f.variant);
   const o = overrides(f);
   if (o.core || Object.keys(o.drivers ?? {}).length) sc = applyVariant(sc, o, 'command line');
   if (sc !== sf) loadCheck(sc);
@@ -285,13 +287,7 @@ function cmdReplay(io: Io, arg: string, f: { token?: string; variant?: string; c
 /** `mnc replay --token T SCENARIO`: re-run the path a report's replay token names and show it. */
 function replayToken(io: Io, scenarioArg: string, token: string, f: { variant?: string; coalesce: boolean }): number {
   const sf = loadScenarioArg(scenarioArg);
-  let sc: Scenario = sf;
-  if (f.variant !== undefined) {
-    const v = sf.variants?.[f.variant];
-    if (!v) throw new UsageError(`--variant ${f.variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
-    sc = applyVariant(sc, v, f.variant);
-  }
-  const m = scenarioModel(sc, { coalesce: f.coalesce });
+  const m = scenarioModel(withVariant(sf, f.variant), { coalesce: f.coalesce });
   let path;
   try {
     path = replay(m, token);
@@ -300,19 +296,11 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: { variant?: 
     throw e;
   }
   const last = path.steps.length ? path.steps[path.steps.length - 1]!.state : path.init;
-  const violated = m.properties().filter((p) => {
-    if (p.kind === 'always') return !p.holds(last);
-    if (p.kind === 'deadlock') {
-      const acts: KAction[] = [];
-      m.actions(last, acts);
-      return acts.length === 0 && last.threads.some((t) => t.frames.length > 0);
-    }
-    return false;
-  });
+  const violated = violatedIn(m, last);
   const out = [`replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}:`, ...formatSteps(stepRows(m, { path })), '', 'State at the end:', ...formatFinalState(m, last).map((l) => `  ${l}`)];
-  for (const p of violated) {
-    const fd = explain(m, p.name, last);
-    out.push('', `violated in the last state: ${p.name}`, fd.header, ...fd.details);
+  for (const name of violated) {
+    const fd = explain(m, name, last);
+    out.push('', `violated in the last state: ${name}`, fd.header, ...fd.details);
   }
   if (!violated.length) out.push('', 'no safety property or deadlock is violated in the last state (liveness findings need the whole graph: run mnc check).');
   io.out(out.join('\n'));

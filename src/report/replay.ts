@@ -15,6 +15,14 @@ export type ReplayOutcome =
   | { readonly status: 'diverged'; readonly step: number; readonly reason: string }
   | { readonly status: 'not-reproduced'; readonly reason: string };
 
+/** The safety and deadlock properties of the model that a single state violates (the end of a replayed path). */
+export function violatedIn(m: KernelModel, s: KState): string[] {
+  return m
+    .properties()
+    .filter((p) => (p.kind === 'always' || p.kind === 'deadlock') && violates(m, p.name, [s], [], undefined) === undefined)
+    .map((p) => p.name);
+}
+
 /** Whether the engine property `name` is violated by the replayed run (`states`: the path's states, initial first). */
 function violates(m: KernelModel, name: string, states: readonly KState[], actions: readonly KAction[], loopStart: number | undefined): string | undefined {
   const prop = m.properties().find((p) => p.name === name);
