@@ -302,8 +302,9 @@ export class Explorer<S, A> {
   /**
    * Expand `state` (recorded at `slot`, at `depth`): take every enabled action, record the next
    * states, check new ones. The new states to expand are left in {@link childStates} /
-   * {@link childSlots} in action order. A state at the depth bound is not expanded; if it has a
-   * transition, {@link cutoff} is set.
+   * {@link childSlots} in action order. A state at the depth bound is not expanded: if it has a
+   * transition, {@link cutoff} is set (the run cannot be complete); if it has none, it is recorded
+   * for liveness exactly as an expanded dead end (nothing was cut).
    *
    * Three passes over the successors: compute and fingerprint them all, touch each one's home slot
    * in the visited set (independent loads, so the processor overlaps their cache misses), then
@@ -321,8 +322,15 @@ export class Explorer<S, A> {
       for (let i = 0; i < n; i++) {
         if (model.nextState(state, acts[i]!) !== undefined) {
           this.cutoff = true;
-          break;
+          return;
         }
+      }
+      // No transition: the bound cuts nothing here. Record the state exactly as an expanded dead
+      // end, so that liveness sees it as one (a goal-free dead end violates `eventually`).
+      if (this.live !== null) {
+        const id = this.table.idAt(slot);
+        this.live.begin(id);
+        this.live.end(id, 0);
       }
       return;
     }

@@ -2,7 +2,7 @@
  * Bounds (each reason), interruption, progress events, findAll, determinism.
  */
 import { describe, expect, it } from 'vitest';
-import { check, checkAsync, Property, type CheckResult, type Model, type Progress } from '../../src/checker/index.ts';
+import { check, checkAsync, Property, type CheckResult, type Model, type Progress, type Strategy } from '../../src/checker/index.ts';
 import { twoCounters } from './fixtures/counters.ts';
 import { brokenLock } from './fixtures/broken-lock.ts';
 import { philosophers } from './fixtures/philosophers.ts';
@@ -83,6 +83,135 @@ describe('bounds', () => {
     expect(() => check(twoCounters(), { maxDepth: -1 })).toThrow(/maxDepth/);
     expect(() => check(twoCounters(), { strategy: 'astar' as 'bfs' })).toThrow(/strategy/);
     expect(() => check(twoCounters(), { timeMs: Number.NaN })).toThrow(/timeMs/);
+  });
+});
+
+/**
+ * A chain s0 -> s1 -> ... -> s(n-1); the last state has no transition. One thread, which has
+ * finished only in `finishedAt` (none by default: the last state is then a deadlock).
+ */
+function chain(n: number, props: readonly Property<number>[], finishedAt = -1): Model<number, 'step'> {
+  return {
+    initStates: () => [0],
+    actions(s, out) {
+      if (s < n - 1) out.push('step');
+    },
+    nextState: (s) => s + 1,
+    properties: () => props,
+    formatAction: (_a, s) => `s${s} -> s${s + 1}`,
+    formatState: (s) => `s${s}`,
+    encode: (s, out) => out.int(s),
+    threads: (s) => [{ name: 't', finished: s === finishedAt }],
+    actionThread: () => 0,
+  };
+}
+
+const never = (): boolean => false;
+
+describe('the depth bound', () => {
+  // s0 -> s1 -> s2: with maxDepth 2 the last state lies exactly at the bound. It has no
+  // transition, so nothing is cut: the run is complete and must give the unbounded verdicts.
+  it.each([
+    ['bfs', 'weak'],
+    ['dfs', 'weak'],
+    ['bfs', 'none'],
+    ['dfs', 'none'],
+  ] as const)('%s: a goal-free dead end at the bound violates eventually (%s fairness), as without the bound', (strategy, fairness) => {
+    const model = chain(3, [Property.eventually<number>('reaches goal', never, { fairness })], 2);
+    for (const maxDepth of [undefined, 2, 3]) {
+      const r = check(model, { strategy, ...(maxDepth === undefined ? {} : { maxDepth }) });
+      expect(r.status, `maxDepth ${maxDepth}`).toBe('violation');
+      if (r.status !== 'violation') continue;
+      expect(r.complete).toBe(true);
+      expect(r.violation.path.steps.map((s) => s.state)).toEqual([1, 2]);
+      expect(r.violation.loopStart).toBe(2); // a dead end: the run stutters in s2
+    }
+  });
+
+  it.each(['bfs', 'dfs'] as const)('%s: a dead end at the bound violates alwaysReachable, as without the bound', (strategy) => {
+    const model = chain(3, [Property.alwaysReachable<number>('goal reachable', never)], 2);
+    for (const maxDepth of [undefined, 2]) {
+      const r = check(model, { strategy, ...(maxDepth === undefined ? {} : { maxDepth }) });
+      expect(r.status, `maxDepth ${maxDepth}`).toBe('violation');
+      if (r.status === 'violation') expect(r.violation.kind).toBe('reachable');
+    }
+    // Only the dead end at the bound fails to reach the goal s2... when the goal is s2 itself, it holds.
+    expect(check(chain(3, [Property.alwaysReachable<number>('reaches s2', (s) => s === 2)], 2), { strategy, maxDepth: 2 }).status).toBe('pass');
+  });
+
+  it.each(['bfs', 'dfs'] as const)('%s: a deadlock at the bound is reported, as without the bound', (strategy) => {
+    const model = chain(3, [Property.deadlockFree()]); // the thread never finishes
+    for (const maxDepth of [undefined, 2]) {
+      const r = check(model, { strategy, ...(maxDepth === undefined ? {} : { maxDepth }) });
+      expect(r.status, `maxDepth ${maxDepth}`).toBe('violation');
+      if (r.status !== 'violation') continue;
+      expect(r.violation.kind).toBe('deadlock');
+      expect(r.violation.path.steps).toHaveLength(2);
+    }
+  });
+
+  it.each(['bfs', 'dfs'] as const)('%s: a goal at the bound makes eventually hold, and the run passes', (strategy) => {
+    const model = chain(3, [Property.eventually<number>('reaches s2', (s) => s === 2), Property.deadlockFree()], 2);
+    const r = check(model, { strategy, maxDepth: 2 });
+    expect(r.status).toBe('pass');
+    expect(r.verdicts.map((v) => v.status)).toEqual(['holds', 'holds']);
+  });
+
+  it.each(['bfs', 'dfs'] as const)('%s: one step short of the dead end, the bound cuts a transition: every verdict it could change is unknown', (strategy) => {
+    const props = [
+      Property.always<number>('small', (s) => s < 5),
+      Property.sometimes<number>('s1', (s) => s === 1),
+      Property.sometimes<number>('s2', (s) => s === 2),
+      Property.deadlockFree(),
+      Property.alwaysReachable<number>('goal reachable', never),
+      Property.eventually<number>('reaches goal', never),
+    ];
+    const r = check(chain(3, props), { strategy, maxDepth: 1, findAll: true });
+    expect(r.status).toBe('incomplete');
+    if (r.status !== 'incomplete') return;
+    expect(r.reason).toBe('max-depth');
+    expect(r.violations).toEqual([]);
+    // s1 was seen, so `sometimes s1` holds; nothing else can be decided.
+    expect(r.verdicts.map((v) => v.status)).toEqual(['unknown', 'holds', 'unknown', 'unknown', 'unknown', 'unknown']);
+  });
+
+  it('random walks at the bound: violations found are reported, nothing else is decided, never a pass', () => {
+    const props = [Property.always<number>('small', (s) => s < 5), Property.deadlockFree(), Property.alwaysReachable<number>('goal reachable', never), Property.eventually<number>('reaches goal', never)];
+    const bounded = check(chain(3, props), { strategy: 'random', maxDepth: 2, walks: 5, findAll: true });
+    expect(bounded.status).toBe('incomplete');
+    if (bounded.status === 'incomplete') expect(bounded.reason).toBe('random');
+    expect(bounded.verdicts.map((v) => v.status)).toEqual(['unknown', 'violated', 'unknown', 'unknown']);
+    const cut = check(chain(3, props), { strategy: 'random', maxDepth: 1, walks: 5, findAll: true });
+    expect(cut.status).toBe('incomplete');
+    expect(cut.verdicts.map((v) => v.status)).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
+  });
+});
+
+describe('no bound passes', () => {
+  // twoCounters(40, 40): every property holds over the whole space (1,681 states, more than the 32
+  // expansions between two looks at the clock). Any cut must leave every property that the cut
+  // part could change unknown; only `sometimes` with an example found may hold.
+  const cases: [string, Strategy, Parameters<typeof check>[1]][] = [];
+  for (const strategy of ['bfs', 'dfs', 'random'] as const) {
+    cases.push([`${strategy} maxStates 5`, strategy, { maxStates: 5 }]);
+    cases.push([`${strategy} maxDepth 3`, strategy, { maxDepth: 3 }]);
+    cases.push([`${strategy} maxDepth 4`, strategy, { maxDepth: 4 }]);
+    cases.push([`${strategy} timeMs 0`, strategy, { timeMs: 0 }]);
+    cases.push([`${strategy} interrupted`, strategy, { signal: AbortSignal.abort() }]);
+  }
+  it.each(cases)('%s: incomplete, and only a sometimes with its example holds', (_name, strategy, options) => {
+    for (const findAll of [false, true]) {
+      const r = check(twoCounters(40, 40), { ...options, strategy, findAll, walks: 3 });
+      expect(r.status).toBe('incomplete');
+      for (const v of r.verdicts) {
+        if (v.status === 'holds') {
+          expect(v.kind).toBe('sometimes');
+          expect(v.example).toBeDefined();
+        } else {
+          expect(v.status).toBe('unknown');
+        }
+      }
+    }
   });
 });
 
