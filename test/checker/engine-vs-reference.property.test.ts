@@ -3,7 +3,9 @@
  * explorer written here, separately (a Map keyed by the text encoding, recursive SCCs, fixpoints),
  * on the reachable-state count, the transition count and every verdict, for each exhaustive
  * strategy; every counterexample replays from its token to a state that violates its property;
- * random walks never claim more than the reference.
+ * random walks never claim more than the reference. With random bounds (`maxDepth`, `maxStates`,
+ * every strategy): a `holds` or a pass is never contradicted by the unbounded reference, a
+ * violation is always real, and a run the engine calls complete agrees with it on everything.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -342,6 +344,80 @@ function compareWithReference<S, A>(model: Model<S, A>): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Bounded runs: whatever the bounds, the engine never claims what the unbounded reference denies.
+
+interface Bounds {
+  readonly strategy: 'bfs' | 'dfs' | 'random';
+  readonly maxDepth: number | null;
+  readonly maxStates: number | null;
+  readonly findAll: boolean;
+  readonly seed: number;
+}
+
+const boundsArb: fc.Arbitrary<Bounds> = fc.record({
+  strategy: fc.constantFrom('bfs' as const, 'dfs' as const, 'random' as const),
+  maxDepth: fc.option(fc.integer({ min: 0, max: 7 }), { freq: 4 }),
+  maxStates: fc.option(fc.integer({ min: 1, max: 14 }), { freq: 3 }),
+  findAll: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+/**
+ * Run the engine with `b` and hold it to the unbounded reference: a `holds` (and a pass) must be
+ * true of the whole space; a violation must be real (the reference agrees, and its counterexample
+ * replays and shows it); a run the engine says is complete must give every verdict the reference
+ * gives, and the reference's counts. Returns whether the run said it was complete.
+ */
+function compareBounded<S, A>(model: Model<S, A>, ref: Reference<S>, expected: RefVerdicts, b: Bounds): boolean {
+  const r = check(model, {
+    strategy: b.strategy,
+    findAll: b.findAll,
+    seed: b.seed,
+    walks: 10,
+    walkDepth: 10,
+    ...(b.maxDepth === null ? {} : { maxDepth: b.maxDepth }),
+    ...(b.maxStates === null ? {} : { maxStates: b.maxStates }),
+  });
+  const what = `${JSON.stringify(b)}: ${r.status}${r.status === 'incomplete' ? ` (${r.reason})` : ''}`;
+  if (b.maxStates !== null) expect(r.stats.states, what).toBeLessThanOrEqual(b.maxStates);
+  expect(r.stats.states, what).toBeLessThanOrEqual(ref.states.size);
+  if (b.strategy === 'random') expect(r.status, what).not.toBe('pass');
+  if (r.status === 'pass') {
+    for (const [name, v] of expected.verdicts) expect(v, `${what}: the engine passed, the reference says ${name} is ${v}`).toBe('holds');
+  }
+  for (const v of r.verdicts) {
+    if (v.status === 'unknown') continue;
+    expect(v.status, `${what}: ${v.property}`).toBe(expected.verdicts.get(v.property));
+    if (v.status === 'violated') validateCounterexample(model, ref, v.counterexample);
+    if (v.status === 'holds' && v.example !== undefined) {
+      const p = model.properties().find((x) => x.name === v.property)!;
+      const ex = replay(model, v.example.token);
+      const last = ex.steps.length === 0 ? ex.init : ex.steps[ex.steps.length - 1]!.state;
+      expect(p.kind === 'sometimes' && p.holds(last), `${what}: ${v.property}'s example`).toBe(true);
+    }
+  }
+  if (r.status !== 'pass') {
+    for (const ce of r.violations) {
+      expect(expected.verdicts.get(ce.property), `${what}: ${ce.property}`).toBe('violated');
+      validateCounterexample(model, ref, ce);
+    }
+  }
+  const complete = r.status === 'pass' || (r.status === 'violation' && r.complete);
+  if (complete) {
+    expect(r.stats.states, `${what}: states`).toBe(ref.states.size);
+    expect(r.stats.transitions, `${what}: transitions`).toBe(ref.transitions);
+    for (const v of r.verdicts) expect(v.status, `${what}: ${v.property}`).toBe(expected.verdicts.get(v.property));
+  }
+  // Breadth-first with bounds that cut nothing (no state at the depth bound, room for every
+  // state) and findAll: the run must say it is complete, not merely be safe.
+  const deepest = Math.max(...ref.dist.values());
+  if (b.strategy === 'bfs' && b.findAll && (b.maxDepth === null || b.maxDepth > deepest) && (b.maxStates === null || b.maxStates >= ref.states.size)) {
+    expect(complete, `${what}: nothing was cut`).toBe(true);
+  }
+  return complete;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Random transition systems.
 
 interface SysEdge {
@@ -565,6 +641,40 @@ describe('engine vs naive reference explorer', () => {
         compareWithReference(programModel(spec));
       }),
       { numRuns: 200, seed: 605 },
+    );
+  });
+
+  it('bounded runs on random transition systems (300 models × 4 bounds): never a claim the unbounded reference denies', () => {
+    let complete = 0;
+    let bounded = 0;
+    fc.assert(
+      fc.property(sysSpec, fc.array(boundsArb, { minLength: 4, maxLength: 4 }), (spec, bounds) => {
+        const model = systemModel(spec);
+        const ref = explore(model);
+        const expected = referenceVerdicts(model, ref);
+        for (const b of bounds) {
+          if (compareBounded(model, ref, expected, b)) {
+            complete++;
+            if (b.maxDepth !== null || b.maxStates !== null) bounded++;
+          }
+        }
+      }),
+      { numRuns: 300, seed: 9 },
+    );
+    // Not vacuous: many bounded runs were complete, and their verdicts compared in full.
+    expect(bounded).toBeGreaterThan(100);
+    expect(complete).toBeGreaterThan(bounded);
+  });
+
+  it('bounded runs on random thread programs (150 models × 4 bounds): never a claim the unbounded reference denies', () => {
+    fc.assert(
+      fc.property(progSpec, fc.array(boundsArb, { minLength: 4, maxLength: 4 }), (spec, bounds) => {
+        const model = programModel(spec);
+        const ref = explore(model);
+        const expected = referenceVerdicts(model, ref);
+        for (const b of bounds) compareBounded(model, ref, expected, b);
+      }),
+      { numRuns: 150, seed: 4242 },
     );
   });
 
