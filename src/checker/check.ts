@@ -9,7 +9,8 @@ import { BreadthFirst } from './bfs.ts';
 import { DepthFirst } from './dfs.ts';
 import { RandomWalks } from './random.ts';
 import { analyzeEventually, analyzeReachable } from './liveness.ts';
-import { buildPath, pathByOrdinals, pathToSlot } from './path.ts';
+import { buildPath, pathByOrdinals, pathToSlot, PathReconstructionError } from './path.ts';
+import { confirmExample, confirmViolation } from './confirm.ts';
 
 /** How long `checkAsync` explores before yielding to the event loop. */
 export const SLICE_MS = 50;
@@ -89,15 +90,42 @@ class Run<S, A> {
       return { threads: model.threads(last) };
     };
 
+    // Every path is rebuilt by replaying the model, and what it is to show is checked on the real
+    // states (confirm.ts). A path that cannot be rebuilt, or does not show it, means two states
+    // share a fingerprint: that property is unknown and the run is incomplete ('collision').
+    const collided: boolean[] = new Array(props.length).fill(false);
+    /** Why a confirmation had to stop (the time budget or the signal), if one did. */
+    let confirmStopped: IncompleteReason | null = null;
+    const stop = (): boolean => ex.expired() !== null;
+    const rebuild = (i: number, build: () => Path<S, A>): Path<S, A> | undefined => {
+      try {
+        return build();
+      } catch (e) {
+        if (!(e instanceof PathReconstructionError)) throw e;
+        collided[i] = true;
+        return undefined;
+      }
+    };
+    const report = (i: number, path: Path<S, A>, loopStart?: number): void => {
+      const p = props[i]!;
+      const c = confirmViolation(model, p, path, loopStart, stop);
+      if (c === 'refuted') collided[i] = true;
+      if (c === 'stopped') confirmStopped ??= ex.expired() ?? 'time';
+      if (c !== 'confirmed') return;
+      counterexamples[i] = { property: p.name, kind: p.kind, path, ...(loopStart === undefined ? {} : { loopStart }), ...withThreads(path) };
+      order.push(i);
+    };
+
     for (const f of ex.findings) {
-      const p = props[f.property]!;
+      const i = f.property;
       const slot = ex.table.find(f.hi, f.lo);
-      const path = pathToSlot(model, ex.table, slot);
-      if (ex.status[f.property] === HOLDS) {
-        examples[f.property] = path;
+      const path = rebuild(i, () => pathToSlot(model, ex.table, slot));
+      if (path === undefined) continue;
+      if (ex.status[i] === HOLDS) {
+        if (confirmExample(model, props[i]!, path) === 'confirmed') examples[i] = path;
+        else collided[i] = true;
       } else {
-        counterexamples[f.property] = { property: p.name, kind: p.kind, path, ...withThreads(path) };
-        order.push(f.property);
+        report(i, path);
       }
     }
 
@@ -107,10 +135,8 @@ class Run<S, A> {
       // the graph is all there, nothing more is explored. `sometimes` with no example is violated.
       props.forEach((p, i) => {
         if (p.kind !== 'sometimes' || decided[i] !== UNDECIDED) return;
-        const path = buildPath(model, 0, []);
         decided[i] = VIOLATED;
-        counterexamples[i] = { property: p.name, kind: p.kind, path, ...withThreads(path) };
-        order.push(i);
+        report(i, buildPath(model, 0, []));
       });
     }
     let analysisBytes = 0;
@@ -131,10 +157,10 @@ class Run<S, A> {
           if (a.witness === null) {
             decided[i] = HOLDS;
           } else {
-            const path = pathToSlot(model, ex.table, slotOf(a.witness));
             decided[i] = VIOLATED;
-            counterexamples[i] = { property: p.name, kind: p.kind, path, ...withThreads(path) };
-            order.push(i);
+            const slot = slotOf(a.witness);
+            const path = rebuild(i, () => pathToSlot(model, ex.table, slot));
+            if (path !== undefined) report(i, path);
           }
         } else {
           const a = analyzeEventually(live, bit, p.fairness);
@@ -142,6 +168,7 @@ class Run<S, A> {
           if (a.witness === null) {
             decided[i] = HOLDS;
           } else {
+            decided[i] = VIOLATED;
             const lasso = a.witness;
             const rootSlot = slotOf(lasso.root);
             const ordinals: number[] = [];
@@ -150,10 +177,8 @@ class Run<S, A> {
               ordinals.push(e - live.edgeStart[cur]!);
               cur = live.dst[e]!;
             }
-            const path = pathByOrdinals(model, ex.table.hiAt(rootSlot), ex.table.loAt(rootSlot), ordinals);
-            decided[i] = VIOLATED;
-            counterexamples[i] = { property: p.name, kind: p.kind, path, loopStart: lasso.loopStart, ...withThreads(path) };
-            order.push(i);
+            const path = rebuild(i, () => pathByOrdinals(model, ex.table.hiAt(rootSlot), ex.table.loAt(rootSlot), ordinals));
+            if (path !== undefined) report(i, path, lasso.loopStart);
           }
         }
       }
@@ -161,6 +186,7 @@ class Run<S, A> {
     }
 
     const verdicts: Verdict<S, A>[] = props.map((p, i) => {
+      if (collided[i]) return { property: p.name, kind: p.kind, status: 'unknown' };
       const ce = counterexamples[i];
       if (ce !== undefined) return { property: p.name, kind: p.kind, status: 'violated', counterexample: ce };
       const example = examples[i];
@@ -183,7 +209,9 @@ class Run<S, A> {
     ex.emitProgress(now, this.search.frontier, ex.maxDepth);
 
     let reason: IncompleteReason | null = null;
-    if (ex.halted) reason = null;
+    if (collided.includes(true)) reason = 'collision';
+    else if (confirmStopped !== null) reason = confirmStopped;
+    else if (ex.halted) reason = null;
     else if (ex.stopReason !== null) reason = ex.stopReason;
     else if (!this.search.exhaustive) reason = 'random';
     else if (ex.cutoff) reason = 'max-depth';

@@ -204,6 +204,16 @@ export class Explorer<S, A> {
     });
   }
 
+  /**
+   * Whether the abort signal or the time budget now forbids more work (the reason), or null. For
+   * work after exploration (confirming counterexamples); it sets nothing.
+   */
+  expired(): IncompleteReason | null {
+    if (this.signal?.aborted) return 'interrupted';
+    if (performance.now() >= this.deadline) return 'time';
+    return null;
+  }
+
   /** Check the signal once before exploring (an already aborted signal yields `interrupted`). */
   checkSignal(): boolean {
     if (this.signal?.aborted) this.stopReason = 'interrupted';

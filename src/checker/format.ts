@@ -39,6 +39,9 @@ const REASONS: Record<IncompleteReason, string> = {
   time: 'the time budget (timeMs) ran out',
   interrupted: 'interrupted',
   random: 'random walks cover only part of the state space, so nothing is proved',
+  collision:
+    'a counterexample found on 64-bit fingerprints did not hold when re-executed on the real states (two states share a fingerprint, ' +
+    'or the model is not deterministic); that property is left undecided',
 };
 
 /** What a violation of each kind means, as the line under the header. */

@@ -4,7 +4,9 @@
  * The engine keeps no states, only fingerprints and parent links (`fingerprint.ts`). A path to a
  * visited state is rebuilt by following the parent links to the root, then replaying the model
  * from its initial states, choosing at each step the action whose next state has the recorded
- * fingerprint. Every path the engine reports has therefore been re-executed through the model.
+ * fingerprint. Every path the engine reports has therefore been re-executed through the model;
+ * `confirm.ts` then checks what the path is to show on the real states it passes through (a
+ * fingerprint collision can make a rebuilt path end in another state than the one found).
  *
  * ## Replay tokens
  *
@@ -146,11 +148,23 @@ export function initIndexOf<S>(model: Model<S, unknown>, hi: number, lo: number,
   return -1;
 }
 
+/**
+ * Rebuilding a path from fingerprints failed: two states share a fingerprint (the parent links or
+ * the recorded edges then belong to another state than the one the replay reaches), or the model
+ * is not deterministic. `check` treats it as a fingerprint collision (the property is `unknown`).
+ */
+export class PathReconstructionError extends Error {
+  constructor(what: string) {
+    super(
+      `path reconstruction failed: ${what}. The model is not deterministic (initStates, actions or nextState ` +
+        `return different results for the same state), or two states share a fingerprint`,
+    );
+    this.name = 'PathReconstructionError';
+  }
+}
+
 function reconstructionFailed(what: string): Error {
-  return new Error(
-    `path reconstruction failed: ${what}. The model is not deterministic (initStates, actions or nextState ` +
-      `return different results for the same state), or two states share a fingerprint`,
-  );
+  return new PathReconstructionError(what);
 }
 
 /**

@@ -65,8 +65,18 @@ export interface Stats {
   readonly livenessBytes: number;
 }
 
-/** Why an exploration stopped short. */
-export type IncompleteReason = 'max-states' | 'max-depth' | 'time' | 'interrupted' | 'random';
+/**
+ * Why a run decided less than a complete exploration would:
+ *
+ * - `max-states`, `max-depth`, `time`, `interrupted`: a bound or an interrupt cut the exploration
+ *   (or, for `time` and `interrupted`, the confirmation of a counterexample after it);
+ * - `random`: random walks never cover the space;
+ * - `collision`: a counterexample (or a `sometimes` example) found on fingerprints did not hold
+ *   when re-executed on the real states: two distinct states share a 64-bit fingerprint (or the
+ *   model is not deterministic, or its encoding merges states that behave differently). That
+ *   property is `unknown`, and nothing is reported for it. Takes precedence over the others.
+ */
+export type IncompleteReason = 'max-states' | 'max-depth' | 'time' | 'interrupted' | 'random' | 'collision';
 
 export type CheckResult<S, A> =
   /** Every property was decided and holds over the whole space. */
@@ -85,8 +95,9 @@ export type CheckResult<S, A> =
       readonly complete: boolean;
     }
   /**
-   * A bound stopped exploration before the space was covered: `reason` names it, `stats` says what
-   * was covered, and `violation` is set if one was found before the stop. Never a silent pass.
+   * A bound stopped exploration before the space was covered, or a counterexample did not hold on
+   * the real states (`collision`): `reason` names it, `stats` says what was covered, and
+   * `violation` is set if a confirmed one was found. Never a silent pass.
    */
   | {
       readonly status: 'incomplete';
