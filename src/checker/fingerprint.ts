@@ -10,9 +10,14 @@
  * **Collisions.** Two distinct states with the same fingerprint are taken for one state, and the
  * second is silently never expanded. With a uniformly distributed 64-bit fingerprint the
  * probability that any two of n visited states collide is about n^2 / 2^65: about 2.7e-10 at 10^5
- * states, 2.7e-8 at 10^6, 2.7e-6 at 10^7 and 2.7e-4 at 10^8 states. A collision can only hide
- * behaviour (a state, and what lies behind it); it never invents a counterexample, because every
- * counterexample is replayed through the model before it is reported.
+ * states, 2.7e-8 at 10^6, 2.7e-6 at 10^7 and 2.7e-4 at 10^8 states. A collision can hide
+ * behaviour (a state, and what lies behind it): a property may then wrongly hold, or a `sometimes`
+ * property be wrongly violated. Merged states can also make the explored graph show a cycle, a
+ * dead end or a goal-free region the model does not have; such a counterexample is never
+ * reported: every one is replayed through the model and checked on the real states by full
+ * encodings (`confirm.ts`), and one that fails leaves its property unknown (reason `collision`).
+ * The MurmurHash3 rounds are invertible, so collisions can be constructed on purpose
+ * (test/checker/fixtures/collision.ts does, for the tests).
  *
  * **Memory.** A slot is 12 bytes (fingerprint high word, low word, parent slot), 16 bytes when the
  * table also numbers the states for liveness checking. The load factor is kept between 0.75 and

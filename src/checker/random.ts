@@ -4,7 +4,11 @@
  * until it reaches `walkDepth` steps, a state outside the boundary, or a state without
  * transitions. Every state a walk meets is recorded in the visited set and checked once, as in
  * the exhaustive strategies, so counterexamples are rebuilt from parent links: they are valid
- * paths, often shorter than the walk that found them, never longer.
+ * paths, often shorter than the walk that found them, never longer. (A walk goes on from the
+ * state it is in even when that state's fingerprint was recorded for another state; the next new
+ * state's parent link then names the recorded one. Under a fingerprint collision the rebuilt path
+ * may thus fail to replay, or end in another state: `check` confirms every path on the real
+ * states and reports such a property `unknown`, reason `collision`.)
  *
  * The generator is a 32-bit SplitMix seeded with `seed`: the same model, seed and options give
  * the same walks, state counts and counterexamples. Random walks never prove anything: a run that

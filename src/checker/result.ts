@@ -128,8 +128,9 @@ export interface CheckOptions {
   readonly maxStates?: number;
   /**
    * Explore paths of at most this many steps: states at this depth are recorded and checked but
-   * not expanded (result: incomplete, `max-depth`, if one of them had a transition). With `random`,
-   * it caps the length of a walk like `walkDepth`.
+   * not expanded (result: incomplete, `max-depth`, if one of them had a transition; one without a
+   * transition is a dead end, judged exactly as without the bound). With `random`, it caps the
+   * length of a walk like `walkDepth`.
    */
   readonly maxDepth?: number;
   /** Wall-clock budget in milliseconds (result: incomplete, `time`). */

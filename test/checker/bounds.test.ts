@@ -45,6 +45,13 @@ describe('bounds', () => {
     expect(check(twoCounters(2, 3), { maxDepth: 4 }).status).toBe('incomplete');
   });
 
+  it('a time budget that runs out only after the space is covered cut nothing: the unbounded result', () => {
+    // 12 states: exploration ends before the clock is first looked at (every 32 expansions).
+    const r = check(twoCounters(2, 3), { timeMs: 0 });
+    expect(r.status).toBe('pass');
+    expect(r.verdicts.every((v) => v.status === 'holds')).toBe(true);
+  });
+
   it('timeMs stops a long exploration with reason time', () => {
     const r = check(wrappingCounters(10), { timeMs: 30 });
     expect(r.status).toBe('incomplete');

@@ -190,4 +190,24 @@ describe('the exact exploration behind an alwaysReachable witness', () => {
     expect(r.violations).toEqual([]);
     expect(r.verdicts[0]!.status).toBe('unknown');
   });
+
+  it('stops when the time budget runs out during it: the property is unknown, the run incomplete (time)', () => {
+    const n = 2000;
+    let calls = 0;
+    const start = performance.now();
+    const r = check(
+      noGoalChain(n, () => {
+        // Once the confirmation has begun, spend the rest of the budget (once).
+        if (++calls === n + 1) while (performance.now() < start + 400);
+        return false;
+      }),
+      { timeMs: 300 },
+    );
+    expect(calls).toBeGreaterThan(n);
+    expect(calls).toBeLessThan(2 * n);
+    expect(r.status).toBe('incomplete');
+    if (r.status !== 'incomplete') return;
+    expect(r.reason).toBe('time');
+    expect(r.verdicts[0]!.status).toBe('unknown');
+  });
 });
