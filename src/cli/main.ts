@@ -12,12 +12,12 @@ import { DRIVERS } from '../model/drivers/index.ts';
 import { applyVariant, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
 import { CORE_THREADS, ScenarioError, type Scenario } from '../model/scenario.ts';
 import { explain, KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
-import { computeMatrix, formatMatrix } from '../report/matrix.ts';
-import { buildTrace, parseTrace, TraceError } from '../report/json.ts';
+import { computeMatrix, formatMatrix, formatMatrixCounterexamples } from '../report/matrix.ts';
+import { parseTrace, TraceError, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
 import { runScenarioAsync, type RunOptions } from '../report/run.ts';
-import { formatFinalState, formatRun, formatSteps } from '../report/text.ts';
-import { stepRows } from '../report/steps.ts';
+import { formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
+import { buildTrace, endOf, scenarioCommand, walkPath } from '../report/trace.ts';
 import { CompareError, compareSides, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, type Strategy } from '../checker/index.ts';
@@ -110,13 +110,40 @@ function checkProperties(names: string[] | undefined): void {
   }
 }
 
-// ------------------------------------------------------------------------------------ commands
-
-interface CheckFlags {
+/** The flags that say which scenario is checked, and how: shared by `check` and `replay --token`. */
+interface ScenarioFlags {
   variant?: string;
   core?: string;
   driver?: string[];
   property?: string[];
+  coalesce: boolean;
+}
+
+/**
+ * The scenario an argument and its flags name: the file or built-in, its `--variant`, then
+ * `--core`/`--driver` (validated as a file is); and the arguments that name it again, for replay lines.
+ */
+function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenario: Scenario; command: string[] } {
+  checkProperties(f.property);
+  const sf = loadScenarioArg(arg);
+  let sc = withVariant(sf, f.variant);
+  const o = overrides(f);
+  if (o.core || Object.keys(o.drivers ?? {}).length) sc = applyVariant(sc, o, 'command line');
+  if (sc !== sf) loadCheck(sc);
+  const command = scenarioCommand(arg, {
+    ...(f.variant === undefined ? {} : { variant: f.variant }),
+    ...(f.core === undefined ? {} : { core: f.core }),
+    ...(f.driver ? { drivers: f.driver } : {}),
+    ...(f.property ? { properties: f.property } : {}),
+    coalesce: f.coalesce,
+  });
+  return { file: sf, scenario: sc, command };
+}
+
+// ------------------------------------------------------------------------------------ commands
+
+interface CheckFlags extends ScenarioFlags {
+  all?: boolean;
   strategy?: Strategy;
   seed?: number;
   walks?: number;
@@ -125,19 +152,13 @@ interface CheckFlags {
   time?: number;
   json?: string;
   html?: string;
-  coalesce: boolean;
   quiet?: boolean;
 }
 
 async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
-  checkProperties(f.property);
   checkWritable(f.json, '--json');
   checkWritable(f.html, '--html');
-  const sf = loadScenarioArg(arg);
-  let sc = withVariant(sf, f.variant);
-  const o = overrides(f);
-  if (o.core || Object.keys(o.drivers ?? {}).length) sc = applyVariant(sc, o, 'command line');
-  if (sc !== sf) loadCheck(sc);
+  const { file: sf, scenario: sc, command } = scenarioOf(arg, f);
   const label = sf.name;
   const ac = new AbortController();
   let interrupts = 0;
@@ -150,6 +171,8 @@ async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
   process.on('SIGINT', onInt);
   const progress = makeProgress(label, process.stderr, { quiet: f.quiet === true });
   const ro: RunOptions = {
+    // Without --all, stop at the first violation (breadth-first: a shortest counterexample).
+    findAll: f.all === true,
     coalesce: f.coalesce,
     ...(f.property ? { properties: f.property } : {}),
     ...(f.strategy ? { strategy: f.strategy } : {}),
@@ -169,25 +192,26 @@ async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
     progress.done();
     process.off('SIGINT', onInt);
   }
-  io.out(formatRun(run, { scenario: label, ...(f.variant === undefined ? {} : { variant: f.variant }) }));
-  const r = run.result;
-  const primary = r.status === 'violation' ? r.violation : r.status === 'incomplete' ? r.violation : undefined;
-  if (primary) {
-    const trace = buildTrace(run.model, primary, sc, f.variant, f.coalesce);
+  // One trace, built once: the text, the JSON file and the HTML page are views of it.
+  const trace = buildTrace(run, command);
+  io.out(formatTrace(trace));
+  const n = trace.counterexamples.length;
+  const what = n === 1 ? `the counterexample of ${trace.counterexamples[0]!.property}` : `${n} counterexamples`;
+  if (n) {
     if (f.json) {
-      writeAtomic(f.json, `${JSON.stringify(trace, null, 2)}\n`);
-      io.err(`mnc: trace of ${primary.property} written to ${f.json}`);
+      writeAtomic(f.json, traceJson(trace));
+      io.err(`mnc: trace of ${what} written to ${f.json}`);
     }
     if (f.html) {
       const { renderHtml } = await import('../report/html.ts');
       writeAtomic(f.html, renderHtml(trace));
-      io.err(`mnc: trace viewer of ${primary.property} written to ${f.html}`);
+      io.err(`mnc: trace viewer of ${what} written to ${f.html}`);
     }
   } else if (f.json || f.html) {
     io.err('mnc: no violation was found, so there is no trace to write');
   }
-  if (primary) return EXIT.violation;
-  return r.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
+  if (n) return EXIT.violation;
+  return run.result.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
 }
 
 /** Validate a scenario changed on the command line exactly as a file is validated. */
@@ -231,7 +255,7 @@ function cmdList(io: Io): number {
   return EXIT.ok;
 }
 
-async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coalesce: boolean; maxStates?: number; time?: number; quiet?: boolean }): Promise<number> {
+async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coalesce: boolean; maxStates?: number; time?: number; quiet?: boolean; all?: boolean }): Promise<number> {
   checkWritable(f.json, '--json');
   for (const s of f.scenario ?? []) if (!builtinNames().includes(s)) throw new UsageError(`--scenario ${s}: no built-in scenario has this name (built-in: ${builtinNames().join(', ')})`);
   const rows = computeMatrix({
@@ -244,6 +268,10 @@ async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coales
     },
   });
   io.out(formatMatrix(rows));
+  if (f.all) {
+    const all = formatMatrixCounterexamples(rows);
+    if (all) io.out(all);
+  }
   if (f.json) {
     const data = rows.map((r) => ({ scenario: r.scenario, variant: r.variant ?? null, status: r.status, states: r.states, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts }));
     writeAtomic(f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data }, null, 2)}\n`);
@@ -251,18 +279,18 @@ async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coales
   return rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
 }
 
-async function cmdCompare(io: Io, scenarios: string[], f: { before: string; after: string; coalesce: boolean; quiet?: boolean }): Promise<number> {
+async function cmdCompare(io: Io, scenarios: string[], f: { before: string; after: string; coalesce: boolean; quiet?: boolean; all?: boolean }): Promise<number> {
   const names = scenarios.length ? scenarios : builtinNames();
-  const files = names.map(loadScenarioArg);
-  const cmp = compareSides(files, f.before, f.after, { coalesce: f.coalesce }, (msg) => {
+  const inputs = names.map((arg) => ({ file: loadScenarioArg(arg), arg }));
+  const cmp = compareSides(inputs, f.before, f.after, { coalesce: f.coalesce }, (msg) => {
     if (!f.quiet) io.err(`mnc: ${msg}`);
   });
-  io.out(formatComparison(cmp));
+  io.out(formatComparison(cmp, f.all === true));
   if (cmp.pairs.some((p) => p.incomplete)) return EXIT.incomplete;
   return cmp.pairs.some((p) => p.introduced.length) ? EXIT.violation : EXIT.ok;
 }
 
-function cmdReplay(io: Io, arg: string, f: { token?: string; variant?: string; coalesce: boolean }): number {
+function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: string }): number {
   if (f.token !== undefined) return replayToken(io, arg, f.token, f);
   let text: string;
   try {
@@ -276,18 +304,35 @@ function cmdReplay(io: Io, arg: string, f: { token?: string; variant?: string; c
   } catch (e) {
     throw new UsageError(`trace ${arg} is not valid JSON (${(e as Error).message})`);
   }
+  if (f.variant !== undefined || f.core !== undefined || f.driver || f.property || !f.coalesce) {
+    throw new UsageError('--variant, --core, --driver, --property and --no-coalesce go with --token; a trace file records its scenario and options');
+  }
   const trace = parseTrace(data, arg);
   const r = replayTrace(trace);
-  if (r.status === 'diverged') throw new UsageError(`replay of ${arg} diverged at step ${r.step}: ${r.reason}`);
-  if (r.status === 'not-reproduced') throw new UsageError(`replay of ${arg} followed every step but does not reproduce ${trace.property}: ${r.reason}`);
-  io.out([`replayed ${r.steps} steps of ${trace.scenario.name}${trace.variant ? ` (variant ${trace.variant})` : ''}: the violation of ${trace.property} is confirmed`, '', r.finding.header, ...r.finding.details].join('\n'));
+  const n = r.outcomes.length;
+  const which = (k: number, property: string): string => (n === 1 ? `(${property})` : `(counterexample ${k + 1} of ${n}, ${property})`);
+  r.outcomes.forEach((o, k) => {
+    if (o.status === 'diverged') throw new UsageError(`replay of ${arg} diverged at step ${o.step} ${which(k, o.property)}: ${o.reason}`);
+    if (o.status === 'not-reproduced') throw new UsageError(`replay of ${arg} followed every step but does not reproduce ${o.property} ${which(k, o.property)}: ${o.reason}`);
+  });
+  const out = [
+    `replayed ${n === 1 ? 'the counterexample' : `all ${n} counterexamples`} of ${trace.scenario.name}${trace.variant ? ` (variant ${trace.variant})` : ''} from ${arg}`,
+    r.version === 1
+      ? 'this is a version-1 trace: its states are checked by fingerprints only (64-bit hashes; a collision would go unnoticed); mnc check --json now writes version 2, which records every state in full'
+      : 'every state, initial and after each step, matches its recorded full encoding',
+  ];
+  for (const o of r.outcomes) {
+    if (o.status !== 'confirmed') continue;
+    out.push('', `the violation of ${o.property} is confirmed (${o.steps} ${o.steps === 1 ? 'step' : 'steps'}):`, o.finding.header, ...o.finding.details);
+  }
+  io.out(out.join('\n'));
   return EXIT.violation;
 }
 
-/** `mnc replay --token T SCENARIO`: re-run the path a report's replay token names and show it. */
-function replayToken(io: Io, scenarioArg: string, token: string, f: { variant?: string; coalesce: boolean }): number {
-  const sf = loadScenarioArg(scenarioArg);
-  const m = scenarioModel(withVariant(sf, f.variant), { coalesce: f.coalesce });
+/** `mnc replay --token T SCENARIO [flags]`: re-run the path a report's replay token names and show it. */
+function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlags): number {
+  const { file: sf, scenario: sc } = scenarioOf(scenarioArg, f);
+  const m = scenarioModel(sc, { coalesce: f.coalesce, ...(f.property ? { names: f.property } : {}) });
   let path;
   try {
     path = replay(m, token);
@@ -295,9 +340,9 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: { variant?: 
     if (e instanceof ReplayError || /^malformed replay token/.test((e as Error).message)) throw new UsageError((e as Error).message);
     throw e;
   }
-  const last = path.steps.length ? path.steps[path.steps.length - 1]!.state : path.init;
+  const { steps, last } = walkPath(m, path);
   const violated = violatedIn(m, last);
-  const out = [`replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}:`, ...formatSteps(stepRows(m, { path })), '', 'State at the end:', ...formatFinalState(m, last).map((l) => `  ${l}`)];
+  const out = [`replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}:`, ...formatSteps(steps), '', 'State at the end:', ...formatFinalState(endOf(m, last)).map((l) => `  ${l}`)];
   for (const name of violated) {
     const fd = explain(m, name, last);
     out.push('', `violated in the last state: ${name}`, fd.header, ...fd.details);
@@ -327,21 +372,22 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
 
   program
     .command('check')
-    .description('check one scenario (a built-in name or a .json file) and print every finding with its trace')
+    .description('check one scenario (a built-in name or a .json file): stop at the first violation and print its trace; with --all, decide every property and print a counterexample of each violated one')
     .argument('<scenario>', 'built-in scenario name or path to a scenario .json file')
     .option('--variant <label>', "check one of the scenario file's variants")
     .option('--core <version>', `kernel core version (${Object.keys(CORE_VERSIONS).join(', ')})`)
     .option('--driver <name@variant>', 'use this variant for every notifier of that driver (repeatable)', collect)
     .option('--property <name>', 'check only this property (repeatable)', collect)
+    .option('--all', 'go on after the first violation until every property is decided; report a counterexample of each violated property (breadth-first: a shortest one)')
     .addOption(new Option('--strategy <s>', 'search strategy').choices(['bfs', 'dfs', 'random']))
     .option('--seed <n>', 'seed of the random strategy', intArg('--seed', -2147483648))
     .option('--walks <n>', 'random strategy: number of walks', intArg('--walks', 1))
     .option('--max-states <n>', 'stop after this many distinct states (result: incomplete)', intArg('--max-states', 1))
     .option('--max-depth <n>', 'do not expand states deeper than this (result: incomplete)', intArg('--max-depth', 0))
     .option('--time <seconds>', 'stop after this many seconds (result: incomplete)', secondsArg)
-    .option('--json <file>', 'write the first violation as a JSON trace (docs/trace-format.md)')
-    .option('--html <file>', 'write the first violation as a self-contained HTML trace viewer')
-    .option('--no-coalesce', 'one transition per C statement (no reduction; slower, same verdicts)')
+    .option('--json <file>', 'write every counterexample found as a JSON trace (docs/trace-format.md)')
+    .option('--html <file>', 'write every counterexample found as a self-contained HTML trace viewer')
+    .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('-q, --quiet', 'no progress display')
     .action(async (arg: string, f: CheckFlags) => setCode(await cmdCheck(io, arg, f)));
 
@@ -352,7 +398,8 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--json <file>', 'also write the matrix as JSON')
     .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
     .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)
-    .option('--no-coalesce', 'one transition per C statement')
+    .option('--all', 'after the table, print every counterexample of every run in full')
+    .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('-q, --quiet', 'no per-run progress lines')
     .action(async (f) => setCode(await cmdMatrix(io, f)));
 
@@ -362,7 +409,8 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .requiredOption('--before <side>', 'a core version, a driver@variant, or a scenario variant label')
     .requiredOption('--after <side>', 'a core version, a driver@variant, or a scenario variant label')
     .argument('[scenario...]', 'scenarios (default: every built-in scenario the two sides apply to)')
-    .option('--no-coalesce', 'one transition per C statement')
+    .option('--all', 'after the table, print the counterexample of every finding removed and introduced in full')
+    .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('-q, --quiet', 'no per-run progress lines')
     .action(async (scs: string[], f) => setCode(await cmdCompare(io, scs, f)));
 
@@ -370,10 +418,13 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .command('replay')
     .description('re-execute a JSON trace step by step and confirm its violation; or, with --token, re-run the path a report\'s replay token names')
     .argument('<trace-or-scenario>', 'a trace written by mnc check --json; with --token, the scenario (name or file)')
-    .option('--token <token>', 'the replay token printed at the end of a counterexample')
+    .option('--token <token>', 'the replay token printed at the end of a counterexample (which prints the whole command)')
     .option('--variant <label>', 'with --token: the scenario variant the token was printed for')
+    .option('--core <version>', 'with --token: the core version the run was given')
+    .option('--driver <name@variant>', 'with --token: a driver variant the run was given (repeatable)', collect)
+    .option('--property <name>', 'with --token: a property the run was limited to (repeatable)', collect)
     .option('--no-coalesce', 'with --token: the token was printed by a run with --no-coalesce')
-    .action((arg: string, f: { token?: string; variant?: string; coalesce: boolean }) => setCode(cmdReplay(io, arg, f)));
+    .action((arg: string, f: ScenarioFlags & { token?: string }) => setCode(cmdReplay(io, arg, f)));
 
   return program;
 }

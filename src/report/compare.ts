@@ -1,7 +1,8 @@
 /**
  * The patch review view: the same scenarios checked on two sides (two core versions, two variants
- * of a driver, or two variants a scenario file names), and per scenario which counterexamples the
- * change removes and which it introduces, each with its trace.
+ * of a driver, or two variants a scenario file names), every property decided on both, and per
+ * scenario which findings the change removes and which it introduces; with `all`, each of those
+ * counterexamples in full (from the trace of its side: `trace.ts`).
  */
 import type { Counterexample } from '../checker/index.ts';
 import { CORE_VERSIONS } from '../model/core/versions.ts';
@@ -11,6 +12,7 @@ import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/
 import type { KState } from '../model/state.ts';
 import { runScenario, type RunOptions, type ScenarioRun } from './run.ts';
 import { formatCounterexample } from './text.ts';
+import { buildTrace, scenarioCommand, type Trace } from './trace.ts';
 
 export class CompareError extends Error {}
 
@@ -18,10 +20,14 @@ export interface Change {
   readonly property: string;
   readonly counterexample: Counterexample<KState, KAction>;
   readonly run: ScenarioRun;
+  /** The other side does not have this engine property at all. */
+  readonly oneSided?: true;
 }
 
 export interface ComparedPair {
   readonly scenario: string;
+  /** The scenario as the user named it (a built-in name or a file path), for replay lines. */
+  readonly arg: string;
   readonly before: ScenarioRun;
   readonly after: ScenarioRun;
   /** Violated before, holds after: with the before side's trace. */
@@ -31,6 +37,9 @@ export interface ComparedPair {
   /** Violated on both sides. */
   readonly unchanged: readonly string[];
   readonly incomplete: boolean;
+  /** The `mnc check` arguments that name the scenario on each side (for replay lines). */
+  readonly beforeCommand: readonly string[];
+  readonly afterCommand: readonly string[];
 }
 
 export interface Comparison {
@@ -41,9 +50,15 @@ export interface Comparison {
   readonly skipped: readonly { readonly scenario: string; readonly reason: string }[];
 }
 
+/** A side applied to one scenario: the override, and the `mnc check` flags that mean the same. */
+interface Side {
+  readonly override: VariantOverride;
+  readonly flags: { readonly variant?: string; readonly core?: string; readonly drivers?: readonly string[] };
+}
+
 /** What a side means for one scenario file, or why it does not apply. */
-function sideOverride(sf: ScenarioFile, side: string): VariantOverride | string {
-  if (CORE_VERSIONS[side]) return { core: side };
+function sideOverride(sf: ScenarioFile, side: string): Side | string {
+  if (CORE_VERSIONS[side]) return { override: { core: side }, flags: { core: side } };
   if (side.includes('@')) {
     const [name, variant] = side.split('@');
     const def = DRIVERS[name!];
@@ -51,25 +66,39 @@ function sideOverride(sf: ScenarioFile, side: string): VariantOverride | string 
     if (!def.variants[variant!]) throw new CompareError(`${side}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
     if (!sf.notifiers.some((n) => n.use.split('@')[0] === name)) return `it has no ${name} notifier`;
     const api = def.variants[variant!]!.api;
-    return { drivers: { [name!]: variant! }, ...(CORE_VERSIONS[sf.core]!.api !== api ? { core: api === 'v4.18' ? 'v4.18' : 'v4.19' } : {}) };
+    const core = CORE_VERSIONS[sf.core]!.api !== api ? (api === 'v4.18' ? 'v4.18' : 'v4.19') : undefined;
+    return { override: { drivers: { [name!]: variant! }, ...(core ? { core } : {}) }, flags: { ...(core ? { core } : {}), drivers: [side] } };
   }
   const v = sf.variants?.[side];
-  return v ?? `it has no variant "${side}"`;
+  return v ? { override: v, flags: { variant: side } } : `it has no variant "${side}"`;
 }
 
-export function compareSides(files: readonly ScenarioFile[], before: string, after: string, o: RunOptions, log: (m: string) => void = () => {}): Comparison {
+/** A scenario to compare: the file, and the argument that named it (default: its name). */
+export interface CompareInput {
+  readonly file: ScenarioFile;
+  readonly arg?: string;
+}
+
+/**
+ * Check every scenario on both sides, deciding every property (`findAll`), and compare the verdicts
+ * engine property by engine property.
+ */
+export function compareSides(inputs: readonly (CompareInput | ScenarioFile)[], before: string, after: string, o: RunOptions, log: (m: string) => void = () => {}): Comparison {
   const pairs: ComparedPair[] = [];
   const skipped: { scenario: string; reason: string }[] = [];
-  for (const sf of files) {
+  for (const input of inputs) {
+    const sf = 'file' in input ? input.file : input;
+    const arg = ('file' in input ? input.arg : undefined) ?? sf.name;
     const b = sideOverride(sf, before);
     const a = sideOverride(sf, after);
     if (typeof b === 'string' || typeof a === 'string') {
       skipped.push({ scenario: sf.name, reason: typeof b === 'string' ? b : (a as string) });
       continue;
     }
-    const rb = runScenario(applyVariant(sf, b, before), o, before);
+    const ro: RunOptions = { ...o, findAll: true };
+    const rb = runScenario(applyVariant(sf, b.override, before), ro, before);
     log(`${sf.name} @ ${before}: ${rb.result.status}, ${rb.result.stats.states} states`);
-    const ra = runScenario(applyVariant(sf, a, after), o, after);
+    const ra = runScenario(applyVariant(sf, a.override, after), ro, after);
     log(`${sf.name} @ ${after}: ${ra.result.status}, ${ra.result.stats.states} states`);
     const status = (r: ScenarioRun): Map<string, string> => new Map(r.result.verdicts.map((v) => [v.property, v.status]));
     const cx = (r: ScenarioRun, p: string): Counterexample<KState, KAction> | undefined =>
@@ -82,12 +111,18 @@ export function compareSides(files: readonly ScenarioFile[], before: string, aft
     for (const p of new Set([...sb.keys(), ...sa.keys()])) {
       const vb = sb.get(p);
       const va = sa.get(p);
-      if (vb === 'violated' && va === 'holds') removed.push({ property: p, counterexample: cx(rb, p)!, run: rb });
-      else if (vb === 'holds' && va === 'violated') introduced.push({ property: p, counterexample: cx(ra, p)!, run: ra });
+      // A property only one side has (a sub-property of one core's API) counts as holding on the other.
+      if (vb === 'violated' && (va === 'holds' || va === undefined)) removed.push({ property: p, counterexample: cx(rb, p)!, run: rb, ...(va === undefined ? { oneSided: true } : {}) });
+      else if ((vb === 'holds' || vb === undefined) && va === 'violated') introduced.push({ property: p, counterexample: cx(ra, p)!, run: ra, ...(vb === undefined ? { oneSided: true } : {}) });
       else if (vb === 'violated' && va === 'violated') unchanged.push(p);
     }
+    const command = (side: Side): string[] =>
+      scenarioCommand(arg, { ...side.flags, ...(o.properties ? { properties: o.properties } : {}), ...(o.coalesce === false ? { coalesce: false } : {}) });
     pairs.push({
       scenario: sf.name,
+      arg,
+      beforeCommand: command(b),
+      afterCommand: command(a),
       before: rb,
       after: ra,
       removed,
@@ -99,20 +134,35 @@ export function compareSides(files: readonly ScenarioFile[], before: string, aft
   return { before, after, pairs, skipped };
 }
 
-export function formatComparison(c: Comparison): string {
+/** The traces of a pair's removed findings (on the before side) and introduced ones (on the after side). */
+export function changeTraces(p: ComparedPair): { readonly removed?: Trace; readonly introduced?: Trace } {
+  return {
+    ...(p.removed.length ? { removed: buildTrace(p.before, p.beforeCommand, p.removed.map((r) => r.counterexample)) } : {}),
+    ...(p.introduced.length ? { introduced: buildTrace(p.after, p.afterCommand, p.introduced.map((r) => r.counterexample)) } : {}),
+  };
+}
+
+/** The comparison's table; with `all`, then every removed and introduced counterexample in full. */
+export function formatComparison(c: Comparison, all = false): string {
   const out: string[] = [`mnc compare: before = ${c.before}, after = ${c.after}`, ''];
   for (const p of c.pairs) {
     out.push(
       `${p.scenario}: ${p.removed.length} removed, ${p.introduced.length} introduced, ${p.unchanged.length} in both${p.incomplete ? ' (INCOMPLETE: a side hit a bound)' : ''}`,
     );
-    for (const r of p.removed) out.push(`  - removed:    ${r.property}`);
-    for (const r of p.introduced) out.push(`  + introduced: ${r.property}`);
+    for (const r of p.removed) out.push(`  - removed:    ${r.property}${r.oneSided ? ` (${c.after} does not have this property)` : ''}`);
+    for (const r of p.introduced) out.push(`  + introduced: ${r.property}${r.oneSided ? ` (${c.before} does not have this property)` : ''}`);
     for (const u of p.unchanged) out.push(`  = in both:    ${u}`);
   }
   for (const s of c.skipped) out.push(`${s.scenario}: skipped (${s.reason})`);
+  const changes = c.pairs.reduce((n, p) => n + p.removed.length + p.introduced.length, 0);
+  if (!all) {
+    if (changes) out.push('', `--all prints the ${changes === 1 ? 'counterexample' : `${changes} counterexamples`} of the findings removed and introduced in full.`);
+    return out.join('\n');
+  }
   for (const p of c.pairs) {
-    for (const r of p.removed) out.push('', `REMOVED by ${c.after} (the trace on ${c.before}):`, formatCounterexample(r.run.model, r.counterexample, { scenario: p.scenario, variant: c.before }));
-    for (const r of p.introduced) out.push('', `INTRODUCED by ${c.after}:`, formatCounterexample(r.run.model, r.counterexample, { scenario: p.scenario, variant: c.after }));
+    const t = changeTraces(p);
+    for (const cx of t.removed?.counterexamples ?? []) out.push('', `REMOVED by ${c.after} (the trace on ${c.before}):`, formatCounterexample(t.removed!, cx));
+    for (const cx of t.introduced?.counterexamples ?? []) out.push('', `INTRODUCED by ${c.after}:`, formatCounterexample(t.introduced!, cx));
   }
   return out.join('\n');
 }

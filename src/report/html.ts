@@ -1,9 +1,10 @@
 /**
- * The HTML trace viewer: one self-contained page for a counterexample trace (`Trace`, the same object
- * `--json` writes). The page embeds the trace as JSON and draws it with a small plain-DOM script:
- * the finding at the top, one lane per thread with the steps in order as rows, a strip per lock
- * showing who holds it after each step, the violating step (and a lasso's cycle) marked, and a detail
- * pane for the current step that the keyboard moves (ArrowDown/j, ArrowUp/k, Home, End).
+ * The HTML trace viewer: one self-contained page for a trace (`Trace`, the same value `--json`
+ * writes, with every counterexample of the run). The page embeds the trace as JSON and draws it with
+ * a small plain-DOM script: a bar with one tab per counterexample (click, or n/p and 1-9), the
+ * current one's finding at the top, one lane per thread with the steps in order as rows, a strip
+ * per lock showing who holds it after each step, the violating step (and a lasso's cycle) marked, and
+ * a detail pane for the current step that the keyboard moves (ArrowDown/j, ArrowUp/k, Home, End).
  *
  * Nothing is loaded from the network: CSS and JS are inline, there are no fonts or images, and the
  * page's Content-Security-Policy forbids every fetch (`default-src 'none'`).
@@ -64,6 +65,13 @@ header#top { flex: none; border-bottom: 1px solid var(--line); padding: 5px 10px
 #finding-details { margin: 3px 0 2px; max-height: calc(12 * 1.35em); overflow: auto; }
 #finding-details div { white-space: pre-wrap; overflow-wrap: anywhere; padding-left: 4ch; text-indent: -4ch; }
 #desc { color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#cxbar { display: flex; flex-wrap: wrap; gap: 4px; margin: 0 0 4px; padding: 0; list-style: none; }
+#cxbar button {
+  font: inherit; color: var(--muted); background: var(--head-bg); border: 1px solid var(--line); border-radius: 3px;
+  padding: 1px 8px; cursor: pointer;
+}
+#cxbar button[aria-selected="true"] { color: var(--bug); border-color: var(--bug); background: var(--bug-bg); font-weight: bold; }
+#cxbar .n { color: var(--faint); margin-right: 0.6ch; }
 main { flex: 1 1 auto; min-height: 0; display: flex; }
 #trace { flex: 1 1 auto; min-width: 0; overflow: auto; position: relative; }
 #detail { flex: 0 0 430px; overflow: auto; border-left: 1px solid var(--line); padding: 6px 10px 12px; }
@@ -151,10 +159,14 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   /** @typedef {{ name: string, finished: boolean, location?: string, waitingFor?: string }} FinalThread */
   /**
    * @typedef {{
-   *   scenario: { name: string, description?: string, core?: string },
-   *   variant?: string, property: string, finding: { header: string, details: string[] }, token: string,
-   *   loopStart?: number, threads: string[], locks: string[], steps: Step[], final: FinalThread[],
-   *   held: { lock: string, state: string }[]
+   *   property: string, finding: { header: string, details: string[] }, token: string,
+   *   loopStart?: number, steps: Step[], final: FinalThread[], held: { lock: string, state: string }[]
+   * }} Cx
+   */
+  /**
+   * @typedef {{
+   *   scenario: { name: string, description?: string }, variant?: string, core: string,
+   *   threads: string[], locks: string[], counterexamples: Cx[]
    * }} TraceData
    */
   /** @typedef {{ kind: 'free' | 'read' | 'write' | 'owner' | 'other', holders: string[], queued: boolean }} LockHold */
@@ -162,9 +174,15 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   const dataEl = document.getElementById('trace-data');
   /** @type {TraceData} */
   const trace = JSON.parse((dataEl && dataEl.textContent) || 'null');
-  const steps = trace.steps;
-  const last = steps.length - 1;
-  const loopStart = typeof trace.loopStart === 'number' ? trace.loopStart : -1;
+  const cxs = trace.counterexamples;
+  // The counterexample shown, and what is derived from it: set by load().
+  let cxIndex = 0;
+  /** @type {Cx} */
+  let cx = cxs[0] || { property: '', finding: { header: '(no counterexample)', details: [] }, token: '', steps: [], final: [], held: [] };
+  /** @type {Step[]} */
+  let steps = [];
+  let last = -1;
+  let loopStart = -1;
   /** The lasso's cycle is steps loopStart+1 .. N (1-based); empty when the run just stops. */
   const inCycle = (/** @type {number} */ i) => loopStart >= 0 && i >= loopStart;
 
@@ -191,8 +209,8 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   // ---------------------------------------------------------------------------------- lanes
 
   /** Lanes in the trace's order; a step's thread missing from it (should not happen) gets a lane too. */
-  const lanes = trace.threads.slice();
-  for (const s of steps) if (trace.threads[s.tid] !== s.thread && !lanes.includes(s.thread)) lanes.push(s.thread);
+  /** @type {string[]} */
+  let lanes = [];
   /** @param {Step} s */
   const laneOf = (s) => (lanes[s.tid] === s.thread ? s.tid : lanes.indexOf(s.thread));
   /** @param {string} name */
@@ -228,32 +246,47 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     return r;
   }
 
-  const lockKeys = trace.locks.slice();
-  for (const s of steps) for (const c of s.locks) if (!lockKeys.includes(c.lock)) lockKeys.push(c.lock);
+  /** @type {string[]} */
+  let lockKeys = [];
   /** Each lock's holder text before the first step: the first change's "before", else its final state. */
   /** @type {Map<string, string>} */
-  const initial = new Map();
-  for (const k of lockKeys) {
-    const first = steps.flatMap((s) => s.locks).find((c) => c.lock === k);
-    const held = trace.held.find((x) => x.lock === k);
-    initial.set(k, first ? first.before : held ? held.state : 'free');
-  }
+  let initial = new Map();
   /** after[i]: every lock's holder text after step i+1. */
   /** @type {Map<string, string>[]} */
-  const after = [];
-  {
+  let after = [];
+  /** Locks held at some point get a strip; the others are only named under the table. */
+  /** @type {string[]} */
+  let shownLocks = [];
+  /** @type {string[]} */
+  let neverHeld = [];
+
+  /** Make counterexample k the one shown: its steps, lanes and lock states. @param {number} k */
+  function load(k) {
+    cxIndex = k;
+    cx = cxs[k] || cx;
+    steps = cx.steps;
+    last = steps.length - 1;
+    loopStart = typeof cx.loopStart === 'number' ? cx.loopStart : -1;
+    lanes = trace.threads.slice();
+    for (const s of steps) if (trace.threads[s.tid] !== s.thread && !lanes.includes(s.thread)) lanes.push(s.thread);
+    lockKeys = trace.locks.slice();
+    for (const s of steps) for (const c of s.locks) if (!lockKeys.includes(c.lock)) lockKeys.push(c.lock);
+    initial = new Map();
+    for (const key of lockKeys) {
+      const first = steps.flatMap((s) => s.locks).find((c) => c.lock === key);
+      const held = cx.held.find((x) => x.lock === key);
+      initial.set(key, first ? first.before : held ? held.state : 'free');
+    }
+    after = [];
     let cur = new Map(initial);
     for (const s of steps) {
       cur = new Map(cur);
       for (const c of s.locks) cur.set(c.lock, c.after);
       after.push(cur);
     }
+    shownLocks = lockKeys.filter((key) => initial.get(key) !== 'free' || after.some((m) => m.get(key) !== 'free') || cx.held.some((x) => x.lock === key));
+    neverHeld = lockKeys.filter((key) => !shownLocks.includes(key));
   }
-  /** Locks held at some point get a strip; the others are only named under the table. */
-  const shownLocks = lockKeys.filter(
-    (k) => initial.get(k) !== 'free' || after.some((m) => m.get(k) !== 'free') || trace.held.some((x) => x.lock === k),
-  );
-  const neverHeld = lockKeys.filter((k) => !shownLocks.includes(k));
 
   /**
    * One lock's cell in a row: R (read), W (write), H (held: mutex or spinlock), in the holder's colour.
@@ -282,20 +315,33 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   /** @param {Stmt} s */
   const locOf = (s) => (s.line === undefined ? s.file : s.file + ':' + s.line);
 
+  /** One tab per counterexample; the current one is selected. */
+  function renderBar() {
+    const bar = byId('cxbar');
+    bar.replaceChildren();
+    cxs.forEach((c, k) => {
+      const b = h('button', { type: 'button', role: 'tab', 'aria-selected': String(k === cxIndex), 'data-cx': String(k + 1), title: c.finding.header }, h('span', { class: 'n' }, String(k + 1)), c.property + ' \u00b7 ' + c.steps.length + (c.steps.length === 1 ? ' step' : ' steps'));
+      b.addEventListener('click', () => showCx(k, 0));
+      bar.append(h('li', { role: 'presentation' }, b));
+    });
+  }
+
   function renderHeader() {
-    byId('finding-header').textContent = trace.finding.header;
+    byId('finding-header').textContent = cx.finding.header;
     // One element per line, so that a wrapped line hangs under its own indentation.
-    byId('finding-details').append(...trace.finding.details.map((l) => h('div', null, l)));
+    byId('finding-details').replaceChildren(...cx.finding.details.map((l) => h('div', null, l)));
     const meta = byId('meta');
+    meta.replaceChildren();
     /** @param {string} k @param {string | undefined} v */
     const row = (k, v) => {
       if (v !== undefined && v !== '') meta.append(h('div', null, h('dt', null, k), h('dd', null, v)));
     };
     row('scenario', trace.scenario.name);
     row('variant', trace.variant);
-    row('core', trace.scenario.core);
-    row('property', trace.property);
-    row('replay token', trace.token);
+    row('core', trace.core);
+    row('counterexample', cxIndex + 1 + ' of ' + cxs.length);
+    row('property', cx.property);
+    row('replay token', cx.token);
     row('steps', String(steps.length) + (loopStart >= 0 && loopStart < steps.length ? ' (lasso: cycle from step ' + (loopStart + 1) + ')' : ''));
     const desc = trace.scenario.description || '';
     byId('desc').textContent = desc;
@@ -329,18 +375,21 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     }
     if (!s.statements.length) cell.append(h('div', { class: 'fn' }, '(no C statement shown)'));
     for (const c of s.locks) cell.append(h('div', { class: 'lc' }, c.lock + ': ' + c.before + ' \u2192 ' + c.after));
-    if (i === last) cell.append(h('div', { class: 'bugline' }, '\u25b2 ' + trace.finding.header));
+    if (i === last) cell.append(h('div', { class: 'bugline' }, '\u25b2 ' + cx.finding.header));
     return cell;
   }
 
   function renderTable() {
     const table = byId('steps');
+    table.replaceChildren();
+    rows.length = 0;
+    byId('never').textContent = '';
     const head = h('tr', null, h('th', { class: 'idx' }, 'step'));
     lanes.forEach((name, i) => {
       const n = steps.filter((s) => laneOf(s) === i).length;
       const th = h('th', { class: 'lane t' + (i % 8), 'data-thread': name }, h('span', { class: 'name' }, name), ' ', h('span', { class: 'tid' }, 'T' + i), ' ', h('span', { class: 'count' }, n + (n === 1 ? ' step' : ' steps')));
       // Where the thread is at the end of the run.
-      const t = trace.final.find((x) => x.name === name);
+      const t = cx.final.find((x) => x.name === name);
       if (t) {
         const end = h('span', { class: 'end' }, 'end: ');
         if (t.finished) end.append('finished');
@@ -374,7 +423,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       if (inCycle(i)) cls.push('cycle');
       const tr = h('tr', { class: cls.join(' '), 'data-step': String(s.index) });
       const idx = h('td', { class: 'idx' }, String(s.index));
-      if (i === last) idx.append(h('span', { class: 'mark bug', title: trace.finding.header }, 'BUG'));
+      if (i === last) idx.append(h('span', { class: 'mark bug', title: cx.finding.header }, 'BUG'));
       if (inCycle(i)) idx.append(h('span', { class: 'mark cyc', title: 'in the cycle' }, '\u21bb'));
       tr.append(idx);
       const lane = laneOf(s);
@@ -400,6 +449,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     const s = steps[i];
     const d = byId('detail');
     d.replaceChildren();
+    d.removeAttribute('data-step');
     if (!s) {
       d.append(h('h2', null, 'no steps'), h('div', { class: 'sub' }, 'the violation holds in the initial state'));
       return;
@@ -409,7 +459,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       h('h2', null, 'step ' + s.index + ' of ' + steps.length + ' \u00b7 ', h('span', { class: colourOf(s.thread), style: 'color:var(--c)' }, s.thread)),
       h('div', { class: 'sub' }, 'thread T' + laneOf(s) + ' \u00b7 choice ' + s.choice + ' \u00b7 state ' + s.fingerprint),
     );
-    if (i === last) d.append(h('div', { class: 'banner' }, 'the finding, in the state after this step: ' + trace.finding.header));
+    if (i === last) d.append(h('div', { class: 'banner' }, 'the finding, in the state after this step: ' + cx.finding.header));
     if (inCycle(i)) d.append(h('div', { class: 'banner cyc' }, '\u21bb this step is in the cycle (steps ' + (loopStart + 1) + '\u2013' + steps.length + ')'));
 
     d.append(h('h3', null, s.statements.length + (s.statements.length === 1 ? ' C statement' : ' C statements')));
@@ -465,6 +515,15 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     else if (bottom > viewBottom) box.scrollTop = bottom - box.clientHeight;
   }
 
+  /** The fragment that names the current counterexample and step. */
+  function remember() {
+    try {
+      history.replaceState(null, '', '#cx=' + (cxIndex + 1) + (current >= 0 ? '&step=' + steps[current]?.index : ''));
+    } catch (e) {
+      // Some browsers refuse history changes on file:// pages; the fragment is a convenience only.
+    }
+  }
+
   /** @param {number} i */
   function select(i) {
     if (!steps.length) return;
@@ -479,10 +538,24 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     renderDetail(i);
     reveal(i);
     document.body.setAttribute('data-current', String(steps[i]?.index));
-    try {
-      history.replaceState(null, '', '#step=' + steps[i]?.index);
-    } catch (e) {
-      // Some browsers refuse history changes on file:// pages; the fragment is a convenience only.
+    remember();
+  }
+
+  /** Show counterexample k (0-based; clamped) at its step i (0-based). @param {number} k @param {number} i */
+  function showCx(k, i) {
+    k = Math.max(0, Math.min(cxs.length - 1, k));
+    load(k);
+    current = -1;
+    document.body.setAttribute('data-cx', String(k + 1));
+    document.body.removeAttribute('data-current');
+    renderBar();
+    renderHeader();
+    renderTable();
+    box.scrollTop = 0;
+    if (steps.length) select(i);
+    else {
+      renderDetail(0);
+      remember();
     }
   }
 
@@ -490,24 +563,36 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     if (e.ctrlKey || e.altKey || e.metaKey) return;
     /** @type {Record<string, number>} */
     const moves = { ArrowDown: current + 1, j: current + 1, ArrowUp: current - 1, k: current - 1, Home: 0, End: last };
+    /** @type {Record<string, number>} */
+    const switches = { n: cxIndex + 1, p: cxIndex - 1 };
     const to = moves[e.key];
-    if (to === undefined) return;
-    e.preventDefault();
-    select(to);
+    let other = switches[e.key];
+    if (/^[1-9]$/.test(e.key)) other = Number(e.key) - 1;
+    if (to !== undefined) {
+      e.preventDefault();
+      select(to);
+    } else if (other !== undefined) {
+      e.preventDefault();
+      if (other >= 0 && other < cxs.length && other !== cxIndex) showCx(other, 0);
+    }
   });
 
-  renderHeader();
-  renderTable();
-  const m = /^#step=(\d+)$/.exec(location.hash);
-  select(m ? steps.findIndex((s) => String(s.index) === m[1]) : 0);
+  // #cx=K&step=N (both 1-based; either may be missing), or #step=N as older pages wrote it.
+  const frag = /^#(?:cx=(\d+))?&?(?:step=(\d+))?$/.exec(location.hash);
+  const k0 = frag && frag[1] ? Number(frag[1]) - 1 : 0;
+  load(Math.max(0, Math.min(cxs.length - 1, k0)));
+  const i0 = frag && frag[2] ? steps.findIndex((s) => String(s.index) === frag[2]) : 0;
+  showCx(k0, Math.max(0, i0));
   document.body.setAttribute('data-ready', 'true');
 })();
 `;
 
-/** Render a trace as one self-contained HTML page (see the module comment). */
+/** Render a trace, every counterexample of it, as one self-contained HTML page (see the module comment). */
 export function renderHtml(trace: Trace): string {
   const variant = trace.variant === undefined ? '' : ` (${trace.variant})`;
-  const title = `mnc: ${trace.finding.header} \u2014 ${trace.scenario.name}${variant}`;
+  const n = trace.counterexamples.length;
+  const first = trace.counterexamples[0]?.finding.header ?? 'no counterexample';
+  const title = `mnc: ${first}${n > 1 ? ` (and ${n - 1} more)` : ''} \u2014 ${trace.scenario.name}${variant}`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -520,6 +605,7 @@ export function renderHtml(trace: Trace): string {
 </head>
 <body>
 <header id="top">
+  <ul id="cxbar" role="tablist" aria-label="counterexamples"></ul>
   <div id="headline"><h1 id="finding-header"></h1><dl id="meta"></dl></div>
   <div id="finding-details"></div>
   <div id="desc"></div>
@@ -529,7 +615,7 @@ export function renderHtml(trace: Trace): string {
   <div id="trace"><table id="steps"></table><div id="never"></div></div>
   <aside id="detail" aria-live="polite"></aside>
 </main>
-<footer><span><kbd>\u2193</kbd>/<kbd>j</kbd> next step</span><span><kbd>\u2191</kbd>/<kbd>k</kbd> previous</span><span><kbd>Home</kbd>/<kbd>End</kbd> first/last</span><span>click a row to select it</span><span>lock strips: <b>R</b> read, <b>W</b> write, <b>H</b> held (mutex, spinlock), in the holder's colour</span></footer>
+<footer><span><kbd>\u2193</kbd>/<kbd>j</kbd> next step</span><span><kbd>\u2191</kbd>/<kbd>k</kbd> previous</span><span><kbd>Home</kbd>/<kbd>End</kbd> first/last</span><span>click a row to select it</span><span><kbd>n</kbd>/<kbd>p</kbd>, <kbd>1</kbd>\u2013<kbd>9</kbd> or a tab: another counterexample</span><span>lock strips: <b>R</b> read, <b>W</b> write, <b>H</b> held (mutex, spinlock), in the holder's colour</span></footer>
 <script type="application/json" id="trace-data">${scriptJson(trace)}</script>
 <script>${VIEWER_SCRIPT}</script>
 </body>

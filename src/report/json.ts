@@ -1,115 +1,120 @@
 /**
- * The JSON trace: one counterexample with everything needed to read it and to replay it. The
- * format is versioned and documented in docs/trace-format.md; `parseTrace` validates it.
+ * The JSON trace file: the trace value (`trace.ts`) as JSON, and the reader that checks a file
+ * before replay. Version 2 holds every counterexample of a run with the full encoding of every
+ * state; version 1 (one counterexample, fingerprints only) is still read. docs/trace-format.md
+ * documents both.
  */
-import { fingerprint, FingerprintEncoder, fingerprintHex, type Counterexample } from '../checker/index.ts';
-import type { KAction } from '../model/interp.ts';
-import type { KernelModel } from '../model/kernel-model.ts';
+import { parseScenario } from '../model/scenario-file.ts';
 import type { Scenario } from '../model/scenario.ts';
-import type { KState } from '../model/state.ts';
-import { explain, type Finding } from '../properties/index.ts';
-import { stepRows, type StepRow } from './steps.ts';
+import type { Finding } from '../properties/index.ts';
+import type { StepRow } from './steps.ts';
+import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceThread } from './trace.ts';
 
-export const TRACE_FORMAT = 'mnc-trace';
-export const TRACE_VERSION = 1;
+export { buildTrace, stateFingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceCounterexample, type TraceStep } from './trace.ts';
 
-export interface TraceStep extends StepRow {
-  /** The action: the thread and the outcome of its non-deterministic choice, if any. */
+/** The file's text: the trace value, indented, with a final newline. */
+export function traceJson(trace: Trace): string {
+  return `${JSON.stringify(trace, null, 2)}\n`;
+}
+
+/** A version-1 step: the state after it by fingerprint only. */
+export interface TraceStepV1 extends StepRow {
   readonly choice: number;
-  /** Fingerprint (16 hex digits) of the state after the step: replay compares it. */
   readonly fingerprint: string;
 }
 
-export interface TraceThread {
-  readonly name: string;
-  readonly finished: boolean;
-  readonly location?: string;
-  readonly waitingFor?: string;
-}
-
-export interface Trace {
+/** A version-1 trace: one counterexample; states by fingerprint only. */
+export interface TraceV1 {
   readonly format: typeof TRACE_FORMAT;
-  readonly version: typeof TRACE_VERSION;
-  /** The scenario as checked (variants already applied). */
+  readonly version: 1;
   readonly scenario: Scenario;
-  /** The variant label the scenario was checked in, if any. */
   readonly variant?: string;
-  /** Model options the replay must use to take the same transitions. */
   readonly options: { readonly coalesce: boolean };
-  /** The violated engine property, e.g. `no-sleep:might-sleep`. */
   readonly property: string;
   readonly finding: Finding;
-  /** The engine's replay token of the path. */
   readonly token: string;
   /** Fingerprint of the initial state. */
   readonly initial: string;
-  /** For a lasso: the position (0 = initial state) where the cycle starts. */
   readonly loopStart?: number;
   readonly threads: readonly string[];
   readonly locks: readonly string[];
-  readonly steps: readonly TraceStep[];
-  /** Every thread in the last state. */
+  readonly steps: readonly TraceStepV1[];
   readonly final: readonly TraceThread[];
-  /** Lock holders in the last state. */
   readonly held: readonly { readonly lock: string; readonly state: string }[];
 }
 
-/** A state's fingerprint as 16 hex digits. */
-export function stateFingerprint(m: KernelModel, s: KState): string {
-  const e = new FingerprintEncoder();
-  fingerprint(m, s, e);
-  return fingerprintHex(e.hi, e.lo);
-}
-
-export function buildTrace(m: KernelModel, cx: Counterexample<KState, KAction>, scenario: Scenario, variant: string | undefined, coalesce: boolean): Trace {
-  const last = cx.path.steps.length ? cx.path.steps[cx.path.steps.length - 1]!.state : cx.path.init;
-  const rows = stepRows(m, cx);
-  return {
-    format: TRACE_FORMAT,
-    version: TRACE_VERSION,
-    scenario,
-    ...(variant === undefined ? {} : { variant }),
-    options: { coalesce },
-    property: cx.property,
-    finding: explain(m, cx.property, last),
-    token: cx.path.token,
-    initial: stateFingerprint(m, cx.path.init),
-    ...(cx.loopStart === undefined ? {} : { loopStart: cx.loopStart }),
-    threads: m.program.spec.threads.map((t) => t.name),
-    locks: [...m.program.lockKeys],
-    steps: rows.map((r, i) => ({ ...r, choice: cx.path.steps[i]!.action.choice, fingerprint: stateFingerprint(m, cx.path.steps[i]!.state) })),
-    final: m.threads(last).map((t) => ({
-      name: t.name,
-      finished: t.finished,
-      ...(t.location ? { location: t.location } : {}),
-      ...(t.waitingFor ? { waitingFor: t.waitingFor } : {}),
-    })),
-    held: m.heldLocks(last),
-  };
-}
+/** A trace file of either version, as read. */
+export type TraceFile = Trace | TraceV1;
 
 export class TraceError extends Error {}
 
-/** Check that a parsed JSON value is a trace this version understands; returns it typed. */
-export function parseTrace(data: unknown, source: string): Trace {
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isStrings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * Check that a parsed JSON value is a trace this version of mnc reads (format version 1 or 2) and
+ * has every field replay and the reports use; returns it typed.
+ */
+export function parseTrace(data: unknown, source: string): TraceFile {
   const fail = (m: string): never => {
     throw new TraceError(`${source}: ${m}`);
   };
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail('is not a JSON object');
-  const t = data as Record<string, unknown>;
+  if (!isObj(data)) return fail('is not a JSON object');
+  const t = data;
   if (t.format !== TRACE_FORMAT) fail(`is not an mnc trace (its "format" is ${JSON.stringify(t.format)}, expected "${TRACE_FORMAT}")`);
-  if (t.version !== TRACE_VERSION) fail(`is trace format version ${JSON.stringify(t.version)}; this mnc reads version ${TRACE_VERSION}`);
-  if (typeof t.scenario !== 'object' || t.scenario === null) fail('has no "scenario" object');
-  if (typeof t.property !== 'string') fail('has no "property"');
-  if (typeof t.initial !== 'string') fail('has no "initial" fingerprint');
-  if (!Array.isArray(t.steps)) fail('has no "steps" list');
-  (t.steps as unknown[]).forEach((s, i) => {
-    const st = s as Record<string, unknown>;
-    if (typeof st !== 'object' || st === null || typeof st.tid !== 'number' || typeof st.choice !== 'number' || typeof st.fingerprint !== 'string') {
-      fail(`steps[${i}] needs "tid", "choice" and "fingerprint"`);
+  if (t.version !== 1 && t.version !== TRACE_VERSION) fail(`is trace format version ${JSON.stringify(t.version)}; this mnc reads versions 1 and ${TRACE_VERSION}`);
+  if (!isObj(t.scenario)) fail('has no "scenario" object');
+  // The scenario is checked as a scenario file is (a bad one is a ScenarioError: one line, exit 2).
+  parseScenario(JSON.stringify(t.scenario), `${source}: "scenario"`);
+  const opts: Obj = isObj(t.options) ? t.options : {};
+  if (typeof opts.coalesce !== 'boolean') fail('has no "options.coalesce"');
+  if (!isStrings(t.threads) || !isStrings(t.locks)) fail('needs "threads" and "locks" lists of names');
+
+  /** The fields a counterexample needs; `at` names it in messages ('' for version 1, where it is the file). */
+  const checkCx = (c: Obj, at: string, v2: boolean): void => {
+    const where = (f: string): string => `${at}${f}`;
+    if (typeof c.property !== 'string') fail(`has no "${where('property')}"`);
+    if (!isObj(c.finding) || typeof c.finding.header !== 'string' || !isStrings(c.finding.details)) fail(`needs "${where('finding')}" with a header and detail lines`);
+    if (typeof c.token !== 'string') fail(`has no "${where('token')}"`);
+    if (v2) {
+      if (!isObj(c.initial) || typeof c.initial.fingerprint !== 'string' || typeof c.initial.encoding !== 'string') fail(`needs "${where('initial')}" with "fingerprint" and "encoding"`);
+    } else if (typeof c.initial !== 'string') fail(`has no "${where('initial')}" fingerprint`);
+    if (!Array.isArray(c.steps)) return fail(`has no "${where('steps')}" list`);
+    c.steps.forEach((s: unknown, i) => {
+      const ok =
+        isObj(s) &&
+        isInt(s.tid) &&
+        isInt(s.choice) &&
+        isInt(s.index) &&
+        typeof s.thread === 'string' &&
+        typeof s.fingerprint === 'string' &&
+        (!v2 || typeof s.encoding === 'string') &&
+        Array.isArray(s.statements) &&
+        Array.isArray(s.locks);
+      if (!ok) fail(`${where(`steps[${i}]`)} needs "index", "tid", "thread", "choice", "statements", "locks" and "fingerprint"${v2 ? ' and "encoding"' : ''}`);
+    });
+    if (c.loopStart !== undefined && (!isInt(c.loopStart) || c.loopStart < 0 || c.loopStart > c.steps.length)) {
+      fail(`"${where('loopStart')}" must be an integer from 0 to the number of steps (${c.steps.length})`);
     }
+    if (!Array.isArray(c.final) || !Array.isArray(c.held)) fail(`needs "${where('final')}" and "${where('held')}" lists`);
+    if (v2 && !Array.isArray(c.open)) fail(`needs an "${where('open')}" list`);
+  };
+
+  if (t.version === 1) {
+    checkCx(t, '', false);
+    return data as unknown as TraceV1;
+  }
+  if (opts.properties !== undefined && !isStrings(opts.properties)) fail('"options.properties" must be a list of property names');
+  if (typeof t.core !== 'string') fail('has no "core"');
+  if (!isStrings(t.command)) fail('needs "command", the list of arguments that name the scenario');
+  const run = t.run;
+  if (!isObj(run) || typeof run.status !== 'string' || !Array.isArray(run.verdicts)) fail('needs a "run" object with "status" and "verdicts"');
+  if (!Array.isArray(t.counterexamples) || t.counterexamples.length === 0) return fail('has no "counterexamples" (a non-empty list)');
+  t.counterexamples.forEach((c: unknown, i) => {
+    if (!isObj(c)) fail(`counterexamples[${i}] is not an object`);
+    checkCx(c as Obj, `counterexamples[${i}].`, true);
   });
-  const opts = t.options as Record<string, unknown> | undefined;
-  if (!opts || typeof opts.coalesce !== 'boolean') fail('has no "options.coalesce"');
-  return data as Trace;
+  return data as unknown as Trace;
 }

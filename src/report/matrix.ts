@@ -4,6 +4,8 @@
 import { builtinNames, loadBuiltin } from '../model/scenario-file.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
 import { propertyVerdicts, runScenario, variantsOf, type PropertyVerdict, type RunOptions, type ScenarioRun } from './run.ts';
+import { formatCounterexample } from './text.ts';
+import { buildTrace, scenarioCommand, type Trace } from './trace.ts';
 
 export interface MatrixRow {
   readonly scenario: string;
@@ -23,7 +25,8 @@ export function computeMatrix(o: RunOptions & { readonly scenarios?: readonly st
     const sf = loadBuiltin(name);
     for (const { label, scenario } of variantsOf(sf)) {
       const t0 = performance.now();
-      const run = runScenario(scenario, o, label);
+      // The matrix decides every property: its findings are the table.
+      const run = runScenario(scenario, { ...o, findAll: true }, label);
       const r = run.result;
       const row: MatrixRow = {
         scenario: name,
@@ -52,6 +55,25 @@ export function formatMatrix(rows: readonly MatrixRow[]): string {
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   const failed = rows.filter((r) => r.status !== 'pass').length;
-  out.push('', `${rows.length} runs, ${failed} with a finding or incomplete. ok: holds; FAIL: violated (run \`mnc check <scenario>\` for the trace); ?: not decided; -: does not apply.`);
+  out.push('', `${rows.length} runs, ${failed} with a finding or incomplete. ok: holds; FAIL: violated (\`mnc matrix --all\` prints every trace); ?: not decided; -: does not apply.`);
+  return out.join('\n');
+}
+
+/** A row's trace: every counterexample of its run. */
+export function rowTrace(r: MatrixRow): Trace {
+  const c = r.run.config;
+  return buildTrace(r.run, scenarioCommand(r.scenario, { ...(r.variant === undefined ? {} : { variant: r.variant }), ...(c.properties ? { properties: c.properties } : {}), coalesce: c.coalesce }));
+}
+
+/** Every counterexample of every row, in full, each run's under a line that names it. */
+export function formatMatrixCounterexamples(rows: readonly MatrixRow[]): string {
+  const out: string[] = [];
+  for (const r of rows) {
+    const t = rowTrace(r);
+    if (!t.counterexamples.length) continue;
+    const n = t.counterexamples.length;
+    out.push('', `#### ${r.scenario}${r.variant === undefined ? '' : ` @ ${r.variant}`}: ${n} ${n === 1 ? 'counterexample' : 'counterexamples'}`);
+    for (const cx of t.counterexamples) out.push('', formatCounterexample(t, cx));
+  }
   return out.join('\n');
 }

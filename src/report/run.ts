@@ -2,7 +2,7 @@
  * Running scenarios: one scenario (or one of its variants) through the engine, and the per-property
  * verdicts a matrix or a comparison shows.
  */
-import { check, checkAsync, type CheckOptions, type CheckResult, type Counterexample } from '../checker/index.ts';
+import { check, checkAsync, type CheckOptions, type CheckResult, type Counterexample, type Strategy } from '../checker/index.ts';
 import type { KAction } from '../model/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import { applyVariant, type ScenarioFile } from '../model/scenario-file.ts';
@@ -24,6 +24,21 @@ export interface ScenarioRun {
   readonly variant?: string;
   readonly model: KernelModel;
   readonly result: CheckResult<KState, KAction>;
+  /** How the run was made: what a trace records so that replay takes the same transitions. */
+  readonly config: RunConfig;
+}
+
+export interface RunConfig {
+  readonly coalesce: boolean;
+  /** The kernel properties asked for (`--property`); undefined: the scenario's list, or all. */
+  readonly properties?: readonly string[];
+  /** Whether exploration went on after the first violation (`findAll`). */
+  readonly findAll: boolean;
+  readonly strategy: Strategy;
+}
+
+function configOf(o: RunOptions, findAll: boolean): RunConfig {
+  return { coalesce: o.coalesce ?? true, ...(o.properties ? { properties: [...o.properties] } : {}), findAll, strategy: o.strategy ?? 'bfs' };
 }
 
 /** The verdict of one kernel property: from the verdicts of its engine properties. */
@@ -41,16 +56,19 @@ function modelOf(sc: Scenario, o: RunOptions): KernelModel {
   return scenarioModel(sc, { ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }), ...(names ? { names } : {}) });
 }
 
+/** Check a scenario. Every property is decided (`findAll`) unless `o.findAll` is false. */
 export function runScenario(sc: Scenario, o: RunOptions = {}, variant?: string): ScenarioRun {
   const model = modelOf(sc, o);
-  const result = check(model, { findAll: true, ...o });
-  return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result };
+  const findAll = o.findAll ?? true;
+  const result = check(model, { ...o, findAll });
+  return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result, config: configOf(o, findAll) };
 }
 
 export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant?: string): Promise<ScenarioRun> {
   const model = modelOf(sc, o);
-  const result = await checkAsync(model, { findAll: true, ...o });
-  return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result };
+  const findAll = o.findAll ?? true;
+  const result = await checkAsync(model, { ...o, findAll });
+  return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result, config: configOf(o, findAll) };
 }
 
 /** Per kernel property, its verdict in a run ('n/a' when it does not apply or was not asked for). */

@@ -1,7 +1,7 @@
 /**
  * A counterexample's steps as reports show them: for each transition, the thread, every C statement
- * it executed (with function, file and line), and the locks it took or released. Shared by the
- * text, JSON and HTML reports.
+ * it executed (with function, file and line), and the locks it took or released. The trace
+ * (`trace.ts`) records these rows once; the text, JSON and HTML reports are views of it.
  */
 import type { Counterexample } from '../checker/index.ts';
 import type { ExecutedInstr, KAction } from '../model/interp.ts';
@@ -48,32 +48,45 @@ function shown(e: ExecutedInstr): boolean {
   return !(e.op === 'exec' && e.src.text === '}');
 }
 
-/** Re-run a path's transitions to recover what each executed. */
+/**
+ * One transition as a report shows it, and the state it leads to: `m.step` runs once. `index` is
+ * the 1-based transition number.
+ */
+export function stepRow(m: KernelModel, s: KState, action: KAction, index: number): { readonly row: StepRow; readonly state: KState } {
+  const r = m.step(s, action);
+  const locks: LockChange[] = [];
+  for (const k of m.program.lockKeys) {
+    const before = lockText(m, s.locks[k]!);
+    const after = lockText(m, r.state.locks[k]!);
+    if (before !== after) locks.push({ lock: k, before, after });
+  }
+  const row: StepRow = {
+    index,
+    tid: action.tid,
+    thread: m.threadName(action.tid),
+    statements: r.executed.filter(shown).map((e) => ({
+      fn: e.fn,
+      file: e.file,
+      ...(e.src.line === undefined ? {} : { line: e.src.line }),
+      text: e.src.text,
+      ...(e.detail === undefined ? {} : { detail: e.detail }),
+      queued: e.queued,
+    })),
+    locks,
+  };
+  return { row, state: r.state };
+}
+
+/**
+ * Re-run a path's transitions to recover what each executed. Reports do not call this: they read
+ * the trace (`trace.ts`), which re-runs each path once; tests use it to look at a path's statements.
+ */
 export function stepRows(m: KernelModel, cx: Pick<Counterexample<KState, KAction>, 'path'>): StepRow[] {
   const rows: StepRow[] = [];
   let s = cx.path.init;
   cx.path.steps.forEach((st, i) => {
-    const r = m.step(s, st.action);
-    const locks: LockChange[] = [];
-    for (const k of m.program.lockKeys) {
-      const before = lockText(m, s.locks[k]!);
-      const after = lockText(m, r.state.locks[k]!);
-      if (before !== after) locks.push({ lock: k, before, after });
-    }
-    rows.push({
-      index: i + 1,
-      tid: st.action.tid,
-      thread: m.threadName(st.action.tid),
-      statements: r.executed.filter(shown).map((e) => ({
-        fn: e.fn,
-        file: e.file,
-        ...(e.src.line === undefined ? {} : { line: e.src.line }),
-        text: e.src.text,
-        ...(e.detail === undefined ? {} : { detail: e.detail }),
-        queued: e.queued,
-      })),
-      locks,
-    });
+    const r = stepRow(m, s, st.action, i + 1);
+    rows.push(r.row);
     s = r.state;
   });
   return rows;

@@ -1,17 +1,12 @@
 /**
- * Counterexamples as text, in the manner of the kernel's own reports: a header that names the
- * finding, the numbered interleaving that led there (thread, function, C statement and file, locks
- * taken and released), the final state (who holds what, who waits for what, the reaper's attempts),
- * and the token that replays the run.
+ * The trace as text, in the manner of the kernel's own reports: per counterexample a header that
+ * names the finding, the numbered interleaving that led there (thread, function, C statement and
+ * file, locks taken and released), the final state (who holds what, who waits for what, the
+ * reaper's attempts), and the command that replays the path. Everything comes from the trace value
+ * (`trace.ts`): nothing here runs the model.
  */
-import type { Counterexample } from '../checker/index.ts';
-import type { KAction } from '../model/interp.ts';
-import type { KernelModel } from '../model/kernel-model.ts';
-import type { KState } from '../model/state.ts';
-import { explain } from '../properties/index.ts';
-import { heldLines } from '../properties/util.ts';
-import type { ScenarioRun } from './run.ts';
-import { stepRows, type StepRow } from './steps.ts';
+import type { StepRow } from './steps.ts';
+import { replayCommand, type Trace, type TraceCounterexample } from './trace.ts';
 
 const RULE = '='.repeat(78);
 
@@ -46,69 +41,77 @@ export function formatSteps(rows: readonly StepRow[], loopStart?: number): strin
 }
 
 /** The final state summary. */
-export function formatFinalState(m: KernelModel, s: KState): string[] {
+export function formatFinalState(end: Pick<TraceCounterexample, 'final' | 'held' | 'oom' | 'open'>): string[] {
   const out = ['threads:'];
-  for (const t of m.threads(s)) {
+  for (const t of end.final) {
     out.push(`  ${t.name}: ${t.finished ? 'finished' : (t.location ?? '?')}`);
     if (t.waitingFor) out.push(`      waits: ${t.waitingFor}`);
   }
-  out.push('locks held:', ...heldLines(m, s));
-  if (m.program.spec.mem['oom.pending']) {
-    out.push(
-      `oom: reaper attempts ${String(s.mem['ghost.calls_oom_reap_task_mm'])} (obstructed ${String(s.mem['ghost.oom_obstructed_attempts'])}), MMF_OOM_SKIP ${s.mem['mm.flags.MMF_OOM_SKIP'] ? 'set' : 'clear'}`,
-    );
+  out.push('locks held:', ...(end.held.length ? end.held.map((h) => `  ${h.lock}: ${h.state}`) : ['  (no lock is held)']));
+  if (end.oom) {
+    out.push(`oom: reaper attempts ${end.oom.attempts} (obstructed ${end.oom.obstructed}), MMF_OOM_SKIP ${end.oom.mmfOomSkip ? 'set' : 'clear'}`);
   }
-  if (s.pairs.length) {
+  if (end.open.length) {
     out.push(
       'invalidations open (start returned, end owed):',
-      ...s.pairs.map((p) => `  ${m.threadName(p.tid)}: ${p.nid} [${p.start}, ${p.end}) ${p.blockable ? 'blockable' : 'non-blockable'}, start returned ${p.ret}`),
+      ...end.open.map((p) => `  ${p.thread}: ${p.notifier} [${p.start}, ${p.end}) ${p.blockable ? 'blockable' : 'non-blockable'}, start returned ${p.ret}`),
     );
   }
   return out;
 }
 
-export interface Labels {
-  readonly scenario: string;
-  readonly variant?: string;
+/** `name (variant v)` */
+function label(trace: Pick<Trace, 'scenario' | 'variant'>): string {
+  return `${trace.scenario.name}${trace.variant === undefined ? '' : ` (variant ${trace.variant})`}`;
 }
 
-/** One counterexample, complete. */
-export function formatCounterexample(m: KernelModel, cx: Counterexample<KState, KAction>, labels: Labels): string {
-  const last = cx.path.steps.length ? cx.path.steps[cx.path.steps.length - 1]!.state : cx.path.init;
-  const finding = explain(m, cx.property, last);
-  const rows = stepRows(m, cx);
-  const variant = labels.variant === undefined ? '' : ` (variant ${labels.variant})`;
+/** One counterexample of the trace, complete. */
+export function formatCounterexample(trace: Trace, cx: TraceCounterexample): string {
   const lines = [
     RULE,
-    finding.header,
+    cx.finding.header,
     RULE,
-    `scenario: ${labels.scenario}${variant}, core ${m.program.spec.core}; property: ${cx.property}`,
+    `scenario: ${label(trace)}, core ${trace.core}; property: ${cx.property}`,
     '',
-    ...finding.details,
+    ...cx.finding.details,
     '',
     cx.loopStart !== undefined
-      ? `The run (${rows.length} steps; a prefix, then a cycle that never reaches the goal):`
-      : `The interleaving that leads there (${rows.length} steps):`,
-    ...formatSteps(rows, cx.loopStart),
+      ? `The run (${cx.steps.length} steps; a prefix, then a cycle that never reaches the goal):`
+      : `The interleaving that leads there (${cx.steps.length} steps):`,
+    ...formatSteps(cx.steps, cx.loopStart),
     '',
     'State at the end:',
-    ...formatFinalState(m, last).map((l) => `  ${l}`),
+    ...formatFinalState(cx).map((l) => `  ${l}`),
     '',
-    `replay token: ${cx.path.token}`,
-    `  (mnc replay --token '${cx.path.token}' ${labels.scenario}${labels.variant === undefined ? '' : ` --variant ${labels.variant}`})`,
+    `replay token: ${cx.token}`,
+    `  (${replayCommand(trace, cx.token)})`,
   ];
   return lines.join('\n');
 }
 
-/** A whole run: a summary line per property, then every counterexample. */
-export function formatRun(run: ScenarioRun, labels: Labels): string {
-  const r = run.result;
-  const out: string[] = [];
-  const variant = labels.variant === undefined ? '' : ` (variant ${labels.variant})`;
-  out.push(`${labels.scenario}${variant}: core ${run.model.program.spec.core}, ${r.stats.states} states, ${r.stats.transitions} transitions, ${(r.stats.elapsedMs / 1000).toFixed(2)} s`);
-  for (const v of r.verdicts) out.push(`  ${v.status === 'holds' ? 'ok  ' : v.status === 'violated' ? 'FAIL' : '?   '} ${v.property}`);
-  if (r.status === 'incomplete') out.push(`INCOMPLETE: exploration stopped (${r.reason}); properties marked ? are undecided.`);
-  const cxs = r.status === 'pass' ? [] : r.violations;
-  for (const cx of cxs) out.push('', formatCounterexample(run.model, cx, labels));
+const MARK = { holds: 'ok  ', violated: 'FAIL', unknown: '?   ' } as const;
+
+/**
+ * The run's summary: one line for the run, one per engine property with its verdict, and what a
+ * run that stopped early did not decide.
+ */
+export function formatSummary(trace: Trace): string[] {
+  const r = trace.run;
+  const out = [`${label(trace)}: core ${trace.core}, ${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(2)} s`];
+  for (const v of r.verdicts) out.push(`  ${MARK[v.status] ?? '?   '} ${v.property}`);
+  const undecided = r.verdicts.filter((v) => v.status === 'unknown').length;
+  if (r.status === 'incomplete') out.push(`INCOMPLETE: exploration stopped (${r.reason ?? 'unknown reason'}); properties marked ? are undecided.`);
+  else if (!r.all && undecided) {
+    out.push(`Stopped at the first violation: the ${undecided} ${undecided === 1 ? 'property' : 'properties'} marked ? ${undecided === 1 ? 'is' : 'are'} undecided; --all goes on and shows a ${r.strategy === 'bfs' ? 'shortest ' : ''}counterexample of every violated property.`);
+  }
+  return out;
+}
+
+/** A whole trace: the run's summary, then every counterexample in full. */
+export function formatTrace(trace: Trace): string {
+  const out = formatSummary(trace);
+  const n = trace.counterexamples.length;
+  if (n > 1) out.push('', `${n} counterexamples follow, one per violated property:`);
+  trace.counterexamples.forEach((cx) => out.push('', formatCounterexample(trace, cx)));
   return out.join('\n');
 }

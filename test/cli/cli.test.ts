@@ -4,7 +4,7 @@
  * no file written.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,41 @@ const file = (name: string, text: string): string => {
   writeFileSync(p, text);
   return p;
 };
+
+/** The words of a command line as sh splits them (spaces, single quotes, backslashes). */
+function words(cmd: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  for (let i = 0; i < cmd.length; i++) {
+    const ch = cmd[i]!;
+    if (ch === "'") {
+      const j = cmd.indexOf("'", i + 1);
+      cur += cmd.slice(i + 1, j);
+      i = j;
+      inWord = true;
+    } else if (ch === '\\') {
+      cur += cmd[++i] ?? '';
+      inWord = true;
+    } else if (ch === ' ') {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}
+
+/** The replay command lines a report prints, in order. */
+function replayLines(out: string): string[] {
+  return [...out.matchAll(/^ {2}\((mnc replay --token .*)\)$/gm)].map((m) => m[1]!);
+}
+
+const readJson = (p: string): Record<string, unknown> => JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
 
 /** One line on stderr, starting with "mnc:", no stack trace. */
 function expectOneLine(err: string, pattern: RegExp): void {
@@ -111,7 +146,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
     const b = await run('replay', file('other.json', JSON.stringify({ format: 'something-else' })));
     expectOneLine(b.err, /other\.json: is not an mnc trace/);
     const c = await run('replay', file('v9.json', JSON.stringify({ format: 'mnc-trace', version: 9 })));
-    expectOneLine(c.err, /v9\.json: is trace format version 9; this mnc reads version 1/);
+    expectOneLine(c.err, /v9\.json: is trace format version 9; this mnc reads versions 1 and 2/);
     for (const x of [a, b, c]) expect(x.code).toBe(2);
   });
   test('an output file in a directory that does not exist: refused before the run, nothing written', async () => {
@@ -138,7 +173,169 @@ describe('traces', () => {
     const changed = file('changed.json', JSON.stringify(trace));
     const bad = await run('replay', changed);
     expect(bad.code).toBe(2);
-    expectOneLine(bad.err, /replay of .*changed\.json diverged at step \d+: /);
+    expectOneLine(bad.err, /replay of .*changed\.json diverged at step \d+ \(no-sleep:might-sleep\): /);
+  });
+});
+
+describe('every counterexample: check stops at the first, --all goes on', () => {
+  const SC = ['amdgpu-ioctl-alloc-under-lock', '--variant', 'alloc-under-lock'];
+  test('without --all: the first violation (a shortest one), the rest undecided and marked ?, and one line saying what --all does', async () => {
+    const p = join(dir, 'first.json');
+    const r = await run('check', ...SC, '--json', p, '-q');
+    expect(r.code).toBe(1);
+    expect(r.out.match(/^ {2}FAIL /gm)).toHaveLength(1);
+    expect(r.out.match(/^ {2}\? {4}\S/gm)?.length).toBeGreaterThan(1);
+    expect(r.out).toMatch(/^Stopped at the first violation: the \d+ properties marked \? are undecided; --all goes on and shows a shortest counterexample of every violated property\.$/m);
+    expect(replayLines(r.out)).toHaveLength(1);
+    const t = readJson(p);
+    expect(t.version).toBe(2);
+    expect(t.counterexamples).toHaveLength(1);
+    expect(r.err).toMatch(/^mnc: trace of the counterexample of \S+ written to /m);
+  });
+  test('--all: every property decided, one counterexample per violated engine property, all in the text, the JSON and the page', async () => {
+    const p = join(dir, 'all.json');
+    const h = join(dir, 'all.html');
+    const r = await run('check', ...SC, '--all', '--json', p, '--html', h, '-q');
+    expect(r.code).toBe(1);
+    const failed = [...r.out.matchAll(/^ {2}FAIL (\S+)$/gm)].map((m) => m[1]!);
+    expect(failed.length).toBeGreaterThan(2);
+    expect(r.out).not.toMatch(/^ {2}\? /m);
+    expect(r.out).not.toMatch(/Stopped at the first violation/);
+    // In the text: each in full, in the order of the JSON file.
+    const t = readJson(p);
+    const cxs = t.counterexamples as { property: string; token: string }[];
+    expect(cxs.map((c) => c.property).sort()).toEqual([...failed].sort());
+    expect(replayLines(r.out)).toEqual(cxs.map((c) => `mnc replay --token '${c.token}' amdgpu-ioctl-alloc-under-lock --variant alloc-under-lock`));
+    expect([...r.out.matchAll(/; property: (\S+)$/gm)].map((m) => m[1])).toEqual(cxs.map((c) => c.property));
+    // The page embeds the same trace.
+    const html = readFileSync(h, 'utf8');
+    for (const c of cxs) expect(html).toContain(c.token);
+    expect(r.err).toMatch(new RegExp(`^mnc: trace of ${cxs.length} counterexamples written to `, 'm'));
+    // Replay confirms every one.
+    const ok = await run('replay', p);
+    expect(ok.code).toBe(1);
+    expect(ok.out).toMatch(new RegExp(`^replayed all ${cxs.length} counterexamples of amdgpu-ioctl-alloc-under-lock \\(variant alloc-under-lock\\)`));
+    for (const c of cxs) expect(ok.out).toContain(`the violation of ${c.property} is confirmed (`);
+  });
+  test('matrix decides every property; --all prints every counterexample after the table', async () => {
+    const r = await run('matrix', '--scenario', 'amdgpu-read-lock-nonblock', '-q');
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(/replay token/);
+    const all = await run('matrix', '--scenario', 'amdgpu-read-lock-nonblock', '--all', '-q');
+    expect(all.code).toBe(0);
+    expect(all.out.startsWith(r.out)).toBe(true);
+    expect(all.out).toMatch(/^#### amdgpu-read-lock-nonblock @ clarify: \d+ counterexamples?$/m);
+    expect(all.out).not.toMatch(/^#### amdgpu-read-lock-nonblock @ tetsuo/m);
+    const lines = replayLines(all.out);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    const rr = await run(...words(lines.at(-1)!).slice(1));
+    expect(rr.code).toBe(1);
+  });
+});
+
+describe('replay lines work verbatim', () => {
+  test('for a scenario file, through a real shell, with a space in its path', async () => {
+    mkdirSync(join(dir, 'my scenarios'), { recursive: true });
+    const sc = join(dir, 'my scenarios', 'ioctl.json');
+    copyFileSync(join(import.meta.dirname, '../../examples/amdgpu-ioctl-vs-reaper.json'), sc);
+    const r = await run('check', sc, '--variant', 'before-fix', '-q');
+    expect(r.code).toBe(1);
+    const [line] = replayLines(r.out);
+    expect(line).toContain(`'${sc}' --variant before-fix`);
+    const root = join(import.meta.dirname, '../..');
+    const { stdout } = await promisify(execFile)('sh', ['-c', line!.replace(/^mnc /, `'${process.execPath}' bin/mnc.js `)], { cwd: root }).catch((e: { stdout: string; stderr: string; code: number }) => {
+      expect(e.code, e.stderr).toBe(1);
+      return e;
+    });
+    expect(stdout).toMatch(/^violated in the last state: no-sleep:might-sleep$/m);
+  });
+  test('with --core, --driver, --property and --no-coalesce as the run had them', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--driver', 'amdgpu@clarify', '--property', 'no-sleep', '--no-coalesce', '-q');
+    expect(r.code).toBe(1);
+    const [line] = replayLines(r.out);
+    expect(line).toMatch(/ amdgpu-read-lock-nonblock --driver amdgpu@clarify --property no-sleep --no-coalesce$/);
+    const rr = await run(...words(line!).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^violated in the last state: no-sleep:might-sleep$/m);
+  });
+  test('the flags that name a scenario go with --token only: a trace file records them', async () => {
+    const p = join(dir, 'flags.json');
+    await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--json', p, '-q');
+    const r = await run('replay', p, '--variant', 'clarify');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /go with --token/);
+  });
+});
+
+describe('replay compares the real states', () => {
+  /** A trace of several counterexamples, written once. */
+  let base: Record<string, unknown>;
+  const cxsOf = (t: Record<string, unknown>) => t.counterexamples as { property: string; loopStart?: number; initial: { fingerprint: string; encoding: string }; steps: { fingerprint: string; encoding: string; statements: unknown[] }[] }[];
+  const write = (name: string, t: unknown): string => file(name, JSON.stringify(t));
+  /** The encoding with one value changed: value j (0-based) replaced by one it never takes. */
+  const changed = (enc: string, j: number): string => enc.split(',').map((v, i) => (i === j ? 'i424242' : v)).join(',');
+
+  test('set up: a trace of every counterexample', async () => {
+    const p = join(dir, 'states.json');
+    const r = await run('check', 'amdgpu-ioctl-alloc-under-lock', '--variant', 'alloc-under-lock', '--all', '--json', p, '-q');
+    expect(r.code).toBe(1);
+    base = readJson(p);
+    expect(cxsOf(base).length).toBeGreaterThan(1);
+  });
+  test('a recorded encoding edited at one step, its fingerprint kept: the divergence at that step', async () => {
+    const t = structuredClone(base);
+    const c = cxsOf(t)[1]!;
+    const step = c.steps[2]!;
+    step.encoding = changed(step.encoding, 5);
+    const r = await run('replay', write('edited-encoding.json', t));
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, new RegExp(`diverged at step 3 \\(counterexample 2 of \\d+, ${c.property}\\): the state after step 3 differs from the recorded one \\(value 6 of its encoding: recorded i424242, now i-?\\d+, although the fingerprints agree;`));
+  });
+  test('the initial state\'s encoding edited: the divergence at step 0', async () => {
+    const t = structuredClone(base);
+    const c = cxsOf(t)[0]!;
+    c.initial.encoding = changed(c.initial.encoding, 0);
+    const r = await run('replay', write('edited-initial.json', t));
+    expectOneLine(r.err, /diverged at step 0 \(counterexample 1 of \d+, \S+\): the initial state differs from the recorded one \(value 1 of its encoding: recorded i424242, now i\d+, although the fingerprints agree\)/);
+  });
+  test('a lasso whose cycle does not close on the real states is not reproduced', async () => {
+    const t = structuredClone(base);
+    const c = cxsOf(t).find((x) => x.loopStart !== undefined)!;
+    expect(c).toBeDefined();
+    expect(c.loopStart).toBeGreaterThan(0);
+    c.loopStart = c.loopStart! - 1;
+    const r = await run('replay', write('open-cycle.json', t));
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, new RegExp(`followed every step but does not reproduce ${c.property} .*: the cycle does not return to the state where it began \\(the state after step ${c.loopStart} differs from the last\\)`));
+  });
+  test('a version-1 trace is still read, checked by fingerprints only, and says so', async () => {
+    const c = cxsOf(base)[0]!;
+    const v1 = {
+      format: 'mnc-trace',
+      version: 1,
+      scenario: base.scenario,
+      variant: base.variant,
+      options: { coalesce: true },
+      property: c.property,
+      finding: (c as unknown as { finding: unknown }).finding,
+      token: (c as unknown as { token: string }).token,
+      initial: c.initial.fingerprint,
+      threads: base.threads,
+      locks: base.locks,
+      steps: c.steps.map(({ encoding: _e, ...s }) => s),
+      final: (c as unknown as { final: unknown }).final,
+      held: (c as unknown as { held: unknown }).held,
+    };
+    const ok = await run('replay', write('v1.json', v1));
+    expect(ok.code).toBe(1);
+    expect(ok.out).toMatch(/^this is a version-1 trace: its states are checked by fingerprints only/m);
+    expect(ok.out).toContain(`the violation of ${c.property} is confirmed (`);
+    // Its fingerprints are compared: one edited is a divergence at that step.
+    const bad = structuredClone(v1);
+    bad.steps[1]!.fingerprint = '0123456789abcdef';
+    const r = await run('replay', write('v1-bad.json', bad));
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /diverged at step 2 \(\S+\): the state after step 2 differs from the recorded one \(its fingerprint;/);
   });
 });
 
@@ -162,7 +359,24 @@ describe('compare: the patch review view', () => {
     expect(r.out).toMatch(/^v418-blockable-backoff: 1 removed, 1 introduced, 0 in both$/m);
     expect(r.out).toMatch(/^ {2}- removed: {4}no-premature-victim$/m);
     expect(r.out).toMatch(/^ {2}\+ introduced: no-sleep:might-sleep$/m);
-    expect(r.out).toMatch(/REMOVED by v4\.19 \(the trace on v4\.18\):\n=+\nWARNING: MMF_OOM_SKIP set while the victim still holds its memory/);
+    // The table only; --all adds the traces.
+    expect(r.out).not.toMatch(/REMOVED by|INTRODUCED by|replay token/);
+    expect(r.out).toMatch(/^--all prints the 2 counterexamples of the findings removed and introduced in full\.$/m);
+    const all = await run('compare', '--before', 'v4.18', '--after', 'v4.19', 'v418-blockable-backoff', '--all', '-q');
+    expect(all.code).toBe(1);
+    expect(all.out.startsWith(r.out.split('\n--all prints')[0]!)).toBe(true);
+    expect(all.out).toMatch(/REMOVED by v4\.19 \(the trace on v4\.18\):\n=+\nWARNING: MMF_OOM_SKIP set while the victim still holds its memory/);
+    expect(all.out).toMatch(/INTRODUCED by v4\.19:\n=+\nBUG: sleeping function called from non-blockable invalidate_range_start/);
+    // Each trace's replay line names its side as mnc check would (--core here), and works verbatim.
+    const lines = replayLines(all.out);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/ v418-blockable-backoff --core v4\.18$/);
+    expect(lines[1]).toMatch(/ v418-blockable-backoff --core v4\.19$/);
+    for (const [l, p] of [[lines[0]!, 'no-premature-victim'], [lines[1]!, 'no-sleep:might-sleep']] as const) {
+      const rr = await run(...words(l).slice(1));
+      expect(rr.code, l).toBe(1);
+      expect(rr.out).toContain(`violated in the last state: ${p}\n`);
+    }
   });
   test('two driver variants; a scenario the sides do not apply to is skipped, not failed', async () => {
     const r = await run('compare', '--before', 'gntdev@93065ac753e4', '--after', 'gntdev@fixup', 'gntdev-reaper', 'radeon-reaper', '-q');
@@ -236,11 +450,12 @@ describe('replay --token', () => {
   test('the token a report prints re-runs that path and confirms the finding; a wrong token is bad input', async () => {
     const r = await run('check', 'oom-reap-return-value', '--variant', 'returns-true', '--property', 'no-premature-victim', '-q');
     const token = /^replay token: (\S+)$/m.exec(r.out)![1]!;
-    expect(r.out).toContain(`(mnc replay --token '${token}' oom-reap-return-value --variant returns-true)`);
-    const ok = await run('replay', '--token', token, 'oom-reap-return-value', '--variant', 'returns-true');
+    // The line names the property the run was limited to: the reduction, so the path, depends on it.
+    expect(r.out).toContain(`(mnc replay --token '${token}' oom-reap-return-value --variant returns-true --property no-premature-victim)`);
+    const ok = await run(...words(replayLines(r.out)[0]!).slice(1));
     expect(ok.code).toBe(1);
     expect(ok.out).toMatch(/violated in the last state: no-premature-victim\nWARNING: MMF_OOM_SKIP set while the victim still holds its memory/);
-    const other = await run('replay', '--token', token, 'oom-reap-return-value', '--variant', 'v4.19');
+    const other = await run('replay', '--token', token, 'oom-reap-return-value', '--variant', 'v4.19', '--property', 'no-premature-victim');
     expect(other.code).toBe(2);
     expectOneLine(other.err, /diverged at/);
     const bad = await run('replay', '--token', 'zero/one', 'oom-reap-return-value');

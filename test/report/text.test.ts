@@ -1,51 +1,137 @@
 /**
- * The text and JSON reports, as snapshots a reviewer reads: the kernel-style counterexample of one
- * finding of each kind (a sleep in a non-blockable start, a deadlock with every thread's wait), and
- * the JSON trace's shape.
+ * The trace and its views, as a reviewer reads them: the kernel-style text of one finding of each
+ * kind (a sleep in a non-blockable start, a deadlock with every thread's wait) and the JSON trace as
+ * snapshots; that the text, the JSON and the HTML page are views of one value built in one pass; and
+ * that the JSON reader refuses what replay could not trust.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { runBuiltin } from '../scenarios/helpers.ts';
-import { formatCounterexample, formatRun } from '../../src/report/text.ts';
-import { buildTrace } from '../../src/report/json.ts';
+import { formatCounterexample, formatTrace } from '../../src/report/text.ts';
+import { parseTrace, TraceError, traceJson } from '../../src/report/json.ts';
+import { renderHtml } from '../../src/report/html.ts';
+import { buildTrace, scenarioCommand, shellQuote, type Trace } from '../../src/report/trace.ts';
+import type { ScenarioRun } from '../../src/report/run.ts';
+
+function traceOf(name: string, variant: string | undefined, run: ScenarioRun = runBuiltin(name, variant)): Trace {
+  return buildTrace(run, scenarioCommand(name, variant === undefined ? {} : { variant }));
+}
 
 function cx(name: string, variant: string, property: string) {
-  const run = runBuiltin(name, variant);
-  const c = run.result.status === 'pass' ? undefined : run.result.violations.find((v) => v.property === property);
-  if (!c) throw new Error(`expected a violation of ${property}`);
-  return { run, c };
+  const trace = traceOf(name, variant);
+  const c = trace.counterexamples.find((v) => v.property === property);
+  if (!c) throw new Error(`expected a violation of ${property}; found ${trace.counterexamples.map((v) => v.property).join(', ')}`);
+  return { trace, c };
 }
+
+/** The trace with its run's timing, the one thing that differs between two runs, set to 0. */
+const untimed = (t: Trace): Trace => ({ ...t, run: { ...t.run, seconds: 0 } });
 
 describe('text report', () => {
   test('a sleep in a non-blockable start', async () => {
-    const { run, c } = cx('amdgpu-read-lock-nonblock', 'clarify', 'no-sleep:might-sleep');
-    await expect(formatCounterexample(run.model, c, { scenario: 'amdgpu-read-lock-nonblock', variant: 'clarify' })).toMatchFileSnapshot('__snapshots__/might-sleep.txt');
+    const { trace, c } = cx('amdgpu-read-lock-nonblock', 'clarify', 'no-sleep:might-sleep');
+    await expect(formatCounterexample(trace, c)).toMatchFileSnapshot('__snapshots__/might-sleep.txt');
   });
   test('a deadlock, with every thread and what it waits for', async () => {
-    const { run, c } = cx('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock', 'deadlock');
-    await expect(formatCounterexample(run.model, c, { scenario: 'amdgpu-ioctl-alloc-under-lock', variant: 'alloc-under-lock' })).toMatchFileSnapshot('__snapshots__/deadlock.txt');
+    const { trace, c } = cx('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock', 'deadlock');
+    await expect(formatCounterexample(trace, c)).toMatchFileSnapshot('__snapshots__/deadlock.txt');
   });
   test('a liveness lasso marks where its cycle starts', () => {
-    const { run, c } = cx('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock', 'reaper-progress:fair');
-    const text = formatCounterexample(run.model, c, { scenario: 'x' });
+    const { trace, c } = cx('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock', 'reaper-progress:fair');
+    const text = formatCounterexample(trace, c);
     expect(c.loopStart).toBeDefined();
     expect(text).toMatch(/a prefix, then a cycle that never reaches the goal/);
     expect(text).toMatch(/---- (the cycle starts here and repeats forever|from here no thread can move: the run ends and stays here) ----/);
   });
   test('the run summary lists every property with its verdict', () => {
-    const run = runBuiltin('amdgpu-read-lock-nonblock', 'tetsuo');
-    const text = formatRun(run, { scenario: 'amdgpu-read-lock-nonblock', variant: 'tetsuo' });
+    const text = formatTrace(traceOf('amdgpu-read-lock-nonblock', 'tetsuo'));
     expect(text.split('\n')[0]).toMatch(/^amdgpu-read-lock-nonblock \(variant tetsuo\): core v4\.19, \d+ states, \d+ transitions, [\d.]+ s$/);
     expect(text).toMatch(/^ {2}ok {3}no-sleep:might-sleep$/m);
-    expect(text).not.toMatch(/FAIL/);
+    expect(text).not.toMatch(/FAIL|\?/);
+  });
+  test('every counterexample of the trace in full, each with a replay line that names the scenario as checked', () => {
+    const trace = traceOf('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock');
+    const text = formatTrace(trace);
+    const fails = text.split('\n').filter((l) => /^ {2}FAIL /.test(l)).length;
+    expect(trace.counterexamples.length).toBeGreaterThan(1);
+    expect(fails).toBe(trace.counterexamples.length);
+    expect(text).toContain(`${trace.counterexamples.length} counterexamples follow, one per violated property:`);
+    for (const c of trace.counterexamples) {
+      expect(text).toContain(`; property: ${c.property}\n`);
+      expect(text).toContain(`(mnc replay --token '${c.token}' amdgpu-ioctl-alloc-under-lock --variant alloc-under-lock)`);
+    }
+  });
+  test('replay lines quote what the shell would split', () => {
+    expect(shellQuote('examples/a-b_c.json')).toBe('examples/a-b_c.json');
+    expect(shellQuote('my scenarios/x.json')).toBe(`'my scenarios/x.json'`);
+    expect(shellQuote(`it's`)).toBe(`'it'\\''s'`);
+    expect(shellQuote('0/1#ab')).toBe(`'0/1#ab'`);
+  });
+});
+
+describe('one trace, three views', () => {
+  test('buildTrace runs each step once; the text, the JSON and the HTML page need no model', () => {
+    const run = runBuiltin('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock');
+    const steps = run.result.status === 'pass' ? 0 : run.result.violations.reduce((n, c) => n + c.path.steps.length, 0);
+    expect(steps).toBeGreaterThan(10);
+    const step = vi.spyOn(run.model, 'step');
+    const next = vi.spyOn(run.model, 'nextState');
+    const trace = buildTrace(run, ['amdgpu-ioctl-alloc-under-lock', '--variant', 'alloc-under-lock']);
+    const text = formatTrace(trace);
+    const json = traceJson(trace);
+    const html = renderHtml(trace);
+    expect(step).toHaveBeenCalledTimes(steps);
+    expect(next).not.toHaveBeenCalled();
+    // Read back from its JSON alone, the trace gives the same text and the same page.
+    const parsed = parseTrace(JSON.parse(json), 'trace.json');
+    expect(parsed.version).toBe(2);
+    expect(formatTrace(parsed as Trace)).toBe(text);
+    expect(renderHtml(parsed as Trace)).toBe(html);
+    expect(step).toHaveBeenCalledTimes(steps);
   });
 });
 
 describe('JSON trace', () => {
-  test('its shape, with the fingerprints and the token as the run gave them', async () => {
-    const { run, c } = cx('amdgpu-read-lock-nonblock', 'clarify', 'no-sleep:might-sleep');
-    const t = buildTrace(run.model, c, run.scenario, 'clarify', true);
-    expect(t.steps).toHaveLength(c.path.steps.length);
-    expect(t.token).toBe(c.path.token);
-    await expect(`${JSON.stringify(t, null, 2)}\n`).toMatchFileSnapshot('__snapshots__/trace.json');
+  test('its shape: every counterexample, the fingerprints, encodings and tokens as the run gave them', async () => {
+    const run = runBuiltin('amdgpu-read-lock-nonblock', 'clarify');
+    const t = traceOf('amdgpu-read-lock-nonblock', 'clarify', run);
+    const cxs = run.result.status === 'pass' ? [] : run.result.violations;
+    expect(t.version).toBe(2);
+    expect(t.counterexamples.map((c) => c.property)).toEqual(cxs.map((c) => c.property));
+    t.counterexamples.forEach((c, i) => {
+      expect(c.steps).toHaveLength(cxs[i]!.path.steps.length);
+      expect(c.token).toBe(cxs[i]!.path.token);
+      // The token ends in the fingerprint of the last state, which the trace records in full too.
+      expect(c.token.endsWith(`#${c.steps.at(-1)?.fingerprint ?? c.initial.fingerprint}`)).toBe(true);
+      for (const s of [c.initial, ...c.steps]) expect(s.encoding).toMatch(/^[iTFs]/);
+    });
+    await expect(traceJson(untimed(t))).toMatchFileSnapshot('__snapshots__/trace.json');
+  });
+
+  describe('the reader refuses what it cannot replay: one line naming the field', () => {
+    const base = (): Record<string, unknown> => JSON.parse(traceJson(traceOf('amdgpu-read-lock-nonblock', 'clarify'))) as Record<string, unknown>;
+    const refuse = (data: unknown, pattern: RegExp): void => {
+      expect(() => parseTrace(data, 't.json')).toThrow(TraceError);
+      expect(() => parseTrace(data, 't.json')).toThrow(pattern);
+    };
+    test('a version it does not know', () => {
+      refuse({ ...base(), version: 3 }, /^t\.json: is trace format version 3; this mnc reads versions 1 and 2$/);
+    });
+    test('a version-2 state without its encoding', () => {
+      const t = base();
+      const cxs = t.counterexamples as Record<string, unknown>[];
+      const steps = cxs[0]!.steps as Record<string, unknown>[];
+      delete steps[1]!.encoding;
+      refuse(t, /counterexamples\[0\]\.steps\[1\] needs .*"encoding"/);
+      const u = base();
+      ((u.counterexamples as Record<string, unknown>[])[0]!.initial as Record<string, unknown>).encoding = 7;
+      refuse(u, /"counterexamples\[0\]\.initial" with "fingerprint" and "encoding"/);
+    });
+    test('no counterexample, or a loopStart outside the path', () => {
+      refuse({ ...base(), counterexamples: [] }, /has no "counterexamples"/);
+      const t = base();
+      const c = (t.counterexamples as Record<string, unknown>[])[0]!;
+      c.loopStart = (c.steps as unknown[]).length + 1;
+      refuse(t, /"counterexamples\[0\]\.loopStart" must be an integer from 0 to the number of steps/);
+    });
   });
 });
