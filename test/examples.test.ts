@@ -1,8 +1,11 @@
 /**
- * The examples in examples/ find what examples/README.md says they find.
+ * The examples in examples/ find what examples/README.md says they find: by their verdicts, and by
+ * running every command the README shows, as it shows it.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { main } from '../src/cli/main.ts';
 import { loadScenarioFile } from '../src/model/scenario-file.ts';
 import { propertyVerdicts, runScenario, variantsOf } from '../src/report/run.ts';
 
@@ -37,4 +40,48 @@ describe('examples', () => {
       for (const [p, x] of Object.entries(v)) expect(x, `${variant} ${p}`).not.toBe('violated');
     }
   });
+});
+
+/** What each command of examples/README.md must do: its exit code, the properties it reports violated, and lines it prints. */
+const COMMANDS: Record<string, { code: number; fail: string[]; shows: RegExp[] }> = {
+  'check examples/amdgpu-ioctl-vs-reaper.json --variant before-fix --all': {
+    code: 1,
+    fail: ['deadlock', 'no-sleep:blocked', 'no-sleep:might-sleep', 'reaper-progress'],
+    shows: [/^WARNING: possible deadlock/m, /^BUG: non-blockable invalidate_range_start blocked$/m, /down_read_non_owner\(&rmn->lock\)/],
+  },
+  'check examples/amdgpu-ioctl-vs-reaper.json --variant 4a2de54dc1d7 --all': {
+    code: 1,
+    fail: ['lock-discipline', 'no-sleep:might-sleep'],
+    shows: [/^WARNING: bad unlock balance detected!/m, /^BUG: sleeping function called from non-blockable invalidate_range_start$/m],
+  },
+  'check examples/starts-in-flight.json --variant recursion-counter': { code: 0, fail: [], shows: [] },
+  'check examples/starts-in-flight.json --variant plain-down-read --all': {
+    code: 1,
+    fail: ['deadlock', 'lock-discipline'],
+    shows: [/^WARNING: possible recursive locking detected \(down_read with a writer queued\)$/m, /^WARNING: possible deadlock/m],
+  },
+  'check examples/reaper-retries-mmap-sem.json --variant munmap': { code: 0, fail: [], shows: [] },
+};
+
+describe('the commands of examples/README.md', () => {
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+  const commands = [...readme.matchAll(/^ {4}npx mnc (.+?)(?:\s+#.*)?$/gm)].map((m) => m[1]!.trim());
+  test('are the commands this test knows', () => {
+    expect(commands).toEqual(Object.keys(COMMANDS));
+  });
+  for (const [cmd, want] of Object.entries(COMMANDS)) {
+    test(cmd, async () => {
+      const out: string[] = [];
+      const code = await main([...cmd.split(' '), '-q'], { out: (t) => out.push(t), err: () => {} });
+      const text = out.join('\n');
+      expect(code).toBe(want.code);
+      const failed = [...text.matchAll(/^ {2}FAIL (\S+)$/gm)].map((m) => m[1]!);
+      // Every property named is reported violated (a kernel property by any of its sub-properties), and no other.
+      for (const f of want.fail) expect(failed.some((x) => x === f || x.startsWith(`${f}:`)), `${f} in ${failed.join(', ')}`).toBe(true);
+      for (const x of failed) expect(want.fail.some((f) => x === f || x.startsWith(`${f}:`)), `${x} not expected`).toBe(true);
+      for (const re of want.shows) expect(text).toMatch(re);
+      // None of them leaves a property undecided.
+      expect(text).not.toMatch(/^ {2}\? /m);
+    });
+  }
 });
