@@ -347,7 +347,9 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlag
     const fd = explain(m, name, last);
     out.push('', `violated in the last state: ${name}`, fd.header, ...fd.details);
   }
-  if (!violated.length) out.push('', 'no safety property or deadlock is violated in the last state (liveness findings need the whole graph: run mnc check).');
+  if (!violated.length) {
+    out.push('', 'no property is violated in the last state, nor by what can follow it (a liveness cycle is not in a token: replay the --json trace, or run mnc check).');
+  }
   io.out(out.join('\n'));
   return violated.length ? EXIT.violation : EXIT.ok;
 }

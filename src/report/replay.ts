@@ -27,11 +27,15 @@ export interface TraceReplay {
   readonly model: KernelModel;
 }
 
-/** The safety and deadlock properties of the model that a single state violates (the end of a replayed path). */
+/**
+ * The properties of the model that the end of a replayed path violates on its own: safety and
+ * deadlock in that state, and "a goal stays reachable" (`reachable`) by exploring from it. A lasso
+ * (`eventually`) needs its cycle, which a token does not carry.
+ */
 export function violatedIn(m: KernelModel, s: KState): string[] {
   return m
     .properties()
-    .filter((p) => (p.kind === 'always' || p.kind === 'deadlock') && violates(m, p.name, [s], [], undefined) === undefined)
+    .filter((p) => (p.kind === 'always' || p.kind === 'deadlock' || p.kind === 'reachable') && violates(m, p.name, [s], [], undefined) === undefined)
     .map((p) => p.name);
 }
 

@@ -384,6 +384,21 @@ describe('compare: the patch review view', () => {
     expect(r.out).toMatch(/^gntdev-reaper: \d+ removed, 0 introduced, 0 in both$/m);
     expect(r.out).toMatch(/^radeon-reaper: skipped \(it has no gntdev notifier\)$/m);
   });
+  test('a finding of a property only one side has is not lost: it is removed or introduced, and says so', async () => {
+    // The fix's variant renames the ioctl thread, so the partial deadlock of the old one has no counterpart after.
+    const r = await run('compare', '--before', 'alloc-under-lock', '--after', '4a2de54dc1d7', 'amdgpu-ioctl-alloc-under-lock', '--all', '-q');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^ {2}- removed: {4}deadlock:partial:cs_alloc_under_lock \(4a2de54dc1d7 does not have this property\)$/m);
+    // Its trace is printed with the others, and its replay line (a scenario variant here) works verbatim.
+    const i = r.out.indexOf('; property: deadlock:partial:cs_alloc_under_lock\n');
+    expect(i).toBeGreaterThan(0);
+    const line = replayLines(r.out.slice(i))[0]!;
+    expect(line).toMatch(/ amdgpu-ioctl-alloc-under-lock --variant alloc-under-lock$/);
+    // A partial deadlock is a "reachable" property: replay --token confirms it by exploring from the last state.
+    const rr = await run(...words(line).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^violated in the last state: deadlock:partial:cs_alloc_under_lock\nWARNING: cs_alloc_under_lock can never run again/m);
+  });
   test('an unknown side is bad input', async () => {
     const r = await run('compare', '--before', 'nvidia@1', '--after', 'v4.19', 'radeon-reaper');
     expect(r.code).toBe(2);

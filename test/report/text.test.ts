@@ -48,6 +48,12 @@ describe('text report', () => {
     expect(text).toMatch(/^ {2}ok {3}no-sleep:might-sleep$/m);
     expect(text).not.toMatch(/FAIL|\?/);
   });
+  test('an incomplete run names its reason, whatever the engine calls it', () => {
+    const t = traceOf('amdgpu-read-lock-nonblock', 'tetsuo');
+    const text = formatTrace({ ...t, run: { ...t.run, status: 'incomplete', reason: 'a-reason-added-later', verdicts: t.run.verdicts.map((v) => ({ ...v, status: 'unknown' })) } });
+    expect(text).toMatch(/^INCOMPLETE: exploration stopped \(a-reason-added-later\); properties marked \? are undecided\.$/m);
+    expect(text).not.toMatch(/--all goes on/);
+  });
   test('every counterexample of the trace in full, each with a replay line that names the scenario as checked', () => {
     const trace = traceOf('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock');
     const text = formatTrace(trace);
