@@ -15,17 +15,6 @@ import { printExpr } from './ir.ts';
 
 export interface InstrBase {
   readonly src: Src;
-  /**
-   * True when the instruction is independent of every other thread and invisible to properties
-   * (see `Program.analyse`): it then runs in the same transition as the step before it.
-   */
-  local: boolean;
-  /**
-   * True when the instruction would be `local` but for calling a primitive that may sleep. Such a
-   * call is invisible to every property unless the thread is in a non-blockable notifier context or
-   * holds a spinlock, so the interpreter coalesces it when neither is the case.
-   */
-  localUnlessSleep: boolean;
 }
 
 export type Instr =
@@ -153,7 +142,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         if (!isModelCall(e)) return { ...e, callee, args };
         if (guarded) fail(`a call of ${printExpr(e.callee)} under a short-circuit operator must be in a condition: ${src.text}`);
         const t = temp();
-        emit({ op: 'call', callee, args, dest: slotOf(t), src, local: false, localUnlessSleep: false });
+        emit({ op: 'call', callee, args, dest: slotOf(t), src });
         return { k: 'id', name: t };
       }
     }
@@ -179,7 +168,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
       return cond(e.b, src, t, f);
     }
     const atom = hoist(e, src);
-    const instr = { op: 'branch' as const, cond: atom, t: -1, f: -1, src, local: false, localUnlessSleep: false };
+    const instr = { op: 'branch' as const, cond: atom, t: -1, f: -1, src };
     emit(instr, (r) => {
       instr.t = r(t);
       instr.f = r(f);
@@ -194,18 +183,18 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
       if (e.k === 'assign' && e.op === '=' && e.target.k === 'id' && isModelCall(e.value) && e.value.k === 'call') {
         const args = e.value.args.map((a) => hoist(a, src));
         const callee = e.value.callee.k === 'id' ? e.value.callee : hoist(e.value.callee, src);
-        emit({ op: 'call', callee, args, dest: slotOf(e.target.name), src, local: false, localUnlessSleep: false });
+        emit({ op: 'call', callee, args, dest: slotOf(e.target.name), src });
         return;
       }
       if (e.k === 'call' && isModelCall(e) && !(last && ghost.length)) {
         const args = e.args.map((a) => hoist(a, src));
         const callee = e.callee.k === 'id' ? e.callee : hoist(e.callee, src);
-        emit({ op: 'call', callee, args, dest: -1, src, local: false, localUnlessSleep: false });
+        emit({ op: 'call', callee, args, dest: -1, src });
         return;
       }
       rest.push(hoist(e, src));
     });
-    if (rest.length || ghost.length) emit({ op: 'exec', exprs: rest, ghost, src, local: false, localUnlessSleep: false });
+    if (rest.length || ghost.length) emit({ op: 'exec', exprs: rest, ghost, src });
   };
 
   type Loop = { brk: Label; cont: Label };
@@ -225,13 +214,13 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         } else if (value) {
           value = hoist(value, st.src);
         }
-        const r = { op: 'return' as const, ghost: st.ghost ?? [], src: st.src, local: false, localUnlessSleep: false };
+        const r = { op: 'return' as const, ghost: st.ghost ?? [], src: st.src };
         emit(value ? { ...r, value } : r);
         return;
       }
       case 'goto': {
         const l = named(st.label);
-        const instr = { op: 'jump' as const, to: -1, src: st.src, local: false, localUnlessSleep: false };
+        const instr = { op: 'jump' as const, to: -1, src: st.src };
         emit(instr, (r) => {
           instr.to = r(l);
         });
@@ -244,7 +233,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
       case 'continue': {
         if (!loop) fail(`${st.s} outside a loop`);
         const l = st.s === 'break' ? loop!.brk : loop!.cont;
-        const instr = { op: 'jump' as const, to: -1, src: st.src, local: false, localUnlessSleep: false };
+        const instr = { op: 'jump' as const, to: -1, src: st.src };
         emit(instr, (r) => {
           instr.to = r(l);
         });
@@ -258,7 +247,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         place(t);
         block(st.then, loop);
         if (st.else) {
-          const instr = { op: 'jump' as const, to: -1, src: { text: '}' }, local: false, localUnlessSleep: false };
+          const instr = { op: 'jump' as const, to: -1, src: { text: '}' } };
           // The jump over the else branch is not a C statement of its own: it is marked so that
           // printing and traces can leave it out (it is always local and coalesced).
           emit(instr, (r) => {
@@ -279,7 +268,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         cond(st.cond, st.src, body, exit);
         place(body);
         block(st.body, { brk: exit, cont: top });
-        const back = { op: 'jump' as const, to: -1, src: st.src, local: false, localUnlessSleep: false };
+        const back = { op: 'jump' as const, to: -1, src: st.src };
         emit(back, (r) => {
           back.to = r(top);
         });
@@ -308,7 +297,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         block(st.body, { brk: exit, cont });
         place(cont);
         if (st.update.length) exprStmt(st.update, [], st.src);
-        const back = { op: 'jump' as const, to: -1, src: st.src, local: false, localUnlessSleep: false };
+        const back = { op: 'jump' as const, to: -1, src: st.src };
         emit(back, (r) => {
           back.to = r(top);
         });
@@ -321,7 +310,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         const body: Label = { pc: -1 };
         const exit: Label = { pc: -1 };
         const cont: Label = { pc: -1 };
-        const first = { op: 'iter' as const, first: true, slot, list, body: -1, exit: -1, src: st.src, local: false, localUnlessSleep: false };
+        const first = { op: 'iter' as const, first: true, slot, list, body: -1, exit: -1, src: st.src };
         emit(first, (r) => {
           first.body = r(body);
           first.exit = r(exit);
@@ -329,7 +318,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         place(body);
         block(st.body, { brk: exit, cont });
         place(cont);
-        const next = { op: 'iter' as const, first: false, slot, list, body: -1, exit: -1, src: st.src, local: false, localUnlessSleep: false };
+        const next = { op: 'iter' as const, first: false, slot, list, body: -1, exit: -1, src: st.src };
         emit(next, (r) => {
           next.body = r(body);
           next.exit = r(exit);
@@ -342,7 +331,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
 
   block(def.body, undefined);
   // Falling off the end of the function returns (the closing brace).
-  emit({ op: 'return', ghost: [], src: { text: '}' }, local: false, localUnlessSleep: false });
+  emit({ op: 'return', ghost: [], src: { text: '}' } });
 
   for (const [n, l] of labels) if (l.pc < 0) fail(`label ${n} is used but never placed`);
   const resolve = (l: Label): number => {

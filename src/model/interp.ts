@@ -5,12 +5,13 @@
  * can run: a contended `mutex_lock`, a `down_read` behind a queued writer, an unmet `wait_event`
  * and so on leave it with no enabled action until another thread changes the state.
  *
- * Local-step coalescing (on by default): an instruction that can touch only the thread's own locals
- * and the static configuration (see `Program.isLocal`) commutes with every other thread's steps and
- * is invisible to every property (properties read shared state and the *next* shared instruction of
- * each thread), so after each step the thread runs on through such instructions within the same
- * transition. This is a sound reduction; `coalesce: false` turns it off (one transition per
- * instruction), and a test checks that verdicts agree.
+ * Coalescing (on by default): after each step the thread runs on, within the same transition,
+ * through the statements the reduction finds independent of every other thread and invisible to
+ * every property being checked (src/model/reduction.ts, which states the argument and its checks).
+ * `coalesce: false` turns it off (one transition per statement). With `verifyReduction`, every
+ * statement the interpreter runs is checked against the effects the reduction assumed for it, and
+ * every coalesced statement against what the properties read: a broken premise is a ModelError,
+ * never a silently wrong verdict.
  *
  * For every step the interpreter records the shared variables and locks it read and wrote.
  */
@@ -20,6 +21,7 @@ import { instrCalls, type CompiledFn, type Instr } from './compile.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
 import { PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
+import { COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type StateReads } from './reduction.ts';
 import {
   CTX_NONBLOCK_END,
   CTX_NONBLOCK_START,
@@ -67,20 +69,44 @@ const PENDING_SIGNAL = new Pending();
 const MAX_COALESCED = 10_000;
 
 export interface InterpreterOptions {
-  /** Coalesce local steps (default true). */
+  /** Coalesce statements nothing can observe into the step before them (default true). */
   readonly coalesce?: boolean;
+  /**
+   * What the properties being checked read (their union): decides what "observe" means for
+   * coalescing. Default: everything (only statements no property could ever see are coalesced).
+   */
+  readonly reads?: StateReads;
+  /**
+   * Check, for every statement run, that its real effects are within the effects the reduction
+   * assumed, and that no coalesced statement changed anything a property reads (default false; the
+   * differential tests turn it on). Costs a few set operations per statement.
+   */
+  readonly verifyReduction?: boolean;
 }
 
 export class Interpreter {
   readonly coalesce: boolean;
+  readonly verify: boolean;
+  /** The reduction's analysis (always built: `verifyReduction` uses its effects even without coalescing). */
+  readonly reduction: Reduction;
   private readonly prims: Record<string, Primitive>;
+  /** Per thread, the functions the reduction's call graph says it can reach. */
+  private readonly reachable: ReadonlySet<number>[];
 
   constructor(
     readonly program: Program,
     options: InterpreterOptions = {},
   ) {
     this.coalesce = options.coalesce ?? true;
+    this.verify = options.verifyReduction ?? false;
     this.prims = program.primitives;
+    this.reduction = new Reduction(program, options.reads ?? READS_EVERYTHING);
+    this.reachable = program.spec.threads.map((t) => reach(program, program.fnId(t.fn)));
+  }
+
+  /** Whether the reduction's call graph has thread `tid` reaching function `fn` (for `verifyReduction`). */
+  reaches(tid: number, fn: number): boolean {
+    return this.reachable[tid]!.has(fn);
   }
 
   threadName(tid: number): string {
@@ -294,6 +320,10 @@ class Exec implements PrimCtx {
   record = true;
   reads: Set<string> | undefined;
   writes: Set<string> | undefined;
+  /** Under `verifyReduction`: what the statement being run really read, wrote, and whether it changed a lock. */
+  private vReads: Set<string> | undefined;
+  private vWrites: Set<string> | undefined;
+  private vLocks = false;
   private choice = 0;
   private readonly program: Program;
   private readonly mutable: boolean;
@@ -324,6 +354,7 @@ class Exec implements PrimCtx {
   read(key: string): Value {
     if (!this.program.memKeySet.has(key)) throw new ModelError(`read of unknown shared variable ${key}`);
     this.reads?.add(key);
+    this.vReads?.add(key);
     const m = this.work?.mem ?? this.base.mem;
     return m[key]!;
   }
@@ -331,6 +362,7 @@ class Exec implements PrimCtx {
     if (!this.program.memKeySet.has(key)) throw new ModelError(`write of unknown shared variable ${key}`);
     if (!this.work) throw new ModelError(`write of ${key} during a read-only evaluation`);
     this.writes?.add(key);
+    this.vWrites?.add(key);
     if (!this.work.mem) this.work.mem = { ...this.base.mem };
     this.work.mem[key] = value;
   }
@@ -341,11 +373,14 @@ class Exec implements PrimCtx {
     const l = (this.work?.locks ?? this.base.locks)[key];
     if (!l) throw new ModelError(`unknown lock ${key}`);
     this.reads?.add(key);
+    this.vReads?.add(key);
     return l;
   }
   setLock(key: string, l: LockState): void {
     if (!this.work) throw new ModelError(`lock ${key} changed during a read-only evaluation`);
     this.writes?.add(key);
+    this.vWrites?.add(key);
+    this.vLocks = true;
     if (!this.work.locks) this.work.locks = { ...this.base.locks };
     this.work.locks[key] = l;
   }
@@ -565,8 +600,8 @@ class Exec implements PrimCtx {
   }
 
   // ------------------------------------------------------------------------------- steps
-  /** Run the thread's current instruction. */
-  runOne(choice: number): void {
+  /** Run the thread's current instruction; `coalesced`: it runs on in the transition of the step before it. */
+  runOne(choice: number, coalesced = false): void {
     this.choice = choice;
     const frame = this.top();
     const fn = this.fnOf(frame);
@@ -574,40 +609,111 @@ class Exec implements PrimCtx {
     const ins = fn.instrs[pc]!;
     let queued = false;
     let detail: string | undefined;
+    const before = this.ip.verify ? this.snapshot() : undefined;
     try {
       detail = this.execute(ins, frame, fn);
     } catch (err) {
       if (err !== PENDING_SIGNAL) throw err;
       queued = true;
     }
+    if (before) this.verifyStep(before, ins, frame.fn, fn, coalesced);
     if (!this.record) return;
     const rec: ExecutedInstr = { fn: fn.def.name, file: fn.def.file, pc, src: ins.src, op: ins.op, queued };
     this.executed.push(detail === undefined ? rec : { ...rec, detail });
   }
 
-  /** Run on through local instructions (coalescing). */
+  /**
+   * Run on through the statements the reduction coalesces (src/model/reduction.ts). Whether a
+   * return is observable depends on the frame it pops, so it is judged here: popping a notifier
+   * callback's frame changes the thread's context (and, for `invalidate_range_start`, records the
+   * pair the contract owes an end); popping the last frame finishes the thread.
+   */
   runLocal(): void {
+    const red = this.ip.reduction;
+    const reads = red.reads;
     for (let n = 0; n < MAX_COALESCED; n++) {
       if (this.finished()) return;
-      const frame = this.top();
-      const ins = this.fnOf(frame).instrs[frame.pc]!;
-      if (!ins.local && !(ins.localUnlessSleep && this.sleepUnobserved(frame))) return;
-      // Returning from invalidate_range_start records the pair the contract owes an end (ghost state).
-      if (ins.op === 'return' && frame.op?.kind === 'invalidate_range_start') return;
-      this.runOne(0);
+      const t = this.thread(this.tid);
+      const frame = t.frames[t.frames.length - 1]!;
+      const mode = red.mode(frame.fn, frame.pc);
+      if (mode === KEEP) return;
+      if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
+      if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
+        if (t.frames.length === 1 && reads.finished) return;
+        if (frame.op && (reads.context || (reads.pairs && frame.op.kind === 'invalidate_range_start'))) return;
+      }
+      this.runOne(0, true);
     }
     throw new ModelError(`${this.threadName(this.tid)} runs ${MAX_COALESCED} steps without touching shared state (an infinite local loop?)`);
   }
 
-  /**
-   * A sleeping call is observed by properties only in a non-blockable notifier context (no-sleep) or
-   * under a spinlock (lock discipline).
-   */
-  private sleepUnobserved(frame: Frame): boolean {
-    if (frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) return false;
+  /** Whether the running thread owns a spinlock. */
+  private holdsSpin(): boolean {
     const locks = this.work?.locks ?? this.base.locks;
-    for (const k of this.program.spinKeys) if ((locks[k] as { owner: number }).owner === this.tid) return false;
-    return true;
+    for (const k of this.program.spinKeys) if ((locks[k] as { owner: number }).owner === this.tid) return true;
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------- verifyReduction
+  private snapshot(): Snapshot {
+    this.vReads = new Set();
+    this.vWrites = new Set();
+    this.vLocks = false;
+    const t = this.thread(this.tid);
+    const mem = this.work?.mem ?? this.base.mem;
+    return { pairs: this.pairs(), depth: t.frames.length, srcu: t.srcu, mem: { ...mem }, topOp: t.frames[t.frames.length - 1]!.op !== undefined };
+  }
+
+  /**
+   * The premise of the reduction, checked on one executed statement: its real effects lie within its
+   * static effects (so the independence analysis, which compares threads' static effects, holds for
+   * it), the thread is one the call graph says can reach the function, and, if it was coalesced, it
+   * changed nothing a property reads.
+   */
+  private verifyStep(
+    before: Snapshot,
+    ins: Instr,
+    fnId: number,
+    fn: CompiledFn,
+    coalesced: boolean,
+  ): void {
+    const red = this.ip.reduction;
+    const e: Effects = red.effectsOf(ins);
+    const where = `${this.threadName(this.tid)} in ${fn.def.name}(): '${ins.src.text}'`;
+    const fail = (what: string): never => {
+      throw new ModelError(`reduction premise broken: ${where} ${what}`);
+    };
+    if (!this.ip.reaches(this.tid, fnId)) fail(`runs in ${fn.def.name}(), which the reduction's call graph does not have the thread reach`);
+    const reads = this.vReads!;
+    const writes = this.vWrites!;
+    this.vReads = this.vWrites = undefined;
+    const t = this.thread(this.tid);
+    const pairsChanged = !samePairs(before.pairs, this.pairs());
+    const returned = ins.op === 'return';
+    if (e.accesses !== 'all') {
+      const declared = (k: string, write: boolean): boolean => {
+        const f = fieldOf(k);
+        return (e.accesses as readonly { name: string; mode: string }[]).some((a) => a.name === f && (!write || a.mode !== 'r'));
+      };
+      // A write of the value already there changes nothing; still, its field must be declared written.
+      for (const k of writes) if (!declared(k, true)) fail(`writes ${k}, but its static effects do not name ${fieldOf(k)} as written`);
+      for (const k of reads) if (!writes.has(k) && !declared(k, false)) fail(`reads ${k}, but its static effects do not name ${fieldOf(k)}`);
+      if (t.srcu !== before.srcu && !e.accesses.some((a) => a.name === '$srcu' && a.mode !== 'r')) fail('changes its SRCU depth, but its static effects do not say so');
+    }
+    if (this.vLocks && !e.locks) fail('changes a lock, but its primitives do not declare `locks`');
+    if (pairsChanged && !e.pairs && !returned) fail('opens or closes a start/end pair, but its static effects do not say so');
+    if (t.frames.length > before.depth && !(ins.op === 'call')) fail('pushes a frame without being a call');
+    if (!coalesced) return;
+    const r = red.reads;
+    const mem = this.work?.mem ?? this.base.mem;
+    for (const k of writes) {
+      if (this.program.memKeySet.has(k) && red.readsField(fieldOf(k)) && mem[k] !== before.mem[k]) fail(`was coalesced but wrote ${k}, which a property reads`);
+    }
+    if (r.pairs && pairsChanged) fail('was coalesced but opened or closed a start/end pair');
+    if (r.locks && this.vLocks) fail('was coalesced but changed a lock');
+    if (r.finished && t.frames.length === 0) fail('was coalesced but finished the thread');
+    const entered = ins.op === 'call' && t.frames.length > before.depth && t.frames[t.frames.length - 1]!.op !== undefined;
+    if (r.context && (entered || (returned && before.topOp))) fail('was coalesced but entered or left a notifier callback');
   }
 
   private execute(ins: Instr, frame: Draft<Frame>, fn: CompiledFn): string | undefined {
@@ -728,6 +834,27 @@ class Exec implements PrimCtx {
     if (frames.length && done.dest >= 0) this.top().locals[done.dest] = v;
     void fn;
   }
+}
+
+/** What `verifyReduction` notes before a statement runs. */
+interface Snapshot {
+  readonly pairs: readonly PairRecord[];
+  readonly depth: number;
+  readonly srcu: number;
+  readonly mem: Readonly<Record<string, Value>>;
+  /** The frame the statement runs in is a notifier callback's. */
+  readonly topOp: boolean;
+}
+
+function samePairs(a: readonly PairRecord[], b: readonly PairRecord[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.tid !== y.tid || x.nid !== y.nid || x.start !== y.start || x.end !== y.end || x.blockable !== y.blockable || x.mayfail !== y.mayfail || x.ret !== y.ret) return false;
+  }
+  return true;
 }
 
 /** The op frames a thread is inside, innermost last. */

@@ -6,11 +6,16 @@ import type { Encoder, Model, Property, ThreadInfo } from '../checker/model.ts';
 import { holders } from './locks.ts';
 import { Interpreter, type ExecutedInstr, type KAction, type StepResult } from './interp.ts';
 import type { Program } from './program.ts';
+import type { StateReads } from './reduction.ts';
 import { NON_OWNER, type KState, type LockState, type Value } from './state.ts';
 
 export interface KernelModelOptions {
-  /** Coalesce steps no other thread can observe (default true; see interp.ts). */
+  /** Coalesce steps nothing can observe (default true; see src/model/reduction.ts). */
   readonly coalesce?: boolean;
+  /** What the properties being checked read (default: everything); decides what coalescing may hide. */
+  readonly reads?: StateReads;
+  /** Check the reduction's premise on every statement run (see interp.ts; default false). */
+  readonly verifyReduction?: boolean;
   readonly properties?: readonly Property<KState>[];
 }
 
@@ -70,7 +75,11 @@ export class KernelModel implements Model<KState, KAction> {
     readonly program: Program,
     options: KernelModelOptions = {},
   ) {
-    this.interp = new Interpreter(program, options.coalesce === undefined ? {} : { coalesce: options.coalesce });
+    this.interp = new Interpreter(program, {
+      ...(options.coalesce === undefined ? {} : { coalesce: options.coalesce }),
+      ...(options.reads === undefined ? {} : { reads: options.reads }),
+      ...(options.verifyReduction === undefined ? {} : { verifyReduction: options.verifyReduction }),
+    });
     this.props = options.properties ?? [];
     this.ids = internTable(program);
   }

@@ -69,8 +69,8 @@ export function nameOf(e: Expr | undefined): string {
 
 const acc = (mode: Access['mode'], arg = 0) => (args: readonly Expr[]): Access[] => [{ name: nameOf(args[arg]), mode }];
 
-/** A lock primitive: its accesses are the lock's, and properties observe every call. */
-const lockOp = (p: Primitive): Primitive => ({ ...p, access: acc('w'), observed: true });
+/** A lock primitive: its accesses are the lock's, and it changes the lock's state. */
+const lockOp = (p: Primitive): Primitive => ({ ...p, access: acc('w'), locks: true });
 
 export interface Primitive {
   /** Touches shared state (memory, locks, other threads). False only for pure functions of locals and configuration. */
@@ -93,10 +93,11 @@ export interface Primitive {
    */
   wait?(ctx: PrimCtx, args: readonly Arg[]): { readonly why: string; readonly sleeping: boolean } | null;
   /**
-   * Properties look at calls of it (lock acquisition and release): a statement calling it always
-   * stays a step of its own, whatever the independence analysis says.
+   * It acquires or releases a lock (changes a lock's holders or waiters). The reduction keeps such a
+   * statement a transition of its own when a property reads lock states (src/model/reduction.ts);
+   * the interpreter checks, under `verifyReduction`, that only primitives that say so change locks.
    */
-  readonly observed?: boolean;
+  readonly locks?: boolean;
   /** Number of possible outcomes (non-determinism); `run` receives which one. Default 1. */
   choices?(ctx: PrimCtx, args: readonly Arg[]): number;
   /** Perform the call. */
@@ -230,7 +231,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   mutex_lock_nested: lockOp(mutexLock()),
   mutex_trylock: {
     access: acc('w'),
-    observed: true,
+    locks: true,
     shared: true,
     sleeps: false,
     doc: 'mutex_trylock: never sleeps; takes the mutex and returns 1 iff it is free, else returns 0.',
@@ -245,7 +246,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   },
   mutex_unlock: {
     access: acc('w'),
-    observed: true,
+    locks: true,
     shared: true,
     sleeps: false,
     doc: 'mutex_unlock: releases the mutex; unlocking a mutex the task does not own is a lock-discipline violation and changes nothing.',
@@ -266,7 +267,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   up_read_non_owner: lockOp(upRead(true)),
   up_write: {
     access: acc('w'),
-    observed: true,
+    locks: true,
     shared: true,
     sleeps: false,
     doc: 'up_write: releases the write hold; never sleeps. Releasing a write hold the task does not have is a lock-discipline violation and changes nothing.',
@@ -279,7 +280,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   },
   downgrade_write: {
     access: acc('w'),
-    observed: true,
+    locks: true,
     shared: true,
     sleeps: false,
     doc: 'downgrade_write: turns the write hold into a read hold of the same task; never sleeps.',

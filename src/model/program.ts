@@ -5,8 +5,8 @@
  */
 import type { Expr, FnDef } from './ir.ts';
 import { printExpr } from './ir.ts';
-import { compileFn, type CompiledFn, type Instr } from './compile.ts';
-import { CORE_PRIMITIVES, type Access, type Primitive } from './primitives.ts';
+import { compileFn, type CompiledFn } from './compile.ts';
+import { CORE_PRIMITIVES, type Primitive } from './primitives.ts';
 import type { LockState, Value } from './state.ts';
 
 /** The notifier ops `mn->ops->X(...)` can name. */
@@ -67,8 +67,6 @@ export interface ProgramSpec {
   readonly core: string;
   /** Global objects the code names that hold no modelled state (`srcu`, `oom_reaper_wait`, ...). */
   readonly globals: readonly string[];
-  /** Field names that properties read while threads run (see `Program.analyse`). */
-  readonly visible: readonly string[];
   /** Functions whose calls are counted in the ghost variable `ghost.calls_<name>` (e.g. the reaper's attempts). */
   readonly countCalls: readonly string[];
 }
@@ -114,7 +112,6 @@ export class Program {
     // A field name used for shared memory anywhere is shared everywhere (conservative).
     for (const k of this.memKeys) this.fieldKinds.set(suffix(k), 'mem');
     this.check();
-    this.analyse();
   }
 
   fnId(name: string): number {
@@ -137,218 +134,6 @@ export class Program {
 
   fieldKind(field: string): FieldKind {
     return this.fieldKinds.get(field) ?? 'ref';
-  }
-
-  /**
-   * The shared accesses of one instruction (`all` when unknown), and whether it must stay a step of
-   * its own whatever the independence analysis says: it may sleep or wait, takes or releases a lock,
-   * makes a non-deterministic choice, or calls an `invalidate_range_end` (which closes a start/end
-   * pair). Properties observe exactly these. Ghost updates are ordinary writes here: the ghost
-   * variables are written by one thread each and read by properties only at sticky steps (the
-   * setting of MMF_OOM_SKIP), so running them early or late within their thread changes no verdict.
-   */
-  private summarize(f: CompiledFn, ins: Instr): { accesses: Access[] | 'all'; sticky: boolean; sleeps: boolean } {
-    const out: Access[] = [];
-    let all = false;
-    let sticky = false;
-    let sleeps = false;
-    const expr = (e: Expr): void => {
-      switch (e.k) {
-        case 'num':
-        case 'null':
-        case 'str':
-          return;
-        case 'id':
-          if (!f.locals.includes(e.name) && e.name in this.spec.mem) out.push({ name: e.name, mode: 'r' });
-          return;
-        case 'field':
-          if (this.fieldKind(e.field) === 'mem') out.push({ name: e.field, mode: 'r' });
-          return expr(e.obj);
-        case 'addr':
-          // An address is a reference, not a read; the object expression may still read.
-          return e.e.k === 'field' ? expr(e.e.obj) : undefined;
-        case 'unary':
-          return expr(e.e);
-        case 'bin':
-          expr(e.a);
-          return expr(e.b);
-        case 'cond':
-          expr(e.c);
-          expr(e.a);
-          return expr(e.b);
-        case 'assign':
-        case 'incdec': {
-          const t = e.target;
-          if (t.k === 'field') {
-            if (this.fieldKind(t.field) === 'mem') out.push({ name: t.field, mode: 'w' });
-            expr(t.obj);
-          } else if (t.k === 'id' && !f.locals.includes(t.name) && t.name in this.spec.mem) out.push({ name: t.name, mode: 'w' });
-          if (e.k === 'assign') expr(e.value);
-          return;
-        }
-        case 'call': {
-          if (e.callee.k !== 'id') {
-            all = true;
-            return;
-          }
-          const p = this.primitives[e.callee.name];
-          if (!p) {
-            all = true;
-            return;
-          }
-          if (p.wait || p.choices || p.observed) sticky = true;
-          if (p.sleeps !== false) sleeps = true;
-          if (p.shared) {
-            if (p.access) out.push(...p.access(e.args));
-            else all = true;
-          }
-          e.args.forEach((a, i) => {
-            if (!p.members?.includes(i)) expr(a);
-          });
-          return;
-        }
-      }
-    };
-    switch (ins.op) {
-      case 'exec':
-        ins.exprs.forEach(expr);
-        ins.ghost.forEach(expr);
-        break;
-      case 'branch':
-        expr(ins.cond);
-        break;
-      case 'jump':
-        break;
-      case 'call':
-        ins.args.forEach(expr);
-        if (ins.callee.k === 'field') {
-          expr(ins.callee.obj);
-          if (ins.callee.field === 'invalidate_range_end') sticky = true;
-        }
-        break;
-      case 'return':
-        if (ins.value) expr(ins.value);
-        ins.ghost.forEach(expr);
-        break;
-      case 'iter':
-        expr(ins.list);
-        break;
-    }
-    return { accesses: all ? 'all' : out, sticky, sleeps };
-  }
-
-  /**
-   * The independence analysis behind step coalescing. For every thread it collects the shared
-   * accesses (by field name) of every instruction the thread can reach. A name is *contended* when
-   * a property reads it while threads run (`visible`), or when two threads access it and one of them
-   * writes it (two increments commute, so `inc` against `inc` is not a conflict). An instruction is
-   * coalesced into the step before it when it is not sticky (see `summarize`) and touches no
-   * contended name: no other thread can observe it or be affected by it, so running it at once
-   * changes no verdict (the classic persistent-set argument; steps that touch only locals are the
-   * special case with no accesses at all).
-   */
-  private analyse(): void {
-    const summaries = new Map<Instr, { accesses: Access[] | 'all'; sticky: boolean; sleeps: boolean }>();
-    for (const f of this.fns) for (const ins of f.instrs) summaries.set(ins, this.summarize(f, ins));
-
-    // Functions whose address is taken (passed as an argument): targets of calls through pointers.
-    const pointed = new Set<number>();
-    for (const f of this.fns)
-      for (const ins of f.instrs) {
-        const visit = (e: Expr): void => {
-          if (e.k === 'id' && this.fnIndex.has(e.name)) pointed.add(this.fnIndex.get(e.name)!);
-          if (e.k === 'call') e.args.forEach(visit);
-        };
-        if (ins.op === 'call') ins.args.forEach(visit);
-        if (ins.op === 'exec') ins.exprs.forEach(visit);
-      }
-    const opTargets = (op: string): number[] =>
-      this.spec.notifiers.flatMap((n) => {
-        const name = n.ops[op as OpName];
-        return name && this.fnIndex.has(name) ? [this.fnIndex.get(name)!] : [];
-      });
-
-    // Functions a static field names (a function pointer in the configuration, such as
-    // `mirror->ops->sync_cpu_device_pagetables`): targets of calls through that field.
-    const byField = new Map<string, number[]>();
-    for (const [k, v] of Object.entries(this.spec.statics)) {
-      if (typeof v !== 'string' || !this.fnIndex.has(v)) continue;
-      const f = k.slice(k.lastIndexOf('.') + 1);
-      byField.set(f, [...(byField.get(f) ?? []), this.fnIndex.get(v)!]);
-    }
-    const reach = (entry: number): Set<number> => {
-      const seen = new Set<number>([entry]);
-      const todo = [entry];
-      while (todo.length) {
-        const f = this.fns[todo.pop()!]!;
-        for (const ins of f.instrs) {
-          if (ins.op !== 'call') continue;
-          let targets: number[];
-          const c = ins.callee;
-          if (c.k === 'id' && this.fnIndex.has(c.name) && !f.locals.includes(c.name)) targets = [this.fnIndex.get(c.name)!];
-          else if (c.k === 'field') targets = [...opTargets(c.field), ...(byField.get(c.field) ?? []), ...pointed];
-          else targets = [...pointed];
-          for (const t of targets) if (!seen.has(t)) (seen.add(t), todo.push(t));
-        }
-      }
-      return seen;
-    };
-
-    type Modes = { r: boolean; w: boolean; inc: boolean };
-    const perThread: Map<string, Modes>[] = [];
-    const anyAll: boolean[] = [];
-    this.spec.threads.forEach((t, i) => {
-      const m = new Map<string, Modes>();
-      let all = false;
-      for (const fi of reach(this.fnId(t.fn))) {
-        for (const ins of this.fns[fi]!.instrs) {
-          const s = summaries.get(ins)!;
-          if (s.accesses === 'all') {
-            all = true;
-            continue;
-          }
-          for (const a of s.accesses) {
-            const cur = m.get(a.name) ?? { r: false, w: false, inc: false };
-            cur[a.mode] = true;
-            m.set(a.name, cur);
-          }
-        }
-      }
-      perThread[i] = m;
-      anyAll[i] = all;
-    });
-    const visible = new Set(this.spec.visible);
-    const contended = (name: string, self: number): boolean => {
-      if (visible.has(name)) return true;
-      const mine = perThread[self]?.get(name);
-      for (let j = 0; j < perThread.length; j++) {
-        if (j === self) continue;
-        if (anyAll[j]) return true;
-        const other = perThread[j]!.get(name);
-        if (!other || !mine) continue;
-        if (mine.w || other.w) return true;
-        if ((mine.inc && other.r) || (mine.r && other.inc)) return true;
-      }
-      return false;
-    };
-    // An instruction may be reached by several threads: it is coalesced only if it is independent
-    // for every thread that reaches it.
-    const reachers = new Map<number, number[]>();
-    this.spec.threads.forEach((t, i) => {
-      for (const fi of reach(this.fnId(t.fn))) reachers.set(fi, [...(reachers.get(fi) ?? []), i]);
-    });
-    for (let fi = 0; fi < this.fns.length; fi++) {
-      const threads = reachers.get(fi) ?? [];
-      for (const ins of this.fns[fi]!.instrs) {
-        const s = summaries.get(ins)!;
-        // A function the analysis found no thread to reach is never coalesced: if the call graph
-        // missed a way to reach it, that stays safe.
-        const independent =
-          threads.length > 0 && !s.sticky && s.accesses !== 'all' && s.accesses.every((a) => threads.every((t) => !contended(a.name, t)));
-        ins.local = independent && !s.sleeps;
-        ins.localUnlessSleep = independent && s.sleeps;
-      }
-    }
   }
 
   /** Link-time checks: every identifier means something, every direct callee exists. */

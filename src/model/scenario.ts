@@ -353,7 +353,6 @@ export function buildProgram(sc: Scenario): Program {
     contract: core.contract,
     core: core.name,
     globals: [...globals],
-    visible: ['mapped', 'unmapped', 'MMF_OOM_SKIP'],
     countCalls: ['oom_reap_task_mm'],
   };
   return new Program(spec);

@@ -20,6 +20,7 @@ export const bugOn: KernelProperty = {
     const keys = bugKeys(m);
     return keys.length ? [Property.always<KState>('no-bug', (s) => keys.every((k) => !s.mem[k]))] : [];
   },
+  reads: (p) => (p.memKeys.some((k) => k.endsWith('.bug')) ? { fields: ['bug'] } : {}),
   explain(m, _engineName, s): Finding {
     const fired = bugKeys(m).filter((k) => s.mem[k]);
     return { header: 'kernel BUG: BUG_ON() condition true', details: fired.map((k) => `${k.replace(/\.bug$/, '')}: BUG_ON fired`) };

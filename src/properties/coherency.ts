@@ -3,12 +3,12 @@
  * range passed to invalidate_range_begin/end for the whole duration of the
  * invalidate_range_begin/end critical section" (002_c65620ce05647db1.txt, struct mmu_notifier_ops).
  *
- * Violated in a reachable state where either
- * - a notifier's `invalidate_range_start` has returned 0 for [start, end) and the matching end has
+ * Violated in a reachable state where either (two sub-properties)
+ * - `coherency:mapped`: a notifier's `invalidate_range_start` has returned 0 for [start, end) and the matching end has
  *   not yet been called (for a notifier without an end callback: the core's end walk for that range
  *   has not begun), and one of that driver's objects overlapping [start, end) still has a secondary
  *   mapping (`obj.mapped`: sptes, a GPU job using the pages, a device mapping, ...); or
- * - a blockable `invalidate_range_start` has returned an error: its callers ignore the result
+ * - `coherency:failed-start`: a blockable `invalidate_range_start` has returned an error: its callers ignore the result
  *   ("If blockable argument is set to false then the callback cannot sleep and has to return with
  *   -EAGAIN. 0 should be returned otherwise"), except where the start was called with
  *   MMU_NOTIFIER_RANGE_MAYFAIL (the mayfail core), which allows -EAGAIN.
@@ -41,12 +41,9 @@ function scanObjects(m: KernelModel, nid: string): { id: string; start: number; 
 
 type Problem = { kind: 'mapped'; pair: PairRecord; obj: string } | { kind: 'failed'; pair: PairRecord };
 
-function problem(m: KernelModel, s: KState): Problem | undefined {
+function mappedInRange(m: KernelModel, s: KState): Problem | undefined {
   for (const p of s.pairs) {
-    if (p.ret !== 0) {
-      if (p.blockable && !p.mayfail) return { kind: 'failed', pair: p };
-      continue;
-    }
+    if (p.ret !== 0) continue;
     for (const o of objectsOf(m, p.nid)) {
       if (o.start <= p.end - 1 && p.start <= o.last && s.mem[`${o.id}.mapped`]) return { kind: 'mapped', pair: p, obj: o.id };
     }
@@ -54,12 +51,26 @@ function problem(m: KernelModel, s: KState): Problem | undefined {
   return undefined;
 }
 
+function failedStart(_m: KernelModel, s: KState): Problem | undefined {
+  for (const p of s.pairs) if (p.ret !== 0 && p.blockable && !p.mayfail) return { kind: 'failed', pair: p };
+  return undefined;
+}
+
+const KINDS: readonly (readonly [string, (m: KernelModel, s: KState) => Problem | undefined])[] = [
+  ['coherency:mapped', mappedInRange],
+  ['coherency:failed-start', failedStart],
+];
+
 export const coherency: KernelProperty = {
   name: 'coherency',
   summary: 'no secondary mapping inside a range between an approved invalidate_range_start and its end; a blockable start never fails',
-  build: (m) => [Property.always<KState>('coherency', (s) => problem(m, s) === undefined)],
-  explain(m, _engineName, s): Finding {
-    const p = problem(m, s)!;
+  build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => check(m, s) === undefined)),
+  reads: () => ({ pairs: true, fields: ['mapped'] }),
+  explain(m, engineName, s): Finding {
+    // The named sub-property's problem (any kind's, for the property's bare name).
+    const named = KINDS.filter(([name]) => name === engineName);
+    const p = (named.length ? named : KINDS).map(([, check]) => check(m, s)).find((x) => x !== undefined);
+    if (!p) return { header: `${engineName} holds in this state`, details: [] };
     const pr = p.pair;
     if (p.kind === 'failed') {
       return {

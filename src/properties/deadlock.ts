@@ -41,6 +41,7 @@ export const deadlock: KernelProperty = {
     );
     return [Property.deadlockFree('deadlock'), ...partial];
   },
+  reads: () => ({ enabled: true, finished: true }),
   explain(m, engineName, s): Finding {
     if (engineName === 'deadlock') {
       return { header: 'WARNING: possible deadlock: no thread can make progress', details: ['threads:', ...threadLines(m, s), 'locks held:', ...heldLines(m, s)] };

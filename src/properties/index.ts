@@ -4,6 +4,8 @@
  */
 import type { Property } from '../checker/model.ts';
 import { KernelModel, type KernelModelOptions } from '../model/kernel-model.ts';
+import type { Program } from '../model/program.ts';
+import { unionReads, type StateReads } from '../model/reduction.ts';
 import { buildProgram, type Scenario } from '../model/scenario.ts';
 import type { KState } from '../model/state.ts';
 import { bugOn } from './bug-on.ts';
@@ -33,12 +35,7 @@ export function kernelProperty(name: string): KernelProperty | undefined {
 
 /** The engine properties of the named kernel properties (all when `names` is undefined). */
 export function engineProperties(m: KernelModel, names?: readonly string[]): Property<KState>[] {
-  const chosen = names ? names.map((n) => {
-    const p = kernelProperty(n);
-    if (!p) throw new Error(`unknown property "${n}"; known: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')}`);
-    return p;
-  }) : KERNEL_PROPERTIES;
-  return chosen.flatMap((p) => p.build(m));
+  return chosen(names).flatMap((p) => p.build(m));
 }
 
 /** Explain a violation of an engine property in a state. */
@@ -50,9 +47,34 @@ export function explain(m: KernelModel, engineName: string, s: KState): Finding 
 
 export type { Finding, KernelProperty };
 
-/** A scenario as a model with its properties (the scenario's list, or `names`, or all). */
-export function scenarioModel(sc: Scenario, options: KernelModelOptions & { readonly names?: readonly string[] } = {}): KernelModel {
-  const m = new KernelModel(buildProgram(sc), options.coalesce === undefined ? {} : { coalesce: options.coalesce });
-  m.setProperties(engineProperties(m, options.names ?? sc.properties));
+/** The named kernel properties (all when `names` is undefined). */
+function chosen(names?: readonly string[]): readonly KernelProperty[] {
+  return names
+    ? names.map((n) => {
+        const p = kernelProperty(n);
+        if (!p) throw new Error(`unknown property "${n}"; known: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')}`);
+        return p;
+      })
+    : KERNEL_PROPERTIES;
+}
+
+/** What the named kernel properties (all when undefined) read of a state in this program: the union of their declarations. */
+export function readsOf(program: Program, names?: readonly string[]): StateReads {
+  return unionReads(chosen(names).map((p) => p.reads(program)));
+}
+
+/**
+ * A scenario as a model with its properties (the scenario's list, or `names`, or all). The reduction
+ * hides only what none of the properties checked reads (src/model/reduction.ts).
+ */
+export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'reads' | 'properties'> & { readonly names?: readonly string[] } = {}): KernelModel {
+  const program = buildProgram(sc);
+  const names = options.names ?? sc.properties;
+  const m = new KernelModel(program, {
+    ...(options.coalesce === undefined ? {} : { coalesce: options.coalesce }),
+    ...(options.verifyReduction === undefined ? {} : { verifyReduction: options.verifyReduction }),
+    reads: readsOf(program, names),
+  });
+  m.setProperties(engineProperties(m, names));
   return m;
 }

@@ -2,17 +2,18 @@
  * **Lock discipline**, as lockdep and the lock primitives' own rules have it
  * (Documentation/locking, kernel/locking/rwsem.c, include/linux/rwsem.h for the `_non_owner` rules).
  *
- * Violated in a state where some thread is about to do, or has done, one of:
+ * Violated in a state where some thread is about to do, or has done, one of (each a sub-property of
+ * its own, so that one mechanism's counterexample cannot hide another's):
  *
- * - *release of a lock not held*: `mutex_unlock` of a mutex it does not own, `up_write` of a
+ * - `lock-discipline:bad-unlock`, *release of a lock not held*: `mutex_unlock` of a mutex it does not own, `up_write` of a
  *   semaphore it does not hold for write, `up_read` of one it holds no read hold of (its own),
  *   `up_read_non_owner` of a semaphore nobody holds for read (any task may release a non-owner
  *   hold: that is what `_non_owner` is for), `spin_unlock` of a spinlock it does not own;
- * - *sleeping while holding a spinlock*: its next step calls a primitive that may sleep while it
+ * - `lock-discipline:sleep-under-spinlock`, *sleeping while holding a spinlock*: its next step calls a primitive that may sleep while it
  *   owns a spinlock;
- * - *finishing while holding a lock*: it has finished and still owns a mutex or spinlock, or holds a
+ * - `lock-discipline:held-at-exit`, *finishing while holding a lock*: it has finished and still owns a mutex or spinlock, or holds a
  *   semaphore for write or (as owner) for read;
- * - *recursive read while a writer is queued*: it is about to `down_read` a semaphore it already
+ * - `lock-discipline:recursive-read`, *recursive read while a writer is queued*: it is about to `down_read` a semaphore it already
  *   holds for read while a writer is queued: the second read queues behind the writer, which waits
  *   for the first read: the self-deadlock Christian König describes in the thread
  *   (001_a93342ea5087af67.txt: "Grabbing the read lock twice would be illegal in this case").
@@ -101,9 +102,17 @@ function recursiveRead(m: KernelModel, s: KState, tid: number): Problem | undefi
   return undefined;
 }
 
-function problem(m: KernelModel, s: KState): Problem | undefined {
+/** The sub-properties: engine property name, and the check of one thread. */
+const KINDS: readonly (readonly [string, (m: KernelModel, s: KState, tid: number) => Problem | undefined])[] = [
+  ['lock-discipline:bad-unlock', releaseNotHeld],
+  ['lock-discipline:sleep-under-spinlock', sleepUnderSpin],
+  ['lock-discipline:held-at-exit', finishedHolding],
+  ['lock-discipline:recursive-read', recursiveRead],
+];
+
+function problem(m: KernelModel, s: KState, check: (m: KernelModel, s: KState, tid: number) => Problem | undefined): Problem | undefined {
   for (let tid = 0; tid < s.threads.length; tid++) {
-    const p = releaseNotHeld(m, s, tid) ?? sleepUnderSpin(m, s, tid) ?? finishedHolding(m, s, tid) ?? recursiveRead(m, s, tid);
+    const p = check(m, s, tid);
     if (p) return p;
   }
   return undefined;
@@ -112,9 +121,13 @@ function problem(m: KernelModel, s: KState): Problem | undefined {
 export const lockDiscipline: KernelProperty = {
   name: 'lock-discipline',
   summary: 'no release of a lock not held, no sleep under a spinlock, no thread ends holding a lock, no recursive read behind a queued writer',
-  build: (m) => [Property.always<KState>('lock-discipline', (s) => problem(m, s) === undefined)],
-  explain(m, _engineName, s): Finding {
-    const p = problem(m, s)!;
+  build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => problem(m, s, check) === undefined)),
+  reads: () => ({ locks: true, finished: true, atPrims: [...RELEASES, 'down_read'], atSleep: ['spinlock'] }),
+  explain(m, engineName, s): Finding {
+    // The named sub-property's problem (any kind's, for the property's bare name).
+    const named = KINDS.filter(([name]) => name === engineName);
+    const p = (named.length ? named : KINDS).map(([, check]) => problem(m, s, check)).find((x) => x !== undefined);
+    if (!p) return { header: `${engineName} holds in this state`, details: [] };
     const bt = s.threads[p.tid]!.frames.length ? ['call chain (innermost first):', ...backtrace(m, s, p.tid).map((l) => `  ${l}`)] : [];
     return { header: p.header, details: [p.what, ...bt, 'locks held:', ...heldLines(m, s)] };
   },

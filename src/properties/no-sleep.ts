@@ -59,6 +59,7 @@ export const noSleep: KernelProperty = {
     Property.always<KState>('no-sleep:might-sleep', (s) => mightSleep(m, s) < 0),
     Property.always<KState>('no-sleep:blocked', (s) => blocked(m, s) < 0),
   ],
+  reads: () => ({ context: true, enabled: true, atSleep: ['nonblock'] }),
   explain(m, engineName, s): Finding {
     if (engineName === 'no-sleep:might-sleep') {
       const tid = mightSleep(m, s);

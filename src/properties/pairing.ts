@@ -9,18 +9,19 @@
  * invalidate_range_end even after failing the invalidate_range_start", so every start is owed one.
  *
  * The interpreter keeps, as ghost state, the starts still owed an end (thread, notifier, range).
- * Violated in a state where:
+ * Violated in a state where (each a sub-property of its own):
  *
- * - *unbalanced end*: a thread is about to call a notifier's `invalidate_range_end` for a range for
+ * - `pairing:unbalanced-end`: a thread is about to call a notifier's `invalidate_range_end` for a range for
  *   which that thread has no start owed an end on that notifier;
- * - *missing end*: a thread has finished while a start it made on a notifier that has an
+ * - `pairing:missing-end`: a thread has finished while a start it made on a notifier that has an
  *   `invalidate_range_end` callback is still owed its end;
- * - *unbalanced state*: every thread has finished and a driver or mm counter the model declares
+ * - `pairing:unbalanced-state`: every thread has finished and a driver or mm counter the model declares
  *   balanced (amdgpu's `recursion`, KVM's `mmu_notifier_count`, umem_odp's notifier accounting,
  *   `mm->tlb_flush_pending`, ...) is not back at its initial value, or a lock is still held.
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
+import { fieldOf } from '../model/reduction.ts';
 import type { KState } from '../model/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { backtrace, heldLines, show } from './util.ts';
@@ -82,16 +83,29 @@ function unbalancedState(m: KernelModel, s: KState): Problem | undefined {
   };
 }
 
-function problem(m: KernelModel, s: KState): Problem | undefined {
-  return unbalancedEnd(m, s) ?? missingEnd(m, s) ?? unbalancedState(m, s);
-}
+const KINDS: readonly (readonly [string, (m: KernelModel, s: KState) => Problem | undefined])[] = [
+  ['pairing:unbalanced-end', unbalancedEnd],
+  ['pairing:missing-end', missingEnd],
+  ['pairing:unbalanced-state', unbalancedState],
+];
 
 export const pairing: KernelProperty = {
   name: 'pairing',
   summary: 'every invalidate_range_end matches a start the core contract owes it, every owed end comes, counters and locks end balanced',
-  build: (m) => [Property.always<KState>('pairing', (s) => problem(m, s) === undefined)],
-  explain(m, _engineName, s): Finding {
-    const p = problem(m, s)!;
+  build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => check(m, s) === undefined)),
+  reads: (p) => ({
+    pairs: true,
+    finished: true,
+    atOps: ['invalidate_range_end'],
+    // Read only once every thread has finished, but declared as read throughout: simpler to trust.
+    locks: true,
+    fields: [...new Set(p.spec.balanced.map(fieldOf))],
+  }),
+  explain(m, engineName, s): Finding {
+    // The named sub-property's problem (any kind's, for the property's bare name).
+    const named = KINDS.filter(([name]) => name === engineName);
+    const p = (named.length ? named : KINDS).map(([, check]) => check(m, s)).find((x) => x !== undefined);
+    if (!p) return { header: `${engineName} holds in this state`, details: [] };
     return { header: p.header, details: p.details };
   },
 };

@@ -40,6 +40,8 @@ export const prematureVictim: KernelProperty = {
     if (!m.program.spec.mem['oom.pending']) return [];
     return [Property.always<KState>('no-premature-victim', (s) => !premature(m, s))];
   },
+  reads: (p) =>
+    p.spec.mem['oom.pending'] ? { fields: ['MMF_OOM_SKIP', 'unmapped', 'oom_skip_by_exit', 'oom_skip_by_reaper', 'oom_obstructed_attempts'] } : {},
   explain(m, _engineName, s): Finding {
     return {
       header: 'WARNING: MMF_OOM_SKIP set while the victim still holds its memory (premature new OOM victim)',

@@ -12,21 +12,22 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
+import type { Program } from '../model/program.ts';
 import type { KState } from '../model/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { heldLines } from './util.ts';
 
 const MAX = 10;
 
-function reaperTid(m: KernelModel): number {
-  return m.program.spec.threads.findIndex((t) => t.fn === 'oom_reaper');
+function reaperTid(p: Program): number {
+  return p.spec.threads.findIndex((t) => t.fn === 'oom_reaper');
 }
 
 export const reaperProgress: KernelProperty = {
   name: 'reaper-progress',
   summary: 'the oom_reaper makes at most MAX_OOM_REAP_RETRIES attempts, can always still finish, and finishes under weak fairness',
   build(m) {
-    const tid = reaperTid(m);
+    const tid = reaperTid(m.program);
     if (tid < 0) return [];
     const done = (s: KState): boolean => s.threads[tid]!.frames.length === 0;
     return [
@@ -35,6 +36,7 @@ export const reaperProgress: KernelProperty = {
       Property.eventually<KState>('reaper-progress:fair', done, { fairness: 'weak' }),
     ];
   },
+  reads: (p) => (reaperTid(p) < 0 ? {} : { fields: ['calls_oom_reap_task_mm'], finished: true, enabled: true }),
   explain(m, engineName, s): Finding {
     const threads = m.threads(s).map((t) => `  ${t.name}: ${t.finished ? 'finished' : `${t.location ?? '?'}${t.waitingFor ? `\n      waits: ${t.waitingFor}` : ''}`}`);
     const attempts = `oom_reap_task_mm() calls so far: ${String(s.mem['ghost.calls_oom_reap_task_mm'])}`;

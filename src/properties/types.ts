@@ -4,6 +4,8 @@
  */
 import type { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
+import type { Program } from '../model/program.ts';
+import type { StateReads } from '../model/reduction.ts';
 import type { KState } from '../model/state.ts';
 
 /** A violation as a report shows it: a header naming the finding, then who/what/where lines. */
@@ -23,6 +25,13 @@ export interface KernelProperty {
    * `name:qualifier`. Empty when the property does not apply (e.g. reaper progress without a reaper).
    */
   build(m: KernelModel): Property<KState>[];
+  /**
+   * Everything its engine properties' predicates read of a state, in this scenario (src/model/reduction.ts,
+   * `StateReads`). The reduction keeps every statement that may change any of it, or that it looks at a
+   * thread being about to run, a transition of its own: a read left out here makes the reduction able to
+   * hide a violation. Empty when the property does not apply.
+   */
+  reads(p: Program): StateReads;
   /** Explain a state that violates the engine property `engineName` (one of those `build` made). */
   explain(m: KernelModel, engineName: string, s: KState): Finding;
 }

@@ -99,7 +99,7 @@ describe('non-owner release', () => {
     expect(r.status).toBe('violation');
     if (r.status !== 'violation') return;
     const last = r.violation.path.steps.at(-1)?.state ?? r.violation.path.init;
-    expect(lockDiscipline.explain(m, 'lock-discipline', last).header).toMatch(/bad unlock balance/);
+    expect(lockDiscipline.explain(m, 'lock-discipline:bad-unlock', last).header).toMatch(/bad unlock balance/);
   });
 });
 
@@ -116,7 +116,7 @@ describe('spinlock', () => {
     expect(r.status).toBe('violation');
     if (r.status !== 'violation') return;
     expect(r.violation.path.steps).toHaveLength(1);
-    expect(lockDiscipline.explain(m, 'lock-discipline', r.violation.path.steps[0]!.state).header).toMatch(/sleeping function called from invalid context/);
+    expect(lockDiscipline.explain(m, 'lock-discipline:sleep-under-spinlock', r.violation.path.steps[0]!.state).header).toMatch(/sleeping function called from invalid context/);
   });
 
   test('a contended spin_lock spins: the thread is not enabled, and it is not a sleep', () => {

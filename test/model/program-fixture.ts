@@ -26,7 +26,6 @@ export function tinyProgram(o: {
     contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
     core: 'test',
     globals: ['wq'],
-    visible: [],
     countCalls: [],
   });
 }

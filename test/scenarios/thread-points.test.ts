@@ -49,7 +49,7 @@ describe('Andrew Morton / Michal Hocko: the oom_reap_task_mm() return value', ()
     expect(verdicts(run)['reaper-progress']).toBe('holds');
   });
   test('the patch as posted also leaves the mmu_gather of a failed VMA open: mm->tlb_flush_pending never returns to 0', () => {
-    const f = finding(runBuiltin('oom-reap-return-value', '93065ac753e4'), 'pairing');
+    const f = finding(runBuiltin('oom-reap-return-value', '93065ac753e4'), 'pairing:unbalanced-state');
     expect(f.header).toBe('WARNING: state not balanced after every thread finished');
     expect(f.details).toMatch(/mm\.tlb_flush_pending = 10 \(initially 0\)/);
   });
@@ -70,7 +70,7 @@ describe('Christian König: several starts in flight, and the read lock taken tw
   });
   test('without it (Tetsuo Handa\'s variant) the nested start reads amn->lock again behind the queued writer: deadlock', () => {
     const run = runBuiltin('several-starts-in-flight', 'tetsuo');
-    const rec = finding(run, 'lock-discipline');
+    const rec = finding(run, 'lock-discipline:recursive-read');
     expect(rec.header).toBe('WARNING: possible recursive locking detected (down_read with a writer queued)');
     expect(rec.details).toMatch(/madvise2? already holds amdgpu0\.lock for read and is about to down_read it again while cs_v4_19 waits to write/);
     expect(rec.statements).toContain('cs_v4_19: down_write(&mn->lock);');
@@ -90,7 +90,7 @@ describe('Tetsuo Handa / Michal Hocko: may invalidate_range_end block after a no
     const f = finding(run, 'no-sleep:might-sleep');
     expect(f.header).toBe('BUG: sleeping function called from invalidate_range_end after a non-blocking start');
     expect(f.details).toMatch(/down_read\(\), which may sleep, in umem_odp0 invalidate_range_end/);
-    expect(finding(run, 'pairing').details).toMatch(/umem_odp0\.notifier_count = \d+ \(initially 0\)/);
+    expect(finding(run, 'pairing:unbalanced-state').details).toMatch(/umem_odp0\.notifier_count = \d+ \(initially 0\)/);
   });
 });
 
@@ -98,7 +98,7 @@ describe('Christian König: the CS ioctl allocating under amn->lock, and the fix
   test('4a2de54dc1d7 removes the deadlock, but its error path unlocks amn->lock without having taken it', () => {
     const run = runBuiltin('amdgpu-ioctl-alloc-under-lock', '4a2de54dc1d7');
     expect(verdicts(run).deadlock).toBe('holds');
-    const f = finding(run, 'lock-discipline');
+    const f = finding(run, 'lock-discipline:bad-unlock');
     expect(f.header).toBe('WARNING: bad unlock balance detected! up_write() of a lock not held');
     expect(f.statements).toContain('cs_fixed: goto error_unlock;');
   });
@@ -110,7 +110,7 @@ describe('Christian König: the CS ioctl allocating under amn->lock, and the fix
 
 describe('Two notifiers on one mm: a start approved by one, refused by another', () => {
   test('the reaper skips every end, so KVM\'s mmu_notifier_count stays raised (fixed upstream in 2021)', () => {
-    const f = finding(runBuiltin('kvm-pairing-under-reaper'), 'pairing');
+    const f = finding(runBuiltin('kvm-pairing-under-reaper'), 'pairing:missing-end');
     expect(f.header).toBe('WARNING: invalidate_range_start without its invalidate_range_end');
     expect(f.details).toMatch(/non-blockable invalidate_range_start of kvm0 for \[0, 4\) that returned 0 never got its invalidate_range_end/);
   });

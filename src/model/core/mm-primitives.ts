@@ -171,7 +171,10 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   },
   pmd_trans_huge: {
     shared: true,
-    access: () => [{ name: 'freed', mode: 'r' }],
+    access: () => [
+      { name: 'freed', mode: 'r' },
+      { name: 'split', mode: 'r' },
+    ],
     sleeps: false,
     doc: 'pmd_trans_huge(*pmd): whether the pmd maps the VMA\'s transparent huge page (the scenario\'s `thp`), still mapped and not split.',
     run(ctx, [pmd]) {
@@ -278,7 +281,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   },
   pmd_lock: {
     access: () => [{ name: 'page_table_lock', mode: 'w' }],
-    observed: true,
+    locks: true,
     shared: true,
     sleeps: false,
     doc: 'pmd_lock(mm, pmd): takes and returns the pmd\'s page-table spinlock (one per mm in the model: mm->page_table_lock).',
@@ -324,7 +327,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   },
   down_write_killable: {
     access: (args) => [{ name: nameOf(args[0]), mode: 'w' }],
-    observed: true,
+    locks: true,
     shared: true,
     sleeps: true,
     doc: 'down_write_killable(sem): like down_write, but a task with a fatal signal pending (every thread of an OOM victim, once killed) gives up with -EINTR instead of sleeping. The model lets a contended call either give up or queue (the kill may or may not have happened yet); a queued task then takes the lock at its turn.',

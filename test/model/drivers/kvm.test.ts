@@ -213,7 +213,7 @@ describe('kvm:tdp_fault against an invalidation of its page', () => {
     const r = check(m, {});
     expect(r.status).toBe('pass');
     expect(r.verdicts.map((v) => v.property)).toContain('no-bug');
-    expect(r.verdicts.map((v) => v.property)).toContain('coherency');
+    expect(r.verdicts.map((v) => v.property)).toContain('coherency:mapped');
   });
 });
 
@@ -245,9 +245,9 @@ describe('FINDING (v4.19 core): a notifier that fails the non-blocking start lea
     const r = check(m, { findAll: true });
     expect(r.status).toBe('violation');
     if (r.status !== 'violation') return;
-    const v = r.violations.find((x) => x.property === 'pairing')!;
+    const v = r.violations.find((x) => x.property === 'pairing:missing-end')!;
     const last = v.path.steps.at(-1)!.state;
-    expect(explain(m, 'pairing', last).details[0]).toMatch(/non-blockable invalidate_range_start of kvm0 for \[0, 16\) that returned 0 never got its invalidate_range_end/);
+    expect(explain(m, 'pairing:missing-end', last).details[0]).toMatch(/non-blockable invalidate_range_start of kvm0 for \[0, 16\) that returned 0 never got its invalidate_range_end/);
     expect(Number(last.mem['kvm0.mmu_notifier_count'])).toBeGreaterThan(0);
     expect(r.verdicts.find((x) => x.property === 'vCPU gave up on a page it can never map')?.status).toBe('holds');
   });

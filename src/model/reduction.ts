@@ -1,0 +1,464 @@
+/**
+ * The reduction: which statements run in the same transition as the statement before them.
+ *
+ * A transition of the model is one statement of one thread that another thread or a property can
+ * observe, followed by the statements after it in the same thread that nothing can observe
+ * ("coalescing"; SPIN's `d_step` over statements it can prove invisible and independent). A
+ * statement is coalesced into the transition before it only when it is
+ *
+ * 1. **independent** of every other thread: it cannot wait, makes no non-deterministic choice, and
+ *    every shared variable or lock it touches is touched by no other thread of the scenario, or only
+ *    read by all of them, or only incremented by all of them (increments whose result is unread
+ *    commute). Accesses are taken from every statement the other threads can reach (the call graph
+ *    of their entry functions, through function pointers conservatively);
+ * 2. **invisible** to every property being checked: it changes nothing any of them declares it reads
+ *    ({@link StateReads}: shared variables by field, the open start/end pairs, lock states, the
+ *    notifier context, whether a thread has finished), and it is not a statement a property looks at
+ *    a thread being about to run (a lock release, an `invalidate_range_end` call, a call that may
+ *    sleep in a non-blockable section, ...).
+ *
+ * Why that preserves every verdict: a coalesced statement commutes with every step of every other
+ * thread, is always enabled, and leaves the part of the state properties read unchanged, so a
+ * property evaluates the same on the state before it and after it; the thread never rests in front
+ * of it in a reduced state, and no property looks at a thread resting there. Every state of the full
+ * model is then stuttering-equivalent (for what properties read) to a state of the reduced one, and
+ * every run of the full model to a run of the reduced one with the same observations; a thread
+ * enabled at a coalesced statement is enabled all along, so weak fairness is kept. The argument is
+ * only as good as the declarations it rests on, so they are checked rather than trusted:
+ *
+ * - each property declares its reads next to its definition (src/properties); the reduction takes
+ *   the union of the reads of the properties being checked, never a hand-kept list;
+ * - the static effects below are checked against the effects each statement really has while the
+ *   model runs, when the interpreter runs with `verifyReduction` (the differential tests do);
+ * - `npm run verify:reduction` and the differential tests compare every verdict of the reduced model
+ *   with the unreduced one (`coalesce: false`) over every built-in scenario and variant.
+ */
+import type { Expr } from './ir.ts';
+import type { CompiledFn, Instr } from './compile.ts';
+import type { Access } from './primitives.ts';
+import { OP_NAMES, type OpName, type Program } from './program.ts';
+
+/** A condition under which a property looks at a thread about to call a primitive that may sleep. */
+export type SleepWatch = 'nonblock' | 'spinlock';
+
+/**
+ * What a property reads of a kernel state, declared next to its definition. Everything a property's
+ * predicate looks at must be here: the reduction keeps every statement that may change any of it,
+ * or that the property looks at a thread being about to run, a transition of its own.
+ */
+export interface StateReads {
+  /**
+   * Shared variables, by field name: the last component of an `object.field` key (`mapped` covers
+   * every `obj.mapped`), or the name of a global variable. `'all'`: every shared variable.
+   */
+  readonly fields?: readonly string[] | 'all';
+  /** The open start/end pairs (ghost state): who opened which, blockable or not, what the start returned. */
+  readonly pairs?: boolean;
+  /** Every lock's holders and waiters. */
+  readonly locks?: boolean;
+  /** Which notifier callbacks each thread is inside (the frames' op and non-blockable context). */
+  readonly context?: boolean;
+  /** Whether each thread has finished. */
+  readonly finished?: boolean;
+  /** Whether each thread can take a step (what its blocking call waits for). */
+  readonly enabled?: boolean;
+  /** A thread about to run a statement that calls one of these primitives. */
+  readonly atPrims?: readonly string[];
+  /** A thread about to call one of these notifier ops through `mn->ops->`. */
+  readonly atOps?: readonly OpName[];
+  /**
+   * A thread about to call a primitive that may sleep, while it is in a non-blockable notifier
+   * section (`nonblock`) or holds a spinlock (`spinlock`).
+   */
+  readonly atSleep?: readonly SleepWatch[];
+}
+
+/** The reads of a model whose properties are unknown: everything. */
+export const READS_EVERYTHING: StateReads = {
+  fields: 'all',
+  pairs: true,
+  locks: true,
+  context: true,
+  finished: true,
+  enabled: true,
+  atPrims: [],
+  atOps: [...OP_NAMES],
+  atSleep: ['nonblock', 'spinlock'],
+};
+
+/** The union of several declarations: what any of them reads. */
+export function unionReads(list: readonly StateReads[]): StateReads {
+  let fields: Set<string> | 'all' = new Set();
+  const atPrims = new Set<string>();
+  const atOps = new Set<OpName>();
+  const atSleep = new Set<SleepWatch>();
+  const flags = { pairs: false, locks: false, context: false, finished: false, enabled: false };
+  for (const r of list) {
+    if (r.fields === 'all') fields = 'all';
+    else if (fields !== 'all') for (const f of r.fields ?? []) fields.add(f);
+    for (const k of Object.keys(flags) as (keyof typeof flags)[]) if (r[k]) flags[k] = true;
+    for (const p of r.atPrims ?? []) atPrims.add(p);
+    for (const o of r.atOps ?? []) atOps.add(o);
+    for (const s of r.atSleep ?? []) atSleep.add(s);
+  }
+  return { fields: fields === 'all' ? 'all' : [...fields].sort(), ...flags, atPrims: [...atPrims].sort(), atOps: [...atOps].sort(), atSleep: [...atSleep].sort() };
+}
+
+/** What one statement may do, found from its text: an over-approximation of every execution of it. */
+export interface Effects {
+  /** Shared variables and locks it may touch, by field name (`all` when unknown). */
+  readonly accesses: readonly Access[] | 'all';
+  /** It calls a primitive that can block (a contended lock, an unmet wait). */
+  readonly waits: boolean;
+  /** It makes a non-deterministic choice (every outcome is a transition of its own). */
+  readonly choice: boolean;
+  /** It calls a primitive that may sleep. */
+  readonly sleeps: boolean;
+  /** It acquires or releases a lock. */
+  readonly locks: boolean;
+  /** It may open or close a start/end pair (an op call of start or end, the core's end walk). */
+  readonly pairs: boolean;
+  /** It enters a notifier callback (a call through `mn->ops->`); returns are judged when they run. */
+  readonly context: boolean;
+  /** The primitives it calls. */
+  readonly prims: readonly string[];
+  /** The notifier op it calls through `mn->ops->`, if any. */
+  readonly op?: OpName;
+}
+
+/** How a statement is treated: a transition of its own, or run on with the statement before it. */
+export const KEEP = 0;
+export const COALESCE = 1;
+/** Coalesced unless the thread is, when it gets there, where a property watches sleeping calls. */
+export const COALESCE_UNLESS_SLEEP_WATCHED = 2;
+
+export class Reduction {
+  /** Per function, per pc: KEEP, COALESCE or COALESCE_UNLESS_SLEEP_WATCHED. */
+  private readonly modes: Uint8Array[];
+  /** Per function, per pc: why the statement is kept (for tests and docs). */
+  private readonly reasons: (readonly string[])[][];
+  private readonly effects = new Map<Instr, Effects>();
+  readonly reads: StateReads;
+  private readonly fieldRead: (name: string) => boolean;
+
+  constructor(
+    readonly program: Program,
+    reads: StateReads,
+  ) {
+    this.reads = reads;
+    const fields = reads.fields === 'all' ? 'all' : new Set(reads.fields ?? []);
+    this.fieldRead = fields === 'all' ? () => true : (n) => fields.has(n);
+    for (const f of program.fns) for (const ins of f.instrs) this.effects.set(ins, summarize(program, f, ins));
+    const { modes, reasons } = this.analyse();
+    this.modes = modes;
+    this.reasons = reasons;
+  }
+
+  /** How the statement at `pc` of function `fn` is treated. */
+  mode(fn: number, pc: number): number {
+    return this.modes[fn]![pc]!;
+  }
+
+  /** The static effects of a statement. */
+  effectsOf(ins: Instr): Effects {
+    const e = this.effects.get(ins);
+    if (!e) throw new Error(`reduction: no effects recorded for ${ins.src.text}`);
+    return e;
+  }
+
+  /** Why the statement at `pc` of `fn` is a transition of its own (empty when it is coalesced). */
+  whyKept(fn: number, pc: number): readonly string[] {
+    return this.reasons[fn]![pc]!;
+  }
+
+  /** Whether a property reads the shared variable with this field name. */
+  readsField(name: string): boolean {
+    return this.fieldRead(name);
+  }
+
+  /** Whether a sleeping call is watched in a thread with these context bits and spinlock holding. */
+  sleepWatched(nonblock: boolean, holdsSpin: () => boolean): boolean {
+    const w = this.reads.atSleep ?? [];
+    return (nonblock && w.includes('nonblock')) || (w.includes('spinlock') && holdsSpin());
+  }
+
+  /** What a property can see of a statement's effects, as reasons (empty: invisible). */
+  visibility(e: Effects): string[] {
+    const r = this.reads;
+    const out: string[] = [];
+    if (e.accesses === 'all') out.push('its shared accesses are unknown');
+    else {
+      const w = e.accesses.filter((a) => a.mode !== 'r' && this.fieldRead(a.name)).map((a) => a.name);
+      if (w.length) out.push(`it writes ${[...new Set(w)].join(', ')}, which a property reads`);
+    }
+    if (r.pairs && e.pairs) out.push('it may open or close a start/end pair');
+    if (r.locks && e.locks) out.push('it takes or releases a lock');
+    if (r.context && e.context) out.push('it enters a notifier callback');
+    const at = e.prims.filter((p) => r.atPrims?.includes(p));
+    if (at.length) out.push(`a property looks at calls of ${at.join(', ')}`);
+    if (e.op && r.atOps?.includes(e.op)) out.push(`a property looks at calls of ->${e.op}`);
+    return out;
+  }
+
+  private analyse(): { modes: Uint8Array[]; reasons: string[][][] } {
+    const p = this.program;
+    const perThread = p.spec.threads.map((t) => this.threadAccesses(reach(p, p.fnId(t.fn))));
+    const reachers = new Map<number, number[]>();
+    p.spec.threads.forEach((t, i) => {
+      for (const fi of reach(p, p.fnId(t.fn))) reachers.set(fi, [...(reachers.get(fi) ?? []), i]);
+    });
+    /** Why an access by thread `self` conflicts with another thread's, or undefined. */
+    const conflict = (a: Access, self: number): string | undefined => {
+      for (let j = 0; j < perThread.length; j++) {
+        if (j === self) continue;
+        const other = perThread[j]!;
+        if (other === 'all') return `${p.spec.threads[j]!.name} may touch anything`;
+        const o = other.get(a.name);
+        if (!o) continue;
+        const mine = { r: a.mode === 'r', w: a.mode === 'w', inc: a.mode === 'inc' };
+        if (mine.w || o.w || (mine.inc && o.r) || (mine.r && o.inc)) return `${p.spec.threads[j]!.name} also accesses ${a.name}`;
+      }
+      return undefined;
+    };
+    const modes: Uint8Array[] = [];
+    const reasons: string[][][] = [];
+    p.fns.forEach((f, fi) => {
+      const threads = reachers.get(fi) ?? [];
+      const m = new Uint8Array(f.instrs.length);
+      const why: string[][] = [];
+      f.instrs.forEach((ins, pc) => {
+        const e = this.effects.get(ins)!;
+        const r: string[] = [];
+        // A function the analysis found no thread to reach is never coalesced: if the call graph
+        // missed a way to reach it, that stays safe.
+        if (threads.length === 0) r.push('no thread is known to reach it');
+        if (e.waits) r.push('it may wait for another thread');
+        if (e.choice) r.push('it makes a non-deterministic choice');
+        if (e.accesses !== 'all') {
+          for (const a of e.accesses) {
+            for (const t of threads) {
+              const c = conflict(a, t);
+              if (c) r.push(`it depends on another thread: ${c}`);
+            }
+          }
+        }
+        r.push(...this.visibility(e));
+        const uniq = [...new Set(r)];
+        why.push(uniq);
+        m[pc] = uniq.length ? KEEP : e.sleeps && (this.reads.atSleep ?? []).length ? COALESCE_UNLESS_SLEEP_WATCHED : COALESCE;
+      });
+      modes.push(m);
+      reasons.push(why);
+    });
+    return { modes, reasons };
+  }
+
+  /** The accesses, by field name, of every statement of the given functions ('all' if one is unknown). */
+  private threadAccesses(fns: ReadonlySet<number>): Map<string, { r: boolean; w: boolean; inc: boolean }> | 'all' {
+    const m = new Map<string, { r: boolean; w: boolean; inc: boolean }>();
+    for (const fi of fns) {
+      for (const ins of this.program.fn(fi).instrs) {
+        const e = this.effects.get(ins)!;
+        if (e.accesses === 'all') return 'all';
+        for (const a of e.accesses) {
+          const cur = m.get(a.name) ?? { r: false, w: false, inc: false };
+          cur[a.mode] = true;
+          m.set(a.name, cur);
+        }
+      }
+    }
+    return m;
+  }
+}
+
+/** The field name of a shared-memory or lock key: its last component (`vma0.unmapped` -> `unmapped`). */
+export function fieldOf(key: string): string {
+  return key.slice(key.lastIndexOf('.') + 1);
+}
+
+/** The field names of every lock of the program (`mm.mmap_sem` -> `mmap_sem`). */
+function lockFields(p: Program): string[] {
+  let l = lockFieldCache.get(p);
+  if (!l) lockFieldCache.set(p, (l = [...new Set(p.lockKeys.map(fieldOf))]));
+  return l;
+}
+const lockFieldCache = new WeakMap<Program, string[]>();
+
+/** The effects of one statement, read from its text. */
+function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
+  const out: Access[] = [];
+  const prims: string[] = [];
+  let all = false;
+  let waits = false;
+  let choice = false;
+  let sleeps = false;
+  let locks = false;
+  let pairs = false;
+  let context = false;
+  let op: OpName | undefined;
+  const isLocal = (name: string): boolean => f.locals.includes(name);
+  const expr = (e: Expr): void => {
+    switch (e.k) {
+      case 'num':
+      case 'null':
+      case 'str':
+        return;
+      case 'id':
+        if (!isLocal(e.name) && p.memKeySet.has(e.name)) out.push({ name: e.name, mode: 'r' });
+        return;
+      case 'field':
+        if (p.fieldKind(e.field) === 'mem') out.push({ name: e.field, mode: 'r' });
+        return expr(e.obj);
+      case 'addr':
+        // An address is a reference, not a read; the object expression may still read.
+        return e.e.k === 'field' ? expr(e.e.obj) : undefined;
+      case 'unary':
+        return expr(e.e);
+      case 'bin':
+        expr(e.a);
+        return expr(e.b);
+      case 'cond':
+        expr(e.c);
+        expr(e.a);
+        return expr(e.b);
+      case 'assign':
+      case 'incdec': {
+        const t = e.target;
+        if (t.k === 'field') {
+          if (p.fieldKind(t.field) === 'mem') out.push({ name: t.field, mode: 'w' });
+          expr(t.obj);
+        } else if (t.k === 'id' && !isLocal(t.name) && p.memKeySet.has(t.name)) out.push({ name: t.name, mode: 'w' });
+        if (e.k === 'assign') expr(e.value);
+        return;
+      }
+      case 'call': {
+        if (e.callee.k !== 'id') {
+          all = true;
+          return;
+        }
+        const prim = p.primitives[e.callee.name];
+        if (!prim) {
+          all = true;
+          return;
+        }
+        prims.push(e.callee.name);
+        if (prim.wait) waits = true;
+        if (prim.choices) choice = true;
+        if (prim.locks) locks = true;
+        if (prim.sleeps !== false) sleeps = true;
+        if (prim.shared) {
+          if (!prim.access) all = true;
+          else {
+            for (const a of prim.access(e.args)) {
+              // A pointer held in a local (`spin_unlock(ptl)` after `ptl = pmd_lock(...)`) names no
+              // field: it may be any lock (for a lock primitive) or anything at all.
+              if (isLocal(a.name) || a.name === '?') {
+                if (prim.locks) for (const l of lockFields(p)) out.push({ name: l, mode: a.mode });
+                else all = true;
+              } else out.push(a);
+            }
+          }
+        }
+        e.args.forEach((a, i) => {
+          if (!prim.members?.includes(i)) expr(a);
+        });
+        return;
+      }
+    }
+  };
+  switch (ins.op) {
+    case 'exec':
+      ins.exprs.forEach(expr);
+      ins.ghost.forEach(expr);
+      break;
+    case 'branch':
+      expr(ins.cond);
+      break;
+    case 'jump':
+      break;
+    case 'call': {
+      ins.args.forEach(expr);
+      const c = ins.callee;
+      if (c.k === 'field') {
+        expr(c.obj);
+        if ((OP_NAMES as readonly string[]).includes(c.field)) {
+          op = c.field as OpName;
+          context = true;
+          // The end op consumes the pair its start opened; the start's frame records one on return.
+          if (op === 'invalidate_range_end' || op === 'invalidate_range_start') pairs = true;
+        }
+      } else if (c.k === 'id' && !isLocal(c.name)) {
+        // The core's end walk closes the pairs of notifiers without an end callback.
+        if (c.name === p.spec.contract.coreEnd) pairs = true;
+        // Calls of some functions are counted in a ghost variable (`ghost.calls_<name>`).
+        if (p.countCalls.has(c.name)) out.push({ name: `calls_${c.name}`, mode: 'w' });
+      }
+      break;
+    }
+    case 'return':
+      if (ins.value) expr(ins.value);
+      ins.ghost.forEach(expr);
+      break;
+    case 'iter':
+      expr(ins.list);
+      break;
+  }
+  return { accesses: all ? 'all' : out, waits, choice, sleeps, locks, pairs, context, prims, ...(op ? { op } : {}) };
+}
+
+/** The functions a thread entering at `entry` can reach: direct calls, op callbacks, function pointers. */
+export function reach(p: Program, entry: number): Set<number> {
+  const cache = reachCache.get(p) ?? new Map<number, Set<number>>();
+  reachCache.set(p, cache);
+  const hit = cache.get(entry);
+  if (hit) return hit;
+  const { pointed, byField } = pointerTargets(p);
+  const opTargets = (field: string): number[] =>
+    p.spec.notifiers.flatMap((n) => {
+      const name = n.ops[field as OpName];
+      return name && p.hasFn(name) ? [p.fnId(name)] : [];
+    });
+  const seen = new Set<number>([entry]);
+  const todo = [entry];
+  while (todo.length) {
+    const f = p.fn(todo.pop()!);
+    for (const ins of f.instrs) {
+      if (ins.op !== 'call') continue;
+      let targets: number[];
+      const c = ins.callee;
+      if (c.k === 'id' && p.hasFn(c.name) && !f.locals.includes(c.name)) targets = [p.fnId(c.name)];
+      else if (c.k === 'field') targets = [...opTargets(c.field), ...(byField.get(c.field) ?? []), ...pointed];
+      else targets = [...pointed];
+      for (const t of targets) if (!seen.has(t)) (seen.add(t), todo.push(t));
+    }
+  }
+  cache.set(entry, seen);
+  return seen;
+}
+
+const reachCache = new WeakMap<Program, Map<number, Set<number>>>();
+
+/**
+ * Functions whose address is taken (passed as an argument): targets of calls through pointers; and
+ * functions a static field names (a function pointer in the configuration, such as
+ * `mirror->ops->sync_cpu_device_pagetables`): targets of calls through that field.
+ */
+function pointerTargets(p: Program): { pointed: Set<number>; byField: Map<string, number[]> } {
+  const pointed = new Set<number>();
+  for (const f of p.fns)
+    for (const ins of f.instrs) {
+      const visit = (e: Expr): void => {
+        if (e.k === 'id' && p.hasFn(e.name)) pointed.add(p.fnId(e.name));
+        if (e.k === 'call') e.args.forEach(visit);
+      };
+      if (ins.op === 'call') ins.args.forEach(visit);
+      if (ins.op === 'exec') ins.exprs.forEach(visit);
+    }
+  const byField = new Map<string, number[]>();
+  for (const [k, v] of Object.entries(p.spec.statics)) {
+    if (typeof v !== 'string' || !p.hasFn(v)) continue;
+    const f = k.slice(k.lastIndexOf('.') + 1);
+    byField.set(f, [...(byField.get(f) ?? []), p.fnId(v)]);
+  }
+  return { pointed, byField };
+}
