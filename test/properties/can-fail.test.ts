@@ -617,15 +617,18 @@ describe('reaper-progress:attempts checks the C, not the model: its bound is v4.
     expect(verdict(e, 'reaper-progress:fair')).toBe('holds');
   });
 
-  test('the unmodified v4.19 model holds it in every built-in scenario with a reaper', () => {
+  test('the unmodified model holds it in every built-in scenario with a reaper (every core version has v4.19\'s loop)', () => {
+    let checked = 0;
     for (const name of builtinNames()) {
       for (const v of variantsOf(loadBuiltin(name))) {
-        if (!v.scenario.threads.some((t) => t.kind === 'oom_reaper') || v.scenario.core !== 'v4.19') continue;
+        if (!v.scenario.threads.some((t) => t.kind === 'oom_reaper')) continue;
+        checked++;
         const run = runBuiltin(name, v.label);
         const a = run.result.verdicts.find((x) => x.property === 'reaper-progress:attempts');
         expect(a?.status, `${name} ${v.label ?? ''}`).toBe('holds');
       }
     }
+    expect(checked).toBeGreaterThan(20);
   });
 });
 
