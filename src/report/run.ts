@@ -16,6 +16,8 @@ export interface RunOptions extends CheckOptions {
   readonly properties?: readonly string[];
   /** Coalesce independent steps (default true). */
   readonly coalesce?: boolean;
+  /** Check the reduction's premise on every statement run (src/model/reduction.ts; default false). */
+  readonly verifyReduction?: boolean;
 }
 
 export interface ScenarioRun {
@@ -53,7 +55,11 @@ export function variantsOf(sf: ScenarioFile): { label?: string; scenario: Scenar
 
 function modelOf(sc: Scenario, o: RunOptions): KernelModel {
   const names = o.properties ?? sc.properties;
-  return scenarioModel(sc, { ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }), ...(names ? { names } : {}) });
+  return scenarioModel(sc, {
+    ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }),
+    ...(o.verifyReduction === undefined ? {} : { verifyReduction: o.verifyReduction }),
+    ...(names ? { names } : {}),
+  });
 }
 
 /** Check a scenario. Every property is decided (`findAll`) unless `o.findAll` is false. */

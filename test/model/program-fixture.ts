@@ -4,6 +4,7 @@
  */
 import type { FnDef } from '../../src/model/ir.ts';
 import { Program, type ThreadSpec } from '../../src/model/program.ts';
+import type { Primitive } from '../../src/model/primitives.ts';
 import type { LockState, Value } from '../../src/model/state.ts';
 
 export function tinyProgram(o: {
@@ -12,10 +13,11 @@ export function tinyProgram(o: {
   locks?: Record<string, LockState['kind']>;
   mem?: Record<string, Value>;
   balanced?: string[];
+  primitives?: Record<string, Primitive>;
 }): Program {
   return new Program({
     fns: o.fns,
-    primitives: {},
+    primitives: o.primitives ?? {},
     constants: { EAGAIN: 11 },
     statics: {},
     mem: o.mem ?? {},

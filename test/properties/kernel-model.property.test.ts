@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { CORE_VERSIONS } from '../../src/model/core/versions.ts';
 import { DRIVERS } from '../../src/model/drivers/index.ts';
-import type { Scenario, ThreadUse } from '../../src/model/scenario.ts';
+import { buildProgram, ScenarioError, type NotifierUse, type Scenario, type ThreadUse } from '../../src/model/scenario.ts';
+import { KERNEL_PROPERTIES } from '../../src/properties/index.ts';
 import { propertyVerdicts, runScenario, type RunOptions } from '../../src/report/run.ts';
 
 const FAILURES = join(import.meta.dirname, '__failures__');
@@ -61,14 +62,55 @@ const rangeIn = (n: number): fc.Arbitrary<{ start: number; end: number }> =>
       return { start, end: Math.min(vma.end, start + len) };
     });
 
-const threadArb = (nvmas: number): fc.Arbitrary<ThreadUse> =>
-  fc.oneof(
-    rangeIn(nvmas).map((r) => ({ kind: 'munmap', params: { start: r.start, len: r.end - r.start } })),
-    rangeIn(nvmas).map((r) => ({ kind: 'madvise', params: { start: r.start, len: r.end - r.start } })),
-    rangeIn(nvmas).map((r) => ({ kind: 'fault', params: { address: r.start } })),
-  );
+/** The core's own thread kinds (the oom_reaper is added apart, with "oom"). */
+const CORE_KINDS = ['munmap', 'madvise', 'fault', 'reclaim', 'exit_mmap'] as const;
+type CoreKind = (typeof CORE_KINDS)[number];
+const coreThreadArb = (nvmas: number, kinds: readonly CoreKind[]): fc.Arbitrary<ThreadUse>[] => {
+  const all: Record<CoreKind, fc.Arbitrary<ThreadUse>> = {
+    munmap: rangeIn(nvmas).map((r) => ({ kind: 'munmap', params: { start: r.start, len: r.end - r.start } })),
+    madvise: rangeIn(nvmas).map((r) => ({ kind: 'madvise', params: { start: r.start, len: r.end - r.start } })),
+    fault: rangeIn(nvmas).map((r) => ({ kind: 'fault', params: { address: r.start } })),
+    reclaim: rangeIn(nvmas).map((r) => ({ kind: 'reclaim', params: { address: r.start } })),
+    exit_mmap: fc.constant({ kind: 'exit_mmap' }),
+  };
+  return kinds.map((k) => all[k]);
+};
 
-/** Drivers whose variants fit a core's API, excluding those whose scenarios need a driver thread. */
+/**
+ * The driver threads a scenario's notifiers allow, with parameters they accept: every thread kind of
+ * every driver variant the notifiers use (KVM's vCPU fault on a page of a memslot, mlx5's page fault
+ * on a page of a leaf and its implicit-MR free, amdgpu's command-submission ioctls).
+ */
+function driverThreadArbs(notifiers: readonly NotifierUse[]): fc.Arbitrary<ThreadUse>[] {
+  const out: fc.Arbitrary<ThreadUse>[] = [];
+  const seen = new Map<string, number>();
+  for (const n of notifiers) {
+    const [driver, variant] = n.use.split('@') as [string, string];
+    const index = seen.get(driver) ?? 0;
+    seen.set(driver, index + 1);
+    const prefix = index === 0 ? driver : `${driver}#${index}`;
+    const objects = n.objects ?? [];
+    for (const kind of Object.keys(DRIVERS[driver]!.variants[variant]!.threads ?? {})) {
+      const params = Object.keys(DRIVERS[driver]!.variants[variant]!.threads![kind]!.params ?? {});
+      if (params.length === 0) out.push(fc.constant({ kind: `${prefix}:${kind}` }));
+      else if (objects.length > 0 && params.includes('address')) {
+        // A page inside one of the notifier's objects; `leaf` (mlx5) names that object.
+        out.push(
+          fc.integer({ min: 0, max: objects.length - 1 }).chain((leaf) => {
+            const o = objects[leaf]!;
+            return fc.integer({ min: o.start, max: o.end - 1 }).map((address) => ({
+              kind: `${prefix}:${kind}`,
+              params: params.includes('leaf') ? { leaf, address } : { address },
+            }));
+          }),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** Drivers whose variants fit a core's API. */
 function usesFor(core: string, only?: readonly string[]): string[] {
   const api = CORE_VERSIONS[core]!.api;
   return Object.values(DRIVERS)
@@ -76,7 +118,36 @@ function usesFor(core: string, only?: readonly string[]): string[] {
     .flatMap((d) => Object.entries(d.variants).filter(([, v]) => v.api === api).map(([vn]) => `${d.name}@${vn}`));
 }
 
-function scenarioArb(opts: { cores: readonly string[]; drivers?: readonly string[]; maxThreads?: number; oom?: boolean } = { cores: ['v4.19', '93065ac753e4', 'v4.18'] }): fc.Arbitrary<Scenario> {
+/** Whether the model accepts a scenario (random parameters can still be out of a driver's range). */
+function accepted(s: Scenario): boolean {
+  try {
+    buildProgram(s);
+    return true;
+  } catch (e) {
+    if (e instanceof ScenarioError) return false;
+    throw e;
+  }
+}
+
+interface ScenarioOptions {
+  readonly cores: readonly string[];
+  readonly drivers?: readonly string[];
+  /** Threads besides the oom_reaper (at least one thread in all). */
+  readonly maxThreads?: number;
+  readonly oom?: boolean;
+  /** The core's thread kinds to draw from (default: all of them). */
+  readonly coreKinds?: readonly CoreKind[];
+  /** Draw the notifiers' driver threads too (default true). */
+  readonly driverThreads?: boolean;
+  /** With "oom", always add the oom_reaper (default: sometimes, so that an OOM without the reaper is drawn too). */
+  readonly reaperWithOom?: boolean;
+}
+
+const ALL_CORES = Object.keys(CORE_VERSIONS);
+/** The thread mix of the relations written before the generator knew reclaim, exit_mmap and driver threads. */
+const OLD_KINDS: readonly CoreKind[] = ['munmap', 'madvise', 'fault'];
+
+function scenarioArb(opts: ScenarioOptions = { cores: ['v4.19', '93065ac753e4', 'v4.18'] }): fc.Arbitrary<Scenario> {
   return fc
     .record({
       core: fc.constantFrom(...opts.cores),
@@ -84,16 +155,26 @@ function scenarioArb(opts: { cores: readonly string[]; drivers?: readonly string
       oom: opts.oom === undefined ? fc.boolean() : fc.constant(opts.oom),
     })
     .chain(({ core, nvmas, oom }) =>
-      fc.record({
-        core: fc.constant(core),
-        vmas: fc.constant(VMAS.slice(0, nvmas)),
-        oom: fc.constant(oom),
-        notifiers: fc.array(
-          fc.record({ use: fc.constantFrom(...usesFor(core, opts.drivers)), objects: fc.array(rangeIn(nvmas), { minLength: 0, maxLength: 1 }) }),
-          { minLength: 1, maxLength: 2 },
-        ),
-        threads: fc.array(threadArb(nvmas), { minLength: oom ? 0 : 1, maxLength: opts.maxThreads ?? 1 }),
-      }),
+      fc
+        .record({
+          core: fc.constant(core),
+          vmas: fc.constant(VMAS.slice(0, nvmas)),
+          oom: fc.constant(oom),
+          reaper: oom ? (opts.reaperWithOom ? fc.constant(true) : fc.boolean()) : fc.constant(false),
+          notifiers: fc.array(
+            fc.record({
+              use: fc.constantFrom(...usesFor(core, opts.drivers)),
+              // Mostly one object (a notifier without one rarely does anything), sometimes none.
+              objects: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 4, arbitrary: rangeIn(nvmas).map((r) => [r]) }),
+            }),
+            { minLength: 1, maxLength: 2 },
+          ),
+        })
+        .chain((s) => {
+          const kinds = [...coreThreadArb(nvmas, opts.coreKinds ?? CORE_KINDS), ...(opts.driverThreads === false ? [] : driverThreadArbs(s.notifiers))];
+          const threads = kinds.length ? fc.array(fc.oneof(...kinds), { minLength: s.reaper ? 0 : 1, maxLength: opts.maxThreads ?? 1 }) : fc.constant([]);
+          return threads.map((ts) => ({ ...s, threads: ts }));
+        }),
     )
     .map((s) => ({
       name: 'random',
@@ -101,17 +182,29 @@ function scenarioArb(opts: { cores: readonly string[]; drivers?: readonly string
       vmas: s.vmas,
       oom: s.oom,
       notifiers: s.notifiers,
-      threads: [...(s.oom ? [{ kind: 'oom_reaper' }] : []), ...s.threads],
+      threads: [...(s.reaper ? [{ kind: 'oom_reaper' }] : []), ...s.threads],
     }))
+    .filter((s) => s.threads.length > 0)
     // Two notifiers of one driver in different variants cannot share a scenario (one set of functions).
-    .filter((s) => new Set(s.notifiers.map((n) => n.use.split('@')[0])).size === new Set(s.notifiers.map((n) => n.use)).size);
+    .filter((s) => new Set(s.notifiers.map((n) => n.use.split('@')[0])).size === new Set(s.notifiers.map((n) => n.use)).size)
+    // Two command submissions on one amdgpu notifier make the model dereference NULL (issue 11, "two
+    // concurrent amdgpu CS ioctls"): left out until that is fixed.
+    .filter((s) => s.threads.filter((t) => /^amdgpu(-hsa)?(#\d+)?:cs_/.test(t.kind)).length < 2)
+    .filter(accepted);
+}
+
+/** The engine properties (properties and sub-properties) a complete run finds violated, or undefined when a bound stopped it. */
+function violatedOf(sc: Scenario, o: RunOptions = {}): string[] | undefined {
+  const run = runScenario(sc, { ...BOUND, ...o });
+  if (run.result.status === 'incomplete') return undefined;
+  return run.result.verdicts.filter((v) => v.status === 'violated').map((v) => v.property).sort();
 }
 
 describe('relations that hold whatever the verdict', () => {
   test('the verdict does not depend on the strategy (breadth-first against depth-first)', () => {
     assertRelation(
       'strategy',
-      scenarioArb().map((scenario) => ({ scenario })),
+      scenarioArb({ cores: ['v4.19', '93065ac753e4', 'v4.18'], coreKinds: OLD_KINDS, driverThreads: false, reaperWithOom: true }).map((scenario) => ({ scenario })),
       ({ scenario }) => {
         const bfs = verdictsOf(scenario, { strategy: 'bfs' });
         const dfs = verdictsOf(scenario, { strategy: 'dfs' });
@@ -124,19 +217,60 @@ describe('relations that hold whatever the verdict', () => {
     );
   });
 
-  test('coalescing independent steps changes no verdict (one transition per statement gives the same answers)', () => {
+  test('the reduction changes no verdict on one-thread scenarios: every core, every thread kind, every driver variant', () => {
+    // One thread and one or two notifiers: small spaces, so many of them. A lone thread is where the
+    // reduction hides most (nothing is contended), so a visibility it misses shows here first.
     assertRelation(
-      'coalescing',
-      scenarioArb({ cores: ['v4.19', '93065ac753e4'], maxThreads: 1, oom: true }).map((scenario) => ({ scenario })),
+      'coalescing-single-thread',
+      scenarioArb({ cores: ALL_CORES, maxThreads: 1 })
+        .filter((s) => s.threads.length === 1)
+        .map((scenario) => ({ scenario })),
       ({ scenario }) => {
-        const on = verdictsOf(scenario, { coalesce: true });
-        const off = verdictsOf(scenario, { coalesce: false });
+        const on = violatedOf(scenario, { coalesce: true, verifyReduction: true });
+        const off = violatedOf(scenario, { coalesce: false, verifyReduction: true });
         if (!on || !off) return true;
         decided++;
-        expect(off).toEqual(on);
+        expect(on).toEqual(off);
         return true;
       },
-      25,
+      400,
+    );
+  });
+
+  test('the reduction changes no verdict: every core, every core and driver thread kind, one to three threads', () => {
+    // Both runs check the reduction's premise on every statement (verifyReduction); the comparison is
+    // by engine property, so a sub-property (coherency:failed-start, deadlock:partial:reclaim, ...)
+    // found on one side only is a failure.
+    assertRelation(
+      'coalescing',
+      scenarioArb({ cores: ALL_CORES, maxThreads: 2 }).map((scenario) => ({ scenario })),
+      ({ scenario }) => {
+        const on = violatedOf(scenario, { coalesce: true, verifyReduction: true });
+        const off = violatedOf(scenario, { coalesce: false, verifyReduction: true });
+        if (!on || !off) return true;
+        decided++;
+        expect(on).toEqual(off);
+        return true;
+      },
+      40,
+    );
+  });
+
+  test('the reduction for one property changes none of its verdicts (it hides only what that property does not read)', () => {
+    assertRelation(
+      'coalescing-one-property',
+      fc
+        .tuple(scenarioArb({ cores: ALL_CORES, maxThreads: 2 }), fc.constantFrom(...KERNEL_PROPERTIES.map((p) => p.name)))
+        .map(([scenario, property]) => ({ scenario, property })),
+      ({ scenario, property }) => {
+        const on = violatedOf(scenario, { coalesce: true, verifyReduction: true, properties: [property] });
+        const off = violatedOf(scenario, { coalesce: false, properties: [property] });
+        if (!on || !off) return true;
+        decided++;
+        expect(on).toEqual(off);
+        return true;
+      },
+      30,
     );
   });
 
@@ -144,7 +278,7 @@ describe('relations that hold whatever the verdict', () => {
     assertRelation(
       'symmetry',
       fc
-        .tuple(scenarioArb({ cores: ['v4.19', '93065ac753e4'], maxThreads: 1 }), fc.boolean())
+        .tuple(scenarioArb({ cores: ['v4.19', '93065ac753e4'], maxThreads: 1, coreKinds: OLD_KINDS, driverThreads: false, reaperWithOom: true }), fc.boolean())
         .filter(([s]) => s.threads.some((t) => t.kind !== 'oom_reaper'))
         .map(([s, front]) => {
           const worker = s.threads.find((t) => t.kind !== 'oom_reaper')!;
@@ -167,7 +301,7 @@ describe('relations that hold whatever the verdict', () => {
   test('a notifier whose callbacks never sleep adds no sleep finding (sgi-gru)', () => {
     assertRelation(
       'quiet-notifier',
-      scenarioArb({ cores: ['v4.19', '93065ac753e4', 'v4.18'], maxThreads: 1 })
+      scenarioArb({ cores: ['v4.19', '93065ac753e4', 'v4.18'], maxThreads: 1, coreKinds: OLD_KINDS, driverThreads: false, reaperWithOom: true })
         .filter((s) => !s.notifiers.some((n) => n.use.startsWith('sgi-gru')))
         .map((scenario) => ({ scenario })),
       ({ scenario }) => {
@@ -191,7 +325,7 @@ describe('relations that hold whatever the verdict', () => {
     // the v4.19 core itself (scenarios/exit-mmap-vs-reaper.json).
     assertRelation(
       'fixed-variants',
-      scenarioArb({ cores: ['v4.19'], drivers: ['hfi1', 'sgi-gru', 'scif', 'kvm'], maxThreads: 2 }).map((scenario) => ({ scenario })),
+      scenarioArb({ cores: ['v4.19'], drivers: ['hfi1', 'sgi-gru', 'scif', 'kvm'], maxThreads: 2, coreKinds: OLD_KINDS, driverThreads: false, reaperWithOom: true }).map((scenario) => ({ scenario })),
       ({ scenario }) => {
         const v = verdictsOf(scenario);
         if (!v) return true;
