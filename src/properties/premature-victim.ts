@@ -8,7 +8,8 @@
  * Violated in a reachable state where MMF_OOM_SKIP is set, some VMA the reaper can reap is not yet
  * unmapped, and neither excuse holds:
  * - `exit_mmap` set it (the victim is tearing its memory down itself), or
- * - the reaper set it after all MAX_OOM_REAP_RETRIES attempts, each of them obstructed for real:
+ * - the reaper set it after all MAX_OOM_REAP_RETRIES attempts (10, v4.19 mm/oom_kill.c; the
+ *   contract's number, as in reaper-progress.ts, not the model's constant), each of them obstructed for real:
  *   its `mmap_sem` trylock failed, or a notifier returned an error to the non-blocking start.
  *
  * Obstructions and who set the flag are ghost state written by the modelled reaper and exit_mmap
@@ -17,9 +18,9 @@
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { KState } from '../model/state.ts';
+import { V419_MAX_OOM_REAP_RETRIES } from './reaper-progress.ts';
 import type { Finding, KernelProperty } from './types.ts';
 
-const MAX = 10;
 
 function unreaped(m: KernelModel, s: KState): string[] {
   const vmas = (m.program.spec.statics['mm.vmas'] ?? []) as readonly string[];
@@ -29,7 +30,7 @@ function unreaped(m: KernelModel, s: KState): string[] {
 function premature(m: KernelModel, s: KState): boolean {
   if (!s.mem['mm.flags.MMF_OOM_SKIP']) return false;
   if (s.mem['ghost.oom_skip_by_exit']) return false;
-  if (s.mem['ghost.oom_skip_by_reaper'] && Number(s.mem['ghost.oom_obstructed_attempts']) >= MAX) return false;
+  if (s.mem['ghost.oom_skip_by_reaper'] && Number(s.mem['ghost.oom_obstructed_attempts']) >= V419_MAX_OOM_REAP_RETRIES) return false;
   return unreaped(m, s).length > 0;
 }
 
