@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { CORE_VERSIONS } from './core/versions.ts';
 import { DRIVERS } from './drivers/index.ts';
-import { buildProgram, CORE_THREADS, ScenarioError, type Scenario } from './scenario.ts';
+import { buildProgram, CORE_THREADS, MAX_PAGE, ScenarioError, type Scenario } from './scenario.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
 
 /** How a variant changes its scenario. */
@@ -37,8 +37,8 @@ const range = {
   additionalProperties: false,
   required: ['start', 'end'],
   properties: {
-    start: { type: 'integer', minimum: 0, description: 'first page' },
-    end: { type: 'integer', minimum: 1, description: 'one past the last page' },
+    start: { type: 'integer', minimum: 0, maximum: MAX_PAGE - 1, description: 'first page' },
+    end: { type: 'integer', minimum: 1, maximum: MAX_PAGE, description: 'one past the last page' },
   },
 };
 
@@ -70,7 +70,7 @@ export function scenarioSchema(): Record<string, unknown> {
             file: { type: 'boolean' },
             shared: { type: 'boolean' },
             locked: { type: 'boolean' },
-            thp: { type: 'integer', minimum: 0 },
+            thp: { type: 'integer', minimum: 0, maximum: MAX_PAGE - 2 },
           },
         },
       },

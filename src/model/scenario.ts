@@ -11,7 +11,7 @@ import { DRIVERS } from './drivers/index.ts';
 import type { DriverThreadDef, ObjectRange, VariantDef } from './driver.ts';
 import { Program, type NotifierSpec, type ProgramSpec, type ThreadSpec } from './program.ts';
 import type { Primitive } from './primitives.ts';
-import type { LockState, Value } from './state.ts';
+import { MAX_PAGE, type LockState, type Value } from './state.ts';
 
 export interface VmaSpec {
   /** First page. */
@@ -63,6 +63,8 @@ export interface Scenario {
   readonly properties?: readonly string[];
 }
 
+export { MAX_PAGE };
+
 /** A problem with a scenario, worded for the user: which field, what is allowed. */
 export class ScenarioError extends Error {
   constructor(
@@ -90,7 +92,7 @@ interface BuildCtx {
 
 function numParam(p: Readonly<Record<string, unknown>>, name: string, path: string): number {
   const v = p[name];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ScenarioError(`${path}.params.${name}`, 'expected a non-negative integer (a page number)');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= MAX_PAGE) throw new ScenarioError(`${path}.params.${name}`, `expected a page number, an integer from 0 to ${MAX_PAGE - 1}`);
   return v;
 }
 
@@ -207,8 +209,8 @@ export function buildProgram(sc: Scenario): Program {
   sc.vmas.forEach((v, i) => {
     const id = vmaIds[i]!;
     const path = `vmas[${i}]`;
-    if (!(Number.isInteger(v.start) && Number.isInteger(v.end) && v.start >= 0 && v.end > v.start)) {
-      throw new ScenarioError(path, 'expected integer pages with 0 <= start < end');
+    if (!(Number.isInteger(v.start) && Number.isInteger(v.end) && v.start >= 0 && v.end > v.start && v.end <= MAX_PAGE)) {
+      throw new ScenarioError(path, `expected integer pages with 0 <= start < end <= ${MAX_PAGE}`);
     }
     if (v.end - v.start > 24) throw new ScenarioError(path, 'a VMA of the model has at most 24 pages');
     if (i > 0 && v.start < sc.vmas[i - 1]!.end) throw new ScenarioError(path, 'VMAs must be in address order and must not overlap');
@@ -258,8 +260,8 @@ export function buildProgram(sc: Scenario): Program {
     const nid = `${r.driver}${(variantOf.get(r.driver) ?? []).length}`;
     const objects = n.objects ?? [];
     objects.forEach((o, j) => {
-      if (!(Number.isInteger(o.start) && Number.isInteger(o.end) && o.start >= 0 && o.end > o.start)) {
-        throw new ScenarioError(`${path}.objects[${j}]`, 'expected integer pages with 0 <= start < end');
+      if (!(Number.isInteger(o.start) && Number.isInteger(o.end) && o.start >= 0 && o.end > o.start && o.end <= MAX_PAGE)) {
+        throw new ScenarioError(`${path}.objects[${j}]`, `expected integer pages with 0 <= start < end <= ${MAX_PAGE}`);
       }
     });
     const inst = r.def.instance(nid, objects);

@@ -6,6 +6,14 @@
  * lives in the program's static configuration (`program.ts`) and is not part of the state.
  */
 
+/**
+ * Pages are numbers below 2^24. The canonical encoding hashes numbers modulo 2^32, and the model's
+ * ULONG_MAX is 0x7fffffff: a page near either would make two different states look alike, or an
+ * "end of address space" look like a page. 2^24 pages (64 GiB of 4 KiB pages) is far beyond what a
+ * scenario of a few VMAs needs; scenarios are validated against it (src/model/scenario.ts).
+ */
+export const MAX_PAGE = 2 ** 24;
+
 /** A value of the model's C: integers (and booleans as 0/1), object ids and function names (strings), NULL. */
 export type Value = number | string | null;
 

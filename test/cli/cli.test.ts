@@ -117,6 +117,19 @@ describe('bad input: one line, exit 2, nothing written', () => {
     });
   }
 
+  test('pages beyond 2^24: a VMA, an object or a thread parameter (the encoding hashes numbers modulo 2^32)', async () => {
+    const base = { name: 'big', core: 'v4.19', vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'madvise', params: { start: 0, len: 1 } }] };
+    const vma = await run('check', file('big-vma.json', JSON.stringify({ ...base, vmas: [{ start: 2 ** 32, end: 2 ** 32 + 4 }] })));
+    expect(vma.code).toBe(2);
+    expectOneLine(vma.err, /big-vma\.json: vmas\[0\]\.start: must be <= 16777215/);
+    const obj = await run('check', file('big-obj.json', JSON.stringify({ ...base, notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 2 ** 31 }] }] })));
+    expect(obj.code).toBe(2);
+    expectOneLine(obj.err, /big-obj\.json: notifiers\[0\]\.objects\[0\]\.end: must be <= 16777216/);
+    const param = await run('check', file('big-param.json', JSON.stringify({ ...base, threads: [{ kind: 'madvise', params: { start: 2 ** 32, len: 1 } }] })));
+    expect(param.code).toBe(2);
+    expectOneLine(param.err, /big-param\.json: threads\[0\]\.params\.start: expected a page number, an integer from 0 to 16777215/);
+  });
+
   test('malformed JSON scenario file', async () => {
     const r = await run('check', file('broken.json', '{ "name": "x", '));
     expect(r.code).toBe(2);

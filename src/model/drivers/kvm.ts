@@ -102,6 +102,7 @@
  */
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { MAX_PAGE } from '../state.ts';
 import { c, fn, if_, label, parseExpr, while_, type Expr, type FnDef, type Stmt } from '../ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../primitives.ts';
 import { oomUnresolved } from '../core/mm-primitives.ts';
@@ -474,7 +475,7 @@ const vcpuFault: FnDef = fn({
 
 function nonNegativeInt(v: unknown, name: string, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`kvm:tdp_fault: parameter ${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= MAX_PAGE) throw new Error(`kvm:tdp_fault: parameter ${name} must be an integer from 0 to ${MAX_PAGE - 1}, got ${JSON.stringify(v)}`);
   return v;
 }
 
