@@ -2,7 +2,8 @@
  * `mnc`: the command line.
  *
  * Exit codes: 0 every property holds (or, for `matrix`, every run completed); 1 a violation; 2 bad
- * input or usage; 3 incomplete (a bound was hit, or Ctrl-C); 70 an internal error (a bug in mnc).
+ * input or usage; 3 incomplete (a bound was hit, Ctrl-C, or a counterexample failed its check on the
+ * real states: a fingerprint collision); 70 an internal error (a bug in mnc).
  */
 import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -100,7 +100,11 @@ export function formatSummary(trace: Trace): string[] {
   const out = [`${label(trace)}: core ${trace.core}, ${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(2)} s`];
   for (const v of r.verdicts) out.push(`  ${MARK[v.status] ?? '?   '} ${v.property}`);
   const undecided = r.verdicts.filter((v) => v.status === 'unknown').length;
-  if (r.status === 'incomplete') out.push(`INCOMPLETE: exploration stopped (${r.reason ?? 'unknown reason'}); properties marked ? are undecided.`);
+  if (r.status === 'incomplete' && r.reason === 'collision') {
+    out.push(
+      'INCOMPLETE: a counterexample did not hold when re-executed on the real states: two states shared a 64-bit fingerprint (docs/checker.md, "Fingerprints and collisions"); properties marked ? are undecided.',
+    );
+  } else if (r.status === 'incomplete') out.push(`INCOMPLETE: exploration stopped (${r.reason ?? 'unknown reason'}); properties marked ? are undecided.`);
   else if (!r.all && undecided) {
     out.push(`Stopped at the first violation: the ${undecided} ${undecided === 1 ? 'property' : 'properties'} marked ? ${undecided === 1 ? 'is' : 'are'} undecided; --all goes on and shows a ${r.strategy === 'bfs' ? 'shortest ' : ''}counterexample of every violated property.`);
   }

@@ -54,6 +54,12 @@ describe('text report', () => {
     expect(text).toMatch(/^INCOMPLETE: exploration stopped \(a-reason-added-later\); properties marked \? are undecided\.$/m);
     expect(text).not.toMatch(/--all goes on/);
   });
+  test('a run ended by a fingerprint collision says so, not that a bound stopped it', () => {
+    const t = traceOf('amdgpu-read-lock-nonblock', 'tetsuo');
+    const text = formatTrace({ ...t, run: { ...t.run, status: 'incomplete', reason: 'collision', verdicts: t.run.verdicts.map((v) => ({ ...v, status: 'unknown' })) } });
+    expect(text).toMatch(/^INCOMPLETE: a counterexample did not hold when re-executed on the real states: two states shared a 64-bit fingerprint/m);
+    expect(text).not.toMatch(/exploration stopped/);
+  });
   test('every counterexample of the trace in full, each with a replay line that names the scenario as checked', () => {
     const trace = traceOf('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock');
     const text = formatTrace(trace);
