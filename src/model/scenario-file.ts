@@ -96,6 +96,7 @@ export function scenarioSchema(): Record<string, unknown> {
           properties: {
             kind: { type: 'string', description: `a core thread (${Object.keys(CORE_THREADS).join(', ')}) or driver:kind` },
             name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+            victim: { type: 'boolean', description: 'the thread belongs to the OOM-killed process (default with "oom": every thread but oom_reaper and reclaim)' },
             params: { type: 'object', additionalProperties: { type: ['integer', 'boolean', 'string'] } },
           },
         },

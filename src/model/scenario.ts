@@ -44,6 +44,12 @@ export interface ThreadUse {
   readonly kind: string;
   /** Name in reports; default derived from the kind. */
   readonly name?: string;
+  /**
+   * Whether the thread belongs to the OOM-killed process (`tsk_is_oom_victim(current)`, SIGKILL
+   * pending). Default, with "oom": every thread but the oom_reaper (a kthread) and reclaim (direct
+   * reclaim by another task); without "oom": none.
+   */
+  readonly victim?: boolean;
   readonly params?: Readonly<Record<string, unknown>>;
 }
 
@@ -300,6 +306,14 @@ export function buildProgram(sc: Scenario): Program {
     const path = `threads[${i}]`;
     const task = `task${i}`;
     statics[`${task}.mm`] = 'mm';
+    // The OOM killer chose this process and sent it SIGKILL before the scenario starts
+    // (mm/oom_kill.c __oom_kill_process: do_send_sig_info(SIGKILL), mark_oom_victim() sets
+    // signal->oom_mm, shared by every thread of the process).
+    const victim = t.victim ?? (sc.oom === true && t.kind !== 'oom_reaper' && t.kind !== 'reclaim');
+    if (victim && !sc.oom) throw new ScenarioError(`${path}.victim`, 'a thread of the OOM victim needs "oom": true');
+    if (victim && t.kind === 'oom_reaper') throw new ScenarioError(`${path}.victim`, 'the oom_reaper is a kernel thread, never an OOM victim');
+    statics[`${task}.signal.oom_mm`] = victim ? 'mm' : null;
+    statics[`${task}.fatal_signal`] = victim ? 1 : 0;
     const params = t.params ?? {};
     const ctx: BuildCtx = { statics, mem, task, path };
     let fnName: string;

@@ -104,6 +104,18 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     doc: 'mm_has_notifiers(mm): whether mm->mmu_notifier_mm is set (a notifier was ever registered); static per scenario.',
     run: (ctx, [mm]) => (ctx.stat(`${ref(mm, 'mm_has_notifiers')}.mmu_notifier_mm`) ? 1 : 0),
   },
+  tsk_is_oom_victim: {
+    shared: false,
+    sleeps: false,
+    doc: 'tsk_is_oom_victim(tsk): tsk->signal->oom_mm is set, i.e. the task belongs to the process the OOM killer chose (include/linux/oom.h); fixed per thread by the scenario (its "victim" flag).',
+    run: (ctx, [tsk]) => (ctx.stat(`${ref(tsk, 'tsk_is_oom_victim')}.signal.oom_mm`) ? 1 : 0),
+  },
+  fatal_signal_pending: {
+    shared: false,
+    sleeps: false,
+    doc: 'fatal_signal_pending(tsk): SIGKILL is pending (include/linux/sched/signal.h). The OOM killer sends it to the whole victim process before the scenario starts, so it holds for every thread of the victim from the first step and for no other thread.',
+    run: (ctx, [tsk]) => (ctx.stat(`${ref(tsk, 'fatal_signal_pending')}.fatal_signal`) ? 1 : 0),
+  },
   mm_is_oom_victim: {
     shared: true,
     sleeps: false,

@@ -1,0 +1,33 @@
+/**
+ * Building a scenario's program: who is a thread of the OOM victim, and what is refused.
+ */
+import { describe, expect, test } from 'vitest';
+import { buildProgram, ScenarioError, type Scenario } from '../../src/model/scenario.ts';
+
+const base: Scenario = {
+  name: 's',
+  core: 'v4.19',
+  vmas: [{ start: 0, end: 4 }],
+  notifiers: [],
+  oom: true,
+  threads: [{ kind: 'oom_reaper' }, { kind: 'madvise', params: { start: 0, len: 2 } }, { kind: 'reclaim', params: { address: 1 } }],
+};
+
+describe('threads of the OOM victim', () => {
+  test('with "oom", every thread but the oom_reaper and reclaim belongs to the killed process, SIGKILL pending', () => {
+    const p = buildProgram(base);
+    const of = (tid: number, f: string): unknown => p.spec.statics[`${p.spec.threads[tid]!.task}.${f}`];
+    expect([0, 1, 2].map((t) => of(t, 'signal.oom_mm'))).toEqual([null, 'mm', null]);
+    expect([0, 1, 2].map((t) => of(t, 'fatal_signal'))).toEqual([0, 1, 0]);
+  });
+  test('without "oom" nobody is; a thread can be named a victim or not', () => {
+    const p = buildProgram({ ...base, oom: false, threads: base.threads.slice(1) });
+    expect(p.spec.threads.map((t) => p.spec.statics[`${t.task}.fatal_signal`])).toEqual([0, 0]);
+    const q = buildProgram({ ...base, threads: [{ kind: 'oom_reaper' }, { kind: 'madvise', params: { start: 0, len: 2 }, victim: false }, { kind: 'reclaim', params: { address: 1 }, victim: true }] });
+    expect(q.spec.threads.map((t) => q.spec.statics[`${t.task}.signal.oom_mm`])).toEqual([null, null, 'mm']);
+  });
+  test('a victim without an OOM, or an oom_reaper victim, is refused', () => {
+    expect(() => buildProgram({ ...base, oom: false, threads: [{ kind: 'madvise', params: { start: 0, len: 2 }, victim: true }] })).toThrow(ScenarioError);
+    expect(() => buildProgram({ ...base, threads: [{ kind: 'oom_reaper', victim: true }] })).toThrow(/the oom_reaper is a kernel thread, never an OOM victim/);
+  });
+});
