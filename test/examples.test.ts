@@ -51,8 +51,8 @@ const COMMANDS: Record<string, { code: number; fail: string[]; shows: RegExp[] }
   },
   'check examples/amdgpu-ioctl-vs-reaper.json --variant 4a2de54dc1d7 --all': {
     code: 1,
-    fail: ['lock-discipline', 'no-sleep:might-sleep'],
-    shows: [/^WARNING: bad unlock balance detected!/m, /^BUG: sleeping function called from non-blockable invalidate_range_start$/m],
+    fail: ['lock-discipline', 'no-sleep:blocked', 'no-sleep:might-sleep'],
+    shows: [/^WARNING: bad unlock balance detected!/m, /^BUG: sleeping function called from non-blockable invalidate_range_start$/m, /^BUG: non-blockable invalidate_range_start blocked$/m],
   },
   'check examples/starts-in-flight.json --variant recursion-counter': { code: 0, fail: [], shows: [] },
   'check examples/starts-in-flight.json --variant plain-down-read --all': {

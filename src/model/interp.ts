@@ -344,6 +344,9 @@ class Exec implements PrimCtx {
   get threadCount(): number {
     return this.base.threads.length;
   }
+  get currentTask(): string {
+    return this.program.spec.threads[this.tid]!.task;
+  }
   thread(tid: number): ThreadState {
     const w = this.work?.threads.get(tid);
     return w ? { frames: w.frames, srcu: w.srcu } : this.base.threads[tid]!;

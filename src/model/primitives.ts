@@ -23,6 +23,8 @@ export const PENDING: unique symbol = Symbol('pending');
 /** What a primitive sees of the running thread and the state. */
 export interface PrimCtx {
   readonly tid: number;
+  /** The task the running thread is (the value of `current`: an object id such as `task0`). */
+  readonly currentTask: string;
   /** Read a shared variable (`object.field`). Throws for an unknown key. */
   read(key: string): Value;
   /** Write a shared variable. Throws for an unknown key. */

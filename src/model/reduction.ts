@@ -71,10 +71,16 @@ export interface StateReads {
    * section (`nonblock`) or holds a spinlock (`spinlock`).
    */
   readonly atSleep?: readonly SleepWatch[];
+  /** Every thread position: a property that may look at any statement a thread is about to run. */
+  readonly atAll?: boolean;
 }
 
-/** The reads of a model whose properties are unknown: everything. */
+/**
+ * The reads of a model whose properties are unknown: everything, every position included, so
+ * nothing is coalesced (a property written for a test may look at any statement).
+ */
 export const READS_EVERYTHING: StateReads = {
+  atAll: true,
   fields: 'all',
   pairs: true,
   locks: true,
@@ -92,7 +98,7 @@ export function unionReads(list: readonly StateReads[]): StateReads {
   const atPrims = new Set<string>();
   const atOps = new Set<OpName>();
   const atSleep = new Set<SleepWatch>();
-  const flags = { pairs: false, locks: false, context: false, finished: false, enabled: false };
+  const flags = { pairs: false, locks: false, context: false, finished: false, enabled: false, atAll: false };
   for (const r of list) {
     if (r.fields === 'all') fields = 'all';
     else if (fields !== 'all') for (const f of r.fields ?? []) fields.add(f);
@@ -194,6 +200,7 @@ export class Reduction {
     if (r.pairs && e.pairs) out.push('it may open or close a start/end pair');
     if (r.locks && e.locks) out.push('it takes or releases a lock');
     if (r.context && e.context) out.push('it enters a notifier callback');
+    if (r.atAll) out.push('a property may look at any statement');
     const at = e.prims.filter((p) => r.atPrims?.includes(p));
     if (at.length) out.push(`a property looks at calls of ${at.join(', ')}`);
     if (e.op && r.atOps?.includes(e.op)) out.push(`a property looks at calls of ->${e.op}`);

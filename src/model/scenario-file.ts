@@ -57,7 +57,15 @@ export function scenarioSchema(): Record<string, unknown> {
       description: { type: 'string' },
       core: { enum: Object.keys(CORE_VERSIONS) },
       oom: { type: 'boolean' },
-      allocCanFail: { type: 'boolean' },
+      allocCanFail: { type: 'boolean', description: 'the older spelling of allocation.mayFail' },
+      allocation: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          mayFail: { type: 'boolean', description: "allocations may fail where v4.19 lets them: an OOM victim's reserves ran out, a non-sleeping allocation while memory is short" },
+          reclaim: { type: 'integer', minimum: 0, maximum: MAX_PAGE - 1, description: 'memory is below the min watermark until a direct reclaim has run, which may unmap this page of the mm' },
+        },
+      },
       vmas: {
         type: 'array',
         minItems: 1,

@@ -7,6 +7,7 @@
 import type { FnDef } from './ir.ts';
 import { CORE_VERSIONS, type CoreVersion } from './core/versions.ts';
 import { KERNEL_CONSTANTS, MM_PRIMITIVES } from './core/mm-primitives.ts';
+import { PAGE_ALLOC_GLOBALS } from './core/page_alloc.ts';
 import { DRIVERS } from './drivers/index.ts';
 import type { DriverThreadDef, ObjectRange, VariantDef } from './driver.ts';
 import { Program, type NotifierSpec, type ProgramSpec, type ThreadSpec } from './program.ts';
@@ -63,13 +64,31 @@ export interface Scenario {
   readonly threads: readonly ThreadUse[];
   /** The mm is an OOM victim and the system is out of memory until its memory is freed. */
   readonly oom?: boolean;
-  /** Allocations may fail (return NULL) while memory is short, exercising error paths. */
+  /** The older spelling of `allocation.mayFail`. */
   readonly allocCanFail?: boolean;
+  /** What the scenario's allocations meet (src/model/core/page_alloc.ts; docs/model.md, "Memory"). */
+  readonly allocation?: AllocationSpec;
   /** Property names to check; all by default. */
   readonly properties?: readonly string[];
 }
 
 export { MAX_PAGE };
+
+/** The memory the scenario's allocations see, besides an OOM ("oom": true). */
+export interface AllocationSpec {
+  /**
+   * Allocations may fail where v4.19 lets them: an OOM victim's allocation whose reserves ran out
+   * (`goto nopage`), a non-sleeping one while memory is short. A sleeping allocation of a task that is
+   * not a victim never fails (it retries until it is served). Default false.
+   */
+  readonly mayFail?: boolean;
+  /**
+   * Memory is below the min watermark until a direct reclaim has run: a sleeping allocation (of any
+   * thread not already in reclaim) enters direct reclaim, which may unmap this page of the mm
+   * (`try_to_unmap_one`: the blockable notifiers) while it is still mapped.
+   */
+  readonly reclaim?: number;
+}
 
 /** A problem with a scenario, worded for the user: which field, what is allowed. */
 export class ScenarioError extends Error {
@@ -193,7 +212,7 @@ export function buildProgram(sc: Scenario): Program {
   const balanced: string[] = [];
   const fns = new Map<string, FnDef>();
   const primitives: Record<string, Primitive> = { ...MM_PRIMITIVES };
-  const globals = new Set<string>(['srcu', 'oom_reaper_wait']);
+  const globals = new Set<string>(['srcu', 'oom_reaper_wait', ...PAGE_ALLOC_GLOBALS]);
   const constants: Record<string, Value> = { ...KERNEL_CONSTANTS };
   const addFns = (list: readonly FnDef[], path: string): void => {
     for (const f of list) {
@@ -250,7 +269,21 @@ export function buildProgram(sc: Scenario): Program {
   locks['oom_reaper_lock'] = 'spin';
   statics['oom.victim_mm'] = 'mm';
   mem['oom.pending'] = sc.oom ? 1 : 0;
-  mem['oom.alloc_can_fail'] = sc.allocCanFail ? 1 : 0;
+  const alloc = sc.allocation ?? {};
+  mem['alloc.may_fail'] = alloc.mayFail || sc.allocCanFail ? 1 : 0;
+  mem['alloc.below_min'] = alloc.reclaim === undefined ? 0 : 1;
+  statics['alloc.reclaim_vma'] = null;
+  statics['alloc.reclaim_address'] = null;
+  statics['alloc.reclaim_page'] = null;
+  if (alloc.reclaim !== undefined) {
+    const page = alloc.reclaim;
+    if (!Number.isInteger(page) || page < 0 || page >= MAX_PAGE) throw new ScenarioError('allocation.reclaim', `expected a page number, an integer from 0 to ${MAX_PAGE - 1}`);
+    const vma = findVma(statics, page);
+    if (!vma) throw new ScenarioError('allocation.reclaim', `no VMA contains page ${page}: reclaim unmaps a page of the mm`);
+    statics['alloc.reclaim_vma'] = vma;
+    statics['alloc.reclaim_address'] = page;
+    statics['alloc.reclaim_page'] = 'page';
+  }
   // The victim task, queued for the reaper by wake_oom_reaper() before the scenario starts.
   statics['victim.signal.oom_mm'] = 'mm';
   mem['oom_reaper_list'] = sc.oom ? 'victim' : null;
@@ -313,6 +346,8 @@ export function buildProgram(sc: Scenario): Program {
     if (victim && !sc.oom) throw new ScenarioError(`${path}.victim`, 'a thread of the OOM victim needs "oom": true');
     if (victim && t.kind === 'oom_reaper') throw new ScenarioError(`${path}.victim`, 'the oom_reaper is a kernel thread, never an OOM victim');
     statics[`${task}.signal.oom_mm`] = victim ? 'mm' : null;
+    // task_struct->flags: PF_MEMALLOC is set while the task is in direct reclaim.
+    mem[`${task}.flags`] = 0;
     statics[`${task}.fatal_signal`] = victim ? 1 : 0;
     const params = t.params ?? {};
     const ctx: BuildCtx = { statics, mem, task, path };

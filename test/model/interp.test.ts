@@ -59,7 +59,8 @@ describe('interpreter', () => {
       ],
       locks: { m: 'mutex' },
     });
-    const on = new Interpreter(p);
+    // Properties that read the locks (as lock-discipline does): the lock operations stay steps of their own.
+    const on = new Interpreter(p, { reads: { locks: true } });
     const s0 = on.initial();
     // The local statements ran before the first transition: thread a stands at its mutex_lock.
     expect(on.current(s0, 0)!.instr.src.text).toBe('mutex_lock(&m);');

@@ -348,15 +348,16 @@ const KVM_MADVISE_OUTSIDE_MEMSLOTS: Scenario = {
 };
 
 /**
- * amdgpu-ioctl-alloc-under-lock with Tetsuo Handa's read lock: the CS ioctl allocates (GFP_KERNEL,
- * waiting for the victim's memory) while it holds amn->lock for write, and the reaper's non-blocking
- * start fails its down_read_trylock() on every attempt. v4.19's reaper gives up after
- * MAX_OOM_REAP_RETRIES and sets MMF_OOM_SKIP, which lets the allocation go on.
+ * The CS ioctl allocating under amn->lock (before 4a2de54dc1d7), with Tetsuo Handa's read lock so
+ * the reaper never sleeps: when the victim's reserves run out its allocation enters direct reclaim,
+ * which unmaps a page of its own userptr BO and takes amn->lock for read in amdgpu's blockable start,
+ * held for write by itself: it is stuck for good. The reaper only fails its down_read_trylock().
  */
-const RETRY_VS_ALLOC_UNDER_LOCK: Scenario = {
-  name: 'retry-vs-alloc-under-lock',
+const RETRY_VS_RECLAIM_UNDER_LOCK: Scenario = {
+  name: 'retry-vs-reclaim-under-lock',
   core: 'v4.19',
   oom: true,
+  allocation: { mayFail: true, reclaim: 8 },
   vmas: [
     { start: 0, end: 4 },
     { start: 8, end: 12 },
@@ -476,29 +477,31 @@ const CASES: readonly Case[] = [
   },
   {
     kind: 'deadlock',
-    title: 'the CS ioctl allocating under amn->lock and the reaper waiting for it; 4a2de54dc1d7 allocates first',
+    title: "the CS ioctl's direct reclaim, under amn->lock held for write, reaches amdgpu's blockable start; 4a2de54dc1d7 allocates first",
     run() {
-      const f = violation(builtin('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock'), 'deadlock');
+      const f = violation(builtin('amdgpu-cs-reclaim', 'alloc-under-lock'), 'deadlock');
       expect(f.header).toBe('WARNING: possible deadlock: no thread can make progress');
-      expect(f.details).toMatch(/oom_reaper: amdgpu_mn_read_lock\(\)[\s\S]*waits: down_read_non_owner\(&amdgpu0\.lock\): held for write by cs_alloc_under_lock/);
-      expect(f.details).toMatch(/cs_alloc_under_lock: [\s\S]*waits: kmem_cache_zalloc\(GFP_KERNEL\): out of memory/);
-      expect(verdict(builtin('amdgpu-ioctl-alloc-under-lock', '4a2de54dc1d7'), 'deadlock')).toBe('holds');
+      expect(f.details).toMatch(/cs_alloc_under_lock: amdgpu_mn_read_lock\(\)[\s\S]*waits: down_read_non_owner\(&amdgpu0\.lock\): held for write by cs_alloc_under_lock/);
+      expect(f.statements).toContain('cs_alloc_under_lock: try_to_unmap_one(alloc->reclaim_page, alloc->reclaim_vma, alloc->reclaim_address);');
+      expect(verdict(builtin('amdgpu-cs-reclaim', '4a2de54dc1d7'), 'deadlock')).toBe('holds');
     },
   },
   {
     kind: 'deadlock:partial',
-    title: 'a reaper retrying forever keeps running while the allocation under amn->lock waits for good; v4.19 gives up and lets it go',
+    title: 'a reaper retrying forever keeps running while the ioctl is stuck for good in its own reclaim; 4a2de54dc1d7 allocates before taking amn->lock',
     run() {
       // The calls of oom_reap_task_mm() are not counted here: the count would grow without bound
       // under the unbounded loop, and only reaper-progress (not checked here) reads it.
-      const e = explore(mutated(RETRY_VS_ALLOC_UNDER_LOCK, { fns: [oomReapTaskUnbounded(false)], countCalls: [], names: ['deadlock'] }));
+      const e = explore(mutated(RETRY_VS_RECLAIM_UNDER_LOCK, { fns: [oomReapTaskUnbounded(false)], countCalls: [], names: ['deadlock'] }));
       const f = violation(e, 'deadlock:partial:cs_alloc_under_lock');
       expect(f.header).toBe('WARNING: cs_alloc_under_lock can never run again (partial deadlock)');
-      expect(f.details).toMatch(/cs_alloc_under_lock: [\s\S]*waits: kmem_cache_zalloc\(GFP_KERNEL\): out of memory/);
+      expect(f.details).toMatch(/cs_alloc_under_lock: [\s\S]*waits: down_read\(&amdgpu0\.lock\): held for write by cs_alloc_under_lock/);
       // Not a whole deadlock: the reaper can always move (and is never stuck itself).
       expect(verdict(e, 'deadlock')).toBe('holds');
       expect(verdict(e, 'deadlock:partial:oom_reaper')).toBe('holds');
-      const fixed = explore(mutated(RETRY_VS_ALLOC_UNDER_LOCK, { names: ['deadlock'] }));
+      const fixed = explore(
+        mutated({ ...RETRY_VS_RECLAIM_UNDER_LOCK, threads: [{ kind: 'oom_reaper' }, { kind: 'amdgpu:cs_v4_19', name: 'cs_alloc_under_lock' }] }, { fns: [oomReapTaskUnbounded(false)], countCalls: [], names: ['deadlock'] }),
+      );
       expect(fixed.result.verdicts.map((v) => `${v.property}=${v.status}`)).toEqual([
         'deadlock=holds',
         'deadlock:partial:oom_reaper=holds',
@@ -525,7 +528,7 @@ const CASES: readonly Case[] = [
   },
   {
     kind: 'reaper-progress:reachable',
-    title: 'the reaper waits for amn->lock held by an allocation that waits for the reaper; after 4a2de54dc1d7 it finishes',
+    title: 'the reaper waits for amn->lock held by an ioctl stuck in its own reclaim; after 4a2de54dc1d7 it finishes',
     run() {
       const f = violation(builtin('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock'), 'reaper-progress:reachable');
       expect(f.header).toBe('WARNING: oom_reaper can no longer finish: it waits forever');

@@ -141,6 +141,8 @@ interface ScenarioOptions {
   readonly driverThreads?: boolean;
   /** With "oom", always add the oom_reaper (default: sometimes, so that an OOM without the reaper is drawn too). */
   readonly reaperWithOom?: boolean;
+  /** Draw the allocation knobs too (allocation.mayFail, allocation.reclaim of a page of a VMA). Default false. */
+  readonly allocation?: boolean;
 }
 
 const ALL_CORES = Object.keys(CORE_VERSIONS);
@@ -161,6 +163,9 @@ function scenarioArb(opts: ScenarioOptions = { cores: ['v4.19', '93065ac753e4', 
           vmas: fc.constant(VMAS.slice(0, nvmas)),
           oom: fc.constant(oom),
           reaper: oom ? (opts.reaperWithOom ? fc.constant(true) : fc.boolean()) : fc.constant(false),
+          allocation: opts.allocation
+            ? fc.record({ mayFail: fc.boolean(), reclaim: fc.option(rangeIn(nvmas).map((r) => r.start), { nil: undefined }) })
+            : fc.constant(undefined),
           notifiers: fc.array(
             fc.record({
               use: fc.constantFrom(...usesFor(core, opts.drivers)),
@@ -181,6 +186,7 @@ function scenarioArb(opts: ScenarioOptions = { cores: ['v4.19', '93065ac753e4', 
       core: s.core,
       vmas: s.vmas,
       oom: s.oom,
+      ...(s.allocation ? { allocation: s.allocation.reclaim === undefined ? { mayFail: s.allocation.mayFail } : s.allocation } : {}),
       notifiers: s.notifiers,
       threads: [...(s.reaper ? [{ kind: 'oom_reaper' }] : []), ...s.threads],
     }))
@@ -236,7 +242,7 @@ describe('relations that hold whatever the verdict', () => {
     // reduction hides most (nothing is contended), so a visibility it misses shows here first.
     assertRelation(
       'coalescing-single-thread',
-      scenarioArb({ cores: ALL_CORES, maxThreads: 1 })
+      scenarioArb({ cores: ALL_CORES, maxThreads: 1, allocation: true })
         .filter((s) => s.threads.length === 1)
         .map((scenario) => ({ scenario })),
       ({ scenario }) => reductionAgrees(scenario),
@@ -247,7 +253,7 @@ describe('relations that hold whatever the verdict', () => {
   test('the reduction changes no verdict: every core, every core and driver thread kind, one to three threads', () => {
     assertRelation(
       'coalescing',
-      scenarioArb({ cores: ALL_CORES, maxThreads: 2 }).map((scenario) => ({ scenario })),
+      scenarioArb({ cores: ALL_CORES, maxThreads: 2, allocation: true }).map((scenario) => ({ scenario })),
       ({ scenario }) => reductionAgrees(scenario),
       40,
     );

@@ -21,15 +21,25 @@ describe('Tetsuo Handa: can amdgpu_mn_read_lock() still sleep when blockable == 
   test("Tetsuo Handa's down_read_trylock variant never sleeps there", () => {
     expect(verdicts(runBuiltin('amdgpu-read-lock-nonblock', 'tetsuo'))['no-sleep']).toBe('holds');
   });
-  test('and it really waits when the CS ioctl holds amn->lock for write: blocked, and a deadlock with the allocation', () => {
+  test('and it really waits when the CS ioctl holds amn->lock for write: blocked, and a deadlock through the ioctl\'s direct reclaim', () => {
     const run = runBuiltin('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock');
     const blocked = finding(run, 'no-sleep:blocked');
     expect(blocked.header).toBe('BUG: non-blockable invalidate_range_start blocked');
     expect(blocked.details).toMatch(/oom_reaper sleeps in amdgpu0 invalidate_range_start \[0, 4\) non-blockable: down_read_non_owner\(&amdgpu0\.lock\): held for write by cs_alloc_under_lock/);
+    // The ioctl, an OOM victim, is served from the reserves or fails: it never waits for the reaper.
+    // When the reserves run out it enters direct reclaim, which reaches amdgpu's blockable start.
     const dl = finding(run, 'deadlock');
     expect(dl.header).toBe('WARNING: possible deadlock: no thread can make progress');
-    expect(dl.details).toMatch(/cs_alloc_under_lock: .*kmem_cache_zalloc[\s\S]*waits: kmem_cache_zalloc\(GFP_KERNEL\): out of memory/);
+    expect(dl.statements).toContain('cs_alloc_under_lock: try_to_unmap_one(alloc->reclaim_page, alloc->reclaim_vma, alloc->reclaim_address);');
+    expect(dl.details).toMatch(/cs_alloc_under_lock: amdgpu_mn_read_lock\(\)[\s\S]*waits: mutex_lock\(&amdgpu0\.read_lock\): held by oom_reaper/);
     expect(dl.details).toMatch(/oom_reaper: amdgpu_mn_read_lock\(\)[\s\S]*waits: down_read_non_owner\(&amdgpu0\.lock\): held for write by cs_alloc_under_lock/);
+    expect(dl.details).not.toMatch(/out of memory/);
+  });
+  test('Christian König\'s 4a2de54dc1d7: without any OOM, the allocation under the write lock reclaims the ioctl\'s own BO and waits for itself', () => {
+    const dl = finding(runBuiltin('amdgpu-cs-reclaim', 'alloc-under-lock'), 'deadlock');
+    expect(dl.details).toMatch(/cs_alloc_under_lock: amdgpu_mn_read_lock\(\)[\s\S]*waits: down_read_non_owner\(&amdgpu0\.lock\): held for write by cs_alloc_under_lock/);
+    expect(dl.statements).toContain('cs_alloc_under_lock: if (mnc_reclaim_reaches_page())');
+    expect(verdicts(runBuiltin('amdgpu-cs-reclaim', '4a2de54dc1d7')).deadlock).toBe('holds');
   });
 });
 

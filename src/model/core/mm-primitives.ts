@@ -2,8 +2,9 @@
  * Leaf primitives of the mm core (mm/memory.c, mm/mmap.c, mm/oom_kill.c, mm/mmu_notifier.c,
  * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
  */
-import { nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
+import { nameOf, num, PENDING, ref, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
+import { ALLOC_CONSTANTS, PAGE_ALLOC_PRIMITIVES } from './page_alloc.ts';
 
 /** Constants the core code names. */
 export const KERNEL_CONSTANTS: Record<string, Value> = {
@@ -33,6 +34,7 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   MMU_INVALIDATE_DOES_NOT_BLOCK: 1,
   MMU_NOTIFIER_RANGE_BLOCKABLE: 1,
   MMU_NOTIFIER_RANGE_MAYFAIL: 2,
+  ...ALLOC_CONSTANTS,
   GFP_KERNEL: 'GFP_KERNEL',
   GFP_HIGHUSER_MOVABLE: 'GFP_HIGHUSER_MOVABLE',
   GFP_NOWAIT: 'GFP_NOWAIT',
@@ -43,54 +45,6 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   USER_PGTABLES_CEILING: 0,
 };
 
-/** Allocation flags that allow direct reclaim (and so may sleep). */
-const SLEEPING_GFP = new Set(['GFP_KERNEL', 'GFP_HIGHUSER_MOVABLE']);
-
-/**
- * Whether the out-of-memory condition of the scenario still holds: `oom.pending` is set while the
- * system is out of memory, until the victim's memory is freed (every reapable VMA unmapped) or
- * MMF_OOM_SKIP lets the OOM killer pick another victim (see docs/model.md, "Memory").
- */
-export function oomUnresolved(ctx: PrimCtx): boolean {
-  if (!ctx.read('oom.pending')) return false;
-  const mm = ctx.stat('oom.victim_mm');
-  if (typeof mm !== 'string') return false;
-  if (ctx.read(`${mm}.flags.MMF_OOM_SKIP`)) return false;
-  const vmas = ctx.stat(`${mm}.vmas`);
-  if (!Array.isArray(vmas)) return false;
-  return vmas.some((v) => ctx.stat(`${String(v)}.reapable`) && !ctx.read(`${String(v)}.unmapped`));
-}
-
-/** An allocation primitive; `gfpArg` is the index of its gfp flags argument. */
-export function allocPrimitive(name: string, gfpArg: number, doc: string): Primitive {
-  const sleeping = (args: readonly Arg[]): boolean => SLEEPING_GFP.has(String(args[gfpArg]));
-  return {
-    shared: true,
-    sleeps: sleeping,
-    access: (): Access[] => [
-      { name: 'pending', mode: 'r' },
-      { name: 'MMF_OOM_SKIP', mode: 'r' },
-      { name: 'unmapped', mode: 'r' },
-      { name: 'alloc_can_fail', mode: 'r' },
-    ],
-    doc: `${name}: ${doc} With a sleeping gfp mask (GFP_KERNEL) it may sleep, and while the system is out of memory it waits until the victim's memory is freed or MMF_OOM_SKIP is set. It fails (returns NULL) only where the scenario allows allocation failure (\`oom.alloc_can_fail\`), and then only while memory is short.`,
-    wait(ctx, args) {
-      return sleeping(args) && oomUnresolved(ctx)
-        ? { why: `${name}(${String(args[gfpArg])}): out of memory, waiting for the OOM victim's memory to be freed or MMF_OOM_SKIP`, sleeping: true }
-        : null;
-    },
-    choices(ctx, args) {
-      if (!ctx.read('oom.alloc_can_fail')) return 1;
-      // A non-sleeping allocation can fail while memory is short; a sleeping one once the OOM
-      // killer gave up on the victim (it is then served, or fails, like any allocation of a dying task).
-      return ctx.read('oom.pending') ? 2 : 1;
-    },
-    run(_ctx, _args, choice) {
-      return choice === 0 ? 'allocation' : null;
-    },
-  };
-}
-
 function vmaStat(ctx: PrimCtx, vma: Arg | undefined, field: string): Value {
   const v = ctx.stat(`${ref(vma, field)}.${field}`);
   if (v === undefined || Array.isArray(v)) throw new Error(`VMA ${String(vma)} has no ${field}`);
@@ -98,6 +52,9 @@ function vmaStat(ctx: PrimCtx, vma: Arg | undefined, field: string): Value {
 }
 
 export const MM_PRIMITIVES: Record<string, Primitive> = {
+  ...PAGE_ALLOC_PRIMITIVES,
+  in_interrupt: { shared: false, sleeps: false, doc: 'in_interrupt(): every modelled thread runs in process context: false.', run: () => 0 },
+  warn_alloc: { shared: false, sleeps: false, doc: 'warn_alloc(gfp, nodemask, fmt, ...): prints the allocation failure warning.', run: () => 0 },
   mm_has_notifiers: {
     shared: false,
     sleeps: false,
@@ -267,10 +224,6 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       return null;
     },
   },
-  kmalloc: allocPrimitive('kmalloc', 1, 'kmalloc(size, gfp).'),
-  kzalloc: allocPrimitive('kzalloc', 1, 'kzalloc(size, gfp).'),
-  kmem_cache_zalloc: allocPrimitive('kmem_cache_zalloc', 1, 'kmem_cache_zalloc(cache, gfp).'),
-  alloc_page_vma: allocPrimitive('alloc_page_vma', 0, 'alloc_page_vma(gfp, vma, addr): a user page.'),
   pte_offset_map_lock: {
     shared: false,
     sleeps: false,

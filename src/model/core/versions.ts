@@ -8,6 +8,7 @@ import type { PairingContract } from '../program.ts';
 import * as mn from './mmu_notifier.ts';
 import * as oom from './oom_kill.ts';
 import * as mem from './memory.ts';
+import { PAGE_ALLOC_FNS } from './page_alloc.ts';
 
 export interface CoreVersion {
   readonly name: string;
@@ -42,6 +43,7 @@ const callers: readonly FnDef[] = [
   mn.wrapperRelease,
   oom.reapTask,
   oom.oomReaper,
+  ...PAGE_ALLOC_FNS,
 ];
 
 const v419Notifier: readonly FnDef[] = [mn.startV419, mn.wrapperStartV419, mn.wrapperStartNonblock];

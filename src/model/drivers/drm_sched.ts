@@ -30,10 +30,10 @@
  *   them sleeps, allocates or takes a lock that another modelled thread takes.
  * - `drm_sched_entity_select_rq(entity)` (v4.19) picks the entity's run queue under
  *   `entity->rq_lock`, a spinlock no other modelled thread takes: a non-sleeping no-op.
- * - The allocation `kmem_cache_zalloc(sched_fence_slab, GFP_KERNEL)` is the core allocation
- *   primitive (docs/model.md, "Memory"): it may sleep, waits while the system is out of memory until
- *   the victim's memory is freed or MMF_OOM_SKIP is set, and fails (NULL) only where the scenario
- *   says `allocCanFail`.
+ * - The allocation `kmem_cache_zalloc(sched_fence_slab, GFP_KERNEL)` goes through the model's page
+ *   allocator (src/model/core/page_alloc.ts; docs/model.md, "Memory"): it may sleep and enter direct
+ *   reclaim; a thread of the OOM victim is served from the reserves or fails, any other waits until
+ *   the OOM is resolved.
  */
 import { c, fn, if_, type FnDef } from '../ir.ts';
 import type { Primitive } from '../primitives.ts';

@@ -73,9 +73,11 @@
  *   `fast_page_fault` (the modelled fault is on a not-present spte, which the lockless fast path
  *   does not handle: false), `handle_abnormal_pfn` (a normal pfn: false),
  *   `make_mmu_pages_available` (the shadow-page pool is not exhausted: 0), `kvm_release_pfn_clean`.
- * - `mmu_topup_memory_caches()` is a `GFP_KERNEL` allocation: it may sleep, waits while the system
- *   is out of memory (as every modelled GFP_KERNEL allocation), and fails with -ENOMEM only where
- *   the scenario lets allocations fail.
+ * - `mmu_topup_memory_caches()` refills the vCPU's three object caches with `GFP_KERNEL`
+ *   allocations; modelled as one `kmem_cache_zalloc(pte_list_desc_cache, GFP_KERNEL)` through the
+ *   page allocator (src/model/core/page_alloc.ts): it may sleep and enter direct reclaim, a vCPU
+ *   thread of an OOM victim is served from the reserves or fails, any other waits until the OOM is
+ *   resolved; -ENOMEM when the allocation fails.
  * - `try_async_pf()` is the pfn lookup (`__gfn_to_pfn_memslot` -> `hva_to_pfn` -> get_user_pages):
  *   it may sleep, and returns false (synchronous lookup; the async-page-fault path, which ends like
  *   a retry, is not modelled). The `mmap_sem` read hold that get_user_pages takes inside is not
@@ -105,7 +107,6 @@ import { mappedMem, objectStatics } from '../driver.ts';
 import { MAX_PAGE } from '../state.ts';
 import { c, fn, if_, label, parseExpr, while_, type Expr, type FnDef, type Stmt } from '../ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../primitives.ts';
-import { oomUnresolved } from '../core/mm-primitives.ts';
 import type { Value } from '../state.ts';
 
 const KVM_MAIN = 'virt/kvm/kvm_main.c';
@@ -235,25 +236,6 @@ export const KVM_PRIMITIVES: Record<string, Primitive> = {
     1,
   ),
   page_fault_handle_page_track: constant('page_fault_handle_page_track(vcpu, error_code, gfn): whether the guest writes a write-tracked page; no page is tracked in the model: false.', 0),
-  mmu_topup_memory_caches: {
-    shared: true,
-    sleeps: true,
-    access: () => [
-      { name: 'pending', mode: 'r' },
-      { name: 'MMF_OOM_SKIP', mode: 'r' },
-      { name: 'unmapped', mode: 'r' },
-      { name: 'alloc_can_fail', mode: 'r' },
-    ],
-    doc: 'mmu_topup_memory_caches(vcpu): refills the vCPU\'s object caches with kmem_cache_zalloc(..., GFP_KERNEL) / __get_free_page(GFP_KERNEL): may sleep; while the system is out of memory it waits until the victim\'s memory is freed or MMF_OOM_SKIP is set; returns 0, or -ENOMEM where the scenario lets allocations fail.',
-    wait(ctx) {
-      return oomUnresolved(ctx) ? { why: "mmu_topup_memory_caches(): GFP_KERNEL allocation while out of memory, waiting for the OOM victim's memory to be freed or MMF_OOM_SKIP", sleeping: true } : null;
-    },
-    choices(ctx) {
-      if (!ctx.read('oom.alloc_can_fail')) return 1;
-      return ctx.read('oom.pending') ? 2 : 1;
-    },
-    run: (_ctx, _args, choice) => (choice === 0 ? 0 : -12),
-  },
   fast_page_fault: constant('fast_page_fault(vcpu, gpa, level, error_code): the lockless fix-up of a present spte; the modelled fault is on a not-present spte: false.', 0),
   try_async_pf: constant(
     'try_async_pf(vcpu, prefault, gfn, gpa, &pfn, write, &map_writable): the pfn lookup (__gfn_to_pfn_memslot -> hva_to_pfn -> get_user_pages, which may fault the page in): may sleep; returns false (synchronous; the async page fault is not modelled). The pfn is not tracked, nor the mmap_sem read hold inside get_user_pages.',
@@ -473,6 +455,22 @@ const vcpuFault: FnDef = fn({
   ],
 });
 
+/** mmu_topup_memory_caches(), reduced to one of its allocations. */
+const mmuTopupMemoryCaches: FnDef = fn({
+  name: 'mmu_topup_memory_caches',
+  file: MMU,
+  version: 'v4.19',
+  source: `${SRC_MMU_419}; mmu_topup_memory_cache() of the pte_list_desc, page-header and (via __get_free_page) shadow-page caches, each looping "while (cache->nobjs < min)" over GFP_KERNEL allocations, reduced to one allocation that returns -ENOMEM when it fails`,
+  signature: 'static int mmu_topup_memory_caches(struct kvm_vcpu *vcpu)',
+  params: ['vcpu'],
+  body: [
+    c('void *obj;'),
+    c('obj = kmem_cache_zalloc(pte_list_desc_cache, GFP_KERNEL);'),
+    if_('!obj', [c('return -ENOMEM;')]),
+    c('return 0;'),
+  ],
+});
+
 function nonNegativeInt(v: unknown, name: string, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= MAX_PAGE) throw new Error(`kvm:tdp_fault: parameter ${name} must be an integer from 0 to ${MAX_PAGE - 1}, got ${JSON.stringify(v)}`);
@@ -482,7 +480,7 @@ function nonNegativeInt(v: unknown, name: string, dflt?: number): number {
 const TDP_FAULT: DriverThreadDef = {
   description:
     'A vCPU accessing guest page `address`: while its spte is absent it takes the EPT violation into tdp_page_fault() (mmu_notifier_seq, pfn lookup, mmu_lock, mmu_notifier_retry(), spte install); it re-enters the guest after RET_PF_RETRY at most `retries` times.',
-  fns: [vcpuFault, tdpPageFault, mmuNotifierRetry],
+  fns: [vcpuFault, tdpPageFault, mmuNotifierRetry, mmuTopupMemoryCaches],
   entry: 'kvm_vcpu_tdp_fault',
   params: {
     address: 'guest page the vCPU accesses (memslots map guest page g to host page g); must lie in one of the notifier\'s objects',
@@ -513,7 +511,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
 }
 
 const ops = { invalidate_range_start: 'kvm_mmu_notifier_invalidate_range_start', invalidate_range_end: 'kvm_mmu_notifier_invalidate_range_end' };
-const globals = ['RET_PF_RETRY', 'RET_PF_EMULATE'];
+const globals = ['RET_PF_RETRY', 'RET_PF_EMULATE', 'pte_list_desc_cache'];
 
 const v418: VariantDef = {
   description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; x86 kvm_arch_mmu_notifier_invalidate_range returns nothing.',

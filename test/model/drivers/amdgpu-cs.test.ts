@@ -1,9 +1,10 @@
 /**
  * The amdgpu command-submission ioctl (amdgpu_cs_submit) as a driver thread, against the oom_reaper:
  *
- * - `cs_alloc_under_lock` (before 4a2de54dc1d7): in an OOM scenario the ioctl can sleep in the
- *   GFP_KERNEL allocation of drm_sched_fence_create() while it holds amn->lock for write (Tetsuo
- *   Handa's point), and the reaper's non-blockable start then waits behind that write lock: deadlock.
+ * - `cs_alloc_under_lock` (before 4a2de54dc1d7): the ioctl allocates in drm_sched_fence_create()
+ *   while it holds amn->lock for write (Tetsuo Handa's point). As a thread of the OOM victim it is
+ *   served from the reserves or fails, never waiting for the reaper; under memory pressure its
+ *   direct reclaim may unmap a page of its own userptr BO and so deadlock on amn->lock.
  * - `cs_fixed` (4a2de54dc1d7): the allocation happens before amdgpu_mn_lock(), never under it; but
  *   when it fails, the error path calls amdgpu_mn_unlock() (up_write) of a lock the thread never took.
  * - `cs_v4_19` (4.19.y): the same order without the bad unlock.
@@ -47,37 +48,58 @@ function writeHeldByCs(m: KernelModel, s: KState): boolean {
   return l.kind === 'rwsem' && l.writer === csTid(m);
 }
 
+/** Whether a thread is inside the page allocator (any of its modelled functions is on the stack). */
+function inAllocator(m: KernelModel, s: KState, tid: number): boolean {
+  return s.threads[tid]!.frames.some((f) => m.program.fn(f.fn).def.file === 'mm/page_alloc.c');
+}
+
 describe('cs_alloc_under_lock (v4.18 amdgpu_cs_submit)', () => {
   for (const use of ['amdgpu@93065ac753e4', 'amdgpu@clarify', 'amdgpu@v4.18', 'amdgpu-hsa@93065ac753e4']) {
-    test(`${use}: the ioctl can sleep in the GFP_KERNEL allocation while it holds amn->lock for write`, () => {
-      const m = new KernelModel(buildProgram(oomScenario(use, 'cs_alloc_under_lock')));
+    test(`${use}: the ioctl allocates while it holds amn->lock for write, and as an OOM victim it never waits for the reaper there`, () => {
+      // v4.19 __alloc_pages_slowpath: the victim gets ALLOC_OOM (the reserves) and, if they fail,
+      // "goto nopage": it is served or gets NULL, never sleeps until the OOM is resolved.
+      const m = new KernelModel(buildProgram(oomScenario(use, 'cs_alloc_under_lock', { allocCanFail: true })));
+      const cs = csTid(m);
       m.setProperties([
-        Property.sometimes<KState>('sleeps in the allocation holding amn->lock for write', (s) => {
-          if (!atAlloc(m, s) || !writeHeldByCs(m, s)) return false;
-          return m.interp.waitOf(s, csTid(m))?.sleeping === true;
+        Property.sometimes<KState>('allocates holding amn->lock for write', (s) => atAlloc(m, s) && writeHeldByCs(m, s)),
+        Property.always<KState>('never waits in the allocator', (s) => !(inAllocator(m, s, cs) && m.interp.waitOf(s, cs) !== null)),
+        Property.sometimes<KState>('the allocation fails (the reserves ran out)', (s) => {
+          const cur = m.interp.current(s, cs);
+          return cur?.fn.def.name === 'drm_sched_fence_create' && cur.instr.src.text === 'return NULL;';
         }),
       ]);
       const r = check(m);
       expect(r.status).toBe('pass');
-      const v = r.verdicts[0]!;
-      expect(v.status).toBe('holds');
-      // The call chain at that point: amdgpu_cs_submit -> drm_sched_job_init -> drm_sched_fence_create.
-      const ex = v.status === 'holds' ? v.example! : undefined;
-      const last = ex!.steps.length ? ex!.steps.at(-1)!.state : ex!.init;
-      const chain = last.threads[csTid(m)]!.frames.map((f) => m.program.fn(f.fn).def.name);
-      expect(chain).toEqual(['amdgpu_cs_submit', 'drm_sched_job_init', 'drm_sched_fence_create']);
+      expect(r.verdicts.map((v) => v.status)).toEqual(['holds', 'holds', 'holds']);
     });
   }
 
-  test('amdgpu@93065ac753e4: the reaper\'s non-blockable start then waits behind the write lock while the ioctl waits for the reaper: deadlock', () => {
-    const m = scenarioModel(oomScenario('amdgpu@93065ac753e4', 'cs_alloc_under_lock'), { names: ['deadlock'] });
+  test('amdgpu@93065ac753e4: without an OOM, under memory pressure, the allocation enters direct reclaim of its own BO and deadlocks on amn->lock (4a2de54dc1d7)', () => {
+    const sc = { ...oomScenario('amdgpu@93065ac753e4', 'cs_alloc_under_lock'), oom: false, threads: [{ kind: 'amdgpu:cs_alloc_under_lock', name: 'cs' }], allocation: { reclaim: 8 } };
+    const m = scenarioModel(sc, { names: ['deadlock'] });
     const r = check(m);
     expect(r.status).toBe('violation');
     if (r.status !== 'violation') return;
     expect(r.violation.property).toBe('deadlock');
-    const waits = Object.fromEntries(r.violation.threads!.map((t) => [t.name, t.waitingFor ?? '']));
-    expect(waits['cs']).toMatch(/^kmem_cache_zalloc\(GFP_KERNEL\): out of memory/);
-    expect(waits['oom_reaper']).toMatch(/^down_read_non_owner\(&amdgpu0\.lock\): held for write by cs/);
+    const cs = r.violation.threads!.find((t) => t.name === 'cs')!;
+    expect(cs.waitingFor).toMatch(/^down_read_non_owner\(&amdgpu0\.lock\): held for write by cs/);
+    const last = r.violation.path.steps.at(-1)!.state;
+    const chain = last.threads[0]!.frames.map((f) => m.program.fn(f.fn).def.name);
+    expect(chain).toEqual([
+      'amdgpu_cs_submit',
+      'drm_sched_job_init',
+      'drm_sched_fence_create',
+      'kmem_cache_zalloc',
+      '__alloc_pages_nodemask',
+      '__alloc_pages_slowpath',
+      '__alloc_pages_direct_reclaim',
+      'try_to_free_pages',
+      'try_to_unmap_one',
+      'mmu_notifier_invalidate_range_start',
+      '__mmu_notifier_invalidate_range_start',
+      'amdgpu_mn_invalidate_range_start_gfx',
+      'amdgpu_mn_read_lock',
+    ]);
   });
 });
 
