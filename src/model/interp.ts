@@ -830,7 +830,12 @@ class Exec implements PrimCtx {
     if (done.op?.kind === 'invalidate_range_start') {
       const r = typeof v === 'number' ? v : 0;
       const o = done.op;
-      if (r === 0 || o.blockable || o.mayfail || this.program.spec.contract.endAfterFailedStart) {
+      // An end is owed for every approved start, for every blockable start (its callers ignore the
+      // result), and for a start of a MAYFAIL range even when it failed (seed 004: "The callback must be
+      // prepared to handle the matching invalidate_range_end even after failing the
+      // invalidate_range_start"). A non-blocking start that failed outside a MAYFAIL range (the
+      // reaper's, whose range flags are 0) is owed none: its caller skips the end.
+      if (r === 0 || o.blockable || o.mayfail) {
         this.ownPairs().push({ tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail, ret: r });
       }
     }

@@ -27,7 +27,11 @@ export interface NotifierSpec {
 
 /** What the core version promises about pairing (see src/properties/pairing.ts). */
 export interface PairingContract {
-  /** True when `invalidate_range_end` is owed even after a failed start (the MAYFAIL RFC, seed 004). */
+  /**
+   * True under the MAYFAIL RFC (seed 004): a start called with MMU_NOTIFIER_RANGE_MAYFAIL is owed its
+   * `invalidate_range_end` even after it failed. Only such starts: a failed start outside a MAYFAIL
+   * range (the reaper's non-blocking start) is owed none, as in v4.19.
+   */
   readonly endAfterFailedStart: boolean;
   /**
    * The core function whose call ends the invalidation of a range for every notifier

@@ -5,7 +5,12 @@
  * false then the callback cannot sleep and has to return with -EAGAIN." And the documentation
  * patch of the thread (001_a93342ea5087af67.txt, Michal Hocko, 24 Aug 2018): "Please note that if
  * invalidate_range_start approves a non-blocking behavior then the same applies to
- * invalidate_range_end."
+ * invalidate_range_end." That sentence is not in v4.19's include/linux/mmu_notifier.h (it came with
+ * Michal Hocko's "mm, mmu_notifier: be explicit about range invalition non-blocking mode" after
+ * v4.19; ../shared/kernel/README.md §9): the end side is the contract as the thread states it, and
+ * its report says so (`BUG (contract)`). v4.19 checks neither side at run time; from v5.4
+ * non_block_start() turns a sleep in a non-blocking start into the kernel's own "BUG: sleeping
+ * function called from invalid context", and nothing checks the end.
  *
  * A thread is *in a non-blockable section* while any frame of its call stack is an
  * `invalidate_range_start` callback called with `blockable == false`, or an `invalidate_range_end`
@@ -52,6 +57,23 @@ function where(ctx: number): string {
   return ctx & CTX_NONBLOCK_START ? 'non-blockable invalidate_range_start' : 'invalidate_range_end after a non-blocking start';
 }
 
+/**
+ * Where the rule broken comes from, and what the kernel itself would print: mnc's finding is not a
+ * splat v4.19 prints (../shared/kernel/README.md §9: v4.19 checks neither side at run time).
+ */
+function source(ctx: number): string[] {
+  if (ctx & CTX_NONBLOCK_START) {
+    return [
+      'the rule: "If blockable argument is set to false then the callback cannot sleep and has to return with -EAGAIN" (v4.19 include/linux/mmu_notifier.h 154-156)',
+      'v4.19 does not check it at run time; from v5.4, non_block_start() (ba170f76b69d) makes a might_sleep() here the kernel\'s "BUG: sleeping function called from invalid context"',
+    ];
+  }
+  return [
+    'the rule: "The code expects that the invalidate_range_end doesn\'t block if invalidate_range_start hasn\'t blocked" (Michal Hocko in the review thread, 001_a93342ea5087af67.txt), written into include/linux/mmu_notifier.h after v4.19 by his "mm, mmu_notifier: be explicit about range invalition non-blocking mode"; v4.19\'s header does not say it yet',
+    'no kernel checks it at run time: non_block_start() (v5.4) brackets the start callback only',
+  ];
+}
+
 export const noSleep: KernelProperty = {
   name: 'no-sleep',
   summary: 'no callback sleeps, or blocks, inside a non-blockable invalidate_range_start or the end that pairs with it',
@@ -64,10 +86,12 @@ export const noSleep: KernelProperty = {
     if (engineName === 'no-sleep:might-sleep') {
       const tid = mightSleep(m, s);
       const call = sleepingCall(m, s, tid)!;
+      const ctx = ctxOf(s, tid);
       return {
-        header: `BUG: sleeping function called from ${where(ctxOf(s, tid))}`,
+        header: `${ctx & CTX_NONBLOCK_START ? 'BUG' : 'BUG (contract)'}: sleeping function called from ${where(ctx)}`,
         details: [
           `${m.threadName(tid)} is about to call ${call.name}(), which may sleep, in ${opContext(s, tid) ?? 'a notifier callback'}`,
+          ...source(ctx),
           'call chain (innermost first):',
           ...backtrace(m, s, tid).map((l) => `  ${l}`),
           'locks held:',
@@ -76,10 +100,12 @@ export const noSleep: KernelProperty = {
       };
     }
     const tid = blocked(m, s);
+    const ctx = ctxOf(s, tid);
     return {
-      header: `BUG: ${where(ctxOf(s, tid))} blocked`,
+      header: `${ctx & CTX_NONBLOCK_START ? 'BUG' : 'BUG (contract)'}: ${where(ctx)} blocked`,
       details: [
         `${m.threadName(tid)} sleeps in ${opContext(s, tid) ?? 'a notifier callback'}: ${m.interp.waitOf(s, tid)?.why ?? '?'}`,
+        ...source(ctx),
         'call chain (innermost first):',
         ...backtrace(m, s, tid).map((l) => `  ${l}`),
         'locks held:',

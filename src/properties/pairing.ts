@@ -5,8 +5,10 @@
  * paired". Which starts an end is owed to depends on the core version's contract: in v4.18,
  * 93065ac753e4 and v4.19 an end is owed to a notifier for every start of it that returned 0 (a
  * blockable start's end is always owed: its callers ignore the result); under the MAYFAIL RFC
- * (004_e097991187577333.txt) "the callback must be prepared to handle the matching
- * invalidate_range_end even after failing the invalidate_range_start", so every start is owed one.
+ * (004_e097991187577333.txt), for a start of a range with MMU_NOTIFIER_RANGE_MAYFAIL, "the callback
+ * must be prepared to handle the matching invalidate_range_end even after failing the
+ * invalidate_range_start", so such a start is owed one whatever it returned; a non-blocking start
+ * outside a MAYFAIL range that failed (the reaper's) is owed none, in that core as in v4.19.
  *
  * The interpreter keeps, as ghost state, the starts still owed an end (thread, notifier, range).
  * Violated in a state where (each a sub-property of its own):

@@ -180,7 +180,7 @@ describe('exploration', () => {
     if (r.status !== 'violation') return;
     const last = r.violation.path.steps.at(-1)!.state;
     const f = explain(m, r.violation.property, last);
-    expect(f.header).toBe('BUG: sleeping function called from invalidate_range_end after a non-blocking start');
+    expect(f.header).toBe('BUG (contract): sleeping function called from invalidate_range_end after a non-blocking start');
     expect(f.details[0]).toMatch(/down_read\(\)/);
   });
 
