@@ -11,7 +11,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CORE_VERSIONS } from '../model/core/versions.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import { applyVariant, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
-import { CORE_THREADS, ScenarioError, type Scenario } from '../model/scenario.ts';
+import { CORE_THREADS, ScenarioError, shippedVariant, type Scenario } from '../model/scenario.ts';
 import { explain, KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
 import { computeMatrix, formatMatrix, formatMatrixCounterexamples } from '../report/matrix.ts';
 import { parseTrace, TraceError, traceJson } from '../report/json.ts';
@@ -228,7 +228,14 @@ function cmdList(io: Io): number {
     if (sf.description) out.push(`      ${sf.description}`);
   }
   out.push('', 'Core versions (--core):');
-  for (const v of Object.values(CORE_VERSIONS)) out.push(`  ${v.name}`, `      ${v.description}`);
+  for (const v of Object.values(CORE_VERSIONS)) {
+    out.push(`  ${v.name}`, `      ${v.description}`);
+    const shipped = Object.keys(DRIVERS)
+      .sort()
+      .map((d) => `${d}@${shippedVariant(v, d)}`);
+    out.push(`      drivers as this kernel shipped them (a notifier named without @variant): ${shipped.join(', ')}`);
+    for (const [d, s] of Object.entries(v.ships ?? {})) out.push(`        ${d}@${s.variant}: ${s.why}`);
+  }
   out.push('', 'Drivers and their variants (--driver name@variant):');
   for (const d of Object.values(DRIVERS)) {
     out.push(`  ${d.name}: ${d.description}`);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { CORE_VERSIONS } from './core/versions.ts';
 import { DRIVERS } from './drivers/index.ts';
-import { buildProgram, CORE_THREADS, MAX_PAGE, ScenarioError, type Scenario } from './scenario.ts';
+import { buildProgram, CORE_THREADS, MAX_PAGE, ScenarioError, shippedVariant, type Scenario } from './scenario.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
 
 /** How a variant changes its scenario. */
@@ -179,8 +179,8 @@ export function applyVariant(sc: Scenario, v: VariantOverride, label: string): S
       return { ...n, use: `${driver}@${want}` };
     }
     if (core && def) {
-      const variant = def.variants[current ?? def.defaultVariant[core.api]];
-      if (variant && variant.api !== core.api) return { ...n, use: `${driver}@${def.defaultVariant[core.api]}` };
+      const variant = def.variants[current ?? shippedVariant(core, driver!)];
+      if (variant && variant.api !== core.api) return { ...n, use: `${driver}@${shippedVariant(core, driver!)}` };
     }
     return n;
   });

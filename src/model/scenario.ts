@@ -180,13 +180,20 @@ function findVma(statics: Record<string, Value | readonly Value[]>, addr: number
     | undefined;
 }
 
-/** Parse `driver@variant` against the registry; the default variant follows the core's API. */
+/** The variant of a driver the core's kernel shipped: the core's `ships` entry, else the variant for its callback API. */
+export function shippedVariant(core: CoreVersion, driver: string): string {
+  const d = DRIVERS[driver];
+  if (!d) throw new ScenarioError('notifiers', `unknown driver "${driver}"`);
+  return core.ships?.[driver]?.variant ?? d.defaultVariant[core.api];
+}
+
+/** Parse `driver@variant` against the registry; the default variant is the one the core's kernel shipped. */
 export function resolveNotifier(use: string, core: CoreVersion, path: string): { driver: string; variant: string; def: VariantDef } {
   const [name, variantName, extra] = use.split('@');
   if (extra !== undefined || !name) throw new ScenarioError(path, `expected "driver" or "driver@variant", got "${use}"`);
   const driver = DRIVERS[name];
   if (!driver) throw new ScenarioError(path, `unknown driver "${name}"; known drivers: ${Object.keys(DRIVERS).sort().join(', ')}`);
-  const variant = variantName ?? driver.defaultVariant[core.api];
+  const variant = variantName ?? shippedVariant(core, name);
   const def = driver.variants[variant];
   if (!def) throw new ScenarioError(path, `unknown variant "${variant}" of ${name}; its variants: ${Object.keys(driver.variants).join(', ')}`);
   if (def.api !== core.api) {

@@ -357,6 +357,10 @@ describe('the real command', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/mnc.js', 'list'], { cwd: join(import.meta.dirname, '../..') });
     expect(stdout).toMatch(/Built-in scenarios/);
     expect(stdout).toMatch(/Properties \(--property\):/);
+    // Each core says which driver variants its kernel shipped, with the evidence where it matters.
+    const v419 = stdout.slice(stdout.indexOf('\n  v4.19\n'), stdout.indexOf('\n  mayfail\n'));
+    expect(v419).toMatch(/drivers as this kernel shipped them \(a notifier named without @variant\): .*gntdev@93065ac753e4/);
+    expect(v419).toMatch(/gntdev@93065ac753e4: the hunk as posted[\s\S]*fix up blockable calls to mn_invl_range_start/);
   });
   test('a bad flag gives exit code 2 from the real process', async () => {
     const r = await promisify(execFile)(process.execPath, ['bin/mnc.js', 'check', 'x', '--max-depth', 'deep'], { cwd: join(import.meta.dirname, '../..') }).catch((e: { code: number; stderr: string }) => e);

@@ -21,6 +21,11 @@ export interface CoreVersion {
   readonly contract: PairingContract;
   /** Whether the reaper and exit_mmap take `oom_lock` (it was removed by af5679fbc669 in v4.19). */
   readonly oomLock: boolean;
+  /**
+   * Driver variants this kernel shipped where a scenario names a driver without a variant, with the
+   * evidence; a driver not listed ships its variant for the core's callback API (`defaultVariant`).
+   */
+  readonly ships?: Readonly<Record<string, { readonly variant: string; readonly why: string }>>;
 }
 
 /** Functions every version shares (the callers of start/end that threads run). */
@@ -84,11 +89,22 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     fns: [...callers, ...v419Notifier, oom.reapMmV419, oom.reapTaskMmV419, mem.exitMmapV419, mem.tryToUnmapOne],
     contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
     oomLock: false,
+    ships: {
+      gntdev: {
+        variant: '93065ac753e4',
+        why:
+          'the hunk as posted, which returns -EAGAIN on any overlap even when blockable. Michal Hocko\'s "xen/gntdev: fix up blockable calls to mn_invl_range_start" (the fixup variant) is in 4.19.y; it was patch 1/3 of his "mmu_notifiers follow ups" series of 27 Aug 2018 to Andrew Morton, whose patches 2/3 (the end-side sentence of mmu_notifier.h) and 3/3 (dropping MMU_INVALIDATE_DOES_NOT_BLOCK) are verifiably not in v4.19 (../shared/kernel/README.md §9), so the series landed after v4.19.0. No copy of v4.19.0\'s drivers/xen/gntdev.c is in the search index to settle it directly',
+      },
+      amdgpu: {
+        variant: '93065ac753e4',
+        why: "the posted amdgpu_mn_read_lock (mutex_trylock of read_lock, then down_read_non_owner): a 4.19.y amdgpu_mn.c has it (../shared/kernel/README.md §5); Michal Hocko's \"drm/amd: clarify amdgpu_mn_read_lock !blocking mode\" (the clarify variant) is not in it",
+      },
+    },
   },
   mayfail: {
     name: 'mayfail',
     description:
-      'v4.19 with the 2020 MAYFAIL RFC (seed 004) carried over: try_to_unmap_one starts its range with MMU_NOTIFIER_RANGE_MAYFAIL, the core turns a callback\'s -EAGAIN into success there, and invalidate_range_end is still called after a failed start. Callbacks receive the range flags where v4.19 passes `blockable` (MMU_NOTIFIER_RANGE_BLOCKABLE is bit 0, so `if (blockable)` reads them unchanged).',
+      'v4.19 with the 2020 MAYFAIL RFC (seed 004) carried over: try_to_unmap_one starts its range with MMU_NOTIFIER_RANGE_MAYFAIL, the core turns a callback\'s -EAGAIN into success there, and invalidate_range_end is still called after a failed MAYFAIL start. Callbacks receive the range flags where v4.19 passes `blockable` (MMU_NOTIFIER_RANGE_BLOCKABLE is bit 0, so `if (blockable)` reads them unchanged).',
     api: 'v4.19',
     fns: [
       ...callers,
