@@ -8,6 +8,7 @@ import type { FnDef } from './ir.ts';
 import { CORE_VERSIONS, type CoreVersion } from './core/versions.ts';
 import { KERNEL_CONSTANTS, MM_PRIMITIVES } from './core/mm-primitives.ts';
 import { PAGE_ALLOC_GLOBALS } from './core/page_alloc.ts';
+import { invalidateV418, invalidateV419, LOCK_HOLDERS } from './core/scenario_threads.ts';
 import { DRIVERS } from './drivers/index.ts';
 import type { DriverThreadDef, ObjectRange, VariantDef } from './driver.ts';
 import { Program, type NotifierSpec, type ProgramSpec, type ThreadSpec } from './program.ts';
@@ -106,13 +107,35 @@ interface CoreThread {
   readonly fn: string;
   readonly params: Readonly<Record<string, string>>;
   args(p: Readonly<Record<string, unknown>>, ctx: BuildCtx): Value[];
+  /** For a thread whose function depends on its parameters or the core: the function to run, and the functions to link. */
+  select?(p: Readonly<Record<string, unknown>>, ctx: BuildCtx): { readonly fn: string; readonly fns: readonly FnDef[] };
+  /** Whether the thread is a thread of the process that owns the mm by default (an OOM victim with "oom"). Default true. */
+  readonly ofProcess?: boolean;
 }
 
 interface BuildCtx {
   readonly statics: Record<string, Value | readonly Value[]>;
   readonly mem: Record<string, Value>;
+  readonly locks: Readonly<Record<string, LockState['kind']>>;
+  readonly core: CoreVersion;
   readonly task: string;
   readonly path: string;
+}
+
+function flagParam(p: Readonly<Record<string, unknown>>, name: string, path: string, dflt: boolean): boolean {
+  const v = p[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new ScenarioError(`${path}.params.${name}`, 'expected true or false');
+  return v;
+}
+
+/** The range [start, start + len) of a thread, checked to be non-empty. */
+function rangeParam(p: Readonly<Record<string, unknown>>, startName: string, lenName: string, path: string): [number, number] {
+  const start = numParam(p, startName, path);
+  const len = numParam(p, lenName, path);
+  if (len === 0) throw new ScenarioError(`${path}.params.${lenName}`, 'expected a length of at least one page');
+  if (start + len > MAX_PAGE) throw new ScenarioError(`${path}.params.${lenName}`, `the range must end at or below page ${MAX_PAGE}`);
+  return [start, start + len];
 }
 
 function numParam(p: Readonly<Record<string, unknown>>, name: string, path: string): number {
@@ -158,6 +181,62 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
       ctx.statics[`${vmf}.address`] = addr;
       ctx.statics[`${vmf}.vma`] = vma;
       return [vmf];
+    },
+  },
+  lock_holder: {
+    description:
+      'A task that holds a lock of a notifier or of the mm (`lock`, e.g. "gntdev0.lock" or "mm.mmap_sem"; an rw_semaphore with `mode` "read" or "write") for a while and releases it. Model-only: says "X is held meanwhile" without inventing a kernel path.',
+    fn: 'mnc_hold_mutex',
+    params: { lock: 'the lock, by the name reports give it (notifier id and field, e.g. "gntdev0.lock"; "mm.mmap_sem")', mode: 'for an rw_semaphore: "read" or "write"' },
+    ofProcess: false,
+    select(p, ctx) {
+      const lock = p['lock'];
+      if (typeof lock !== 'string' || !(lock in ctx.locks)) {
+        throw new ScenarioError(`${ctx.path}.params.lock`, `expected the name of a lock of the scenario: ${Object.keys(ctx.locks).sort().join(', ')}`);
+      }
+      const kind = ctx.locks[lock]!;
+      const mode = p['mode'];
+      if (kind === 'rwsem') {
+        if (mode !== 'read' && mode !== 'write') throw new ScenarioError(`${ctx.path}.params.mode`, `${lock} is an rw_semaphore: say "read" or "write"`);
+        const f = LOCK_HOLDERS[mode]!;
+        return { fn: f.name, fns: [f] };
+      }
+      if (mode !== undefined) throw new ScenarioError(`${ctx.path}.params.mode`, `${lock} is a ${kind === 'spin' ? 'spinlock' : 'mutex'}: it has no read or write mode`);
+      const f = LOCK_HOLDERS[kind === 'spin' ? 'spin' : 'mutex']!;
+      return { fn: f.name, fns: [f] };
+    },
+    args: (p) => [p['lock'] as string],
+  },
+  invalidate: {
+    description:
+      'A caller of the notifier core for [start, start+len), optionally with [innerStart, innerStart+innerLen) nested inside it (A start, B start, B end, A end), blockable or not, and under the mayfail core with MMU_NOTIFIER_RANGE_MAYFAIL or not; a refused non-blocking start skips its end. Model-only.',
+    fn: 'mnc_invalidate',
+    params: {
+      start: 'first page',
+      len: 'number of pages',
+      innerStart: 'first page of a nested range (optional)',
+      innerLen: 'its number of pages',
+      blockable: 'true (default) or false',
+      mayfail: 'under the mayfail core: start the range with MMU_NOTIFIER_RANGE_MAYFAIL (default false)',
+    },
+    select(_p, ctx) {
+      const f = ctx.core.api === 'v4.18' ? invalidateV418 : invalidateV419;
+      return { fn: f.name, fns: [f] };
+    },
+    args(p, ctx) {
+      const [start, end] = rangeParam(p, 'start', 'len', ctx.path);
+      let inner: [number, number] = [0, 0];
+      if (p['innerStart'] !== undefined || p['innerLen'] !== undefined) {
+        inner = rangeParam(p, 'innerStart', 'innerLen', ctx.path);
+        if (inner[0] < start || inner[1] > end) throw new ScenarioError(`${ctx.path}.params.innerStart`, `the nested range must lie inside [${start}, ${end})`);
+      }
+      const blockable = flagParam(p, 'blockable', ctx.path, true);
+      const mayfail = flagParam(p, 'mayfail', ctx.path, false);
+      if (ctx.core.api === 'v4.18' && !blockable) throw new ScenarioError(`${ctx.path}.params.blockable`, 'the v4.18 core has no non-blocking start (93065ac753e4 introduced it)');
+      if (mayfail && !ctx.core.contract.endAfterFailedStart) throw new ScenarioError(`${ctx.path}.params.mayfail`, `MMU_NOTIFIER_RANGE_MAYFAIL exists only in the mayfail core, not ${ctx.core.name}`);
+      // v4.19 passes `bool blockable`; the mayfail core the range flags (BLOCKABLE bit 0, MAYFAIL bit 1).
+      const flags = (blockable ? 1 : 0) | (mayfail ? 2 : 0);
+      return ['mm', start, end, inner[0], inner[1], flags];
     },
   },
   reclaim: {
@@ -340,6 +419,10 @@ export function buildProgram(sc: Scenario): Program {
 
   // Threads.
   if (sc.threads.length === 0) throw new ScenarioError('threads', 'a scenario needs at least one thread');
+  const reapers = sc.threads.flatMap((t, i) => (t.kind === 'oom_reaper' ? [i] : []));
+  if (reapers.length > 1) {
+    throw new ScenarioError(`threads[${reapers[1]}].kind`, 'a second oom_reaper: the kernel has one oom_reaper kthread (mm/oom_kill.c oom_init), and it reaps one victim at a time');
+  }
   const threads: ThreadSpec[] = [];
   const names = new Set<string>();
   sc.threads.forEach((t, i) => {
@@ -349,7 +432,7 @@ export function buildProgram(sc: Scenario): Program {
     // The OOM killer chose this process and sent it SIGKILL before the scenario starts
     // (mm/oom_kill.c __oom_kill_process: do_send_sig_info(SIGKILL), mark_oom_victim() sets
     // signal->oom_mm, shared by every thread of the process).
-    const victim = t.victim ?? (sc.oom === true && t.kind !== 'oom_reaper' && t.kind !== 'reclaim');
+    const victim = t.victim ?? (sc.oom === true && t.kind !== 'oom_reaper' && t.kind !== 'reclaim' && CORE_THREADS[t.kind]?.ofProcess !== false);
     if (victim && !sc.oom) throw new ScenarioError(`${path}.victim`, 'a thread of the OOM victim needs "oom": true');
     if (victim && t.kind === 'oom_reaper') throw new ScenarioError(`${path}.victim`, 'the oom_reaper is a kernel thread, never an OOM victim');
     statics[`${task}.signal.oom_mm`] = victim ? 'mm' : null;
@@ -357,7 +440,7 @@ export function buildProgram(sc: Scenario): Program {
     mem[`${task}.flags`] = 0;
     statics[`${task}.fatal_signal`] = victim ? 1 : 0;
     const params = t.params ?? {};
-    const ctx: BuildCtx = { statics, mem, task, path };
+    const ctx: BuildCtx = { statics, mem, locks, core, task, path };
     let fnName: string;
     let args: Value[];
     let accepted: Readonly<Record<string, string>>;
@@ -368,6 +451,11 @@ export function buildProgram(sc: Scenario): Program {
       }
       fnName = core_.fn;
       accepted = core_.params;
+      if (core_.select) {
+        const sel = core_.select(params, ctx);
+        fnName = sel.fn;
+        addFns(sel.fns, `${path}.kind`);
+      }
       args = core_.args(params, ctx);
     } else {
       const m = /^([a-z0-9_-]+)(?:#(\d+))?:([a-z0-9_]+)$/.exec(t.kind);

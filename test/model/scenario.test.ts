@@ -31,3 +31,9 @@ describe('threads of the OOM victim', () => {
     expect(() => buildProgram({ ...base, threads: [{ kind: 'oom_reaper', victim: true }] })).toThrow(/the oom_reaper is a kernel thread, never an OOM victim/);
   });
 });
+
+describe('what the kernel cannot have is refused', () => {
+  test('two oom_reapers', () => {
+    expect(() => buildProgram({ ...base, threads: [{ kind: 'oom_reaper' }, { kind: 'oom_reaper' }] })).toThrow(/threads\[1\]\.kind: a second oom_reaper/);
+  });
+});
