@@ -23,6 +23,13 @@ export const PENDING: unique symbol = Symbol('pending');
 /** What a primitive sees of the running thread and the state. */
 export interface PrimCtx {
   readonly tid: number;
+  /** The running thread's task (the value of `current`; static keys `${task}.*` describe it). */
+  readonly task: string;
+  /**
+   * The running thread's current statement already ran and returned PENDING: the thread sleeps in
+   * (or has been woken in) the slow path of the primitive, which now runs to finish it.
+   */
+  readonly pending: boolean;
   /** Read a shared variable (`object.field`). Throws for an unknown key. */
   read(key: string): Value;
   /** Write a shared variable. Throws for an unknown key. */
