@@ -62,6 +62,103 @@ describe('rw_semaphore', () => {
   });
 });
 
+describe('rw_semaphore wake-up as kernel/locking/rwsem-xadd.c (v4.19) does it', () => {
+  // Thread indices: 0 writer, 1 reader, 2 reader2, 3 writer2, 4 reader3, 5 trylocks for read, 6 trylocks for write.
+  const p = tinyProgram({
+    fns: [
+      f('writer', 'down_write(&sem);', 'up_write(&sem);'),
+      f('reader', 'down_read(&sem);', 'up_read(&sem);'),
+      f('tryread', 'r = down_read_trylock(&sem);', 'x->r = r;'),
+      f('trywrite', 'w = down_write_trylock(&sem);', 'x->w = w;'),
+      f('downgrader', 'down_write(&sem);', 'downgrade_write(&sem);', 'up_read(&sem);'),
+      f('nonowner', 'down_read_non_owner(&sem);', 'up_read_non_owner(&sem);'),
+    ],
+    threads: [
+      { name: 'writer', fn: 'writer', args: [] },
+      { name: 'reader', fn: 'reader', args: [] },
+      { name: 'reader2', fn: 'reader', args: [] },
+      { name: 'writer2', fn: 'writer', args: [] },
+      { name: 'reader3', fn: 'reader', args: [] },
+      { name: 'tryread', fn: 'tryread', args: [] },
+      { name: 'trywrite', fn: 'trywrite', args: [] },
+      { name: 'downgrader', fn: 'downgrader', args: [] },
+      { name: 'nonowner', fn: 'nonowner', args: [] },
+    ],
+    locks: { sem: 'rwsem' },
+    mem: { 'x.r': -1, 'x.w': -1 },
+  });
+  const ip = new Interpreter(p, { coalesce: false });
+
+  test('up_write grants the lock to a queued reader at once: a down_read_trylock right after it succeeds', () => {
+    // writer takes it, reader queues behind it, writer releases: the reader holds it before it runs again.
+    const s = run(ip, [0, 1, 0]);
+    expect(s.locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [1], waiters: [] });
+    expect(s.threads[1]!.pending).toBe(true);
+    expect(ip.waitOf(s, 1)).toBeNull();
+    expect(run(ip, [0, 1, 0, 5, 5]).mem['x.r']).toBe(1);
+    // The woken reader's own step returns from down_read holding the lock, without taking it again.
+    const r = run(ip, [0, 1, 0, 1]);
+    expect(r.locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [1], waiters: [] });
+    expect(r.threads[1]!.pending).toBe(false);
+    expect(r.threads[1]!.frames[0]!.pc).toBe(1);
+  });
+
+  test('the readers at the head are granted, up to the first writer; the reader behind that writer stays queued', () => {
+    const s = run(ip, [0, 1, 2, 3, 4, 0]);
+    expect(s.locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [1, 2], waiters: [{ tid: 3, write: true }, { tid: 4, write: false }] });
+    expect([1, 2].map((t) => ip.waitOf(s, t))).toEqual([null, null]);
+    expect(ip.waitOf(s, 4)?.why).toBe('down_read(&sem): held for read by reader, reader2; queued: writer2 (write), reader3 (read)');
+    // With writer2 still queued the trylock fails: the count stays negative.
+    expect(run(ip, [0, 1, 2, 3, 4, 0, 5, 5]).mem['x.r']).toBe(0);
+  });
+
+  test('a woken writer owns nothing until it runs: down_write_trylock takes the lock first, and the writer waits again', () => {
+    // reader holds it, writer queues, reader releases: the writer is woken but the lock is free of holders.
+    const s = run(ip, [1, 0, 1]);
+    expect(s.locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [], waiters: [{ tid: 0, write: true }] });
+    expect(ip.waitOf(s, 0)).toBeNull();
+    const stolen = run(ip, [1, 0, 1, 6]);
+    expect(stolen.locks.sem).toEqual({ kind: 'rwsem', writer: 6, readers: [], waiters: [{ tid: 0, write: true }] });
+    expect(ip.waitOf(stolen, 0)?.why).toBe('down_write(&sem): held for write by trywrite; queued: writer (write)');
+    // Readers do not steal it: a reader arriving then queues behind the woken writer, and the trylock fails.
+    expect(run(ip, [1, 0, 1, 5, 5]).mem['x.r']).toBe(0);
+    // The woken writer takes it at its own step.
+    expect(run(ip, [1, 0, 1, 0]).locks.sem).toEqual({ kind: 'rwsem', writer: 0, readers: [], waiters: [] });
+  });
+
+  test('downgrade_write grants the queued readers at the head along with the downgrading writer', () => {
+    const s = run(ip, [7, 1, 7]);
+    expect(s.locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [1, 7], waiters: [] });
+    expect(ip.waitOf(s, 1)).toBeNull();
+  });
+
+  test('a queued down_read_non_owner is granted a hold that belongs to no task', () => {
+    const s = run(ip, [0, 8, 0]);
+    expect(s.locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [NON_OWNER], waiters: [] });
+    expect(run(ip, [0, 8, 0, 8, 8]).locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [], waiters: [] });
+  });
+
+  test('a reader granted the lock with a writer queued behind it is no recursive read, and nothing deadlocks', () => {
+    const q = tinyProgram({
+      fns: [f('writer', 'down_write(&sem);', 'up_write(&sem);'), f('reader', 'down_read(&sem);', 'up_read(&sem);')],
+      threads: [
+        { name: 'writer', fn: 'writer', args: [] },
+        { name: 'reader', fn: 'reader', args: [] },
+        { name: 'writer2', fn: 'writer', args: [] },
+      ],
+      locks: { sem: 'rwsem' },
+    });
+    // The state in question is reachable: the reader granted, pending, holding the lock, writer2 queued.
+    const s = run(new Interpreter(q, { coalesce: false }), [0, 1, 2, 0]);
+    expect(s.locks.sem).toEqual({ kind: 'rwsem', writer: -1, readers: [1], waiters: [{ tid: 2, write: true }] });
+    expect(s.threads[1]!.pending).toBe(true);
+    const m = new KernelModel(q);
+    m.setProperties([...lockDiscipline.build(m), Property.deadlockFree('deadlock')]);
+    const r = check(m, {});
+    expect(r.status).toBe('pass');
+  });
+});
+
 describe('non-owner release', () => {
   test('up_read_non_owner by another task releases a down_read_non_owner hold', () => {
     const p = tinyProgram({
