@@ -18,7 +18,9 @@
  *     `downgrade_write`, run `__rwsem_mark_wake`: the readers at the head of the queue, up to the
  *     first writer, are granted the lock there and then and leave the queue (`markWake`);
  *   - `down_read_trylock` succeeds iff a reader would take it at once; `down_write_trylock` iff
- *     nobody holds it (queued tasks or not).
+ *     nobody holds it (queued tasks or not);
+ *   - a killable writer with a fatal signal pending that cannot take it at once leaves with -EINTR
+ *     (`__rwsem_down_write_failed_common`'s `out_nolock`) and never stays queued.
  *   `*_non_owner` holds belong to no task: any task may release them (`up_read_non_owner`).
  * - `spinlock`: one owner; a contended `spin_lock` busy-waits and never sleeps.
  *

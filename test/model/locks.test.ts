@@ -9,6 +9,7 @@ import { KernelModel } from '../../src/model/kernel-model.ts';
 import { NON_OWNER, type KState } from '../../src/model/state.ts';
 import { check, Property } from '../../src/checker/index.ts';
 import { lockDiscipline } from '../../src/properties/lock-discipline.ts';
+import { buildProgram, type Scenario } from '../../src/model/scenario.ts';
 import { tinyProgram } from './program-fixture.ts';
 
 const f = (name: string, ...lines: string[]) => fn({ name, file: 't.c', version: 'test', source: 'test', params: [], body: lines.map((l) => c(l)) });
@@ -156,6 +157,69 @@ describe('rw_semaphore wake-up as kernel/locking/rwsem-xadd.c (v4.19) does it', 
     m.setProperties([...lockDiscipline.build(m), Property.deadlockFree('deadlock')]);
     const r = check(m, {});
     expect(r.status).toBe('pass');
+  });
+});
+
+describe('killable waits of a killed task (down_write_killable)', () => {
+  const scenario = (victim: boolean): Scenario => ({
+    name: 'killable',
+    core: 'v4.19',
+    oom: true,
+    vmas: [
+      { start: 0, end: 4 },
+      { start: 8, end: 12 },
+    ],
+    notifiers: [],
+    threads: [{ kind: 'oom_reaper' }, { kind: 'munmap', params: { start: 8, len: 4 }, victim }],
+  });
+  const REAPER = 0;
+  const MUNMAP = 1;
+  /** Run the reaper until it holds mmap_sem for read (its down_read_trylock succeeded), then one munmap step. */
+  function munmapAgainstReader(victim: boolean): { ip: Interpreter; s: KState } {
+    const ip = new Interpreter(buildProgram(scenario(victim)), { coalesce: false });
+    const KILLABLE = 'if (down_write_killable(&mm->mmap_sem))';
+    let s = ip.initial();
+    for (let n = 0; n < 10 && ip.current(s, MUNMAP)?.instr.src.text !== KILLABLE; n++) s = ip.step(s, { tid: MUNMAP, choice: 0 }).state;
+    for (let n = 0; n < 50; n++) {
+      const l = s.locks['mm.mmap_sem']!;
+      if (l.kind === 'rwsem' && l.readers.includes(REAPER)) break;
+      s = ip.step(s, { tid: REAPER, choice: 0 }).state;
+    }
+    expect(s.locks['mm.mmap_sem']).toEqual({ kind: 'rwsem', writer: -1, readers: [REAPER], waiters: [] });
+    expect(ip.current(s, MUNMAP)?.instr.src.text).toBe(KILLABLE);
+    // The contended call offers one action: no choice between giving up and queueing.
+    const acts: KAction[] = [];
+    ip.actions(s, acts);
+    expect(acts.filter((a) => a.tid === MUNMAP)).toEqual([{ tid: MUNMAP, choice: 0 }]);
+    s = ip.step(s, { tid: MUNMAP, choice: 0 }).state;
+    return { ip, s };
+  }
+
+  test('a killed munmap contending with the reaper\'s read hold returns -EINTR at once and never queues', () => {
+    const { ip, s } = munmapAgainstReader(true);
+    expect(s.locks['mm.mmap_sem']).toEqual({ kind: 'rwsem', writer: -1, readers: [REAPER], waiters: [] });
+    expect(s.threads[MUNMAP]!.pending).toBe(false);
+    expect(ip.current(s, MUNMAP)?.instr.src.text).toBe('return -EINTR;');
+  });
+
+  test('a munmap without a fatal signal pending queues behind the reader and waits', () => {
+    const { ip, s } = munmapAgainstReader(false);
+    expect(s.locks['mm.mmap_sem']).toEqual({ kind: 'rwsem', writer: -1, readers: [REAPER], waiters: [{ tid: MUNMAP, write: true }] });
+    expect(s.threads[MUNMAP]!.pending).toBe(true);
+    expect(ip.waitOf(s, MUNMAP)?.why).toBe('down_write_killable(&mm.mmap_sem): held for read by oom_reaper; queued: munmap (write)');
+  });
+
+  test('by exploration: the killed munmap never sits in the queue, so every failed reaper trylock meets munmap holding the lock; a live one does queue', () => {
+    const neverQueued = Property.always<KState>('munmap never queued on mmap_sem', (s) => {
+      const l = s.locks['mm.mmap_sem']!;
+      return l.kind !== 'rwsem' || l.waiters.length === 0;
+    });
+    const killed = new KernelModel(buildProgram(scenario(true)));
+    killed.setProperties([neverQueued]);
+    expect(check(killed, {}).status).toBe('pass');
+    const live = new KernelModel(buildProgram(scenario(false)));
+    live.setProperties([neverQueued]);
+    expect(check(live, {}).status).toBe('violation');
   });
 });
 
