@@ -64,9 +64,11 @@ export function isHeld(l: RwsemState): boolean {
  * A reader that is not queued must queue: a writer holds the lock or somebody is queued. x86
  * `__down_read` adds RWSEM_ACTIVE_READ_BIAS and takes the slow path when the count is then
  * negative, which it is exactly when a writer is active or the wait list is not empty
- * (RWSEM_WAITING_BIAS); `__down_read_trylock` fails in the same cases (`result >= 0`). v4.19's
- * `__rwsem_down_read_failed_common` returns at once only when the list is empty and the count is
- * not negative (no writer), which the fast path already covers.
+ * (RWSEM_WAITING_BIAS); `__down_read_trylock` fails in the same cases (`result >= 0`). (A reader
+ * that found the count negative only because of a racing writer, and then is first in the queue
+ * with no writer active, grants itself the lock in `rwsem_down_read_failed`: "wake our own waiter
+ * to join the existing active readers"; `enqueue` has that case, which a step of the model, atomic,
+ * never needs.)
  */
 export function readMustWait(l: RwsemState): boolean {
   return l.writer !== -1 || l.waiters.length > 0;
