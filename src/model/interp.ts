@@ -122,7 +122,7 @@ export class Interpreter {
       const fi = this.program.fnId(t.fn);
       const f = this.program.fn(fi);
       if (t.args.length !== f.def.params.length) throw new ModelError(`thread ${t.name}: ${t.fn} takes ${f.def.params.length} arguments, got ${t.args.length}`);
-      return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0 };
+      return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0, pending: false };
     });
     let state: KState = { threads, mem: { ...spec.mem }, locks, pairs: [] };
     if (this.coalesce) {
@@ -266,6 +266,7 @@ function eq(a: Value, b: Value): boolean {
 interface WorkThread {
   readonly frames: Frame[];
   srcu: number;
+  pending: boolean;
   /** Whether the top frame is this step's own copy. */
   topOwned: boolean;
 }
@@ -288,7 +289,7 @@ class Work {
     let t = this.threads.get(tid);
     if (!t) {
       const b = this.base.threads[tid]!;
-      t = { frames: b.frames.slice(), srcu: b.srcu, topOwned: false };
+      t = { frames: b.frames.slice(), srcu: b.srcu, pending: b.pending, topOwned: false };
       this.threads.set(tid, t);
     }
     return t;
@@ -300,7 +301,7 @@ class Work {
     const next: KState = {
       threads: base.threads.map((t, i) => {
         const w = this.threads.get(i);
-        return w ? { frames: w.frames, srcu: w.srcu } : t;
+        return w ? { frames: w.frames, srcu: w.srcu, pending: w.pending } : t;
       }),
       mem: this.mem ?? base.mem,
       locks: this.locks ?? base.locks,
@@ -344,12 +345,15 @@ class Exec implements PrimCtx {
   get threadCount(): number {
     return this.base.threads.length;
   }
-  get currentTask(): string {
+  get task(): string {
     return this.program.spec.threads[this.tid]!.task;
+  }
+  get pending(): boolean {
+    return this.thread(this.tid).pending;
   }
   thread(tid: number): ThreadState {
     const w = this.work?.threads.get(tid);
-    return w ? { frames: w.frames, srcu: w.srcu } : this.base.threads[tid]!;
+    return w ? { frames: w.frames, srcu: w.srcu, pending: w.pending } : this.base.threads[tid]!;
   }
   threadName(tid: number): string {
     return this.ip.threadName(tid);
@@ -613,12 +617,15 @@ class Exec implements PrimCtx {
     let queued = false;
     let detail: string | undefined;
     const before = this.ip.verify ? this.snapshot() : undefined;
+    const wasPending = this.pending;
     try {
       detail = this.execute(ins, frame, fn);
     } catch (err) {
       if (err !== PENDING_SIGNAL) throw err;
       queued = true;
     }
+    // The statement put the thread to sleep in a slow path (it runs again), or finished one it had started.
+    if (queued !== wasPending) this.work!.thread(this.tid).pending = queued;
     if (before) this.verifyStep(before, ins, frame.fn, fn, coalesced);
     if (!this.record) return;
     const rec: ExecutedInstr = { fn: fn.def.name, file: fn.def.file, pc, src: ins.src, op: ins.op, queued };

@@ -178,6 +178,7 @@ export class KernelModel implements Model<KState, KAction> {
     for (const t of state.threads) {
       e.int(t.frames.length);
       e.int(t.srcu);
+      e.int(t.pending ? 1 : 0);
       for (const f of t.frames) {
         e.int(f.fn);
         e.int(f.pc);
@@ -212,6 +213,7 @@ export class KernelModel implements Model<KState, KAction> {
           for (const w of l.waiters) {
             e.int(w.tid);
             e.bool(w.write);
+            e.bool(w.nonOwner === true);
           }
           break;
       }

@@ -10,9 +10,12 @@ import type { Expr } from './ir.ts';
 import {
   addReader,
   downOutcome,
+  enqueue,
   holders,
+  markWake,
   readMustWait,
   removeReader,
+  wakeAfterRelease,
   writeMustWait,
 } from './locks.ts';
 import { NON_OWNER, type LockState, type ThreadState, type Value } from './state.ts';
@@ -23,8 +26,13 @@ export const PENDING: unique symbol = Symbol('pending');
 /** What a primitive sees of the running thread and the state. */
 export interface PrimCtx {
   readonly tid: number;
-  /** The task the running thread is (the value of `current`: an object id such as `task0`). */
-  readonly currentTask: string;
+  /** The running thread's task (the value of `current`; static keys `${task}.*` describe it). */
+  readonly task: string;
+  /**
+   * The running thread's current statement already ran and returned PENDING: the thread sleeps in
+   * (or has been woken in) the slow path of the primitive, which now runs to finish it.
+   */
+  readonly pending: boolean;
   /** Read a shared variable (`object.field`). Throws for an unknown key. */
   read(key: string): Value;
   /** Write a shared variable. Throws for an unknown key. */
@@ -170,27 +178,37 @@ function down(write: boolean, nonOwner: boolean): Primitive {
   return {
     shared: true,
     sleeps: true,
-    doc: `${op}: takes the rw_semaphore for ${write ? 'write' : 'read'}; a task that must wait joins the FIFO queue (one step) and takes the lock when it is at the head and compatible${nonOwner ? '; the read hold belongs to no task' : ''}.`,
+    doc: write
+      ? `${op}: takes the rw_semaphore for write if nobody holds it (queued tasks or not: x86 ____down_write, and rwsem_try_write_lock in the slow path); otherwise joins the FIFO queue (one step) and takes it at its own step once it is at the head and nobody holds it.`
+      : `${op}: takes the rw_semaphore for read if no writer holds it and nobody is queued (x86 __down_read); otherwise joins the FIFO queue (one step) and sleeps until a release grants it the lock (__rwsem_mark_wake), then returns holding it${nonOwner ? '; the read hold belongs to no task' : ''}.`,
     wait(ctx, [s]) {
       const key = ref(s, op);
       const l = rwsemOf(ctx, key, op);
-      return downOutcome(l, ctx.tid, write) === 'wait'
+      return downOutcome(l, ctx.tid, write, ctx.pending) === 'wait'
         ? { why: `${op}(&${key}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true }
         : null;
     },
     run(ctx, [s]) {
       const key = ref(s, op);
       const l = rwsemOf(ctx, key, op);
-      const o = downOutcome(l, ctx.tid, write);
-      if (o === 'queue') {
-        ctx.setLock(key, { ...l, waiters: [...l.waiters, { tid: ctx.tid, write }] });
-        return PENDING;
+      switch (downOutcome(l, ctx.tid, write, ctx.pending)) {
+        case 'granted':
+          return 0;
+        case 'queue': {
+          const q = enqueue(l, ctx.tid, write, nonOwner);
+          ctx.setLock(key, q);
+          // A reader the wake-up on its own way in granted the lock does not sleep.
+          return !write && !q.waiters.some((w) => w.tid === ctx.tid) ? 0 : PENDING;
+        }
+        case 'wait':
+          throw new Error(`${op}: ran while it must wait`);
+        case 'acquire': {
+          const waiters = l.waiters.filter((w) => w.tid !== ctx.tid);
+          if (write) ctx.setLock(key, { ...l, writer: ctx.tid, waiters });
+          else ctx.setLock(key, { ...l, readers: addReader(l.readers, nonOwner ? NON_OWNER : ctx.tid), waiters });
+          return 0;
+        }
       }
-      if (o === 'wait') throw new Error(`${op}: ran while it must wait`);
-      const waiters = l.waiters.filter((w) => w.tid !== ctx.tid);
-      if (write) ctx.setLock(key, { ...l, writer: ctx.tid, waiters });
-      else ctx.setLock(key, { ...l, readers: addReader(l.readers, nonOwner ? NON_OWNER : ctx.tid), waiters });
-      return 0;
     },
   };
 }
@@ -200,7 +218,7 @@ function downTrylock(write: boolean): Primitive {
   return {
     shared: true,
     sleeps: false,
-    doc: `${op}: never sleeps; succeeds (returns 1) iff ${write ? 'nobody holds the semaphore and nobody is queued' : 'no writer holds it and nobody is queued'}, else returns 0.`,
+    doc: `${op}: never sleeps; succeeds (returns 1) iff ${write ? 'nobody holds the semaphore, queued tasks or not (x86 __down_write_trylock tests only the active part of the count)' : 'no writer holds it and nobody is queued (x86 __down_read_trylock: the count plus one must be positive)'}, else returns 0.`,
     run(ctx, [s]) {
       const key = ref(s, op);
       const l = rwsemOf(ctx, key, op);
@@ -217,12 +235,12 @@ function upRead(nonOwner: boolean): Primitive {
   return {
     shared: true,
     sleeps: false,
-    doc: `${op}: releases a read hold (${nonOwner ? 'any task may release a non-owner hold' : "the calling task's own"}); never sleeps. Releasing a hold that does not exist is a lock-discipline violation (src/properties/lock-discipline.ts) and changes nothing.`,
+    doc: `${op}: releases a read hold (${nonOwner ? 'any task may release a non-owner hold' : "the calling task's own"}); never sleeps. The last hold released with tasks queued wakes the queue (call_rwsem_wake -> rwsem_wake -> __rwsem_mark_wake(RWSEM_WAKE_ANY)). Releasing a hold that does not exist is a lock-discipline violation (src/properties/lock-discipline.ts) and changes nothing.`,
     run(ctx, [s]) {
       const key = ref(s, op);
       const l = rwsemOf(ctx, key, op);
       const readers = removeReader(l.readers, ctx.tid, nonOwner);
-      if (readers) ctx.setLock(key, { ...l, readers });
+      if (readers) ctx.setLock(key, wakeAfterRelease({ ...l, readers }));
       return 0;
     },
   };
@@ -272,11 +290,11 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     locks: true,
     shared: true,
     sleeps: false,
-    doc: 'up_write: releases the write hold; never sleeps. Releasing a write hold the task does not have is a lock-discipline violation and changes nothing.',
+    doc: 'up_write: releases the write hold; never sleeps. With tasks queued it wakes the queue (call_rwsem_wake -> rwsem_wake -> __rwsem_mark_wake(RWSEM_WAKE_ANY)): the readers at the head, up to the first writer, are granted the lock and leave the queue; a writer at the head is woken and takes the lock at its own step. Releasing a write hold the task does not have is a lock-discipline violation and changes nothing.',
     run(ctx, [s]) {
       const key = ref(s, 'up_write');
       const l = rwsemOf(ctx, key, 'up_write');
-      if (l.writer === ctx.tid) ctx.setLock(key, { ...l, writer: -1 });
+      if (l.writer === ctx.tid) ctx.setLock(key, wakeAfterRelease({ ...l, writer: -1 }));
       return 0;
     },
   },
@@ -285,11 +303,11 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     locks: true,
     shared: true,
     sleeps: false,
-    doc: 'downgrade_write: turns the write hold into a read hold of the same task; never sleeps.',
+    doc: 'downgrade_write: turns the write hold into a read hold of the same task; never sleeps. With tasks queued, the readers at the head up to the first writer are granted the lock too (x86 __downgrade_write -> call_rwsem_downgrade_wake -> rwsem_downgrade_wake -> __rwsem_mark_wake(RWSEM_WAKE_READ_OWNED)).',
     run(ctx, [s]) {
       const key = ref(s, 'downgrade_write');
       const l = rwsemOf(ctx, key, 'downgrade_write');
-      if (l.writer === ctx.tid) ctx.setLock(key, { ...l, writer: -1, readers: addReader(l.readers, ctx.tid) });
+      if (l.writer === ctx.tid) ctx.setLock(key, markWake({ ...l, writer: -1, readers: addReader(l.readers, ctx.tid) }, 'read-owned'));
       return 0;
     },
   },

@@ -54,6 +54,14 @@ export interface ThreadState {
   readonly frames: readonly Frame[];
   /** SRCU read-side nesting depth (srcu_read_lock / srcu_read_unlock). */
   readonly srcu: number;
+  /**
+   * The thread's current statement has started and put it to sleep in a lock's slow path
+   * (its primitive returned PENDING): it runs again to finish. In the kernel the task is inside
+   * `rwsem_down_read_failed()` / `__rwsem_down_write_failed_common()`, not before the call: a
+   * reader granted the lock while it slept (kernel/locking/rwsem-xadd.c `__rwsem_mark_wake`) then
+   * returns holding it instead of trying again.
+   */
+  readonly pending: boolean;
 }
 
 /** Thread id used in `readers` for a read hold taken with `down_read_non_owner`: it belongs to no task. */
@@ -68,6 +76,8 @@ export interface MutexState {
 export interface RwsemWaiter {
   readonly tid: number;
   readonly write: boolean;
+  /** A `down_read_non_owner` waiter: the read hold it is granted belongs to no task. */
+  readonly nonOwner?: true;
 }
 
 export interface RwsemState {

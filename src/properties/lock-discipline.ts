@@ -14,7 +14,8 @@
  * - `lock-discipline:held-at-exit`, *finishing while holding a lock*: it has finished and still owns a mutex or spinlock, or holds a
  *   semaphore for write or (as owner) for read;
  * - `lock-discipline:recursive-read`, *recursive read while a writer is queued*: it is about to `down_read` a semaphore it already
- *   holds for read while a writer is queued: the second read queues behind the writer, which waits
+ *   holds for read while a writer is queued (a `down_read` it already started, asleep in the slow
+ *   path or granted the lock there, does not count): the second read queues behind the writer, which waits
  *   for the first read: the self-deadlock Christian König describes in the thread
  *   (001_a93342ea5087af67.txt: "Grabbing the read lock twice would be illegal in this case").
  */
@@ -86,7 +87,8 @@ function finishedHolding(m: KernelModel, s: KState, tid: number): Problem | unde
 
 function recursiveRead(m: KernelModel, s: KState, tid: number): Problem | undefined {
   const cur = m.interp.current(s, tid);
-  if (!cur) return undefined;
+  // A pending down_read already queued (the recursion was reported before it did) or was granted.
+  if (!cur || s.threads[tid]!.pending) return undefined;
   for (const pc of primCalls(m, cur.instr)) {
     if (pc.name !== 'down_read') continue;
     const key = m.interp.evaluate(s, tid, pc.call.args[0]!);

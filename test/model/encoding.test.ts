@@ -214,6 +214,7 @@ function neighbours(s: KState, p: Program): KState[] {
   let slot = 0;
   s.threads.forEach((t, ti) => {
     withThread(ti, { ...t, srcu: inc(t.srcu) });
+    withThread(ti, { ...t, pending: !t.pending });
     if (t.frames.length) {
       withThread(ti, { ...t, frames: t.frames.slice(0, -1) });
       withThread(ti, { ...t, frames: [...t.frames, t.frames.at(-1)!] });
@@ -269,6 +270,8 @@ function neighbours(s: KState, p: Program): KState[] {
       const w = l.waiters[0]!;
       withLock(k, { ...l, waiters: replaceAt(l.waiters, 0, { ...w, write: !w.write }) });
       withLock(k, { ...l, waiters: replaceAt(l.waiters, 0, { ...w, tid: inc(w.tid) }) });
+      const { nonOwner, ...owned } = w;
+      withLock(k, { ...l, waiters: replaceAt(l.waiters, 0, nonOwner ? owned : { ...w, nonOwner: true }) });
       withLock(k, { ...l, waiters: removeAt(l.waiters, 0) });
     }
   }

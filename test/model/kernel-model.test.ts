@@ -35,12 +35,14 @@ describe('canonical encoding', () => {
     ['a local', { ...base, threads: [{ ...thread0, frames: [{ ...frame0, locals: frame0.locals.map((v, i) => (i === 0 ? 42 : v)) }] }, base.threads[1]!] }],
     ['a frame\'s notifier op', { ...base, threads: [{ ...thread0, frames: [{ ...frame0, op: { kind: 'invalidate_range_start', nid: 'amdgpu0', start: 0, end: 2, blockable: 0, mayfail: 0 } }] }, base.threads[1]!] }],
     ['the SRCU depth', { ...base, threads: [{ ...thread0, srcu: 1 }, base.threads[1]!] }],
+    ['a statement pending in a slow path', { ...base, threads: [{ ...thread0, pending: true }, base.threads[1]!] }],
     ['a finished thread', { ...base, threads: [{ ...thread0, frames: [] }, base.threads[1]!] }],
     ['a shared variable', { ...base, mem: { ...base.mem, 'amdgpu0.recursion': 1 } }],
     ['a string in shared memory', { ...base, mem: { ...base.mem, oom_reaper_list: null } }],
     ['a mutex owner', { ...base, locks: { ...base.locks, 'amdgpu0.read_lock': { kind: 'mutex', owner: 1 } } }],
     ['an rwsem reader', { ...base, locks: { ...base.locks, 'amdgpu0.lock': { kind: 'rwsem', writer: -1, readers: [-2], waiters: [] } } }],
     ['an rwsem waiter', { ...base, locks: { ...base.locks, 'amdgpu0.lock': { kind: 'rwsem', writer: 0, readers: [], waiters: [{ tid: 1, write: false }] } } }],
+    ['an rwsem non-owner waiter', { ...base, locks: { ...base.locks, 'amdgpu0.lock': { kind: 'rwsem', writer: 0, readers: [], waiters: [{ tid: 0, write: false, nonOwner: true }] } } }],
     ['an open pair', withPair],
   ];
   for (const [what, s] of variants) test(`a change to ${what} changes the encoding`, () => expect(enc(s)).not.toBe(enc(base)));

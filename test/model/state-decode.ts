@@ -11,10 +11,10 @@
  *
  *   state   = nThreads thread* memValue*(one per program.memKeys, in order) lock*(one per
  *             program.lockKeys, in order) nPairs pair*
- *   thread  = nFrames srcu frame*
+ *   thread  = nFrames srcu pending(0|1) frame*
  *   frame   = fn pc dest ctx op nLocals value*
  *   op      = 0 (no op frame) | kind(1 start, 2 end, 3 release) value(nid) start end blockable mayfail
- *   lock    = owner (mutex, spin) | writer nReaders reader* nWaiters (tid bool(write))* (rwsem)
+ *   lock    = owner (mutex, spin) | writer nReaders reader* nWaiters (tid bool(write) bool(nonOwner))* (rwsem)
  *   pair    = tid value(nid) start end blockable mayfail ret
  *   value   = 0 (NULL) | 1 n (a number) | 2 str(s) (a string the program does not know) |
  *             3 id (the string with that index in the program's sorted table of known strings)
@@ -185,7 +185,9 @@ export function decodeState(tokens: readonly Token[], tables: DecodeTables): KSt
   const thread = (): ThreadState => {
     const nFrames = count();
     const srcu = int();
-    return { frames: times(nFrames, frame), srcu };
+    const pending = int();
+    if (pending !== 0 && pending !== 1) fail(`a thread's pending flag is ${pending}`);
+    return { frames: times(nFrames, frame), srcu, pending: pending === 1 };
   };
   const lock = (key: string): LockState => {
     const kind = tables.lockKinds[key];
@@ -198,7 +200,8 @@ export function decodeState(tokens: readonly Token[], tables: DecodeTables): KSt
         const readers = times(count(), int);
         const waiters = times(count(), (): RwsemWaiter => {
           const tid = int();
-          return { tid, write: bool() };
+          const write = bool();
+          return bool() ? { tid, write, nonOwner: true } : { tid, write };
         });
         return { kind, writer, readers, waiters };
       }

@@ -2,8 +2,9 @@
  * Leaf primitives of the mm core (mm/memory.c, mm/mmap.c, mm/oom_kill.c, mm/mmu_notifier.c,
  * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
  */
-import { nameOf, num, PENDING, ref, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
-import type { Value } from '../state.ts';
+import { nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
+import { downOutcome, enqueue, holders, markWake } from '../locks.ts';
+import type { RwsemState, Value } from '../state.ts';
 import { ALLOC_CONSTANTS, PAGE_ALLOC_PRIMITIVES } from './page_alloc.ts';
 
 /** Constants the core code names. */
@@ -295,35 +296,36 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     locks: true,
     shared: true,
     sleeps: true,
-    doc: 'down_write_killable(sem): like down_write, but a task with a fatal signal pending (every thread of an OOM victim, once killed) gives up with -EINTR instead of sleeping. The model lets a contended call either give up or queue (the kill may or may not have happened yet); a queued task then takes the lock at its turn.',
+    doc: 'down_write_killable(sem) (kernel/locking/rwsem.c, v4.19): like down_write, it takes the semaphore for write if nobody holds it (x86 ____down_write; rwsem_try_write_lock after queueing). Otherwise a task with a fatal signal pending (fatal_signal_pending(current): a thread of the OOM victim) returns -EINTR: __rwsem_down_write_failed_common(TASK_KILLABLE) tries the lock once after queueing, then signal_pending_state() sends it to out_nolock, which takes it off the wait list and, if tasks are still queued, runs __rwsem_mark_wake(RWSEM_WAKE_ANY) (v4.19 line 563 per ../shared/kernel/README.md §9); it never stays queued. A task without one queues and waits as down_write does.',
     wait(ctx, [s]) {
       const key = ref(s, 'down_write_killable');
       const l = ctx.lock(key);
       if (l.kind !== 'rwsem') throw new Error('down_write_killable on a non-rwsem');
-      const qi = l.waiters.findIndex((w) => w.tid === ctx.tid);
-      if (qi < 0) return null;
-      return qi === 0 && l.writer === -1 && l.readers.length === 0 ? null : { why: `down_write_killable(&${key}): queued`, sleeping: true };
+      return downOutcome(l, ctx.tid, true, ctx.pending) === 'wait' ? { why: `down_write_killable(&${key}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true } : null;
     },
-    choices(ctx, [s]) {
-      const l = ctx.lock(ref(s, 'down_write_killable'));
-      if (l.kind !== 'rwsem') return 1;
-      const queued = l.waiters.some((w) => w.tid === ctx.tid);
-      const contended = l.writer !== -1 || l.readers.length > 0 || l.waiters.length > 0;
-      return !queued && contended ? 2 : 1;
-    },
-    run(ctx, [s], choice) {
+    run(ctx, [s]) {
       const key = ref(s, 'down_write_killable');
       const l = ctx.lock(key);
       if (l.kind !== 'rwsem') throw new Error('down_write_killable on a non-rwsem');
-      const queued = l.waiters.some((w) => w.tid === ctx.tid);
-      const contended = l.writer !== -1 || l.readers.length > 0 || l.waiters.length > 0;
-      if (!queued && contended) {
-        if (choice === 1) return -4; // -EINTR: the fatal signal is pending
-        ctx.setLock(key, { ...l, waiters: [...l.waiters, { tid: ctx.tid, write: true }] });
-        return PENDING;
+      switch (downOutcome(l, ctx.tid, true, ctx.pending)) {
+        case 'acquire':
+          ctx.setLock(key, { ...l, writer: ctx.tid, waiters: l.waiters.filter((w) => w.tid !== ctx.tid) });
+          return 0;
+        case 'queue': {
+          const q = enqueue(l, ctx.tid, true, false);
+          if (!ctx.stat(`${ctx.task}.fatal_signal`)) {
+            ctx.setLock(key, q);
+            return PENDING;
+          }
+          // out_nolock: list_del(&waiter.list); if the list is not empty, __rwsem_mark_wake(RWSEM_WAKE_ANY).
+          const left: RwsemState = { ...q, waiters: q.waiters.filter((w) => w.tid !== ctx.tid) };
+          ctx.setLock(key, left.waiters.length ? markWake(left, 'any') : left);
+          return -KERNEL_CONSTANTS.EINTR!;
+        }
+        case 'wait':
+        case 'granted':
+          throw new Error('down_write_killable: ran while it must wait');
       }
-      ctx.setLock(key, { ...l, writer: ctx.tid, waiters: l.waiters.filter((w) => w.tid !== ctx.tid) });
-      return 0;
     },
   },
 };

@@ -110,7 +110,7 @@ export const PAGE_ALLOC_PRIMITIVES: Record<string, Primitive> = {
     doc:
       'out_of_memory(&oc), from __alloc_pages_may_oom (v4.19 mm/oom_kill.c): the OOM killer already has a victim. For the victim itself, task_will_free_mem(current) holds: it returns true at once. Any other task finds the victim in oom_evaluate_task() (abort) and, back in __alloc_pages_slowpath, retries (should_reclaim_retry, schedule_timeout_uninterruptible) until the victim\'s memory is freed or MMF_OOM_SKIP lets a new victim be chosen: the model folds that loop into one sleep until the OOM is resolved. Returns true.',
     wait(ctx) {
-      if (ctx.stat(`${ctx.currentTask}.signal.oom_mm`)) return null;
+      if (ctx.stat(`${ctx.task}.signal.oom_mm`)) return null;
       return oomUnresolved(ctx)
         ? { why: "out_of_memory(): the OOM killer waits for its victim's memory to be freed or MMF_OOM_SKIP (the allocation retries until then)", sleeping: true }
         : null;
