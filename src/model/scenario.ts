@@ -415,8 +415,7 @@ export function buildProgram(sc: Scenario): Program {
     }
     mem['mm.mmap'] = statics['mm.mmap'] as Value;
     for (const id of vmaIds) for (const f of ['vm_start', 'vm_end', 'vm_next', 'vm_prev']) mem[`${id}.${f}`] = statics[`${id}.${f}`] as Value;
-    statics['mm.vma_objects'] = objects;
-  } else statics['mm.vma_objects'] = [...vmaIds];
+  }
   // Direct reclaim is given the configured VMA of its page (the rmap walk that would find the VMA
   // now mapping it, under the anon_vma lock munmap's __vma_adjust() takes, is not modelled).
   sc.threads.forEach((t, i) => {
