@@ -446,6 +446,26 @@ export function cg(text: string, line: LineArg, ...ghost: string[]): Stmt {
   throw new ParseError('ghost effects attach to expression statements and returns only', text);
 }
 
+/**
+ * A simple statement shown as the kernel's C `text` and executed as the C-subset statement `model`:
+ * a stand-in for C the model cannot run as written (a store through a pointer to a pointer, an
+ * out-parameter, a call the model collapses). Every use names what it stands for in its function's
+ * `source`. (drivers/drm_common.ts has the same helper for the DRM drivers.)
+ */
+export function cAs(text: string, model: string, line?: LineArg): Stmt {
+  const st = parseSimple(model, line);
+  const src = line === undefined ? { text } : { text, line };
+  if (st.s === 'expr' || st.s === 'return') return { ...st, src };
+  throw new ParseError('cAs stands in for an expression statement or a return only', model);
+}
+
+/** `if (text) { then } [else { otherwise }]`, branching on the C-subset condition `model` (see {@link cAs}). */
+export function ifAs(text: string, model: string, then: readonly Stmt[], otherwise?: Else, line?: LineArg): Stmt {
+  const base = { s: 'if' as const, src: condSrc(text, line, 'if'), cond: parseExpr(model), then };
+  if (!otherwise) return base;
+  return { ...base, else: otherwise.body, ...(otherwise.src ? { elseSrc: otherwise.src } : {}) };
+}
+
 function condSrc(cond: string, line: LineArg, kw: string): Src {
   const text = `${kw} (${cond})`;
   return line === undefined ? { text } : { text, line };

@@ -152,25 +152,25 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
     args: () => [],
   },
   exit_mmap: {
-    description: 'The victim exiting: mmput -> exit_mmap (mmu_notifier_release, its own __oom_reap_task_mm, unmap_vmas).',
-    fn: 'exit_mmap',
+    description: 'The victim exiting: the last mmput() -> exit_mmap (mmu_notifier_release, its own __oom_reap_task_mm, unmap_vmas), once every other thread using the mm has finished.',
+    fn: 'mmput',
     params: {},
     args: () => ['mm'],
   },
   munmap: {
-    description: 'munmap(2) of [start, start+len): mmap_sem for write, unmap_region -> unmap_vmas, a blockable start/end pair.',
+    description: 'munmap(2) of [start, start+len): mmap_sem for write, do_munmap splits the VMAs the range cuts (__split_vma) and detaches those inside it, unmap_region -> unmap_vmas, a blockable start/end pair.',
     fn: 'vm_munmap',
     params: { start: 'first page', len: 'number of pages' },
     args: (p, ctx) => [numParam(p, 'start', ctx.path), numParam(p, 'len', ctx.path)],
   },
   madvise: {
-    description: 'madvise(MADV_DONTNEED) of [start, start+len): mmap_sem for read, zap_page_range, a blockable start/end pair (nested with a huge-pmd split when the range cuts a THP).',
-    fn: 'madvise_dontneed',
+    description: 'madvise(MADV_DONTNEED) of [start, start+len): mmap_sem for read, zap_page_range on each VMA of the range, a blockable start/end pair each (nested with a huge-pmd split when the range cuts a THP).',
+    fn: 'sys_madvise',
     params: { start: 'first page', len: 'number of pages' },
-    args: (p, ctx) => [numParam(p, 'start', ctx.path), numParam(p, 'len', ctx.path)],
+    args: (p, ctx) => [numParam(p, 'start', ctx.path), numParam(p, 'len', ctx.path), KERNEL_CONSTANTS.MADV_DONTNEED!],
   },
   fault: {
-    description: 'A copy-on-write write fault at `address`: mmap_sem for read, a page allocation, a blockable start/end pair on the page.',
+    description: 'A copy-on-write write fault at `address`: mmap_sem for read, find_vma, a page allocation, a blockable start/end pair on the page (nothing but mmap_sem if munmap has unmapped the page).',
     fn: '__do_page_fault',
     params: { address: 'page' },
     args: (p, ctx) => {
@@ -178,9 +178,10 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
       const addr = numParam(p, 'address', ctx.path);
       const vma = findVma(ctx.statics, addr);
       if (!vma) throw new ScenarioError(`${ctx.path}.params.address`, `no VMA contains page ${addr}`);
+      ctx.statics[vmf] = vmf;
       ctx.statics[`${vmf}.address`] = addr;
       ctx.statics[`${vmf}.vma`] = vma;
-      return [vmf];
+      return [null, 0, addr];
     },
   },
   lock_holder: {
@@ -312,11 +313,27 @@ export function buildProgram(sc: Scenario): Program {
   };
   addFns(core.fns, 'core');
 
-  // The mm and its VMAs.
+  // The mm and its VMAs. Their ranges and list links are static configuration unless a munmap
+  // thread can change them (below, after the threads).
   if (sc.vmas.length === 0) throw new ScenarioError('vmas', 'a scenario needs at least one VMA');
   const vmaIds = sc.vmas.map((_, i) => `vma${i}`);
   statics['mm.vmas'] = vmaIds;
   statics['mm.mmap'] = vmaIds[0]!;
+  /** Each VMA object's static configuration: its own, or that of the configured VMA it is split from. */
+  const vmaConfig = (id: string, from: string, i: number): void => {
+    const v = sc.vmas[i]!;
+    statics[`${id}.vm_mm`] = 'mm';
+    statics[`${id}.vm_flags`] = (v.shared ? 0x8 : 0) | (v.locked ? 0x2000 : 0);
+    statics[`${id}.vm_pgoff`] = 0;
+    // vma_is_anonymous() is !vma->vm_ops: a shared anonymous mapping is backed by shmem
+    // (mmap_region() -> shmem_zero_setup() sets vm_ops), so it is not anonymous.
+    const anon = !v.file && !v.shared;
+    statics[`${id}.anon`] = anon ? 1 : 0;
+    // __oom_reap_task_mm(): can_madv_dontneed_vma(vma) && (vma_is_anonymous(vma) || !(vm_flags & VM_SHARED)).
+    statics[`${id}.reapable`] = !v.locked && (anon || !v.shared) ? 1 : 0;
+    statics[`${id}.thp`] = v.thp === undefined ? null : `${from}.pmd`;
+    statics[`${id}.pages`] = from;
+  };
   sc.vmas.forEach((v, i) => {
     const id = vmaIds[i]!;
     const path = `vmas[${i}]`;
@@ -328,18 +345,16 @@ export function buildProgram(sc: Scenario): Program {
     statics[`${id}.vm_start`] = v.start;
     statics[`${id}.vm_end`] = v.end;
     statics[`${id}.vm_next`] = vmaIds[i + 1] ?? null;
-    statics[`${id}.vm_mm`] = 'mm';
-    const flags = (v.shared ? 0x8 : 0) | (v.locked ? 0x2000 : 0);
-    statics[`${id}.vm_flags`] = flags;
-    statics[`${id}.anon`] = v.file ? 0 : 1;
-    statics[`${id}.reapable`] = !v.locked && (!v.file || !v.shared) ? 1 : 0;
+    statics[`${id}.vm_prev`] = vmaIds[i - 1] ?? null;
+    statics[`${id}.pages_start`] = v.start;
+    statics[`${id}.pages_end`] = v.end;
+    vmaConfig(id, id, i);
     if (v.thp !== undefined) {
       if (!(v.thp >= v.start && v.thp + 2 <= v.end) || v.thp % 2 !== 0) {
         throw new ScenarioError(`${path}.thp`, 'the huge page (2 pages, HPAGE_PMD_SIZE) must lie inside the VMA at an even page');
       }
-      statics[`${id}.thp`] = `${id}.pmd`;
       statics[`${id}.pmd.start`] = v.thp;
-    } else statics[`${id}.thp`] = null;
+    }
     mem[`${id}.unmapped`] = 0;
     mem[`${id}.freed`] = 0;
     if (v.thp !== undefined) mem[`${id}.pmd.split`] = 0;
@@ -388,6 +403,11 @@ export function buildProgram(sc: Scenario): Program {
       if (!(Number.isInteger(o.start) && Number.isInteger(o.end) && o.start >= 0 && o.end > o.start && o.end <= MAX_PAGE)) {
         throw new ScenarioError(`${path}.objects[${j}]`, `expected integer pages with 0 <= start < end <= ${MAX_PAGE}`);
       }
+      // A driver's object covers user memory it mapped from a VMA (a userptr BO, a umem, a grant
+      // map, a memslot): one outside every VMA has nothing to cover when the scenario starts.
+      if (!sc.vmas.some((v) => o.start < v.end && v.start < o.end)) {
+        throw new ScenarioError(`${path}.objects[${j}]`, `[${o.start}, ${o.end}) lies outside every VMA; an object covers pages of a VMA`);
+      }
     });
     const inst = r.def.instance(nid, objects);
     Object.assign(mem, inst.mem);
@@ -425,6 +445,14 @@ export function buildProgram(sc: Scenario): Program {
   }
   const threads: ThreadSpec[] = [];
   const names = new Set<string>();
+  const exits = sc.threads.flatMap((t, i) => (t.kind === 'exit_mmap' ? [i] : []));
+  if (exits.length > 1) {
+    throw new ScenarioError(`threads[${exits[1]!}].kind`, 'a second exit_mmap thread: exit_mmap() runs once, from the mmput() that drops the last mm_users reference (kernel/fork.c)');
+  }
+  // mm->mm_users: every thread using the mm as current->mm holds a reference until it finishes
+  // (kernel/fork.c mmput()); the oom_reaper holds only mmgrab() (mm_count) and direct reclaim
+  // reaches the mm through the rmap. The exit_mmap thread's mmput() is the last one.
+  statics['mm.mm_users_tids'] = sc.threads.flatMap((t, i) => (t.kind === 'oom_reaper' || t.kind === 'reclaim' ? [] : [i]));
   sc.threads.forEach((t, i) => {
     const path = `threads[${i}]`;
     const task = `task${i}`;
@@ -484,6 +512,59 @@ export function buildProgram(sc: Scenario): Program {
     if (names.has(name)) throw new ScenarioError(`${path}.name`, `two threads are named "${name}"`);
     names.add(name);
     threads.push({ name, task, fn: fnName, args });
+  });
+
+  // munmap changes the VMA list that the reaper, exit_mmap, find_vma and unmap_vmas walk: with a
+  // munmap thread, mm->mmap and every VMA's range and links are shared memory. A munmap whose start
+  // or end lies strictly inside a configured VMA may split it (__split_vma), which takes a new VMA
+  // from the slab (vm_area_dup): the scenario pre-allocates one object per possible split, with the
+  // static configuration of the VMA it would be split from, free (vm_end 0) until then.
+  const munmaps = sc.threads.flatMap((t, i) => (t.kind === 'munmap' ? [i] : []));
+  statics['mm.vmas_dynamic'] = munmaps.length ? 1 : 0;
+  if (munmaps.length) {
+    const objects = [...vmaIds];
+    for (const i of munmaps) {
+      const p = sc.threads[i]!.params ?? {};
+      const start = p['start'] as number;
+      const end = start + (p['len'] as number);
+      const cache: string[] = [];
+      // do_munmap() returns -EINVAL for len 0 or a range above TASK_SIZE before any split.
+      if (end > start && end <= MAX_PAGE) {
+        for (const at of [start, end]) {
+          const j = sc.vmas.findIndex((v) => v.start < at && at < v.end);
+          if (j < 0) continue;
+          const id = `vma${objects.length}`;
+          objects.push(id);
+          cache.push(id);
+          vmaConfig(id, vmaIds[j]!, j);
+          for (const f of ['vm_start', 'vm_end']) mem[`${id}.${f}`] = 0;
+          for (const f of ['vm_next', 'vm_prev']) mem[`${id}.${f}`] = null;
+        }
+      }
+      statics[`task${i}.vm_area_cache`] = cache;
+    }
+    mem['mm.mmap'] = statics['mm.mmap'] as Value;
+    for (const id of vmaIds) for (const f of ['vm_start', 'vm_end', 'vm_next', 'vm_prev']) mem[`${id}.${f}`] = statics[`${id}.${f}`] as Value;
+  }
+  // Direct reclaim is given the configured VMA of its page (the rmap walk that would find the VMA
+  // now mapping it, under the anon_vma lock munmap's __vma_adjust() takes, is not modelled).
+  sc.threads.forEach((t, i) => {
+    if (t.kind !== 'reclaim') return;
+    const addr = (t.params ?? {})['address'] as number;
+    const v = sc.vmas.find((x) => x.start <= addr && addr < x.end)!;
+    const j = sc.threads.findIndex((u) => {
+      if (u.kind !== 'munmap') return false;
+      const p = u.params ?? {};
+      const start = p['start'] as number;
+      const end = start + (p['len'] as number);
+      return start < v.end && v.start < end;
+    });
+    if (j >= 0) {
+      throw new ScenarioError(
+        `threads[${i}].params.address`,
+        `reclaim of page ${addr} in the VMA [${v.start}, ${v.end}) that munmap (threads[${j}]) splits or removes: the rmap walk that finds the VMA mapping the page (under the anon_vma lock __vma_adjust() takes) is not modelled`,
+      );
+    }
   });
 
   const spec: ProgramSpec = {

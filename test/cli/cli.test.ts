@@ -130,6 +130,15 @@ describe('bad input: one line, exit 2, nothing written', () => {
     expectOneLine(param.err, /big-param\.json: threads\[0\]\.params\.start: expected a page number, an integer from 0 to 16777215/);
   });
 
+  test('what the kernel cannot have: an object outside every VMA, two exit_mmap threads (exit 2, one line naming the field)', async () => {
+    const base = { name: 'k', core: 'v4.19', vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'exit_mmap' }] };
+    const obj = await run('check', file('outside.json', JSON.stringify({ ...base, notifiers: [{ use: 'kvm', objects: [{ start: 8, end: 12 }] }] })));
+    expect(obj.code).toBe(2);
+    expectOneLine(obj.err, /outside\.json: notifiers\[0\]\.objects\[0\]: \[8, 12\) lies outside every VMA/);
+    const exits = await run('check', file('two-exits.json', JSON.stringify({ ...base, threads: [{ kind: 'exit_mmap' }, { kind: 'exit_mmap' }] })));
+    expect(exits.code).toBe(2);
+    expectOneLine(exits.err, /two-exits\.json: threads\[1\]\.kind: a second exit_mmap thread: exit_mmap\(\) runs once/);
+  });
   test('malformed JSON scenario file', async () => {
     const r = await run('check', file('broken.json', '{ "name": "x", '));
     expect(r.code).toBe(2);

@@ -4,7 +4,7 @@
  */
 import { nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
 import { downOutcome, enqueue, holders, markWake } from '../locks.ts';
-import type { RwsemState, Value } from '../state.ts';
+import { MAX_PAGE, type RwsemState, type Value } from '../state.ts';
 import { ALLOC_CONSTANTS, PAGE_ALLOC_PRIMITIVES } from './page_alloc.ts';
 
 /** Constants the core code names. */
@@ -29,6 +29,7 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   MMF_UNSTABLE: 'MMF_UNSTABLE',
   MMF_OOM_VICTIM: 'MMF_OOM_VICTIM',
   VM_SHARED: 0x8,
+  VM_GROWSDOWN: 0x100,
   VM_LOCKED: 0x2000,
   VM_HUGETLB: 0x400000,
   VM_PFNMAP: 0x400,
@@ -43,6 +44,9 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   VM_FAULT_WRITE: 0x800,
   VM_FAULT_OOM: 0x1,
   FIRST_USER_ADDRESS: 0,
+  /** The top of the user address space: every page of the model lies below it. */
+  TASK_SIZE: MAX_PAGE,
+  MADV_DONTNEED: 4,
   USER_PGTABLES_CEILING: 0,
 };
 
@@ -51,6 +55,45 @@ function vmaStat(ctx: PrimCtx, vma: Arg | undefined, field: string): Value {
   if (v === undefined || Array.isArray(v)) throw new Error(`VMA ${String(vma)} has no ${field}`);
   return v as Value;
 }
+
+/**
+ * The VMA list is shared memory when the scenario has a munmap thread (`mm.vmas_dynamic`): then
+ * `mm->mmap` and each VMA's `vm_start`, `vm_end`, `vm_next` and `vm_prev` are read from memory,
+ * otherwise from the static configuration.
+ */
+function vmasDynamic(ctx: PrimCtx): boolean {
+  return ctx.stat('mm.vmas_dynamic') === 1;
+}
+
+/** A field of the VMA list: `mm.mmap` or a VMA's `vm_start`, `vm_end`, `vm_next`, `vm_prev`. */
+function listField(ctx: PrimCtx, key: string): Value {
+  if (vmasDynamic(ctx)) return ctx.read(key);
+  const v = ctx.stat(key);
+  if (v === undefined || Array.isArray(v)) throw new Error(`no VMA list field ${key}`);
+  return v as Value;
+}
+
+/** The VMAs on the mm's list, in address order, from `mm->mmap` along `vm_next`. */
+function vmaList(ctx: PrimCtx, mm: string): string[] {
+  const out: string[] = [];
+  for (let v = listField(ctx, `${mm}.mmap`); typeof v === 'string'; v = listField(ctx, `${v}.vm_next`)) out.push(v);
+  return out;
+}
+
+/** The configured VMA whose page table a VMA object's pages are in (itself, or the one it was split from). */
+function pagesOf(ctx: PrimCtx, vma: string): string {
+  const pt = ctx.stat(`${vma}.pages`);
+  if (typeof pt !== 'string') throw new Error(`VMA ${vma} has no page table`);
+  return pt;
+}
+
+/** The VMA list's fields a primitive walking or changing it touches. */
+const LIST_READS: Access[] = [
+  { name: 'mmap', mode: 'r' },
+  { name: 'vm_next', mode: 'r' },
+  { name: 'vm_start', mode: 'r' },
+  { name: 'vm_end', mode: 'r' },
+];
 
 export const MM_PRIMITIVES: Record<string, Primitive> = {
   ...PAGE_ALLOC_PRIMITIVES,
@@ -158,6 +201,8 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     access: () => [
       { name: 'freed', mode: 'w' },
       { name: 'unmapped', mode: 'w' },
+      { name: 'vm_start', mode: 'r' },
+      { name: 'vm_end', mode: 'r' },
     ],
     sleeps: false,
     doc: 'zap_huge_pmd(tlb, vma, pmd, addr): frees the whole huge page (both its pages) and returns 1.',
@@ -172,9 +217,11 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     access: () => [
       { name: 'freed', mode: 'w' },
       { name: 'unmapped', mode: 'w' },
+      { name: 'vm_start', mode: 'r' },
+      { name: 'vm_end', mode: 'r' },
     ],
     sleeps: false,
-    doc: 'zap_pte_range(tlb, vma, pmd, addr, end, details): frees the pages of [addr, end) (`vma.freed`, a bit per page; `vma.unmapped` once every page is freed) and returns end. The pte walk, rss accounting and TLB batching are not modelled.',
+    doc: 'zap_pte_range(tlb, vma, pmd, addr, end, details): frees the pages of [addr, end) that lie in the VMA (`freed`, a bit per page of the configured VMA whose page table they are in; `unmapped` once every page of it is freed) and returns end. The pte walk, rss accounting and TLB batching are not modelled.',
     run(ctx, [, vma, , addr, end]) {
       freePages(ctx, ref(vma, 'zap_pte_range'), num(addr, 'zap_pte_range'), num(end, 'zap_pte_range'));
       return num(end, 'zap_pte_range');
@@ -263,15 +310,127 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   find_vma: {
-    shared: false,
+    shared: true,
     sleeps: false,
-    doc: 'find_vma(mm, addr): the first VMA ending above addr, from the static VMA list.',
+    access: () => LIST_READS,
+    doc: 'find_vma(mm, addr) (mm/mmap.c, v4.19): the first VMA with vm_end > addr, or NULL. The rbtree and the vmacache are not modelled: the walk follows the VMA list from mm->mmap along vm_next, which munmap changes (shared memory when the scenario has a munmap thread).',
     run(ctx, [mm, addr]) {
-      const vmas = ctx.stat(`${ref(mm, 'find_vma')}.vmas`);
-      if (!Array.isArray(vmas)) return null;
-      return vmas.find((v) => num(ctx.stat(`${String(v)}.vm_end`) as Value, 'vm_end') > num(addr, 'find_vma')) ?? null;
+      const a = num(addr, 'find_vma');
+      return vmaList(ctx, ref(mm, 'find_vma')).find((v) => num(listField(ctx, `${v}.vm_end`), 'vm_end') > a) ?? null;
     },
   },
+  __insert_vm_struct: {
+    shared: true,
+    sleeps: false,
+    access: () => [...LIST_READS, { name: 'mmap', mode: 'w' }, { name: 'vm_next', mode: 'w' }, { name: 'vm_prev', mode: 'w' }],
+    doc: '__insert_vm_struct(mm, vma) (mm/mmap.c, v4.19): find_vma_links() finds the VMA before the new one (the last ending at or below its vm_start; an overlap is a BUG()), then __vma_link() -> __vma_link_list() (mm/util.c) links it into the list (vm_prev, vm_next, prev->vm_next or mm->mmap, next->vm_prev) and __vma_link_rb() into the rbtree (not modelled: the list is the model\'s only index); mm->map_count is not modelled.',
+    run(ctx, [mm, vma]) {
+      const m = ref(mm, '__insert_vm_struct');
+      const v = ref(vma, '__insert_vm_struct');
+      const vs = num(ctx.read(`${v}.vm_start`), 'vm_start');
+      const ve = num(ctx.read(`${v}.vm_end`), 'vm_end');
+      let prev: string | null = null;
+      for (const x of vmaList(ctx, m)) {
+        const xs = num(ctx.read(`${x}.vm_start`), 'vm_start');
+        const xe = num(ctx.read(`${x}.vm_end`), 'vm_end');
+        if (xe > vs) {
+          if (xs < ve) throw new Error(`__insert_vm_struct: ${v} overlaps ${x} (BUG() in the kernel)`);
+          break;
+        }
+        prev = x;
+      }
+      ctx.write(`${v}.vm_prev`, prev);
+      let next: Value;
+      if (prev) {
+        next = ctx.read(`${prev}.vm_next`);
+        ctx.write(`${prev}.vm_next`, v);
+      } else {
+        next = ctx.read(`${m}.mmap`);
+        ctx.write(`${m}.mmap`, v);
+      }
+      ctx.write(`${v}.vm_next`, next);
+      if (typeof next === 'string') ctx.write(`${next}.vm_prev`, v);
+      return 0;
+    },
+  },
+  kmem_cache_alloc_vma: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'vm_end', mode: 'r' }],
+    doc: "model stand-in for the object kmem_cache_alloc(vm_area_cachep, GFP_KERNEL) returned in vm_area_dup(orig), called as kmem_cache_alloc_vma(current, orig) once the allocation succeeded (src/model/core/page_alloc.ts decides that): the VMA the scenario pre-allocated for this thread's split of orig's range (an unused one: vm_end 0).",
+    run(ctx, [task, orig]) {
+      const pt = pagesOf(ctx, ref(orig, 'kmem_cache_alloc_vma'));
+      const cache = ctx.stat(`${ref(task, 'kmem_cache_alloc_vma')}.vm_area_cache`);
+      const free = (Array.isArray(cache) ? cache : []).find((x) => pagesOf(ctx, String(x)) === pt && ctx.read(`${String(x)}.vm_end`) === 0);
+      if (free === undefined) throw new Error(`no pre-allocated VMA left for a split of ${String(orig)} by ${String(task)}`);
+      return free;
+    },
+  },
+  vma_copy: {
+    shared: true,
+    sleeps: false,
+    access: () => ['vm_start', 'vm_end', 'vm_next', 'vm_prev'].flatMap((name): Access[] => [
+      { name, mode: 'r' },
+      { name, mode: 'w' },
+    ]),
+    doc: 'model stand-in for `*new = *orig;` in vm_area_dup() (kernel/fork.c, v4.19): copies the VMA\'s range and list links; its flags, mm, huge page and page table are the same static configuration for every VMA split from one configured VMA.',
+    run(ctx, [dst, src]) {
+      for (const f of ['vm_start', 'vm_end', 'vm_next', 'vm_prev']) ctx.write(`${ref(dst, 'vma_copy')}.${f}`, ctx.read(`${ref(src, 'vma_copy')}.${f}`));
+      return 0;
+    },
+  },
+  vm_area_free: {
+    shared: true,
+    sleeps: false,
+    access: () => ['vm_start', 'vm_end', 'vm_next', 'vm_prev'].map((name): Access => ({ name, mode: 'w' })),
+    doc: 'vm_area_free(vma) (kernel/fork.c, v4.19): kmem_cache_free(vm_area_cachep, vma). The object goes back to the slab: the model clears its range and links (vm_end 0 marks a free object), so a freed VMA leaves nothing behind in the state.',
+    run(ctx, [vma]) {
+      const v = ref(vma, 'vm_area_free');
+      if (!vmasDynamic(ctx)) throw new Error('vm_area_free() of a static VMA');
+      ctx.write(`${v}.vm_start`, 0);
+      ctx.write(`${v}.vm_end`, 0);
+      ctx.write(`${v}.vm_next`, null);
+      ctx.write(`${v}.vm_prev`, null);
+      return 0;
+    },
+  },
+  mnc_mmput_last: {
+    shared: true,
+    sleeps: false,
+    access: () => [],
+    doc: 'model stand-in for atomic_dec_and_test(&mm->mm_users) in the mmput() of the thread that runs exit_mmap(): the last user of the mm. Every other thread of the scenario but the oom_reaper (a kthread holding only mmgrab()) and direct reclaim (which reaches the mm through the rmap) uses the mm as current->mm and holds an mm_users reference until it finishes; so the call waits until each of them has finished, then returns true.',
+    wait(ctx) {
+      const users = ctx.stat('mm.mm_users_tids');
+      for (const t of Array.isArray(users) ? users : []) {
+        if (t !== ctx.tid && ctx.thread(num(t, 'mm_users_tids')).frames.length > 0) {
+          return { why: `mmput(): mm->mm_users is still held by ${ctx.threadName(num(t, 'mm_users_tids'))}`, sleeping: false };
+        }
+      }
+      return null;
+    },
+    run: () => 1,
+  },
+  offset_in_page: { shared: false, sleeps: false, doc: 'offset_in_page(p): 0 (pages are the unit: PAGE_SIZE 1).', run: () => 0 },
+  PAGE_ALIGN: { shared: false, sleeps: false, doc: 'PAGE_ALIGN(x): x (pages are the unit: PAGE_SIZE 1).', run: (_ctx, [x]) => num(x, 'PAGE_ALIGN') },
+  vma_rb_erase: { shared: false, sleeps: false, doc: 'vma_rb_erase(vma, &mm->mm_rb): the rbtree is not modelled (the VMA list is the model\'s only index).', run: () => 0 },
+  vma_gap_update: { shared: false, sleeps: false, doc: 'vma_gap_update(vma): rbtree gap bookkeeping (not modelled).', run: () => 0 },
+  vmacache_invalidate: { shared: false, sleeps: false, doc: 'vmacache_invalidate(mm): the per-thread VMA cache is not modelled.', run: () => 0 },
+  arch_unmap: { shared: false, sleeps: false, doc: 'arch_unmap(mm, vma, start, end): x86 MPX bookkeeping (nothing the model tracks).', run: () => 0 },
+  update_hiwater_vm: { shared: false, sleeps: false, doc: 'update_hiwater_vm(mm): statistics.', run: () => 0 },
+  vm_unacct_memory: { shared: false, sleeps: false, doc: 'vm_unacct_memory(pages): overcommit accounting (not modelled).', run: () => 0 },
+  userfaultfd_unmap_complete: { shared: false, sleeps: false, doc: 'userfaultfd_unmap_complete(mm, uf): no userfaultfd in the model.', run: () => 0 },
+  INIT_LIST_HEAD: { shared: false, sleeps: false, doc: 'INIT_LIST_HEAD(list): the anon_vma chain is not modelled.', run: () => 0 },
+  pmd_page: { shared: false, sleeps: false, doc: 'pmd_page(pmd): the huge page a pmd maps (its identity is not needed).', run: () => 'page' },
+  PageMlocked: { shared: false, sleeps: false, doc: 'PageMlocked(page): mlock of huge pages is not modelled.', run: () => 0 },
+  clear_page_mlock: { shared: false, sleeps: false, doc: 'clear_page_mlock(page).', run: () => 0 },
+  is_pmd_migration_entry: { shared: false, sleeps: false, doc: 'is_pmd_migration_entry(pmd): no migration in the model.', run: () => 0 },
+  madvise_behavior_valid: { shared: false, sleeps: false, doc: 'madvise_behavior_valid(behavior): MADV_DONTNEED is valid.', run: () => 1 },
+  madvise_need_mmap_write: { shared: false, sleeps: false, doc: 'madvise_need_mmap_write(behavior): false for MADV_DONTNEED (mmap_sem for read).', run: () => 0 },
+  userfaultfd_remove: { shared: false, sleeps: false, doc: 'userfaultfd_remove(vma, start, end): true (no userfaultfd: mmap_sem is not dropped).', run: () => 1 },
+  blk_start_plug: { shared: false, sleeps: false, doc: 'blk_start_plug(plug): block I/O plugging (not modelled).', run: () => 0 },
+  blk_finish_plug: { shared: false, sleeps: false, doc: 'blk_finish_plug(plug).', run: () => 0 },
+  vma_pkey: { shared: false, sleeps: false, doc: 'vma_pkey(vma): protection keys are not modelled.', run: () => 0 },
+  mmdrop: { shared: false, sleeps: false, doc: 'mmdrop(mm): drops mm_count (the struct is never freed in the model).', run: () => 0 },
   task_pid_nr: { shared: false, sleeps: false, doc: 'task_pid_nr(tsk): the pid (not tracked).', run: () => 0 },
   page_vma_mapped_walk: {
     shared: false,
@@ -332,17 +491,25 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
 
 const HPAGE = 2;
 
-/** Mark the pages [start, end) of a VMA freed; the VMA is unmapped once all its pages are. */
+/**
+ * Mark the pages [start, end) of a VMA freed. Page state is kept per configured VMA (its page
+ * table): `freed` has a bit per page of the configured range, whichever VMA object (the configured
+ * one or a part munmap split from it) now covers the page; `unmapped` is set once every page of it
+ * is freed.
+ */
 function freePages(ctx: PrimCtx, vma: string, start: number, end: number): void {
-  const vs = num(ctx.stat(`${vma}.vm_start`) as Value, 'vm_start');
-  const ve = num(ctx.stat(`${vma}.vm_end`) as Value, 'vm_end');
-  let freed = num(ctx.read(`${vma}.freed`), 'freed');
-  for (let p = Math.max(start, vs); p < Math.min(end, ve); p++) freed |= 1 << (p - vs);
-  ctx.write(`${vma}.freed`, freed);
-  if (freed === (1 << (ve - vs)) - 1) ctx.write(`${vma}.unmapped`, 1);
+  const pt = pagesOf(ctx, vma);
+  const base = num(ctx.stat(`${pt}.pages_start`) as Value, 'pages_start');
+  const top = num(ctx.stat(`${pt}.pages_end`) as Value, 'pages_end');
+  const vs = num(listField(ctx, `${vma}.vm_start`), 'vm_start');
+  const ve = num(listField(ctx, `${vma}.vm_end`), 'vm_end');
+  let freed = num(ctx.read(`${pt}.freed`), 'freed');
+  for (let p = Math.max(start, vs); p < Math.min(end, ve); p++) freed |= 1 << (p - base);
+  ctx.write(`${pt}.freed`, freed);
+  if (freed === (1 << (top - base)) - 1) ctx.write(`${pt}.unmapped`, 1);
 }
 
-/** Whether pmd number `pmd` maps a VMA's transparent huge page that is still whole and mapped. */
+/** Whether pmd number `pmd` maps a configured VMA's transparent huge page that is still whole and mapped. */
 function thpAt(ctx: PrimCtx, pmd: number): boolean {
   const mm = ctx.stat('oom.victim_mm');
   const vmas = ctx.stat(`${String(mm)}.vmas`);
@@ -353,9 +520,9 @@ function thpAt(ctx: PrimCtx, pmd: number): boolean {
     const at = num(ctx.stat(`${thp}.start`) as Value, 'thp');
     if (Math.floor(at / HPAGE) !== pmd) continue;
     if (ctx.read(`${thp}.split`)) return false;
-    const vs = num(ctx.stat(`${String(v)}.vm_start`) as Value, 'vm_start');
+    const base = num(ctx.stat(`${String(v)}.pages_start`) as Value, 'pages_start');
     const freed = num(ctx.read(`${String(v)}.freed`), 'freed');
-    return (freed >> (at - vs)) % 4 === 0;
+    return (freed >> (at - base)) % 4 === 0;
   }
   return false;
 }

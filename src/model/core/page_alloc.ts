@@ -173,6 +173,7 @@ function entry(name: string, file: string, signature: string, params: readonly s
 export const kmalloc = entry('kmalloc', 'include/linux/slab.h', 'static __always_inline void *kmalloc(size_t size, gfp_t flags)', ['size', 'flags'], 'flags', 'kmalloc -> __kmalloc -> slab_alloc -> ... -> __alloc_pages_nodemask when a new slab is needed');
 export const kzalloc = entry('kzalloc', 'include/linux/slab.h', 'static inline void *kzalloc(size_t size, gfp_t flags)', ['size', 'flags'], 'flags', 'kzalloc -> kmalloc(size, flags | __GFP_ZERO)');
 export const kmemCacheZalloc = entry('kmem_cache_zalloc', 'include/linux/slab.h', 'static inline void *kmem_cache_zalloc(struct kmem_cache *k, gfp_t flags)', ['k', 'flags'], 'flags', 'kmem_cache_zalloc -> kmem_cache_alloc(k, flags | __GFP_ZERO) -> slab_alloc -> ... -> __alloc_pages_nodemask when a new slab is needed');
+export const kmemCacheAlloc = entry('kmem_cache_alloc', 'mm/slab.c', 'void *kmem_cache_alloc(struct kmem_cache *cachep, gfp_t flags)', ['cachep', 'flags'], 'flags', 'kmem_cache_alloc -> slab_alloc -> ... -> __alloc_pages_nodemask when a new slab is needed');
 export const allocPageVma = entry('alloc_page_vma', 'include/linux/gfp.h', 'struct page *alloc_page_vma(gfp_t gfp_mask, struct vm_area_struct *vma, unsigned long addr)', ['gfp_mask', 'vma', 'addr'], 'gfp_mask', 'alloc_page_vma -> alloc_pages_vma -> __alloc_pages_nodemask');
 
 export const allocPagesNodemask: FnDef = fn({
@@ -295,6 +296,7 @@ export const PAGE_ALLOC_FNS: readonly FnDef[] = [
   kmalloc,
   kzalloc,
   kmemCacheZalloc,
+  kmemCacheAlloc,
   allocPageVma,
   allocPagesNodemask,
   allocPagesSlowpath,
@@ -305,4 +307,4 @@ export const PAGE_ALLOC_FNS: readonly FnDef[] = [
 ];
 
 /** Global objects the allocator names that hold no modelled state. */
-export const PAGE_ALLOC_GLOBALS: readonly string[] = ['ac', 'oc'];
+export const PAGE_ALLOC_GLOBALS: readonly string[] = ['ac', 'oc', 'vm_area_cachep'];

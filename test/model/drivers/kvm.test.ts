@@ -130,10 +130,15 @@ const noSpteInOpenInvalidation = Property.always<KState>('kvm: no spte inside an
   return !s.pairs.some((p) => p.nid === 'kvm0' && p.ret === 0 && p.start <= PAGE && PAGE < p.end);
 });
 
-/** Non-vacuity: the vCPU can re-establish the spte after the invalidation zapped it. */
+/**
+ * Non-vacuity: the vCPU can re-establish the spte after the invalidations zapped it. madvise ends
+ * one invalidation of the page (seq 1); v4.19's munmap of [4, 5) inside the VMA splits it at 5 and
+ * vma_adjust_trans_huge() runs __split_huge_pmd()'s own start/only_end pair over [4, 6) before
+ * unmap_region()'s (seq 2).
+ */
 const refaulted = Property.sometimes<KState>('kvm: spte installed again after the zap', (s) => {
-  const madvise = s.threads[1]!;
-  return madvise.frames.length === 0 && s.mem['kvm0.obj0.mapped'] === 1 && s.mem['kvm0.mmu_notifier_seq'] === 1;
+  const other = s.threads[1]!;
+  return other.frames.length === 0 && s.mem['kvm0.obj0.mapped'] === 1 && Number(s.mem['kvm0.mmu_notifier_seq']) >= 1;
 });
 
 function faultScenario(core: string, use: string, other: 'madvise' | 'munmap', retries?: number): Scenario {
