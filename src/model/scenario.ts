@@ -75,6 +75,9 @@ export interface Scenario {
 
 export { MAX_PAGE };
 
+/** The most threads a scenario may have (see the check in buildProgram). */
+export const MAX_THREADS = 28;
+
 /** The memory the scenario's allocations see, besides an OOM ("oom": true). */
 export interface AllocationSpec {
   /**
@@ -439,6 +442,11 @@ export function buildProgram(sc: Scenario): Program {
 
   // Threads.
   if (sc.threads.length === 0) throw new ScenarioError('threads', 'a scenario needs at least one thread');
+  // The engine checks at most 30 liveness properties per run (src/checker/liveness.ts): one partial-
+  // deadlock check per thread and two for the reaper.
+  if (sc.threads.length > MAX_THREADS) {
+    throw new ScenarioError('threads', `a scenario has at most ${MAX_THREADS} threads (this one has ${sc.threads.length}): the liveness checks take one property per thread, and the engine checks at most 30`);
+  }
   const reapers = sc.threads.flatMap((t, i) => (t.kind === 'oom_reaper' ? [i] : []));
   if (reapers.length > 1) {
     throw new ScenarioError(`threads[${reapers[1]}].kind`, 'a second oom_reaper: the kernel has one oom_reaper kthread (mm/oom_kill.c oom_init), and it reaps one victim at a time');

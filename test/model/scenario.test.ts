@@ -33,6 +33,11 @@ describe('threads of the OOM victim', () => {
 });
 
 describe('what the kernel cannot have is refused', () => {
+  test('more threads than the liveness checks can take: one line, not an internal error', () => {
+    const many = Array.from({ length: 29 }, () => ({ kind: 'madvise', params: { start: 0, len: 1 } }));
+    expect(() => buildProgram({ ...base, oom: false, threads: many })).toThrow(/threads: a scenario has at most 28 threads \(this one has 29\)/);
+    expect(() => buildProgram({ ...base, oom: false, threads: many.slice(0, 28) })).not.toThrow();
+  });
   test('two oom_reapers', () => {
     expect(() => buildProgram({ ...base, threads: [{ kind: 'oom_reaper' }, { kind: 'oom_reaper' }] })).toThrow(/threads\[1\]\.kind: a second oom_reaper/);
   });
