@@ -296,6 +296,10 @@ export function buildProgram(sc: Scenario): Program {
   const listOrder = [...notifiers].reverse();
   statics['mm.mmu_notifier_mm'] = notifiers.length ? 'mm.mmu_notifier_mm' : null;
   statics['mm.mmu_notifier_mm.list'] = listOrder.map((n) => n.id);
+  // The hlist itself (include/linux/list.h): the head's `first` and every node's `next`, which
+  // hlist_del_init_rcu leaves as it was for RCU walkers (mm-primitives.ts); `pprev` is `hashed`.
+  mem['mm.mmu_notifier_mm.list.first'] = listOrder[0]?.id ?? null;
+  listOrder.forEach((n, i) => (mem[`${n.id}.hlist.next`] = listOrder[i + 1]?.id ?? null));
   locks['mm.mmu_notifier_mm.lock'] = 'spin';
 
   // Threads.

@@ -40,6 +40,8 @@ const callers: readonly FnDef[] = [
   mn.wrapperOnlyEnd,
   mn.release,
   mn.wrapperRelease,
+  mn.unregister,
+  mn.unregisterNoRelease,
   oom.reapTask,
   oom.oomReaper,
 ];
