@@ -15,7 +15,7 @@ export interface CallbackOptions {
   /** Core version; default v4.19 (v4.18 for a v4.18 variant: pass it). */
   readonly core?: string;
   readonly objects?: readonly ObjectRange[];
-  readonly op: 'invalidate_range_start' | 'invalidate_range_end';
+  readonly op: 'invalidate_range_start' | 'invalidate_range_end' | 'release';
   readonly start: number;
   readonly end: number;
   /** For a start: blockable (default true). */
@@ -57,7 +57,9 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
   const nid = base.spec.notifiers[0]!.id;
   const api = base.spec.core === 'v4.18' ? 'v4.18' : 'v4.19';
   const call =
-    o.op === 'invalidate_range_end'
+    o.op === 'release'
+      ? 'mn->ops->release(mn, mm);'
+      : o.op === 'invalidate_range_end'
       ? 'mn->ops->invalidate_range_end(mn, mm, start, end);'
       : api === 'v4.18'
         ? 'mn->ops->invalidate_range_start(mn, mm, start, end);'
@@ -74,7 +76,11 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
     ...base.spec,
     fns: [...base.spec.fns, harness],
     mem: { ...base.spec.mem, 'test.ret': null },
-    threads: [{ name: 'test', task: 'task0', fn: 'test_callback', args: [nid, o.start, o.end, o.flags ?? (o.blockable === false ? 0 : 1)] }],
+    // The test thread, and the scenario's kworkers (idle until the callback queues their work item).
+    threads: [
+      { name: 'test', task: 'task0', fn: 'test_callback', args: [nid, o.start, o.end, o.flags ?? (o.blockable === false ? 0 : 1)] },
+      ...base.spec.threads.filter((t) => t.kworker !== undefined),
+    ],
   });
   return { program, nid };
 }
@@ -96,8 +102,10 @@ export function runCallback(o: CallbackOptions): CallbackRun {
     if (state.threads[0]!.frames.length === 0) {
       return { ret: state.mem['test.ret'] ?? 0, state, trace, slept, program, nid };
     }
+    // Only the test thread runs: a work item the callback queues stays pending (its kworker started).
     const acts: KAction[] = [];
     ip.actions(state, acts);
+    acts.splice(0, acts.length, ...acts.filter((a) => a.tid === 0));
     if (acts.length === 0) {
       const w = ip.waitOf(state, 0);
       return { ret: undefined, state, trace, slept, program, nid, blocked: w?.why ?? 'no enabled step' };
@@ -114,6 +122,11 @@ export function runCallback(o: CallbackOptions): CallbackRun {
     state = r.state;
   }
   throw new Error('callback did not finish in 10000 steps');
+}
+
+/** Run a notifier's ->release as `__mmu_notifier_release` calls it (exit_mmap), to completion or until it blocks. */
+export function runRelease(o: Omit<CallbackOptions, 'op' | 'start' | 'end'>): CallbackRun {
+  return runCallback({ ...o, op: 'release', start: 0, end: 0 });
 }
 
 /** A mutex held by a task that is not part of the test (tid 99). */

@@ -2,8 +2,9 @@
  * Leaf primitives of the mm core (mm/memory.c, mm/mmap.c, mm/oom_kill.c, mm/mmu_notifier.c,
  * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
  */
-import { nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
+import { KernelOops, nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
+import { WORKQUEUE_PRIMITIVES } from './workqueue.ts';
 
 /** Constants the core code names. */
 export const KERNEL_CONSTANTS: Record<string, Value> = {
@@ -98,6 +99,7 @@ function vmaStat(ctx: PrimCtx, vma: Arg | undefined, field: string): Value {
 }
 
 export const MM_PRIMITIVES: Record<string, Primitive> = {
+  ...WORKQUEUE_PRIMITIVES,
   mm_has_notifiers: {
     shared: false,
     sleeps: false,
@@ -270,6 +272,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     access: () => [
       { name: 'first', mode: 'r' },
       { name: 'next', mode: 'r' },
+      { name: 'kfreed', mode: 'r' },
     ],
     members: [1],
     shared: true,
@@ -281,7 +284,11 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       return out;
     },
     iterate(ctx, [h], pos) {
-      return pos === undefined ? ctx.read(`${ref(h, 'hlist_for_each_entry_rcu')}.first`) : ctx.read(`${String(pos)}.hlist.next`);
+      if (pos === undefined) return ctx.read(`${ref(h, 'hlist_for_each_entry_rcu')}.first`);
+      if (ctx.stat(`${String(pos)}.freeable`) && ctx.read(`${String(pos)}.kfreed`)) {
+        throw new KernelOops(`use after free: hlist_for_each_entry_rcu reads ${String(pos)}->hlist.next, which kfree() freed while the walk stood on it`);
+      }
+      return ctx.read(`${String(pos)}.hlist.next`);
     },
   },
   kmalloc: allocPrimitive('kmalloc', 1, 'kmalloc(size, gfp).'),
@@ -336,6 +343,17 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   task_pid_nr: { shared: false, sleeps: false, doc: 'task_pid_nr(tsk): the pid (not tracked).', run: () => 0 },
+  kfree: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'kfreed', mode: 'w' }],
+    doc: 'kfree(p): frees memory; never sleeps. An object a driver declares freeable (`<object>.kfreed`, with the static `<object>.freeable`) is marked freed: any later access to one of its fields is a use after free, a kernel oops (no-bug:oops). Other objects are not tracked.',
+    run(ctx, [p]) {
+      if (typeof p === 'string' && ctx.stat(`${p}.freeable`)) ctx.write(`${p}.kfreed`, 1);
+      return 0;
+    },
+  },
+  vfree: { shared: false, sleeps: true, doc: 'vfree(p): frees vmalloc memory; may sleep when not called from interrupt context (mm/vmalloc.c; a 2018 patch by Andrey Ryabinin adds "May sleep if called *not* from interrupt context" to its comment, index id 28968977507). Freed objects are not tracked.', run: () => 0 },
   mmdrop: { shared: false, sleeps: false, doc: 'mmdrop(mm): drops an mm_count reference (not tracked: the victim mm outlives every scenario).', run: () => 0 },
   page_vma_mapped_walk: {
     shared: false,

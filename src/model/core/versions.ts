@@ -8,6 +8,7 @@ import type { PairingContract } from '../program.ts';
 import * as mn from './mmu_notifier.ts';
 import * as oom from './oom_kill.ts';
 import * as mem from './memory.ts';
+import { WORKQUEUE_FNS } from './workqueue.ts';
 
 export interface CoreVersion {
   readonly name: string;
@@ -44,6 +45,7 @@ const callers: readonly FnDef[] = [
   mn.unregisterNoRelease,
   oom.reapTask,
   oom.oomReaper,
+  ...WORKQUEUE_FNS,
 ];
 
 const v419Notifier: readonly FnDef[] = [mn.startV419, mn.wrapperStartV419, mn.wrapperStartNonblock];
