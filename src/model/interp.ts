@@ -181,11 +181,12 @@ export class Interpreter {
     const cur = this.current(state, tid);
     if (!cur) return null;
     const oops = this.oopsKeys[tid];
-    if (oops !== undefined && state.mem[oops]) return { why: `killed by a kernel oops (NULL pointer dereference) at this statement`, sleeping: false };
+    if (oops !== undefined && state.mem[oops]) return { why: `killed by a kernel oops (${String(state.mem[oops])}) at this statement`, sleeping: false };
     const b = this.blockingCall(cur.instr);
     if (!b) return null;
     const ex = new Exec(this, state, tid, null);
-    return b.prim.wait!(ex, ex.args(b.prim, b.call.args));
+    // A statement that will oops (NULL or freed pointer) can run: running it kills the thread.
+    return readOnly(() => b.prim.wait!(ex, ex.args(b.prim, b.call.args)), null);
   }
 
   /** Push the enabled actions of `state` onto `out`. */
@@ -203,7 +204,7 @@ export class Interpreter {
     const call = this.choiceCall(instr);
     if (!call) return 1;
     const ex = new Exec(this, state, tid, null);
-    return call.prim.choices!(ex, ex.args(call.prim, call.call.args));
+    return readOnly(() => call.prim.choices!(ex, ex.args(call.prim, call.call.args)), 1);
   }
 
   /** The non-deterministic primitive call of an instruction, if any. */
@@ -250,7 +251,7 @@ export class Interpreter {
 
   /** The value an expression has in `tid`'s current frame (read-only; for properties and reports). */
   evaluate(state: KState, tid: number, e: Expr): Value {
-    const v = new Exec(this, state, tid, null).eval(e);
+    const v = readOnly(() => new Exec(this, state, tid, null).eval(e), null);
     if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
     return v as Value;
   }
@@ -258,11 +259,24 @@ export class Interpreter {
   /** Resolve the target of a call instruction without running it (for properties). */
   resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
     const ex = new Exec(this, state, tid, null);
-    return ex.resolveCall(instr);
+    return readOnly(() => ex.resolveCall(instr), { fn: '', args: [] });
   }
 
   prim(name: string): Primitive | undefined {
     return this.prims[name];
+  }
+}
+
+/**
+ * A read-only evaluation (enabledness, properties, reports) of a statement that will oops when it
+ * runs: it gives `fallback` (the thread is enabled; the statement is not a call of anything).
+ */
+function readOnly<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof KernelOops) return fallback;
+    throw err;
   }
 }
 
@@ -708,7 +722,8 @@ class Exec implements PrimCtx {
     if (key === undefined) throw new ModelError(`${err.message} in ${fn.def.name}(): ${ins.src.text}`);
     if (!this.work) throw new ModelError(`${err.message} during a read-only evaluation`);
     if (!this.work.mem) this.work.mem = { ...this.base.mem };
-    this.work.mem[key] = 1;
+    // The mark is the oops message (a NULL pointer dereference, or which freed object was used).
+    this.work.mem[key] = err.message;
     this.writes?.add(key);
   }
 

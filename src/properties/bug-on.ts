@@ -41,9 +41,10 @@ export const bugOn: KernelProperty = {
   explain(m, engineName, s): Finding {
     if (engineName === 'no-bug:oops') {
       const dead = oopsKeys(m).filter(({ key }) => s.mem[key]);
+      const uaf = dead.some(({ key }) => String(s.mem[key]).startsWith('use after free'));
       return {
-        header: 'BUG: unable to handle kernel NULL pointer dereference',
-        details: dead.map(({ tid }) => `${m.threadName(tid)} oopsed at ${m.location(s, tid) ?? '?'}`),
+        header: uaf ? 'BUG: KASAN: use-after-free' : 'BUG: unable to handle kernel NULL pointer dereference',
+        details: dead.map(({ tid, key }) => `${m.threadName(tid)} oopsed (${String(s.mem[key])}) at ${m.location(s, tid) ?? '?'}`),
       };
     }
     const fired = bugKeys(m).filter((k) => s.mem[k]);

@@ -51,7 +51,9 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
     core: o.core ?? 'v4.19',
     vmas: [{ start: 0, end: 24 }],
     notifiers: [{ use: o.use, objects: o.objects ?? [] }],
-    threads: [{ kind: 'madvise', params: { start: 0, len: 1 } }],
+    // For ->release an exiting task, so that the scenario gets the kworkers of the work items a
+    // release can queue (only the test thread below runs the callback).
+    threads: [o.op === 'release' ? { kind: 'exit_mmap' } : { kind: 'madvise', params: { start: 0, len: 1 } }],
   };
   const base = buildProgram(sc);
   const nid = base.spec.notifiers[0]!.id;
@@ -127,6 +129,33 @@ export function runCallback(o: CallbackOptions): CallbackRun {
 /** Run a notifier's ->release as `__mmu_notifier_release` calls it (exit_mmap), to completion or until it blocks. */
 export function runRelease(o: Omit<CallbackOptions, 'op' | 'start' | 'end'>): CallbackRun {
   return runCallback({ ...o, op: 'release', start: 0, end: 0 });
+}
+
+/**
+ * After `run`, let thread `tid` (a kworker: `run.program.spec.threads[tid]`) run with outcome 0 of
+ * every choice until it goes idle, finishes, blocks or oopses; the state after, what it executed,
+ * and why it stopped if it did not go idle.
+ */
+export function runThread(run: Pick<CallbackRun, 'program' | 'state'>, tid: number): { state: KState; trace: readonly ExecutedInstr[]; blocked?: string } {
+  const ip = new Interpreter(run.program, { coalesce: false });
+  let state = run.state;
+  const trace: ExecutedInstr[] = [];
+  for (let n = 0; n < 10_000; n++) {
+    if (state.threads[tid]!.frames.length === 0) return { state, trace };
+    const w = ip.waitOf(state, tid);
+    if (w) return { state, trace, blocked: w.why };
+    const r = ip.step(state, { tid, choice: 0 });
+    trace.push(...r.executed);
+    state = r.state;
+  }
+  throw new Error('thread did not stop in 10000 steps');
+}
+
+/** The thread index of the kworker bound to work item `work` in `program`. */
+export function kworkerTid(program: Program, work: string): number {
+  const tid = program.spec.threads.findIndex((t) => t.kworker === work);
+  if (tid < 0) throw new Error(`no kworker for ${work}`);
+  return tid;
 }
 
 /** A mutex held by a task that is not part of the test (tid 99). */

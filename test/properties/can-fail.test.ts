@@ -591,7 +591,7 @@ const CASES: readonly Case[] = [
     run() {
       const f = violation(builtin('mlx5-implicit-mr', '93065ac753e4'), 'no-bug:oops');
       expect(f.header).toBe('BUG: unable to handle kernel NULL pointer dereference');
-      expect(f.details).toBe('madvise oopsed at mlx5_ib_invalidate_range() at drivers/infiniband/hw/mlx5/odp.c: atomic_inc(&mr->parent->num_leaf_free);');
+      expect(f.details).toBe('madvise oopsed (NULL pointer dereference reading ->num_leaf_free) at mlx5_ib_invalidate_range() at drivers/infiniband/hw/mlx5/odp.c: atomic_inc(&mr->parent->num_leaf_free);');
       expect(f.statements).toContain('kworker/umem_odp0.obj0.work: mr->parent = NULL;');
       expect(f.statements).toContain('free_implicit_mr: schedule_work(&umem->odp_data->work);');
       expect(verdict(builtin('umem-odp-reaper', '93065ac753e4'), 'no-bug:oops')).toBe('holds');

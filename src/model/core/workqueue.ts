@@ -31,7 +31,7 @@
  *   interleaving may happen meanwhile, as for every thread.
  */
 import { c, doWhile_, fn, type FnDef } from '../ir.ts';
-import { ref, type Primitive } from '../primitives.ts';
+import { KernelOops, ref, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
 
 const FILE = 'kernel/workqueue.c';
@@ -106,10 +106,18 @@ export const WORKQUEUE_PRIMITIVES: Record<string, Primitive> = {
   set_work_pool_and_clear_pending: {
     shared: true,
     sleeps: false,
-    access: () => [{ name: 'pending', mode: 'w' }],
-    doc: 'set_work_pool_and_clear_pending(work, pool_id) (kernel/workqueue.c): clears the work\'s PENDING bit as its kworker starts it; a schedule_work() from now on queues it again.',
+    access: () => [
+      { name: 'pending', mode: 'w' },
+      { name: 'kfreed', mode: 'r' },
+    ],
+    doc: 'set_work_pool_and_clear_pending(work, pool_id) (kernel/workqueue.c): clears the work\'s PENDING bit as its kworker starts it; a schedule_work() from now on queues it again. A work item embedded in an object that kfree() freed (queued again, then freed by its own function: radeon_mn_destroy) is a use after free here, the first write to the freed work_struct (process_one_work also unlinks `work->entry` and reads `work->func`): a kernel oops.',
     run(ctx, [w]) {
-      ctx.write(`${ref(w, 'set_work_pool_and_clear_pending')}.pending`, 0);
+      const work = ref(w, 'set_work_pool_and_clear_pending');
+      const owner = work.replace(/\.[^.]+$/, '');
+      if (owner !== work && ctx.stat(`${owner}.freeable`) && ctx.read(`${owner}.kfreed`)) {
+        throw new KernelOops(`use after free: process_one_work() runs ${work}, embedded in ${owner}, which kfree() freed after queueing it again`);
+      }
+      ctx.write(`${work}.pending`, 0);
       return 0;
     },
   },

@@ -51,7 +51,6 @@ const SRC_DMA = 'index id 401192128 (~4.12 scif_dma.c; unchanged up to v4.19 but
 
 export const SCIF_PRIMITIVES: Record<string, Primitive> = {
   ...COMMON_PRIMITIVES,
-  list_del_init: { shared: false, sleeps: false, doc: 'list_del_init(entry): unlinks the entry; list links are not modelled.', run: () => 0 },
   list_add_tail: { shared: false, sleeps: false, doc: 'list_add_tail(entry, head): links the entry; list links are not modelled.', run: () => 0 },
 };
 
