@@ -17,7 +17,9 @@ import type { Finding, KernelProperty } from './types.ts';
 import { heldLines } from './util.ts';
 
 function threadLines(m: KernelModel, s: KState): string[] {
-  return m.threads(s).map((t) => `  ${t.name}: ${t.finished ? 'finished' : `${t.location ?? '?'}${t.waitingFor ? `\n      waits: ${t.waitingFor}` : ' (runnable)'}`}`);
+  // A thread a kernel oops killed counts as finished; the report says where it died.
+  const done = (loc: string | undefined): string => (loc?.startsWith('killed by an oops') ? `finished: ${loc}` : 'finished');
+  return m.threads(s).map((t) => `  ${t.name}: ${t.finished ? done(t.location) : `${t.location ?? '?'}${t.waitingFor ? `\n      waits: ${t.waitingFor}` : ' (runnable)'}`}`);
 }
 
 export const deadlock: KernelProperty = {
