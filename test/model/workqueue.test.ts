@@ -21,7 +21,7 @@ function program(body: ReturnType<typeof c>[], work: ReturnType<typeof c>[] = [c
     primitives: MM_PRIMITIVES,
     constants: {},
     statics: { 'obj.work.func': 'test_work', 'obj.work.kworker.current_func': 'test_work', 'obj.work.kworker.pool.worklist': ['obj.work'] },
-    mem: { 'obj.work.pending': 0, 'obj.runs': 0, 'r.a': -1, 'r.b': -1, 'r.work.pending': 0 },
+    mem: { 'obj.work.pending': 0, 'obj.runs': 0, 'r.a': -1, 'r.b': -1, 'r.work.pending': 0, 'task0.oops': 0 },
     locks: {},
     notifiers: [],
     threads: [
@@ -96,6 +96,16 @@ describe('work items on kworkers', () => {
     const { ip } = program([c('r->a = schedule_work(&obj->work);')], [c('struct thing *w2 = container_of(work, struct thing, work);'), c('w2->runs = 7;')]);
     const s = run(ip, run(ip, ip.initial(), 0), 1);
     expect(s.mem['obj.runs']).toBe(7);
+  });
+
+  test('INIT_WORK() of a queued work item corrupts the worklist: a kernel bug, the thread stops there', () => {
+    const { ip } = program([c('r->a = schedule_work(&obj->work);'), c('INIT_WORK(&obj->work, test_work);'), c('r->b = 1;')]);
+    const s = run(ip, ip.initial(), 0);
+    expect(String(s.mem['task0.oops'])).toMatch(/^INIT_WORK\(\) re-initialises obj\.work while it is queued/);
+    expect(s.mem['r.b']).toBe(-1);
+    // Not queued (the kworker cleared PENDING), INIT_WORK is fine.
+    const { ip: ip2 } = program([c('INIT_WORK(&obj->work, test_work);'), c('r->b = 1;')]);
+    expect(run(ip2, ip2.initial(), 0).mem['r.b']).toBe(1);
   });
 
   test('a work item no kworker runs is a model error', () => {

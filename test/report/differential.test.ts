@@ -11,11 +11,13 @@ import { compareReduction, differentialCases, formatOutcome } from '../../src/re
 
 /** Unreduced states of the cases left to `npm run verify:reduction` (measured; see CHANGES.md). */
 const LARGE: Record<string, number> = {
-  'exit-mmap-vs-reaper @ 93065ac753e4': 265_538,
-  'exit-mmap-vs-reaper @ v4.19': 376_953,
+  'exit-mmap-vs-reaper @ v4.18': 1_009_514,
+  'exit-mmap-vs-reaper @ 93065ac753e4': 871_462,
+  'exit-mmap-vs-reaper @ v4.19': 958_976,
+  'exit-mmap-vs-reaper @ tetsuo': 3_163_727,
   'i915-reaper @ 93065ac753e4': 112_433,
-  'mlx5-implicit-mr @ v4.18': 313_440,
-  'mlx5-implicit-mr @ 93065ac753e4': 336_696,
+  'mlx5-implicit-mr @ v4.18': 203_861,
+  'mlx5-implicit-mr @ 93065ac753e4': 210_137,
   'radeon-reaper @ 93065ac753e4': 109_790,
   'several-starts-in-flight @ recursion': 637_723,
   'several-starts-in-flight @ tetsuo': 605_878,

@@ -94,12 +94,12 @@ export const WORKQUEUE_PRIMITIVES: Record<string, Primitive> = {
     sleeps: false,
     binds: [1],
     access: () => [{ name: 'pending', mode: 'r' }],
-    doc: 'INIT_WORK(work, func) (include/linux/workqueue.h): initialises the work item to run func. The model binds a kworker to the work item and its function when the scenario is built; INIT_WORK checks the driver binds the same function, and refuses a work item that is pending (re-initialising a queued work item corrupts the worklist, which is not modelled).',
+    doc: 'INIT_WORK(work, func) (include/linux/workqueue.h): initialises the work item to run func. The model binds a kworker to the work item and its function when the scenario is built; INIT_WORK checks the driver binds the same function. On a work item that is queued (pending) it re-initialises `work->data` and `work->entry` while the entry is on the pool\'s worklist: the worklist is corrupted (lib/debugobjects.c reports "ODEBUG: init active ... object type: work_struct" where enabled). The model cannot follow a corrupted worklist: it is a kernel bug (no-bug:oops) and the thread stops there.',
     run(ctx, [w, f]) {
       const work = ref(w, 'INIT_WORK');
       const bound = ctx.stat(`${work}.func`);
       if (bound !== f) throw new Error(`INIT_WORK(&${work}, ${String(f)}): the scenario bound ${work} to ${String(bound)}`);
-      if (ctx.read(`${work}.pending`)) throw new Error(`INIT_WORK(&${work}, ...) on a pending work item: not modelled`);
+      if (ctx.read(`${work}.pending`)) throw new KernelOops(`INIT_WORK() re-initialises ${work} while it is queued: the worklist is corrupted (ODEBUG: init active object type: work_struct)`);
       return 0;
     },
   },
