@@ -30,6 +30,12 @@ export interface InstanceState {
   readonly statics: Readonly<Record<string, Value | readonly Value[]>>;
   /** Shared variables that must return to their initial value once every thread has finished. */
   readonly balanced: readonly string[];
+  /**
+   * For some balanced variables, a ghost variable whose value is added to the initial value the
+   * balance check expects: what a ->release raises for good (umem_odp counts its notifiers up "to
+   * prevent any further fault handling on this MR" and never down).
+   */
+  readonly balancedOffsets?: Readonly<Record<string, string>>;
 }
 
 /** What a driver thread's `args` may use while the scenario is built. */
@@ -58,6 +64,25 @@ export interface DriverThreadDef {
   readonly params?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A work item of a notifier instance (`INIT_WORK(&amn->work, amdgpu_mn_destroy)`): the scenario gets a
+ * kworker thread that runs `func` when the work is queued (src/model/core/workqueue.ts), added when a
+ * thread of the scenario can reach one of the functions that queue it.
+ */
+export interface WorkDef {
+  /** The work item as the code computes its address (`&amn->work` of instance `amdgpu0`: `amdgpu0.work`). */
+  readonly work: string;
+  /** The work function INIT_WORK binds to it (one of the variant's `fns`). */
+  readonly func: string;
+  /** The modelled functions that queue it (call `schedule_work()` on it). */
+  readonly queuedBy: readonly string[];
+  /**
+   * Why the work item is not run: `schedule_work()` on it returns true and nothing runs (its effect
+   * is the driver's documented abstraction). No kworker is added.
+   */
+  readonly notModelled?: string;
+}
+
 export interface VariantDef {
   /** One line: what this variant is and where it comes from (seed, commit, thread message). */
   readonly description: string;
@@ -80,6 +105,8 @@ export interface VariantDef {
   readonly globals?: readonly string[];
   /** Threads this variant can contribute, by kind. */
   readonly threads?: Readonly<Record<string, DriverThreadDef>>;
+  /** The work items of instance `id` whose objects cover `objects` (see {@link WorkDef}). */
+  works?(id: string, objects: readonly ObjectRange[]): readonly WorkDef[];
 }
 
 export interface DriverDef {

@@ -19,7 +19,7 @@ import { freeze, type Draft } from 'immer';
 import { printExpr, type Expr, type Src } from './ir.ts';
 import { instrCalls, type CompiledFn, type Instr } from './compile.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
-import { PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
+import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
 import { COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type StateReads } from './reduction.ts';
 import {
@@ -66,6 +66,10 @@ export class ModelError extends Error {}
 class Pending {}
 const PENDING_SIGNAL = new Pending();
 
+/** A NULL pointer dereference or a use after free in modelled kernel code: the kernel oopses and kills the task. */
+const Oops = KernelOops;
+type Oops = KernelOops;
+
 const MAX_COALESCED = 10_000;
 
 export interface InterpreterOptions {
@@ -102,7 +106,14 @@ export class Interpreter {
     this.prims = program.primitives;
     this.reduction = new Reduction(program, options.reads ?? READS_EVERYTHING);
     this.reachable = program.spec.threads.map((t) => reach(program, program.fnId(t.fn)));
+    this.oopsKeys = program.spec.threads.map((t) => (program.memKeySet.has(`${t.task}.oops`) ? `${t.task}.oops` : undefined));
   }
+
+  /**
+   * Per thread, the shared variable recording that a NULL pointer dereference killed it (`<task>.oops`,
+   * read by the no-bug property), when the scenario has one.
+   */
+  readonly oopsKeys: readonly (string | undefined)[];
 
   /** Whether the reduction's call graph has thread `tid` reaching function `fn` (for `verifyReduction`). */
   reaches(tid: number, fn: number): boolean {
@@ -122,6 +133,8 @@ export class Interpreter {
       const fi = this.program.fnId(t.fn);
       const f = this.program.fn(fi);
       if (t.args.length !== f.def.params.length) throw new ModelError(`thread ${t.name}: ${t.fn} takes ${f.def.params.length} arguments, got ${t.args.length}`);
+      // A kworker is idle until its work item is queued (wakeKworker).
+      if (t.kworker !== undefined) return { frames: [], srcu: 0, pending: false };
       return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0, pending: false };
     });
     let state: KState = { threads, mem: { ...spec.mem }, locks, pairs: [] };
@@ -157,14 +170,23 @@ export class Interpreter {
     return r ?? undefined;
   }
 
+  /** Whether a kernel oops (NULL pointer dereference, use after free) killed thread `tid`. */
+  oopsed(state: KState, tid: number): boolean {
+    const k = this.oopsKeys[tid];
+    return k !== undefined && !!state.mem[k];
+  }
+
   /** Why `tid` cannot run its next step now (null: it can, or it has finished). */
   waitOf(state: KState, tid: number): { readonly why: string; readonly sleeping: boolean } | null {
     const cur = this.current(state, tid);
     if (!cur) return null;
+    const oops = this.oopsKeys[tid];
+    if (oops !== undefined && state.mem[oops]) return { why: `killed by a kernel oops (${String(state.mem[oops])}) at this statement`, sleeping: false };
     const b = this.blockingCall(cur.instr);
     if (!b) return null;
     const ex = new Exec(this, state, tid, null);
-    return b.prim.wait!(ex, ex.args(b.prim, b.call.args));
+    // A statement that will oops (NULL or freed pointer) can run: running it kills the thread.
+    return readOnly(() => b.prim.wait!(ex, ex.args(b.prim, b.call.args)), null);
   }
 
   /** Push the enabled actions of `state` onto `out`. */
@@ -182,7 +204,7 @@ export class Interpreter {
     const call = this.choiceCall(instr);
     if (!call) return 1;
     const ex = new Exec(this, state, tid, null);
-    return call.prim.choices!(ex, ex.args(call.prim, call.call.args));
+    return readOnly(() => call.prim.choices!(ex, ex.args(call.prim, call.call.args)), 1);
   }
 
   /** The non-deterministic primitive call of an instruction, if any. */
@@ -229,7 +251,7 @@ export class Interpreter {
 
   /** The value an expression has in `tid`'s current frame (read-only; for properties and reports). */
   evaluate(state: KState, tid: number, e: Expr): Value {
-    const v = new Exec(this, state, tid, null).eval(e);
+    const v = readOnly(() => new Exec(this, state, tid, null).eval(e), null);
     if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
     return v as Value;
   }
@@ -237,11 +259,24 @@ export class Interpreter {
   /** Resolve the target of a call instruction without running it (for properties). */
   resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
     const ex = new Exec(this, state, tid, null);
-    return ex.resolveCall(instr);
+    return readOnly(() => ex.resolveCall(instr), { fn: '', args: [] });
   }
 
   prim(name: string): Primitive | undefined {
     return this.prims[name];
+  }
+}
+
+/**
+ * A read-only evaluation (enabledness, properties, reports) of a statement that will oops when it
+ * runs: it gives `fallback` (the thread is enabled; the statement is not a call of anything).
+ */
+function readOnly<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof KernelOops) return fallback;
+    throw err;
   }
 }
 
@@ -325,6 +360,8 @@ class Exec implements PrimCtx {
   private vReads: Set<string> | undefined;
   private vWrites: Set<string> | undefined;
   private vLocks = false;
+  /** Under `verifyReduction`: the statement being run started another thread. */
+  private vWoke = false;
   private choice = 0;
   private readonly program: Program;
   private readonly mutable: boolean;
@@ -398,6 +435,20 @@ class Exec implements PrimCtx {
   evalLazy(e: Expr): Value {
     const v = this.eval(e);
     return Array.isArray(v) ? null : (v as Value);
+  }
+  wakeKworker(work: string): void {
+    if (!this.work) throw new ModelError(`kworker of ${work} woken during a read-only evaluation`);
+    const threads = this.program.spec.threads;
+    const tid = threads.findIndex((t) => t.kworker === work);
+    if (tid < 0) throw new ModelError(`work item ${work} was queued, but no kworker of the scenario runs it (a driver's \`works\` must declare it)`);
+    if (tid === this.tid) return; // the kworker itself re-queued its work: its worker_thread loops
+    const t = this.work.thread(tid);
+    if (t.frames.length) return; // running: worker_thread() finds the work pending when it loops
+    const spec = threads[tid]!;
+    const fi = this.program.fnId(spec.fn);
+    t.frames.push({ fn: fi, pc: 0, locals: padLocals(spec.args, this.program.fn(fi)), dest: -1, ctx: 0 });
+    t.topOwned = true;
+    this.vWoke = true;
   }
 
   private pairs(): readonly PairRecord[] {
@@ -567,7 +618,11 @@ class Exec implements PrimCtx {
 
   private fieldKey(e: Expr & { k: 'field' }): string {
     const base = this.scalar(e.obj);
-    if (base === null || base === 0) throw new ModelError(`NULL pointer dereference reading ->${e.field}`);
+    if (base === null || base === 0) throw new Oops(`NULL pointer dereference reading ->${e.field}`);
+    // Fields the model keeps for the object (shared, static or lock keys under it; freeableFields).
+    if (typeof base === 'string' && this.program.freeable.has(base) && this.program.freeableFields.has(e.field) && this.read(`${base}.kfreed`)) {
+      throw new Oops(`use after free: ->${e.field} of ${base}, which kfree() freed`);
+    }
     return `${String(base)}.${e.field}`;
   }
 
@@ -621,8 +676,15 @@ class Exec implements PrimCtx {
     try {
       detail = this.execute(ins, frame, fn);
     } catch (err) {
-      if (err !== PENDING_SIGNAL) throw err;
-      queued = true;
+      if (err instanceof Oops) {
+        this.oops(err, fn, ins);
+        detail = err.message;
+        // The statement did not complete: the thread stays at it, never enabled again (waitOf).
+        frame.pc = pc;
+      } else {
+        if (err !== PENDING_SIGNAL) throw err;
+        queued = true;
+      }
     }
     // The statement put the thread to sleep in a slow path (it runs again), or finished one it had started.
     if (queued !== wasPending) this.work!.thread(this.tid).pending = queued;
@@ -643,6 +705,8 @@ class Exec implements PrimCtx {
     const reads = red.reads;
     for (let n = 0; n < MAX_COALESCED; n++) {
       if (this.finished()) return;
+      const ok = this.ip.oopsKeys[this.tid];
+      if (ok !== undefined && (this.work?.mem ?? this.base.mem)[ok]) return;
       const t = this.thread(this.tid);
       const frame = t.frames[t.frames.length - 1]!;
       const mode = red.mode(frame.fn, frame.pc);
@@ -657,6 +721,22 @@ class Exec implements PrimCtx {
     throw new ModelError(`${this.threadName(this.tid)} runs ${MAX_COALESCED} steps without touching shared state (an infinite local loop?)`);
   }
 
+  /**
+   * The kernel oopses on a NULL pointer dereference and kills the task: the thread is marked
+   * (`<task>.oops`) and never runs again; the no-bug property reports it. The mark is a ghost of the
+   * interpreter, outside any statement's declared effects: it ends the thread, and a property that
+   * reads it sees it in the transition's last state, since the thread can take no step after it.
+   */
+  private oops(err: Oops, fn: CompiledFn, ins: Instr): void {
+    const key = this.ip.oopsKeys[this.tid];
+    if (key === undefined) throw new ModelError(`${err.message} in ${fn.def.name}(): ${ins.src.text}`);
+    if (!this.work) throw new ModelError(`${err.message} during a read-only evaluation`);
+    if (!this.work.mem) this.work.mem = { ...this.base.mem };
+    // The mark is the oops message (a NULL pointer dereference, or which freed object was used).
+    this.work.mem[key] = err.message;
+    this.writes?.add(key);
+  }
+
   /** Whether the running thread owns a spinlock. */
   private holdsSpin(): boolean {
     const locks = this.work?.locks ?? this.base.locks;
@@ -669,6 +749,7 @@ class Exec implements PrimCtx {
     this.vReads = new Set();
     this.vWrites = new Set();
     this.vLocks = false;
+    this.vWoke = false;
     const t = this.thread(this.tid);
     const mem = this.work?.mem ?? this.base.mem;
     return { pairs: this.pairs(), depth: t.frames.length, srcu: t.srcu, mem: { ...mem }, topOp: t.frames[t.frames.length - 1]!.op !== undefined };
@@ -711,6 +792,7 @@ class Exec implements PrimCtx {
       if (t.srcu !== before.srcu && !e.accesses.some((a) => a.name === '$srcu' && a.mode !== 'r')) fail('changes its SRCU depth, but its static effects do not say so');
     }
     if (this.vLocks && !e.locks) fail('changes a lock, but its primitives do not declare `locks`');
+    if (this.vWoke && !e.wakes) fail('starts another thread, but its primitives do not declare `wakes`');
     if (pairsChanged && !e.pairs && !returned) fail('opens or closes a start/end pair, but its static effects do not say so');
     if (t.frames.length > before.depth && !(ins.op === 'call')) fail('pushes a frame without being a call');
     if (!coalesced) return;
@@ -721,6 +803,7 @@ class Exec implements PrimCtx {
     }
     if (r.pairs && pairsChanged) fail('was coalesced but opened or closed a start/end pair');
     if (r.locks && this.vLocks) fail('was coalesced but changed a lock');
+    if (this.vWoke) fail('was coalesced but started another thread');
     if (r.finished && t.frames.length === 0) fail('was coalesced but finished the thread');
     const entered = ins.op === 'call' && t.frames.length > before.depth && t.frames[t.frames.length - 1]!.op !== undefined;
     if (r.context && (entered || (returned && before.topOp))) fail('was coalesced but entered or left a notifier callback');
@@ -819,6 +902,23 @@ class Exec implements PrimCtx {
     }
   }
 
+  /**
+   * A kworker whose worker_thread() returns (goes idle) while its work item is pending again (queued
+   * after its last keep_working() check) is woken at once, as queue_work() wakes an idle worker
+   * (kernel/workqueue.c). Whether the queueing came just before or just after this return, the
+   * result is the same state (the kworker at the start of worker_thread(), the work pending), so the
+   * return commutes with the queueing and reads `pending` outside the statement's declared effects.
+   */
+  private restartIfQueued(th: WorkThread): void {
+    const spec = this.program.spec.threads[this.tid]!;
+    if (spec.kworker === undefined) return;
+    const mem = this.work!.mem ?? this.base.mem;
+    if (!mem[`${spec.kworker}.pending`]) return;
+    const fi = this.program.fnId(spec.fn);
+    th.frames.push({ fn: fi, pc: 0, locals: padLocals(spec.args, this.program.fn(fi)), dest: -1, ctx: 0 });
+    th.topOwned = true;
+  }
+
   /** The open pair record an end call of this thread on (nid, start, end) consumes: the latest one. */
   findPair(nid: string, start: number, end: number): number {
     const pairs = this.pairs();
@@ -847,6 +947,7 @@ class Exec implements PrimCtx {
       }
     }
     if (frames.length && done.dest >= 0) this.top().locals[done.dest] = v;
+    if (!frames.length) this.restartIfQueued(th);
     void fn;
   }
 }

@@ -132,9 +132,12 @@ export class KernelModel implements Model<KState, KAction> {
 
   threads(state: KState): readonly ThreadInfo[] {
     return state.threads.map((t, tid) => {
-      const finished = t.frames.length === 0;
+      // A task a kernel oops killed is over: it is never part of a deadlock (no-bug:oops reports it).
+      const oopsed = this.interp.oopsed(state, tid);
+      const finished = t.frames.length === 0 || oopsed;
       const w = finished ? null : this.interp.waitOf(state, tid);
-      const loc = this.location(state, tid);
+      const where = this.location(state, tid);
+      const loc = oopsed ? `killed by an oops at ${where ?? '?'}` : where;
       return {
         name: this.threadName(tid),
         finished,

@@ -48,9 +48,23 @@ export interface PrimCtx {
   threadName(tid: number): string;
   /** Evaluate an unevaluated (lazy) argument in the caller's frame. */
   evalLazy(e: Expr): Value;
+  /**
+   * Wake the kworker thread the scenario binds to work item `work` (src/model/core/workqueue.ts):
+   * an idle one starts its worker_thread(); a running one will find the work pending when it loops.
+   * Throws if no kworker runs that work item. Only primitives that declare `wakes` may call it.
+   */
+  wakeKworker(work: string): void;
 }
 
 export type Arg = Value | readonly Value[] | Expr;
+
+/**
+ * A kernel oops in modelled code: a NULL pointer dereference, or an access to an object freed with
+ * kfree() (the model tracks the objects a driver declares freeable: `<object>.kfreed`). The
+ * interpreter marks the running thread killed (src/model/interp.ts); the no-bug property reports it.
+ * Primitives throw it for the accesses they make themselves.
+ */
+export class KernelOops extends Error {}
 
 /**
  * One shared access, named by the field (`recursion`, `tlb_flush_pending`, a flag bit such as
@@ -92,6 +106,12 @@ export interface Primitive {
   /** Indices of arguments that name a struct member (`hlist`, `mn_list`): not values, not checked at link time. */
   readonly members?: readonly number[];
   /**
+   * Indices of arguments naming a function that the scenario binds to a thread's configuration
+   * instead (INIT_WORK's work function: the kworker's `current_func`). The reduction's call graph
+   * does not count them as function pointers that any call through a pointer may reach.
+   */
+  readonly binds?: readonly number[];
+  /**
    * The shared variables a call may touch, by field name (see `Access`), for the independence
    * analysis that lets steps no other thread can observe run together (program.ts). A shared
    * primitive without it counts as touching everything, which is always safe.
@@ -108,6 +128,12 @@ export interface Primitive {
    * the interpreter checks, under `verifyReduction`, that only primitives that say so change locks.
    */
   readonly locks?: boolean;
+  /**
+   * It may start another thread (wakes an idle kworker: `schedule_work`). The reduction keeps such a
+   * statement a transition of its own, and the interpreter checks, under `verifyReduction`, that
+   * only primitives that say so change another thread.
+   */
+  readonly wakes?: boolean;
   /** Number of possible outcomes (non-determinism); `run` receives which one. Default 1. */
   choices?(ctx: PrimCtx, args: readonly Arg[]): number;
   /** Perform the call. */
@@ -479,7 +505,17 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   schedule_work: noop('schedule_work(w): queues work (not modelled).'),
   WARN_ON: noop('WARN_ON(cond): prints a warning.'),
   VM_BUG_ON: noop('VM_BUG_ON(cond): debug assertion (not checked).'),
-  container_of: { ...pure('container_of(ptr, type, member): the model names objects, so the containing object is the same id.', ([p]) => p as Value), members: [2] },
+  container_of: {
+    ...pure(
+      'container_of(ptr, type, member): the model names objects, so the containing object is the same id; a pointer to an embedded member the code took as `&obj->member` (`amdgpu0.work`, a work item passed to its work function) gives back `obj`.',
+      ([p, , m]) => {
+        const member = (m as Expr | undefined)?.k === 'id' ? (m as Expr & { k: 'id' }).name : undefined;
+        return typeof p === 'string' && member !== undefined && p.endsWith(`.${member}`) ? p.slice(0, -(member.length + 1)) : (p as Value);
+      },
+    ),
+    lazy: [2],
+    members: [2],
+  },
   likely: pure('likely(x): x.', ([x]) => x as Value),
   unlikely: pure('unlikely(x): x.', ([x]) => x as Value),
   min: pure('min(a, b).', ([a, b]) => Math.min(num(a, 'min'), num(b, 'min'))),

@@ -48,6 +48,11 @@ export interface ThreadSpec {
   /** The modelled function the thread runs. */
   readonly fn: string;
   readonly args: readonly Value[];
+  /**
+   * A kworker bound to this work item (`amdgpu0.work`; src/model/core/workqueue.ts): the thread starts
+   * idle (no frames) and runs `fn(args)` when `schedule_work()` queues the work.
+   */
+  readonly kworker?: string;
 }
 
 export interface ProgramSpec {
@@ -66,6 +71,8 @@ export interface ProgramSpec {
   readonly threads: readonly ThreadSpec[];
   /** Shared variables that must be back at their initial value once every thread has finished. */
   readonly balanced: readonly string[];
+  /** For some of them, a ghost variable whose value is added to the expected value (what a ->release raises for good). */
+  readonly balancedOffsets?: Readonly<Record<string, string>>;
   readonly contract: PairingContract;
   /** The core version's name, for reports. */
   readonly core: string;
@@ -95,6 +102,10 @@ export class Program {
   readonly primitives: Readonly<Record<string, Primitive>>;
   /** `spec.countCalls`, as a set. */
   readonly countCalls: ReadonlySet<string>;
+  /** Objects kfree() can free (a `<object>.kfreed` variable): accessing one of their fields afterwards is an oops. */
+  readonly freeable: ReadonlySet<string>;
+  /** The field names of freeable objects: a statement accessing such a field may read a `kfreed` mark (the reduction). */
+  readonly freeableFields: ReadonlySet<string>;
 
   constructor(readonly spec: ProgramSpec) {
     this.primitives = { ...CORE_PRIMITIVES, ...spec.primitives };
@@ -111,6 +122,13 @@ export class Program {
     this.memKeySet = new Set(this.memKeys);
     this.lockKeys = Object.keys(spec.locks).sort();
     this.spinKeys = this.lockKeys.filter((k) => spec.locks[k] === 'spin');
+    const freeable = new Set(this.memKeys.filter((k) => k.endsWith('.kfreed')).map((k) => k.slice(0, -'.kfreed'.length)));
+    this.freeable = freeable;
+    const ff = new Set<string>();
+    for (const k of [...this.memKeys, ...this.lockKeys, ...Object.keys(spec.statics)]) {
+      for (const o of freeable) if (k.startsWith(`${o}.`)) ff.add(k.slice(o.length + 1).split('.')[0]!);
+    }
+    this.freeableFields = ff;
     const suffix = (k: string): string => k.slice(k.lastIndexOf('.') + 1);
     for (const k of Object.keys(spec.statics)) this.fieldKinds.set(suffix(k), 'static');
     // A field name used for shared memory anywhere is shared everywhere (conservative).

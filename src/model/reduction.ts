@@ -126,6 +126,8 @@ export interface Effects {
   readonly pairs: boolean;
   /** It enters a notifier callback (a call through `mn->ops->`); returns are judged when they run. */
   readonly context: boolean;
+  /** It may start another thread (a primitive that `wakes` a kworker). */
+  readonly wakes: boolean;
   /** The primitives it calls. */
   readonly prims: readonly string[];
   /** The notifier op it calls through `mn->ops->`, if any. */
@@ -229,6 +231,8 @@ export class Reduction {
     };
     const modes: Uint8Array[] = [];
     const reasons: string[][][] = [];
+    // Without a kworker in the scenario, queueing a work item starts no thread.
+    const hasKworkers = p.spec.threads.some((t) => t.kworker !== undefined);
     p.fns.forEach((f, fi) => {
       const threads = reachers.get(fi) ?? [];
       const m = new Uint8Array(f.instrs.length);
@@ -241,6 +245,9 @@ export class Reduction {
         if (threads.length === 0) r.push('no thread is known to reach it');
         if (e.waits) r.push('it may wait for another thread');
         if (e.choice) r.push('it makes a non-deterministic choice');
+        // Starting a thread enables that thread's steps: never coalesced (a thread's first step
+        // depends on the statement that starts it).
+        if (e.wakes && hasKworkers) r.push('it may start another thread (it queues a work item)');
         if (e.accesses !== 'all') {
           for (const a of e.accesses) {
             for (const t of threads) {
@@ -302,8 +309,13 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
   let locks = false;
   let pairs = false;
   let context = false;
+  let wakes = false;
   let op: OpName | undefined;
   const isLocal = (name: string): boolean => f.locals.includes(name);
+  /** An access to field `name` of an object kfree() may have freed reads its `kfreed` mark (interp.ts). */
+  const freedCheck = (name: string): void => {
+    if (p.freeableFields.has(name)) out.push({ name: 'kfreed', mode: 'r' });
+  };
   const expr = (e: Expr): void => {
     switch (e.k) {
       case 'num':
@@ -315,9 +327,12 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
         return;
       case 'field':
         if (p.fieldKind(e.field) === 'mem') out.push({ name: e.field, mode: 'r' });
+        freedCheck(e.field);
         return expr(e.obj);
       case 'addr':
-        // An address is a reference, not a read; the object expression may still read.
+        // An address is a reference, not a read; the object expression may still read, and taking
+        // the address of a freed object's field is a use after free (the interpreter's check).
+        if (e.e.k === 'field') freedCheck(e.e.field);
         return e.e.k === 'field' ? expr(e.e.obj) : undefined;
       case 'unary':
         return expr(e.e);
@@ -333,6 +348,7 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
         const t = e.target;
         if (t.k === 'field') {
           if (p.fieldKind(t.field) === 'mem') out.push({ name: t.field, mode: 'w' });
+          freedCheck(t.field);
           expr(t.obj);
         } else if (t.k === 'id' && !isLocal(t.name) && p.memKeySet.has(t.name)) out.push({ name: t.name, mode: 'w' });
         if (e.k === 'assign') expr(e.value);
@@ -352,11 +368,14 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
         if (prim.wait) waits = true;
         if (prim.choices) choice = true;
         if (prim.locks) locks = true;
+        if (prim.wakes) wakes = true;
         if (prim.sleeps !== false) sleeps = true;
         if (prim.shared) {
           if (!prim.access) all = true;
           else {
             for (const a of prim.access(e.args)) {
+              // `kfreed` marks exist only for objects a driver declares freeable (kfree, interp.ts).
+              if (a.name === 'kfreed' && p.freeable.size === 0) continue;
               // A pointer held in a local (`spin_unlock(ptl)` after `ptl = pmd_lock(...)`) names no
               // field: it may be any lock (for a lock primitive) or anything at all.
               if (isLocal(a.name) || a.name === '?') {
@@ -410,7 +429,7 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
       expr(ins.list);
       break;
   }
-  return { accesses: all ? 'all' : out, waits, choice, sleeps, locks, pairs, context, prims, ...(op ? { op } : {}) };
+  return { accesses: all ? 'all' : out, waits, choice, sleeps, locks, pairs, context, wakes, prims, ...(op ? { op } : {}) };
 }
 
 /** The functions a thread entering at `entry` can reach: direct calls, op callbacks, function pointers. */
@@ -456,7 +475,12 @@ function pointerTargets(p: Program): { pointed: Set<number>; byField: Map<string
     for (const ins of f.instrs) {
       const visit = (e: Expr): void => {
         if (e.k === 'id' && p.hasFn(e.name)) pointed.add(p.fnId(e.name));
-        if (e.k === 'call') e.args.forEach(visit);
+        if (e.k === 'call') {
+          const binds = e.callee.k === 'id' ? p.primitives[e.callee.name]?.binds : undefined;
+          e.args.forEach((a, i) => {
+            if (!binds?.includes(i)) visit(a);
+          });
+        }
       };
       if (ins.op === 'call') ins.args.forEach(visit);
       if (ins.op === 'exec') ins.exprs.forEach(visit);

@@ -10,8 +10,9 @@ import { KERNEL_CONSTANTS, MM_PRIMITIVES } from './core/mm-primitives.ts';
 import { PAGE_ALLOC_GLOBALS } from './core/page_alloc.ts';
 import { invalidateV418, invalidateV419, LOCK_HOLDERS } from './core/scenario_threads.ts';
 import { DRIVERS } from './drivers/index.ts';
-import type { DriverThreadDef, ObjectRange, VariantDef } from './driver.ts';
+import type { DriverThreadDef, ObjectRange, VariantDef, WorkDef } from './driver.ts';
 import { Program, type NotifierSpec, type ProgramSpec, type ThreadSpec } from './program.ts';
+import { reach } from './reduction.ts';
 import type { Primitive } from './primitives.ts';
 import { MAX_PAGE, type LockState, type Value } from './state.ts';
 
@@ -300,6 +301,7 @@ export function buildProgram(sc: Scenario): Program {
   const mem: Record<string, Value> = {};
   const locks: Record<string, LockState['kind']> = {};
   const balanced: string[] = [];
+  const balancedOffsets: Record<string, string> = {};
   const fns = new Map<string, FnDef>();
   const primitives: Record<string, Primitive> = { ...MM_PRIMITIVES };
   const globals = new Set<string>(['srcu', 'oom_reaper_wait', ...PAGE_ALLOC_GLOBALS]);
@@ -396,6 +398,7 @@ export function buildProgram(sc: Scenario): Program {
 
   // Notifiers, in registration order; the list walk visits the last registered first.
   const notifiers: NotifierSpec[] = [];
+  const works: WorkDef[] = [];
   const variantOf = new Map<string, { driver: string; variant: string; def: VariantDef; nid: string }[]>();
   sc.notifiers.forEach((n, i) => {
     const path = `notifiers[${i}]`;
@@ -417,6 +420,7 @@ export function buildProgram(sc: Scenario): Program {
     Object.assign(locks, inst.locks);
     Object.assign(statics, inst.statics);
     balanced.push(...inst.balanced);
+    Object.assign(balancedOffsets, inst.balancedOffsets ?? {});
     for (const [name, prim] of Object.entries(r.def.primitives ?? {})) {
       const have = primitives[name];
       if (have && have !== prim) {
@@ -433,11 +437,16 @@ export function buildProgram(sc: Scenario): Program {
     statics[`${nid}.ops.flags`] = r.def.flags;
     mem[`${nid}.hashed`] = 1;
     notifiers.push({ id: nid, driver: r.driver, variant: r.variant, ops: r.def.ops, flags: r.def.flags });
+    works.push(...(r.def.works?.(nid, objects) ?? []));
     variantOf.set(r.driver, [...(variantOf.get(r.driver) ?? []), { ...r, nid }]);
   });
   const listOrder = [...notifiers].reverse();
   statics['mm.mmu_notifier_mm'] = notifiers.length ? 'mm.mmu_notifier_mm' : null;
   statics['mm.mmu_notifier_mm.list'] = listOrder.map((n) => n.id);
+  // The hlist itself (include/linux/list.h): the head's `first` and every node's `next`, which
+  // hlist_del_init_rcu leaves as it was for RCU walkers (mm-primitives.ts); `pprev` is `hashed`.
+  mem['mm.mmu_notifier_mm.list.first'] = listOrder[0]?.id ?? null;
+  listOrder.forEach((n, i) => (mem[`${n.id}.hlist.next`] = listOrder[i + 1]?.id ?? null));
   locks['mm.mmu_notifier_mm.lock'] = 'spin';
 
   // Threads.
@@ -474,6 +483,7 @@ export function buildProgram(sc: Scenario): Program {
     statics[`${task}.signal.oom_mm`] = victim ? 'mm' : null;
     // task_struct->flags: PF_MEMALLOC is set while the task is in direct reclaim.
     mem[`${task}.flags`] = 0;
+    mem[`${task}.oops`] = 0;
     statics[`${task}.fatal_signal`] = victim ? 1 : 0;
     const params = t.params ?? {};
     const ctx: BuildCtx = { statics, mem, locks, core, task, path };
@@ -574,6 +584,7 @@ export function buildProgram(sc: Scenario): Program {
       );
     }
   });
+  addKworkers(works, threads, { fns: [...fns.values()], primitives, constants, statics, mem, locks, balanced, globals: [...globals], core, listOrder });
 
   const spec: ProgramSpec = {
     fns: [...fns.values()],
@@ -585,10 +596,74 @@ export function buildProgram(sc: Scenario): Program {
     notifiers: listOrder,
     threads,
     balanced,
+    balancedOffsets,
     contract: core.contract,
     core: core.name,
     globals: [...globals],
     countCalls: ['oom_reap_task_mm'],
   };
   return new Program(spec);
+}
+
+/**
+ * Add, idle, the kworker of every work item a thread of the scenario can queue: one that reaches a
+ * function of the item's `queuedBy` (src/model/core/workqueue.ts). A kworker can queue work items
+ * itself (radeon's destroy work calls mmu_notifier_unregister, which may call ->release again), so
+ * this runs until no more are added. A work item no thread can queue gets no kworker: its state
+ * would only slow the exploration down.
+ */
+function addKworkers(
+  works: readonly WorkDef[],
+  threads: ThreadSpec[],
+  b: {
+    fns: FnDef[];
+    primitives: Record<string, Primitive>;
+    constants: Record<string, Value>;
+    statics: Record<string, Value | readonly Value[]>;
+    mem: Record<string, Value>;
+    locks: Record<string, LockState['kind']>;
+    balanced: string[];
+    globals: string[];
+    core: CoreVersion;
+    listOrder: NotifierSpec[];
+  },
+): void {
+  const added = new Set<string>();
+  for (const w of works) if (w.notModelled !== undefined) b.statics[`${w.work}.not_modelled`] = 1;
+  for (;;) {
+    const probe = new Program({
+      fns: b.fns,
+      primitives: b.primitives,
+      constants: b.constants,
+      statics: b.statics,
+      mem: b.mem,
+      locks: b.locks,
+      notifiers: b.listOrder,
+      threads,
+      balanced: b.balanced,
+      contract: b.core.contract,
+      core: b.core.name,
+      globals: b.globals,
+      countCalls: [],
+    });
+    const reached = new Set<string>();
+    for (const t of threads) for (const fi of reach(probe, probe.fnId(t.fn))) reached.add(probe.fn(fi).def.name);
+    const more = works.filter((w) => w.notModelled === undefined && !added.has(w.work) && w.queuedBy.some((f) => reached.has(f)));
+    if (!more.length) return;
+    for (const w of more) {
+      if (!probe.hasFn(w.func)) throw new ScenarioError('notifiers', `work item ${w.work} runs ${w.func}, which is not a modelled function`);
+      added.add(w.work);
+      const kw = `${w.work}.kworker`;
+      const task = `task${threads.length}`;
+      b.statics[`${task}.mm`] = null;
+      b.statics[`${task}.signal.oom_mm`] = null;
+      b.statics[`${task}.fatal_signal`] = 0;
+      b.mem[`${task}.oops`] = 0;
+      b.statics[`${w.work}.func`] = w.func;
+      b.statics[`${kw}.current_func`] = w.func;
+      b.statics[`${kw}.pool.worklist`] = [w.work];
+      b.mem[`${w.work}.pending`] = 0;
+      threads.push({ name: `kworker/${w.work}`, task, fn: 'worker_thread', args: [kw], kworker: w.work });
+    }
+  }
 }

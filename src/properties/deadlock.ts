@@ -6,7 +6,7 @@
  * - `deadlock:partial:<thread>` (*partial*): a reachable state from which that thread, unfinished,
  *   can never take a step again, whatever the others do (no reachable state enables it), although
  *   others may still run. It names the point of no return: the first state on the path from which
- *   the thread is stuck for good. Checked on the explored graph ("from every reachable state, a
+ *   the thread is stuck for good. A thread a kernel oops killed (no-bug:oops) counts as finished. Checked on the explored graph ("from every reachable state, a
  *   state where the thread is enabled or finished is reachable").
  */
 import { Property } from '../checker/model.ts';
@@ -17,7 +17,9 @@ import type { Finding, KernelProperty } from './types.ts';
 import { heldLines } from './util.ts';
 
 function threadLines(m: KernelModel, s: KState): string[] {
-  return m.threads(s).map((t) => `  ${t.name}: ${t.finished ? 'finished' : `${t.location ?? '?'}${t.waitingFor ? `\n      waits: ${t.waitingFor}` : ' (runnable)'}`}`);
+  // A thread a kernel oops killed counts as finished; the report says where it died.
+  const done = (loc: string | undefined): string => (loc?.startsWith('killed by an oops') ? `finished: ${loc}` : 'finished');
+  return m.threads(s).map((t) => `  ${t.name}: ${t.finished ? done(t.location) : `${t.location ?? '?'}${t.waitingFor ? `\n      waits: ${t.waitingFor}` : ' (runnable)'}`}`);
 }
 
 export const deadlock: KernelProperty = {
@@ -37,11 +39,11 @@ export const deadlock: KernelProperty = {
       return set.has(tid);
     };
     const partial = m.program.spec.threads.map((t, tid) =>
-      Property.alwaysReachable<KState>(`deadlock:partial:${t.name}`, (s) => s.threads[tid]!.frames.length === 0 || canMove(s, tid)),
+      Property.alwaysReachable<KState>(`deadlock:partial:${t.name}`, (s) => s.threads[tid]!.frames.length === 0 || m.interp.oopsed(s, tid) || canMove(s, tid)),
     );
     return [Property.deadlockFree('deadlock'), ...partial];
   },
-  reads: () => ({ enabled: true, finished: true }),
+  reads: () => ({ enabled: true, finished: true, fields: ['oops'] }),
   explain(m, engineName, s): Finding {
     if (engineName === 'deadlock') {
       return { header: 'WARNING: possible deadlock: no thread can make progress', details: ['threads:', ...threadLines(m, s), 'locks held:', ...heldLines(m, s)] };

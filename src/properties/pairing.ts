@@ -19,12 +19,15 @@
  *   `invalidate_range_end` callback is still owed its end;
  * - `pairing:unbalanced-state`: every thread has finished and a driver or mm counter the model declares
  *   balanced (amdgpu's `recursion`, KVM's `mmu_notifier_count`, umem_odp's notifier accounting,
- *   `mm->tlb_flush_pending`, ...) is not back at its initial value, or a lock is still held.
+ *   `mm->tlb_flush_pending`, ...) is not back at its initial value, or a lock is still held. A counter
+ *   a ->release raises for good on purpose (umem_odp's, "to prevent any further fault handling on
+ *   this MR") is expected at its initial value plus what the release raised, which the driver
+ *   records in a ghost variable (`balancedOffsets`).
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import { fieldOf } from '../model/reduction.ts';
-import type { KState } from '../model/state.ts';
+import type { KState, Value } from '../model/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { backtrace, heldLines, show } from './util.ts';
 
@@ -71,15 +74,26 @@ function missingEnd(m: KernelModel, s: KState): Problem | undefined {
   return undefined;
 }
 
+/** The value a balanced variable must have once every thread finished: its initial value, plus what a ->release raised for good. */
+function expected(m: KernelModel, s: KState, k: string): Value {
+  const init = m.program.spec.mem[k]!;
+  const off = m.program.spec.balancedOffsets?.[k];
+  return off === undefined ? init : Number(init) + Number(s.mem[off]);
+}
+
 function unbalancedState(m: KernelModel, s: KState): Problem | undefined {
   if (s.threads.some((t) => t.frames.length)) return undefined;
-  const counters = m.program.spec.balanced.filter((k) => s.mem[k] !== m.program.spec.mem[k]);
+  const counters = m.program.spec.balanced.filter((k) => s.mem[k] !== expected(m, s, k));
   const locks = m.heldLocks(s);
   if (!counters.length && !locks.length) return undefined;
   return {
     header: 'WARNING: state not balanced after every thread finished',
     details: [
-      ...counters.map((k) => `${k} = ${show(s.mem[k]!)} (initially ${show(m.program.spec.mem[k]!)})`),
+      ...counters.map((k) => {
+        const off = m.program.spec.balancedOffsets?.[k];
+        const raised = off ? Number(s.mem[off]) : 0;
+        return `${k} = ${show(s.mem[k]!)} (initially ${show(m.program.spec.mem[k]!)}${raised ? `, raised for good by ->release by ${raised}` : ''})`;
+      }),
       ...(locks.length ? ['locks still held:', ...heldLines(m, s)] : []),
     ],
   };
@@ -101,7 +115,7 @@ export const pairing: KernelProperty = {
     atOps: ['invalidate_range_end'],
     // Read only once every thread has finished, but declared as read throughout: simpler to trust.
     locks: true,
-    fields: [...new Set(p.spec.balanced.map(fieldOf))],
+    fields: [...new Set([...p.spec.balanced, ...Object.values(p.spec.balancedOffsets ?? {})].map(fieldOf))],
   }),
   explain(m, engineName, s): Finding {
     // The named sub-property's problem (any kind's, for the property's bare name).

@@ -44,7 +44,7 @@ export function formatSteps(rows: readonly StepRow[], loopStart?: number): strin
 export function formatFinalState(end: Pick<TraceCounterexample, 'final' | 'held' | 'oom' | 'open'>): string[] {
   const out = ['threads:'];
   for (const t of end.final) {
-    out.push(`  ${t.name}: ${t.finished ? 'finished' : (t.location ?? '?')}`);
+    out.push(`  ${t.name}: ${t.finished ? (t.location ?? 'finished') : (t.location ?? '?')}`);
     if (t.waitingFor) out.push(`      waits: ${t.waitingFor}`);
   }
   out.push('locks held:', ...(end.held.length ? end.held.map((h) => `  ${h.lock}: ${h.state}`) : ['  (no lock is held)']));

@@ -15,7 +15,7 @@ export interface CallbackOptions {
   /** Core version; default v4.19 (v4.18 for a v4.18 variant: pass it). */
   readonly core?: string;
   readonly objects?: readonly ObjectRange[];
-  readonly op: 'invalidate_range_start' | 'invalidate_range_end';
+  readonly op: 'invalidate_range_start' | 'invalidate_range_end' | 'release';
   readonly start: number;
   readonly end: number;
   /** For a start: blockable (default true). */
@@ -51,13 +51,17 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
     core: o.core ?? 'v4.19',
     vmas: [{ start: 0, end: 24 }],
     notifiers: [{ use: o.use, objects: o.objects ?? [] }],
-    threads: [{ kind: 'madvise', params: { start: 0, len: 1 } }],
+    // For ->release an exiting task, so that the scenario gets the kworkers of the work items a
+    // release can queue (only the test thread below runs the callback).
+    threads: [o.op === 'release' ? { kind: 'exit_mmap' } : { kind: 'madvise', params: { start: 0, len: 1 } }],
   };
   const base = buildProgram(sc);
   const nid = base.spec.notifiers[0]!.id;
   const api = base.spec.core === 'v4.18' ? 'v4.18' : 'v4.19';
   const call =
-    o.op === 'invalidate_range_end'
+    o.op === 'release'
+      ? 'mn->ops->release(mn, mm);'
+      : o.op === 'invalidate_range_end'
       ? 'mn->ops->invalidate_range_end(mn, mm, start, end);'
       : api === 'v4.18'
         ? 'mn->ops->invalidate_range_start(mn, mm, start, end);'
@@ -74,7 +78,11 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
     ...base.spec,
     fns: [...base.spec.fns, harness],
     mem: { ...base.spec.mem, 'test.ret': null },
-    threads: [{ name: 'test', task: 'task0', fn: 'test_callback', args: [nid, o.start, o.end, o.flags ?? (o.blockable === false ? 0 : 1)] }],
+    // The test thread, and the scenario's kworkers (idle until the callback queues their work item).
+    threads: [
+      { name: 'test', task: 'task0', fn: 'test_callback', args: [nid, o.start, o.end, o.flags ?? (o.blockable === false ? 0 : 1)] },
+      ...base.spec.threads.filter((t) => t.kworker !== undefined),
+    ],
   });
   return { program, nid };
 }
@@ -96,8 +104,10 @@ export function runCallback(o: CallbackOptions): CallbackRun {
     if (state.threads[0]!.frames.length === 0) {
       return { ret: state.mem['test.ret'] ?? 0, state, trace, slept, program, nid };
     }
+    // Only the test thread runs: a work item the callback queues stays pending (its kworker started).
     const acts: KAction[] = [];
     ip.actions(state, acts);
+    acts.splice(0, acts.length, ...acts.filter((a) => a.tid === 0));
     if (acts.length === 0) {
       const w = ip.waitOf(state, 0);
       return { ret: undefined, state, trace, slept, program, nid, blocked: w?.why ?? 'no enabled step' };
@@ -114,6 +124,38 @@ export function runCallback(o: CallbackOptions): CallbackRun {
     state = r.state;
   }
   throw new Error('callback did not finish in 10000 steps');
+}
+
+/** Run a notifier's ->release as `__mmu_notifier_release` calls it (exit_mmap), to completion or until it blocks. */
+export function runRelease(o: Omit<CallbackOptions, 'op' | 'start' | 'end'>): CallbackRun {
+  return runCallback({ ...o, op: 'release', start: 0, end: 0 });
+}
+
+/**
+ * After `run`, let thread `tid` (a kworker: `run.program.spec.threads[tid]`) run with outcome 0 of
+ * every choice until it goes idle, finishes, blocks or oopses; the state after, what it executed,
+ * and why it stopped if it did not go idle.
+ */
+export function runThread(run: Pick<CallbackRun, 'program' | 'state'>, tid: number): { state: KState; trace: readonly ExecutedInstr[]; blocked?: string } {
+  const ip = new Interpreter(run.program, { coalesce: false });
+  let state = run.state;
+  const trace: ExecutedInstr[] = [];
+  for (let n = 0; n < 10_000; n++) {
+    if (state.threads[tid]!.frames.length === 0) return { state, trace };
+    const w = ip.waitOf(state, tid);
+    if (w) return { state, trace, blocked: w.why };
+    const r = ip.step(state, { tid, choice: 0 });
+    trace.push(...r.executed);
+    state = r.state;
+  }
+  throw new Error('thread did not stop in 10000 steps');
+}
+
+/** The thread index of the kworker bound to work item `work` in `program`. */
+export function kworkerTid(program: Program, work: string): number {
+  const tid = program.spec.threads.findIndex((t) => t.kworker === work);
+  if (tid < 0) throw new Error(`no kworker for ${work}`);
+  return tid;
 }
 
 /** A mutex held by a task that is not part of the test (tid 99). */

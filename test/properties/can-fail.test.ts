@@ -588,6 +588,18 @@ const CASES: readonly Case[] = [
       expect(verdict(explore(mutated(KVM_MADVISE_OUTSIDE_MEMSLOTS, { names: ['no-bug'] })), 'no-bug')).toBe('holds');
     },
   },
+  {
+    kind: 'no-bug:oops',
+    title: "mlx5's leaf-free race: madvise's invalidation passes the `!dying` test, the leaf's free work runs and clears mr->parent, and mlx5_ib_invalidate_range dereferences it",
+    run() {
+      const f = violation(builtin('mlx5-implicit-mr', '93065ac753e4'), 'no-bug:oops');
+      expect(f.header).toBe('BUG: unable to handle kernel NULL pointer dereference');
+      expect(f.details).toBe('madvise oopsed (NULL pointer dereference reading ->num_leaf_free) at mlx5_ib_invalidate_range() at drivers/infiniband/hw/mlx5/odp.c: atomic_inc(&mr->parent->num_leaf_free);');
+      expect(f.statements).toContain('kworker/umem_odp0.obj0.work: mr->parent = NULL;');
+      expect(f.statements).toContain('free_implicit_mr: schedule_work(&umem->odp_data->work);');
+      expect(verdict(builtin('umem-odp-reaper', '93065ac753e4'), 'no-bug:oops')).toBe('holds');
+    },
+  },
 ];
 
 describe('every property can fail', () => {

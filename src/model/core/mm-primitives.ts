@@ -2,10 +2,11 @@
  * Leaf primitives of the mm core (mm/memory.c, mm/mmap.c, mm/oom_kill.c, mm/mmu_notifier.c,
  * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
  */
-import { nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
+import { KernelOops, nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
 import { downOutcome, enqueue, holders, markWake } from '../locks.ts';
 import { MAX_PAGE, type RwsemState, type Value } from '../state.ts';
 import { ALLOC_CONSTANTS, PAGE_ALLOC_PRIMITIVES } from './page_alloc.ts';
+import { WORKQUEUE_PRIMITIVES } from './workqueue.ts';
 
 /** Constants the core code names. */
 export const KERNEL_CONSTANTS: Record<string, Value> = {
@@ -99,6 +100,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   ...PAGE_ALLOC_PRIMITIVES,
   in_interrupt: { shared: false, sleeps: false, doc: 'in_interrupt(): every modelled thread runs in process context: false.', run: () => 0 },
   warn_alloc: { shared: false, sleeps: false, doc: 'warn_alloc(gfp, nodemask, fmt, ...): prints the allocation failure warning.', run: () => 0 },
+  ...WORKQUEUE_PRIMITIVES,
   mm_has_notifiers: {
     shared: false,
     sleeps: false,
@@ -233,43 +235,65 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   update_hiwater_rss: { shared: false, sleeps: false, doc: 'update_hiwater_rss(mm): statistics.', run: () => 0 },
   free_pgtables: { shared: false, sleeps: false, doc: 'free_pgtables(): frees page tables (not tracked).', run: () => 0 },
   hlist_empty: {
-    access: () => [{ name: 'hashed', mode: 'r' }],
+    access: () => [{ name: 'first', mode: 'r' }],
     shared: true,
     sleeps: false,
-    doc: 'hlist_empty(&mm->mmu_notifier_mm->list): whether no notifier is still hashed.',
-    run: (ctx, [h]) => (hashedNotifiers(ctx, ref(h, 'hlist_empty')).length === 0 ? 1 : 0),
+    doc: 'hlist_empty(&mm->mmu_notifier_mm->list): `!READ_ONCE(h->first)` (include/linux/list.h, v4.19): whether the list head points to no notifier.',
+    run: (ctx, [h]) => (ctx.read(`${ref(h, 'hlist_empty')}.first`) === null ? 1 : 0),
   },
   hlist_entry: {
-    access: () => [{ name: 'hashed', mode: 'r' }],
     members: [2],
+    shared: false,
+    sleeps: false,
+    doc: 'hlist_entry(ptr, struct mmu_notifier, hlist): container_of; the model names a notifier and its embedded hlist_node alike, so the entry is `ptr` (the caller read `list.first`).',
+    run: (_ctx, [p]) => (p ?? null) as Value,
+  },
+  hlist_unhashed: {
+    access: () => [{ name: 'hashed', mode: 'r' }],
     shared: true,
     sleeps: false,
-    doc: 'hlist_entry(list.first, struct mmu_notifier, hlist): the first notifier still hashed.',
-    run: (ctx, [first]) => hashedNotifiers(ctx, ref(first, 'hlist_entry').replace(/\.first$/, ''))[0] ?? null,
+    doc: 'hlist_unhashed(&mn->hlist): `!h->pprev` (include/linux/list.h, v4.19): the node is on no list. The model keeps `pprev != NULL` as `mn.hashed`.',
+    run: (ctx, [node]) => (ctx.read(`${nodeOf(ref(node, 'hlist_unhashed'))}.hashed`) ? 0 : 1),
   },
   hlist_del_init_rcu: {
-    access: () => [{ name: 'hashed', mode: 'w' }],
+    access: () => [
+      { name: 'hashed', mode: 'w' },
+      { name: 'next', mode: 'w' },
+      { name: 'first', mode: 'w' },
+    ],
     shared: true,
     sleeps: false,
-    doc: 'hlist_del_init_rcu(&mn->hlist): unhashes the notifier; list walks that start later no longer see it.',
+    doc: 'hlist_del_init_rcu(&mn->hlist) (include/linux/rculist.h, v4.19): `if (!hlist_unhashed(n)) { __hlist_del(n); n->pprev = NULL; }`, where __hlist_del (list.h) stores `n->next` in `*pprev` (the predecessor\'s `next`, or the head\'s `first`) and, if there is a next node, sets its `pprev`. The node\'s own `next` is left as it was: an RCU walker standing on the node still follows it. The model keeps `pprev` as `mn.hashed` and finds `*pprev` as the one hashed node (or the head) whose pointer is `n`.',
     run(ctx, [node]) {
-      ctx.write(`${ref(node, 'hlist_del_init_rcu').replace(/\.hlist$/, '')}.hashed`, 0);
+      const n = nodeOf(ref(node, 'hlist_del_init_rcu'));
+      if (!ctx.read(`${n}.hashed`)) return 0;
+      const next = ctx.read(`${n}.hlist.next`);
+      ctx.write(predecessorLink(ctx, n), next);
+      ctx.write(`${n}.hashed`, 0);
       return 0;
     },
   },
   hlist_for_each_entry_rcu: {
-    access: () => [{ name: 'hashed', mode: 'r' }],
+    access: () => [
+      { name: 'first', mode: 'r' },
+      { name: 'next', mode: 'r' },
+      { name: 'kfreed', mode: 'r' },
+    ],
     members: [1],
     shared: true,
     sleeps: false,
-    doc: 'hlist_for_each_entry_rcu(mn, &mm->mmu_notifier_mm->list, hlist): walks the notifiers in list order (the last registered first), skipping those unhashed by mmu_notifier_release.',
-    run: (ctx, [h]) => hashedNotifiers(ctx, ref(h, 'hlist_for_each_entry_rcu')),
+    doc: 'hlist_for_each_entry_rcu(mn, &mm->mmu_notifier_mm->list, hlist) (include/linux/rculist.h, v4.19): reads `head->first`, then, after each body, the current node\'s `hlist.next` (rcu_dereference_raw). Registration adds at the head, so the walk visits the last registered first. A node unhashed by hlist_del_init_rcu keeps its `next`: a walker standing on it goes on to the node that followed it when it was unhashed, whether that one is still hashed or not; a walk that reads `first` later no longer sees it.',
+    run(ctx, [h]) {
+      const out: Value[] = [];
+      for (let n = ctx.read(`${ref(h, 'hlist_for_each_entry_rcu')}.first`); n !== null; n = ctx.read(`${String(n)}.hlist.next`)) out.push(n);
+      return out;
+    },
     iterate(ctx, [h], pos) {
-      const all = ctx.stat(ref(h, 'hlist_for_each_entry_rcu'));
-      const list = Array.isArray(all) ? all : [];
-      const from = pos === undefined ? 0 : list.indexOf(pos) + 1;
-      for (let i = from; i < list.length; i++) if (ctx.read(`${String(list[i])}.hashed`)) return list[i]!;
-      return null;
+      if (pos === undefined) return ctx.read(`${ref(h, 'hlist_for_each_entry_rcu')}.first`);
+      if (ctx.stat(`${String(pos)}.freeable`) && ctx.read(`${String(pos)}.kfreed`)) {
+        throw new KernelOops(`use after free: hlist_for_each_entry_rcu reads ${String(pos)}->hlist.next, which kfree() freed while the walk stood on it`);
+      }
+      return ctx.read(`${String(pos)}.hlist.next`);
     },
   },
   pte_offset_map_lock: {
@@ -430,8 +454,19 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   blk_start_plug: { shared: false, sleeps: false, doc: 'blk_start_plug(plug): block I/O plugging (not modelled).', run: () => 0 },
   blk_finish_plug: { shared: false, sleeps: false, doc: 'blk_finish_plug(plug).', run: () => 0 },
   vma_pkey: { shared: false, sleeps: false, doc: 'vma_pkey(vma): protection keys are not modelled.', run: () => 0 },
-  mmdrop: { shared: false, sleeps: false, doc: 'mmdrop(mm): drops mm_count (the struct is never freed in the model).', run: () => 0 },
   task_pid_nr: { shared: false, sleeps: false, doc: 'task_pid_nr(tsk): the pid (not tracked).', run: () => 0 },
+  kfree: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'kfreed', mode: 'w' }],
+    doc: 'kfree(p): frees memory; never sleeps. An object a driver declares freeable (`<object>.kfreed`, with the static `<object>.freeable`) is marked freed: any later access to one of its fields is a use after free, a kernel oops (no-bug:oops). Other objects are not tracked.',
+    run(ctx, [p]) {
+      if (typeof p === 'string' && ctx.stat(`${p}.freeable`)) ctx.write(`${p}.kfreed`, 1);
+      return 0;
+    },
+  },
+  vfree: { shared: false, sleeps: true, doc: 'vfree(p): frees vmalloc memory; may sleep when not called from interrupt context (mm/vmalloc.c; a 2018 patch by Andrey Ryabinin adds "May sleep if called *not* from interrupt context" to its comment, index id 28968977507). Freed objects are not tracked.', run: () => 0 },
+  mmdrop: { shared: false, sleeps: false, doc: 'mmdrop(mm): drops an mm_count reference (not tracked: the victim mm outlives every scenario).', run: () => 0 },
   page_vma_mapped_walk: {
     shared: false,
     sleeps: false,
@@ -527,8 +562,23 @@ function thpAt(ctx: PrimCtx, pmd: number): boolean {
   return false;
 }
 
-function hashedNotifiers(ctx: PrimCtx, listKey: string): Value[] {
-  const all = ctx.stat(listKey);
-  if (!Array.isArray(all)) return [];
-  return all.filter((n) => ctx.read(`${String(n)}.hashed`));
+/** The notifier of an `&mn->hlist` reference (the model names a notifier and its hlist_node alike). */
+function nodeOf(r: string): string {
+  return r.replace(/\.hlist$/, '');
+}
+
+/**
+ * `n->pprev` of a hashed notifier: the key of the pointer that points to it, the head's
+ * `list.first` or the `hlist.next` of the hashed notifier before it. There is one notifier list per
+ * scenario (the victim mm's); unhashed notifiers are skipped, since their stale `next` may still
+ * point to `n`.
+ */
+function predecessorLink(ctx: PrimCtx, n: string): string {
+  const head = 'mm.mmu_notifier_mm.list';
+  if (ctx.read(`${head}.first`) === n) return `${head}.first`;
+  const all = ctx.stat(head);
+  for (const m of Array.isArray(all) ? all : []) {
+    if (ctx.read(`${String(m)}.hashed`) && ctx.read(`${String(m)}.hlist.next`) === n) return `${String(m)}.hlist.next`;
+  }
+  throw new Error(`hlist_del_init_rcu: hashed notifier ${n} is on no list (the model's list is inconsistent)`);
 }

@@ -4,10 +4,11 @@
  * Sources: the v4.18 side (`-`) and the 93065ac753e4 side (`+`) of the seed diff
  * (../shared/seeds/001_a93342ea5087af67.txt, mm/mmu_notifier.c and include/linux/mmu_notifier.h hunks),
  * the merged header (002_c65620ce05647db1.txt), ../shared/kernel/README.md §2 and §4 (v4.19
- * `__mmu_notifier_invalidate_range_end`, `__mmu_notifier_release`, `mm_has_blockable_invalidate_notifiers`),
+ * `__mmu_notifier_invalidate_range_end`, `mm_has_blockable_invalidate_notifiers`), a 4.19.y tree for
+ * `__mmu_notifier_release` and the unregister functions (SRC_RELEASE below),
  * and the MAYFAIL RFC (004_e097991187577333.txt) carried onto the v4.19 core.
  */
-import { c, fn, foreach, if_, while_, type FnDef } from '../ir.ts';
+import { c, fn, foreach, if_, while_, type FnDef, type Stmt } from '../ir.ts';
 
 const FILE = 'mm/mmu_notifier.c';
 const HDR = 'include/linux/mmu_notifier.h';
@@ -197,16 +198,45 @@ export const wrapperOnlyEnd: FnDef = fn({
 });
 
 // ------------------------------------------------------------------------------------------------
-// Release (exit_mmap) and the v4.18 reaper's check.
+// Release (exit_mmap), unregistration (the drivers' destroy work), and the v4.18 reaper's check.
 
+/**
+ * Where the release and unregister bodies were read. v4.19's mm/mmu_notifier.c is not in the
+ * search index (the exact v4.19 tree 0x88888888/linux-4.19-comments has no mm/mmu_notifier.c). The
+ * bodies are those of a 4.19.y tree, engstk/op8 @ 8f9c3e0b8bd1 mm/mmu_notifier.c (index id
+ * 54915314247), whose range callbacks carry a later backport (struct mmu_notifier_range) but whose
+ * release and unregister functions are untouched; 93065ac753e4 (seed 001) does not touch them either,
+ * and a RHEL 4.18 tree with the 2019 rework (Seneca-CDOT/dynaccel-kernel-4.18.0, index id 6994502887,
+ * mn_hlist_release) still has the same statements. No v4.19 line numbers are given for that reason.
+ */
+const SRC_RELEASE =
+  'engstk/op8 @ 8f9c3e0b8bd1 mm/mmu_notifier.c (index id 54915314247), a 4.19.y tree [4.19.y]; not touched by 93065ac753e4 (seed 001); the same statements in mn_hlist_release of index id 6994502887';
+
+/** A statement the model shows but does not run, with the reason (`/* model: ... *\/`). */
+function shown(text: string, why: string): Stmt {
+  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
+}
+
+const MM_COUNT = 'mm_count is not modelled: exit_mmap\'s caller and every registered notifier hold a reference';
+
+/**
+ * `__mmu_notifier_release()`: the SRCU read section; the walk calling every notifier's ->release
+ * (hlist_for_each_entry_rcu: a notifier unhashed meanwhile, by a driver's destroy work, keeps its
+ * `next`, so the walk goes on past it, mm-primitives.ts); then, under mm->mmu_notifier_mm->lock,
+ * the loop that unhashes every notifier still on the list with hlist_del_init_rcu (each ->release
+ * has returned by then); srcu_read_unlock; and synchronize_srcu, which waits for every other reader,
+ * among them a ->release that mmu_notifier_unregister is running.
+ */
 export const release: FnDef = fn({
   name: '__mmu_notifier_release',
   file: FILE,
   version: 'v4.19',
-  source: 'v4.18/v4.19 mm/mmu_notifier.c (unchanged by the patch); see docs/model.md',
+  source: SRC_RELEASE,
   signature: 'void __mmu_notifier_release(struct mm_struct *mm)',
   params: ['mm'],
   body: [
+    c('struct mmu_notifier *mn;'),
+    c('int id;'),
     c('id = srcu_read_lock(&srcu);'),
     foreach('hlist_for_each_entry_rcu(mn, &mm->mmu_notifier_mm->list, hlist)', [
       if_('mn->ops->release', [c('mn->ops->release(mn, mm);')]),
@@ -219,6 +249,52 @@ export const release: FnDef = fn({
     c('spin_unlock(&mm->mmu_notifier_mm->lock);'),
     c('srcu_read_unlock(&srcu, id);'),
     c('synchronize_srcu(&srcu);'),
+  ],
+});
+
+/**
+ * `mmu_notifier_unregister()`: radeon's destroy work calls it. If the notifier is still hashed
+ * (__mmu_notifier_release has not reached its unhash loop yet) it calls ->release itself, under
+ * SRCU, and unhashes it; then it waits for every SRCU reader.
+ */
+export const unregister: FnDef = fn({
+  name: 'mmu_notifier_unregister',
+  file: FILE,
+  version: 'v4.19',
+  source: SRC_RELEASE,
+  signature: 'void mmu_notifier_unregister(struct mmu_notifier *mn, struct mm_struct *mm)',
+  params: ['mn', 'mm'],
+  body: [
+    shown('BUG_ON(atomic_read(&mm->mm_count) <= 0);', MM_COUNT),
+    if_('!hlist_unhashed(&mn->hlist)', [
+      c('int id;'),
+      c('id = srcu_read_lock(&srcu);'),
+      if_('mn->ops->release', [c('mn->ops->release(mn, mm);')]),
+      c('srcu_read_unlock(&srcu, id);'),
+      c('spin_lock(&mm->mmu_notifier_mm->lock);'),
+      c('hlist_del_init_rcu(&mn->hlist);'),
+      c('spin_unlock(&mm->mmu_notifier_mm->lock);'),
+    ]),
+    c('synchronize_srcu(&srcu);'),
+    shown('BUG_ON(atomic_read(&mm->mm_count) <= 0);', MM_COUNT),
+    c('mmdrop(mm);'),
+  ],
+});
+
+/** `mmu_notifier_unregister_no_release()`: amdgpu's destroy work calls it; no ->release, no SRCU wait. */
+export const unregisterNoRelease: FnDef = fn({
+  name: 'mmu_notifier_unregister_no_release',
+  file: FILE,
+  version: 'v4.19',
+  source: SRC_RELEASE,
+  signature: 'void mmu_notifier_unregister_no_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+  params: ['mn', 'mm'],
+  body: [
+    c('spin_lock(&mm->mmu_notifier_mm->lock);'),
+    c('hlist_del_init_rcu(&mn->hlist);'),
+    c('spin_unlock(&mm->mmu_notifier_mm->lock);'),
+    shown('BUG_ON(atomic_read(&mm->mm_count) <= 0);', MM_COUNT),
+    c('mmdrop(mm);'),
   ],
 });
 

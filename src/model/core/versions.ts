@@ -9,6 +9,7 @@ import * as mn from './mmu_notifier.ts';
 import * as oom from './oom_kill.ts';
 import * as mem from './memory.ts';
 import { PAGE_ALLOC_FNS } from './page_alloc.ts';
+import { WORKQUEUE_FNS } from './workqueue.ts';
 
 export interface CoreVersion {
   readonly name: string;
@@ -62,9 +63,12 @@ const callers: readonly FnDef[] = [
   mn.wrapperOnlyEnd,
   mn.release,
   mn.wrapperRelease,
+  mn.unregister,
+  mn.unregisterNoRelease,
   oom.reapTask,
   oom.oomReaper,
   ...PAGE_ALLOC_FNS,
+  ...WORKQUEUE_FNS,
 ];
 
 const v419Notifier: readonly FnDef[] = [mn.startV419, mn.wrapperStartV419, mn.wrapperStartNonblock];

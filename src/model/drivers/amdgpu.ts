@@ -109,12 +109,29 @@
  * eviction, `evicted_bos == 1`; the restore worker is not modelled), and afterwards the queues no
  * longer use the BO (`obj.mapped = 0`).
  *
+ * ## ->release
+ *
+ * `amdgpu_mn_release()` (every variant; 93065ac753e4 does not touch it) only queues the destroy work,
+ * `INIT_WORK(&amn->work, amdgpu_mn_destroy); schedule_work(&amn->work);`, and returns: nothing is torn
+ * down and nothing waits for the BOs' fences before exit_mmap goes on to unmap. The work item
+ * `id.work` runs on a kworker (src/model/core/workqueue.ts): `amdgpu_mn_destroy()` takes
+ * `adev->mn_lock` (one mutex for every notifier of the device: `adev.mn_lock`) and `amn->lock` for
+ * write (a mutex `rmn->lock` in trees before the rw_semaphore; every modelled variant has the
+ * semaphore), unlinks every BO (`bo->mn = NULL`: `obj.mn`), frees the interval tree's nodes (static
+ * here), drops both locks, `mmu_notifier_unregister_no_release()` (no SRCU grace period) and
+ * `kfree(amn)`: the notifier is a freeable object (`id.kfreed`), and a later access to it (an SRCU
+ * walker still standing on it: `__mmu_notifier_release`'s own walk going on to `->hlist.next`, or the
+ * reaper's) is a use after free (no-bug:oops). Sources: v4.18/93065ac753e4 with the `rmn` naming from index id 502473070 (a 4.17/
+ * 4.18 amdgpu_mn.c, `[recon]` for the exact tree), `clarify`/`tetsuo` with `amn` from index id
+ * 10443446050 `[4.19.y]`.
+ *
  * Shared state per instance `id`: `id.lock` (rw_semaphore), `id.read_lock` (mutex), `id.recursion`
  * (atomic_t, balanced), per object `obj.mapped` (a GPU job or user queue still uses the BO's user
- * pages: the secondary mapping) and `obj.pages_valid` (the BO's user pages are current), and the CS
- * parser's `id.cs.job`, `id.cs.fence` and the job's `id.job.base.s_fence`.
+ * pages: the secondary mapping), `obj.pages_valid` (the BO's user pages are current) and `obj.mn`
+ * (the BO's notifier, NULL after destroy), `id.kfreed`, and the CS parser's `id.cs.job`,
+ * `id.cs.fence` and the job's `id.job.base.s_fence`.
  */
-import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
+import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, elif, fn, for_, foreach, if_, label, while_, type FnDef } from '../ir.ts';
 import { num, ref, type Primitive } from '../primitives.ts';
@@ -414,6 +431,70 @@ const endClarify = invalidateRangeEnd('clarify', 'amn');
 const endTetsuo = invalidateRangeEnd('tetsuo', 'amn');
 
 // ------------------------------------------------------------------------------------------------
+// ->release and the destroy work it queues.
+
+const SRC_RELEASE_418 =
+  'amdgpu_mn.c of a 4.17/4.18 tree with the rw_semaphore, read_lock and recursion and the `rmn` naming (index id 502473070) [recon]; not touched by 93065ac753e4';
+const SRC_RELEASE_419 = 'index id 10443446050 (4.19.y amdgpu_mn.c, HEAD side) [4.19.y]';
+
+/** `amdgpu_mn_release()`: queues the destroy work and returns; nothing is torn down before it returns. */
+const release = (v: string, name: string, source: string): FnDef =>
+  fn({
+    name: 'amdgpu_mn_release',
+    file: FILE,
+    version: v,
+    source,
+    signature: 'static void amdgpu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+    params: ['mn', 'mm'],
+    body: [
+      c(`struct amdgpu_mn *${name} = container_of(mn, struct amdgpu_mn, mn);`),
+      c(`INIT_WORK(&${name}->work, amdgpu_mn_destroy);`),
+      c(`schedule_work(&${name}->work);`),
+    ],
+  });
+
+/**
+ * `amdgpu_mn_destroy()`, the work item: under `adev->mn_lock` and `amn->lock` for write it unlinks
+ * every BO from the notifier and frees the interval tree's nodes, then unregisters the notifier
+ * without ->release and without waiting for SRCU readers (`mmu_notifier_unregister_no_release`),
+ * and frees it.
+ */
+const destroy = (v: string, name: string, source: string): FnDef =>
+  fn({
+    name: 'amdgpu_mn_destroy',
+    file: FILE,
+    version: v,
+    source: `${source}; \`&${name}->mn\` is passed as ${name} (the model names a notifier and its embedded struct mmu_notifier alike)`,
+    signature: 'static void amdgpu_mn_destroy(struct work_struct *work)',
+    params: ['work'],
+    body: [
+      c(`struct amdgpu_mn *${name} = container_of(work, struct amdgpu_mn, work);`),
+      c(`struct amdgpu_device *adev = ${name}->adev;`),
+      c('struct amdgpu_mn_node *node, *next_node;'),
+      c('struct amdgpu_bo *bo, *next_bo;'),
+      c('mutex_lock(&adev->mn_lock);'),
+      c(`down_write(&${name}->lock);`),
+      c(`hash_del(&${name}->node);`),
+      foreach(`rbtree_postorder_for_each_entry_safe(node, next_node, &${name}->objects.rb_root, it.rb)`, [
+        foreach('list_for_each_entry_safe(bo, next_bo, &node->bos, mn_list)', [c('bo->mn = NULL;'), c('list_del_init(&bo->mn_list);')]),
+        c('kfree(node);'),
+      ]),
+      c(`up_write(&${name}->lock);`),
+      c('mutex_unlock(&adev->mn_lock);'),
+      cAs(`mmu_notifier_unregister_no_release(&${name}->mn, ${name}->mm);`, `mmu_notifier_unregister_no_release(${name}, ${name}->mm);`),
+      c(`kfree(${name});`),
+    ],
+  });
+
+const releaseRmn = release('v4.18', 'rmn', SRC_RELEASE_418);
+const destroyRmn = destroy('v4.18', 'rmn', SRC_RELEASE_418);
+const releaseAmn = release('v4.19', 'amn', SRC_RELEASE_419);
+const destroyAmn = destroy('v4.19', 'amn', SRC_RELEASE_419);
+
+/** The destroy work of instance `id`, queued by amdgpu_mn_release. */
+const works = (id: string): WorkDef[] => [{ work: `${id}.work`, func: 'amdgpu_mn_destroy', queuedBy: ['amdgpu_mn_release'] }];
+
+// ------------------------------------------------------------------------------------------------
 // The command-submission ioctl.
 
 const mnLock: FnDef = fn({
@@ -578,10 +659,16 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   const mem: Record<string, Value> = { [`${id}.recursion`]: 0, ...mappedMem(id, objects) };
   const statics = objectStatics(id, objects, 'objects');
   const bos: string[] = [];
+  // The destroy work: the device's mn_lock, the notifier's mm, and the notifier, which it frees.
+  statics[`${id}.adev`] = 'adev';
+  statics[`${id}.mm`] = 'mm';
+  statics[`${id}.freeable`] = 1;
+  mem[`${id}.kfreed`] = 0;
   objects.forEach((_, i) => {
     const o = `${id}.obj${i}`;
     bos.push(o);
     mem[`${o}.pages_valid`] = 1;
+    mem[`${o}.mn`] = id;
     statics[`${o}.bos`] = [o];
     statics[`${o}.robj`] = o;
   });
@@ -595,7 +682,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   statics[`${id}.cs.bo_list.num_entries`] = bos.length;
   return {
     mem,
-    locks: { [`${id}.lock`]: 'rwsem', [`${id}.read_lock`]: 'mutex' },
+    locks: { [`${id}.lock`]: 'rwsem', [`${id}.read_lock`]: 'mutex', 'adev.mn_lock': 'mutex' },
     statics,
     balanced: [`${id}.recursion`],
   };
@@ -604,15 +691,15 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
 const GLOBALS = [...DRM_SCHED_GLOBALS];
 
 function variants(fl: Flavour): Record<string, VariantDef> {
-  const ops419 = { invalidate_range_start: startName(fl), invalidate_range_end: 'amdgpu_mn_invalidate_range_end' };
-  const common = { flags: 0, primitives: AMDGPU_PRIMITIVES, instance, globals: GLOBALS, threads: CS_THREADS } as const;
+  const ops419 = { release: 'amdgpu_mn_release', invalidate_range_start: startName(fl), invalidate_range_end: 'amdgpu_mn_invalidate_range_end' };
+  const common = { flags: 0, primitives: AMDGPU_PRIMITIVES, instance, globals: GLOBALS, threads: CS_THREADS, works } as const;
   const v418: VariantDef = {
     ...common,
     description: `Before 93065ac753e4 (seed 001 diff, - side): void ${startName(fl)}; read_lock taken with mutex_lock.`,
     version: 'v4.18',
     api: 'v4.18',
     ops: ops419,
-    fns: [readLockV418, readUnlockV418, ...(fl === 'gfx' ? [invalidateNode] : []), startV418(fl), endV418],
+    fns: [readLockV418, readUnlockV418, ...(fl === 'gfx' ? [invalidateNode] : []), startV418(fl), endV418, releaseRmn, destroyRmn],
   };
   const v93065: VariantDef = {
     ...common,
@@ -626,6 +713,8 @@ function variants(fl: Flavour): Record<string, VariantDef> {
       ...(fl === 'gfx' ? [invalidateNode] : []),
       startV419(fl, '93065ac753e4', 'rmn', 'seed 001 diff, amdgpu_mn.c (+ side)' + (fl === 'hsa' ? '; the list_for_each_entry loop between the hunks from index id 10443446050' : '')),
       end93065,
+      releaseRmn,
+      destroyRmn,
     ],
   };
   const clarify: VariantDef = {
@@ -640,6 +729,8 @@ function variants(fl: Flavour): Record<string, VariantDef> {
       ...(fl === 'gfx' ? [invalidateNode] : []),
       startV419(fl, 'clarify', 'amn', '../shared/kernel/README.md §5 [4.19.y], index id 10443446050'),
       endClarify,
+      releaseAmn,
+      destroyAmn,
     ],
   };
   const tetsuo: VariantDef = {
@@ -654,6 +745,8 @@ function variants(fl: Flavour): Record<string, VariantDef> {
       ...(fl === 'gfx' ? [invalidateNode] : []),
       startV419(fl, 'tetsuo', 'amn', '../shared/kernel/README.md §5 [4.19.y] (index id 10443446050) with Tetsuo Handa\'s read_lock'),
       endTetsuo,
+      releaseAmn,
+      destroyAmn,
     ],
   };
   return { 'v4.18': v418, '93065ac753e4': v93065, clarify, tetsuo };

@@ -28,6 +28,8 @@
 import type { Stmt } from '../ir.ts';
 import { parseExpr, parseSimple } from '../ir.ts';
 import { ref, type Primitive } from '../primitives.ts';
+import type { Value } from '../state.ts';
+import { COMMON_PRIMITIVES } from './notifier-users-common.ts';
 
 /** The BO behind a `bo->tbo.ttm`, `bo->tbo.resv` or `&bo->tbo` reference. */
 export function boOf(r: string): string {
@@ -61,7 +63,36 @@ export const DRM_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   DRM_ERROR: { shared: false, sleeps: false, doc: 'DRM_ERROR(...): printk.', run: () => 0 },
+
+  // The destroy work of amdgpu and radeon (their ->release queues it).
+  interval_tree_remove: {
+    shared: false,
+    sleeps: false,
+    doc: 'interval_tree_remove(node, root): a no-op in the model: the drivers\' interval trees are static configuration (i915 marks a removed object in `attached`, which its tree walk reads; amdgpu and radeon remove their nodes only in the destroy work, after which the notifier is freed).',
+    run: () => 0,
+  },
+  hash_del: { shared: false, sleeps: false, doc: 'hash_del(node): takes the notifier off the device\'s hash of notifiers by mm (not modelled: no modelled thread looks it up).', run: () => 0 },
+  rbtree_postorder_for_each_entry_safe: {
+    shared: false,
+    sleeps: false,
+    members: [2],
+    doc: 'rbtree_postorder_for_each_entry_safe(pos, n, &root->rb_root, field): walks the nodes of the notifier\'s interval tree (static: the instance\'s objects in address order).',
+    run: (ctx, [, root]) => staticNodes(ctx, root),
+    iterate(ctx, [, root], pos) {
+      const l = staticNodes(ctx, root);
+      if (pos === undefined) return l[0] ?? null;
+      const i = l.indexOf(pos);
+      return i >= 0 ? (l[i + 1] ?? null) : null;
+    },
+  },
+  list_del_init: COMMON_PRIMITIVES.list_del_init!,
 };
+
+/** The static node list of an `&amn->objects.rb_root` reference. */
+function staticNodes(ctx: Parameters<Primitive['run']>[0], root: unknown): readonly Value[] {
+  const l = ctx.stat(ref(root as Value, 'rbtree_postorder_for_each_entry_safe').replace(/\.rb_root$/, ''));
+  return Array.isArray(l) ? l : [];
+}
 
 // ------------------------------------------------------------------------------------------------
 // Statements whose C text the parser cannot read.

@@ -13,7 +13,10 @@
  *   `unmap_if_in_range(map, start, end, blockable)` checks `in_range()` itself and returns -EAGAIN
  *   only when !blockable. Written against the later `struct gntdev_grant_map`.
  *
- * gntdev has no `invalidate_range_end`.
+ * gntdev has no `invalidate_range_end`. Its ->release, `mn_release()`, is the same in every variant
+ * (93065ac753e4 does not touch it): `mutex_lock(&priv->lock)`, and every map of both lists still
+ * mmapped is unmapped whole, `unmap_grant_pages(map, 0, map->count)` (sleeps); `map->count` is the
+ * object's length in pages (static `obj.count`).
  *
  * Sources. v4.18: seed 001 diff (`-` side) and the 4.x gntdev.c of index id 9244528, whose
  * `unmap_if_in_range`, `mn_invl_range_start` and `unmap_grant_pages` are the seed's `-` side
@@ -94,16 +97,57 @@ const unmapTail: Stmt[] = [
   c('WARN_ON(err);'),
 ];
 
+/**
+ * `mn_release()`: under `priv->lock` every map of both lists that is still mmapped is unmapped whole
+ * (`unmap_grant_pages(map, 0, map->count)`, which sleeps). Not touched by 93065ac753e4; the
+ * `gntdev_grant_map` form (for `fixup`) is the same body.
+ */
+function release(version: string, type: string, source: string): FnDef {
+  const unmapWhole: Stmt[] = [
+    if_('!map->vma', [c('continue;')]),
+    c('pr_debug("map %d+%d (%lx %lx)\\n", ...);'),
+    c('err = unmap_grant_pages(map, /* offset */ 0, map->count);'),
+    c('WARN_ON(err);'),
+  ];
+  return fn({
+    name: 'mn_release',
+    file: FILE,
+    version,
+    source,
+    signature: 'static void mn_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+    params: ['mn', 'mm'],
+    body: [
+      c('struct gntdev_priv *priv = container_of(mn, struct gntdev_priv, mn);'),
+      c(`struct ${type} *map;`),
+      c('int err;'),
+      c('mutex_lock(&priv->lock);'),
+      foreach('list_for_each_entry(map, &priv->maps, next)', unmapWhole),
+      foreach('list_for_each_entry(map, &priv->freeable_maps, next)', unmapWhole),
+      c('mutex_unlock(&priv->lock);'),
+    ],
+  });
+}
+
+const SRC_RELEASE = `index id 9244528 (4.x gntdev.c, mn_release with both lists and priv->lock a mutex) [recon]; not touched by 93065ac753e4`;
+const releaseV418 = release('v4.18', 'grant_map', SRC_RELEASE);
+const releaseGrantMap = release('v4.19', 'grant_map', SRC_RELEASE);
+const releaseGntdevGrantMap = release(
+  'fixup',
+  'gntdev_grant_map',
+  'the same body with `struct gntdev_grant_map`, the tree the fixup is written against: the - side of the 2019 gntdev conversion to mmu_interval_notifier, index id 15103424157',
+);
+
 const v418: VariantDef = {
   description: 'Before 93065ac753e4 (seed 001 diff, - side): mutex_lock(&priv->lock), then unmap_if_in_range() (which checks the range) on both lists; unmapping sleeps.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 0,
-  ops: { invalidate_range_start: 'mn_invl_range_start' },
+  ops: { release: 'mn_release', invalidate_range_start: 'mn_invl_range_start' },
   primitives: GNTDEV_PRIMITIVES,
   instance,
   constants: { PAGE_SHIFT: 0 },
   fns: [
+    releaseV418,
     fn({
       name: 'unmap_if_in_range',
       file: FILE,
@@ -146,11 +190,12 @@ const v93065: VariantDef = {
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 0,
-  ops: { invalidate_range_start: 'mn_invl_range_start' },
+  ops: { release: 'mn_release', invalidate_range_start: 'mn_invl_range_start' },
   primitives: GNTDEV_PRIMITIVES,
   instance,
   constants: { PAGE_SHIFT: 0 },
   fns: [
+    releaseGrantMap,
     inRange('93065ac753e4', 'grant_map', SRC_PATCH),
     fn({
       name: 'unmap_if_in_range',
@@ -196,11 +241,12 @@ const fixup: VariantDef = {
   version: 'fixup',
   api: 'v4.19',
   flags: 0,
-  ops: { invalidate_range_start: 'mn_invl_range_start' },
+  ops: { release: 'mn_release', invalidate_range_start: 'mn_invl_range_start' },
   primitives: GNTDEV_PRIMITIVES,
   instance,
   constants: { PAGE_SHIFT: 0 },
   fns: [
+    releaseGntdevGrantMap,
     inRange('fixup', 'gntdev_grant_map', `${SRC_FIX} (context)`),
     fn({
       name: 'unmap_if_in_range',
@@ -253,6 +299,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
     statics[`${m}.vma`] = `${m}.vma`;
     statics[`${m}.vma.vm_start`] = o.start;
     statics[`${m}.vma.vm_end`] = o.end;
+    statics[`${m}.count`] = o.end - o.start;
   });
   return { mem: mappedMem(id, objects), locks: { [`${id}.lock`]: 'mutex' }, statics, balanced: [] };
 }

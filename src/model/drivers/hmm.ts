@@ -68,11 +68,21 @@
  *   `/* model: ... *\/` comment that gives what the model runs.
  * - `HMM_UPDATE_INVALIDATE` is an opaque symbol (`globals`): only compared by drivers.
  * - `VM_BUG_ON(!hmm)` is the core no-op primitive (`mm->hmm` is always set here).
+ * - **->release** (`hmm_release`, the same in v4.18, v4.19 and under the jglisse patches): under
+ *   `down_write(&hmm->mirrors_sem)` it takes each mirror off `hmm->mirrors` and, dropping the
+ *   semaphore around it, calls the mirror's `release` callback ("Drop mirrors_sem so callback can
+ *   wait on any pending work that might itself trigger mmu_notifier callback"). The list is static
+ *   configuration with a shared `obj.listed` per mirror: `list_first_entry_or_null`, `list_del_init`
+ *   and the mirrors walk of `hmm_invalidate_range` run stand-ins that read or clear it (the C text is
+ *   kept). `mirror->ops->release` is an out-of-tree callback like `sync_cpu_device_pagetables`:
+ *   modelled by include/linux/hmm.h's contract, it may sleep and the device stops mapping the
+ *   mirror's pages (`obj.mapped = 0`); `if (mirror->ops->release)` is taken (`/* model: 1 *\/`).
  */
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, fn, foreach, if_, parseExpr, type FnDef, type Stmt } from '../ir.ts';
-import { num, ref, type Arg, type Primitive } from '../primitives.ts';
+import { c, fn, foreach, if_, parseExpr, while_, type FnDef, type Stmt } from '../ir.ts';
+import { foreachAs } from './drm_common.ts';
+import { num, ref, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
 
 const FILE = 'mm/hmm.c';
@@ -107,7 +117,54 @@ function truthy(v: Arg | undefined): boolean {
   return v !== 0 && v !== null && v !== undefined;
 }
 
+/** The mirrors of `hmm` (static, address order) still on `hmm->mirrors` (`obj.listed`; hmm_release unlinks them). */
+function listedMirrors(ctx: PrimCtx, hmm: string): Value[] {
+  const all = ctx.stat(`${hmm}.mirrors`);
+  return (Array.isArray(all) ? all : []).filter((m) => ctx.read(`${String(m)}.listed`));
+}
+
 export const HMM_PRIMITIVES: Record<string, Primitive> = {
+  hmm_mirrors_walk: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'listed', mode: 'r' }],
+    doc: 'Stands for `list_for_each_entry(mirror, &hmm->mirrors, list)`: the mirrors still on `hmm->mirrors` (`obj.listed`), in order.',
+    run: (ctx, [l]) => listedMirrors(ctx, ref(l, 'hmm_mirrors_walk').replace(/\.mirrors$/, '')),
+    iterate(ctx, [l], pos) {
+      const ms = listedMirrors(ctx, ref(l, 'hmm_mirrors_walk').replace(/\.mirrors$/, ''));
+      if (pos === undefined) return ms[0] ?? null;
+      const all = ctx.stat(`${ref(l, 'hmm_mirrors_walk')}`);
+      const order = Array.isArray(all) ? all : [];
+      return ms.find((m) => order.indexOf(m) > order.indexOf(pos)) ?? null;
+    },
+  },
+  hmm_first_mirror: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'listed', mode: 'r' }],
+    doc: 'Stands for `list_first_entry_or_null(&hmm->mirrors, struct hmm_mirror, list)`: the first mirror still on the list, or NULL.',
+    run: (ctx, [l]) => listedMirrors(ctx, ref(l, 'hmm_first_mirror').replace(/\.mirrors$/, ''))[0] ?? null,
+  },
+  hmm_mirror_unlink: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'listed', mode: 'w' }],
+    doc: 'Stands for `list_del_init(&mirror->list)`: the mirror leaves `hmm->mirrors` (`obj.listed = 0`); later walks no longer sync it.',
+    run(ctx, [m]) {
+      ctx.write(`${ref(m, 'hmm_mirror_unlink')}.listed`, 0);
+      return 0;
+    },
+  },
+  mirror_release: {
+    shared: true,
+    sleeps: true,
+    access: () => [{ name: 'mapped', mode: 'w' }],
+    doc: "mirror->ops->release(mirror): an out-of-tree device driver's callback (no in-tree user in v4.18/v4.19), modelled by include/linux/hmm.h's contract (v4.18/v4.19: \"This is called when the mm_struct is being released. The callback should make sure no references to the mirror occur after the callback returns\"; the 2019 wording, index id 22369785937: \"must ensure that all access to any pages obtained from this mirror is halted before the callback returns\"): it may sleep, and the device no longer maps the mirror's pages (`obj.mapped = 0`).",
+    run(ctx, [m]) {
+      ctx.write(`${ref(m, 'mirror_release')}.mapped`, 0);
+      return 0;
+    },
+  },
   sync_cpu_device_pagetables: {
     shared: true,
     // v4.18/v4.19 form (mirror, action, start, end): always may sleep. v4.20 form (after the
@@ -150,7 +207,7 @@ const invalidateRangeV419: FnDef = fn({
     ]),
     c('spin_unlock(&hmm->lock);'),
     c('down_read(&hmm->mirrors_sem);'),
-    foreach('list_for_each_entry(mirror, &hmm->mirrors, list)', [
+    foreachAs('list_for_each_entry(mirror, &hmm->mirrors, list)', 'mirror', 'hmm_mirrors_walk(&hmm->mirrors)', [
       lowered('mirror->ops->sync_cpu_device_pagetables(mirror, action, start, end);', 'sync_cpu_device_pagetables(mirror, action, start, end)'),
     ]),
     c('up_read(&hmm->mirrors_sem);'),
@@ -210,7 +267,7 @@ const invalidateRangeV420: FnDef = fn({
     c('spin_unlock(&hmm->lock);'),
     if_('!device', [c('return 0;')]),
     c('down_read(&hmm->mirrors_sem);'),
-    foreach('list_for_each_entry(mirror, &hmm->mirrors, list)', [
+    foreachAs('list_for_each_entry(mirror, &hmm->mirrors, list)', 'mirror', 'hmm_mirrors_walk(&hmm->mirrors)', [
       c('int ret;'),
       lowered('ret = mirror->ops->sync_cpu_device_pagetables(mirror, update);', `ret = sync_cpu_device_pagetables(mirror, ${UPDATE_FIELDS})`),
       loweredIf('!update->blockable && ret == -EAGAIN', '!update_blockable && ret == -EAGAIN', [c('up_read(&hmm->mirrors_sem);'), c('return -EAGAIN;')]),
@@ -260,6 +317,35 @@ const endV420: FnDef = fn({
 });
 
 // ------------------------------------------------------------------------------------------------
+// ->release: the same in v4.18, v4.19 and the jglisse patches (which change only the invalidate
+// functions).
+
+const release: FnDef = fn({
+  name: 'hmm_release',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419}; the same in v4.18 (${SRC_418.split(' =')[0]}); three statements run stand-ins (the mirrors list and the mirror's callback, see the doc comment)`,
+  signature: 'static void hmm_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+  params: ['mn', 'mm'],
+  body: [
+    c('struct hmm_mirror *mirror;'),
+    c('struct hmm *hmm = mm->hmm;'),
+    c('down_write(&hmm->mirrors_sem);'),
+    lowered('mirror = list_first_entry_or_null(&hmm->mirrors, struct hmm_mirror, list);', 'mirror = hmm_first_mirror(&hmm->mirrors)'),
+    while_('mirror', [
+      lowered('list_del_init(&mirror->list);', 'hmm_mirror_unlink(mirror)'),
+      loweredIf('mirror->ops->release', '1', [
+        c('up_write(&hmm->mirrors_sem);'),
+        lowered('mirror->ops->release(mirror);', 'mirror_release(mirror)'),
+        c('down_write(&hmm->mirrors_sem);'),
+      ]),
+      lowered('mirror = list_first_entry_or_null(&hmm->mirrors, struct hmm_mirror, list);', 'mirror = hmm_first_mirror(&hmm->mirrors)'),
+    ]),
+    c('up_write(&hmm->mirrors_sem);'),
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
 // Instance state and variants.
 
 function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
@@ -268,13 +354,14 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   statics[`${id}.mirrors`] = statics[`${id}.ranges`]!;
   objects.forEach((o, i) => {
     mem[`${id}.obj${i}.valid`] = 1;
+    mem[`${id}.obj${i}.listed`] = 1;
     statics[`${id}.obj${i}.end`] = o.end;
   });
   statics['mm.hmm'] = id;
   return { mem, locks: { [`${id}.lock`]: 'spin', [`${id}.mirrors_sem`]: 'rwsem' }, statics, balanced: [] };
 }
 
-const ops = { invalidate_range_start: 'hmm_invalidate_range_start', invalidate_range_end: 'hmm_invalidate_range_end' };
+const ops = { release: 'hmm_release', invalidate_range_start: 'hmm_invalidate_range_start', invalidate_range_end: 'hmm_invalidate_range_end' };
 const globals = ['HMM_UPDATE_INVALIDATE'];
 
 const v418: VariantDef = {
@@ -286,7 +373,7 @@ const v418: VariantDef = {
   primitives: HMM_PRIMITIVES,
   instance,
   globals,
-  fns: [invalidateRangeV419, startV418, endV419],
+  fns: [invalidateRangeV419, startV418, endV419, release],
 };
 
 const v93065: VariantDef = {
@@ -298,7 +385,7 @@ const v93065: VariantDef = {
   primitives: HMM_PRIMITIVES,
   instance,
   globals,
-  fns: [invalidateRangeV419, startV93065, endV419],
+  fns: [invalidateRangeV419, startV93065, endV419, release],
 };
 
 const jglisse: VariantDef = {
@@ -311,7 +398,7 @@ const jglisse: VariantDef = {
   primitives: HMM_PRIMITIVES,
   instance,
   globals,
-  fns: [invalidateRangeV420, startV420, endV420],
+  fns: [invalidateRangeV420, startV420, endV420, release],
 };
 
 export const HMM: DriverDef = {

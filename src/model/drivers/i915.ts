@@ -77,7 +77,7 @@ import { mappedMem, objectStatics } from '../driver.ts';
 import { c, fn, if_, while_, type FnDef, type Stmt } from '../ir.ts';
 import { num, ref, type Primitive, type PrimCtx } from '../primitives.ts';
 import type { Value } from '../state.ts';
-import { cAs, foreachAs, ifAs } from './drm_common.ts';
+import { cAs, DRM_PRIMITIVES, foreachAs, ifAs } from './drm_common.ts';
 
 const FILE = 'drivers/gpu/drm/i915/i915_gem_userptr.c';
 
@@ -117,6 +117,7 @@ function decode(v: Value): { nid: string; bits: number } {
 }
 
 export const I915_PRIMITIVES: Record<string, Primitive> = {
+  interval_tree_remove: DRM_PRIMITIVES.interval_tree_remove!,
   i915_mn_objects_empty: {
     shared: true,
     sleeps: false,
@@ -144,12 +145,6 @@ export const I915_PRIMITIVES: Record<string, Primitive> = {
       const os = objs(ctx, String(ctx.stat(`${o}.tree`)));
       return os.slice(os.indexOf(o) + 1).find((x) => attached(ctx, x) && overlaps(ctx, x, num(s, 'start'), num(l, 'last'))) ?? null;
     },
-  },
-  interval_tree_remove: {
-    shared: false,
-    sleeps: false,
-    doc: 'interval_tree_remove(node, root): a no-op in the model; the removal is `mo->attached = false`, which the i915 tree walk reads (i915.ts).',
-    run: () => 0,
   },
   kref_get_unless_zero: {
     shared: false,

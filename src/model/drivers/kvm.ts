@@ -94,6 +94,14 @@
  *   `1U << PFERR_WRITE_BIT`, 2). `RET_PF_RETRY` and `RET_PF_EMULATE` are opaque symbols (`globals`):
  *   the model never compares them.
  *
+ * ->release (`kvm_mmu_notifier_release`, kvm_main.c; x86 `kvm_arch_flush_shadow_all` ->
+ * `kvm_mmu_invalidate_zap_all_pages`, mmu.c; all exact v4.19 and untouched by the patch): under
+ * `kvm->srcu` (tracks nothing) and `kvm->mmu_lock`, bumps `arch.mmu_valid_gen`, asks every vCPU to
+ * reload its MMU (`kvm_make_all_cpus_request`, spins) and zaps every shadow page
+ * (`kvm_zap_obsolete_pages`, a primitive: every memslot's sptes gone). It never sleeps with the
+ * spinlock held: `cond_resched_lock` drops it. The vCPU fault path after a release is not a
+ * question here: exit_mmap runs only once no thread of the process is left (mm_users == 0).
+ *
  * What the model shows (test/model/drivers/kvm.test.ts): with the count/seq protocol the vCPU never
  * installs an spte inside an open invalidation, and without the `mmu_notifier_retry()` check it
  * does. Under the v4.19 oom_reaper, a notifier that fails the non-blocking start (amdgpu with an
@@ -259,6 +267,18 @@ export const KVM_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   kvm_release_pfn_clean: constant('kvm_release_pfn_clean(pfn): drops the page reference the lookup took (pages are not tracked).', 0),
+  trace_kvm_mmu_invalidate_zap_all_pages: constant('tracepoint', 0),
+  kvm_zap_obsolete_pages: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'mapped', mode: 'w' }],
+    doc: 'kvm_zap_obsolete_pages(kvm) (arch/x86/kvm/mmu.c, v4.19), under kvm->mmu_lock after mmu_valid_gen++: zaps every shadow page of the old generation and commits the zap (kvm_mmu_commit_zap_page flushes the remote TLBs): every spte of every memslot is gone (`obj.mapped = 0`). Its `cond_resched_lock(&kvm->mmu_lock)` drops the spinlock around the reschedule, so it is no sleep under the spinlock; the model runs the zap as one step and does not count it as sleeping.',
+    run(ctx, [kvm]) {
+      const slots = ctx.stat(`${ref(kvm, 'kvm_zap_obsolete_pages')}.memslots`);
+      for (const o of Array.isArray(slots) ? slots : []) ctx.write(`${String(o)}.mapped`, 0);
+      return 0;
+    },
+  },
   ept_violation: {
     shared: true,
     sleeps: false,
@@ -383,6 +403,64 @@ const archV419: FnDef = fn({
   ],
 });
 
+/**
+ * ->release: `kvm_mmu_notifier_release()` (kvm_main.c), not touched by 93065ac753e4, under KVM's own
+ * SRCU (tracks nothing here), zaps every shadow page: x86's `kvm_arch_flush_shadow_all()` ->
+ * `kvm_mmu_invalidate_zap_all_pages()`.
+ */
+const release: FnDef = fn({
+  name: 'kvm_mmu_notifier_release',
+  file: KVM_MAIN,
+  version: 'v4.19',
+  source: `${SRC_MAIN_419}; not touched by 93065ac753e4 (the same in v4.18)`,
+  signature: 'static void kvm_mmu_notifier_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+  params: ['mn', 'mm'],
+  body: [
+    c('struct kvm *kvm = mmu_notifier_to_kvm(mn);'),
+    c('int idx;'),
+    c('idx = srcu_read_lock(&kvm->srcu);'),
+    c('kvm_arch_flush_shadow_all(kvm);'),
+    c('srcu_read_unlock(&kvm->srcu, idx);'),
+  ],
+});
+
+const flushShadowAll: FnDef = fn({
+  name: 'kvm_arch_flush_shadow_all',
+  file: X86,
+  version: 'v4.19',
+  source: SRC_X86_419.replace(' = seed 001 diff (+ side)', ''),
+  signature: 'void kvm_arch_flush_shadow_all(struct kvm *kvm)',
+  params: ['kvm'],
+  body: [c('kvm_mmu_invalidate_zap_all_pages(kvm);')],
+});
+
+const zapAllPages: FnDef = fn({
+  name: 'kvm_mmu_invalidate_zap_all_pages',
+  file: MMU,
+  version: 'v4.19',
+  source: '0x88888888/linux-4.19-comments @ 0c8fdfc73a8e arch/x86/kvm/mmu.c (index id 4819656167), exact v4.19; kvm_zap_obsolete_pages is a primitive (below)',
+  signature: 'void kvm_mmu_invalidate_zap_all_pages(struct kvm *kvm)',
+  params: ['kvm'],
+  body: [
+    c('spin_lock(&kvm->mmu_lock);'),
+    c('trace_kvm_mmu_invalidate_zap_all_pages(kvm);'),
+    c('kvm->arch.mmu_valid_gen++;'),
+    c('kvm_reload_remote_mmus(kvm);'),
+    c('kvm_zap_obsolete_pages(kvm);'),
+    c('spin_unlock(&kvm->mmu_lock);'),
+  ],
+});
+
+const reloadRemoteMmus: FnDef = fn({
+  name: 'kvm_reload_remote_mmus',
+  file: KVM_MAIN,
+  version: 'v4.19',
+  source: SRC_MAIN_419,
+  signature: 'void kvm_reload_remote_mmus(struct kvm *kvm)',
+  params: ['kvm'],
+  body: [c('kvm_make_all_cpus_request(kvm, KVM_REQ_MMU_RELOAD);')],
+});
+
 /** include/linux/kvm_host.h; exported for tests. */
 export const mmuNotifierRetry: FnDef = fn({
   name: 'mmu_notifier_retry',
@@ -502,6 +580,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
       [`${id}.tlbs_dirty`]: 0,
       [`${id}.bug`]: 0,
       [`${id}.apic_access_hva`]: APIC_HVA_NONE,
+      [`${id}.arch.mmu_valid_gen`]: 0,
       ...mappedMem(id, objects),
     },
     locks: { [`${id}.mmu_lock`]: 'spin' },
@@ -510,8 +589,13 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   };
 }
 
-const ops = { invalidate_range_start: 'kvm_mmu_notifier_invalidate_range_start', invalidate_range_end: 'kvm_mmu_notifier_invalidate_range_end' };
-const globals = ['RET_PF_RETRY', 'RET_PF_EMULATE', 'pte_list_desc_cache'];
+const ops = {
+  release: 'kvm_mmu_notifier_release',
+  invalidate_range_start: 'kvm_mmu_notifier_invalidate_range_start',
+  invalidate_range_end: 'kvm_mmu_notifier_invalidate_range_end',
+};
+const globals = ['RET_PF_RETRY', 'RET_PF_EMULATE', 'KVM_REQ_MMU_RELOAD', 'pte_list_desc_cache'];
+const RELEASE_FNS = [release, flushShadowAll, zapAllPages, reloadRemoteMmus];
 
 const v418: VariantDef = {
   description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; x86 kvm_arch_mmu_notifier_invalidate_range returns nothing.',
@@ -522,7 +606,7 @@ const v418: VariantDef = {
   primitives: KVM_PRIMITIVES,
   instance,
   globals,
-  fns: [mmuNotifierToKvm, archV418, startV418, end],
+  fns: [mmuNotifierToKvm, archV418, startV418, end, ...RELEASE_FNS],
   threads: { tdp_fault: TDP_FAULT },
 };
 
@@ -535,7 +619,7 @@ const v93065: VariantDef = {
   primitives: KVM_PRIMITIVES,
   instance,
   globals,
-  fns: [mmuNotifierToKvm, archV419, startV419, end],
+  fns: [mmuNotifierToKvm, archV419, startV419, end, ...RELEASE_FNS],
   threads: { tdp_fault: TDP_FAULT },
 };
 

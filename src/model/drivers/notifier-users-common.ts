@@ -68,6 +68,7 @@ export const COMMON_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   list_del: noop('list_del(entry): unlinks the entry; list links are not modelled (the lists are static configuration).'),
+  list_del_init: noop('list_del_init(entry): unlinks the entry; list links are not modelled.'),
   list_move: noop('list_move(entry, head): moves the entry to another list; list links are not modelled.'),
   WRITE_ONCE: {
     shared: true,

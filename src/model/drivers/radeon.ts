@@ -33,10 +33,21 @@
  * - `struct ttm_operation_ctx ctx = { false, false };` has a brace initialiser the parser does not
  *   read: it is shown as is and runs `ctx = 0` (drm_common.ts `cAs`); `&ctx` is only passed on.
  *
- * Shared state per instance `id`: `id.lock` (mutex), per object `obj.mapped` and
- * `obj.tbo.ttm.state`.
+ * ->release (`radeon_mn_release`) queues the destroy work (`radeon_mn_destroy`), which a kworker runs
+ * (src/model/core/workqueue.ts): `rdev->mn_lock` (shared by every radeon notifier: `rdev.mn_lock`) and
+ * `rmn->lock`, the nodes out of the tree (static: not modelled) and the BOs unlinked (`obj.mn`), then
+ * `mmu_notifier_unregister()`, which, while the notifier is still hashed (exit_mmap's
+ * `__mmu_notifier_release` still walking), calls ->release again, queueing the destroy work again
+ * while it runs; then `kfree(rmn)`: the notifier is a freeable object (`id.kfreed`), and an access to
+ * it afterwards is a use after free (no-bug:oops). Nothing is torn down before ->release returns:
+ * the GPU keeps using the BOs' pages (`obj.mapped`). Jason Gunthorpe's 2019 rewrite names both
+ * problems: "radeon has a bug where it was not blocking notifier release() until all the BO's had
+ * been invalidated. This could result in a use after free of pages the BOs" (index id 8395912566).
+ *
+ * Shared state per instance `id`: `id.lock` (mutex), per object `obj.mapped`, `obj.tbo.ttm.state`
+ * and `obj.mn`; `id.kfreed`.
  */
-import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
+import type { DriverDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, elif, fn, foreach, if_, label, while_, type FnDef, type Stmt } from '../ir.ts';
 import type { Primitive } from '../primitives.ts';
@@ -125,15 +136,75 @@ const start93065: FnDef = fn({
   ],
 });
 
+// ------------------------------------------------------------------------------------------------
+// ->release and the destroy work it queues.
+
+const SRC_RELEASE =
+  'index id 397943015 (a 4.14/4.15 radeon_mn.c) [recon]; the same radeon_mn_destroy and radeon_mn_release are the pre-image of Jason Gunthorpe\'s "drm/radeon: use mmu_notifier_get/put for struct radeon_mn" (2019, index id 8395912566), so unchanged through v4.19; not touched by 93065ac753e4';
+
+/** `radeon_mn_release()`: queues the destroy work and returns. */
+const release: FnDef = fn({
+  name: 'radeon_mn_release',
+  file: FILE,
+  version: 'v4.19',
+  source: SRC_RELEASE,
+  signature: 'static void radeon_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+  params: ['mn', 'mm'],
+  body: [
+    c('struct radeon_mn *rmn = container_of(mn, struct radeon_mn, mn);'),
+    c('INIT_WORK(&rmn->work, radeon_mn_destroy);'),
+    c('schedule_work(&rmn->work);'),
+  ],
+});
+
+/**
+ * `radeon_mn_destroy()`, the work item: under `rdev->mn_lock` and `rmn->lock` it takes every node out
+ * of the tree and unlinks its BOs, then `mmu_notifier_unregister()` (which calls ->release again if
+ * the notifier is still hashed, and waits for SRCU readers), and frees the notifier.
+ */
+const destroy: FnDef = fn({
+  name: 'radeon_mn_destroy',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_RELEASE}; \`&rmn->mn\` is passed as rmn (the model names a notifier and its embedded struct mmu_notifier alike)`,
+  signature: 'static void radeon_mn_destroy(struct work_struct *work)',
+  params: ['work'],
+  body: [
+    c('struct radeon_mn *rmn = container_of(work, struct radeon_mn, work);'),
+    c('struct radeon_device *rdev = rmn->rdev;'),
+    c('struct radeon_mn_node *node, *next_node;'),
+    c('struct radeon_bo *bo, *next_bo;'),
+    c('mutex_lock(&rdev->mn_lock);'),
+    c('mutex_lock(&rmn->lock);'),
+    c('hash_del(&rmn->node);'),
+    foreach('rbtree_postorder_for_each_entry_safe(node, next_node, &rmn->objects.rb_root, it.rb)', [
+      c('interval_tree_remove(&node->it, &rmn->objects);'),
+      foreach('list_for_each_entry_safe(bo, next_bo, &node->bos, mn_list)', [c('bo->mn = NULL;'), c('list_del_init(&bo->mn_list);')]),
+      c('kfree(node);'),
+    ]),
+    c('mutex_unlock(&rmn->lock);'),
+    c('mutex_unlock(&rdev->mn_lock);'),
+    cAs('mmu_notifier_unregister(&rmn->mn, rmn->mm);', 'mmu_notifier_unregister(rmn, rmn->mm);'),
+    c('kfree(rmn);'),
+  ],
+});
+
+const works = (id: string): WorkDef[] => [{ work: `${id}.work`, func: 'radeon_mn_destroy', queuedBy: ['radeon_mn_release'] }];
+
 function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
-  const mem: Record<string, Value> = { ...mappedMem(id, objects) };
+  const mem: Record<string, Value> = { ...mappedMem(id, objects), [`${id}.kfreed`]: 0 };
   const statics = objectStatics(id, objects, 'objects');
+  // The destroy work: the device's mn_lock, the notifier's mm, and the notifier, which it frees.
+  statics[`${id}.rdev`] = 'rdev';
+  statics[`${id}.mm`] = 'mm';
+  statics[`${id}.freeable`] = 1;
   objects.forEach((_, i) => {
     const o = `${id}.obj${i}`;
     mem[`${o}.tbo.ttm.state`] = 'tt_bound';
+    mem[`${o}.mn`] = id;
     statics[`${o}.bos`] = [o];
   });
-  return { mem, locks: { [`${id}.lock`]: 'mutex' }, statics, balanced: [] };
+  return { mem, locks: { [`${id}.lock`]: 'mutex', 'rdev.mn_lock': 'mutex' }, statics, balanced: [] };
 }
 
 /** `tt_bound`, a value of `struct ttm_tt`'s `state` enum (symbolic in the model), and include/uapi/drm/radeon_drm.h's `#define RADEON_GEM_DOMAIN_CPU 0x1`. */
@@ -144,11 +215,12 @@ const v418: VariantDef = {
   version: 'v4.18',
   api: 'v4.18',
   flags: 0,
-  ops: { invalidate_range_start: 'radeon_mn_invalidate_range_start' },
+  ops: { release: 'radeon_mn_release', invalidate_range_start: 'radeon_mn_invalidate_range_start' },
   primitives: RADEON_PRIMITIVES,
   instance,
+  works,
   constants: CONSTANTS,
-  fns: [startV418],
+  fns: [startV418, release, destroy],
 };
 
 const v93065: VariantDef = {
@@ -156,11 +228,12 @@ const v93065: VariantDef = {
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 0,
-  ops: { invalidate_range_start: 'radeon_mn_invalidate_range_start' },
+  ops: { release: 'radeon_mn_release', invalidate_range_start: 'radeon_mn_invalidate_range_start' },
   primitives: RADEON_PRIMITIVES,
   instance,
+  works,
   constants: CONSTANTS,
-  fns: [start93065],
+  fns: [start93065, release, destroy],
 };
 
 export const RADEON: DriverDef = {

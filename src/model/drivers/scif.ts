@@ -33,8 +33,12 @@
  *   in pages.
  * - `tc_lock` and `rmalock` are spinlocks no other modelled thread takes (SCIF's RMA paths are not
  *   modelled).
+ * - **->release** (`scif_mmu_notifier_release`, index id 401192128): destroys every cached window of
+ *   the endpoint (`scif_rma_destroy_tcw(mmn, 0, ULONG_MAX)`) and queues the cleanup work. It takes
+ *   the two spinlocks and never sleeps. `scif_info.misc_work` is declared a work item that is not
+ *   modelled (`schedule_work` returns true and nothing runs), as above.
  */
-import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
+import type { DriverDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, cg, fn, foreach, if_, type FnDef } from '../ir.ts';
 import type { Primitive } from '../primitives.ts';
@@ -47,7 +51,6 @@ const SRC_DMA = 'index id 401192128 (~4.12 scif_dma.c; unchanged up to v4.19 but
 
 export const SCIF_PRIMITIVES: Record<string, Primitive> = {
   ...COMMON_PRIMITIVES,
-  list_del_init: { shared: false, sleeps: false, doc: 'list_del_init(entry): unlinks the entry; list links are not modelled.', run: () => 0 },
   list_add_tail: { shared: false, sleeps: false, doc: 'list_add_tail(entry, head): links the entry; list links are not modelled.', run: () => 0 },
 };
 
@@ -129,7 +132,33 @@ function endFn(version: string): FnDef {
   });
 }
 
-const SHARED_FNS = [destroyTcwLocked, destroyTcw, destroyTcwHelper, queueForCleanup];
+/** ->release: every cached window of the endpoint destroyed (the whole address space), then the cleanup work queued. */
+const releaseFn: FnDef = fn({
+  name: 'scif_mmu_notifier_release',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_DMA}; unchanged by 93065ac753e4 (the seed diff's hunk header shows its last line, \`schedule_work(&scif_info.misc_work);\`)`,
+  signature: 'static void scif_mmu_notifier_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+  params: ['mn', 'mm'],
+  body: [
+    c('struct scif_mmu_notif *mmn;'),
+    c('mmn = container_of(mn, struct scif_mmu_notif, ep_mmu_notifier);'),
+    c('scif_rma_destroy_tcw(mmn, 0, ULONG_MAX);'),
+    c('schedule_work(&scif_info.misc_work);'),
+  ],
+});
+
+const SHARED_FNS = [destroyTcwLocked, destroyTcw, destroyTcwHelper, queueForCleanup, releaseFn];
+
+/** `scif_info.misc_work` (scif_misc_handler: frees the queued windows, unpinning their pages) is not modelled. */
+const works = (): WorkDef[] => [
+  {
+    work: 'scif_info.misc_work',
+    func: 'scif_misc_handler',
+    queuedBy: ['scif_queue_for_cleanup', 'scif_mmu_notifier_release'],
+    notModelled: 'scif_misc_handler unmaps and unpins the windows queued on scif_info.rma_tc; the model keeps their pages pinned',
+  },
+];
 
 function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   const statics: Record<string, Value | readonly Value[]> = { ...objectStatics(id, objects, 'tc_reg_list'), [`${id}.ep`]: `${id}.ep` };
@@ -147,7 +176,11 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   };
 }
 
-const OPS = { invalidate_range_start: 'scif_mmu_notifier_invalidate_range_start', invalidate_range_end: 'scif_mmu_notifier_invalidate_range_end' } as const;
+const OPS = {
+  release: 'scif_mmu_notifier_release',
+  invalidate_range_start: 'scif_mmu_notifier_invalidate_range_start',
+  invalidate_range_end: 'scif_mmu_notifier_invalidate_range_end',
+} as const;
 
 const v418: VariantDef = {
   description: 'Before 93065ac753e4 (seed 001 diff, - side): void start destroying the cached windows in range under two spinlocks; empty end.',
@@ -157,6 +190,7 @@ const v418: VariantDef = {
   ops: OPS,
   primitives: SCIF_PRIMITIVES,
   instance,
+  works,
   constants: { PAGE_SHIFT: 0 },
   fns: [
     ...SHARED_FNS,
@@ -181,6 +215,7 @@ const v93065: VariantDef = {
   ops: OPS,
   primitives: SCIF_PRIMITIVES,
   instance,
+  works,
   constants: { PAGE_SHIFT: 0 },
   fns: [
     ...SHARED_FNS,

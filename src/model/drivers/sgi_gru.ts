@@ -10,7 +10,9 @@
  * busy-waits for the GRU) or, for a GRU with no active context, clears the ASID. Nothing sleeps and
  * nothing fails. End: `atomic_dec_and_test(&gms->ms_range_active)` and
  * `wake_up_all(&gms->ms_wait_queue)`, where the GRU fault path waits for `ms_range_active == 0`.
- * Both variants set `.flags = MMU_INVALIDATE_DOES_NOT_BLOCK` (index id 34609763287).
+ * Both variants set `.flags = MMU_INVALIDATE_DOES_NOT_BLOCK` (index id 34609763287). ->release,
+ * `gru_release()`, sets `gms->ms_released = 1` (`id.ms_released`), which only
+ * `gru_drop_mmu_notifier()` reads (to skip `mmu_notifier_unregister()`); it flushes nothing.
  *
  * Sources. Start and end: seed 001 diff (both sides) with the bodies of the 4.x grutlbpurge.c of
  * index id 5892033 (index id 593973480 agrees) and the `-` side of the v4.20 conversion (index id
@@ -101,16 +103,36 @@ function endFn(version: string): FnDef {
   });
 }
 
+/**
+ * `gru_release()`: only marks the gru_mm_struct released, so that `gru_drop_mmu_notifier()` (not
+ * modelled: the GRU file release path) does not unregister it again. It flushes no GRU TLB.
+ */
+function releaseFn(version: string): FnDef {
+  return fn({
+    name: 'gru_release',
+    file: FILE,
+    version,
+    source: 'index id 5892033 (4.x grutlbpurge.c; index id 593973480 agrees, and the - side of the 2019 conversion to mmu_notifier_get, index id 44245563738, shows the same body) [recon]; not changed by 93065ac753e4',
+    signature: 'static void gru_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+    params: ['mn', 'mm'],
+    body: [
+      c('struct gru_mm_struct *gms = container_of(mn, struct gru_mm_struct, ms_notifier);'),
+      c('gms->ms_released = 1;'),
+      c('gru_dbg(grudev, "gms %p\\n", gms);'),
+    ],
+  });
+}
+
 function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   return {
-    mem: { [`${id}.ms_range_active`]: 0, ...mappedMem(id, objects) },
+    mem: { [`${id}.ms_range_active`]: 0, [`${id}.ms_released`]: 0, ...mappedMem(id, objects) },
     locks: {},
     statics: objectStatics(id, objects, 'objects'),
     balanced: [`${id}.ms_range_active`],
   };
 }
 
-const OPS = { invalidate_range_start: 'gru_invalidate_range_start', invalidate_range_end: 'gru_invalidate_range_end' } as const;
+const OPS = { release: 'gru_release', invalidate_range_start: 'gru_invalidate_range_start', invalidate_range_end: 'gru_invalidate_range_end' } as const;
 
 const v418: VariantDef = {
   description: 'Before 93065ac753e4 (seed 001 diff, - side): void start (ms_range_active++, TLB flush under spinlocks), end (ms_range_active--, wake_up_all); MMU_INVALIDATE_DOES_NOT_BLOCK.',
@@ -120,7 +142,7 @@ const v418: VariantDef = {
   ops: OPS,
   primitives: SGI_GRU_PRIMITIVES,
   instance,
-  fns: [startFn('v4.18', false), endFn('v4.18')],
+  fns: [startFn('v4.18', false), endFn('v4.18'), releaseFn('v4.18')],
 };
 
 const v93065: VariantDef = {
@@ -131,7 +153,7 @@ const v93065: VariantDef = {
   ops: OPS,
   primitives: SGI_GRU_PRIMITIVES,
   instance,
-  fns: [startFn('93065ac753e4', true), endFn('93065ac753e4')],
+  fns: [startFn('93065ac753e4', true), endFn('93065ac753e4'), releaseFn('93065ac753e4')],
 };
 
 export const SGI_GRU: DriverDef = {

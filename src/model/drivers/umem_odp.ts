@@ -37,23 +37,35 @@
  *   not shrink it, so once a non-empty list has been activated, later zero crossings of
  *   `notifier_count` would take `umem_rwsem` for write again and redo the (idempotent) activation.
  * - **Device mapping.** `obj.mapped` is mlx5's MTT entries for the umem: the HCA can reach its pages.
- *   `obj.npages` counts the umem's DMA-mapped pages at object granularity (0 or 1).
- *   `mlx5_ib_invalidate_range`'s first loop (per page: test `dma_list[idx]`, batch blocks of mapped
- *   pages, `mlx5_ib_update_xlt(..., MLX5_IB_UPD_XLT_ZAP | MLX5_IB_UPD_XLT_ATOMIC)` per block) is
- *   reduced to its final `mlx5_ib_update_xlt` call, made unconditionally: it zaps the umem's MTTs
- *   (`obj.mapped = 0`) and sleeps (UMR post and `wait_for_completion`), as the real call does whenever
- *   a page in range is mapped. `ib_umem_odp_unmap_dma_pages` is one step that waits for and releases
- *   `umem_mutex` inside (its body only touches state that mutex protects): a range covering the umem
- *   leaves `npages = 0`; a partial range may or may not (a non-deterministic choice).
- * - **Leaf-free work.** `mr_leaf_free` and `mlx5_ib_invalidate_range` queue `umem->odp_data->work`
- *   (`mr_leaf_free_action`: `synchronize_srcu`, `ib_umem_release` — which takes `umem_rwsem` for write
- *   in `ib_umem_odp_release` —, `mlx5_ib_update_xlt`, then `atomic_dec_and_test(&imr->num_leaf_free)`
- *   and `wake_up`). The worker is not a modelled thread: its one effect on modelled state, the
- *   decrement of `imr->num_leaf_free`, happens in the same step as the `schedule_work` that queues it
- *   (shown as `ghost:` in the listing), so `mlx5_ib_free_implicit_mr`'s `wait_event` always ends. The
- *   ghost counter `obj.leaf_free_queued` counts how often a leaf's free work was queued. Lost: the
- *   worker's write hold of `umem_rwsem`, and the removal of the freed leaf from the umem tree (the
- *   tree is static: later walks still visit it).
+ *   `obj.dma_list` has a bit per page of the umem (`dma_list[idx]` DMA-mapped; all set at the start)
+ *   and `obj.npages` counts them. `mlx5_ib_invalidate_range` keeps its first loop over the pages of
+ *   the range and its condition (v4.19 odp.c): a block of DMA-mapped pages is zapped with
+ *   `mlx5_ib_update_xlt(..., MLX5_IB_UPD_XLT_ZAP | MLX5_IB_UPD_XLT_ATOMIC)`, which sleeps (UMR post and
+ *   `wait_for_completion`) and zaps the umem's MTTs (`obj.mapped = 0`: the MTTs are one unit);
+ *   a range with no DMA-mapped page zaps nothing. `umem->odp_data->dma_list[idx] & (ODP_READ_ALLOWED_BIT
+ *   | ODP_WRITE_ALLOWED_BIT)` runs the stand-in `ib_umem_odp_dma_mapped(umem, idx)` and `const u64
+ *   umr_block_mask = (MLX5_UMR_MTT_ALIGNMENT / sizeof(struct mlx5_mtt)) - 1;` runs `umr_block_mask = 7`
+ *   (0x40 / 8; the parser has no subscripts or sizeof). `ib_umem_odp_unmap_dma_pages` is one step that
+ *   waits for and releases `umem_mutex` inside and clears the range's bits.
+ * - **Leaf-free work.** `mr_leaf_free` and `mlx5_ib_invalidate_range` queue `umem->odp_data->work`,
+ *   which a kworker of the scenario runs (src/model/core/workqueue.ts): `mr_leaf_free_action` (mlx5
+ *   odp.c) clears `mr->parent` (shared `obj.mr.parent`), `synchronize_srcu(&mr->dev->mr_srcu)` (mlx5's
+ *   SRCU: sleeps, waits for nothing the model tracks), `ib_umem_release` (umem.c, its ODP branch) ->
+ *   `ib_umem_odp_release` (umem_odp.c 4.19.y: DMA unmap, `down_write(&context->umem_rwsem)`, the leaf
+ *   out of the interval tree (`obj.in_tree = 0`; the tree walks skip it), `odp_mrs_count--`,
+ *   `downgrade_write`, `up_read`, frees), `mlx5_ib_update_xlt(imr, ..., INDIRECT | ATOMIC)` (no modelled
+ *   effect), then `atomic_dec_and_test(&imr->num_leaf_free)`. `odp_mrs_count` is the leaves plus the
+ *   implicit MR's own umem, so it reaches 0 only if a leaf is released twice; that branch of
+ *   `ib_umem_odp_release` then unregisters the notifier (`get_pid_task` and `get_task_mm` give the
+ *   scenario's process and mm). Freed leaves are not tracked as freed objects (the page fault's
+ *   `mr_srcu` protection is not modelled). Both queueing paths test `dying` and set it without a
+ *   common lock: both may queue one leaf (see the tests).
+ * - **->release** (`ib_umem_notifier_release` and its trampoline, 4.19.y index id 28343273484; v4.18
+ *   without the walk's `true`): counts the context up and, per umem, its notifiers up for good ("to
+ *   prevent any further fault handling on this MR"), marks it dying, completes its completion and
+ *   invalidates it whole. The ghost `release_raised` records what it raised (`notifier_count` by 1,
+ *   `notifiers_count` by 1 where private counters are active); pairing's balance check adds it
+ *   (`balancedOffsets`).
  * - **Function pointers.** `context->invalidate_range` is `mlx5_ib_invalidate_range` (set by
  *   `mlx5_ib_alloc_ucontext`), a static of the instance; `cb` is the trampoline passed to the walk.
  * - **Units.** Addresses are pages: PAGE_SHIFT is 0 and a umem's `page_shift` is 0.
@@ -65,13 +77,14 @@
  *   `ib_umem_odp_map_dma_single_page` makes), or DMA-maps the page (`npages = 1`) and returns 1.
  *   `wait_for_completion_timeout` never waits forever (its timeout).
  */
-import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
+import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, cg, elif, else_, fn, foreach, if_, label, type FnDef } from '../ir.ts';
 import { readMustWait } from '../locks.ts';
 import { num, ref, type Primitive } from '../primitives.ts';
 import type { Value } from '../state.ts';
 import { COMMON_PRIMITIVES, forC } from './notifier-users-common.ts';
+import { cAs, ifAs } from './drm_common.ts';
 
 const FILE = 'drivers/infiniband/core/umem_odp.c';
 const HDR = 'include/rdma/ib_umem_odp.h';
@@ -90,13 +103,32 @@ function umemOfMr(mr: string): string {
 
 /** drivers/infiniband/hw/mlx5/mlx5_ib.h, include/rdma/ib_umem_odp.h, mlx5 odp.c; PAGE_SHIFT: addresses are pages. */
 const MLX5_IB_UPD_XLT_ZAP = 1 << 0;
+const MLX5_IB_UPD_XLT_INDIRECT = 1 << 6;
 const CONSTANTS: Record<string, Value> = {
   MLX5_IB_UPD_XLT_ZAP,
   MLX5_IB_UPD_XLT_ATOMIC: 1 << 2,
+  MLX5_IB_UPD_XLT_INDIRECT,
   ODP_READ_ALLOWED_BIT: 1 << 0,
+  ODP_WRITE_ALLOWED_BIT: 1 << 1,
   MMU_NOTIFIER_TIMEOUT: 1000,
+  // 1 GiB leaves (MLX5_IMR_MTT_BITS + PAGE_SHIFT = 30 bits of bytes), in the model's page units.
+  MLX5_IMR_MTT_SHIFT: 18,
   PAGE_SHIFT: 0,
 };
+
+/** The DMA-mapped pages of a umem (`dma_list` bits) in [from, to), as a mask relative to the umem's start. */
+function pageMask(ctx: Parameters<Primitive['run']>[0], umem: string, from: number, to: number): number {
+  const s = umemStart(ctx, umem);
+  let m = 0;
+  for (let p = Math.max(from, s); p < Math.min(to, umemEnd(ctx, umem)); p++) m |= 1 << (p - s);
+  return m;
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
+}
 
 function umemStart(ctx: Parameters<Primitive['run']>[0], umem: string): number {
   return num(ctx.stat(`${umem}.start`) as Value, 'ib_umem_start');
@@ -110,6 +142,17 @@ function mustRetry(ctx: Parameters<Primitive['run']>[0], umem: string, seq: Valu
   if (!ctx.read(`${umem}.mn_counters_active`)) return true;
   if (ctx.read(`${umem}.notifiers_count`)) return true;
   return ctx.read(`${umem}.notifiers_seq`) !== seq;
+}
+
+function umemsOf(ctx: Parameters<Primitive['run']>[0], root: string): readonly Value[] {
+  const l = ctx.stat(root);
+  if (!Array.isArray(l)) throw new Error(`${root} is not a umem tree of the scenario`);
+  return l;
+}
+
+function inTreeOverlapping(ctx: Parameters<Primitive['run']>[0], o: Value, start: number, last: number): boolean {
+  const u = String(o);
+  return !!ctx.read(`${u}.in_tree`) && umemStart(ctx, u) <= last && start <= umemEnd(ctx, u) - 1;
 }
 
 export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
@@ -130,9 +173,11 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
     shared: true,
     sleeps: true,
     access: () => [{ name: 'mapped', mode: 'w' }],
-    doc: 'mlx5_ib_update_xlt(mr, idx, npages, page_shift, flags) (mlx5 mr.c): posts a UMR work request that rewrites the MR\'s translation entries and waits for it (mlx5_ib_post_send_wait: down(&umrc->sem), wait_for_completion): sleeps. With MLX5_IB_UPD_XLT_ZAP the umem\'s MTTs are zapped (`obj.mapped = 0`), else they map its pages (`obj.mapped = 1`). Returns 0.',
+    doc: 'mlx5_ib_update_xlt(mr, idx, npages, page_shift, flags) (mlx5 mr.c): posts a UMR work request that rewrites the MR\'s translation entries and waits for it (mlx5_ib_post_send_wait: down(&umrc->sem), wait_for_completion): sleeps. On a leaf MR, with MLX5_IB_UPD_XLT_ZAP the umem\'s MTTs are zapped (`obj.mapped = 0`), else they map its pages (`obj.mapped = 1`). With MLX5_IB_UPD_XLT_INDIRECT on the implicit MR it rewrites the KSM entry of a leaf (the leaf-free work points it at the null mkey); no modelled state changes. Returns 0.',
     run(ctx, [mr, , , , flags]) {
-      const zap = (num(flags, 'flags') & MLX5_IB_UPD_XLT_ZAP) !== 0;
+      const f = num(flags, 'flags');
+      if (f & MLX5_IB_UPD_XLT_INDIRECT) return 0;
+      const zap = (f & MLX5_IB_UPD_XLT_ZAP) !== 0;
       ctx.write(`${umemOfMr(ref(mr, 'mlx5_ib_update_xlt'))}.mapped`, zap ? 0 : 1);
       return 0;
     },
@@ -141,32 +186,82 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
     shared: true,
     sleeps: true,
     access: () => [
+      { name: 'dma_list', mode: 'w' },
       { name: 'npages', mode: 'w' },
       { name: 'umem_mutex', mode: 'w' },
     ],
-    doc: 'ib_umem_odp_unmap_dma_pages(umem, virt, bound) (umem_odp.c, v4.18/v4.19): under mutex_lock(&umem->odp_data->umem_mutex), DMA-unmaps and dirties the umem\'s pages in [virt, bound) and counts umem->npages down. One step: it waits while another task owns umem_mutex (sleeping), and the umem owns no DMA-mapped page afterwards (`npages = 0`) if the range covers it; a partial range may or may not leave pages mapped (two outcomes).',
+    doc: 'ib_umem_odp_unmap_dma_pages(umem, virt, bound) (umem_odp.c, v4.18/v4.19): clips [virt, bound) to the umem, then under mutex_lock(&umem->odp_data->umem_mutex) DMA-unmaps and dirties every page of it whose page_list entry is set, clears its dma_list entry and counts umem->npages down. One step: it waits while another task owns umem_mutex (sleeping); the pages of the range leave `obj.dma_list` and `obj.npages` is the number of pages still mapped.',
     wait(ctx, [u]) {
       const k = `${ref(u, 'ib_umem_odp_unmap_dma_pages')}.umem_mutex`;
       const l = ctx.lock(k);
       return l.kind === 'mutex' && l.owner !== -1 ? { why: `ib_umem_odp_unmap_dma_pages(): mutex_lock(&${k}): held by ${ctx.threadName(l.owner)}`, sleeping: true } : null;
     },
-    choices(ctx, [u, v, b]) {
+    run(ctx, [u, v, b]) {
       const umem = ref(u, 'ib_umem_odp_unmap_dma_pages');
-      const covers = num(v, 'virt') <= umemStart(ctx, umem) && num(b, 'bound') >= umemEnd(ctx, umem);
-      return !covers && ctx.read(`${umem}.npages`) ? 2 : 1;
-    },
-    run(ctx, [u, v, b], choice) {
-      const umem = ref(u, 'ib_umem_odp_unmap_dma_pages');
-      const covers = num(v, 'virt') <= umemStart(ctx, umem) && num(b, 'bound') >= umemEnd(ctx, umem);
-      if (covers || choice === 1) ctx.write(`${umem}.npages`, 0);
+      const dma = num(ctx.read(`${umem}.dma_list`), 'dma_list') & ~pageMask(ctx, umem, num(v, 'virt'), num(b, 'bound'));
+      ctx.write(`${umem}.dma_list`, dma);
+      ctx.write(`${umem}.npages`, popcount(dma));
       return 0;
     },
   },
+  ib_umem_odp_dma_mapped: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'dma_list', mode: 'r' }],
+    doc: 'Stands for `umem->odp_data->dma_list[idx] & (ODP_READ_ALLOWED_BIT | ODP_WRITE_ALLOWED_BIT)` (mlx5_ib_invalidate_range; the parser has no subscripts): whether page idx of the umem is DMA-mapped (`obj.dma_list` bit idx). Read without umem_mutex, as the kernel does.',
+    run: (ctx, [u, i]) => (num(ctx.read(`${ref(u, 'ib_umem_odp_dma_mapped')}.dma_list`), 'dma_list') >> num(i, 'idx')) & 1,
+  },
+  BIT: { shared: false, sleeps: false, doc: 'BIT(n): 1 << n.', run: (_ctx, [n]) => 1 << num(n, 'BIT') },
+  rbt_ib_umem_iter_first: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'in_tree', mode: 'r' }],
+    doc: 'rbt_ib_umem_iter_first(root, start, last): the first umem still in the context\'s interval tree (`obj.in_tree`: ib_umem_odp_release removes a freed leaf) overlapping [start, last], in address order, or NULL.',
+    run(ctx, [root, s, l]) {
+      return umemsOf(ctx, ref(root, 'rbt_ib_umem_iter_first')).find((o) => inTreeOverlapping(ctx, o, num(s, 'start'), num(l, 'last'))) ?? null;
+    },
+  },
+  rbt_ib_umem_iter_next: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'in_tree', mode: 'r' }],
+    doc: 'rbt_ib_umem_iter_next(node, start, last): the next umem after node still in the tree and overlapping [start, last], or NULL.',
+    run(ctx, [node, s, l]) {
+      const n = ref(node, 'rbt_ib_umem_iter_next');
+      const all = umemsOf(ctx, String(ctx.stat(`${n}.tree`)));
+      return all.slice(all.indexOf(n) + 1).find((o) => inTreeOverlapping(ctx, o, num(s, 'start'), num(l, 'last'))) ?? null;
+    },
+  },
+  rbt_ib_umem_remove: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'in_tree', mode: 'w' }],
+    doc: 'rbt_ib_umem_remove(&umem->odp_data->interval_tree, &context->umem_tree): takes the umem out of the context\'s interval tree (`obj.in_tree = 0`); later walks no longer visit it.',
+    run(ctx, [node]) {
+      ctx.write(`${ref(node, 'rbt_ib_umem_remove').replace(/\.interval_tree$/, '')}.in_tree`, 0);
+      return 0;
+    },
+  },
+  get_pid_task: {
+    shared: false,
+    sleeps: false,
+    doc: 'get_pid_task(context->tgid, PIDTYPE_PID): the process that owns the context (the scenario\'s process, `victim`). Reached in ib_umem_odp_release only when `odp_mrs_count` drops to 0, which the implicit MR\'s own umem prevents unless one leaf was released twice (its free work ran twice).',
+    run: () => 'victim',
+  },
+  get_task_mm: {
+    shared: false,
+    sleeps: false,
+    doc: 'get_task_mm(task): the task\'s mm with a reference taken: the scenario\'s one mm.',
+    run: () => 'mm',
+  },
+  mmput: { shared: false, sleeps: false, doc: 'mmput(mm): drops the reference get_task_mm took (never the last one in a scenario).', run: () => 0 },
+  mlx5_mr_cache_free: { shared: false, sleeps: false, doc: 'mlx5_mr_cache_free(dev, mr): returns the leaf MR to mlx5\'s MR cache (not modelled).', run: () => 0 },
   ib_umem_odp_map_dma_pages: {
     shared: true,
     sleeps: true,
     access: () => [
       { name: 'npages', mode: 'w' },
+      { name: 'dma_list', mode: 'w' },
       { name: 'mn_counters_active', mode: 'r' },
       { name: 'notifiers_count', mode: 'r' },
       { name: 'notifiers_seq', mode: 'r' },
@@ -191,7 +286,9 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
       );
       if (vma === undefined || ctx.read(`${String(vma)}.unmapped`)) return EFAULT;
       if (mustRetry(ctx, umem, seq as Value)) return EAGAIN;
-      ctx.write(`${umem}.npages`, 1);
+      const dma = num(ctx.read(`${umem}.dma_list`), 'dma_list') | pageMask(ctx, umem, addr, addr + 1);
+      ctx.write(`${umem}.dma_list`, dma);
+      ctx.write(`${umem}.npages`, popcount(dma));
       return 1;
     },
   },
@@ -332,23 +429,41 @@ const mlx5InvalidateRange: FnDef = fn({
   name: 'mlx5_ib_invalidate_range',
   file: MLX5,
   version: 'v4.19',
-  source: `${SRC_MLX5}; the MTT zap loop reduced to its final mlx5_ib_update_xlt call (see the doc comment)`,
+  source: `${SRC_MLX5}; two statements the parser cannot read run a stand-in (see the doc comment)`,
   signature: 'void mlx5_ib_invalidate_range(struct ib_umem *umem, unsigned long start, unsigned long end)',
   params: ['umem', 'start', 'end'],
   body: [
     c('struct mlx5_ib_mr *mr;'),
+    cAs('const u64 umr_block_mask = (MLX5_UMR_MTT_ALIGNMENT / sizeof(struct mlx5_mtt)) - 1;', 'umr_block_mask = 7;'),
     c('u64 idx = 0, blk_start_idx = 0;'),
+    c('int in_block = 0;'),
+    c('u64 addr;'),
     if_('!umem || !umem->odp_data', [c('pr_err("invalidation called on NULL umem or non-ODP umem\\n");'), c('return;')]),
     c('mr = umem->odp_data->private;'),
     if_('!mr || !mr->ibmr.pd', [c('return;')]),
     c('start = max_t(u64, ib_umem_start(umem), start);'),
     c('end = min_t(u64, ib_umem_end(umem), end);'),
-    c('mlx5_ib_update_xlt(mr, blk_start_idx, idx - blk_start_idx + 1, 0, MLX5_IB_UPD_XLT_ZAP | MLX5_IB_UPD_XLT_ATOMIC);'),
+    forC('addr = start', 'addr < end', 'addr += BIT(umem->page_shift)', [
+      c('idx = (addr - ib_umem_start(umem)) >> umem->page_shift;'),
+      ifAs(
+        'umem->odp_data->dma_list[idx] & (ODP_READ_ALLOWED_BIT | ODP_WRITE_ALLOWED_BIT)',
+        'ib_umem_odp_dma_mapped(umem, idx)',
+        [if_('!in_block', [c('blk_start_idx = idx;'), c('in_block = 1;')])],
+        [
+          c('u64 umr_offset = idx & umr_block_mask;'),
+          if_('in_block && umr_offset == 0', [
+            c('mlx5_ib_update_xlt(mr, blk_start_idx, idx - blk_start_idx, 0, MLX5_IB_UPD_XLT_ZAP | MLX5_IB_UPD_XLT_ATOMIC);'),
+            c('in_block = 0;'),
+          ]),
+        ],
+      ),
+    ]),
+    if_('in_block', [c('mlx5_ib_update_xlt(mr, blk_start_idx, idx - blk_start_idx + 1, 0, MLX5_IB_UPD_XLT_ZAP | MLX5_IB_UPD_XLT_ATOMIC);')]),
     c('ib_umem_odp_unmap_dma_pages(umem, start, end);'),
     if_('unlikely(!umem->npages && mr->parent && !umem->odp_data->dying)', [
       c('WRITE_ONCE(umem->odp_data->dying, 1);'),
       c('atomic_inc(&mr->parent->num_leaf_free);'),
-      cg('schedule_work(&umem->odp_data->work);', undefined, 'umem->odp_data->leaf_free_queued++', 'atomic_dec(&mr->parent->num_leaf_free)'),
+      c('schedule_work(&umem->odp_data->work);'),
     ]),
   ],
 });
@@ -367,8 +482,78 @@ const mrLeafFree: FnDef = fn({
     if_('umem->odp_data->dying', [c('return 0;')]),
     c('WRITE_ONCE(umem->odp_data->dying, 1);'),
     c('atomic_inc(&imr->num_leaf_free);'),
-    cg('schedule_work(&umem->odp_data->work);', undefined, 'umem->odp_data->leaf_free_queued++', 'atomic_dec(&imr->num_leaf_free)'),
+    c('schedule_work(&umem->odp_data->work);'),
     c('return 0;'),
+  ],
+});
+
+/** The leaf-free work (`INIT_WORK(&odp->work, mr_leaf_free_action)` in implicit_mr_get_data): a kworker runs it. */
+const mrLeafFreeAction: FnDef = fn({
+  name: 'mr_leaf_free_action',
+  file: MLX5,
+  version: 'v4.19',
+  source: `${SRC_MLX5}; unchanged by 93065ac753e4`,
+  signature: 'static void mr_leaf_free_action(struct work_struct *work)',
+  params: ['work'],
+  body: [
+    c('struct ib_umem_odp *odp = container_of(work, struct ib_umem_odp, work);'),
+    c('int idx = ib_umem_start(odp->umem) >> MLX5_IMR_MTT_SHIFT;'),
+    c('struct mlx5_ib_mr *mr = odp->private, *imr = mr->parent;'),
+    c('mr->parent = NULL;'),
+    c('synchronize_srcu(&mr->dev->mr_srcu);'),
+    c('ib_umem_release(odp->umem);'),
+    if_('imr->live', [c('mlx5_ib_update_xlt(imr, idx, 1, 0, MLX5_IB_UPD_XLT_INDIRECT | MLX5_IB_UPD_XLT_ATOMIC);')]),
+    c('mlx5_mr_cache_free(mr->dev, mr);'),
+    if_('atomic_dec_and_test(&imr->num_leaf_free)', [c('wake_up(&imr->q_leaf_free);')]),
+  ],
+});
+
+/** drivers/infiniband/core/umem.c: every umem of the model is an ODP umem, so only its first branch runs. */
+const ibUmemRelease: FnDef = fn({
+  name: 'ib_umem_release',
+  file: 'drivers/infiniband/core/umem.c',
+  version: 'v4.19',
+  source:
+    'drivers/infiniband/core/umem.c of a 4.x tree (index id 35690001; the same in index ids 9457604354, 18883327685), reduced to the ODP branch: every umem of the model is an ODP umem, and the branch returns; the pinned-memory path after it is left out',
+  signature: 'void ib_umem_release(struct ib_umem *umem)',
+  params: ['umem'],
+  body: [if_('umem->odp_data', [c('ib_umem_odp_release(umem);'), c('return;')])],
+});
+
+/** umem_odp.c `ib_umem_odp_release()`, as the leaf-free work calls it: `umem_rwsem` for write, the leaf out of the tree. */
+const ibUmemOdpRelease: FnDef = fn({
+  name: 'ib_umem_odp_release',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419Y}; unchanged by 93065ac753e4; \`mmu_notifier_unregister(&context->mn, ...)\` runs with the context itself (the model names a notifier and its embedded struct mmu_notifier alike)`,
+  signature: 'void ib_umem_odp_release(struct ib_umem *umem)',
+  params: ['umem'],
+  body: [
+    c('struct ib_ucontext *context = umem->context;'),
+    c('ib_umem_odp_unmap_dma_pages(umem, ib_umem_start(umem), ib_umem_end(umem));'),
+    c('down_write(&context->umem_rwsem);'),
+    if_('likely(ib_umem_start(umem) != ib_umem_end(umem))', [c('rbt_ib_umem_remove(&umem->odp_data->interval_tree, &context->umem_tree);')]),
+    c('context->odp_mrs_count--;'),
+    if_('!umem->odp_data->mn_counters_active', [c('list_del(&umem->odp_data->no_private_counters);'), c('complete_all(&umem->odp_data->notifier_completion);')]),
+    c('downgrade_write(&context->umem_rwsem);'),
+    if_('!context->odp_mrs_count', [
+      c('struct task_struct *owning_process = NULL;'),
+      c('struct mm_struct *owning_mm = NULL;'),
+      c('owning_process = get_pid_task(context->tgid, PIDTYPE_PID);'),
+      if_('owning_process == NULL', [c('goto out;')]),
+      c('owning_mm = get_task_mm(owning_process);'),
+      if_('owning_mm == NULL', [c('goto out_put_task;')]),
+      cAs('mmu_notifier_unregister(&context->mn, owning_mm);', 'mmu_notifier_unregister(context, owning_mm);'),
+      c('mmput(owning_mm);'),
+      label('out_put_task'),
+      c('put_task_struct(owning_process);'),
+    ]),
+    label('out'),
+    c('up_read(&context->umem_rwsem);'),
+    c('vfree(umem->odp_data->dma_list);'),
+    c('vfree(umem->odp_data->page_list);'),
+    c('kfree(umem->odp_data);'),
+    c('kfree(umem);'),
   ],
 });
 
@@ -458,6 +643,50 @@ const pagefaultMr: FnDef = fn({
 // ------------------------------------------------------------------------------------------------
 // The callbacks.
 
+/**
+ * The release walk's callback: counts the umem's notifiers up for good ("to prevent any further fault
+ * handling on this MR"), marks it dying and invalidates it whole. The ghost `release_raised` records
+ * whether the count went up (only with private counters), for pairing's balance check.
+ */
+const releaseTrampoline: FnDef = fn({
+  name: 'ib_umem_notifier_release_trampoline',
+  file: FILE,
+  version: 'v4.19',
+  source: `${SRC_419Y}; unchanged by 93065ac753e4`,
+  signature: 'static int ib_umem_notifier_release_trampoline(struct ib_umem *item, u64 start, u64 end, void *cookie)',
+  params: ['item', 'start', 'end', 'cookie'],
+  body: [
+    c('ib_umem_notifier_start_account(item);'),
+    cg('item->odp_data->dying = 1;', undefined, 'item->odp_data->release_raised = item->odp_data->mn_counters_active'),
+    c('smp_wmb();'),
+    c('complete_all(&item->odp_data->notifier_completion);'),
+    c('item->context->invalidate_range(item, ib_umem_start(item), ib_umem_end(item));'),
+    c('return 0;'),
+  ],
+});
+
+/** `ib_umem_notifier_release()`: the patch only adds the walk's `true` argument. */
+function releaseFn(version: string, withBlockable: boolean): FnDef {
+  return fn({
+    name: 'ib_umem_notifier_release',
+    file: FILE,
+    version,
+    source: withBlockable ? `seed 001 diff, umem_odp.c (+ side); ${SRC_419Y}` : 'seed 001 diff, umem_odp.c (- side and context lines)',
+    signature: 'static void ib_umem_notifier_release(struct mmu_notifier *mn, struct mm_struct *mm)',
+    params: ['mn', 'mm'],
+    body: [
+      c('struct ib_ucontext *context = container_of(mn, struct ib_ucontext, mn);'),
+      if_('!context->invalidate_range', [c('return;')]),
+      c('ib_ucontext_notifier_start_account(context);'),
+      cg('down_read(&context->umem_rwsem);', undefined, 'context->release_raised = 1'),
+      withBlockable
+        ? c('rbt_ib_umem_for_each_in_range(&context->umem_tree, 0, ULLONG_MAX, ib_umem_notifier_release_trampoline, true, NULL);')
+        : c('rbt_ib_umem_for_each_in_range(&context->umem_tree, 0, ULLONG_MAX, ib_umem_notifier_release_trampoline, NULL);'),
+      c('up_read(&context->umem_rwsem);'),
+    ],
+  });
+}
+
 const startV418: FnDef = fn({
   name: 'ib_umem_notifier_invalidate_range_start',
   file: FILE,
@@ -519,7 +748,14 @@ function endFn(version: string, withBlockable: boolean): FnDef {
 // State, threads, variants.
 
 function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
-  const mem: Record<string, Value> = { [`${id}.notifier_count`]: 0, [`${id}.imr.num_leaf_free`]: 0, ...mappedMem(id, objects) };
+  // odp_mrs_count: every leaf umem and the implicit MR's own umem (ib_umem_get(ctx, 0, 0, ...), not in the tree).
+  const mem: Record<string, Value> = {
+    [`${id}.notifier_count`]: 0,
+    [`${id}.imr.num_leaf_free`]: 0,
+    [`${id}.odp_mrs_count`]: objects.length + 1,
+    [`${id}.release_raised`]: 0,
+    ...mappedMem(id, objects),
+  };
   const statics: Record<string, Value | readonly Value[]> = {
     ...objectStatics(id, objects, 'umem_tree'),
     [`${id}.invalidate_range`]: 'mlx5_ib_invalidate_range',
@@ -527,19 +763,26 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
     [`${id}.imr.ibmr.pd`]: `${id}.pd`,
     [`${id}.pd.uobject`]: `${id}.uobj`,
     [`${id}.uobj.context`]: id,
+    [`${id}.imr.live`]: 1,
   };
   const locks: Record<string, 'mutex' | 'rwsem' | 'spin'> = { [`${id}.umem_rwsem`]: 'rwsem' };
   const balanced = [`${id}.notifier_count`, `${id}.imr.num_leaf_free`];
-  objects.forEach((_, i) => {
+  const balancedOffsets: Record<string, string> = { [`${id}.notifier_count`]: `${id}.release_raised` };
+  objects.forEach((ob, i) => {
     const o = `${id}.obj${i}`;
+    const pages = ob.end - ob.start;
     Object.assign(mem, {
-      [`${o}.npages`]: 1,
+      // Every page of the umem is DMA-mapped at the start (its MTTs map it: `mapped`).
+      [`${o}.dma_list`]: 2 ** pages - 1,
+      [`${o}.npages`]: pages,
+      [`${o}.in_tree`]: 1,
       [`${o}.dying`]: 0,
       [`${o}.notifiers_count`]: 0,
       [`${o}.notifiers_seq`]: 0,
       [`${o}.mn_counters_active`]: 1,
       [`${o}.notifier_completion.done`]: 0,
-      [`${o}.leaf_free_queued`]: 0,
+      [`${o}.release_raised`]: 0,
+      [`${o}.mr.parent`]: `${id}.imr`,
     });
     Object.assign(statics, {
       [`${o}.odp_data`]: o,
@@ -547,17 +790,22 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
       [`${o}.context`]: id,
       [`${o}.page_shift`]: 0,
       [`${o}.private`]: `${o}.mr`,
-      [`${o}.mr.parent`]: `${id}.imr`,
       [`${o}.mr.ibmr.pd`]: `${id}.pd`,
       [`${o}.mr.umem`]: o,
     });
     locks[`${o}.umem_mutex`] = 'mutex';
     balanced.push(`${o}.notifiers_count`);
+    balancedOffsets[`${o}.notifiers_count`] = `${o}.release_raised`;
   });
-  return { mem, locks, statics, balanced };
+  return { mem, locks, statics, balanced, balancedOffsets };
 }
 
-const MLX5_FNS = [mlx5InvalidateRange, mrLeafFree];
+const MLX5_FNS = [mlx5InvalidateRange, mrLeafFree, mrLeafFreeAction, ibUmemRelease, ibUmemOdpRelease];
+
+/** Each leaf's free work (`odp->work`, bound to mr_leaf_free_action by implicit_mr_get_data). */
+function works(id: string, objects: readonly ObjectRange[]): WorkDef[] {
+  return objects.map((_, i) => ({ work: `${id}.obj${i}.work`, func: 'mr_leaf_free_action', queuedBy: ['mr_leaf_free', 'mlx5_ib_invalidate_range'] }));
+}
 
 function threads(freeImplicit: FnDef): Record<string, DriverThreadDef> {
   return {
@@ -587,8 +835,12 @@ function threads(freeImplicit: FnDef): Record<string, DriverThreadDef> {
   };
 }
 
-const COMMON_FNS = [umemStartAccount, umemEndAccount, ctxStartAccount, ctxEndAccount, startTrampoline, endTrampoline];
-const OPS = { invalidate_range_start: 'ib_umem_notifier_invalidate_range_start', invalidate_range_end: 'ib_umem_notifier_invalidate_range_end' } as const;
+const COMMON_FNS = [umemStartAccount, umemEndAccount, ctxStartAccount, ctxEndAccount, startTrampoline, endTrampoline, releaseTrampoline];
+const OPS = {
+  release: 'ib_umem_notifier_release',
+  invalidate_range_start: 'ib_umem_notifier_invalidate_range_start',
+  invalidate_range_end: 'ib_umem_notifier_invalidate_range_end',
+} as const;
 
 const v418: VariantDef = {
   description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; notifier_count counted up before down_read(&context->umem_rwsem); the range walk has no blockable argument.',
@@ -599,8 +851,10 @@ const v418: VariantDef = {
   primitives: UMEM_ODP_PRIMITIVES,
   instance,
   constants: CONSTANTS,
-  fns: [...COMMON_FNS, forEachInRange('v4.18', false), startV418, endFn('v4.18', false), ...MLX5_FNS],
+  fns: [...COMMON_FNS, forEachInRange('v4.18', false), releaseFn('v4.18', false), startV418, endFn('v4.18', false), ...MLX5_FNS],
   threads: threads(freeImplicitMr('v4.18', false)),
+  works,
+  globals: ['PIDTYPE_PID'],
 };
 
 const v93065: VariantDef = {
@@ -612,8 +866,10 @@ const v93065: VariantDef = {
   primitives: UMEM_ODP_PRIMITIVES,
   instance,
   constants: CONSTANTS,
-  fns: [...COMMON_FNS, forEachInRange('93065ac753e4', true), startV419, endFn('93065ac753e4', true), ...MLX5_FNS],
+  fns: [...COMMON_FNS, forEachInRange('93065ac753e4', true), releaseFn('93065ac753e4', true), startV419, endFn('93065ac753e4', true), ...MLX5_FNS],
   threads: threads(freeImplicitMr('93065ac753e4', true)),
+  works,
+  globals: ['PIDTYPE_PID'],
 };
 
 export const UMEM_ODP: DriverDef = {

@@ -3,7 +3,7 @@
  * non-blockable mode: return value, locks and counters after, what may sleep.
  */
 import { describe, expect, test } from 'vitest';
-import { HELD_MUTEX, runCallback, WRITE_HELD_RWSEM } from '../harness.ts';
+import { HELD_MUTEX, kworkerTid, runCallback, runRelease, runThread, WRITE_HELD_RWSEM } from '../harness.ts';
 import { NON_OWNER, type LockState } from '../../../src/model/state.ts';
 
 const OBJ = [{ start: 8, end: 10 }];
@@ -122,5 +122,52 @@ describe('amdgpu@v4.18 (before the patch)', () => {
     expect(r.state.mem['amdgpu0.recursion']).toBe(0);
     expect(r.state.locks['amdgpu0.lock']).toEqual(rwFree);
     expect(r.slept).toEqual([]);
+  });
+});
+
+describe('->release (amdgpu_mn_release queues amdgpu_mn_destroy; the kworker runs it)', () => {
+  for (const [use, core, name] of [
+    ['amdgpu@v4.18', 'v4.18', 'rmn'],
+    ['amdgpu@93065ac753e4', 'v4.19', 'rmn'],
+    ['amdgpu@clarify', 'v4.19', 'amn'],
+    ['amdgpu@tetsuo', 'v4.19', 'amn'],
+    ['amdgpu-hsa@93065ac753e4', 'v4.19', 'rmn'],
+  ] as const) {
+    test(`${use}: the release only queues the work, which unlinks the BOs under both locks, unregisters without ->release and frees the notifier`, () => {
+      const r = runRelease({ use, core, objects: OBJ });
+      const id = r.nid;
+      expect(r.blocked).toBeUndefined();
+      expect(r.slept).toEqual([]);
+      expect(r.state.mem[`${id}.work.pending`]).toBe(1);
+      // Nothing is torn down when ->release returns.
+      expect(r.state.mem[`${id}.obj0.mapped`]).toBe(1);
+      expect(r.state.mem[`${id}.obj0.mn`]).toBe(id);
+      expect(r.state.mem[`${id}.kfreed`]).toBe(0);
+      const kw = kworkerTid(r.program, `${id}.work`);
+      expect(r.state.threads[kw]!.frames.length).toBeGreaterThan(0);
+      const w = runThread(r, kw);
+      expect(w.blocked).toBeUndefined();
+      const ran = w.trace.map((t) => t.src.text);
+      expect(ran).toContain('mutex_lock(&adev->mn_lock);');
+      expect(ran).toContain(`down_write(&${name}->lock);`);
+      expect(ran).toContain(`kfree(${name});`);
+      expect(w.state.mem[`${id}.work.pending`]).toBe(0);
+      expect(w.state.mem[`${id}.obj0.mn`]).toBe(null);
+      expect(w.state.mem[`${id}.hashed`]).toBe(0);
+      expect(w.state.mem[`${id}.kfreed`]).toBe(1);
+      expect(w.state.locks[`${id}.lock`]).toEqual(rwFree);
+      expect(w.state.locks['adev.mn_lock']).toEqual(free);
+      // The GPU may still use the pages: nothing waited for the BOs' fences.
+      expect(w.state.mem[`${id}.obj0.mapped`]).toBe(1);
+    });
+  }
+
+  test('the destroy work waits in down_write(&amn->lock) while an invalidation holds it for read (the reaper\'s start)', () => {
+    const r = runRelease({ use: 'amdgpu@clarify', objects: OBJ, mem: { 'amdgpu0.recursion': 1 }, locks: { 'amdgpu0.lock': heldByNonOwner } });
+    const w = runThread(r, kworkerTid(r.program, 'amdgpu0.work'));
+    expect(w.blocked).toBeDefined();
+    expect(w.trace.at(-1)?.src.text).toBe('down_write(&amn->lock);');
+    expect(w.state.locks['adev.mn_lock']).toEqual({ kind: 'mutex', owner: kworkerTid(r.program, 'amdgpu0.work') });
+    expect(w.state.mem['amdgpu0.kfreed']).toBe(0);
   });
 });

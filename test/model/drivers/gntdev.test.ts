@@ -10,7 +10,7 @@ import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { Program } from '../../../src/model/program.ts';
 import { buildProgram, type Scenario } from '../../../src/model/scenario.ts';
 import type { KState, Value } from '../../../src/model/state.ts';
-import { callbackProgram, HELD_MUTEX, runCallback, type CallbackOptions } from '../harness.ts';
+import { callbackProgram, HELD_MUTEX, runCallback, runRelease, type CallbackOptions } from '../harness.ts';
 
 const MAP = [{ start: 8, end: 10 }];
 const free = { kind: 'mutex', owner: -1 };
@@ -33,6 +33,33 @@ function onFreeableMaps(o: CallbackOptions): { ret: Value | undefined; state: KS
   }
   throw new Error('did not finish');
 }
+
+describe('->release (mn_release: every mmapped map of both lists unmapped whole under priv->lock)', () => {
+  const UNMAP_WHOLE = 'err = unmap_grant_pages(map, /* offset */ 0, map->count);';
+  for (const [use, core] of [
+    ['gntdev@v4.18', 'v4.18'],
+    ['gntdev@93065ac753e4', 'v4.19'],
+    ['gntdev@fixup', 'v4.19'],
+  ] as const) {
+    test(`${use}: unmaps both maps, sleeping in the mutex and each unmap`, () => {
+      const r = runRelease({ use, core, objects: [{ start: 8, end: 10 }, { start: 12, end: 14 }] });
+      expect(r.blocked).toBeUndefined();
+      expect(r.state.mem['gntdev0.obj0.mapped']).toBe(0);
+      expect(r.state.mem['gntdev0.obj1.mapped']).toBe(0);
+      expect(r.state.locks['gntdev0.lock']).toEqual(free);
+      expect(r.slept).toEqual(['mutex_lock(&priv->lock);', UNMAP_WHOLE, UNMAP_WHOLE]);
+    });
+  }
+  test('a map on priv->freeable_maps is unmapped too', () => {
+    const r = onFreeableMaps({ use: 'gntdev@93065ac753e4', objects: MAP, op: 'release', start: 0, end: 0 });
+    expect(r.state.mem['gntdev0.obj0.mapped']).toBe(0);
+  });
+  test('with priv->lock held elsewhere the release waits in mutex_lock', () => {
+    const r = runRelease({ use: 'gntdev@93065ac753e4', objects: MAP, locks: { 'gntdev0.lock': HELD_MUTEX } });
+    expect(r.blocked).toMatch(/^mutex_lock\(&gntdev0\.lock\)/);
+    expect(r.state.mem['gntdev0.obj0.mapped']).toBe(1);
+  });
+});
 
 describe('gntdev@v4.18 (before the patch)', () => {
   const use = 'gntdev@v4.18';

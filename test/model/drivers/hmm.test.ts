@@ -5,7 +5,7 @@
  * exhaustively, coherency and no-sleep against madvise and the oom_reaper.
  */
 import { describe, expect, test } from 'vitest';
-import { runCallback, WRITE_HELD_RWSEM } from '../harness.ts';
+import { runCallback, runRelease, WRITE_HELD_RWSEM } from '../harness.ts';
 import { check } from '../../../src/checker/index.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { buildProgram, type Scenario } from '../../../src/model/scenario.ts';
@@ -159,6 +159,38 @@ const reaperOverMirror = (use: string): Scenario => ({
   vmas: [{ start: 0, end: 16 }],
   notifiers: [{ use, objects: [{ start: 8, end: 10 }] }],
   threads: [{ kind: 'oom_reaper' }],
+});
+
+describe('->release (hmm_release: every mirror off hmm->mirrors, its release callback called with mirrors_sem dropped)', () => {
+  const RELEASE = 'mirror->ops->release(mirror); /* model: mirror_release(mirror) */';
+  for (const [use, core] of [
+    ['hmm@v4.18', 'v4.18'],
+    ['hmm@93065ac753e4', 'v4.19'],
+    ['hmm@jglisse', 'v4.19'],
+  ] as const) {
+    test(`${use}: unlinks both mirrors and calls their release, which stops the device mapping; it may sleep`, () => {
+      const r = runRelease({ use, core, objects: OBJ });
+      expect(r.blocked).toBeUndefined();
+      for (const o of ['hmm0.obj0', 'hmm0.obj1']) {
+        expect(r.state.mem[`${o}.listed`]).toBe(0);
+        expect(r.state.mem[`${o}.mapped`]).toBe(0);
+      }
+      expect(r.state.locks['hmm0.mirrors_sem']).toEqual(rwFree);
+      expect(r.slept).toEqual(['down_write(&hmm->mirrors_sem);', RELEASE, 'down_write(&hmm->mirrors_sem);', RELEASE, 'down_write(&hmm->mirrors_sem);']);
+    });
+  }
+
+  test('with mirrors_sem write-held (a mirror being registered) the release waits in down_write', () => {
+    const r = runRelease({ use: 'hmm@93065ac753e4', objects: OBJ, locks: { 'hmm0.mirrors_sem': WRITE_HELD_RWSEM } });
+    expect(r.blocked).toMatch(/^down_write\(&hmm0\.mirrors_sem\)/);
+    expect(r.state.mem['hmm0.obj0.listed']).toBe(1);
+  });
+
+  test('an end after the release syncs no mirror: they are off the list', () => {
+    const e = runCallback({ use: 'hmm@93065ac753e4', objects: OBJ, op: 'invalidate_range_end', start: 8, end: 10, mem: { 'hmm0.obj0.listed': 0, 'hmm0.obj1.listed': 0 } });
+    expect(e.slept).toEqual(['down_read(&hmm->mirrors_sem);']);
+    expect(e.state.mem['hmm0.obj0.valid']).toBe(0);
+  });
 });
 
 describe('exploration', () => {

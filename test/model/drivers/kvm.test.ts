@@ -6,7 +6,7 @@
  * mmu_notifier_retry() check.
  */
 import { describe, expect, test } from 'vitest';
-import { runCallback } from '../harness.ts';
+import { runCallback, runRelease } from '../harness.ts';
 import { check, Property } from '../../../src/checker/index.ts';
 import { Interpreter } from '../../../src/model/interp.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
@@ -255,5 +255,27 @@ describe('FINDING (v4.19 core): a notifier that fails the non-blocking start lea
     expect(explain(m, 'pairing:missing-end', last).details[0]).toMatch(/non-blockable invalidate_range_start of kvm0 for \[0, 16\) that returned 0 never got its invalidate_range_end/);
     expect(Number(last.mem['kvm0.mmu_notifier_count'])).toBeGreaterThan(0);
     expect(r.verdicts.find((x) => x.property === 'vCPU gave up on a page it can never map')?.status).toBe('holds');
+  });
+});
+
+describe('->release (kvm_mmu_notifier_release: kvm_arch_flush_shadow_all -> kvm_mmu_invalidate_zap_all_pages)', () => {
+  for (const [use, core] of [['kvm@93065ac753e4', 'v4.19'], ['kvm@v4.18', 'v4.18']] as const) {
+    test(`${use}: zaps every memslot's sptes under mmu_lock, bumps mmu_valid_gen, requests an MMU reload; never sleeps`, () => {
+      const r = runRelease({ use, core, objects: [{ start: 8, end: 10 }, { start: 12, end: 14 }] });
+      expect(r.ret).toBe(0);
+      expect(r.state.mem['kvm0.obj0.mapped']).toBe(0);
+      expect(r.state.mem['kvm0.obj1.mapped']).toBe(0);
+      expect(r.state.mem['kvm0.arch.mmu_valid_gen']).toBe(1);
+      expect(r.state.mem['kvm0.mmu_notifier_count']).toBe(0);
+      expect(r.state.locks['kvm0.mmu_lock']).toEqual(spinFree);
+      expect(r.slept).toEqual([]);
+      expect(executed(r)).toContain('kvm_make_all_cpus_request(kvm, KVM_REQ_MMU_RELOAD);');
+    });
+  }
+  test('with mmu_lock held elsewhere the release spins for it (no sleep)', () => {
+    const r = runRelease({ use: 'kvm@93065ac753e4', objects: OBJ, locks: { 'kvm0.mmu_lock': { kind: 'spin', owner: 99 } } });
+    expect(r.ret).toBeUndefined();
+    expect(r.blocked).toMatch(/^spin_lock\(&kvm0\.mmu_lock\)/);
+    expect(r.slept).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * looks like after, what may sleep.
  */
 import { describe, expect, test } from 'vitest';
-import { HELD_MUTEX, runCallback } from '../harness.ts';
+import { HELD_MUTEX, kworkerTid, runCallback, runRelease, runThread } from '../harness.ts';
 import type { LockState } from '../../../src/model/state.ts';
 
 const OBJ = [{ start: 8, end: 10 }];
@@ -86,5 +86,47 @@ describe('radeon@93065ac753e4 (seed 001, + side)', () => {
     expect(r.state.mem['radeon0.obj0.mapped']).toBe(0);
     expect(r.state.mem['radeon0.obj1.mapped']).toBe(0);
     expect(r.slept).toEqual(['mutex_lock(&rmn->lock);', ...UNBIND_SLEEPS, ...UNBIND_SLEEPS]);
+  });
+});
+
+describe('->release (radeon_mn_release queues radeon_mn_destroy; the kworker runs it)', () => {
+  for (const [use, core] of [
+    ['radeon@v4.18', 'v4.18'],
+    ['radeon@93065ac753e4', 'v4.19'],
+  ] as const) {
+    test(`${use}: the release only queues the work; the work finds the notifier still hashed, so mmu_notifier_unregister calls ->release again, queueing itself, and its second run uses the freed notifier`, () => {
+      const r = runRelease({ use, core, objects: OBJ });
+      expect(r.blocked).toBeUndefined();
+      expect(r.slept).toEqual([]);
+      expect(r.state.mem['radeon0.work.pending']).toBe(1);
+      expect(r.state.mem['radeon0.obj0.mapped']).toBe(1);
+      const kw = kworkerTid(r.program, 'radeon0.work');
+      const w = runThread(r, kw);
+      const ran = w.trace.map((t) => t.src.text);
+      expect(ran).toContain('mutex_lock(&rdev->mn_lock);');
+      expect(ran).toContain('mutex_lock(&rmn->lock);');
+      expect(ran).toContain('mmu_notifier_unregister(&rmn->mn, rmn->mm);');
+      // mmu_notifier_unregister: still hashed, so ->release again (the work queued while it runs).
+      expect(ran.filter((t) => t === 'schedule_work(&rmn->work);')).toHaveLength(1);
+      expect(ran).toContain('kfree(rmn);');
+      expect(w.state.mem['radeon0.hashed']).toBe(0);
+      expect(w.state.mem['radeon0.kfreed']).toBe(1);
+      expect(w.state.mem['radeon0.obj0.mn']).toBe(null);
+      expect(w.state.locks['rdev.mn_lock']).toEqual(free);
+      expect(w.state.locks['radeon0.lock']).toEqual(free);
+      // The second run of the work: process_one_work() on the work_struct of the freed notifier.
+      expect(w.blocked).toMatch(/^killed by a kernel oops \(use after free: process_one_work\(\) runs radeon0\.work, embedded in radeon0/);
+      expect(ran.filter((t) => t === 'set_work_pool_and_clear_pending(work, pool->id);')).toHaveLength(2);
+      expect(ran.at(-1)).toBe('set_work_pool_and_clear_pending(work, pool->id);');
+      expect(w.state.mem[`${r.program.spec.threads[kw]!.task}.oops`]).toBeTruthy();
+    });
+  }
+
+  test('the destroy work waits for rmn->lock while an invalidation holds it', () => {
+    const r = runRelease({ use: 'radeon@93065ac753e4', objects: OBJ, locks: { 'radeon0.lock': HELD_MUTEX } });
+    const w = runThread(r, kworkerTid(r.program, 'radeon0.work'));
+    expect(w.blocked).toMatch(/radeon0\.lock/);
+    expect(w.trace.at(-1)?.src.text).toBe('mutex_lock(&rdev->mn_lock);');
+    expect(w.state.mem['radeon0.kfreed']).toBe(0);
   });
 });

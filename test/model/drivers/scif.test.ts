@@ -8,7 +8,7 @@ import { check, Property } from '../../../src/checker/index.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { buildProgram } from '../../../src/model/scenario.ts';
 import type { KState } from '../../../src/model/state.ts';
-import { runCallback } from '../harness.ts';
+import { runCallback, runRelease } from '../harness.ts';
 
 const OBJS = [{ start: 8, end: 10 }, { start: 12, end: 14 }];
 const spinFree = { kind: 'spin', owner: -1 };
@@ -27,6 +27,16 @@ for (const [use, core] of [['scif@93065ac753e4', 'v4.19'], ['scif@v4.18', 'v4.18
         expect(r.trace.map((t) => t.src.text)).toContain('schedule_work(&scif_info.misc_work);');
       });
     }
+    test('->release destroys every cached window (the whole address space) under the two spinlocks and queues the cleanup work; never sleeps', () => {
+      const r = runRelease({ use, core, objects: OBJS });
+      expect(r.blocked).toBeUndefined();
+      expect(r.state.mem['scif0.obj0.mapped']).toBe(0);
+      expect(r.state.mem['scif0.obj1.mapped']).toBe(0);
+      expect(r.state.locks['scif0.ep.rma_info.tc_lock']).toEqual(spinFree);
+      expect(r.state.locks['scif_info.rmalock']).toEqual(spinFree);
+      expect(r.slept).toEqual([]);
+      expect(r.trace.map((t) => t.src.text)).toContain('scif_rma_destroy_tcw(mmn, 0, ULONG_MAX);');
+    });
     test('a range before the first window stops the walk at once (the list is sorted)', () => {
       const r = runCallback({ use, core, objects: OBJS, op: 'invalidate_range_start', start: 0, end: 4 });
       expect(r.ret).toBe(0);

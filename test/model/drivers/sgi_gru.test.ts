@@ -7,7 +7,7 @@ import { check, Property } from '../../../src/checker/index.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { buildProgram } from '../../../src/model/scenario.ts';
 import type { KState } from '../../../src/model/state.ts';
-import { runCallback } from '../harness.ts';
+import { runCallback, runRelease } from '../harness.ts';
 
 const OBJS = [{ start: 8, end: 10 }, { start: 12, end: 14 }];
 
@@ -37,6 +37,19 @@ for (const [use, core] of [['sgi-gru@93065ac753e4', 'v4.19'], ['sgi-gru@v4.18', 
     });
   });
 }
+
+describe('->release (gru_release)', () => {
+  for (const [use, core] of [['sgi-gru@93065ac753e4', 'v4.19'], ['sgi-gru@v4.18', 'v4.18']] as const) {
+    test(`${use}: marks the gru_mm_struct released and nothing else; never sleeps`, () => {
+      const r = runRelease({ use, core, objects: OBJS });
+      expect(r.blocked).toBeUndefined();
+      expect(r.state.mem['sgi-gru0.ms_released']).toBe(1);
+      expect(r.state.mem['sgi-gru0.obj0.mapped']).toBe(1);
+      expect(r.state.mem['sgi-gru0.ms_range_active']).toBe(0);
+      expect(r.slept).toEqual([]);
+    });
+  }
+});
 
 describe('MMU_INVALIDATE_DOES_NOT_BLOCK under the v4.18 reaper', () => {
   test('sgi-gru sets the flag, so the v4.18 oom_reaper reaps an mm it is registered on (and flushes the GRU TLBs)', () => {
