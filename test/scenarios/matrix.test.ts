@@ -27,9 +27,9 @@
  *   mr->parent: no-bug), and odp_mrs_count reaching 0 unregisters the notifier between a start and
  *   its end (pairing); mr_leaf_free DMA-unmaps the leaf without zapping its MTTs, so a later
  *   invalidation finds no DMA-mapped page to zap and approves with the MTTs still set (coherency).
- * - exit-mmap-vs-reaper: one VMA [0, 4) without a BO, the BO [8, 10) outside every VMA (the
- *   scenario's former second VMA over the BO gave every sub-property the same verdict with ten times
- *   the states: 12 million unreduced in v4.19); variant tetsuo added (clarify, which differs from
+ * - exit-mmap-vs-reaper: the BO [8, 10) in a VM_LOCKED VMA, which the reaper skips, so only
+ *   exit_mmap's unmap_vmas covers it (the scenario's former unlocked VMA over the BO gave every
+ *   sub-property the same verdict with ten times the states: 12 million unreduced in v4.19); variant tetsuo added (clarify, which differs from
  *   v4.19 only in the reaper's mutex_lock, already shown by amdgpu-read-lock-nonblock, gave the
  *   v4.19 row and is left out for time). amdgpu's ->release now runs: it queues amdgpu_mn_destroy,
  *   which a kworker runs, and which frees the notifier after mmu_notifier_unregister_no_release(),
