@@ -17,8 +17,8 @@ import { computeMatrix, formatMatrix, formatMatrixCounterexamples } from '../rep
 import { parseTrace, TraceError, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
 import { runScenarioAsync, type RunOptions } from '../report/run.ts';
-import { formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
-import { buildTrace, endOf, scenarioCommand, walkPath } from '../report/trace.ts';
+import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
+import { buildTrace, endOf, notifiersOf, scenarioCommand, walkPath } from '../report/trace.ts';
 import { CompareError, compareSides, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, type Strategy } from '../checker/index.ts';
@@ -91,6 +91,10 @@ export function writeAtomic(path: string, text: string): void {
   }
 }
 
+/**
+ * The `--core` and `--driver` flags as an override. One variant per driver: `--driver X@a --driver
+ * X@b` is refused (the run could check only one of them).
+ */
 function overrides(o: { core?: string; driver?: string[] }): VariantOverride {
   const drivers: Record<string, string> = {};
   for (const d of o.driver ?? []) {
@@ -99,10 +103,66 @@ function overrides(o: { core?: string; driver?: string[] }): VariantOverride {
     const def = DRIVERS[name];
     if (!def) throw new UsageError(`--driver ${d}: unknown driver "${name}" (drivers: ${Object.keys(DRIVERS).join(', ')})`);
     if (!def.variants[variant]) throw new UsageError(`--driver ${d}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
+    const have = drivers[name];
+    if (have !== undefined && have !== variant) throw new UsageError(`--driver ${d} conflicts with --driver ${name}@${have}: every ${name} notifier runs one variant; give one --driver ${name}@VARIANT`);
     drivers[name] = variant;
   }
   if (o.core !== undefined && !CORE_VERSIONS[o.core]) throw new UsageError(`--core ${o.core}: unknown core version (known: ${Object.keys(CORE_VERSIONS).join(', ')})`);
   return { ...(o.core === undefined ? {} : { core: o.core }), drivers };
+}
+
+/** Each notifier's id (as reports name it) and the `driver@variant` it runs under its scenario's core. */
+export function resolvedNotifiers(sc: Scenario): { id: string; use: string; explicit: boolean }[] {
+  const core = CORE_VERSIONS[sc.core]!;
+  const seen = new Map<string, number>();
+  return sc.notifiers.map((n) => {
+    const [driver, variant] = n.use.split('@') as [string, string | undefined];
+    const k = seen.get(driver) ?? 0;
+    seen.set(driver, k + 1);
+    return { id: `${driver}${k}`, use: `${driver}@${variant ?? shippedVariant(core, driver)}`, explicit: variant !== undefined };
+  });
+}
+
+/**
+ * The scenario the flags ask for, and a note for every notifier whose variant the command line
+ * changed from one the scenario or its variant names: `--driver` over another variant, or `--core`
+ * whose callbacks the named variant does not implement (it then runs the driver's variant for that
+ * core, as a scenario variant that changes the core does).
+ */
+function applyFlags(base: Scenario, o: VariantOverride, f: ScenarioFlags): { scenario: Scenario; notes: string[] } {
+  const drivers = o.drivers ?? {};
+  for (const d of Object.keys(drivers)) {
+    if (!base.notifiers.some((n) => n.use.split('@')[0] === d)) {
+      throw new UsageError(`--driver ${d}@${drivers[d]}: scenario ${base.name}${f.variant ? ` (variant ${f.variant})` : ''} has no ${d} notifier (its notifiers: ${resolvedNotifiers(base).map((n) => n.use).join(', ') || 'none'})`);
+    }
+  }
+  if (!o.core && !Object.keys(drivers).length) return { scenario: base, notes: [] };
+  const from = f.variant ? `variant ${f.variant}` : 'the scenario';
+  const notes: string[] = [];
+  const asked = Object.keys(drivers).length ? applyVariant(base, { drivers }, 'command line') : base;
+  const before = resolvedNotifiers(base);
+  resolvedNotifiers(asked).forEach((n, i) => {
+    const b = before[i]!;
+    if (b.explicit && b.use !== n.use) notes.push(`--driver ${n.use}: ${n.id} runs ${n.use} in place of ${b.use} (${from})`);
+  });
+  if (!o.core) return { scenario: asked, notes };
+  // An explicit --driver keeps its variant: one that does not implement the core's callbacks is refused.
+  const sc = applyVariant(asked, { core: o.core, drivers }, 'command line');
+  const api = CORE_VERSIONS[o.core]!.api;
+  for (const n of resolvedNotifiers(sc)) {
+    const [name, variant] = n.use.split('@') as [string, string];
+    const have = DRIVERS[name]!.variants[variant]!.api;
+    if (drivers[name] && have !== api) {
+      const fit = Object.entries(DRIVERS[name]!.variants).filter(([, v]) => v.api === api).map(([k]) => `${name}@${k}`);
+      throw new UsageError(`--driver ${n.use} implements the ${have} callbacks, but --core ${o.core} calls the ${api} ones; give a ${api} variant (${fit.join(', ')}) or another --core`);
+    }
+  }
+  const wanted = resolvedNotifiers(asked);
+  resolvedNotifiers(sc).forEach((n, i) => {
+    const a = wanted[i]!;
+    if (a.explicit && a.use !== n.use) notes.push(`--core ${o.core} calls the ${api} callbacks: ${n.id} runs ${n.use} in place of ${a.use} (${from}), which implements the other ones`);
+  });
+  return { scenario: sc, notes };
 }
 
 function checkProperties(names: string[] | undefined): void {
@@ -124,12 +184,11 @@ interface ScenarioFlags {
  * The scenario an argument and its flags name: the file or built-in, its `--variant`, then
  * `--core`/`--driver` (validated as a file is); and the arguments that name it again, for replay lines.
  */
-function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenario: Scenario; command: string[] } {
+function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenario: Scenario; command: string[]; notes: string[] } {
   checkProperties(f.property);
-  const sf = loadScenarioArg(arg);
-  let sc = withVariant(sf, f.variant);
   const o = overrides(f);
-  if (o.core || Object.keys(o.drivers ?? {}).length) sc = applyVariant(sc, o, 'command line');
+  const sf = loadScenarioArg(arg);
+  const { scenario: sc, notes } = applyFlags(withVariant(sf, f.variant), o, f);
   if (sc !== sf) loadCheck(sc);
   const command = scenarioCommand(arg, {
     ...(f.variant === undefined ? {} : { variant: f.variant }),
@@ -138,7 +197,7 @@ function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenar
     ...(f.property ? { properties: f.property } : {}),
     coalesce: f.coalesce,
   });
-  return { file: sf, scenario: sc, command };
+  return { file: sf, scenario: sc, command, notes };
 }
 
 // ------------------------------------------------------------------------------------ commands
@@ -159,7 +218,7 @@ interface CheckFlags extends ScenarioFlags {
 async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
   checkWritable(f.json, '--json');
   checkWritable(f.html, '--html');
-  const { file: sf, scenario: sc, command } = scenarioOf(arg, f);
+  const { file: sf, scenario: sc, command, notes } = scenarioOf(arg, f);
   const label = sf.name;
   const ac = new AbortController();
   let interrupts = 0;
@@ -194,7 +253,7 @@ async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
     process.off('SIGINT', onInt);
   }
   // One trace, built once: the text, the JSON file and the HTML page are views of it.
-  const trace = buildTrace(run, command);
+  const trace = buildTrace(run, command, undefined, notes);
   io.out(formatTrace(trace));
   const n = trace.counterexamples.length;
   const what = n === 1 ? `the counterexample of ${trace.counterexamples[0]!.property}` : `${n} counterexamples`;
@@ -339,7 +398,7 @@ function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: string }): 
 
 /** `mnc replay --token T SCENARIO [flags]`: re-run the path a report's replay token names and show it. */
 function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlags): number {
-  const { file: sf, scenario: sc } = scenarioOf(scenarioArg, f);
+  const { file: sf, scenario: sc, notes } = scenarioOf(scenarioArg, f);
   const m = scenarioModel(sc, { coalesce: f.coalesce, ...(f.property ? { names: f.property } : {}) });
   let path;
   try {
@@ -350,7 +409,10 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlag
   }
   const { steps, last } = walkPath(m, path);
   const violated = violatedIn(m, last);
-  const out = [`replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}:`, ...formatSteps(steps), '', 'State at the end:', ...formatFinalState(endOf(m, last)).map((l) => `  ${l}`)];
+  const out = [
+    `replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}, ${configuration({ core: sc.core, notifiers: notifiersOf(m) })}:`,
+    ...notes.map((n) => `  note: ${n}`),
+    ...formatSteps(steps), '', 'State at the end:', ...formatFinalState(endOf(m, last)).map((l) => `  ${l}`)];
   for (const name of violated) {
     const fd = explain(m, name, last);
     out.push('', `violated in the last state: ${name}`, fd.header, ...fd.details);

@@ -166,6 +166,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   /**
    * @typedef {{
    *   scenario: { name: string, description?: string }, variant?: string, core: string,
+   *   notifiers?: { id: string, use: string }[], notes?: string[],
    *   threads: string[], locks: string[], counterexamples: Cx[]
    * }} TraceData
    */
@@ -339,6 +340,8 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     row('scenario', trace.scenario.name);
     row('variant', trace.variant);
     row('core', trace.core);
+    if (trace.notifiers) row('notifiers', trace.notifiers.length ? trace.notifiers.map((n) => n.id + ' ' + n.use).join(', ') : 'none');
+    for (const n of trace.notes || []) row('note', n);
     row('counterexample', cxIndex + 1 + ' of ' + cxs.length);
     row('property', cx.property);
     row('replay token', cx.token);

@@ -108,6 +108,10 @@ export function parseTrace(data: unknown, source: string): TraceFile {
   }
   if (opts.properties !== undefined && !isStrings(opts.properties)) fail('"options.properties" must be a list of property names');
   if (typeof t.core !== 'string') fail('has no "core"');
+  if (t.notifiers !== undefined && !(Array.isArray(t.notifiers) && t.notifiers.every((n) => isObj(n) && typeof n.id === 'string' && typeof n.use === 'string'))) {
+    fail('"notifiers" must be a list of { "id", "use" }');
+  }
+  if (t.notes !== undefined && !isStrings(t.notes)) fail('"notes" must be a list of lines');
   if (!isStrings(t.command)) fail('needs "command", the list of arguments that name the scenario');
   const run = t.run;
   if (!isObj(run) || typeof run.status !== 'string' || !Array.isArray(run.verdicts)) fail('needs a "run" object with "status" and "verdicts"');

@@ -65,13 +65,20 @@ function label(trace: Pick<Trace, 'scenario' | 'variant'>): string {
   return `${trace.scenario.name}${trace.variant === undefined ? '' : ` (variant ${trace.variant})`}`;
 }
 
+/** What was checked: `core v4.19, amdgpu0 amdgpu@clarify, kvm0 kvm@v4.19` (the notifiers when the trace records them). */
+export function configuration(trace: Pick<Trace, 'core' | 'notifiers'>): string {
+  const ns = trace.notifiers;
+  if (ns === undefined) return `core ${trace.core}`;
+  return `core ${trace.core}, ${ns.length ? ns.map((n) => `${n.id} ${n.use}`).join(', ') : 'no notifier'}`;
+}
+
 /** One counterexample of the trace, complete. */
 export function formatCounterexample(trace: Trace, cx: TraceCounterexample): string {
   const lines = [
     RULE,
     cx.finding.header,
     RULE,
-    `scenario: ${label(trace)}, core ${trace.core}; property: ${cx.property}`,
+    `scenario: ${label(trace)}, ${configuration(trace)}; property: ${cx.property}`,
     '',
     ...cx.finding.details,
     '',
@@ -97,7 +104,8 @@ const MARK = { holds: 'ok  ', violated: 'FAIL', unknown: '?   ' } as const;
  */
 export function formatSummary(trace: Trace): string[] {
   const r = trace.run;
-  const out = [`${label(trace)}: core ${trace.core}, ${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(2)} s`];
+  const out = [`${label(trace)}: ${configuration(trace)}; ${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(2)} s`];
+  for (const n of trace.notes ?? []) out.push(`  note: ${n}`);
   for (const v of r.verdicts) out.push(`  ${MARK[v.status] ?? '?   '} ${v.property}`);
   const undecided = r.verdicts.filter((v) => v.status === 'unknown').length;
   if (r.status === 'incomplete' && r.reason === 'collision') {

@@ -102,6 +102,14 @@ export interface Trace {
   /** The label of the variant or side the scenario was checked in, if any (for reports). */
   readonly variant?: string;
   readonly core: string;
+  /**
+   * Each notifier as checked, in registration order: its id in reports (`amdgpu0`) and the
+   * `driver@variant` it ran (a notifier the scenario names without a variant runs the one its
+   * core's kernel shipped). Absent in traces written before mnc recorded it.
+   */
+  readonly notifiers?: readonly { readonly id: string; readonly use: string }[];
+  /** What the command line changed in the scenario it named, one line each (`--core` over a variant's driver, ...). */
+  readonly notes?: readonly string[];
   /** Model options replay must use to take the same transitions. */
   readonly options: { readonly coalesce: boolean; readonly properties?: readonly string[] };
   /**
@@ -194,11 +202,16 @@ export function replayCommand(trace: Pick<Trace, 'command'>, token: string): str
   return ['mnc', 'replay', '--token', shellQuote(token), ...trace.command.map(shellQuote)].join(' ');
 }
 
+/** The model's notifiers in registration order (the program lists them in the order the core walks them). */
+export function notifiersOf(m: KernelModel): { id: string; use: string }[] {
+  return [...m.program.spec.notifiers].reverse().map((n) => ({ id: n.id, use: `${n.driver}@${n.variant}` }));
+}
+
 /**
  * The trace of a run: its header, and the counterexamples `cxs` (default: every violation the run
  * found). `command` names the scenario as checked, for replay lines (see `Trace.command`).
  */
-export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: readonly Counterexample<KState, KAction>[]): Trace {
+export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: readonly Counterexample<KState, KAction>[], notes: readonly string[] = []): Trace {
   const m = run.model;
   const r = run.result;
   const list = cxs ?? (r.status === 'pass' ? [] : r.violations);
@@ -208,6 +221,8 @@ export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: r
     scenario: run.scenario,
     ...(run.variant === undefined ? {} : { variant: run.variant }),
     core: m.program.spec.core,
+    notifiers: notifiersOf(m),
+    ...(notes.length ? { notes: [...notes] } : {}),
     options: { coalesce: run.config.coalesce, ...(run.config.properties ? { properties: [...run.config.properties] } : {}) },
     command: [...command],
     run: {

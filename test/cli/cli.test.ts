@@ -255,6 +255,55 @@ describe('every counterexample: check stops at the first, --all goes on', () => 
   });
 });
 
+describe('what was checked is shown, and a conflicting request refused', () => {
+  test('the run header names the core and each notifier\'s driver@variant', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'tetsuo', '-q');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toMatch(/^amdgpu-read-lock-nonblock \(variant tetsuo\): core v4\.19, amdgpu0 amdgpu@tetsuo; \d+ states/);
+    // A notifier named without a variant runs the one its core's kernel shipped, and the header says which.
+    const g = await run('check', 'gntdev-reaper', '--core', 'v4.18', '--max-states', '10', '-q');
+    expect(g.out.split('\n')[0]).toMatch(/^gntdev-reaper: core v4\.18, gntdev0 gntdev@v4\.18; /);
+  });
+  test('--core whose callbacks the variant\'s driver does not implement: the substitution is printed and recorded', async () => {
+    const p = join(dir, 'swap.json');
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--core', 'v4.18', '--json', p, '-q');
+    expect(r.code).toBe(1);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/^amdgpu-read-lock-nonblock \(variant clarify\): core v4\.18, amdgpu0 amdgpu@v4\.18; /);
+    expect(lines[1]).toBe('  note: --core v4.18 calls the v4.18 callbacks: amdgpu0 runs amdgpu@v4.18 in place of amdgpu@clarify (variant clarify), which implements the other ones');
+    expect(r.out).toMatch(/^scenario: amdgpu-read-lock-nonblock \(variant clarify\), core v4\.18, amdgpu0 amdgpu@v4\.18; property: /m);
+    const t = readJson(p);
+    expect(t.notifiers).toEqual([{ id: 'amdgpu0', use: 'amdgpu@v4.18' }]);
+    expect(t.notes).toEqual([lines[1]!.replace(/^ {2}note: /, '')]);
+  });
+  test('--driver over the variant\'s driver: printed', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--driver', 'amdgpu@tetsuo', '-q');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(/^amdgpu-read-lock-nonblock \(variant clarify\): core v4\.19, amdgpu0 amdgpu@tetsuo; /),
+      '  note: --driver amdgpu@tetsuo: amdgpu0 runs amdgpu@tetsuo in place of amdgpu@clarify (variant clarify)',
+    ]);
+  });
+  const refused: [string, string[], RegExp][] = [
+    ['two variants of one driver', ['--driver', 'amdgpu@clarify', '--driver', 'amdgpu@tetsuo'], /^mnc: --driver amdgpu@tetsuo conflicts with --driver amdgpu@clarify: every amdgpu notifier runs one variant/],
+    ['a driver variant the core cannot call', ['--driver', 'amdgpu@clarify', '--core', 'v4.18'], /^mnc: --driver amdgpu@clarify implements the v4\.19 callbacks, but --core v4\.18 calls the v4\.18 ones; give a v4\.18 variant \(amdgpu@v4\.18\) or another --core$/],
+    ['a driver the scenario does not have', ['--driver', 'gntdev@fixup'], /^mnc: --driver gntdev@fixup: scenario amdgpu-read-lock-nonblock has no gntdev notifier \(its notifiers: amdgpu@93065ac753e4\)$/],
+  ];
+  for (const [name, flags, pattern] of refused) {
+    test(`refused: ${name} (exit 2, one line, nothing run)`, async () => {
+      const r = await run('check', 'amdgpu-read-lock-nonblock', ...flags, '-q');
+      expect(r.code).toBe(2);
+      expectOneLine(r.err, pattern);
+      expect(r.out).toBe('');
+    });
+  }
+  test('replay --token says what it replays', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '-q');
+    const rr = await run(...words(replayLines(r.out)[0]!).slice(1));
+    expect(rr.out.split('\n')[0]).toMatch(/^replayed \d+ steps of amdgpu-read-lock-nonblock \(variant clarify\), core v4\.19, amdgpu0 amdgpu@clarify:$/);
+  });
+});
+
 describe('replay lines work verbatim', () => {
   test('for a scenario file, through a real shell, with a space in its path', async () => {
     mkdirSync(join(dir, 'my scenarios'), { recursive: true });

@@ -44,7 +44,7 @@ describe('text report', () => {
   });
   test('the run summary lists every property with its verdict', () => {
     const text = formatTrace(traceOf('amdgpu-read-lock-nonblock', 'tetsuo'));
-    expect(text.split('\n')[0]).toMatch(/^amdgpu-read-lock-nonblock \(variant tetsuo\): core v4\.19, \d+ states, \d+ transitions, [\d.]+ s$/);
+    expect(text.split('\n')[0]).toMatch(/^amdgpu-read-lock-nonblock \(variant tetsuo\): core v4\.19, amdgpu0 amdgpu@tetsuo; \d+ states, \d+ transitions, [\d.]+ s$/);
     expect(text).toMatch(/^ {2}ok {3}no-sleep:might-sleep$/m);
     expect(text).not.toMatch(/FAIL|\?/);
   });
