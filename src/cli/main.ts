@@ -12,11 +12,13 @@ import { CORE_VERSIONS } from '../model/core/versions.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import { applyVariant, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
 import { CORE_THREADS, ScenarioError, shippedVariant, type Scenario } from '../model/scenario.ts';
-import { explain, KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
+import { explain, KERNEL_PROPERTIES, scenarioModel, unselected } from '../properties/index.ts';
+import { baseName } from '../properties/types.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
 import { computeMatrix, formatMatrix, formatMatrixCounterexamples } from '../report/matrix.ts';
 import { parseTrace, TraceError, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
-import { runScenarioAsync, type RunOptions } from '../report/run.ts';
+import { modelOf, runScenarioAsync, type RunOptions } from '../report/run.ts';
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, walkPath } from '../report/trace.ts';
 import { CompareError, compareSides, formatComparison } from '../report/compare.ts';
@@ -165,10 +167,33 @@ function applyFlags(base: Scenario, o: VariantOverride, f: ScenarioFlags): { sce
   return { scenario: sc, notes };
 }
 
-function checkProperties(names: string[] | undefined): void {
+/**
+ * `--property` names: a kernel property (`no-sleep`) or one of its checks as reports name them
+ * (`no-sleep:might-sleep`, `deadlock:partial:munmap`), each once. Only the kernel property is known
+ * before the scenario is built; `refuseUnselected` checks the rest against the model.
+ */
+function checkProperties(names: string[] | undefined): string[] | undefined {
   for (const p of names ?? []) {
-    if (!KERNEL_PROPERTIES.some((k) => k.name === p)) throw new UsageError(`--property ${p}: unknown property (properties: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')})`);
+    if (!KERNEL_PROPERTIES.some((k) => k.name === baseName(p))) {
+      throw new UsageError(`--property ${p}: unknown property (properties: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')}; or one of their checks as reports name them, e.g. no-sleep:might-sleep)`);
+    }
   }
+  return names ? [...new Set(names)] : undefined;
+}
+
+/**
+ * Refuse a run whose asked-for properties include one with nothing to check in the scenario (a
+ * property that does not apply, a sub-property it does not have): it would pass without checking it.
+ */
+function refuseUnselected(m: KernelModel, sc: Scenario, flags: readonly string[] | undefined, source: string): void {
+  const names = flags ?? sc.properties;
+  if (!names) return;
+  const bad = unselected(m, names);
+  if (!bad.length) return;
+  const b = bad[0]!;
+  const where = flags ? `--property ${b.name}` : `${source}: properties: ${b.name}`;
+  if (b.notApplicable) throw new UsageError(`${where} does not apply to scenario ${sc.name}: ${b.notApplicable}, so it would pass without checking anything`);
+  throw new UsageError(`${where}: scenario ${sc.name} has no such check; ${baseName(b.name)} there has: ${b.has.join(', ')}`);
 }
 
 /** The flags that say which scenario is checked, and how: shared by `check` and `replay --token`. */
@@ -184,8 +209,8 @@ interface ScenarioFlags {
  * The scenario an argument and its flags name: the file or built-in, its `--variant`, then
  * `--core`/`--driver` (validated as a file is); and the arguments that name it again, for replay lines.
  */
-function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenario: Scenario; command: string[]; notes: string[] } {
-  checkProperties(f.property);
+function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenario: Scenario; command: string[]; notes: string[]; property?: string[] } {
+  const property = checkProperties(f.property);
   const o = overrides(f);
   const sf = loadScenarioArg(arg);
   const { scenario: sc, notes } = applyFlags(withVariant(sf, f.variant), o, f);
@@ -194,10 +219,10 @@ function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenar
     ...(f.variant === undefined ? {} : { variant: f.variant }),
     ...(f.core === undefined ? {} : { core: f.core }),
     ...(f.driver ? { drivers: f.driver } : {}),
-    ...(f.property ? { properties: f.property } : {}),
+    ...(property ? { properties: property } : {}),
     coalesce: f.coalesce,
   });
-  return { file: sf, scenario: sc, command, notes };
+  return { file: sf, scenario: sc, command, notes, ...(property ? { property } : {}) };
 }
 
 // ------------------------------------------------------------------------------------ commands
@@ -218,8 +243,10 @@ interface CheckFlags extends ScenarioFlags {
 async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
   checkWritable(f.json, '--json');
   checkWritable(f.html, '--html');
-  const { file: sf, scenario: sc, command, notes } = scenarioOf(arg, f);
+  const { file: sf, scenario: sc, command, notes, property } = scenarioOf(arg, f);
   const label = sf.name;
+  const model = modelOf(sc, { coalesce: f.coalesce, ...(property ? { properties: property } : {}) });
+  refuseUnselected(model, sc, property, arg);
   const ac = new AbortController();
   let interrupts = 0;
   const onInt = (): void => {
@@ -234,7 +261,7 @@ async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
     // Without --all, stop at the first violation (breadth-first: a shortest counterexample).
     findAll: f.all === true,
     coalesce: f.coalesce,
-    ...(f.property ? { properties: f.property } : {}),
+    ...(property ? { properties: property } : {}),
     ...(f.strategy ? { strategy: f.strategy } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
     ...(f.walks !== undefined ? { walks: f.walks } : {}),
@@ -247,7 +274,7 @@ async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
   };
   let run;
   try {
-    run = await runScenarioAsync(sc, ro, f.variant);
+    run = await runScenarioAsync(sc, ro, f.variant, model);
   } finally {
     progress.done();
     process.off('SIGINT', onInt);
@@ -398,8 +425,9 @@ function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: string }): 
 
 /** `mnc replay --token T SCENARIO [flags]`: re-run the path a report's replay token names and show it. */
 function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlags): number {
-  const { file: sf, scenario: sc, notes } = scenarioOf(scenarioArg, f);
-  const m = scenarioModel(sc, { coalesce: f.coalesce, ...(f.property ? { names: f.property } : {}) });
+  const { file: sf, scenario: sc, notes, property } = scenarioOf(scenarioArg, f);
+  const m = scenarioModel(sc, { coalesce: f.coalesce, ...(property ? { names: property } : {}) });
+  refuseUnselected(m, sc, property, scenarioArg);
   let path;
   try {
     path = replay(m, token);

@@ -107,6 +107,7 @@ export function formatSummary(trace: Trace): string[] {
   const out = [`${label(trace)}: ${configuration(trace)}; ${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(2)} s`];
   for (const n of trace.notes ?? []) out.push(`  note: ${n}`);
   for (const v of r.verdicts) out.push(`  ${MARK[v.status] ?? '?   '} ${v.property}`);
+  for (const n of r.notApplicable ?? []) out.push(`  -    ${n.property} (does not apply: ${n.reason})`);
   const undecided = r.verdicts.filter((v) => v.status === 'unknown').length;
   if (r.status === 'incomplete' && r.reason === 'collision') {
     out.push(

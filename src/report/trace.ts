@@ -9,7 +9,7 @@ import type { KAction } from '../model/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { Scenario } from '../model/scenario.ts';
 import type { KState } from '../model/state.ts';
-import { explain, type Finding } from '../properties/index.ts';
+import { explain, notApplicable, type Finding } from '../properties/index.ts';
 import type { ScenarioRun } from './run.ts';
 import { stepRow, type StepRow } from './steps.ts';
 
@@ -92,6 +92,8 @@ export interface TraceRun {
   readonly seconds: number;
   /** Every engine property checked, with its verdict. */
   readonly verdicts: readonly TraceVerdict[];
+  /** The properties (or sub-properties) asked for that have nothing to check in the scenario, with the reason. */
+  readonly notApplicable?: readonly { readonly property: string; readonly reason: string }[];
 }
 
 export interface Trace {
@@ -215,6 +217,7 @@ export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: r
   const m = run.model;
   const r = run.result;
   const list = cxs ?? (r.status === 'pass' ? [] : r.violations);
+  const na = notApplicable(m, run.config.properties ?? run.scenario.properties);
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
@@ -234,6 +237,7 @@ export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: r
       transitions: r.stats.transitions,
       seconds: Number((r.stats.elapsedMs / 1000).toFixed(3)),
       verdicts: r.verdicts.map((v) => ({ property: v.property, status: v.status })),
+      ...(na.length ? { notApplicable: na } : {}),
     },
     threads: m.program.spec.threads.map((t) => t.name),
     locks: [...m.program.lockKeys],

@@ -304,6 +304,83 @@ describe('what was checked is shown, and a conflicting request refused', () => {
   });
 });
 
+describe('no vacuous pass: what does not apply says so', () => {
+  test('--property of a check the scenario does not have: exit 2, one line that says why', async () => {
+    const reaper = await run('check', 'i915-overlapping-invalidations', '--property', 'reaper-progress', '-q');
+    expect(reaper.code).toBe(2);
+    expectOneLine(reaper.err, /^mnc: --property reaper-progress does not apply to scenario i915-overlapping-invalidations: the scenario has no oom_reaper thread, so it would pass without checking anything$/);
+    const victim = await run('check', 'i915-overlapping-invalidations', '--property', 'no-sleep', '--property', 'no-premature-victim', '-q');
+    expect(victim.code).toBe(2);
+    expectOneLine(victim.err, /^mnc: --property no-premature-victim does not apply to scenario i915-overlapping-invalidations: the scenario has no OOM victim \("oom": true\)/);
+    expect(victim.out).toBe('');
+  });
+  test('a scenario file that asks for such a property: the same, naming the field', async () => {
+    const p = file('props.json', JSON.stringify({ name: 'props', core: 'v4.19', vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'madvise', params: { start: 0, len: 1 } }], properties: ['reaper-progress'] }));
+    const r = await run('check', p, '-q');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /props\.json: properties: reaper-progress does not apply to scenario props: the scenario has no oom_reaper thread/);
+  });
+  test('without --property, the summary lists what does not apply and why, and the rest decides the exit code', async () => {
+    const r = await run('check', 'i915-overlapping-invalidations', '--property', 'no-sleep', '--property', 'no-bug', '-q');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {2}ok {3}no-bug:oops$/m);
+    expect(r.out).toMatch(/^ {2}- {4}no-bug \(does not apply: no modelled function of the scenario has a BUG_ON\(\)\)$/m);
+    const all = await run('check', 'i915-overlapping-invalidations', '-q');
+    expect(all.out).toMatch(/^ {2}- {4}reaper-progress \(does not apply: the scenario has no oom_reaper thread\)$/m);
+    expect(all.out).toMatch(/^ {2}- {4}no-premature-victim \(does not apply: the scenario has no OOM victim \("oom": true\)\)$/m);
+  });
+  test('compare: a side that names nothing, or sides that leave nothing to compare, are exit 2 with why', async () => {
+    const typo = await run('compare', '--before', 'v9', '--after', 'v4.19', 'radeon-reaper', '-q');
+    expect(typo.code).toBe(2);
+    expectOneLine(typo.err, /^mnc: --before v9: not a core version \(v4\.18, .*\), a driver@variant \(`mnc list` shows them\), or a variant of scenario radeon-reaper$/);
+    const none = await run('compare', '--before', 'gntdev@93065ac753e4', '--after', 'gntdev@fixup', 'radeon-reaper', '-q');
+    expect(none.code).toBe(2);
+    expectOneLine(none.err, /^mnc: no scenario was compared: radeon-reaper: it has no gntdev notifier; name scenarios both sides apply to$/);
+    const same = await run('compare', '--before', 'v4.19', '--after', 'v4.19', 'radeon-reaper', '-q');
+    expect(same.code).toBe(2);
+    expectOneLine(same.err, /--before and --after are both v4\.19/);
+  });
+});
+
+describe('--property takes the names the reports print', () => {
+  test('a sub-property: only that check runs, and its replay line works verbatim', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--property', 'no-sleep:might-sleep', '-q');
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n').filter((l) => /^ {2}(ok|FAIL|\?) /.test(l))).toEqual(['  FAIL no-sleep:might-sleep']);
+    const line = replayLines(r.out)[0]!;
+    expect(line).toMatch(/ amdgpu-read-lock-nonblock --variant clarify --property no-sleep:might-sleep$/);
+    const rr = await run(...words(line).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^violated in the last state: no-sleep:might-sleep$/m);
+  });
+  test('a thread\'s partial-deadlock check, and a prefix that takes every one', async () => {
+    const one = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'tetsuo', '--property', 'deadlock:partial:munmap', '-q');
+    expect(one.code).toBe(0);
+    expect(one.out.split('\n').filter((l) => /^ {2}(ok|FAIL|\?) /.test(l))).toEqual(['  ok   deadlock:partial:munmap']);
+    const partial = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'tetsuo', '--property', 'deadlock:partial', '-q');
+    expect(partial.out.split('\n').filter((l) => /^ {2}(ok|FAIL|\?) /.test(l))).toEqual(['  ok   deadlock:partial:oom_reaper', '  ok   deadlock:partial:munmap']);
+  });
+  test('the same property twice, or a property and one of its checks: each check once', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'tetsuo', '--property', 'no-sleep', '--property', 'no-sleep', '--property', 'no-sleep:blocked', '-q');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter((l) => /^ {2}(ok|FAIL|\?) /.test(l))).toEqual(['  ok   no-sleep:might-sleep', '  ok   no-sleep:blocked']);
+  });
+  test('a check the scenario does not have: exit 2, naming those it has', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--property', 'deadlock:partial:kvm', '-q');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /^mnc: --property deadlock:partial:kvm: scenario amdgpu-read-lock-nonblock has no such check; deadlock there has: deadlock, deadlock:partial:oom_reaper, deadlock:partial:munmap$/);
+  });
+  test('a JSON trace of a run limited to a sub-property replays', async () => {
+    const p = join(dir, 'sub.json');
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--property', 'no-sleep:might-sleep', '--json', p, '-q');
+    expect(r.code).toBe(1);
+    expect(readJson(p).options).toEqual({ coalesce: true, properties: ['no-sleep:might-sleep'] });
+    const rr = await run('replay', p);
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/the violation of no-sleep:might-sleep is confirmed/);
+  });
+});
+
 describe('replay lines work verbatim', () => {
   test('for a scenario file, through a real shell, with a space in its path', async () => {
     mkdirSync(join(dir, 'my scenarios'), { recursive: true });
