@@ -5,12 +5,13 @@
  * input or usage; 3 incomplete (a bound was hit, Ctrl-C, or a counterexample failed its check on the
  * real states: a fingerprint collision); 70 an internal error (a bug in mnc).
  */
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkOutputs, OutputError, writeOutput } from './output.ts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CORE_VERSIONS } from '../model/core/versions.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
-import { applyVariant, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
+import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
 import { CORE_THREADS, ScenarioError, shippedVariant, type Scenario } from '../model/scenario.ts';
 import { explain, KERNEL_PROPERTIES, scenarioModel, unselected } from '../properties/index.ts';
 import { baseName } from '../properties/types.ts';
@@ -30,9 +31,11 @@ export const EXIT = { ok: 0, violation: 1, usage: 2, incomplete: 3, internal: 70
 /** A user error: one line, exit 2. */
 export class UsageError extends Error {}
 
-interface Io {
+export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Standard input, all of it (`mnc check -`); default: file descriptor 0. */
+  stdin?(): string;
 }
 
 // ------------------------------------------------------------------------------------ helpers
@@ -52,13 +55,30 @@ function secondsArg(v: string): number {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
-export function loadScenarioArg(arg: string): ScenarioFile {
-  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return loadScenarioFile(arg);
+/**
+ * A scenario argument: `-` (the scenario file's text on standard input), a path to a .json file, or
+ * the name of a built-in scenario. `path` is the file read, if any (outputs must not overwrite it).
+ */
+export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { file: ScenarioFile; path?: string } {
+  if (arg === '-') {
+    let text: string;
+    try {
+      text = (io.stdin ?? (() => readFileSync(0, 'utf8')))();
+    } catch (e) {
+      throw new UsageError(`cannot read the scenario from standard input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    return { file: parseScenario(text, '<stdin>') };
+  }
+  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg), path: arg };
   if (!builtinNames().includes(arg)) {
     throw new UsageError(`unknown scenario "${arg}": not a file, and no built-in scenario has that name (built-in: ${builtinNames().join(', ')})`);
   }
-  return loadBuiltin(arg);
+  return { file: loadBuiltin(arg), path: join(BUILTIN_DIR, `${arg}.json`) };
+}
+
+/** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
+export function loadScenarioArg(arg: string): ScenarioFile {
+  return loadScenarioInput(arg).file;
 }
 
 /** The scenario file with its `--variant` applied (or as written). */
@@ -69,28 +89,23 @@ function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
   return applyVariant(sf, v, variant);
 }
 
-/** Check early that an output file can be written, so a long run does not end in an error. */
-function checkWritable(path: string | undefined, flag: string): void {
-  if (path === undefined) return;
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
+/** Check the output files before a run (output.ts): writable, not an input, not each other. */
+function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (string | undefined)[]): void {
+  try {
+    checkOutputs(
+      outputs.flatMap((o) => (o.path === undefined ? [] : [{ flag: o.flag, path: o.path }])),
+      inputs.flatMap((i) => (i === undefined ? [] : [i])),
+    );
+  } catch (e) {
+    if (e instanceof OutputError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
-/** Write a file all at once: a temporary file renamed into place, never a half-written file. */
-export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+/** Write one output: `-` is standard output; a file as output.ts writes it. */
+function emit(io: Io, path: string, text: string): void {
+  if (path === '-') io.out(text.replace(/\n$/, ''));
+  else writeOutput(path, text);
 }
 
 /**
@@ -206,13 +221,14 @@ interface ScenarioFlags {
 }
 
 /**
- * The scenario an argument and its flags name: the file or built-in, its `--variant`, then
- * `--core`/`--driver` (validated as a file is); and the arguments that name it again, for replay lines.
+ * The scenario an argument and its flags name: the file or built-in (or `-`, standard input), its
+ * `--variant`, then `--core`/`--driver` (validated as a file is); the arguments that name it again,
+ * for replay lines; and the file it was read from.
  */
-function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenario: Scenario; command: string[]; notes: string[]; property?: string[] } {
+function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile; path?: string; scenario: Scenario; command: string[]; notes: string[]; property?: string[] } {
   const property = checkProperties(f.property);
   const o = overrides(f);
-  const sf = loadScenarioArg(arg);
+  const { file: sf, path } = loadScenarioInput(arg, io);
   const { scenario: sc, notes } = applyFlags(withVariant(sf, f.variant), o, f);
   if (sc !== sf) loadCheck(sc);
   const command = scenarioCommand(arg, {
@@ -222,7 +238,28 @@ function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenar
     ...(property ? { properties: property } : {}),
     coalesce: f.coalesce,
   });
-  return { file: sf, scenario: sc, command, notes, ...(property ? { property } : {}) };
+  return { file: sf, ...(path === undefined ? {} : { path }), scenario: sc, command, notes, ...(property ? { property } : {}) };
+}
+
+/**
+ * Stop a run at SIGINT (Ctrl-C) or SIGTERM: the run ends as incomplete and reports what it explored;
+ * a second signal quits at once. Returns the function that removes the handlers.
+ */
+function stopOnSignals(io: Io, ac: AbortController): () => void {
+  let signals = 0;
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+    const h = (): void => {
+      signals++;
+      if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+      io.err(`mnc: interrupted (${sig}): stopping and reporting what was explored (${sig === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again quits at once)`);
+      ac.abort();
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
 }
 
 // ------------------------------------------------------------------------------------ commands
@@ -241,22 +278,13 @@ interface CheckFlags extends ScenarioFlags {
 }
 
 async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
-  checkWritable(f.json, '--json');
-  checkWritable(f.html, '--html');
-  const { file: sf, scenario: sc, command, notes, property } = scenarioOf(arg, f);
-  const label = sf.name;
+  const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
+  // Before exploring: the outputs can be written, and none is the scenario or the other output.
+  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path]);
   const model = modelOf(sc, { coalesce: f.coalesce, ...(property ? { properties: property } : {}) });
   refuseUnselected(model, sc, property, arg);
   const ac = new AbortController();
-  let interrupts = 0;
-  const onInt = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    io.err('mnc: interrupted: stopping and reporting what was explored (Ctrl-C again to quit at once)');
-    ac.abort();
-  };
-  process.on('SIGINT', onInt);
-  const progress = makeProgress(label, process.stderr, { quiet: f.quiet === true });
+  const progress = makeProgress(sf.name, process.stderr, { quiet: f.quiet === true });
   const ro: RunOptions = {
     // Without --all, stop at the first violation (breadth-first: a shortest counterexample).
     findAll: f.all === true,
@@ -272,33 +300,43 @@ async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
     onProgress: (p) => progress.update(p),
     progressIntervalMs: 200,
   };
+  const unhook = stopOnSignals(io, ac);
   let run;
   try {
     run = await runScenarioAsync(sc, ro, f.variant, model);
   } finally {
     progress.done();
-    process.off('SIGINT', onInt);
+    unhook();
   }
   // One trace, built once: the text, the JSON file and the HTML page are views of it.
   const trace = buildTrace(run, command, undefined, notes);
-  io.out(formatTrace(trace));
+  // With an output on standard output, the report goes to standard error.
+  const toStdout = f.json === '-' || f.html === '-';
+  (toStdout ? io.err : io.out)(formatTrace(trace));
   const n = trace.counterexamples.length;
+  const code = n ? EXIT.violation : run.result.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
   const what = n === 1 ? `the counterexample of ${trace.counterexamples[0]!.property}` : `${n} counterexamples`;
   if (n) {
-    if (f.json) {
-      writeAtomic(f.json, traceJson(trace));
-      io.err(`mnc: trace of ${what} written to ${f.json}`);
+    try {
+      if (f.json !== undefined) {
+        emit(io, f.json, traceJson(trace));
+        if (f.json !== '-') io.err(`mnc: trace of ${what} written to ${f.json}`);
+      }
+      if (f.html !== undefined) {
+        const { renderHtml } = await import('../report/html.ts');
+        emit(io, f.html, renderHtml(trace));
+        if (f.html !== '-') io.err(`mnc: trace viewer of ${what} written to ${f.html}`);
+      }
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      // The verdict stands (it is printed above); the exit code says the output is missing.
+      io.err(`mnc: ${e.message}; the run itself found ${what} (exit ${code} without this output)`);
+      return EXIT.usage;
     }
-    if (f.html) {
-      const { renderHtml } = await import('../report/html.ts');
-      writeAtomic(f.html, renderHtml(trace));
-      io.err(`mnc: trace viewer of ${what} written to ${f.html}`);
-    }
-  } else if (f.json || f.html) {
+  } else if (f.json !== undefined || f.html !== undefined) {
     io.err('mnc: no violation was found, so there is no trace to write');
   }
-  if (n) return EXIT.violation;
-  return run.result.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
+  return code;
 }
 
 /** Validate a scenario changed on the command line exactly as a file is validated. */
@@ -350,7 +388,7 @@ function cmdList(io: Io): number {
 }
 
 async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coalesce: boolean; maxStates?: number; time?: number; quiet?: boolean; all?: boolean }): Promise<number> {
-  checkWritable(f.json, '--json');
+  checkOutputFiles([{ flag: '--json', path: f.json }], []);
   for (const s of f.scenario ?? []) if (!builtinNames().includes(s)) throw new UsageError(`--scenario ${s}: no built-in scenario has this name (built-in: ${builtinNames().join(', ')})`);
   const rows = computeMatrix({
     coalesce: f.coalesce,
@@ -361,16 +399,25 @@ async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coales
       if (!f.quiet) io.err(`mnc: ${r.scenario}${r.variant ? ` @ ${r.variant}` : ''}: ${r.status}, ${r.states} states, ${r.seconds.toFixed(1)} s`);
     },
   });
-  io.out(formatMatrix(rows));
+  // With --json -, the table goes to standard error and standard output is the JSON alone.
+  const report = f.json === '-' ? io.err : io.out;
+  report(formatMatrix(rows));
   if (f.all) {
     const all = formatMatrixCounterexamples(rows);
-    if (all) io.out(all);
+    if (all) report(all);
   }
-  if (f.json) {
+  const code = rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
+  if (f.json !== undefined) {
     const data = rows.map((r) => ({ scenario: r.scenario, variant: r.variant ?? null, status: r.status, states: r.states, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts }));
-    writeAtomic(f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data }, null, 2)}\n`);
+    try {
+      emit(io, f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data }, null, 2)}\n`);
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      io.err(`mnc: ${e.message}; the matrix is above (exit ${code} without this output)`);
+      return EXIT.usage;
+    }
   }
-  return rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
+  return code;
 }
 
 async function cmdCompare(io: Io, scenarios: string[], f: { before: string; after: string; coalesce: boolean; quiet?: boolean; all?: boolean }): Promise<number> {
@@ -425,7 +472,7 @@ function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: string }): 
 
 /** `mnc replay --token T SCENARIO [flags]`: re-run the path a report's replay token names and show it. */
 function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlags): number {
-  const { file: sf, scenario: sc, notes, property } = scenarioOf(scenarioArg, f);
+  const { file: sf, scenario: sc, notes, property } = scenarioOf(io, scenarioArg, f);
   const m = scenarioModel(sc, { coalesce: f.coalesce, ...(property ? { names: property } : {}) });
   refuseUnselected(m, sc, property, scenarioArg);
   let path;
@@ -542,7 +589,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       // commander already printed its one-line message ("error: unknown option ...").
       return EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof TraceError || e instanceof CompareError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof TraceError || e instanceof CompareError || e instanceof OutputError) {
       io.err(`mnc: ${e.message}`);
       return EXIT.usage;
     }

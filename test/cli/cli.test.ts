@@ -4,7 +4,7 @@
  * no file written.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -381,6 +381,84 @@ describe('--property takes the names the reports print', () => {
   });
 });
 
+describe('output files: nothing destroyed, nothing clobbered, checked before the run', () => {
+  const sc = 'amdgpu-read-lock-nonblock';
+  const isTrace = (text: string): boolean => (JSON.parse(text) as { format?: string }).format === 'mnc-trace';
+  test('--json onto a symbolic link writes the file it points to; the link stays a link', async () => {
+    const target = file('link-target.json', 'old');
+    const link = join(dir, 'link.json');
+    symlinkSync(target, link);
+    const r = await run('check', sc, '--variant', 'clarify', '--json', link, '-q');
+    expect(r.code).toBe(1);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(target);
+    expect(isTrace(readFileSync(target, 'utf8'))).toBe(true);
+    // A dangling link: the file it names is created.
+    const dangling = join(dir, 'dangling.json');
+    symlinkSync(join(dir, 'made-by-mnc.json'), dangling);
+    expect((await run('check', sc, '--variant', 'clarify', '--json', dangling, '-q')).code).toBe(1);
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+    expect(isTrace(readFileSync(join(dir, 'made-by-mnc.json'), 'utf8'))).toBe(true);
+  });
+  test('a regular file is replaced whole, keeping its permissions, and no temporary file is left', async () => {
+    const p = file('mode.json', 'old');
+    chmodSync(p, 0o640);
+    expect((await run('check', sc, '--variant', 'clarify', '--json', p, '-q')).code).toBe(1);
+    expect(statSync(p).mode & 0o777).toBe(0o640);
+    expect(isTrace(readFileSync(p, 'utf8'))).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+  test('--json into a FIFO writes into it: the FIFO stays a FIFO', async () => {
+    const fifo = join(dir, 'trace.fifo');
+    await promisify(execFile)('mkfifo', [fifo]);
+    const root = join(import.meta.dirname, '../..');
+    const child = promisify(execFile)(process.execPath, ['bin/mnc.js', 'check', sc, '--variant', 'clarify', '--json', fifo, '-q'], { cwd: root }).catch((e: { code: number }) => e);
+    const chunks: Buffer[] = [];
+    await new Promise<void>((res, rej) => createReadStream(fifo).on('data', (d) => chunks.push(d as Buffer)).on('end', res).on('error', rej));
+    expect(((await child) as { code?: number }).code).toBe(1);
+    expect(isTrace(Buffer.concat(chunks).toString('utf8'))).toBe(true);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+  test('an output that is the scenario file being checked is refused before the run, and the file is kept', async () => {
+    const p = join(dir, 'input.json');
+    copyFileSync(join(import.meta.dirname, '../../examples/amdgpu-ioctl-vs-reaper.json'), p);
+    const before = readFileSync(p, 'utf8');
+    for (const flag of ['--json', '--html']) {
+      const r = await run('check', p, '--variant', 'before-fix', flag, p, '-q');
+      expect(r.code, flag).toBe(2);
+      expectOneLine(r.err, new RegExp(`^mnc: ${flag} .*input\\.json is the scenario file being checked; writing it would destroy the scenario`));
+      expect(r.out).toBe('');
+    }
+    // Also when the output names it through a link, or the input is a built-in's file.
+    const alias = join(dir, 'alias.json');
+    symlinkSync(p, alias);
+    expect((await run('check', p, '--variant', 'before-fix', '--json', alias, '-q')).code).toBe(2);
+    expect(readFileSync(p, 'utf8')).toBe(before);
+    const builtin = join(import.meta.dirname, '../../scenarios/radeon-reaper.json');
+    const r = await run('check', 'radeon-reaper', '--json', builtin, '-q');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /is the scenario file being checked/);
+  });
+  test('--json and --html naming one file are refused before the run', async () => {
+    const p = join(dir, 'both.out');
+    const r = await run('check', sc, '--variant', 'clarify', '--json', p, '--html', p, '-q');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /^mnc: --json .*both\.out and --html .*both\.out are the same file: each would overwrite the other; name two files$/);
+    expect(r.out).toBe('');
+    expect(existsSync(p)).toBe(false);
+  });
+  test('an output that cannot be written is refused before exploring', async () => {
+    const notDir = file('plain-file', 'x');
+    const r = await run('check', sc, '--variant', 'clarify', '--json', join(notDir, 'x.json'), '-q');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /^mnc: --json .*plain-file\/x\.json: .*plain-file is not a directory$/);
+    expect(r.out).toBe('');
+    const d = await run('check', sc, '--variant', 'clarify', '--html', dir, '-q');
+    expect(d.code).toBe(2);
+    expectOneLine(d.err, /^mnc: --html .*: is a directory; name a file in it$/);
+  });
+});
+
 describe('replay lines work verbatim', () => {
   test('for a scenario file, through a real shell, with a space in its path', async () => {
     mkdirSync(join(dir, 'my scenarios'), { recursive: true });
@@ -558,36 +636,80 @@ describe('compare: the patch review view', () => {
   });
 });
 
-describe('Ctrl-C', () => {
-  test('returns the partial result: exit 3, the run so far on stdout', async () => {
-    const { spawn } = await import('node:child_process');
-    // A scenario large enough to be running when the signal comes.
-    const big = file(
-      'big.json',
-      JSON.stringify({
-        name: 'big',
-        core: 'v4.19',
-        oom: true,
-        vmas: [{ start: 0, end: 4 }, { start: 8, end: 12, file: true, shared: true }],
-        notifiers: [{ use: 'amdgpu@93065ac753e4', objects: [{ start: 8, end: 10 }] }, { use: 'kvm', objects: [{ start: 0, end: 4 }] }],
-        threads: [{ kind: 'oom_reaper' }, { kind: 'amdgpu:cs_v4_19' }, { kind: 'madvise', params: { start: 8, len: 2 } }, { kind: 'madvise', name: 'madvise_kvm', params: { start: 0, len: 2 } }],
-        properties: ['deadlock'],
-      }),
-    );
-    const child = spawn(process.execPath, ['bin/mnc.js', 'check', big, '--time', '120'], { cwd: join(import.meta.dirname, '../..') });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      // The first progress line says exploration is under way: interrupt it.
-      if (/states\/s/.test(err) && !child.killed) child.kill('SIGINT');
+describe('Ctrl-C and SIGTERM', () => {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${sig} returns the partial result: exit 3, the run so far on stdout`, async () => {
+      const { spawn } = await import('node:child_process');
+      // A scenario large enough to be running when the signal comes.
+      const big = file(
+        'big.json',
+        JSON.stringify({
+          name: 'big',
+          core: 'v4.19',
+          oom: true,
+          vmas: [{ start: 0, end: 4 }, { start: 8, end: 12, file: true, shared: true }],
+          notifiers: [{ use: 'amdgpu@93065ac753e4', objects: [{ start: 8, end: 10 }] }, { use: 'kvm', objects: [{ start: 0, end: 4 }] }],
+          threads: [{ kind: 'oom_reaper' }, { kind: 'amdgpu:cs_v4_19' }, { kind: 'madvise', params: { start: 8, len: 2 } }, { kind: 'madvise', name: 'madvise_kvm', params: { start: 0, len: 2 } }],
+          properties: ['deadlock'],
+        }),
+      );
+      const child = spawn(process.execPath, ['bin/mnc.js', 'check', big, '--time', '120'], { cwd: join(import.meta.dirname, '../..') });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        // The first progress line says exploration is under way: interrupt it.
+        if (/states\/s/.test(err) && !child.killed) child.kill(sig);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(err).toMatch(new RegExp(`mnc: interrupted \\(${sig}\\): stopping and reporting what was explored`));
+      expect(code).toBe(3);
+      expect(out).toMatch(/INCOMPLETE: exploration stopped \(interrupted\)/);
+    }, 120_000);
+  }
+});
+
+describe('standard input and output', () => {
+  test('--json - writes the trace to standard output, alone; the report goes to standard error', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--json', '-', '-q');
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.out) as { format: string }).format).toBe('mnc-trace');
+    expect(r.err).toMatch(/BUG: sleeping function called from non-blockable invalidate_range_start/);
+    const both = await run('check', 'amdgpu-read-lock-nonblock', '--json', '-', '--html', '-', '-q');
+    expect(both.code).toBe(2);
+    expectOneLine(both.err, /^mnc: --json - and --html -: only one output can go to standard output$/);
+  });
+  test('matrix --json - as well', async () => {
+    const r = await run('matrix', '--scenario', 'amdgpu-read-lock-nonblock', '--json', '-', '-q');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { format: string }).format).toBe('mnc-matrix');
+    expect(r.err).toMatch(/^scenario +variant/m);
+  });
+  test('check - reads the scenario from standard input', async () => {
+    const text = readFileSync(join(import.meta.dirname, '../../examples/amdgpu-ioctl-vs-reaper.json'), 'utf8');
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['check', '-', '--variant', 'before-fix', '-q'], { out: (x) => out.push(x), err: (x) => err.push(x), stdin: () => text });
+    expect(code, err.join('\n')).toBe(1);
+    expect(out.join('\n')).toMatch(/BUG: sleeping function called/);
+    // Its replay line names "-": the same scenario on standard input replays it.
+    const line = replayLines(out.join('\n'))[0]!;
+    expect(line).toMatch(/ - --variant before-fix$/);
+    const rr = await main(words(line).slice(1), { out: (x) => out.push(x), err: (x) => err.push(x), stdin: () => text });
+    expect(rr).toBe(1);
+    const bad: string[] = [];
+    expect(await main(['check', '-', '-q'], { out: () => {}, err: (x) => bad.push(x), stdin: () => '{ "name": ' })).toBe(2);
+    expectOneLine(bad.join('\n'), /^mnc: <stdin>: is not valid JSON/);
+  });
+  test('check - through a real pipe', async () => {
+    const root = join(import.meta.dirname, '../..');
+    const { stdout } = await promisify(execFile)('sh', ['-c', `'${process.execPath}' bin/mnc.js check - --variant before-fix -q < examples/amdgpu-ioctl-vs-reaper.json`], { cwd: root }).catch((e: { stdout: string; code: number }) => {
+      expect(e.code).toBe(1);
+      return e;
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(err).toMatch(/mnc: interrupted: stopping and reporting what was explored/);
-    expect(code).toBe(3);
-    expect(out).toMatch(/INCOMPLETE: exploration stopped \(interrupted\)/);
-  }, 120_000);
+    expect(stdout).toMatch(/^amdgpu-ioctl-vs-reaper \(variant before-fix\): core /);
+  });
 });
 
 describe('internal errors and the random strategy', () => {
