@@ -585,6 +585,14 @@ export function buildProgram(sc: Scenario): Program {
     }
   });
   addKworkers(works, threads, { fns: [...fns.values()], primitives, constants, statics, mem, locks, balanced, globals: [...globals], core, listOrder });
+  // The kworkers are threads too, each with its own partial-deadlock check.
+  if (threads.length > MAX_THREADS) {
+    const kw = threads.length - sc.threads.length;
+    throw new ScenarioError(
+      'notifiers',
+      `with the ${kw} kworker ${kw === 1 ? 'thread' : 'threads'} that run the work items its threads can queue (one per item), the scenario has ${threads.length} threads; at most ${MAX_THREADS} can be checked (the liveness checks take one property per thread, and the engine checks at most 30): use fewer notifiers or threads`,
+    );
+  }
 
   const spec: ProgramSpec = {
     fns: [...fns.values()],
