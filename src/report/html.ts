@@ -153,7 +153,7 @@ table.locks tr.chg td { color: var(--lockchg); }
 export const VIEWER_SCRIPT = String.raw`// @ts-check
 'use strict';
 (() => {
-  /** @typedef {{ fn: string, file: string, line?: number, text: string, detail?: string, queued: boolean }} Stmt */
+  /** @typedef {{ fn: string, file: string, line?: number, text: string, detail?: string, queued: boolean, continues?: number }} Stmt */
   /** @typedef {{ lock: string, before: string, after: string }} LockChange */
   /** @typedef {{ index: number, tid: number, thread: string, statements: Stmt[], locks: LockChange[], choice: number, fingerprint: string }} Step */
   /** @typedef {{ name: string, finished: boolean, location?: string, waitingFor?: string }} FinalThread */
@@ -370,7 +370,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       }
       const line = h('div', { class: 'st', title: locOf(st) });
       if (anyLine) line.append(h('span', { class: 'ln' }, st.line === undefined ? '' : String(st.line)));
-      const code = h('span', { class: 'c' }, st.text);
+      const code = h('span', { class: 'c' }, st.continues === undefined ? st.text : '(continued from step ' + st.continues + ')');
       if (st.detail !== undefined) code.append(' ', h('span', { class: 'ev' }, '// ' + st.detail));
       if (st.queued) code.append(' ', h('span', { class: 'q' }, '// queued on the lock: runs again later'));
       line.append(code);
@@ -474,6 +474,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
           { class: 'dst' },
           h('span', { class: 'loc' }, locOf(st), '  ', h('span', { class: 'fname' }, st.fn + '()')),
           h('code', { class: 'c' }, st.text),
+          st.continues !== undefined && h('span', { class: 'ev' }, '// continued from step ' + st.continues),
           st.detail !== undefined && h('span', { class: 'ev' }, '// ' + st.detail),
           st.queued && h('span', { class: 'q' }, '// queued on the lock: runs again later'),
         ),

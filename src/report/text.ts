@@ -32,7 +32,7 @@ export function formatSteps(rows: readonly StepRow[], loopStart?: number): strin
         fn = st.fn;
       } else if (i === 0) out.push(lead.trimEnd());
       const tail = [st.detail && st.detail !== '0' ? `=> ${st.detail}` : '', st.queued ? '(sleeps: queued on the lock)' : ''].filter(Boolean).join(' ');
-      out.push(`${pad}    ${st.text}${tail ? `   ${tail}` : ''}`);
+      out.push(`${pad}    ${st.continues === undefined ? st.text : `(continued from step ${st.continues})`}${tail ? `   ${tail}` : ''}`);
     });
     for (const l of r.locks) out.push(`${pad}    [${l.lock}: ${l.before} -> ${l.after}]`);
   }

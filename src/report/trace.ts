@@ -11,7 +11,7 @@ import type { Scenario } from '../model/scenario.ts';
 import type { KState } from '../model/state.ts';
 import { explain, notApplicable, type Finding } from '../properties/index.ts';
 import type { ScenarioRun } from './run.ts';
-import { stepRow, type StepRow } from './steps.ts';
+import { Continuations, type StepRow } from './steps.ts';
 
 export const TRACE_FORMAT = 'mnc-trace';
 /** The version `buildTrace` writes. `parseTrace` (json.ts) also reads version 1. */
@@ -168,8 +168,9 @@ export function endOf(m: KernelModel, s: KState): Pick<TraceCounterexample, 'fin
 export function walkPath(m: KernelModel, path: Path<KState, KAction>): { readonly initial: StateRecord; readonly steps: TraceStep[]; readonly last: KState } {
   let s = path.init;
   const initial = stateRecord(m, s);
+  const cont = new Continuations();
   const steps = path.steps.map((st, i): TraceStep => {
-    const { row, state } = stepRow(m, s, st.action, i + 1);
+    const { row, state } = cont.row(m, s, st.action, i + 1);
     const rec = stateRecord(m, state);
     if (rec.encoding !== StringEncoder.encode(m, st.state)) {
       throw new Error(`re-executing step ${i + 1} of path ${path.token} gives another state than the search recorded for it`);
