@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { checkOutputs, OutputError, writeOutput } from './output.ts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CORE_VERSIONS } from '../model/core/versions.ts';
+import { own } from '../model/own.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
 import { CORE_THREADS, ScenarioError, shippedVariant, type Scenario } from '../model/scenario.ts';
@@ -84,7 +85,7 @@ export function loadScenarioArg(arg: string): ScenarioFile {
 /** The scenario file with its `--variant` applied (or as written). */
 function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
   if (variant === undefined) return sf;
-  const v = sf.variants?.[variant];
+  const v = own(sf.variants, variant);
   if (!v) throw new UsageError(`--variant ${variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
   return applyVariant(sf, v, variant);
 }
@@ -117,14 +118,14 @@ function overrides(o: { core?: string; driver?: string[] }): VariantOverride {
   for (const d of o.driver ?? []) {
     const [name, variant, extra] = d.split('@');
     if (!name || !variant || extra !== undefined) throw new UsageError(`--driver ${d}: expected name@variant, e.g. amdgpu@clarify`);
-    const def = DRIVERS[name];
+    const def = own(DRIVERS, name);
     if (!def) throw new UsageError(`--driver ${d}: unknown driver "${name}" (drivers: ${Object.keys(DRIVERS).join(', ')})`);
-    if (!def.variants[variant]) throw new UsageError(`--driver ${d}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
+    if (!own(def.variants, variant)) throw new UsageError(`--driver ${d}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
     const have = drivers[name];
     if (have !== undefined && have !== variant) throw new UsageError(`--driver ${d} conflicts with --driver ${name}@${have}: every ${name} notifier runs one variant; give one --driver ${name}@VARIANT`);
     drivers[name] = variant;
   }
-  if (o.core !== undefined && !CORE_VERSIONS[o.core]) throw new UsageError(`--core ${o.core}: unknown core version (known: ${Object.keys(CORE_VERSIONS).join(', ')})`);
+  if (o.core !== undefined && !own(CORE_VERSIONS, o.core)) throw new UsageError(`--core ${o.core}: unknown core version (known: ${Object.keys(CORE_VERSIONS).join(', ')})`);
   return { ...(o.core === undefined ? {} : { core: o.core }), drivers };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Counterexample } from '../checker/index.ts';
 import { CORE_VERSIONS } from '../model/core/versions.ts';
+import { own } from '../model/own.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import type { KAction } from '../model/interp.ts';
 import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
@@ -61,15 +62,15 @@ interface Side {
  * variant of any scenario compared (a typo would otherwise skip every scenario and compare nothing).
  */
 function checkSide(flag: string, side: string, files: readonly ScenarioFile[]): void {
-  if (CORE_VERSIONS[side]) return;
+  if (own(CORE_VERSIONS, side)) return;
   if (side.includes('@')) {
     const [name, variant, extra] = side.split('@');
-    const def = DRIVERS[name!];
+    const def = own(DRIVERS, name!);
     if (!def || extra !== undefined) throw new CompareError(`${flag} ${side}: unknown driver "${name}" (drivers: ${Object.keys(DRIVERS).join(', ')})`);
-    if (!def.variants[variant!]) throw new CompareError(`${flag} ${side}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
+    if (!own(def.variants, variant!)) throw new CompareError(`${flag} ${side}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
     return;
   }
-  if (files.some((f) => f.variants?.[side])) return;
+  if (files.some((f) => own(f.variants, side))) return;
   throw new CompareError(
     `${flag} ${side}: not a core version (${Object.keys(CORE_VERSIONS).join(', ')}), a driver@variant (\`mnc list\` shows them), or a variant of ${files.length === 1 ? `scenario ${files[0]!.name}` : 'any scenario compared'}`,
   );
@@ -77,7 +78,7 @@ function checkSide(flag: string, side: string, files: readonly ScenarioFile[]): 
 
 /** What a side means for one scenario file, or why it does not apply. */
 function sideOverride(sf: ScenarioFile, side: string): Side | string {
-  if (CORE_VERSIONS[side]) return { override: { core: side }, flags: { core: side } };
+  if (own(CORE_VERSIONS, side)) return { override: { core: side }, flags: { core: side } };
   if (side.includes('@')) {
     const [name, variant] = side.split('@');
     const def = DRIVERS[name!]!;
@@ -86,7 +87,7 @@ function sideOverride(sf: ScenarioFile, side: string): Side | string {
     const core = CORE_VERSIONS[sf.core]!.api !== api ? (api === 'v4.18' ? 'v4.18' : 'v4.19') : undefined;
     return { override: { drivers: { [name!]: variant! }, ...(core ? { core } : {}) }, flags: { ...(core ? { core } : {}), drivers: [side] } };
   }
-  const v = sf.variants?.[side];
+  const v = own(sf.variants, side);
   return v ? { override: v, flags: { variant: side } } : `it has no variant "${side}"`;
 }
 

@@ -130,6 +130,27 @@ describe('bad input: one line, exit 2, nothing written', () => {
     expectOneLine(param.err, /big-param\.json: threads\[0\]\.params\.start: expected a page number, an integer from 0 to 16777215/);
   });
 
+  test('names every JavaScript object has (constructor, toString, __proto__) are not drivers, kinds, variants or locks (found by the fuzz test: an internal error before)', async () => {
+    const base = { name: 'h', core: 'v4.19', oom: true, vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'oom_reaper' }] };
+    const cases: [string, unknown, string[], RegExp][] = [
+      ['kind __proto__', { ...base, threads: [{ kind: '__proto__' }] }, [], /threads\[0\]\.kind: unknown thread kind "__proto__"/],
+      ['kind constructor', { ...base, threads: [{ kind: 'constructor' }] }, [], /threads\[0\]\.kind: unknown thread kind "constructor"/],
+      ['driver thread constructor', { ...base, threads: [{ kind: 'kvm:constructor' }] }, [], /kvm@93065ac753e4 has no thread "constructor"/],
+      ['lock toString', { ...base, threads: [{ kind: 'lock_holder', params: { lock: 'toString' } }] }, [], /threads\[0\]\.params\.lock: expected the name of a lock of the scenario/],
+      ['parameter constructor', { ...base, threads: [{ kind: 'oom_reaper', params: { constructor: 1 } }] }, [], /threads\[0\]\.params\.constructor: unknown parameter/],
+      ['variant thread map', { ...base, variants: { a: { threads: { constructor: 'x' } } } }, [], /variants\.a\.threads\.constructor: the scenario has no thread of this kind/],
+      ['driver constructor', { ...base, notifiers: [{ use: 'constructor' }] }, [], /notifiers\[0\]\.use: unknown driver "constructor"/],
+      ['--variant constructor', base, ['--variant', 'constructor'], /--variant constructor: scenario h has no variants/],
+      ['--driver kvm@constructor', base, ['--driver', 'kvm@constructor'], /kvm has no variant "constructor"/],
+      ['--core toString', base, ['--core', 'toString'], /--core toString: unknown core version/],
+    ];
+    for (const [name, sc, flags, pattern] of cases) {
+      const r = await run('check', file(`inherited-${name.replace(/\W+/g, '_')}.json`, JSON.stringify(sc)), ...flags, '-q');
+      expect(r.code, name).toBe(2);
+      expectOneLine(r.err, pattern);
+    }
+  });
+
   test('what the kernel cannot have: an object outside every VMA, two exit_mmap threads (exit 2, one line naming the field)', async () => {
     const base = { name: 'k', core: 'v4.19', vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'exit_mmap' }] };
     const obj = await run('check', file('outside.json', JSON.stringify({ ...base, notifiers: [{ use: 'kvm', objects: [{ start: 8, end: 12 }] }] })));
