@@ -151,6 +151,16 @@ describe('bad input: one line, exit 2, nothing written', () => {
     }
   });
 
+  test('a kvm vCPU fault outside every memslot, or without an address: one line naming the field (an internal error before)', async () => {
+    const base = { name: 'k', core: 'v4.19', oom: true, vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }] };
+    const out = await run('check', file('kvm-mmio.json', JSON.stringify({ ...base, threads: [{ kind: 'oom_reaper' }, { kind: 'kvm:tdp_fault', params: { address: 9 } }] })), '-q');
+    expect(out.code).toBe(2);
+    expectOneLine(out.err, /kvm-mmio\.json: threads\[1\]\.params\.address: guest page 9 lies in no memslot of kvm0 \(its objects: \[0, 4\)\); an access outside every memslot is emulated MMIO/);
+    const none = await run('check', file('kvm-noaddr.json', JSON.stringify({ ...base, threads: [{ kind: 'oom_reaper' }, { kind: 'kvm:tdp_fault' }] })), '-q');
+    expect(none.code).toBe(2);
+    expectOneLine(none.err, /kvm-noaddr\.json: threads\[1\]\.params\.address: expected an integer from 0 to 16777215, got nothing/);
+  });
+
   test('what the kernel cannot have: an object outside every VMA, two exit_mmap threads (exit 2, one line naming the field)', async () => {
     const base = { name: 'k', core: 'v4.19', vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'exit_mmap' }] };
     const obj = await run('check', file('outside.json', JSON.stringify({ ...base, notifiers: [{ use: 'kvm', objects: [{ start: 8, end: 12 }] }] })));
