@@ -611,7 +611,7 @@ const globals = ['RET_PF_RETRY', 'RET_PF_EMULATE', 'KVM_REQ_MMU_RELOAD', 'pte_li
 const RELEASE_FNS = [release, flushShadowAll, zapAllPages, reloadRemoteMmus];
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; x86 kvm_arch_mmu_notifier_invalidate_range returns nothing.',
+  description: 'Before 93065ac753e4 (v4.18): void start; x86 kvm_arch_mmu_notifier_invalidate_range returns nothing.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 1,
@@ -624,7 +624,7 @@ const v418: VariantDef = {
 };
 
 const v93065: VariantDef = {
-  description: 'The patch (seed 001 diff, + side; v4.19): start takes blockable, passes it to the x86 kvm_arch_mmu_notifier_invalidate_range and returns its 0; nothing in it sleeps.',
+  description: 'The patch (93065ac753e4, as in v4.19): start takes blockable, passes it to the x86 kvm_arch_mmu_notifier_invalidate_range and returns its 0; nothing in it sleeps.',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 1,
