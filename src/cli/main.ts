@@ -5,39 +5,15 @@
  * input or usage; 3 incomplete (a bound was hit, Ctrl-C, or a counterexample failed its check on the
  * real states: a fingerprint collision); 70 an internal error (a bug in mnc).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { checkOutputs, OutputError, writeOutput } from './output.ts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CORE_VERSIONS } from '../model/core/versions.ts';
-import { own } from '../model/own.ts';
-import { DRIVERS } from '../model/drivers/index.ts';
-import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
-import { CORE_THREADS, ScenarioError, shippedVariant, type Scenario } from '../model/scenario.ts';
-import { explain, KERNEL_PROPERTIES, scenarioModel, unselected } from '../properties/index.ts';
-import { baseName } from '../properties/types.ts';
-import type { KernelModel } from '../model/kernel-model.ts';
-import { computeMatrix, formatMatrix, formatMatrixCounterexamples } from '../report/matrix.ts';
-import { parseTrace, TraceError, traceJson } from '../report/json.ts';
-import { replayTrace, violatedIn } from '../report/replay.ts';
-import { modelOf, runScenarioAsync, type RunOptions } from '../report/run.ts';
-import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
-import { buildTrace, endOf, notifiersOf, scenarioCommand, walkPath } from '../report/trace.ts';
-import { CompareError, compareSides, formatComparison } from '../report/compare.ts';
-import { makeProgress } from './progress.ts';
-import { replay, ReplayError, type Strategy } from '../checker/index.ts';
+import { CORE_VERSION_NAMES } from '../model/core/version-names.ts';
+import { ScenarioError } from '../model/errors.ts';
+import { CompareError, TraceError } from '../report/errors.ts';
+import type { CheckFlags, ScenarioFlags } from './commands.ts';
+import { EXIT, UsageError, type Io } from './errors.ts';
+import { OutputError } from './output.ts';
 
-export const EXIT = { ok: 0, violation: 1, usage: 2, incomplete: 3, internal: 70 } as const;
-
-/** A user error: one line, exit 2. */
-export class UsageError extends Error {}
-
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  /** Standard input, all of it (`mnc check -`); default: file descriptor 0. */
-  stdin?(): string;
-}
+export { EXIT, UsageError, type Io };
 
 // ------------------------------------------------------------------------------------ helpers
 
@@ -56,449 +32,30 @@ function secondsArg(v: string): number {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/**
- * A scenario argument: `-` (the scenario file's text on standard input), a path to a .json file, or
- * the name of a built-in scenario. `path` is the file read, if any (outputs must not overwrite it).
- */
-export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { file: ScenarioFile; path?: string } {
-  if (arg === '-') {
-    let text: string;
-    try {
-      text = (io.stdin ?? (() => readFileSync(0, 'utf8')))();
-    } catch (e) {
-      throw new UsageError(`cannot read the scenario from standard input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    return { file: parseScenario(text, '<stdin>') };
-  }
-  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg), path: arg };
-  if (!builtinNames().includes(arg)) {
-    throw new UsageError(`unknown scenario "${arg}": not a file, and no built-in scenario has that name (built-in: ${builtinNames().join(', ')})`);
-  }
-  return { file: loadBuiltin(arg), path: join(BUILTIN_DIR, `${arg}.json`) };
+/** The exit codes a command's --help lists (the same in README.md, "Exit codes"). */
+function exitCodes(lines: readonly string[]): string {
+  const all = [...lines, '70  an internal error: a bug in mnc (the message says how to report it)'];
+  return ['', 'Exit codes:', ...all.flatMap((l) => wrap(l, 78).map((w, i) => `${i ? '      ' : '  '}${w}`))].join('\n');
 }
 
-/** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
-export function loadScenarioArg(arg: string): ScenarioFile {
-  return loadScenarioInput(arg).file;
-}
-
-/** The scenario file with its `--variant` applied (or as written). */
-function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
-  if (variant === undefined) return sf;
-  const v = own(sf.variants, variant);
-  if (!v) throw new UsageError(`--variant ${variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
-  return applyVariant(sf, v, variant);
-}
-
-/** Check the output files before a run (output.ts): writable, not an input, not each other. */
-function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (string | undefined)[]): void {
-  try {
-    checkOutputs(
-      outputs.flatMap((o) => (o.path === undefined ? [] : [{ flag: o.flag, path: o.path }])),
-      inputs.flatMap((i) => (i === undefined ? [] : [i])),
-    );
-  } catch (e) {
-    if (e instanceof OutputError) throw new UsageError(e.message);
-    throw e;
+/** Words of `text` in lines of at most `width` characters (the first), the rest indented by the caller. */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const w of text.split(' ')) {
+    const limit = out.length ? width - 4 : width;
+    if (cur && cur.length + 1 + w.length > limit) {
+      out.push(cur);
+      cur = w;
+    } else cur = cur ? `${cur} ${w}` : w;
   }
+  if (cur) out.push(cur);
+  return out;
 }
+const USAGE = '2   bad input or usage (one line on stderr says what and how to fix it; nothing is run or written)';
 
-/** Write one output: `-` is standard output; a file as output.ts writes it. */
-function emit(io: Io, path: string, text: string): void {
-  if (path === '-') io.out(text.replace(/\n$/, ''));
-  else writeOutput(path, text);
-}
-
-/**
- * The `--core` and `--driver` flags as an override. One variant per driver: `--driver X@a --driver
- * X@b` is refused (the run could check only one of them).
- */
-function overrides(o: { core?: string; driver?: string[] }): VariantOverride {
-  const drivers: Record<string, string> = {};
-  for (const d of o.driver ?? []) {
-    const [name, variant, extra] = d.split('@');
-    if (!name || !variant || extra !== undefined) throw new UsageError(`--driver ${d}: expected name@variant, e.g. amdgpu@clarify`);
-    const def = own(DRIVERS, name);
-    if (!def) throw new UsageError(`--driver ${d}: unknown driver "${name}" (drivers: ${Object.keys(DRIVERS).join(', ')})`);
-    if (!own(def.variants, variant)) throw new UsageError(`--driver ${d}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
-    const have = drivers[name];
-    if (have !== undefined && have !== variant) throw new UsageError(`--driver ${d} conflicts with --driver ${name}@${have}: every ${name} notifier runs one variant; give one --driver ${name}@VARIANT`);
-    drivers[name] = variant;
-  }
-  if (o.core !== undefined && !own(CORE_VERSIONS, o.core)) throw new UsageError(`--core ${o.core}: unknown core version (known: ${Object.keys(CORE_VERSIONS).join(', ')})`);
-  return { ...(o.core === undefined ? {} : { core: o.core }), drivers };
-}
-
-/** Each notifier's id (as reports name it) and the `driver@variant` it runs under its scenario's core. */
-export function resolvedNotifiers(sc: Scenario): { id: string; use: string; explicit: boolean }[] {
-  const core = CORE_VERSIONS[sc.core]!;
-  const seen = new Map<string, number>();
-  return sc.notifiers.map((n) => {
-    const [driver, variant] = n.use.split('@') as [string, string | undefined];
-    const k = seen.get(driver) ?? 0;
-    seen.set(driver, k + 1);
-    return { id: `${driver}${k}`, use: `${driver}@${variant ?? shippedVariant(core, driver)}`, explicit: variant !== undefined };
-  });
-}
-
-/**
- * The scenario the flags ask for, and a note for every notifier whose variant the command line
- * changed from one the scenario or its variant names: `--driver` over another variant, or `--core`
- * whose callbacks the named variant does not implement (it then runs the driver's variant for that
- * core, as a scenario variant that changes the core does).
- */
-function applyFlags(base: Scenario, o: VariantOverride, f: ScenarioFlags): { scenario: Scenario; notes: string[] } {
-  const drivers = o.drivers ?? {};
-  for (const d of Object.keys(drivers)) {
-    if (!base.notifiers.some((n) => n.use.split('@')[0] === d)) {
-      throw new UsageError(`--driver ${d}@${drivers[d]}: scenario ${base.name}${f.variant ? ` (variant ${f.variant})` : ''} has no ${d} notifier (its notifiers: ${resolvedNotifiers(base).map((n) => n.use).join(', ') || 'none'})`);
-    }
-  }
-  if (!o.core && !Object.keys(drivers).length) return { scenario: base, notes: [] };
-  const from = f.variant ? `variant ${f.variant}` : 'the scenario';
-  const notes: string[] = [];
-  const asked = Object.keys(drivers).length ? applyVariant(base, { drivers }, 'command line') : base;
-  const before = resolvedNotifiers(base);
-  resolvedNotifiers(asked).forEach((n, i) => {
-    const b = before[i]!;
-    if (b.explicit && b.use !== n.use) notes.push(`--driver ${n.use}: ${n.id} runs ${n.use} in place of ${b.use} (${from})`);
-  });
-  if (!o.core) return { scenario: asked, notes };
-  // An explicit --driver keeps its variant: one that does not implement the core's callbacks is refused.
-  const sc = applyVariant(asked, { core: o.core, drivers }, 'command line');
-  const api = CORE_VERSIONS[o.core]!.api;
-  for (const n of resolvedNotifiers(sc)) {
-    const [name, variant] = n.use.split('@') as [string, string];
-    const have = DRIVERS[name]!.variants[variant]!.api;
-    if (drivers[name] && have !== api) {
-      const fit = Object.entries(DRIVERS[name]!.variants).filter(([, v]) => v.api === api).map(([k]) => `${name}@${k}`);
-      throw new UsageError(`--driver ${n.use} implements the ${have} callbacks, but --core ${o.core} calls the ${api} ones; give a ${api} variant (${fit.join(', ')}) or another --core`);
-    }
-  }
-  const wanted = resolvedNotifiers(asked);
-  resolvedNotifiers(sc).forEach((n, i) => {
-    const a = wanted[i]!;
-    if (a.explicit && a.use !== n.use) notes.push(`--core ${o.core} calls the ${api} callbacks: ${n.id} runs ${n.use} in place of ${a.use} (${from}), which implements the other ones`);
-  });
-  return { scenario: sc, notes };
-}
-
-/**
- * `--property` names: a kernel property (`no-sleep`) or one of its checks as reports name them
- * (`no-sleep:might-sleep`, `deadlock:partial:munmap`), each once. Only the kernel property is known
- * before the scenario is built; `refuseUnselected` checks the rest against the model.
- */
-function checkProperties(names: string[] | undefined): string[] | undefined {
-  for (const p of names ?? []) {
-    if (!KERNEL_PROPERTIES.some((k) => k.name === baseName(p))) {
-      throw new UsageError(`--property ${p}: unknown property (properties: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')}; or one of their checks as reports name them, e.g. no-sleep:might-sleep)`);
-    }
-  }
-  return names ? [...new Set(names)] : undefined;
-}
-
-/**
- * Refuse a run whose asked-for properties include one with nothing to check in the scenario (a
- * property that does not apply, a sub-property it does not have): it would pass without checking it.
- */
-function refuseUnselected(m: KernelModel, sc: Scenario, flags: readonly string[] | undefined, source: string): void {
-  const names = flags ?? sc.properties;
-  if (!names) return;
-  const bad = unselected(m, names);
-  if (!bad.length) return;
-  const b = bad[0]!;
-  const where = flags ? `--property ${b.name}` : `${source}: properties: ${b.name}`;
-  if (b.notApplicable) throw new UsageError(`${where} does not apply to scenario ${sc.name}: ${b.notApplicable}, so it would pass without checking anything`);
-  throw new UsageError(`${where}: scenario ${sc.name} has no such check; ${baseName(b.name)} there has: ${b.has.join(', ')}`);
-}
-
-/** The flags that say which scenario is checked, and how: shared by `check` and `replay --token`. */
-interface ScenarioFlags {
-  variant?: string;
-  core?: string;
-  driver?: string[];
-  property?: string[];
-  coalesce: boolean;
-}
-
-/**
- * The scenario an argument and its flags name: the file or built-in (or `-`, standard input), its
- * `--variant`, then `--core`/`--driver` (validated as a file is); the arguments that name it again,
- * for replay lines; and the file it was read from.
- */
-function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile; path?: string; scenario: Scenario; command: string[]; notes: string[]; property?: string[] } {
-  const property = checkProperties(f.property);
-  const o = overrides(f);
-  const { file: sf, path } = loadScenarioInput(arg, io);
-  const { scenario: sc, notes } = applyFlags(withVariant(sf, f.variant), o, f);
-  if (sc !== sf) loadCheck(sc);
-  const command = scenarioCommand(arg, {
-    ...(f.variant === undefined ? {} : { variant: f.variant }),
-    ...(f.core === undefined ? {} : { core: f.core }),
-    ...(f.driver ? { drivers: f.driver } : {}),
-    ...(property ? { properties: property } : {}),
-    coalesce: f.coalesce,
-  });
-  return { file: sf, ...(path === undefined ? {} : { path }), scenario: sc, command, notes, ...(property ? { property } : {}) };
-}
-
-/**
- * Stop a run at SIGINT (Ctrl-C) or SIGTERM: the run ends as incomplete and reports what it explored;
- * a second signal quits at once. Returns the function that removes the handlers.
- */
-function stopOnSignals(io: Io, ac: AbortController): () => void {
-  let signals = 0;
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
-    const h = (): void => {
-      signals++;
-      if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-      io.err(`mnc: interrupted (${sig}): stopping and reporting what was explored (${sig === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again quits at once)`);
-      ac.abort();
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  return () => {
-    for (const [sig, h] of handlers) process.off(sig, h);
-  };
-}
-
-// ------------------------------------------------------------------------------------ commands
-
-interface CheckFlags extends ScenarioFlags {
-  all?: boolean;
-  strategy?: Strategy;
-  seed?: number;
-  walks?: number;
-  maxStates?: number;
-  maxDepth?: number;
-  time?: number;
-  json?: string;
-  html?: string;
-  quiet?: boolean;
-}
-
-async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
-  const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
-  // Before exploring: the outputs can be written, and none is the scenario or the other output.
-  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path]);
-  const model = modelOf(sc, { coalesce: f.coalesce, ...(property ? { properties: property } : {}) });
-  refuseUnselected(model, sc, property, arg);
-  const ac = new AbortController();
-  const progress = makeProgress(sf.name, process.stderr, { quiet: f.quiet === true });
-  const ro: RunOptions = {
-    // Without --all, stop at the first violation (breadth-first: a shortest counterexample).
-    findAll: f.all === true,
-    coalesce: f.coalesce,
-    ...(property ? { properties: property } : {}),
-    ...(f.strategy ? { strategy: f.strategy } : {}),
-    ...(f.seed !== undefined ? { seed: f.seed } : {}),
-    ...(f.walks !== undefined ? { walks: f.walks } : {}),
-    ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
-    ...(f.maxDepth !== undefined ? { maxDepth: f.maxDepth } : {}),
-    ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
-    signal: ac.signal,
-    onProgress: (p) => progress.update(p),
-    progressIntervalMs: 200,
-  };
-  const unhook = stopOnSignals(io, ac);
-  let run;
-  try {
-    run = await runScenarioAsync(sc, ro, f.variant, model);
-  } finally {
-    progress.done();
-    unhook();
-  }
-  // One trace, built once: the text, the JSON file and the HTML page are views of it.
-  const trace = buildTrace(run, command, undefined, notes);
-  // With an output on standard output, the report goes to standard error.
-  const toStdout = f.json === '-' || f.html === '-';
-  (toStdout ? io.err : io.out)(formatTrace(trace));
-  const n = trace.counterexamples.length;
-  const code = n ? EXIT.violation : run.result.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
-  const what = n === 1 ? `the counterexample of ${trace.counterexamples[0]!.property}` : `${n} counterexamples`;
-  if (n) {
-    try {
-      if (f.json !== undefined) {
-        emit(io, f.json, traceJson(trace));
-        if (f.json !== '-') io.err(`mnc: trace of ${what} written to ${f.json}`);
-      }
-      if (f.html !== undefined) {
-        const { renderHtml } = await import('../report/html.ts');
-        emit(io, f.html, renderHtml(trace));
-        if (f.html !== '-') io.err(`mnc: trace viewer of ${what} written to ${f.html}`);
-      }
-    } catch (e) {
-      if (!(e instanceof OutputError)) throw e;
-      // The verdict stands (it is printed above); the exit code says the output is missing.
-      io.err(`mnc: ${e.message}; the run itself found ${what} (exit ${code} without this output)`);
-      return EXIT.usage;
-    }
-  } else if (f.json !== undefined || f.html !== undefined) {
-    io.err('mnc: no violation was found, so there is no trace to write');
-  }
-  return code;
-}
-
-/** Validate a scenario changed on the command line exactly as a file is validated. */
-function loadCheck(sc: Scenario): void {
-  parseScenario(JSON.stringify(sc), 'command line');
-}
-
-function cmdList(io: Io): number {
-  const out: string[] = ['Built-in scenarios (mnc check NAME [--variant V]):'];
-  for (const n of builtinNames()) {
-    const sf = loadBuiltin(n);
-    out.push(`  ${n}${sf.variants ? `  [variants: ${Object.keys(sf.variants).join(', ')}]` : ''}`);
-    if (sf.description) out.push(`      ${sf.description}`);
-  }
-  out.push('', 'Core versions (--core):');
-  for (const v of Object.values(CORE_VERSIONS)) {
-    out.push(`  ${v.name}`, `      ${v.description}`);
-    const shipped = Object.keys(DRIVERS)
-      .sort()
-      .map((d) => `${d}@${shippedVariant(v, d)}`);
-    out.push(`      drivers as this kernel shipped them (a notifier named without @variant): ${shipped.join(', ')}`);
-    for (const [d, s] of Object.entries(v.ships ?? {})) out.push(`        ${d}@${s.variant}: ${s.why}`);
-  }
-  out.push('', 'Drivers and their variants (--driver name@variant):');
-  for (const d of Object.values(DRIVERS)) {
-    out.push(`  ${d.name}: ${d.description}`);
-    for (const [vn, v] of Object.entries(d.variants)) out.push(`    @${vn}: ${v.description}`);
-    // Threads the driver contributes, once each, with the variants that have them when not all do.
-    const kinds = new Map<string, { description: string; params: string[]; variants: string[] }>();
-    for (const [vn, v] of Object.entries(d.variants)) {
-      for (const [tk, t] of Object.entries(v.threads ?? {})) {
-        const k = kinds.get(tk) ?? { description: t.description, params: Object.keys(t.params ?? {}), variants: [] };
-        k.variants.push(vn);
-        kinds.set(tk, k);
-      }
-    }
-    const all = Object.keys(d.variants).length;
-    for (const [tk, k] of kinds) {
-      const only = k.variants.length < all ? ` [variants ${k.variants.join(', ')}]` : '';
-      out.push(`    thread ${d.name}:${tk}${k.params.length ? ` (${k.params.join(', ')})` : ''}${only}: ${k.description}`);
-    }
-  }
-  out.push('', 'Core threads (scenario "threads": [{ "kind": ... }]):');
-  for (const [k, t] of Object.entries(CORE_THREADS)) out.push(`  ${k}${Object.keys(t.params).length ? ` (${Object.keys(t.params).join(', ')})` : ''}: ${t.description}`);
-  out.push('', 'Properties (--property):');
-  for (const p of KERNEL_PROPERTIES) out.push(`  ${p.name}: ${p.summary}`);
-  io.out(out.join('\n'));
-  return EXIT.ok;
-}
-
-async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coalesce: boolean; maxStates?: number; time?: number; quiet?: boolean; all?: boolean }): Promise<number> {
-  checkOutputFiles([{ flag: '--json', path: f.json }], []);
-  for (const s of f.scenario ?? []) if (!builtinNames().includes(s)) throw new UsageError(`--scenario ${s}: no built-in scenario has this name (built-in: ${builtinNames().join(', ')})`);
-  const rows = computeMatrix({
-    coalesce: f.coalesce,
-    ...(f.scenario ? { scenarios: f.scenario } : {}),
-    ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
-    ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
-    onRow: (r) => {
-      if (!f.quiet) io.err(`mnc: ${r.scenario}${r.variant ? ` @ ${r.variant}` : ''}: ${r.status}, ${r.states} states, ${r.seconds.toFixed(1)} s`);
-    },
-  });
-  // With --json -, the table goes to standard error and standard output is the JSON alone.
-  const report = f.json === '-' ? io.err : io.out;
-  report(formatMatrix(rows));
-  if (f.all) {
-    const all = formatMatrixCounterexamples(rows);
-    if (all) report(all);
-  }
-  const code = rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
-  if (f.json !== undefined) {
-    const data = rows.map((r) => ({ scenario: r.scenario, variant: r.variant ?? null, status: r.status, states: r.states, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts }));
-    try {
-      emit(io, f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data }, null, 2)}\n`);
-    } catch (e) {
-      if (!(e instanceof OutputError)) throw e;
-      io.err(`mnc: ${e.message}; the matrix is above (exit ${code} without this output)`);
-      return EXIT.usage;
-    }
-  }
-  return code;
-}
-
-async function cmdCompare(io: Io, scenarios: string[], f: { before: string; after: string; coalesce: boolean; quiet?: boolean; all?: boolean }): Promise<number> {
-  const names = scenarios.length ? scenarios : builtinNames();
-  const inputs = names.map((arg) => ({ file: loadScenarioArg(arg), arg }));
-  const cmp = compareSides(inputs, f.before, f.after, { coalesce: f.coalesce }, (msg) => {
-    if (!f.quiet) io.err(`mnc: ${msg}`);
-  });
-  io.out(formatComparison(cmp, f.all === true));
-  if (cmp.pairs.some((p) => p.incomplete)) return EXIT.incomplete;
-  return cmp.pairs.some((p) => p.introduced.length) ? EXIT.violation : EXIT.ok;
-}
-
-function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: string }): number {
-  if (f.token !== undefined) return replayToken(io, arg, f.token, f);
-  let text: string;
-  try {
-    text = readFileSync(arg, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read trace ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`trace ${arg} is not valid JSON (${(e as Error).message})`);
-  }
-  if (f.variant !== undefined || f.core !== undefined || f.driver || f.property || !f.coalesce) {
-    throw new UsageError('--variant, --core, --driver, --property and --no-coalesce go with --token; a trace file records its scenario and options');
-  }
-  const trace = parseTrace(data, arg);
-  const r = replayTrace(trace);
-  const n = r.outcomes.length;
-  const which = (k: number, property: string): string => (n === 1 ? `(${property})` : `(counterexample ${k + 1} of ${n}, ${property})`);
-  r.outcomes.forEach((o, k) => {
-    if (o.status === 'diverged') throw new UsageError(`replay of ${arg} diverged at step ${o.step} ${which(k, o.property)}: ${o.reason}`);
-    if (o.status === 'not-reproduced') throw new UsageError(`replay of ${arg} followed every step but does not reproduce ${o.property} ${which(k, o.property)}: ${o.reason}`);
-  });
-  const out = [
-    `replayed ${n === 1 ? 'the counterexample' : `all ${n} counterexamples`} of ${trace.scenario.name}${trace.variant ? ` (variant ${trace.variant})` : ''} from ${arg}`,
-    r.version === 1
-      ? 'this is a version-1 trace: its states are checked by fingerprints only (64-bit hashes; a collision would go unnoticed); mnc check --json now writes version 2, which records every state in full'
-      : 'every state, initial and after each step, matches its recorded full encoding',
-  ];
-  for (const o of r.outcomes) {
-    if (o.status !== 'confirmed') continue;
-    out.push('', `the violation of ${o.property} is confirmed (${o.steps} ${o.steps === 1 ? 'step' : 'steps'}):`, o.finding.header, ...o.finding.details);
-  }
-  io.out(out.join('\n'));
-  return EXIT.violation;
-}
-
-/** `mnc replay --token T SCENARIO [flags]`: re-run the path a report's replay token names and show it. */
-function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlags): number {
-  const { file: sf, scenario: sc, notes, property } = scenarioOf(io, scenarioArg, f);
-  const m = scenarioModel(sc, { coalesce: f.coalesce, ...(property ? { names: property } : {}) });
-  refuseUnselected(m, sc, property, scenarioArg);
-  let path;
-  try {
-    path = replay(m, token);
-  } catch (e) {
-    if (e instanceof ReplayError || /^malformed replay token/.test((e as Error).message)) throw new UsageError((e as Error).message);
-    throw e;
-  }
-  const { steps, last } = walkPath(m, path);
-  const violated = violatedIn(m, last);
-  const out = [
-    `replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}, ${configuration({ core: sc.core, notifiers: notifiersOf(m) })}:`,
-    ...notes.map((n) => `  note: ${n}`),
-    ...formatSteps(steps), '', 'State at the end:', ...formatFinalState(endOf(m, last)).map((l) => `  ${l}`)];
-  for (const name of violated) {
-    const fd = explain(m, name, last);
-    out.push('', `violated in the last state: ${name}`, fd.header, ...fd.details);
-  }
-  if (!violated.length) {
-    out.push('', 'no property is violated in the last state, nor by what can follow it (a liveness cycle is not in a token: replay the --json trace, or run mnc check).');
-  }
-  io.out(out.join('\n'));
-  return violated.length ? EXIT.violation : EXIT.ok;
-}
+/** The commands, loaded when one runs: `mnc --help` and a usage error never load the model. */
+const commands = (): Promise<typeof import('./commands.ts')> => import('./commands.ts');
 
 // ------------------------------------------------------------------------------------ program
 
@@ -514,18 +71,31 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
       writeErr: (s) => io.err(s.replace(/\n$/, '')),
       outputError: (s, write) => write(`mnc: ${s.replace(/^error: /, '')}`),
     })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .addHelpText(
+      'after',
+      exitCodes([
+        '0   check: every property checked holds; matrix: every run completed; compare: the change introduces no finding',
+        '1   check, replay: a violation (confirmed); compare: the change introduces a finding',
+        USAGE,
+        '3   incomplete: a bound (--time, --max-states, --max-depth) or a signal (Ctrl-C, SIGTERM) stopped a run, or a counterexample failed its check on the real states',
+      ]) + '\n\n`mnc COMMAND --help` describes each command; README.md lists every option, exit code\nand limit.',
+    );
 
-  program.command('list').description('list the built-in scenarios, core versions, drivers with their variants and threads, and properties').action(() => setCode(cmdList(io)));
+  program
+    .command('list')
+    .description('list the built-in scenarios, core versions, drivers with their variants and threads, and properties')
+    .addHelpText('after', exitCodes(['0   listed']))
+    .action(async () => setCode((await commands()).cmdList(io)));
 
   program
     .command('check')
     .description('check one scenario (a built-in name or a .json file): stop at the first violation and print its trace; with --all, decide every property and print a counterexample of each violated one')
-    .argument('<scenario>', 'built-in scenario name or path to a scenario .json file')
+    .argument('<scenario>', 'built-in scenario name, path to a scenario .json file, or - to read it from standard input')
     .option('--variant <label>', "check one of the scenario file's variants")
-    .option('--core <version>', `kernel core version (${Object.keys(CORE_VERSIONS).join(', ')})`)
+    .option('--core <version>', `kernel core version (${CORE_VERSION_NAMES.join(', ')})`)
     .option('--driver <name@variant>', 'use this variant for every notifier of that driver (repeatable)', collect)
-    .option('--property <name>', 'check only this property (repeatable)', collect)
+    .option('--property <name>', 'check only this property, or one of its checks as reports name them (no-sleep:might-sleep, deadlock:partial:munmap) (repeatable)', collect)
     .option('--all', 'go on after the first violation until every property is decided; report a counterexample of each violated property (breadth-first: a shortest one)')
     .addOption(new Option('--strategy <s>', 'search strategy').choices(['bfs', 'dfs', 'random']))
     .option('--seed <n>', 'seed of the random strategy', intArg('--seed', -2147483648))
@@ -533,11 +103,20 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--max-states <n>', 'stop after this many distinct states (result: incomplete)', intArg('--max-states', 1))
     .option('--max-depth <n>', 'do not expand states deeper than this (result: incomplete)', intArg('--max-depth', 0))
     .option('--time <seconds>', 'stop after this many seconds (result: incomplete)', secondsArg)
-    .option('--json <file>', 'write every counterexample found as a JSON trace (docs/trace-format.md)')
-    .option('--html <file>', 'write every counterexample found as a self-contained HTML trace viewer')
+    .option('--json <file>', 'write every counterexample found as a JSON trace (docs/trace-format.md); - for standard output')
+    .option('--html <file>', 'write every counterexample found as a self-contained HTML trace viewer; - for standard output')
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('-q, --quiet', 'no progress display')
-    .action(async (arg: string, f: CheckFlags) => setCode(await cmdCheck(io, arg, f)));
+    .addHelpText(
+      'after',
+      exitCodes([
+        '0   every property checked holds (a property that does not apply is listed as such)',
+        '1   a violation: its counterexample is printed (with --all, one per violated property)',
+        USAGE,
+        '3   incomplete: a bound (--time, --max-states, --max-depth), a signal (Ctrl-C, SIGTERM), the random strategy finding nothing, or a counterexample that failed its check on the real states; properties marked ? are undecided',
+      ]),
+    )
+    .action(async (arg: string, f: CheckFlags) => setCode(await (await commands()).cmdCheck(io, arg, f)));
 
   program
     .command('matrix')
@@ -549,7 +128,8 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--all', 'after the table, print every counterexample of every run in full')
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('-q, --quiet', 'no per-run progress lines')
-    .action(async (f) => setCode(await cmdMatrix(io, f)));
+    .addHelpText('after', exitCodes(['0   every run completed (FAIL cells are findings, not errors)', USAGE, '3   a run was stopped by a bound or a signal']))
+    .action(async (f) => setCode(await (await commands()).cmdMatrix(io, f)));
 
   program
     .command('compare')
@@ -560,7 +140,8 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--all', 'after the table, print the counterexample of every finding removed and introduced in full')
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('-q, --quiet', 'no per-run progress lines')
-    .action(async (scs: string[], f) => setCode(await cmdCompare(io, scs, f)));
+    .addHelpText('after', exitCodes(['0   the change introduces no finding', '1   the change introduces a finding', USAGE, '3   a side was stopped by a bound or a signal']))
+    .action(async (scs: string[], f) => setCode(await (await commands()).cmdCompare(io, scs, f)));
 
   program
     .command('replay')
@@ -572,7 +153,15 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--driver <name@variant>', 'with --token: a driver variant the run was given (repeatable)', collect)
     .option('--property <name>', 'with --token: a property the run was limited to (repeatable)', collect)
     .option('--no-coalesce', 'with --token: the token was printed by a run with --no-coalesce')
-    .action((arg: string, f: ScenarioFlags & { token?: string }) => setCode(cmdReplay(io, arg, f)));
+    .addHelpText(
+      'after',
+      exitCodes([
+        '0   with --token: no property is violated in the last state',
+        '1   every counterexample of the trace is confirmed; with --token: a property is violated in the last state',
+        '2   the replay diverged or does not reproduce the violation (the line names the counterexample, the step and why), or bad input',
+      ]),
+    )
+    .action(async (arg: string, f: ScenarioFlags & { token?: string }) => setCode((await commands()).cmdReplay(io, arg, f)));
 
   return program;
 }

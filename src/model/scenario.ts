@@ -16,6 +16,7 @@ import { reach } from './reduction.ts';
 import type { Primitive } from './primitives.ts';
 import { MAX_PAGE, type LockState, type Value } from './state.ts';
 import { own } from './own.ts';
+import { ScenarioError } from './errors.ts';
 
 export interface VmaSpec {
   /** First page. */
@@ -97,14 +98,7 @@ export interface AllocationSpec {
 }
 
 /** A problem with a scenario, worded for the user: which field, what is allowed. */
-export class ScenarioError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(`${path}: ${message}`);
-  }
-}
+export { ScenarioError };
 
 /** A core thread kind: which function, what arguments. */
 interface CoreThread {

@@ -7,6 +7,7 @@
 import type { Counterexample } from '../checker/index.ts';
 import { CORE_VERSIONS } from '../model/core/versions.ts';
 import { own } from '../model/own.ts';
+import { CompareError } from './errors.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import type { KAction } from '../model/interp.ts';
 import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
@@ -15,7 +16,7 @@ import { runScenario, type RunOptions, type ScenarioRun } from './run.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, scenarioCommand, type Trace } from './trace.ts';
 
-export class CompareError extends Error {}
+export { CompareError };
 
 export interface Change {
   readonly property: string;

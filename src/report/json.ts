@@ -8,6 +8,7 @@ import { parseScenario } from '../model/scenario-file.ts';
 import type { Scenario } from '../model/scenario.ts';
 import type { Finding } from '../properties/index.ts';
 import type { StepRow } from './steps.ts';
+import { TraceError } from './errors.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceThread } from './trace.ts';
 
 export { buildTrace, stateFingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceCounterexample, type TraceStep } from './trace.ts';
@@ -46,7 +47,7 @@ export interface TraceV1 {
 /** A trace file of either version, as read. */
 export type TraceFile = Trace | TraceV1;
 
-export class TraceError extends Error {}
+export { TraceError };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.ts';
@@ -86,12 +87,17 @@ describe('exit codes', () => {
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/INCOMPLETE: exploration stopped \(max-states\)/);
   });
-  test('--help of every subcommand exits 0', async () => {
-    for (const c of ['list', 'check', 'matrix', 'compare', 'replay']) {
+  test('--help of every subcommand exits 0 and lists its exit codes', async () => {
+    const codes: Record<string, string[]> = { list: ['0', '70'], check: ['0', '1', '2', '3', '70'], matrix: ['0', '2', '3', '70'], compare: ['0', '1', '2', '3', '70'], replay: ['0', '1', '2', '70'] };
+    for (const [c, want] of Object.entries(codes)) {
       const r = await run(c, '--help');
       expect(r.code, c).toBe(0);
       expect(r.out, c).toMatch(new RegExp(`Usage: mnc ${c}`));
+      const listed = [...r.out.slice(r.out.indexOf('\nExit codes:\n')).matchAll(/^ {2}(\d+) {2}/gm)].map((m) => m[1]);
+      expect(listed, c).toEqual(want);
     }
+    const top = await run('--help');
+    expect([...top.out.slice(top.out.indexOf('\nExit codes:\n')).matchAll(/^ {2}(\d+) {2}/gm)].map((m) => m[1])).toEqual(['0', '1', '2', '3', '70']);
   });
 });
 
@@ -616,6 +622,28 @@ describe('the real command', () => {
     const offending = blocks.filter((b) => internal.test(b) && !elsewhere.test(b)).map((b) => b.split('\n').find((l) => internal.test(l)));
     expect(offending).toEqual([]);
     expect(r.out).toContain('<20180716115058.5559-1-mhocko@kernel.org>');
+  });
+  test('bin/mnc.js runs the compiled dist/ only while it was built from the sources in src/, else src/ through tsx', async () => {
+    const root = join(import.meta.dirname, '../..');
+    const t = mkdtempSync(join(tmpdir(), 'mnc-bin-'));
+    mkdirSync(join(t, 'bin'));
+    for (const f of ['mnc.js', 'src-digest.js']) copyFileSync(join(root, 'bin', f), join(t, 'bin', f));
+    writeFileSync(join(t, 'package.json'), '{ "type": "module" }');
+    symlinkSync(join(root, 'node_modules'), join(t, 'node_modules'));
+    mkdirSync(join(t, 'src', 'cli'), { recursive: true });
+    mkdirSync(join(t, 'dist', 'cli'), { recursive: true });
+    const say = (who: string, ts = true): string => `export async function main(argv${ts ? ': string[]' : ''}) { console.log('${who}', argv.join(' ')); return 0; }\n`;
+    writeFileSync(join(t, 'src', 'cli', 'main.ts'), say('src'));
+    writeFileSync(join(t, 'dist', 'cli', 'main.js'), say('dist', false));
+    const { srcDigest } = (await import(pathToFileURL(join(t, 'bin', 'src-digest.js')).href)) as { srcDigest: (r: string) => string };
+    const mnc = async (): Promise<string> => (await promisify(execFile)(process.execPath, [join(t, 'bin', 'mnc.js'), 'x', 'y'])).stdout.trim();
+    // No build: the sources.
+    expect(await mnc()).toBe('src x y');
+    writeFileSync(join(t, 'dist', 'BUILD'), `${srcDigest(t)}\n`);
+    expect(await mnc()).toBe('dist x y');
+    // A source edited after the build: the sources again, never the stale build.
+    writeFileSync(join(t, 'src', 'cli', 'main.ts'), say('edited'));
+    expect(await mnc()).toBe('edited x y');
   });
   test('a bad flag gives exit code 2 from the real process', async () => {
     const r = await promisify(execFile)(process.execPath, ['bin/mnc.js', 'check', 'x', '--max-depth', 'deep'], { cwd: join(import.meta.dirname, '../..') }).catch((e: { code: number; stderr: string }) => e);

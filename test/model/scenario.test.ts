@@ -51,3 +51,11 @@ describe('what the kernel cannot have is refused', () => {
     expect(() => buildProgram({ ...base, threads: [{ kind: 'oom_reaper' }, { kind: 'oom_reaper' }] })).toThrow(/threads\[1\]\.kind: a second oom_reaper/);
   });
 });
+
+describe('the core version names the command line shows without loading the model', () => {
+  test('are the core versions, in order', async () => {
+    const { CORE_VERSION_NAMES } = await import('../../src/model/core/version-names.ts');
+    const { CORE_VERSIONS } = await import('../../src/model/core/versions.ts');
+    expect(CORE_VERSION_NAMES).toEqual(Object.keys(CORE_VERSIONS));
+  });
+});
