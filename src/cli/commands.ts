@@ -13,7 +13,9 @@ import { CORE_THREADS, shippedVariant, type Scenario } from '../model/scenario.t
 import { explain, KERNEL_PROPERTIES, scenarioModel, unselected } from '../properties/index.ts';
 import { baseName } from '../properties/types.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import { computeMatrix, formatMatrix, formatMatrixCounterexamples } from '../report/matrix.ts';
+import { formatMatrix, formatMatrixCounterexamples, matrixJobs, type MatrixRunOptions } from '../report/matrix.ts';
+import { computeMatrixParallel } from '../report/matrix-pool.ts';
+import { availableParallelism } from 'node:os';
 import { parseTrace, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
 import { modelOf, runScenarioAsync, type RunOptions } from '../report/run.ts';
@@ -23,6 +25,12 @@ import { compareSides, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, type Strategy } from '../checker/index.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
+import { mark, paintComparison, paintReport, paintWith, wantColour, type Paint } from './colour.ts';
+
+/** The colours of what goes to standard output (or, `toStderr`, standard error). */
+function paintOf(io: Io, toStderr = false): Paint {
+  return paintWith(io.colour === 'auto' ? wantColour(toStderr ? process.stderr : process.stdout) : io.colour === true);
+}
 
 /**
  * A scenario argument: `-` (the scenario file's text on standard input), a path to a .json file, or
@@ -281,7 +289,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
   const trace = buildTrace(run, command, undefined, notes);
   // With an output on standard output, the report goes to standard error.
   const toStdout = f.json === '-' || f.html === '-';
-  (toStdout ? io.err : io.out)(formatTrace(trace));
+  (toStdout ? io.err : io.out)(paintReport(formatTrace(trace), paintOf(io, toStdout)));
   const n = trace.counterexamples.length;
   const code = n ? EXIT.violation : run.result.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
   const what = n === 1 ? `the counterexample of ${trace.counterexamples[0]!.property}` : `${n} counterexamples`;
@@ -356,30 +364,66 @@ export function cmdList(io: Io): number {
   return EXIT.ok;
 }
 
-export async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coalesce: boolean; maxStates?: number; time?: number; quiet?: boolean; all?: boolean }): Promise<number> {
+export interface MatrixFlags {
+  json?: string;
+  scenario?: string[];
+  coalesce: boolean;
+  maxStates?: number;
+  time?: number;
+  quiet?: boolean;
+  all?: boolean;
+  jobs?: number;
+}
+
+/** `about 1 min 20 s` */
+function duration(s: number): string {
+  const r = Math.round(s);
+  return r < 60 ? `${r} s` : `${Math.floor(r / 60)} min ${r % 60} s`;
+}
+
+export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
   checkOutputFiles([{ flag: '--json', path: f.json }], []);
   for (const s of f.scenario ?? []) if (!builtinNames().includes(s)) throw new UsageError(`--scenario ${s}: no built-in scenario has this name (built-in: ${builtinNames().join(', ')})`);
-  const rows = computeMatrix({
+  const jobs = matrixJobs(f.scenario);
+  const ro: MatrixRunOptions = {
     coalesce: f.coalesce,
-    ...(f.scenario ? { scenarios: f.scenario } : {}),
     ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
     ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
-    onRow: (r) => {
-      if (!f.quiet) io.err(`mnc: ${r.scenario}${r.variant ? ` @ ${r.variant}` : ''}: ${r.status}, ${r.states} states, ${r.seconds.toFixed(1)} s`);
-    },
-  });
+  };
+  // The runs go to worker threads (--jobs of them, default one per core), so that a signal can stop
+  // them and the table of what ran is still printed.
+  const n = f.jobs ?? availableParallelism();
+  const t0 = performance.now();
+  let done = 0;
+  const ac = new AbortController();
+  const unhook = stopOnSignals(io, ac);
+  let result;
+  try {
+    result = await computeMatrixParallel(jobs, ro, n, f.all === true, (r) => {
+      done++;
+      if (f.quiet) return;
+      const elapsed = (performance.now() - t0) / 1000;
+      const left = done < jobs.length ? `; about ${duration((elapsed / done) * (jobs.length - done))} left` : '';
+      io.err(`mnc: [${done}/${jobs.length}] ${r.scenario}${r.variant ? ` @ ${r.variant}` : ''}: ${r.status}, ${r.states} states, ${r.seconds.toFixed(1)} s${left}`);
+    }, ac.signal);
+  } finally {
+    unhook();
+  }
+  const { rows, notRun } = result;
   // With --json -, the table goes to standard error and standard output is the JSON alone.
-  const report = f.json === '-' ? io.err : io.out;
-  report(formatMatrix(rows));
+  const toStderr = f.json === '-';
+  const report = toStderr ? io.err : io.out;
+  report(formatMatrix(rows, mark(paintOf(io, toStderr)), notRun));
   if (f.all) {
     const all = formatMatrixCounterexamples(rows);
-    if (all) report(all);
+    if (all) report(paintReport(all, paintOf(io, toStderr)));
   }
-  const code = rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
+  const code = notRun.length || rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
   if (f.json !== undefined) {
     const data = rows.map((r) => ({ scenario: r.scenario, variant: r.variant ?? null, status: r.status, states: r.states, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts }));
+    const skipped = notRun.map((j) => ({ scenario: j.scenario, variant: j.variant ?? null }));
     try {
-      emit(io, f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data }, null, 2)}\n`);
+      emit(io, f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data, ...(skipped.length ? { notRun: skipped } : {}) }, null, 2)}\n`);
     } catch (e) {
       if (!(e instanceof OutputError)) throw e;
       io.err(`mnc: ${e.message}; the matrix is above (exit ${code} without this output)`);

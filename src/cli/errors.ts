@@ -14,5 +14,10 @@ export interface Io {
   err(text: string): void;
   /** Standard input, all of it (`mnc check -`); default: file descriptor 0. */
   stdin?(): string;
+  /**
+   * Colour: `auto` for the process's own streams (colour.ts decides: a terminal, NO_COLOR,
+   * FORCE_COLOR); absent or false, none (an Io that captures text); true, always.
+   */
+  colour?: boolean | 'auto';
 }
 

@@ -122,13 +122,14 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .command('matrix')
     .description('the main job: run every built-in scenario in every variant and print the verdict table')
     .option('--scenario <name>', 'only this built-in scenario (repeatable)', collect)
-    .option('--json <file>', 'also write the matrix as JSON')
+    .option('--json <file>', 'also write the matrix as JSON; - for standard output (the table then goes to standard error)')
     .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
     .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)
     .option('--all', 'after the table, print every counterexample of every run in full')
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
+    .option('-j, --jobs <n>', 'runs at a time, each on a worker thread (default: one per core)', intArg('--jobs', 1))
     .option('-q, --quiet', 'no per-run progress lines')
-    .addHelpText('after', exitCodes(['0   every run completed (FAIL cells are findings, not errors)', USAGE, '3   a run was stopped by a bound or a signal']))
+    .addHelpText('after', exitCodes(['0   every run completed (FAIL cells are findings, not errors)', USAGE, '3   a run was stopped by a bound, or a signal (Ctrl-C, SIGTERM) stopped the matrix: the table shows the runs made']))
     .action(async (f) => setCode(await (await commands()).cmdMatrix(io, f)));
 
   program
@@ -167,7 +168,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
 }
 
 /** Run the command line; returns the exit code. Never throws. */
-export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }): Promise<number> {
+export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), colour: 'auto' }): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildCli(io, (c) => (code = c));
   try {

@@ -1,76 +1,110 @@
 /**
- * The verdict matrix: every built-in scenario, in each of its variants, by property.
+ * The verdict matrix: every built-in scenario, in each of its variants, by property. Each
+ * (scenario, variant) is a job whose row is plain data (with, when asked, the trace of its
+ * counterexamples), so that rows can be computed here one after the other or by worker threads
+ * (matrix-pool.ts) and formatted the same way.
  */
 import { builtinNames, loadBuiltin } from '../model/scenario-file.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
-import { propertyVerdicts, runScenario, variantsOf, type PropertyVerdict, type RunOptions, type ScenarioRun } from './run.ts';
+import { propertyVerdicts, runScenario, variantsOf, type PropertyVerdict, type RunOptions } from './run.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, scenarioCommand, type Trace } from './trace.ts';
 
-export interface MatrixRow {
+/** One run of the matrix: a built-in scenario, in one of its variants (none: it has no variants). */
+export interface MatrixJob {
   readonly scenario: string;
   readonly variant?: string;
+}
+
+export interface MatrixRow extends MatrixJob {
   readonly verdicts: Record<string, PropertyVerdict>;
   /** The run's status: pass, violation, or incomplete (with its reason). */
   readonly status: string;
   readonly states: number;
   readonly seconds: number;
-  readonly run: ScenarioRun;
+  /** Every counterexample of the run, when the row was computed with traces and the run found some. */
+  readonly trace?: Trace;
 }
 
-/** Run every (or the named) built-in scenario in every variant. `onRow` reports each row as it is done. */
-export function computeMatrix(o: RunOptions & { readonly scenarios?: readonly string[]; readonly onRow?: (r: MatrixRow) => void } = {}): MatrixRow[] {
+/** The options of the matrix's runs that can cross to a worker thread (no signal, no callbacks). */
+export interface MatrixRunOptions {
+  readonly coalesce?: boolean;
+  readonly maxStates?: number;
+  readonly timeMs?: number;
+}
+
+/** The jobs of the matrix: every (or each named) built-in scenario in every variant, in name order. */
+export function matrixJobs(scenarios?: readonly string[]): MatrixJob[] {
+  return (scenarios ?? builtinNames()).flatMap((name) => variantsOf(loadBuiltin(name)).map(({ label }) => ({ scenario: name, ...(label === undefined ? {} : { variant: label }) })));
+}
+
+/**
+ * Run one job, deciding every property (the matrix's findings are the table). `traces`: also build
+ * the trace of its counterexamples, with the command that names the run for replay lines.
+ */
+export function matrixRow(job: MatrixJob, o: MatrixRunOptions & { readonly signal?: AbortSignal } = {}, traces = false): MatrixRow {
+  const { scenario } = variantsOf(loadBuiltin(job.scenario)).find((v) => v.label === job.variant)!;
+  const t0 = performance.now();
+  const ro: RunOptions = { ...o, findAll: true };
+  const run = runScenario(scenario, ro, job.variant);
+  const r = run.result;
+  const found = r.status !== 'pass' && r.violations.length > 0;
+  return {
+    ...job,
+    verdicts: propertyVerdicts(run),
+    status: r.status === 'incomplete' ? `incomplete (${r.reason})` : r.status,
+    states: r.stats.states,
+    seconds: (performance.now() - t0) / 1000,
+    ...(traces && found
+      ? { trace: buildTrace(run, scenarioCommand(job.scenario, { ...(job.variant === undefined ? {} : { variant: job.variant }), ...(o.coalesce === false ? { coalesce: false } : {}) })) }
+      : {}),
+  };
+}
+
+/** Run every (or the named) built-in scenario in every variant, one after the other. `onRow` reports each row as it is done. */
+export function computeMatrix(
+  o: MatrixRunOptions & { readonly scenarios?: readonly string[]; readonly onRow?: (r: MatrixRow) => void; readonly traces?: boolean; readonly signal?: AbortSignal } = {},
+): MatrixRow[] {
   const rows: MatrixRow[] = [];
-  for (const name of o.scenarios ?? builtinNames()) {
-    const sf = loadBuiltin(name);
-    for (const { label, scenario } of variantsOf(sf)) {
-      const t0 = performance.now();
-      // The matrix decides every property: its findings are the table.
-      const run = runScenario(scenario, { ...o, findAll: true }, label);
-      const r = run.result;
-      const row: MatrixRow = {
-        scenario: name,
-        ...(label === undefined ? {} : { variant: label }),
-        verdicts: propertyVerdicts(run),
-        status: r.status === 'incomplete' ? `incomplete (${r.reason})` : r.status,
-        states: r.stats.states,
-        seconds: (performance.now() - t0) / 1000,
-        run,
-      };
-      rows.push(row);
-      o.onRow?.(row);
-    }
+  const ro = { ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }), ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }), ...(o.timeMs === undefined ? {} : { timeMs: o.timeMs }), ...(o.signal ? { signal: o.signal } : {}) };
+  for (const job of matrixJobs(o.scenarios)) {
+    const row = matrixRow(job, ro, o.traces === true);
+    rows.push(row);
+    o.onRow?.(row);
   }
   return rows;
 }
 
 const MARK: Record<PropertyVerdict, string> = { holds: 'ok', violated: 'FAIL', unknown: '?', 'n/a': '-' };
 
-/** The matrix as a text table. */
-export function formatMatrix(rows: readonly MatrixRow[]): string {
+/**
+ * The matrix as a text table. `paint` colours a cell's mark (the terminal's colours, or none);
+ * `notRun`: jobs a signal stopped before they ran, listed after the table.
+ */
+export function formatMatrix(rows: readonly MatrixRow[], paint: (mark: string) => string = (m) => m, notRun: readonly MatrixJob[] = []): string {
   const props = KERNEL_PROPERTIES.map((p) => p.name);
   const head = ['scenario', 'variant', ...props, 'states'];
   const body = rows.map((r) => [r.scenario, r.variant ?? '', ...props.map((p) => MARK[r.verdicts[p] ?? 'n/a']), String(r.states)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
+  const cell = (c: string, i: number, isHead: boolean): string => {
+    if (i < 2) return c.padEnd(widths[i]!);
+    const padded = c.padStart(widths[i]!);
+    return isHead || i === head.length - 1 ? padded : padded.replace(c, paint(c));
+  };
+  const line = (cells: string[], isHead = false): string => cells.map((c, i) => cell(c, i, isHead)).join('  ').trimEnd();
+  const out = [line(head, true), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map((b) => line(b))];
   const failed = rows.filter((r) => r.status !== 'pass').length;
   out.push('', `${rows.length} runs, ${failed} with a finding or incomplete. ok: holds; FAIL: violated (\`mnc matrix --all\` prints every trace); ?: not decided; -: does not apply.`);
+  if (notRun.length) out.push(`INCOMPLETE: interrupted before ${notRun.length} more ${notRun.length === 1 ? 'run' : 'runs'}: ${notRun.map((j) => `${j.scenario}${j.variant === undefined ? '' : ` @ ${j.variant}`}`).join(', ')}.`);
   return out.join('\n');
 }
 
-/** A row's trace: every counterexample of its run. */
-export function rowTrace(r: MatrixRow): Trace {
-  const c = r.run.config;
-  return buildTrace(r.run, scenarioCommand(r.scenario, { ...(r.variant === undefined ? {} : { variant: r.variant }), ...(c.properties ? { properties: c.properties } : {}), coalesce: c.coalesce }));
-}
-
-/** Every counterexample of every row, in full, each run's under a line that names it. */
+/** Every counterexample of every row (computed with traces), in full, each run's under a line that names it. */
 export function formatMatrixCounterexamples(rows: readonly MatrixRow[]): string {
   const out: string[] = [];
   for (const r of rows) {
-    const t = rowTrace(r);
-    if (!t.counterexamples.length) continue;
+    const t = r.trace;
+    if (!t?.counterexamples.length) continue;
     const n = t.counterexamples.length;
     out.push('', `#### ${r.scenario}${r.variant === undefined ? '' : ` @ ${r.variant}`}: ${n} ${n === 1 ? 'counterexample' : 'counterexamples'}`);
     for (const cx of t.counterexamples) out.push('', formatCounterexample(t, cx));

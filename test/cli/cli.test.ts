@@ -496,6 +496,45 @@ describe('output files: nothing destroyed, nothing clobbered, checked before the
   });
 });
 
+describe('matrix on several cores, with progress, and stopped by a signal', () => {
+  test('--jobs 2 gives the table --jobs 1 gives, rows in scenario order; progress says run N of M with an estimate', async () => {
+    const one = await run('matrix', '--scenario', 'gntdev-reaper', '--scenario', 'amdgpu-read-lock-nonblock', '--jobs', '1', '-q');
+    const two = await run('matrix', '--scenario', 'gntdev-reaper', '--scenario', 'amdgpu-read-lock-nonblock', '--jobs', '2');
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(two.out).toBe(one.out);
+    expect(one.out.split('\n')[2]).toMatch(/^gntdev-reaper +v4\.18 /);
+    const progress = two.err.split('\n');
+    expect(progress).toHaveLength(7);
+    progress.forEach((l, i) => expect(l).toMatch(new RegExp(`^mnc: \\[${i + 1}/7\\] (gntdev-reaper|amdgpu-read-lock-nonblock) @ \\S+: (pass|violation), \\d+ states, [\\d.]+ s${i < 6 ? '; about \\d+ s left' : ''}$`)));
+  });
+  test('a bad --jobs is bad input', async () => {
+    const r = await run('matrix', '--jobs', '0');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /--jobs must be an integer >= 1/);
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${sig} stops the matrix: the table of the runs made, the rest named, exit 3`, async () => {
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, ['bin/mnc.js', 'matrix', '--jobs', '1'], { cwd: join(import.meta.dirname, '../..') });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        // After the second run, stop it.
+        if (/\[2\/\d+\]/.test(err) && !child.killed) child.kill(sig);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(err).toMatch(new RegExp(`mnc: interrupted \\(${sig}\\): stopping and reporting what was explored`));
+      expect(code).toBe(3);
+      expect(out).toMatch(/^scenario +variant +no-sleep/);
+      expect(out).toMatch(/^amdgpu-cs-reclaim +alloc-under-lock /m);
+      expect(out).toMatch(/^INCOMPLETE: interrupted before \d+ more runs: .*v418-blockable-backoff @ v4\.19\.$/m);
+    }, 120_000);
+  }
+});
+
 describe('replay lines work verbatim', () => {
   test('for a scenario file, through a real shell, with a space in its path', async () => {
     mkdirSync(join(dir, 'my scenarios'), { recursive: true });
