@@ -21,7 +21,7 @@ import { replayTrace, violatedIn } from '../report/replay.ts';
 import { modelOf, runScenarioAsync, type RunOptions } from '../report/run.ts';
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, walkPath } from '../report/trace.ts';
-import { compareSides, formatComparison } from '../report/compare.ts';
+import { compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, type Strategy } from '../checker/index.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
@@ -433,15 +433,59 @@ export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
   return code;
 }
 
-export async function cmdCompare(io: Io, scenarios: string[], f: { before: string; after: string; coalesce: boolean; quiet?: boolean; all?: boolean }): Promise<number> {
+export interface CompareFlags {
+  before: string;
+  after: string;
+  coalesce: boolean;
+  quiet?: boolean;
+  all?: boolean;
+  json?: string;
+  maxStates?: number;
+  time?: number;
+}
+
+export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): Promise<number> {
   const names = scenarios.length ? scenarios : builtinNames();
-  const inputs = names.map((arg) => ({ file: loadScenarioArg(arg), arg }));
-  const cmp = compareSides(inputs, f.before, f.after, { coalesce: f.coalesce }, (msg) => {
-    if (!f.quiet) io.err(`mnc: ${msg}`);
-  });
-  io.out(formatComparison(cmp, f.all === true));
-  if (cmp.pairs.some((p) => p.incomplete)) return EXIT.incomplete;
-  return cmp.pairs.some((p) => p.introduced.length) ? EXIT.violation : EXIT.ok;
+  const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io), arg }));
+  checkOutputFiles([{ flag: '--json', path: f.json }], inputs.map((i) => i.path));
+  const ac = new AbortController();
+  const unhook = stopOnSignals(io, ac);
+  const t0 = performance.now();
+  let cmp;
+  try {
+    cmp = await compareSides(
+      inputs,
+      f.before,
+      f.after,
+      {
+        coalesce: f.coalesce,
+        ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
+        ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+        signal: ac.signal,
+      },
+      (msg, done, total) => {
+        if (f.quiet) return;
+        const elapsed = (performance.now() - t0) / 1000;
+        io.err(`mnc: [${done}/${total}] ${msg}${done < total ? `; about ${duration((elapsed / done) * (total - done))} left` : ''}`);
+      },
+    );
+  } finally {
+    unhook();
+  }
+  // With --json -, the table goes to standard error and standard output is the JSON alone.
+  const toStderr = f.json === '-';
+  (toStderr ? io.err : io.out)(paintComparison(paintReport(formatComparison(cmp, f.all === true), paintOf(io, toStderr)), paintOf(io, toStderr)));
+  const code = cmp.notRun.length || cmp.pairs.some((p) => p.incomplete) ? EXIT.incomplete : cmp.pairs.some((p) => p.introduced.length) ? EXIT.violation : EXIT.ok;
+  if (f.json !== undefined) {
+    try {
+      emit(io, f.json, comparisonJson(cmp));
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      io.err(`mnc: ${e.message}; the comparison is above (exit ${code} without this output)`);
+      return EXIT.usage;
+    }
+  }
+  return code;
 }
 
 export function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: string }): number {

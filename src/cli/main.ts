@@ -139,9 +139,12 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .requiredOption('--after <side>', 'a core version, a driver@variant, or a scenario variant label')
     .argument('[scenario...]', 'scenarios (default: every built-in scenario the two sides apply to)')
     .option('--all', 'after the table, print the counterexample of every finding removed and introduced in full')
+    .option('--json <file>', 'also write the comparison as JSON (each finding with its replay line); - for standard output (the table then goes to standard error)')
+    .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
+    .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('-q, --quiet', 'no per-run progress lines')
-    .addHelpText('after', exitCodes(['0   the change introduces no finding', '1   the change introduces a finding', USAGE, '3   a side was stopped by a bound or a signal']))
+    .addHelpText('after', exitCodes(['0   the change introduces no finding', '1   the change introduces a finding', USAGE, '3   a side was stopped by a bound, or a signal (Ctrl-C, SIGTERM) stopped the comparison: the table shows what was compared']))
     .action(async (scs: string[], f) => setCode(await (await commands()).cmdCompare(io, scs, f)));
 
   program

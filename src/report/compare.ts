@@ -12,9 +12,9 @@ import { DRIVERS } from '../model/drivers/index.ts';
 import type { KAction } from '../model/interp.ts';
 import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
 import type { KState } from '../model/state.ts';
-import { runScenario, type RunOptions, type ScenarioRun } from './run.ts';
+import { runScenarioAsync, type RunOptions, type ScenarioRun } from './run.ts';
 import { formatCounterexample } from './text.ts';
-import { buildTrace, scenarioCommand, type Trace } from './trace.ts';
+import { buildTrace, replayCommand, scenarioCommand, type Trace } from './trace.ts';
 
 export { CompareError };
 
@@ -50,6 +50,8 @@ export interface Comparison {
   readonly pairs: readonly ComparedPair[];
   /** Scenarios a side does not apply to, with the reason. */
   readonly skipped: readonly { readonly scenario: string; readonly reason: string }[];
+  /** Scenarios a signal stopped before they were compared. */
+  readonly notRun: readonly string[];
 }
 
 /** A side applied to one scenario: the override, and the `mnc check` flags that mean the same. */
@@ -100,34 +102,50 @@ export interface CompareInput {
 
 /**
  * Check every scenario on both sides, deciding every property (`findAll`), and compare the verdicts
- * engine property by engine property.
+ * engine property by engine property. `o.signal` stops it: the run under way ends incomplete and
+ * the scenarios not yet compared are listed in `notRun`. `log` reports each side's run, with its
+ * number among them all.
  */
-export function compareSides(inputs: readonly (CompareInput | ScenarioFile)[], before: string, after: string, o: RunOptions, log: (m: string) => void = () => {}): Comparison {
+export async function compareSides(
+  inputs: readonly (CompareInput | ScenarioFile)[],
+  before: string,
+  after: string,
+  o: RunOptions,
+  log: (m: string, done: number, total: number) => void = () => {},
+): Promise<Comparison> {
   const pairs: ComparedPair[] = [];
   const skipped: { scenario: string; reason: string }[] = [];
   const files = inputs.map((i) => ('file' in i ? i.file : i));
   checkSide('--before', before, files);
   checkSide('--after', after, files);
   if (before === after) throw new CompareError(`--before and --after are both ${before}: there is nothing to compare`);
-  for (const input of inputs) {
+  const notRun: string[] = [];
+  const sides = inputs.map((input) => {
     const sf = 'file' in input ? input.file : input;
-    const arg = ('file' in input ? input.arg : undefined) ?? sf.name;
-    const b = sideOverride(sf, before);
-    const a = sideOverride(sf, after);
+    return { sf, arg: ('file' in input ? input.arg : undefined) ?? sf.name, b: sideOverride(sf, before), a: sideOverride(sf, after) };
+  });
+  const total = 2 * sides.filter((s) => typeof s.b !== 'string' && typeof s.a !== 'string').length;
+  let done = 0;
+  for (const { sf, arg, b, a } of sides) {
     if (typeof b === 'string' || typeof a === 'string') {
       skipped.push({ scenario: sf.name, reason: typeof b === 'string' ? b : (a as string) });
       continue;
     }
+    if (o.signal?.aborted) {
+      notRun.push(sf.name);
+      continue;
+    }
     const ro: RunOptions = { ...o, findAll: true };
-    const rb = runScenario(applyVariant(sf, b.override, before), ro, before);
-    log(`${sf.name} @ ${before}: ${rb.result.status}, ${rb.result.stats.states} states`);
-    const ra = runScenario(applyVariant(sf, a.override, after), ro, after);
-    log(`${sf.name} @ ${after}: ${ra.result.status}, ${ra.result.stats.states} states`);
-    const status = (r: ScenarioRun): Map<string, string> => new Map(r.result.verdicts.map((v) => [v.property, v.status]));
+    const status = (r: ScenarioRun): string => (r.result.status === 'incomplete' ? `incomplete (${r.result.reason})` : r.result.status);
+    const rb = await runScenarioAsync(applyVariant(sf, b.override, before), ro, before);
+    log(`${sf.name} @ ${before}: ${status(rb)}, ${rb.result.stats.states} states`, ++done, total);
+    const ra = await runScenarioAsync(applyVariant(sf, a.override, after), ro, after);
+    log(`${sf.name} @ ${after}: ${status(ra)}, ${ra.result.stats.states} states`, ++done, total);
+    const verdicts = (r: ScenarioRun): Map<string, string> => new Map(r.result.verdicts.map((v) => [v.property, v.status]));
     const cx = (r: ScenarioRun, p: string): Counterexample<KState, KAction> | undefined =>
       r.result.status === 'pass' ? undefined : r.result.violations.find((c) => c.property === p);
-    const sb = status(rb);
-    const sa = status(ra);
+    const sb = verdicts(rb);
+    const sa = verdicts(ra);
     const removed: Change[] = [];
     const introduced: Change[] = [];
     const unchanged: string[] = [];
@@ -154,10 +172,10 @@ export function compareSides(inputs: readonly (CompareInput | ScenarioFile)[], b
       incomplete: rb.result.status === 'incomplete' || ra.result.status === 'incomplete',
     });
   }
-  if (!pairs.length) {
+  if (!pairs.length && !notRun.length) {
     throw new CompareError(`no scenario was compared: ${skipped.map((s) => `${s.scenario}: ${s.reason}`).join('; ')}; name scenarios both sides apply to`);
   }
-  return { before, after, pairs, skipped };
+  return { before, after, pairs, skipped, notRun };
 }
 
 /** The traces of a pair's removed findings (on the before side) and introduced ones (on the after side). */
@@ -166,6 +184,55 @@ export function changeTraces(p: ComparedPair): { readonly removed?: Trace; reado
     ...(p.removed.length ? { removed: buildTrace(p.before, p.beforeCommand, p.removed.map((r) => r.counterexample)) } : {}),
     ...(p.introduced.length ? { introduced: buildTrace(p.after, p.afterCommand, p.introduced.map((r) => r.counterexample)) } : {}),
   };
+}
+
+/** One line for the whole comparison: how many scenarios, findings removed, introduced, in both. */
+export function summaryLine(c: Comparison): string {
+  const sum = (f: (p: ComparedPair) => number): number => c.pairs.reduce((n, p) => n + f(p), 0);
+  const incomplete = c.pairs.filter((p) => p.incomplete).length;
+  const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+  return [
+    `${c.after} against ${c.before}, ${plural(c.pairs.length, 'scenario')} compared${c.skipped.length ? ` (${c.skipped.length} skipped)` : ''}:`,
+    `${plural(sum((p) => p.removed.length), 'finding')} removed, ${sum((p) => p.introduced.length)} introduced, ${sum((p) => p.unchanged.length)} in both`,
+  ].join(' ') + (incomplete ? `; ${plural(incomplete, 'scenario')} INCOMPLETE (a side hit a bound)` : '') + '.';
+}
+
+/** The comparison as JSON (`mnc compare --json`): per scenario each side's run and every finding removed, introduced or in both, with the replay line of its counterexample. */
+export function comparisonJson(c: Comparison): string {
+  const side = (r: ScenarioRun): Record<string, unknown> => ({
+    status: r.result.status,
+    ...(r.result.status === 'incomplete' ? { reason: String(r.result.reason) } : {}),
+    states: r.result.stats.states,
+    seconds: Number((r.result.stats.elapsedMs / 1000).toFixed(3)),
+  });
+  const change = (ch: Change, command: readonly string[]): Record<string, unknown> => ({
+    property: ch.property,
+    ...(ch.oneSided ? { oneSided: true } : {}),
+    token: ch.counterexample.path.token,
+    replay: replayCommand({ command }, ch.counterexample.path.token),
+  });
+  return `${JSON.stringify(
+    {
+      format: 'mnc-compare',
+      version: 1,
+      before: c.before,
+      after: c.after,
+      pairs: c.pairs.map((p) => ({
+        scenario: p.scenario,
+        arg: p.arg,
+        incomplete: p.incomplete,
+        before: side(p.before),
+        after: side(p.after),
+        removed: p.removed.map((ch) => change(ch, p.beforeCommand)),
+        introduced: p.introduced.map((ch) => change(ch, p.afterCommand)),
+        unchanged: p.unchanged,
+      })),
+      skipped: c.skipped,
+      ...(c.notRun.length ? { notRun: c.notRun } : {}),
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 /** The comparison's table; with `all`, then every removed and introduced counterexample in full. */
@@ -181,8 +248,10 @@ export function formatComparison(c: Comparison, all = false): string {
   }
   for (const s of c.skipped) out.push(`${s.scenario}: skipped (${s.reason})`);
   const changes = c.pairs.reduce((n, p) => n + p.removed.length + p.introduced.length, 0);
+  out.push('', summaryLine(c));
+  if (c.notRun.length) out.push(`INCOMPLETE: interrupted before ${c.notRun.length === 1 ? 'the scenario' : `${c.notRun.length} scenarios`} ${c.notRun.join(', ')}.`);
   if (!all) {
-    if (changes) out.push('', `--all prints the ${changes === 1 ? 'counterexample' : `${changes} counterexamples`} of the findings removed and introduced in full.`);
+    if (changes) out.push(`--all prints the ${changes === 1 ? 'counterexample' : `${changes} counterexamples`} of the findings removed and introduced in full.`);
     return out.join('\n');
   }
   for (const p of c.pairs) {

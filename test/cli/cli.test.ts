@@ -738,6 +738,53 @@ describe('compare: the patch review view', () => {
     expect(rr.code).toBe(1);
     expect(rr.out).toMatch(/^violated in the last state: deadlock:partial:cs_alloc_under_lock\nWARNING: cs_alloc_under_lock can never run again/m);
   });
+  test('a summary line; --json with each finding\'s replay line; progress says run N of M', async () => {
+    const p = join(dir, 'cmp.json');
+    const r = await run('compare', '--before', 'v4.18', '--after', 'v4.19', 'v418-blockable-backoff', 'radeon-reaper', '--json', p);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^v4\.19 against v4\.18, 2 scenarios compared: 2 findings removed, 1 introduced, 0 in both\.$/m);
+    expect(r.err.split('\n')).toEqual([
+      expect.stringMatching(/^mnc: \[1\/4\] v418-blockable-backoff @ v4\.18: violation, \d+ states; about \d+ s left$/),
+      expect.stringMatching(/^mnc: \[2\/4\] v418-blockable-backoff @ v4\.19: /),
+      expect.stringMatching(/^mnc: \[3\/4\] radeon-reaper @ v4\.18: /),
+      expect.stringMatching(/^mnc: \[4\/4\] radeon-reaper @ v4\.19: pass, \d+ states$/),
+    ]);
+    const j = readJson(p) as { format: string; pairs: { scenario: string; introduced: { property: string; replay: string }[]; removed: { property: string }[] }[] };
+    expect(j.format).toBe('mnc-compare');
+    expect(j.pairs.map((x) => x.scenario)).toEqual(['v418-blockable-backoff', 'radeon-reaper']);
+    const intro = j.pairs[0]!.introduced[0]!;
+    expect(intro.property).toBe('no-sleep:might-sleep');
+    // The replay line in the JSON works verbatim, as the text's does.
+    const rr = await run(...words(intro.replay).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toContain('violated in the last state: no-sleep:might-sleep\n');
+    // --json - : standard output is the JSON alone.
+    const s = await run('compare', '--before', 'v4.18', '--after', 'v4.19', 'radeon-reaper', '--json', '-', '-q');
+    expect((JSON.parse(s.out) as { format: string }).format).toBe('mnc-compare');
+  });
+  test('--max-states and --time bound each run: incomplete, exit 3', async () => {
+    const r = await run('compare', '--before', 'v4.18', '--after', 'v4.19', 'radeon-reaper', '--max-states', '20', '-q');
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/^radeon-reaper: .*\(INCOMPLETE: a side hit a bound\)$/m);
+    expect(r.out).toMatch(/1 scenario INCOMPLETE \(a side hit a bound\)\.$/m);
+    const t = await run('compare', '--before', 'v4.18', '--after', 'v4.19', 'radeon-reaper', '--time', 'x');
+    expect(t.code).toBe(2);
+  });
+  test('SIGTERM stops the comparison: the table of what was compared, the rest named, exit 3', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['bin/mnc.js', 'compare', '--before', 'v4.18', '--after', 'v4.19'], { cwd: join(import.meta.dirname, '../..') });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/\[4\/\d+\]/.test(err) && !child.killed) child.kill('SIGTERM');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(3);
+    expect(out).toMatch(/^amdgpu-cs-reclaim: /m);
+    expect(out).toMatch(/^INCOMPLETE: interrupted before \d+ scenarios .*v418-blockable-backoff\.$/m);
+  }, 120_000);
   test('an unknown side is bad input', async () => {
     const r = await run('compare', '--before', 'nvidia@1', '--after', 'v4.19', 'radeon-reaper');
     expect(r.code).toBe(2);
