@@ -321,7 +321,51 @@ function loadCheck(sc: Scenario): void {
   parseScenario(JSON.stringify(sc), 'command line');
 }
 
-export function cmdList(io: Io): number {
+/** Everything `mnc list` shows, as data (`mnc list --json` prints it as it is). */
+export function listing(): Record<string, unknown> {
+  return {
+    format: 'mnc-list',
+    version: 1,
+    scenarios: builtinNames().map((n) => {
+      const sf = loadBuiltin(n);
+      return {
+        name: n,
+        ...(sf.description ? { description: sf.description } : {}),
+        core: sf.core,
+        variants: Object.entries(sf.variants ?? {}).map(([name, v]) => ({ name, ...v })),
+      };
+    }),
+    cores: Object.values(CORE_VERSIONS).map((v) => ({
+      name: v.name,
+      description: v.description,
+      api: v.api,
+      shipped: Object.fromEntries(
+        Object.keys(DRIVERS)
+          .sort()
+          .map((d) => [d, shippedVariant(v, d)]),
+      ),
+      ...(v.ships ? { evidence: Object.fromEntries(Object.entries(v.ships).map(([d, x]) => [d, x.why])) } : {}),
+    })),
+    drivers: Object.values(DRIVERS).map((d) => ({
+      name: d.name,
+      description: d.description,
+      variants: Object.entries(d.variants).map(([name, v]) => ({
+        name,
+        description: v.description,
+        api: v.api,
+        threads: Object.entries(v.threads ?? {}).map(([kind, t]) => ({ kind: `${d.name}:${kind}`, description: t.description, params: { ...(t.params ?? {}) } })),
+      })),
+    })),
+    threads: Object.entries(CORE_THREADS).map(([kind, t]) => ({ kind, description: t.description, params: { ...t.params } })),
+    properties: KERNEL_PROPERTIES.map((p) => ({ name: p.name, summary: p.summary })),
+  };
+}
+
+export function cmdList(io: Io, f: { json?: boolean } = {}): number {
+  if (f.json) {
+    io.out(JSON.stringify(listing(), null, 2));
+    return EXIT.ok;
+  }
   const out: string[] = ['Built-in scenarios (mnc check NAME [--variant V]):'];
   for (const n of builtinNames()) {
     const sf = loadBuiltin(n);

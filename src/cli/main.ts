@@ -85,8 +85,9 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
   program
     .command('list')
     .description('list the built-in scenarios, core versions, drivers with their variants and threads, and properties')
+    .option('--json', 'print it as JSON (format mnc-list, version 1)')
     .addHelpText('after', exitCodes(['0   listed']))
-    .action(async () => setCode((await commands()).cmdList(io)));
+    .action(async (f: { json?: boolean }) => setCode((await commands()).cmdList(io, f)));
 
   program
     .command('check')

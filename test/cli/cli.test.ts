@@ -684,6 +684,28 @@ describe('the real command', () => {
     writeFileSync(join(t, 'src', 'cli', 'main.ts'), say('edited'));
     expect(await mnc()).toBe('edited x y');
   });
+  test('mnc list --json: the same listing as data', async () => {
+    const r = await run('list', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      format: string;
+      scenarios: { name: string; variants: { name: string }[] }[];
+      cores: { name: string; shipped: Record<string, string> }[];
+      drivers: { name: string; variants: { name: string; api: string; threads: { kind: string }[] }[] }[];
+      threads: { kind: string }[];
+      properties: { name: string }[];
+    };
+    expect(j.format).toBe('mnc-list');
+    expect(j.scenarios.find((s) => s.name === 'amdgpu-read-lock-nonblock')!.variants.map((v) => v.name)).toEqual(['93065ac753e4', 'clarify', 'tetsuo']);
+    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail']);
+    expect(j.cores.find((c) => c.name === 'v4.19')!.shipped.gntdev).toBe('93065ac753e4');
+    expect(j.drivers.find((d) => d.name === 'kvm')!.variants.map((v) => [v.name, v.api, v.threads.map((t) => t.kind)])).toEqual([
+      ['v4.18', 'v4.18', ['kvm:tdp_fault']],
+      ['93065ac753e4', 'v4.19', ['kvm:tdp_fault']],
+    ]);
+    expect(j.threads.map((t) => t.kind)).toContain('lock_holder');
+    expect(j.properties.map((p) => p.name)).toEqual(['no-sleep', 'pairing', 'lock-discipline', 'deadlock', 'reaper-progress', 'no-premature-victim', 'coherency', 'no-bug']);
+  });
   test('a bad flag gives exit code 2 from the real process', async () => {
     const r = await promisify(execFile)(process.execPath, ['bin/mnc.js', 'check', 'x', '--max-depth', 'deep'], { cwd: join(import.meta.dirname, '../..') }).catch((e: { code: number; stderr: string }) => e);
     expect((r as { code: number }).code).toBe(2);
