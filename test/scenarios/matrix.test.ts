@@ -49,6 +49,17 @@
  *   and its second run is on freed memory. Everything else holds.
  * - umem-odp-reaper and scif-reaper keep their verdicts (their state counts changed).
  *
+ * Issue 10, item "hmm mirror whose sync_cpu_device_pagetables does or does not sleep" (the notifier
+ * parameter `sync_sleeps`, set by a scenario variant's `params`):
+ *
+ * - end-after-nonblock-start @ 93065ac753e4+nosleep-mirror and @ jglisse+nosleep-mirror (new rows):
+ *   the same verdicts as their sleeping-mirror rows. A mirror whose callback never sleeps removes the
+ *   callback from the sleeping calls of the non-blocking path (test/model/drivers/hmm.test.ts shows
+ *   the difference), but the end (v4.19) or the start (v4.20) still takes
+ *   down_read(&hmm->mirrors_sem) there, which may sleep: no-sleep FAIL either way. In jglisse the
+ *   non-sleeping mirror is invalidated by the non-blocking start instead of refusing with -EAGAIN;
+ *   coherency stays ok; v4.19's coherency finding (the start does nothing, the end syncs) stays.
+ *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
  */
@@ -73,6 +84,8 @@ amdgpu-read-lock-nonblock     clarify            FAIL ok   ok   ok   ok   ok   o
 amdgpu-read-lock-nonblock     tetsuo             ok   ok   ok   ok   ok   ok   ok   ok
 end-after-nonblock-start      93065ac753e4       FAIL ok   ok   ok   ok   ok   FAIL ok
 end-after-nonblock-start      jglisse            FAIL ok   ok   ok   ok   ok   ok   ok
+end-after-nonblock-start      93065ac753e4+nosleep-mirror FAIL ok ok ok ok ok FAIL ok
+end-after-nonblock-start      jglisse+nosleep-mirror FAIL ok ok ok   ok   ok   ok   ok
 exit-mmap-vs-reaper           v4.18              ok   ok   ok   FAIL FAIL FAIL ok   FAIL
 exit-mmap-vs-reaper           93065ac753e4       FAIL FAIL ok   FAIL FAIL ok   ok   FAIL
 exit-mmap-vs-reaper           v4.19              FAIL FAIL ok   FAIL FAIL ok   ok   FAIL
