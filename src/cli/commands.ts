@@ -353,6 +353,7 @@ export function listing(): Record<string, unknown> {
         name,
         description: v.description,
         api: v.api,
+        ...(v.params ? { params: { ...v.params } } : {}),
         threads: Object.entries(v.threads ?? {}).map(([kind, t]) => ({ kind: `${d.name}:${kind}`, description: t.description, params: { ...(t.params ?? {}) } })),
       })),
     })),
@@ -395,6 +396,19 @@ export function cmdList(io: Io, f: { json?: boolean } = {}): number {
       }
     }
     const all = Object.keys(d.variants).length;
+    // Notifier parameters (a scenario's notifiers[i].params), once each, with the variants that take them when not all do.
+    const nparams = new Map<string, { description: string; variants: string[] }>();
+    for (const [vn, v] of Object.entries(d.variants)) {
+      for (const [pn, pd] of Object.entries(v.params ?? {})) {
+        const e = nparams.get(pn) ?? { description: pd, variants: [] };
+        e.variants.push(vn);
+        nparams.set(pn, e);
+      }
+    }
+    for (const [pn, e] of nparams) {
+      const only = e.variants.length < all ? ` [variants ${e.variants.join(', ')}]` : '';
+      out.push(`    notifier param ${pn}${only}: ${e.description}`);
+    }
     for (const [tk, k] of kinds) {
       const only = k.variants.length < all ? ` [variants ${k.variants.join(', ')}]` : '';
       out.push(`    thread ${d.name}:${tk}${k.params.length ? ` (${k.params.join(', ')})` : ''}${only}: ${k.description}`);

@@ -41,9 +41,27 @@ export interface InstanceState {
 /** What a driver thread's `args` may use while the scenario is built. */
 export interface ThreadBuildContext {
   readonly statics: Record<string, Value | readonly Value[]>;
+  /**
+   * The scenario's shared memory, locks and balanced variables so far: a thread that brings an
+   * object of its own (umem_odp:register's umem, pre-allocated as munmap's VMAs are) adds its state
+   * here.
+   */
+  readonly mem: Record<string, Value>;
+  readonly locks: Record<string, LockState['kind']>;
+  readonly balanced: string[];
+  readonly balancedOffsets: Record<string, string>;
   /** The thread's task object id (the value of `current`). */
   readonly task: string;
   /** An error naming the parameter's path in the scenario file. */
+  error(param: string, message: string): Error;
+}
+
+/**
+ * What a notifier use of a scenario says beyond its objects: its `params` (`notifiers[i].params`,
+ * the names a variant's `params` accepts), and an error naming a parameter's path in the file.
+ */
+export interface InstanceOptions {
+  readonly params: Readonly<Record<string, unknown>>;
   error(param: string, message: string): Error;
 }
 
@@ -97,8 +115,16 @@ export interface VariantDef {
   readonly flags: number;
   /** Leaf primitives this driver's code calls (driver-specific kernel API whose body is not modelled). */
   readonly primitives?: Readonly<Record<string, Primitive>>;
-  /** Build the state of instance `id` whose objects cover `objects`. */
-  instance(id: string, objects: readonly ObjectRange[]): InstanceState;
+  /**
+   * Build the state of instance `id` whose objects cover `objects`; `opts` carries the notifier
+   * use's `params` (only names listed in {@link VariantDef.params} reach it).
+   */
+  instance(id: string, objects: readonly ObjectRange[], opts?: InstanceOptions): InstanceState;
+  /**
+   * Parameters a scenario may give a notifier of this variant (`notifiers[i].params`), with a
+   * one-line description each (for validation and `mnc list`).
+   */
+  readonly params?: Readonly<Record<string, string>>;
   /** Named constants its code uses (PFERR_WRITE_MASK, ...). */
   readonly constants?: Readonly<Record<string, Value>>;
   /** Global objects its code names that hold no modelled state (slab caches, wait queues). */

@@ -26,6 +26,8 @@ export interface VariantOverride {
   readonly drivers?: Readonly<Record<string, string>>;
   /** Thread kind → thread kind: every thread of the first kind runs the second instead. */
   readonly threads?: Readonly<Record<string, string>>;
+  /** Driver name → notifier parameters: every notifier of that driver gets them (over its own `params`). */
+  readonly params?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export interface ScenarioFile extends Scenario {
@@ -92,6 +94,11 @@ export function scenarioSchema(): Record<string, unknown> {
           properties: {
             use: { type: 'string', pattern: '^[a-z0-9_-]+(@[A-Za-z0-9._-]+)?$', description: `driver or driver@variant, e.g. ${variantNames.slice(0, 3).join(', ')}` },
             objects: { type: 'array', items: range },
+            params: {
+              type: 'object',
+              description: "the driver variant's notifier parameters (mnc list shows them), e.g. hmm's sync_sleeps",
+              additionalProperties: { type: ['integer', 'boolean', 'string'] },
+            },
           },
         },
       },
@@ -122,6 +129,11 @@ export function scenarioSchema(): Record<string, unknown> {
             core: { enum: Object.keys(CORE_VERSIONS) },
             drivers: { type: 'object', additionalProperties: { type: 'string' } },
             threads: { type: 'object', additionalProperties: { type: 'string' } },
+            params: {
+              type: 'object',
+              description: 'driver name -> notifier parameters every notifier of that driver gets',
+              additionalProperties: { type: 'object', additionalProperties: { type: ['integer', 'boolean', 'string'] } },
+            },
           },
         },
       },
@@ -175,19 +187,26 @@ export function applyVariant(sc: Scenario, v: VariantOverride, label: string): S
     const [driver, current] = n.use.split('@');
     const def = own(DRIVERS, driver!);
     const want = own(v.drivers, driver!);
+    const p = own(v.params, driver!);
+    const withParams = p ? { ...n, params: { ...(n.params ?? {}), ...p } } : n;
     if (want) {
       if (!def) throw new ScenarioError(`variants.${label}.drivers.${driver}`, `unknown driver; known: ${Object.keys(DRIVERS).join(', ')}`);
-      return { ...n, use: `${driver}@${want}` };
+      return { ...withParams, use: `${driver}@${want}` };
     }
     if (core && def) {
       const variant = own(def.variants, current ?? shippedVariant(core, driver!));
-      if (variant && variant.api !== core.api) return { ...n, use: `${driver}@${shippedVariant(core, driver!)}` };
+      if (variant && variant.api !== core.api) return { ...withParams, use: `${driver}@${shippedVariant(core, driver!)}` };
     }
-    return n;
+    return withParams;
   });
   for (const d of Object.keys(v.drivers ?? {})) {
     if (!sc.notifiers.some((n) => n.use.split('@')[0] === d)) {
       throw new ScenarioError(`variants.${label}.drivers.${d}`, `the scenario has no ${d} notifier`);
+    }
+  }
+  for (const d of Object.keys(v.params ?? {})) {
+    if (!sc.notifiers.some((n) => n.use.split('@')[0] === d)) {
+      throw new ScenarioError(`variants.${label}.params.${d}`, `the scenario has no ${d} notifier`);
     }
   }
   for (const k of Object.keys(v.threads ?? {})) {

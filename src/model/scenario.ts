@@ -38,6 +38,11 @@ export interface NotifierUse {
   readonly use: string;
   /** The ranges the driver's objects cover (BOs, umems, grant maps, memslots, ...). */
   readonly objects?: readonly ObjectRange[];
+  /**
+   * What the driver's variant lets a scenario say about this notifier beyond its objects (its
+   * `params`, listed by `mnc list`): e.g. hmm's `sync_sleeps`.
+   */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 export interface ThreadUse {
@@ -410,7 +415,13 @@ export function buildProgram(sc: Scenario): Program {
         throw new ScenarioError(`${path}.objects[${j}]`, `[${o.start}, ${o.end}) lies outside every VMA; an object covers pages of a VMA`);
       }
     });
-    const inst = r.def.instance(nid, objects);
+    const params = n.params ?? {};
+    for (const k of Object.keys(params)) {
+      if (!Object.hasOwn(r.def.params ?? {}, k)) {
+        throw new ScenarioError(`${path}.params.${k}`, `unknown parameter; ${r.driver}@${r.variant} takes: ${Object.keys(r.def.params ?? {}).join(', ') || 'none'}`);
+      }
+    }
+    const inst = r.def.instance(nid, objects, { params, error: (param, message) => new ScenarioError(`${path}.params.${param}`, message) });
     Object.assign(mem, inst.mem);
     Object.assign(locks, inst.locks);
     Object.assign(statics, inst.statics);
@@ -514,7 +525,15 @@ export function buildProgram(sc: Scenario): Program {
       addFns(def.fns, `${path}.kind`);
       fnName = def.entry;
       accepted = def.params ?? {};
-      args = def.args(inst.nid, params, { statics, task, error: (param, message) => new ScenarioError(`${path}.params.${param}`, message) });
+      args = def.args(inst.nid, params, {
+        statics,
+        mem,
+        locks,
+        balanced,
+        balancedOffsets,
+        task,
+        error: (param, message) => new ScenarioError(`${path}.params.${param}`, message),
+      });
     }
     for (const k of Object.keys(params)) {
       if (!Object.hasOwn(accepted, k)) throw new ScenarioError(`${path}.params.${k}`, `unknown parameter; "${t.kind}" takes: ${Object.keys(accepted).join(', ') || 'none'}`);

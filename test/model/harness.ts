@@ -15,6 +15,8 @@ export interface CallbackOptions {
   /** Core version; default v4.19 (v4.18 for a v4.18 variant: pass it). */
   readonly core?: string;
   readonly objects?: readonly ObjectRange[];
+  /** The notifier's parameters (`notifiers[i].params` of a scenario). */
+  readonly params?: Readonly<Record<string, unknown>>;
   readonly op: 'invalidate_range_start' | 'invalidate_range_end' | 'release';
   readonly start: number;
   readonly end: number;
@@ -50,7 +52,7 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
     name: 'harness',
     core: o.core ?? 'v4.19',
     vmas: [{ start: 0, end: 24 }],
-    notifiers: [{ use: o.use, objects: o.objects ?? [] }],
+    notifiers: [{ use: o.use, objects: o.objects ?? [], ...(o.params ? { params: o.params } : {}) }],
     // For ->release an exiting task, so that the scenario gets the kworkers of the work items a
     // release can queue (only the test thread below runs the callback).
     threads: [o.op === 'release' ? { kind: 'exit_mmap' } : { kind: 'madvise', params: { start: 0, len: 1 } }],

@@ -79,9 +79,10 @@ const coreThreadArb = (nvmas: number, kinds: readonly CoreKind[]): fc.Arbitrary<
 /**
  * The driver threads a scenario's notifiers allow, with parameters they accept: every thread kind of
  * every driver variant the notifiers use (KVM's vCPU fault on a page of a memslot, mlx5's page fault
- * on a page of a leaf and its implicit-MR free, amdgpu's command-submission ioctls).
+ * on a page of a leaf, its implicit-MR free and an ODP MR's registration over a range of a VMA,
+ * amdgpu's command-submission ioctls).
  */
-function driverThreadArbs(notifiers: readonly NotifierUse[]): fc.Arbitrary<ThreadUse>[] {
+function driverThreadArbs(notifiers: readonly NotifierUse[], nvmas: number): fc.Arbitrary<ThreadUse>[] {
   const out: fc.Arbitrary<ThreadUse>[] = [];
   const seen = new Map<string, number>();
   for (const n of notifiers) {
@@ -93,7 +94,10 @@ function driverThreadArbs(notifiers: readonly NotifierUse[]): fc.Arbitrary<Threa
     for (const kind of Object.keys(DRIVERS[driver]!.variants[variant]!.threads ?? {})) {
       const params = Object.keys(DRIVERS[driver]!.variants[variant]!.threads![kind]!.params ?? {});
       if (params.length === 0) out.push(fc.constant({ kind: `${prefix}:${kind}` }));
-      else if (objects.length > 0 && params.includes('address')) {
+      else if (params.includes('start') && params.includes('len')) {
+        // A range of a VMA (umem_odp's MR registration).
+        out.push(rangeIn(nvmas).map((r) => ({ kind: `${prefix}:${kind}`, params: { start: r.start, len: r.end - r.start } })));
+      } else if (objects.length > 0 && params.includes('address')) {
         // A page inside one of the notifier's objects; `leaf` (mlx5) names that object.
         out.push(
           fc.integer({ min: 0, max: objects.length - 1 }).chain((leaf) => {
@@ -176,7 +180,7 @@ function scenarioArb(opts: ScenarioOptions = { cores: ['v4.19', '93065ac753e4', 
           ),
         })
         .chain((s) => {
-          const kinds = [...coreThreadArb(nvmas, opts.coreKinds ?? CORE_KINDS), ...(opts.driverThreads === false ? [] : driverThreadArbs(s.notifiers))];
+          const kinds = [...coreThreadArb(nvmas, opts.coreKinds ?? CORE_KINDS), ...(opts.driverThreads === false ? [] : driverThreadArbs(s.notifiers, nvmas))];
           const threads = kinds.length ? fc.array(fc.oneof(...kinds), { minLength: s.reaper ? 0 : 1, maxLength: opts.maxThreads ?? 1 }) : fc.constant([]);
           return threads.map((ts) => ({ ...s, threads: ts }));
         }),

@@ -49,6 +49,32 @@
  *   and its second run is on freed memory. Everything else holds.
  * - umem-odp-reaper and scif-reaper keep their verdicts (their state counts changed).
  *
+ * Issue 10, item "hmm mirror whose sync_cpu_device_pagetables does or does not sleep" (the notifier
+ * parameter `sync_sleeps`, set by a scenario variant's `params`):
+ *
+ * - end-after-nonblock-start @ 93065ac753e4+nosleep-mirror and @ jglisse+nosleep-mirror (new rows):
+ *   the same verdicts as their sleeping-mirror rows. A mirror whose callback never sleeps removes the
+ *   callback from the sleeping calls of the non-blocking path (test/model/drivers/hmm.test.ts shows
+ *   the difference), but the end (v4.19) or the start (v4.20) still takes
+ *   down_read(&hmm->mirrors_sem) there, which may sleep: no-sleep FAIL either way. In jglisse the
+ *   non-sleeping mirror is invalidated by the non-blocking start instead of refusing with -EAGAIN;
+ *   coherency stays ok; v4.19's coherency finding (the start does nothing, the end syncs) stays.
+ *
+ * Issue 10, item "umem_odp with a registered MR" (thread umem_odp:register: mlx5_ib_reg_user_mr ->
+ * ib_umem_odp_get; context->no_private_counters is now state):
+ *
+ * - umem-odp-register-vs-reaper (new): v4.18 no-premature-victim FAIL (the reaper leaves an mm with a
+ *   blockable notifier alone and sets MMF_OOM_SKIP, as in umem-odp-reaper); 93065ac753e4 no-sleep
+ *   FAIL: the reaper's end after its approved non-blocking start takes umem_rwsem with down_read
+ *   (might-sleep, as in umem-odp-reaper) and really waits there while the registration holds it for
+ *   write (blocked), or, when the MR was registered while the reaper's start was counted, waits in
+ *   ib_ucontext_notifier_end_account()'s down_write for the registration's read hold before it gives
+ *   the MR its private counters (test/model/drivers/umem_odp.test.ts). pairing holds: the MR lies in a
+ *   VM_LOCKED VMA the reaper skips, so no start fails and no count leaks.
+ * - umem-odp-reaper keeps its verdicts; its page fault now enters through
+ *   pagefault_single_data_segment()'s live-MR check (4710 -> 4720 states). mlx5-implicit-mr keeps
+ *   its verdicts.
+ *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
  */
@@ -73,6 +99,8 @@ amdgpu-read-lock-nonblock     clarify            FAIL ok   ok   ok   ok   ok   o
 amdgpu-read-lock-nonblock     tetsuo             ok   ok   ok   ok   ok   ok   ok   ok
 end-after-nonblock-start      93065ac753e4       FAIL ok   ok   ok   ok   ok   FAIL ok
 end-after-nonblock-start      jglisse            FAIL ok   ok   ok   ok   ok   ok   ok
+end-after-nonblock-start      93065ac753e4+nosleep-mirror FAIL ok ok ok ok ok FAIL ok
+end-after-nonblock-start      jglisse+nosleep-mirror FAIL ok ok ok   ok   ok   ok   ok
 exit-mmap-vs-reaper           v4.18              ok   ok   ok   FAIL FAIL FAIL ok   FAIL
 exit-mmap-vs-reaper           93065ac753e4       FAIL FAIL ok   FAIL FAIL ok   ok   FAIL
 exit-mmap-vs-reaper           v4.19              FAIL FAIL ok   FAIL FAIL ok   ok   FAIL
@@ -112,6 +140,8 @@ sgi-gru-reaper                93065ac753e4       ok   ok   ok   ok   ok   ok   o
 sgi-gru-reaper                v4.19              ok   ok   ok   ok   ok   ok   ok   ok
 umem-odp-reaper               v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
 umem-odp-reaper               93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   ok
+umem-odp-register-vs-reaper   v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
+umem-odp-register-vs-reaper   93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   ok
 v418-blockable-backoff        v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
 v418-blockable-backoff        v4.19              FAIL ok   ok   ok   ok   ok   ok   ok
 `;

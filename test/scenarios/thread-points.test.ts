@@ -95,7 +95,7 @@ describe('Tetsuo Handa / Michal Hocko: may invalidate_range_end block after a no
     expect(f.header).toBe('BUG (contract): sleeping function called from invalidate_range_end after a non-blocking start');
     expect(f.details).toMatch(/oom_reaper is about to call down_read\(\), which may sleep, in hmm0 invalidate_range_end \[0, 4\)/);
     // The end-side rule is the thread's, not v4.19's header's, and no kernel checks it at run time.
-    expect(f.details).toMatch(/Michal Hocko in the review thread[\s\S]*v4\.19's header does not say it yet/);
+    expect(f.details).toMatch(/Michal Hocko, 24 Aug 2018, in the review thread[\s\S]*v4\.19's header does not say it yet/);
     expect(f.details).toMatch(/no kernel checks it at run time/);
   });
   test('umem_odp too (the patch\'s own "ugly and fragile" TODO), and its failed start leaks notifier_count', () => {
@@ -104,6 +104,16 @@ describe('Tetsuo Handa / Michal Hocko: may invalidate_range_end block after a no
     expect(f.header).toBe('BUG (contract): sleeping function called from invalidate_range_end after a non-blocking start');
     expect(f.details).toMatch(/down_read\(\), which may sleep, in umem_odp0 invalidate_range_end/);
     expect(finding(run, 'pairing:unbalanced-state').details).toMatch(/umem_odp0\.notifier_count = \d+ \(initially 0\)/);
+  });
+  test('and it really blocks there while the process registers an ODP MR: ib_umem_odp_get() holds umem_rwsem for write', () => {
+    const run = runBuiltin('umem-odp-register-vs-reaper', '93065ac753e4');
+    const f = finding(run, 'no-sleep:blocked');
+    expect(f.header).toBe('BUG (contract): invalidate_range_end after a non-blocking start blocked');
+    expect(f.details).toMatch(/^oom_reaper sleeps in umem_odp0 invalidate_range_end \[0, 4\): down_read\(&umem_odp0\.umem_rwsem\): held for write by register/);
+    expect(f.statements).toContain('register: down_write(&context->umem_rwsem);');
+    expect(verdicts(run).pairing).toBe('holds');
+    // Before the patch the reaper leaves the mm alone (a blockable notifier): nothing blocks.
+    expect(verdicts(runBuiltin('umem-odp-register-vs-reaper', 'v4.18'))['no-sleep']).toBe('holds');
   });
 });
 

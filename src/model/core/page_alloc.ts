@@ -2,7 +2,7 @@
  * mm/page_alloc.c, mm/vmscan.c, mm/oom_kill.c and the slab entry points: memory allocation as
  * v4.19 has it, reduced to what decides who waits for whom.
  *
- * Every allocation of the model (kmalloc, kzalloc, kmem_cache_zalloc, alloc_page_vma) reaches the
+ * Every allocation of the model (kmalloc, kzalloc, kmem_cache_zalloc, vzalloc, alloc_page_vma) reaches the
  * page allocator: the slab caches' own free lists are not modelled (a slab allocation that needs a
  * page takes this path; one served from a cached object would be the fast path's success). Read
  * against the exact v4.19 tree (../shared/kernel/README.md §9: `repository 0x88888888/linux-4.19-comments`,
@@ -174,6 +174,14 @@ export const kmalloc = entry('kmalloc', 'include/linux/slab.h', 'static __always
 export const kzalloc = entry('kzalloc', 'include/linux/slab.h', 'static inline void *kzalloc(size_t size, gfp_t flags)', ['size', 'flags'], 'flags', 'kzalloc -> kmalloc(size, flags | __GFP_ZERO)');
 export const kmemCacheZalloc = entry('kmem_cache_zalloc', 'include/linux/slab.h', 'static inline void *kmem_cache_zalloc(struct kmem_cache *k, gfp_t flags)', ['k', 'flags'], 'flags', 'kmem_cache_zalloc -> kmem_cache_alloc(k, flags | __GFP_ZERO) -> slab_alloc -> ... -> __alloc_pages_nodemask when a new slab is needed');
 export const kmemCacheAlloc = entry('kmem_cache_alloc', 'mm/slab.c', 'void *kmem_cache_alloc(struct kmem_cache *cachep, gfp_t flags)', ['cachep', 'flags'], 'flags', 'kmem_cache_alloc -> slab_alloc -> ... -> __alloc_pages_nodemask when a new slab is needed');
+export const vzalloc = entry(
+  'vzalloc',
+  'mm/vmalloc.c',
+  'void *vzalloc(unsigned long size)',
+  ['size'],
+  'GFP_KERNEL',
+  'vzalloc -> __vmalloc_node_flags(size, NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO) -> __vmalloc_node -> __vmalloc_area_node, which allocates the area with kmalloc and each page with alloc_page (GFP_KERNEL): one page allocation stands for them all',
+);
 export const allocPageVma = entry('alloc_page_vma', 'include/linux/gfp.h', 'struct page *alloc_page_vma(gfp_t gfp_mask, struct vm_area_struct *vma, unsigned long addr)', ['gfp_mask', 'vma', 'addr'], 'gfp_mask', 'alloc_page_vma -> alloc_pages_vma -> __alloc_pages_nodemask');
 
 export const allocPagesNodemask: FnDef = fn({
@@ -297,6 +305,7 @@ export const PAGE_ALLOC_FNS: readonly FnDef[] = [
   kzalloc,
   kmemCacheZalloc,
   kmemCacheAlloc,
+  vzalloc,
   allocPageVma,
   allocPagesNodemask,
   allocPagesSlowpath,

@@ -50,11 +50,18 @@
  *   Handa; Jérôme Glisse: "HMM doesn't have any in tree user yet"), so its body is the contract of
  *   include/linux/hmm.h, as an out-of-tree driver would implement it: it updates the device page
  *   table over [start, end) and "must not return from this callback until the device page tables
- *   are completely updated (TLBs flushed, etc)", so it may sleep, and it drops the mirror's mapping
- *   (`obj.mapped = 0`) when [start, end) overlaps it. In v4.20 it also receives
- *   `update->blockable`: "If driver need to sleep and update->blockable is false then you need to
- *   abort (do not do anything that would sleep or block) and return -EAGAIN"; the modelled driver
- *   then returns -EAGAIN, without sleeping, when the range overlaps its mirror, and 0 otherwise.
+ *   are completely updated (TLBs flushed, etc); this is a synchronous call" (the 4.17-4.19 hmm.h of
+ *   index id 53568947 [recon], `void (*sync_cpu_device_pagetables)(mirror, update_type, start,
+ *   end)`), and it drops the mirror's mapping (`obj.mapped = 0`) when [start, end) overlaps it.
+ *   The contract does not say whether that wait sleeps, and v4.19 passes the callback no
+ *   `blockable`: it is the notifier parameter `sync_sleeps` (a scenario's `notifiers[i].params`,
+ *   default true: the driver waits for its device and may sleep; false: the update completes
+ *   synchronously without sleeping), static per mirror as `obj.ops.sync_sleeps` and passed to the
+ *   primitive as its last argument. In v4.20 the callback also receives `update->blockable`: "If
+ *   driver need to sleep and update->blockable is false then you need to abort (do not do anything
+ *   that would sleep or block) and return -EAGAIN"; a sleeping mirror then returns -EAGAIN, without
+ *   sleeping, when the range overlaps it, and 0 otherwise; a non-sleeping mirror updates and returns
+ *   0 whatever `blockable` says.
  *   The call goes through the mirror's ops in C; the model calls the primitive directly (the
  *   statement keeps the kernel's text, with a `/* model: ... *\/` comment), since a call through a
  *   function pointer read from static configuration can only reach a modelled function.
@@ -78,7 +85,7 @@
  *   modelled by include/linux/hmm.h's contract, it may sleep and the device stops mapping the
  *   mirror's pages (`obj.mapped = 0`); `if (mirror->ops->release)` is taken (`/* model: 1 *\/`).
  */
-import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
+import type { DriverDef, InstanceOptions, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, fn, foreach, if_, parseExpr, while_, type FnDef, type Stmt } from '../ir.ts';
 import { foreachAs } from './drm_common.ts';
@@ -167,21 +174,23 @@ export const HMM_PRIMITIVES: Record<string, Primitive> = {
   },
   sync_cpu_device_pagetables: {
     shared: true,
-    // v4.18/v4.19 form (mirror, action, start, end): always may sleep. v4.20 form (after the
-    // struct hmm_update is replaced by its fields) (mirror, start, end, event, blockable): may sleep
-    // only when blockable.
-    sleeps: (args) => args.length === 4 || truthy(args[4]),
+    // The last argument is the mirror's `sync_sleeps` (the notifier parameter, static per mirror).
+    // v4.18/v4.19 form (mirror, action, start, end, sleeps): may sleep iff the mirror's update
+    // sleeps. v4.20 form (after the struct hmm_update is replaced by its fields) (mirror, start,
+    // end, event, blockable, sleeps): may sleep only when blockable and the update sleeps.
+    sleeps: (args) => (args.length === 5 ? truthy(args[4]) : truthy(args[4]) && truthy(args[5])),
     access: () => [{ name: 'mapped', mode: 'w' }],
-    doc: "mirror->ops->sync_cpu_device_pagetables(mirror, ...): an out-of-tree device driver's callback (no in-tree user in v4.18-v4.20), modelled by include/linux/hmm.h's contract: it updates the device page table over [start, end) and waits until the device's TLBs are flushed (may sleep), dropping the mirror's mapping (`obj.mapped = 0`) when the range overlaps it. v4.20 form (mirror, update): with update->blockable false it must not sleep; it returns -EAGAIN when the range overlaps its mirror (it would have to wait for the device) and 0 otherwise.",
+    doc: "mirror->ops->sync_cpu_device_pagetables(mirror, ...): an out-of-tree device driver's callback (no in-tree user in v4.18-v4.20), modelled by include/linux/hmm.h's contract: it updates the device page table over [start, end) and does not return until the device's page tables and TLBs are updated (\"a synchronous call\"), dropping the mirror's mapping (`obj.mapped = 0`) when the range overlaps it. Whether that wait sleeps is the notifier parameter `sync_sleeps` (the model passes it as the last argument): a mirror whose device must be waited for sleeps (default), one whose update completes synchronously without sleeping does not. v4.20 form (mirror, update): with update->blockable false a sleeping mirror must not sleep and returns -EAGAIN when the range overlaps it (it would have to wait for the device), 0 otherwise; a non-sleeping mirror updates and returns 0 whatever blockable says.",
     run(ctx, args) {
       const mirror = ref(args[0], 'sync_cpu_device_pagetables');
-      const v420 = args.length === 5;
+      const v420 = args.length === 6;
       const start = num(args[v420 ? 1 : 2], 'sync_cpu_device_pagetables');
       const end = num(args[v420 ? 2 : 3], 'sync_cpu_device_pagetables');
+      const sleeps = truthy(args[v420 ? 5 : 4]);
       const ms = ctx.stat(`${mirror}.start`) as number;
       const ml = ctx.stat(`${mirror}.last`) as number;
       const overlaps = ms <= end - 1 && start <= ml;
-      if (v420 && !truthy(args[4])) return overlaps ? -11 : 0;
+      if (v420 && !truthy(args[4]) && sleeps) return overlaps ? -11 : 0;
       if (overlaps) ctx.write(`${mirror}.mapped`, 0);
       return 0;
     },
@@ -208,7 +217,7 @@ const invalidateRangeV419: FnDef = fn({
     c('spin_unlock(&hmm->lock);'),
     c('down_read(&hmm->mirrors_sem);'),
     foreachAs('list_for_each_entry(mirror, &hmm->mirrors, list)', 'mirror', 'hmm_mirrors_walk(&hmm->mirrors)', [
-      lowered('mirror->ops->sync_cpu_device_pagetables(mirror, action, start, end);', 'sync_cpu_device_pagetables(mirror, action, start, end)'),
+      lowered('mirror->ops->sync_cpu_device_pagetables(mirror, action, start, end);', 'sync_cpu_device_pagetables(mirror, action, start, end, mirror->ops->sync_sleeps)'),
     ]),
     c('up_read(&hmm->mirrors_sem);'),
   ],
@@ -269,7 +278,7 @@ const invalidateRangeV420: FnDef = fn({
     c('down_read(&hmm->mirrors_sem);'),
     foreachAs('list_for_each_entry(mirror, &hmm->mirrors, list)', 'mirror', 'hmm_mirrors_walk(&hmm->mirrors)', [
       c('int ret;'),
-      lowered('ret = mirror->ops->sync_cpu_device_pagetables(mirror, update);', `ret = sync_cpu_device_pagetables(mirror, ${UPDATE_FIELDS})`),
+      lowered('ret = mirror->ops->sync_cpu_device_pagetables(mirror, update);', `ret = sync_cpu_device_pagetables(mirror, ${UPDATE_FIELDS}, mirror->ops->sync_sleeps)`),
       loweredIf('!update->blockable && ret == -EAGAIN', '!update_blockable && ret == -EAGAIN', [c('up_read(&hmm->mirrors_sem);'), c('return -EAGAIN;')]),
     ]),
     c('up_read(&hmm->mirrors_sem);'),
@@ -348,7 +357,12 @@ const release: FnDef = fn({
 // ------------------------------------------------------------------------------------------------
 // Instance state and variants.
 
-function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
+function instance(id: string, objects: readonly ObjectRange[], opts?: InstanceOptions): InstanceState {
+  const p = opts?.params['sync_sleeps'];
+  if (opts && p !== undefined && typeof p !== 'boolean') {
+    throw opts.error('sync_sleeps', "expected true (the mirrors' sync_cpu_device_pagetables() may sleep) or false (it never sleeps)");
+  }
+  const sleeps = p !== false;
   const mem: Record<string, Value> = { [`${id}.sequence`]: 0, ...mappedMem(id, objects) };
   const statics = objectStatics(id, objects, 'ranges');
   statics[`${id}.mirrors`] = statics[`${id}.ranges`]!;
@@ -356,6 +370,8 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
     mem[`${id}.obj${i}.valid`] = 1;
     mem[`${id}.obj${i}.listed`] = 1;
     statics[`${id}.obj${i}.end`] = o.end;
+    // The mirror's `ops` (its device driver's hmm_mirror_ops): whether its sync_cpu_device_pagetables() sleeps.
+    statics[`${id}.obj${i}.ops.sync_sleeps`] = sleeps ? 1 : 0;
   });
   statics['mm.hmm'] = id;
   return { mem, locks: { [`${id}.lock`]: 'spin', [`${id}.mirrors_sem`]: 'rwsem' }, statics, balanced: [] };
@@ -363,6 +379,11 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
 
 const ops = { release: 'hmm_release', invalidate_range_start: 'hmm_invalidate_range_start', invalidate_range_end: 'hmm_invalidate_range_end' };
 const globals = ['HMM_UPDATE_INVALIDATE'];
+/** The notifier parameters of every variant (a scenario's `notifiers[i].params`). */
+const params = {
+  sync_sleeps:
+    "whether the mirrors' sync_cpu_device_pagetables() may sleep (true, the default: it waits for the device to update its page table and TLBs, as include/linux/hmm.h lets it) or never sleeps (false: the device's update completes synchronously without sleeping); every mirror of the notifier alike",
+};
 
 const v418: VariantDef = {
   description: 'Before 93065ac753e4: void start bumps hmm->sequence; the end syncs every mirror under down_read(&hmm->mirrors_sem).',
@@ -372,18 +393,20 @@ const v418: VariantDef = {
   ops,
   primitives: HMM_PRIMITIVES,
   instance,
+  params,
   globals,
   fns: [invalidateRangeV419, startV418, endV419, release],
 };
 
 const v93065: VariantDef = {
-  description: 'The patch (seed 001 diff, + side; v4.19): start returns 0 whatever blockable says; the end still sleeps syncing the mirrors (Tetsuo Handa\'s point in the thread).',
+  description: 'The patch (93065ac753e4; the same in v4.19 mm/hmm.c): start returns 0 whatever blockable says; the end still sleeps syncing the mirrors (Tetsuo Handa\'s point, 24 Aug 2018, in the review thread of <20180716115058.5559-1-mhocko@kernel.org>).',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 0,
   ops,
   primitives: HMM_PRIMITIVES,
   instance,
+  params,
   globals,
   fns: [invalidateRangeV419, startV93065, endV419, release],
 };
@@ -397,6 +420,7 @@ const jglisse: VariantDef = {
   ops,
   primitives: HMM_PRIMITIVES,
   instance,
+  params,
   globals,
   fns: [invalidateRangeV420, startV420, endV420, release],
 };

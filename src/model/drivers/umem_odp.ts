@@ -30,12 +30,30 @@
  *   (mlx5's implicit ODP: `mr->parent == imr`), so that `mlx5_ib_free_implicit_mr` has leaves to free.
  *   `umem`, `umem->odp_data` and `container_of(..., struct ib_umem_odp, ...)` are one object id.
  * - **Per-umem accounting.** `obj.notifiers_count` (balanced), `obj.notifiers_seq`,
- *   `obj.mn_counters_active` (1: every umem was registered while no notifier ran, so
- *   `context->no_private_counters` is empty), `obj.notifier_completion.done`, lock `obj.umem_mutex`.
- *   Per context: `id.notifier_count` (atomic_t, balanced), rw_semaphore `id.umem_rwsem`.
- *   `no_private_counters` is static configuration (empty in scenarios; tests fill it): `list_del` does
- *   not shrink it, so once a non-empty list has been activated, later zero crossings of
- *   `notifier_count` would take `umem_rwsem` for write again and redo the (idempotent) activation.
+ *   `obj.mn_counters_active`, `obj.notifier_completion.done`, lock `obj.umem_mutex`. Per context:
+ *   `id.notifier_count` (atomic_t, balanced), rw_semaphore `id.umem_rwsem`. The configured umems
+ *   were registered while no notifier ran (`mn_counters_active` 1). `context->no_private_counters` is
+ *   state: a flag per umem, `obj.on_no_private_counters` (its list_head linked on the context's
+ *   list); `list_add`, `list_del`, `list_empty` and `list_for_each_entry_safe` on that list keep
+ *   their C text and run stand-ins that set, clear and read the flags (the walk goes in address
+ *   order; list_add inserts at the head, and each umem's activation is the same whatever the
+ *   order). A scenario cannot start with a umem on the list: with no notifier counted at the start,
+ *   that state exists only between an end's zero crossing and its activation walk, or after the
+ *   race the tests show; the thread `umem_odp:register` puts one there.
+ * - **Registration** (thread `register`): ibv_reg_mr(IBV_ACCESS_ON_DEMAND) of an explicit ODP MR:
+ *   mlx5's `mlx5_ib_reg_user_mr` (4.18/4.19-era mr.c, index id 44446039129) reduced to the MR-cache
+ *   path, `ib_umem_get`'s ODP branch (umem.c), `ib_umem_odp_get` (umem_odp.c, 4.19.y index id
+ *   28343273484: `down_write(&context->umem_rwsem)`, `odp_mrs_count++`, `rbt_ib_umem_insert`,
+ *   private counters iff `!atomic_read(&context->notifier_count) || odp_mrs_count == 1`, else
+ *   `list_add` to `no_private_counters`, `downgrade_write`, `up_read`), then `update_odp_mr`
+ *   (`odp_data->private = mr`) and `mr->live = 1`. The umem is pre-allocated (as munmap's VMAs are):
+ *   a new object `id.objN` after the existing ones, out of the tree, its MR (`objN.mr`) an explicit
+ *   MR without a parent, `private` NULL and not live until the registration sets them. Its three
+ *   allocations (odp_data, page_list, dma_list) and ib_umem_get's go through the model's allocator.
+ *   The first-MR branch (`odp_mrs_count == 1`: mmu_notifier_register) is never taken: the context's
+ *   notifier is in the scenario from the start and the implicit MR's umem is always its first.
+ *   The registration of a leaf by mlx5's `implicit_mr_get_data` -> `ib_alloc_odp_umem` (the same
+ *   no_private_counters decision, without the first-MR clause) is not modelled.
  * - **Device mapping.** `obj.mapped` is mlx5's MTT entries for the umem: the HCA can reach its pages.
  *   `obj.dma_list` has a bit per page of the umem (`dma_list[idx]` DMA-mapped; all set at the start)
  *   and `obj.npages` counts them. `mlx5_ib_invalidate_range` keeps its first loop over the pages of
@@ -69,22 +87,24 @@
  * - **Function pointers.** `context->invalidate_range` is `mlx5_ib_invalidate_range` (set by
  *   `mlx5_ib_alloc_ucontext`), a static of the instance; `cb` is the trampoline passed to the walk.
  * - **Units.** Addresses are pages: PAGE_SHIFT is 0 and a umem's `page_shift` is 0.
- * - **Page fault** (thread `pagefault`): mlx5's `pagefault_mr` for one leaf and one page, without the
- *   implicit-MR lookup (`implicit_mr_get_data`), the multi-leaf continuation and `bytes_mapped`.
+ * - **Page fault** (thread `pagefault`): mlx5's `pagefault_single_data_segment` reduced to one MR key
+ *   (a fault on an MR that is not live fails with -EFAULT: a registration not finished yet), then
+ *   `pagefault_mr` for one umem (a leaf, or a registered MR) and one page, without the implicit-MR
+ *   lookup (`implicit_mr_get_data`), the multi-leaf continuation and `bytes_mapped`.
  *   `ib_umem_odp_map_dma_pages` is one step: it waits while `mm->mmap_sem` is write-held or has a
  *   queued task and while `umem_mutex` is held, then fails with -EFAULT if the page's VMA has been
  *   unmapped, returns -EAGAIN if `ib_umem_mmu_notifier_retry()` says so (the check
  *   `ib_umem_odp_map_dma_single_page` makes), or DMA-maps the page (`npages = 1`) and returns 1.
  *   `wait_for_completion_timeout` never waits forever (its timeout).
  */
-import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
+import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, cg, elif, else_, fn, foreach, if_, label, type FnDef } from '../ir.ts';
 import { readMustWait } from '../locks.ts';
 import { num, ref, type Primitive } from '../primitives.ts';
-import type { Value } from '../state.ts';
+import { MAX_PAGE, type Value } from '../state.ts';
 import { COMMON_PRIMITIVES, forC } from './notifier-users-common.ts';
-import { cAs, ifAs } from './drm_common.ts';
+import { cAs, foreachAs, ifAs } from './drm_common.ts';
 
 const FILE = 'drivers/infiniband/core/umem_odp.c';
 const HDR = 'include/rdma/ib_umem_odp.h';
@@ -104,12 +124,20 @@ function umemOfMr(mr: string): string {
 /** drivers/infiniband/hw/mlx5/mlx5_ib.h, include/rdma/ib_umem_odp.h, mlx5 odp.c; PAGE_SHIFT: addresses are pages. */
 const MLX5_IB_UPD_XLT_ZAP = 1 << 0;
 const MLX5_IB_UPD_XLT_INDIRECT = 1 << 6;
+const IB_ACCESS_LOCAL_WRITE = 1;
+const IB_ACCESS_ON_DEMAND = 1 << 6;
 const CONSTANTS: Record<string, Value> = {
   MLX5_IB_UPD_XLT_ZAP,
   MLX5_IB_UPD_XLT_ATOMIC: 1 << 2,
   MLX5_IB_UPD_XLT_INDIRECT,
   ODP_READ_ALLOWED_BIT: 1 << 0,
   ODP_WRITE_ALLOWED_BIT: 1 << 1,
+  MLX5_IB_UPD_XLT_ENABLE: 1 << 1,
+  // include/rdma/ib_verbs.h enum ib_access_flags (4.17-4.19, index id 43426284266).
+  IB_ACCESS_LOCAL_WRITE,
+  IB_ACCESS_ON_DEMAND,
+  IB_ACCESS_HUGETLB: 1 << 7,
+  EBUSY: 16,
   MMU_NOTIFIER_TIMEOUT: 1000,
   // 1 GiB leaves (MLX5_IMR_MTT_BITS + PAGE_SHIFT = 30 bits of bytes), in the model's page units.
   MLX5_IMR_MTT_SHIFT: 18,
@@ -148,6 +176,18 @@ function umemsOf(ctx: Parameters<Primitive['run']>[0], root: string): readonly V
   const l = ctx.stat(root);
   if (!Array.isArray(l)) throw new Error(`${root} is not a umem tree of the scenario`);
   return l;
+}
+
+/** The umem of a `&umem->odp_data->no_private_counters` list node. */
+function npcUmem(node: string): string {
+  if (!node.endsWith('.no_private_counters')) throw new Error(`not a no_private_counters node: ${node}`);
+  return node.slice(0, -'.no_private_counters'.length);
+}
+
+/** The umems of the context whose `&context->no_private_counters` is `head`, on that list, in address order. */
+function npcList(ctx: Parameters<Primitive['run']>[0], head: string): Value[] {
+  const tree = `${npcUmem(head)}.umem_tree`;
+  return umemsOf(ctx, tree).filter((u) => ctx.read(`${String(u)}.on_no_private_counters`));
 }
 
 function inTreeOverlapping(ctx: Parameters<Primitive['run']>[0], o: Value, start: number, last: number): boolean {
@@ -242,6 +282,56 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
+  rbt_ib_umem_insert: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'in_tree', mode: 'w' }],
+    doc: 'rbt_ib_umem_insert(&umem->odp_data->interval_tree, &context->umem_tree): puts the umem into the context\'s interval tree (`obj.in_tree = 1`); later walks visit it (ib_umem_odp_get, under umem_rwsem for write).',
+    run(ctx, [node]) {
+      ctx.write(`${ref(node, 'rbt_ib_umem_insert').replace(/\.interval_tree$/, '')}.in_tree`, 1);
+      return 0;
+    },
+  },
+  no_private_counters_add: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'on_no_private_counters', mode: 'w' }],
+    doc: 'Stands for `list_add(&umem->odp_data->no_private_counters, &context->no_private_counters)` (ib_umem_odp_get): the umem joins the context\'s list of umems without private counters (`obj.on_no_private_counters = 1`).',
+    run(ctx, [l]) {
+      ctx.write(`${npcUmem(ref(l, 'no_private_counters_add'))}.on_no_private_counters`, 1);
+      return 0;
+    },
+  },
+  no_private_counters_del: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'on_no_private_counters', mode: 'w' }],
+    doc: 'Stands for `list_del(&odp_data->no_private_counters)` (ib_ucontext_notifier_end_account, ib_umem_odp_release): the umem leaves the context\'s list (`obj.on_no_private_counters = 0`).',
+    run(ctx, [l]) {
+      ctx.write(`${npcUmem(ref(l, 'no_private_counters_del'))}.on_no_private_counters`, 0);
+      return 0;
+    },
+  },
+  no_private_counters_empty: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'on_no_private_counters', mode: 'r' }],
+    doc: 'Stands for `list_empty(&context->no_private_counters)`: whether no umem of the context is on the list.',
+    run: (ctx, [l]) => (npcList(ctx, ref(l, 'no_private_counters_empty')).length === 0 ? 1 : 0),
+  },
+  no_private_counters_walk: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'on_no_private_counters', mode: 'r' }],
+    doc: 'Stands for `list_for_each_entry_safe(odp_data, next, &context->no_private_counters, no_private_counters)`: the umems on the context\'s list, in address order (list_add inserts at the head; the activation of each is the same whatever the order). Safe against the body\'s list_del: the next entry is the next umem after the current one still on the list.',
+    run: (ctx, [l]) => npcList(ctx, ref(l, 'no_private_counters_walk')),
+    iterate(ctx, [l], pos) {
+      const on = npcList(ctx, ref(l, 'no_private_counters_walk'));
+      if (pos === undefined) return on[0] ?? null;
+      const all = umemsOf(ctx, `${ref(l, 'no_private_counters_walk').replace(/\.no_private_counters$/, '')}.umem_tree`);
+      return on.find((u) => all.indexOf(u) > all.indexOf(pos)) ?? null;
+    },
+  },
   get_pid_task: {
     shared: false,
     sleeps: false,
@@ -292,6 +382,48 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
       return 1;
     },
   },
+  ib_umem_num_pages: {
+    shared: false,
+    sleeps: false,
+    doc: 'ib_umem_num_pages(umem): (ib_umem_end(umem) - ib_umem_start(umem)) >> PAGE_SHIFT: the umem\'s number of pages (static).',
+    run: (ctx, [u]) => umemEnd(ctx, ref(u, 'ib_umem_num_pages')) - umemStart(ctx, ref(u, 'ib_umem_num_pages')),
+  },
+  ib_umem_prealloc: {
+    shared: false,
+    sleeps: false,
+    doc: "model stand-in for the object ib_umem_get()'s kzalloc(sizeof *umem, GFP_KERNEL) returned, called as ib_umem_prealloc(current) once the allocation succeeded (src/model/core/page_alloc.ts decides that): the umem the scenario pre-allocated for this umem_odp:register thread (its `start`/`len`), a new object of the notifier that no walk visits until ib_umem_odp_get() puts it in the tree.",
+    run(ctx) {
+      const u = ctx.stat(`${ctx.task}.odp_umem`);
+      if (typeof u !== 'string') throw new Error(`ib_umem_prealloc: ${ctx.task} is not a umem_odp:register thread`);
+      return u;
+    },
+  },
+  get_task_pid: {
+    shared: false,
+    sleeps: false,
+    doc: 'get_task_pid(current->group_leader, PIDTYPE_PID): the pid of the scenario\'s process, whose threads all belong to the one thread group that opened the context (context->tgid, static).',
+    run: () => 'victim.pid',
+  },
+  put_pid: { shared: false, sleeps: false, doc: 'put_pid(pid): drops a pid reference (not modelled).', run: () => 0 },
+  rcu_read_lock: { shared: false, sleeps: false, doc: 'rcu_read_lock() around get_task_pid() in ib_umem_odp_get(): nothing the model tracks (the notifier core\'s SRCU is srcu_read_lock).', run: () => 0 },
+  rcu_read_unlock: { shared: false, sleeps: false, doc: 'rcu_read_unlock(): see rcu_read_lock.', run: () => 0 },
+  lockdep_off: { shared: false, sleeps: false, doc: 'lockdep_off(): lock validation off (not modelled).', run: () => 0 },
+  lockdep_on: { shared: false, sleeps: false, doc: 'lockdep_on(): lock validation on (not modelled).', run: () => 0 },
+  mmu_notifier_register: {
+    shared: false,
+    sleeps: true,
+    doc: "mmu_notifier_register(&context->mn, mm), as ib_umem_odp_get() calls it for the context's first ODP MR (context->odp_mrs_count == 1). Never reached in a scenario: the context's notifier is registered before the scenario starts (it is in the scenario's notifier list) and the implicit MR's own umem is always its first ODP MR, so odp_mrs_count is at least 2 after a registration's increment. Reaching it is a model error.",
+    run() {
+      throw new Error('mmu_notifier_register reached from ib_umem_odp_get: the context would be registering its notifier, which a scenario starts with (a model error)');
+    },
+  },
+  alloc_mr_from_cache: {
+    shared: false,
+    sleeps: true,
+    doc: "alloc_mr_from_cache(pd, umem, virt_addr, length, ncont, page_shift, order, access_flags) (mlx5 mr.c): takes a pre-created mkey from mlx5's MR cache (alloc_cached_mr, or add_keys with a GFP_KERNEL allocation when the cache is empty: may sleep) and points it at the umem: the MR the scenario pre-allocated for the registered umem (`obj.mr`). The cache always has one in the model (its -EAGAIN, and reg_create's slow path under slow_path_mutex that follows it, are not modelled).",
+    run: (_ctx, [, u]) => `${ref(u, 'alloc_mr_from_cache')}.mr`,
+  },
+  mlx5_ib_dbg: { shared: false, sleeps: false, doc: 'mlx5_ib_dbg(dev, ...): debug printk.', run: () => 0 },
   msecs_to_jiffies: {
     shared: false,
     sleeps: false,
@@ -358,14 +490,14 @@ const ctxEndAccount: FnDef = fn({
   params: ['context'],
   body: [
     c('int zero_notifiers = atomic_dec_and_test(&context->notifier_count);'),
-    if_('zero_notifiers && !list_empty(&context->no_private_counters)', [
+    ifAs('zero_notifiers && !list_empty(&context->no_private_counters)', 'zero_notifiers && !no_private_counters_empty(&context->no_private_counters)', [
       c('struct ib_umem_odp *odp_data, *next;'),
       c('down_write(&context->umem_rwsem);'),
       if_('!atomic_read(&context->notifier_count)', [
-        foreach('list_for_each_entry_safe(odp_data, next, &context->no_private_counters, no_private_counters)', [
+        foreachAs('list_for_each_entry_safe(odp_data, next, &context->no_private_counters, no_private_counters)', 'odp_data', 'no_private_counters_walk(&context->no_private_counters)', [
           c('mutex_lock(&odp_data->umem_mutex);'),
           c('odp_data->mn_counters_active = true;'),
-          c('list_del(&odp_data->no_private_counters);'),
+          cAs('list_del(&odp_data->no_private_counters);', 'no_private_counters_del(&odp_data->no_private_counters)'),
           c('complete_all(&odp_data->notifier_completion);'),
           c('mutex_unlock(&odp_data->umem_mutex);'),
         ]),
@@ -534,7 +666,10 @@ const ibUmemOdpRelease: FnDef = fn({
     c('down_write(&context->umem_rwsem);'),
     if_('likely(ib_umem_start(umem) != ib_umem_end(umem))', [c('rbt_ib_umem_remove(&umem->odp_data->interval_tree, &context->umem_tree);')]),
     c('context->odp_mrs_count--;'),
-    if_('!umem->odp_data->mn_counters_active', [c('list_del(&umem->odp_data->no_private_counters);'), c('complete_all(&umem->odp_data->notifier_completion);')]),
+    if_('!umem->odp_data->mn_counters_active', [
+      cAs('list_del(&umem->odp_data->no_private_counters);', 'no_private_counters_del(&umem->odp_data->no_private_counters)'),
+      c('complete_all(&umem->odp_data->notifier_completion);'),
+    ]),
     c('downgrade_write(&context->umem_rwsem);'),
     if_('!context->odp_mrs_count', [
       c('struct task_struct *owning_process = NULL;'),
@@ -637,6 +772,162 @@ const pagefaultMr: FnDef = fn({
       ),
     ]),
     c('return ret;'),
+  ],
+});
+
+/**
+ * mlx5's page-fault handler for one data segment (`pagefault_single_data_segment`), reduced to an MR
+ * key: the mkey lookup gives the MR the WQE names, a dead MR (`!mr->live`, an MR whose registration has
+ * not finished or that is being deregistered) fails the fault with -EFAULT, a live one is handled by
+ * pagefault_mr.
+ */
+const pagefaultSingleDataSegment: FnDef = fn({
+  name: 'pagefault_single_data_segment',
+  file: MLX5,
+  version: 'v4.19',
+  source: `${SRC_MLX5}; reduced to one MR key: srcu_read_lock/unlock(&dev->mr_srcu) left out (mlx5's SRCU is not tracked), bytes_committed 0, the memory-window case (MLX5_MKEY_MW and its frames) and the wrong-type default left out; __mlx5_mr_lookup() runs a stand-in (the MR whose key the faulting WQE names)`,
+  signature: 'static int pagefault_single_data_segment(struct mlx5_ib_dev *dev, u32 key, u64 io_virt, size_t bcnt, u32 *bytes_committed, u32 *bytes_mapped)',
+  params: ['dev', 'key', 'io_virt', 'bcnt', 'bytes_committed', 'bytes_mapped'],
+  body: [
+    c('int npages = 0, ret;'),
+    c('struct mlx5_ib_mr *mr;'),
+    cAs('mmkey = __mlx5_mr_lookup(dev->mdev, mlx5_base_mkey(key));', 'mmkey = key'),
+    c('mr = container_of(mmkey, struct mlx5_ib_mr, mmkey);'),
+    if_('!mr->live || !mr->ibmr.pd', [c('mlx5_ib_dbg(dev, "got dead MR\\n");'), c('ret = -EFAULT;'), c('goto srcu_unlock;')]),
+    c('ret = pagefault_mr(dev, mr, io_virt, bcnt, bytes_mapped);'),
+    if_('ret < 0', [c('goto srcu_unlock;')]),
+    c('npages += ret;'),
+    c('ret = 0;'),
+    label('srcu_unlock'),
+    c('return ret ? ret : npages;'),
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// Registration of an explicit ODP MR: ibv_reg_mr(IBV_ACCESS_ON_DEMAND) -> ib_uverbs_reg_mr ->
+// mlx5_ib_reg_user_mr -> mr_umem_get -> ib_umem_get -> ib_umem_odp_get.
+
+const SRC_MR = 'the 4.18/4.19-era drivers/infiniband/hw/mlx5/mr.c mlx5_ib_reg_user_mr() of index id 44446039129 (with populate_mtts and umr_can_modify_entity_size(); the pre-image of the 2019 4.19.y stable backport of index id 36966433951) [recon]';
+
+/** umem_odp.c `ib_umem_odp_get()`: the new umem into the tree, with private counters only if no notifier is counted. */
+const ibUmemOdpGet: FnDef = fn({
+  name: 'ib_umem_odp_get',
+  file: FILE,
+  version: 'v4.19',
+  source:
+    `${SRC_419Y}; not touched by 93065ac753e4 (the seed diff has no hunk in it); the v4.18 variant runs the same body, which is not checked against a v4.18 tree. Reduced: the IB_ACCESS_HUGETLB branch (down_read(&mm->mmap_sem), find_vma, huge_page_shift) is left out (the thread registers without IB_ACCESS_HUGETLB: umem->hugetlb = 0); the stores of the new umem's fields that the model keeps as static configuration (umem->odp_data->umem = umem, umem->hugetlb) and mutex_init/init_completion (the pre-allocated umem's mutex and completion start free and not done) are left out; the three allocations keep their C text and run kzalloc/vzalloc into locals (the odp_data, page_list and dma_list are the pre-allocated umem's own fields); INIT_HLIST_NODE and context->mn.ops = &ib_umem_notifiers in the never-taken first-MR branch are left out (see mmu_notifier_register)`,
+  signature: 'int ib_umem_odp_get(struct ib_ucontext *context, struct ib_umem *umem, int access)',
+  params: ['context', 'umem', 'access'],
+  body: [
+    c('int ret_val;'),
+    c('struct pid *our_pid;'),
+    c('struct mm_struct *mm = get_task_mm(current);'),
+    if_('!mm', [c('return -EINVAL;')]),
+    c('rcu_read_lock();'),
+    c('our_pid = get_task_pid(current->group_leader, PIDTYPE_PID);'),
+    c('rcu_read_unlock();'),
+    c('put_pid(our_pid);'),
+    if_('context->tgid != our_pid', [c('ret_val = -EINVAL;'), c('goto out_mm;')]),
+    cAs('umem->odp_data = kzalloc(sizeof(*umem->odp_data), GFP_KERNEL);', 'odp_data = kzalloc(0, GFP_KERNEL);'),
+    ifAs('!umem->odp_data', '!odp_data', [c('ret_val = -ENOMEM;'), c('goto out_mm;')]),
+    if_('ib_umem_num_pages(umem)', [
+      cAs('umem->odp_data->page_list = vzalloc(array_size(sizeof(*umem->odp_data->page_list), ib_umem_num_pages(umem)));', 'page_list = vzalloc(ib_umem_num_pages(umem));'),
+      ifAs('!umem->odp_data->page_list', '!page_list', [c('ret_val = -ENOMEM;'), c('goto out_odp_data;')]),
+      cAs('umem->odp_data->dma_list = vzalloc(array_size(sizeof(*umem->odp_data->dma_list), ib_umem_num_pages(umem)));', 'dma_list = vzalloc(ib_umem_num_pages(umem));'),
+      ifAs('!umem->odp_data->dma_list', '!dma_list', [c('ret_val = -ENOMEM;'), c('goto out_page_list;')]),
+    ]),
+    c('down_write(&context->umem_rwsem);'),
+    c('context->odp_mrs_count++;'),
+    if_('likely(ib_umem_start(umem) != ib_umem_end(umem))', [c('rbt_ib_umem_insert(&umem->odp_data->interval_tree, &context->umem_tree);')]),
+    if_(
+      'likely(!atomic_read(&context->notifier_count)) || context->odp_mrs_count == 1',
+      [c('umem->odp_data->mn_counters_active = true;')],
+      else_([cAs('list_add(&umem->odp_data->no_private_counters, &context->no_private_counters);', 'no_private_counters_add(&umem->odp_data->no_private_counters);')]),
+    ),
+    c('downgrade_write(&context->umem_rwsem);'),
+    if_('context->odp_mrs_count == 1', [
+      c('atomic_set(&context->notifier_count, 0);'),
+      c('lockdep_off();'),
+      c('ret_val = mmu_notifier_register(&context->mn, mm);'),
+      c('lockdep_on();'),
+      if_('ret_val', [c('pr_err("Failed to register mmu_notifier %d\\n", ret_val);'), c('ret_val = -EBUSY;'), c('goto out_mutex;')]),
+    ]),
+    c('up_read(&context->umem_rwsem);'),
+    c('mmput(mm);'),
+    c('return 0;'),
+    label('out_mutex'),
+    c('up_read(&context->umem_rwsem);'),
+    cAs('vfree(umem->odp_data->dma_list);', 'vfree(dma_list);'),
+    label('out_page_list'),
+    cAs('vfree(umem->odp_data->page_list);', 'vfree(page_list);'),
+    label('out_odp_data'),
+    cAs('kfree(umem->odp_data);', 'kfree(odp_data);'),
+    label('out_mm'),
+    c('mmput(mm);'),
+    c('return ret_val;'),
+  ],
+});
+
+/** umem.c `ib_umem_get()`, its ODP branch: the umem allocated, then ib_umem_odp_get(). */
+const ibUmemGet: FnDef = fn({
+  name: 'ib_umem_get',
+  file: 'drivers/infiniband/core/umem.c',
+  version: 'v4.19',
+  source:
+    'drivers/infiniband/core/umem.c ib_umem_get() of a 4.x tree (index id 35690001, whose ODP branch calls the two-argument ib_umem_odp_get of 4.4-4.11; 4.12 added `access`, as ib_umem_odp_get of index id 28343273484 takes it), reduced to what an ODP registration runs [recon]: the size and overflow checks, can_do_mlock(), the field initialisations (static configuration in the model), the `if (access & IB_ACCESS_ON_DEMAND)` test (the thread always registers with it: its branch is the body) and the pinned-memory path after it are left out; the allocation keeps its C text and is followed by the stand-in for the object it returned',
+  signature: 'struct ib_umem *ib_umem_get(struct ib_ucontext *context, unsigned long addr, size_t size, int access, int dmasync)',
+  params: ['context', 'addr', 'size', 'access', 'dmasync'],
+  body: [
+    c('struct ib_umem *umem;'),
+    c('int ret;'),
+    cAs('umem = kzalloc(sizeof *umem, GFP_KERNEL);', 'umem = kzalloc(0, GFP_KERNEL);'),
+    if_('!umem', [c('return ERR_PTR(-ENOMEM);')]),
+    cAs('/* the slab object: the umem the scenario pre-allocated for this registration */', 'umem = ib_umem_prealloc(current);'),
+    c('ret = ib_umem_odp_get(context, umem, access);'),
+    if_('ret', [c('kfree(umem);'), c('return ERR_PTR(ret);')]),
+    c('return umem;'),
+  ],
+});
+
+/** mlx5 mr.c `update_odp_mr()`: invalidations see the MR (`odp_data->private`) once it is set up. */
+const updateOdpMr: FnDef = fn({
+  name: 'update_odp_mr',
+  file: 'drivers/infiniband/hw/mlx5/mr.c',
+  version: 'v4.19',
+  source: `${SRC_MR.replace(' mlx5_ib_reg_user_mr()', '')}; the body as index id 129567280 has it, which the 2019 removal of index id 8903959514 shows unchanged (to_ib_umem_odp(mr->umem)->private there)`,
+  signature: 'static void update_odp_mr(struct mlx5_ib_mr *mr)',
+  params: ['mr'],
+  body: [if_('mr->umem->odp_data', [c('smp_wmb();'), c('mr->umem->odp_data->private = mr;'), c('smp_wmb();')])],
+});
+
+/** mlx5 mr.c `mlx5_ib_reg_user_mr()`, for an explicit ODP MR taken from the MR cache. */
+const mlx5IbRegUserMr: FnDef = fn({
+  name: 'mlx5_ib_reg_user_mr',
+  file: 'drivers/infiniband/hw/mlx5/mr.c',
+  version: 'v4.19',
+  source: `${SRC_MR}. Reduced: the implicit-MR branch (start 0, length U64_MAX) is not taken; mr_umem_get() keeps its C text and runs its ib_umem_get() call (its page-size computation, mlx5_ib_cont_pages, is left out); use_umr() holds and alloc_mr_from_cache() always finds an mkey (the reg_create() fallback under slow_path_mutex and the Connect-IB -EINVAL are left out); mr->umem = umem and set_mr_fileds() are left out (the MR's umem is static configuration, the page counters are not modelled); mlx5_ib_update_xlt() does not fail in the model, so its dereg_mr() error path is left out`,
+  signature: 'struct ib_mr *mlx5_ib_reg_user_mr(struct ib_pd *pd, u64 start, u64 length, u64 virt_addr, int access_flags, struct ib_udata *udata)',
+  params: ['pd', 'start', 'length', 'virt_addr', 'access_flags', 'udata'],
+  body: [
+    c('struct mlx5_ib_mr *mr = NULL;'),
+    c('bool populate_mtts = false;'),
+    c('struct ib_umem *umem;'),
+    c('int page_shift;'),
+    c('int npages;'),
+    c('int ncont;'),
+    c('int order;'),
+    c('int err;'),
+    cAs('err = mr_umem_get(pd, start, length, access_flags, &umem, &npages, &page_shift, &ncont, &order);', 'umem = ib_umem_get(pd->uobject->context, start, length, access_flags, 0);'),
+    ifAs('err < 0', 'IS_ERR(umem)', [cAs('return ERR_PTR(err);', 'return umem;')]),
+    cAs('mr = alloc_mr_from_cache(pd, umem, virt_addr, length, ncont, page_shift, order, access_flags);', 'mr = alloc_mr_from_cache(pd, umem, virt_addr, length);'),
+    c('update_odp_mr(mr);'),
+    if_('!populate_mtts', [
+      c('int update_xlt_flags = MLX5_IB_UPD_XLT_ENABLE;'),
+      if_('access_flags & IB_ACCESS_ON_DEMAND', [c('update_xlt_flags |= MLX5_IB_UPD_XLT_ZAP;')]),
+      c('err = mlx5_ib_update_xlt(mr, 0, ncont, page_shift, update_xlt_flags);'),
+    ]),
+    c('mr->live = 1;'),
+    c('return &mr->ibmr;'),
   ],
 });
 
@@ -759,11 +1050,12 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   const statics: Record<string, Value | readonly Value[]> = {
     ...objectStatics(id, objects, 'umem_tree'),
     [`${id}.invalidate_range`]: 'mlx5_ib_invalidate_range',
-    [`${id}.no_private_counters`]: [],
     [`${id}.imr.ibmr.pd`]: `${id}.pd`,
     [`${id}.pd.uobject`]: `${id}.uobj`,
     [`${id}.uobj.context`]: id,
     [`${id}.imr.live`]: 1,
+    // The thread group that opened the context (ib_uverbs_get_context: get_task_pid(current->group_leader, PIDTYPE_PID)).
+    [`${id}.tgid`]: 'victim.pid',
   };
   const locks: Record<string, 'mutex' | 'rwsem' | 'spin'> = { [`${id}.umem_rwsem`]: 'rwsem' };
   const balanced = [`${id}.notifier_count`, `${id}.imr.num_leaf_free`];
@@ -780,6 +1072,8 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
       [`${o}.notifiers_count`]: 0,
       [`${o}.notifiers_seq`]: 0,
       [`${o}.mn_counters_active`]: 1,
+      // Registered while no notifier ran: not on context->no_private_counters.
+      [`${o}.on_no_private_counters`]: 0,
       [`${o}.notifier_completion.done`]: 0,
       [`${o}.release_raised`]: 0,
       [`${o}.mr.parent`]: `${id}.imr`,
@@ -792,6 +1086,8 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
       [`${o}.private`]: `${o}.mr`,
       [`${o}.mr.ibmr.pd`]: `${id}.pd`,
       [`${o}.mr.umem`]: o,
+      // A leaf MR is live from implicit_mr_alloc() on.
+      [`${o}.mr.live`]: 1,
     });
     locks[`${o}.umem_mutex`] = 'mutex';
     balanced.push(`${o}.notifiers_count`);
@@ -817,22 +1113,95 @@ function threads(freeImplicit: FnDef): Record<string, DriverThreadDef> {
       params: {},
     },
     pagefault: {
-      description: 'An HCA page fault on one page of one leaf (mlx5 pagefault_mr): maps the page, then writes the MTTs under umem_mutex only if ib_umem_mmu_notifier_retry() allows it, else waits (with a timeout) for the notifiers.',
-      fns: [notifierRetry, pagefaultMr],
-      entry: 'pagefault_mr',
-      params: { leaf: 'index of the object (leaf umem) that faults', address: 'the faulting page (inside the leaf)' },
+      description:
+        'An HCA page fault on one page of one umem (mlx5 pagefault_single_data_segment -> pagefault_mr): an MR not (or no longer) live fails it with -EFAULT; otherwise it maps the page, then writes the MTTs under umem_mutex only if ib_umem_mmu_notifier_retry() allows it, else waits (with a timeout) for the notifiers.',
+      fns: [notifierRetry, pagefaultMr, pagefaultSingleDataSegment],
+      entry: 'pagefault_single_data_segment',
+      params: {
+        leaf: "index of the object (a leaf umem, or the umem of a umem_odp:register thread listed before this one) that faults",
+        address: 'the faulting page (inside that umem)',
+      },
       args: (nid, p, ctx) => {
         const leaf = p['leaf'] ?? 0;
         const address = p['address'];
         const o = `${nid}.obj${String(leaf)}`;
-        if (typeof leaf !== 'number' || typeof ctx.statics[`${o}.start`] !== 'number') throw ctx.error('leaf', `expected the index of one of ${nid}'s objects`);
+        if (typeof leaf !== 'number' || typeof ctx.statics[`${o}.start`] !== 'number') {
+          throw ctx.error('leaf', `expected the index of one of ${nid}'s objects (a umem_odp:register thread's umem counts once that thread is listed before this one)`);
+        }
         const start = ctx.statics[`${o}.start`] as number;
         const last = ctx.statics[`${o}.last`] as number;
         if (typeof address !== 'number' || !Number.isInteger(address) || address < start || address > last) throw ctx.error('address', `expected a page of ${o}, [${start}, ${last + 1})`);
-        return [`${nid}.dev`, `${o}.mr`, address, 1, null];
+        return [`${nid}.dev`, `${o}.mr`, address, 1, null, null];
+      },
+    },
+    register: {
+      description:
+        "ibv_reg_mr(IBV_ACCESS_ON_DEMAND) of [start, start+len), an explicit ODP MR (mlx5_ib_reg_user_mr -> ib_umem_get -> ib_umem_odp_get): the new umem enters the context's interval tree under umem_rwsem for write, with private counters if no notifier is counted (notifier_count 0), otherwise on context->no_private_counters until an invalidate_range_end brings notifier_count back to 0 (or forever, if it never does); then the MR gets its mkey, odp_data->private (update_odp_mr) and goes live. The umem is a new object of the notifier, numbered after the ones before it, which a pagefault thread listed after this one may name.",
+      fns: [ibUmemGet, ibUmemOdpGet, updateOdpMr, mlx5IbRegUserMr],
+      entry: 'mlx5_ib_reg_user_mr',
+      params: { start: 'first page of the registered range', len: `its number of pages, 1 to ${MAX_UMEM_PAGES}` },
+      args: (nid, p, ctx) => {
+        const start = p['start'];
+        const len = p['len'];
+        if (typeof start !== 'number' || !Number.isInteger(start) || start < 0 || start >= MAX_PAGE) throw ctx.error('start', `expected a page number, an integer from 0 to ${MAX_PAGE - 1}`);
+        if (typeof len !== 'number' || !Number.isInteger(len) || len < 1 || len > MAX_UMEM_PAGES) throw ctx.error('len', `expected a number of pages from 1 to ${MAX_UMEM_PAGES} (a umem's dma_list has a bit per page)`);
+        if (start + len > MAX_PAGE) throw ctx.error('len', `the range must end at or below page ${MAX_PAGE}`);
+        const tree = ctx.statics[`${nid}.umem_tree`] as readonly Value[];
+        const o = `${nid}.obj${tree.length}`;
+        registeredUmem(nid, o, start, start + len, ctx);
+        // access_flags: IB_ACCESS_ON_DEMAND | IB_ACCESS_LOCAL_WRITE (an ODP MR the HCA may write).
+        return [`${nid}.pd`, start, len, start, IB_ACCESS_ON_DEMAND | IB_ACCESS_LOCAL_WRITE, null];
       },
     },
   };
+}
+
+/** Pages of a registered umem at most (a bit per page in `dma_list`). */
+const MAX_UMEM_PAGES = 24;
+
+/**
+ * The state of umem `o` that a umem_odp:register thread registers over [start, end): pre-allocated
+ * (as munmap's VMAs are), not in the tree, without private counters, no page DMA-mapped, no MTTs,
+ * its MR (`o.mr`, an explicit MR: no parent) not live and not yet `odp_data->private`.
+ */
+function registeredUmem(nid: string, o: string, start: number, end: number, ctx: ThreadBuildContext): void {
+  const tree = ctx.statics[`${nid}.umem_tree`] as readonly Value[];
+  const order = [...tree, o].map((u) => String(u));
+  const startOf = (u: string): number => (u === o ? start : (ctx.statics[`${u}.start`] as number));
+  const endOf = (u: string): number => (u === o ? end - 1 : (ctx.statics[`${u}.last`] as number));
+  order.sort((a, b) => startOf(a) - startOf(b) || endOf(a) - endOf(b));
+  Object.assign(ctx.statics, {
+    [`${nid}.umem_tree`]: order,
+    [`${o}.start`]: start,
+    [`${o}.last`]: end - 1,
+    [`${o}.tree`]: `${nid}.umem_tree`,
+    [`${o}.odp_data`]: o,
+    [`${o}.umem`]: o,
+    [`${o}.context`]: nid,
+    [`${o}.page_shift`]: 0,
+    [`${o}.mr.ibmr.pd`]: `${nid}.pd`,
+    [`${o}.mr.umem`]: o,
+    [`${ctx.task}.odp_umem`]: o,
+  });
+  Object.assign(ctx.mem, {
+    [`${o}.mapped`]: 0,
+    [`${o}.dma_list`]: 0,
+    [`${o}.npages`]: 0,
+    [`${o}.in_tree`]: 0,
+    [`${o}.dying`]: 0,
+    [`${o}.notifiers_count`]: 0,
+    [`${o}.notifiers_seq`]: 0,
+    [`${o}.mn_counters_active`]: 0,
+    [`${o}.on_no_private_counters`]: 0,
+    [`${o}.notifier_completion.done`]: 0,
+    [`${o}.release_raised`]: 0,
+    [`${o}.private`]: null,
+    [`${o}.mr.parent`]: null,
+    [`${o}.mr.live`]: 0,
+  });
+  ctx.locks[`${o}.umem_mutex`] = 'mutex';
+  ctx.balanced.push(`${o}.notifiers_count`);
+  ctx.balancedOffsets[`${o}.notifiers_count`] = `${o}.release_raised`;
 }
 
 const COMMON_FNS = [umemStartAccount, umemEndAccount, ctxStartAccount, ctxEndAccount, startTrampoline, endTrampoline, releaseTrampoline];
@@ -843,7 +1212,7 @@ const OPS = {
 } as const;
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; notifier_count counted up before down_read(&context->umem_rwsem); the range walk has no blockable argument.',
+  description: 'Before 93065ac753e4 (v4.18 drivers/infiniband/core/umem_odp.c and hw/mlx5/odp.c): void start; notifier_count counted up before down_read(&context->umem_rwsem); the range walk has no blockable argument.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 0,
@@ -858,7 +1227,7 @@ const v418: VariantDef = {
 };
 
 const v93065: VariantDef = {
-  description: 'The patch (seed 001 diff, + side): down_read_trylock when !blockable; start_account after the lock; the range walk returns -EAGAIN at the first umem in range when !blockable, after notifier_count was counted up.',
+  description: 'The patch (93065ac753e4; the same in 4.19.y): down_read_trylock when !blockable; start_account after the lock; the range walk returns -EAGAIN at the first umem in range when !blockable, after notifier_count was counted up.',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 0,

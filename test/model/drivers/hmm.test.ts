@@ -6,11 +6,13 @@
  */
 import { describe, expect, test } from 'vitest';
 import { runCallback, runRelease, WRITE_HELD_RWSEM } from '../harness.ts';
-import { check } from '../../../src/checker/index.ts';
+import { check, Property } from '../../../src/checker/index.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
-import { buildProgram, type Scenario } from '../../../src/model/scenario.ts';
-import type { LockState, PairRecord } from '../../../src/model/state.ts';
+import { buildProgram, ScenarioError, type Scenario } from '../../../src/model/scenario.ts';
+import { applyVariant, parseScenario } from '../../../src/model/scenario-file.ts';
+import { CTX_NONBLOCK_END, CTX_NONBLOCK_START, type KState, type LockState, type PairRecord } from '../../../src/model/state.ts';
 import { engineProperties, explain } from '../../../src/properties/index.ts';
+import { sleepingCall } from '../../../src/properties/util.ts';
 
 /** Two mirrors: obj0 over pages [8, 10), obj1 over [20, 22). */
 const OBJ = [
@@ -19,8 +21,8 @@ const OBJ = [
 ];
 const spinFree: LockState = { kind: 'spin', owner: -1 };
 const rwFree: LockState = { kind: 'rwsem', writer: -1, readers: [], waiters: [] };
-const SYNC_V419 = 'mirror->ops->sync_cpu_device_pagetables(mirror, action, start, end); /* model: sync_cpu_device_pagetables(mirror, action, start, end) */';
-const SYNC_V420 = 'ret = mirror->ops->sync_cpu_device_pagetables(mirror, update); /* model: ret = sync_cpu_device_pagetables(mirror, update_start, update_end, update_event, update_blockable) */';
+const SYNC_V419 = 'mirror->ops->sync_cpu_device_pagetables(mirror, action, start, end); /* model: sync_cpu_device_pagetables(mirror, action, start, end, mirror->ops->sync_sleeps) */';
+const SYNC_V420 = 'ret = mirror->ops->sync_cpu_device_pagetables(mirror, update); /* model: ret = sync_cpu_device_pagetables(mirror, update_start, update_end, update_event, update_blockable, mirror->ops->sync_sleeps) */';
 
 /** The pair a start approved in non-blocking mode leaves open (the end's pairing start). */
 const nonblockPair = (start: number, end: number): PairRecord => ({ tid: 0, nid: 'hmm0', start, end, blockable: 0, mayfail: 0, ret: 0 });
@@ -225,5 +227,107 @@ describe('exploration', () => {
     const f = explain(m, r.violation.property, last);
     expect(f.header).toBe('BUG: sleeping function called from non-blockable invalidate_range_start');
     expect(f.details[0]).toMatch(/down_read\(\)/);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// The notifier parameter sync_sleeps: whether the mirrors' sync_cpu_device_pagetables() sleeps.
+
+describe('sync_sleeps: a mirror whose sync_cpu_device_pagetables() does or does not sleep', () => {
+  const NOSLEEP = { sync_sleeps: false };
+
+  test('hmm@93065ac753e4, non-sleeping mirrors: the end syncs both (the overlapping one drops its mapping) and the only sleeping call left is down_read(&hmm->mirrors_sem)', () => {
+    const r = runCallback({ use: 'hmm@93065ac753e4', objects: OBJ, params: NOSLEEP, op: 'invalidate_range_end', start: 8, end: 10, pairs: [nonblockPair(8, 10)] });
+    expect(r.state.mem['hmm0.obj0.mapped']).toBe(0);
+    expect(r.state.mem['hmm0.obj1.mapped']).toBe(1);
+    expect(r.trace.filter((t) => t.src.text === SYNC_V419)).toHaveLength(2);
+    expect(r.slept).toEqual(['down_read(&hmm->mirrors_sem);']);
+  });
+
+  test('hmm@jglisse, non-sleeping mirrors: a non-blockable start over a mirror updates it and returns 0 instead of -EAGAIN', () => {
+    const r = runCallback({ use: 'hmm@jglisse', objects: OBJ, params: NOSLEEP, op: 'invalidate_range_start', start: 8, end: 10, blockable: false });
+    expect(r.ret).toBe(0);
+    expect(r.state.mem['hmm0.obj0.mapped']).toBe(0);
+    expect(r.state.mem['hmm0.obj1.mapped']).toBe(1);
+    expect(r.slept).toEqual(['down_read(&hmm->mirrors_sem);']);
+    // The same start with the default (sleeping) mirrors refuses.
+    expect(runCallback({ use: 'hmm@jglisse', objects: OBJ, op: 'invalidate_range_start', start: 8, end: 10, blockable: false }).ret).toBe(-11);
+    // Explicitly true is the default.
+    expect(runCallback({ use: 'hmm@jglisse', objects: OBJ, params: { sync_sleeps: true }, op: 'invalidate_range_start', start: 8, end: 10, blockable: false }).ret).toBe(-11);
+  });
+
+  test('a scenario file spells it "params": { "sync_sleeps": false } on the notifier; a bad value or an unknown name is one line naming the field', () => {
+    const file = (params: unknown): string =>
+      JSON.stringify({ name: 'x', core: 'v4.19', oom: true, vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'hmm@93065ac753e4', objects: [{ start: 0, end: 2 }], params }], threads: [{ kind: 'oom_reaper' }] });
+    const sc = parseScenario(file({ sync_sleeps: false }), 'x.json');
+    expect(buildProgram(sc).spec.statics['hmm0.obj0.ops.sync_sleeps']).toBe(0);
+    expect(buildProgram(parseScenario(file({}), 'x.json')).spec.statics['hmm0.obj0.ops.sync_sleeps']).toBe(1);
+    expect(() => parseScenario(file({ sync_sleeps: 1 }), 'x.json')).toThrow(
+      new ScenarioError('x.json: notifiers[0].params.sync_sleeps', "expected true (the mirrors' sync_cpu_device_pagetables() may sleep) or false (it never sleeps)"),
+    );
+    expect(() => parseScenario(file({ sleeps: false }), 'x.json')).toThrow(new ScenarioError('x.json: notifiers[0].params.sleeps', 'unknown parameter; hmm@93065ac753e4 takes: sync_sleeps'));
+    expect(() => parseScenario(file({ sync_sleeps: [false] }), 'x.json')).toThrow(/^x\.json: notifiers\[0\]\.params\.sync_sleeps: /);
+    // A scenario variant may set it for every notifier of a driver (end-after-nonblock-start's +nosleep-mirror variants).
+    const withVariant = (v: unknown): string => JSON.stringify({ ...JSON.parse(file({})), variants: { v } });
+    const applied = applyVariant(parseScenario(withVariant({ params: { hmm: { sync_sleeps: false } } }), 'x.json'), { params: { hmm: { sync_sleeps: false } } }, 'v');
+    expect(buildProgram(applied).spec.statics['hmm0.obj0.ops.sync_sleeps']).toBe(0);
+    expect(() => parseScenario(withVariant({ params: { kvm: { sync_sleeps: false } } }), 'x.json')).toThrow(new ScenarioError('x.json: variants.v.params.kvm', 'the scenario has no kvm notifier'));
+    expect(() => parseScenario(withVariant({ params: { hmm: { sync_sleeps: 'no' } } }), 'x.json')).toThrow(/^x\.json: variants\.v: notifiers\[0\]\.params\.sync_sleeps: expected true/);
+    // Another driver takes none.
+    expect(() => buildProgram({ ...sc, notifiers: [{ use: 'radeon', objects: [{ start: 0, end: 2 }], params: { sync_sleeps: false } }] })).toThrow(
+      new ScenarioError('notifiers[0].params.sync_sleeps', 'unknown parameter; radeon@93065ac753e4 takes: none'),
+    );
+  });
+
+  /** Whether some thread in a non-blockable section is about to call a mirror's sync_cpu_device_pagetables() that may sleep. */
+  const mirrorMaySleep = (m: KernelModel, s: KState): boolean =>
+    s.threads.some((t, tid) => {
+      const f = t.frames.at(-1);
+      return !!f && (f.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0 && sleepingCall(m, s, tid)?.name === 'sync_cpu_device_pagetables';
+    });
+
+  const reaper = (use: string, params?: Record<string, unknown>): Scenario => ({
+    ...reaperOverMirror(use),
+    notifiers: [{ use, objects: [{ start: 8, end: 10 }], ...(params ? { params } : {}) }],
+  });
+
+  function explore(sc: Scenario): { mirror: string; noSleep: string; verdicts: ReturnType<typeof check>['verdicts'] } {
+    const m = new KernelModel(buildProgram(sc));
+    m.setProperties([...engineProperties(m, ['no-sleep']), Property.always<KState>('mirror callback may sleep', (s) => !mirrorMaySleep(m, s))]);
+    const r = check(m, { findAll: true });
+    const v = (p: string): string => r.verdicts.find((x) => x.property === p)!.status;
+    return { mirror: v('mirror callback may sleep'), noSleep: v('no-sleep:might-sleep'), verdicts: r.verdicts };
+  }
+
+  test('hmm@93065ac753e4 (v4.19) under the oom_reaper: a sleeping mirror callback runs inside the end of the non-blocking start (a finding); a non-sleeping one does not, and no-sleep still fails, at down_read(&hmm->mirrors_sem)', () => {
+    const sleeping = explore(reaper('hmm@93065ac753e4'));
+    expect(sleeping.mirror).toBe('violated');
+    expect(sleeping.noSleep).toBe('violated');
+    const nonSleeping = explore(reaper('hmm@93065ac753e4', NOSLEEP));
+    expect(nonSleeping.mirror).toBe('holds');
+    expect(nonSleeping.noSleep).toBe('violated');
+    const m = new KernelModel(buildProgram(reaper('hmm@93065ac753e4', NOSLEEP)));
+    m.setProperties(engineProperties(m, ['no-sleep']));
+    const r = check(m, {});
+    if (r.status !== 'violation') throw new Error('expected a violation');
+    expect(explain(m, r.violation.property, r.violation.path.steps.at(-1)!.state).details[0]).toMatch(/down_read\(\)/);
+  });
+
+  test('hmm@jglisse (v4.20) under the oom_reaper: the mirror callback never sleeps in the non-blocking start either way; a sleeping mirror refuses (the reaper is obstructed, the device keeps its mapping), a non-sleeping one is invalidated', () => {
+    expect(explore(reaper('hmm@jglisse')).mirror).toBe('holds');
+    expect(explore(reaper('hmm@jglisse', NOSLEEP)).mirror).toBe('holds');
+    const finished = (s: KState): boolean => s.threads.every((t) => t.frames.length === 0);
+    const outcome = (params?: Record<string, unknown>): { kept: string; dropped: string } => {
+      const m = new KernelModel(buildProgram(reaper('hmm@jglisse', params)));
+      m.setProperties([
+        Property.sometimes<KState>('reaper done, device mapping kept', (s) => finished(s) && s.mem['hmm0.obj0.mapped'] === 1 && Number(s.mem['ghost.oom_obstructed_attempts']) > 0),
+        Property.sometimes<KState>('reaper done, device mapping dropped', (s) => finished(s) && s.mem['hmm0.obj0.mapped'] === 0),
+      ]);
+      const r = check(m, { findAll: true });
+      const v = (p: string): string => r.verdicts.find((x) => x.property === p)!.status;
+      return { kept: v('reaper done, device mapping kept'), dropped: v('reaper done, device mapping dropped') };
+    };
+    expect(outcome()).toEqual({ kept: 'holds', dropped: 'violated' });
+    expect(outcome(NOSLEEP)).toEqual({ kept: 'violated', dropped: 'holds' });
   });
 });

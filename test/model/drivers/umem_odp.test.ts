@@ -2,7 +2,8 @@
  * umem_odp (with mlx5 as the device), both variants: the start and end callbacks through their
  * success and -EAGAIN paths in blockable and non-blockable mode (return value, locks, the context's
  * and the umem's counters, the device mapping, what may sleep), the accounting helpers, and the
- * driver threads (`free_implicit_mr`, `pagefault`) explored with the checker.
+ * driver threads (`free_implicit_mr`, `pagefault`, `register`: an ODP MR registered while notifiers are
+ * counted goes on context->no_private_counters) explored with the checker.
  */
 import { describe, expect, test } from 'vitest';
 import { check, Property } from '../../../src/checker/index.ts';
@@ -10,8 +11,10 @@ import { Interpreter, type KAction } from '../../../src/model/interp.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { Program } from '../../../src/model/program.ts';
 import { buildProgram, type Scenario } from '../../../src/model/scenario.ts';
-import type { KState, Value } from '../../../src/model/state.ts';
-import { callbackProgram, READ_HELD_WRITER_QUEUED, runCallback, runRelease, WRITE_HELD_RWSEM, type CallbackOptions } from '../harness.ts';
+import { loadBuiltin } from '../../../src/model/scenario-file.ts';
+import { CTX_NONBLOCK_END, type KState, type LockState } from '../../../src/model/state.ts';
+import type { StateReads } from '../../../src/model/reduction.ts';
+import { READ_HELD_WRITER_QUEUED, runCallback, runRelease, WRITE_HELD_RWSEM, type CallbackOptions } from '../harness.ts';
 
 const OBJ = [{ start: 8, end: 10 }];
 const rwFree = { kind: 'rwsem', writer: -1, readers: [], waiters: [] };
@@ -19,26 +22,6 @@ const mutexFree = { kind: 'mutex', owner: -1 };
 const EAGAIN = -11;
 const NEW = 'umem_odp@93065ac753e4';
 const OLD = 'umem_odp@v4.18';
-
-/** runCallback with static configuration changed (the harness builds it from a scenario). */
-function runWithStatics(o: CallbackOptions, statics: Record<string, Value | readonly Value[]>): { ret: Value | undefined; state: KState; slept: string[] } {
-  const { program: base } = callbackProgram(o);
-  const program = new Program({ ...base.spec, statics: { ...base.spec.statics, ...statics } });
-  const ip = new Interpreter(program, { coalesce: false });
-  let state = ip.initial();
-  state = { ...state, mem: { ...state.mem, ...(o.mem ?? {}) }, locks: { ...state.locks, ...(o.locks ?? {}) } };
-  const slept: string[] = [];
-  for (let n = 0; n < 10_000; n++) {
-    if (state.threads[0]!.frames.length === 0) return { ret: state.mem['test.ret'], state, slept };
-    const acts: KAction[] = [];
-    ip.actions(state, acts);
-    if (acts.length === 0) return { ret: undefined, state, slept };
-    const cur = ip.current(state, 0)!;
-    if (ip.findPrim(cur.instr, (p) => p.sleeps !== false)) slept.push(cur.instr.src.text);
-    state = ip.step(state, acts[0]!).state;
-  }
-  throw new Error('did not finish');
-}
 
 describe('umem_odp@93065ac753e4 (seed 001, + side)', () => {
   test('blockable start over a umem: counts the context and the umem up, zaps the MTTs, and sleeps on the way', () => {
@@ -164,19 +147,20 @@ describe('umem_odp@93065ac753e4 (seed 001, + side)', () => {
     expect(r.slept).toEqual(['down_read(&context->umem_rwsem);', 'mutex_lock(&item->odp_data->umem_mutex);']);
   });
 
-  test('end_account at zero activates the umems on no_private_counters under umem_rwsem for write', () => {
+  test('end_account at zero activates the umems on no_private_counters under umem_rwsem for write, and takes them off the list', () => {
     const o: CallbackOptions = {
       use: NEW,
       objects: OBJ,
       op: 'invalidate_range_end',
       start: 8,
       end: 10,
-      mem: { 'umem_odp0.notifier_count': 1, 'umem_odp0.obj0.mn_counters_active': 0 },
+      mem: { 'umem_odp0.notifier_count': 1, 'umem_odp0.obj0.mn_counters_active': 0, 'umem_odp0.obj0.on_no_private_counters': 1 },
     };
-    const r = runWithStatics(o, { 'umem_odp0.no_private_counters': ['umem_odp0.obj0'] });
+    const r = runCallback(o);
     expect(r.ret).toBe(0);
     expect(r.state.mem['umem_odp0.notifier_count']).toBe(0);
     expect(r.state.mem['umem_odp0.obj0.mn_counters_active']).toBe(1);
+    expect(r.state.mem['umem_odp0.obj0.on_no_private_counters']).toBe(0);
     expect(r.state.mem['umem_odp0.obj0.notifier_completion.done']).toBe(1);
     // The trampoline left the inactive umem's private counters alone.
     expect(r.state.mem['umem_odp0.obj0.notifiers_seq']).toBe(0);
@@ -188,10 +172,15 @@ describe('umem_odp@93065ac753e4 (seed 001, + side)', () => {
       'mutex_lock(&odp_data->umem_mutex);',
     ]);
     // Another notifier still counted: no activation, no write lock.
-    const busy = runWithStatics({ ...o, mem: { ...o.mem, 'umem_odp0.notifier_count': 2 } }, { 'umem_odp0.no_private_counters': ['umem_odp0.obj0'] });
+    const busy = runCallback({ ...o, mem: { ...o.mem, 'umem_odp0.notifier_count': 2 } });
     expect(busy.state.mem['umem_odp0.notifier_count']).toBe(1);
     expect(busy.state.mem['umem_odp0.obj0.mn_counters_active']).toBe(0);
+    expect(busy.state.mem['umem_odp0.obj0.on_no_private_counters']).toBe(1);
     expect(busy.slept).not.toContain('down_write(&context->umem_rwsem);');
+    // An empty list: the zero crossing takes no write lock.
+    const empty = runCallback({ ...o, mem: { 'umem_odp0.notifier_count': 1 } });
+    expect(empty.state.mem['umem_odp0.notifier_count']).toBe(0);
+    expect(empty.slept).not.toContain('down_write(&context->umem_rwsem);');
   });
 });
 
@@ -363,6 +352,206 @@ describe('driver thread umem_odp:pagefault', () => {
     const m = new KernelModel(new Program({ ...p.spec, fns, primitives: prims }));
     m.setProperties([Property.always<KState>('no mapping inside the pair', (s) => !s.pairs.some((q) => q.nid === 'umem_odp0' && q.ret === 0) || s.mem['umem_odp0.obj0.mapped'] === 0)]);
     expect(check(m, {}).status).toBe('violation');
+  });
+});
+
+describe('driver thread umem_odp:register (an ODP MR registered; context->no_private_counters)', () => {
+  /** The registered umem is the notifier's next object: obj1 after the one configured leaf. */
+  const X = 'umem_odp0.obj1';
+  const base = (threads: Scenario['threads'], extra: Partial<Scenario> = {}): Scenario => ({
+    name: 'ODP MR registration',
+    core: 'v4.19',
+    vmas: [{ start: 0, end: 16 }],
+    notifiers: [{ use: NEW, objects: [{ start: 0, end: 2 }] }],
+    threads,
+    ...extra,
+  });
+  const register = { kind: 'umem_odp:register', params: { start: 8, len: 2 } };
+
+  /** Run thread 0 alone to its end from the initial state with `mem` set. */
+  function alone(sc: Scenario, mem: Record<string, number> = {}): { state: KState; texts: string[] } {
+    const ip = new Interpreter(buildProgram(sc), { coalesce: false });
+    let s = ip.initial();
+    s = { ...s, mem: { ...s.mem, ...mem } };
+    const texts: string[] = [];
+    for (let n = 0; n < 1000 && s.threads[0]!.frames.length; n++) {
+      const acts: KAction[] = [];
+      ip.actions(s, acts);
+      const r = ip.step(s, acts.find((a) => a.tid === 0)!);
+      texts.push(...r.executed.map((e) => e.src.text));
+      s = r.state;
+    }
+    expect(s.threads[0]!.frames).toEqual([]);
+    return { state: s, texts };
+  }
+
+  test('its parameters are checked, one line each; a pagefault may name the new umem only after the register thread', () => {
+    expect(() => buildProgram(base([{ kind: 'umem_odp:register', params: { len: 2 } }]))).toThrow(/^threads\[0\]\.params\.start: expected a page number/);
+    expect(() => buildProgram(base([{ kind: 'umem_odp:register', params: { start: 8, len: 0 } }]))).toThrow(/^threads\[0\]\.params\.len: expected a number of pages from 1 to 24/);
+    expect(() => buildProgram(base([{ kind: 'umem_odp:register', params: { start: 8, len: 25 } }]))).toThrow(/^threads\[0\]\.params\.len: expected a number of pages from 1 to 24/);
+    expect(() => buildProgram(base([{ kind: 'umem_odp:register', params: { start: 2 ** 24 - 1, len: 2 } }]))).toThrow(/^threads\[0\]\.params\.len: the range must end at or below page 16777216/);
+    expect(() => buildProgram(base([{ kind: 'umem_odp:register', params: { start: 8, len: 2, hugetlb: true } }]))).toThrow(/^threads\[0\]\.params\.hugetlb: unknown parameter; "umem_odp:register" takes: start, len/);
+    const fault = { kind: 'umem_odp:pagefault', params: { leaf: 1, address: 8 } };
+    expect(() => buildProgram(base([fault, register]))).toThrow(/^threads\[0\]\.params\.leaf: expected the index of one of umem_odp0's objects \(a umem_odp:register thread's umem counts once that thread is listed before this one\)/);
+    const p = buildProgram(base([register, fault]));
+    expect(p.spec.statics['umem_odp0.umem_tree']).toEqual(['umem_odp0.obj0', X]);
+    expect(p.spec.threads[1]!.args[1]).toBe(`${X}.mr`);
+  });
+
+  test('with no notifier counted: ib_umem_odp_get puts the umem in the tree with private counters, then the MR is live', () => {
+    const { state, texts } = alone(base([register]));
+    expect(state.mem[`${X}.in_tree`]).toBe(1);
+    expect(state.mem[`${X}.mn_counters_active`]).toBe(1);
+    expect(state.mem[`${X}.on_no_private_counters`]).toBe(0);
+    expect(state.mem[`${X}.private`]).toBe(`${X}.mr`);
+    expect(state.mem[`${X}.mr.live`]).toBe(1);
+    expect(state.mem[`${X}.mapped`]).toBe(0);
+    expect(state.mem['umem_odp0.odp_mrs_count']).toBe(3);
+    expect(state.locks['umem_odp0.umem_rwsem']).toEqual(rwFree);
+    // The registration's umem_rwsem sequence, and the MR set up only after it.
+    const i = texts.indexOf('down_write(&context->umem_rwsem);');
+    expect(texts.slice(i, i + 2)).toEqual(['down_write(&context->umem_rwsem);', 'context->odp_mrs_count++;']);
+    expect(texts.indexOf('downgrade_write(&context->umem_rwsem);')).toBeLessThan(texts.indexOf('up_read(&context->umem_rwsem);'));
+    expect(texts.indexOf('up_read(&context->umem_rwsem);')).toBeLessThan(texts.indexOf('mr->umem->odp_data->private = mr;'));
+    expect(texts.at(-2)).toBe('mr->live = 1;');
+  });
+
+  test('with a notifier counted (notifier_count 1): the umem goes on context->no_private_counters without private counters', () => {
+    const { state, texts } = alone(base([register]), { 'umem_odp0.notifier_count': 1 });
+    expect(state.mem[`${X}.in_tree`]).toBe(1);
+    expect(state.mem[`${X}.mn_counters_active`]).toBe(0);
+    expect(state.mem[`${X}.on_no_private_counters`]).toBe(1);
+    expect(texts).toContain('list_add(&umem->odp_data->no_private_counters, &context->no_private_counters);');
+    // Its end then activates it (the harness end of a start that counted the context).
+    const e = runCallback({
+      use: NEW,
+      objects: [{ start: 0, end: 2 }],
+      op: 'invalidate_range_end',
+      start: 0,
+      end: 2,
+      mem: { 'umem_odp0.notifier_count': 1, 'umem_odp0.obj0.mn_counters_active': 0, 'umem_odp0.obj0.on_no_private_counters': 1 },
+    });
+    expect(e.state.mem['umem_odp0.obj0.mn_counters_active']).toBe(1);
+  });
+
+  /** Explore `sc` with test properties whose reads are `reads` (so that the reduction still applies). */
+  function explore(sc: Scenario, reads: StateReads, props: Property<KState>[]): Record<string, string> {
+    const m = new KernelModel(buildProgram(sc), { reads });
+    m.setProperties(props);
+    const r = check(m, { findAll: true });
+    return Object.fromEntries(r.verdicts.map((v) => [v.property, v.status]));
+  }
+
+  test('under OOM with allocations that may fail: a failed allocation returns -ENOMEM and leaves the tree alone', () => {
+    const v = explore(base([register], { oom: true, allocation: { mayFail: true } }), { fields: ['in_tree', 'live', 'odp_mrs_count'], finished: true }, [
+      Property.sometimes<KState>('registration failed', (s) => finished(s) && s.mem[`${X}.in_tree`] === 0 && s.mem[`${X}.mr.live`] === 0),
+      Property.sometimes<KState>('registration done', (s) => finished(s) && s.mem[`${X}.in_tree`] === 1 && s.mem[`${X}.mr.live`] === 1),
+      Property.always<KState>('odp_mrs_count counts the umem iff it is in the tree', (s) => !finished(s) || s.mem['umem_odp0.odp_mrs_count'] === 2 + Number(s.mem[`${X}.in_tree`])),
+    ]);
+    expect(v).toEqual({ 'registration failed': 'holds', 'registration done': 'holds', 'odp_mrs_count counts the umem iff it is in the tree': 'holds' });
+  });
+
+  // madvise over the new MR's range, the registration, and an HCA page fault on the new MR (no leaf
+  // configured: the new umem is obj0).
+  const Y = 'umem_odp0.obj0';
+  const raced = (): Scenario => ({
+    ...base([register, { kind: 'madvise', params: { start: 8, len: 2 } }, { kind: 'umem_odp:pagefault', params: { leaf: 0, address: 8 } }]),
+    notifiers: [{ use: NEW }],
+  });
+  const noMappingInPair = Property.always<KState>('no mapping inside the pair', (s) => !s.pairs.some((p) => p.nid === 'umem_odp0' && p.ret === 0) || s.mem[`${Y}.mapped`] === 0);
+  const RACED_READS: StateReads = {
+    fields: ['mapped', 'on_no_private_counters', 'mn_counters_active', 'notifier_count'],
+    pairs: true,
+    finished: true,
+    enabled: true,
+    locks: true,
+    atPrims: ['wait_for_completion_timeout'],
+  };
+
+  test("registered while madvise is counted: on the list, the fault backs off on notifier_completion, madvise's end gives it private counters; never mapped inside the pair", () => {
+    const ip = new Interpreter(buildProgram(raced()));
+    const FAULT = 2;
+    const waitsFor = (s: KState): boolean => s.threads[FAULT]!.frames.length > 0 && ip.current(s, FAULT)?.instr.src.text === 'if (!wait_for_completion_timeout(&odp->notifier_completion, timeout))';
+    const v = explore(raced(), RACED_READS, [
+      noMappingInPair,
+      Property.sometimes<KState>('on no_private_counters', (s) => s.mem[`${Y}.on_no_private_counters`] === 1),
+      Property.sometimes<KState>('the fault waits for a umem without private counters', (s) => s.mem[`${Y}.mn_counters_active`] === 0 && waitsFor(s)),
+      Property.sometimes<KState>("madvise's end activates it under umem_rwsem for write", (s) => {
+        const l = s.locks['umem_odp0.umem_rwsem']!;
+        return l.kind === 'rwsem' && l.writer === 1 && s.mem[`${Y}.mn_counters_active`] === 1 && s.mem[`${Y}.on_no_private_counters`] === 0;
+      }),
+      Property.sometimes<KState>('the fault maps it after the end', (s) => finished(s) && s.mem[`${Y}.mapped`] === 1),
+      Property.deadlockFree('deadlock'),
+    ]);
+    expect(Object.entries(v).filter(([, st]) => st !== 'holds')).toEqual([]);
+  });
+
+  test("FINDING: end_account's unlocked list_empty() races with the registration's list_add(): the MR can stay on no_private_counters, without private counters, with notifier_count back at 0", () => {
+    // ib_umem_odp_get() reads notifier_count (1) under umem_rwsem for write; the end, having dropped its
+    // read hold, counts down to 0 and finds the list still empty; then the registration adds the umem.
+    // Its page faults back off (ib_umem_mmu_notifier_retry) until a later end crosses 0 again.
+    const v = explore(raced(), RACED_READS, [
+      Property.sometimes<KState>('stranded with notifier_count 0', (s) => finished(s) && s.mem['umem_odp0.notifier_count'] === 0 && s.mem[`${Y}.on_no_private_counters`] === 1 && s.mem[`${Y}.mn_counters_active`] === 0),
+      Property.sometimes<KState>('activated by the end', (s) => finished(s) && s.mem[`${Y}.mn_counters_active`] === 1),
+    ]);
+    expect(v).toEqual({ 'stranded with notifier_count 0': 'holds', 'activated by the end': 'holds' });
+  });
+
+  test('without the check of mn_counters_active in ib_umem_mmu_notifier_retry() the same exploration maps the new MR inside the pair (what no_private_counters is for)', () => {
+    const p = buildProgram(raced());
+    const fns = p.spec.fns.map((f) => (f.name === 'ib_umem_mmu_notifier_retry' ? { ...f, body: f.body.slice(1) } : f));
+    const orig = p.spec.primitives['ib_umem_odp_map_dma_pages']!;
+    const prims = {
+      ...p.spec.primitives,
+      ib_umem_odp_map_dma_pages: {
+        ...orig,
+        // The one-step map without the mn_counters_active test (the same ib_umem_mmu_notifier_retry).
+        run: (ctx: Parameters<typeof orig.run>[0], args: Parameters<typeof orig.run>[1], choice: number) => {
+          const u = String(args[0]);
+          if (ctx.read(`${u}.mn_counters_active`)) return orig.run(ctx, args, choice);
+          if (ctx.read(`${u}.notifiers_count`) || ctx.read(`${u}.notifiers_seq`) !== args[4]) return -11;
+          ctx.write(`${u}.dma_list`, 1);
+          ctx.write(`${u}.npages`, 1);
+          return 1;
+        },
+      },
+    };
+    const m = new KernelModel(new Program({ ...p.spec, fns, primitives: prims }), { reads: { fields: ['mapped'], pairs: true } });
+    m.setProperties([noMappingInPair]);
+    expect(check(m, {}).status).toBe('violation');
+  });
+
+  test("93065ac753e4's leaked notifier_count strands an MR registered after the reaper's failed start on the list for good; v4.18's reaper never counts", () => {
+    const sc = (core: string, use: string): Scenario => ({
+      name: 'register vs the reaper over a leaf',
+      core,
+      oom: true,
+      vmas: [{ start: 0, end: 4 }, { start: 8, end: 12 }],
+      notifiers: [{ use, objects: [{ start: 8, end: 10 }] }],
+      threads: [{ kind: 'oom_reaper' }, { kind: 'umem_odp:register', params: { start: 10, len: 2 } }],
+    });
+    const reads: StateReads = { fields: ['on_no_private_counters', 'mn_counters_active', 'notifier_count'], finished: true };
+    const leaked = (s: KState): boolean => finished(s) && Number(s.mem['umem_odp0.notifier_count']) > 0 && s.mem[`${X}.on_no_private_counters`] === 1 && s.mem[`${X}.mn_counters_active`] === 0;
+    expect(explore(sc('v4.19', NEW), reads, [Property.sometimes<KState>('stranded behind a leaked count', leaked)])).toEqual({ 'stranded behind a leaked count': 'holds' });
+    expect(explore(sc('v4.18', OLD), reads, [Property.always<KState>('never stranded behind a leaked count', (s) => !leaked(s))])).toEqual({ 'never stranded behind a leaked count': 'holds' });
+  });
+
+  test("umem-odp-register-vs-reaper: the reaper's end after its non-blocking start gives the MR its private counters under umem_rwsem for write, and can wait there for the registration's read hold", () => {
+    const M = 'umem_odp0.obj0';
+    const REAPER = 0;
+    const inEnd = (s: KState): boolean => ((s.threads[REAPER]!.frames.at(-1)?.ctx ?? 0) & CTX_NONBLOCK_END) !== 0;
+    const sem = (s: KState): LockState => s.locks['umem_odp0.umem_rwsem']!;
+    const v = explore(loadBuiltin('umem-odp-register-vs-reaper'), { fields: ['mn_counters_active', 'on_no_private_counters'], locks: true, context: true }, [
+      Property.sometimes<KState>('the reaper activates the MR in its end', (s) => {
+        const l = sem(s);
+        return inEnd(s) && l.kind === 'rwsem' && l.writer === REAPER && s.mem[`${M}.mn_counters_active`] === 1;
+      }),
+      Property.sometimes<KState>("the reaper waits in end_account's down_write for the registration's read hold", (s) => {
+        const l = sem(s);
+        return inEnd(s) && l.kind === 'rwsem' && l.readers.includes(1) && l.waiters.some((w) => w.tid === REAPER && w.write);
+      }),
+    ]);
+    expect(v).toEqual({ 'the reaper activates the MR in its end': 'holds', "the reaper waits in end_account's down_write for the registration's read hold": 'holds' });
   });
 });
 
