@@ -165,7 +165,17 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
     description: 'munmap(2) of [start, start+len): mmap_sem for write, do_munmap splits the VMAs the range cuts (__split_vma) and detaches those inside it, unmap_region -> unmap_vmas, a blockable start/end pair.',
     fn: 'vm_munmap',
     params: { start: 'first page', len: 'number of pages' },
-    args: (p, ctx) => [numParam(p, 'start', ctx.path), numParam(p, 'len', ctx.path)],
+    args: (p, ctx) => {
+      const start = numParam(p, 'start', ctx.path);
+      const len = numParam(p, 'len', ctx.path);
+      if (len === 0) {
+        throw new ScenarioError(
+          `${ctx.path}.params.len`,
+          'munmap of length 0: the kernel rejects it with -EINVAL (v4.19 mm/mmap.c do_munmap(): len = PAGE_ALIGN(len); if (len == 0) return -EINVAL;), so the thread would only take and release mmap_sem for write; for that, use a lock_holder of "mm.mmap_sem" with mode "write"',
+        );
+      }
+      return [start, len];
+    },
   },
   madvise: {
     description: 'madvise(MADV_DONTNEED) of [start, start+len): mmap_sem for read, zap_page_range on each VMA of the range, a blockable start/end pair each (nested with a huge-pmd split when the range cuts a THP).',

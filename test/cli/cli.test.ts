@@ -167,7 +167,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
     expectOneLine(none.err, /kvm-noaddr\.json: threads\[1\]\.params\.address: expected an integer from 0 to 16777215, got nothing/);
   });
 
-  test('what the kernel cannot have: an object outside every VMA, two exit_mmap threads (exit 2, one line naming the field)', async () => {
+  test('what the kernel cannot have or rejects: an object outside every VMA, two exit_mmap threads, two oom_reapers, munmap of length 0 (exit 2, one line naming the field)', async () => {
     const base = { name: 'k', core: 'v4.19', vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'exit_mmap' }] };
     const obj = await run('check', file('outside.json', JSON.stringify({ ...base, notifiers: [{ use: 'kvm', objects: [{ start: 8, end: 12 }] }] })));
     expect(obj.code).toBe(2);
@@ -175,6 +175,20 @@ describe('bad input: one line, exit 2, nothing written', () => {
     const exits = await run('check', file('two-exits.json', JSON.stringify({ ...base, threads: [{ kind: 'exit_mmap' }, { kind: 'exit_mmap' }] })));
     expect(exits.code).toBe(2);
     expectOneLine(exits.err, /two-exits\.json: threads\[1\]\.kind: a second exit_mmap thread: exit_mmap\(\) runs once/);
+    const reapers = await run('check', file('two-reapers.json', JSON.stringify({ ...base, oom: true, threads: [{ kind: 'oom_reaper' }, { kind: 'oom_reaper' }] })));
+    expect(reapers.code).toBe(2);
+    expectOneLine(reapers.err, /two-reapers\.json: threads\[1\]\.kind: a second oom_reaper: the kernel has one oom_reaper kthread/);
+    const empty = await run('check', file('munmap-0.json', JSON.stringify({ ...base, threads: [{ kind: 'munmap', params: { start: 0, len: 0 } }] })));
+    expect(empty.code).toBe(2);
+    expectOneLine(empty.err, /munmap-0\.json: threads\[0\]\.params\.len: munmap of length 0: the kernel rejects it with -EINVAL .*lock_holder of "mm\.mmap_sem"/);
+  });
+  test('madvise over a gap is run as the kernel runs it, not refused: each VMA of the range advised, -ENOMEM for the hole (v4.19 mm/madvise.c)', async () => {
+    const sc = { name: 'gap', core: 'v4.19', vmas: [{ start: 0, end: 4 }, { start: 8, end: 12 }], notifiers: [{ use: 'kvm', objects: [{ start: 2, end: 10 }] }], threads: [{ kind: 'madvise', params: { start: 2, len: 8 } }] };
+    const r = await run('check', file('madvise-gap.json', JSON.stringify(sc)));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^gap: core v4\.19, kvm0 kvm@93065ac753e4; \d+ states/);
+    // The model's side (both VMAs zapped, each in its own start/end pair, -ENOMEM): test/model/vma-list.test.ts.
   });
   test('malformed JSON scenario file', async () => {
     const r = await run('check', file('broken.json', '{ "name": "x", '));
