@@ -5,6 +5,10 @@
  * current one's finding at the top, one lane per thread with the steps in order as rows, a strip
  * per lock showing who holds it after each step, the violating step (and a lasso's cycle) marked, and
  * a detail pane for the current step that the keyboard moves (ArrowDown/j, ArrowUp/k, Home, End).
+ * A counterexample opens at its violating step (unless the fragment names another). The finding is
+ * shown whole (the page scrolls when it is long); lane headers wrap rather than clip; below 1100 px
+ * the detail pane goes under the steps, so the lanes and lock strips get the page's width and scroll
+ * sideways within it when they need more.
  *
  * Nothing is loaded from the network: CSS and JS are inline, there are no fonts or images, and the
  * page's Content-Security-Policy forbids every fetch (`default-src 'none'`).
@@ -62,7 +66,7 @@ header#top { flex: none; border-bottom: 1px solid var(--line); padding: 5px 10px
 #meta div { white-space: nowrap; }
 #meta dt { display: inline; color: var(--muted); }
 #meta dd { display: inline; margin: 0 0 0 0.6ch; }
-#finding-details { margin: 3px 0 2px; max-height: calc(12 * 1.35em); overflow: auto; }
+#finding-details { margin: 3px 0 2px; }
 #finding-details div { white-space: pre-wrap; overflow-wrap: anywhere; padding-left: 4ch; text-indent: -4ch; }
 #desc { color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 #cxbar { display: flex; flex-wrap: wrap; gap: 4px; margin: 0 0 4px; padding: 0; list-style: none; }
@@ -72,9 +76,16 @@ header#top { flex: none; border-bottom: 1px solid var(--line); padding: 5px 10px
 }
 #cxbar button[aria-selected="true"] { color: var(--bug); border-color: var(--bug); background: var(--bug-bg); font-weight: bold; }
 #cxbar .n { color: var(--faint); margin-right: 0.6ch; }
-main { flex: 1 1 auto; min-height: 0; display: flex; }
+/* At least this much for the steps: a long finding makes the page scroll instead of hiding lines. */
+main { flex: 1 1 auto; min-height: max(45vh, 280px); display: flex; }
 #trace { flex: 1 1 auto; min-width: 0; overflow: auto; position: relative; }
 #detail { flex: 0 0 430px; overflow: auto; border-left: 1px solid var(--line); padding: 6px 10px 12px; }
+/* Narrow windows: the detail pane under the steps, so that the lanes and lock strips keep the width. */
+@media (max-width: 1100px) {
+  main { flex-direction: column; }
+  #trace { flex: 1 1 62%; min-height: 0; }
+  #detail { flex: 0 0 38%; min-height: 0; border-left: none; border-top: 1px solid var(--line); }
+}
 footer { flex: none; border-top: 1px solid var(--line); padding: 3px 10px; color: var(--muted); display: flex; gap: 18px; }
 kbd { border: 1px solid var(--line); border-radius: 3px; padding: 0 3px; background: var(--head-bg); font-family: var(--mono); }
 
@@ -84,10 +95,10 @@ table#steps { border-collapse: separate; border-spacing: 0; width: 100%; table-l
   text-align: left; font-weight: normal; padding: 3px 6px; vertical-align: bottom;
 }
 #steps th.idx, #steps td.idx { width: 46px; text-align: right; color: var(--muted); padding-right: 6px; }
-#steps th.lane { border-top: 3px solid var(--c); }
+#steps th.lane { border-top: 3px solid var(--c); overflow-wrap: anywhere; }
 #steps th.lane .name { color: var(--c); font-weight: bold; }
 #steps th.lane .tid, #steps th.lane .count { color: var(--faint); }
-#steps th.lane .end { display: block; color: var(--muted); font-size: 11px; max-height: 5.6em; overflow: hidden; overflow-wrap: anywhere; }
+#steps th.lane .end { display: block; color: var(--muted); font-size: 11px; overflow-wrap: anywhere; }
 #steps th.lane .end .w { color: var(--lockchg); }
 #steps th.lock { width: 26px; padding: 4px 0; text-align: center; vertical-align: bottom; }
 #steps th.lock span { writing-mode: vertical-rl; transform: rotate(180deg); font-size: 10px; color: var(--muted); white-space: nowrap; }
@@ -322,7 +333,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     bar.replaceChildren();
     cxs.forEach((c, k) => {
       const b = h('button', { type: 'button', role: 'tab', 'aria-selected': String(k === cxIndex), 'data-cx': String(k + 1), title: c.finding.header }, h('span', { class: 'n' }, String(k + 1)), c.property + ' \u00b7 ' + c.steps.length + (c.steps.length === 1 ? ' step' : ' steps'));
-      b.addEventListener('click', () => showCx(k, 0));
+      b.addEventListener('click', () => showCx(k));
       bar.append(h('li', { role: 'presentation' }, b));
     });
   }
@@ -503,7 +514,10 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   let current = -1;
   const box = byId('trace');
 
-  /** Scroll the trace so that row i is visible below the sticky header (its top first if it is tall). */
+  /**
+   * Scroll the trace so that row i is visible below the sticky header (its top first if it is tall),
+   * within the part of the trace box the window shows (a long finding can push its bottom below it).
+   */
   function reveal(/** @type {number} */ i) {
     const row = rows[i];
     const thead = box.querySelector('thead');
@@ -511,12 +525,14 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     const headH = thead ? thead.getBoundingClientRect().height : 0;
     const r = row.getBoundingClientRect();
     const b = box.getBoundingClientRect();
+    const shown = window.innerHeight - b.top;
+    const height = shown > headH + 40 ? Math.min(box.clientHeight, shown) : box.clientHeight;
     const top = r.top - b.top + box.scrollTop;
     const bottom = top + r.height;
     const viewTop = box.scrollTop + headH;
-    const viewBottom = box.scrollTop + box.clientHeight;
-    if (top < viewTop || r.height > box.clientHeight - headH) box.scrollTop = top - headH;
-    else if (bottom > viewBottom) box.scrollTop = bottom - box.clientHeight;
+    const viewBottom = box.scrollTop + height;
+    if (top < viewTop || r.height > height - headH) box.scrollTop = top - headH;
+    else if (bottom > viewBottom) box.scrollTop = bottom - height;
   }
 
   /** The fragment that names the current counterexample and step. */
@@ -545,7 +561,10 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     remember();
   }
 
-  /** Show counterexample k (0-based; clamped) at its step i (0-based). @param {number} k @param {number} i */
+  /**
+   * Show counterexample k (0-based; clamped) at its step i (0-based), by default its violating step.
+   * @param {number} k @param {number} [i]
+   */
   function showCx(k, i) {
     k = Math.max(0, Math.min(cxs.length - 1, k));
     load(k);
@@ -556,7 +575,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     renderHeader();
     renderTable();
     box.scrollTop = 0;
-    if (steps.length) select(i);
+    if (steps.length) select(i === undefined ? last : i);
     else {
       renderDetail(0);
       remember();
@@ -577,7 +596,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       select(to);
     } else if (other !== undefined) {
       e.preventDefault();
-      if (other >= 0 && other < cxs.length && other !== cxIndex) showCx(other, 0);
+      if (other >= 0 && other < cxs.length && other !== cxIndex) showCx(other);
     }
   });
 
@@ -585,8 +604,9 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   const frag = /^#(?:cx=(\d+))?&?(?:step=(\d+))?$/.exec(location.hash);
   const k0 = frag && frag[1] ? Number(frag[1]) - 1 : 0;
   load(Math.max(0, Math.min(cxs.length - 1, k0)));
-  const i0 = frag && frag[2] ? steps.findIndex((s) => String(s.index) === frag[2]) : 0;
-  showCx(k0, Math.max(0, i0));
+  // Without a step in the fragment (or with one the counterexample does not have): the violating step.
+  const i0 = frag && frag[2] ? steps.findIndex((s) => String(s.index) === frag[2]) : -1;
+  showCx(k0, i0 >= 0 ? i0 : undefined);
   document.body.setAttribute('data-ready', 'true');
 })();
 `;

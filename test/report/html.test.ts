@@ -2,8 +2,10 @@
  * The HTML trace viewer: the page as a string (escaping, nothing fetched, the embedded script
  * type-checks), then the real page in Debian's Chromium driven by playwright-core: lanes, step rows,
  * the violation's highlight, lock strips, keyboard stepping and the detail pane, switching between
- * the counterexamples of a trace (tabs, n/p, digits, the fragment), no network request, and a
- * screenshot in test/report/__screenshots__/ (git-ignored).
+ * the counterexamples of a trace (tabs, n/p, digits, the fragment), opening at the violating step,
+ * the finding shown whole, lane headers that do not clip, an 800-pixel window in which every lane and
+ * lock strip stays reachable, no network request, and a screenshot in test/report/__screenshots__/
+ * (git-ignored).
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,10 +163,10 @@ describe('the trace viewer in Chromium', () => {
     for (const c of step.locks) expect(lockText).toContain(c.lock);
   }
 
-  async function open(html: string, file: string, hash = ''): Promise<Page> {
+  async function open(html: string, file: string, hash = '', viewport = { width: 1280, height: 800 }): Promise<Page> {
     const path = join(dir, file);
     writeFileSync(path, html);
-    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const p = await browser.newPage({ viewport });
     p.on('request', (r) => requests.push(r.url()));
     p.on('pageerror', (e) => requests.push(`pageerror: ${e.message}`));
     const u = pathToFileURL(path).href + hash;
@@ -311,8 +313,8 @@ describe('the trace viewer in Chromium', () => {
   it('shows every counterexample of a trace: a tab each, switched by click, n/p and digits, and named in the fragment', async () => {
     const cxs = many.counterexamples;
     const p = await open(renderHtml(many), 'many.html');
-    /** The page shows counterexample k (0-based): its tab, header, token, rows, violating step, and step i (1-based). */
-    const shows = async (k: number, i = 1): Promise<void> => {
+    /** The page shows counterexample k (0-based): its tab, header, token, rows, violating step, and step i (1-based; by default the violating one). */
+    const shows = async (k: number, i = cxs[k]!.steps.length): Promise<void> => {
       const c = cxs[k]!;
       await p.waitForSelector(`body[data-cx="${k + 1}"][data-current="${c.steps[i - 1]!.index}"]`, WAIT);
       expect(await p.locator('#cxbar button[aria-selected="true"]').getAttribute('data-cx')).toBe(String(k + 1));
@@ -336,6 +338,8 @@ describe('the trace viewer in Chromium', () => {
       await p.keyboard.press('n');
       await shows(2);
       // The step keys move within the counterexample shown.
+      await p.keyboard.press('Home');
+      await shows(2, 1);
       await p.keyboard.press('j');
       await shows(2, 2);
       await p.keyboard.press('End');
@@ -364,6 +368,146 @@ describe('the trace viewer in Chromium', () => {
     }
   });
 
+  /** Elements matching `sel` that an ancestor which clips its overflow (hidden, auto, scroll) cuts, with the ancestor (up to `stop`, the page when absent). */
+  const clippedIn = (p: Page, sel: string, stop?: string): Promise<string[]> =>
+    p.$$eval(
+      sel,
+      (els, stopSel) => {
+        const out: string[] = [];
+        const doc = els[0]?.ownerDocument;
+        const stopEl = stopSel && doc ? doc.querySelector(stopSel) : null;
+        for (const el of els) {
+          const r = el.getBoundingClientRect();
+          if (!r.width && !r.height) continue;
+          for (let a = el.parentElement; a && a !== doc?.body && a !== stopEl; a = a.parentElement) {
+            const cs = doc!.defaultView!.getComputedStyle(a);
+            if (cs.overflowX === 'visible' && cs.overflowY === 'visible') continue;
+            const b = a.getBoundingClientRect();
+            const inside = r.left >= b.left + a.clientLeft - 1 && r.top >= b.top + a.clientTop - 1 && r.right <= b.left + a.clientLeft + a.clientWidth + 1 && r.bottom <= b.top + a.clientTop + a.clientHeight + 1;
+            if (!inside) out.push(`${el.className || el.tagName} "${(el.textContent ?? '').slice(0, 40)}" cut by ${a.id || a.className || a.tagName}`);
+          }
+        }
+        return out;
+      },
+      stop,
+    );
+
+  it('opens at the violating step, its row in view, and so does each counterexample it switches to', async () => {
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 800, height: 700 }]) {
+      const p = await open(renderHtml(many), `open-${viewport.width}.html`, '', viewport);
+      try {
+        for (const [k, c] of many.counterexamples.entries()) {
+          if (k) await p.keyboard.press('n');
+          const n = c.steps.length;
+          await p.waitForSelector(`body[data-cx="${k + 1}"][data-current="${n}"]`, WAIT);
+          expect(await p.locator('#steps tr.step.current').getAttribute('data-step')).toBe(String(n));
+          expect(await p.locator('#detail').getAttribute('data-step')).toBe(String(n));
+          // The violating row's top is on screen, inside the trace box and below its sticky header.
+          const box = (await p.locator('#trace').boundingBox())!;
+          const head = (await p.locator('#steps thead').boundingBox())!;
+          const cur = (await p.locator(`#steps tr.step[data-step="${n}"]`).boundingBox())!;
+          expect(cur.y, `${viewport.width}px, counterexample ${k + 1}`).toBeGreaterThanOrEqual(head.y + head.height - 1);
+          expect(cur.y).toBeLessThan(Math.min(box.y + box.height, viewport.height) - 10);
+        }
+      } finally {
+        await p.close();
+      }
+    }
+  });
+
+  it('shows every line of the finding, at 1280 and at 800 pixels: none is cut off or left to an inner scroll', async () => {
+    // A finding longer than any the model writes, as well as the real ones.
+    const long = withCx(many, (c) => ({ ...c, finding: { ...c.finding, details: [...c.finding.details, ...Array.from({ length: 30 }, (_, i) => `  extra line ${i + 1} of the finding, long enough to wrap at eight hundred pixels: ${'x'.repeat(60)}`)] } }));
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 800, height: 700 }]) {
+      for (const [name, t] of [['many', many], ['long', long]] as const) {
+        const p = await open(renderHtml(t), `finding-${name}-${viewport.width}.html`, '', viewport);
+        try {
+          const details = t.counterexamples[0]!.finding.details;
+          expect(await p.$$eval('#finding-details div', (ds) => ds.map((d) => d.textContent))).toEqual(details);
+          expect(await clippedIn(p, '#finding-details div, #finding-header')).toEqual([]);
+          const fd = await p.locator('#finding-details').evaluate((e) => ({ client: e.clientHeight, scroll: e.scrollHeight }));
+          expect(fd.scroll, `${name} at ${viewport.width}px`).toBeLessThanOrEqual(fd.client + 1);
+          // The steps keep room below it (at least 45% of the window or 280 pixels): the page scrolls instead.
+          expect((await p.locator('main').boundingBox())!.height).toBeGreaterThanOrEqual(Math.max(280, viewport.height * 0.45) - 1);
+        } finally {
+          await p.close();
+        }
+      }
+    }
+  });
+
+  it('lane headers do not clip: a long thread name and where each thread ended wrap inside their column', async () => {
+    const LONG = 'cs_alloc_under_lock_of_a_second_process_with_a_rather_long_name';
+    const renamed = JSON.parse(JSON.stringify(many).replaceAll('cs_alloc_under_lock', LONG)) as Trace;
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 800, height: 700 }]) {
+      const p = await open(renderHtml(renamed), `lanes-${viewport.width}.html`, '', viewport);
+      try {
+        for (const k of renamed.counterexamples.keys()) {
+          if (k) await p.keyboard.press('n');
+          await p.waitForSelector(`body[data-cx="${k + 1}"]`, WAIT);
+          expect(await p.$$eval('#steps thead th.lane .name', (els) => els.map((e) => e.textContent))).toContain(LONG);
+          // Every part of a lane header lies inside its header cell, and nothing in it is cut.
+          const out = await p.$$eval('#steps thead th.lane', (ths) =>
+            ths.flatMap((th) => {
+              const b = th.getBoundingClientRect();
+              return [...th.querySelectorAll('*')].flatMap((el) => {
+                const r = el.getBoundingClientRect();
+                const inside = r.left >= b.left - 1 && r.right <= b.right + 1 && r.top >= b.top - 1 && r.bottom <= b.bottom + 1;
+                const cut = el.scrollHeight > el.clientHeight + 1 && el.ownerDocument.defaultView!.getComputedStyle(el).overflowY !== 'visible';
+                return inside && !cut ? [] : [`${th.getAttribute('data-thread')}: ${el.className} "${(el.textContent ?? '').slice(0, 50)}"${inside ? '' : ' outside its header'}${cut ? ' cut' : ''}`];
+              });
+            }),
+          );
+          expect(out, `${viewport.width}px, counterexample ${k + 1}`).toEqual([]);
+        }
+      } finally {
+        await p.close();
+      }
+    }
+  });
+
+  it('at 800 pixels the lanes and lock strips get the width, and every one of them can be scrolled into view', async () => {
+    const viewport = { width: 800, height: 700 };
+    // The sample trace (two lanes, five lock strips) fits the window without sideways scrolling.
+    const p = await open(renderHtml(trace), 'narrow.html', '', viewport);
+    try {
+      const t = await p.locator('#trace').evaluate((e) => ({ client: e.clientWidth, scroll: e.scrollWidth }));
+      expect(t.scroll).toBeLessThanOrEqual(t.client);
+      expect(t.client).toBeGreaterThanOrEqual(viewport.width - 20);
+      // The detail pane is still on screen, under the steps.
+      const d = (await p.locator('#detail').boundingBox())!;
+      expect(d.y).toBeLessThan(viewport.height);
+      expect(d.width).toBeGreaterThanOrEqual(viewport.width - 20);
+    } finally {
+      await p.close();
+    }
+    // A trace wider than the window: three more lanes. Each lane and lock strip can be scrolled to
+    // inside the trace box, and is then wholly on screen.
+    const wide: Trace = { ...trace, threads: [...trace.threads, 'reclaim', 'fault', 'lock_holder'] };
+    const q = await open(renderHtml(wide), 'narrow-wide.html', '', viewport);
+    try {
+      expect(await q.locator('#steps thead th.lane').count()).toBe(wide.threads.length);
+      const t = await q.locator('#trace').evaluate((e) => ({ client: e.clientWidth, scroll: e.scrollWidth, overflowX: e.ownerDocument.defaultView!.getComputedStyle(e).overflowX }));
+      expect(t.scroll).toBeGreaterThan(t.client);
+      expect(['auto', 'scroll']).toContain(t.overflowX);
+      const heads = q.locator('#steps thead th.lane, #steps thead th.lock');
+      const n = await heads.count();
+      expect(n).toBe(wide.threads.length + (await q.locator('#steps thead th.lock').count()));
+      for (let i = 0; i < n; i++) {
+        const h = heads.nth(i);
+        await h.evaluate((e) => e.scrollIntoView({ block: 'nearest', inline: 'nearest' }));
+        const r = (await h.boundingBox())!;
+        const box = (await q.locator('#trace').boundingBox())!;
+        const what = (await h.getAttribute('data-thread')) ?? (await h.getAttribute('title'));
+        expect(r.x, String(what)).toBeGreaterThanOrEqual(Math.max(0, box.x) - 1);
+        expect(r.x + r.width, String(what)).toBeLessThanOrEqual(Math.min(viewport.width, box.x + box.width) + 1);
+        expect(r.y + r.height, String(what)).toBeLessThanOrEqual(viewport.height);
+      }
+    } finally {
+      await q.close();
+    }
+  });
+
   it('saves a screenshot at 1280x800', async () => {
     await page.keyboard.press('End');
     await currentIs(cx.steps.length);
@@ -375,7 +519,9 @@ describe('the trace viewer in Chromium', () => {
 
   it('made no network request: only its own file:// URLs, and no script error', () => {
     expect(requests.length).toBeGreaterThan(0);
-    const own = new Set(['trace.html', 'lasso.html', 'many.html'].map((f) => url.replace(/trace\.html$/, f)));
+    const own = new Set(
+      ['trace.html', 'lasso.html', 'many.html', 'open-1280.html', 'open-800.html', 'narrow.html', 'narrow-wide.html', 'lanes-1280.html', 'lanes-800.html', ...['many', 'long'].flatMap((n) => [`finding-${n}-1280.html`, `finding-${n}-800.html`])].map((f) => url.replace(/trace\.html$/, f)),
+    );
     expect(requests.filter((r) => !own.has(r.replace(/#.*$/, '')))).toEqual([]);
   });
 });
