@@ -550,7 +550,9 @@ export function buildProgram(sc: Scenario): Program {
     }
     const base = t.kind.replace(/^.*:/, '');
     let name = t.name ?? base;
-    if (t.name === undefined) for (let n = 2; names.has(name) || sc.threads.some((o) => o.name === name); n++) name = `${base}${n}`;
+    // The second madvise is madvise2; the second cs_v4_19 is cs_v4_19_2, not cs_v4_192.
+    const sep = /\d$/.test(base) ? '_' : '';
+    if (t.name === undefined) for (let n = 2; names.has(name) || sc.threads.some((o) => o.name === name); n++) name = `${base}${sep}${n}`;
     if (names.has(name)) throw new ScenarioError(`${path}.name`, `two threads are named "${name}"`);
     names.add(name);
     threads.push({ name, task, fn: fnName, args });

@@ -167,6 +167,25 @@ describe('bad input: one line, exit 2, nothing written', () => {
     expectOneLine(none.err, /kvm-noaddr\.json: threads\[1\]\.params\.address: expected an integer from 0 to 16777215, got nothing/);
   });
 
+  test('two concurrent amdgpu CS ioctls on one notifier: each has its own parser and job, nothing oopses (before: the second found the shared p->job NULL)', async () => {
+    const sc = {
+      name: 'two-cs',
+      core: 'v4.19',
+      vmas: [{ start: 0, end: 4 }],
+      notifiers: [{ use: 'amdgpu@93065ac753e4', objects: [{ start: 0, end: 2 }] }],
+      threads: [{ kind: 'amdgpu:cs_v4_19' }, { kind: 'amdgpu:cs_v4_19' }, { kind: 'madvise', params: { start: 0, len: 1 } }],
+    };
+    const r = await run('check', file('two-cs.json', JSON.stringify(sc)), '--all', '-q');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {2}ok {3}no-bug:oops$/m);
+    // The second thread of a kind whose name ends in a digit is cs_v4_19_2, not cs_v4_192.
+    expect(r.out).toMatch(/^ {2}ok {3}deadlock:partial:cs_v4_19_2$/m);
+    for (const kind of ['amdgpu:cs_alloc_under_lock', 'amdgpu:cs_fixed']) {
+      const other = await run('check', file(`two-${kind.slice(7)}.json`, JSON.stringify({ ...sc, threads: [{ kind }, { kind }] })), '--property', 'no-bug', '-q');
+      expect(other.code, kind).toBe(0);
+    }
+  });
   test('what the kernel cannot have or rejects: an object outside every VMA, two exit_mmap threads, two oom_reapers, munmap of length 0 (exit 2, one line naming the field)', async () => {
     const base = { name: 'k', core: 'v4.19', vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'exit_mmap' }] };
     const obj = await run('check', file('outside.json', JSON.stringify({ ...base, notifiers: [{ use: 'kvm', objects: [{ start: 8, end: 12 }] }] })));

@@ -66,8 +66,9 @@
  *
  * *Abstractions* of the ioctl:
  * - The thread starts in `amdgpu_cs_submit()`, after `amdgpu_cs_parser_bos()` got the user pages
- *   (every object starts with `pages_valid = 1`) and reserved the BOs. One submission per notifier
- *   instance: its parser is the object `id.cs`, its job `id.job`.
+ *   (every object starts with `pages_valid = 1`) and reserved the BOs. Each CS thread has its own
+ *   parser and job: the first of a notifier `id.cs` and `id.job`, the next `id.cs1` and `id.job1`,
+ *   and so on, all over the notifier's BO list.
  * - `amdgpu_cs_submit()` is shown with the statements that lock, check, allocate, fence or return.
  *   Left out: `job->owner = p->filp;`, `amdgpu_cs_post_dependencies(p);` (syncobj fence replacement
  *   under a spinlock), the preamble flags, `cs->out.handle = seq;`, `job->uf_sequence = seq;`,
@@ -131,7 +132,7 @@
  * (the BO's notifier, NULL after destroy), `id.kfreed`, and the CS parser's `id.cs.job`,
  * `id.cs.fence` and the job's `id.job.base.s_fence`.
  */
-import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
+import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, elif, fn, for_, foreach, if_, label, while_, type FnDef } from '../ir.ts';
 import { num, ref, type Primitive } from '../primitives.ts';
@@ -624,7 +625,31 @@ const csSubmitV419y: FnDef = fn({
   ],
 });
 
-const csArgs = (nid: string): Value[] => [`${nid}.cs`, `${nid}.cs.args`];
+/** The CS threads of each notifier so far, per scenario being built (keyed by its statics). */
+const ioctlsOf = new WeakMap<object, Map<string, number>>();
+
+/**
+ * The parser and job of one CS ioctl. Each amdgpu_cs_ioctl() has its own: the parser on its stack,
+ * the job from amdgpu_job_alloc(). The first CS thread of a notifier uses `id.cs` and `id.job`
+ * (made by instance()); each further one gets `id.cs<k>` and `id.job<k>` (k = 1, 2, ...) over the
+ * same BO list. Before, two CS threads shared one parser, and the second found `p->job` NULL: a
+ * kernel oops the kernel cannot have.
+ */
+function csArgs(nid: string, ctx: ThreadBuildContext): Value[] {
+  // Counted per scenario build (its statics object), outside the model's state and configuration.
+  const counts = ioctlsOf.get(ctx.statics) ?? new Map<string, number>();
+  ioctlsOf.set(ctx.statics, counts);
+  const k = counts.get(nid) ?? 0;
+  counts.set(nid, k + 1);
+  if (k === 0) return [`${nid}.cs`, `${nid}.cs.args`];
+  const p = `${nid}.cs${k}`;
+  const job = `${nid}.job${k}`;
+  ctx.mem[`${p}.job`] = job;
+  ctx.mem[`${p}.fence`] = null;
+  ctx.mem[`${job}.base.s_fence`] = null;
+  for (const f of ['mn', 'bo_list', 'bo_list.first_userptr', 'bo_list.num_entries']) ctx.statics[`${p}.${f}`] = ctx.statics[`${nid}.cs.${f}`]!;
+  return [p, `${p}.args`];
+}
 
 const CS_THREADS: Readonly<Record<string, DriverThreadDef>> = {
   cs_alloc_under_lock: {
@@ -632,7 +657,7 @@ const CS_THREADS: Readonly<Record<string, DriverThreadDef>> = {
       'amdgpu_cs_submit() before 4a2de54dc1d7 (v4.18): amdgpu_mn_lock() (down_write of amn->lock), the userptr check, then drm_sched_job_init() allocating the scheduler fence with GFP_KERNEL under the write lock.',
     fns: [csSubmitV418, mnLock, mnUnlock, drmSchedJobInitV418, drmSchedFenceCreate],
     entry: 'amdgpu_cs_submit',
-    args: (nid) => csArgs(nid),
+    args: (nid, _p, ctx) => csArgs(nid, ctx),
     params: {},
   },
   cs_fixed: {
@@ -640,14 +665,14 @@ const CS_THREADS: Readonly<Record<string, DriverThreadDef>> = {
       'amdgpu_cs_submit() as 4a2de54dc1d7 ("drm/amdgpu: fix holding mn_lock while allocating memory") committed it: drm_sched_job_init() before amdgpu_mn_lock(); its error path unlocks amn->lock also when drm_sched_job_init() failed before the lock was taken.',
     fns: [csSubmit4a2de54, mnLock, mnUnlock, drmSchedJobInitV419, drmSchedFenceCreate],
     entry: 'amdgpu_cs_submit',
-    args: (nid) => csArgs(nid),
+    args: (nid, _p, ctx) => csArgs(nid, ctx),
     params: {},
   },
   cs_v4_19: {
     description: 'amdgpu_cs_submit() as 4.19.y has it: drm_sched_job_init() before amdgpu_mn_lock(), the unlock only on the paths that took the lock.',
     fns: [csSubmitV419y, mnLock, mnUnlock, drmSchedJobInitV419, drmSchedFenceCreate],
     entry: 'amdgpu_cs_submit',
-    args: (nid) => csArgs(nid),
+    args: (nid, _p, ctx) => csArgs(nid, ctx),
     params: {},
   },
 };
