@@ -80,6 +80,11 @@ export interface DriverThreadDef {
   args(nid: string, params: Readonly<Record<string, unknown>>, ctx: ThreadBuildContext): Value[];
   /** Names of the parameters it accepts, with a one-line description each (for validation and `mnc list`). */
   readonly params?: Readonly<Record<string, string>>;
+  /**
+   * Set when the kernel runs at most one such thread per notifier instance: why. A scenario with a
+   * second is refused with it (the model would otherwise report what the kernel cannot do).
+   */
+  readonly once?: string;
 }
 
 /**

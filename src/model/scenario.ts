@@ -486,6 +486,8 @@ export function buildProgram(sc: Scenario): Program {
   // (kernel/fork.c mmput()); the oom_reaper holds only mmgrab() (mm_count) and direct reclaim
   // reaches the mm through the rmap. The exit_mmap thread's mmput() is the last one.
   statics['mm.mm_users_tids'] = sc.threads.flatMap((t, i) => (t.kind === 'oom_reaper' || t.kind === 'reclaim' ? [] : [i]));
+  // Driver threads the kernel runs at most once per notifier (DriverThreadDef.once): the first of each.
+  const onceSeen = new Map<string, number>();
   sc.threads.forEach((t, i) => {
     const path = `threads[${i}]`;
     const task = `task${i}`;
@@ -531,6 +533,12 @@ export function buildProgram(sc: Scenario): Program {
       const def: DriverThreadDef | undefined = own(inst.def.threads, kind!);
       if (!def) {
         throw new ScenarioError(`${path}.kind`, `${inst.driver}@${inst.variant} has no thread "${kind}"; it has: ${Object.keys(inst.def.threads ?? {}).join(', ') || 'none'}`);
+      }
+      if (def.once !== undefined) {
+        const key = `${inst.nid}:${kind!}`;
+        const first = onceSeen.get(key);
+        if (first !== undefined) throw new ScenarioError(`${path}.kind`, `a second ${kind} thread of ${inst.nid} (the first is threads[${first}]): ${def.once}`);
+        onceSeen.set(key, i);
       }
       addFns(def.fns, `${path}.kind`);
       fnName = def.entry;

@@ -186,7 +186,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
       expect(other.code, kind).toBe(0);
     }
   });
-  test('what the kernel cannot have or rejects: an object outside every VMA, two exit_mmap threads, two oom_reapers, munmap of length 0 (exit 2, one line naming the field)', async () => {
+  test('what the kernel cannot have or rejects: an object outside every VMA, two exit_mmap threads, two oom_reapers, munmap of length 0, two deregistrations of one implicit MR (exit 2, one line naming the field)', async () => {
     const base = { name: 'k', core: 'v4.19', vmas: [{ start: 0, end: 4 }], notifiers: [{ use: 'kvm', objects: [{ start: 0, end: 4 }] }], threads: [{ kind: 'exit_mmap' }] };
     const obj = await run('check', file('outside.json', JSON.stringify({ ...base, notifiers: [{ use: 'kvm', objects: [{ start: 8, end: 12 }] }] })));
     expect(obj.code).toBe(2);
@@ -200,6 +200,11 @@ describe('bad input: one line, exit 2, nothing written', () => {
     const empty = await run('check', file('munmap-0.json', JSON.stringify({ ...base, threads: [{ kind: 'munmap', params: { start: 0, len: 0 } }] })));
     expect(empty.code).toBe(2);
     expectOneLine(empty.err, /munmap-0\.json: threads\[0\]\.params\.len: munmap of length 0: the kernel rejects it with -EINVAL .*lock_holder of "mm\.mmap_sem"/);
+    // Two deregistrations of one implicit MR (before: a use after free the kernel cannot have, reported as no-bug:oops).
+    const odp = { ...base, notifiers: [{ use: 'umem_odp', objects: [{ start: 0, end: 4 }] }] };
+    const dereg = await run('check', file('two-deregs.json', JSON.stringify({ ...odp, threads: [{ kind: 'umem_odp:free_implicit_mr' }, { kind: 'umem_odp:free_implicit_mr' }] })));
+    expect(dereg.code).toBe(2);
+    expectOneLine(dereg.err, /two-deregs\.json: threads\[1\]\.kind: a second free_implicit_mr thread of umem_odp0 \(the first is threads\[0\]\): the implicit MR is deregistered once/);
   });
   test('madvise over a gap is run as the kernel runs it, not refused: each VMA of the range advised, -ENOMEM for the hole (v4.19 mm/madvise.c)', async () => {
     const sc = { name: 'gap', core: 'v4.19', vmas: [{ start: 0, end: 4 }, { start: 8, end: 12 }], notifiers: [{ use: 'kvm', objects: [{ start: 2, end: 10 }] }], threads: [{ kind: 'madvise', params: { start: 2, len: 8 } }] };

@@ -1111,6 +1111,8 @@ function threads(freeImplicit: FnDef): Record<string, DriverThreadDef> {
       entry: 'mlx5_ib_free_implicit_mr',
       args: (nid) => [`${nid}.imr`],
       params: {},
+      once:
+        'the implicit MR is deregistered once: ibv_dereg_mr destroys its uverbs object, which rdma core locks exclusively (drivers/infiniband/core/rdma_core.c uverbs_try_lock_object: a concurrent destroy of the same handle gets -EBUSY, a later one -ENOENT), so mlx5_ib_dereg_mr runs for it once',
     },
     pagefault: {
       description:
