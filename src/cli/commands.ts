@@ -20,7 +20,7 @@ import { parseTrace, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
 import { modelOf, runScenarioAsync, type RunOptions } from '../report/run.ts';
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
-import { buildTrace, endOf, notifiersOf, scenarioCommand, walkPath } from '../report/trace.ts';
+import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
 import { compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, type Strategy } from '../checker/index.ts';
@@ -585,6 +585,40 @@ export function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: stri
   return EXIT.violation;
 }
 
+/**
+ * Why a replay token does not replay, said usefully: a token depends on the configuration it was
+ * printed for (the variant, core, drivers, properties and reduction), so one replayed without its
+ * `--variant` diverges although the model has not changed. Tries the scenario's other variants (and
+ * none) with the other flags as given, and names the one the token replays on with its command.
+ */
+function divergence(message: string, sf: ScenarioFile, arg: string, token: string, f: ScenarioFlags, property: string[] | undefined): string {
+  const fits: (string | undefined)[] = [];
+  for (const v of [undefined, ...Object.keys(sf.variants ?? {})]) {
+    if (v === f.variant) continue;
+    try {
+      const { scenario } = applyFlags(withVariant(sf, v), overrides(f), { ...f, variant: v });
+      replay(scenarioModel(scenario, { coalesce: f.coalesce, ...(property ? { names: property } : {}) }), token);
+      fits.push(v);
+    } catch {
+      // Not this one.
+    }
+  }
+  const base = message.replace(/ \(the model has changed\)$/, '');
+  if (fits.length) {
+    const v = fits[0];
+    const command = scenarioCommand(arg, {
+      ...(v === undefined ? {} : { variant: v }),
+      ...(f.core === undefined ? {} : { core: f.core }),
+      ...(f.driver ? { drivers: f.driver } : {}),
+      ...(property ? { properties: property } : {}),
+      coalesce: f.coalesce,
+    });
+    const line = ['mnc', 'replay', '--token', shellQuote(token), ...command.map(shellQuote)].join(' ');
+    return `${base}; it replays ${v === undefined ? 'without --variant' : `with --variant ${v}`}, the configuration it was printed for: ${line}`;
+  }
+  return `${base}: the token was printed for another configuration (the report's replay line gives its --variant, --core, --driver, --property and --no-coalesce) or by another version of the model`;
+}
+
 /** `mnc replay --token T SCENARIO [flags]`: re-run the path a report's replay token names and show it. */
 function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlags): number {
   const { file: sf, scenario: sc, notes, property } = scenarioOf(io, scenarioArg, f);
@@ -594,7 +628,8 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlag
   try {
     path = replay(m, token);
   } catch (e) {
-    if (e instanceof ReplayError || /^malformed replay token/.test((e as Error).message)) throw new UsageError((e as Error).message);
+    if (e instanceof ReplayError) throw new UsageError(divergence(e.message, sf, scenarioArg, token, f, property));
+    if (/^malformed replay token/.test((e as Error).message)) throw new UsageError((e as Error).message);
     throw e;
   }
   const { steps, last } = walkPath(m, path);

@@ -965,4 +965,19 @@ describe('replay --token', () => {
     expect(bad.code).toBe(2);
     expectOneLine(bad.err, /token/);
   });
+  test('a token replayed without its --variant names the variant it was printed for and the command that replays it (before: "the model has changed")', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '-q');
+    const token = /^replay token: (\S+)$/m.exec(r.out)![1]!;
+    const bare = await run('replay', '--token', token, 'amdgpu-read-lock-nonblock');
+    expect(bare.code).toBe(2);
+    expectOneLine(bare.err, /diverged at step \d+: .*; it replays with --variant clarify, the configuration it was printed for: mnc replay --token '.*' amdgpu-read-lock-nonblock --variant clarify$/);
+    expect(bare.err).not.toMatch(/the model has changed/);
+    const suggested = /: (mnc replay .*)$/.exec(bare.err)![1]!;
+    const again = await run(...words(suggested).slice(1));
+    expect(again.code).toBe(1);
+    // A token no configuration of the scenario replays: what it depends on.
+    const forged = await run('replay', '--token', token.replace(/#.*/, '#0000000000000000'), 'amdgpu-read-lock-nonblock', '--variant', 'clarify');
+    expect(forged.code).toBe(2);
+    expectOneLine(forged.err, /the token was printed for another configuration \(the report's replay line gives its --variant, --core, --driver, --property and --no-coalesce\) or by another version of the model$/);
+  });
 });
