@@ -5,20 +5,24 @@
  * input or usage; 3 incomplete (a bound was hit, Ctrl-C, or a counterexample failed its check on the
  * real states: a fingerprint collision); 70 an internal error (a bug in mnc).
  */
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkOutputs, OutputError, writeOutput } from './output.ts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CORE_VERSIONS } from '../model/core/versions.ts';
+import { own } from '../model/own.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
-import { applyVariant, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
+import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
 import { CORE_THREADS, ScenarioError, shippedVariant, type Scenario } from '../model/scenario.ts';
-import { explain, KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
+import { explain, KERNEL_PROPERTIES, scenarioModel, unselected } from '../properties/index.ts';
+import { baseName } from '../properties/types.ts';
+import type { KernelModel } from '../model/kernel-model.ts';
 import { computeMatrix, formatMatrix, formatMatrixCounterexamples } from '../report/matrix.ts';
 import { parseTrace, TraceError, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
-import { runScenarioAsync, type RunOptions } from '../report/run.ts';
-import { formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
-import { buildTrace, endOf, scenarioCommand, walkPath } from '../report/trace.ts';
+import { modelOf, runScenarioAsync, type RunOptions } from '../report/run.ts';
+import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
+import { buildTrace, endOf, notifiersOf, scenarioCommand, walkPath } from '../report/trace.ts';
 import { CompareError, compareSides, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, type Strategy } from '../checker/index.ts';
@@ -28,9 +32,11 @@ export const EXIT = { ok: 0, violation: 1, usage: 2, incomplete: 3, internal: 70
 /** A user error: one line, exit 2. */
 export class UsageError extends Error {}
 
-interface Io {
+export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Standard input, all of it (`mnc check -`); default: file descriptor 0. */
+  stdin?(): string;
 }
 
 // ------------------------------------------------------------------------------------ helpers
@@ -50,65 +56,160 @@ function secondsArg(v: string): number {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
-export function loadScenarioArg(arg: string): ScenarioFile {
-  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return loadScenarioFile(arg);
+/**
+ * A scenario argument: `-` (the scenario file's text on standard input), a path to a .json file, or
+ * the name of a built-in scenario. `path` is the file read, if any (outputs must not overwrite it).
+ */
+export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { file: ScenarioFile; path?: string } {
+  if (arg === '-') {
+    let text: string;
+    try {
+      text = (io.stdin ?? (() => readFileSync(0, 'utf8')))();
+    } catch (e) {
+      throw new UsageError(`cannot read the scenario from standard input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    return { file: parseScenario(text, '<stdin>') };
+  }
+  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg), path: arg };
   if (!builtinNames().includes(arg)) {
     throw new UsageError(`unknown scenario "${arg}": not a file, and no built-in scenario has that name (built-in: ${builtinNames().join(', ')})`);
   }
-  return loadBuiltin(arg);
+  return { file: loadBuiltin(arg), path: join(BUILTIN_DIR, `${arg}.json`) };
+}
+
+/** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
+export function loadScenarioArg(arg: string): ScenarioFile {
+  return loadScenarioInput(arg).file;
 }
 
 /** The scenario file with its `--variant` applied (or as written). */
 function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
   if (variant === undefined) return sf;
-  const v = sf.variants?.[variant];
+  const v = own(sf.variants, variant);
   if (!v) throw new UsageError(`--variant ${variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
   return applyVariant(sf, v, variant);
 }
 
-/** Check early that an output file can be written, so a long run does not end in an error. */
-function checkWritable(path: string | undefined, flag: string): void {
-  if (path === undefined) return;
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
-}
-
-/** Write a file all at once: a temporary file renamed into place, never a half-written file. */
-export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+/** Check the output files before a run (output.ts): writable, not an input, not each other. */
+function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (string | undefined)[]): void {
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    checkOutputs(
+      outputs.flatMap((o) => (o.path === undefined ? [] : [{ flag: o.flag, path: o.path }])),
+      inputs.flatMap((i) => (i === undefined ? [] : [i])),
+    );
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (e instanceof OutputError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
+/** Write one output: `-` is standard output; a file as output.ts writes it. */
+function emit(io: Io, path: string, text: string): void {
+  if (path === '-') io.out(text.replace(/\n$/, ''));
+  else writeOutput(path, text);
+}
+
+/**
+ * The `--core` and `--driver` flags as an override. One variant per driver: `--driver X@a --driver
+ * X@b` is refused (the run could check only one of them).
+ */
 function overrides(o: { core?: string; driver?: string[] }): VariantOverride {
   const drivers: Record<string, string> = {};
   for (const d of o.driver ?? []) {
     const [name, variant, extra] = d.split('@');
     if (!name || !variant || extra !== undefined) throw new UsageError(`--driver ${d}: expected name@variant, e.g. amdgpu@clarify`);
-    const def = DRIVERS[name];
+    const def = own(DRIVERS, name);
     if (!def) throw new UsageError(`--driver ${d}: unknown driver "${name}" (drivers: ${Object.keys(DRIVERS).join(', ')})`);
-    if (!def.variants[variant]) throw new UsageError(`--driver ${d}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
+    if (!own(def.variants, variant)) throw new UsageError(`--driver ${d}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
+    const have = drivers[name];
+    if (have !== undefined && have !== variant) throw new UsageError(`--driver ${d} conflicts with --driver ${name}@${have}: every ${name} notifier runs one variant; give one --driver ${name}@VARIANT`);
     drivers[name] = variant;
   }
-  if (o.core !== undefined && !CORE_VERSIONS[o.core]) throw new UsageError(`--core ${o.core}: unknown core version (known: ${Object.keys(CORE_VERSIONS).join(', ')})`);
+  if (o.core !== undefined && !own(CORE_VERSIONS, o.core)) throw new UsageError(`--core ${o.core}: unknown core version (known: ${Object.keys(CORE_VERSIONS).join(', ')})`);
   return { ...(o.core === undefined ? {} : { core: o.core }), drivers };
 }
 
-function checkProperties(names: string[] | undefined): void {
-  for (const p of names ?? []) {
-    if (!KERNEL_PROPERTIES.some((k) => k.name === p)) throw new UsageError(`--property ${p}: unknown property (properties: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')})`);
+/** Each notifier's id (as reports name it) and the `driver@variant` it runs under its scenario's core. */
+export function resolvedNotifiers(sc: Scenario): { id: string; use: string; explicit: boolean }[] {
+  const core = CORE_VERSIONS[sc.core]!;
+  const seen = new Map<string, number>();
+  return sc.notifiers.map((n) => {
+    const [driver, variant] = n.use.split('@') as [string, string | undefined];
+    const k = seen.get(driver) ?? 0;
+    seen.set(driver, k + 1);
+    return { id: `${driver}${k}`, use: `${driver}@${variant ?? shippedVariant(core, driver)}`, explicit: variant !== undefined };
+  });
+}
+
+/**
+ * The scenario the flags ask for, and a note for every notifier whose variant the command line
+ * changed from one the scenario or its variant names: `--driver` over another variant, or `--core`
+ * whose callbacks the named variant does not implement (it then runs the driver's variant for that
+ * core, as a scenario variant that changes the core does).
+ */
+function applyFlags(base: Scenario, o: VariantOverride, f: ScenarioFlags): { scenario: Scenario; notes: string[] } {
+  const drivers = o.drivers ?? {};
+  for (const d of Object.keys(drivers)) {
+    if (!base.notifiers.some((n) => n.use.split('@')[0] === d)) {
+      throw new UsageError(`--driver ${d}@${drivers[d]}: scenario ${base.name}${f.variant ? ` (variant ${f.variant})` : ''} has no ${d} notifier (its notifiers: ${resolvedNotifiers(base).map((n) => n.use).join(', ') || 'none'})`);
+    }
   }
+  if (!o.core && !Object.keys(drivers).length) return { scenario: base, notes: [] };
+  const from = f.variant ? `variant ${f.variant}` : 'the scenario';
+  const notes: string[] = [];
+  const asked = Object.keys(drivers).length ? applyVariant(base, { drivers }, 'command line') : base;
+  const before = resolvedNotifiers(base);
+  resolvedNotifiers(asked).forEach((n, i) => {
+    const b = before[i]!;
+    if (b.explicit && b.use !== n.use) notes.push(`--driver ${n.use}: ${n.id} runs ${n.use} in place of ${b.use} (${from})`);
+  });
+  if (!o.core) return { scenario: asked, notes };
+  // An explicit --driver keeps its variant: one that does not implement the core's callbacks is refused.
+  const sc = applyVariant(asked, { core: o.core, drivers }, 'command line');
+  const api = CORE_VERSIONS[o.core]!.api;
+  for (const n of resolvedNotifiers(sc)) {
+    const [name, variant] = n.use.split('@') as [string, string];
+    const have = DRIVERS[name]!.variants[variant]!.api;
+    if (drivers[name] && have !== api) {
+      const fit = Object.entries(DRIVERS[name]!.variants).filter(([, v]) => v.api === api).map(([k]) => `${name}@${k}`);
+      throw new UsageError(`--driver ${n.use} implements the ${have} callbacks, but --core ${o.core} calls the ${api} ones; give a ${api} variant (${fit.join(', ')}) or another --core`);
+    }
+  }
+  const wanted = resolvedNotifiers(asked);
+  resolvedNotifiers(sc).forEach((n, i) => {
+    const a = wanted[i]!;
+    if (a.explicit && a.use !== n.use) notes.push(`--core ${o.core} calls the ${api} callbacks: ${n.id} runs ${n.use} in place of ${a.use} (${from}), which implements the other ones`);
+  });
+  return { scenario: sc, notes };
+}
+
+/**
+ * `--property` names: a kernel property (`no-sleep`) or one of its checks as reports name them
+ * (`no-sleep:might-sleep`, `deadlock:partial:munmap`), each once. Only the kernel property is known
+ * before the scenario is built; `refuseUnselected` checks the rest against the model.
+ */
+function checkProperties(names: string[] | undefined): string[] | undefined {
+  for (const p of names ?? []) {
+    if (!KERNEL_PROPERTIES.some((k) => k.name === baseName(p))) {
+      throw new UsageError(`--property ${p}: unknown property (properties: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')}; or one of their checks as reports name them, e.g. no-sleep:might-sleep)`);
+    }
+  }
+  return names ? [...new Set(names)] : undefined;
+}
+
+/**
+ * Refuse a run whose asked-for properties include one with nothing to check in the scenario (a
+ * property that does not apply, a sub-property it does not have): it would pass without checking it.
+ */
+function refuseUnselected(m: KernelModel, sc: Scenario, flags: readonly string[] | undefined, source: string): void {
+  const names = flags ?? sc.properties;
+  if (!names) return;
+  const bad = unselected(m, names);
+  if (!bad.length) return;
+  const b = bad[0]!;
+  const where = flags ? `--property ${b.name}` : `${source}: properties: ${b.name}`;
+  if (b.notApplicable) throw new UsageError(`${where} does not apply to scenario ${sc.name}: ${b.notApplicable}, so it would pass without checking anything`);
+  throw new UsageError(`${where}: scenario ${sc.name} has no such check; ${baseName(b.name)} there has: ${b.has.join(', ')}`);
 }
 
 /** The flags that say which scenario is checked, and how: shared by `check` and `replay --token`. */
@@ -121,24 +222,45 @@ interface ScenarioFlags {
 }
 
 /**
- * The scenario an argument and its flags name: the file or built-in, its `--variant`, then
- * `--core`/`--driver` (validated as a file is); and the arguments that name it again, for replay lines.
+ * The scenario an argument and its flags name: the file or built-in (or `-`, standard input), its
+ * `--variant`, then `--core`/`--driver` (validated as a file is); the arguments that name it again,
+ * for replay lines; and the file it was read from.
  */
-function scenarioOf(arg: string, f: ScenarioFlags): { file: ScenarioFile; scenario: Scenario; command: string[] } {
-  checkProperties(f.property);
-  const sf = loadScenarioArg(arg);
-  let sc = withVariant(sf, f.variant);
+function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile; path?: string; scenario: Scenario; command: string[]; notes: string[]; property?: string[] } {
+  const property = checkProperties(f.property);
   const o = overrides(f);
-  if (o.core || Object.keys(o.drivers ?? {}).length) sc = applyVariant(sc, o, 'command line');
+  const { file: sf, path } = loadScenarioInput(arg, io);
+  const { scenario: sc, notes } = applyFlags(withVariant(sf, f.variant), o, f);
   if (sc !== sf) loadCheck(sc);
   const command = scenarioCommand(arg, {
     ...(f.variant === undefined ? {} : { variant: f.variant }),
     ...(f.core === undefined ? {} : { core: f.core }),
     ...(f.driver ? { drivers: f.driver } : {}),
-    ...(f.property ? { properties: f.property } : {}),
+    ...(property ? { properties: property } : {}),
     coalesce: f.coalesce,
   });
-  return { file: sf, scenario: sc, command };
+  return { file: sf, ...(path === undefined ? {} : { path }), scenario: sc, command, notes, ...(property ? { property } : {}) };
+}
+
+/**
+ * Stop a run at SIGINT (Ctrl-C) or SIGTERM: the run ends as incomplete and reports what it explored;
+ * a second signal quits at once. Returns the function that removes the handlers.
+ */
+function stopOnSignals(io: Io, ac: AbortController): () => void {
+  let signals = 0;
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+    const h = (): void => {
+      signals++;
+      if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+      io.err(`mnc: interrupted (${sig}): stopping and reporting what was explored (${sig === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again quits at once)`);
+      ac.abort();
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
 }
 
 // ------------------------------------------------------------------------------------ commands
@@ -157,25 +279,18 @@ interface CheckFlags extends ScenarioFlags {
 }
 
 async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
-  checkWritable(f.json, '--json');
-  checkWritable(f.html, '--html');
-  const { file: sf, scenario: sc, command } = scenarioOf(arg, f);
-  const label = sf.name;
+  const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
+  // Before exploring: the outputs can be written, and none is the scenario or the other output.
+  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path]);
+  const model = modelOf(sc, { coalesce: f.coalesce, ...(property ? { properties: property } : {}) });
+  refuseUnselected(model, sc, property, arg);
   const ac = new AbortController();
-  let interrupts = 0;
-  const onInt = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    io.err('mnc: interrupted: stopping and reporting what was explored (Ctrl-C again to quit at once)');
-    ac.abort();
-  };
-  process.on('SIGINT', onInt);
-  const progress = makeProgress(label, process.stderr, { quiet: f.quiet === true });
+  const progress = makeProgress(sf.name, process.stderr, { quiet: f.quiet === true });
   const ro: RunOptions = {
     // Without --all, stop at the first violation (breadth-first: a shortest counterexample).
     findAll: f.all === true,
     coalesce: f.coalesce,
-    ...(f.property ? { properties: f.property } : {}),
+    ...(property ? { properties: property } : {}),
     ...(f.strategy ? { strategy: f.strategy } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
     ...(f.walks !== undefined ? { walks: f.walks } : {}),
@@ -186,33 +301,43 @@ async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
     onProgress: (p) => progress.update(p),
     progressIntervalMs: 200,
   };
+  const unhook = stopOnSignals(io, ac);
   let run;
   try {
-    run = await runScenarioAsync(sc, ro, f.variant);
+    run = await runScenarioAsync(sc, ro, f.variant, model);
   } finally {
     progress.done();
-    process.off('SIGINT', onInt);
+    unhook();
   }
   // One trace, built once: the text, the JSON file and the HTML page are views of it.
-  const trace = buildTrace(run, command);
-  io.out(formatTrace(trace));
+  const trace = buildTrace(run, command, undefined, notes);
+  // With an output on standard output, the report goes to standard error.
+  const toStdout = f.json === '-' || f.html === '-';
+  (toStdout ? io.err : io.out)(formatTrace(trace));
   const n = trace.counterexamples.length;
+  const code = n ? EXIT.violation : run.result.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
   const what = n === 1 ? `the counterexample of ${trace.counterexamples[0]!.property}` : `${n} counterexamples`;
   if (n) {
-    if (f.json) {
-      writeAtomic(f.json, traceJson(trace));
-      io.err(`mnc: trace of ${what} written to ${f.json}`);
+    try {
+      if (f.json !== undefined) {
+        emit(io, f.json, traceJson(trace));
+        if (f.json !== '-') io.err(`mnc: trace of ${what} written to ${f.json}`);
+      }
+      if (f.html !== undefined) {
+        const { renderHtml } = await import('../report/html.ts');
+        emit(io, f.html, renderHtml(trace));
+        if (f.html !== '-') io.err(`mnc: trace viewer of ${what} written to ${f.html}`);
+      }
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      // The verdict stands (it is printed above); the exit code says the output is missing.
+      io.err(`mnc: ${e.message}; the run itself found ${what} (exit ${code} without this output)`);
+      return EXIT.usage;
     }
-    if (f.html) {
-      const { renderHtml } = await import('../report/html.ts');
-      writeAtomic(f.html, renderHtml(trace));
-      io.err(`mnc: trace viewer of ${what} written to ${f.html}`);
-    }
-  } else if (f.json || f.html) {
+  } else if (f.json !== undefined || f.html !== undefined) {
     io.err('mnc: no violation was found, so there is no trace to write');
   }
-  if (n) return EXIT.violation;
-  return run.result.status === 'incomplete' ? EXIT.incomplete : EXIT.ok;
+  return code;
 }
 
 /** Validate a scenario changed on the command line exactly as a file is validated. */
@@ -277,7 +402,7 @@ function cmdList(io: Io): number {
 }
 
 async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coalesce: boolean; maxStates?: number; time?: number; quiet?: boolean; all?: boolean }): Promise<number> {
-  checkWritable(f.json, '--json');
+  checkOutputFiles([{ flag: '--json', path: f.json }], []);
   for (const s of f.scenario ?? []) if (!builtinNames().includes(s)) throw new UsageError(`--scenario ${s}: no built-in scenario has this name (built-in: ${builtinNames().join(', ')})`);
   const rows = computeMatrix({
     coalesce: f.coalesce,
@@ -288,16 +413,25 @@ async function cmdMatrix(io: Io, f: { json?: string; scenario?: string[]; coales
       if (!f.quiet) io.err(`mnc: ${r.scenario}${r.variant ? ` @ ${r.variant}` : ''}: ${r.status}, ${r.states} states, ${r.seconds.toFixed(1)} s`);
     },
   });
-  io.out(formatMatrix(rows));
+  // With --json -, the table goes to standard error and standard output is the JSON alone.
+  const report = f.json === '-' ? io.err : io.out;
+  report(formatMatrix(rows));
   if (f.all) {
     const all = formatMatrixCounterexamples(rows);
-    if (all) io.out(all);
+    if (all) report(all);
   }
-  if (f.json) {
+  const code = rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
+  if (f.json !== undefined) {
     const data = rows.map((r) => ({ scenario: r.scenario, variant: r.variant ?? null, status: r.status, states: r.states, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts }));
-    writeAtomic(f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data }, null, 2)}\n`);
+    try {
+      emit(io, f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data }, null, 2)}\n`);
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      io.err(`mnc: ${e.message}; the matrix is above (exit ${code} without this output)`);
+      return EXIT.usage;
+    }
   }
-  return rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
+  return code;
 }
 
 async function cmdCompare(io: Io, scenarios: string[], f: { before: string; after: string; coalesce: boolean; quiet?: boolean; all?: boolean }): Promise<number> {
@@ -352,8 +486,9 @@ function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: string }): 
 
 /** `mnc replay --token T SCENARIO [flags]`: re-run the path a report's replay token names and show it. */
 function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlags): number {
-  const { file: sf, scenario: sc } = scenarioOf(scenarioArg, f);
-  const m = scenarioModel(sc, { coalesce: f.coalesce, ...(f.property ? { names: f.property } : {}) });
+  const { file: sf, scenario: sc, notes, property } = scenarioOf(io, scenarioArg, f);
+  const m = scenarioModel(sc, { coalesce: f.coalesce, ...(property ? { names: property } : {}) });
+  refuseUnselected(m, sc, property, scenarioArg);
   let path;
   try {
     path = replay(m, token);
@@ -363,7 +498,10 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlag
   }
   const { steps, last } = walkPath(m, path);
   const violated = violatedIn(m, last);
-  const out = [`replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}:`, ...formatSteps(steps), '', 'State at the end:', ...formatFinalState(endOf(m, last)).map((l) => `  ${l}`)];
+  const out = [
+    `replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}, ${configuration({ core: sc.core, notifiers: notifiersOf(m) })}:`,
+    ...notes.map((n) => `  note: ${n}`),
+    ...formatSteps(steps), '', 'State at the end:', ...formatFinalState(endOf(m, last)).map((l) => `  ${l}`)];
   for (const name of violated) {
     const fd = explain(m, name, last);
     out.push('', `violated in the last state: ${name}`, fd.header, ...fd.details);
@@ -465,7 +603,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       // commander already printed its one-line message ("error: unknown option ...").
       return EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof TraceError || e instanceof CompareError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof TraceError || e instanceof CompareError || e instanceof OutputError) {
       io.err(`mnc: ${e.message}`);
       return EXIT.usage;
     }

@@ -19,7 +19,7 @@ export interface InstrBase {
 
 export type Instr =
   | (InstrBase & { readonly op: 'exec'; readonly exprs: readonly Expr[]; readonly ghost: readonly Expr[] })
-  | (InstrBase & { readonly op: 'branch'; readonly cond: Expr; t: number; f: number })
+  | (InstrBase & { readonly op: 'branch'; readonly cond: Expr; /** The condition as the C has it (a hoisted call shown as the call, not its temporary), for traces. */ readonly shown: string; t: number; f: number })
   | (InstrBase & { readonly op: 'jump'; to: number })
   | (InstrBase & { readonly op: 'call'; readonly callee: Expr; readonly args: readonly Expr[]; readonly dest: number })
   | (InstrBase & { readonly op: 'return'; readonly value?: Expr; readonly ghost: readonly Expr[] })
@@ -87,6 +87,34 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
   };
   let temps = 0;
   const temp = (): string => `$t${temps++}`;
+  /** The call each temporary holds the result of, to show a condition as the C has it. */
+  const origin = new Map<string, Expr>();
+  /** `e` with each temporary replaced by the call it holds (recursively: a call's arguments may be temporaries). */
+  const unhoist = (e: Expr): Expr => {
+    switch (e.k) {
+      case 'id': {
+        const o = origin.get(e.name);
+        return o ? unhoist(o) : e;
+      }
+      case 'field':
+        return { ...e, obj: unhoist(e.obj) };
+      case 'addr':
+      case 'unary':
+        return { ...e, e: unhoist(e.e) };
+      case 'bin':
+        return { ...e, a: unhoist(e.a), b: unhoist(e.b) };
+      case 'cond':
+        return { ...e, c: unhoist(e.c), a: unhoist(e.a), b: unhoist(e.b) };
+      case 'assign':
+        return { ...e, target: unhoist(e.target), value: unhoist(e.value) };
+      case 'incdec':
+        return { ...e, target: unhoist(e.target) };
+      case 'call':
+        return { ...e, callee: unhoist(e.callee), args: e.args.map(unhoist) };
+      default:
+        return e;
+    }
+  };
   const fail = (m: string): never => {
     throw new CompileError(def.name, m);
   };
@@ -143,13 +171,17 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         if (guarded) fail(`a call of ${printExpr(e.callee)} under a short-circuit operator must be in a condition: ${src.text}`);
         const t = temp();
         emit({ op: 'call', callee, args, dest: slotOf(t), src });
+        origin.set(t, { ...e, callee, args });
         return { k: 'id', name: t };
       }
     }
   };
 
-  /** Emit jumping code for a condition. */
-  const cond = (e: Expr, src: Src, t: Label, f: Label): void => {
+  /**
+   * Emit jumping code for a condition. `text`: the kernel's C for the whole condition when `e` is a
+   * stand-in for it (ifAs); shown for its branch when the condition is one test.
+   */
+  const cond = (e: Expr, src: Src, t: Label, f: Label, text?: string): void => {
     if (e.k === 'unary' && e.op === '!') return cond(e.e, src, f, t);
     // likely()/unlikely() are branch hints: each operand of the condition inside stays a step of its own.
     if (e.k === 'call' && e.callee.k === 'id' && (e.callee.name === 'likely' || e.callee.name === 'unlikely') && e.args.length === 1) {
@@ -168,7 +200,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
       return cond(e.b, src, t, f);
     }
     const atom = hoist(e, src);
-    const instr = { op: 'branch' as const, cond: atom, t: -1, f: -1, src };
+    const instr = { op: 'branch' as const, cond: atom, shown: text ?? printExpr(unhoist(atom)), t: -1, f: -1, src };
     emit(instr, (r) => {
       instr.t = r(t);
       instr.f = r(f);
@@ -243,7 +275,7 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
         const t: Label = { pc: -1 };
         const f: Label = { pc: -1 };
         const end: Label = { pc: -1 };
-        cond(st.cond, st.src, t, f);
+        cond(st.cond, st.src, t, f, st.condText);
         place(t);
         block(st.then, loop);
         if (st.else) {

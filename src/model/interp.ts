@@ -819,7 +819,7 @@ class Exec implements PrimCtx {
       case 'branch': {
         const v = truthy(this.scalar(ins.cond));
         frame.pc = v ? ins.t : ins.f;
-        return `${printExpr(ins.cond)} is ${v ? 'true' : 'false'}`;
+        return `${ins.shown} is ${v ? 'true' : 'false'}`;
       }
       case 'jump':
         frame.pc = ins.to;

@@ -26,7 +26,7 @@ export type Expr =
   /** An identifier: a local, a parameter, or a named constant (EAGAIN, MAX_OOM_REAP_RETRIES, ...). */
   | { readonly k: 'id'; readonly name: string }
   /** `obj->field` (also `obj.field`): `obj` evaluates to an object id. */
-  | { readonly k: 'field'; readonly obj: Expr; readonly field: string }
+  | { readonly k: 'field'; readonly obj: Expr; readonly field: string; /** Written `obj.field` in the C (printed so; evaluated as `->`). */ readonly dot?: true }
   /** `&e`: the model names objects, so taking an address is the identity. */
   | { readonly k: 'addr'; readonly e: Expr }
   | { readonly k: 'unary'; readonly op: '!' | '-' | '~'; readonly e: Expr }
@@ -55,7 +55,16 @@ export type Stmt =
   /** An expression statement or a declaration with initialisers (`int ret = 0;`): one step. */
   | { readonly s: 'expr'; readonly src: Src; readonly exprs: readonly Expr[]; readonly ghost?: readonly Expr[] }
   | { readonly s: 'return'; readonly src: Src; readonly value?: Expr; readonly ghost?: readonly Expr[] }
-  | { readonly s: 'if'; readonly src: Src; readonly cond: Expr; readonly then: readonly Stmt[]; readonly else?: readonly Stmt[]; readonly elseSrc?: Src }
+  | {
+      readonly s: 'if';
+      readonly src: Src;
+      readonly cond: Expr;
+      /** The kernel's condition as C text, when `cond` is a C-subset stand-in for it ({@link ifAs}): traces show it. */
+      readonly condText?: string;
+      readonly then: readonly Stmt[];
+      readonly else?: readonly Stmt[];
+      readonly elseSrc?: Src;
+    }
   | { readonly s: 'while'; readonly src: Src; readonly cond: Expr; readonly body: readonly Stmt[] }
   /** `do { body } while (cond);`: the condition may be a comma expression (`pmd++, addr = next, addr != end`). */
   | { readonly s: 'dowhile'; readonly src: Src; readonly body: readonly Stmt[]; readonly steps: readonly Expr[]; readonly cond: Expr }
@@ -272,10 +281,11 @@ class Parser {
     let e = this.primary();
     for (;;) {
       if (this.isOp('->') || this.isOp('.')) {
+        const dot = this.isOp('.');
         this.next();
         const f = this.next();
         if (f.t !== 'id') throw new ParseError('expected a field name', this.text);
-        e = { k: 'field', obj: e, field: f.v };
+        e = dot ? { k: 'field', obj: e, field: f.v, dot: true } : { k: 'field', obj: e, field: f.v };
       } else if (this.isOp('(')) {
         this.next();
         const args: Expr[] = [];
@@ -461,7 +471,7 @@ export function cAs(text: string, model: string, line?: LineArg): Stmt {
 
 /** `if (text) { then } [else { otherwise }]`, branching on the C-subset condition `model` (see {@link cAs}). */
 export function ifAs(text: string, model: string, then: readonly Stmt[], otherwise?: Else, line?: LineArg): Stmt {
-  const base = { s: 'if' as const, src: condSrc(text, line, 'if'), cond: parseExpr(model), then };
+  const base = { s: 'if' as const, src: condSrc(text, line, 'if'), cond: parseExpr(model), condText: text, then };
   if (!otherwise) return base;
   return { ...base, else: otherwise.body, ...(otherwise.src ? { elseSrc: otherwise.src } : {}) };
 }
@@ -584,7 +594,7 @@ export function printExpr(e: Expr): string {
     case 'id':
       return e.name;
     case 'field':
-      return `${printExpr(e.obj)}->${e.field}`;
+      return `${printExpr(e.obj)}${e.dot ? '.' : '->'}${e.field}`;
     case 'addr':
       return `&${printExpr(e.e)}`;
     case 'unary':

@@ -15,6 +15,7 @@ import { CORE_VERSIONS } from './core/versions.ts';
 import { DRIVERS } from './drivers/index.ts';
 import { buildProgram, CORE_THREADS, MAX_PAGE, ScenarioError, shippedVariant, type Scenario } from './scenario.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
+import { own } from './own.ts';
 
 /** How a variant changes its scenario. */
 export interface VariantOverride {
@@ -180,20 +181,20 @@ function describe(e: ErrorObject): ScenarioError {
  * that API.
  */
 export function applyVariant(sc: Scenario, v: VariantOverride, label: string): Scenario {
-  const core = v.core ? CORE_VERSIONS[v.core] : undefined;
+  const core = v.core ? own(CORE_VERSIONS, v.core) : undefined;
   if (v.core && !core) throw new ScenarioError(`variants.${label}.core`, `unknown core version; known: ${Object.keys(CORE_VERSIONS).join(', ')}`);
   const notifiers = sc.notifiers.map((n) => {
     const [driver, current] = n.use.split('@');
-    const def = DRIVERS[driver!];
-    const want = v.drivers?.[driver!];
-    const p = v.params?.[driver!];
+    const def = own(DRIVERS, driver!);
+    const want = own(v.drivers, driver!);
+    const p = own(v.params, driver!);
     const withParams = p ? { ...n, params: { ...(n.params ?? {}), ...p } } : n;
     if (want) {
       if (!def) throw new ScenarioError(`variants.${label}.drivers.${driver}`, `unknown driver; known: ${Object.keys(DRIVERS).join(', ')}`);
       return { ...withParams, use: `${driver}@${want}` };
     }
     if (core && def) {
-      const variant = def.variants[current ?? shippedVariant(core, driver!)];
+      const variant = own(def.variants, current ?? shippedVariant(core, driver!));
       if (variant && variant.api !== core.api) return { ...withParams, use: `${driver}@${shippedVariant(core, driver!)}` };
     }
     return withParams;
@@ -211,7 +212,10 @@ export function applyVariant(sc: Scenario, v: VariantOverride, label: string): S
   for (const k of Object.keys(v.threads ?? {})) {
     if (!sc.threads.some((t) => t.kind === k)) throw new ScenarioError(`variants.${label}.threads.${k}`, 'the scenario has no thread of this kind');
   }
-  const threads = sc.threads.map((t) => (v.threads?.[t.kind] ? { ...t, kind: v.threads[t.kind]! } : t));
+  const threads = sc.threads.map((t) => {
+    const k = own(v.threads, t.kind);
+    return k ? { ...t, kind: k } : t;
+  });
   // A variant is a scenario of its own: it has no variants.
   const { variants: _variants, ...rest } = sc as ScenarioFile;
   void _variants;

@@ -15,6 +15,7 @@ import { Program, type NotifierSpec, type ProgramSpec, type ThreadSpec } from '.
 import { reach } from './reduction.ts';
 import type { Primitive } from './primitives.ts';
 import { MAX_PAGE, type LockState, type Value } from './state.ts';
+import { own } from './own.ts';
 
 export interface VmaSpec {
   /** First page. */
@@ -201,7 +202,7 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
     ofProcess: false,
     select(p, ctx) {
       const lock = p['lock'];
-      if (typeof lock !== 'string' || !(lock in ctx.locks)) {
+      if (typeof lock !== 'string' || !Object.hasOwn(ctx.locks, lock)) {
         throw new ScenarioError(`${ctx.path}.params.lock`, `expected the name of a lock of the scenario: ${Object.keys(ctx.locks).sort().join(', ')}`);
       }
       const kind = ctx.locks[lock]!;
@@ -271,19 +272,19 @@ function findVma(statics: Record<string, Value | readonly Value[]>, addr: number
 
 /** The variant of a driver the core's kernel shipped: the core's `ships` entry, else the variant for its callback API. */
 export function shippedVariant(core: CoreVersion, driver: string): string {
-  const d = DRIVERS[driver];
+  const d = own(DRIVERS, driver);
   if (!d) throw new ScenarioError('notifiers', `unknown driver "${driver}"`);
-  return core.ships?.[driver]?.variant ?? d.defaultVariant[core.api];
+  return own(core.ships, driver)?.variant ?? d.defaultVariant[core.api];
 }
 
 /** Parse `driver@variant` against the registry; the default variant is the one the core's kernel shipped. */
 export function resolveNotifier(use: string, core: CoreVersion, path: string): { driver: string; variant: string; def: VariantDef } {
   const [name, variantName, extra] = use.split('@');
   if (extra !== undefined || !name) throw new ScenarioError(path, `expected "driver" or "driver@variant", got "${use}"`);
-  const driver = DRIVERS[name];
+  const driver = own(DRIVERS, name);
   if (!driver) throw new ScenarioError(path, `unknown driver "${name}"; known drivers: ${Object.keys(DRIVERS).sort().join(', ')}`);
   const variant = variantName ?? shippedVariant(core, name);
-  const def = driver.variants[variant];
+  const def = own(driver.variants, variant);
   if (!def) throw new ScenarioError(path, `unknown variant "${variant}" of ${name}; its variants: ${Object.keys(driver.variants).join(', ')}`);
   if (def.api !== core.api) {
     throw new ScenarioError(
@@ -299,7 +300,7 @@ export function resolveNotifier(use: string, core: CoreVersion, path: string): {
 
 /** Build the linked program of a scenario. Throws ScenarioError for a bad scenario. */
 export function buildProgram(sc: Scenario): Program {
-  const core = CORE_VERSIONS[sc.core];
+  const core = own(CORE_VERSIONS, sc.core);
   if (!core) throw new ScenarioError('core', `unknown core version "${sc.core}"; known: ${Object.keys(CORE_VERSIONS).join(', ')}`);
 
   const statics: Record<string, Value | readonly Value[]> = {};
@@ -488,7 +489,7 @@ export function buildProgram(sc: Scenario): Program {
     // The OOM killer chose this process and sent it SIGKILL before the scenario starts
     // (mm/oom_kill.c __oom_kill_process: do_send_sig_info(SIGKILL), mark_oom_victim() sets
     // signal->oom_mm, shared by every thread of the process).
-    const victim = t.victim ?? (sc.oom === true && t.kind !== 'oom_reaper' && t.kind !== 'reclaim' && CORE_THREADS[t.kind]?.ofProcess !== false);
+    const victim = t.victim ?? (sc.oom === true && t.kind !== 'oom_reaper' && t.kind !== 'reclaim' && own(CORE_THREADS, t.kind)?.ofProcess !== false);
     if (victim && !sc.oom) throw new ScenarioError(`${path}.victim`, 'a thread of the OOM victim needs "oom": true');
     if (victim && t.kind === 'oom_reaper') throw new ScenarioError(`${path}.victim`, 'the oom_reaper is a kernel thread, never an OOM victim');
     statics[`${task}.signal.oom_mm`] = victim ? 'mm' : null;
@@ -501,7 +502,7 @@ export function buildProgram(sc: Scenario): Program {
     let fnName: string;
     let args: Value[];
     let accepted: Readonly<Record<string, string>>;
-    const core_ = CORE_THREADS[t.kind];
+    const core_ = own(CORE_THREADS, t.kind);
     if (core_) {
       if ((t.kind === 'oom_reaper' || t.kind === 'exit_mmap') && !sc.oom && t.kind === 'oom_reaper') {
         throw new ScenarioError(`${path}.kind`, 'an oom_reaper thread needs "oom": true (a victim to reap)');
@@ -523,7 +524,7 @@ export function buildProgram(sc: Scenario): Program {
       const insts = variantOf.get(drv!) ?? [];
       const inst = insts[Number(idx ?? 0)];
       if (!inst) throw new ScenarioError(`${path}.kind`, `thread "${t.kind}" needs a ${drv} notifier${idx ? ` #${idx}` : ''} in "notifiers"`);
-      const def: DriverThreadDef | undefined = inst.def.threads?.[kind!];
+      const def: DriverThreadDef | undefined = own(inst.def.threads, kind!);
       if (!def) {
         throw new ScenarioError(`${path}.kind`, `${inst.driver}@${inst.variant} has no thread "${kind}"; it has: ${Object.keys(inst.def.threads ?? {}).join(', ') || 'none'}`);
       }
@@ -541,7 +542,7 @@ export function buildProgram(sc: Scenario): Program {
       });
     }
     for (const k of Object.keys(params)) {
-      if (!(k in accepted)) throw new ScenarioError(`${path}.params.${k}`, `unknown parameter; "${t.kind}" takes: ${Object.keys(accepted).join(', ') || 'none'}`);
+      if (!Object.hasOwn(accepted, k)) throw new ScenarioError(`${path}.params.${k}`, `unknown parameter; "${t.kind}" takes: ${Object.keys(accepted).join(', ') || 'none'}`);
     }
     const base = t.kind.replace(/^.*:/, '');
     let name = t.name ?? base;
@@ -604,6 +605,14 @@ export function buildProgram(sc: Scenario): Program {
     }
   });
   addKworkers(works, threads, { fns: [...fns.values()], primitives, constants, statics, mem, locks, balanced, globals: [...globals], core, listOrder });
+  // The kworkers are threads too, each with its own partial-deadlock check.
+  if (threads.length > MAX_THREADS) {
+    const kw = threads.length - sc.threads.length;
+    throw new ScenarioError(
+      'notifiers',
+      `with the ${kw} kworker ${kw === 1 ? 'thread' : 'threads'} that run the work items its threads can queue (one per item), the scenario has ${threads.length} threads; at most ${MAX_THREADS} can be checked (the liveness checks take one property per thread, and the engine checks at most 30): use fewer notifiers or threads`,
+    );
+  }
 
   const spec: ProgramSpec = {
     fns: [...fns.values()],

@@ -35,6 +35,10 @@ export const bugOn: KernelProperty = {
       ...(oops.length ? [Property.always<KState>('no-bug:oops', (s) => oops.every(({ key }) => !s.mem[key]))] : []),
     ];
   },
+  notApplicable: (p) => [
+    ...(p.memKeys.some((k) => k.endsWith('.bug')) ? [] : [{ property: 'no-bug', reason: 'no modelled function of the scenario has a BUG_ON()' }]),
+    ...(p.memKeys.some((k) => k.endsWith('.oops')) ? [] : [{ property: 'no-bug:oops', reason: 'no thread of the scenario can oops' }]),
+  ],
   reads: (p) => ({
     fields: [...(p.memKeys.some((k) => k.endsWith('.bug')) ? ['bug'] : []), ...(p.memKeys.some((k) => k.endsWith('.oops')) ? ['oops'] : [])],
   }),

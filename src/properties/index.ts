@@ -33,9 +33,65 @@ export function kernelProperty(name: string): KernelProperty | undefined {
   return KERNEL_PROPERTIES.find((p) => p.name === name);
 }
 
-/** The engine properties of the named kernel properties (all when `names` is undefined). */
+/**
+ * The engine properties `names` select (all when undefined). A name is a kernel property
+ * (`no-sleep`: every engine property it builds) or an engine property as reports print it
+ * (`no-sleep:might-sleep`), or a prefix of one at a `:` (`deadlock:partial`: every partial-deadlock
+ * check). Each engine property is taken once, however many names select it.
+ */
 export function engineProperties(m: KernelModel, names?: readonly string[]): Property<KState>[] {
-  return chosen(names).flatMap((p) => p.build(m));
+  if (!names) return KERNEL_PROPERTIES.flatMap((p) => p.build(m));
+  const out: Property<KState>[] = [];
+  const seen = new Set<string>();
+  for (const p of chosen(names)) {
+    const mine = names.filter((n) => baseName(n) === p.name);
+    for (const e of p.build(m)) {
+      if (!seen.has(e.name) && mine.some((n) => selects(n, e.name))) {
+        seen.add(e.name);
+        out.push(e);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether the name `n` (a kernel property, an engine property, or a prefix of one at a `:`) selects engine property `e`. */
+export function selects(n: string, e: string): boolean {
+  return e === n || e.startsWith(`${n}:`);
+}
+
+/** A check that does not apply to a scenario, and why. */
+export interface NotApplicable {
+  readonly property: string;
+  readonly reason: string;
+}
+
+/** The kernel properties and sub-properties among `names` (all when undefined) that have nothing to check in this model, with the reason. */
+export function notApplicable(m: KernelModel, names?: readonly string[]): NotApplicable[] {
+  const out: NotApplicable[] = [];
+  for (const p of chosen(names)) {
+    for (const na of p.notApplicable?.(m.program) ?? []) {
+      if (!names || names.some((n) => selects(n, na.property) || selects(na.property, n))) out.push(na);
+    }
+  }
+  return out;
+}
+
+/**
+ * The names among `names` that select no engine property of the model, each with why: the check
+ * does not apply (`notApplicable`, the reason), or the scenario has no check of that name (`has`:
+ * the checks its kernel property has here). Empty: every name selects something.
+ */
+export function unselected(m: KernelModel, names: readonly string[]): { readonly name: string; readonly notApplicable?: string; readonly has: readonly string[] }[] {
+  const out: { name: string; notApplicable?: string; has: string[] }[] = [];
+  for (const n of new Set(names)) {
+    const p = kernelProperty(baseName(n));
+    const built = p ? p.build(m).map((e) => e.name) : [];
+    if (built.some((e) => selects(n, e))) continue;
+    const na = (p?.notApplicable?.(m.program) ?? []).find((x) => selects(x.property, n) || selects(n, x.property));
+    out.push({ name: n, ...(na ? { notApplicable: na.reason } : {}), has: built });
+  }
+  return out;
 }
 
 /** Explain a violation of an engine property in a state. */
@@ -47,15 +103,14 @@ export function explain(m: KernelModel, engineName: string, s: KState): Finding 
 
 export type { Finding, KernelProperty };
 
-/** The named kernel properties (all when `names` is undefined). */
+/** The kernel properties the names belong to, once each, in the order of KERNEL_PROPERTIES (all when `names` is undefined). */
 function chosen(names?: readonly string[]): readonly KernelProperty[] {
-  return names
-    ? names.map((n) => {
-        const p = kernelProperty(n);
-        if (!p) throw new Error(`unknown property "${n}"; known: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')}`);
-        return p;
-      })
-    : KERNEL_PROPERTIES;
+  if (!names) return KERNEL_PROPERTIES;
+  for (const n of names) {
+    if (!kernelProperty(baseName(n))) throw new Error(`unknown property "${n}"; known: ${KERNEL_PROPERTIES.map((k) => k.name).join(', ')}`);
+  }
+  const bases = new Set(names.map(baseName));
+  return KERNEL_PROPERTIES.filter((p) => bases.has(p.name));
 }
 
 /** What the named kernel properties (all when undefined) read of a state in this program: the union of their declarations. */

@@ -69,7 +69,7 @@ function source(ctx: number): string[] {
     ];
   }
   return [
-    'the rule: "The code expects that the invalidate_range_end doesn\'t block if invalidate_range_start hasn\'t blocked" (Michal Hocko in the review thread, 001_a93342ea5087af67.txt), written into include/linux/mmu_notifier.h after v4.19 by his "mm, mmu_notifier: be explicit about range invalition non-blocking mode"; v4.19\'s header does not say it yet',
+    'the rule: "The code expects that the invalidate_range_end doesn\'t block if invalidate_range_start hasn\'t blocked" (Michal Hocko, 24 Aug 2018, in the review thread of <20180716115058.5559-1-mhocko@kernel.org>), written into include/linux/mmu_notifier.h after v4.19 by his "mm, mmu_notifier: be explicit about range invalition non-blocking mode"; v4.19\'s header does not say it yet',
     'no kernel checks it at run time: non_block_start() (v5.4) brackets the start callback only',
   ];
 }

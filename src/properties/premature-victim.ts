@@ -41,6 +41,7 @@ export const prematureVictim: KernelProperty = {
     if (!m.program.spec.mem['oom.pending']) return [];
     return [Property.always<KState>('no-premature-victim', (s) => !premature(m, s))];
   },
+  notApplicable: (p) => (p.spec.mem['oom.pending'] ? [] : [{ property: 'no-premature-victim', reason: 'the scenario has no OOM victim ("oom": true)' }]),
   reads: (p) =>
     p.spec.mem['oom.pending'] ? { fields: ['MMF_OOM_SKIP', 'unmapped', 'oom_skip_by_exit', 'oom_skip_by_reaper', 'oom_obstructed_attempts'] } : {},
   explain(m, _engineName, s): Finding {

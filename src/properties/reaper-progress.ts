@@ -59,6 +59,7 @@ export const reaperProgress: KernelProperty = {
       Property.eventually<KState>('reaper-progress:fair', done, { fairness: 'weak' }),
     ];
   },
+  notApplicable: (p) => (reaperTid(p) < 0 ? [{ property: 'reaper-progress', reason: 'the scenario has no oom_reaper thread' }] : []),
   reads: (p) => (reaperTid(p) < 0 ? {} : { fields: [CALLS.slice('ghost.'.length)], finished: true, enabled: true }),
   explain(m, engineName, s): Finding {
     const threads = m.threads(s).map((t) => `  ${t.name}: ${t.finished ? 'finished' : `${t.location ?? '?'}${t.waitingFor ? `\n      waits: ${t.waitingFor}` : ''}`}`);

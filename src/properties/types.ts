@@ -32,6 +32,13 @@ export interface KernelProperty {
    * hide a violation. Empty when the property does not apply.
    */
   reads(p: Program): StateReads;
+  /**
+   * The checks of this property (itself, or a sub-property) that have nothing to check in this
+   * program, each with the reason a report gives ("the scenario has no oom_reaper thread"). Reports
+   * show them as "does not apply"; a run asked for only such checks is refused. Absent or empty:
+   * everything applies.
+   */
+  notApplicable?(p: Program): readonly { readonly property: string; readonly reason: string }[];
   /** Explain a state that violates the engine property `engineName` (one of those `build` made). */
   explain(m: KernelModel, engineName: string, s: KState): Finding;
 }

@@ -6,6 +6,7 @@
  */
 import type { Counterexample } from '../checker/index.ts';
 import { CORE_VERSIONS } from '../model/core/versions.ts';
+import { own } from '../model/own.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import type { KAction } from '../model/interp.ts';
 import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
@@ -56,20 +57,37 @@ interface Side {
   readonly flags: { readonly variant?: string; readonly core?: string; readonly drivers?: readonly string[] };
 }
 
+/**
+ * Refuse a side that names nothing: not a core version, not a driver@variant that exists, and no
+ * variant of any scenario compared (a typo would otherwise skip every scenario and compare nothing).
+ */
+function checkSide(flag: string, side: string, files: readonly ScenarioFile[]): void {
+  if (own(CORE_VERSIONS, side)) return;
+  if (side.includes('@')) {
+    const [name, variant, extra] = side.split('@');
+    const def = own(DRIVERS, name!);
+    if (!def || extra !== undefined) throw new CompareError(`${flag} ${side}: unknown driver "${name}" (drivers: ${Object.keys(DRIVERS).join(', ')})`);
+    if (!own(def.variants, variant!)) throw new CompareError(`${flag} ${side}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
+    return;
+  }
+  if (files.some((f) => own(f.variants, side))) return;
+  throw new CompareError(
+    `${flag} ${side}: not a core version (${Object.keys(CORE_VERSIONS).join(', ')}), a driver@variant (\`mnc list\` shows them), or a variant of ${files.length === 1 ? `scenario ${files[0]!.name}` : 'any scenario compared'}`,
+  );
+}
+
 /** What a side means for one scenario file, or why it does not apply. */
 function sideOverride(sf: ScenarioFile, side: string): Side | string {
-  if (CORE_VERSIONS[side]) return { override: { core: side }, flags: { core: side } };
+  if (own(CORE_VERSIONS, side)) return { override: { core: side }, flags: { core: side } };
   if (side.includes('@')) {
     const [name, variant] = side.split('@');
-    const def = DRIVERS[name!];
-    if (!def) throw new CompareError(`${side}: unknown driver "${name}" (drivers: ${Object.keys(DRIVERS).join(', ')})`);
-    if (!def.variants[variant!]) throw new CompareError(`${side}: ${name} has no variant "${variant}" (variants: ${Object.keys(def.variants).join(', ')})`);
+    const def = DRIVERS[name!]!;
     if (!sf.notifiers.some((n) => n.use.split('@')[0] === name)) return `it has no ${name} notifier`;
     const api = def.variants[variant!]!.api;
     const core = CORE_VERSIONS[sf.core]!.api !== api ? (api === 'v4.18' ? 'v4.18' : 'v4.19') : undefined;
     return { override: { drivers: { [name!]: variant! }, ...(core ? { core } : {}) }, flags: { ...(core ? { core } : {}), drivers: [side] } };
   }
-  const v = sf.variants?.[side];
+  const v = own(sf.variants, side);
   return v ? { override: v, flags: { variant: side } } : `it has no variant "${side}"`;
 }
 
@@ -86,6 +104,10 @@ export interface CompareInput {
 export function compareSides(inputs: readonly (CompareInput | ScenarioFile)[], before: string, after: string, o: RunOptions, log: (m: string) => void = () => {}): Comparison {
   const pairs: ComparedPair[] = [];
   const skipped: { scenario: string; reason: string }[] = [];
+  const files = inputs.map((i) => ('file' in i ? i.file : i));
+  checkSide('--before', before, files);
+  checkSide('--after', after, files);
+  if (before === after) throw new CompareError(`--before and --after are both ${before}: there is nothing to compare`);
   for (const input of inputs) {
     const sf = 'file' in input ? input.file : input;
     const arg = ('file' in input ? input.arg : undefined) ?? sf.name;
@@ -130,6 +152,9 @@ export function compareSides(inputs: readonly (CompareInput | ScenarioFile)[], b
       unchanged,
       incomplete: rb.result.status === 'incomplete' || ra.result.status === 'incomplete',
     });
+  }
+  if (!pairs.length) {
+    throw new CompareError(`no scenario was compared: ${skipped.map((s) => `${s.scenario}: ${s.reason}`).join('; ')}; name scenarios both sides apply to`);
   }
   return { before, after, pairs, skipped };
 }

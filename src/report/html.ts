@@ -153,7 +153,7 @@ table.locks tr.chg td { color: var(--lockchg); }
 export const VIEWER_SCRIPT = String.raw`// @ts-check
 'use strict';
 (() => {
-  /** @typedef {{ fn: string, file: string, line?: number, text: string, detail?: string, queued: boolean }} Stmt */
+  /** @typedef {{ fn: string, file: string, line?: number, text: string, detail?: string, queued: boolean, continues?: number }} Stmt */
   /** @typedef {{ lock: string, before: string, after: string }} LockChange */
   /** @typedef {{ index: number, tid: number, thread: string, statements: Stmt[], locks: LockChange[], choice: number, fingerprint: string }} Step */
   /** @typedef {{ name: string, finished: boolean, location?: string, waitingFor?: string }} FinalThread */
@@ -166,6 +166,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   /**
    * @typedef {{
    *   scenario: { name: string, description?: string }, variant?: string, core: string,
+   *   notifiers?: { id: string, use: string }[], notes?: string[],
    *   threads: string[], locks: string[], counterexamples: Cx[]
    * }} TraceData
    */
@@ -339,6 +340,8 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     row('scenario', trace.scenario.name);
     row('variant', trace.variant);
     row('core', trace.core);
+    if (trace.notifiers) row('notifiers', trace.notifiers.length ? trace.notifiers.map((n) => n.id + ' ' + n.use).join(', ') : 'none');
+    for (const n of trace.notes || []) row('note', n);
     row('counterexample', cxIndex + 1 + ' of ' + cxs.length);
     row('property', cx.property);
     row('replay token', cx.token);
@@ -367,7 +370,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       }
       const line = h('div', { class: 'st', title: locOf(st) });
       if (anyLine) line.append(h('span', { class: 'ln' }, st.line === undefined ? '' : String(st.line)));
-      const code = h('span', { class: 'c' }, st.text);
+      const code = h('span', { class: 'c' }, st.continues === undefined ? st.text : '(continued from step ' + st.continues + ')');
       if (st.detail !== undefined) code.append(' ', h('span', { class: 'ev' }, '// ' + st.detail));
       if (st.queued) code.append(' ', h('span', { class: 'q' }, '// queued on the lock: runs again later'));
       line.append(code);
@@ -471,6 +474,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
           { class: 'dst' },
           h('span', { class: 'loc' }, locOf(st), '  ', h('span', { class: 'fname' }, st.fn + '()')),
           h('code', { class: 'c' }, st.text),
+          st.continues !== undefined && h('span', { class: 'ev' }, '// continued from step ' + st.continues),
           st.detail !== undefined && h('span', { class: 'ev' }, '// ' + st.detail),
           st.queued && h('span', { class: 'q' }, '// queued on the lock: runs again later'),
         ),

@@ -108,9 +108,17 @@ export function parseTrace(data: unknown, source: string): TraceFile {
   }
   if (opts.properties !== undefined && !isStrings(opts.properties)) fail('"options.properties" must be a list of property names');
   if (typeof t.core !== 'string') fail('has no "core"');
+  if (t.notifiers !== undefined && !(Array.isArray(t.notifiers) && t.notifiers.every((n) => isObj(n) && typeof n.id === 'string' && typeof n.use === 'string'))) {
+    fail('"notifiers" must be a list of { "id", "use" }');
+  }
+  if (t.notes !== undefined && !isStrings(t.notes)) fail('"notes" must be a list of lines');
   if (!isStrings(t.command)) fail('needs "command", the list of arguments that name the scenario');
   const run = t.run;
   if (!isObj(run) || typeof run.status !== 'string' || !Array.isArray(run.verdicts)) fail('needs a "run" object with "status" and "verdicts"');
+  const na = (run as Obj).notApplicable;
+  if (na !== undefined && !(Array.isArray(na) && na.every((n: unknown) => isObj(n) && typeof n.property === 'string' && typeof n.reason === 'string'))) {
+    fail('"run.notApplicable" must be a list of { "property", "reason" }');
+  }
   if (!Array.isArray(t.counterexamples) || t.counterexamples.length === 0) return fail('has no "counterexamples" (a non-empty list)');
   t.counterexamples.forEach((c: unknown, i) => {
     if (!isObj(c)) fail(`counterexamples[${i}] is not an object`);

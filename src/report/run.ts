@@ -53,7 +53,8 @@ export function variantsOf(sf: ScenarioFile): { label?: string; scenario: Scenar
   return vs.map(([label, v]) => ({ label, scenario: applyVariant(sf, v, label) }));
 }
 
-function modelOf(sc: Scenario, o: RunOptions): KernelModel {
+/** The model of a scenario with the properties a run checks (`o.properties`, else the scenario's list, else all). */
+export function modelOf(sc: Scenario, o: RunOptions): KernelModel {
   const names = o.properties ?? sc.properties;
   return scenarioModel(sc, {
     ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }),
@@ -70,8 +71,8 @@ export function runScenario(sc: Scenario, o: RunOptions = {}, variant?: string):
   return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result, config: configOf(o, findAll) };
 }
 
-export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant?: string): Promise<ScenarioRun> {
-  const model = modelOf(sc, o);
+/** `runScenario`, yielding to the event loop as it goes; `model` is `modelOf(sc, o)` when the caller has built it already. */
+export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant?: string, model: KernelModel = modelOf(sc, o)): Promise<ScenarioRun> {
   const findAll = o.findAll ?? true;
   const result = await checkAsync(model, { ...o, findAll });
   return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result, config: configOf(o, findAll) };

@@ -18,6 +18,12 @@ export interface StmtRow {
   readonly detail?: string;
   /** The statement only queued the thread on a lock (it runs again later). */
   readonly queued: boolean;
+  /**
+   * The statement began in an earlier transition of the same thread (this step number) and this
+   * transition runs the rest of it: `while (a && !f(x))` tests `a` in one step and calls `f` in the
+   * next. Reports show it once, then "continued from step N".
+   */
+  readonly continues?: number;
 }
 
 export interface LockChange {
@@ -41,18 +47,62 @@ function lockText(m: KernelModel, l: LockState): string {
 
 /**
  * Whether a statement belongs in a trace: `goto`, `break` and `continue` do; the jumps the compiler
- * adds (over an else branch, back to a loop's head) and closing braces are control flow of its own.
+ * adds (over an else branch, back to a loop's head) and closing braces (the end of a block, the
+ * return at the end of a void function) are control flow of its own, not C statements.
  */
 function shown(e: ExecutedInstr): boolean {
   if (e.op === 'jump') return /^(goto|break|continue)\b/.test(e.src.text);
-  return !(e.op === 'exec' && e.src.text === '}');
+  return e.src.text.trim() !== '}';
+}
+
+/**
+ * The executed instructions as statement rows: one C statement that the compiler split into several
+ * instructions run one after the other (a `for`'s initialisation and its first test; each operand
+ * of `a && f(b)` and the call in it) is one row, with what each part evaluated to.
+ */
+function statementRows(executed: readonly ExecutedInstr[], before?: Continuation): StmtRow[] {
+  const rows: StmtRow[] = [];
+  let prev: ExecutedInstr | undefined;
+  for (const e of executed) {
+    if (!rows.length && before && shown(e) && before.last.src === e.src && before.last.fn === e.fn && e.pc > before.last.pc) {
+      // The rest of the statement the thread's previous transition stopped in.
+      rows.push({ fn: e.fn, file: e.file, ...(e.src.line === undefined ? {} : { line: e.src.line }), text: e.src.text, ...(e.detail === undefined ? {} : { detail: e.detail }), queued: e.queued, continues: before.step });
+      prev = e;
+      continue;
+    }
+    // A hidden instruction (the jump back to a loop's head) does not separate the parts of a statement.
+    if (!shown(e)) continue;
+    const last = rows[rows.length - 1];
+    if (last && prev && prev.src === e.src && prev.fn === e.fn && !last.queued) {
+      const details = [last.detail, e.detail].filter((d): d is string => d !== undefined && d !== '');
+      rows[rows.length - 1] = { ...last, ...(details.length ? { detail: details.join('; ') } : {}), queued: e.queued };
+    } else {
+      rows.push({
+        fn: e.fn,
+        file: e.file,
+        ...(e.src.line === undefined ? {} : { line: e.src.line }),
+        text: e.src.text,
+        ...(e.detail === undefined ? {} : { detail: e.detail }),
+        queued: e.queued,
+      });
+    }
+    prev = e;
+  }
+  return rows;
+}
+
+/** Where a thread's previous transition stopped: its last statement shown, and that step's number. */
+export interface Continuation {
+  readonly last: ExecutedInstr;
+  readonly step: number;
 }
 
 /**
  * One transition as a report shows it, and the state it leads to: `m.step` runs once. `index` is
- * the 1-based transition number.
+ * the 1-based transition number; `before`, where the thread's previous transition stopped (so that a
+ * statement split between the two is shown once). `after` is where this one stops.
  */
-export function stepRow(m: KernelModel, s: KState, action: KAction, index: number): { readonly row: StepRow; readonly state: KState } {
+export function stepRow(m: KernelModel, s: KState, action: KAction, index: number, before?: Continuation): { readonly row: StepRow; readonly state: KState; readonly after?: Continuation } {
   const r = m.step(s, action);
   const locks: LockChange[] = [];
   for (const k of m.program.lockKeys) {
@@ -64,17 +114,23 @@ export function stepRow(m: KernelModel, s: KState, action: KAction, index: numbe
     index,
     tid: action.tid,
     thread: m.threadName(action.tid),
-    statements: r.executed.filter(shown).map((e) => ({
-      fn: e.fn,
-      file: e.file,
-      ...(e.src.line === undefined ? {} : { line: e.src.line }),
-      text: e.src.text,
-      ...(e.detail === undefined ? {} : { detail: e.detail }),
-      queued: e.queued,
-    })),
+    statements: statementRows(r.executed, before),
     locks,
   };
-  return { row, state: r.state };
+  const last = [...r.executed].reverse().find(shown);
+  return { row, state: r.state, ...(last ? { after: { last, step: index } } : {}) };
+}
+
+/** Re-running a path step by step: each thread's continuation carried from one of its transitions to its next. */
+export class Continuations {
+  private readonly byThread = new Map<number, Continuation>();
+  /** The row of a transition, given the thread's continuation, which it then updates. */
+  row(m: KernelModel, s: KState, action: KAction, index: number): { readonly row: StepRow; readonly state: KState } {
+    const r = stepRow(m, s, action, index, this.byThread.get(action.tid));
+    if (r.after) this.byThread.set(action.tid, r.after);
+    else this.byThread.delete(action.tid);
+    return r;
+  }
 }
 
 /**
@@ -83,9 +139,10 @@ export function stepRow(m: KernelModel, s: KState, action: KAction, index: numbe
  */
 export function stepRows(m: KernelModel, cx: Pick<Counterexample<KState, KAction>, 'path'>): StepRow[] {
   const rows: StepRow[] = [];
+  const cont = new Continuations();
   let s = cx.path.init;
   cx.path.steps.forEach((st, i) => {
-    const r = stepRow(m, s, st.action, i + 1);
+    const r = cont.row(m, s, st.action, i + 1);
     rows.push(r.row);
     s = r.state;
   });

@@ -32,7 +32,7 @@ export function formatSteps(rows: readonly StepRow[], loopStart?: number): strin
         fn = st.fn;
       } else if (i === 0) out.push(lead.trimEnd());
       const tail = [st.detail && st.detail !== '0' ? `=> ${st.detail}` : '', st.queued ? '(sleeps: queued on the lock)' : ''].filter(Boolean).join(' ');
-      out.push(`${pad}    ${st.text}${tail ? `   ${tail}` : ''}`);
+      out.push(`${pad}    ${st.continues === undefined ? st.text : `(continued from step ${st.continues})`}${tail ? `   ${tail}` : ''}`);
     });
     for (const l of r.locks) out.push(`${pad}    [${l.lock}: ${l.before} -> ${l.after}]`);
   }
@@ -65,13 +65,20 @@ function label(trace: Pick<Trace, 'scenario' | 'variant'>): string {
   return `${trace.scenario.name}${trace.variant === undefined ? '' : ` (variant ${trace.variant})`}`;
 }
 
+/** What was checked: `core v4.19, amdgpu0 amdgpu@clarify, kvm0 kvm@v4.19` (the notifiers when the trace records them). */
+export function configuration(trace: Pick<Trace, 'core' | 'notifiers'>): string {
+  const ns = trace.notifiers;
+  if (ns === undefined) return `core ${trace.core}`;
+  return `core ${trace.core}, ${ns.length ? ns.map((n) => `${n.id} ${n.use}`).join(', ') : 'no notifier'}`;
+}
+
 /** One counterexample of the trace, complete. */
 export function formatCounterexample(trace: Trace, cx: TraceCounterexample): string {
   const lines = [
     RULE,
     cx.finding.header,
     RULE,
-    `scenario: ${label(trace)}, core ${trace.core}; property: ${cx.property}`,
+    `scenario: ${label(trace)}, ${configuration(trace)}; property: ${cx.property}`,
     '',
     ...cx.finding.details,
     '',
@@ -97,8 +104,10 @@ const MARK = { holds: 'ok  ', violated: 'FAIL', unknown: '?   ' } as const;
  */
 export function formatSummary(trace: Trace): string[] {
   const r = trace.run;
-  const out = [`${label(trace)}: core ${trace.core}, ${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(2)} s`];
+  const out = [`${label(trace)}: ${configuration(trace)}; ${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(2)} s`];
+  for (const n of trace.notes ?? []) out.push(`  note: ${n}`);
   for (const v of r.verdicts) out.push(`  ${MARK[v.status] ?? '?   '} ${v.property}`);
+  for (const n of r.notApplicable ?? []) out.push(`  -    ${n.property} (does not apply: ${n.reason})`);
   const undecided = r.verdicts.filter((v) => v.status === 'unknown').length;
   if (r.status === 'incomplete' && r.reason === 'collision') {
     out.push(

@@ -9,9 +9,9 @@ import type { KAction } from '../model/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { Scenario } from '../model/scenario.ts';
 import type { KState } from '../model/state.ts';
-import { explain, type Finding } from '../properties/index.ts';
+import { explain, notApplicable, type Finding } from '../properties/index.ts';
 import type { ScenarioRun } from './run.ts';
-import { stepRow, type StepRow } from './steps.ts';
+import { Continuations, type StepRow } from './steps.ts';
 
 export const TRACE_FORMAT = 'mnc-trace';
 /** The version `buildTrace` writes. `parseTrace` (json.ts) also reads version 1. */
@@ -92,6 +92,8 @@ export interface TraceRun {
   readonly seconds: number;
   /** Every engine property checked, with its verdict. */
   readonly verdicts: readonly TraceVerdict[];
+  /** The properties (or sub-properties) asked for that have nothing to check in the scenario, with the reason. */
+  readonly notApplicable?: readonly { readonly property: string; readonly reason: string }[];
 }
 
 export interface Trace {
@@ -102,6 +104,14 @@ export interface Trace {
   /** The label of the variant or side the scenario was checked in, if any (for reports). */
   readonly variant?: string;
   readonly core: string;
+  /**
+   * Each notifier as checked, in registration order: its id in reports (`amdgpu0`) and the
+   * `driver@variant` it ran (a notifier the scenario names without a variant runs the one its
+   * core's kernel shipped). Absent in traces written before mnc recorded it.
+   */
+  readonly notifiers?: readonly { readonly id: string; readonly use: string }[];
+  /** What the command line changed in the scenario it named, one line each (`--core` over a variant's driver, ...). */
+  readonly notes?: readonly string[];
   /** Model options replay must use to take the same transitions. */
   readonly options: { readonly coalesce: boolean; readonly properties?: readonly string[] };
   /**
@@ -158,8 +168,9 @@ export function endOf(m: KernelModel, s: KState): Pick<TraceCounterexample, 'fin
 export function walkPath(m: KernelModel, path: Path<KState, KAction>): { readonly initial: StateRecord; readonly steps: TraceStep[]; readonly last: KState } {
   let s = path.init;
   const initial = stateRecord(m, s);
+  const cont = new Continuations();
   const steps = path.steps.map((st, i): TraceStep => {
-    const { row, state } = stepRow(m, s, st.action, i + 1);
+    const { row, state } = cont.row(m, s, st.action, i + 1);
     const rec = stateRecord(m, state);
     if (rec.encoding !== StringEncoder.encode(m, st.state)) {
       throw new Error(`re-executing step ${i + 1} of path ${path.token} gives another state than the search recorded for it`);
@@ -194,20 +205,28 @@ export function replayCommand(trace: Pick<Trace, 'command'>, token: string): str
   return ['mnc', 'replay', '--token', shellQuote(token), ...trace.command.map(shellQuote)].join(' ');
 }
 
+/** The model's notifiers in registration order (the program lists them in the order the core walks them). */
+export function notifiersOf(m: KernelModel): { id: string; use: string }[] {
+  return [...m.program.spec.notifiers].reverse().map((n) => ({ id: n.id, use: `${n.driver}@${n.variant}` }));
+}
+
 /**
  * The trace of a run: its header, and the counterexamples `cxs` (default: every violation the run
  * found). `command` names the scenario as checked, for replay lines (see `Trace.command`).
  */
-export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: readonly Counterexample<KState, KAction>[]): Trace {
+export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: readonly Counterexample<KState, KAction>[], notes: readonly string[] = []): Trace {
   const m = run.model;
   const r = run.result;
   const list = cxs ?? (r.status === 'pass' ? [] : r.violations);
+  const na = notApplicable(m, run.config.properties ?? run.scenario.properties);
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
     scenario: run.scenario,
     ...(run.variant === undefined ? {} : { variant: run.variant }),
     core: m.program.spec.core,
+    notifiers: notifiersOf(m),
+    ...(notes.length ? { notes: [...notes] } : {}),
     options: { coalesce: run.config.coalesce, ...(run.config.properties ? { properties: [...run.config.properties] } : {}) },
     command: [...command],
     run: {
@@ -219,6 +238,7 @@ export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: r
       transitions: r.stats.transitions,
       seconds: Number((r.stats.elapsedMs / 1000).toFixed(3)),
       verdicts: r.verdicts.map((v) => ({ property: v.property, status: v.status })),
+      ...(na.length ? { notApplicable: na } : {}),
     },
     threads: m.program.spec.threads.map((t) => t.name),
     locks: [...m.program.lockKeys],

@@ -38,6 +38,15 @@ describe('what the kernel cannot have is refused', () => {
     expect(() => buildProgram({ ...base, oom: false, threads: many })).toThrow(/threads: a scenario has at most 28 threads \(this one has 29\)/);
     expect(() => buildProgram({ ...base, oom: false, threads: many.slice(0, 28) })).not.toThrow();
   });
+  test('kworkers count as threads: notifiers whose work items make more than 28 threads are refused with one line (found by the fuzzer: an internal error of the engine before)', () => {
+    const umem = { use: 'umem_odp@93065ac753e4', objects: [{ start: 8, end: 10 }] };
+    const sc = { name: 'umem', core: 'v4.19', oom: true, vmas: [{ start: 0, end: 4 }, { start: 8, end: 12 }], threads: [{ kind: 'oom_reaper' }, { kind: 'umem_odp:pagefault', params: { leaf: 0, address: 8 } }] };
+    const ok = buildProgram({ ...sc, notifiers: Array.from({ length: 26 }, () => umem) });
+    expect(ok.spec.threads.length).toBe(28);
+    expect(() => buildProgram({ ...sc, notifiers: Array.from({ length: 27 }, () => umem) })).toThrow(
+      /^notifiers: with the 27 kworker threads that run the work items its threads can queue \(one per item\), the scenario has 29 threads; at most 28 can be checked/,
+    );
+  });
   test('two oom_reapers', () => {
     expect(() => buildProgram({ ...base, threads: [{ kind: 'oom_reaper' }, { kind: 'oom_reaper' }] })).toThrow(/threads\[1\]\.kind: a second oom_reaper/);
   });

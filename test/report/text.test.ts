@@ -44,7 +44,7 @@ describe('text report', () => {
   });
   test('the run summary lists every property with its verdict', () => {
     const text = formatTrace(traceOf('amdgpu-read-lock-nonblock', 'tetsuo'));
-    expect(text.split('\n')[0]).toMatch(/^amdgpu-read-lock-nonblock \(variant tetsuo\): core v4\.19, \d+ states, \d+ transitions, [\d.]+ s$/);
+    expect(text.split('\n')[0]).toMatch(/^amdgpu-read-lock-nonblock \(variant tetsuo\): core v4\.19, amdgpu0 amdgpu@tetsuo; \d+ states, \d+ transitions, [\d.]+ s$/);
     expect(text).toMatch(/^ {2}ok {3}no-sleep:might-sleep$/m);
     expect(text).not.toMatch(/FAIL|\?/);
   });
@@ -77,6 +77,45 @@ describe('text report', () => {
     expect(shellQuote('my scenarios/x.json')).toBe(`'my scenarios/x.json'`);
     expect(shellQuote(`it's`)).toBe(`'it'\\''s'`);
     expect(shellQuote('0/1#ab')).toBe(`'0/1#ab'`);
+  });
+});
+
+describe('a trace shows only C the kernel has', () => {
+  const traces = (): Trace[] => [traceOf('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock'), traceOf('i915-overlapping-invalidations', undefined), traceOf('gntdev-reaper', 'v4.19')];
+  test('no compiler temporaries, no lone braces, no statement shown twice in a row', () => {
+    let rows = 0;
+    for (const t of traces()) {
+      for (const c of t.counterexamples) {
+        for (const s of c.steps) {
+          s.statements.forEach((st, i) => {
+            rows++;
+            expect(st.text.trim(), `${t.scenario.name} step ${s.index}`).not.toBe('}');
+            expect(st.detail ?? '', `${t.scenario.name} step ${s.index}: ${st.text}`).not.toMatch(/\$t\d/);
+            const prev = s.statements[i - 1];
+            if (prev) expect(`${prev.fn}: ${prev.text}`, `${t.scenario.name} step ${s.index}`).not.toBe(`${st.fn}: ${st.text}`);
+          });
+        }
+      }
+    }
+    expect(rows).toBeGreaterThan(500);
+  });
+  test('a call in a condition shows as the call; a for loop\'s start and first test are one row', () => {
+    const text = traces().map(formatTrace).join('\n');
+    expect(text).toMatch(/if \(oom_reserves_allowed\(current\)\) {3}=> oom_reserves_allowed\(current\) is true$/m);
+    expect(text).toMatch(/^ +for \(vma = mm->mmap; vma; vma = vma->vm_next\) {3}=> vma is true$/m);
+  });
+  test('a statement split between two steps of a thread is shown once, then "continued from step N"', () => {
+    const t = traceOf('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock');
+    const c = t.counterexamples[0]!;
+    const step = c.steps.find((s) => s.statements[0]?.continues !== undefined)!;
+    expect(step).toBeDefined();
+    const first = step.statements[0]!;
+    const earlier = c.steps[first.continues! - 1]!;
+    expect(earlier.thread).toBe(step.thread);
+    expect(earlier.statements.at(-1)!.text).toBe(first.text);
+    const text = formatCounterexample(t, c);
+    expect(text).toContain(`(continued from step ${first.continues})   => ${first.detail}`);
+    expect(text.split('\n').filter((l) => l.includes(first.text) && !/^\s{2}\S+\(\) \S+: /.test(l))).toHaveLength(c.steps.filter((s) => s.statements.some((x) => x.text === first.text && x.continues === undefined)).length);
   });
 });
 

@@ -86,7 +86,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
   '93065ac753e4': {
     name: '93065ac753e4',
     description:
-      'The patch as posted (seed 001): the blockable argument, __mmu_notifier_invalidate_range_start collecting every callback\'s result, mmu_notifier_invalidate_range_start_nonblock, __oom_reap_task_mm returning bool and skipping a VMA whose start failed (without tlb_finish_mmu), oom_reap_task_mm returning false; oom_lock still taken.',
+      'The patch as posted (Michal Hocko, "mm, oom: distinguish blockable mode for mmu notifiers", 16 Jul 2018, <20180716115058.5559-1-mhocko@kernel.org>): the blockable argument, __mmu_notifier_invalidate_range_start collecting every callback\'s result, mmu_notifier_invalidate_range_start_nonblock, __oom_reap_task_mm returning bool and skipping a VMA whose start failed (without tlb_finish_mmu), oom_reap_task_mm returning false; oom_lock still taken.',
     api: 'v4.19',
     fns: [...callers, ...v419Notifier, oom.reapMm93065, oom.reapTaskMm93065, mem.exitMmapV418, mem.tryToUnmapOne],
     contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
@@ -95,7 +95,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
   '93065ac753e4-returns-true': {
     name: '93065ac753e4-returns-true',
     description:
-      'The patch after "mm, oom: remove oom_lock from oom_reaper" in mmotm, as Andrew Morton quotes it in the thread: a failed partial reap makes oom_reap_task_mm return true, so the reaper gives up after one attempt.',
+      'The patch after "mm, oom: remove oom_lock from oom_reaper" in mmotm, as Andrew Morton quotes it in the review thread (21 Jul 2018, in reply to <20180716115058.5559-1-mhocko@kernel.org>): a failed partial reap makes oom_reap_task_mm return true, so the reaper gives up after one attempt.',
     api: 'v4.19',
     fns: [...callers, ...v419Notifier, oom.reapMm93065, oom.reapTaskMmReturnsTrue, mem.exitMmapV419, mem.tryToUnmapOne],
     contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
@@ -113,18 +113,18 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
       gntdev: {
         variant: '93065ac753e4',
         why:
-          'the hunk as posted, which returns -EAGAIN on any overlap even when blockable. Michal Hocko\'s "xen/gntdev: fix up blockable calls to mn_invl_range_start" (the fixup variant) is in 4.19.y; it was patch 1/3 of his "mmu_notifiers follow ups" series of 27 Aug 2018 to Andrew Morton, whose patches 2/3 (the end-side sentence of mmu_notifier.h) and 3/3 (dropping MMU_INVALIDATE_DOES_NOT_BLOCK) are verifiably not in v4.19 (../shared/kernel/README.md §9), so the series landed after v4.19.0. No copy of v4.19.0\'s drivers/xen/gntdev.c is in the search index to settle it directly',
+          'the hunk as posted, which returns -EAGAIN on any overlap even when blockable. Michal Hocko\'s "xen/gntdev: fix up blockable calls to mn_invl_range_start" (the fixup variant) is in 4.19.y; it was patch 1/3 of his "mmu_notifiers follow ups" series of 27 Aug 2018 to Andrew Morton, whose patches 2/3 (the end-side sentence of mmu_notifier.h) and 3/3 (dropping MMU_INVALIDATE_DOES_NOT_BLOCK) are not in v4.19 (checked against v4.19\'s include/linux/mmu_notifier.h and mm/), so the series landed after v4.19.0. v4.19.0\'s drivers/xen/gntdev.c itself was not at hand to settle it directly',
       },
       amdgpu: {
         variant: '93065ac753e4',
-        why: "the posted amdgpu_mn_read_lock (mutex_trylock of read_lock, then down_read_non_owner): a 4.19.y amdgpu_mn.c has it (../shared/kernel/README.md §5); Michal Hocko's \"drm/amd: clarify amdgpu_mn_read_lock !blocking mode\" (the clarify variant) is not in it",
+        why: "the posted amdgpu_mn_read_lock (mutex_trylock of read_lock, then down_read_non_owner): a 4.19.y drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c has it; Michal Hocko's \"drm/amd: clarify amdgpu_mn_read_lock !blocking mode\" (the clarify variant) is not in it",
       },
     },
   },
   mayfail: {
     name: 'mayfail',
     description:
-      'v4.19 with the 2020 MAYFAIL RFC (seed 004) carried over: try_to_unmap_one starts its range with MMU_NOTIFIER_RANGE_MAYFAIL, the core turns a callback\'s -EAGAIN into success there, and invalidate_range_end is still called after a failed MAYFAIL start. Callbacks receive the range flags where v4.19 passes `blockable` (MMU_NOTIFIER_RANGE_BLOCKABLE is bit 0, so `if (blockable)` reads them unchanged).',
+      'v4.19 with the 2020 MAYFAIL RFC carried over (Chris Wilson, "[PATCH 1/2] mm/mmu_notifier: Mark up direct reclaim paths with MAYFAIL", 24 Jun 2020): try_to_unmap_one starts its range with MMU_NOTIFIER_RANGE_MAYFAIL, the core turns a callback\'s -EAGAIN into success there, and invalidate_range_end is still called after a failed MAYFAIL start. Callbacks receive the range flags where v4.19 passes `blockable` (MMU_NOTIFIER_RANGE_BLOCKABLE is bit 0, so `if (blockable)` reads them unchanged).',
     api: 'v4.19',
     fns: [
       ...callers,

@@ -695,7 +695,7 @@ function variants(fl: Flavour): Record<string, VariantDef> {
   const common = { flags: 0, primitives: AMDGPU_PRIMITIVES, instance, globals: GLOBALS, threads: CS_THREADS, works } as const;
   const v418: VariantDef = {
     ...common,
-    description: `Before 93065ac753e4 (seed 001 diff, - side): void ${startName(fl)}; read_lock taken with mutex_lock.`,
+    description: `Before 93065ac753e4 (v4.18): void ${startName(fl)}; read_lock taken with mutex_lock.`,
     version: 'v4.18',
     api: 'v4.18',
     ops: ops419,
@@ -703,7 +703,7 @@ function variants(fl: Flavour): Record<string, VariantDef> {
   };
   const v93065: VariantDef = {
     ...common,
-    description: 'The patch as posted (seed 001 diff, + side): mutex_trylock(read_lock) when !blockable, -EAGAIN if the range has an object.',
+    description: 'The patch as posted (93065ac753e4): mutex_trylock(read_lock) when !blockable, -EAGAIN if the range has an object.',
     version: '93065ac753e4',
     api: 'v4.19',
     ops: ops419,
@@ -719,7 +719,7 @@ function variants(fl: Flavour): Record<string, VariantDef> {
   };
   const clarify: VariantDef = {
     ...common,
-    description: 'Michal Hocko\'s "drm/amd: clarify amdgpu_mn_read_lock !blocking mode" (seed 001, 24 Aug 2018): mutex_lock(read_lock) in both modes.',
+    description: 'Michal Hocko\'s "drm/amd: clarify amdgpu_mn_read_lock !blocking mode" (24 Aug 2018, in the review thread of <20180716115058.5559-1-mhocko@kernel.org>): mutex_lock(read_lock) in both modes.',
     version: 'clarify',
     api: 'v4.19',
     ops: ops419,
@@ -735,7 +735,7 @@ function variants(fl: Flavour): Record<string, VariantDef> {
   };
   const tetsuo: VariantDef = {
     ...common,
-    description: 'Tetsuo Handa\'s alternative (seed 001, 26 Aug 2018): no read_lock mutex and no recursion counter; down_read(_trylock) of amn->lock in start, up_read in end.',
+    description: 'Tetsuo Handa\'s alternative (26 Aug 2018, in the review thread of <20180716115058.5559-1-mhocko@kernel.org>): no read_lock mutex and no recursion counter; down_read(_trylock) of amn->lock in start, up_read in end.',
     version: 'tetsuo',
     api: 'v4.19',
     ops: ops419,

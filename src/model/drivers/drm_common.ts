@@ -118,7 +118,7 @@ export function cAs(text: string, model: string, line?: number): Stmt {
 
 /** `if (text) { then } [else { otherwise }]`, branching on the C-subset condition `model`. */
 export function ifAs(text: string, model: string, then: readonly Stmt[], otherwise?: readonly Stmt[]): Stmt {
-  const base = { s: 'if' as const, src: { text: `if (${text})` }, cond: parseExpr(model), then };
+  const base = { s: 'if' as const, src: { text: `if (${text})` }, cond: parseExpr(model), condText: text, then };
   return otherwise ? { ...base, else: otherwise } : base;
 }
 

@@ -138,7 +138,7 @@ const releaseGntdevGrantMap = release(
 );
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): mutex_lock(&priv->lock), then unmap_if_in_range() (which checks the range) on both lists; unmapping sleeps.',
+  description: 'Before 93065ac753e4 (v4.18): mutex_lock(&priv->lock), then unmap_if_in_range() (which checks the range) on both lists; unmapping sleeps.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 0,
@@ -186,7 +186,7 @@ const v418: VariantDef = {
 const SRC_PATCH = 'seed 001 diff, gntdev.c (+ side)';
 
 const v93065: VariantDef = {
-  description: 'The patch (seed 001 diff, + side): trylock when !blockable; -EAGAIN at the first map in range in both modes; unmap_if_in_range() without range checks on every other map.',
+  description: 'The patch (93065ac753e4): trylock when !blockable; -EAGAIN at the first map in range in both modes; unmap_if_in_range() without range checks on every other map.',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 0,

@@ -139,7 +139,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
 }
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): void mmu_notifier_range_start under handler->lock (a spinlock); MMU_INVALIDATE_DOES_NOT_BLOCK.',
+  description: 'Before 93065ac753e4 (v4.18): void mmu_notifier_range_start under handler->lock (a spinlock); MMU_INVALIDATE_DOES_NOT_BLOCK.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 1,
@@ -161,7 +161,7 @@ const v418: VariantDef = {
 };
 
 const v93065: VariantDef = {
-  description: 'The patch (seed 001 diff, + side): the same body, blockable ignored, return 0; never fails, never sleeps.',
+  description: 'The patch (93065ac753e4): the same body, blockable ignored, return 0; never fails, never sleeps.',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 1,

@@ -311,7 +311,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
 const OPS = { invalidate_range_start: NAME } as const;
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; cancel work queued under mn->lock, flush_workqueue() when something was cancelled.',
+  description: 'Before 93065ac753e4 (v4.18): void start; cancel work queued under mn->lock, flush_workqueue() when something was cancelled.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 0,
@@ -322,7 +322,7 @@ const v418: VariantDef = {
 };
 
 const v93065: VariantDef = {
-  description: 'The patch as posted (seed 001 diff, + side): return 0 for an empty tree; spin_unlock and -EAGAIN at the first object in the range when !blockable.',
+  description: 'The patch as posted (93065ac753e4): return 0 for an empty tree; spin_unlock and -EAGAIN at the first object in the range when !blockable.',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 0,
@@ -334,7 +334,7 @@ const v93065: VariantDef = {
 
 const mayfail: VariantDef = {
   description:
-    'The MAYFAIL RFC (seed 004 and Chris Wilson\'s patch 2/2, June 2020) on the 93065ac753e4 body: with MMU_NOTIFIER_RANGE_MAYFAIL, -EAGAIN at the first object in the range instead of queueing and flushing the cancel work; the object stays mapped.',
+    'The MAYFAIL RFC (Chris Wilson, 24 Jun 2020: "[PATCH 1/2] mm/mmu_notifier: Mark up direct reclaim paths with MAYFAIL" and "drm/i915/gem: Use mmu_notifier_range_mayfail() to avoid waiting inside reclaim") on the 93065ac753e4 body: with MMU_NOTIFIER_RANGE_MAYFAIL, -EAGAIN at the first object in the range instead of queueing and flushing the cancel work; the object stays mapped.',
   version: 'mayfail',
   api: 'v4.19',
   flags: 0,

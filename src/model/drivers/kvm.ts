@@ -110,7 +110,7 @@
  * c2655835fd8c "mm/mmu_notifiers: ensure range_end() is paired with range_start()" (2021; index ids
  * 66430689567, 42046345705).
  */
-import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
+import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { MAX_PAGE } from '../state.ts';
 import { c, fn, if_, label, parseExpr, while_, type Expr, type FnDef, type Stmt } from '../ir.ts';
@@ -549,9 +549,9 @@ const mmuTopupMemoryCaches: FnDef = fn({
   ],
 });
 
-function nonNegativeInt(v: unknown, name: string, dflt?: number): number {
+function nonNegativeInt(v: unknown, name: string, ctx: ThreadBuildContext, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= MAX_PAGE) throw new Error(`kvm:tdp_fault: parameter ${name} must be an integer from 0 to ${MAX_PAGE - 1}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= MAX_PAGE) throw ctx.error(name, `expected an integer from 0 to ${MAX_PAGE - 1}, got ${JSON.stringify(v) ?? 'nothing'}`);
   return v;
 }
 
@@ -564,8 +564,21 @@ const TDP_FAULT: DriverThreadDef = {
     address: 'guest page the vCPU accesses (memslots map guest page g to host page g); must lie in one of the notifier\'s objects',
     retries: 'how many times the vCPU re-enters the guest and faults again after RET_PF_RETRY (default 1); further re-entries are cut',
   },
-  args(nid, p) {
-    return [`${nid}.vcpu`, nonNegativeInt(p.address, 'address'), nonNegativeInt(p.retries, 'retries', 1)];
+  args(nid, p, ctx) {
+    const address = nonNegativeInt(p.address, 'address', ctx);
+    // A guest access outside every memslot is emulated MMIO: __gfn_to_pfn_memslot() gives
+    // KVM_PFN_NOSLOT, and tdp_page_fault() installs an MMIO spte (set_mmio_spte -> mark_mmio_spte,
+    // v4.19 arch/x86/kvm/mmu.c) that maps no host memory, so no invalidation concerns it. Not modelled.
+    const slots = (ctx.statics[`${nid}.memslots`] ?? []) as readonly Value[];
+    const inSlot = slots.some((o) => (ctx.statics[`${String(o)}.start`] as number) <= address && address <= (ctx.statics[`${String(o)}.last`] as number));
+    if (!inSlot) {
+      const ranges = slots.map((o) => `[${String(ctx.statics[`${String(o)}.start`])}, ${Number(ctx.statics[`${String(o)}.last`]) + 1})`);
+      throw ctx.error(
+        'address',
+        `guest page ${address} lies in no memslot of ${nid} (its objects: ${ranges.join(', ') || 'none'}); an access outside every memslot is emulated MMIO (an MMIO spte that maps no host memory, so no invalidation concerns it; not modelled): give an address inside one`,
+      );
+    }
+    return [`${nid}.vcpu`, address, nonNegativeInt(p.retries, 'retries', ctx, 1)];
   },
 };
 
@@ -598,7 +611,7 @@ const globals = ['RET_PF_RETRY', 'RET_PF_EMULATE', 'KVM_REQ_MMU_RELOAD', 'pte_li
 const RELEASE_FNS = [release, flushShadowAll, zapAllPages, reloadRemoteMmus];
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; x86 kvm_arch_mmu_notifier_invalidate_range returns nothing.',
+  description: 'Before 93065ac753e4 (v4.18): void start; x86 kvm_arch_mmu_notifier_invalidate_range returns nothing.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 1,
@@ -611,7 +624,7 @@ const v418: VariantDef = {
 };
 
 const v93065: VariantDef = {
-  description: 'The patch (seed 001 diff, + side; v4.19): start takes blockable, passes it to the x86 kvm_arch_mmu_notifier_invalidate_range and returns its 0; nothing in it sleeps.',
+  description: 'The patch (93065ac753e4, as in v4.19): start takes blockable, passes it to the x86 kvm_arch_mmu_notifier_invalidate_range and returns its 0; nothing in it sleeps.',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 1,

@@ -211,7 +211,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
 const CONSTANTS: Record<string, Value> = { tt_bound: 'tt_bound', RADEON_GEM_DOMAIN_CPU: 0x1 };
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): void start; mutex_lock(&rmn->lock); waits for and unbinds every bound BO in the range.',
+  description: 'Before 93065ac753e4 (v4.18): void start; mutex_lock(&rmn->lock); waits for and unbinds every bound BO in the range.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 0,
@@ -224,7 +224,7 @@ const v418: VariantDef = {
 };
 
 const v93065: VariantDef = {
-  description: 'The patch as posted (seed 001 diff, + side): mutex_trylock(&rmn->lock) when !blockable; -EAGAIN (goto out_unlock) if the range has an object.',
+  description: 'The patch as posted (93065ac753e4): mutex_trylock(&rmn->lock) when !blockable; -EAGAIN (goto out_unlock) if the range has an object.',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 0,

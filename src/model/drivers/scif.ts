@@ -183,7 +183,7 @@ const OPS = {
 } as const;
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): void start destroying the cached windows in range under two spinlocks; empty end.',
+  description: 'Before 93065ac753e4 (v4.18): void start destroying the cached windows in range under two spinlocks; empty end.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 0,
@@ -208,7 +208,7 @@ const v418: VariantDef = {
 };
 
 const v93065: VariantDef = {
-  description: 'The patch (seed 001 diff, + side): the same start with blockable ignored and return 0 (it never sleeps, never fails); empty end.',
+  description: 'The patch (93065ac753e4): the same start with blockable ignored and return 0 (it never sleeps, never fails); empty end.',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 0,

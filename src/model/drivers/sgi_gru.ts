@@ -135,7 +135,7 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
 const OPS = { release: 'gru_release', invalidate_range_start: 'gru_invalidate_range_start', invalidate_range_end: 'gru_invalidate_range_end' } as const;
 
 const v418: VariantDef = {
-  description: 'Before 93065ac753e4 (seed 001 diff, - side): void start (ms_range_active++, TLB flush under spinlocks), end (ms_range_active--, wake_up_all); MMU_INVALIDATE_DOES_NOT_BLOCK.',
+  description: 'Before 93065ac753e4 (v4.18): void start (ms_range_active++, TLB flush under spinlocks), end (ms_range_active--, wake_up_all); MMU_INVALIDATE_DOES_NOT_BLOCK.',
   version: 'v4.18',
   api: 'v4.18',
   flags: 1,
@@ -146,7 +146,7 @@ const v418: VariantDef = {
 };
 
 const v93065: VariantDef = {
-  description: 'The patch (seed 001 diff, + side): the same start with blockable ignored and return 0 (never sleeps, never fails).',
+  description: 'The patch (93065ac753e4): the same start with blockable ignored and return 0 (never sleeps, never fails).',
   version: '93065ac753e4',
   api: 'v4.19',
   flags: 1,
