@@ -95,7 +95,7 @@ describe('Tetsuo Handa / Michal Hocko: may invalidate_range_end block after a no
     expect(f.header).toBe('BUG (contract): sleeping function called from invalidate_range_end after a non-blocking start');
     expect(f.details).toMatch(/oom_reaper is about to call down_read\(\), which may sleep, in hmm0 invalidate_range_end \[0, 4\)/);
     // The end-side rule is the thread's, not v4.19's header's, and no kernel checks it at run time.
-    expect(f.details).toMatch(/Michal Hocko in the review thread[\s\S]*v4\.19's header does not say it yet/);
+    expect(f.details).toMatch(/Michal Hocko, 24 Aug 2018, in the review thread[\s\S]*v4\.19's header does not say it yet/);
     expect(f.details).toMatch(/no kernel checks it at run time/);
   });
   test('umem_odp too (the patch\'s own "ugly and fragile" TODO), and its failed start leaks notifier_count', () => {
