@@ -438,28 +438,32 @@ export function reach(p: Program, entry: number): Set<number> {
   reachCache.set(p, cache);
   const hit = cache.get(entry);
   if (hit) return hit;
-  const { pointed, byField } = pointerTargets(p);
-  const opTargets = (field: string): number[] =>
-    p.spec.notifiers.flatMap((n) => {
-      const name = n.ops[field as OpName];
-      return name && p.hasFn(name) ? [p.fnId(name)] : [];
-    });
   const seen = new Set<number>([entry]);
   const todo = [entry];
   while (todo.length) {
     const f = p.fn(todo.pop()!);
     for (const ins of f.instrs) {
       if (ins.op !== 'call') continue;
-      let targets: number[];
-      const c = ins.callee;
-      if (c.k === 'id' && p.hasFn(c.name) && !f.locals.includes(c.name)) targets = [p.fnId(c.name)];
-      else if (c.k === 'field') targets = [...opTargets(c.field), ...(byField.get(c.field) ?? []), ...pointed];
-      else targets = [...pointed];
-      for (const t of targets) if (!seen.has(t)) (seen.add(t), todo.push(t));
+      for (const t of callTargets(p, f, ins)) if (!seen.has(t)) (seen.add(t), todo.push(t));
     }
   }
   cache.set(entry, seen);
   return seen;
+}
+
+/** The functions a call statement of `f` may call: the named function, an op's callbacks, or any function a pointer may hold. */
+export function callTargets(p: Program, f: CompiledFn, ins: Instr & { op: 'call' }): number[] {
+  const { pointed, byField } = pointerTargets(p);
+  const c = ins.callee;
+  if (c.k === 'id' && p.hasFn(c.name) && !f.locals.includes(c.name)) return [p.fnId(c.name)];
+  if (c.k === 'field') {
+    const ops = p.spec.notifiers.flatMap((n) => {
+      const name = n.ops[c.field as OpName];
+      return name && p.hasFn(name) ? [p.fnId(name)] : [];
+    });
+    return [...ops, ...(byField.get(c.field) ?? []), ...pointed];
+  }
+  return [...pointed];
 }
 
 const reachCache = new WeakMap<Program, Map<number, Set<number>>>();
@@ -470,6 +474,15 @@ const reachCache = new WeakMap<Program, Map<number, Set<number>>>();
  * `mirror->ops->sync_cpu_device_pagetables`): targets of calls through that field.
  */
 function pointerTargets(p: Program): { pointed: Set<number>; byField: Map<string, number[]> } {
+  const hit = pointerCache.get(p);
+  if (hit) return hit;
+  const r = computePointerTargets(p);
+  pointerCache.set(p, r);
+  return r;
+}
+const pointerCache = new WeakMap<Program, { pointed: Set<number>; byField: Map<string, number[]> }>();
+
+function computePointerTargets(p: Program): { pointed: Set<number>; byField: Map<string, number[]> } {
   const pointed = new Set<number>();
   for (const f of p.fns)
     for (const ins of f.instrs) {
