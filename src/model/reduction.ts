@@ -148,6 +148,8 @@ export class Reduction {
   private readonly effects = new Map<Instr, Effects>();
   readonly reads: StateReads;
   private readonly fieldRead: (name: string) => boolean;
+  /** Per thread of the scenario: what its whole program may access, by field name. */
+  private readonly perThread: (Map<string, { r: boolean; w: boolean; inc: boolean }> | 'all')[];
 
   constructor(
     readonly program: Program,
@@ -157,6 +159,7 @@ export class Reduction {
     const fields = reads.fields === 'all' ? 'all' : new Set(reads.fields ?? []);
     this.fieldRead = fields === 'all' ? () => true : (n) => fields.has(n);
     for (const f of program.fns) for (const ins of f.instrs) this.effects.set(ins, summarize(program, f, ins));
+    this.perThread = program.spec.threads.map((t) => this.threadAccesses(reach(program, program.fnId(t.fn))));
     const { modes, reasons } = this.analyse();
     this.modes = modes;
     this.reasons = reasons;
@@ -182,6 +185,18 @@ export class Reduction {
   /** Whether a property reads the shared variable with this field name. */
   readsField(name: string): boolean {
     return this.fieldRead(name);
+  }
+
+  /**
+   * Whether thread `tid` may write (or increment) a shared variable with field name `field`
+   * anywhere in its program: an over-approximation (every object with that field; `true` when its
+   * accesses are unknown).
+   */
+  mayWrite(tid: number, field: string): boolean {
+    const a = this.perThread[tid]!;
+    if (a === 'all') return true;
+    const m = a.get(field);
+    return m !== undefined && (m.w || m.inc);
   }
 
   /** Whether a sleeping call is watched in a thread with these context bits and spinlock holding. */
@@ -211,7 +226,7 @@ export class Reduction {
 
   private analyse(): { modes: Uint8Array[]; reasons: string[][][] } {
     const p = this.program;
-    const perThread = p.spec.threads.map((t) => this.threadAccesses(reach(p, p.fnId(t.fn))));
+    const perThread = this.perThread;
     const reachers = new Map<number, number[]>();
     p.spec.threads.forEach((t, i) => {
       for (const fi of reach(p, p.fnId(t.fn))) reachers.set(fi, [...(reachers.get(fi) ?? []), i]);
