@@ -4,6 +4,7 @@
  * `random.ts`) only decides the order in which states are expanded.
  */
 import type { DeadlockProperty, AlwaysProperty, Model, Property, SometimesProperty, ThreadInfo } from './model.ts';
+import { expandedRange } from './model.ts';
 import type { CheckOptions, IncompleteReason, Progress } from './result.ts';
 import { FingerprintEncoder, NO_PARENT, VisitedTable } from './fingerprint.ts';
 import { IN_BOUNDARY, LivenessGraph, MAX_LIVENESS_PROPERTIES, MAX_THREADS } from './liveness.ts';
@@ -355,7 +356,11 @@ export class Explorer<S, A> {
     const nextAct = this.nextAct;
     const enc = this.enc;
     let m = 0;
-    for (let i = 0; i < n; i++) {
+    // Partial-order reduction: one action expanded alone, the others' threads still enabled here.
+    const { from, to } = expandedRange(model, state, acts);
+    let enabledAll = 0;
+    if (to - from < n && this.live !== null && this.weak) for (let i = 0; i < n; i++) enabledAll |= 1 << model.actionThread!(acts[i]!, state);
+    for (let i = from; i < to; i++) {
       const next = model.nextState(state, acts[i]!);
       if (next === undefined) continue;
       enc.reset();
@@ -409,7 +414,7 @@ export class Explorer<S, A> {
         if (this.halted) return;
       }
     }
-    if (live !== null) live.end(table.idAt(parent), enabled >>> 0);
+    if (live !== null) live.end(table.idAt(parent), (enabled | enabledAll) >>> 0);
   }
 
   /** Bytes held for liveness: the recorded graph and the visited set's state numbers. */

@@ -27,6 +27,7 @@ export type {
   Verdict,
 } from './result.ts';
 export { check, checkAsync, SLICE_MS } from './check.ts';
+export { shorten, type Shortened, type ShortenOptions } from './shorten.ts';
 export { assertModel, ModelCheckError } from './assert.ts';
 export { formatResult, formatCounterexample, formatPath, formatStats, type FormatOptions } from './format.ts';
 export { replay, parseToken, formatToken, buildPath, ReplayError, type ParsedToken } from './path.ts';

@@ -181,6 +181,24 @@ export interface Model<S, A> {
   threads?(state: S): readonly ThreadInfo[];
   /** The index, in {@link threads}, of the thread that takes `action`. Needed by weak fairness. */
   actionThread?(action: A, state: S): number;
+  /**
+   * Partial-order reduction: the index in `actions` (every action enabled in `state`, as
+   * {@link actions} pushed them) of one action whose expansion alone preserves every property's
+   * verdict, or -1 to expand them all. The model answers for the soundness (the kernel model's
+   * conditions are in src/model/por.ts); the explorer still takes weak fairness's enabled threads
+   * from every action.
+   */
+  ample?(state: S, actions: readonly A[]): number;
+}
+
+/**
+ * The actions of `state` the explorer expands, as a range of indices into `acts` (every enabled
+ * action): all of them, or the one {@link Model.ample} picks. The explorer records edges, and
+ * counterexample paths are rebuilt from them, through this one function.
+ */
+export function expandedRange<S, A>(model: Model<S, A>, state: S, acts: readonly A[]): { readonly from: number; readonly to: number } {
+  const only = acts.length > 1 && model.ample !== undefined ? model.ample(state, acts) : -1;
+  return only >= 0 ? { from: only, to: only + 1 } : { from: 0, to: acts.length };
 }
 
 /** An encoder that writes the canonical encoding as text; for tests and debugging, never on a hot path. */

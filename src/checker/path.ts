@@ -25,7 +25,7 @@
  * Indices are decimal, without signs or leading zeros beyond `0` itself. A path with no step is
  * `<init>#<fingerprint>`, e.g. `0#1f0e...`; a three-step path is e.g. `0/2/0/1#9f86d081884c7d65`.
  */
-import type { Model } from './model.ts';
+import { expandedRange, type Model } from './model.ts';
 import type { Path, PathStep } from './result.ts';
 import { FingerprintEncoder, fingerprint, fingerprintHex, NO_PARENT, type VisitedTable } from './fingerprint.ts';
 
@@ -212,7 +212,8 @@ export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: 
 /**
  * The path that starts in the initial state with fingerprint `(rootHi, rootLo)` and takes, at each
  * step, the `ordinals[i]`-th transition of the current state, counting only actions whose next
- * state is defined, in action order (the order in which the engine records edges).
+ * state is defined, in action order, among the actions the engine expands ({@link expandedRange}):
+ * the order in which it records edges.
  */
 export function pathByOrdinals<S, A>(model: Model<S, A>, rootHi: number, rootLo: number, ordinals: readonly number[]): Path<S, A> {
   const enc = new FingerprintEncoder();
@@ -228,7 +229,8 @@ export function pathByOrdinals<S, A>(model: Model<S, A>, rootHi: number, rootLo:
     let seen = 0;
     let chosen = -1;
     let nextState: S | undefined;
-    for (let i = 0; i < acts.length; i++) {
+    const { from, to } = expandedRange(model, state, acts);
+    for (let i = from; i < to; i++) {
       const next = model.nextState(state, acts[i]!);
       if (next === undefined) continue;
       if (seen === want) {

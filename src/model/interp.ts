@@ -943,13 +943,30 @@ class Exec implements PrimCtx {
       // invalidate_range_start"). A non-blocking start that failed outside a MAYFAIL range (the
       // reaper's, whose range flags are 0) is owed none: its caller skips the end.
       if (r === 0 || o.blockable || o.mayfail) {
-        this.ownPairs().push({ tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail, ret: r });
+        insertPair(this.ownPairs(), { tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail, ret: r });
       }
     }
     if (frames.length && done.dest >= 0) this.top().locals[done.dest] = v;
     if (!frames.length) this.restartIfQueued(th);
     void fn;
   }
+}
+
+/**
+ * The open pairs are kept in a canonical order: by thread, notifier, start and end; records with the
+ * same four keys keep the order they were opened in. Nothing in the kernel observes the order of
+ * the ghost records, and the model reads it only where those four keys are equal (an end consumes
+ * the latest matching start, {@link Exec.findPair}), so two interleavings that open the same
+ * records in different orders reach one state (issue 12, item 0).
+ */
+export function insertPair(pairs: PairRecord[], rec: PairRecord): void {
+  let i = pairs.length;
+  while (i > 0 && pairKeyCompare(pairs[i - 1]!, rec) > 0) i--;
+  pairs.splice(i, 0, rec);
+}
+
+function pairKeyCompare(a: PairRecord, b: PairRecord): number {
+  return a.tid - b.tid || (a.nid < b.nid ? -1 : a.nid > b.nid ? 1 : 0) || a.start - b.start || a.end - b.end;
 }
 
 /** What `verifyReduction` notes before a statement runs. */

@@ -5,6 +5,7 @@
 import type { Encoder, Model, Property, ThreadInfo } from '../checker/model.ts';
 import { holders } from './locks.ts';
 import { Interpreter, type ExecutedInstr, type KAction, type StepResult } from './interp.ts';
+import { PartialOrder } from './por.ts';
 import type { Program } from './program.ts';
 import type { StateReads } from './reduction.ts';
 import { NON_OWNER, type KState, type LockState, type Value } from './state.ts';
@@ -16,6 +17,8 @@ export interface KernelModelOptions {
   readonly reads?: StateReads;
   /** Check the reduction's premise on every statement run (see interp.ts; default false). */
   readonly verifyReduction?: boolean;
+  /** Partial-order reduction (src/model/por.ts; default: as `coalesce`). */
+  readonly por?: boolean;
   readonly properties?: readonly Property<KState>[];
 }
 
@@ -82,7 +85,13 @@ export class KernelModel implements Model<KState, KAction> {
     });
     this.props = options.properties ?? [];
     this.ids = internTable(program);
+    if (options.por ?? options.coalesce ?? true) {
+      const po = new PartialOrder(this.interp);
+      this.ample = (state, acts) => po.ample(state, acts);
+    }
   }
+
+  readonly ample?: (state: KState, actions: readonly KAction[]) => number;
 
   initStates(): readonly KState[] {
     return [this.interp.initial()];

@@ -148,6 +148,8 @@ export class Reduction {
   private readonly effects = new Map<Instr, Effects>();
   readonly reads: StateReads;
   private readonly fieldRead: (name: string) => boolean;
+  /** Per thread of the scenario: what its whole program may access, by field name. */
+  private readonly perThread: (Map<string, { r: boolean; w: boolean; inc: boolean }> | 'all')[];
 
   constructor(
     readonly program: Program,
@@ -157,6 +159,7 @@ export class Reduction {
     const fields = reads.fields === 'all' ? 'all' : new Set(reads.fields ?? []);
     this.fieldRead = fields === 'all' ? () => true : (n) => fields.has(n);
     for (const f of program.fns) for (const ins of f.instrs) this.effects.set(ins, summarize(program, f, ins));
+    this.perThread = program.spec.threads.map((t) => this.threadAccesses(reach(program, program.fnId(t.fn))));
     const { modes, reasons } = this.analyse();
     this.modes = modes;
     this.reasons = reasons;
@@ -182,6 +185,18 @@ export class Reduction {
   /** Whether a property reads the shared variable with this field name. */
   readsField(name: string): boolean {
     return this.fieldRead(name);
+  }
+
+  /**
+   * Whether thread `tid` may write (or increment) a shared variable with field name `field`
+   * anywhere in its program: an over-approximation (every object with that field; `true` when its
+   * accesses are unknown).
+   */
+  mayWrite(tid: number, field: string): boolean {
+    const a = this.perThread[tid]!;
+    if (a === 'all') return true;
+    const m = a.get(field);
+    return m !== undefined && (m.w || m.inc);
   }
 
   /** Whether a sleeping call is watched in a thread with these context bits and spinlock holding. */
@@ -211,7 +226,7 @@ export class Reduction {
 
   private analyse(): { modes: Uint8Array[]; reasons: string[][][] } {
     const p = this.program;
-    const perThread = p.spec.threads.map((t) => this.threadAccesses(reach(p, p.fnId(t.fn))));
+    const perThread = this.perThread;
     const reachers = new Map<number, number[]>();
     p.spec.threads.forEach((t, i) => {
       for (const fi of reach(p, p.fnId(t.fn))) reachers.set(fi, [...(reachers.get(fi) ?? []), i]);
@@ -438,28 +453,32 @@ export function reach(p: Program, entry: number): Set<number> {
   reachCache.set(p, cache);
   const hit = cache.get(entry);
   if (hit) return hit;
-  const { pointed, byField } = pointerTargets(p);
-  const opTargets = (field: string): number[] =>
-    p.spec.notifiers.flatMap((n) => {
-      const name = n.ops[field as OpName];
-      return name && p.hasFn(name) ? [p.fnId(name)] : [];
-    });
   const seen = new Set<number>([entry]);
   const todo = [entry];
   while (todo.length) {
     const f = p.fn(todo.pop()!);
     for (const ins of f.instrs) {
       if (ins.op !== 'call') continue;
-      let targets: number[];
-      const c = ins.callee;
-      if (c.k === 'id' && p.hasFn(c.name) && !f.locals.includes(c.name)) targets = [p.fnId(c.name)];
-      else if (c.k === 'field') targets = [...opTargets(c.field), ...(byField.get(c.field) ?? []), ...pointed];
-      else targets = [...pointed];
-      for (const t of targets) if (!seen.has(t)) (seen.add(t), todo.push(t));
+      for (const t of callTargets(p, f, ins)) if (!seen.has(t)) (seen.add(t), todo.push(t));
     }
   }
   cache.set(entry, seen);
   return seen;
+}
+
+/** The functions a call statement of `f` may call: the named function, an op's callbacks, or any function a pointer may hold. */
+export function callTargets(p: Program, f: CompiledFn, ins: Instr & { op: 'call' }): number[] {
+  const { pointed, byField } = pointerTargets(p);
+  const c = ins.callee;
+  if (c.k === 'id' && p.hasFn(c.name) && !f.locals.includes(c.name)) return [p.fnId(c.name)];
+  if (c.k === 'field') {
+    const ops = p.spec.notifiers.flatMap((n) => {
+      const name = n.ops[c.field as OpName];
+      return name && p.hasFn(name) ? [p.fnId(name)] : [];
+    });
+    return [...ops, ...(byField.get(c.field) ?? []), ...pointed];
+  }
+  return [...pointed];
 }
 
 const reachCache = new WeakMap<Program, Map<number, Set<number>>>();
@@ -470,6 +489,15 @@ const reachCache = new WeakMap<Program, Map<number, Set<number>>>();
  * `mirror->ops->sync_cpu_device_pagetables`): targets of calls through that field.
  */
 function pointerTargets(p: Program): { pointed: Set<number>; byField: Map<string, number[]> } {
+  const hit = pointerCache.get(p);
+  if (hit) return hit;
+  const r = computePointerTargets(p);
+  pointerCache.set(p, r);
+  return r;
+}
+const pointerCache = new WeakMap<Program, { pointed: Set<number>; byField: Map<string, number[]> }>();
+
+function computePointerTargets(p: Program): { pointed: Set<number>; byField: Map<string, number[]> } {
   const pointed = new Set<number>();
   for (const f of p.fns)
     for (const ins of f.instrs) {

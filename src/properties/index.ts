@@ -128,6 +128,7 @@ export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'r
   const m = new KernelModel(program, {
     ...(options.coalesce === undefined ? {} : { coalesce: options.coalesce }),
     ...(options.verifyReduction === undefined ? {} : { verifyReduction: options.verifyReduction }),
+    ...(options.por === undefined ? {} : { por: options.por }),
     reads: readsOf(program, names),
   });
   m.setProperties(engineProperties(m, names));

@@ -17,9 +17,13 @@
  *   which that thread has no start owed an end on that notifier;
  * - `pairing:missing-end`: a thread has finished while a start it made on a notifier that has an
  *   `invalidate_range_end` callback is still owed its end;
- * - `pairing:unbalanced-state`: every thread has finished and a driver or mm counter the model declares
- *   balanced (amdgpu's `recursion`, KVM's `mmu_notifier_count`, umem_odp's notifier accounting,
- *   `mm->tlb_flush_pending`, ...) is not back at its initial value, or a lock is still held. A counter
+ * - `pairing:unbalanced-state`: a driver or mm counter the model declares balanced (amdgpu's
+ *   `recursion`, KVM's `mmu_notifier_count`, umem_odp's notifier accounting, `mm->tlb_flush_pending`,
+ *   ...) is not back at its initial value although it can no longer change: every thread has
+ *   finished, or every thread whose program may write it has (a kworker never counts as finished
+ *   for this: its work can be queued again). So a leak is reported at the first state where it is
+ *   certain, also when another thread then never finishes (KVM's vCPU fault retrying for ever on
+ *   an elevated `mmu_notifier_count`). Or every thread has finished and a lock is still held. A counter
  *   a ->release raises for good on purpose (umem_odp's, "to prevent any further fault handling on
  *   this MR") is expected at its initial value plus what the release raised, which the driver
  *   records in a ghost variable (`balancedOffsets`).
@@ -81,14 +85,37 @@ function expected(m: KernelModel, s: KState, k: string): Value {
   return off === undefined ? init : Number(init) + Number(s.mem[off]);
 }
 
+/**
+ * Whether balanced variable `k` (and the ghost variable of what a ->release raised it by) can no
+ * longer change: every thread whose program may write a variable of that field name has finished,
+ * and none of them is a kworker (a finished kworker runs again when its work is queued again).
+ * Judged from what each thread's whole program may access (Reduction.mayWrite), so it is never
+ * true early by mistake; it reads only which threads have finished, which the property declares.
+ */
+function settled(m: KernelModel, s: KState, k: string): boolean {
+  const fields = [fieldOf(k)];
+  const off = m.program.spec.balancedOffsets?.[k];
+  if (off) fields.push(fieldOf(off));
+  const red = m.interp.reduction;
+  return m.program.spec.threads.every((t, tid) => !fields.some((f) => red.mayWrite(tid, f)) || (s.threads[tid]!.frames.length === 0 && t.kworker === undefined));
+}
+
 function unbalancedState(m: KernelModel, s: KState): Problem | undefined {
-  if (s.threads.some((t) => t.frames.length)) return undefined;
-  const counters = m.program.spec.balanced.filter((k) => s.mem[k] !== expected(m, s, k));
-  const locks = m.heldLocks(s);
+  const allDone = !s.threads.some((t) => t.frames.length);
+  const counters = m.program.spec.balanced.filter((k) => s.mem[k] !== expected(m, s, k) && (allDone || settled(m, s, k)));
+  const locks = allDone ? m.heldLocks(s) : [];
   if (!counters.length && !locks.length) return undefined;
   return {
-    header: 'WARNING: state not balanced after every thread finished',
+    header: allDone ? 'WARNING: state not balanced after every thread finished' : 'WARNING: counter left unbalanced: every thread that can change it has finished',
     details: [
+      ...(allDone
+        ? []
+        : [
+            `still running: ${s.threads
+              .map((t, tid) => (t.frames.length ? m.threadName(tid) : undefined))
+              .filter((x) => x !== undefined)
+              .join(', ')} (none of them can write it)`,
+          ]),
       ...counters.map((k) => {
         const off = m.program.spec.balancedOffsets?.[k];
         const raised = off ? Number(s.mem[off]) : 0;
