@@ -18,12 +18,12 @@ import { computeMatrixParallel } from '../report/matrix-pool.ts';
 import { availableParallelism } from 'node:os';
 import { parseTrace, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
-import { modelOf, runScenarioAsync, type RunOptions } from '../report/run.ts';
+import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '../report/run.ts';
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
 import { compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
-import { replay, ReplayError, type Strategy } from '../checker/index.ts';
+import { replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
 import { mark, paintComparison, paintReport, paintWith, wantColour, type Paint } from './colour.ts';
 
@@ -243,6 +243,7 @@ function stopOnSignals(io: Io, ac: AbortController): () => void {
 
 export interface CheckFlags extends ScenarioFlags {
   all?: boolean;
+  first?: boolean;
   strategy?: Strategy;
   seed?: number;
   walks?: number;
@@ -255,6 +256,8 @@ export interface CheckFlags extends ScenarioFlags {
 }
 
 export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
+  if (f.first && f.all) throw new UsageError('--first stops at the first violation and --all goes on to decide every property: give one of them');
+  if (f.first && f.strategy !== undefined && f.strategy !== 'dfs') throw new UsageError(`--first searches depth-first: leave out --strategy ${f.strategy}`);
   const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
   // Before exploring: the outputs can be written, and none is the scenario or the other output.
   checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path]);
@@ -267,7 +270,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     findAll: f.all === true,
     coalesce: f.coalesce,
     ...(property ? { properties: property } : {}),
-    ...(f.strategy ? { strategy: f.strategy } : {}),
+    ...(f.first ? { strategy: 'dfs' as const } : f.strategy ? { strategy: f.strategy } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
     ...(f.walks !== undefined ? { walks: f.walks } : {}),
     ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
@@ -279,8 +282,10 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
   };
   const unhook = stopOnSignals(io, ac);
   let run;
+  const started = performance.now();
   try {
     run = await runScenarioAsync(sc, ro, f.variant, model);
+    if (f.first) run = shortenFirst(run, notes, { maxStates: f.maxStates, timeMs: f.time === undefined ? undefined : f.time * 1000 - (performance.now() - started), signal: ac.signal });
   } finally {
     progress.done();
     unhook();
@@ -314,6 +319,41 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     io.err('mnc: no violation was found, so there is no trace to write');
   }
   return code;
+}
+
+/**
+ * `check --first`: the run stopped at the first violation it met depth-first; its counterexample is
+ * made shorter by depth-bounded re-runs for the same property (src/checker/shorten.ts), within
+ * `--max-states` (default: ten times the states of the run, at least 100,000) and what is left of
+ * `--time`. A note in the header says how long it was and what the shortening did.
+ */
+function shortenFirst(run: ScenarioRun, notes: string[], o: { maxStates?: number; timeMs?: number; signal: AbortSignal }): ScenarioRun {
+  const r = run.result;
+  if (r.status === 'pass' || r.violation === undefined) return run;
+  const s = shorten(run.model, r.violation, {
+    maxStates: o.maxStates ?? Math.max(100_000, 10 * r.stats.states),
+    ...(o.timeMs === undefined ? {} : { timeMs: Math.max(0, o.timeMs) }),
+    signal: o.signal,
+  });
+  const to = s.counterexample.path.steps.length;
+  const how =
+    s.stopped === 'not-shortened'
+      ? 'a liveness finding, not shortened'
+      : to < s.fromSteps
+        ? `shortened to ${to} steps by ${s.runs} depth-bounded re-runs (${s.states} states)${s.stopped === 'budget' ? '; the budget ran out, a shorter one may exist' : ''}`
+        : `no shorter one within ${s.runs} depth-bounded re-run${s.runs === 1 ? '' : 's'} (${s.states} states)${s.stopped === 'budget' ? '; the budget ran out' : ''}`;
+  notes.push(`--first: the first violation found depth-first, of ${r.violation.property}, had ${s.fromSteps} steps; ${how}`);
+  const cx = s.counterexample;
+  const swap = <T extends { property: string }>(v: T): T => (v.property === cx.property ? { ...v, ...('counterexample' in v ? { counterexample: cx } : {}) } : v);
+  return {
+    ...run,
+    result: {
+      ...r,
+      violation: cx,
+      violations: r.violations.map((v) => (v.property === cx.property ? cx : v)),
+      verdicts: r.verdicts.map(swap),
+    },
+  };
 }
 
 /** Validate a scenario changed on the command line exactly as a file is validated. */

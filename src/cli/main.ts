@@ -98,6 +98,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--driver <name@variant>', 'use this variant for every notifier of that driver (repeatable)', collect)
     .option('--property <name>', 'check only this property, or one of its checks as reports name them (no-sleep:might-sleep, deadlock:partial:munmap) (repeatable)', collect)
     .option('--all', 'go on after the first violation until every property is decided; report a counterexample of each violated property (breadth-first: a shortest one)')
+    .option('--first', "search depth-first and stop at the first violation (often far sooner than breadth-first), then shorten its counterexample by depth-bounded re-runs, as SPIN's pan -i does")
     .addOption(new Option('--strategy <s>', 'search strategy').choices(['bfs', 'dfs', 'random']))
     .option('--seed <n>', 'seed of the random strategy', intArg('--seed', -2147483648))
     .option('--walks <n>', 'random strategy: number of walks', intArg('--walks', 1))
