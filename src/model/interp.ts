@@ -143,7 +143,8 @@ export class Interpreter {
       for (let tid = 0; tid < threads.length; tid++) new Exec(this, state, tid, work).runLocal();
       state = work.finish();
     }
-    return state;
+    // Without coalescing no step built it: it is frozen here, as every successor is.
+    return freeze(state, true);
   }
 
   /** The thread's current frame, function and instruction, or undefined once it has finished. */
