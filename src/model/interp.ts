@@ -15,7 +15,7 @@
  *
  * For every step the interpreter records the shared variables and locks it read and wrote.
  */
-import { freeze, type Draft } from 'immer';
+import type { Draft } from 'immer';
 import { printExpr, type Expr, type Src } from './ir.ts';
 import { instrCalls, type CompiledFn, type Instr } from './compile.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
@@ -138,13 +138,14 @@ export class Interpreter {
       return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0, pending: false };
     });
     let state: KState = { threads, mem: { ...spec.mem }, locks, pairs: [] };
+    // Frozen before any step runs on it: a step freezes only what it builds.
+    deepFreeze(state);
     if (this.coalesce) {
       const work = new Work(state);
       for (let tid = 0; tid < threads.length; tid++) new Exec(this, state, tid, work).runLocal();
       state = work.finish();
     }
-    // Without coalescing no step built it: it is frozen here, as every successor is.
-    return freeze(state, true);
+    return state;
   }
 
   /** The thread's current frame, function and instruction, or undefined once it has finished. */
@@ -331,20 +332,52 @@ class Work {
     return t;
   }
 
-  /** The successor state, frozen. */
+  /**
+   * The successor state, frozen. Only what this step built is frozen (the base is frozen already,
+   * and so is every part the successor shares with it): new frames, their locals and ops, the
+   * copied memory, lock table, locks and pairs. The result is the deep-frozen snapshot Immer's
+   * `freeze(next, true)` gives, without walking the whole tree (issue 12, item 3).
+   */
   finish(): KState {
     const base = this.base;
-    const next: KState = {
-      threads: base.threads.map((t, i) => {
-        const w = this.threads.get(i);
-        return w ? { frames: w.frames, srcu: w.srcu, pending: w.pending } : t;
-      }),
+    const threads = base.threads.map((t, i) => {
+      const w = this.threads.get(i);
+      if (!w) return t;
+      const frames = w.frames;
+      for (let j = 0; j < frames.length; j++) {
+        const f = frames[j]!;
+        if (Object.isFrozen(f)) continue;
+        Object.freeze(f.locals);
+        if (f.op !== undefined) Object.freeze(f.op);
+        Object.freeze(f);
+      }
+      return Object.freeze({ frames: Object.freeze(frames), srcu: w.srcu, pending: w.pending });
+    });
+    // Memory holds values only (numbers, strings, null).
+    if (this.mem !== null) Object.freeze(this.mem);
+    if (this.locks !== null) {
+      for (const k in this.locks) deepFreeze(this.locks[k]);
+      Object.freeze(this.locks);
+    }
+    if (this.pairs !== null) {
+      for (const p of this.pairs) Object.freeze(p);
+      Object.freeze(this.pairs);
+    }
+    return Object.freeze({
+      threads: Object.freeze(threads),
       mem: this.mem ?? base.mem,
       locks: this.locks ?? base.locks,
       pairs: this.pairs ?? base.pairs,
-    };
-    return freeze(next, true);
+    });
   }
+}
+
+/** Freeze `v` and everything under it that is not frozen yet (a frozen object's parts are frozen). */
+function deepFreeze(v: unknown): void {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) deepFreeze(v[i]);
+  else for (const k in v) deepFreeze((v as Record<string, unknown>)[k]);
 }
 
 /**
