@@ -2,7 +2,8 @@
  * Every state the interpreter hands the engine is an immutable snapshot: every object and array in
  * it is frozen, so an attempt to change a successor throws (ESM code is strict) and can never
  * corrupt a state the explorer has visited or will expand (issue 12, item 3: the step freezes only
- * what it built, not the whole tree).
+ * what it built, not the whole tree). The parts a step copies to write keep the properties, and
+ * their order, of the parts they replace.
  */
 import { describe, expect, test } from 'vitest';
 import { FingerprintEncoder, fingerprint } from '../../src/checker/fingerprint.ts';
@@ -121,6 +122,21 @@ describe('states are immutable snapshots', () => {
     });
     expect(n).toBeGreaterThan(100);
     expect(checked).toBeGreaterThan(n);
+  });
+
+  test.each(cases)('%s: a step copies what it changes with the same properties in the same order', (_name, m) => {
+    const init = m.initStates()[0]!;
+    const memKeys = JSON.stringify(Object.keys(init.mem));
+    const lockKeys = JSON.stringify(Object.keys(init.locks));
+    explore(m, 1000, (s) => {
+      expect(JSON.stringify(Object.keys(s.mem))).toBe(memKeys);
+      expect(JSON.stringify(Object.keys(s.locks))).toBe(lockKeys);
+      expect(Object.keys(s)).toEqual(['threads', 'mem', 'locks', 'pairs']);
+      for (const t of s.threads) {
+        expect(Object.keys(t)).toEqual(['frames', 'srcu', 'pending']);
+        for (const f of t.frames) expect(Object.keys(f)).toEqual(['fn', 'pc', 'locals', 'dest', 'ctx', ...(f.op ? ['op'] : [])]);
+      }
+    });
   });
 
   test.each(cases)('%s: changing a successor in place throws and leaves the state and its predecessor as they were', (_name, m) => {
