@@ -200,12 +200,22 @@ export class Interpreter {
   /** Push the enabled actions of `state` onto `out`. */
   actions(state: KState, out: KAction[]): void {
     for (let tid = 0; tid < state.threads.length; tid++) {
-      const cur = this.current(state, tid);
-      if (!cur) continue;
-      if (this.waitOf(state, tid)) continue;
-      const n = this.choicesOf(state, tid, cur.instr);
+      const n = this.enabledChoices(state, tid);
       for (let c = 0; c < n; c++) out.push({ tid, choice: c });
     }
+  }
+
+  /** Whether {@link actions} has an action of thread `tid` in `state`. */
+  canMove(state: KState, tid: number): boolean {
+    return this.enabledChoices(state, tid) > 0;
+  }
+
+  /** The number of enabled actions of thread `tid` (its outcomes, when its next step can run). */
+  private enabledChoices(state: KState, tid: number): number {
+    const cur = this.current(state, tid);
+    if (!cur) return 0;
+    if (this.waitOf(state, tid)) return 0;
+    return this.choicesOf(state, tid, cur.instr);
   }
 
   private choicesOf(state: KState, tid: number, instr: Instr): number {
