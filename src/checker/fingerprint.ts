@@ -87,6 +87,35 @@ export class FingerprintEncoder implements Encoder {
     this.word(value, value);
   }
 
+  /**
+   * Mix words a {@link WordRecorder} recorded: the same fingerprint as feeding the values it was
+   * given again (a model caches the words of the parts of its states that successors share).
+   */
+  replay(words: Int32Array, from = 0, to = words.length): void {
+    // `word`, in one loop over locals.
+    let h = this.h1;
+    let g = this.h2;
+    for (let i = from; i < to; i += 2) {
+      let k = Math.imul(words[i]!, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      h ^= k;
+      h = (h << 13) | (h >>> 19);
+      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+
+      let j = Math.imul(words[i + 1]!, 0x85ebca6b);
+      j = (j << 16) | (j >>> 16);
+      j = Math.imul(j, 0xc2b2ae35);
+      g ^= j;
+      g = (g << 17) | (g >>> 15);
+      g = (g + h) | 0;
+      g = (Math.imul(g, 5) + 0x38495ab5) | 0;
+    }
+    this.h1 = h;
+    this.h2 = g;
+    this.words += (to - from) >> 1;
+  }
+
   bool(value: boolean): void {
     const v = value ? 1 : 0;
     this.word(v, v ^ TAG_BOOL);
@@ -119,6 +148,77 @@ export class FingerprintEncoder implements Encoder {
     if (h1 === 0 && h2 === 0) h2 = 1;
     this.hi = h1;
     this.lo = h2;
+  }
+}
+
+/**
+ * An {@link Encoder} that records the words a {@link FingerprintEncoder} would mix for the values it
+ * receives (each word as its two lanes' inputs), for {@link FingerprintEncoder.replay}. Reuse it:
+ * `reset()`, encode, then replay ranges of {@link words} below {@link position}.
+ */
+export class WordRecorder implements Encoder {
+  private buf = new Int32Array(256);
+  private n = 0;
+
+  reset(): void {
+    this.n = 0;
+  }
+
+  private word(w1: number, w2: number): void {
+    const n = this.n;
+    if (n + 2 > this.buf.length) this.grow(n + 2);
+    // Int32Array stores ToInt32 of each value, which is what Math.imul takes of it in `word`.
+    this.buf[n] = w1;
+    this.buf[n + 1] = w2;
+    this.n = n + 2;
+  }
+
+  private grow(need: number): void {
+    const b = new Int32Array(Math.max(need, this.buf.length * 2));
+    b.set(this.buf);
+    this.buf = b;
+  }
+
+  /** Append the words `words[from .. to)` another recorder recorded. */
+  copy(words: Int32Array, from: number, to: number): void {
+    const n = this.n;
+    const m = n + to - from;
+    if (m > this.buf.length) this.grow(m);
+    this.buf.set(words.subarray(from, to), n);
+    this.n = m;
+  }
+
+  int(value: number): void {
+    this.word(value, value);
+  }
+
+  bool(value: boolean): void {
+    const v = value ? 1 : 0;
+    this.word(v, v ^ TAG_BOOL);
+  }
+
+  str(value: string): void {
+    const n = value.length;
+    this.word(n, n ^ TAG_STR);
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const w = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 16);
+      this.word(w, w ^ TAG_CHARS);
+    }
+    if (i < n) {
+      const w = value.charCodeAt(i);
+      this.word(w, w ^ TAG_CHARS);
+    }
+  }
+
+  /** Where the next word goes in {@link words}: record, note the position, replay ranges of it. */
+  get position(): number {
+    return this.n;
+  }
+
+  /** The words recorded since the last reset: `words[0 .. position)` (valid until the next word). */
+  get words(): Int32Array {
+    return this.buf;
   }
 }
 

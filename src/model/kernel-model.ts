@@ -2,13 +2,14 @@
  * A scenario as a {@link Model} the engine explores: states are {@link KState} Immer snapshots,
  * actions are thread steps.
  */
+import { FingerprintEncoder, WordRecorder } from '../checker/fingerprint.ts';
 import type { Encoder, Model, Property, ThreadInfo } from '../checker/model.ts';
 import { holders } from './locks.ts';
 import { Interpreter, type ExecutedInstr, type KAction, type StepResult } from './interp.ts';
 import { PartialOrder } from './por.ts';
 import type { Program } from './program.ts';
 import type { StateReads } from './reduction.ts';
-import { NON_OWNER, type KState, type LockState, type Value } from './state.ts';
+import { NON_OWNER, type Frame, type KState, type LockState, type ThreadState, type Value } from './state.ts';
 
 export interface KernelModelOptions {
   /** Coalesce steps nothing can observe (default true; see src/model/reduction.ts). */
@@ -102,6 +103,7 @@ export class KernelModel implements Model<KState, KAction> {
   }
 
   nextState(state: KState, action: KAction): KState {
+    this.lastFrom = state;
     return this.interp.next(state, action);
   }
 
@@ -185,33 +187,154 @@ export class KernelModel implements Model<KState, KAction> {
     return lines.join('\n');
   }
 
+  /**
+   * The canonical encoding: the threads (each with its frames), shared memory in `memKeys` order,
+   * the locks in `lockKeys` order, the open pairs.
+   *
+   * Into a {@link FingerprintEncoder} (the explorer's hot path) a successor is encoded against the
+   * state {@link nextState} last stepped from: the step shares every part it did not change with
+   * that state (a thread, memory, the lock table, the pairs: the same frozen object), and the words
+   * of a shared part are replayed from that state's recorded encoding instead of walking the part
+   * again (issue 12, item 3). The words are the ones the part's own encoding gives, so the
+   * fingerprint is the same either way.
+   */
   encode(state: KState, e: Encoder): void {
-    e.int(state.threads.length);
-    for (const t of state.threads) {
-      e.int(t.frames.length);
-      e.int(t.srcu);
-      e.int(t.pending ? 1 : 0);
-      for (const f of t.frames) {
-        e.int(f.fn);
-        e.int(f.pc);
-        e.int(f.dest);
-        e.int(f.ctx);
-        if (f.op) {
-          e.int(OP_KIND[f.op.kind]);
-          encodeValue(e, f.op.nid, this.ids);
-          e.int(f.op.start);
-          e.int(f.op.end);
-          e.int(f.op.blockable);
-          e.int(f.op.mayfail);
-        } else e.int(0);
-        e.int(f.locals.length);
-        for (const v of f.locals) encodeValue(e, v, this.ids);
-      }
+    if (e instanceof FingerprintEncoder) {
+      const r = this.scratch;
+      r.reset();
+      const p = this.lastFrom;
+      // A state built by hand (tests) is not frozen: its parts could change between two encodings.
+      if (p !== undefined && p.threads.length === state.threads.length && Object.isFrozen(p)) {
+        if (this.recorded !== p) this.record(p);
+        const w = this.recorder.words;
+        const at = this.partAt;
+        const n = state.threads.length;
+        r.int(n);
+        for (let i = 0; i < n; i++) {
+          const t = state.threads[i]!;
+          if (t === p.threads[i]) r.copy(w, at[i]!, at[i + 1]!);
+          else this.encodeThreadAgainst(t, p, i, r);
+        }
+        if (state.mem === p.mem) r.copy(w, at[n]!, at[n + 1]!);
+        else this.encodeMem(state.mem, r);
+        if (state.locks === p.locks) r.copy(w, at[n + 1]!, at[n + 2]!);
+        else this.encodeLocks(state.locks, r);
+        if (state.pairs === p.pairs) r.copy(w, at[n + 2]!, at[n + 3]!);
+        else this.encodePairs(state.pairs, r);
+      } else this.encodeAll(state, r);
+      e.replay(r.words, 0, r.position);
+      return;
     }
-    const mem = state.mem;
+    this.encodeAll(state, e);
+  }
+
+  private encodeAll(state: KState, e: Encoder): void {
+    e.int(state.threads.length);
+    for (const t of state.threads) this.encodeThread(t, e);
+    this.encodeMem(state.mem, e);
+    this.encodeLocks(state.locks, e);
+    this.encodePairs(state.pairs, e);
+  }
+
+  /** The state {@link nextState} last stepped from. */
+  private lastFrom: KState | undefined;
+  /** The state whose parts' words {@link recorder} holds, at offsets {@link partAt}. */
+  private recorded: KState | undefined;
+  private readonly recorder = new WordRecorder();
+  /** Where each thread's words start in the recording, then memory's, the locks', the pairs', and the end. */
+  private partAt = new Int32Array(8);
+  /** Where each frame of the recorded state starts (and, after a thread's last frame, where it ends). */
+  private frameAt = new Int32Array(64);
+  /** Per thread of the recorded state, the index of its first frame in {@link frameAt}. */
+  private firstFrame = new Int32Array(4);
+  /** The words of the state being encoded, hashed in one go. */
+  private readonly scratch = new WordRecorder();
+
+  /** Record the words of `s` in {@link recorder}: where each part starts in {@link partAt}, each frame in {@link frameAt}. */
+  private record(s: KState): void {
+    const r = this.recorder;
+    const n = s.threads.length;
+    if (this.partAt.length < n + 4) this.partAt = new Int32Array(n + 4);
+    if (this.firstFrame.length < n) this.firstFrame = new Int32Array(n);
+    let frames = 0;
+    for (const t of s.threads) frames += t.frames.length + 1;
+    if (this.frameAt.length < frames) this.frameAt = new Int32Array(frames * 2);
+    const at = this.partAt;
+    const fAt = this.frameAt;
+    r.reset();
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const t = s.threads[i]!;
+      at[i] = r.position;
+      this.threadHeader(t, r);
+      this.firstFrame[i] = k;
+      for (const f of t.frames) {
+        fAt[k++] = r.position;
+        this.encodeFrame(f, r);
+      }
+      fAt[k++] = r.position;
+    }
+    at[n] = r.position;
+    this.encodeMem(s.mem, r);
+    at[n + 1] = r.position;
+    this.encodeLocks(s.locks, r);
+    at[n + 2] = r.position;
+    this.encodePairs(s.pairs, r);
+    at[n + 3] = r.position;
+    this.recorded = s;
+  }
+
+  /** Thread `i` of the state being encoded, which differs from thread `i` of the recorded state `p`: its frames `p`'s thread shares are copied. */
+  private encodeThreadAgainst(t: ThreadState, p: KState, i: number, r: WordRecorder): void {
+    const pf = p.threads[i]!.frames;
+    const w = this.recorder.words;
+    const fAt = this.frameAt;
+    const first = this.firstFrame[i]!;
+    this.threadHeader(t, r);
+    const frames = t.frames;
+    for (let j = 0; j < frames.length; j++) {
+      const f = frames[j]!;
+      if (j < pf.length && f === pf[j]) r.copy(w, fAt[first + j]!, fAt[first + j + 1]!);
+      else this.encodeFrame(f, r);
+    }
+  }
+
+  private encodeThread(t: ThreadState, e: Encoder): void {
+    this.threadHeader(t, e);
+    for (const f of t.frames) this.encodeFrame(f, e);
+  }
+
+  private threadHeader(t: ThreadState, e: Encoder): void {
+    e.int(t.frames.length);
+    e.int(t.srcu);
+    e.int(t.pending ? 1 : 0);
+  }
+
+  private encodeFrame(f: Frame, e: Encoder): void {
+    e.int(f.fn);
+    e.int(f.pc);
+    e.int(f.dest);
+    e.int(f.ctx);
+    if (f.op) {
+      e.int(OP_KIND[f.op.kind]);
+      encodeValue(e, f.op.nid, this.ids);
+      e.int(f.op.start);
+      e.int(f.op.end);
+      e.int(f.op.blockable);
+      e.int(f.op.mayfail);
+    } else e.int(0);
+    e.int(f.locals.length);
+    const locals = f.locals;
+    for (let i = 0; i < locals.length; i++) encodeValue(e, locals[i]!, this.ids);
+  }
+
+  private encodeMem(mem: KState['mem'], e: Encoder): void {
     for (const k of this.program.memKeys) encodeValue(e, mem[k]!, this.ids);
+  }
+
+  private encodeLocks(locks: KState['locks'], e: Encoder): void {
     for (const k of this.program.lockKeys) {
-      const l = state.locks[k]!;
+      const l = locks[k]!;
       switch (l.kind) {
         case 'mutex':
         case 'spin':
@@ -230,8 +353,11 @@ export class KernelModel implements Model<KState, KAction> {
           break;
       }
     }
-    e.int(state.pairs.length);
-    for (const p of state.pairs) {
+  }
+
+  private encodePairs(pairs: KState['pairs'], e: Encoder): void {
+    e.int(pairs.length);
+    for (const p of pairs) {
       e.int(p.tid);
       encodeValue(e, p.nid, this.ids);
       e.int(p.start);

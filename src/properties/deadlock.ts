@@ -11,7 +11,6 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { KAction } from '../model/interp.ts';
 import type { KState } from '../model/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { heldLines } from './util.ts';
@@ -26,18 +25,8 @@ export const deadlock: KernelProperty = {
   name: 'deadlock',
   summary: 'no state where no thread can move while some have not finished, and no thread stuck for good',
   build(m) {
-    // The threads that can move in a state, computed once per state for all the partial checks.
-    const movable = new WeakMap<KState, Set<number>>();
-    const canMove = (s: KState, tid: number): boolean => {
-      let set = movable.get(s);
-      if (!set) {
-        const acts: KAction[] = [];
-        m.actions(s, acts);
-        set = new Set(acts.map((a) => a.tid));
-        movable.set(s, set);
-      }
-      return set.has(tid);
-    };
+    // Whether the thread has an action in the state (as m.actions has it), asked per thread.
+    const canMove = (s: KState, tid: number): boolean => m.interp.canMove(s, tid);
     const partial = m.program.spec.threads.map((t, tid) =>
       Property.alwaysReachable<KState>(`deadlock:partial:${t.name}`, (s) => s.threads[tid]!.frames.length === 0 || m.interp.oopsed(s, tid) || canMove(s, tid)),
     );

@@ -1,6 +1,7 @@
 /**
  * Mutants of the kernel model's encoder, for test/model/encoding.test.ts: each one removes one line
- * of `KernelModel.encode` or `encodeValue` (src/model/kernel-model.ts) that contributes to the
+ * of `encodeValue` or of a KernelModel method the encoding is written by ({@link ENCODER_FNS}, in
+ * src/model/kernel-model.ts; a line calling one of the methods counts as emitting) that contributes to the
  * encoding. The lines are found in the source text when the test runs, so the mutants follow the
  * file as it changes.
  *
@@ -24,7 +25,7 @@ export interface MutationSite {
   readonly line: number;
   /** The line, trimmed. */
   readonly text: string;
-  /** `encode` or `encodeValue`. */
+  /** The function: one of {@link ENCODER_FNS}. */
   readonly fn: string;
   readonly kind: SiteKind;
   /** The line in the mutant ('' when it is deleted). */
@@ -37,8 +38,11 @@ export interface EncoderLines {
   readonly skipped: readonly { readonly line: number; readonly text: string; readonly why: string }[];
 }
 
-const EMIT = /\b(?:e\.(?:int|str|bool)|encodeValue)\(/;
-const EMIT_STATEMENT = /\b(?:e\.(?:int|str|bool)|encodeValue)\((?:[^()]|\([^()]*\))*\);/g;
+/** The functions that write the canonical encoding (`encode` itself replays cached words of them into a FingerprintEncoder). */
+export const ENCODER_FNS = ['encodeValue', 'encodeAll', 'encodeThread', 'threadHeader', 'encodeFrame', 'encodeMem', 'encodeLocks', 'encodePairs'] as const;
+const PARTS = 'encodeThread|threadHeader|encodeFrame|encodeMem|encodeLocks|encodePairs';
+const EMIT = new RegExp(`\\b(?:e\\.(?:int|str|bool)|encodeValue|this\\.(?:${PARTS}))\\(`);
+const EMIT_STATEMENT = new RegExp(`\\b(?:e\\.(?:int|str|bool)|encodeValue|this\\.(?:${PARTS}))\\((?:[^()]|\\([^()]*\\))*\\);`, 'g');
 
 /** Syntax errors of a TypeScript module text (none: the empty list). */
 export function syntaxErrors(text: string): string[] {
@@ -66,10 +70,7 @@ export function encoderLines(source: string): EncoderLines {
   const lines = source.split('\n');
   const sites: MutationSite[] = [];
   const skipped: { line: number; text: string; why: string }[] = [];
-  const fns: [string, RegExp][] = [
-    ['encodeValue', /^function encodeValue\(/],
-    ['encode', /^\s+encode\(/],
-  ];
+  const fns: [string, RegExp][] = ENCODER_FNS.map((f) => [f, f === 'encodeValue' ? /^function encodeValue\(/ : new RegExp(`^\\s+private ${f}\\(`)]);
   for (const [fn, start] of fns) {
     const [first, last] = block(lines, start, `${fn} function`);
     for (let i = first + 1; i < last; i++) {
