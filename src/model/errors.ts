@@ -10,3 +10,9 @@ export class ScenarioError extends Error {
     super(`${path}: ${message}`);
   }
 }
+
+/**
+ * The error a bad patch file gives (src/model/patch): which line of the file, what is wrong with it.
+ * One line, exit 2, like a bad scenario.
+ */
+export class PatchError extends Error {}

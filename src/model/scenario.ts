@@ -79,6 +79,11 @@ export interface Scenario {
   readonly allocation?: AllocationSpec;
   /** Property names to check; all by default. */
   readonly properties?: readonly string[];
+  /**
+   * Functions that replace the linked ones of the same name (a patch applied to the model,
+   * src/model/patch): the scenario runs the patched code.
+   */
+  readonly replaceFns?: readonly FnDef[];
 }
 
 export { MAX_PAGE };
@@ -618,6 +623,7 @@ export function buildProgram(sc: Scenario): Program {
       );
     }
   });
+  for (const f of sc.replaceFns ?? []) fns.set(f.name, f);
   addKworkers(works, threads, { fns: [...fns.values()], primitives, constants, statics, mem, locks, balanced, globals: [...globals], core, listOrder });
   // The kworkers are threads too, each with its own partial-deadlock check.
   if (threads.length > MAX_THREADS) {
