@@ -11,7 +11,7 @@
  * - Every instruction keeps the C text and line of the statement it came from.
  */
 import type { Expr, FnDef, Src, Stmt } from './ir.ts';
-import { printExpr } from './ir.ts';
+import { printExpr, subExprs } from './ir.ts';
 
 export interface InstrBase {
   readonly src: Src;
@@ -453,31 +453,9 @@ export function instrCalls(instr: Instr): readonly (Expr & { k: 'call' })[] {
   if (out) return out;
   const acc: (Expr & { k: 'call' })[] = [];
   const visit = (e: Expr): void => {
-    switch (e.k) {
-      case 'call':
-        e.args.forEach(visit);
-        if (e.callee.k === 'id') acc.push(e);
-        return;
-      case 'field':
-        return visit(e.obj);
-      case 'addr':
-      case 'unary':
-        return visit(e.e);
-      case 'bin':
-        visit(e.a);
-        return visit(e.b);
-      case 'cond':
-        visit(e.c);
-        visit(e.a);
-        return visit(e.b);
-      case 'assign':
-        visit(e.target);
-        return visit(e.value);
-      case 'incdec':
-        return visit(e.target);
-      default:
-        return;
-    }
+    if (e.k !== 'call') return subExprs(e).forEach(visit);
+    e.args.forEach(visit);
+    if (e.callee.k === 'id') acc.push(e);
   };
   if (instr.op === 'exec') instr.exprs.forEach(visit);
   else if (instr.op === 'branch') visit(instr.cond);

@@ -39,6 +39,31 @@ export type Expr =
   /** `x++`, `x--`, `++x`, `--x`. */
   | { readonly k: 'incdec'; readonly op: '++' | '--'; readonly prefix: boolean; readonly target: Expr };
 
+/**
+ * The direct subexpressions of `e` other than a call's, in evaluation order (for a call: none; a
+ * walker decides itself what of the callee and arguments it visits). Every walk over expressions
+ * (the compiler's call lists, the linker's name check, the patch applier) recurses through this.
+ */
+export function subExprs(e: Expr): readonly Expr[] {
+  switch (e.k) {
+    case 'field':
+      return [e.obj];
+    case 'addr':
+    case 'unary':
+      return [e.e];
+    case 'bin':
+      return [e.a, e.b];
+    case 'cond':
+      return [e.c, e.a, e.b];
+    case 'assign':
+      return [e.target, e.value];
+    case 'incdec':
+      return [e.target];
+    default:
+      return [];
+  }
+}
+
 export type BinOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||' | '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>';
 export type AssignOp = '=' | '+=' | '-=' | '|=' | '&=';
 

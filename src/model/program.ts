@@ -4,7 +4,7 @@
  * and the threads to run.
  */
 import type { Expr, FnDef } from './ir.ts';
-import { printExpr } from './ir.ts';
+import { printExpr, subExprs } from './ir.ts';
 import { compileFn, type CompiledFn } from './compile.ts';
 import { CORE_PRIMITIVES, type Primitive } from './primitives.ts';
 import type { LockState, Value } from './state.ts';
@@ -175,23 +175,6 @@ export class Program {
           case 'id':
             if (!f.locals.includes(e.name) && !known(e.name)) errors.push(`${f.def.name}: unknown identifier '${e.name}' in ${where}`);
             return;
-          case 'field':
-            return visit(e.obj, where);
-          case 'addr':
-          case 'unary':
-            return visit(e.e, where);
-          case 'bin':
-            visit(e.a, where);
-            return visit(e.b, where);
-          case 'cond':
-            visit(e.c, where);
-            visit(e.a, where);
-            return visit(e.b, where);
-          case 'assign':
-            visit(e.target, where);
-            return visit(e.value, where);
-          case 'incdec':
-            return visit(e.target, where);
           case 'call':
             if (e.callee.k === 'id') {
               const n = e.callee.name;
@@ -207,6 +190,7 @@ export class Program {
             }
             return;
           default:
+            for (const x of subExprs(e)) visit(x, where);
             return;
         }
       };

@@ -19,7 +19,7 @@
  */
 import { compileFn, CompileError } from '../compile.ts';
 import type { Expr, FnDef, Stmt } from '../ir.ts';
-import { doWhile_, for_, foreach, if_, parseSimple, ParseError, while_ } from '../ir.ts';
+import { doWhile_, for_, foreach, if_, parseSimple, ParseError, subExprs, while_ } from '../ir.ts';
 import { canonical, keyOf, keysMatch, tokenizeLines, tokens, units, type Unit, type UnitKind } from './ctext.ts';
 import type { Hunk, Patch, PatchLine } from './diff.ts';
 
@@ -245,32 +245,10 @@ interface BuildCtx {
 }
 
 function callsOf(e: Expr, acc: string[]): void {
-  switch (e.k) {
-    case 'call':
-      if (e.callee.k === 'id') acc.push(e.callee.name);
-      else callsOf(e.callee, acc);
-      e.args.forEach((x) => callsOf(x, acc));
-      return;
-    case 'field':
-      return callsOf(e.obj, acc);
-    case 'addr':
-    case 'unary':
-      return callsOf(e.e, acc);
-    case 'bin':
-      callsOf(e.a, acc);
-      return callsOf(e.b, acc);
-    case 'cond':
-      callsOf(e.c, acc);
-      callsOf(e.a, acc);
-      return callsOf(e.b, acc);
-    case 'assign':
-      callsOf(e.target, acc);
-      return callsOf(e.value, acc);
-    case 'incdec':
-      return callsOf(e.target, acc);
-    default:
-      return;
-  }
+  if (e.k !== 'call') return subExprs(e).forEach((x) => callsOf(x, acc));
+  if (e.callee.k === 'id') acc.push(e.callee.name);
+  else callsOf(e.callee, acc);
+  e.args.forEach((x) => callsOf(x, acc));
 }
 
 function build(items: readonly Item[], ctx: BuildCtx): Stmt[] {
