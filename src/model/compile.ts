@@ -466,6 +466,17 @@ export function instrCalls(instr: Instr): readonly (Expr & { k: 'call' })[] {
   return out;
 }
 
+/**
+ * The golden listing of functions (test/model/__golden__/, `mnc patch`): each function's source
+ * line, then its {@link listing}, compiled with `resolver`.
+ */
+export function goldenListing(fns: readonly FnDef[], resolver: CallResolver): string {
+  return fns
+    .map((f) => `// source: ${f.source}\n${listing(compileFn(f, resolver))}`)
+    .join('\n\n')
+    .concat('\n');
+}
+
 /** The statement listing of a compiled function, for golden tests: `pc  line  C text  [op]`. */
 export function listing(fn: CompiledFn): string {
   const lines = [`${fn.def.signature ?? fn.def.name + '()'}  /* ${fn.def.file}, ${fn.def.version} */`];

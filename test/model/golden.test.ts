@@ -4,7 +4,7 @@
  * test/model/__golden__/ that a reviewer can read beside the kernel source.
  */
 import { describe, expect, test } from 'vitest';
-import { compileFn, listing } from '../../src/model/compile.ts';
+import { goldenListing } from '../../src/model/compile.ts';
 import { CORE_VERSIONS } from '../../src/model/core/versions.ts';
 import { MM_PRIMITIVES } from '../../src/model/core/mm-primitives.ts';
 import { CORE_PRIMITIVES } from '../../src/model/primitives.ts';
@@ -15,11 +15,7 @@ import type { FnDef } from '../../src/model/ir.ts';
 const GLOBALS = new Set(['oom_reaper_list']);
 
 function render(fns: readonly FnDef[], prims: Record<string, unknown>): string {
-  const resolver = { isPrimitive: (n: string) => n in prims, isGlobal: (n: string) => GLOBALS.has(n) };
-  return fns
-    .map((f) => `// source: ${f.source}\n${listing(compileFn(f, resolver))}`)
-    .join('\n\n')
-    .concat('\n');
+  return goldenListing(fns, { isPrimitive: (n: string) => n in prims, isGlobal: (n: string) => GLOBALS.has(n) });
 }
 
 describe('core versions', () => {
