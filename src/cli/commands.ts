@@ -2,14 +2,20 @@
  * The commands of `mnc` (main.ts parses the command line and loads this module only to run one):
  * check, list, matrix, compare, replay.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { checkOutputs, OutputError, writeOutput } from './output.ts';
 import { CORE_VERSIONS } from '../model/core/versions.ts';
 import { own } from '../model/own.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
-import { CORE_THREADS, shippedVariant, type Scenario } from '../model/scenario.ts';
+import { CORE_THREADS, shippedVariant, type PatchRecord, type Scenario } from '../model/scenario.ts';
+import { goldenListing } from '../model/compile.ts';
+import { parsePatch, type Patch } from '../model/patch/diff.ts';
+import type { PatchResult } from '../model/patch/apply.ts';
+import { applyInOrder, configBase, scenarioBase } from '../model/patch/use.ts';
+import type { Trace } from '../report/trace.ts';
 import { explain, KERNEL_PROPERTIES, scenarioModel, unselected } from '../properties/index.ts';
 import { baseName } from '../properties/types.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
@@ -188,11 +194,90 @@ function refuseUnselected(m: KernelModel, sc: Scenario, flags: readonly string[]
   throw new UsageError(`${where}: scenario ${sc.name} has no such check; ${baseName(b.name)} there has: ${b.has.join(', ')}`);
 }
 
+// ------------------------------------------------------------------------------------ patches
+
+/** A patch file as given: read (one line, exit 2, when it cannot be), parsed, and the sha256 of its bytes. */
+function readPatch(file: string): { file: string; patch: Patch; sha256: string } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read patch ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  // A malformed patch is a PatchError: one line naming the patch's line (main.ts prints it).
+  return { file, patch: parsePatch(bytes.toString('utf8'), file), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** How reports name a patch: its subject when it is a mail, else its file name. */
+function patchName(p: Patch, file: string): string {
+  return p.subject ? `"${p.subject}"` : basename(file);
+}
+
+/** The one line of a refused patch: its first refused hunk (and how many more there are). */
+function refusal(file: string, r: PatchResult): string {
+  const refused = r.outcomes.flatMap((o) => (o.kind === 'refused' ? [o.reason] : []));
+  const more = refused.length > 1 ? ` (${refused.length - 1} more ${refused.length === 2 ? 'hunk' : 'hunks'} refused: mnc patch ${file} lists them)` : '';
+  return `patch ${file} does not apply, nothing was applied: ${refused[0]}${more}`;
+}
+
+/**
+ * `--patch FILE...`: the scenario with the patches applied in order to its linked functions
+ * (`Scenario.replaceFns`, and `patches` for the trace), and a note per patch naming what it changed.
+ */
+function withPatches(sc: Scenario, files: readonly string[]): { scenario: Scenario; notes: string[] } {
+  if (!files.length) return { scenario: sc, notes: [] };
+  const read = files.map(readPatch);
+  const r = applyInOrder(
+    read.map((x) => x.patch),
+    scenarioBase(sc),
+  );
+  if (r.refused) throw new UsageError(refusal(read[r.results.length - 1]!.file, r.refused));
+  const notes: string[] = [];
+  const patches: PatchRecord[] = read.map((x, i) => {
+    const res = r.results[i]!;
+    const changed = res.changed.map((f) => f.name);
+    const outside = res.outcomes.filter((o) => o.kind === 'outside').length;
+    notes.push(
+      `--patch ${x.file}: ${patchName(x.patch, x.file)} changes ${changed.length ? changed.map((n) => `${n}()`).join(', ') : `no function scenario ${sc.name} runs`}` +
+        (outside ? `; ${outside} ${outside === 1 ? 'hunk is' : 'hunks are'} outside the model` : ''),
+    );
+    return { file: x.file, ...(x.patch.subject ? { subject: x.patch.subject } : {}), sha256: x.sha256, fns: changed };
+  });
+  return { scenario: { ...sc, replaceFns: r.fns, patches }, notes };
+}
+
+/**
+ * A trace's scenario with its recorded patches re-applied: each read again from its file and
+ * checked against its sha256. A patch that cannot be re-applied is one line, exit 2: replaying
+ * without it would diverge for a reason the replay could not name.
+ */
+function repatched(trace: Trace, arg: string): Scenario {
+  if (!trace.patches?.length) return trace.scenario;
+  const read = trace.patches.map((p) => {
+    const why = `${arg} was checked with the patch ${p.file}${p.subject ? ` ("${p.subject}")` : ''}, and replay re-applies it`;
+    let x;
+    try {
+      x = readPatch(p.file);
+    } catch (e) {
+      throw new UsageError(`${why}: ${(e as Error).message}; replay from the directory the check ran in, or with the file at that path`);
+    }
+    if (x.sha256 !== p.sha256) throw new UsageError(`${why}: ${p.file} has changed since (its sha256 is ${x.sha256.slice(0, 16)}..., the trace's ${p.sha256.slice(0, 16)}...)`);
+    return x;
+  });
+  const r = applyInOrder(
+    read.map((x) => x.patch),
+    scenarioBase(trace.scenario),
+  );
+  if (r.refused) throw new UsageError(`${arg}: ${refusal(read[r.results.length - 1]!.file, r.refused)} (the model has changed since the trace was written)`);
+  return { ...trace.scenario, replaceFns: r.fns };
+}
+
 /** The flags that say which scenario is checked, and how: shared by `check` and `replay --token`. */
 export interface ScenarioFlags {
   variant?: string;
   core?: string;
   driver?: string[];
+  patch?: string[];
   property?: string[];
   coalesce: boolean;
 }
@@ -206,12 +291,16 @@ function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile
   const property = checkProperties(f.property);
   const o = overrides(f);
   const { file: sf, path } = loadScenarioInput(arg, io);
-  const { scenario: sc, notes } = applyFlags(withVariant(sf, f.variant), o, f);
-  if (sc !== sf) loadCheck(sc);
+  const { scenario: flagged, notes } = applyFlags(withVariant(sf, f.variant), o, f);
+  if (flagged !== sf) loadCheck(flagged);
+  const patched = withPatches(flagged, f.patch ?? []);
+  const sc = patched.scenario;
+  notes.push(...patched.notes);
   const command = scenarioCommand(arg, {
     ...(f.variant === undefined ? {} : { variant: f.variant }),
     ...(f.core === undefined ? {} : { core: f.core }),
     ...(f.driver ? { drivers: f.driver } : {}),
+    ...(f.patch ? { patches: f.patch } : {}),
     ...(property ? { properties: property } : {}),
     coalesce: f.coalesce,
   });
@@ -586,6 +675,70 @@ export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): 
   return code;
 }
 
+export interface PatchFlags {
+  core?: string;
+  driver?: string[];
+}
+
+/** The core `mnc patch` applies to without --core: the kernel as merged. */
+export const PATCH_CORE = 'v4.19';
+
+/**
+ * `mnc patch FILE`: apply a patch to the model (a core version and every driver's variant, as a
+ * scenario with one notifier of each would link them) and print, per hunk, the modelled function it
+ * changed with its new golden listing, or why it is outside the model. A refused hunk or a malformed
+ * patch: one line, exit 2, nothing applied.
+ */
+export function cmdPatch(io: Io, file: string, f: PatchFlags): number {
+  const o = overrides(f);
+  const core = o.core ?? PATCH_CORE;
+  const api = CORE_VERSIONS[core]!.api;
+  const drivers = o.drivers ?? {};
+  for (const [d, v] of Object.entries(drivers)) {
+    const have = DRIVERS[d]!.variants[v]!.api;
+    if (have !== api) {
+      const fit = Object.entries(DRIVERS[d]!.variants).filter(([, x]) => x.api === api).map(([k]) => `${d}@${k}`);
+      throw new UsageError(`--driver ${d}@${v} implements the ${have} callbacks, but core ${core} calls the ${api} ones; give a ${api} variant (${fit.join(', ')}) or another --core`);
+    }
+  }
+  const x = readPatch(file);
+  const base = configBase(core, drivers);
+  const r = applyInOrder([x.patch], base);
+  if (r.refused) throw new UsageError(`${refusal(file, r.refused)} [applied to core ${core}: --core and --driver choose the functions]`);
+  const res = r.results[0]!;
+  const named = Object.entries(drivers).map(([d, v]) => `${d}@${v}`);
+  const out: string[] = [];
+  if (x.patch.subject) out.push(`patch: ${x.patch.subject}`);
+  out.push(`applied to core ${core} with ${named.length ? `${named.join(', ')} and every other driver` : 'every driver'} as that kernel shipped it (--core, --driver choose others)`);
+  const final = new Map(res.changed.map((fn) => [fn.name, fn]));
+  const listedAt = new Map<string, number>();
+  for (const oc of res.outcomes) {
+    const h = oc.hunk;
+    const head = `hunk ${h.index} (${h.file}${h.context ? `, @@ ${h.context}` : ''})`;
+    if (oc.kind === 'outside') {
+      out.push('', `${head}: outside the model: ${oc.reason}`);
+      continue;
+    }
+    if (oc.kind === 'refused') continue; // not reached: a refused patch stops above
+    out.push('', `${head}: changed ${oc.fns.map((n) => `${n}()`).join(', ')}`);
+    for (const n of oc.notes) out.push(`  note: ${n}`);
+    for (const n of oc.fns) {
+      const at = listedAt.get(n);
+      if (at !== undefined) {
+        out.push(`  ${n}() after every hunk: listed under hunk ${at}`);
+        continue;
+      }
+      listedAt.set(n, h.index);
+      const fn = final.get(n)!;
+      if (res.outcomes.filter((y) => y.kind === 'applied' && y.fns.includes(n)).length > 1) out.push(`  ${n}() after every hunk of the patch:`);
+      out.push(goldenListing([fn], base).replace(/\n$/, ''));
+    }
+  }
+  if (!res.changed.length) out.push('', 'no modelled function changed');
+  io.out(out.join('\n'));
+  return EXIT.ok;
+}
+
 export function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: string }): number {
   if (f.token !== undefined) return replayToken(io, arg, f.token, f);
   let text: string;
@@ -600,10 +753,11 @@ export function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: stri
   } catch (e) {
     throw new UsageError(`trace ${arg} is not valid JSON (${(e as Error).message})`);
   }
-  if (f.variant !== undefined || f.core !== undefined || f.driver || f.property || !f.coalesce) {
-    throw new UsageError('--variant, --core, --driver, --property and --no-coalesce go with --token; a trace file records its scenario and options');
+  if (f.variant !== undefined || f.core !== undefined || f.driver || f.patch || f.property || !f.coalesce) {
+    throw new UsageError('--variant, --core, --driver, --patch, --property and --no-coalesce go with --token; a trace file records its scenario, patches and options');
   }
-  const trace = parseTrace(data, arg);
+  const parsed = parseTrace(data, arg);
+  const trace = parsed.version === 1 ? parsed : { ...parsed, scenario: repatched(parsed, arg) };
   const r = replayTrace(trace);
   const n = r.outcomes.length;
   const which = (k: number, property: string): string => (n === 1 ? `(${property})` : `(counterexample ${k + 1} of ${n}, ${property})`);
@@ -636,7 +790,8 @@ function divergence(message: string, sf: ScenarioFile, arg: string, token: strin
   for (const v of [undefined, ...Object.keys(sf.variants ?? {})]) {
     if (v === f.variant) continue;
     try {
-      const { scenario } = applyFlags(withVariant(sf, v), overrides(f), { ...f, variant: v });
+      const { scenario: flagged } = applyFlags(withVariant(sf, v), overrides(f), { ...f, variant: v });
+      const { scenario } = withPatches(flagged, f.patch ?? []);
       replay(scenarioModel(scenario, { coalesce: f.coalesce, ...(property ? { names: property } : {}) }), token);
       fits.push(v);
     } catch {
@@ -650,13 +805,14 @@ function divergence(message: string, sf: ScenarioFile, arg: string, token: strin
       ...(v === undefined ? {} : { variant: v }),
       ...(f.core === undefined ? {} : { core: f.core }),
       ...(f.driver ? { drivers: f.driver } : {}),
+      ...(f.patch ? { patches: f.patch } : {}),
       ...(property ? { properties: property } : {}),
       coalesce: f.coalesce,
     });
     const line = ['mnc', 'replay', '--token', shellQuote(token), ...command.map(shellQuote)].join(' ');
     return `${base}; it replays ${v === undefined ? 'without --variant' : `with --variant ${v}`}, the configuration it was printed for: ${line}`;
   }
-  return `${base}: the token was printed for another configuration (the report's replay line gives its --variant, --core, --driver, --property and --no-coalesce) or by another version of the model`;
+  return `${base}: the token was printed for another configuration (the report's replay line gives its --variant, --core, --driver, --patch, --property and --no-coalesce) or by another version of the model`;
 }
 
 /** `mnc replay --token T SCENARIO [flags]`: re-run the path a report's replay token names and show it. */

@@ -7,9 +7,9 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CORE_VERSION_NAMES } from '../model/core/version-names.ts';
-import { ScenarioError } from '../model/errors.ts';
+import { PatchError, ScenarioError } from '../model/errors.ts';
 import { CompareError, TraceError } from '../report/errors.ts';
-import type { CheckFlags, ScenarioFlags } from './commands.ts';
+import type { CheckFlags, PatchFlags, ScenarioFlags } from './commands.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
 import { OutputError } from './output.ts';
 
@@ -96,6 +96,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--variant <label>', "check one of the scenario file's variants")
     .option('--core <version>', `kernel core version (${CORE_VERSION_NAMES.join(', ')})`)
     .option('--driver <name@variant>', 'use this variant for every notifier of that driver (repeatable)', collect)
+    .option('--patch <file>', 'apply this patch (a git format-patch mail or a diff -u; docs/patches.md) to the functions the scenario runs, and check the patched code (repeatable: applied in order)', collect)
     .option('--property <name>', 'check only this property, or one of its checks as reports name them (no-sleep:might-sleep, deadlock:partial:munmap) (repeatable)', collect)
     .option('--all', 'go on after the first violation until every property is decided; report a counterexample of each violated property (breadth-first: a shortest one)')
     .option('--first', "search depth-first and stop at the first violation (often far sooner than breadth-first), then shorten its counterexample by depth-bounded re-runs, as SPIN's pan -i does")
@@ -150,6 +151,15 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .action(async (scs: string[], f) => setCode(await (await commands()).cmdCompare(io, scs, f)));
 
   program
+    .command('patch')
+    .description('apply a patch (a git format-patch mail or a diff -u) to the model and print, per hunk, the modelled function it changed with its new statement listing, or why it is outside the model; a hunk the model cannot take refuses the whole patch')
+    .argument('<file>', 'the patch file, as mailed (headers included) or as diff -u wrote it')
+    .option('--core <version>', `the core version whose functions the patch applies to (default: v4.19; ${CORE_VERSION_NAMES.join(', ')})`)
+    .option('--driver <name@variant>', 'apply to this variant of the driver (repeatable; default: the variant the core version shipped)', collect)
+    .addHelpText('after', exitCodes(['0   the patch applies (hunks outside the model are listed, and do not stop it)', '2   a hunk is refused (the line names the hunk, the patch line and what the model lacks), the patch is malformed or cannot be read, or bad usage; nothing is applied']))
+    .action(async (file: string, f: PatchFlags) => setCode((await commands()).cmdPatch(io, file, f)));
+
+  program
     .command('replay')
     .description('re-execute a JSON trace step by step and confirm its violation; or, with --token, re-run the path a report\'s replay token names')
     .argument('<trace-or-scenario>', 'a trace written by mnc check --json; with --token, the scenario (name or file)')
@@ -157,6 +167,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--variant <label>', 'with --token: the scenario variant the token was printed for')
     .option('--core <version>', 'with --token: the core version the run was given')
     .option('--driver <name@variant>', 'with --token: a driver variant the run was given (repeatable)', collect)
+    .option('--patch <file>', 'with --token: a patch the run applied (repeatable, in the same order); a trace file re-applies its own', collect)
     .option('--property <name>', 'with --token: a property the run was limited to (repeatable)', collect)
     .option('--no-coalesce', 'with --token: the token was printed by a run with --no-coalesce')
     .addHelpText(
@@ -185,7 +196,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       // commander already printed its one-line message ("error: unknown option ...").
       return EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof TraceError || e instanceof CompareError || e instanceof OutputError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof PatchError || e instanceof TraceError || e instanceof CompareError || e instanceof OutputError) {
       io.err(`mnc: ${e.message}`);
       return EXIT.usage;
     }

@@ -84,6 +84,20 @@ export interface Scenario {
    * src/model/patch): the scenario runs the patched code.
    */
   readonly replaceFns?: readonly FnDef[];
+  /** The patches `replaceFns` comes from, for reports: the JSON trace records them (docs/trace-format.md). */
+  readonly patches?: readonly PatchRecord[];
+}
+
+/** A patch a run applied, as the trace records it. */
+export interface PatchRecord {
+  /** The patch file as given on the command line (`--patch FILE`). */
+  readonly file: string;
+  /** Its Subject header, when it is a mail. */
+  readonly subject?: string;
+  /** sha256 of the file's bytes, 64 hex digits. */
+  readonly sha256: string;
+  /** The functions it changed or added in the scenario. */
+  readonly fns: readonly string[];
 }
 
 export { MAX_PAGE };

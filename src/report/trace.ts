@@ -7,7 +7,7 @@
 import { fingerprint, FingerprintEncoder, fingerprintHex, StringEncoder, type Counterexample, type Path } from '../checker/index.ts';
 import type { KAction } from '../model/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { Scenario } from '../model/scenario.ts';
+import type { PatchRecord, Scenario } from '../model/scenario.ts';
 import type { KState } from '../model/state.ts';
 import { explain, notApplicable, type Finding } from '../properties/index.ts';
 import type { ScenarioRun } from './run.ts';
@@ -112,6 +112,11 @@ export interface Trace {
   readonly notifiers?: readonly { readonly id: string; readonly use: string }[];
   /** What the command line changed in the scenario it named, one line each (`--core` over a variant's driver, ...). */
   readonly notes?: readonly string[];
+  /**
+   * The patches the run applied (`--patch`), in order: replay re-applies each from its file, after
+   * checking its sha256. Absent when none was.
+   */
+  readonly patches?: readonly PatchRecord[];
   /** Model options replay must use to take the same transitions. */
   readonly options: { readonly coalesce: boolean; readonly properties?: readonly string[] };
   /**
@@ -219,14 +224,17 @@ export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: r
   const r = run.result;
   const list = cxs ?? (r.status === 'pass' ? [] : r.violations);
   const na = notApplicable(m, run.config.properties ?? run.scenario.properties);
+  // The patched functions are not part of the scenario as a file has it: the trace names the patches.
+  const { replaceFns: _, patches, ...scenario } = run.scenario;
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
-    scenario: run.scenario,
+    scenario,
     ...(run.variant === undefined ? {} : { variant: run.variant }),
     core: m.program.spec.core,
     notifiers: notifiersOf(m),
     ...(notes.length ? { notes: [...notes] } : {}),
+    ...(patches?.length ? { patches: patches.map((p) => ({ ...p, fns: [...p.fns] })) } : {}),
     options: { coalesce: run.config.coalesce, ...(run.config.properties ? { properties: [...run.config.properties] } : {}) },
     command: [...command],
     run: {
@@ -252,13 +260,21 @@ export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: r
  */
 export function scenarioCommand(
   scenario: string,
-  o: { readonly variant?: string; readonly core?: string; readonly drivers?: readonly string[]; readonly properties?: readonly string[]; readonly coalesce?: boolean },
+  o: {
+    readonly variant?: string;
+    readonly core?: string;
+    readonly drivers?: readonly string[];
+    readonly patches?: readonly string[];
+    readonly properties?: readonly string[];
+    readonly coalesce?: boolean;
+  },
 ): string[] {
   return [
     scenario,
     ...(o.variant === undefined ? [] : ['--variant', o.variant]),
     ...(o.core === undefined ? [] : ['--core', o.core]),
     ...(o.drivers ?? []).flatMap((d) => ['--driver', d]),
+    ...(o.patches ?? []).flatMap((p) => ['--patch', p]),
     ...(o.properties ?? []).flatMap((p) => ['--property', p]),
     ...(o.coalesce === false ? ['--no-coalesce'] : []),
   ];
