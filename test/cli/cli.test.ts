@@ -995,6 +995,111 @@ describe('replay --token', () => {
     // A token no configuration of the scenario replays: what it depends on.
     const forged = await run('replay', '--token', token.replace(/#.*/, '#0000000000000000'), 'amdgpu-read-lock-nonblock', '--variant', 'clarify');
     expect(forged.code).toBe(2);
-    expectOneLine(forged.err, /the token was printed for another configuration \(the report's replay line gives its --variant, --core, --driver, --property and --no-coalesce\) or by another version of the model$/);
+    expectOneLine(forged.err, /the token was printed for another configuration \(the report's replay line gives its --variant, --core, --driver, --patch, --property and --no-coalesce\) or by another version of the model$/);
+  });
+});
+
+describe('patches as mailed (issue 13)', () => {
+  const seed = (name: string): string => join(import.meta.dirname, '../../examples/patches', name);
+  const CLARIFY = seed('amdgpu-clarify-read-lock.patch');
+  const TETSUO = seed('amdgpu-tetsuo-no-recursion.patch');
+  const OOM = seed('oom-reap-task-mm-return-value-and-cleanup.patch');
+
+  test('mnc patch: the subject, then per hunk the function changed with its new golden listing', async () => {
+    const r = await run('patch', CLARIFY);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe('patch: [PATCH] drm/amd: clarify amdgpu_mn_read_lock !blocking mode');
+    expect(lines[1]).toBe('applied to core v4.19 with every driver as that kernel shipped it (--core, --driver choose others)');
+    expect(r.out).toMatch(/^hunk 1 \(drivers\/gpu\/drm\/amd\/amdgpu\/amdgpu_mn\.c, @@ void amdgpu_mn_unlock\(struct amdgpu_mn \*mn\)\): changed amdgpu_mn_read_lock\(\)$/m);
+    expect(r.out).toMatch(/^ {2}note: amdgpu_mn_read_lock\(\): parameter rmn renamed amn as the patch's tree names it$/m);
+    // The golden listing of the patched function: the clarify variant's statements (its golden file).
+    const golden = readFileSync(join(import.meta.dirname, '../model/__golden__/amdgpu@clarify.txt'), 'utf8');
+    const statements = (text: string): string[] => {
+      const i = text.indexOf('static int amdgpu_mn_read_lock(');
+      return text.slice(i).split('\n').slice(1).filter((l, k, a) => /^ +\d+ /.test(l) && a.slice(0, k).every((x) => /^ +\d+ /.test(x)));
+    };
+    expect(statements(r.out)).toEqual(statements(golden));
+    expect(statements(r.out)[0]).toMatch(/^ {2}0 +mutex_lock\(&amn->read_lock\);/);
+  });
+  test('mnc patch: hunks outside the model are listed and do not stop the rest', async () => {
+    const r = await run('patch', TETSUO);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^hunk 2 \(drivers\/gpu\/drm\/amd\/amdgpu\/amdgpu_mn\.c, @@ struct amdgpu_mn \{\): outside the model: outside any modelled function: patch line 47/m);
+    expect(r.out).toMatch(/^hunk 5 .*: outside the model: amdgpu_mn_get\(\) is not modelled \(outside the model\)$/m);
+    expect(r.out).toMatch(/^hunk 4 .*: changed amdgpu_mn_read_unlock\(\)$/m);
+  });
+  test('mnc patch: --core chooses the functions; a refused hunk is one line, exit 2, nothing printed', async () => {
+    const bad = await run('patch', OOM);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toBe('');
+    expectOneLine(bad.err, /^mnc: patch .*oom-reap-task-mm-return-value-and-cleanup\.patch does not apply, nothing was applied: hunk 1: oom_reap_task_mm\(\), patch line 34: `return true;` is not in the model's function .* \[applied to core v4\.19: --core and --driver choose the functions\]$/);
+    const ok = await run('patch', OOM, '--core', '93065ac753e4-returns-true');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^ {2}oom_reap_task_mm\(\) after every hunk of the patch:$/m);
+    expect(ok.out).toMatch(/^ {2}oom_reap_task_mm\(\) after every hunk: listed under hunk 1$/m);
+  });
+  test('mnc patch: --driver names the variant the patch applies to', async () => {
+    // The clarify patch removes the trylock the clarify variant no longer has.
+    const r = await run('patch', CLARIFY, '--driver', 'amdgpu@clarify', '--driver', 'amdgpu-hsa@clarify');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /^mnc: patch .* does not apply, nothing was applied: hunk 1: amdgpu_mn_read_lock\(\), patch line \d+: .* is not in the model's function/);
+    const api = await run('patch', CLARIFY, '--driver', 'amdgpu@v4.18');
+    expect(api.code).toBe(2);
+    expectOneLine(api.err, /^mnc: --driver amdgpu@v4\.18 implements the v4\.18 callbacks, but core v4\.19 calls the v4\.19 ones/);
+  });
+  test('a malformed, missing or unreadable patch: one line, exit 2', async () => {
+    const prose = file('prose.patch', 'Subject: nothing\n\njust words\n');
+    const cut = file('cut.patch', '--- a/mm/oom_kill.c\n+++ b/mm/oom_kill.c\n@@ -1,3 +1,3 @@ f\n a();\n');
+    for (const args of [['patch', prose], ['patch', cut], ['patch', join(dir, 'nope.patch')], ['patch', dir], ['check', 'amdgpu-read-lock-nonblock', '--patch', prose], ['check', 'amdgpu-read-lock-nonblock', '--patch', join(dir, 'nope.patch')]]) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expectOneLine(r.err, /^mnc: (.*prose\.patch:\d*:? ?no diff|.*cut\.patch:\d+: |cannot read patch .*(ENOENT|EISDIR))/);
+      expect(r.out).toBe('');
+    }
+  });
+  test('check --patch runs the patched code: Tetsuo\'s patch on 93065ac753e4 gives the tetsuo variant\'s pass, and the header notes it', async () => {
+    const without = await run('check', 'amdgpu-read-lock-nonblock', '--variant', '93065ac753e4', '-q');
+    expect(without.code).toBe(1);
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', '93065ac753e4', '--patch', TETSUO, '-q');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {2}note: --patch .*amdgpu-tetsuo-no-recursion\.patch: amdgpu-tetsuo-no-recursion\.patch changes amdgpu_mn_read_lock\(\), amdgpu_mn_read_unlock\(\); 3 hunks are outside the model$/m);
+  });
+  test('check --patch: a patch the scenario\'s functions refuse is one line, exit 2, nothing run', async () => {
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--patch', OOM, '-q');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /^mnc: patch .* does not apply, nothing was applied: hunk 1: oom_reap_task_mm\(\)/);
+    expect(r.out).toBe('');
+  });
+  test('check --patch: the replay line carries --patch and works verbatim; the trace records the patch and replay re-applies it, or refuses with one line', async () => {
+    const local = join(dir, 'clarify.patch');
+    copyFileSync(CLARIFY, local);
+    const p = join(dir, 'patched.json');
+    const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', '93065ac753e4', '--patch', local, '--json', p, '-q');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^ {2}note: --patch .*clarify\.patch: "\[PATCH\] drm\/amd: clarify amdgpu_mn_read_lock !blocking mode" changes amdgpu_mn_read_lock\(\)$/m);
+    const [line] = replayLines(r.out);
+    expect(line).toMatch(/ amdgpu-read-lock-nonblock --variant 93065ac753e4 --patch \S*clarify\.patch$/);
+    const rr = await run(...words(line!).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^violated in the last state: no-sleep:might-sleep$/m);
+    const t = readJson(p) as { patches: unknown; scenario: Record<string, unknown> };
+    const { createHash } = await import('node:crypto');
+    expect(t.patches).toEqual([{ file: local, subject: '[PATCH] drm/amd: clarify amdgpu_mn_read_lock !blocking mode', sha256: createHash('sha256').update(readFileSync(local)).digest('hex'), fns: ['amdgpu_mn_read_lock'] }]);
+    expect(Object.keys(t.scenario)).not.toContain('replaceFns');
+    const ok = await run('replay', p);
+    expect(ok.code).toBe(1);
+    expect(ok.out).toMatch(/the violation of no-sleep:might-sleep is confirmed/);
+    // Without the patch, the same steps diverge: the replay above did re-apply it.
+    const unpatched = file('unpatched.json', JSON.stringify({ ...t, patches: undefined }));
+    expect((await run('replay', unpatched)).code).toBe(2);
+    writeFileSync(local, `${readFileSync(CLARIFY, 'utf8')}\n`);
+    const edited = await run('replay', p);
+    expect(edited.code).toBe(2);
+    expectOneLine(edited.err, /was checked with the patch .*clarify\.patch .* and replay re-applies it: .*clarify\.patch has changed since \(its sha256 is/);
+    const gone = await run('replay', p, '--patch', local);
+    expect(gone.code).toBe(2);
+    expectOneLine(gone.err, /--patch, --property and --no-coalesce go with --token/);
   });
 });
