@@ -213,11 +213,12 @@ function patchName(p: Patch, file: string): string {
   return p.subject ? `"${p.subject}"` : basename(file);
 }
 
-/** The one line of a refused patch: its first refused hunk (and how many more there are). */
+/** The one line of a refused patch: its first refused hunk and the numbers of the other refused hunks. */
 function refusal(file: string, r: PatchResult): string {
-  const refused = r.outcomes.flatMap((o) => (o.kind === 'refused' ? [o.reason] : []));
-  const more = refused.length > 1 ? ` (${refused.length - 1} more ${refused.length === 2 ? 'hunk' : 'hunks'} refused: mnc patch ${file} lists them)` : '';
-  return `patch ${file} does not apply, nothing was applied: ${refused[0]}${more}`;
+  const refused = r.outcomes.flatMap((o) => (o.kind === 'refused' ? [{ n: o.hunk.index, reason: o.reason }] : []));
+  const rest = [...new Set(refused.slice(1).map((x) => x.n))].filter((n) => n !== refused[0]!.n);
+  const more = rest.length ? ` (also refused: ${rest.length === 1 ? 'hunk' : 'hunks'} ${rest.join(', ')})` : '';
+  return `patch ${file} does not apply, nothing was applied: ${refused[0]!.reason}${more}`;
 }
 
 /**

@@ -1040,6 +1040,13 @@ describe('patches as mailed (issue 13)', () => {
     expect(ok.out).toMatch(/^ {2}oom_reap_task_mm\(\) after every hunk of the patch:$/m);
     expect(ok.out).toMatch(/^ {2}oom_reap_task_mm\(\) after every hunk: listed under hunk 1$/m);
   });
+  test('mnc patch: several refused hunks: the first in full, the others by number (before, the line sent the reader to the very command that printed it)', async () => {
+    const r = await run('patch', join(import.meta.dirname, '../../examples/patches/93065ac753e4-blockable-mode.patch'), '--core', 'v4.18');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expectOneLine(r.err, /^mnc: patch .*93065ac753e4-blockable-mode\.patch does not apply, nothing was applied: hunk (\d+): .* \(also refused: hunks \d+(, \d+)+\) \[applied to core v4\.18: --core and --driver choose the functions\]$/);
+    expect(r.err).not.toMatch(/lists them/);
+  });
   test('mnc patch: --driver names the variant the patch applies to', async () => {
     // The clarify patch removes the trylock the clarify variant no longer has.
     const r = await run('patch', CLARIFY, '--driver', 'amdgpu@clarify', '--driver', 'amdgpu-hsa@clarify');
