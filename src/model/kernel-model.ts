@@ -88,11 +88,13 @@ export class KernelModel implements Model<KState, KAction> {
     this.ids = internTable(program);
     if (options.por ?? options.coalesce ?? true) {
       const po = new PartialOrder(this.interp);
+      this.po = po;
       this.ample = (state, acts) => po.ample(state, acts);
     }
   }
 
   readonly ample?: (state: KState, actions: readonly KAction[]) => number;
+  private readonly po: PartialOrder | undefined;
 
   initStates(): readonly KState[] {
     return [this.interp.initial()];
@@ -104,7 +106,7 @@ export class KernelModel implements Model<KState, KAction> {
 
   nextState(state: KState, action: KAction): KState {
     this.lastFrom = state;
-    return this.interp.next(state, action);
+    return this.po?.successorOf(state, action) ?? this.interp.next(state, action);
   }
 
   /** The full step: executed statements and the shared variables read and written. */

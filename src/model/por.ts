@@ -128,7 +128,11 @@ export class PartialOrder {
       let ok = true;
       for (let j = 0; j < n && ok; j++) if (j !== a.tid && conflicts(e.accesses, this.futureOf(state, j))) ok = false;
       if (!ok) continue;
-      if (this.invisibleAndAdvancing(state, a)) return i;
+      const next = this.ip.next(state, a);
+      if (this.invisibleAndAdvancing(state, a, next)) {
+        this.chosen = { state, tid: a.tid, choice: a.choice, next };
+        return i;
+      }
     }
     return -1;
   }
@@ -146,7 +150,18 @@ export class PartialOrder {
   }
 
   /** C2 on the successor, and C3. */
-  private invisibleAndAdvancing(state: KState, a: KAction): boolean {
+  /**
+   * The successor of the action {@link ample} last chose, which it computed to judge C2 and C3: the
+   * explorer asks for that very step next, and it is not computed twice.
+   */
+  successorOf(state: KState, a: KAction): KState | undefined {
+    const c = this.chosen;
+    return c !== undefined && c.state === state && c.tid === a.tid && c.choice === a.choice ? c.next : undefined;
+  }
+
+  private chosen: { readonly state: KState; readonly tid: number; readonly choice: number; readonly next: KState } | undefined;
+
+  private invisibleAndAdvancing(state: KState, a: KAction, next: KState): boolean {
     const reads = this.red.reads;
     const t = state.threads[a.tid]!;
     const top = t.frames[t.frames.length - 1]!;
@@ -155,7 +170,6 @@ export class PartialOrder {
       if (t.frames.length === 1 && (reads.finished || reads.enabled)) return false;
       if (top.op && (reads.context || (reads.pairs && top.op.kind === 'invalidate_range_start'))) return false;
     }
-    const next = this.ip.next(state, a);
     for (let j = 0; j < state.threads.length; j++) if (j !== a.tid && next.threads[j] !== state.threads[j]) return false;
     const u = next.threads[a.tid]!;
     if (!advances(t, u)) return false;
