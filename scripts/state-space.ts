@@ -1,7 +1,10 @@
 /**
  * The explored state space of every built-in scenario in every variant and every example, as data:
- * `{ label: [distinct states, transitions, violated engine properties] }` from `runScenario(c.scenario, {})`
- * (the default reduction, every property decided). A change meant to make exploration cheaper
+ * `{ label: [distinct states, transitions, violated engine properties, fingerprint digest] }` from
+ * `runScenario(c.scenario, {})` (the default reduction, every property decided). The digest folds
+ * every fingerprint the engine looks up in its visited set (`VisitedTable.insert`), in the order it
+ * does, into 64 bits: equal digests mean the same fingerprints of the same successors in the same
+ * order (so saved replay tokens, which carry fingerprints, still match). A change meant to make exploration cheaper
  * without changing what it explores records this before and compares after (issue 12, item 3):
  *
  *     npx tsx scripts/state-space.ts --out before.json [--skip-large] [FILTER...]
@@ -13,6 +16,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { VisitedTable } from '../src/checker/fingerprint.ts';
 import { differentialCases } from '../src/report/differential.ts';
 import { runScenario } from '../src/report/run.ts';
 
@@ -39,7 +43,18 @@ const LARGE = [
   'several-starts-in-flight @ tetsuo',
 ];
 
-type Entry = [states: number, transitions: number, violated: string[]];
+type Entry = [states: number, transitions: number, violated: string[], fingerprints: string];
+
+// Every fingerprint inserted, folded in order (two 32-bit FNV-style lanes).
+let d1 = 0x811c9dc5;
+let d2 = 0x01000193;
+const insert = VisitedTable.prototype.insert;
+VisitedTable.prototype.insert = function (this: VisitedTable, hi: number, lo: number, parent: number): number {
+  d1 = Math.imul(d1 ^ hi, 0x01000193) ^ (lo >>> 7);
+  d2 = Math.imul(d2 ^ lo, 0x5bd1e995) + hi;
+  return insert.call(this, hi, lo, parent);
+};
+const digest = (): string => (d1 >>> 0).toString(16).padStart(8, '0') + (d2 >>> 0).toString(16).padStart(8, '0');
 
 const args = process.argv.slice(2);
 let out: string | undefined;
@@ -68,10 +83,12 @@ const t0 = performance.now();
 const runs = cases.flatMap((c) => [{ label: c.label, scenario: c.scenario, coalesce: true }, ...(unreduced ? [{ label: `${c.label} [no-coalesce]`, scenario: c.scenario, coalesce: false }] : [])]);
 for (const c of runs) {
   const t = performance.now();
+  d1 = 0x811c9dc5;
+  d2 = 0x01000193;
   const r = runScenario(c.scenario, c.coalesce ? {} : { coalesce: false });
   const s = r.result.stats;
   const violated = r.result.verdicts.filter((v) => v.status === 'violated').map((v) => v.property).sort();
-  const e: Entry = [s.states, s.transitions, violated];
+  const e: Entry = [s.states, s.transitions, violated, digest()];
   got[c.label] = e;
   states += s.states;
   const sec = (performance.now() - t) / 1000;
