@@ -194,38 +194,23 @@ export class KernelModel implements Model<KState, KAction> {
    * the locks in `lockKeys` order, the open pairs.
    *
    * Into a {@link FingerprintEncoder} (the explorer's hot path) a successor is encoded against the
-   * state {@link nextState} last stepped from: the step shares every part it did not change with
-   * that state (a thread, memory, the lock table, the pairs: the same frozen object), and the words
-   * of a shared part are replayed from that state's recorded encoding instead of walking the part
-   * again (issue 12, item 3). The words are the ones the part's own encoding gives, so the
-   * fingerprint is the same either way.
+   * state {@link nextState} last stepped from, whose words are recorded unit by unit (the thread
+   * count; per thread its header, then each frame; memory; the locks; the pairs) with the hash lanes
+   * at the start of each unit. A step shares every part it did not change with that state (the same
+   * frozen object), so the successor's words agree with the recorded ones up to the first unit it
+   * changed: hashing resumes from the lanes recorded there, and after it a unit the successor shares
+   * is replayed from the recording instead of walked again (issue 12, item 3). The words are the ones
+   * the full walk gives, so the fingerprint is the same either way.
    */
   encode(state: KState, e: Encoder): void {
     if (e instanceof FingerprintEncoder) {
-      const r = this.scratch;
-      r.reset();
       const p = this.lastFrom;
       // A state built by hand (tests) is not frozen: its parts could change between two encodings.
       if (p !== undefined && p.threads.length === state.threads.length && Object.isFrozen(p)) {
-        if (this.recorded !== p) this.record(p);
-        const w = this.recorder.words;
-        const at = this.partAt;
-        const n = state.threads.length;
-        r.int(n);
-        for (let i = 0; i < n; i++) {
-          const t = state.threads[i]!;
-          if (t === p.threads[i]) r.copy(w, at[i]!, at[i + 1]!);
-          else this.encodeThreadAgainst(t, p, i, r);
-        }
-        if (state.mem === p.mem) r.copy(w, at[n]!, at[n + 1]!);
-        else this.encodeMem(state.mem, r);
-        if (state.locks === p.locks) r.copy(w, at[n + 1]!, at[n + 2]!);
-        else this.encodeLocks(state.locks, r);
-        if (state.pairs === p.pairs) r.copy(w, at[n + 2]!, at[n + 3]!);
-        else this.encodePairs(state.pairs, r);
-      } else this.encodeAll(state, r);
-      e.replay(r.words, 0, r.position);
-      return;
+        if (this.rec.state !== p) this.record(p);
+        this.encodeAgainst(state, this.rec, e);
+        return;
+      }
     }
     this.encodeAll(state, e);
   }
@@ -240,64 +225,184 @@ export class KernelModel implements Model<KState, KAction> {
 
   /** The state {@link nextState} last stepped from. */
   private lastFrom: KState | undefined;
-  /** The state whose parts' words {@link recorder} holds, at offsets {@link partAt}. */
-  private recorded: KState | undefined;
-  private readonly recorder = new WordRecorder();
-  /** Where each thread's words start in the recording, then memory's, the locks', the pairs', and the end. */
-  private partAt = new Int32Array(8);
-  /** Where each frame of the recorded state starts (and, after a thread's last frame, where it ends). */
-  private frameAt = new Int32Array(64);
-  /** Per thread of the recorded state, the index of its first frame in {@link frameAt}. */
-  private firstFrame = new Int32Array(4);
-  /** The words of the state being encoded, hashed in one go. */
-  private readonly scratch = new WordRecorder();
+  /** The recording of the state last stepped from. */
+  private rec = new Recording();
+  /** The one before it: a new recording copies the units it shares with it. */
+  private spare = new Recording();
+  /** Computes the lanes of a recording. */
+  private readonly hasher = new FingerprintEncoder();
 
-  /** Record the words of `s` in {@link recorder}: where each part starts in {@link partAt}, each frame in {@link frameAt}. */
+  /**
+   * Record the words of `s`, and the lanes at the start of each unit, in a fresh {@link Recording}.
+   * The units `s` shares with the previous recording's state (the state expanded before, in
+   * breadth-first order often a sibling) are copied from it, and hashing starts at the first unit
+   * that is not the same unit of that state.
+   */
   private record(s: KState): void {
-    const r = this.recorder;
+    const q = this.rec;
+    const r = this.spare;
+    this.spare = q;
+    this.rec = r;
+    const qs = q.state;
     const n = s.threads.length;
-    if (this.partAt.length < n + 4) this.partAt = new Int32Array(n + 4);
-    if (this.firstFrame.length < n) this.firstFrame = new Int32Array(n);
-    let frames = 0;
-    for (const t of s.threads) frames += t.frames.length + 1;
-    if (this.frameAt.length < frames) this.frameAt = new Int32Array(frames * 2);
-    const at = this.partAt;
-    const fAt = this.frameAt;
-    r.reset();
-    let k = 0;
+    // Units are copied from q only when q is of a frozen state with as many threads.
+    const from = qs !== undefined && qs.threads.length === n ? qs : undefined;
+    const w = r.words;
+    r.begin(n);
+    // `aligned`: every unit so far is q's unit of the same index (the same words, at the same place).
+    let aligned = from !== undefined;
+    let d = 0;
+    r.open();
+    w.int(n);
     for (let i = 0; i < n; i++) {
       const t = s.threads[i]!;
-      at[i] = r.position;
-      this.threadHeader(t, r);
-      this.firstFrame[i] = k;
-      for (const f of t.frames) {
-        fAt[k++] = r.position;
-        this.encodeFrame(f, r);
+      r.threadUnit[i] = r.units;
+      const qt = from?.threads[i];
+      if (t === qt) {
+        const u0 = q.threadUnit[i]!;
+        if (aligned && u0 !== r.units) {
+          aligned = false;
+          d = r.units;
+        }
+        r.copyUnits(q, u0, q.threadUnit[i + 1]!);
+        continue;
       }
-      fAt[k++] = r.position;
+      if (aligned) {
+        aligned = false;
+        d = r.units;
+      }
+      r.open();
+      this.threadHeader(t, w);
+      const frames = t.frames;
+      const qf = qt?.frames;
+      for (let j = 0; j < frames.length; j++) {
+        const f = frames[j]!;
+        if (qf !== undefined && j < qf.length && f === qf[j]) {
+          const u = q.threadUnit[i]! + 1 + j;
+          r.copyUnits(q, u, u + 1);
+        } else {
+          r.open();
+          this.encodeFrame(f, w);
+        }
+      }
     }
-    at[n] = r.position;
-    this.encodeMem(s.mem, r);
-    at[n + 1] = r.position;
-    this.encodeLocks(s.locks, r);
-    at[n + 2] = r.position;
-    this.encodePairs(s.pairs, r);
-    at[n + 3] = r.position;
-    this.recorded = s;
+    r.threadUnit[n] = r.units;
+    const tail = (same: boolean, k: number, encode: () => void): void => {
+      if (same) {
+        const u = q.threadUnit[n]! + k;
+        if (aligned && u !== r.units) {
+          aligned = false;
+          d = r.units;
+        }
+        r.copyUnits(q, u, u + 1);
+      } else {
+        if (aligned) {
+          aligned = false;
+          d = r.units;
+        }
+        r.open();
+        encode();
+      }
+    };
+    tail(from !== undefined && s.mem === from.mem, 0, () => this.encodeMem(s.mem, w));
+    tail(from !== undefined && s.locks === from.locks, 1, () => this.encodeLocks(s.locks, w));
+    tail(from !== undefined && s.pairs === from.pairs, 2, () => this.encodePairs(s.pairs, w));
+    r.close();
+    if (aligned) d = r.units;
+    // The lanes: q's up to unit d (the words before it are q's), then hashed.
+    const h = this.hasher;
+    if (d === 0) h.reset();
+    else h.resume(q.h1[d]!, q.h2[d]!, r.start[d]! >> 1);
+    r.h1.set(q.h1.subarray(0, d));
+    r.h2.set(q.h2.subarray(0, d));
+    const words = w.words;
+    for (let u = d; u < r.units; u++) {
+      r.h1[u] = h.lane1;
+      r.h2[u] = h.lane2;
+      h.replay(words, r.start[u]!, r.start[u + 1]!);
+    }
+    r.h1[r.units] = h.lane1;
+    r.h2[r.units] = h.lane2;
+    r.state = s;
   }
 
-  /** Thread `i` of the state being encoded, which differs from thread `i` of the recorded state `p`: its frames `p`'s thread shares are copied. */
-  private encodeThreadAgainst(t: ThreadState, p: KState, i: number, r: WordRecorder): void {
-    const pf = p.threads[i]!.frames;
-    const w = this.recorder.words;
-    const fAt = this.frameAt;
-    const first = this.firstFrame[i]!;
-    this.threadHeader(t, r);
+  /**
+   * Feed `e` the encoding of `s` against the recording `r` of the state it was stepped from: from the
+   * lanes at the first unit `s` does not share, then each unit replayed when `s` shares it and
+   * encoded otherwise.
+   */
+  private encodeAgainst(s: KState, r: Recording, e: FingerprintEncoder): void {
+    const p = r.state!;
+    const n = s.threads.length;
+    const memUnit = r.threadUnit[n]!;
+    // The first unit s changed: thread i's header (first frame -1) or its frame `first`, or a part after the threads.
+    let i = 0;
+    let first = 0;
+    let d = -1;
+    for (; i < n; i++) {
+      const t = s.threads[i]!;
+      const pt = p.threads[i]!;
+      if (t === pt) continue;
+      if (t.frames.length === pt.frames.length && t.srcu === pt.srcu && t.pending === pt.pending) {
+        const f = t.frames;
+        const pf = pt.frames;
+        let j = 0;
+        while (j < f.length && f[j] === pf[j]) j++;
+        if (j === f.length) continue;
+        first = j;
+        d = r.threadUnit[i]! + 1 + j;
+      } else {
+        first = -1;
+        d = r.threadUnit[i]!;
+      }
+      break;
+    }
+    if (d < 0) d = s.mem !== p.mem ? memUnit : s.locks !== p.locks ? memUnit + 1 : s.pairs !== p.pairs ? memUnit + 2 : r.units;
+    const words = r.words.words;
+    if (e.count === 0) e.resume(r.h1[d]!, r.h2[d]!, r.start[d]! >> 1);
+    else e.replay(words, 0, r.start[d]!);
+    if (i < n) {
+      const t = s.threads[i]!;
+      if (first < 0) {
+        this.threadHeader(t, e);
+        first = 0;
+      }
+      this.framesAgainst(t, p.threads[i]!, r.threadUnit[i]!, first, r, e);
+      for (i++; i < n; i++) {
+        const t = s.threads[i]!;
+        const pt = p.threads[i]!;
+        const u = r.threadUnit[i]!;
+        if (t === pt) e.replay(words, r.start[u]!, r.start[r.threadUnit[i + 1]!]!);
+        else {
+          this.threadHeader(t, e);
+          this.framesAgainst(t, pt, u, 0, r, e);
+        }
+      }
+      d = memUnit;
+    }
+    if (d <= memUnit) {
+      if (s.mem === p.mem) e.replay(words, r.start[memUnit]!, r.start[memUnit + 1]!);
+      else this.encodeMem(s.mem, e);
+    }
+    if (d <= memUnit + 1) {
+      if (s.locks === p.locks) e.replay(words, r.start[memUnit + 1]!, r.start[memUnit + 2]!);
+      else this.encodeLocks(s.locks, e);
+    }
+    if (d <= memUnit + 2) {
+      if (s.pairs === p.pairs) e.replay(words, r.start[memUnit + 2]!, r.start[memUnit + 3]!);
+      else this.encodePairs(s.pairs, e);
+    }
+  }
+
+  /** Frames `from..` of thread `t`, against `pt`, the same thread in the recorded state (its header is unit `hu`). */
+  private framesAgainst(t: ThreadState, pt: ThreadState, hu: number, from: number, r: Recording, e: FingerprintEncoder): void {
     const frames = t.frames;
-    for (let j = 0; j < frames.length; j++) {
+    const pf = pt.frames;
+    const words = r.words.words;
+    for (let j = from; j < frames.length; j++) {
       const f = frames[j]!;
-      if (j < pf.length && f === pf[j]) r.copy(w, fAt[first + j]!, fAt[first + j + 1]!);
-      else this.encodeFrame(f, r);
+      if (j < pf.length && f === pf[j]) e.replay(words, r.start[hu + 1 + j]!, r.start[hu + 2 + j]!);
+      else this.encodeFrame(f, e);
     }
   }
 
@@ -368,6 +473,66 @@ export class KernelModel implements Model<KState, KAction> {
       e.int(p.mayfail);
       e.int(p.ret);
     }
+  }
+}
+
+/**
+ * The words of one state's encoding in units (the thread count; per thread its header, then each
+ * frame; memory; the locks; the pairs), with the hash lanes at the start of each unit
+ * ({@link KernelModel.encode}).
+ */
+class Recording {
+  /** The state recorded (undefined: none yet). */
+  state: KState | undefined;
+  readonly words = new WordRecorder();
+  /** Units recorded. */
+  units = 0;
+  /** Where each unit's words start; `start[units]` is the end. */
+  start = new Int32Array(64);
+  /** The lanes before each unit; at `units`, after the last. */
+  h1 = new Int32Array(64);
+  h2 = new Int32Array(64);
+  /** The unit of each thread's header; at the thread count, memory's unit (the locks' and the pairs' follow). */
+  threadUnit = new Int32Array(8);
+
+  /** Start recording a state of `n` threads. */
+  begin(n: number): void {
+    this.state = undefined;
+    this.words.reset();
+    this.units = 0;
+    if (this.threadUnit.length < n + 1) this.threadUnit = new Int32Array(2 * (n + 1));
+  }
+
+  /** A new unit starts at the current position. */
+  open(): void {
+    this.room(this.units + 2);
+    this.start[this.units++] = this.words.position;
+  }
+
+  /** The end of the last unit. */
+  close(): void {
+    this.start[this.units] = this.words.position;
+  }
+
+  /** Append units `from..to` of `q` (their words, as units of their own). */
+  copyUnits(q: Recording, from: number, to: number): void {
+    const n = to - from;
+    this.room(this.units + n + 1);
+    const base = this.words.position - q.start[from]!;
+    for (let u = from; u < to; u++) this.start[this.units++] = q.start[u]! + base;
+    this.words.copy(q.words.words, q.start[from]!, q.start[to]!);
+  }
+
+  private room(need: number): void {
+    if (need <= this.start.length) return;
+    const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(2 * need);
+      b.set(a);
+      return b;
+    };
+    this.start = grow(this.start);
+    this.h1 = grow(this.h1);
+    this.h2 = grow(this.h2);
   }
 }
 
