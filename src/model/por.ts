@@ -55,7 +55,7 @@
 import type { CompiledFn } from './compile.ts';
 import type { Interpreter, KAction } from './interp.ts';
 import { callTargets, fieldOf, reach, type Reduction } from './reduction.ts';
-import type { Frame, KState, ThreadState } from './state.ts';
+import type { KState, ThreadState } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
 
@@ -76,7 +76,6 @@ export class PartialOrder {
   private readonly candidate: Uint8Array[];
   /** Per function, per pc: whether a property looks at a thread about to run this statement. */
   private readonly watched: Uint8Array[];
-  private readonly stackCache = new WeakMap<readonly Frame[], AccessSet>();
   private readonly kworkerFuture: (AccessSet | undefined)[];
 
   constructor(private readonly ip: Interpreter) {
@@ -126,7 +125,7 @@ export class PartialOrder {
       const e = this.red.effectsOf(this.program.fn(top.fn).instrs[top.pc]!);
       if (e.accesses === 'all') continue;
       let ok = true;
-      for (let j = 0; j < n && ok; j++) if (j !== a.tid && conflicts(e.accesses, this.futureOf(state, j))) ok = false;
+      for (let j = 0; j < n && ok; j++) if (j !== a.tid && this.conflictsWith(e.accesses, state, j)) ok = false;
       if (!ok) continue;
       const next = this.ip.next(state, a);
       if (this.invisibleAndAdvancing(state, a, next)) {
@@ -137,16 +136,19 @@ export class PartialOrder {
     return -1;
   }
 
-  /** What thread `tid` can still access from where it is. */
-  futureOf(state: KState, tid: number): AccessSet {
-    const t = state.threads[tid]!;
-    if (t.frames.length === 0) return this.kworkerFuture[tid] ?? EMPTY;
-    let f = this.stackCache.get(t.frames);
-    if (!f) {
-      f = this.union(t.frames.map((fr) => this.futures[fr.fn]![fr.pc]!));
-      this.stackCache.set(t.frames, f);
+  /**
+   * Whether accesses `mine` fail to commute with something thread `tid` can still access from where
+   * it is: with what some frame of its stack can still reach (a conflict with the union of the
+   * frames' futures is a conflict with one of them, so the union is never built).
+   */
+  private conflictsWith(mine: readonly Access[], state: KState, tid: number): boolean {
+    const frames = state.threads[tid]!.frames;
+    if (frames.length === 0) return conflicts(mine, this.kworkerFuture[tid] ?? EMPTY);
+    for (let i = 0; i < frames.length; i++) {
+      const fr = frames[i]!;
+      if (conflicts(mine, this.futures[fr.fn]![fr.pc]!)) return true;
     }
-    return f;
+    return false;
   }
 
   /** C2 on the successor, and C3. */
