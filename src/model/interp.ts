@@ -199,15 +199,37 @@ export class Interpreter {
 
   /** Push the enabled actions of `state` onto `out`. */
   actions(state: KState, out: KAction[]): void {
+    const counts = this.choiceCounts(state);
     for (let tid = 0; tid < state.threads.length; tid++) {
-      const n = this.enabledChoices(state, tid);
+      const n = counts[tid]!;
       for (let c = 0; c < n; c++) out.push({ tid, choice: c });
     }
   }
 
   /** Whether {@link actions} has an action of thread `tid` in `state`. */
   canMove(state: KState, tid: number): boolean {
-    return this.enabledChoices(state, tid) > 0;
+    return this.choiceCounts(state)[tid]! > 0;
+  }
+
+  /** The state {@link counts} are of (frozen, so they cannot change). */
+  private countsOf: KState | undefined;
+  private counts = new Int32Array(8);
+
+  /**
+   * Per thread, its number of enabled actions in `state`. The explorer asks about a new state
+   * several times in a row (each thread's partial-deadlock goal, then whether the state is a
+   * deadlock): the counts of the last frozen state asked about are kept, so that enabledness is
+   * computed once for all of them (issue 12, item 3).
+   */
+  private choiceCounts(state: KState): Int32Array {
+    if (state === this.countsOf) return this.counts;
+    const n = state.threads.length;
+    if (this.counts.length < n) this.counts = new Int32Array(n);
+    const counts = this.counts;
+    this.countsOf = undefined;
+    for (let tid = 0; tid < n; tid++) counts[tid] = this.enabledChoices(state, tid);
+    if (Object.isFrozen(state)) this.countsOf = state;
+    return counts;
   }
 
   /** The number of enabled actions of thread `tid` (its outcomes, when its next step can run). */
