@@ -110,6 +110,7 @@ export class Interpreter {
     // Memory has the keys of the scenario's memory in its order (`{ ...spec.mem }`, and writes go
     // to known keys only); the lock table has lockKeys in order (initial()).
     this.copy = { mem: objectCopier<Value>(Object.keys(program.spec.mem)), locks: objectCopier<LockState>(program.lockKeys) };
+    this.codes = program.fns.map(() => []);
   }
 
   /**
@@ -165,6 +166,23 @@ export class Interpreter {
   /** Copies of a state's memory and lock table for a step to write (see {@link Copiers}). */
   readonly copy: Copiers;
 
+  /** Per function, per pc: the instruction's compiled expressions, built when it first runs. */
+  private readonly codes: (InstrCode | undefined)[][];
+
+  /** The compiled expressions of instruction `pc` of function `fn` (see {@link Code}). */
+  codeAt(fn: number, pc: number): InstrCode {
+    const row = this.codes[fn]!;
+    let c = row[pc];
+    if (c === undefined) {
+      const f = this.program.fn(fn);
+      const ins = f.instrs[pc];
+      if (!ins) throw new ModelError(`${f.def.name}: pc ${pc} out of range`);
+      c = new CodeCompiler(this, f).instr(ins);
+      row[pc] = c;
+    }
+    return c;
+  }
+
   private readonly blockingCache = new WeakMap<Instr, { prim: Primitive; call: Expr & { k: 'call' } } | null>();
   private readonly choiceCache = new WeakMap<Instr, { prim: Primitive; call: Expr & { k: 'call' } } | null>();
 
@@ -186,15 +204,17 @@ export class Interpreter {
 
   /** Why `tid` cannot run its next step now (null: it can, or it has finished). */
   waitOf(state: KState, tid: number): { readonly why: string; readonly sleeping: boolean } | null {
-    const cur = this.current(state, tid);
-    if (!cur) return null;
+    const t = state.threads[tid]!;
+    const frame = t.frames[t.frames.length - 1];
+    if (!frame) return null;
+    const code = this.codeAt(frame.fn, frame.pc);
     const oops = this.oopsKeys[tid];
     if (oops !== undefined && state.mem[oops]) return { why: `killed by a kernel oops (${String(state.mem[oops])}) at this statement`, sleeping: false };
-    const b = this.blockingCall(cur.instr);
+    const b = code.blocking;
     if (!b) return null;
     const ex = new Exec(this, state, tid, null);
     // A statement that will oops (NULL or freed pointer) can run: running it kills the thread.
-    return readOnly(() => b.prim.wait!(ex, ex.args(b.prim, b.call.args)), null);
+    return readOnly(() => b.prim.wait!(ex, b.args(ex)), null);
   }
 
   /** Push the enabled actions of `state` onto `out`. */
@@ -232,19 +252,33 @@ export class Interpreter {
     return counts;
   }
 
-  /** The number of enabled actions of thread `tid` (its outcomes, when its next step can run). */
+  /** The number of enabled actions of thread `tid` (its outcomes, when its next step can run): 0 when {@link waitOf} says it waits. */
   private enabledChoices(state: KState, tid: number): number {
-    const cur = this.current(state, tid);
-    if (!cur) return 0;
-    if (this.waitOf(state, tid)) return 0;
-    return this.choicesOf(state, tid, cur.instr);
-  }
-
-  private choicesOf(state: KState, tid: number, instr: Instr): number {
-    const call = this.choiceCall(instr);
-    if (!call) return 1;
+    const t = state.threads[tid]!;
+    const frame = t.frames[t.frames.length - 1];
+    if (!frame) return 0;
+    const code = this.codeAt(frame.fn, frame.pc);
+    const oops = this.oopsKeys[tid];
+    if (oops !== undefined && state.mem[oops]) return 0;
+    const b = code.blocking;
+    if (b !== undefined) {
+      const ex = new Exec(this, state, tid, null);
+      try {
+        if (b.prim.wait!(ex, b.args(ex))) return 0;
+      } catch (err) {
+        // A statement that will oops can run (readOnly).
+        if (!(err instanceof KernelOops)) throw err;
+      }
+    }
+    const c = code.choice;
+    if (c === undefined) return 1;
     const ex = new Exec(this, state, tid, null);
-    return readOnly(() => call.prim.choices!(ex, ex.args(call.prim, call.call.args)), 1);
+    try {
+      return c.prim.choices!(ex, c.args(ex));
+    } catch (err) {
+      if (err instanceof KernelOops) return 1;
+      throw err;
+    }
   }
 
   /** The non-deterministic primitive call of an instruction, if any. */
@@ -450,6 +484,451 @@ function deepFreeze(v: unknown): void {
   else for (const k in v) deepFreeze((v as Record<string, unknown>)[k]);
 }
 
+// ------------------------------------------------------------------------------------ compiled code
+/**
+ * An expression compiled for one function: a closure that evaluates it in the running thread's top
+ * frame (issue 12, item 3). What {@link Exec.eval} resolves by name at every evaluation (a local's
+ * slot, a constant, a global variable, the primitive called, whether an argument is lazy, how an
+ * `object.field` key is named and what it is) is resolved once, when the closure is built; the
+ * closure then does what `eval` does, in the same order, reading and writing through the same
+ * {@link Exec} methods (so reads, writes and the reduction's checks are recorded alike) and
+ * throwing the same errors. The closures of an instruction are built the first time it runs
+ * ({@link Interpreter.codeAt}), always for the function the instruction belongs to: an instruction
+ * evaluates its expressions in the frame that runs it.
+ */
+type Code = (ex: Exec) => Value | readonly Value[];
+type ScalarCode = (ex: Exec) => Value;
+type StoreCode = (ex: Exec, v: Value) => void;
+type ArgsCode = (ex: Exec) => Arg[];
+
+/** A primitive call of an instruction, compiled: the primitive and its arguments (lazy ones as expressions). */
+interface PrimCode {
+  readonly prim: Primitive;
+  readonly args: ArgsCode;
+}
+
+/** An instruction's expressions, compiled (see {@link Code}); only the fields its op uses are set. */
+interface InstrCode {
+  /** exec: its expressions; return: nothing. */
+  readonly exprs: readonly Code[];
+  /** exec and return: the ghost expressions. */
+  readonly ghost: readonly Code[];
+  /** branch: the condition; return: the value returned, if any. */
+  readonly value: ScalarCode | undefined;
+  /** iter: the list primitive, or the error the walk throws. */
+  readonly iter: PrimCode | (() => never) | undefined;
+  /** call: the callee resolved. */
+  readonly call: ((ex: Exec) => ResolvedCall) | undefined;
+  /** The primitive call that may make the thread wait ({@link Interpreter.blockingCall}). */
+  readonly blocking: PrimCode | undefined;
+  /** The primitive call with outcomes ({@link Interpreter.choiceCall}). */
+  readonly choice: PrimCode | undefined;
+}
+
+interface ResolvedCall {
+  fn: string;
+  op?: OpName;
+  nid?: string;
+  args: Value[];
+}
+
+/** What an `object.field` names, for one object. */
+interface FieldRes {
+  readonly key: string;
+  /** The object's `kfreed` mark, when the object is freeable and the field one of the fields it keeps. */
+  readonly kfreed: string | undefined;
+  /** 0: shared memory; 1: a static scalar (`value`); 2: the key itself (a static list, a sub-object). */
+  readonly kind: 0 | 1 | 2;
+  readonly value: Value;
+}
+
+const FIELD_MEM = 0;
+const FIELD_STATIC = 1;
+
+function scalarOf(v: Value | readonly Value[]): Value {
+  if (Array.isArray(v)) throw new ModelError('a list used as a value');
+  return v as Value;
+}
+
+function numberOf(v: Value, e: Expr): number {
+  if (typeof v === 'number') return v;
+  if (v === null) return 0;
+  throw new ModelError(`arithmetic on the object ${v} in ${JSON.stringify(e)}`);
+}
+
+class CodeCompiler {
+  private readonly program: Program;
+
+  constructor(
+    private readonly ip: Interpreter,
+    private readonly fn: CompiledFn,
+  ) {
+    this.program = ip.program;
+  }
+
+  instr(ins: Instr): InstrCode {
+    let exprs: readonly Code[] = [];
+    let ghost: readonly Code[] = [];
+    let value: ScalarCode | undefined;
+    let iter: InstrCode['iter'];
+    let call: InstrCode['call'];
+    switch (ins.op) {
+      case 'exec':
+        exprs = ins.exprs.map((e) => this.expr(e));
+        ghost = ins.ghost.map((e) => this.expr(e));
+        break;
+      case 'branch':
+        value = this.scalar(ins.cond);
+        break;
+      case 'iter': {
+        const list = ins.list;
+        if (list.k !== 'call' || list.callee.k !== 'id') {
+          iter = () => {
+            throw new ModelError('a list walk needs a list macro');
+          };
+          break;
+        }
+        const name = list.callee.name;
+        const p = this.ip.prim(name);
+        if (!p?.iterate) {
+          iter = () => {
+            throw new ModelError(`${name} cannot be walked`);
+          };
+          break;
+        }
+        iter = { prim: p, args: this.args(p, list.args) };
+        break;
+      }
+      case 'call':
+        call = this.resolveCall(ins);
+        break;
+      case 'return':
+        value = ins.value ? this.scalar(ins.value) : undefined;
+        ghost = ins.ghost.map((e) => this.expr(e));
+        break;
+      case 'jump':
+        break;
+    }
+    const b = this.ip.blockingCall(ins);
+    const c = this.ip.choiceCall(ins);
+    return {
+      exprs,
+      ghost,
+      value,
+      iter,
+      call,
+      blocking: b ? { prim: b.prim, args: this.args(b.prim, b.call.args) } : undefined,
+      choice: c ? { prim: c.prim, args: this.args(c.prim, c.call.args) } : undefined,
+    };
+  }
+
+  /** `Exec.args`: the lazy arguments as expressions, the others evaluated, left to right. */
+  args(p: Primitive, exprs: readonly Expr[]): ArgsCode {
+    const codes: Code[] = exprs.map((a, i) => (p.lazy?.includes(i) ? () => a as never : this.expr(a)));
+    switch (codes.length) {
+      case 0:
+        return () => [];
+      case 1: {
+        const [a] = codes as [Code];
+        return (ex) => [a(ex) as Arg];
+      }
+      case 2: {
+        const [a, b] = codes as [Code, Code];
+        return (ex) => [a(ex) as Arg, b(ex) as Arg];
+      }
+      case 3: {
+        const [a, b, c] = codes as [Code, Code, Code];
+        return (ex) => [a(ex) as Arg, b(ex) as Arg, c(ex) as Arg];
+      }
+      default:
+        return (ex) => {
+          const out: Arg[] = [];
+          for (let i = 0; i < codes.length; i++) out.push(codes[i]!(ex) as Arg);
+          return out;
+        };
+    }
+  }
+
+  scalar(e: Expr): ScalarCode {
+    switch (e.k) {
+      case 'num':
+      case 'str': {
+        const v = e.v;
+        return () => v;
+      }
+      case 'null':
+        return () => null;
+      case 'id':
+        // Locals, constants, globals and names are values (never lists).
+        return this.expr(e) as ScalarCode;
+      default: {
+        const c = this.expr(e);
+        return (ex) => scalarOf(c(ex));
+      }
+    }
+  }
+
+  expr(e: Expr): Code {
+    const program = this.program;
+    switch (e.k) {
+      case 'num':
+      case 'str': {
+        const v = e.v;
+        return () => v;
+      }
+      case 'null':
+        return () => null;
+      case 'id': {
+        const name = e.name;
+        const s = this.fn.slots.get(name) ?? -1;
+        if (s >= 0) return (ex) => ex.top().locals[s]!;
+        const c = program.spec.constants[name];
+        if (c !== undefined) return () => c;
+        if (program.memKeySet.has(name)) return (ex) => ex.readMem(name); // a global variable, e.g. oom_reaper_list
+        if (name === 'current') return (ex) => ex.task;
+        return () => name; // a function or a global object
+      }
+      case 'field': {
+        const key = this.fieldKey(e);
+        return (ex) => {
+          const r = key(ex);
+          return r.kind === FIELD_MEM ? ex.readMem(r.key) : r.kind === FIELD_STATIC ? r.value : r.key;
+        };
+      }
+      case 'addr': {
+        if (e.e.k === 'field') {
+          const key = this.fieldKey(e.e);
+          return (ex) => key(ex).key;
+        }
+        return this.expr(e.e);
+      }
+      case 'unary': {
+        const a = this.scalar(e.e);
+        if (e.op === '!') return (ex) => (truthy(a(ex)) ? 0 : 1);
+        if (e.op === '-') return (ex) => -numberOf(a(ex), e);
+        return (ex) => ~numberOf(a(ex), e);
+      }
+      case 'bin': {
+        const a = this.scalar(e.a);
+        const b = this.scalar(e.b);
+        switch (e.op) {
+          case '&&':
+            return (ex) => (truthy(a(ex)) && truthy(b(ex)) ? 1 : 0);
+          case '||':
+            return (ex) => (truthy(a(ex)) || truthy(b(ex)) ? 1 : 0);
+          case '==':
+            return (ex) => {
+              const x = a(ex);
+              return eq(x, b(ex)) ? 1 : 0;
+            };
+          case '!=':
+            return (ex) => {
+              const x = a(ex);
+              return eq(x, b(ex)) ? 0 : 1;
+            };
+        }
+        const arith = (f: (x: number, y: number) => number): Code => (ex) => {
+          const x = a(ex);
+          const y = b(ex);
+          return f(numberOf(x, e), numberOf(y, e));
+        };
+        switch (e.op) {
+          case '<':
+            return arith((x, y) => (x < y ? 1 : 0));
+          case '<=':
+            return arith((x, y) => (x <= y ? 1 : 0));
+          case '>':
+            return arith((x, y) => (x > y ? 1 : 0));
+          case '>=':
+            return arith((x, y) => (x >= y ? 1 : 0));
+          case '+':
+            return arith((x, y) => x + y);
+          case '-':
+            return arith((x, y) => x - y);
+          case '*':
+            return arith((x, y) => x * y);
+          case '/':
+            return arith((x, y) => Math.trunc(x / y));
+          case '%':
+            return arith((x, y) => x % y);
+          case '<<':
+            return arith((x, y) => x << y);
+          case '>>':
+            return arith((x, y) => x >> y);
+          case '&':
+            return arith((x, y) => x & y);
+          case '|':
+            return arith((x, y) => x | y);
+          case '^':
+            return arith((x, y) => x ^ y);
+        }
+        const op = e.op;
+        return arith(() => {
+          throw new ModelError(`unknown operator ${op}`);
+        });
+      }
+      case 'cond': {
+        const c = this.scalar(e.c);
+        const a = this.expr(e.a);
+        const b = this.expr(e.b);
+        return (ex) => (truthy(c(ex)) ? a(ex) : b(ex));
+      }
+      case 'call': {
+        if (e.callee.k !== 'id') {
+          return () => {
+            throw new ModelError('a call through a pointer must be a statement of its own (compile should have hoisted it)');
+          };
+        }
+        const name = e.callee.name;
+        const p = this.ip.prim(name);
+        if (!p) {
+          return () => {
+            throw new ModelError(`${name} is not a primitive (compile should have hoisted it)`);
+          };
+        }
+        const args = this.args(p, e.args);
+        return (ex) => {
+          const r = p.run(ex, args(ex), ex.choice);
+          if (r === PENDING) throw PENDING_SIGNAL;
+          return r;
+        };
+      }
+      case 'assign': {
+        const value = this.scalar(e.value);
+        const store = this.store(e.target);
+        if (e.op === '=') {
+          return (ex) => {
+            const v = value(ex);
+            store(ex, v);
+            return v;
+          };
+        }
+        const target = this.scalar(e.target);
+        const op = e.op;
+        return (ex) => {
+          let v = value(ex);
+          const old = numberOf(target(ex), e);
+          const y = numberOf(v, e);
+          v = op === '+=' ? old + y : op === '-=' ? old - y : op === '|=' ? old | y : old & y;
+          store(ex, v);
+          return v;
+        };
+      }
+      case 'incdec': {
+        const target = this.scalar(e.target);
+        const store = this.store(e.target);
+        const inc = e.op === '++';
+        const prefix = e.prefix;
+        return (ex) => {
+          const old = numberOf(target(ex), e);
+          const nv = inc ? old + 1 : old - 1;
+          store(ex, nv);
+          return prefix ? nv : old;
+        };
+      }
+    }
+  }
+
+  /** `Exec.fieldKey`: what `obj->field` names (NULL and freed objects oops), resolved once per object. */
+  private fieldKey(e: Expr & { k: 'field' }): (ex: Exec) => FieldRes {
+    const program = this.program;
+    const obj = this.scalar(e.obj);
+    const field = e.field;
+    const keeps = program.freeableFields.has(field);
+    const cache = new Map<Value, FieldRes>();
+    const resolve = (base: Value): FieldRes => {
+      const key = `${String(base)}.${field}`;
+      const kfreed = keeps && typeof base === 'string' && program.freeable.has(base) ? `${base}.kfreed` : undefined;
+      if (program.memKeySet.has(key)) return { key, kfreed, kind: FIELD_MEM, value: null };
+      const sv = program.spec.statics[key];
+      if (sv !== undefined && !Array.isArray(sv)) return { key, kfreed, kind: FIELD_STATIC, value: sv as Value };
+      return { key, kfreed, kind: 2, value: null };
+    };
+    return (ex) => {
+      const base = obj(ex);
+      if (base === null || base === 0) throw new Oops(`NULL pointer dereference reading ->${field}`);
+      let r = cache.get(base);
+      if (r === undefined) {
+        r = resolve(base);
+        cache.set(base, r);
+      }
+      // Fields the model keeps for the object (shared, static or lock keys under it; freeableFields).
+      if (r.kfreed !== undefined && ex.readMem(r.kfreed)) throw new Oops(`use after free: ->${field} of ${String(base)}, which kfree() freed`);
+      return r;
+    };
+  }
+
+  /** `Exec.store`. */
+  private store(target: Expr): StoreCode {
+    const program = this.program;
+    if (target.k === 'id') {
+      const name = target.name;
+      const s = this.fn.slots.get(name) ?? -1;
+      if (s < 0 && !program.memKeySet.has(name)) {
+        return () => {
+          throw new ModelError(`assignment to ${name}, which is neither a local nor a global variable`);
+        };
+      }
+      if (s < 0) {
+        return (ex, v) => {
+          if (!ex.mutable) throw new ModelError('assignment during a read-only evaluation');
+          ex.write(name, v);
+        };
+      }
+      return (ex, v) => {
+        if (!ex.mutable) throw new ModelError('assignment during a read-only evaluation');
+        ex.top().locals[s] = v;
+      };
+    }
+    if (target.k === 'field') {
+      const key = this.fieldKey(target);
+      return (ex, v) => ex.write(key(ex).key, v);
+    }
+    return () => {
+      throw new ModelError('assignment to something that is neither a local nor a field');
+    };
+  }
+
+  /** `Exec.resolveCall`. */
+  private resolveCall(instr: Instr & { op: 'call' }): (ex: Exec) => ResolvedCall {
+    const args = instr.args.map((a) => this.scalar(a));
+    const evalArgs = (ex: Exec): Value[] => {
+      const out: Value[] = [];
+      for (let i = 0; i < args.length; i++) out.push(args[i]!(ex));
+      return out;
+    };
+    const callee = instr.callee;
+    if (callee.k === 'field' && (OP_NAMES as readonly string[]).includes(callee.field)) {
+      const field = callee.field as OpName;
+      const obj = this.scalar(callee.obj);
+      const target = this.scalar(callee);
+      const nids = new Map<string, string | undefined>();
+      return (ex) => {
+        const a = evalArgs(ex);
+        const ops = obj(ex);
+        let nid: string | undefined;
+        if (typeof ops === 'string') {
+          nid = nids.get(ops);
+          if (nid === undefined && !nids.has(ops)) {
+            nid = ops.endsWith('.ops') ? ops.slice(0, -4) : undefined;
+            nids.set(ops, nid);
+          }
+        }
+        const t = target(ex);
+        if (typeof t !== 'string') throw new ModelError(`call of a NULL ${field} op`);
+        return nid === undefined ? { fn: t, args: a } : { fn: t, op: field, nid, args: a };
+      };
+    }
+    const target = this.scalar(callee);
+    return (ex) => {
+      const a = evalArgs(ex);
+      const t = target(ex);
+      if (typeof t !== 'string') throw new ModelError(`call through a NULL function pointer`);
+      return { fn: t, args: a };
+    };
+  }
+}
+
 /**
  * Executes in one thread's top frame, over a {@link Work} (a step) or, read-only, over a frozen
  * state (enabledness, properties, reports).
@@ -466,9 +945,10 @@ class Exec implements PrimCtx {
   private vLocks = false;
   /** Under `verifyReduction`: the statement being run started another thread. */
   private vWoke = false;
-  private choice = 0;
+  /** The outcome the running step takes of a non-deterministic primitive. */
+  choice = 0;
   private readonly program: Program;
-  private readonly mutable: boolean;
+  readonly mutable: boolean;
   /** The acting thread's stack in `work`, once fetched. */
   private wt: WorkThread | undefined;
 
@@ -501,6 +981,10 @@ class Exec implements PrimCtx {
   }
   read(key: string): Value {
     if (!this.program.memKeySet.has(key)) throw new ModelError(`read of unknown shared variable ${key}`);
+    return this.readMem(key);
+  }
+  /** {@link read} of a key known to be shared memory. */
+  readMem(key: string): Value {
     this.reads?.add(key);
     this.vReads?.add(key);
     const m = this.work?.mem ?? this.base.mem;
@@ -570,7 +1054,7 @@ class Exec implements PrimCtx {
     return (this.work ? this.work.thread(this.tid).frames : this.base.threads[this.tid]!.frames).length === 0;
   }
   /** The top frame: this step's own copy when mutable. */
-  private top(): Draft<Frame> {
+  top(): Draft<Frame> {
     if (!this.work) {
       const f = this.base.threads[this.tid]!.frames;
       const top = f[f.length - 1];
@@ -775,12 +1259,13 @@ class Exec implements PrimCtx {
     const fn = this.fnOf(frame);
     const pc = frame.pc;
     const ins = fn.instrs[pc]!;
+    const code = this.ip.codeAt(frame.fn, pc);
     let queued = false;
     let detail: string | undefined;
     const before = this.ip.verify ? this.snapshot() : undefined;
     const wasPending = this.pending;
     try {
-      detail = this.execute(ins, frame, fn);
+      detail = this.execute(ins, code, frame, fn);
     } catch (err) {
       if (err instanceof Oops) {
         this.oops(err, fn, ins);
@@ -915,44 +1400,48 @@ class Exec implements PrimCtx {
     if (r.context && (entered || (returned && before.topOp))) fail('was coalesced but entered or left a notifier callback');
   }
 
-  private execute(ins: Instr, frame: Draft<Frame>, fn: CompiledFn): string | undefined {
+  /** Run an instruction with its compiled expressions; what it did, for the trace (only when recording). */
+  private execute(ins: Instr, code: InstrCode, frame: Draft<Frame>, fn: CompiledFn): string | undefined {
     switch (ins.op) {
-      case 'exec':
-        for (const e of ins.exprs) this.eval(e);
-        for (const g of ins.ghost) this.eval(g);
+      case 'exec': {
+        const exprs = code.exprs;
+        for (let i = 0; i < exprs.length; i++) exprs[i]!(this);
+        const ghost = code.ghost;
+        for (let i = 0; i < ghost.length; i++) ghost[i]!(this);
         frame.pc++;
         return undefined;
+      }
       case 'branch': {
-        const v = truthy(this.scalar(ins.cond));
+        const v = truthy(code.value!(this));
         frame.pc = v ? ins.t : ins.f;
-        return `${ins.shown} is ${v ? 'true' : 'false'}`;
+        return this.record ? `${ins.shown} is ${v ? 'true' : 'false'}` : undefined;
       }
       case 'jump':
         frame.pc = ins.to;
         return undefined;
       case 'iter': {
-        if (ins.list.k !== 'call' || ins.list.callee.k !== 'id') throw new ModelError('a list walk needs a list macro');
-        const p = this.ip.prim(ins.list.callee.name);
-        if (!p?.iterate) throw new ModelError(`${ins.list.callee.name} cannot be walked`);
+        const it = code.iter!;
+        if (typeof it === 'function') it();
+        const p = it as PrimCode;
         const pos = ins.first ? undefined : frame.locals[ins.slot]!;
-        const next = p.iterate(this, this.args(p, ins.list.args), pos);
+        const next = p.prim.iterate!(this, p.args(this), pos);
         frame.locals[ins.slot] = next;
         frame.pc = next === null ? ins.exit : ins.body;
-        return next === null ? 'end' : String(next);
+        return this.record ? (next === null ? 'end' : String(next)) : undefined;
       }
       case 'call':
-        return this.call(ins, frame);
+        return this.call(ins, code.call!(this), frame);
       case 'return': {
-        const v = ins.value ? this.scalar(ins.value) : 0;
-        for (const g of ins.ghost) this.eval(g);
+        const v = code.value ? code.value(this) : 0;
+        const ghost = code.ghost;
+        for (let i = 0; i < ghost.length; i++) ghost[i]!(this);
         this.ret(v, fn);
-        return String(v);
+        return this.record ? String(v) : undefined;
       }
     }
   }
 
-  private call(ins: Instr & { op: 'call' }, frame: Draft<Frame>): string {
-    const r = this.resolveCall(ins);
+  private call(ins: Instr & { op: 'call' }, r: ResolvedCall, frame: Draft<Frame>): string {
     const fi = this.program.fnId(r.fn);
     const f = this.program.fn(fi);
     if (r.args.length !== f.def.params.length) throw new ModelError(`${r.fn} takes ${f.def.params.length} arguments, called with ${r.args.length}`);
