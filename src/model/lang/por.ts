@@ -113,6 +113,8 @@ export class PartialOrder {
    * action to expand alone, or -1 to expand them all.
    */
   ample(state: KState, acts: readonly KAction[]): number {
+    this.triedState = undefined;
+    this.tried.length = 0;
     if (acts.length < 2) return -1;
     const n = state.threads.length;
     // Threads with exactly one enabled action.
@@ -128,10 +130,9 @@ export class PartialOrder {
       for (let j = 0; j < n && ok; j++) if (j !== a.tid && this.conflictsWith(e.accesses, state, j)) ok = false;
       if (!ok) continue;
       const next = this.ip.next(state, a);
-      if (this.invisibleAndAdvancing(state, a, next)) {
-        this.chosen = { state, tid: a.tid, choice: a.choice, next };
-        return i;
-      }
+      this.triedState = state;
+      this.tried.push({ tid: a.tid, choice: a.choice, next });
+      if (this.invisibleAndAdvancing(state, a, next)) return i;
     }
     return -1;
   }
@@ -151,18 +152,26 @@ export class PartialOrder {
     return false;
   }
 
-  /** C2 on the successor, and C3. */
   /**
-   * The successor of the action {@link ample} last chose, which it computed to judge C2 and C3: the
-   * explorer asks for that very step next, and it is not computed twice.
+   * A successor {@link ample} computed, for C2 and C3, in the state it was last asked about: the one
+   * of the action it chose, which the explorer takes next, or one of an action it tried and
+   * rejected, which the explorer takes when it expands every action. None is computed twice.
    */
   successorOf(state: KState, a: KAction): KState | undefined {
-    const c = this.chosen;
-    return c !== undefined && c.state === state && c.tid === a.tid && c.choice === a.choice ? c.next : undefined;
+    if (state !== this.triedState) return undefined;
+    const tried = this.tried;
+    for (let i = 0; i < tried.length; i++) {
+      const t = tried[i]!;
+      if (t.tid === a.tid && t.choice === a.choice) return t.next;
+    }
+    return undefined;
   }
 
-  private chosen: { readonly state: KState; readonly tid: number; readonly choice: number; readonly next: KState } | undefined;
+  /** The state {@link ample} was last asked about, when it computed successors in it ({@link tried}). */
+  private triedState: KState | undefined;
+  private readonly tried: { readonly tid: number; readonly choice: number; readonly next: KState }[] = [];
 
+  /** C2 on the successor, and C3. */
   private invisibleAndAdvancing(state: KState, a: KAction, next: KState): boolean {
     const reads = this.red.reads;
     const t = state.threads[a.tid]!;
