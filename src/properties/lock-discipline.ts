@@ -23,7 +23,7 @@ import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
-import { backtrace, heldBy, heldLines, primCalls, sleepingCall } from './util.ts';
+import { backtrace, heldBy, heldLines, nextInstr, primCalls, sleepingCall } from './util.ts';
 
 const RELEASES = new Set(['mutex_unlock', 'up_write', 'up_read', 'up_read_non_owner', 'spin_unlock', 'spin_unlock_irqrestore']);
 
@@ -34,9 +34,9 @@ interface Problem {
 }
 
 function releaseNotHeld(m: KernelModel, s: KState, tid: number): Problem | undefined {
-  const cur = m.interp.current(s, tid);
-  if (!cur) return undefined;
-  for (const pc of primCalls(m, cur.instr)) {
+  const instr = nextInstr(m, s, tid);
+  if (!instr) return undefined;
+  for (const pc of primCalls(m, instr)) {
     if (!RELEASES.has(pc.name)) continue;
     const key = m.interp.evaluate(s, tid, pc.call.args[0]!);
     const l = typeof key === 'string' ? s.locks[key] : undefined;
@@ -62,7 +62,17 @@ function releaseNotHeld(m: KernelModel, s: KState, tid: number): Problem | undef
   return undefined;
 }
 
+/** Whether `tid` owns a spinlock: whether `heldBy` lists one as `spin` (most states have none: asked first, without building the list). */
+function ownsSpin(m: KernelModel, s: KState, tid: number): boolean {
+  for (const key of m.program.lockKeys) {
+    const l = s.locks[key]!;
+    if (l.kind === 'spin' && l.owner === tid) return true;
+  }
+  return false;
+}
+
 function sleepUnderSpin(m: KernelModel, s: KState, tid: number): Problem | undefined {
+  if (!ownsSpin(m, s, tid)) return undefined;
   const spins = heldBy(m, s, tid).filter((h) => h.how === 'spin');
   if (!spins.length) return undefined;
   const call = sleepingCall(m, s, tid);
@@ -86,10 +96,10 @@ function finishedHolding(m: KernelModel, s: KState, tid: number): Problem | unde
 }
 
 function recursiveRead(m: KernelModel, s: KState, tid: number): Problem | undefined {
-  const cur = m.interp.current(s, tid);
+  const instr = nextInstr(m, s, tid);
   // A pending down_read already queued (the recursion was reported before it did) or was granted.
-  if (!cur || s.threads[tid]!.pending) return undefined;
-  for (const pc of primCalls(m, cur.instr)) {
+  if (!instr || s.threads[tid]!.pending) return undefined;
+  for (const pc of primCalls(m, instr)) {
     if (pc.name !== 'down_read') continue;
     const key = m.interp.evaluate(s, tid, pc.call.args[0]!);
     const l = typeof key === 'string' ? s.locks[key] : undefined;

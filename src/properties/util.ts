@@ -30,11 +30,19 @@ export function primCalls(m: KernelModel, instr: Instr): PrimCall[] {
   return out;
 }
 
+/** `tid`'s next instruction (`m.interp.current(s, tid)?.instr`, without building the rest). */
+export function nextInstr(m: KernelModel, s: KState, tid: number): Instr | undefined {
+  const frames = s.threads[tid]!.frames;
+  const top = frames[frames.length - 1];
+  if (top === undefined) return undefined;
+  return m.program.fn(top.fn).instrs[top.pc] ?? m.interp.current(s, tid)!.instr; // current() throws for a pc out of range
+}
+
 /** The primitive call of `tid`'s next instruction that may sleep, if any (judged with the actual arguments). */
 export function sleepingCall(m: KernelModel, s: KState, tid: number): PrimCall | undefined {
-  const cur = m.interp.current(s, tid);
-  if (!cur) return undefined;
-  for (const pc of primCalls(m, cur.instr)) {
+  const instr = nextInstr(m, s, tid);
+  if (!instr) return undefined;
+  for (const pc of primCalls(m, instr)) {
     const sl = pc.prim.sleeps;
     if (sl === true) return pc;
     if (typeof sl === 'function') {
