@@ -376,8 +376,12 @@ interface WorkThread {
   readonly frames: Frame[];
   srcu: number;
   pending: boolean;
-  /** Whether the top frame is this step's own copy. */
-  topOwned: boolean;
+  /**
+   * The frames from this index on are this step's own (copied or pushed, not frozen yet); the ones
+   * below are the base state's. A step copies the top frame before writing it, pushes frames and
+   * pops them, so the frames it built are always the top ones.
+   */
+  fresh: number;
 }
 
 /**
@@ -390,7 +394,10 @@ class Work {
   mem: Record<string, Value> | null = null;
   locks: Record<string, LockState> | null = null;
   pairs: PairRecord[] | null = null;
-  readonly threads = new Map<number, WorkThread>();
+  /** The locks this step set (in {@link locks}). */
+  readonly lockKeys: string[] = [];
+  /** By thread: the stacks this step changes. */
+  readonly threads: (WorkThread | undefined)[] = [];
 
   constructor(
     readonly base: KState,
@@ -398,11 +405,11 @@ class Work {
   ) {}
 
   thread(tid: number): WorkThread {
-    let t = this.threads.get(tid);
-    if (!t) {
+    let t = this.threads[tid];
+    if (t === undefined) {
       const b = this.base.threads[tid]!;
-      t = { frames: copyArray(b.frames), srcu: b.srcu, pending: b.pending, topOwned: false };
-      this.threads.set(tid, t);
+      t = { frames: copyArray(b.frames), srcu: b.srcu, pending: b.pending, fresh: b.frames.length };
+      this.threads[tid] = t;
     }
     return t;
   }
@@ -415,23 +422,27 @@ class Work {
    */
   finish(): KState {
     const base = this.base;
-    const threads = base.threads.map((t, i) => {
-      const w = this.threads.get(i);
-      if (!w) return t;
+    const threads: ThreadState[] = [];
+    for (let i = 0; i < base.threads.length; i++) {
+      const w = this.threads[i];
+      if (w === undefined) {
+        threads.push(base.threads[i]!);
+        continue;
+      }
       const frames = w.frames;
-      for (let j = 0; j < frames.length; j++) {
+      for (let j = w.fresh; j < frames.length; j++) {
         const f = frames[j]!;
-        if (Object.isFrozen(f)) continue;
         Object.freeze(f.locals);
         if (f.op !== undefined) Object.freeze(f.op);
         Object.freeze(f);
       }
-      return Object.freeze({ frames: Object.freeze(frames), srcu: w.srcu, pending: w.pending });
-    });
+      threads.push(Object.freeze({ frames: Object.freeze(frames), srcu: w.srcu, pending: w.pending }));
+    }
     // Memory holds values only (numbers, strings, null).
     if (this.mem !== null) Object.freeze(this.mem);
     if (this.locks !== null) {
-      for (const k in this.locks) deepFreeze(this.locks[k]);
+      // Only the locks this step set are not frozen yet.
+      for (const k of this.lockKeys) deepFreeze(this.locks[k]);
       Object.freeze(this.locks);
     }
     if (this.pairs !== null) {
@@ -970,10 +981,11 @@ class Exec implements PrimCtx {
     return this.program.spec.threads[this.tid]!.task;
   }
   get pending(): boolean {
-    return this.thread(this.tid).pending;
+    const w = this.work?.threads[this.tid];
+    return w !== undefined ? w.pending : this.base.threads[this.tid]!.pending;
   }
   thread(tid: number): ThreadState {
-    const w = this.work?.threads.get(tid);
+    const w = this.work?.threads[tid];
     return w ? { frames: w.frames, srcu: w.srcu, pending: w.pending } : this.base.threads[tid]!;
   }
   threadName(tid: number): string {
@@ -1015,6 +1027,7 @@ class Exec implements PrimCtx {
     this.vLocks = true;
     if (!this.work.locks) this.work.locks = this.work.copy.locks(this.base.locks);
     this.work.locks[key] = l;
+    this.work.lockKeys.push(key);
   }
   srcu(delta: number): void {
     if (!this.work) throw new ModelError('srcu change during a read-only evaluation');
@@ -1035,7 +1048,6 @@ class Exec implements PrimCtx {
     const spec = threads[tid]!;
     const fi = this.program.fnId(spec.fn);
     t.frames.push({ fn: fi, pc: 0, locals: padLocals(spec.args, this.program.fn(fi)), dest: -1, ctx: 0 });
-    t.topOwned = true;
     this.vWoke = true;
   }
 
@@ -1064,12 +1076,12 @@ class Exec implements PrimCtx {
     const t = (this.wt ??= this.work.thread(this.tid));
     const i = t.frames.length - 1;
     if (i < 0) throw new ModelError(`${this.threadName(this.tid)} has finished`);
-    if (!t.topOwned) {
+    if (t.fresh > i) {
       const f = t.frames[i]!;
       // The same properties, in the same order, as `{ ...f, locals: f.locals.slice() }` (spreading a frozen object is slow).
       const locals = copyArray(f.locals);
       t.frames[i] = f.op === undefined ? { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx, op: f.op };
-      t.topOwned = true;
+      t.fresh = i;
     }
     return t.frames[i] as Draft<Frame>;
   }
@@ -1298,13 +1310,13 @@ class Exec implements PrimCtx {
       if (this.finished()) return;
       const ok = this.ip.oopsKeys[this.tid];
       if (ok !== undefined && (this.work?.mem ?? this.base.mem)[ok]) return;
-      const t = this.thread(this.tid);
-      const frame = t.frames[t.frames.length - 1]!;
+      const frames = this.work!.thread(this.tid).frames;
+      const frame = frames[frames.length - 1]!;
       const mode = red.mode(frame.fn, frame.pc);
       if (mode === KEEP) return;
       if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
       if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
-        if (t.frames.length === 1 && reads.finished) return;
+        if (frames.length === 1 && reads.finished) return;
         if (frame.op && (reads.context || (reads.pairs && frame.op.kind === 'invalidate_range_start'))) return;
       }
       this.runOne(0, true);
@@ -1480,7 +1492,6 @@ class Exec implements PrimCtx {
     const callee: Frame = { fn: fi, pc: 0, locals: padLocals(r.args, f), dest: ins.dest, ctx, ...(op ? { op } : {}) };
     const th = this.work!.thread(this.tid);
     th.frames.push(callee);
-    th.topOwned = true;
     return r.fn;
   }
 
@@ -1511,7 +1522,6 @@ class Exec implements PrimCtx {
     if (!mem[`${spec.kworker}.pending`]) return;
     const fi = this.program.fnId(spec.fn);
     th.frames.push({ fn: fi, pc: 0, locals: padLocals(spec.args, this.program.fn(fi)), dest: -1, ctx: 0 });
-    th.topOwned = true;
   }
 
   /** The open pair record an end call of this thread on (nid, start, end) consumes: the latest one. */
@@ -1528,7 +1538,7 @@ class Exec implements PrimCtx {
     const th = this.work!.thread(this.tid);
     const frames = th.frames;
     const done = frames.pop()!;
-    th.topOwned = false;
+    if (th.fresh > frames.length) th.fresh = frames.length;
     if (done.op?.kind === 'invalidate_range_start') {
       const r = typeof v === 'number' ? v : 0;
       const o = done.op;
