@@ -330,6 +330,20 @@ export class Interpreter {
     return v as Value;
   }
 
+  /**
+   * {@link evaluate} through code compiled for `tid`'s current function (see {@link Code}), as a step
+   * runs it: for the tests that compare the compiled code with `Exec.eval`.
+   */
+  evaluateCompiled(state: KState, tid: number, e: Expr): Value {
+    const frames = state.threads[tid]!.frames;
+    const top = frames[frames.length - 1];
+    if (!top) throw new ModelError(`${this.threadName(tid)} has finished`);
+    const code = new CodeCompiler(this, this.program.fn(top.fn)).expr(e);
+    const v = readOnly(() => code(new Exec(this, state, tid, null)), null);
+    if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
+    return v as Value;
+  }
+
   /** Resolve the target of a call instruction without running it (for properties). */
   resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
     const ex = new Exec(this, state, tid, null);
