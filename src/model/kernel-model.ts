@@ -309,21 +309,41 @@ export class KernelModel implements Model<KState, KAction> {
     tail(from !== undefined && s.pairs === from.pairs, 2, () => this.encodePairs(s.pairs, w));
     r.close();
     if (aligned) d = r.units;
-    // The lanes: q's up to unit d (the words before it are q's), then hashed.
-    const h = this.hasher;
-    if (d === 0) h.reset();
-    else h.resume(q.h1[d]!, q.h2[d]!, r.start[d]! >> 1);
-    r.h1.set(q.h1.subarray(0, d));
-    r.h2.set(q.h2.subarray(0, d));
-    const words = w.words;
-    for (let u = d; u < r.units; u++) {
-      r.h1[u] = h.lane1;
-      r.h2[u] = h.lane2;
-      h.replay(words, r.start[u]!, r.start[u + 1]!);
+    // The lanes: q's as far as q has them, up to unit d (the words before it are q's); the rest
+    // are hashed when a successor needs them (lanesTo).
+    const known = Math.min(d, q.lanes);
+    if (known === 0) {
+      const h = this.hasher;
+      h.reset();
+      r.h1[0] = h.lane1;
+      r.h2[0] = h.lane2;
+    } else {
+      for (let u = 0; u <= known; u++) {
+        r.h1[u] = q.h1[u]!;
+        r.h2[u] = q.h2[u]!;
+      }
     }
-    r.h1[r.units] = h.lane1;
-    r.h2[r.units] = h.lane2;
+    r.lanes = known;
     r.state = s;
+  }
+
+  /**
+   * Make sure recording `r` has the lanes at the start of unit `d` (hashing its words from the last
+   * unit it has them for). A recording's lanes are computed only as far as a successor resumes
+   * from: the units after the last change of any successor are never hashed for the recording.
+   */
+  private lanesTo(r: Recording, d: number): void {
+    const from = r.lanes;
+    if (d <= from) return;
+    const h = this.hasher;
+    h.resume(r.h1[from]!, r.h2[from]!, r.start[from]! >> 1);
+    const words = r.words.words;
+    for (let u = from; u < d; u++) {
+      h.replay(words, r.start[u]!, r.start[u + 1]!);
+      r.h1[u + 1] = h.lane1;
+      r.h2[u + 1] = h.lane2;
+    }
+    r.lanes = d;
   }
 
   /**
@@ -359,8 +379,10 @@ export class KernelModel implements Model<KState, KAction> {
     }
     if (d < 0) d = s.mem !== p.mem ? memUnit : s.locks !== p.locks ? memUnit + 1 : s.pairs !== p.pairs ? memUnit + 2 : r.units;
     const words = r.words.words;
-    if (e.count === 0) e.resume(r.h1[d]!, r.h2[d]!, r.start[d]! >> 1);
-    else e.replay(words, 0, r.start[d]!);
+    if (e.count === 0) {
+      this.lanesTo(r, d);
+      e.resume(r.h1[d]!, r.h2[d]!, r.start[d]! >> 1);
+    } else e.replay(words, 0, r.start[d]!);
     if (i < n) {
       const t = s.threads[i]!;
       if (first < 0) {
@@ -489,9 +511,11 @@ class Recording {
   units = 0;
   /** Where each unit's words start; `start[units]` is the end. */
   start = new Int32Array(64);
-  /** The lanes before each unit; at `units`, after the last. */
+  /** The lanes before each unit, at units 0 to {@link lanes}; at `units`, after the last. */
   h1 = new Int32Array(64);
   h2 = new Int32Array(64);
+  /** The last unit whose lanes are known (the ones before it are too). */
+  lanes = 0;
   /** The unit of each thread's header; at the thread count, memory's unit (the locks' and the pairs' follow). */
   threadUnit = new Int32Array(8);
 
@@ -500,6 +524,7 @@ class Recording {
     this.state = undefined;
     this.words.reset();
     this.units = 0;
+    this.lanes = 0;
     if (this.threadUnit.length < n + 1) this.threadUnit = new Int32Array(2 * (n + 1));
   }
 
