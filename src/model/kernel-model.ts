@@ -86,6 +86,8 @@ export class KernelModel implements Model<KState, KAction> {
     });
     this.props = options.properties ?? [];
     this.ids = internTable(program);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    this.memWalk = new Function('encodeValue', 'ids', `return function memWalk(m, e) {\n${program.memKeys.map((k) => `  encodeValue(e, m[${JSON.stringify(k)}], ids);`).join('\n')}\n};`)(encodeValue, this.ids) as (mem: KState['mem'], e: Encoder) => void;
     if (options.por ?? options.coalesce ?? true) {
       const po = new PartialOrder(this.interp);
       this.po = po;
@@ -304,7 +306,7 @@ export class KernelModel implements Model<KState, KAction> {
         encode();
       }
     };
-    tail(from !== undefined && s.mem === from.mem, 0, () => this.encodeMem(s.mem, w));
+    tail(from !== undefined && s.mem === from.mem, 0, () => this.memWalk(s.mem, w));
     tail(from !== undefined && s.locks === from.locks, 1, () => this.encodeLocks(s.locks, w));
     tail(from !== undefined && s.pairs === from.pairs, 2, () => this.encodePairs(s.pairs, w));
     r.close();
@@ -404,7 +406,7 @@ export class KernelModel implements Model<KState, KAction> {
     }
     if (d <= memUnit) {
       if (s.mem === p.mem) e.replay(words, r.start[memUnit]!, r.start[memUnit + 1]!);
-      else this.encodeMem(s.mem, e);
+      else this.memWalk(s.mem, e);
     }
     if (d <= memUnit + 1) {
       if (s.locks === p.locks) e.replay(words, r.start[memUnit + 1]!, r.start[memUnit + 2]!);
@@ -456,6 +458,15 @@ export class KernelModel implements Model<KState, KAction> {
     const locals = f.locals;
     for (let i = 0; i < locals.length; i++) encodeValue(e, locals[i]!, this.ids);
   }
+
+  /**
+   * {@link encodeMem}, unrolled: a function built once per program whose body reads each key of
+   * `memKeys` by name, in order (`encodeValue(e, m["mm.flags"], ids); ...`). Reading a key that
+   * varies in a loop goes through V8's megamorphic keyed load; a constant key is a fast load. The
+   * fingerprint's hot path uses it (issue 12, item 3); test/model/encode-replay.test.ts checks it
+   * gives the words `encodeMem` gives.
+   */
+  private readonly memWalk: (mem: KState['mem'], e: Encoder) => void;
 
   private encodeMem(mem: KState['mem'], e: Encoder): void {
     for (const k of this.program.memKeys) encodeValue(e, mem[k]!, this.ids);
