@@ -16,7 +16,8 @@
  *
  * After a complete exploration each property is decided on this graph (see {@link analyzeReachable}
  * and {@link analyzeEventually}); the analysis allocates about 7 more 32-bit words per state
- * (Tarjan's arrays) and a few more for the counterexample search, released when it returns.
+ * (Tarjan's arrays, four of which the counterexample search then reuses) and a byte per state,
+ * released when it returns.
  */
 import type { Fairness } from './model.ts';
 import { stronglyConnectedComponents, type CsrGraph } from './scc.ts';
@@ -222,10 +223,11 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
   const isDeadEnd = (v: number): boolean => (labels[v]! & EXPANDED) !== 0 && edgeStart[v] === edgeEnd[v];
 
   // Breadth-first search within G' from the initial states for the nearest violation.
-  const predEdge = new Int32Array(n).fill(-1);
-  const predNode = new Int32Array(n).fill(-1);
-  const seen = new Int32Array(n);
-  const queue = new Int32Array(n);
+  // Tarjan's working arrays, free now: no more memory than the components took.
+  const [predEdge, predNode, seen, queue] = sccs.scratch;
+  predEdge.fill(-1);
+  predNode.fill(-1);
+  seen.fill(0);
   let stamp = 1;
   let head = 0;
   let tail = 0;
@@ -250,7 +252,7 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
       queue[tail++] = w;
     }
   }
-  const bytes = sccs.bytes + count * 10 + n * 17;
+  const bytes = sccs.bytes + count * 10 + n;
   if (target < 0) return { witness: null, bytes };
 
   const prefix: number[] = [];

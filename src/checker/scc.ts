@@ -25,6 +25,12 @@ export interface Components {
   readonly compStart: Int32Array;
   /** Bytes of the arrays this call allocated (working arrays included), for memory accounting. */
   readonly bytes: number;
+  /**
+   * Four working arrays of `n` elements the algorithm no longer needs, for the caller to use
+   * (their contents are arbitrary): an analysis that needs per-node arrays after the components
+   * takes these instead of allocating more (counted in {@link bytes} already).
+   */
+  readonly scratch: readonly [Int32Array, Int32Array, Int32Array, Int32Array];
 }
 
 /**
@@ -96,5 +102,5 @@ export function stronglyConnectedComponents(g: CsrGraph, include: Uint8Array | n
   }
   const compStart = Int32Array.from(starts);
   const bytes = 4 * n * 7 + compStart.byteLength;
-  return { comp, count: ncomp, order, compStart, bytes };
+  return { comp, count: ncomp, order, compStart, bytes, scratch: [index, low, stack, callNode] };
 }

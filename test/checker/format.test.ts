@@ -110,7 +110,7 @@ describe('formatResult', () => {
       Properties:
         violated worker finishes (weak fairness) (eventually, weak fairness)
         violated worker finishes (no fairness) (eventually, no fairness)
-      Stats: 4 states, 5 transitions, depth 2, visited set 768 B (192.0 B/state), liveness 2,774 B"
+      Stats: 4 states, 5 transitions, depth 2, visited set 768 B (192.0 B/state), liveness 2,710 B"
     `);
   });
 
@@ -126,7 +126,7 @@ describe('formatResult', () => {
         holds    can fill (always reachable)
         holds    fills (eventually, weak fairness)
         holds    fills, unfair (eventually, no fairness)
-      Stats: 12 states, 17 transitions, depth 5, visited set 768 B (64.0 B/state), liveness 3,258 B"
+      Stats: 12 states, 17 transitions, depth 5, visited set 768 B (64.0 B/state), liveness 3,066 B"
     `);
     expect(formatResult(model, check(model, { maxStates: 5 }), { elapsed: false })).toMatchInlineSnapshot(`
       "INCOMPLETE: the state bound (maxStates) was reached. No violation in the part explored; that is not a proof.

@@ -85,9 +85,11 @@ describe('liveness on large graphs', () => {
     expect(none.counterexample.loopStart).toBe(0);
     expect(none.counterexample.path.steps).toHaveLength(n);
     expect(weak.counterexample.path.steps).toHaveLength(n);
-    // Per state: 4 label + 8 edge range + 4 enabled mask + ~5 table id; per edge 5; then Tarjan's arrays.
+    // Per state: 4 label + 8 edge range + 4 enabled mask + ~5 table id; per edge 5; then Tarjan's
+    // arrays, which the counterexample search reuses (62 bytes per state in all; 78 when it
+    // allocated its own four arrays).
     expect(r.stats.livenessBytes).toBeGreaterThan(n * 20);
-    expect(r.stats.livenessBytes).toBeLessThan(n * 120);
+    expect(r.stats.livenessBytes).toBeLessThan(n * 70);
   });
 
   it('weak fairness forces a thread enabled all along a cycle', () => {
