@@ -3,29 +3,9 @@
  * (matrix-worker.ts); rows come back as plain data, in the order of the jobs whatever order they
  * finish in. A signal stops every running job (it ends `interrupted`) and leaves the rest not run.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { MatrixJob, MatrixRow, MatrixRunOptions } from './matrix.ts';
-
-/** The ESM entry of tsx's loader API, for workers of a run from the TypeScript sources. */
-function tsxApi(): string {
-  const req = createRequire(import.meta.url);
-  const pkgPath = req.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
-}
-
-function spawn(data: unknown): Worker {
-  const here = import.meta.url;
-  // Compiled (dist/): the worker is JavaScript too.
-  if (here.endsWith('.js')) return new Worker(new URL('./matrix-worker.js', here), { workerData: data });
-  // From the sources (tsx, the test runner): register tsx's loader in the worker, then load it.
-  const worker = new URL('./matrix-worker.ts', here).href;
-  return new Worker(`import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); return import(${JSON.stringify(worker)}); });`, { eval: true, workerData: data });
-}
+import { spawnWorker } from './worker.ts';
 
 export interface PoolResult {
   /** The rows of the jobs that ran, in job order. */
@@ -83,7 +63,7 @@ export function computeMatrixParallel(
     const count = Math.max(1, Math.min(n, jobs.length));
     if (!jobs.length) return resolve({ rows: [], notRun: [] });
     for (let k = 0; k < count; k++) {
-      const w = spawn({ options: o, traces, stop });
+      const w = spawnWorker('matrix-worker', { options: o, traces, stop });
       const slot = { i: -1 };
       workers.add(w);
       w.on('message', (m: { row?: MatrixRow; error?: { name: string; message: string; stack: string } }) => {
