@@ -28,8 +28,9 @@ import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '..
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
 import { compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
-import { makeProgress } from './progress.ts';
-import { replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
+import { approx, duration as roughDuration, makeProgress } from './progress.ts';
+import { checkAsync, forecast, replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
+import { startForecast, type ForecastTask } from '../report/forecast-job.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
 import { mark, paintComparison, paintReport, paintWith, wantColour, type Paint } from './colour.ts';
 
@@ -343,9 +344,11 @@ export interface CheckFlags extends ScenarioFlags {
   json?: string;
   html?: string;
   quiet?: boolean;
+  forecast?: boolean;
 }
 
 export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
+  if (f.forecast) return cmdForecast(io, arg, f);
   if (f.first && f.all) throw new UsageError('--first stops at the first violation and --all goes on to decide every property: give one of them');
   if (f.first && f.strategy !== undefined && f.strategy !== 'dfs') throw new UsageError(`--first searches depth-first: leave out --strategy ${f.strategy}`);
   const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
@@ -355,6 +358,20 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
   refuseUnselected(model, sc, property, arg);
   const ac = new AbortController();
   const progress = makeProgress(sf.name, process.stderr, { quiet: f.quiet === true });
+  // With the progress display, once the run has taken a second (when the display appears), a
+  // forecast of its size is sampled on a worker thread (src/report/forecast-job.ts): it never
+  // touches this run's model, and is shown when it arrives, unless the run has ended.
+  const strategy = f.first ? 'dfs' : (f.strategy ?? 'bfs');
+  let task: ForecastTask | undefined;
+  let ended = false;
+  const onProgress = (p: Parameters<typeof progress.update>[0]): void => {
+    progress.update(p);
+    if (f.quiet === true || strategy === 'random' || task !== undefined || p.elapsedMs < 1000) return;
+    task = startForecast({ scenario: sc, coalesce: f.coalesce, ...(property ? { properties: property } : {}), seed: f.seed ?? 0, ...(f.maxDepth === undefined ? {} : { maxDepth: f.maxDepth }) });
+    void task.result.then((fc) => {
+      if (fc !== undefined && !ended) progress.forecast(fc);
+    });
+  };
   const ro: RunOptions = {
     // Without --all, stop at the first violation (breadth-first: a shortest counterexample).
     findAll: f.all === true,
@@ -367,7 +384,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     ...(f.maxDepth !== undefined ? { maxDepth: f.maxDepth } : {}),
     ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
     signal: ac.signal,
-    onProgress: (p) => progress.update(p),
+    onProgress,
     progressIntervalMs: 200,
   };
   const unhook = stopOnSignals(io, ac);
@@ -377,6 +394,8 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     run = await runScenarioAsync(sc, ro, f.variant, model);
     if (f.first) run = shortenFirst(run, notes, { maxStates: f.maxStates, timeMs: f.time === undefined ? undefined : f.time * 1000 - (performance.now() - started), signal: ac.signal });
   } finally {
+    ended = true;
+    task?.stop();
     progress.done();
     unhook();
   }
@@ -409,6 +428,67 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     io.err('mnc: no violation was found, so there is no trace to write');
   }
   return code;
+}
+
+/** How long `check --forecast` runs the real exploration to measure its cost per state. */
+export const PILOT_MS = 1000;
+
+/**
+ * `check --forecast`: the forecast alone (src/checker/forecast.ts), and no verdict. The estimate of
+ * the states comes from random walks through the run's model (the same reduction); the cost per
+ * state from the run itself, explored for its first second ({@link PILOT_MS}, every property
+ * checked as with --all). When that second covers the whole space, the count is exact and said so.
+ * Exit 0, or 3 when a signal stopped it.
+ */
+async function cmdForecast(io: Io, arg: string, f: CheckFlags): Promise<number> {
+  if (f.json !== undefined || f.html !== undefined) throw new UsageError(`--forecast finds no counterexample to write: leave out ${f.json !== undefined ? '--json' : '--html'}`);
+  if (f.strategy === 'random') throw new UsageError('--forecast estimates the states of a complete run, which the random strategy does not make: leave out --strategy random');
+  const { file: sf, scenario: sc, notes, property } = scenarioOf(io, arg, f);
+  const options = { coalesce: f.coalesce, ...(property ? { properties: property } : {}) };
+  const model = modelOf(sc, options);
+  refuseUnselected(model, sc, property, arg);
+  const name = `${sf.name}${f.variant === undefined ? '' : ` (variant ${f.variant})`}`;
+  const ac = new AbortController();
+  const unhook = stopOnSignals(io, ac);
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  try {
+    // The pilot: the run's first second, on a model of its own.
+    const pilot = await checkAsync(modelOf(sc, options), {
+      findAll: true,
+      timeMs: PILOT_MS,
+      signal: ac.signal,
+      ...(f.maxDepth === undefined ? {} : { maxDepth: f.maxDepth }),
+      ...(f.maxStates === undefined ? {} : { maxStates: f.maxStates }),
+    });
+    const lines = [...notes.map((x) => `note: ${x}`)];
+    const ps = pilot.stats;
+    const complete = pilot.status === 'pass' || (pilot.status === 'violation' && pilot.complete);
+    if (complete) {
+      io.out([`${name}: the whole space explored in ${(ps.elapsedMs / 1000).toFixed(1)} s: ${n(ps.states)} states (no estimate needed)`, ...lines].join('\n'));
+      return EXIT.ok;
+    }
+    if (pilot.status === 'incomplete' && pilot.reason === 'interrupted') {
+      io.out(`${name}: interrupted before the forecast (${n(ps.states)} states explored)`);
+      return EXIT.incomplete;
+    }
+    const fc = forecast(model, { seed: f.seed ?? 0, signal: ac.signal, ...(f.maxDepth === undefined ? {} : { maxDepth: f.maxDepth }) });
+    const rate = ps.elapsedMs > 0 ? (ps.states * 1000) / ps.elapsedMs : 0;
+    const seconds = rate > 0 ? fc.states / rate : Number.NaN;
+    const spread = fc.low === fc.high ? '' : `, ${n(fc.low)}-${n(fc.high)} by their variance`;
+    lines.unshift(
+      `${name}: forecast of a complete run`,
+      `  states: at least ~${approx(fc.states)} (Chao's lower estimate from ${n(fc.walks)} random walks${spread}; ${n(fc.seen)} states met; seed ${f.seed ?? 0})`,
+      rate > 0 ? `  time:   at least ~${roughDuration(seconds)} at ${n(rate)} states/s (the run's first ${(ps.elapsedMs / 1000).toFixed(1)} s: ${n(ps.states)} states)` : '  time:   unknown (the first second of the run recorded no state)',
+      '  The whole space can be many times larger than this estimate (docs/checker.md, "Forecast", compares it with the truth).',
+    );
+    if (f.maxStates !== undefined && (fc.states > f.maxStates || pilot.status === 'incomplete' && pilot.reason === 'max-states')) lines.push(`  --max-states ${f.maxStates} stops the run before it covers that: incomplete`);
+    if (f.time !== undefined && seconds > f.time) lines.push(`  --time ${f.time} stops the run before it covers that: incomplete`);
+    if (fc.interrupted) lines.push('  (the sample was interrupted: the estimate covers what was sampled)');
+    io.out(lines.join('\n'));
+    return fc.interrupted ? EXIT.incomplete : EXIT.ok;
+  } finally {
+    unhook();
+  }
 }
 
 /**

@@ -101,7 +101,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--all', 'go on after the first violation until every property is decided; report a counterexample of each violated property (breadth-first: a shortest one)')
     .option('--first', "search depth-first and stop at the first violation (often far sooner than breadth-first), then shorten its counterexample by depth-bounded re-runs, as SPIN's pan -i does")
     .addOption(new Option('--strategy <s>', 'search strategy').choices(['bfs', 'dfs', 'random']))
-    .option('--seed <n>', 'seed of the random strategy', intArg('--seed', -2147483648))
+    .option('--seed <n>', 'seed of the random strategy and of the forecast\'s walks', intArg('--seed', -2147483648))
     .option('--walks <n>', 'random strategy: number of walks', intArg('--walks', 1))
     .option('--max-states <n>', 'stop after this many distinct states (result: incomplete)', intArg('--max-states', 1))
     .option('--max-depth <n>', 'do not expand states deeper than this (result: incomplete)', intArg('--max-depth', 0))
@@ -109,11 +109,12 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--json <file>', 'write every counterexample found as a JSON trace (docs/trace-format.md); - for standard output')
     .option('--html <file>', 'write every counterexample found as a self-contained HTML trace viewer; - for standard output')
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
-    .option('-q, --quiet', 'no progress display')
+    .option('--forecast', 'only forecast the run: a lower estimate of its states from random walks and of its time from its first second; no verdict (exit 0)')
+    .option('-q, --quiet', 'no progress display (nor the forecast it shows after a second)')
     .addHelpText(
       'after',
       exitCodes([
-        '0   every property checked holds (a property that does not apply is listed as such)',
+        '0   every property checked holds (a property that does not apply is listed as such); with --forecast, the forecast is printed',
         '1   a violation: its counterexample is printed (with --all, one per violated property)',
         USAGE,
         '3   incomplete: a bound (--time, --max-states, --max-depth), a signal (Ctrl-C, SIGTERM), the random strategy finding nothing, or a counterexample that failed its check on the real states; properties marked ? are undecided',

@@ -1110,3 +1110,41 @@ describe('patches as mailed (issue 13)', () => {
     expectOneLine(gone.err, /--patch, --property and --no-coalesce go with --token/);
   });
 });
+
+describe('check --forecast', () => {
+  test('prints a lower estimate of the states and of the time, and no verdict: exit 0', async () => {
+    const r = await run('check', 'exit-mmap-vs-reaper', '--variant', 'tetsuo', '--forecast');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^exit-mmap-vs-reaper \(variant tetsuo\): forecast of a complete run$/m);
+    // Deterministic: the default seed and budget (test/checker/forecast.test.ts checks the estimator).
+    const m = /^ {2}states: at least ~([\d,]+) \(Chao's lower estimate from (\d+) random walks, [\d,]+-[\d,]+ by their variance; ([\d,]+) states met; seed 0\)$/m.exec(r.out);
+    expect(m, r.out).not.toBeNull();
+    // The whole space is 125,079 states (scripts/state-space.ts): the estimate is below it.
+    expect(Number(m![1]!.replace(/,/g, ''))).toBeLessThan(125_079);
+    expect(r.out).toMatch(/^ {2}time: {3}at least ~[\d.]+ (s|min|h|days) at [\d,]+ states\/s \(the run's first [\d.]+ s: [\d,]+ states\)$/m);
+    expect(r.out).toMatch(/many times larger than this estimate/);
+    expect(r.out).not.toMatch(/^\s*(ok|FAIL)\s/m);
+    const seeded = await run('check', 'exit-mmap-vs-reaper', '--variant', 'tetsuo', '--forecast', '--seed', '3', '--max-states', '5000');
+    expect(seeded.code).toBe(0);
+    expect(seeded.out).toMatch(/random walks, .*; seed 3\)$/m);
+    expect(seeded.out).toMatch(/^ {2}--max-states 5000 stops the run before it covers that: incomplete$/m);
+  }, 60_000);
+  test('a space its first second covers is counted, not estimated', async () => {
+    const r = await run('check', 'v418-blockable-backoff', '--variant', 'v4.18', '--forecast');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^v418-blockable-backoff \(variant v4\.18\): the whole space explored in [\d.]+ s: 11 states \(no estimate needed\)$/);
+  });
+  test('not with --json, --html or --strategy random', async () => {
+    const j = await run('check', 'radeon-reaper', '--forecast', '--json', join(dir, 'f.json'));
+    expect(j.code).toBe(2);
+    expectOneLine(j.err, /^mnc: --forecast finds no counterexample to write: leave out --json$/);
+    expect(existsSync(join(dir, 'f.json'))).toBe(false);
+    const h = await run('check', 'radeon-reaper', '--forecast', '--html', '-');
+    expect(h.code).toBe(2);
+    expectOneLine(h.err, /leave out --html$/);
+    const s = await run('check', 'radeon-reaper', '--forecast', '--strategy', 'random');
+    expect(s.code).toBe(2);
+    expectOneLine(s.err, /^mnc: --forecast estimates the states of a complete run, which the random strategy does not make/);
+  });
+});
