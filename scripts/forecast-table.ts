@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { check, SplitMix32, type Model } from '../src/checker/index.ts';
 import { expandedRange } from '../src/checker/model.ts';
 import { FORECAST_BUDGET, forecast } from '../src/checker/forecast.ts';
-import { loadScenarioFile } from '../src/model/scenario-file.ts';
-import type { Scenario } from '../src/model/scenario.ts';
+import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
+import type { Scenario } from '../src/model/kernel/scenario.ts';
 import { differentialCases } from '../src/report/differential.ts';
 import { modelOf } from '../src/report/run.ts';
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chaoEstimate, check, forecast, type Forecast, type Model } from '../../src/checker/index.ts';
-import { loadBuiltin, applyVariant } from '../../src/model/scenario-file.ts';
+import { loadBuiltin, applyVariant } from '../../src/model/kernel/scenario-file.ts';
 import { modelOf } from '../../src/report/run.ts';
 import { counterStates, twoCounters } from './fixtures/counters.ts';
 import { peterson } from './fixtures/peterson.ts';

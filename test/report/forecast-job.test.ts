@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { forecast, type Forecast } from '../../src/checker/index.ts';
-import { applyVariant, loadBuiltin } from '../../src/model/scenario-file.ts';
+import { applyVariant, loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
 import { startForecast } from '../../src/report/forecast-job.ts';
 import { modelOf } from '../../src/report/run.ts';
 
