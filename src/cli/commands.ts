@@ -437,8 +437,9 @@ export const PILOT_MS = 1000;
  * `check --forecast`: the forecast alone (src/checker/forecast.ts), and no verdict. The estimate of
  * the states comes from random walks through the run's model (the same reduction); the cost per
  * state from the run itself, explored for its first second ({@link PILOT_MS}, every property
- * checked as with --all). When that second covers the whole space, the count is exact and said so.
- * Exit 0, or 3 when a signal stopped it.
+ * checked as with --all). When that second covers the whole space, or all the run would explore
+ * within --max-depth or --max-states, the count is exact and said so. Exit 0, or 3 when a signal
+ * stopped it.
  */
 async function cmdForecast(io: Io, arg: string, f: CheckFlags): Promise<number> {
   if (f.json !== undefined || f.html !== undefined) throw new UsageError(`--forecast finds no counterexample to write: leave out ${f.json !== undefined ? '--json' : '--html'}`);
@@ -462,9 +463,18 @@ async function cmdForecast(io: Io, arg: string, f: CheckFlags): Promise<number> 
     });
     const lines = [...notes.map((x) => `note: ${x}`)];
     const ps = pilot.stats;
-    const complete = pilot.status === 'pass' || (pilot.status === 'violation' && pilot.complete);
-    if (complete) {
-      io.out([`${name}: the whole space explored in ${(ps.elapsedMs / 1000).toFixed(1)} s: ${n(ps.states)} states (no estimate needed)`, ...lines].join('\n'));
+    const took = `${(ps.elapsedMs / 1000).toFixed(1)} s`;
+    // The first second covered what the run would: no estimate needed.
+    if (pilot.status === 'pass' || (pilot.status === 'violation' && pilot.complete)) {
+      io.out([`${name}: the whole space explored in ${took}: ${n(ps.states)} states (no estimate needed)`, ...lines].join('\n'));
+      return EXIT.ok;
+    }
+    if (pilot.status === 'incomplete' && pilot.reason === 'max-depth') {
+      io.out([`${name}: the space within --max-depth ${f.maxDepth} explored in ${took}: ${n(ps.states)} states (no estimate needed; the run stops at that depth: incomplete)`, ...lines].join('\n'));
+      return EXIT.ok;
+    }
+    if (pilot.status === 'incomplete' && pilot.reason === 'max-states') {
+      io.out([`${name}: --max-states ${f.maxStates} reached in ${took} (no estimate needed; the run stops there: incomplete)`, ...lines].join('\n'));
       return EXIT.ok;
     }
     if (pilot.status === 'incomplete' && pilot.reason === 'interrupted') {
@@ -481,7 +491,7 @@ async function cmdForecast(io: Io, arg: string, f: CheckFlags): Promise<number> 
       rate > 0 ? `  time:   at least ~${roughDuration(seconds)} at ${n(rate)} states/s (the run's first ${(ps.elapsedMs / 1000).toFixed(1)} s: ${n(ps.states)} states)` : '  time:   unknown (the first second of the run recorded no state)',
       '  The whole space can be many times larger than this estimate (docs/checker.md, "Forecast", compares it with the truth).',
     );
-    if (f.maxStates !== undefined && (fc.states > f.maxStates || pilot.status === 'incomplete' && pilot.reason === 'max-states')) lines.push(`  --max-states ${f.maxStates} stops the run before it covers that: incomplete`);
+    if (f.maxStates !== undefined && fc.states > f.maxStates) lines.push(`  --max-states ${f.maxStates} stops the run before it covers that: incomplete`);
     if (f.time !== undefined && seconds > f.time) lines.push(`  --time ${f.time} stops the run before it covers that: incomplete`);
     if (fc.interrupted) lines.push('  (the sample was interrupted: the estimate covers what was sampled)');
     io.out(lines.join('\n'));

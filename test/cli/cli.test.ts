@@ -1130,15 +1130,19 @@ describe('check --forecast', () => {
     expect(r.out).toMatch(/^ {2}time: {3}at least ~[\d.]+ (s|min|h|days) at [\d,]+ states\/s \(the run's first [\d.]+ s: [\d,]+ states\)$/m);
     expect(r.out).toMatch(/many times larger than this estimate/);
     expect(r.out).not.toMatch(/^\s*(ok|FAIL)\s/m);
-    const seeded = await run('check', 'exit-mmap-vs-reaper', '--variant', 'tetsuo', '--forecast', '--seed', '3', '--max-states', '5000');
+    const seeded = await run('check', 'exit-mmap-vs-reaper', '--variant', 'tetsuo', '--forecast', '--seed', '3', '--time', '0.01');
     expect(seeded.code).toBe(0);
     expect(seeded.out).toMatch(/random walks, .*; seed 3\)$/m);
-    expect(seeded.out).toMatch(/^ {2}--max-states 5000 stops the run before it covers that: incomplete$/m);
+    expect(seeded.out).toMatch(/^ {2}--time 0\.01 stops the run before it covers that: incomplete$/m);
   }, 60_000);
-  test('a space its first second covers is counted, not estimated', async () => {
+  test('a space its first second covers is counted, not estimated: the whole space, or all the run explores within its bounds', async () => {
     const r = await run('check', 'v418-blockable-backoff', '--variant', 'v4.18', '--forecast');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^v418-blockable-backoff \(variant v4\.18\): the whole space explored in [\d.]+ s: 11 states \(no estimate needed\)$/);
+    const d = await run('check', 'v418-blockable-backoff', '--variant', 'v4.18', '--forecast', '--max-depth', '3');
+    expect(d.out).toMatch(/: the space within --max-depth 3 explored in [\d.]+ s: 4 states \(no estimate needed; the run stops at that depth: incomplete\)$/);
+    const m = await run('check', 'exit-mmap-vs-reaper', '--forecast', '--max-states', '5');
+    expect(m.out).toMatch(/^exit-mmap-vs-reaper: --max-states 5 reached in [\d.]+ s \(no estimate needed; the run stops there: incomplete\)$/);
   });
   test('not with --json, --html or --strategy random', async () => {
     const j = await run('check', 'radeon-reaper', '--forecast', '--json', join(dir, 'f.json'));
