@@ -485,8 +485,8 @@ async function cmdForecast(io: Io, arg: string, f: CheckFlags): Promise<number> 
     const rate = ps.elapsedMs > 0 ? (ps.states * 1000) / ps.elapsedMs : 0;
     const seconds = rate > 0 ? fc.states / rate : Number.NaN;
     const spread = fc.low === fc.high ? '' : `, ${n(fc.low)}-${n(fc.high)} by their variance`;
-    lines.unshift(
-      `${name}: forecast of a complete run`,
+    lines.unshift(`${name}: forecast of a complete run`);
+    lines.push(
       `  states: at least ~${approx(fc.states)} (Chao's lower estimate from ${n(fc.walks)} random walks${spread}; ${n(fc.seen)} states met; seed ${f.seed ?? 0})`,
       rate > 0 ? `  time:   at least ~${roughDuration(seconds)} at ${n(rate)} states/s (the run's first ${(ps.elapsedMs / 1000).toFixed(1)} s: ${n(ps.states)} states)` : '  time:   unknown (the first second of the run recorded no state)',
       '  The whole space can be many times larger than this estimate (docs/checker.md, "Forecast", compares it with the truth).',
