@@ -10,7 +10,8 @@ import { CORE_VERSIONS } from '../model/core/versions.ts';
 import { own } from '../model/own.ts';
 import { DRIVERS } from '../model/drivers/index.ts';
 import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
-import { CORE_THREADS, shippedVariant, type PatchRecord, type Scenario } from '../model/scenario.ts';
+import { CORE_THREADS, shippedVariant, type DeclarationRecord, type PatchRecord, type Scenario } from '../model/scenario.ts';
+import { parseDeclarations } from '../model/patch/declare.ts';
 import { goldenListing } from '../model/compile.ts';
 import { parsePatch, type Patch } from '../model/patch/diff.ts';
 import type { PatchResult } from '../model/patch/apply.ts';
@@ -208,6 +209,17 @@ function readPatch(file: string): { file: string; patch: Patch; sha256: string }
   return { file, patch: parsePatch(bytes.toString('utf8'), file), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
+/** A declaration file as given (`--declare FILE`): read, validated (one line when not), and the sha256 of its bytes. */
+function readDeclarations(file: string): DeclarationRecord {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read the declarations ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), callees: parseDeclarations(bytes.toString('utf8'), file) };
+}
+
 /** How reports name a patch: its subject when it is a mail, else its file name. */
 function patchName(p: Patch, file: string): string {
   return p.subject ? `"${p.subject}"` : basename(file);
@@ -225,9 +237,11 @@ function refusal(file: string, r: PatchResult): string {
  * `--patch FILE...`: the scenario with the patches applied in order to its linked functions
  * (`Scenario.replaceFns`, and `patches` for the trace), and a note per patch naming what it changed.
  */
-function withPatches(sc: Scenario, files: readonly string[]): { scenario: Scenario; notes: string[] } {
-  if (!files.length) return { scenario: sc, notes: [] };
+function withPatches(plain: Scenario, files: readonly string[], declare?: string): { scenario: Scenario; notes: string[] } {
+  if (declare !== undefined && !files.length) throw new UsageError(`--declare ${declare} declares the callees a patch calls: it goes with --patch`);
+  if (!files.length) return { scenario: plain, notes: [] };
   const read = files.map(readPatch);
+  const sc = declare === undefined ? plain : { ...plain, declared: readDeclarations(declare) };
   const r = applyInOrder(
     read.map((x) => x.patch),
     scenarioBase(sc),
@@ -244,6 +258,10 @@ function withPatches(sc: Scenario, files: readonly string[]): { scenario: Scenar
     );
     return { file: x.file, ...(x.patch.subject ? { subject: x.patch.subject } : {}), sha256: x.sha256, fns: changed };
   });
+  if (sc.declared) {
+    const names = Object.keys(sc.declared.callees);
+    notes.push(`--declare ${sc.declared.file}: ${names.map((n) => `${n}()`).join(', ')} ${names.length === 1 ? 'runs' : 'run'} as declared there`);
+  }
   return { scenario: { ...sc, replaceFns: r.fns, patches }, notes };
 }
 
@@ -254,6 +272,18 @@ function withPatches(sc: Scenario, files: readonly string[]): { scenario: Scenar
  */
 function repatched(trace: Trace, arg: string): Scenario {
   if (!trace.patches?.length) return trace.scenario;
+  const d = trace.declarations;
+  let declared: DeclarationRecord | undefined;
+  if (d) {
+    const why = `${arg} was checked with the declarations ${d.file}, and replay reads them again`;
+    try {
+      declared = readDeclarations(d.file);
+    } catch (e) {
+      throw new UsageError(`${why}: ${(e as Error).message}; replay from the directory the check ran in, or with the file at that path`);
+    }
+    if (declared.sha256 !== d.sha256) throw new UsageError(`${why}: ${d.file} has changed since (its sha256 is ${declared.sha256.slice(0, 16)}..., the trace's ${d.sha256.slice(0, 16)}...)`);
+  }
+  const base: Scenario = declared ? { ...trace.scenario, declared } : trace.scenario;
   const read = trace.patches.map((p) => {
     const why = `${arg} was checked with the patch ${p.file}${p.subject ? ` ("${p.subject}")` : ''}, and replay re-applies it`;
     let x;
@@ -267,10 +297,10 @@ function repatched(trace: Trace, arg: string): Scenario {
   });
   const r = applyInOrder(
     read.map((x) => x.patch),
-    scenarioBase(trace.scenario),
+    scenarioBase(base),
   );
   if (r.refused) throw new UsageError(`${arg}: ${refusal(read[r.results.length - 1]!.file, r.refused)} (the model has changed since the trace was written)`);
-  return { ...trace.scenario, replaceFns: r.fns };
+  return { ...base, replaceFns: r.fns };
 }
 
 /** The flags that say which scenario is checked, and how: shared by `check` and `replay --token`. */
@@ -279,6 +309,7 @@ export interface ScenarioFlags {
   core?: string;
   driver?: string[];
   patch?: string[];
+  declare?: string;
   property?: string[];
   coalesce: boolean;
 }
@@ -294,7 +325,7 @@ function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile
   const { file: sf, path } = loadScenarioInput(arg, io);
   const { scenario: flagged, notes } = applyFlags(withVariant(sf, f.variant), o, f);
   if (flagged !== sf) loadCheck(flagged);
-  const patched = withPatches(flagged, f.patch ?? []);
+  const patched = withPatches(flagged, f.patch ?? [], f.declare);
   const sc = patched.scenario;
   notes.push(...patched.notes);
   const command = scenarioCommand(arg, {
@@ -302,6 +333,7 @@ function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile
     ...(f.core === undefined ? {} : { core: f.core }),
     ...(f.driver ? { drivers: f.driver } : {}),
     ...(f.patch ? { patches: f.patch } : {}),
+    ...(f.declare === undefined ? {} : { declare: f.declare }),
     ...(property ? { properties: property } : {}),
     coalesce: f.coalesce,
   });
@@ -679,6 +711,7 @@ export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): 
 export interface PatchFlags {
   core?: string;
   driver?: string[];
+  declare?: string;
 }
 
 /** The core `mnc patch` applies to without --core: the kernel as merged. */
@@ -703,7 +736,8 @@ export function cmdPatch(io: Io, file: string, f: PatchFlags): number {
     }
   }
   const x = readPatch(file);
-  const base = configBase(core, drivers);
+  const declared = f.declare === undefined ? undefined : readDeclarations(f.declare);
+  const base = configBase(core, drivers, declared);
   const r = applyInOrder([x.patch], base);
   if (r.refused) throw new UsageError(`${refusal(file, r.refused)} [applied to core ${core}: --core and --driver choose the functions]`);
   const res = r.results[0]!;
@@ -711,6 +745,7 @@ export function cmdPatch(io: Io, file: string, f: PatchFlags): number {
   const out: string[] = [];
   if (x.patch.subject) out.push(`patch: ${x.patch.subject}`);
   out.push(`applied to core ${core} with ${named.length ? `${named.join(', ')} and every other driver` : 'every driver'} as that kernel shipped it (--core, --driver choose others)`);
+  if (declared) out.push(`declared in ${declared.file}: ${Object.keys(declared.callees).map((n) => `${n}()`).join(', ')}`);
   const final = new Map(res.changed.map((fn) => [fn.name, fn]));
   const listedAt = new Map<string, number>();
   for (const oc of res.outcomes) {
@@ -754,8 +789,8 @@ export function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: stri
   } catch (e) {
     throw new UsageError(`trace ${arg} is not valid JSON (${(e as Error).message})`);
   }
-  if (f.variant !== undefined || f.core !== undefined || f.driver || f.patch || f.property || !f.coalesce) {
-    throw new UsageError('--variant, --core, --driver, --patch, --property and --no-coalesce go with --token; a trace file records its scenario, patches and options');
+  if (f.variant !== undefined || f.core !== undefined || f.driver || f.patch || f.declare !== undefined || f.property || !f.coalesce) {
+    throw new UsageError('--variant, --core, --driver, --patch, --declare, --property and --no-coalesce go with --token; a trace file records its scenario, patches, declarations and options');
   }
   const parsed = parseTrace(data, arg);
   const trace = parsed.version === 1 ? parsed : { ...parsed, scenario: repatched(parsed, arg) };
@@ -792,7 +827,7 @@ function divergence(message: string, sf: ScenarioFile, arg: string, token: strin
     if (v === f.variant) continue;
     try {
       const { scenario: flagged } = applyFlags(withVariant(sf, v), overrides(f), { ...f, variant: v });
-      const { scenario } = withPatches(flagged, f.patch ?? []);
+      const { scenario } = withPatches(flagged, f.patch ?? [], f.declare);
       replay(scenarioModel(scenario, { coalesce: f.coalesce, ...(property ? { names: property } : {}) }), token);
       fits.push(v);
     } catch {
@@ -807,6 +842,7 @@ function divergence(message: string, sf: ScenarioFile, arg: string, token: strin
       ...(f.core === undefined ? {} : { core: f.core }),
       ...(f.driver ? { drivers: f.driver } : {}),
       ...(f.patch ? { patches: f.patch } : {}),
+      ...(f.declare === undefined ? {} : { declare: f.declare }),
       ...(property ? { properties: property } : {}),
       coalesce: f.coalesce,
     });

@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CORE_VERSION_NAMES } from '../model/core/version-names.ts';
-import { PatchError, ScenarioError } from '../model/errors.ts';
+import { DeclareError, PatchError, ScenarioError } from '../model/errors.ts';
 import { CompareError, TraceError } from '../report/errors.ts';
 import type { CheckFlags, PatchFlags, ScenarioFlags } from './commands.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
@@ -31,6 +31,13 @@ function secondsArg(v: string): number {
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** `--declare FILE`: one file (a second one would silently replace the first). */
+const oneDeclare = (v: string, prev: string | undefined): string => {
+  if (prev !== undefined) throw new InvalidArgumentError(`give one declaration file (${prev}, then ${v}): put every declared callee in it`);
+  return v;
+};
+const DECLARE_HELP = 'a JSON file declaring the callees the patches call that the model does not have: whether each may sleep, the locks it takes, the fields it touches (docs/patches.md)';
 
 /** The exit codes a command's --help lists (the same in README.md, "Exit codes"). */
 function exitCodes(lines: readonly string[]): string {
@@ -97,6 +104,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--core <version>', `kernel core version (${CORE_VERSION_NAMES.join(', ')})`)
     .option('--driver <name@variant>', 'use this variant for every notifier of that driver (repeatable)', collect)
     .option('--patch <file>', 'apply this patch (a git format-patch mail or a diff -u; docs/patches.md) to the functions the scenario runs, and check the patched code (repeatable: applied in order)', collect)
+    .option('--declare <file>', DECLARE_HELP, oneDeclare)
     .option('--property <name>', 'check only this property, or one of its checks as reports name them (no-sleep:might-sleep, deadlock:partial:munmap) (repeatable)', collect)
     .option('--all', 'go on after the first violation until every property is decided; report a counterexample of each violated property (breadth-first: a shortest one)')
     .option('--first', "search depth-first and stop at the first violation (often far sooner than breadth-first), then shorten its counterexample by depth-bounded re-runs, as SPIN's pan -i does")
@@ -156,6 +164,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .argument('<file>', 'the patch file, as mailed (headers included) or as diff -u wrote it')
     .option('--core <version>', `the core version whose functions the patch applies to (default: v4.19; ${CORE_VERSION_NAMES.join(', ')})`)
     .option('--driver <name@variant>', 'apply to this variant of the driver (repeatable; default: the variant the core version shipped)', collect)
+    .option('--declare <file>', DECLARE_HELP, oneDeclare)
     .addHelpText('after', exitCodes(['0   the patch applies (hunks outside the model are listed, and do not stop it)', '2   a hunk is refused (the line names the hunk, the patch line and what the model lacks), the patch is malformed or cannot be read, or bad usage; nothing is applied']))
     .action(async (file: string, f: PatchFlags) => setCode((await commands()).cmdPatch(io, file, f)));
 
@@ -168,6 +177,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--core <version>', 'with --token: the core version the run was given')
     .option('--driver <name@variant>', 'with --token: a driver variant the run was given (repeatable)', collect)
     .option('--patch <file>', 'with --token: a patch the run applied (repeatable, in the same order); a trace file re-applies its own', collect)
+    .option('--declare <file>', 'with --token: the declarations the run was given; a trace file reads its own again', oneDeclare)
     .option('--property <name>', 'with --token: a property the run was limited to (repeatable)', collect)
     .option('--no-coalesce', 'with --token: the token was printed by a run with --no-coalesce')
     .addHelpText(
@@ -196,7 +206,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       // commander already printed its one-line message ("error: unknown option ...").
       return EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof PatchError || e instanceof TraceError || e instanceof CompareError || e instanceof OutputError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof PatchError || e instanceof DeclareError || e instanceof TraceError || e instanceof CompareError || e instanceof OutputError) {
       io.err(`mnc: ${e.message}`);
       return EXIT.usage;
     }

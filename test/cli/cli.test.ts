@@ -1107,6 +1107,88 @@ describe('patches as mailed (issue 13)', () => {
     expectOneLine(edited.err, /was checked with the patch .*clarify\.patch .* and replay re-applies it: .*clarify\.patch has changed since \(its sha256 is/);
     const gone = await run('replay', p, '--patch', local);
     expect(gone.code).toBe(2);
-    expectOneLine(gone.err, /--patch, --property and --no-coalesce go with --token/);
+    expectOneLine(gone.err, /--patch, --declare, --property and --no-coalesce go with --token/);
+  });
+
+  /** A patch on the tetsuo variant's amdgpu_mn_read_lock that calls a function the model does not have. */
+  const WAIT = [
+    '--- a/drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c',
+    '+++ b/drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c',
+    '@@ -177,8 +177,9 @@ void amdgpu_mn_unlock(struct amdgpu_mn *mn)',
+    ' static int amdgpu_mn_read_lock(struct amdgpu_mn *amn, bool blockable)',
+    ' {',
+    ' \tif (blockable)',
+    ' \t\tdown_read(&amn->lock);',
+    ' \telse if (!down_read_trylock(&amn->lock))',
+    ' \t\treturn -EAGAIN;',
+    '+\tamdgpu_mn_wait_fences(amn);',
+    ' \treturn 0;',
+    ' }',
+    '',
+  ].join('\n');
+  const TETSUO_ARGS = ['amdgpu-read-lock-nonblock', '--variant', 'tetsuo'];
+
+  test('--declare: a call of an undeclared function is refused (one line naming --declare); declared, the patch applies and no-sleep sees what was declared', async () => {
+    const patch = file('wait.patch', WAIT);
+    const refused = await run('check', ...TETSUO_ARGS, '--patch', patch, '-q');
+    expect(refused.code).toBe(2);
+    expect(refused.out).toBe('');
+    expectOneLine(refused.err, /^mnc: patch .*wait\.patch does not apply, nothing was applied: hunk 1: amdgpu_mn_read_lock\(\), patch line 10: `amdgpu_mn_wait_fences\(\)` is not modelled: declare whether it may sleep and what it touches \(--declare FILE\.json, docs\/patches\.md\)$/);
+    const sleeps = file('sleeps.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const bad = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', sleeps, '-q');
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^ {2}note: --declare .*sleeps\.json: amdgpu_mn_wait_fences\(\) runs as declared there$/m);
+    expect(bad.out).toMatch(/^ {2}FAIL no-sleep:might-sleep$/m);
+    expect(bad.out).toMatch(/^oom_reaper is about to call amdgpu_mn_wait_fences\(\), which may sleep, in amdgpu0 invalidate_range_start \[0, 4\) non-blockable$/m);
+    const quiet = file('quiet.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: false } }));
+    const ok = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', quiet, '--all', '-q');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^ {2}ok {3}no-sleep:might-sleep$/m);
+    // mnc patch takes the declarations too.
+    const listed = await run('patch', patch, '--driver', 'amdgpu@tetsuo', '--declare', quiet);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/^declared in .*quiet\.json: amdgpu_mn_wait_fences\(\)$/m);
+    expect((await run('patch', patch, '--driver', 'amdgpu@tetsuo')).code).toBe(2);
+  });
+
+  test('--declare: the replay line carries it and works verbatim; the trace records the declarations and replay reads them again, or refuses with one line', async () => {
+    const patch = file('wait2.patch', WAIT);
+    const decl = file('decl2.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const p = join(dir, 'declared.json');
+    const r = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', decl, '--json', p, '-q');
+    expect(r.code).toBe(1);
+    const [line] = replayLines(r.out);
+    expect(line).toMatch(/ amdgpu-read-lock-nonblock --variant tetsuo --patch \S*wait2\.patch --declare \S*decl2\.json$/);
+    const rr = await run(...words(line!).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^violated in the last state: no-sleep:might-sleep$/m);
+    const t = readJson(p) as { declarations: unknown; scenario: Record<string, unknown> };
+    const { createHash } = await import('node:crypto');
+    expect(t.declarations).toEqual({ file: decl, sha256: createHash('sha256').update(readFileSync(decl)).digest('hex'), callees: { amdgpu_mn_wait_fences: { mightSleep: true } } });
+    expect(Object.keys(t.scenario)).not.toContain('declared');
+    expect((await run('replay', p)).code).toBe(1);
+    writeFileSync(decl, JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: false } }));
+    const changed = await run('replay', p);
+    expect(changed.code).toBe(2);
+    expectOneLine(changed.err, /was checked with the declarations .*decl2\.json, and replay reads them again: .*decl2\.json has changed since \(its sha256 is/);
+  });
+
+  test('--declare: bad input is one line, exit 2, nothing run', async () => {
+    const patch = file('wait3.patch', WAIT);
+    const cases: [string[], RegExp][] = [
+      [['check', ...TETSUO_ARGS, '--declare', file('d0.json', '{"x": {"mightSleep": true}}')], /--declare .*d0\.json declares the callees a patch calls: it goes with --patch$/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', join(dir, 'none.json')], /^mnc: cannot read the declarations .*none\.json: ENOENT$/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', file('d1.json', '{"amdgpu_mn_wait_fences": {"mightsleep": true}}')], /d1\.json: amdgpu_mn_wait_fences: mightSleep is required/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', file('d2.json', '{"amdgpu_mn_wait_fences": {"mightSleep": true, "locks": ["arg0->fences"]}}')], /d2\.json: amdgpu_mn_wait_fences: the call in amdgpu_mn_read_lock\(\) .*arg0->fences names the field fences, which is no lock of the scenario/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', file('d3.json', '{"mutex_lock": {"mightSleep": false}, "amdgpu_mn_wait_fences": {"mightSleep": false}}')], /d3\.json: mutex_lock is modelled \(a primitive/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', 'a.json', '--declare', 'b.json'], /give one declaration file \(a\.json, then b\.json\)/],
+      [['patch', patch, '--driver', 'amdgpu@tetsuo', '--declare', file('d4.json', '[1]')], /d4\.json: must be an object/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expectOneLine(r.err, pattern);
+    }
   });
 });

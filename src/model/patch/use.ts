@@ -12,7 +12,8 @@ import { CORE_VERSIONS } from '../core/versions.ts';
 import { DRIVERS } from '../drivers/index.ts';
 import type { FnDef } from '../ir.ts';
 import { CORE_PRIMITIVES } from '../primitives.ts';
-import { buildProgram, shippedVariant, type Scenario } from '../scenario.ts';
+import { refuseModelled } from './declare.ts';
+import { buildProgram, shippedVariant, type DeclarationRecord, type Scenario } from '../scenario.ts';
 import { applyPatch, type PatchResult } from './apply.ts';
 import type { Patch } from './diff.ts';
 
@@ -31,9 +32,10 @@ export function scenarioBase(sc: Scenario): PatchBase {
 /**
  * A core version's functions with every driver's variant: `drivers[name]` where given, else the one
  * the core's kernel shipped; each variant's threads too. A function two drivers share (amdgpu and
- * amdgpu-hsa) is taken from a named variant first.
+ * amdgpu-hsa) is taken from a named variant first. `declared` callees count as primitives (a
+ * declaration of a modelled name is refused, as a scenario refuses it).
  */
-export function configBase(core: string, drivers: Readonly<Record<string, string>> = {}): PatchBase {
+export function configBase(core: string, drivers: Readonly<Record<string, string>> = {}, declared?: DeclarationRecord): PatchBase {
   const c = CORE_VERSIONS[core];
   if (!c) throw new Error(`unknown core version ${core}`);
   const fns: FnDef[] = [];
@@ -56,6 +58,10 @@ export function configBase(core: string, drivers: Readonly<Record<string, string
     for (const t of Object.values(v.threads ?? {})) add(t.fns);
     Object.assign(prims, v.primitives ?? {});
     for (const g of v.globals ?? []) globals.add(g);
+  }
+  for (const name of Object.keys(declared?.callees ?? {})) {
+    refuseModelled(declared!.file, name, fns.find((f) => f.name === name), Object.hasOwn(prims, name));
+    prims[name] = true;
   }
   return { fns, isPrimitive: (n) => n in prims, isGlobal: (n) => globals.has(n) };
 }
