@@ -28,7 +28,7 @@ import { replayTrace, violatedIn } from '../report/replay.ts';
 import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '../report/run.ts';
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
-import { compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
+import { comparePatched, compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
@@ -233,36 +233,60 @@ function refusal(file: string, r: PatchResult): string {
   return `patch ${file} does not apply, nothing was applied: ${refused[0]!.reason}${more}`;
 }
 
-/**
- * `--patch FILE...`: the scenario with the patches applied in order to its linked functions
- * (`Scenario.replaceFns`, and `patches` for the trace), and a note per patch naming what it changed.
- */
-function withPatches(plain: Scenario, files: readonly string[], declare?: string): { scenario: Scenario; notes: string[] } {
+/** The patches of a command line (`--patch FILE...`, `--declare FILE`), read once, and what they do to a scenario. */
+interface Patcher {
+  /** How reports name them: `the patch "subject"`, `the patches a.patch, "subject"`. */
+  readonly label: string;
+  /**
+   * The scenario with the patches applied in order to its linked functions (`Scenario.replaceFns`,
+   * `patches` and `declared` for the trace), a note per patch naming what it changed, and the
+   * functions changed; or the one line of the refusal.
+   */
+  apply(sc: Scenario): { readonly scenario: Scenario; readonly notes: string[]; readonly changed: string[] } | { readonly refused: string };
+}
+
+function patcher(files: readonly string[], declare?: string): Patcher {
   if (declare !== undefined && !files.length) throw new UsageError(`--declare ${declare} declares the callees a patch calls: it goes with --patch`);
-  if (!files.length) return { scenario: plain, notes: [] };
   const read = files.map(readPatch);
-  const sc = declare === undefined ? plain : { ...plain, declared: readDeclarations(declare) };
-  const r = applyInOrder(
-    read.map((x) => x.patch),
-    scenarioBase(sc),
-  );
-  if (r.refused) throw new UsageError(refusal(read[r.results.length - 1]!.file, r.refused));
-  const notes: string[] = [];
-  const patches: PatchRecord[] = read.map((x, i) => {
-    const res = r.results[i]!;
-    const changed = res.changed.map((f) => f.name);
-    const outside = res.outcomes.filter((o) => o.kind === 'outside').length;
-    notes.push(
-      `--patch ${x.file}: ${patchName(x.patch, x.file)} changes ${changed.length ? changed.map((n) => `${n}()`).join(', ') : `no function scenario ${sc.name} runs`}` +
-        (outside ? `; ${outside} ${outside === 1 ? 'hunk is' : 'hunks are'} outside the model` : ''),
-    );
-    return { file: x.file, ...(x.patch.subject ? { subject: x.patch.subject } : {}), sha256: x.sha256, fns: changed };
-  });
-  if (sc.declared) {
-    const names = Object.keys(sc.declared.callees);
-    notes.push(`--declare ${sc.declared.file}: ${names.map((n) => `${n}()`).join(', ')} ${names.length === 1 ? 'runs' : 'run'} as declared there`);
-  }
-  return { scenario: { ...sc, replaceFns: r.fns, patches }, notes };
+  const declared = declare === undefined ? undefined : readDeclarations(declare);
+  return {
+    label: `${read.length === 1 ? 'the patch' : 'the patches'} ${read.map((x) => patchName(x.patch, x.file)).join(', ')}`,
+    apply(plain) {
+      const sc: Scenario = declared ? { ...plain, declared } : plain;
+      const r = applyInOrder(
+        read.map((x) => x.patch),
+        scenarioBase(sc),
+      );
+      if (r.refused) return { refused: refusal(read[r.results.length - 1]!.file, r.refused) };
+      const notes: string[] = [];
+      const patches: PatchRecord[] = read.map((x, i) => {
+        const res = r.results[i]!;
+        const changed = res.changed.map((f) => f.name);
+        const outside = res.outcomes.filter((o) => o.kind === 'outside').length;
+        notes.push(
+          `--patch ${x.file}: ${patchName(x.patch, x.file)} changes ${changed.length ? changed.map((n) => `${n}()`).join(', ') : `no function scenario ${sc.name} runs`}` +
+            (outside ? `; ${outside} ${outside === 1 ? 'hunk is' : 'hunks are'} outside the model` : ''),
+        );
+        return { file: x.file, ...(x.patch.subject ? { subject: x.patch.subject } : {}), sha256: x.sha256, fns: changed };
+      });
+      if (declared) {
+        const names = Object.keys(declared.callees);
+        notes.push(`--declare ${declared.file}: ${names.map((n) => `${n}()`).join(', ')} ${names.length === 1 ? 'runs' : 'run'} as declared there`);
+      }
+      return { scenario: { ...sc, replaceFns: r.fns, patches }, notes, changed: r.fns.map((f) => f.name) };
+    },
+  };
+}
+
+/**
+ * `--patch FILE...`: the scenario with the patches applied in order to its linked functions, and a
+ * note per patch naming what it changed. A refusal is one line, exit 2.
+ */
+function withPatches(sc: Scenario, files: readonly string[], declare?: string): { scenario: Scenario; notes: string[] } {
+  if (!files.length && declare === undefined) return { scenario: sc, notes: [] };
+  const r = patcher(files, declare).apply(sc);
+  if ('refused' in r) throw new UsageError(r.refused);
+  return r;
 }
 
 /**
@@ -654,8 +678,10 @@ export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
 }
 
 export interface CompareFlags {
-  before: string;
-  after: string;
+  before?: string;
+  after?: string;
+  patch?: string[];
+  declare?: string;
   coalesce: boolean;
   quiet?: boolean;
   all?: boolean;
@@ -665,30 +691,53 @@ export interface CompareFlags {
 }
 
 export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): Promise<number> {
+  const patching = f.patch !== undefined;
+  if (patching && f.after !== undefined) {
+    throw new UsageError(`--after ${f.after} with --patch: the after side is each scenario with the patches applied; leave out --after (--before may name the core, driver@variant or variant they apply to)`);
+  }
+  if (!patching && f.declare !== undefined) throw new UsageError(`--declare ${f.declare} declares the callees a patch calls: it goes with --patch`);
+  if (!patching && (f.before === undefined || f.after === undefined)) {
+    throw new UsageError(`compare needs two sides, --before SIDE and --after SIDE, or --patch FILE (each scenario against itself patched)`);
+  }
+  // Read and check the patches and declarations first: a bad one is one line before anything loads.
+  const p = patching ? patcher(f.patch!, f.declare) : undefined;
   const names = scenarios.length ? scenarios : builtinNames();
   const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io), arg }));
   checkOutputFiles([{ flag: '--json', path: f.json }], inputs.map((i) => i.path));
   const ac = new AbortController();
   const unhook = stopOnSignals(io, ac);
   const t0 = performance.now();
+  const ro: RunOptions = {
+    coalesce: f.coalesce,
+    ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
+    ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+    signal: ac.signal,
+  };
+  const log = (msg: string, done: number, total: number): void => {
+    if (f.quiet) return;
+    const elapsed = (performance.now() - t0) / 1000;
+    io.err(`mnc: [${done}/${total}] ${msg}${done < total ? `; about ${duration((elapsed / done) * (total - done))} left` : ''}`);
+  };
   let cmp;
   try {
-    cmp = await compareSides(
-      inputs,
-      f.before,
-      f.after,
-      {
-        coalesce: f.coalesce,
-        ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
-        ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
-        signal: ac.signal,
-      },
-      (msg, done, total) => {
-        if (f.quiet) return;
-        const elapsed = (performance.now() - t0) / 1000;
-        io.err(`mnc: [${done}/${total}] ${msg}${done < total ? `; about ${duration((elapsed / done) * (total - done))} left` : ''}`);
-      },
-    );
+    cmp = p
+      ? await comparePatched(
+          inputs,
+          {
+            label: p.label,
+            files: f.patch!,
+            ...(f.declare === undefined ? {} : { declare: f.declare }),
+            apply: (sc) => {
+              const r = p.apply(sc);
+              return 'refused' in r ? r : { scenario: r.scenario, changed: r.changed };
+            },
+          },
+          ro,
+          log,
+          f.before,
+          scenarios.length > 0,
+        )
+      : await compareSides(inputs, f.before!, f.after!, ro, log);
   } finally {
     unhook();
   }

@@ -145,17 +145,19 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
 
   program
     .command('compare')
-    .description('the patch review view: which counterexamples a change removes and which it introduces, over the same scenarios')
-    .requiredOption('--before <side>', 'a core version, a driver@variant, or a scenario variant label')
-    .requiredOption('--after <side>', 'a core version, a driver@variant, or a scenario variant label')
-    .argument('[scenario...]', 'scenarios (default: every built-in scenario the two sides apply to)')
+    .description('the patch review view: which counterexamples a change removes and which it introduces, over the same scenarios; the change is two sides (--before, --after) or patches as mailed (--patch)')
+    .option('--before <side>', 'a core version, a driver@variant, or a scenario variant label; with --patch, the configuration the patches apply to (default: each scenario as configured)')
+    .option('--after <side>', 'a core version, a driver@variant, or a scenario variant label (not with --patch)')
+    .option('--patch <file>', 'compare each scenario with itself with this patch applied (a git format-patch mail or a diff -u; docs/patches.md): per check fixed, introduced or unchanged, and the counterexample of each finding introduced (repeatable: applied in order)', collect)
+    .option('--declare <file>', DECLARE_HELP, oneDeclare)
+    .argument('[scenario...]', 'scenarios (default: every built-in scenario the two sides apply to; with --patch, every built-in scenario that runs a function the patches change)')
     .option('--all', 'after the table, print the counterexample of every finding removed and introduced in full')
     .option('--json <file>', 'also write the comparison as JSON (each finding with its replay line); - for standard output (the table then goes to standard error)')
     .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
     .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('-q, --quiet', 'no per-run progress lines')
-    .addHelpText('after', exitCodes(['0   the change introduces no finding', '1   the change introduces a finding', USAGE, '3   a side was stopped by a bound, or a signal (Ctrl-C, SIGTERM) stopped the comparison: the table shows what was compared']))
+    .addHelpText('after', exitCodes(['0   the change introduces no finding', '1   the change introduces a finding', `${USAGE}; a patch that does not apply to any scenario compared`, '3   a side was stopped by a bound, or a signal (Ctrl-C, SIGTERM) stopped the comparison: the table shows what was compared']))
     .action(async (scs: string[], f) => setCode(await (await commands()).cmdCompare(io, scs, f)));
 
   program

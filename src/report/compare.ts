@@ -13,6 +13,8 @@ import type { KAction } from '../model/interp.ts';
 import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
 import type { KState } from '../model/state.ts';
 import { runScenarioAsync, type RunOptions, type ScenarioRun } from './run.ts';
+import { reach } from '../model/reduction.ts';
+import { buildProgram, type Scenario } from '../model/scenario.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, replayCommand, scenarioCommand, type Trace } from './trace.ts';
 
@@ -38,6 +40,8 @@ export interface ComparedPair {
   readonly introduced: readonly Change[];
   /** Violated on both sides. */
   readonly unchanged: readonly string[];
+  /** Holds on both sides (or on one, where the other does not have it). */
+  readonly holding: readonly string[];
   readonly incomplete: boolean;
   /** The `mnc check` arguments that name the scenario on each side (for replay lines). */
   readonly beforeCommand: readonly string[];
@@ -47,6 +51,12 @@ export interface ComparedPair {
 export interface Comparison {
   readonly before: string;
   readonly after: string;
+  /**
+   * A patch comparison (`mnc compare --patch`): before is each scenario as configured (or as the
+   * side `--before` makes it), after the same with the patches: reports say "fixed" and "unchanged"
+   * for removed and in both, and print each introduced counterexample in full.
+   */
+  readonly patch?: { readonly label: string; readonly files: readonly string[]; readonly declare?: string };
   readonly pairs: readonly ComparedPair[];
   /** Scenarios a side does not apply to, with the reason. */
   readonly skipped: readonly { readonly scenario: string; readonly reason: string }[];
@@ -57,7 +67,7 @@ export interface Comparison {
 /** A side applied to one scenario: the override, and the `mnc check` flags that mean the same. */
 interface Side {
   readonly override: VariantOverride;
-  readonly flags: { readonly variant?: string; readonly core?: string; readonly drivers?: readonly string[] };
+  readonly flags: ScenarioFlags;
 }
 
 /**
@@ -100,6 +110,26 @@ export interface CompareInput {
   readonly arg?: string;
 }
 
+/** One side of a pair, planned: the scenario as it runs, its label in reports, and the `mnc check` flags that name it. */
+interface PlannedSide {
+  readonly scenario: Scenario;
+  /** The label runs and traces carry (`(variant X)` in reports), if any. */
+  readonly variant?: string;
+  readonly flags: ScenarioFlags;
+}
+
+/** The `mnc check` flags that name a side of a scenario (see `scenarioCommand`). */
+interface ScenarioFlags {
+  readonly variant?: string;
+  readonly core?: string;
+  readonly drivers?: readonly string[];
+  readonly patches?: readonly string[];
+  readonly declare?: string;
+}
+
+/** A pair to run, or a scenario skipped with the reason. */
+type Planned = { readonly sf: ScenarioFile; readonly arg: string; readonly b: PlannedSide; readonly a: PlannedSide } | { readonly sf: ScenarioFile; readonly skip: string };
+
 /**
  * Check every scenario on both sides, deciding every property (`findAll`), and compare the verdicts
  * engine property by engine property. `o.signal` stops it: the run under way ends incomplete and
@@ -113,34 +143,128 @@ export async function compareSides(
   o: RunOptions,
   log: (m: string, done: number, total: number) => void = () => {},
 ): Promise<Comparison> {
-  const pairs: ComparedPair[] = [];
-  const skipped: { scenario: string; reason: string }[] = [];
   const files = inputs.map((i) => ('file' in i ? i.file : i));
   checkSide('--before', before, files);
   checkSide('--after', after, files);
   if (before === after) throw new CompareError(`--before and --after are both ${before}: there is nothing to compare`);
-  const notRun: string[] = [];
-  const sides = inputs.map((input) => {
+  const planned = inputs.map((input): Planned => {
     const sf = 'file' in input ? input.file : input;
-    return { sf, arg: ('file' in input ? input.arg : undefined) ?? sf.name, b: sideOverride(sf, before), a: sideOverride(sf, after) };
+    const b = sideOverride(sf, before);
+    const a = sideOverride(sf, after);
+    if (typeof b === 'string' || typeof a === 'string') return { sf, skip: typeof b === 'string' ? b : (a as string) };
+    const side = (x: Side, label: string): PlannedSide => ({ scenario: applyVariant(sf, x.override, label), variant: label, flags: x.flags });
+    return { sf, arg: ('file' in input ? input.arg : undefined) ?? sf.name, b: side(b, before), a: side(a, after) };
   });
-  const total = 2 * sides.filter((s) => typeof s.b !== 'string' && typeof s.a !== 'string').length;
+  const c = await runPairs(planned, { before, after }, o, log);
+  if (!c.pairs.length && !c.notRun.length) {
+    throw new CompareError(`no scenario was compared: ${c.skipped.map((s) => `${s.scenario}: ${s.reason}`).join('; ')}; name scenarios both sides apply to`);
+  }
+  return c;
+}
+
+/** The patches of `mnc compare --patch`: how to apply them to a scenario, and how reports name them. */
+export interface PatchSide {
+  /** How reports name the patches (each one's subject, or its file name). */
+  readonly label: string;
+  /** The `--patch FILE` arguments, in order, and `--declare FILE`: for replay lines. */
+  readonly files: readonly string[];
+  readonly declare?: string;
+  /** The scenario with the patches applied in order, and the functions they changed; or the one line of their refusal. */
+  apply(sc: Scenario): { readonly scenario: Scenario; readonly changed: readonly string[] } | { readonly refused: string };
+}
+
+/** The functions of a scenario that one of its threads (the kworkers included) can reach. */
+function reached(sc: Scenario): Set<string> {
+  const p = buildProgram(sc);
+  const out = new Set<string>();
+  for (const t of p.spec.threads) for (const f of reach(p, p.fnId(t.fn))) out.add(p.fn(f).def.name);
+  return out;
+}
+
+/**
+ * `mnc compare --patch`: each scenario as configured (or as the side `base` makes it: a core
+ * version, a driver@variant, a scenario variant), against the same with the patches applied. A
+ * scenario the patches do not apply to, or none of whose threads runs a function they change (its
+ * verdicts cannot change), is skipped with the reason. `named`: the scenarios were named on the
+ * command line (else they are every built-in), for the line that says none was compared.
+ */
+export async function comparePatched(
+  inputs: readonly (CompareInput | ScenarioFile)[],
+  patch: PatchSide,
+  o: RunOptions,
+  log: (m: string, done: number, total: number) => void = () => {},
+  base?: string,
+  named = true,
+): Promise<Comparison> {
+  const files = inputs.map((i) => ('file' in i ? i.file : i));
+  if (base !== undefined) checkSide('--before', base, files);
+  const changedAll = new Set<string>();
+  const planned = inputs.map((input): Planned => {
+    const sf = 'file' in input ? input.file : input;
+    const side = base === undefined ? undefined : sideOverride(sf, base);
+    if (typeof side === 'string') return { sf, skip: side };
+    const b: PlannedSide = side
+      ? { scenario: applyVariant(sf, side.override, base!), variant: base!, flags: side.flags }
+      : { scenario: sf, flags: {} };
+    const r = patch.apply(b.scenario);
+    if ('refused' in r) return { sf, skip: r.refused };
+    r.changed.forEach((f) => changedAll.add(f));
+    if (!r.changed.length) return { sf, skip: 'the patch changes none of its functions' };
+    const runs = reached(r.scenario);
+    if (!r.changed.some((f) => runs.has(f))) return { sf, skip: `none of its threads runs a function the patch changes (${r.changed.map((f) => `${f}()`).join(', ')})` };
+    const a: PlannedSide = { scenario: r.scenario, ...(b.variant === undefined ? {} : { variant: b.variant }), flags: { ...b.flags, patches: patch.files, ...(patch.declare === undefined ? {} : { declare: patch.declare }) } };
+    return { sf, arg: ('file' in input ? input.arg : undefined) ?? sf.name, b, a };
+  });
+  const before = base ?? 'each scenario as configured';
+  const c = await runPairs(planned, { before, after: `${base === undefined ? '' : `${base} `}with ${patch.label}`, patch: { label: patch.label, files: patch.files, ...(patch.declare === undefined ? {} : { declare: patch.declare }) } }, o, log);
+  if (!c.pairs.length && !c.notRun.length) {
+    const where = named ? (inputs.length === 1 ? 'the scenario named' : 'none of the scenarios named') : 'no built-in scenario';
+    const refused = c.skipped.filter((s) => !/^(none of its threads runs|the patch changes none)/.test(s.reason));
+    const changes = changedAll.size ? `it changes ${[...changedAll].map((f) => `${f}()`).join(', ')}` : `it changes none of ${inputs.length === 1 ? 'its' : 'their'} functions`;
+    const before = base === undefined ? ' (and with --before the core, driver@variant or variant the patch was made against)' : '';
+    const hint = `${named ? `name another scenario${before}` : `name a scenario${before}`}, or see what the patch changes with mnc patch ${patch.files[0]}`;
+    const runs = named && inputs.length === 1 ? 'runs no' : 'runs a';
+    if (!refused.length) throw new CompareError(`compare --patch: ${where} ${runs} function the patch changes (${changes}); ${hint}`);
+    const first = refused[0]!;
+    const what = refused.length === 1 ? first.scenario : `${refused.length} of them (the first, ${first.scenario})`;
+    throw new CompareError(
+      `compare --patch: nothing was compared: the patch does not apply to ${what}: ${first.reason}${refused.length < c.skipped.length ? '; the others run no function it changes' : ''}; ${hint}`,
+    );
+  }
+  return c;
+}
+
+/** Run the planned pairs and compare them. */
+async function runPairs(
+  planned: readonly Planned[],
+  sides: { readonly before: string; readonly after: string; readonly patch?: Comparison['patch'] },
+  o: RunOptions,
+  log: (m: string, done: number, total: number) => void,
+): Promise<Comparison> {
+  const pairs: ComparedPair[] = [];
+  const skipped: { scenario: string; reason: string }[] = [];
+  const notRun: string[] = [];
+  const total = 2 * planned.filter((x) => !('skip' in x)).length;
+  // Progress names the sides: the side's name, or in a patch comparison "as configured" and "patched".
+  const bName = sides.patch ? (sides.before.startsWith('each ') ? 'as configured' : sides.before) : sides.before;
+  const aName = sides.patch ? 'patched' : sides.after;
   let done = 0;
-  for (const { sf, arg, b, a } of sides) {
-    if (typeof b === 'string' || typeof a === 'string') {
-      skipped.push({ scenario: sf.name, reason: typeof b === 'string' ? b : (a as string) });
+  for (const x of planned) {
+    if ('skip' in x) {
+      skipped.push({ scenario: x.sf.name, reason: x.skip });
       continue;
     }
+    const { sf, arg, b, a } = x;
     if (o.signal?.aborted) {
       notRun.push(sf.name);
       continue;
     }
     const ro: RunOptions = { ...o, findAll: true };
     const status = (r: ScenarioRun): string => (r.result.status === 'incomplete' ? `incomplete (${r.result.reason})` : r.result.status);
-    const rb = await runScenarioAsync(applyVariant(sf, b.override, before), ro, before);
-    log(`${sf.name} @ ${before}: ${status(rb)}, ${rb.result.stats.states} states`, ++done, total);
-    const ra = await runScenarioAsync(applyVariant(sf, a.override, after), ro, after);
-    log(`${sf.name} @ ${after}: ${status(ra)}, ${ra.result.stats.states} states`, ++done, total);
+    const rb = await runScenarioAsync(b.scenario, ro, b.variant);
+    log(`${sf.name} @ ${bName}: ${status(rb)}, ${rb.result.stats.states} states`, ++done, total);
+    const ra = await runScenarioAsync(a.scenario, ro, a.variant);
+    log(`${sf.name} @ ${aName}: ${status(ra)}, ${ra.result.stats.states} states`, ++done, total);
     const verdicts = (r: ScenarioRun): Map<string, string> => new Map(r.result.verdicts.map((v) => [v.property, v.status]));
     const cx = (r: ScenarioRun, p: string): Counterexample<KState, KAction> | undefined =>
       r.result.status === 'pass' ? undefined : r.result.violations.find((c) => c.property === p);
@@ -149,6 +273,7 @@ export async function compareSides(
     const removed: Change[] = [];
     const introduced: Change[] = [];
     const unchanged: string[] = [];
+    const holding: string[] = [];
     for (const p of new Set([...sb.keys(), ...sa.keys()])) {
       const vb = sb.get(p);
       const va = sa.get(p);
@@ -156,8 +281,9 @@ export async function compareSides(
       if (vb === 'violated' && (va === 'holds' || va === undefined)) removed.push({ property: p, counterexample: cx(rb, p)!, run: rb, ...(va === undefined ? { oneSided: true } : {}) });
       else if ((vb === 'holds' || vb === undefined) && va === 'violated') introduced.push({ property: p, counterexample: cx(ra, p)!, run: ra, ...(vb === undefined ? { oneSided: true } : {}) });
       else if (vb === 'violated' && va === 'violated') unchanged.push(p);
+      else if ((vb === 'holds' || vb === undefined) && (va === 'holds' || va === undefined)) holding.push(p);
     }
-    const command = (side: Side): string[] =>
+    const command = (side: PlannedSide): string[] =>
       scenarioCommand(arg, { ...side.flags, ...(o.properties ? { properties: o.properties } : {}), ...(o.coalesce === false ? { coalesce: false } : {}) });
     pairs.push({
       scenario: sf.name,
@@ -169,13 +295,11 @@ export async function compareSides(
       removed,
       introduced,
       unchanged,
+      holding,
       incomplete: rb.result.status === 'incomplete' || ra.result.status === 'incomplete',
     });
   }
-  if (!pairs.length && !notRun.length) {
-    throw new CompareError(`no scenario was compared: ${skipped.map((s) => `${s.scenario}: ${s.reason}`).join('; ')}; name scenarios both sides apply to`);
-  }
-  return { before, after, pairs, skipped, notRun };
+  return { before: sides.before, after: sides.after, ...(sides.patch ? { patch: sides.patch } : {}), pairs, skipped, notRun };
 }
 
 /** The traces of a pair's removed findings (on the before side) and introduced ones (on the after side). */
@@ -186,14 +310,21 @@ export function changeTraces(p: ComparedPair): { readonly removed?: Trace; reado
   };
 }
 
-/** One line for the whole comparison: how many scenarios, findings removed, introduced, in both. */
+/** The words a comparison uses: a patch's findings are "fixed" and "unchanged", two sides' "removed" and "in both". */
+function words(c: Comparison): { removed: string; unchanged: string } {
+  return c.patch ? { removed: 'fixed', unchanged: 'unchanged' } : { removed: 'removed', unchanged: 'in both' };
+}
+
+/** One line for the whole comparison: how many scenarios, findings removed (fixed), introduced, in both (unchanged). */
 export function summaryLine(c: Comparison): string {
   const sum = (f: (p: ComparedPair) => number): number => c.pairs.reduce((n, p) => n + f(p), 0);
   const incomplete = c.pairs.filter((p) => p.incomplete).length;
   const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+  const w = words(c);
+  const who = c.patch ? `${c.patch.label} against ${c.before}` : `${c.after} against ${c.before}`;
   return [
-    `${c.after} against ${c.before}, ${plural(c.pairs.length, 'scenario')} compared${c.skipped.length ? ` (${c.skipped.length} skipped)` : ''}:`,
-    `${plural(sum((p) => p.removed.length), 'finding')} removed, ${sum((p) => p.introduced.length)} introduced, ${sum((p) => p.unchanged.length)} in both`,
+    `${who}, ${plural(c.pairs.length, 'scenario')} compared${c.skipped.length ? ` (${c.skipped.length} skipped)` : ''}:`,
+    `${plural(sum((p) => p.removed.length), 'finding')} ${w.removed}, ${sum((p) => p.introduced.length)} introduced, ${sum((p) => p.unchanged.length)} ${w.unchanged}`,
   ].join(' ') + (incomplete ? `; ${plural(incomplete, 'scenario')} INCOMPLETE (a side hit a bound)` : '') + '.';
 }
 
@@ -217,6 +348,8 @@ export function comparisonJson(c: Comparison): string {
       version: 1,
       before: c.before,
       after: c.after,
+      // A patch comparison: "removed" are the findings the patch fixes, "unchanged" those it keeps, "holding" the checks that hold on both sides.
+      ...(c.patch ? { patch: { label: c.patch.label, files: [...c.patch.files], ...(c.patch.declare === undefined ? {} : { declare: c.patch.declare }) } } : {}),
       pairs: c.pairs.map((p) => ({
         scenario: p.scenario,
         arg: p.arg,
@@ -226,6 +359,7 @@ export function comparisonJson(c: Comparison): string {
         removed: p.removed.map((ch) => change(ch, p.beforeCommand)),
         introduced: p.introduced.map((ch) => change(ch, p.afterCommand)),
         unchanged: p.unchanged,
+        ...(c.patch ? { holding: p.holding } : {}),
       })),
       skipped: c.skipped,
       ...(c.notRun.length ? { notRun: c.notRun } : {}),
@@ -235,29 +369,46 @@ export function comparisonJson(c: Comparison): string {
   )}\n`;
 }
 
-/** The comparison's table; with `all`, then every removed and introduced counterexample in full. */
+/**
+ * The comparison's table; with `all`, then every removed and introduced counterexample in full. A
+ * patch comparison says "fixed" and "unchanged", counts the checks that hold on both sides, lists
+ * the skipped scenarios by reason, and always prints the counterexample of each finding introduced.
+ */
 export function formatComparison(c: Comparison, all = false): string {
+  const w = words(c);
   const out: string[] = [`mnc compare: before = ${c.before}, after = ${c.after}`, ''];
+  const pad = (label: string): string => `${label}:`.padEnd(12);
   for (const p of c.pairs) {
+    const holding = c.patch && p.holding.length ? `; the other ${p.holding.length} ${p.holding.length === 1 ? 'check holds' : 'checks hold'} before and after` : '';
     out.push(
-      `${p.scenario}: ${p.removed.length} removed, ${p.introduced.length} introduced, ${p.unchanged.length} in both${p.incomplete ? ' (INCOMPLETE: a side hit a bound)' : ''}`,
+      `${p.scenario}: ${p.removed.length} ${w.removed}, ${p.introduced.length} introduced, ${p.unchanged.length} ${w.unchanged}${holding}${p.incomplete ? ' (INCOMPLETE: a side hit a bound)' : ''}`,
     );
-    for (const r of p.removed) out.push(`  - removed:    ${r.property}${r.oneSided ? ` (${c.after} does not have this property)` : ''}`);
-    for (const r of p.introduced) out.push(`  + introduced: ${r.property}${r.oneSided ? ` (${c.before} does not have this property)` : ''}`);
-    for (const u of p.unchanged) out.push(`  = in both:    ${u}`);
+    const other = (side: string): string => (c.patch ? (side === c.after ? 'the patched code' : 'the code before the patch') : side);
+    for (const r of p.removed) out.push(`  - ${pad(w.removed)}${r.property}${r.oneSided ? ` (${other(c.after)} does not have this property)` : ''}`);
+    for (const r of p.introduced) out.push(`  + ${pad('introduced')}${r.property}${r.oneSided ? ` (${other(c.before)} does not have this property)` : ''}`);
+    for (const u of p.unchanged) out.push(`  = ${pad(w.unchanged)}${u}${c.patch ? ' (violated before and after)' : ''}`);
   }
-  for (const s of c.skipped) out.push(`${s.scenario}: skipped (${s.reason})`);
-  const changes = c.pairs.reduce((n, p) => n + p.removed.length + p.introduced.length, 0);
+  if (c.patch) {
+    // Many scenarios are skipped for the same reason (every built-in that does not run the patched code).
+    const byReason = new Map<string, string[]>();
+    for (const s of c.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.scenario]);
+    for (const [reason, names] of byReason) out.push(`skipped (${reason}): ${names.join(', ')}`);
+  } else for (const s of c.skipped) out.push(`${s.scenario}: skipped (${s.reason})`);
+  const removed = c.pairs.reduce((n, p) => n + p.removed.length, 0);
+  const changes = removed + c.pairs.reduce((n, p) => n + p.introduced.length, 0);
   out.push('', summaryLine(c));
   if (c.notRun.length) out.push(`INCOMPLETE: interrupted before ${c.notRun.length === 1 ? 'the scenario' : `${c.notRun.length} scenarios`} ${c.notRun.join(', ')}.`);
+  // What follows: with --all, the counterexample of every finding removed and introduced; a patch
+  // comparison always prints those of the findings it introduces.
   if (!all) {
-    if (changes) out.push(`--all prints the ${changes === 1 ? 'counterexample' : `${changes} counterexamples`} of the findings removed and introduced in full.`);
-    return out.join('\n');
+    if (c.patch && removed) out.push(`--all also prints the ${removed === 1 ? 'counterexample' : `${removed} counterexamples`} of the findings fixed, as found before the patch.`);
+    if (!c.patch && changes) out.push(`--all prints the ${changes === 1 ? 'counterexample' : `${changes} counterexamples`} of the findings removed and introduced in full.`);
+    if (!c.patch) return out.join('\n');
   }
   for (const p of c.pairs) {
     const t = changeTraces(p);
-    for (const cx of t.removed?.counterexamples ?? []) out.push('', `REMOVED by ${c.after} (the trace on ${c.before}):`, formatCounterexample(t.removed!, cx));
-    for (const cx of t.introduced?.counterexamples ?? []) out.push('', `INTRODUCED by ${c.after}:`, formatCounterexample(t.introduced!, cx));
+    if (all) for (const cx of t.removed?.counterexamples ?? []) out.push('', c.patch ? `FIXED by ${c.patch.label} (the trace before it):` : `REMOVED by ${c.after} (the trace on ${c.before}):`, formatCounterexample(t.removed!, cx));
+    for (const cx of t.introduced?.counterexamples ?? []) out.push('', c.patch ? `INTRODUCED by ${c.patch.label}:` : `INTRODUCED by ${c.after}:`, formatCounterexample(t.introduced!, cx));
   }
   return out.join('\n');
 }

@@ -1173,6 +1173,85 @@ describe('patches as mailed (issue 13)', () => {
     expectOneLine(changed.err, /was checked with the declarations .*decl2\.json, and replay reads them again: .*decl2\.json has changed since \(its sha256 is/);
   });
 
+  test('compare --patch: before = the scenario as configured, after = patched; per check fixed, introduced or unchanged (the clarify patch keeps the sleep: no-sleep unchanged)', async () => {
+    const r = await run('compare', '--patch', CLARIFY, 'amdgpu-read-lock-nonblock', '-q');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').slice(0, 4)).toEqual([
+      'mnc compare: before = each scenario as configured, after = with the patch "[PATCH] drm/amd: clarify amdgpu_mn_read_lock !blocking mode"',
+      '',
+      'amdgpu-read-lock-nonblock: 0 fixed, 0 introduced, 1 unchanged; the other 18 checks hold before and after',
+      '  = unchanged:  no-sleep:might-sleep (violated before and after)',
+    ]);
+    expect(r.out).toMatch(/^the patch "\[PATCH\] drm\/amd: clarify amdgpu_mn_read_lock !blocking mode" against each scenario as configured, 1 scenario compared: 0 findings fixed, 0 introduced, 1 unchanged\.$/m);
+    // Tetsuo's patch fixes it: "fixed", and --all prints the trace before the patch, whose replay line has no --patch.
+    const fixed = await run('compare', '--patch', TETSUO, 'amdgpu-read-lock-nonblock', '--all', '-q');
+    expect(fixed.code).toBe(0);
+    expect(fixed.out).toMatch(/^ {2}- fixed: {6}no-sleep:might-sleep$/m);
+    expect(fixed.out).toMatch(/^FIXED by the patch amdgpu-tetsuo-no-recursion\.patch \(the trace before it\):$/m);
+    const [line] = replayLines(fixed.out);
+    expect(line).toMatch(/ amdgpu-read-lock-nonblock$/);
+    expect((await run(...words(line!).slice(1))).code).toBe(1);
+  });
+
+  test('compare --patch: an introduced finding prints its counterexample, whose replay line re-applies the patch (and the declarations) and works verbatim; exit 1', async () => {
+    const patch = file('wait-cmp.patch', WAIT);
+    const decl = file('wait-cmp.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const json = join(dir, 'cmp-patch.json');
+    // --before names the configuration the patch was made against: the tetsuo variant.
+    const r = await run('compare', '--patch', patch, '--declare', decl, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '--json', json, '-q');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^mnc compare: before = tetsuo, after = tetsuo with the patch wait-cmp\.patch$/m);
+    expect(r.out).toMatch(/^amdgpu-read-lock-nonblock: 0 fixed, 1 introduced, 0 unchanged; the other 18 checks hold before and after\n {2}\+ introduced: no-sleep:might-sleep$/m);
+    // Without --all: the introduced counterexample in full.
+    expect(r.out).toMatch(/^INTRODUCED by the patch wait-cmp\.patch:\n=+\nBUG: sleeping function called from non-blockable invalidate_range_start$/m);
+    const lines = replayLines(r.out);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ amdgpu-read-lock-nonblock --variant tetsuo --patch \S*wait-cmp\.patch --declare \S*wait-cmp\.json$/);
+    const rr = await run(...words(lines[0]!).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^violated in the last state: no-sleep:might-sleep$/m);
+    const j = readJson(json) as { patch: unknown; pairs: { introduced: { replay: string }[]; holding: string[] }[] };
+    expect(j.patch).toEqual({ label: 'the patch wait-cmp.patch', files: [patch], declare: decl });
+    expect(j.pairs[0]!.holding).toHaveLength(18);
+    expect(j.pairs[0]!.introduced[0]!.replay).toBe(lines[0]);
+  });
+
+  test('compare --patch without scenarios: every built-in that runs a function the patch changes; the others skipped by reason, in one line each', async () => {
+    const r = await run('compare', '--patch', CLARIFY, '-q');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^amdgpu-read-lock-nonblock: 0 fixed, 0 introduced, 1 unchanged; .*\n {2}= unchanged: {2}no-sleep:might-sleep \(violated before and after\)$/m);
+    expect(r.out).toMatch(/^skipped \(the patch changes none of its functions\): end-after-nonblock-start, gntdev-reaper, .*umem-odp-register-vs-reaper$/m);
+    // A scenario whose amdgpu variant is another one: the patch does not apply there, and the line says why.
+    expect(r.out).toMatch(/^skipped \(patch .*amdgpu-clarify-read-lock\.patch does not apply, nothing was applied: hunk 1: amdgpu_mn_read_lock\(\), patch line \d+: .*\): kvm-pairing-under-reaper$/m);
+    expect(r.out).toMatch(/, \d+ scenarios compared \(\d+ skipped\): 0 findings fixed, 0 introduced, \d+ unchanged\.$/m);
+    expect(r.out).not.toMatch(/^(gntdev|i915|radeon)-/m);
+  }, 120_000);
+
+  test('compare --patch: a patch that applies to nothing compared, or changes nothing a scenario runs, is one line, exit 2', async () => {
+    const header = file('oom-h.patch', ['--- a/include/linux/oom.h', '+++ b/include/linux/oom.h', '@@ -1,3 +1,3 @@', ' #ifndef __INCLUDE_LINUX_OOM_H', '-#define __INCLUDE_LINUX_OOM_H', '+#define __INCLUDE_LINUX_OOM_H 1', ' ', ''].join('\n'));
+    const cases: [string[], RegExp][] = [
+      [['compare', '--patch', header], /^mnc: compare --patch: no built-in scenario runs a function the patch changes \(it changes none of their functions\); name a scenario .*, or see what the patch changes with mnc patch .*oom-h\.patch$/],
+      [['compare', '--patch', header, 'radeon-reaper'], /^mnc: compare --patch: the scenario named runs no function the patch changes/],
+      // The fix of oom_reap_task_mm() does not apply to v4.19's, which has it.
+      [['compare', '--patch', OOM, 'amdgpu-read-lock-nonblock'], /^mnc: compare --patch: nothing was compared: the patch does not apply to amdgpu-read-lock-nonblock: patch .* does not apply, nothing was applied: hunk 1: oom_reap_task_mm\(\), patch line 34: /],
+      [['compare', '--patch', OOM], /^mnc: compare --patch: nothing was compared: the patch does not apply to 23 of them \(the first, amdgpu-cs-reclaim\): .*; name a scenario \(and with --before the core, driver@variant or variant the patch was made against\)/],
+      [['compare', '--patch', CLARIFY, '--after', 'v4.19'], /^mnc: --after v4\.19 with --patch: the after side is each scenario with the patches applied; leave out --after/],
+      [['compare', '--before', 'v4.18'], /^mnc: compare needs two sides, --before SIDE and --after SIDE, or --patch FILE/],
+      [['compare', '--before', 'v4.18', '--after', 'v4.19', '--declare', 'x.json'], /^mnc: --declare x\.json declares the callees a patch calls: it goes with --patch$/],
+      [['compare', '--patch', join(dir, 'missing.patch')], /^mnc: cannot read patch .*missing\.patch: ENOENT$/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await run(...args, '-q');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expectOneLine(r.err, pattern);
+    }
+    // With --before the configuration it was made against, it compares: the premature victim is fixed.
+    const ok = await run('compare', '--patch', OOM, '--before', 'returns-true', 'oom-reap-return-value', '-q');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^ {2}- fixed: {6}no-premature-victim$/m);
+  });
+
   test('--declare: bad input is one line, exit 2, nothing run', async () => {
     const patch = file('wait3.patch', WAIT);
     const cases: [string[], RegExp][] = [
