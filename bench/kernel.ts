@@ -7,7 +7,7 @@
  * a success: the figures are what the bound is for).
  */
 import { join } from 'node:path';
-import { loadScenarioFile } from '../src/model/scenario-file.ts';
+import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
 import { runScenario } from '../src/report/run.ts';
 
 export function run(): boolean {

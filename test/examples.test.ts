@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli/main.ts';
-import { loadScenarioFile } from '../src/model/scenario-file.ts';
+import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
 import { propertyVerdicts, runScenario, variantsOf } from '../src/report/run.ts';
 
 const dir = join(import.meta.dirname, '..', 'examples');

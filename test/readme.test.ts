@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { buildCli, main } from '../src/cli/main.ts';
-import { MAX_THREADS } from '../src/model/scenario.ts';
-import { MAX_PAGE } from '../src/model/state.ts';
+import { MAX_THREADS } from '../src/model/kernel/scenario.ts';
+import { MAX_PAGE } from '../src/model/lang/state.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');

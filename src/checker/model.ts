@@ -185,7 +185,7 @@ export interface Model<S, A> {
    * Partial-order reduction: the index in `actions` (every action enabled in `state`, as
    * {@link actions} pushed them) of one action whose expansion alone preserves every property's
    * verdict, or -1 to expand them all. The model answers for the soundness (the kernel model's
-   * conditions are in src/model/por.ts); the explorer still takes weak fairness's enabled threads
+   * conditions are in src/model/lang/por.ts); the explorer still takes weak fairness's enabled threads
    * from every action.
    */
   ample?(state: S, actions: readonly A[]): number;

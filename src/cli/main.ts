@@ -6,8 +6,8 @@
  * real states: a fingerprint collision); 70 an internal error (a bug in mnc).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CORE_VERSION_NAMES } from '../model/core/version-names.ts';
-import { DeclareError, PatchError, ScenarioError } from '../model/errors.ts';
+import { CORE_VERSION_NAMES } from '../model/kernel/core/version-names.ts';
+import { DeclareError, PatchError, ScenarioError } from '../model/kernel/errors.ts';
 import { CompareError, TraceError } from '../report/errors.ts';
 import type { CheckFlags, PatchFlags, ScenarioFlags } from './commands.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';

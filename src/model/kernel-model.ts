@@ -4,21 +4,21 @@
  */
 import { FingerprintEncoder, WordRecorder } from '../checker/fingerprint.ts';
 import type { Encoder, Model, Property, ThreadInfo } from '../checker/model.ts';
-import { holders } from './locks.ts';
-import { Interpreter, type ExecutedInstr, type KAction, type StepResult } from './interp.ts';
-import { PartialOrder } from './por.ts';
-import type { Program } from './program.ts';
-import type { StateReads } from './reduction.ts';
-import { NON_OWNER, type Frame, type KState, type LockState, type ThreadState, type Value } from './state.ts';
+import { holders } from './lang/locks.ts';
+import { Interpreter, type ExecutedInstr, type KAction, type StepResult } from './lang/interp.ts';
+import { PartialOrder } from './lang/por.ts';
+import type { Program } from './lang/program.ts';
+import type { StateReads } from './lang/reduction.ts';
+import { NON_OWNER, type Frame, type KState, type LockState, type ThreadState, type Value } from './lang/state.ts';
 
 export interface KernelModelOptions {
-  /** Coalesce steps nothing can observe (default true; see src/model/reduction.ts). */
+  /** Coalesce steps nothing can observe (default true; see src/model/lang/reduction.ts). */
   readonly coalesce?: boolean;
   /** What the properties being checked read (default: everything); decides what coalescing may hide. */
   readonly reads?: StateReads;
   /** Check the reduction's premise on every statement run (see interp.ts; default false). */
   readonly verifyReduction?: boolean;
-  /** Partial-order reduction (src/model/por.ts; default: as `coalesce`). */
+  /** Partial-order reduction (src/model/lang/por.ts; default: as `coalesce`). */
   readonly por?: boolean;
   readonly properties?: readonly Property<KState>[];
 }

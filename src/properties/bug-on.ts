@@ -7,12 +7,12 @@
  *   is set. Built only where the model has such a BUG_ON.
  * - `no-bug:oops`: a modelled statement dereferences a NULL pointer (reads or writes `p->field` with
  *   `p == NULL`): the kernel oopses and the task is killed. The interpreter marks the thread
- *   (`<task>.oops`, src/model/interp.ts) and it never runs again. Violated in a reachable state where
+ *   (`<task>.oops`, src/model/lang/interp.ts) and it never runs again. Violated in a reachable state where
  *   a thread was killed so.
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { KState } from '../model/state.ts';
+import type { KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 
 function bugKeys(m: KernelModel): string[] {

@@ -15,7 +15,7 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { KState, PairRecord } from '../model/state.ts';
+import type { KState, PairRecord } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 
 const objectsCache = new WeakMap<KernelModel, Map<string, { id: string; start: number; last: number }[]>>();

@@ -4,10 +4,10 @@
  */
 import type { Property } from '../checker/model.ts';
 import { KernelModel, type KernelModelOptions } from '../model/kernel-model.ts';
-import type { Program } from '../model/program.ts';
-import { unionReads, type StateReads } from '../model/reduction.ts';
-import { buildProgram, type Scenario } from '../model/scenario.ts';
-import type { KState } from '../model/state.ts';
+import type { Program } from '../model/lang/program.ts';
+import { unionReads, type StateReads } from '../model/lang/reduction.ts';
+import { buildProgram, type Scenario } from '../model/kernel/scenario.ts';
+import type { KState } from '../model/lang/state.ts';
 import { bugOn } from './bug-on.ts';
 import { coherency } from './coherency.ts';
 import { deadlock } from './deadlock.ts';
@@ -120,7 +120,7 @@ export function readsOf(program: Program, names?: readonly string[]): StateReads
 
 /**
  * A scenario as a model with its properties (the scenario's list, or `names`, or all). The reduction
- * hides only what none of the properties checked reads (src/model/reduction.ts).
+ * hides only what none of the properties checked reads (src/model/lang/reduction.ts).
  */
 export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'reads' | 'properties'> & { readonly names?: readonly string[] } = {}): KernelModel {
   const program = buildProgram(sc);

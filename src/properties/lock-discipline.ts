@@ -21,7 +21,7 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { KState } from '../model/state.ts';
+import type { KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { backtrace, heldBy, heldLines, primCalls, sleepingCall } from './util.ts';
 

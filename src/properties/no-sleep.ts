@@ -28,7 +28,7 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import { CTX_NONBLOCK_END, CTX_NONBLOCK_START, type KState } from '../model/state.ts';
+import { CTX_NONBLOCK_END, CTX_NONBLOCK_START, type KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { backtrace, heldLines, opContext, sleepingCall } from './util.ts';
 

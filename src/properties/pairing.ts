@@ -30,8 +30,8 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import { fieldOf } from '../model/reduction.ts';
-import type { KState, Value } from '../model/state.ts';
+import { fieldOf } from '../model/lang/reduction.ts';
+import type { KState, Value } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { backtrace, heldLines, show } from './util.ts';
 

@@ -13,11 +13,11 @@
  *   its `mmap_sem` trylock failed, or a notifier returned an error to the non-blocking start.
  *
  * Obstructions and who set the flag are ghost state written by the modelled reaper and exit_mmap
- * (src/model/core/oom_kill.ts).
+ * (src/model/kernel/core/oom_kill.ts).
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { KState } from '../model/state.ts';
+import type { KState } from '../model/lang/state.ts';
 import { V419_MAX_OOM_REAP_RETRIES } from './reaper-progress.ts';
 import type { Finding, KernelProperty } from './types.ts';
 

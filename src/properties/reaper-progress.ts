@@ -7,7 +7,7 @@
  * - `reaper-progress:attempts`: in every reachable state, `oom_reap_task_mm()` has been called at
  *   most 10 times so far (counted over every thread: the function is static in mm/oom_kill.c and
  *   `oom_reap_task()` is its only caller; the interpreter counts the calls in the ghost variable
- *   `ghost.calls_oom_reap_task_mm`, src/model/scenario.ts `countCalls`). 10 is the bound the C
+ *   `ghost.calls_oom_reap_task_mm`, src/model/kernel/scenario.ts `countCalls`). 10 is the bound the C
  *   states, not the model's: v4.19 mm/oom_kill.c has `#define MAX_OOM_REAP_RETRIES 10` and
  *   `while (attempts++ < MAX_OOM_REAP_RETRIES && !oom_reap_task_mm(tsk, mm))`
  *   (../shared/kernel/README.md §2, exact v4.19; the `#define` is also a context line of the
@@ -24,8 +24,8 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { Program } from '../model/program.ts';
-import type { KState } from '../model/state.ts';
+import type { Program } from '../model/lang/program.ts';
+import type { KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { heldLines } from './util.ts';
 

@@ -4,9 +4,9 @@
  */
 import type { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { Program } from '../model/program.ts';
-import type { StateReads } from '../model/reduction.ts';
-import type { KState } from '../model/state.ts';
+import type { Program } from '../model/lang/program.ts';
+import type { StateReads } from '../model/lang/reduction.ts';
+import type { KState } from '../model/lang/state.ts';
 
 /** A violation as a report shows it: a header naming the finding, then who/what/where lines. */
 export interface Finding {
@@ -26,7 +26,7 @@ export interface KernelProperty {
    */
   build(m: KernelModel): Property<KState>[];
   /**
-   * Everything its engine properties' predicates read of a state, in this scenario (src/model/reduction.ts,
+   * Everything its engine properties' predicates read of a state, in this scenario (src/model/lang/reduction.ts,
    * `StateReads`). The reduction keeps every statement that may change any of it, or that it looks at a
    * thread being about to run, a transition of its own: a read left out here makes the reduction able to
    * hide a violation. Empty when the property does not apply.

@@ -2,11 +2,11 @@
  * What properties ask of a state: each thread's next instruction, the primitive calls in it, the
  * locks a thread holds. Per-instruction facts are cached: properties run on every state.
  */
-import type { Expr } from '../model/ir.ts';
-import { instrCalls, type Instr } from '../model/compile.ts';
+import type { Expr } from '../model/lang/ir.ts';
+import { instrCalls, type Instr } from '../model/lang/compile.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { Primitive } from '../model/primitives.ts';
-import { NON_OWNER, type KState, type LockState, type Value } from '../model/state.ts';
+import type { Primitive } from '../model/lang/primitives.ts';
+import { NON_OWNER, type KState, type LockState, type Value } from '../model/lang/state.ts';
 
 export interface PrimCall {
   readonly name: string;

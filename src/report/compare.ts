@@ -5,16 +5,16 @@
  * counterexamples in full (from the trace of its side: `trace.ts`).
  */
 import type { Counterexample } from '../checker/index.ts';
-import { CORE_VERSIONS } from '../model/core/versions.ts';
-import { own } from '../model/own.ts';
+import { CORE_VERSIONS } from '../model/kernel/core/versions.ts';
+import { own } from '../model/kernel/own.ts';
 import { CompareError } from './errors.ts';
-import { DRIVERS } from '../model/drivers/index.ts';
-import type { KAction } from '../model/interp.ts';
-import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/scenario-file.ts';
-import type { KState } from '../model/state.ts';
+import { DRIVERS } from '../model/kernel/drivers/index.ts';
+import type { KAction } from '../model/lang/interp.ts';
+import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
+import type { KState } from '../model/lang/state.ts';
 import { runScenarioAsync, type RunOptions, type ScenarioRun } from './run.ts';
-import { reach } from '../model/reduction.ts';
-import { buildProgram, type Scenario } from '../model/scenario.ts';
+import { reach } from '../model/lang/reduction.ts';
+import { buildProgram, type Scenario } from '../model/kernel/scenario.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, replayCommand, scenarioCommand, type Trace } from './trace.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The differential check of the reduction: every scenario checked twice, with the default reduction
- * (coalescing, src/model/reduction.ts) and without it (one transition per C statement), must give
+ * (coalescing, src/model/lang/reduction.ts) and without it (one transition per C statement), must give
  * the same set of violated engine properties (every property and sub-property, e.g.
  * `coherency:failed-start`, `deadlock:partial:reclaim`), and both runs must be complete. Both runs
  * check the reduction's premise on every statement they execute (`verifyReduction`).
@@ -11,8 +11,8 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinNames, loadBuiltin, loadScenarioFile } from '../model/scenario-file.ts';
-import type { Scenario } from '../model/scenario.ts';
+import { builtinNames, loadBuiltin, loadScenarioFile } from '../model/kernel/scenario-file.ts';
+import type { Scenario } from '../model/kernel/scenario.ts';
 import { runScenario, variantsOf, type RunOptions } from './run.ts';
 
 /** One scenario to check both ways: a built-in scenario or an example, in one of its variants. */

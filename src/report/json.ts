@@ -4,8 +4,8 @@
  * state; version 1 (one counterexample, fingerprints only) is still read. docs/trace-format.md
  * documents both.
  */
-import { parseScenario } from '../model/scenario-file.ts';
-import type { Scenario } from '../model/scenario.ts';
+import { parseScenario } from '../model/kernel/scenario-file.ts';
+import type { Scenario } from '../model/kernel/scenario.ts';
 import type { Finding } from '../properties/index.ts';
 import type { StepRow } from './steps.ts';
 import { TraceError } from './errors.ts';

@@ -4,7 +4,7 @@
  * counterexamples), so that rows can be computed here one after the other or by worker threads
  * (matrix-pool.ts) and formatted the same way.
  */
-import { builtinNames, loadBuiltin } from '../model/scenario-file.ts';
+import { builtinNames, loadBuiltin } from '../model/kernel/scenario-file.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
 import { propertyVerdicts, runScenario, variantsOf, type PropertyVerdict, type RunOptions } from './run.ts';
 import { formatCounterexample } from './text.ts';

@@ -7,9 +7,9 @@
  * exactly where the replay diverged.
  */
 import { check, Property, StringEncoder, type Model } from '../checker/index.ts';
-import type { KAction } from '../model/interp.ts';
+import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { KState } from '../model/state.ts';
+import type { KState } from '../model/lang/state.ts';
 import { explain, scenarioModel, type Finding } from '../properties/index.ts';
 import type { TraceFile } from './json.ts';
 import { stateFingerprint } from './trace.ts';

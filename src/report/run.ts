@@ -3,11 +3,11 @@
  * verdicts a matrix or a comparison shows.
  */
 import { check, checkAsync, type CheckOptions, type CheckResult, type Counterexample, type Strategy } from '../checker/index.ts';
-import type { KAction } from '../model/interp.ts';
+import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import { applyVariant, type ScenarioFile } from '../model/scenario-file.ts';
-import type { Scenario } from '../model/scenario.ts';
-import type { KState } from '../model/state.ts';
+import { applyVariant, type ScenarioFile } from '../model/kernel/scenario-file.ts';
+import type { Scenario } from '../model/kernel/scenario.ts';
+import type { KState } from '../model/lang/state.ts';
 import { KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
 import { baseName } from '../properties/types.ts';
 
@@ -16,7 +16,7 @@ export interface RunOptions extends CheckOptions {
   readonly properties?: readonly string[];
   /** Coalesce independent steps (default true). */
   readonly coalesce?: boolean;
-  /** Check the reduction's premise on every statement run (src/model/reduction.ts; default false). */
+  /** Check the reduction's premise on every statement run (src/model/lang/reduction.ts; default false). */
   readonly verifyReduction?: boolean;
 }
 

@@ -4,10 +4,10 @@
  * (`trace.ts`) records these rows once; the text, JSON and HTML reports are views of it.
  */
 import type { Counterexample } from '../checker/index.ts';
-import type { ExecutedInstr, KAction } from '../model/interp.ts';
+import type { ExecutedInstr, KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import { holders } from '../model/locks.ts';
-import type { KState, LockState } from '../model/state.ts';
+import { holders } from '../model/lang/locks.ts';
+import type { KState, LockState } from '../model/lang/state.ts';
 
 export interface StmtRow {
   readonly fn: string;

@@ -5,10 +5,10 @@
  * never run the model themselves. Its JSON form is documented in docs/trace-format.md.
  */
 import { fingerprint, FingerprintEncoder, fingerprintHex, StringEncoder, type Counterexample, type Path } from '../checker/index.ts';
-import type { KAction } from '../model/interp.ts';
+import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { DeclarationRecord, PatchRecord, Scenario } from '../model/scenario.ts';
-import type { KState } from '../model/state.ts';
+import type { DeclarationRecord, PatchRecord, Scenario } from '../model/kernel/scenario.ts';
+import type { KState } from '../model/lang/state.ts';
 import { explain, notApplicable, type Finding } from '../properties/index.ts';
 import type { ScenarioRun } from './run.ts';
 import { Continuations, type StepRow } from './steps.ts';

@@ -212,7 +212,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^gap: core v4\.19, kvm0 kvm@93065ac753e4; \d+ states/);
-    // The model's side (both VMAs zapped, each in its own start/end pair, -ENOMEM): test/model/vma-list.test.ts.
+    // The model's side (both VMAs zapped, each in its own start/end pair, -ENOMEM): test/model/kernel/vma-list.test.ts.
   });
   test('malformed JSON scenario file', async () => {
     const r = await run('check', file('broken.json', '{ "name": "x", '));
@@ -1015,7 +1015,7 @@ describe('patches as mailed (issue 13)', () => {
     expect(r.out).toMatch(/^hunk 1 \(drivers\/gpu\/drm\/amd\/amdgpu\/amdgpu_mn\.c, @@ void amdgpu_mn_unlock\(struct amdgpu_mn \*mn\)\): changed amdgpu_mn_read_lock\(\)$/m);
     expect(r.out).toMatch(/^ {2}note: amdgpu_mn_read_lock\(\): parameter rmn renamed amn as the patch's tree names it$/m);
     // The golden listing of the patched function: the clarify variant's statements (its golden file).
-    const golden = readFileSync(join(import.meta.dirname, '../model/__golden__/amdgpu@clarify.txt'), 'utf8');
+    const golden = readFileSync(join(import.meta.dirname, '../model/kernel/__golden__/amdgpu@clarify.txt'), 'utf8');
     const statements = (text: string): string[] => {
       const i = text.indexOf('static int amdgpu_mn_read_lock(');
       return text.slice(i).split('\n').slice(1).filter((l, k, a) => /^ +\d+ /.test(l) && a.slice(0, k).every((x) => /^ +\d+ /.test(x)));

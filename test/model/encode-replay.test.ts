@@ -6,11 +6,11 @@
 import { describe, expect, test, vi } from 'vitest';
 import { FingerprintEncoder } from '../../src/checker/fingerprint.ts';
 import type { Encoder } from '../../src/checker/model.ts';
-import type { KAction } from '../../src/model/interp.ts';
+import type { KAction } from '../../src/model/lang/interp.ts';
 import { KernelModel } from '../../src/model/kernel-model.ts';
-import { loadBuiltin } from '../../src/model/scenario-file.ts';
-import { buildProgram } from '../../src/model/scenario.ts';
-import type { KState } from '../../src/model/state.ts';
+import { loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
+import { buildProgram } from '../../src/model/kernel/scenario.ts';
+import type { KState } from '../../src/model/lang/state.ts';
 import { variantsOf } from '../../src/report/run.ts';
 
 /** Forwards to a FingerprintEncoder without being one: the model walks the whole state. */

@@ -2,12 +2,12 @@
  * Test harness: drive one notifier callback of one driver variant in isolation, deterministically,
  * and report what it returned, what it executed, whether it slept or blocked, and the state after.
  */
-import { c, fn } from '../../src/model/ir.ts';
-import { Interpreter, type ExecutedInstr, type KAction } from '../../src/model/interp.ts';
-import { Program } from '../../src/model/program.ts';
-import { buildProgram, type Scenario } from '../../src/model/scenario.ts';
-import type { ObjectRange } from '../../src/model/driver.ts';
-import type { KState, LockState, PairRecord, Value } from '../../src/model/state.ts';
+import { c, fn } from '../../src/model/lang/ir.ts';
+import { Interpreter, type ExecutedInstr, type KAction } from '../../src/model/lang/interp.ts';
+import { Program } from '../../src/model/lang/program.ts';
+import { buildProgram, type Scenario } from '../../src/model/kernel/scenario.ts';
+import type { ObjectRange } from '../../src/model/kernel/driver.ts';
+import type { KState, LockState, PairRecord, Value } from '../../src/model/lang/state.ts';
 
 export interface CallbackOptions {
   /** `driver@variant`. */

@@ -6,8 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { StringEncoder } from '../../src/checker/index.ts';
 import { KernelModel } from '../../src/model/kernel-model.ts';
-import { buildProgram } from '../../src/model/scenario.ts';
-import type { KState, PairRecord } from '../../src/model/state.ts';
+import { buildProgram } from '../../src/model/kernel/scenario.ts';
+import type { KState, PairRecord } from '../../src/model/lang/state.ts';
 
 const program = buildProgram({
   name: 'enc',

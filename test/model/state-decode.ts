@@ -20,8 +20,8 @@
  *             3 id (the string with that index in the program's sorted table of known strings)
  */
 import type { Encoder } from '../../src/checker/model.ts';
-import type { Program } from '../../src/model/program.ts';
-import type { Frame, KState, LockState, OpFrame, PairRecord, RwsemWaiter, ThreadState, Value } from '../../src/model/state.ts';
+import type { Program } from '../../src/model/lang/program.ts';
+import type { Frame, KState, LockState, OpFrame, PairRecord, RwsemWaiter, ThreadState, Value } from '../../src/model/lang/state.ts';
 
 /** One item of an encoding, as the encoder fed it. */
 export type Token = { readonly t: 'int'; readonly v: number } | { readonly t: 'str'; readonly v: string } | { readonly t: 'bool'; readonly v: boolean };

@@ -12,14 +12,14 @@
  */
 import { describe, expect, test } from 'vitest';
 import { check, Property, type CheckOptions, type CheckResult } from '../../src/checker/index.ts';
-import type { KAction } from '../../src/model/interp.ts';
-import { c, cg, elif, fn, foreach, if_, label, parseExpr, while_, type FnDef, type Stmt } from '../../src/model/ir.ts';
-import { cAs } from '../../src/model/drivers/drm_common.ts';
+import type { KAction } from '../../src/model/lang/interp.ts';
+import { c, cg, elif, fn, foreach, if_, label, parseExpr, while_, type FnDef, type Stmt } from '../../src/model/lang/ir.ts';
+import { cAs } from '../../src/model/kernel/drivers/drm_common.ts';
 import { KernelModel } from '../../src/model/kernel-model.ts';
-import { Program } from '../../src/model/program.ts';
-import { builtinNames, loadBuiltin } from '../../src/model/scenario-file.ts';
-import { buildProgram, type Scenario } from '../../src/model/scenario.ts';
-import type { KState, Value } from '../../src/model/state.ts';
+import { Program } from '../../src/model/lang/program.ts';
+import { builtinNames, loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
+import { buildProgram, type Scenario } from '../../src/model/kernel/scenario.ts';
+import type { KState, Value } from '../../src/model/lang/state.ts';
 import { engineProperties, explain, KERNEL_PROPERTIES, readsOf, scenarioModel } from '../../src/properties/index.ts';
 import { V419_MAX_OOM_REAP_RETRIES } from '../../src/properties/reaper-progress.ts';
 import { variantsOf } from '../../src/report/run.ts';
@@ -109,7 +109,7 @@ function scenarioOf(name: string, variant?: string): Scenario {
   return v.scenario;
 }
 
-/** An expression statement with the kernel's C text and the model's expressions for it (as src/model/drivers/hmm.ts writes them). */
+/** An expression statement with the kernel's C text and the model's expressions for it (as src/model/kernel/drivers/hmm.ts writes them). */
 function lowered(text: string, ...model: string[]): Stmt {
   return { s: 'expr', src: { text: `${text} /* model: ${model.join('; ')} */` }, exprs: model.map((x) => parseExpr(x)) };
 }
@@ -121,7 +121,7 @@ const OOM_KILL = 'mm/oom_kill.c';
 const OOM_REAP_TASK_SIGNATURE = 'static void oom_reap_task(struct task_struct *tsk)';
 const OBSTRUCTED_GHOSTS = ['ghost->oom_obstructed_attempts += ghost->oom_obstructed', 'ghost->oom_obstructed = 0'] as const;
 
-/** v4.19 oom_reap_task() (src/model/core/oom_kill.ts `reapTask`) with the loop condition `cond`, and the tail it reaches. */
+/** v4.19 oom_reap_task() (src/model/kernel/core/oom_kill.ts `reapTask`) with the loop condition `cond`, and the tail it reaches. */
 function oomReapTaskWith(version: string, source: string, cond: string): FnDef {
   return fn({
     name: 'oom_reap_task',
@@ -186,7 +186,7 @@ function oomReapTaskUnbounded(ghost: boolean): FnDef {
 /**
  * The unwind of "mm/mmu_notifiers: ensure range_end() is paired with range_start()" (Sean
  * Christopherson, 2021; the fix kvm-pairing-under-reaper.json names) carried back onto v4.19's
- * __mmu_notifier_invalidate_range_start (src/model/core/mmu_notifier.ts `startV419`): when a start
+ * __mmu_notifier_invalidate_range_start (src/model/kernel/core/mmu_notifier.ts `startV419`): when a start
  * failed, call invalidate_range_end on every notifier that has one. Upstream the unwind comes with a
  * WARN_ON for a failing notifier that has an end callback (a start that can fail must not also have an
  * end: nothing tells the unwind which starts failed); written from memory, the search index does not
@@ -224,7 +224,7 @@ const startWithUnwind: FnDef = fn({
 });
 
 /**
- * radeon's start as posted in 93065ac753e4 (src/model/drivers/radeon.ts `start93065`, seed 001 diff
+ * radeon's start as posted in 93065ac753e4 (src/model/kernel/drivers/radeon.ts `start93065`, seed 001 diff
  * + side) with the non-blockable bail-out inside the loop written `return -EAGAIN;` where the patch
  * has `ret = -EAGAIN; goto out_unlock;`: the early return that leaves rmn->lock locked, the mistake
  * the patch's `out_unlock` label is there to avoid.
@@ -233,7 +233,7 @@ const radeonStartReturnsLocked: FnDef = fn({
   name: 'radeon_mn_invalidate_range_start',
   file: 'drivers/gpu/drm/radeon/radeon_mn.c',
   version: 'test: return without unlock',
-  source: 'seed 001 diff, radeon_mn.c (+ side), loop body from index id 397943015 (as src/model/drivers/radeon.ts), with `ret = -EAGAIN; goto out_unlock;` replaced by `return -EAGAIN;`',
+  source: 'seed 001 diff, radeon_mn.c (+ side), loop body from index id 397943015 (as src/model/kernel/drivers/radeon.ts), with `ret = -EAGAIN; goto out_unlock;` replaced by `return -EAGAIN;`',
   signature: 'static int radeon_mn_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
   params: ['mn', 'mm', 'start', 'end', 'blockable'],
   body: [
@@ -266,7 +266,7 @@ const radeonStartReturnsLocked: FnDef = fn({
 });
 
 /**
- * v4.19 hmm_invalidate_range() (src/model/drivers/hmm.ts `invalidateRangeV419`) with
+ * v4.19 hmm_invalidate_range() (src/model/kernel/drivers/hmm.ts `invalidateRangeV419`) with
  * `spin_unlock(&hmm->lock)` moved below the mirror walk, as if to keep the ranges from changing
  * while the mirrors sync: `down_read(&hmm->mirrors_sem)` and the mirrors' callbacks, which may
  * sleep, then run under the hmm->lock spinlock.
@@ -294,7 +294,7 @@ const hmmInvalidateRangeUnderSpinlock: FnDef = fn({
 });
 
 /**
- * v4.19 kvm_mmu_notifier_invalidate_range_start (src/model/drivers/kvm.ts `startV419`, exact v4.19)
+ * v4.19 kvm_mmu_notifier_invalidate_range_start (src/model/kernel/drivers/kvm.ts `startV419`, exact v4.19)
  * with `kvm->mmu_notifier_count++` moved into `if (need_tlb_flush)`: the count raised only when the
  * start zapped an spte, while kvm_mmu_notifier_invalidate_range_end still lowers it for every range.
  * Upstream KVM later (2021) made the count conditional, but on both sides at once: start and end

@@ -8,9 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { CORE_VERSIONS } from '../../src/model/core/versions.ts';
-import { DRIVERS } from '../../src/model/drivers/index.ts';
-import { buildProgram, ScenarioError, type NotifierUse, type Scenario, type ThreadUse } from '../../src/model/scenario.ts';
+import { CORE_VERSIONS } from '../../src/model/kernel/core/versions.ts';
+import { DRIVERS } from '../../src/model/kernel/drivers/index.ts';
+import { buildProgram, ScenarioError, type NotifierUse, type Scenario, type ThreadUse } from '../../src/model/kernel/scenario.ts';
 import { KERNEL_PROPERTIES } from '../../src/properties/index.ts';
 import { propertyVerdicts, runScenario, type RunOptions } from '../../src/report/run.ts';
 

@@ -5,9 +5,9 @@
  */
 import { expect, test } from 'vitest';
 import { check, Property } from '../../src/checker/index.ts';
-import type { KState } from '../../src/model/state.ts';
+import type { KState } from '../../src/model/lang/state.ts';
 import { scenarioModel } from '../../src/properties/index.ts';
-import type { Scenario } from '../../src/model/scenario.ts';
+import type { Scenario } from '../../src/model/kernel/scenario.ts';
 
 const reaperOverAmdgpu = (core: string): Scenario => ({
   name: 'reaper-over-amdgpu',

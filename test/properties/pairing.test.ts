@@ -5,12 +5,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import { check } from '../../src/checker/index.ts';
-import { c, fn, for_ } from '../../src/model/ir.ts';
+import { c, fn, for_ } from '../../src/model/lang/ir.ts';
 import { KernelModel } from '../../src/model/kernel-model.ts';
 import { explain } from '../../src/properties/index.ts';
 import { pairing } from '../../src/properties/pairing.ts';
-import type { KState } from '../../src/model/state.ts';
-import { tinyProgram } from '../model/program-fixture.ts';
+import type { KState } from '../../src/model/lang/state.ts';
+import { tinyProgram } from '../model/lang/program-fixture.ts';
 
 const f = (name: string, body: ReturnType<typeof c>[]) => fn({ name, file: 't.c', version: 'test', source: 'test', params: [], body });
 

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBuiltin } from '../../src/model/scenario-file.ts';
+import { loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
 import { renderHtml, VIEWER_SCRIPT } from '../../src/report/html.ts';
 import { runScenario, variantsOf } from '../../src/report/run.ts';
 import type { StmtRow } from '../../src/report/steps.ts';

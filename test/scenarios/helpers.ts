@@ -1,7 +1,7 @@
 /**
  * Running built-in scenarios in tests and reading their counterexamples.
  */
-import { loadBuiltin } from '../../src/model/scenario-file.ts';
+import { loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
 import { counterexamples, propertyVerdicts, runScenario, variantsOf, type PropertyVerdict, type ScenarioRun } from '../../src/report/run.ts';
 import { stepRows } from '../../src/report/steps.ts';
 import { explain } from '../../src/properties/index.ts';

@@ -54,7 +54,7 @@
  *
  * - end-after-nonblock-start @ 93065ac753e4+nosleep-mirror and @ jglisse+nosleep-mirror (new rows):
  *   the same verdicts as their sleeping-mirror rows. A mirror whose callback never sleeps removes the
- *   callback from the sleeping calls of the non-blocking path (test/model/drivers/hmm.test.ts shows
+ *   callback from the sleeping calls of the non-blocking path (test/model/kernel/drivers/hmm.test.ts shows
  *   the difference), but the end (v4.19) or the start (v4.20) still takes
  *   down_read(&hmm->mirrors_sem) there, which may sleep: no-sleep FAIL either way. In jglisse the
  *   non-sleeping mirror is invalidated by the non-blocking start instead of refusing with -EAGAIN;
@@ -69,7 +69,7 @@
  *   (might-sleep, as in umem-odp-reaper) and really waits there while the registration holds it for
  *   write (blocked), or, when the MR was registered while the reaper's start was counted, waits in
  *   ib_ucontext_notifier_end_account()'s down_write for the registration's read hold before it gives
- *   the MR its private counters (test/model/drivers/umem_odp.test.ts). pairing holds: the MR lies in a
+ *   the MR its private counters (test/model/kernel/drivers/umem_odp.test.ts). pairing holds: the MR lies in a
  *   VM_LOCKED VMA the reaper skips, so no start fails and no count leaks.
  * - umem-odp-reaper keeps its verdicts; its page fault now enters through
  *   pagefault_single_data_segment()'s live-MR check (4710 -> 4720 states). mlx5-implicit-mr keeps

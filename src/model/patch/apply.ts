@@ -17,9 +17,9 @@
  * neither a primitive nor a modelled function is refused: its semantics (may it sleep, what does it
  * touch) is not known until it is declared (`--declare`, declare.ts: then it is a primitive).
  */
-import { compileFn, CompileError } from '../compile.ts';
-import type { Expr, FnDef, Stmt } from '../ir.ts';
-import { doWhile_, for_, foreach, if_, parseSimple, ParseError, subExprs, while_ } from '../ir.ts';
+import { compileFn, CompileError } from '../lang/compile.ts';
+import type { Expr, FnDef, Stmt } from '../lang/ir.ts';
+import { doWhile_, for_, foreach, if_, parseSimple, ParseError, subExprs, while_ } from '../lang/ir.ts';
 import { canonical, keyOf, keysMatch, tokenizeLines, tokens, units, type Unit, type UnitKind } from './ctext.ts';
 import type { Hunk, Patch, PatchLine } from './diff.ts';
 

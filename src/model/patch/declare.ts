@@ -22,12 +22,12 @@
  * - `returns`: the values it may return (default `[0]`); each one is explored.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { instrCalls } from '../compile.ts';
-import { DeclareError } from '../errors.ts';
-import type { Expr } from '../ir.ts';
-import { readMustWait, writeMustWait } from '../locks.ts';
-import { nameOf, type Access, type Arg, type PrimCtx, type Primitive } from '../primitives.ts';
-import type { Program } from '../program.ts';
+import { instrCalls } from '../lang/compile.ts';
+import { DeclareError } from '../kernel/errors.ts';
+import type { Expr } from '../lang/ir.ts';
+import { readMustWait, writeMustWait } from '../lang/locks.ts';
+import { nameOf, type Access, type Arg, type PrimCtx, type Primitive } from '../lang/primitives.ts';
+import type { Program } from '../lang/program.ts';
 
 export interface LockDecl {
   readonly lock: string;

@@ -14,7 +14,7 @@
  * line and what is wrong.
  */
 import { createHash } from 'node:crypto';
-import { PatchError } from '../errors.ts';
+import { PatchError } from '../kernel/errors.ts';
 
 export type LineTag = ' ' | '-' | '+';
 

@@ -5,15 +5,15 @@
  * every driver (the one the core's kernel shipped, or one named), for `mnc patch`, which has no
  * scenario. Patches apply in order, each to the functions the previous one left.
  */
-import type { CallResolver } from '../compile.ts';
-import { MM_PRIMITIVES } from '../core/mm-primitives.ts';
-import { PAGE_ALLOC_GLOBALS } from '../core/page_alloc.ts';
-import { CORE_VERSIONS } from '../core/versions.ts';
-import { DRIVERS } from '../drivers/index.ts';
-import type { FnDef } from '../ir.ts';
-import { CORE_PRIMITIVES } from '../primitives.ts';
+import type { CallResolver } from '../lang/compile.ts';
+import { MM_PRIMITIVES } from '../kernel/core/mm-primitives.ts';
+import { PAGE_ALLOC_GLOBALS } from '../kernel/core/page_alloc.ts';
+import { CORE_VERSIONS } from '../kernel/core/versions.ts';
+import { DRIVERS } from '../kernel/drivers/index.ts';
+import type { FnDef } from '../lang/ir.ts';
+import { CORE_PRIMITIVES } from '../lang/primitives.ts';
 import { refuseModelled } from './declare.ts';
-import { buildProgram, shippedVariant, type DeclarationRecord, type Scenario } from '../scenario.ts';
+import { buildProgram, shippedVariant, type DeclarationRecord, type Scenario } from '../kernel/scenario.ts';
 import { applyPatch, type PatchResult } from './apply.ts';
 import type { Patch } from './diff.ts';
 

@@ -5,15 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { compileFn, listing } from '../../../src/model/compile.ts';
-import { CORE_VERSIONS } from '../../../src/model/core/versions.ts';
-import { MM_PRIMITIVES } from '../../../src/model/core/mm-primitives.ts';
-import { DRIVERS } from '../../../src/model/drivers/index.ts';
-import type { FnDef } from '../../../src/model/ir.ts';
-import { CORE_PRIMITIVES } from '../../../src/model/primitives.ts';
+import { compileFn, listing } from '../../../src/model/lang/compile.ts';
+import { CORE_VERSIONS } from '../../../src/model/kernel/core/versions.ts';
+import { MM_PRIMITIVES } from '../../../src/model/kernel/core/mm-primitives.ts';
+import { DRIVERS } from '../../../src/model/kernel/drivers/index.ts';
+import type { FnDef } from '../../../src/model/lang/ir.ts';
+import { CORE_PRIMITIVES } from '../../../src/model/lang/primitives.ts';
 import { applyPatch, type PatchResult } from '../../../src/model/patch/apply.ts';
 import { parsePatch } from '../../../src/model/patch/diff.ts';
-import { loadBuiltin } from '../../../src/model/scenario-file.ts';
+import { loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
 import { propertyVerdicts, runScenario, variantsOf } from '../../../src/report/run.ts';
 
 const read = (f: string): string => readFileSync(new URL(`../../../examples/patches/${f}`, import.meta.url), 'utf8');

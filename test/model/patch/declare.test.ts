@@ -4,12 +4,12 @@
  * properties see: may it sleep, which lock it takes. Bad declarations are one line each.
  */
 import { describe, expect, test } from 'vitest';
-import { DeclareError } from '../../../src/model/errors.ts';
+import { DeclareError } from '../../../src/model/kernel/errors.ts';
 import { parsePatch } from '../../../src/model/patch/diff.ts';
 import { parseDeclarations, type Declarations } from '../../../src/model/patch/declare.ts';
 import { applyInOrder, configBase, scenarioBase } from '../../../src/model/patch/use.ts';
-import { applyVariant, loadBuiltin } from '../../../src/model/scenario-file.ts';
-import { buildProgram, type Scenario } from '../../../src/model/scenario.ts';
+import { applyVariant, loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
+import { buildProgram, type Scenario } from '../../../src/model/kernel/scenario.ts';
 import { runScenario } from '../../../src/report/run.ts';
 
 /** A patch on the tetsuo variant's amdgpu_mn_read_lock: a call of amdgpu_mn_wait_fences() once the read lock is held, in both modes. */

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { PatchError } from '../../../src/model/errors.ts';
+import { PatchError } from '../../../src/model/kernel/errors.ts';
 import { parsePatch } from '../../../src/model/patch/diff.ts';
 
 const read = (f: string): string => readFileSync(new URL(`../../../examples/patches/${f}`, import.meta.url), 'utf8');

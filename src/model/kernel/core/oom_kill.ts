@@ -1,0 +1,275 @@
+/**
+ * mm/oom_kill.c: the OOM reaper, by version.
+ *
+ * - `v4.18`: before 93065ac753e4: `oom_lock` held across the attempt, the
+ *   `mm_has_blockable_invalidate_notifiers()` back-off (sleep `HZ`, return true), a void
+ *   `__oom_reap_task_mm()` that calls the blockable start. Rebuilt from the `-` side of the seed diff
+ *   and ../shared/kernel/README.md §2 ("v4.18 oom_reap_task_mm()").
+ * - `93065ac753e4`: the patch as posted in seed 001 (`+` side): `__oom_reap_task_mm()` returns bool and
+ *   skips a VMA whose non-blocking start failed (without `tlb_finish_mmu()`), the caller returns false.
+ * - `93065ac753e4-returns-true`: the mmotm state Andrew Morton quotes in the thread after
+ *   "mm, oom: remove oom_lock from oom_reaper": `oom_lock` gone, and a failed partial reap returning
+ *   **true** (Michal Hocko: "oom_reap_task_mm should return false when __oom_reap_task_mm return false").
+ * - `v4.19`: as merged: the return-value fix and Michal's cleanup (`out_finish` / `out_unlock`), and
+ *   `tlb_finish_mmu()` on the failure branch. Exact v4.19 (../shared/kernel/README.md §2).
+ *
+ * Ghost state (model-only bookkeeping, marked `ghost->` and never read by kernel code; see
+ * docs/model.md): `ghost->oom_obstructed` is set when an attempt meets a real obstacle (the mmap_sem
+ * trylock failed, or a notifier returned an error to the non-blocking start);
+ * `ghost->oom_obstructed_attempts` counts the attempts that failed so obstructed; the setter of
+ * MMF_OOM_SKIP is recorded in `ghost->oom_skip_by_reaper` / `ghost->oom_skip_by_exit`.
+ */
+import { c, cg, fn, for_, if_, label, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+
+const FILE = 'mm/oom_kill.c';
+
+// ------------------------------------------------------------------------------------------------
+// __oom_reap_task_mm
+
+/** The body of the VMA loop shared by every version up to the point where the start is called. */
+function vmaLoop(inner: readonly Stmt[]): Stmt {
+  return for_('vma = mm->mmap', 'vma', 'vma = vma->vm_next', [
+    if_('!can_madv_dontneed_vma(vma)', [c('continue;')]),
+    if_('vma_is_anonymous(vma) || !(vma->vm_flags & VM_SHARED)', [
+      c('const unsigned long start = vma->vm_start;'),
+      c('const unsigned long end = vma->vm_end;'),
+      c('struct mmu_gather tlb;'),
+      c('tlb_gather_mmu(&tlb, mm, start, end);'),
+      ...inner,
+    ]),
+  ]);
+}
+
+export const reapMmV418: FnDef = fn({
+  name: '__oom_reap_task_mm',
+  file: FILE,
+  version: 'v4.18',
+  source: 'seed 001 diff, mm/oom_kill.c (- side)',
+  signature: 'void __oom_reap_task_mm(struct mm_struct *mm)',
+  params: ['mm'],
+  body: [
+    c('set_bit(MMF_UNSTABLE, &mm->flags);'),
+    vmaLoop([
+      c('mmu_notifier_invalidate_range_start(mm, start, end);'),
+      c('unmap_page_range(&tlb, vma, start, end, NULL);'),
+      c('mmu_notifier_invalidate_range_end(mm, start, end);'),
+      c('tlb_finish_mmu(&tlb, start, end);'),
+    ]),
+  ],
+});
+
+export const reapMm93065: FnDef = fn({
+  name: '__oom_reap_task_mm',
+  file: FILE,
+  version: '93065ac753e4',
+  source: 'seed 001 diff, mm/oom_kill.c (+ side)',
+  signature: 'bool __oom_reap_task_mm(struct mm_struct *mm)',
+  params: ['mm'],
+  body: [
+    c('bool ret = true;'),
+    c('set_bit(MMF_UNSTABLE, &mm->flags);'),
+    vmaLoop([
+      if_('mmu_notifier_invalidate_range_start_nonblock(mm, start, end)', [
+        cg('ret = false;', undefined, 'ghost->oom_obstructed = 1'),
+        c('continue;'),
+      ]),
+      c('unmap_page_range(&tlb, vma, start, end, NULL);'),
+      c('mmu_notifier_invalidate_range_end(mm, start, end);'),
+      c('tlb_finish_mmu(&tlb, start, end);'),
+    ]),
+    c('return ret;'),
+  ],
+});
+
+export const reapMmV419: FnDef = fn({
+  name: '__oom_reap_task_mm',
+  file: FILE,
+  version: 'v4.19',
+  source: '../shared/kernel/README.md §2 [exact v4.19]',
+  signature: 'bool __oom_reap_task_mm(struct mm_struct *mm)',
+  params: ['mm'],
+  body: [
+    c('bool ret = true;'),
+    c('set_bit(MMF_UNSTABLE, &mm->flags);'),
+    vmaLoop([
+      if_('mmu_notifier_invalidate_range_start_nonblock(mm, start, end)', [
+        c('tlb_finish_mmu(&tlb, start, end);'),
+        cg('ret = false;', undefined, 'ghost->oom_obstructed = 1'),
+        c('continue;'),
+      ]),
+      c('unmap_page_range(&tlb, vma, start, end, NULL);'),
+      c('mmu_notifier_invalidate_range_end(mm, start, end);'),
+      c('tlb_finish_mmu(&tlb, start, end);'),
+    ]),
+    c('return ret;'),
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// oom_reap_task_mm
+
+export const reapTaskMmV418: FnDef = fn({
+  name: 'oom_reap_task_mm',
+  file: FILE,
+  version: 'v4.18',
+  source: '../shared/kernel/README.md §2 ("v4.18 oom_reap_task_mm()", recon) and the seed diff\'s - side',
+  signature: 'static bool oom_reap_task_mm(struct task_struct *tsk, struct mm_struct *mm)',
+  params: ['tsk', 'mm'],
+  body: [
+    c('bool ret = true;'),
+    c('mutex_lock(&oom_lock);'),
+    if_('!down_read_trylock(&mm->mmap_sem)', [
+      cg('ret = false;', undefined, 'ghost->oom_obstructed = 1'),
+      c('trace_skip_task_reaping(tsk->pid);'),
+      c('goto unlock_oom;'),
+    ]),
+    if_('mm_has_blockable_invalidate_notifiers(mm)', [
+      c('up_read(&mm->mmap_sem);'),
+      c('schedule_timeout_idle(HZ);'),
+      c('goto unlock_oom;'),
+    ]),
+    if_('test_bit(MMF_OOM_SKIP, &mm->flags)', [
+      c('up_read(&mm->mmap_sem);'),
+      c('trace_skip_task_reaping(tsk->pid);'),
+      c('goto unlock_oom;'),
+    ]),
+    c('trace_start_task_reaping(tsk->pid);'),
+    c('__oom_reap_task_mm(mm);'),
+    c('pr_info("oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB\\n", ...);'),
+    c('up_read(&mm->mmap_sem);'),
+    c('trace_finish_task_reaping(tsk->pid);'),
+    label('unlock_oom'),
+    c('mutex_unlock(&oom_lock);'),
+    c('return ret;'),
+  ],
+});
+
+export const reapTaskMm93065: FnDef = fn({
+  name: 'oom_reap_task_mm',
+  file: FILE,
+  version: '93065ac753e4',
+  source: 'seed 001 diff, mm/oom_kill.c (+ side, on the v4.18 function with oom_lock)',
+  signature: 'static bool oom_reap_task_mm(struct task_struct *tsk, struct mm_struct *mm)',
+  params: ['tsk', 'mm'],
+  body: [
+    c('bool ret = true;'),
+    c('mutex_lock(&oom_lock);'),
+    if_('!down_read_trylock(&mm->mmap_sem)', [
+      cg('ret = false;', undefined, 'ghost->oom_obstructed = 1'),
+      c('trace_skip_task_reaping(tsk->pid);'),
+      c('goto unlock_oom;'),
+    ]),
+    if_('test_bit(MMF_OOM_SKIP, &mm->flags)', [
+      c('up_read(&mm->mmap_sem);'),
+      c('trace_skip_task_reaping(tsk->pid);'),
+      c('goto unlock_oom;'),
+    ]),
+    c('trace_start_task_reaping(tsk->pid);'),
+    if_('!__oom_reap_task_mm(mm)', [c('up_read(&mm->mmap_sem);'), c('ret = false;'), c('goto unlock_oom;')]),
+    c('pr_info("oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB\\n", ...);'),
+    c('up_read(&mm->mmap_sem);'),
+    c('trace_finish_task_reaping(tsk->pid);'),
+    label('unlock_oom'),
+    c('mutex_unlock(&oom_lock);'),
+    c('return ret;'),
+  ],
+});
+
+export const reapTaskMmReturnsTrue: FnDef = fn({
+  name: 'oom_reap_task_mm',
+  file: FILE,
+  version: '93065ac753e4-returns-true',
+  source: 'seed 001, Andrew Morton, 20 Jul 2018 (#6): the function as it stood in mmotm after "mm, oom: remove oom_lock from oom_reaper"',
+  signature: 'static bool oom_reap_task_mm(struct task_struct *tsk, struct mm_struct *mm)',
+  params: ['tsk', 'mm'],
+  body: [
+    if_('!down_read_trylock(&mm->mmap_sem)', [
+      cg('trace_skip_task_reaping(tsk->pid);', undefined, 'ghost->oom_obstructed = 1'),
+      c('return false;'),
+    ]),
+    if_('test_bit(MMF_OOM_SKIP, &mm->flags)', [
+      c('up_read(&mm->mmap_sem);'),
+      c('trace_skip_task_reaping(tsk->pid);'),
+      c('return true;'),
+    ]),
+    c('trace_start_task_reaping(tsk->pid);'),
+    if_('!__oom_reap_task_mm(mm)', [c('up_read(&mm->mmap_sem);'), c('return true;')]),
+    c('pr_info("oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB\\n", ...);'),
+    c('up_read(&mm->mmap_sem);'),
+    c('trace_finish_task_reaping(tsk->pid);'),
+    c('return true;'),
+  ],
+});
+
+export const reapTaskMmV419: FnDef = fn({
+  name: 'oom_reap_task_mm',
+  file: FILE,
+  version: 'v4.19',
+  source: '../shared/kernel/README.md §2 [exact v4.19]: Michal Hocko\'s return-value fix and cleanup from the thread',
+  signature: 'static bool oom_reap_task_mm(struct task_struct *tsk, struct mm_struct *mm)',
+  params: ['tsk', 'mm'],
+  body: [
+    c('bool ret = true;'),
+    if_('!down_read_trylock(&mm->mmap_sem)', [
+      cg('trace_skip_task_reaping(tsk->pid);', undefined, 'ghost->oom_obstructed = 1'),
+      c('return false;'),
+    ]),
+    if_('test_bit(MMF_OOM_SKIP, &mm->flags)', [c('trace_skip_task_reaping(tsk->pid);'), c('goto out_unlock;')]),
+    c('trace_start_task_reaping(tsk->pid);'),
+    c('ret = __oom_reap_task_mm(mm);'),
+    if_('!ret', [c('goto out_finish;')]),
+    c('pr_info("oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB\\n", ...);'),
+    label('out_finish'),
+    c('trace_finish_task_reaping(tsk->pid);'),
+    label('out_unlock'),
+    c('up_read(&mm->mmap_sem);'),
+    c('return ret;'),
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// oom_reap_task and the reaper thread (the same in every version).
+
+export const reapTask: FnDef = fn({
+  name: 'oom_reap_task',
+  file: FILE,
+  version: 'v4.19',
+  source: '../shared/kernel/README.md §2 [exact v4.19]; the v4.18 loop is the same',
+  signature: 'static void oom_reap_task(struct task_struct *tsk)',
+  params: ['tsk'],
+  body: [
+    c('int attempts = 0;'),
+    c('struct mm_struct *mm = tsk->signal->oom_mm;'),
+    while_('attempts++ < MAX_OOM_REAP_RETRIES && !oom_reap_task_mm(tsk, mm)', [
+      cg('schedule_timeout_idle(HZ/10);', undefined, 'ghost->oom_obstructed_attempts += ghost->oom_obstructed', 'ghost->oom_obstructed = 0'),
+    ]),
+    if_('attempts <= MAX_OOM_REAP_RETRIES || test_bit(MMF_OOM_SKIP, &mm->flags)', [c('goto done;')]),
+    c('pr_info("oom_reaper: unable to reap pid:%d (%s)\\n", task_pid_nr(tsk), tsk->comm);'),
+    c('debug_show_all_locks();'),
+    label('done'),
+    c('tsk->oom_reaper_list = NULL;'),
+    cg('set_bit(MMF_OOM_SKIP, &mm->flags);', undefined, 'ghost->oom_skip_by_reaper = 1'),
+    c('put_task_struct(tsk);'),
+  ],
+});
+
+export const oomReaper: FnDef = fn({
+  name: 'oom_reaper',
+  file: FILE,
+  version: 'v4.19',
+  source: '../shared/kernel/README.md §2 [exact v4.19]; the kthread\'s endless loop is cut to the one victim of a scenario (docs/model.md)',
+  signature: 'static int oom_reaper(void *unused)',
+  params: [],
+  body: [
+    c('struct task_struct *tsk = NULL;'),
+    c('wait_event_freezable(oom_reaper_wait, oom_reaper_list != NULL);'),
+    c('spin_lock(&oom_reaper_lock);'),
+    if_('oom_reaper_list != NULL', [c('tsk = oom_reaper_list;'), c('oom_reaper_list = tsk->oom_reaper_list;')]),
+    c('spin_unlock(&oom_reaper_lock);'),
+    if_('tsk', [c('oom_reap_task(tsk);')]),
+    c('return 0;'),
+  ],
+});
+
+/** The primitive `unmap_page_range` is modelled in memory.ts; `task_pid_nr` is a no-op here. */
+export const taskPidNr = 'task_pid_nr';

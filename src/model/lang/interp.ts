@@ -1,0 +1,1082 @@
+/**
+ * The interpreter: executes a linked {@link Program}'s instructions on an Immer snapshot.
+ *
+ * One instruction is one atomic step of its thread. A thread is enabled when its next instruction
+ * can run: a contended `mutex_lock`, a `down_read` behind a queued writer, an unmet `wait_event`
+ * and so on leave it with no enabled action until another thread changes the state.
+ *
+ * Coalescing (on by default): after each step the thread runs on, within the same transition,
+ * through the statements the reduction finds independent of every other thread and invisible to
+ * every property being checked (src/model/lang/reduction.ts, which states the argument and its checks).
+ * `coalesce: false` turns it off (one transition per statement). With `verifyReduction`, every
+ * statement the interpreter runs is checked against the effects the reduction assumed for it, and
+ * every coalesced statement against what the properties read: a broken premise is a ModelError,
+ * never a silently wrong verdict.
+ *
+ * For every step the interpreter records the shared variables and locks it read and wrote.
+ */
+import type { Draft } from 'immer';
+import { printExpr, type Expr, type Src } from './ir.ts';
+import { instrCalls, type CompiledFn, type Instr } from './compile.ts';
+import { OP_NAMES, type OpName, type Program } from './program.ts';
+import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
+import { initialLock } from './locks.ts';
+import { COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type StateReads } from './reduction.ts';
+import {
+  CTX_NONBLOCK_END,
+  CTX_NONBLOCK_START,
+  type Frame,
+  type KState,
+  type LockState,
+  type OpFrame,
+  type PairRecord,
+  type ThreadState,
+  type Value,
+} from './state.ts';
+
+/** A transition: thread `tid` runs its next step, taking outcome `choice` of a non-deterministic primitive. */
+export interface KAction {
+  readonly tid: number;
+  readonly choice: number;
+}
+
+/** One executed instruction, for traces. */
+export interface ExecutedInstr {
+  readonly fn: string;
+  readonly file: string;
+  readonly pc: number;
+  readonly src: Src;
+  readonly op: Instr['op'];
+  /** The statement only queued the thread on a lock; it runs again later. */
+  readonly queued: boolean;
+  /** For calls: the function entered. For returns: the value returned. */
+  readonly detail?: string;
+}
+
+export interface StepResult {
+  readonly state: KState;
+  readonly executed: readonly ExecutedInstr[];
+  readonly reads: readonly string[];
+  readonly writes: readonly string[];
+}
+
+/** An error in the model itself (a modelled function misbehaving, not a kernel finding). */
+export class ModelError extends Error {}
+
+class Pending {}
+const PENDING_SIGNAL = new Pending();
+
+/** A NULL pointer dereference or a use after free in modelled kernel code: the kernel oopses and kills the task. */
+const Oops = KernelOops;
+type Oops = KernelOops;
+
+const MAX_COALESCED = 10_000;
+
+export interface InterpreterOptions {
+  /** Coalesce statements nothing can observe into the step before them (default true). */
+  readonly coalesce?: boolean;
+  /**
+   * What the properties being checked read (their union): decides what "observe" means for
+   * coalescing. Default: everything (only statements no property could ever see are coalesced).
+   */
+  readonly reads?: StateReads;
+  /**
+   * Check, for every statement run, that its real effects are within the effects the reduction
+   * assumed, and that no coalesced statement changed anything a property reads (default false; the
+   * differential tests turn it on). Costs a few set operations per statement.
+   */
+  readonly verifyReduction?: boolean;
+}
+
+export class Interpreter {
+  readonly coalesce: boolean;
+  readonly verify: boolean;
+  /** The reduction's analysis (always built: `verifyReduction` uses its effects even without coalescing). */
+  readonly reduction: Reduction;
+  private readonly prims: Record<string, Primitive>;
+  /** Per thread, the functions the reduction's call graph says it can reach. */
+  private readonly reachable: ReadonlySet<number>[];
+
+  constructor(
+    readonly program: Program,
+    options: InterpreterOptions = {},
+  ) {
+    this.coalesce = options.coalesce ?? true;
+    this.verify = options.verifyReduction ?? false;
+    this.prims = program.primitives;
+    this.reduction = new Reduction(program, options.reads ?? READS_EVERYTHING);
+    this.reachable = program.spec.threads.map((t) => reach(program, program.fnId(t.fn)));
+    this.oopsKeys = program.spec.threads.map((t) => (program.memKeySet.has(`${t.task}.oops`) ? `${t.task}.oops` : undefined));
+    // Memory has the keys of the scenario's memory in its order (`{ ...spec.mem }`, and writes go
+    // to known keys only); the lock table has lockKeys in order (initial()).
+    this.copy = { mem: objectCopier<Value>(Object.keys(program.spec.mem)), locks: objectCopier<LockState>(program.lockKeys) };
+  }
+
+  /**
+   * Per thread, the shared variable recording that a NULL pointer dereference killed it (`<task>.oops`,
+   * read by the no-bug property), when the scenario has one.
+   */
+  readonly oopsKeys: readonly (string | undefined)[];
+
+  /** Whether the reduction's call graph has thread `tid` reaching function `fn` (for `verifyReduction`). */
+  reaches(tid: number, fn: number): boolean {
+    return this.reachable[tid]!.has(fn);
+  }
+
+  threadName(tid: number): string {
+    return this.program.spec.threads[tid]?.name ?? `thread${tid}`;
+  }
+
+  /** The initial state: every thread at the start of its function (local steps already run). */
+  initial(): KState {
+    const spec = this.program.spec;
+    const locks: Record<string, LockState> = {};
+    for (const k of this.program.lockKeys) locks[k] = initialLock(spec.locks[k]!);
+    const threads: ThreadState[] = spec.threads.map((t) => {
+      const fi = this.program.fnId(t.fn);
+      const f = this.program.fn(fi);
+      if (t.args.length !== f.def.params.length) throw new ModelError(`thread ${t.name}: ${t.fn} takes ${f.def.params.length} arguments, got ${t.args.length}`);
+      // A kworker is idle until its work item is queued (wakeKworker).
+      if (t.kworker !== undefined) return { frames: [], srcu: 0, pending: false };
+      return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0, pending: false };
+    });
+    let state: KState = { threads, mem: { ...spec.mem }, locks, pairs: [] };
+    // Frozen before any step runs on it: a step freezes only what it builds.
+    deepFreeze(state);
+    if (this.coalesce) {
+      const work = new Work(state, this.copy);
+      for (let tid = 0; tid < threads.length; tid++) new Exec(this, state, tid, work).runLocal();
+      state = work.finish();
+    }
+    return state;
+  }
+
+  /** The thread's current frame, function and instruction, or undefined once it has finished. */
+  current(state: KState, tid: number): { frame: Frame; fn: CompiledFn; instr: Instr } | undefined {
+    const t = state.threads[tid]!;
+    const frame = t.frames[t.frames.length - 1];
+    if (!frame) return undefined;
+    const fn = this.program.fn(frame.fn);
+    const instr = fn.instrs[frame.pc];
+    if (!instr) throw new ModelError(`${fn.def.name}: pc ${frame.pc} out of range`);
+    return { frame, fn, instr };
+  }
+
+  /** Copies of a state's memory and lock table for a step to write (see {@link Copiers}). */
+  readonly copy: Copiers;
+
+  private readonly blockingCache = new WeakMap<Instr, { prim: Primitive; call: Expr & { k: 'call' } } | null>();
+  private readonly choiceCache = new WeakMap<Instr, { prim: Primitive; call: Expr & { k: 'call' } } | null>();
+
+  /** The blocking primitive call of an instruction, if any (a primitive with a `wait`). */
+  blockingCall(instr: Instr): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
+    let r = this.blockingCache.get(instr);
+    if (r === undefined) {
+      r = this.findPrim(instr, (p) => p.wait !== undefined) ?? null;
+      this.blockingCache.set(instr, r);
+    }
+    return r ?? undefined;
+  }
+
+  /** Whether a kernel oops (NULL pointer dereference, use after free) killed thread `tid`. */
+  oopsed(state: KState, tid: number): boolean {
+    const k = this.oopsKeys[tid];
+    return k !== undefined && !!state.mem[k];
+  }
+
+  /** Why `tid` cannot run its next step now (null: it can, or it has finished). */
+  waitOf(state: KState, tid: number): { readonly why: string; readonly sleeping: boolean } | null {
+    const cur = this.current(state, tid);
+    if (!cur) return null;
+    const oops = this.oopsKeys[tid];
+    if (oops !== undefined && state.mem[oops]) return { why: `killed by a kernel oops (${String(state.mem[oops])}) at this statement`, sleeping: false };
+    const b = this.blockingCall(cur.instr);
+    if (!b) return null;
+    const ex = new Exec(this, state, tid, null);
+    // A statement that will oops (NULL or freed pointer) can run: running it kills the thread.
+    return readOnly(() => b.prim.wait!(ex, ex.args(b.prim, b.call.args)), null);
+  }
+
+  /** Push the enabled actions of `state` onto `out`. */
+  actions(state: KState, out: KAction[]): void {
+    for (let tid = 0; tid < state.threads.length; tid++) {
+      const n = this.enabledChoices(state, tid);
+      for (let c = 0; c < n; c++) out.push({ tid, choice: c });
+    }
+  }
+
+  /** Whether {@link actions} has an action of thread `tid` in `state`. */
+  canMove(state: KState, tid: number): boolean {
+    return this.enabledChoices(state, tid) > 0;
+  }
+
+  /** The number of enabled actions of thread `tid` (its outcomes, when its next step can run). */
+  private enabledChoices(state: KState, tid: number): number {
+    const cur = this.current(state, tid);
+    if (!cur) return 0;
+    if (this.waitOf(state, tid)) return 0;
+    return this.choicesOf(state, tid, cur.instr);
+  }
+
+  private choicesOf(state: KState, tid: number, instr: Instr): number {
+    const call = this.choiceCall(instr);
+    if (!call) return 1;
+    const ex = new Exec(this, state, tid, null);
+    return readOnly(() => call.prim.choices!(ex, ex.args(call.prim, call.call.args)), 1);
+  }
+
+  /** The non-deterministic primitive call of an instruction, if any. */
+  choiceCall(instr: Instr): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
+    let r = this.choiceCache.get(instr);
+    if (r === undefined) {
+      r = this.findPrim(instr, (p) => p.choices !== undefined) ?? null;
+      this.choiceCache.set(instr, r);
+    }
+    return r ?? undefined;
+  }
+
+  /** The primitive call in an instruction's expressions that satisfies `pred` (the first, in evaluation order). */
+  findPrim(instr: Instr, pred: (p: Primitive) => boolean): { prim: Primitive; call: Expr & { k: 'call' } } | undefined {
+    for (const call of instrCalls(instr)) {
+      const p = this.prims[(call.callee as { name: string }).name];
+      if (p && pred(p)) return { prim: p, call };
+    }
+    return undefined;
+  }
+
+  /** Run one transition, recording what it executed, read and wrote. */
+  step(state: KState, action: KAction): StepResult {
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    const work = new Work(state, this.copy);
+    const ex = new Exec(this, state, action.tid, work);
+    ex.reads = reads;
+    ex.writes = writes;
+    ex.runOne(action.choice);
+    if (this.coalesce) ex.runLocal();
+    return { state: work.finish(), executed: ex.executed, reads: [...reads].sort(), writes: [...writes].sort() };
+  }
+
+  /** Run one transition and return only the successor (the explorer's hot path). */
+  next(state: KState, action: KAction): KState {
+    const work = new Work(state, this.copy);
+    const ex = new Exec(this, state, action.tid, work);
+    ex.record = false;
+    ex.runOne(action.choice);
+    if (this.coalesce) ex.runLocal();
+    return work.finish();
+  }
+
+  /** The value an expression has in `tid`'s current frame (read-only; for properties and reports). */
+  evaluate(state: KState, tid: number, e: Expr): Value {
+    const v = readOnly(() => new Exec(this, state, tid, null).eval(e), null);
+    if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
+    return v as Value;
+  }
+
+  /** Resolve the target of a call instruction without running it (for properties). */
+  resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
+    const ex = new Exec(this, state, tid, null);
+    return readOnly(() => ex.resolveCall(instr), { fn: '', args: [] });
+  }
+
+  prim(name: string): Primitive | undefined {
+    return this.prims[name];
+  }
+}
+
+/**
+ * A read-only evaluation (enabledness, properties, reports) of a statement that will oops when it
+ * runs: it gives `fallback` (the thread is enabled; the statement is not a call of anything).
+ */
+function readOnly<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof KernelOops) return fallback;
+    throw err;
+  }
+}
+
+function padLocals(args: readonly Value[], f: CompiledFn): Value[] {
+  const l: Value[] = new Array(f.locals.length).fill(0);
+  args.forEach((a, i) => (l[i] = a));
+  return l;
+}
+
+export function truthy(v: Value | readonly Value[]): boolean {
+  return v !== 0 && v !== null;
+}
+
+function eq(a: Value, b: Value): boolean {
+  return (a ?? 0) === (b ?? 0);
+}
+
+/**
+ * Executes in one thread's top frame, over either an Immer draft (`mutable`) or a frozen state.
+ */
+/** A thread's call stack being changed by a step: frames are copied before they are written. */
+interface WorkThread {
+  readonly frames: Frame[];
+  srcu: number;
+  pending: boolean;
+  /** Whether the top frame is this step's own copy. */
+  topOwned: boolean;
+}
+
+/**
+ * The parts of a state one transition changes, copied on first write (structural sharing): the
+ * successor shares every untouched part with its predecessor and is frozen with Immer's `freeze`,
+ * so it is the same immutable snapshot `produce` would give, without routing every read of the
+ * step through Immer's proxies (see docs/model.md, "State").
+ */
+class Work {
+  mem: Record<string, Value> | null = null;
+  locks: Record<string, LockState> | null = null;
+  pairs: PairRecord[] | null = null;
+  readonly threads = new Map<number, WorkThread>();
+
+  constructor(
+    readonly base: KState,
+    readonly copy: Copiers,
+  ) {}
+
+  thread(tid: number): WorkThread {
+    let t = this.threads.get(tid);
+    if (!t) {
+      const b = this.base.threads[tid]!;
+      t = { frames: copyArray(b.frames), srcu: b.srcu, pending: b.pending, topOwned: false };
+      this.threads.set(tid, t);
+    }
+    return t;
+  }
+
+  /**
+   * The successor state, frozen. Only what this step built is frozen (the base is frozen already,
+   * and so is every part the successor shares with it): new frames, their locals and ops, the
+   * copied memory, lock table, locks and pairs. The result is the deep-frozen snapshot Immer's
+   * `freeze(next, true)` gives, without walking the whole tree (issue 12, item 3).
+   */
+  finish(): KState {
+    const base = this.base;
+    const threads = base.threads.map((t, i) => {
+      const w = this.threads.get(i);
+      if (!w) return t;
+      const frames = w.frames;
+      for (let j = 0; j < frames.length; j++) {
+        const f = frames[j]!;
+        if (Object.isFrozen(f)) continue;
+        Object.freeze(f.locals);
+        if (f.op !== undefined) Object.freeze(f.op);
+        Object.freeze(f);
+      }
+      return Object.freeze({ frames: Object.freeze(frames), srcu: w.srcu, pending: w.pending });
+    });
+    // Memory holds values only (numbers, strings, null).
+    if (this.mem !== null) Object.freeze(this.mem);
+    if (this.locks !== null) {
+      for (const k in this.locks) deepFreeze(this.locks[k]);
+      Object.freeze(this.locks);
+    }
+    if (this.pairs !== null) {
+      for (const p of this.pairs) Object.freeze(p);
+      Object.freeze(this.pairs);
+    }
+    return Object.freeze({
+      threads: Object.freeze(threads),
+      mem: this.mem ?? base.mem,
+      locks: this.locks ?? base.locks,
+      pairs: this.pairs ?? base.pairs,
+    });
+  }
+}
+
+/**
+ * Copying a state's parts for a step to write: the built-ins are slow on frozen objects and arrays
+ * (V8 takes its generic path: `{ ...frozen }` of memory's ~50 keys costs ~0.7 us, `frozen.slice()`
+ * ~0.3 us), so the interpreter copies them itself (issue 12, item 3).
+ */
+interface Copiers {
+  /** `{ ...mem }`: the same keys in the same order. */
+  readonly mem: (m: Readonly<Record<string, Value>>) => Record<string, Value>;
+  /** `{ ...locks }`: the same keys in the same order. */
+  readonly locks: (l: Readonly<Record<string, LockState>>) => Record<string, LockState>;
+}
+
+/**
+ * `{ ...o }` for objects with exactly the properties `keys`, in that order: a function built once
+ * whose body is the object literal `{ "k1": o["k1"], ... }` (constant keys: a fast literal and
+ * monomorphic loads).
+ */
+function objectCopier<V>(keys: readonly string[]): (o: Readonly<Record<string, V>>) => Record<string, V> {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('o', `return { ${keys.map((k) => `${JSON.stringify(k)}: o[${JSON.stringify(k)}]`).join(', ')} };`) as (o: Readonly<Record<string, V>>) => Record<string, V>;
+}
+
+/** `a.slice()` (which is slow on a frozen array). */
+function copyArray<T>(a: readonly T[]): T[] {
+  const b: T[] = [];
+  for (let i = 0; i < a.length; i++) b.push(a[i]!);
+  return b;
+}
+
+/** Freeze `v` and everything under it that is not frozen yet (a frozen object's parts are frozen). */
+function deepFreeze(v: unknown): void {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) deepFreeze(v[i]);
+  else for (const k in v) deepFreeze((v as Record<string, unknown>)[k]);
+}
+
+/**
+ * Executes in one thread's top frame, over a {@link Work} (a step) or, read-only, over a frozen
+ * state (enabledness, properties, reports).
+ */
+class Exec implements PrimCtx {
+  executed: ExecutedInstr[] = [];
+  /** Record executed instructions (off on the explorer's hot path). */
+  record = true;
+  reads: Set<string> | undefined;
+  writes: Set<string> | undefined;
+  /** Under `verifyReduction`: what the statement being run really read, wrote, and whether it changed a lock. */
+  private vReads: Set<string> | undefined;
+  private vWrites: Set<string> | undefined;
+  private vLocks = false;
+  /** Under `verifyReduction`: the statement being run started another thread. */
+  private vWoke = false;
+  private choice = 0;
+  private readonly program: Program;
+  private readonly mutable: boolean;
+  /** The acting thread's stack in `work`, once fetched. */
+  private wt: WorkThread | undefined;
+
+  constructor(
+    private readonly ip: Interpreter,
+    private readonly base: KState,
+    readonly tid: number,
+    private readonly work: Work | null,
+  ) {
+    this.program = ip.program;
+    this.mutable = work !== null;
+  }
+
+  // ------------------------------------------------------------------------------- PrimCtx
+  get threadCount(): number {
+    return this.base.threads.length;
+  }
+  get task(): string {
+    return this.program.spec.threads[this.tid]!.task;
+  }
+  get pending(): boolean {
+    return this.thread(this.tid).pending;
+  }
+  thread(tid: number): ThreadState {
+    const w = this.work?.threads.get(tid);
+    return w ? { frames: w.frames, srcu: w.srcu, pending: w.pending } : this.base.threads[tid]!;
+  }
+  threadName(tid: number): string {
+    return this.ip.threadName(tid);
+  }
+  read(key: string): Value {
+    if (!this.program.memKeySet.has(key)) throw new ModelError(`read of unknown shared variable ${key}`);
+    this.reads?.add(key);
+    this.vReads?.add(key);
+    const m = this.work?.mem ?? this.base.mem;
+    return m[key]!;
+  }
+  write(key: string, value: Value): void {
+    if (!this.program.memKeySet.has(key)) throw new ModelError(`write of unknown shared variable ${key}`);
+    if (!this.work) throw new ModelError(`write of ${key} during a read-only evaluation`);
+    this.writes?.add(key);
+    this.vWrites?.add(key);
+    if (!this.work.mem) this.work.mem = this.work.copy.mem(this.base.mem);
+    this.work.mem[key] = value;
+  }
+  stat(key: string): Value | readonly Value[] | undefined {
+    return this.program.spec.statics[key];
+  }
+  lock(key: string): LockState {
+    const l = (this.work?.locks ?? this.base.locks)[key];
+    if (!l) throw new ModelError(`unknown lock ${key}`);
+    this.reads?.add(key);
+    this.vReads?.add(key);
+    return l;
+  }
+  setLock(key: string, l: LockState): void {
+    if (!this.work) throw new ModelError(`lock ${key} changed during a read-only evaluation`);
+    this.writes?.add(key);
+    this.vWrites?.add(key);
+    this.vLocks = true;
+    if (!this.work.locks) this.work.locks = this.work.copy.locks(this.base.locks);
+    this.work.locks[key] = l;
+  }
+  srcu(delta: number): void {
+    if (!this.work) throw new ModelError('srcu change during a read-only evaluation');
+    this.work.thread(this.tid).srcu += delta;
+  }
+  evalLazy(e: Expr): Value {
+    const v = this.eval(e);
+    return Array.isArray(v) ? null : (v as Value);
+  }
+  wakeKworker(work: string): void {
+    if (!this.work) throw new ModelError(`kworker of ${work} woken during a read-only evaluation`);
+    const threads = this.program.spec.threads;
+    const tid = threads.findIndex((t) => t.kworker === work);
+    if (tid < 0) throw new ModelError(`work item ${work} was queued, but no kworker of the scenario runs it (a driver's \`works\` must declare it)`);
+    if (tid === this.tid) return; // the kworker itself re-queued its work: its worker_thread loops
+    const t = this.work.thread(tid);
+    if (t.frames.length) return; // running: worker_thread() finds the work pending when it loops
+    const spec = threads[tid]!;
+    const fi = this.program.fnId(spec.fn);
+    t.frames.push({ fn: fi, pc: 0, locals: padLocals(spec.args, this.program.fn(fi)), dest: -1, ctx: 0 });
+    t.topOwned = true;
+    this.vWoke = true;
+  }
+
+  private pairs(): readonly PairRecord[] {
+    return this.work?.pairs ?? this.base.pairs;
+  }
+  private ownPairs(): PairRecord[] {
+    const w = this.work!;
+    if (!w.pairs) w.pairs = copyArray(this.base.pairs);
+    return w.pairs;
+  }
+
+  // ------------------------------------------------------------------------------- frames
+  /** Whether the thread has finished. */
+  private finished(): boolean {
+    return (this.work ? this.work.thread(this.tid).frames : this.base.threads[this.tid]!.frames).length === 0;
+  }
+  /** The top frame: this step's own copy when mutable. */
+  private top(): Draft<Frame> {
+    if (!this.work) {
+      const f = this.base.threads[this.tid]!.frames;
+      const top = f[f.length - 1];
+      if (!top) throw new ModelError(`${this.threadName(this.tid)} has finished`);
+      return top as Draft<Frame>;
+    }
+    const t = (this.wt ??= this.work.thread(this.tid));
+    const i = t.frames.length - 1;
+    if (i < 0) throw new ModelError(`${this.threadName(this.tid)} has finished`);
+    if (!t.topOwned) {
+      const f = t.frames[i]!;
+      // The same properties, in the same order, as `{ ...f, locals: f.locals.slice() }` (spreading a frozen object is slow).
+      const locals = copyArray(f.locals);
+      t.frames[i] = f.op === undefined ? { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx, op: f.op };
+      t.topOwned = true;
+    }
+    return t.frames[i] as Draft<Frame>;
+  }
+  private fnOf(f: Frame): CompiledFn {
+    return this.program.fn(f.fn);
+  }
+  private slot(name: string): number {
+    return this.fnOf(this.top()).slots.get(name) ?? -1;
+  }
+
+  // ------------------------------------------------------------------------------- expressions
+  args(p: Primitive, exprs: readonly Expr[]): Arg[] {
+    return exprs.map((a, i) => (p.lazy?.includes(i) ? a : (this.eval(a) as Arg)));
+  }
+
+  eval(e: Expr): Value | readonly Value[] {
+    switch (e.k) {
+      case 'num':
+        return e.v;
+      case 'null':
+        return null;
+      case 'str':
+        return e.v;
+      case 'id': {
+        const s = this.slot(e.name);
+        if (s >= 0) return this.top().locals[s]!;
+        const c = this.program.spec.constants[e.name];
+        if (c !== undefined) return c;
+        if (this.program.memKeySet.has(e.name)) return this.read(e.name); // a global variable, e.g. oom_reaper_list
+        if (e.name === 'current') return this.program.spec.threads[this.tid]!.task;
+        return e.name; // a function or a global object
+      }
+      case 'field': {
+        const key = this.fieldKey(e);
+        if (this.program.memKeySet.has(key)) return this.read(key);
+        const sv = this.program.spec.statics[key];
+        if (sv !== undefined) return Array.isArray(sv) ? key : (sv as Value);
+        return key;
+      }
+      case 'addr':
+        if (e.e.k === 'field') return this.fieldKey(e.e);
+        return this.eval(e.e);
+      case 'unary': {
+        const v = this.scalar(e.e);
+        if (e.op === '!') return truthy(v) ? 0 : 1;
+        if (e.op === '-') return -this.number(v, e);
+        return ~this.number(v, e);
+      }
+      case 'bin': {
+        if (e.op === '&&') return truthy(this.scalar(e.a)) && truthy(this.scalar(e.b)) ? 1 : 0;
+        if (e.op === '||') return truthy(this.scalar(e.a)) || truthy(this.scalar(e.b)) ? 1 : 0;
+        const a = this.scalar(e.a);
+        const b = this.scalar(e.b);
+        switch (e.op) {
+          case '==':
+            return eq(a, b) ? 1 : 0;
+          case '!=':
+            return eq(a, b) ? 0 : 1;
+          default: {
+            const x = this.number(a, e);
+            const y = this.number(b, e);
+            switch (e.op) {
+              case '<':
+                return x < y ? 1 : 0;
+              case '<=':
+                return x <= y ? 1 : 0;
+              case '>':
+                return x > y ? 1 : 0;
+              case '>=':
+                return x >= y ? 1 : 0;
+              case '+':
+                return x + y;
+              case '-':
+                return x - y;
+              case '*':
+                return x * y;
+              case '/':
+                return Math.trunc(x / y);
+              case '%':
+                return x % y;
+              case '<<':
+                return x << y;
+              case '>>':
+                return x >> y;
+              case '&':
+                return x & y;
+              case '|':
+                return x | y;
+              case '^':
+                return x ^ y;
+            }
+          }
+        }
+        throw new ModelError(`unknown operator ${e.op}`);
+      }
+      case 'cond':
+        return truthy(this.scalar(e.c)) ? this.eval(e.a) : this.eval(e.b);
+      case 'call': {
+        if (e.callee.k !== 'id') throw new ModelError('a call through a pointer must be a statement of its own (compile should have hoisted it)');
+        const p = this.ip.prim(e.callee.name);
+        if (!p) throw new ModelError(`${e.callee.name} is not a primitive (compile should have hoisted it)`);
+        const r = p.run(this, this.args(p, e.args), this.choice);
+        if (r === PENDING) throw PENDING_SIGNAL;
+        return r;
+      }
+      case 'assign': {
+        let v = this.scalar(e.value);
+        if (e.op !== '=') {
+          const old = this.number(this.scalar(e.target), e);
+          const y = this.number(v, e);
+          v = e.op === '+=' ? old + y : e.op === '-=' ? old - y : e.op === '|=' ? old | y : old & y;
+        }
+        this.store(e.target, v);
+        return v;
+      }
+      case 'incdec': {
+        const old = this.number(this.scalar(e.target), e);
+        const nv = e.op === '++' ? old + 1 : old - 1;
+        this.store(e.target, nv);
+        return e.prefix ? nv : old;
+      }
+    }
+  }
+
+  private scalar(e: Expr): Value {
+    const v = this.eval(e);
+    if (Array.isArray(v)) throw new ModelError('a list used as a value');
+    return v as Value;
+  }
+
+  private number(v: Value, e: Expr): number {
+    if (typeof v === 'number') return v;
+    if (v === null) return 0;
+    throw new ModelError(`arithmetic on the object ${v} in ${JSON.stringify(e)}`);
+  }
+
+  private fieldKey(e: Expr & { k: 'field' }): string {
+    const base = this.scalar(e.obj);
+    if (base === null || base === 0) throw new Oops(`NULL pointer dereference reading ->${e.field}`);
+    // Fields the model keeps for the object (shared, static or lock keys under it; freeableFields).
+    if (typeof base === 'string' && this.program.freeable.has(base) && this.program.freeableFields.has(e.field) && this.read(`${base}.kfreed`)) {
+      throw new Oops(`use after free: ->${e.field} of ${base}, which kfree() freed`);
+    }
+    return `${String(base)}.${e.field}`;
+  }
+
+  private store(target: Expr, v: Value): void {
+    if (target.k === 'id') {
+      const s = this.slot(target.name);
+      if (s < 0 && !this.program.memKeySet.has(target.name)) throw new ModelError(`assignment to ${target.name}, which is neither a local nor a global variable`);
+      if (!this.mutable) throw new ModelError('assignment during a read-only evaluation');
+      if (s < 0) {
+        this.write(target.name, v);
+        return;
+      }
+      this.top().locals[s] = v;
+      return;
+    }
+    if (target.k === 'field') {
+      this.write(this.fieldKey(target), v);
+      return;
+    }
+    throw new ModelError('assignment to something that is neither a local nor a field');
+  }
+
+  // ------------------------------------------------------------------------------- calls
+  resolveCall(instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
+    const args = instr.args.map((a) => this.scalar(a));
+    const callee = instr.callee;
+    if (callee.k === 'field' && (OP_NAMES as readonly string[]).includes(callee.field)) {
+      const ops = this.scalar(callee.obj);
+      const nid = typeof ops === 'string' && ops.endsWith('.ops') ? ops.slice(0, -4) : undefined;
+      const target = this.scalar(callee);
+      if (typeof target !== 'string') throw new ModelError(`call of a NULL ${callee.field} op`);
+      return nid === undefined ? { fn: target, args } : { fn: target, op: callee.field as OpName, nid, args };
+    }
+    const target = this.scalar(callee);
+    if (typeof target !== 'string') throw new ModelError(`call through a NULL function pointer`);
+    return { fn: target, args };
+  }
+
+  // ------------------------------------------------------------------------------- steps
+  /** Run the thread's current instruction; `coalesced`: it runs on in the transition of the step before it. */
+  runOne(choice: number, coalesced = false): void {
+    this.choice = choice;
+    const frame = this.top();
+    const fn = this.fnOf(frame);
+    const pc = frame.pc;
+    const ins = fn.instrs[pc]!;
+    let queued = false;
+    let detail: string | undefined;
+    const before = this.ip.verify ? this.snapshot() : undefined;
+    const wasPending = this.pending;
+    try {
+      detail = this.execute(ins, frame, fn);
+    } catch (err) {
+      if (err instanceof Oops) {
+        this.oops(err, fn, ins);
+        detail = err.message;
+        // The statement did not complete: the thread stays at it, never enabled again (waitOf).
+        frame.pc = pc;
+      } else {
+        if (err !== PENDING_SIGNAL) throw err;
+        queued = true;
+      }
+    }
+    // The statement put the thread to sleep in a slow path (it runs again), or finished one it had started.
+    if (queued !== wasPending) this.work!.thread(this.tid).pending = queued;
+    if (before) this.verifyStep(before, ins, frame.fn, fn, coalesced);
+    if (!this.record) return;
+    const rec: ExecutedInstr = { fn: fn.def.name, file: fn.def.file, pc, src: ins.src, op: ins.op, queued };
+    this.executed.push(detail === undefined ? rec : { ...rec, detail });
+  }
+
+  /**
+   * Run on through the statements the reduction coalesces (src/model/lang/reduction.ts). Whether a
+   * return is observable depends on the frame it pops, so it is judged here: popping a notifier
+   * callback's frame changes the thread's context (and, for `invalidate_range_start`, records the
+   * pair the contract owes an end); popping the last frame finishes the thread.
+   */
+  runLocal(): void {
+    const red = this.ip.reduction;
+    const reads = red.reads;
+    for (let n = 0; n < MAX_COALESCED; n++) {
+      if (this.finished()) return;
+      const ok = this.ip.oopsKeys[this.tid];
+      if (ok !== undefined && (this.work?.mem ?? this.base.mem)[ok]) return;
+      const t = this.thread(this.tid);
+      const frame = t.frames[t.frames.length - 1]!;
+      const mode = red.mode(frame.fn, frame.pc);
+      if (mode === KEEP) return;
+      if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
+      if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
+        if (t.frames.length === 1 && reads.finished) return;
+        if (frame.op && (reads.context || (reads.pairs && frame.op.kind === 'invalidate_range_start'))) return;
+      }
+      this.runOne(0, true);
+    }
+    throw new ModelError(`${this.threadName(this.tid)} runs ${MAX_COALESCED} steps without touching shared state (an infinite local loop?)`);
+  }
+
+  /**
+   * The kernel oopses on a NULL pointer dereference and kills the task: the thread is marked
+   * (`<task>.oops`) and never runs again; the no-bug property reports it. The mark is a ghost of the
+   * interpreter, outside any statement's declared effects: it ends the thread, and a property that
+   * reads it sees it in the transition's last state, since the thread can take no step after it.
+   */
+  private oops(err: Oops, fn: CompiledFn, ins: Instr): void {
+    const key = this.ip.oopsKeys[this.tid];
+    if (key === undefined) throw new ModelError(`${err.message} in ${fn.def.name}(): ${ins.src.text}`);
+    if (!this.work) throw new ModelError(`${err.message} during a read-only evaluation`);
+    if (!this.work.mem) this.work.mem = this.work.copy.mem(this.base.mem);
+    // The mark is the oops message (a NULL pointer dereference, or which freed object was used).
+    this.work.mem[key] = err.message;
+    this.writes?.add(key);
+  }
+
+  /** Whether the running thread owns a spinlock. */
+  private holdsSpin(): boolean {
+    const locks = this.work?.locks ?? this.base.locks;
+    for (const k of this.program.spinKeys) if ((locks[k] as { owner: number }).owner === this.tid) return true;
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------- verifyReduction
+  private snapshot(): Snapshot {
+    this.vReads = new Set();
+    this.vWrites = new Set();
+    this.vLocks = false;
+    this.vWoke = false;
+    const t = this.thread(this.tid);
+    const mem = this.work?.mem ?? this.base.mem;
+    return { pairs: this.pairs(), depth: t.frames.length, srcu: t.srcu, mem: { ...mem }, topOp: t.frames[t.frames.length - 1]!.op !== undefined };
+  }
+
+  /**
+   * The premise of the reduction, checked on one executed statement: its real effects lie within its
+   * static effects (so the independence analysis, which compares threads' static effects, holds for
+   * it), the thread is one the call graph says can reach the function, and, if it was coalesced, it
+   * changed nothing a property reads.
+   */
+  private verifyStep(
+    before: Snapshot,
+    ins: Instr,
+    fnId: number,
+    fn: CompiledFn,
+    coalesced: boolean,
+  ): void {
+    const red = this.ip.reduction;
+    const e: Effects = red.effectsOf(ins);
+    const where = `${this.threadName(this.tid)} in ${fn.def.name}(): '${ins.src.text}'`;
+    const fail = (what: string): never => {
+      throw new ModelError(`reduction premise broken: ${where} ${what}`);
+    };
+    if (!this.ip.reaches(this.tid, fnId)) fail(`runs in ${fn.def.name}(), which the reduction's call graph does not have the thread reach`);
+    const reads = this.vReads!;
+    const writes = this.vWrites!;
+    this.vReads = this.vWrites = undefined;
+    const t = this.thread(this.tid);
+    const pairsChanged = !samePairs(before.pairs, this.pairs());
+    const returned = ins.op === 'return';
+    if (e.accesses !== 'all') {
+      const declared = (k: string, write: boolean): boolean => {
+        const f = fieldOf(k);
+        return (e.accesses as readonly { name: string; mode: string }[]).some((a) => a.name === f && (!write || a.mode !== 'r'));
+      };
+      // A write of the value already there changes nothing; still, its field must be declared written.
+      for (const k of writes) if (!declared(k, true)) fail(`writes ${k}, but its static effects do not name ${fieldOf(k)} as written`);
+      for (const k of reads) if (!writes.has(k) && !declared(k, false)) fail(`reads ${k}, but its static effects do not name ${fieldOf(k)}`);
+      if (t.srcu !== before.srcu && !e.accesses.some((a) => a.name === '$srcu' && a.mode !== 'r')) fail('changes its SRCU depth, but its static effects do not say so');
+    }
+    if (this.vLocks && !e.locks) fail('changes a lock, but its primitives do not declare `locks`');
+    if (this.vWoke && !e.wakes) fail('starts another thread, but its primitives do not declare `wakes`');
+    if (pairsChanged && !e.pairs && !returned) fail('opens or closes a start/end pair, but its static effects do not say so');
+    if (t.frames.length > before.depth && !(ins.op === 'call')) fail('pushes a frame without being a call');
+    if (!coalesced) return;
+    const r = red.reads;
+    const mem = this.work?.mem ?? this.base.mem;
+    for (const k of writes) {
+      if (this.program.memKeySet.has(k) && red.readsField(fieldOf(k)) && mem[k] !== before.mem[k]) fail(`was coalesced but wrote ${k}, which a property reads`);
+    }
+    if (r.pairs && pairsChanged) fail('was coalesced but opened or closed a start/end pair');
+    if (r.locks && this.vLocks) fail('was coalesced but changed a lock');
+    if (this.vWoke) fail('was coalesced but started another thread');
+    if (r.finished && t.frames.length === 0) fail('was coalesced but finished the thread');
+    const entered = ins.op === 'call' && t.frames.length > before.depth && t.frames[t.frames.length - 1]!.op !== undefined;
+    if (r.context && (entered || (returned && before.topOp))) fail('was coalesced but entered or left a notifier callback');
+  }
+
+  private execute(ins: Instr, frame: Draft<Frame>, fn: CompiledFn): string | undefined {
+    switch (ins.op) {
+      case 'exec':
+        for (const e of ins.exprs) this.eval(e);
+        for (const g of ins.ghost) this.eval(g);
+        frame.pc++;
+        return undefined;
+      case 'branch': {
+        const v = truthy(this.scalar(ins.cond));
+        frame.pc = v ? ins.t : ins.f;
+        return `${ins.shown} is ${v ? 'true' : 'false'}`;
+      }
+      case 'jump':
+        frame.pc = ins.to;
+        return undefined;
+      case 'iter': {
+        if (ins.list.k !== 'call' || ins.list.callee.k !== 'id') throw new ModelError('a list walk needs a list macro');
+        const p = this.ip.prim(ins.list.callee.name);
+        if (!p?.iterate) throw new ModelError(`${ins.list.callee.name} cannot be walked`);
+        const pos = ins.first ? undefined : frame.locals[ins.slot]!;
+        const next = p.iterate(this, this.args(p, ins.list.args), pos);
+        frame.locals[ins.slot] = next;
+        frame.pc = next === null ? ins.exit : ins.body;
+        return next === null ? 'end' : String(next);
+      }
+      case 'call':
+        return this.call(ins, frame);
+      case 'return': {
+        const v = ins.value ? this.scalar(ins.value) : 0;
+        for (const g of ins.ghost) this.eval(g);
+        this.ret(v, fn);
+        return String(v);
+      }
+    }
+  }
+
+  private call(ins: Instr & { op: 'call' }, frame: Draft<Frame>): string {
+    const r = this.resolveCall(ins);
+    const fi = this.program.fnId(r.fn);
+    const f = this.program.fn(fi);
+    if (r.args.length !== f.def.params.length) throw new ModelError(`${r.fn} takes ${f.def.params.length} arguments, called with ${r.args.length}`);
+    let ctx = frame.ctx;
+    let op: OpFrame | undefined;
+    if (r.op === 'invalidate_range_start' || r.op === 'invalidate_range_end') {
+      // (mn, mm, start, end[, blockable]) as in v4.18 / v4.19.
+      const start = Number(r.args[2]);
+      const end = Number(r.args[3]);
+      if (r.op === 'invalidate_range_start') {
+        const last = r.args[4];
+        const blockable = r.args.length > 4 ? (truthy(last!) ? 1 : 0) : 1;
+        // Only the mayfail core passes range flags here (bit 1: MMU_NOTIFIER_RANGE_MAYFAIL).
+        const mayfail = this.program.spec.contract.endAfterFailedStart && typeof last === 'number' && last & 2 ? 1 : 0;
+        if (!blockable) ctx |= CTX_NONBLOCK_START;
+        op = { kind: r.op, nid: r.nid!, start, end, blockable, mayfail };
+      } else {
+        const i = this.findPair(r.nid!, start, end);
+        if (i >= 0) {
+          const rec = this.pairs()[i]!;
+          if (!rec.blockable) ctx |= CTX_NONBLOCK_END;
+          this.ownPairs().splice(i, 1);
+        }
+        op = { kind: r.op, nid: r.nid!, start, end, blockable: 1, mayfail: 0 };
+      }
+    } else if (r.op === 'release') {
+      op = { kind: 'release', nid: r.nid!, start: 0, end: 0, blockable: 1, mayfail: 0 };
+    } else if (r.fn === this.program.spec.contract.coreEnd) {
+      this.closeEndless(Number(r.args[1]), Number(r.args[2]));
+    }
+    if (this.program.countCalls.has(r.fn)) {
+      const k = `ghost.calls_${r.fn}`;
+      this.write(k, Number(this.read(k)) + 1);
+    }
+    frame.pc++;
+    const callee: Frame = { fn: fi, pc: 0, locals: padLocals(r.args, f), dest: ins.dest, ctx, ...(op ? { op } : {}) };
+    const th = this.work!.thread(this.tid);
+    th.frames.push(callee);
+    th.topOwned = true;
+    return r.fn;
+  }
+
+  /** The core's end walk for [start, end) closes this thread's pairs of notifiers without an end callback. */
+  private closeEndless(start: number, end: number): void {
+    const pairs = this.pairs();
+    const close = (p: PairRecord): boolean =>
+      p.tid === this.tid && p.start === start && p.end === end && !this.program.notifier(p.nid)?.ops.invalidate_range_end;
+    if (pairs.some(close)) {
+      const keep = pairs.filter((p) => !close(p));
+      const own = this.ownPairs();
+      own.length = 0;
+      own.push(...keep);
+    }
+  }
+
+  /**
+   * A kworker whose worker_thread() returns (goes idle) while its work item is pending again (queued
+   * after its last keep_working() check) is woken at once, as queue_work() wakes an idle worker
+   * (kernel/workqueue.c). Whether the queueing came just before or just after this return, the
+   * result is the same state (the kworker at the start of worker_thread(), the work pending), so the
+   * return commutes with the queueing and reads `pending` outside the statement's declared effects.
+   */
+  private restartIfQueued(th: WorkThread): void {
+    const spec = this.program.spec.threads[this.tid]!;
+    if (spec.kworker === undefined) return;
+    const mem = this.work!.mem ?? this.base.mem;
+    if (!mem[`${spec.kworker}.pending`]) return;
+    const fi = this.program.fnId(spec.fn);
+    th.frames.push({ fn: fi, pc: 0, locals: padLocals(spec.args, this.program.fn(fi)), dest: -1, ctx: 0 });
+    th.topOwned = true;
+  }
+
+  /** The open pair record an end call of this thread on (nid, start, end) consumes: the latest one. */
+  findPair(nid: string, start: number, end: number): number {
+    const pairs = this.pairs();
+    for (let i = pairs.length - 1; i >= 0; i--) {
+      const p = pairs[i]!;
+      if (p.tid === this.tid && p.nid === nid && p.start === start && p.end === end) return i;
+    }
+    return -1;
+  }
+
+  private ret(v: Value, fn: CompiledFn): void {
+    const th = this.work!.thread(this.tid);
+    const frames = th.frames;
+    const done = frames.pop()!;
+    th.topOwned = false;
+    if (done.op?.kind === 'invalidate_range_start') {
+      const r = typeof v === 'number' ? v : 0;
+      const o = done.op;
+      // An end is owed for every approved start, for every blockable start (its callers ignore the
+      // result), and for a start of a MAYFAIL range even when it failed (seed 004: "The callback must be
+      // prepared to handle the matching invalidate_range_end even after failing the
+      // invalidate_range_start"). A non-blocking start that failed outside a MAYFAIL range (the
+      // reaper's, whose range flags are 0) is owed none: its caller skips the end.
+      if (r === 0 || o.blockable || o.mayfail) {
+        insertPair(this.ownPairs(), { tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail, ret: r });
+      }
+    }
+    if (frames.length && done.dest >= 0) this.top().locals[done.dest] = v;
+    if (!frames.length) this.restartIfQueued(th);
+    void fn;
+  }
+}
+
+/**
+ * The open pairs are kept in a canonical order: by thread, notifier, start and end; records with the
+ * same four keys keep the order they were opened in. Nothing in the kernel observes the order of
+ * the ghost records, and the model reads it only where those four keys are equal (an end consumes
+ * the latest matching start, {@link Exec.findPair}), so two interleavings that open the same
+ * records in different orders reach one state (issue 12, item 0).
+ */
+export function insertPair(pairs: PairRecord[], rec: PairRecord): void {
+  let i = pairs.length;
+  while (i > 0 && pairKeyCompare(pairs[i - 1]!, rec) > 0) i--;
+  pairs.splice(i, 0, rec);
+}
+
+function pairKeyCompare(a: PairRecord, b: PairRecord): number {
+  return a.tid - b.tid || (a.nid < b.nid ? -1 : a.nid > b.nid ? 1 : 0) || a.start - b.start || a.end - b.end;
+}
+
+/** What `verifyReduction` notes before a statement runs. */
+interface Snapshot {
+  readonly pairs: readonly PairRecord[];
+  readonly depth: number;
+  readonly srcu: number;
+  readonly mem: Readonly<Record<string, Value>>;
+  /** The frame the statement runs in is a notifier callback's. */
+  readonly topOp: boolean;
+}
+
+function samePairs(a: readonly PairRecord[], b: readonly PairRecord[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.tid !== y.tid || x.nid !== y.nid || x.start !== y.start || x.end !== y.end || x.blockable !== y.blockable || x.mayfail !== y.mayfail || x.ret !== y.ret) return false;
+  }
+  return true;
+}
+
+/** The op frames a thread is inside, innermost last. */
+export function opFrames(t: ThreadState): OpFrame[] {
+  return t.frames.flatMap((f) => (f.op ? [f.op] : []));
+}
+
+export { CTX_NONBLOCK_END, CTX_NONBLOCK_START };

@@ -1,0 +1,298 @@
+/**
+ * Partial-order reduction: in a state where one thread's next transition is independent of
+ * everything every other thread can still do, invisible to the properties being checked, and
+ * cannot close a cycle, the explorer takes that transition alone (an ample set of one action).
+ *
+ * Coalescing (src/model/lang/reduction.ts) runs on through statements that are independent of every
+ * other thread's *whole* program. This goes further in two ways: independence is judged against
+ * what the other threads can still do *from where they are* (the statements reachable from each
+ * frame of their stacks), not from their entry functions, so an access that conflicts only with
+ * statements another thread has already passed no longer interleaves with it; and the decision is
+ * taken per state, for any thread, not only for the thread that just moved.
+ *
+ * ## The conditions (Clarke, Grumberg and Peled, *Model Checking*, MIT Press 1999, section 10.5;
+ * Gerth, Kuiper, Peled and Penczek, "A partial order approach to branching time logic model
+ * checking", ISTCS 1995, for C4)
+ *
+ * In a state `s`, the one enabled action `a` of thread `t` is expanded alone when:
+ *
+ * - **C0** `a` is enabled (it is one of `actions(s)`), so `s` keeps a successor iff it had one.
+ * - **C1** (persistence) `a`'s statement cannot wait, makes no choice and starts no thread, and each
+ *   shared variable or lock it may access ({@link Effects}, checked against the real accesses when
+ *   the interpreter runs with `verifyReduction`) is accessed by no statement any other thread can
+ *   still reach (or only read by both, or only incremented by both: those commute). A finished
+ *   kworker can be started again, so its whole program counts. So no sequence of other threads'
+ *   actions can enable, disable or fail to commute with `a`: every path from `s` that does not take
+ *   `a` is made of actions independent of it.
+ * - **C2** (visibility) `a` changes nothing a property reads: the statement's static effects are
+ *   invisible ({@link Reduction.visibility}), no shared variable whose field a property reads
+ *   changes (compared on the successor, which also covers a kernel oops), it does not return from
+ *   a notifier callback while properties read the context or the pairs, and, where properties read
+ *   them, `t` is neither finished nor unable to move after it, and the statement `t` rests at after
+ *   it is not one a property looks at a thread being about to run.
+ * - **C3** (cycle proviso) `a` cannot close a cycle: every other thread's stack is untouched and
+ *   `t`'s position strictly advances in the order of {@link advances}. That order is well founded
+ *   on a thread's positions and only a backward jump (a loop), the restart of a kworker or a
+ *   recursive call can go down in it, so every cycle of the reduced graph contains a transition
+ *   that was not taken this way, from a state that was fully expanded. This is the static form of
+ *   the proviso ("every cycle contains a fully expanded state"), which holds whatever the search
+ *   order (breadth-first included: the dynamic "not on the stack" proviso of depth-first SPIN does
+ *   not, see Bošnački and Holzmann, "Improving Spin's partial-order reduction for breadth-first
+ *   search", SPIN 2005).
+ * - **C4** the ample set is a single action.
+ *
+ * With C0-C4 the reduced graph is stuttering bisimilar to the full one for what the properties read
+ * (Gerth et al.), so every `always` property, deadlock freedom and every "from every state a goal
+ * is reachable" (`alwaysReachable`) has the same verdict on both. For `eventually` under weak
+ * fairness: the explorer takes the enabled-thread mask of a reduced state from all its enabled
+ * actions, not only the expanded one, so a fair cycle of the reduced graph is a fair cycle of the
+ * full one (no false alarm); conversely, `a` stays enabled and independent until `t` takes it, so
+ * every weakly fair path of the full model takes `a`, which can be moved to the front (C1) without
+ * changing what properties see (C2), and C3 bounds how long the reduced graph can postpone the
+ * other threads' actions. The argument is checked, not trusted: `npm run verify:reduction`, the
+ * differential test and the property-based tests compare every verdict with the unreduced model.
+ */
+import type { CompiledFn } from './compile.ts';
+import type { Interpreter, KAction } from './interp.ts';
+import { callTargets, fieldOf, reach, type Reduction } from './reduction.ts';
+import type { Frame, KState, ThreadState } from './state.ts';
+import type { Program } from './program.ts';
+import type { Access } from './primitives.ts';
+
+type Modes = { r: boolean; w: boolean; inc: boolean };
+/** Shared accesses by field name, or everything. */
+type AccessSet = ReadonlyMap<string, Modes> | 'all';
+
+const EMPTY: AccessSet = new Map();
+
+export class PartialOrder {
+  private readonly program: Program;
+  private readonly red: Reduction;
+  /** Per function, per pc: what the thread can still access from there within the function and its callees. */
+  private readonly futures: AccessSet[][];
+  /** Per function: everything the function and its callees can access. */
+  private readonly whole: AccessSet[];
+  /** Per function, per pc: whether the statement is a candidate at all (static part of C1 and C2). */
+  private readonly candidate: Uint8Array[];
+  /** Per function, per pc: whether a property looks at a thread about to run this statement. */
+  private readonly watched: Uint8Array[];
+  private readonly stackCache = new WeakMap<readonly Frame[], AccessSet>();
+  private readonly kworkerFuture: (AccessSet | undefined)[];
+
+  constructor(private readonly ip: Interpreter) {
+    this.program = ip.program;
+    this.red = ip.reduction;
+    const p = this.program;
+    this.whole = p.fns.map((_, fi) => this.union([...reach(p, fi)].map((g) => this.fnAccesses(g))));
+    this.futures = p.fns.map((f) => this.futuresOf(f));
+    const reads = this.red.reads;
+    this.candidate = p.fns.map((f) =>
+      Uint8Array.from(f.instrs, (ins) => {
+        const e = this.red.effectsOf(ins);
+        if (e.waits || e.choice || e.wakes || e.accesses === 'all') return 0;
+        if (e.sleeps && (reads.atSleep ?? []).length) return 0;
+        if (this.red.visibility(e).length) return 0;
+        // Entering a callback is judged by visibility (context); its return by advance().
+        return 1;
+      }),
+    );
+    this.watched = p.fns.map((f) =>
+      Uint8Array.from(f.instrs, (ins) => {
+        const e = this.red.effectsOf(ins);
+        if (reads.atAll) return 1;
+        if (e.prims.some((x) => reads.atPrims?.includes(x))) return 1;
+        if (e.op && reads.atOps?.includes(e.op)) return 1;
+        if (e.sleeps && (reads.atSleep ?? []).length) return 1;
+        return 0;
+      }),
+    );
+    this.kworkerFuture = p.spec.threads.map((t) => (t.kworker === undefined ? undefined : this.whole[p.fnId(t.fn)]!));
+  }
+
+  /**
+   * The index in `acts` (the enabled actions of `state`, as `Interpreter.actions` orders them) of an
+   * action to expand alone, or -1 to expand them all.
+   */
+  ample(state: KState, acts: readonly KAction[]): number {
+    if (acts.length < 2) return -1;
+    const n = state.threads.length;
+    // Threads with exactly one enabled action.
+    for (let i = 0; i < acts.length; i++) {
+      const a = acts[i]!;
+      if ((i > 0 && acts[i - 1]!.tid === a.tid) || (i + 1 < acts.length && acts[i + 1]!.tid === a.tid)) continue;
+      const t = state.threads[a.tid]!;
+      const top = t.frames[t.frames.length - 1]!;
+      if (t.pending || !this.candidate[top.fn]![top.pc]) continue;
+      const e = this.red.effectsOf(this.program.fn(top.fn).instrs[top.pc]!);
+      if (e.accesses === 'all') continue;
+      let ok = true;
+      for (let j = 0; j < n && ok; j++) if (j !== a.tid && conflicts(e.accesses, this.futureOf(state, j))) ok = false;
+      if (!ok) continue;
+      const next = this.ip.next(state, a);
+      if (this.invisibleAndAdvancing(state, a, next)) {
+        this.chosen = { state, tid: a.tid, choice: a.choice, next };
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** What thread `tid` can still access from where it is. */
+  futureOf(state: KState, tid: number): AccessSet {
+    const t = state.threads[tid]!;
+    if (t.frames.length === 0) return this.kworkerFuture[tid] ?? EMPTY;
+    let f = this.stackCache.get(t.frames);
+    if (!f) {
+      f = this.union(t.frames.map((fr) => this.futures[fr.fn]![fr.pc]!));
+      this.stackCache.set(t.frames, f);
+    }
+    return f;
+  }
+
+  /** C2 on the successor, and C3. */
+  /**
+   * The successor of the action {@link ample} last chose, which it computed to judge C2 and C3: the
+   * explorer asks for that very step next, and it is not computed twice.
+   */
+  successorOf(state: KState, a: KAction): KState | undefined {
+    const c = this.chosen;
+    return c !== undefined && c.state === state && c.tid === a.tid && c.choice === a.choice ? c.next : undefined;
+  }
+
+  private chosen: { readonly state: KState; readonly tid: number; readonly choice: number; readonly next: KState } | undefined;
+
+  private invisibleAndAdvancing(state: KState, a: KAction, next: KState): boolean {
+    const reads = this.red.reads;
+    const t = state.threads[a.tid]!;
+    const top = t.frames[t.frames.length - 1]!;
+    const ins = this.program.fn(top.fn).instrs[top.pc]!;
+    if (ins.op === 'return') {
+      if (t.frames.length === 1 && (reads.finished || reads.enabled)) return false;
+      if (top.op && (reads.context || (reads.pairs && top.op.kind === 'invalidate_range_start'))) return false;
+    }
+    for (let j = 0; j < state.threads.length; j++) if (j !== a.tid && next.threads[j] !== state.threads[j]) return false;
+    const u = next.threads[a.tid]!;
+    if (!advances(t, u)) return false;
+    if (u.frames.length === 0) {
+      if (reads.finished || reads.enabled) return false;
+    } else {
+      const nt = u.frames[u.frames.length - 1]!;
+      if (this.watched[nt.fn]![nt.pc]) return false;
+      if (reads.enabled && this.ip.waitOf(next, a.tid)) return false;
+    }
+    if (next.mem !== state.mem) {
+      for (const k of this.program.memKeys) if (next.mem[k] !== state.mem[k] && this.red.readsField(fieldOf(k))) return false;
+    }
+    if (reads.pairs && next.pairs !== state.pairs) return false;
+    if (reads.locks && next.locks !== state.locks) return false;
+    return true;
+  }
+
+  private fnAccesses(fi: number): AccessSet {
+    const out = new Map<string, Modes>();
+    for (const ins of this.program.fn(fi).instrs) {
+      const e = this.red.effectsOf(ins);
+      if (e.accesses === 'all') return 'all';
+      add(out, e.accesses);
+    }
+    return out;
+  }
+
+  /** Per pc of `f`: the accesses of the statements reachable from it in `f`, and of every function those may call. */
+  private futuresOf(f: CompiledFn): AccessSet[] {
+    const n = f.instrs.length;
+    const succ = (pc: number): number[] => {
+      const ins = f.instrs[pc]!;
+      switch (ins.op) {
+        case 'branch':
+          return [ins.t, ins.f];
+        case 'jump':
+          return [ins.to];
+        case 'return':
+          return [];
+        case 'iter':
+          return [ins.body, ins.exit];
+        default:
+          return [pc + 1];
+      }
+    };
+    const own: AccessSet[] = f.instrs.map((ins) => {
+      const e = this.red.effectsOf(ins);
+      if (e.accesses === 'all') return 'all';
+      const m = new Map<string, Modes>();
+      add(m, e.accesses);
+      if (ins.op !== 'call') return m;
+      // The callees' statements: every function this call may reach.
+      return this.union([m, ...callTargets(this.program, f, ins).map((g) => this.whole[g]!)]);
+    });
+    return Array.from({ length: n }, (_, pc) => {
+      const seen = new Set<number>();
+      const todo = [pc];
+      const parts: AccessSet[] = [];
+      while (todo.length) {
+        const q = todo.pop()!;
+        if (q < 0 || q >= n || seen.has(q)) continue;
+        seen.add(q);
+        parts.push(own[q]!);
+        todo.push(...succ(q));
+      }
+      return this.union(parts);
+    });
+  }
+
+  private union(parts: readonly AccessSet[]): AccessSet {
+    const out = new Map<string, Modes>();
+    for (const p of parts) {
+      if (p === 'all') return 'all';
+      for (const [k, v] of p) {
+        const cur = out.get(k);
+        if (!cur) out.set(k, { ...v });
+        else {
+          cur.r ||= v.r;
+          cur.w ||= v.w;
+          cur.inc ||= v.inc;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function add(m: Map<string, Modes>, accesses: readonly Access[]): void {
+  for (const a of accesses) {
+    const cur = m.get(a.name) ?? { r: false, w: false, inc: false };
+    cur[a.mode] = true;
+    m.set(a.name, cur);
+  }
+}
+
+/** Whether accesses `mine` fail to commute with some access in `other`. */
+function conflicts(mine: readonly Access[], other: AccessSet): boolean {
+  if (other === 'all') return mine.length > 0;
+  for (const a of mine) {
+    const o = other.get(a.name);
+    if (!o) continue;
+    if (a.mode === 'w' || o.w || (a.mode === 'inc' && o.r) || (a.mode === 'r' && o.inc)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a thread's position strictly advances from `a` to `b`: its stacks compared frame by frame
+ * from the outermost, a missing frame counting as past every instruction (a call moves the caller
+ * past the call and adds a frame: up; a return removes the frame: up; a finished thread is past
+ * everything). Going down, or sideways into another function at the same depth, is not advancing.
+ */
+export function advances(a: ThreadState, b: ThreadState): boolean {
+  const n = Math.max(a.frames.length, b.frames.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.frames[i];
+    const y = b.frames[i];
+    if (!x) return false; // b has a frame where a has none: b went down from "past everything"
+    if (!y) return true;
+    if (x.fn !== y.fn) return false;
+    if (y.pc > x.pc) return true;
+    if (y.pc < x.pc) return false;
+  }
+  return !a.pending && !!b.pending;
+}

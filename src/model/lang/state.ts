@@ -1,0 +1,129 @@
+/**
+ * The kernel state: an immutable Immer snapshot.
+ *
+ * Everything that can change while threads run is here; everything fixed by the scenario (the
+ * VMAs' address ranges, the notifiers' registration order, the ranges a driver's objects cover)
+ * lives in the program's static configuration (`program.ts`) and is not part of the state.
+ */
+
+/**
+ * Pages are numbers below 2^24. The canonical encoding hashes numbers modulo 2^32, and the model's
+ * ULONG_MAX is 0x7fffffff: a page near either would make two different states look alike, or an
+ * "end of address space" look like a page. 2^24 pages (64 GiB of 4 KiB pages) is far beyond what a
+ * scenario of a few VMAs needs; scenarios are validated against it (src/model/kernel/scenario.ts).
+ */
+export const MAX_PAGE = 2 ** 24;
+
+/** A value of the model's C: integers (and booleans as 0/1), object ids and function names (strings), NULL. */
+export type Value = number | string | null;
+
+/** Frame context bits: why sleeping is forbidden in this frame (inherited by callees). */
+export const CTX_NONBLOCK_START = 1;
+/** Inside an `invalidate_range_end` paired with a start this notifier approved in non-blockable mode. */
+export const CTX_NONBLOCK_END = 2;
+
+/** What a frame called through `mn->ops->...` is doing, for pairing and context. */
+export interface OpFrame {
+  readonly kind: 'invalidate_range_start' | 'invalidate_range_end' | 'release';
+  /** The notifier instance id. */
+  readonly nid: string;
+  readonly start: number;
+  readonly end: number;
+  /** 1 for a blockable start (and for every end), 0 for a non-blockable start. */
+  readonly blockable: number;
+  /** 1 for a start called with MMU_NOTIFIER_RANGE_MAYFAIL. */
+  readonly mayfail: number;
+}
+
+export interface Frame {
+  /** Index of the function in the program's function table. */
+  readonly fn: number;
+  /** Index of the next instruction to run. */
+  readonly pc: number;
+  /** Local variable slots (parameters first), see the compiled function's `locals`. */
+  readonly locals: readonly Value[];
+  /** Slot of the caller's local that receives the return value, or -1. */
+  readonly dest: number;
+  /** CTX_* bits. */
+  readonly ctx: number;
+  readonly op?: OpFrame;
+}
+
+export interface ThreadState {
+  /** The call stack, innermost last; empty once the thread has finished. */
+  readonly frames: readonly Frame[];
+  /** SRCU read-side nesting depth (srcu_read_lock / srcu_read_unlock). */
+  readonly srcu: number;
+  /**
+   * The thread's current statement has started and put it to sleep in a lock's slow path
+   * (its primitive returned PENDING): it runs again to finish. In the kernel the task is inside
+   * `rwsem_down_read_failed()` / `__rwsem_down_write_failed_common()`, not before the call: a
+   * reader granted the lock while it slept (kernel/locking/rwsem-xadd.c `__rwsem_mark_wake`) then
+   * returns holding it instead of trying again.
+   */
+  readonly pending: boolean;
+}
+
+/** Thread id used in `readers` for a read hold taken with `down_read_non_owner`: it belongs to no task. */
+export const NON_OWNER = -2;
+
+export interface MutexState {
+  readonly kind: 'mutex';
+  /** Owning thread, or -1. */
+  readonly owner: number;
+}
+
+export interface RwsemWaiter {
+  readonly tid: number;
+  readonly write: boolean;
+  /** A `down_read_non_owner` waiter: the read hold it is granted belongs to no task. */
+  readonly nonOwner?: true;
+}
+
+export interface RwsemState {
+  readonly kind: 'rwsem';
+  /** Thread holding it for write, or -1. */
+  readonly writer: number;
+  /** One entry per read hold: the holding thread, or NON_OWNER. Kept sorted. */
+  readonly readers: readonly number[];
+  /** Tasks sleeping in down_read/down_write, in FIFO order. */
+  readonly waiters: readonly RwsemWaiter[];
+}
+
+export interface SpinState {
+  readonly kind: 'spin';
+  readonly owner: number;
+}
+
+export type LockState = MutexState | RwsemState | SpinState;
+
+/**
+ * An `invalidate_range_start` that the core version's contract owes an `invalidate_range_end`
+ * (ghost state; see docs/model.md and src/properties/pairing.ts).
+ */
+export interface PairRecord {
+  readonly tid: number;
+  readonly nid: string;
+  readonly start: number;
+  readonly end: number;
+  /** 1 if the start was called in blockable mode. */
+  readonly blockable: number;
+  /** 1 if the start was called with MMU_NOTIFIER_RANGE_MAYFAIL (the mayfail core only). */
+  readonly mayfail: number;
+  /** What the start callback returned. */
+  readonly ret: number;
+}
+
+export interface KState {
+  readonly threads: readonly ThreadState[];
+  /** Shared memory: every modelled shared variable, keyed `object.field` (fixed key set per scenario). */
+  readonly mem: Readonly<Record<string, Value>>;
+  /** Every lock object, keyed like mem (`amdgpu0.lock`, `mm.mmap_sem`, `oom_lock`). */
+  readonly locks: Readonly<Record<string, LockState>>;
+  /** Open start/end pairs (ghost). */
+  readonly pairs: readonly PairRecord[];
+}
+
+export function isFinished(t: ThreadState): boolean {
+  return t.frames.length === 0;
+}

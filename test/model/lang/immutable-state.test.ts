@@ -1,0 +1,165 @@
+/**
+ * Every state the interpreter hands the engine is an immutable snapshot: every object and array in
+ * it is frozen, so an attempt to change a successor throws (ESM code is strict) and can never
+ * corrupt a state the explorer has visited or will expand (issue 12, item 3: the step freezes only
+ * what it built, not the whole tree). The parts a step copies to write keep the properties, and
+ * their order, of the parts they replace.
+ */
+import { describe, expect, test } from 'vitest';
+import { FingerprintEncoder, fingerprint } from '../../../src/checker/fingerprint.ts';
+import type { KAction } from '../../../src/model/lang/interp.ts';
+import { KernelModel } from '../../../src/model/kernel-model.ts';
+import { loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
+import { buildProgram } from '../../../src/model/kernel/scenario.ts';
+import type { KState } from '../../../src/model/lang/state.ts';
+import { variantsOf } from '../../../src/report/run.ts';
+
+/** The path to the first object or array under `v` that is not frozen, or undefined. */
+function unfrozen(v: unknown, path: string, seen: Set<object>): string | undefined {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return undefined;
+  seen.add(v);
+  if (!Object.isFrozen(v)) return path;
+  for (const [k, x] of Object.entries(v)) {
+    const p = unfrozen(x, `${path}.${k}`, seen);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+/** Every way of changing a part of `s` in place that the state's shape offers. */
+function mutations(s: KState): [string, () => void][] {
+  const out: [string, () => void][] = [
+    ['the state', () => ((s as { pairs: unknown }).pairs = [])],
+    ['the thread list', () => (s.threads as KState['threads'][number][]).push(s.threads[0]!)],
+    ['shared memory', () => ((s.mem as Record<string, unknown>)[Object.keys(s.mem)[0]!] = 12345)],
+    ['the lock table', () => ((s.locks as Record<string, unknown>)[Object.keys(s.locks)[0]!] = { kind: 'mutex', owner: 7 })],
+    ['the open pairs', () => (s.pairs as unknown[]).push({})],
+  ];
+  s.threads.forEach((t, i) => {
+    out.push([`thread ${i}`, () => ((t as { srcu: number }).srcu = 99)]);
+    out.push([`thread ${i}'s frames`, () => (t.frames as unknown[]).push({})]);
+    t.frames.forEach((f, j) => {
+      out.push([`frame ${i}.${j}`, () => ((f as { pc: number }).pc = 999)]);
+      if (f.locals.length) out.push([`frame ${i}.${j}'s locals`, () => ((f.locals as unknown[])[0] = 'x')]);
+      if (f.op) out.push([`frame ${i}.${j}'s op`, () => ((f.op as { start: number }).start = -1)]);
+    });
+  });
+  for (const [k, l] of Object.entries(s.locks)) {
+    if (l.kind === 'rwsem') {
+      out.push([`lock ${k}`, () => ((l as { writer: number }).writer = 5)]);
+      out.push([`lock ${k}'s readers`, () => (l.readers as number[]).push(5)]);
+      out.push([`lock ${k}'s waiters`, () => (l.waiters as unknown[]).push({ tid: 5, write: true })]);
+      l.waiters.forEach((w, j) => out.push([`lock ${k}'s waiter ${j}`, () => ((w as { tid: number }).tid = 5)]));
+    } else out.push([`lock ${k}`, () => ((l as { owner: number }).owner = 5)]);
+  }
+  s.pairs.forEach((p, j) => out.push([`pair ${j}`, () => ((p as { ret: number }).ret = 5)]));
+  return out;
+}
+
+/** Breadth-first over the first `limit` states of `m`: the visited states and every successor computed. */
+function explore(m: KernelModel, limit: number, visit: (s: KState, parent: KState | undefined) => void): number {
+  const enc = new FingerprintEncoder();
+  const seen = new Set<string>();
+  const key = (s: KState): string => {
+    fingerprint(m, s, enc);
+    return `${enc.hi}:${enc.lo}`;
+  };
+  const queue: KState[] = [];
+  for (const s of m.initStates()) {
+    visit(s, undefined);
+    if (!seen.has(key(s))) {
+      seen.add(key(s));
+      queue.push(s);
+    }
+  }
+  const acts: KAction[] = [];
+  for (let i = 0; i < queue.length && seen.size < limit; i++) {
+    const s = queue[i]!;
+    acts.length = 0;
+    m.actions(s, acts);
+    for (const a of acts) {
+      const n = m.nextState(s, a);
+      visit(n, s);
+      const k = key(n);
+      if (!seen.has(k)) {
+        seen.add(k);
+        queue.push(n);
+      }
+    }
+  }
+  return seen.size;
+}
+
+const cases: [string, KernelModel][] = [
+  [
+    'amdgpu under the reaper (mayfail core)',
+    new KernelModel(
+      buildProgram({
+        name: 'immutable',
+        core: 'mayfail',
+        oom: true,
+        vmas: [{ start: 0, end: 4 }],
+        notifiers: [{ use: 'amdgpu@93065ac753e4', objects: [{ start: 0, end: 2 }] }],
+        threads: [{ kind: 'oom_reaper' }, { kind: 'madvise', params: { start: 0, len: 2 } }],
+      }),
+    ),
+  ],
+  ...(['several-starts-in-flight', 'exit-mmap-vs-reaper', 'kvm-pairing-under-reaper'] as const).map((n): [string, KernelModel] => [
+    n,
+    new KernelModel(buildProgram(variantsOf(loadBuiltin(n))[0]!.scenario)),
+  ]),
+  ['several-starts-in-flight, one statement per step', new KernelModel(buildProgram(variantsOf(loadBuiltin('several-starts-in-flight'))[0]!.scenario), { coalesce: false })],
+];
+
+describe('states are immutable snapshots', () => {
+  test.each(cases)('%s: every object of every state reached is frozen', (_name, m) => {
+    let checked = 0;
+    const n = explore(m, 3000, (s) => {
+      // The initial state of a run without coalescing is built, not stepped: it is checked too.
+      const bad = unfrozen(s, 'state', new Set());
+      if (bad !== undefined) throw new Error(`${bad} is not frozen in ${m.formatState(s)}`);
+      checked++;
+    });
+    expect(n).toBeGreaterThan(100);
+    expect(checked).toBeGreaterThan(n);
+  });
+
+  test.each(cases)('%s: a step copies what it changes with the same properties in the same order', (_name, m) => {
+    const init = m.initStates()[0]!;
+    const memKeys = JSON.stringify(Object.keys(init.mem));
+    const lockKeys = JSON.stringify(Object.keys(init.locks));
+    explore(m, 1000, (s) => {
+      expect(JSON.stringify(Object.keys(s.mem))).toBe(memKeys);
+      expect(JSON.stringify(Object.keys(s.locks))).toBe(lockKeys);
+      expect(Object.keys(s)).toEqual(['threads', 'mem', 'locks', 'pairs']);
+      for (const t of s.threads) {
+        expect(Object.keys(t)).toEqual(['frames', 'srcu', 'pending']);
+        for (const f of t.frames) expect(Object.keys(f)).toEqual(['fn', 'pc', 'locals', 'dest', 'ctx', ...(f.op ? ['op'] : [])]);
+      }
+    });
+  });
+
+  test.each(cases)('%s: changing a successor in place throws and leaves the state and its predecessor as they were', (_name, m) => {
+    const enc = new FingerprintEncoder();
+    const fp = (s: KState): string => {
+      fingerprint(m, s, enc);
+      return `${enc.hi}:${enc.lo}`;
+    };
+    let tried = 0;
+    let i = 0;
+    explore(m, 400, (s, parent) => {
+      if (i++ % 7 !== 0) return;
+      const before = fp(s);
+      const parentBefore = parent && fp(parent);
+      const text = JSON.stringify(s);
+      for (const [what, change] of mutations(s)) {
+        expect(change, what).toThrow(TypeError);
+        tried++;
+      }
+      expect(fp(s)).toBe(before);
+      expect(JSON.stringify(s)).toBe(text);
+      if (parent) expect(fp(parent)).toBe(parentBefore);
+    });
+    expect(tried).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * The reduction (src/model/lang/reduction.ts): what it keeps a transition of its own and why, that what
+ * is visible comes from the checked properties' declarations, and that `verifyReduction` catches a
+ * premise that does not hold (a primitive touching more than it declares).
+ */
+import { describe, expect, test } from 'vitest';
+import { check } from '../../../src/checker/index.ts';
+import { c, fn } from '../../../src/model/lang/ir.ts';
+import { Interpreter, ModelError } from '../../../src/model/lang/interp.ts';
+import { KEEP, COALESCE } from '../../../src/model/lang/reduction.ts';
+import type { Primitive } from '../../../src/model/lang/primitives.ts';
+import type { Scenario } from '../../../src/model/kernel/scenario.ts';
+import { readsOf, scenarioModel } from '../../../src/properties/index.ts';
+import { tinyProgram } from './program-fixture.ts';
+
+const f = (name: string, body: ReturnType<typeof c>[]) => fn({ name, file: 't.c', version: 'test', source: 'test', params: [], body });
+
+/** The engine properties a complete run of `sc` finds violated. */
+function violated(sc: Scenario, o: { coalesce: boolean; names?: string[] }): string[] {
+  const m = scenarioModel(sc, { coalesce: o.coalesce, verifyReduction: true, ...(o.names ? { names: o.names } : {}) });
+  const r = check(m, { findAll: true });
+  expect(r.status).not.toBe('incomplete');
+  return r.verdicts.filter((v) => v.status === 'violated').map((v) => v.property).sort();
+}
+
+/** One thread over gntdev as posted (93065ac753e4), whose blockable start returns -EAGAIN for a mapped grant. */
+const gntdevAlone = (thread: Scenario['threads'][number]): Scenario => ({
+  name: 'gntdev-alone',
+  core: 'v4.19',
+  vmas: [{ start: 0, end: 4 }],
+  notifiers: [{ use: 'gntdev@93065ac753e4', objects: [{ start: 0, end: 2 }] }],
+  threads: [thread],
+});
+
+describe('the windows the reduction used to hide (issue 9)', () => {
+  // Before, the call of the core's __mmu_notifier_invalidate_range_end (which closes the pairs of
+  // notifiers without an end callback) was coalesced into the start's return: the failed start's pair
+  // was opened and closed in one transition and coherency never saw it. Both runs below said every
+  // property holds by default, and coherency failed with --no-coalesce.
+  test.each([
+    ['a direct-reclaim thread', { kind: 'reclaim', params: { address: 1 } }],
+    ['a write fault', { kind: 'fault', params: { address: 1 } }],
+  ])('%s over gntdev@93065ac753e4: the failed blockable start is found with and without the reduction', (_what, thread) => {
+    const sc = gntdevAlone(thread);
+    expect(violated(sc, { coalesce: true })).toEqual(['coherency:failed-start']);
+    expect(violated(sc, { coalesce: false })).toEqual(['coherency:failed-start']);
+  });
+
+  test('the call of the core end walk is a transition of its own, and says why', () => {
+    const m = scenarioModel(gntdevAlone({ kind: 'reclaim', params: { address: 1 } }));
+    const p = m.program;
+    const red = m.interp.reduction;
+    const caller = p.fnId('mmu_notifier_invalidate_range_end');
+    const pc = p.fn(caller).instrs.findIndex((i) => i.op === 'call' && i.callee.k === 'id' && i.callee.name === '__mmu_notifier_invalidate_range_end');
+    expect(pc).toBeGreaterThanOrEqual(0);
+    expect(red.mode(caller, pc)).toBe(KEEP);
+    expect(red.whyKept(caller, pc)).toContain('it may open or close a start/end pair');
+  });
+});
+
+describe('what is visible comes from the properties checked', () => {
+  test('a model whose properties are unknown coalesces nothing: any statement may be what a property looks at', () => {
+    const m = scenarioModel(gntdevAlone({ kind: 'reclaim', params: { address: 1 } }));
+    const unknown = new Interpreter(m.program);
+    const p = m.program;
+    for (let fi = 0; fi < p.fns.length; fi++) for (let pc = 0; pc < p.fn(fi).instrs.length; pc++) expect(unknown.reduction.mode(fi, pc)).toBe(KEEP);
+  });
+
+  test('checking only the deadlock properties, the core end walk is coalesced: they do not read the open pairs', () => {
+    const sc = gntdevAlone({ kind: 'reclaim', params: { address: 1 } });
+    const only = scenarioModel(sc, { names: ['deadlock'] });
+    const all = scenarioModel(sc);
+    expect(readsOf(only.program, ['deadlock']).pairs).toBe(false);
+    const caller = only.program.fnId('mmu_notifier_invalidate_range_end');
+    const pc = only.program.fn(caller).instrs.findIndex((i) => i.op === 'call' && i.callee.k === 'id' && i.callee.name === '__mmu_notifier_invalidate_range_end');
+    expect(only.interp.reduction.mode(caller, pc)).toBe(COALESCE);
+    expect(check(only).stats.states).toBeLessThan(check(all, { findAll: true }).stats.states);
+    // And the verdicts of what is checked agree with the unreduced model.
+    expect(violated(sc, { coalesce: true, names: ['deadlock'] })).toEqual(violated(sc, { coalesce: false, names: ['deadlock'] }));
+  });
+
+  test('every kernel property declares its reads; the union over all of them reads the pairs, locks and finished threads', () => {
+    const m = scenarioModel(gntdevAlone({ kind: 'reclaim', params: { address: 1 } }));
+    const r = readsOf(m.program);
+    expect(r).toMatchObject({ pairs: true, locks: true, finished: true, context: true, enabled: true });
+    expect(r.fields).toEqual(expect.arrayContaining(['mapped', 'tlb_flush_pending']));
+    expect(r.atOps).toContain('invalidate_range_end');
+  });
+});
+
+describe('verifyReduction checks the premise on every statement', () => {
+  /** A driver primitive that bumps `obj.count` but declares that it only reads `other`. */
+  const lying: Primitive = {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'other', mode: 'r' }],
+    doc: 'a primitive whose declaration leaves out what it writes',
+    run(ctx) {
+      ctx.write('obj.count', Number(ctx.read('obj.count')) + 1);
+      return 0;
+    },
+  };
+  const program = () =>
+    tinyProgram({
+      fns: [f('a', [c('lie();'), c('mutex_lock(&m);'), c('mutex_unlock(&m);')]), f('b', [c('x = obj->count;')])],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+      ],
+      locks: { m: 'mutex' },
+      mem: { 'obj.count': 0, 'obj.other': 0 },
+      primitives: { lie: lying },
+    });
+
+  test('a primitive that writes a field its access declaration leaves out is reported, not trusted', () => {
+    // Without the check the statement is coalesced (its declaration says it only reads `other`, which
+    // nobody writes) although thread b reads what it writes: a dependence the reduction cannot see.
+    const quiet = new Interpreter(program(), { reads: { locks: true } });
+    expect(() => quiet.initial()).not.toThrow();
+    const checked = new Interpreter(program(), { reads: { locks: true }, verifyReduction: true });
+    expect(() => checked.initial()).toThrow(ModelError);
+    expect(() => checked.initial()).toThrow(/reduction premise broken: a in a\(\): 'lie\(\);' writes obj\.count, but its static effects do not name count as written/);
+  });
+
+  test('a primitive that changes a lock without declaring `locks` is reported', () => {
+    const sneaky: Primitive = {
+      shared: true,
+      sleeps: false,
+      access: () => [{ name: 'm', mode: 'w' }],
+      doc: 'takes a mutex but does not say it changes locks',
+      run(ctx) {
+        ctx.setLock('m', { kind: 'mutex', owner: ctx.tid });
+        return 0;
+      },
+    };
+    const p = tinyProgram({
+      fns: [f('a', [c('grab();'), c('mutex_unlock(&m);')])],
+      threads: [{ name: 'a', fn: 'a', args: [] }],
+      locks: { m: 'mutex' },
+      primitives: { grab: sneaky },
+    });
+    const ip = new Interpreter(p, { coalesce: false, verifyReduction: true });
+    expect(() => ip.step(ip.initial(), { tid: 0, choice: 0 })).toThrow(/changes a lock, but its primitives do not declare `locks`/);
+  });
+});
