@@ -9,7 +9,7 @@ import { checkOutputs, OutputError, writeOutput } from './output.ts';
 import { CORE_VERSIONS } from '../model/kernel/core/versions.ts';
 import { own } from '../model/kernel/own.ts';
 import { DRIVERS } from '../model/kernel/drivers/index.ts';
-import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
+import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type LoadOptions, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
 import { CORE_THREADS, shippedVariant, type DeclarationRecord, type PatchRecord, type Scenario } from '../model/kernel/scenario.ts';
 import { parseDeclarations } from '../model/patch/declare.ts';
 import { goldenListing } from '../model/lang/compile.ts';
@@ -28,7 +28,7 @@ import { replayTrace, violatedIn } from '../report/replay.ts';
 import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '../report/run.ts';
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
-import { comparePatched, compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
+import { comparePatched, compareSides, comparisonJson, formatComparison, type CompareOptions } from '../report/compare.ts';
 import { makeProgress } from './progress.ts';
 import { replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
@@ -43,7 +43,7 @@ function paintOf(io: Io, toStderr = false): Paint {
  * A scenario argument: `-` (the scenario file's text on standard input), a path to a .json file, or
  * the name of a built-in scenario. `path` is the file read, if any (outputs must not overwrite it).
  */
-export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { file: ScenarioFile; path?: string } {
+export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}, opts: LoadOptions = {}): { file: ScenarioFile; path?: string } {
   if (arg === '-') {
     let text: string;
     try {
@@ -51,13 +51,13 @@ export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { fi
     } catch (e) {
       throw new UsageError(`cannot read the scenario from standard input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    return { file: parseScenario(text, '<stdin>') };
+    return { file: parseScenario(text, '<stdin>', opts) };
   }
-  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg), path: arg };
+  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg, opts), path: arg };
   if (!builtinNames().includes(arg)) {
     throw new UsageError(`unknown scenario "${arg}": not a file, and no built-in scenario has that name (built-in: ${builtinNames().join(', ')})`);
   }
-  return { file: loadBuiltin(arg), path: join(BUILTIN_DIR, `${arg}.json`) };
+  return { file: loadBuiltin(arg, opts), path: join(BUILTIN_DIR, `${arg}.json`) };
 }
 
 /** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
@@ -688,6 +688,7 @@ export interface CompareFlags {
   json?: string;
   maxStates?: number;
   time?: number;
+  jobs?: number;
 }
 
 export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): Promise<number> {
@@ -702,15 +703,22 @@ export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): 
   // Read and check the patches and declarations first: a bad one is one line before anything loads.
   const p = patching ? patcher(f.patch!, f.declare) : undefined;
   const names = scenarios.length ? scenarios : builtinNames();
-  const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io), arg }));
+  // A patch comparison runs no variant but the one --before may name, which is checked as a
+  // scenario when it is applied (before anything runs). Of the built-ins it compares by default
+  // (whose variants the test suite checks), the others are not built; a file named is checked whole.
+  const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io, patching && !scenarios.length ? { variants: false } : {}), arg }));
   checkOutputFiles([{ flag: '--json', path: f.json }], inputs.map((i) => i.path));
   const ac = new AbortController();
   const unhook = stopOnSignals(io, ac);
   const t0 = performance.now();
-  const ro: RunOptions = {
+  const ro: CompareOptions = {
     coalesce: f.coalesce,
     ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
     ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+    // --jobs N: the runs go to N worker threads. Default one after the other, here: a worker
+    // compiles and warms up the model on its own, which the short runs of a comparison do not repay
+    // on two cores (docs/patches.md has the figures).
+    jobs: f.jobs ?? 1,
     signal: ac.signal,
   };
   const log = (msg: string, done: number, total: number): void => {

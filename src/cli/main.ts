@@ -156,6 +156,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
     .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
+    .option('-j, --jobs <n>', 'runs at a time, each on a worker thread above 1 (default: 1, one run after the other)', intArg('--jobs', 1))
     .option('-q, --quiet', 'no per-run progress lines')
     .addHelpText('after', exitCodes(['0   the change introduces no finding', '1   the change introduces a finding', `${USAGE}; a patch that does not apply to any scenario compared`, '3   a side was stopped by a bound, or a signal (Ctrl-C, SIGTERM) stopped the comparison: the table shows what was compared']))
     .action(async (scs: string[], f) => setCode(await (await commands()).cmdCompare(io, scs, f)));

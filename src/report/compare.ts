@@ -4,36 +4,92 @@
  * scenario which findings the change removes and which it introduces; with `all`, each of those
  * counterexamples in full (from the trace of its side: `trace.ts`).
  */
-import type { Counterexample } from '../checker/index.ts';
 import { CORE_VERSIONS } from '../model/kernel/core/versions.ts';
 import { own } from '../model/kernel/own.ts';
 import { CompareError } from './errors.ts';
 import { DRIVERS } from '../model/kernel/drivers/index.ts';
-import type { KAction } from '../model/lang/interp.ts';
 import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
-import type { KState } from '../model/lang/state.ts';
-import { runScenarioAsync, type RunOptions, type ScenarioRun } from './run.ts';
+import { runScenario, runScenarioAsync, type ScenarioRun } from './run.ts';
 import { reach } from '../model/lang/reduction.ts';
 import { buildProgram, type Scenario } from '../model/kernel/scenario.ts';
+import { runInWorkers } from './pool.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, replayCommand, scenarioCommand, type Trace } from './trace.ts';
 
 export { CompareError };
 
+/** A finding one side has and the other does not. */
 export interface Change {
   readonly property: string;
-  readonly counterexample: Counterexample<KState, KAction>;
-  readonly run: ScenarioRun;
+  /** The replay token of its counterexample (on the side that has it). */
+  readonly token: string;
   /** The other side does not have this engine property at all. */
   readonly oneSided?: true;
+}
+
+/** What a comparison needs of a side's run, as plain data (a worker thread posts it back). */
+export interface SideRun {
+  readonly status: 'pass' | 'violation' | 'incomplete';
+  readonly reason?: string;
+  readonly states: number;
+  readonly seconds: number;
+  /** Every engine property checked, with its verdict. */
+  readonly verdicts: readonly { readonly property: string; readonly status: 'holds' | 'violated' | 'unknown' }[];
+  /** Every counterexample the run found, as a trace whose replay lines name this side (absent when none). */
+  readonly trace?: Trace;
+}
+
+/** The run options a side job carries to a worker (plain data: no signal, no callbacks). */
+export interface SideOptions {
+  readonly coalesce?: boolean;
+  readonly maxStates?: number;
+  readonly timeMs?: number;
+  readonly properties?: readonly string[];
+}
+
+/** One side of one scenario to run: the scenario, its label in reports, the arguments that name it, the options. */
+export interface SideJob {
+  readonly scenario: Scenario;
+  readonly variant?: string;
+  readonly command: readonly string[];
+  readonly options: SideOptions;
+}
+
+/** The plain data of a run. */
+function sideOf(run: ScenarioRun, command: readonly string[]): SideRun {
+  const r = run.result;
+  return {
+    status: r.status,
+    ...(r.status === 'incomplete' ? { reason: String(r.reason) } : {}),
+    states: r.stats.states,
+    seconds: r.stats.elapsedMs / 1000,
+    verdicts: r.verdicts.map((v) => ({ property: v.property, status: v.status })),
+    ...(r.status !== 'pass' && r.violations.length ? { trace: buildTrace(run, command) } : {}),
+  };
+}
+
+/** Run one side, deciding every property (`findAll`): in a worker thread (compare-worker.ts), or here. */
+export function runSide(job: SideJob, signal?: AbortSignal): SideRun {
+  return sideOf(runScenario(job.scenario, { ...job.options, findAll: true, ...(signal ? { signal } : {}) }, job.variant), job.command);
+}
+
+async function runSideAsync(job: SideJob, signal?: AbortSignal): Promise<SideRun> {
+  return sideOf(await runScenarioAsync(job.scenario, { ...job.options, findAll: true, ...(signal ? { signal } : {}) }, job.variant), job.command);
+}
+
+/** How a comparison runs: the options of every run, how many at a time (worker threads when more than one), and its stop signal. */
+export interface CompareOptions extends SideOptions {
+  /** Runs at a time: above 1, each on a worker thread (default 1: one after the other, here). */
+  readonly jobs?: number;
+  readonly signal?: AbortSignal;
 }
 
 export interface ComparedPair {
   readonly scenario: string;
   /** The scenario as the user named it (a built-in name or a file path), for replay lines. */
   readonly arg: string;
-  readonly before: ScenarioRun;
-  readonly after: ScenarioRun;
+  readonly before: SideRun;
+  readonly after: SideRun;
   /** Violated before, holds after: with the before side's trace. */
   readonly removed: readonly Change[];
   /** Holds before, violated after: with the after side's trace. */
@@ -140,7 +196,7 @@ export async function compareSides(
   inputs: readonly (CompareInput | ScenarioFile)[],
   before: string,
   after: string,
-  o: RunOptions,
+  o: CompareOptions,
   log: (m: string, done: number, total: number) => void = () => {},
 ): Promise<Comparison> {
   const files = inputs.map((i) => ('file' in i ? i.file : i));
@@ -191,7 +247,7 @@ function reached(sc: Scenario): Set<string> {
 export async function comparePatched(
   inputs: readonly (CompareInput | ScenarioFile)[],
   patch: PatchSide,
-  o: RunOptions,
+  o: CompareOptions,
   log: (m: string, done: number, total: number) => void = () => {},
   base?: string,
   named = true,
@@ -234,40 +290,64 @@ export async function comparePatched(
   return c;
 }
 
-/** Run the planned pairs and compare them. */
+/** Run the planned pairs (`o.jobs` at a time) and compare them. */
 async function runPairs(
   planned: readonly Planned[],
   sides: { readonly before: string; readonly after: string; readonly patch?: Comparison['patch'] },
-  o: RunOptions,
+  o: CompareOptions,
   log: (m: string, done: number, total: number) => void,
 ): Promise<Comparison> {
-  const pairs: ComparedPair[] = [];
-  const skipped: { scenario: string; reason: string }[] = [];
-  const notRun: string[] = [];
-  const total = 2 * planned.filter((x) => !('skip' in x)).length;
+  const options: SideOptions = {
+    ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }),
+    ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
+    ...(o.timeMs === undefined ? {} : { timeMs: o.timeMs }),
+    ...(o.properties ? { properties: [...o.properties] } : {}),
+  };
+  const todo = planned.filter((x): x is Exclude<Planned, { skip: string }> => !('skip' in x));
+  const command = (arg: string, side: PlannedSide): string[] =>
+    scenarioCommand(arg, { ...side.flags, ...(o.properties ? { properties: o.properties } : {}), ...(o.coalesce === false ? { coalesce: false } : {}) });
+  const jobs: SideJob[] = todo.flatMap(({ arg, b, a }) =>
+    [b, a].map((side) => ({ scenario: side.scenario, ...(side.variant === undefined ? {} : { variant: side.variant }), command: command(arg, side), options })),
+  );
   // Progress names the sides: the side's name, or in a patch comparison "as configured" and "patched".
   const bName = sides.patch ? (sides.before.startsWith('each ') ? 'as configured' : sides.before) : sides.before;
   const aName = sides.patch ? 'patched' : sides.after;
-  let done = 0;
-  for (const x of planned) {
-    if ('skip' in x) {
-      skipped.push({ scenario: x.sf.name, reason: x.skip });
-      continue;
+  const results: (SideRun | undefined)[] = new Array(jobs.length).fill(undefined);
+  // Each run is reported in the order of the jobs, whatever order they finish in.
+  let logged = 0;
+  const arrived = (r: SideRun, i: number): void => {
+    results[i] = r;
+    for (; logged < jobs.length && results[logged]; logged++) {
+      const x = results[logged]!;
+      const status = x.status === 'incomplete' ? `incomplete (${x.reason})` : x.status;
+      log(`${todo[logged >> 1]!.sf.name} @ ${logged % 2 ? aName : bName}: ${status}, ${x.states} states`, logged + 1, jobs.length);
     }
-    const { sf, arg, b, a } = x;
-    if (o.signal?.aborted) {
+  };
+  const n = Math.min(o.jobs ?? 1, jobs.length);
+  if (n > 1) {
+    try {
+      await runInWorkers<SideJob, SideRun>('compare-worker', jobs, {}, n, arrived, o.signal);
+    } catch (e) {
+      // Bad input met only as a run goes (a declared lock that is no lock at that call) is one line, as here.
+      const err = e as Error;
+      if (err.name === 'DeclareError' || err.name === 'ScenarioError') throw new CompareError(err.message);
+      throw e;
+    }
+  } else {
+    for (let i = 0; i < jobs.length && !o.signal?.aborted; i++) arrived(await runSideAsync(jobs[i]!, o.signal), i);
+  }
+  const pairs: ComparedPair[] = [];
+  const skipped = planned.flatMap((x) => ('skip' in x ? [{ scenario: x.sf.name, reason: x.skip }] : []));
+  const notRun: string[] = [];
+  todo.forEach(({ sf, arg }, k) => {
+    const rb = results[2 * k];
+    const ra = results[2 * k + 1];
+    if (!rb || !ra) {
       notRun.push(sf.name);
-      continue;
+      return;
     }
-    const ro: RunOptions = { ...o, findAll: true };
-    const status = (r: ScenarioRun): string => (r.result.status === 'incomplete' ? `incomplete (${r.result.reason})` : r.result.status);
-    const rb = await runScenarioAsync(b.scenario, ro, b.variant);
-    log(`${sf.name} @ ${bName}: ${status(rb)}, ${rb.result.stats.states} states`, ++done, total);
-    const ra = await runScenarioAsync(a.scenario, ro, a.variant);
-    log(`${sf.name} @ ${aName}: ${status(ra)}, ${ra.result.stats.states} states`, ++done, total);
-    const verdicts = (r: ScenarioRun): Map<string, string> => new Map(r.result.verdicts.map((v) => [v.property, v.status]));
-    const cx = (r: ScenarioRun, p: string): Counterexample<KState, KAction> | undefined =>
-      r.result.status === 'pass' ? undefined : r.result.violations.find((c) => c.property === p);
+    const verdicts = (r: SideRun): Map<string, string> => new Map(r.verdicts.map((v) => [v.property, v.status]));
+    const token = (r: SideRun, p: string): string => r.trace!.counterexamples.find((c) => c.property === p)!.token;
     const sb = verdicts(rb);
     const sa = verdicts(ra);
     const removed: Change[] = [];
@@ -278,36 +358,35 @@ async function runPairs(
       const vb = sb.get(p);
       const va = sa.get(p);
       // A property only one side has (a sub-property of one core's API) counts as holding on the other.
-      if (vb === 'violated' && (va === 'holds' || va === undefined)) removed.push({ property: p, counterexample: cx(rb, p)!, run: rb, ...(va === undefined ? { oneSided: true } : {}) });
-      else if ((vb === 'holds' || vb === undefined) && va === 'violated') introduced.push({ property: p, counterexample: cx(ra, p)!, run: ra, ...(vb === undefined ? { oneSided: true } : {}) });
+      if (vb === 'violated' && (va === 'holds' || va === undefined)) removed.push({ property: p, token: token(rb, p), ...(va === undefined ? { oneSided: true } : {}) });
+      else if ((vb === 'holds' || vb === undefined) && va === 'violated') introduced.push({ property: p, token: token(ra, p), ...(vb === undefined ? { oneSided: true } : {}) });
       else if (vb === 'violated' && va === 'violated') unchanged.push(p);
       else if ((vb === 'holds' || vb === undefined) && (va === 'holds' || va === undefined)) holding.push(p);
     }
-    const command = (side: PlannedSide): string[] =>
-      scenarioCommand(arg, { ...side.flags, ...(o.properties ? { properties: o.properties } : {}), ...(o.coalesce === false ? { coalesce: false } : {}) });
     pairs.push({
       scenario: sf.name,
       arg,
-      beforeCommand: command(b),
-      afterCommand: command(a),
+      beforeCommand: jobs[2 * k]!.command,
+      afterCommand: jobs[2 * k + 1]!.command,
       before: rb,
       after: ra,
       removed,
       introduced,
       unchanged,
       holding,
-      incomplete: rb.result.status === 'incomplete' || ra.result.status === 'incomplete',
+      incomplete: rb.status === 'incomplete' || ra.status === 'incomplete',
     });
-  }
+  });
   return { before: sides.before, after: sides.after, ...(sides.patch ? { patch: sides.patch } : {}), pairs, skipped, notRun };
 }
 
-/** The traces of a pair's removed findings (on the before side) and introduced ones (on the after side). */
+/** The traces of a pair's removed findings (on the before side) and introduced ones (on the after side), in the pair's order. */
 export function changeTraces(p: ComparedPair): { readonly removed?: Trace; readonly introduced?: Trace } {
-  return {
-    ...(p.removed.length ? { removed: buildTrace(p.before, p.beforeCommand, p.removed.map((r) => r.counterexample)) } : {}),
-    ...(p.introduced.length ? { introduced: buildTrace(p.after, p.afterCommand, p.introduced.map((r) => r.counterexample)) } : {}),
-  };
+  const pick = (side: SideRun, changes: readonly Change[]): Trace | undefined =>
+    changes.length ? { ...side.trace!, counterexamples: changes.map((c) => side.trace!.counterexamples.find((x) => x.property === c.property)!) } : undefined;
+  const removed = pick(p.before, p.removed);
+  const introduced = pick(p.after, p.introduced);
+  return { ...(removed ? { removed } : {}), ...(introduced ? { introduced } : {}) };
 }
 
 /** The words a comparison uses: a patch's findings are "fixed" and "unchanged", two sides' "removed" and "in both". */
@@ -330,17 +409,17 @@ export function summaryLine(c: Comparison): string {
 
 /** The comparison as JSON (`mnc compare --json`): per scenario each side's run and every finding removed, introduced or in both, with the replay line of its counterexample. */
 export function comparisonJson(c: Comparison): string {
-  const side = (r: ScenarioRun): Record<string, unknown> => ({
-    status: r.result.status,
-    ...(r.result.status === 'incomplete' ? { reason: String(r.result.reason) } : {}),
-    states: r.result.stats.states,
-    seconds: Number((r.result.stats.elapsedMs / 1000).toFixed(3)),
+  const side = (r: SideRun): Record<string, unknown> => ({
+    status: r.status,
+    ...(r.status === 'incomplete' ? { reason: r.reason } : {}),
+    states: r.states,
+    seconds: Number(r.seconds.toFixed(3)),
   });
   const change = (ch: Change, command: readonly string[]): Record<string, unknown> => ({
     property: ch.property,
     ...(ch.oneSided ? { oneSided: true } : {}),
-    token: ch.counterexample.path.token,
-    replay: replayCommand({ command }, ch.counterexample.path.token),
+    token: ch.token,
+    replay: replayCommand({ command }, ch.token),
   });
   return `${JSON.stringify(
     {

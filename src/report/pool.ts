@@ -133,7 +133,8 @@ export function serveJobs<J, R, D>(run: (job: J, data: D, signal: AbortSignal) =
       parentPort!.postMessage({ result: run(job, data, signal) });
     } catch (e) {
       const err = e as Error;
-      parentPort!.postMessage({ error: { name: err.name || err.constructor.name, message: err.message, stack: err.stack ?? '' } });
+      // The class's name: the model's error classes (ScenarioError, DeclareError) do not set `name`.
+      parentPort!.postMessage({ error: { name: err.constructor?.name ?? err.name, message: err.message, stack: err.stack ?? '' } });
     }
   });
 }

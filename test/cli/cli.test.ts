@@ -1252,6 +1252,28 @@ describe('patches as mailed (issue 13)', () => {
     expect(ok.out).toMatch(/^ {2}- fixed: {6}no-premature-victim$/m);
   });
 
+  test('compare --jobs 2 runs the sides on worker threads: the same report, progress in the same order; bad input met in a worker is still one line', async () => {
+    const args = ['compare', '--before', 'v4.18', '--after', 'v4.19', 'v418-blockable-backoff', 'radeon-reaper', '--all'];
+    const one = await run(...args, '--jobs', '1');
+    const two = await run(...args, '--jobs', '2');
+    expect(two.code).toBe(one.code);
+    expect(two.out).toBe(one.out);
+    const progress = (err: string): string[] => err.split('\n').map((l) => l.replace(/, \d+ states.*$/, ''));
+    expect(progress(two.err)).toEqual(progress(one.err));
+    // A patched scenario with declarations travels to the worker whole: the same introduced finding.
+    const patch = file('wait-jobs.patch', WAIT);
+    const decl = file('wait-jobs.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const p1 = await run('compare', '--patch', patch, '--declare', decl, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '-q', '--jobs', '1');
+    const p2 = await run('compare', '--patch', patch, '--declare', decl, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '-q', '--jobs', '2');
+    expect(p2.code).toBe(1);
+    expect(p2.out).toBe(p1.out);
+    // A declared lock that names no lock at the call (the argument is the amdgpu_mn itself) is found as the call runs.
+    const notLock = file('wait-jobs-lock.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: false, locks: ['arg0'] } }));
+    const bad = await run('compare', '--patch', patch, '--declare', notLock, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '-q', '--jobs', '2');
+    expect(bad.code).toBe(2);
+    expectOneLine(bad.err, /^mnc: amdgpu_mn_wait_fences\(\) is declared to take arg0, which is amdgpu0 at this call, and the scenario has no lock amdgpu0$/);
+  }, 120_000);
+
   test('--declare: bad input is one line, exit 2, nothing run', async () => {
     const patch = file('wait3.patch', WAIT);
     const cases: [string[], RegExp][] = [
