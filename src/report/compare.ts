@@ -35,8 +35,25 @@ export interface SideRun {
   readonly seconds: number;
   /** Every engine property checked, with its verdict. */
   readonly verdicts: readonly { readonly property: string; readonly status: 'holds' | 'violated' | 'unknown' }[];
-  /** Every counterexample the run found, as a trace whose replay lines name this side (absent when none). */
+  /** From a worker thread: every counterexample the run found, as a trace whose replay lines name this side (absent when none). */
   readonly trace?: Trace;
+  /** From a run here: the run itself, whose counterexamples are traced only when shown. */
+  readonly run?: ScenarioRun;
+}
+
+/** The replay token of a side's counterexample of `property`. */
+function tokenOf(side: SideRun, property: string): string {
+  if (side.trace) return side.trace.counterexamples.find((c) => c.property === property)!.token;
+  const r = side.run!.result;
+  return (r.status === 'pass' ? [] : r.violations).find((c) => c.property === property)!.path.token;
+}
+
+/** A side's counterexamples of `properties`, in that order, as a trace (`command` names the side). */
+function traceOf(side: SideRun, command: readonly string[], properties: readonly string[]): Trace {
+  if (side.trace) return { ...side.trace, counterexamples: properties.map((p) => side.trace!.counterexamples.find((c) => c.property === p)!) };
+  const r = side.run!.result;
+  const all = r.status === 'pass' ? [] : r.violations;
+  return buildTrace(side.run!, command, properties.map((p) => all.find((c) => c.property === p)!));
 }
 
 /** The run options a side job carries to a worker (plain data: no signal, no callbacks). */
@@ -55,8 +72,8 @@ export interface SideJob {
   readonly options: SideOptions;
 }
 
-/** The plain data of a run. */
-function sideOf(run: ScenarioRun, command: readonly string[]): SideRun {
+/** What a comparison needs of a run: the plain data, and the trace of its counterexamples (a worker's) or the run (here). */
+function sideOf(run: ScenarioRun, command: readonly string[] | undefined): SideRun {
   const r = run.result;
   return {
     status: r.status,
@@ -64,17 +81,18 @@ function sideOf(run: ScenarioRun, command: readonly string[]): SideRun {
     states: r.stats.states,
     seconds: r.stats.elapsedMs / 1000,
     verdicts: r.verdicts.map((v) => ({ property: v.property, status: v.status })),
-    ...(r.status !== 'pass' && r.violations.length ? { trace: buildTrace(run, command) } : {}),
+    ...(command === undefined ? { run } : r.status !== 'pass' && r.violations.length ? { trace: buildTrace(run, command) } : {}),
   };
 }
 
-/** Run one side, deciding every property (`findAll`): in a worker thread (compare-worker.ts), or here. */
+/** Run one side in a worker thread (compare-worker.ts), deciding every property (`findAll`): plain data only. */
 export function runSide(job: SideJob, signal?: AbortSignal): SideRun {
   return sideOf(runScenario(job.scenario, { ...job.options, findAll: true, ...(signal ? { signal } : {}) }, job.variant), job.command);
 }
 
+/** Run one side here: its counterexamples are traced when shown. */
 async function runSideAsync(job: SideJob, signal?: AbortSignal): Promise<SideRun> {
-  return sideOf(await runScenarioAsync(job.scenario, { ...job.options, findAll: true, ...(signal ? { signal } : {}) }, job.variant), job.command);
+  return sideOf(await runScenarioAsync(job.scenario, { ...job.options, findAll: true, ...(signal ? { signal } : {}) }, job.variant), undefined);
 }
 
 /** How a comparison runs: the options of every run, how many at a time (worker threads when more than one), and its stop signal. */
@@ -347,7 +365,6 @@ async function runPairs(
       return;
     }
     const verdicts = (r: SideRun): Map<string, string> => new Map(r.verdicts.map((v) => [v.property, v.status]));
-    const token = (r: SideRun, p: string): string => r.trace!.counterexamples.find((c) => c.property === p)!.token;
     const sb = verdicts(rb);
     const sa = verdicts(ra);
     const removed: Change[] = [];
@@ -358,8 +375,8 @@ async function runPairs(
       const vb = sb.get(p);
       const va = sa.get(p);
       // A property only one side has (a sub-property of one core's API) counts as holding on the other.
-      if (vb === 'violated' && (va === 'holds' || va === undefined)) removed.push({ property: p, token: token(rb, p), ...(va === undefined ? { oneSided: true } : {}) });
-      else if ((vb === 'holds' || vb === undefined) && va === 'violated') introduced.push({ property: p, token: token(ra, p), ...(vb === undefined ? { oneSided: true } : {}) });
+      if (vb === 'violated' && (va === 'holds' || va === undefined)) removed.push({ property: p, token: tokenOf(rb, p), ...(va === undefined ? { oneSided: true } : {}) });
+      else if ((vb === 'holds' || vb === undefined) && va === 'violated') introduced.push({ property: p, token: tokenOf(ra, p), ...(vb === undefined ? { oneSided: true } : {}) });
       else if (vb === 'violated' && va === 'violated') unchanged.push(p);
       else if ((vb === 'holds' || vb === undefined) && (va === 'holds' || va === undefined)) holding.push(p);
     }
@@ -382,11 +399,10 @@ async function runPairs(
 
 /** The traces of a pair's removed findings (on the before side) and introduced ones (on the after side), in the pair's order. */
 export function changeTraces(p: ComparedPair): { readonly removed?: Trace; readonly introduced?: Trace } {
-  const pick = (side: SideRun, changes: readonly Change[]): Trace | undefined =>
-    changes.length ? { ...side.trace!, counterexamples: changes.map((c) => side.trace!.counterexamples.find((x) => x.property === c.property)!) } : undefined;
-  const removed = pick(p.before, p.removed);
-  const introduced = pick(p.after, p.introduced);
-  return { ...(removed ? { removed } : {}), ...(introduced ? { introduced } : {}) };
+  return {
+    ...(p.removed.length ? { removed: traceOf(p.before, p.beforeCommand, p.removed.map((c) => c.property)) } : {}),
+    ...(p.introduced.length ? { introduced: traceOf(p.after, p.afterCommand, p.introduced.map((c) => c.property)) } : {}),
+  };
 }
 
 /** The words a comparison uses: a patch's findings are "fixed" and "unchanged", two sides' "removed" and "in both". */
