@@ -338,8 +338,24 @@ export function resolveNotifier(use: string, core: CoreVersion, path: string): {
   return { driver: name, variant, def };
 }
 
-/** Build the linked program of a scenario. Throws ScenarioError for a bad scenario. */
+/**
+ * The program of each scenario object built so far. A scenario is never changed once made (its
+ * fields are readonly; a variant or a patch makes a new one), and a program is only read after it
+ * is built (the caches keyed by a program or its instructions are functions of it): the one
+ * scenario checked when loaded, patched, and run on a side of a comparison is built once.
+ */
+const programs = new WeakMap<Scenario, Program>();
+
+/** Build the linked program of a scenario (once per scenario object). Throws ScenarioError for a bad scenario. */
 export function buildProgram(sc: Scenario): Program {
+  const hit = programs.get(sc);
+  if (hit) return hit;
+  const p = linkProgram(sc);
+  programs.set(sc, p);
+  return p;
+}
+
+function linkProgram(sc: Scenario): Program {
   const core = own(CORE_VERSIONS, sc.core);
   if (!core) throw new ScenarioError('core', `unknown core version "${sc.core}"; known: ${Object.keys(CORE_VERSIONS).join(', ')}`);
 

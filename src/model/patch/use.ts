@@ -24,8 +24,9 @@ export interface PatchBase extends CallResolver {
 
 /** A scenario's linked functions (as it runs them, before any `replaceFns`). */
 export function scenarioBase(sc: Scenario): PatchBase {
+  // The scenario itself when it has no patched functions: its program may be built already.
   const { replaceFns: _, ...plain } = sc;
-  const p = buildProgram(plain);
+  const p = buildProgram(sc.replaceFns ? plain : sc);
   return { fns: p.spec.fns, isPrimitive: (n) => n in p.primitives, isGlobal: (n) => n in p.spec.mem || p.spec.globals.includes(n) };
 }
 
