@@ -86,8 +86,14 @@ let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } 
 
 /** One line for the first Ajv error: the field's path and what is allowed there. */
 function describe(errors: readonly ErrorObject[]): string {
-  // anyOf reports each branch's error, then its own: the branch for a string names the form.
-  const e = errors.find((x) => x.keyword === 'propertyNames') ?? errors.find((x) => x.keyword === 'pattern') ?? errors[0]!;
+  // anyOf reports each branch's error, then its own: the one that went deepest says most (a lock
+  // object's `read` that is not a boolean, rather than "must be a string").
+  // Otherwise the anyOf's own line, which names both forms.
+  const depth = (x: ErrorObject): number => x.instancePath.split('/').length;
+  const anyOf = errors.find((x) => x.keyword === 'anyOf');
+  const deepest = [...errors].sort((a, b) => depth(b) - depth(a))[0]!;
+  const branch = anyOf ? (depth(deepest) > depth(anyOf) ? deepest : anyOf) : errors[0]!;
+  const e = errors.find((x) => x.keyword === 'propertyNames') ?? errors.find((x) => x.keyword === 'pattern') ?? branch;
   const path = e.instancePath ? e.instancePath.slice(1).replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') : '';
   const at = (p: string): string => (p ? `${p}: ` : '');
   switch (e.keyword) {
@@ -105,7 +111,11 @@ function describe(errors: readonly ErrorObject[]): string {
       return `${JSON.stringify((e.params as { propertyName?: string }).propertyName)}: a callee is named by a C identifier`;
     case 'type':
       if (!path) return 'must be an object: callee name -> { "mightSleep": true|false, "locks", "reads", "writes", "returns" }';
-      return `${path}: must be ${(e.params as { type: string }).type === 'object' ? 'an object: { "mightSleep": true|false, "locks", "reads", "writes", "returns" }' : `a ${(e.params as { type: string }).type}`}`;
+    {
+      const t = (e.params as { type: string }).type;
+      if (t === 'object') return `${path}: must be an object: { "mightSleep": true|false, "locks", "reads", "writes", "returns" }`;
+      return `${path}: must be ${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}${t === 'boolean' ? ' (true or false)' : ''}`;
+    }
     case 'anyOf':
       return `${path}: must be a lock (${PLACE_HELP}) or { "lock": ..., "read": true|false }`;
     default:
@@ -124,6 +134,9 @@ export function parseDeclarations(text: string, source: string): Declarations {
   if (!validator) validator = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile(declarationSchema());
   if (!validator(data)) throw new DeclareError(`${source}: ${describe(validator.errors ?? [])}`);
   const d = data as Record<string, Declaration>;
+  // JSON may name a key __proto__ or constructor: no kernel function, and no key of a plain object.
+  const odd = Object.keys(d).find((k) => k in Object.prototype);
+  if (odd !== undefined) throw new DeclareError(`${source}: ${JSON.stringify(odd)}: not a function the kernel has (a name JavaScript objects reserve)`);
   if (!Object.keys(d).length) throw new DeclareError(`${source}: declares no callee (callee name -> { "mightSleep": true|false, ... })`);
   return d;
 }

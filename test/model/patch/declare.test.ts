@@ -100,10 +100,17 @@ describe('bad declarations: one line each', () => {
     expect(bad('[]')).toBe('d.json: must be an object: callee name -> { "mightSleep": true|false, "locks", "reads", "writes", "returns" }');
     expect(bad('{}')).toBe('d.json: declares no callee (callee name -> { "mightSleep": true|false, ... })');
     expect(bad('{"foo bar": {"mightSleep": true}}')).toBe('d.json: "foo bar": a callee is named by a C identifier');
+    // Keys a plain JavaScript object reserves would become its prototype or shadow it.
+    expect(bad('{"__proto__": {"mightSleep": true}}')).toBe('d.json: "__proto__": not a function the kernel has (a name JavaScript objects reserve)');
+    expect(bad('{"constructor": {"mightSleep": true}}')).toBe('d.json: "constructor": not a function the kernel has (a name JavaScript objects reserve)');
   });
   test('a declaration', () => {
     expect(bad('{"foo": {}}')).toBe('d.json: foo: mightSleep is required (true if the callee may sleep, false if it never does)');
-    expect(bad('{"foo": {"mightSleep": "yes"}}')).toBe('d.json: foo.mightSleep: must be a boolean');
+    expect(bad('{"foo": {"mightSleep": "yes"}}')).toBe('d.json: foo.mightSleep: must be a boolean (true or false)');
+    expect(bad('{"foo": {"mightSleep": true, "locks": "arg0"}}')).toBe('d.json: foo.locks: must be an array');
+    // A lock is a string or an object: the deepest error where there is one, else both forms.
+    expect(bad('{"foo": {"mightSleep": true, "locks": [{"lock": "arg0", "read": "yes"}]}}')).toBe('d.json: foo.locks[0].read: must be a boolean (true or false)');
+    expect(bad('{"foo": {"mightSleep": true, "locks": [{"read": true}]}}')).toMatch(/^d\.json: foo\.locks\[0\]: must be a lock \(argN .*\) or \{ "lock": \.\.\., "read": true\|false \}$/);
     expect(bad('{"foo": {"mightSleep": true, "sleeps": true}}')).toBe('d.json: foo.sleeps: unknown field; allowed: mightSleep, locks, reads, writes, returns, description');
     expect(bad('{"foo": {"mightSleep": true, "locks": ["&amn->lock"]}}')).toMatch(/^d\.json: foo\.locks\[0\]: "&amn->lock" has an invalid form: argN \(the call's argument N/);
     expect(bad('{"foo": {"mightSleep": true, "reads": ["arg0.x"]}}')).toMatch(/^d\.json: foo\.reads\[0\]: "arg0\.x" has an invalid form/);
