@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { checkOutputs, OutputError, writeOutput } from './output.ts';
+import { checkOutputs, OutputError, writeOutput, type InputFile } from './output.ts';
 import { CORE_VERSIONS } from '../model/kernel/core/versions.ts';
 import { own } from '../model/kernel/own.ts';
 import { DRIVERS } from '../model/kernel/drivers/index.ts';
@@ -73,8 +73,13 @@ function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
   return applyVariant(sf, v, variant);
 }
 
+/** The patch and declaration files a command line reads: outputs must not overwrite them either. */
+function patchInputs(f: { patch?: string[]; declare?: string }): InputFile[] {
+  return [...(f.patch ?? []).map((p) => ({ path: p, what: `the patch --patch ${p}` })), ...(f.declare === undefined ? [] : [{ path: f.declare, what: `the declarations --declare ${f.declare}` }])];
+}
+
 /** Check the output files before a run (output.ts): writable, not an input, not each other. */
-function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (string | undefined)[]): void {
+function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (InputFile | undefined)[]): void {
   try {
     checkOutputs(
       outputs.flatMap((o) => (o.path === undefined ? [] : [{ flag: o.flag, path: o.path }])),
@@ -406,7 +411,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
   if (f.first && f.strategy !== undefined && f.strategy !== 'dfs') throw new UsageError(`--first searches depth-first: leave out --strategy ${f.strategy}`);
   const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
   // Before exploring: the outputs can be written, and none is the scenario or the other output.
-  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path]);
+  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path, ...patchInputs(f)]);
   const model = modelOf(sc, { coalesce: f.coalesce, ...(property ? { properties: property } : {}) });
   refuseUnselected(model, sc, property, arg);
   const ac = new AbortController();
@@ -707,7 +712,7 @@ export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): 
   // scenario when it is applied (before anything runs). Of the built-ins it compares by default
   // (whose variants the test suite checks), the others are not built; a file named is checked whole.
   const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io, patching && !scenarios.length ? { variants: false } : {}), arg }));
-  checkOutputFiles([{ flag: '--json', path: f.json }], inputs.map((i) => i.path));
+  checkOutputFiles([{ flag: '--json', path: f.json }], [...inputs.map((i) => i.path), ...patchInputs(f)]);
   const ac = new AbortController();
   const unhook = stopOnSignals(io, ac);
   const t0 = performance.now();

@@ -1274,6 +1274,24 @@ describe('patches as mailed (issue 13)', () => {
     expectOneLine(bad.err, /^mnc: amdgpu_mn_wait_fences\(\) is declared to take arg0, which is amdgpu0 at this call, and the scenario has no lock amdgpu0$/);
   }, 120_000);
 
+  test('an output that is a --patch or --declare file is refused before the run, and the file is kept (check wrote its trace over the patch)', async () => {
+    const patch = file('keep.patch', WAIT);
+    const decl = file('keep.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const cases: [string[], RegExp][] = [
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', decl, '--json', patch], /^mnc: --json .*keep\.patch is the patch --patch .*keep\.patch; writing it would destroy it: name another file$/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', decl, '--html', decl], /^mnc: --html .*keep\.json is the declarations --declare .*keep\.json; writing it would destroy it/],
+      [['compare', '--patch', patch, '--declare', decl, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '--json', decl], /^mnc: --json .*keep\.json is the declarations --declare/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await run(...args, '-q');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expectOneLine(r.err, pattern);
+    }
+    expect(readFileSync(patch, 'utf8')).toBe(WAIT);
+    expect(readJson(decl)).toEqual({ amdgpu_mn_wait_fences: { mightSleep: true } });
+  });
+
   test('--declare: bad input is one line, exit 2, nothing run', async () => {
     const patch = file('wait3.patch', WAIT);
     const cases: [string[], RegExp][] = [
