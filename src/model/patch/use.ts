@@ -14,7 +14,7 @@ import type { FnDef } from '../lang/ir.ts';
 import { CORE_PRIMITIVES } from '../lang/primitives.ts';
 import { refuseModelled } from './declare.ts';
 import { buildProgram, shippedVariant, type DeclarationRecord, type Scenario } from '../kernel/scenario.ts';
-import { applyPatch, type PatchResult } from './apply.ts';
+import { applyPatch, ghostRules, type PatchResult } from './apply.ts';
 import type { Patch } from './diff.ts';
 
 /** The functions a patch applies to and how their callees resolve. */
@@ -67,6 +67,27 @@ export function configBase(core: string, drivers: Readonly<Record<string, string
   return { fns, isPrimitive: (n) => n in prims, isGlobal: (n) => globals.has(n) };
 }
 
+let ghosts: ReturnType<typeof ghostRules> | undefined;
+
+/**
+ * The model's instrumentation, from every modelled function of every core version and driver
+ * variant: what a statement records in ghost state, per function (see `ApplyOptions.ghosts`).
+ */
+export function modelGhosts(): ReturnType<typeof ghostRules> {
+  if (!ghosts) {
+    const fns: FnDef[] = [];
+    for (const c of Object.values(CORE_VERSIONS)) fns.push(...c.fns);
+    for (const d of Object.values(DRIVERS)) {
+      for (const v of Object.values(d.variants)) {
+        fns.push(...v.fns);
+        for (const t of Object.values(v.threads ?? {})) fns.push(...t.fns);
+      }
+    }
+    ghosts = ghostRules(fns);
+  }
+  return ghosts;
+}
+
 /** What patches applied in order give: each one's result, and the functions that differ from the base. */
 export interface Patched {
   readonly results: readonly PatchResult[];
@@ -82,7 +103,7 @@ export function applyInOrder(patches: readonly Patch[], base: PatchBase): Patche
   const results: PatchResult[] = [];
   const changed = new Map<string, FnDef>();
   for (const p of patches) {
-    const r = applyPatch(p, { fns, isPrimitive: base.isPrimitive, isGlobal: base.isGlobal });
+    const r = applyPatch(p, { fns, isPrimitive: base.isPrimitive, isGlobal: base.isGlobal, ghosts: modelGhosts() });
     results.push(r);
     if (!r.applied) return { results, fns: [], refused: r };
     for (const f of r.changed) changed.set(`${f.file}\0${f.name}`, f);
