@@ -308,6 +308,31 @@ export async function comparePatched(
   return c;
 }
 
+/**
+ * What decides a side's exploration: its scenario but for the name, description and variants (which
+ * reports show and no state depends on), and the run options. Keys in a fixed order, so that two
+ * files that list fields differently still match.
+ */
+function modelKey(job: SideJob): string {
+  const { name: _n, description: _d, ...rest } = job.scenario as Scenario & { variants?: unknown };
+  const { variants: _v, ...model } = rest as typeof rest & { variants?: unknown };
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(sorted({ model, options: job.options }));
+}
+
+/** A side's result for another side whose model it is (`modelKey`): the reports name that side's scenario and command. */
+function rebind(r: SideRun, job: SideJob): SideRun {
+  const variant = <T extends { variant?: string }>(x: T): T => {
+    const { variant: _, ...rest } = x;
+    return (job.variant === undefined ? rest : { ...rest, variant: job.variant }) as T;
+  };
+  if (r.run) return { ...r, run: variant({ ...r.run, scenario: job.scenario }) };
+  if (!r.trace) return r;
+  const { replaceFns: _f, patches: _p, declared: _d, ...scenario } = job.scenario;
+  return { ...r, trace: variant({ ...r.trace, scenario, command: [...job.command] }) };
+}
+
 /** Run the planned pairs (`o.jobs` at a time) and compare them. */
 async function runPairs(
   planned: readonly Planned[],
@@ -331,20 +356,35 @@ async function runPairs(
   const bName = sides.patch ? (sides.before.startsWith('each ') ? 'as configured' : sides.before) : sides.before;
   const aName = sides.patch ? 'patched' : sides.after;
   const results: (SideRun | undefined)[] = new Array(jobs.length).fill(undefined);
+  // A model is explored once: a side whose scenario equals an earlier one's but for its name and
+  // description (two built-ins may tell two stories of one configuration) takes that run's result.
+  const firstOf = new Map<string, number>();
+  const same = jobs.map((j, i) => {
+    const k = modelKey(j);
+    const f = firstOf.get(k);
+    if (f === undefined) firstOf.set(k, i);
+    return f ?? i;
+  });
+  const unique = jobs.flatMap((_, i) => (same[i] === i ? [i] : []));
   // Each run is reported in the order of the jobs, whatever order they finish in.
   let logged = 0;
-  const arrived = (r: SideRun, i: number): void => {
+  const arrived = (r: SideRun, u: number): void => {
+    const i = unique[u]!;
     results[i] = r;
+    jobs.forEach((j, d) => {
+      if (d !== i && same[d] === i) results[d] = rebind(r, j);
+    });
     for (; logged < jobs.length && results[logged]; logged++) {
       const x = results[logged]!;
       const status = x.status === 'incomplete' ? `incomplete (${x.reason})` : x.status;
-      log(`${todo[logged >> 1]!.sf.name} @ ${logged % 2 ? aName : bName}: ${status}, ${x.states} states`, logged + 1, jobs.length);
+      const again = same[logged] !== logged ? ` (the model of ${todo[same[logged]! >> 1]!.sf.name} @ ${same[logged]! % 2 ? aName : bName}: not explored again)` : '';
+      log(`${todo[logged >> 1]!.sf.name} @ ${logged % 2 ? aName : bName}: ${status}, ${x.states} states${again}`, logged + 1, jobs.length);
     }
   };
-  const n = Math.min(o.jobs ?? 1, jobs.length);
+  const n = Math.min(o.jobs ?? 1, unique.length);
   if (n > 1) {
     try {
-      await runInWorkers<SideJob, SideRun>('compare-worker', jobs, {}, n, arrived, o.signal);
+      await runInWorkers<SideJob, SideRun>('compare-worker', unique.map((i) => jobs[i]!), {}, n, arrived, o.signal);
     } catch (e) {
       // Bad input met only as a run goes (a declared lock that is no lock at that call) is one line, as here.
       const err = e as Error;
@@ -352,7 +392,7 @@ async function runPairs(
       throw e;
     }
   } else {
-    for (let i = 0; i < jobs.length && !o.signal?.aborted; i++) arrived(await runSideAsync(jobs[i]!, o.signal), i);
+    for (let u = 0; u < unique.length && !o.signal?.aborted; u++) arrived(await runSideAsync(jobs[unique[u]!]!, o.signal), u);
   }
   const pairs: ComparedPair[] = [];
   const skipped = planned.flatMap((x) => ('skip' in x ? [{ scenario: x.sf.name, reason: x.skip }] : []));

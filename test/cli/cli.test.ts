@@ -1297,6 +1297,23 @@ describe('patches as mailed (issue 13)', () => {
     expect(readJson(decl)).toEqual({ amdgpu_mn_wait_fences: { mightSleep: true } });
   });
 
+  test('compare explores a model once: reaper-mmap-sem-write is amdgpu-read-lock-nonblock under another name; its rows, traces and replay lines still name it (--jobs 1 and 2)', async () => {
+    const args = ['compare', '--patch', TETSUO, 'amdgpu-read-lock-nonblock', 'reaper-mmap-sem-write', '--all'];
+    const one = await run(...args, '--jobs', '1');
+    expect(one.code).toBe(0);
+    expect(one.err).toMatch(/^mnc: \[3\/4\] reaper-mmap-sem-write @ as configured: violation, \d+ states \(the model of amdgpu-read-lock-nonblock @ as configured: not explored again\)/m);
+    expect(one.err).toMatch(/^mnc: \[4\/4\] reaper-mmap-sem-write @ patched: pass, \d+ states \(the model of amdgpu-read-lock-nonblock @ patched: not explored again\)$/m);
+    expect(one.out).toMatch(/^reaper-mmap-sem-write: 1 fixed, 0 introduced, 0 unchanged; .*\n {2}- fixed: {6}no-sleep:might-sleep$/m);
+    expect(one.out).toMatch(/^scenario: reaper-mmap-sem-write, core v4\.19, /m);
+    const lines = replayLines(one.out);
+    expect(lines.map((l) => l.split(' ').pop())).toEqual(['amdgpu-read-lock-nonblock', 'reaper-mmap-sem-write']);
+    const rr = await run(...words(lines[1]!).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^replayed \d+ steps of reaper-mmap-sem-write, /);
+    const two = await run(...args, '--jobs', '2');
+    expect(two.out).toBe(one.out);
+  }, 120_000);
+
   test('--declare: bad input is one line, exit 2, nothing run', async () => {
     const patch = file('wait3.patch', WAIT);
     const cases: [string[], RegExp][] = [
