@@ -5,12 +5,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { checkOutputs, OutputError, writeOutput } from './output.ts';
+import { checkOutputs, OutputError, writeOutput, type InputFile } from './output.ts';
 import { CORE_VERSIONS } from '../model/kernel/core/versions.ts';
 import { own } from '../model/kernel/own.ts';
 import { DRIVERS } from '../model/kernel/drivers/index.ts';
-import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
-import { CORE_THREADS, shippedVariant, type PatchRecord, type Scenario } from '../model/kernel/scenario.ts';
+import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type LoadOptions, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
+import { CORE_THREADS, shippedVariant, type DeclarationRecord, type PatchRecord, type Scenario } from '../model/kernel/scenario.ts';
+import { parseDeclarations } from '../model/patch/declare.ts';
 import { goldenListing } from '../model/lang/compile.ts';
 import { parsePatch, type Patch } from '../model/patch/diff.ts';
 import type { PatchResult } from '../model/patch/apply.ts';
@@ -27,7 +28,7 @@ import { replayTrace, violatedIn } from '../report/replay.ts';
 import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '../report/run.ts';
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
-import { compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
+import { comparePatched, compareSides, comparisonJson, formatComparison, type CompareOptions } from '../report/compare.ts';
 import { approx, duration as roughDuration, makeProgress } from './progress.ts';
 import { checkAsync, forecast, replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
 import { startForecast, type ForecastTask } from '../report/forecast-job.ts';
@@ -43,7 +44,7 @@ function paintOf(io: Io, toStderr = false): Paint {
  * A scenario argument: `-` (the scenario file's text on standard input), a path to a .json file, or
  * the name of a built-in scenario. `path` is the file read, if any (outputs must not overwrite it).
  */
-export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { file: ScenarioFile; path?: string } {
+export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}, opts: LoadOptions = {}): { file: ScenarioFile; path?: string } {
   if (arg === '-') {
     let text: string;
     try {
@@ -51,13 +52,13 @@ export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { fi
     } catch (e) {
       throw new UsageError(`cannot read the scenario from standard input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    return { file: parseScenario(text, '<stdin>') };
+    return { file: parseScenario(text, '<stdin>', opts) };
   }
-  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg), path: arg };
+  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg, opts), path: arg };
   if (!builtinNames().includes(arg)) {
     throw new UsageError(`unknown scenario "${arg}": not a file, and no built-in scenario has that name (built-in: ${builtinNames().join(', ')})`);
   }
-  return { file: loadBuiltin(arg), path: join(BUILTIN_DIR, `${arg}.json`) };
+  return { file: loadBuiltin(arg, opts), path: join(BUILTIN_DIR, `${arg}.json`) };
 }
 
 /** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
@@ -73,8 +74,13 @@ function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
   return applyVariant(sf, v, variant);
 }
 
+/** The patch and declaration files a command line reads: outputs must not overwrite them either. */
+function patchInputs(f: { patch?: string[]; declare?: string }): InputFile[] {
+  return [...(f.patch ?? []).map((p) => ({ path: p, what: `the patch --patch ${p}` })), ...(f.declare === undefined ? [] : [{ path: f.declare, what: `the declarations --declare ${f.declare}` }])];
+}
+
 /** Check the output files before a run (output.ts): writable, not an input, not each other. */
-function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (string | undefined)[]): void {
+function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (InputFile | undefined)[]): void {
   try {
     checkOutputs(
       outputs.flatMap((o) => (o.path === undefined ? [] : [{ flag: o.flag, path: o.path }])),
@@ -209,6 +215,17 @@ function readPatch(file: string): { file: string; patch: Patch; sha256: string }
   return { file, patch: parsePatch(bytes.toString('utf8'), file), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
+/** A declaration file as given (`--declare FILE`): read, validated (one line when not), and the sha256 of its bytes. */
+function readDeclarations(file: string): DeclarationRecord {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read the declarations ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), callees: parseDeclarations(bytes.toString('utf8'), file) };
+}
+
 /** How reports name a patch: its subject when it is a mail, else its file name. */
 function patchName(p: Patch, file: string): string {
   return p.subject ? `"${p.subject}"` : basename(file);
@@ -222,30 +239,60 @@ function refusal(file: string, r: PatchResult): string {
   return `patch ${file} does not apply, nothing was applied: ${refused[0]!.reason}${more}`;
 }
 
-/**
- * `--patch FILE...`: the scenario with the patches applied in order to its linked functions
- * (`Scenario.replaceFns`, and `patches` for the trace), and a note per patch naming what it changed.
- */
-function withPatches(sc: Scenario, files: readonly string[]): { scenario: Scenario; notes: string[] } {
-  if (!files.length) return { scenario: sc, notes: [] };
+/** The patches of a command line (`--patch FILE...`, `--declare FILE`), read once, and what they do to a scenario. */
+interface Patcher {
+  /** How reports name them: `the patch "subject"`, `the patches a.patch, "subject"`. */
+  readonly label: string;
+  /**
+   * The scenario with the patches applied in order to its linked functions (`Scenario.replaceFns`,
+   * `patches` and `declared` for the trace), a note per patch naming what it changed, and the
+   * functions changed; or the one line of the refusal.
+   */
+  apply(sc: Scenario): { readonly scenario: Scenario; readonly notes: string[]; readonly changed: string[] } | { readonly refused: string };
+}
+
+function patcher(files: readonly string[], declare?: string): Patcher {
+  if (declare !== undefined && !files.length) throw new UsageError(`--declare ${declare} declares the callees a patch calls: it goes with --patch`);
   const read = files.map(readPatch);
-  const r = applyInOrder(
-    read.map((x) => x.patch),
-    scenarioBase(sc),
-  );
-  if (r.refused) throw new UsageError(refusal(read[r.results.length - 1]!.file, r.refused));
-  const notes: string[] = [];
-  const patches: PatchRecord[] = read.map((x, i) => {
-    const res = r.results[i]!;
-    const changed = res.changed.map((f) => f.name);
-    const outside = res.outcomes.filter((o) => o.kind === 'outside').length;
-    notes.push(
-      `--patch ${x.file}: ${patchName(x.patch, x.file)} changes ${changed.length ? changed.map((n) => `${n}()`).join(', ') : `no function scenario ${sc.name} runs`}` +
-        (outside ? `; ${outside} ${outside === 1 ? 'hunk is' : 'hunks are'} outside the model` : ''),
-    );
-    return { file: x.file, ...(x.patch.subject ? { subject: x.patch.subject } : {}), sha256: x.sha256, fns: changed };
-  });
-  return { scenario: { ...sc, replaceFns: r.fns, patches }, notes };
+  const declared = declare === undefined ? undefined : readDeclarations(declare);
+  return {
+    label: `${read.length === 1 ? 'the patch' : 'the patches'} ${read.map((x) => patchName(x.patch, x.file)).join(', ')}`,
+    apply(plain) {
+      const sc: Scenario = declared ? { ...plain, declared } : plain;
+      const r = applyInOrder(
+        read.map((x) => x.patch),
+        scenarioBase(sc),
+      );
+      if (r.refused) return { refused: refusal(read[r.results.length - 1]!.file, r.refused) };
+      const notes: string[] = [];
+      const patches: PatchRecord[] = read.map((x, i) => {
+        const res = r.results[i]!;
+        const changed = res.changed.map((f) => f.name);
+        const outside = res.outcomes.filter((o) => o.kind === 'outside').length;
+        notes.push(
+          `--patch ${x.file}: ${patchName(x.patch, x.file)} changes ${changed.length ? changed.map((n) => `${n}()`).join(', ') : `no function scenario ${sc.name} runs`}` +
+            (outside ? `; ${outside} ${outside === 1 ? 'hunk is' : 'hunks are'} outside the model` : ''),
+        );
+        return { file: x.file, ...(x.patch.subject ? { subject: x.patch.subject } : {}), sha256: x.sha256, fns: changed };
+      });
+      if (declared) {
+        const names = Object.keys(declared.callees);
+        notes.push(`--declare ${declared.file}: ${names.map((n) => `${n}()`).join(', ')} ${names.length === 1 ? 'runs' : 'run'} as declared there`);
+      }
+      return { scenario: { ...sc, replaceFns: r.fns, patches }, notes, changed: r.fns.map((f) => f.name) };
+    },
+  };
+}
+
+/**
+ * `--patch FILE...`: the scenario with the patches applied in order to its linked functions, and a
+ * note per patch naming what it changed. A refusal is one line, exit 2.
+ */
+function withPatches(sc: Scenario, files: readonly string[], declare?: string): { scenario: Scenario; notes: string[] } {
+  if (!files.length && declare === undefined) return { scenario: sc, notes: [] };
+  const r = patcher(files, declare).apply(sc);
+  if ('refused' in r) throw new UsageError(r.refused);
+  return r;
 }
 
 /**
@@ -255,6 +302,18 @@ function withPatches(sc: Scenario, files: readonly string[]): { scenario: Scenar
  */
 function repatched(trace: Trace, arg: string): Scenario {
   if (!trace.patches?.length) return trace.scenario;
+  const d = trace.declarations;
+  let declared: DeclarationRecord | undefined;
+  if (d) {
+    const why = `${arg} was checked with the declarations ${d.file}, and replay reads them again`;
+    try {
+      declared = readDeclarations(d.file);
+    } catch (e) {
+      throw new UsageError(`${why}: ${(e as Error).message}; replay from the directory the check ran in, or with the file at that path`);
+    }
+    if (declared.sha256 !== d.sha256) throw new UsageError(`${why}: ${d.file} has changed since (its sha256 is ${declared.sha256.slice(0, 16)}..., the trace's ${d.sha256.slice(0, 16)}...)`);
+  }
+  const base: Scenario = declared ? { ...trace.scenario, declared } : trace.scenario;
   const read = trace.patches.map((p) => {
     const why = `${arg} was checked with the patch ${p.file}${p.subject ? ` ("${p.subject}")` : ''}, and replay re-applies it`;
     let x;
@@ -268,10 +327,10 @@ function repatched(trace: Trace, arg: string): Scenario {
   });
   const r = applyInOrder(
     read.map((x) => x.patch),
-    scenarioBase(trace.scenario),
+    scenarioBase(base),
   );
   if (r.refused) throw new UsageError(`${arg}: ${refusal(read[r.results.length - 1]!.file, r.refused)} (the model has changed since the trace was written)`);
-  return { ...trace.scenario, replaceFns: r.fns };
+  return { ...base, replaceFns: r.fns };
 }
 
 /** The flags that say which scenario is checked, and how: shared by `check` and `replay --token`. */
@@ -280,6 +339,7 @@ export interface ScenarioFlags {
   core?: string;
   driver?: string[];
   patch?: string[];
+  declare?: string;
   property?: string[];
   coalesce: boolean;
 }
@@ -295,7 +355,7 @@ function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile
   const { file: sf, path } = loadScenarioInput(arg, io);
   const { scenario: flagged, notes } = applyFlags(withVariant(sf, f.variant), o, f);
   if (flagged !== sf) loadCheck(flagged);
-  const patched = withPatches(flagged, f.patch ?? []);
+  const patched = withPatches(flagged, f.patch ?? [], f.declare);
   const sc = patched.scenario;
   notes.push(...patched.notes);
   const command = scenarioCommand(arg, {
@@ -303,6 +363,7 @@ function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile
     ...(f.core === undefined ? {} : { core: f.core }),
     ...(f.driver ? { drivers: f.driver } : {}),
     ...(f.patch ? { patches: f.patch } : {}),
+    ...(f.declare === undefined ? {} : { declare: f.declare }),
     ...(property ? { properties: property } : {}),
     coalesce: f.coalesce,
   });
@@ -353,7 +414,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
   if (f.first && f.strategy !== undefined && f.strategy !== 'dfs') throw new UsageError(`--first searches depth-first: leave out --strategy ${f.strategy}`);
   const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
   // Before exploring: the outputs can be written, and none is the scenario or the other output.
-  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path]);
+  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path, ...patchInputs(f)]);
   const model = modelOf(sc, { coalesce: f.coalesce, ...(property ? { properties: property } : {}) });
   refuseUnselected(model, sc, property, arg);
   const ac = new AbortController();
@@ -712,41 +773,74 @@ export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
 }
 
 export interface CompareFlags {
-  before: string;
-  after: string;
+  before?: string;
+  after?: string;
+  patch?: string[];
+  declare?: string;
   coalesce: boolean;
   quiet?: boolean;
   all?: boolean;
   json?: string;
   maxStates?: number;
   time?: number;
+  jobs?: number;
 }
 
 export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): Promise<number> {
+  const patching = f.patch !== undefined;
+  if (patching && f.after !== undefined) {
+    throw new UsageError(`--after ${f.after} with --patch: the after side is each scenario with the patches applied; leave out --after (--before may name the core, driver@variant or variant they apply to)`);
+  }
+  if (!patching && f.declare !== undefined) throw new UsageError(`--declare ${f.declare} declares the callees a patch calls: it goes with --patch`);
+  if (!patching && (f.before === undefined || f.after === undefined)) {
+    throw new UsageError(`compare needs two sides, --before SIDE and --after SIDE, or --patch FILE (each scenario against itself patched)`);
+  }
+  // Read and check the patches and declarations first: a bad one is one line before anything loads.
+  const p = patching ? patcher(f.patch!, f.declare) : undefined;
   const names = scenarios.length ? scenarios : builtinNames();
-  const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io), arg }));
-  checkOutputFiles([{ flag: '--json', path: f.json }], inputs.map((i) => i.path));
+  // A patch comparison runs no variant but the one --before may name, which is checked as a
+  // scenario when it is applied (before anything runs). Of the built-ins it compares by default
+  // (whose variants the test suite checks), the others are not built; a file named is checked whole.
+  const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io, patching && !scenarios.length ? { variants: false } : {}), arg }));
+  checkOutputFiles([{ flag: '--json', path: f.json }], [...inputs.map((i) => i.path), ...patchInputs(f)]);
   const ac = new AbortController();
   const unhook = stopOnSignals(io, ac);
   const t0 = performance.now();
+  const ro: CompareOptions = {
+    coalesce: f.coalesce,
+    ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
+    ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+    // --jobs N: the runs go to N worker threads. Default one after the other, here: a worker
+    // compiles and warms up the model on its own, which the short runs of a comparison do not repay
+    // on two cores (docs/patches.md has the figures).
+    jobs: f.jobs ?? 1,
+    signal: ac.signal,
+  };
+  const log = (msg: string, done: number, total: number): void => {
+    if (f.quiet) return;
+    const elapsed = (performance.now() - t0) / 1000;
+    io.err(`mnc: [${done}/${total}] ${msg}${done < total ? `; about ${duration((elapsed / done) * (total - done))} left` : ''}`);
+  };
   let cmp;
   try {
-    cmp = await compareSides(
-      inputs,
-      f.before,
-      f.after,
-      {
-        coalesce: f.coalesce,
-        ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
-        ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
-        signal: ac.signal,
-      },
-      (msg, done, total) => {
-        if (f.quiet) return;
-        const elapsed = (performance.now() - t0) / 1000;
-        io.err(`mnc: [${done}/${total}] ${msg}${done < total ? `; about ${duration((elapsed / done) * (total - done))} left` : ''}`);
-      },
-    );
+    cmp = p
+      ? await comparePatched(
+          inputs,
+          {
+            label: p.label,
+            files: f.patch!,
+            ...(f.declare === undefined ? {} : { declare: f.declare }),
+            apply: (sc) => {
+              const r = p.apply(sc);
+              return 'refused' in r ? r : { scenario: r.scenario, changed: r.changed };
+            },
+          },
+          ro,
+          log,
+          f.before,
+          scenarios.length > 0,
+        )
+      : await compareSides(inputs, f.before!, f.after!, ro, log);
   } finally {
     unhook();
   }
@@ -769,6 +863,7 @@ export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): 
 export interface PatchFlags {
   core?: string;
   driver?: string[];
+  declare?: string;
 }
 
 /** The core `mnc patch` applies to without --core: the kernel as merged. */
@@ -793,7 +888,8 @@ export function cmdPatch(io: Io, file: string, f: PatchFlags): number {
     }
   }
   const x = readPatch(file);
-  const base = configBase(core, drivers);
+  const declared = f.declare === undefined ? undefined : readDeclarations(f.declare);
+  const base = configBase(core, drivers, declared);
   const r = applyInOrder([x.patch], base);
   if (r.refused) throw new UsageError(`${refusal(file, r.refused)} [applied to core ${core}: --core and --driver choose the functions]`);
   const res = r.results[0]!;
@@ -801,6 +897,7 @@ export function cmdPatch(io: Io, file: string, f: PatchFlags): number {
   const out: string[] = [];
   if (x.patch.subject) out.push(`patch: ${x.patch.subject}`);
   out.push(`applied to core ${core} with ${named.length ? `${named.join(', ')} and every other driver` : 'every driver'} as that kernel shipped it (--core, --driver choose others)`);
+  if (declared) out.push(`declared in ${declared.file}: ${Object.keys(declared.callees).map((n) => `${n}()`).join(', ')}`);
   const final = new Map(res.changed.map((fn) => [fn.name, fn]));
   const listedAt = new Map<string, number>();
   for (const oc of res.outcomes) {
@@ -844,8 +941,8 @@ export function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: stri
   } catch (e) {
     throw new UsageError(`trace ${arg} is not valid JSON (${(e as Error).message})`);
   }
-  if (f.variant !== undefined || f.core !== undefined || f.driver || f.patch || f.property || !f.coalesce) {
-    throw new UsageError('--variant, --core, --driver, --patch, --property and --no-coalesce go with --token; a trace file records its scenario, patches and options');
+  if (f.variant !== undefined || f.core !== undefined || f.driver || f.patch || f.declare !== undefined || f.property || !f.coalesce) {
+    throw new UsageError('--variant, --core, --driver, --patch, --declare, --property and --no-coalesce go with --token; a trace file records its scenario, patches, declarations and options');
   }
   const parsed = parseTrace(data, arg);
   const trace = parsed.version === 1 ? parsed : { ...parsed, scenario: repatched(parsed, arg) };
@@ -882,7 +979,7 @@ function divergence(message: string, sf: ScenarioFile, arg: string, token: strin
     if (v === f.variant) continue;
     try {
       const { scenario: flagged } = applyFlags(withVariant(sf, v), overrides(f), { ...f, variant: v });
-      const { scenario } = withPatches(flagged, f.patch ?? []);
+      const { scenario } = withPatches(flagged, f.patch ?? [], f.declare);
       replay(scenarioModel(scenario, { coalesce: f.coalesce, ...(property ? { names: property } : {}) }), token);
       fits.push(v);
     } catch {
@@ -897,6 +994,7 @@ function divergence(message: string, sf: ScenarioFile, arg: string, token: strin
       ...(f.core === undefined ? {} : { core: f.core }),
       ...(f.driver ? { drivers: f.driver } : {}),
       ...(f.patch ? { patches: f.patch } : {}),
+      ...(f.declare === undefined ? {} : { declare: f.declare }),
       ...(property ? { properties: property } : {}),
       coalesce: f.coalesce,
     });

@@ -6,7 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Forecast } from '../checker/forecast.ts';
 import type { Scenario } from '../model/kernel/scenario.ts';
-import { spawnWorker } from './worker.ts';
+import { spawnWorker } from './pool.ts';
 
 /** What the worker needs to build the run's model and sample it. */
 export interface ForecastJob {

@@ -1,7 +1,7 @@
 /**
  * A worker thread of `mnc check`'s forecast (forecast-job.ts): samples random walks through its own
- * model of the scenario (the same reduction as the run) on another core, so that the run it
- * forecasts is not slowed, and posts the {@link Forecast} back.
+ * model of the scenario (the same reduction as the run) on another core, where one is free, so that
+ * the run it forecasts is not slowed, and posts the {@link Forecast} back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { forecast } from '../checker/forecast.ts';

@@ -15,7 +15,7 @@
  * Sections in files or functions the model does not contain are "outside the model" and do not
  * stop the rest. A new `static` function in a modelled file is added. A call of a function that is
  * neither a primitive nor a modelled function is refused: its semantics (may it sleep, what does it
- * touch) is not known.
+ * touch) is not known until it is declared (`--declare`, declare.ts: then it is a primitive).
  */
 import { compileFn, CompileError } from '../lang/compile.ts';
 import type { Expr, FnDef, Stmt } from '../lang/ir.ts';
@@ -850,7 +850,7 @@ export function applyPatch(patch: Patch, o: ApplyOptions): PatchResult {
     const local = f?.params.includes(c.name);
     if (known.has(c.name) || o.isPrimitive(c.name) || local) continue;
     const i = outcomes.findIndex((x) => x.hunk === c.hunk);
-    const reason = `hunk ${c.hunk.index}: ${c.fn}(), patch line ${c.at ?? c.hunk.at}: \`${c.name}()\` is not modelled: declare whether it may sleep and what it touches`;
+    const reason = `hunk ${c.hunk.index}: ${c.fn}(), patch line ${c.at ?? c.hunk.at}: \`${c.name}()\` is not modelled: declare whether it may sleep and what it touches (--declare FILE.json, docs/patches.md)`;
     if (i >= 0 && outcomes[i]!.kind !== 'refused') outcomes[i] = { kind: 'refused', hunk: c.hunk, reason };
   }
   const applied = !outcomes.some((x) => x.kind === 'refused');

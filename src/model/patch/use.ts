@@ -12,7 +12,8 @@ import { CORE_VERSIONS } from '../kernel/core/versions.ts';
 import { DRIVERS } from '../kernel/drivers/index.ts';
 import type { FnDef } from '../lang/ir.ts';
 import { CORE_PRIMITIVES } from '../lang/primitives.ts';
-import { buildProgram, shippedVariant, type Scenario } from '../kernel/scenario.ts';
+import { refuseModelled } from './declare.ts';
+import { buildProgram, shippedVariant, type DeclarationRecord, type Scenario } from '../kernel/scenario.ts';
 import { applyPatch, ghostRules, type PatchResult } from './apply.ts';
 import type { Patch } from './diff.ts';
 
@@ -23,17 +24,19 @@ export interface PatchBase extends CallResolver {
 
 /** A scenario's linked functions (as it runs them, before any `replaceFns`). */
 export function scenarioBase(sc: Scenario): PatchBase {
+  // The scenario itself when it has no patched functions: its program may be built already.
   const { replaceFns: _, ...plain } = sc;
-  const p = buildProgram(plain);
+  const p = buildProgram(sc.replaceFns ? plain : sc);
   return { fns: p.spec.fns, isPrimitive: (n) => n in p.primitives, isGlobal: (n) => n in p.spec.mem || p.spec.globals.includes(n) };
 }
 
 /**
  * A core version's functions with every driver's variant: `drivers[name]` where given, else the one
  * the core's kernel shipped; each variant's threads too. A function two drivers share (amdgpu and
- * amdgpu-hsa) is taken from a named variant first.
+ * amdgpu-hsa) is taken from a named variant first. `declared` callees count as primitives (a
+ * declaration of a modelled name is refused, as a scenario refuses it).
  */
-export function configBase(core: string, drivers: Readonly<Record<string, string>> = {}): PatchBase {
+export function configBase(core: string, drivers: Readonly<Record<string, string>> = {}, declared?: DeclarationRecord): PatchBase {
   const c = CORE_VERSIONS[core];
   if (!c) throw new Error(`unknown core version ${core}`);
   const fns: FnDef[] = [];
@@ -56,6 +59,10 @@ export function configBase(core: string, drivers: Readonly<Record<string, string
     for (const t of Object.values(v.threads ?? {})) add(t.fns);
     Object.assign(prims, v.primitives ?? {});
     for (const g of v.globals ?? []) globals.add(g);
+  }
+  for (const name of Object.keys(declared?.callees ?? {})) {
+    refuseModelled(declared!.file, name, fns.find((f) => f.name === name), Object.hasOwn(prims, name));
+    prims[name] = true;
   }
   return { fns, isPrimitive: (n) => n in prims, isGlobal: (n) => globals.has(n) };
 }

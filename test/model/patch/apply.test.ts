@@ -163,7 +163,8 @@ describe('refusals: one precise line, and the patch applies whole or not at all'
   });
   test('a call with no modelled semantics', () => {
     const r = apply(diff([CTX, ['\tmutex_unlock(&rmn->read_lock);', '+\tfoo_wait(&rmn->lock);', '\treturn 0;']]), base.fns, prims);
-    expect(refused(r)).toEqual(['hunk 1: amdgpu_mn_read_lock(), patch line 5: `foo_wait()` is not modelled: declare whether it may sleep and what it touches']);
+    // The line says how to declare it (before, it did not name --declare).
+    expect(refused(r)).toEqual(['hunk 1: amdgpu_mn_read_lock(), patch line 5: `foo_wait()` is not modelled: declare whether it may sleep and what it touches (--declare FILE.json, docs/patches.md)']);
   });
   test('a statement the parser cannot read', () => {
     const r = apply(diff([CTX, ['\tmutex_unlock(&rmn->read_lock);', '+\trmn->last = rmn->ranges[0];', '\treturn 0;']]), base.fns, prims);
