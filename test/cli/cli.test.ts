@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { WAIT_PATCH } from '../model/patch/fixtures.ts';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -1115,22 +1116,7 @@ describe('patches as mailed (issue 13)', () => {
     expectOneLine(gone.err, /--patch, --declare, --property and --no-coalesce go with --token/);
   });
 
-  /** A patch on the tetsuo variant's amdgpu_mn_read_lock that calls a function the model does not have. */
-  const WAIT = [
-    '--- a/drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c',
-    '+++ b/drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c',
-    '@@ -177,8 +177,9 @@ void amdgpu_mn_unlock(struct amdgpu_mn *mn)',
-    ' static int amdgpu_mn_read_lock(struct amdgpu_mn *amn, bool blockable)',
-    ' {',
-    ' \tif (blockable)',
-    ' \t\tdown_read(&amn->lock);',
-    ' \telse if (!down_read_trylock(&amn->lock))',
-    ' \t\treturn -EAGAIN;',
-    '+\tamdgpu_mn_wait_fences(amn);',
-    ' \treturn 0;',
-    ' }',
-    '',
-  ].join('\n');
+  const WAIT = WAIT_PATCH;
   const TETSUO_ARGS = ['amdgpu-read-lock-nonblock', '--variant', 'tetsuo'];
 
   test('--declare: a call of an undeclared function is refused (one line naming --declare); declared, the patch applies and no-sleep sees what was declared', async () => {

@@ -11,23 +11,9 @@ import { applyInOrder, configBase, scenarioBase } from '../../../src/model/patch
 import { applyVariant, loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
 import { buildProgram, type Scenario } from '../../../src/model/kernel/scenario.ts';
 import { runScenario } from '../../../src/report/run.ts';
+import { WAIT_PATCH } from './fixtures.ts';
 
-/** A patch on the tetsuo variant's amdgpu_mn_read_lock: a call of amdgpu_mn_wait_fences() once the read lock is held, in both modes. */
-const WAIT = [
-  '--- a/drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c',
-  '+++ b/drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c',
-  '@@ -177,8 +177,9 @@ void amdgpu_mn_unlock(struct amdgpu_mn *mn)',
-  ' static int amdgpu_mn_read_lock(struct amdgpu_mn *amn, bool blockable)',
-  ' {',
-  ' \tif (blockable)',
-  ' \t\tdown_read(&amn->lock);',
-  ' \telse if (!down_read_trylock(&amn->lock))',
-  ' \t\treturn -EAGAIN;',
-  '+\tamdgpu_mn_wait_fences(amn);',
-  ' \treturn 0;',
-  ' }',
-  '',
-].join('\n');
+const WAIT = WAIT_PATCH;
 
 /** amdgpu-read-lock-nonblock in its tetsuo variant: every property holds there. */
 function tetsuo(): Scenario {
