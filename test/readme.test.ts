@@ -44,10 +44,13 @@ describe('the commands of "Using it" run as written', () => {
   /** Each command's exit code: 1 where it reports (or confirms) a finding. */
   const CODES: [RegExp, number][] = [
     [/^list$/, 0],
+    [/^check .* --forecast$/, 0],
     [/^check /, 1],
     [/^replay /, 1],
     [/^compare --before v4\.18 --after v4\.19$/, 1],
     [/^compare --before amdgpu@93065ac753e4 --after amdgpu@clarify /, 0],
+    // The clarification keeps the sleep (no-sleep unchanged) and introduces nothing.
+    [/^compare --patch examples\/patches\/amdgpu-clarify-read-lock\.patch$/, 0],
   ];
   test('there are the commands this test knows', () => {
     expect(lines.length).toBeGreaterThanOrEqual(8);

@@ -33,3 +33,4 @@ export { formatResult, formatCounterexample, formatPath, formatStats, type Forma
 export { replay, parseToken, formatToken, buildPath, ReplayError, type ParsedToken } from './path.ts';
 export { FingerprintEncoder, VisitedTable, fingerprint, fingerprintHex, NO_PARENT, type RehashListener } from './fingerprint.ts';
 export { SplitMix32 } from './random.ts';
+export { forecast, chaoEstimate, FORECAST_BUDGET, type Forecast, type ForecastOptions } from './forecast.ts';

@@ -38,10 +38,10 @@ export function paintReport(text: string, p: Paint): string {
     .join('\n');
 }
 
-/** The comparison table: what the change removes green, what it introduces red. */
+/** The comparison table: what the change removes (a patch fixes) green, what it introduces red. */
 export function paintComparison(text: string, p: Paint): string {
   return text
     .split('\n')
-    .map((l) => (/^ {2}- removed:/.test(l) ? p(l, 'green') : /^ {2}\+ introduced:/.test(l) ? p(l, 'red') : /\(INCOMPLETE/.test(l) ? p(l, 'yellow') : l))
+    .map((l) => (/^ {2}- (removed|fixed):/.test(l) ? p(l, 'green') : /^ {2}\+ introduced:/.test(l) ? p(l, 'red') : /\(INCOMPLETE/.test(l) ? p(l, 'yellow') : l))
     .join('\n');
 }

@@ -5,12 +5,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { checkOutputs, OutputError, writeOutput } from './output.ts';
+import { checkOutputs, OutputError, writeOutput, type InputFile } from './output.ts';
 import { CORE_VERSIONS } from '../model/kernel/core/versions.ts';
 import { own } from '../model/kernel/own.ts';
 import { DRIVERS } from '../model/kernel/drivers/index.ts';
-import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
-import { CORE_THREADS, shippedVariant, type PatchRecord, type Scenario } from '../model/kernel/scenario.ts';
+import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type LoadOptions, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
+import { CORE_THREADS, shippedVariant, type DeclarationRecord, type PatchRecord, type Scenario } from '../model/kernel/scenario.ts';
+import { parseDeclarations } from '../model/patch/declare.ts';
 import { goldenListing } from '../model/lang/compile.ts';
 import { parsePatch, type Patch } from '../model/patch/diff.ts';
 import type { PatchResult } from '../model/patch/apply.ts';
@@ -27,9 +28,10 @@ import { replayTrace, violatedIn } from '../report/replay.ts';
 import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '../report/run.ts';
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
-import { compareSides, comparisonJson, formatComparison } from '../report/compare.ts';
-import { makeProgress } from './progress.ts';
-import { replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
+import { comparePatched, compareSides, comparisonJson, formatComparison, type CompareOptions } from '../report/compare.ts';
+import { approx, duration as roughDuration, makeProgress } from './progress.ts';
+import { checkAsync, forecast, replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
+import { startForecast, type ForecastTask } from '../report/forecast-job.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
 import { mark, paintComparison, paintReport, paintWith, wantColour, type Paint } from './colour.ts';
 
@@ -42,7 +44,7 @@ function paintOf(io: Io, toStderr = false): Paint {
  * A scenario argument: `-` (the scenario file's text on standard input), a path to a .json file, or
  * the name of a built-in scenario. `path` is the file read, if any (outputs must not overwrite it).
  */
-export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { file: ScenarioFile; path?: string } {
+export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}, opts: LoadOptions = {}): { file: ScenarioFile; path?: string } {
   if (arg === '-') {
     let text: string;
     try {
@@ -50,13 +52,13 @@ export function loadScenarioInput(arg: string, io: Pick<Io, 'stdin'> = {}): { fi
     } catch (e) {
       throw new UsageError(`cannot read the scenario from standard input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    return { file: parseScenario(text, '<stdin>') };
+    return { file: parseScenario(text, '<stdin>', opts) };
   }
-  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg), path: arg };
+  if (arg.endsWith('.json') || arg.includes('/') || existsSync(arg)) return { file: loadScenarioFile(arg, opts), path: arg };
   if (!builtinNames().includes(arg)) {
     throw new UsageError(`unknown scenario "${arg}": not a file, and no built-in scenario has that name (built-in: ${builtinNames().join(', ')})`);
   }
-  return { file: loadBuiltin(arg), path: join(BUILTIN_DIR, `${arg}.json`) };
+  return { file: loadBuiltin(arg, opts), path: join(BUILTIN_DIR, `${arg}.json`) };
 }
 
 /** A scenario argument: a path to a .json file, or the name of a built-in scenario. */
@@ -72,8 +74,13 @@ function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
   return applyVariant(sf, v, variant);
 }
 
+/** The patch and declaration files a command line reads: outputs must not overwrite them either. */
+function patchInputs(f: { patch?: string[]; declare?: string }): InputFile[] {
+  return [...(f.patch ?? []).map((p) => ({ path: p, what: `the patch --patch ${p}` })), ...(f.declare === undefined ? [] : [{ path: f.declare, what: `the declarations --declare ${f.declare}` }])];
+}
+
 /** Check the output files before a run (output.ts): writable, not an input, not each other. */
-function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (string | undefined)[]): void {
+function checkOutputFiles(outputs: readonly { flag: string; path: string | undefined }[], inputs: readonly (InputFile | undefined)[]): void {
   try {
     checkOutputs(
       outputs.flatMap((o) => (o.path === undefined ? [] : [{ flag: o.flag, path: o.path }])),
@@ -208,6 +215,17 @@ function readPatch(file: string): { file: string; patch: Patch; sha256: string }
   return { file, patch: parsePatch(bytes.toString('utf8'), file), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
+/** A declaration file as given (`--declare FILE`): read, validated (one line when not), and the sha256 of its bytes. */
+function readDeclarations(file: string): DeclarationRecord {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read the declarations ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), callees: parseDeclarations(bytes.toString('utf8'), file) };
+}
+
 /** How reports name a patch: its subject when it is a mail, else its file name. */
 function patchName(p: Patch, file: string): string {
   return p.subject ? `"${p.subject}"` : basename(file);
@@ -221,30 +239,60 @@ function refusal(file: string, r: PatchResult): string {
   return `patch ${file} does not apply, nothing was applied: ${refused[0]!.reason}${more}`;
 }
 
-/**
- * `--patch FILE...`: the scenario with the patches applied in order to its linked functions
- * (`Scenario.replaceFns`, and `patches` for the trace), and a note per patch naming what it changed.
- */
-function withPatches(sc: Scenario, files: readonly string[]): { scenario: Scenario; notes: string[] } {
-  if (!files.length) return { scenario: sc, notes: [] };
+/** The patches of a command line (`--patch FILE...`, `--declare FILE`), read once, and what they do to a scenario. */
+interface Patcher {
+  /** How reports name them: `the patch "subject"`, `the patches a.patch, "subject"`. */
+  readonly label: string;
+  /**
+   * The scenario with the patches applied in order to its linked functions (`Scenario.replaceFns`,
+   * `patches` and `declared` for the trace), a note per patch naming what it changed, and the
+   * functions changed; or the one line of the refusal.
+   */
+  apply(sc: Scenario): { readonly scenario: Scenario; readonly notes: string[]; readonly changed: string[] } | { readonly refused: string };
+}
+
+function patcher(files: readonly string[], declare?: string): Patcher {
+  if (declare !== undefined && !files.length) throw new UsageError(`--declare ${declare} declares the callees a patch calls: it goes with --patch`);
   const read = files.map(readPatch);
-  const r = applyInOrder(
-    read.map((x) => x.patch),
-    scenarioBase(sc),
-  );
-  if (r.refused) throw new UsageError(refusal(read[r.results.length - 1]!.file, r.refused));
-  const notes: string[] = [];
-  const patches: PatchRecord[] = read.map((x, i) => {
-    const res = r.results[i]!;
-    const changed = res.changed.map((f) => f.name);
-    const outside = res.outcomes.filter((o) => o.kind === 'outside').length;
-    notes.push(
-      `--patch ${x.file}: ${patchName(x.patch, x.file)} changes ${changed.length ? changed.map((n) => `${n}()`).join(', ') : `no function scenario ${sc.name} runs`}` +
-        (outside ? `; ${outside} ${outside === 1 ? 'hunk is' : 'hunks are'} outside the model` : ''),
-    );
-    return { file: x.file, ...(x.patch.subject ? { subject: x.patch.subject } : {}), sha256: x.sha256, fns: changed };
-  });
-  return { scenario: { ...sc, replaceFns: r.fns, patches }, notes };
+  const declared = declare === undefined ? undefined : readDeclarations(declare);
+  return {
+    label: `${read.length === 1 ? 'the patch' : 'the patches'} ${read.map((x) => patchName(x.patch, x.file)).join(', ')}`,
+    apply(plain) {
+      const sc: Scenario = declared ? { ...plain, declared } : plain;
+      const r = applyInOrder(
+        read.map((x) => x.patch),
+        scenarioBase(sc),
+      );
+      if (r.refused) return { refused: refusal(read[r.results.length - 1]!.file, r.refused) };
+      const notes: string[] = [];
+      const patches: PatchRecord[] = read.map((x, i) => {
+        const res = r.results[i]!;
+        const changed = res.changed.map((f) => f.name);
+        const outside = res.outcomes.filter((o) => o.kind === 'outside').length;
+        notes.push(
+          `--patch ${x.file}: ${patchName(x.patch, x.file)} changes ${changed.length ? changed.map((n) => `${n}()`).join(', ') : `no function scenario ${sc.name} runs`}` +
+            (outside ? `; ${outside} ${outside === 1 ? 'hunk is' : 'hunks are'} outside the model` : ''),
+        );
+        return { file: x.file, ...(x.patch.subject ? { subject: x.patch.subject } : {}), sha256: x.sha256, fns: changed };
+      });
+      if (declared) {
+        const names = Object.keys(declared.callees);
+        notes.push(`--declare ${declared.file}: ${names.map((n) => `${n}()`).join(', ')} ${names.length === 1 ? 'runs' : 'run'} as declared there`);
+      }
+      return { scenario: { ...sc, replaceFns: r.fns, patches }, notes, changed: r.fns.map((f) => f.name) };
+    },
+  };
+}
+
+/**
+ * `--patch FILE...`: the scenario with the patches applied in order to its linked functions, and a
+ * note per patch naming what it changed. A refusal is one line, exit 2.
+ */
+function withPatches(sc: Scenario, files: readonly string[], declare?: string): { scenario: Scenario; notes: string[] } {
+  if (!files.length && declare === undefined) return { scenario: sc, notes: [] };
+  const r = patcher(files, declare).apply(sc);
+  if ('refused' in r) throw new UsageError(r.refused);
+  return r;
 }
 
 /**
@@ -254,6 +302,18 @@ function withPatches(sc: Scenario, files: readonly string[]): { scenario: Scenar
  */
 function repatched(trace: Trace, arg: string): Scenario {
   if (!trace.patches?.length) return trace.scenario;
+  const d = trace.declarations;
+  let declared: DeclarationRecord | undefined;
+  if (d) {
+    const why = `${arg} was checked with the declarations ${d.file}, and replay reads them again`;
+    try {
+      declared = readDeclarations(d.file);
+    } catch (e) {
+      throw new UsageError(`${why}: ${(e as Error).message}; replay from the directory the check ran in, or with the file at that path`);
+    }
+    if (declared.sha256 !== d.sha256) throw new UsageError(`${why}: ${d.file} has changed since (its sha256 is ${declared.sha256.slice(0, 16)}..., the trace's ${d.sha256.slice(0, 16)}...)`);
+  }
+  const base: Scenario = declared ? { ...trace.scenario, declared } : trace.scenario;
   const read = trace.patches.map((p) => {
     const why = `${arg} was checked with the patch ${p.file}${p.subject ? ` ("${p.subject}")` : ''}, and replay re-applies it`;
     let x;
@@ -267,10 +327,10 @@ function repatched(trace: Trace, arg: string): Scenario {
   });
   const r = applyInOrder(
     read.map((x) => x.patch),
-    scenarioBase(trace.scenario),
+    scenarioBase(base),
   );
   if (r.refused) throw new UsageError(`${arg}: ${refusal(read[r.results.length - 1]!.file, r.refused)} (the model has changed since the trace was written)`);
-  return { ...trace.scenario, replaceFns: r.fns };
+  return { ...base, replaceFns: r.fns };
 }
 
 /** The flags that say which scenario is checked, and how: shared by `check` and `replay --token`. */
@@ -279,6 +339,7 @@ export interface ScenarioFlags {
   core?: string;
   driver?: string[];
   patch?: string[];
+  declare?: string;
   property?: string[];
   coalesce: boolean;
 }
@@ -294,7 +355,7 @@ function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile
   const { file: sf, path } = loadScenarioInput(arg, io);
   const { scenario: flagged, notes } = applyFlags(withVariant(sf, f.variant), o, f);
   if (flagged !== sf) loadCheck(flagged);
-  const patched = withPatches(flagged, f.patch ?? []);
+  const patched = withPatches(flagged, f.patch ?? [], f.declare);
   const sc = patched.scenario;
   notes.push(...patched.notes);
   const command = scenarioCommand(arg, {
@@ -302,6 +363,7 @@ function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile
     ...(f.core === undefined ? {} : { core: f.core }),
     ...(f.driver ? { drivers: f.driver } : {}),
     ...(f.patch ? { patches: f.patch } : {}),
+    ...(f.declare === undefined ? {} : { declare: f.declare }),
     ...(property ? { properties: property } : {}),
     coalesce: f.coalesce,
   });
@@ -343,18 +405,34 @@ export interface CheckFlags extends ScenarioFlags {
   json?: string;
   html?: string;
   quiet?: boolean;
+  forecast?: boolean;
 }
 
 export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
+  if (f.forecast) return cmdForecast(io, arg, f);
   if (f.first && f.all) throw new UsageError('--first stops at the first violation and --all goes on to decide every property: give one of them');
   if (f.first && f.strategy !== undefined && f.strategy !== 'dfs') throw new UsageError(`--first searches depth-first: leave out --strategy ${f.strategy}`);
   const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
   // Before exploring: the outputs can be written, and none is the scenario or the other output.
-  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path]);
+  checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path, ...patchInputs(f)]);
   const model = modelOf(sc, { coalesce: f.coalesce, ...(property ? { properties: property } : {}) });
   refuseUnselected(model, sc, property, arg);
   const ac = new AbortController();
   const progress = makeProgress(sf.name, process.stderr, { quiet: f.quiet === true });
+  // With the progress display, once the run has taken a second (when the display appears), a
+  // forecast of its size is sampled on a worker thread (src/report/forecast-job.ts): it never
+  // touches this run's model, and is shown when it arrives, unless the run has ended.
+  const strategy = f.first ? 'dfs' : (f.strategy ?? 'bfs');
+  let task: ForecastTask | undefined;
+  let ended = false;
+  const onProgress = (p: Parameters<typeof progress.update>[0]): void => {
+    progress.update(p);
+    if (f.quiet === true || strategy === 'random' || task !== undefined || p.elapsedMs < 1000) return;
+    task = startForecast({ scenario: sc, coalesce: f.coalesce, ...(property ? { properties: property } : {}), seed: f.seed ?? 0, ...(f.maxDepth === undefined ? {} : { maxDepth: f.maxDepth }) });
+    void task.result.then((fc) => {
+      if (fc !== undefined && !ended) progress.forecast(fc);
+    });
+  };
   const ro: RunOptions = {
     // Without --all, stop at the first violation (breadth-first: a shortest counterexample).
     findAll: f.all === true,
@@ -367,7 +445,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     ...(f.maxDepth !== undefined ? { maxDepth: f.maxDepth } : {}),
     ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
     signal: ac.signal,
-    onProgress: (p) => progress.update(p),
+    onProgress,
     progressIntervalMs: 200,
   };
   const unhook = stopOnSignals(io, ac);
@@ -377,6 +455,8 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     run = await runScenarioAsync(sc, ro, f.variant, model);
     if (f.first) run = shortenFirst(run, notes, { maxStates: f.maxStates, timeMs: f.time === undefined ? undefined : f.time * 1000 - (performance.now() - started), signal: ac.signal });
   } finally {
+    ended = true;
+    task?.stop();
     progress.done();
     unhook();
   }
@@ -409,6 +489,77 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     io.err('mnc: no violation was found, so there is no trace to write');
   }
   return code;
+}
+
+/** How long `check --forecast` runs the real exploration to measure its cost per state. */
+export const PILOT_MS = 1000;
+
+/**
+ * `check --forecast`: the forecast alone (src/checker/forecast.ts), and no verdict. The estimate of
+ * the states comes from random walks through the run's model (the same reduction); the cost per
+ * state from the run itself, explored for its first second ({@link PILOT_MS}, every property
+ * checked as with --all). When that second covers the whole space, or all the run would explore
+ * within --max-depth or --max-states, the count is exact and said so. Exit 0, or 3 when a signal
+ * stopped it.
+ */
+async function cmdForecast(io: Io, arg: string, f: CheckFlags): Promise<number> {
+  if (f.json !== undefined || f.html !== undefined) throw new UsageError(`--forecast finds no counterexample to write: leave out ${f.json !== undefined ? '--json' : '--html'}`);
+  if (f.strategy === 'random') throw new UsageError('--forecast estimates the states of a complete run, which the random strategy does not make: leave out --strategy random');
+  const { file: sf, scenario: sc, notes, property } = scenarioOf(io, arg, f);
+  const options = { coalesce: f.coalesce, ...(property ? { properties: property } : {}) };
+  const model = modelOf(sc, options);
+  refuseUnselected(model, sc, property, arg);
+  const name = `${sf.name}${f.variant === undefined ? '' : ` (variant ${f.variant})`}`;
+  const ac = new AbortController();
+  const unhook = stopOnSignals(io, ac);
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  try {
+    // The pilot: the run's first second, on a model of its own.
+    const pilot = await checkAsync(modelOf(sc, options), {
+      findAll: true,
+      timeMs: PILOT_MS,
+      signal: ac.signal,
+      ...(f.maxDepth === undefined ? {} : { maxDepth: f.maxDepth }),
+      ...(f.maxStates === undefined ? {} : { maxStates: f.maxStates }),
+    });
+    const lines = [...notes.map((x) => `note: ${x}`)];
+    const ps = pilot.stats;
+    const took = `${(ps.elapsedMs / 1000).toFixed(1)} s`;
+    // The first second covered what the run would: no estimate needed.
+    if (pilot.status === 'pass' || (pilot.status === 'violation' && pilot.complete)) {
+      io.out([`${name}: the whole space explored in ${took}: ${n(ps.states)} states (no estimate needed)`, ...lines].join('\n'));
+      return EXIT.ok;
+    }
+    if (pilot.status === 'incomplete' && pilot.reason === 'max-depth') {
+      io.out([`${name}: the space within --max-depth ${f.maxDepth} explored in ${took}: ${n(ps.states)} states (no estimate needed; the run stops at that depth: incomplete)`, ...lines].join('\n'));
+      return EXIT.ok;
+    }
+    if (pilot.status === 'incomplete' && pilot.reason === 'max-states') {
+      io.out([`${name}: --max-states ${f.maxStates} reached in ${took} (no estimate needed; the run stops there: incomplete)`, ...lines].join('\n'));
+      return EXIT.ok;
+    }
+    if (pilot.status === 'incomplete' && pilot.reason === 'interrupted') {
+      io.out(`${name}: interrupted before the forecast (${n(ps.states)} states explored)`);
+      return EXIT.incomplete;
+    }
+    const fc = forecast(model, { seed: f.seed ?? 0, signal: ac.signal, ...(f.maxDepth === undefined ? {} : { maxDepth: f.maxDepth }) });
+    const rate = ps.elapsedMs > 0 ? (ps.states * 1000) / ps.elapsedMs : 0;
+    const seconds = rate > 0 ? fc.states / rate : Number.NaN;
+    const spread = fc.low === fc.high ? '' : `, ${n(fc.low)}-${n(fc.high)} by their variance`;
+    lines.unshift(`${name}: forecast of a complete run`);
+    lines.push(
+      `  states: at least ~${approx(fc.states)} (Chao's lower estimate from ${n(fc.walks)} random walks${spread}; ${n(fc.seen)} states met; seed ${f.seed ?? 0})`,
+      rate > 0 ? `  time:   at least ~${roughDuration(seconds)} at ${n(rate)} states/s (the run's first ${(ps.elapsedMs / 1000).toFixed(1)} s: ${n(ps.states)} states)` : '  time:   unknown (the first second of the run recorded no state)',
+      '  The whole space can be many times larger than this estimate (docs/checker.md, "Forecast", compares it with the truth).',
+    );
+    if (f.maxStates !== undefined && fc.states > f.maxStates) lines.push(`  --max-states ${f.maxStates} stops the run before it covers that: incomplete`);
+    if (f.time !== undefined && seconds > f.time) lines.push(`  --time ${f.time} stops the run before it covers that: incomplete`);
+    if (fc.interrupted) lines.push('  (the sample was interrupted: the estimate covers what was sampled)');
+    io.out(lines.join('\n'));
+    return fc.interrupted ? EXIT.incomplete : EXIT.ok;
+  } finally {
+    unhook();
+  }
 }
 
 /**
@@ -622,41 +773,74 @@ export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
 }
 
 export interface CompareFlags {
-  before: string;
-  after: string;
+  before?: string;
+  after?: string;
+  patch?: string[];
+  declare?: string;
   coalesce: boolean;
   quiet?: boolean;
   all?: boolean;
   json?: string;
   maxStates?: number;
   time?: number;
+  jobs?: number;
 }
 
 export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): Promise<number> {
+  const patching = f.patch !== undefined;
+  if (patching && f.after !== undefined) {
+    throw new UsageError(`--after ${f.after} with --patch: the after side is each scenario with the patches applied; leave out --after (--before may name the core, driver@variant or variant they apply to)`);
+  }
+  if (!patching && f.declare !== undefined) throw new UsageError(`--declare ${f.declare} declares the callees a patch calls: it goes with --patch`);
+  if (!patching && (f.before === undefined || f.after === undefined)) {
+    throw new UsageError(`compare needs two sides, --before SIDE and --after SIDE, or --patch FILE (each scenario against itself patched)`);
+  }
+  // Read and check the patches and declarations first: a bad one is one line before anything loads.
+  const p = patching ? patcher(f.patch!, f.declare) : undefined;
   const names = scenarios.length ? scenarios : builtinNames();
-  const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io), arg }));
-  checkOutputFiles([{ flag: '--json', path: f.json }], inputs.map((i) => i.path));
+  // A patch comparison runs no variant but the one --before may name, which is checked as a
+  // scenario when it is applied (before anything runs). Of the built-ins it compares by default
+  // (whose variants the test suite checks), the others are not built; a file named is checked whole.
+  const inputs = names.map((arg) => ({ ...loadScenarioInput(arg, io, patching && !scenarios.length ? { variants: false } : {}), arg }));
+  checkOutputFiles([{ flag: '--json', path: f.json }], [...inputs.map((i) => i.path), ...patchInputs(f)]);
   const ac = new AbortController();
   const unhook = stopOnSignals(io, ac);
   const t0 = performance.now();
+  const ro: CompareOptions = {
+    coalesce: f.coalesce,
+    ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
+    ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+    // --jobs N: the runs go to N worker threads. Default one after the other, here: a worker
+    // compiles and warms up the model on its own, which the short runs of a comparison do not repay
+    // on two cores (docs/patches.md has the figures).
+    jobs: f.jobs ?? 1,
+    signal: ac.signal,
+  };
+  const log = (msg: string, done: number, total: number): void => {
+    if (f.quiet) return;
+    const elapsed = (performance.now() - t0) / 1000;
+    io.err(`mnc: [${done}/${total}] ${msg}${done < total ? `; about ${duration((elapsed / done) * (total - done))} left` : ''}`);
+  };
   let cmp;
   try {
-    cmp = await compareSides(
-      inputs,
-      f.before,
-      f.after,
-      {
-        coalesce: f.coalesce,
-        ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
-        ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
-        signal: ac.signal,
-      },
-      (msg, done, total) => {
-        if (f.quiet) return;
-        const elapsed = (performance.now() - t0) / 1000;
-        io.err(`mnc: [${done}/${total}] ${msg}${done < total ? `; about ${duration((elapsed / done) * (total - done))} left` : ''}`);
-      },
-    );
+    cmp = p
+      ? await comparePatched(
+          inputs,
+          {
+            label: p.label,
+            files: f.patch!,
+            ...(f.declare === undefined ? {} : { declare: f.declare }),
+            apply: (sc) => {
+              const r = p.apply(sc);
+              return 'refused' in r ? r : { scenario: r.scenario, changed: r.changed };
+            },
+          },
+          ro,
+          log,
+          f.before,
+          scenarios.length > 0,
+        )
+      : await compareSides(inputs, f.before!, f.after!, ro, log);
   } finally {
     unhook();
   }
@@ -679,6 +863,7 @@ export async function cmdCompare(io: Io, scenarios: string[], f: CompareFlags): 
 export interface PatchFlags {
   core?: string;
   driver?: string[];
+  declare?: string;
 }
 
 /** The core `mnc patch` applies to without --core: the kernel as merged. */
@@ -703,7 +888,8 @@ export function cmdPatch(io: Io, file: string, f: PatchFlags): number {
     }
   }
   const x = readPatch(file);
-  const base = configBase(core, drivers);
+  const declared = f.declare === undefined ? undefined : readDeclarations(f.declare);
+  const base = configBase(core, drivers, declared);
   const r = applyInOrder([x.patch], base);
   if (r.refused) throw new UsageError(`${refusal(file, r.refused)} [applied to core ${core}: --core and --driver choose the functions]`);
   const res = r.results[0]!;
@@ -711,6 +897,7 @@ export function cmdPatch(io: Io, file: string, f: PatchFlags): number {
   const out: string[] = [];
   if (x.patch.subject) out.push(`patch: ${x.patch.subject}`);
   out.push(`applied to core ${core} with ${named.length ? `${named.join(', ')} and every other driver` : 'every driver'} as that kernel shipped it (--core, --driver choose others)`);
+  if (declared) out.push(`declared in ${declared.file}: ${Object.keys(declared.callees).map((n) => `${n}()`).join(', ')}`);
   const final = new Map(res.changed.map((fn) => [fn.name, fn]));
   const listedAt = new Map<string, number>();
   for (const oc of res.outcomes) {
@@ -754,8 +941,8 @@ export function cmdReplay(io: Io, arg: string, f: ScenarioFlags & { token?: stri
   } catch (e) {
     throw new UsageError(`trace ${arg} is not valid JSON (${(e as Error).message})`);
   }
-  if (f.variant !== undefined || f.core !== undefined || f.driver || f.patch || f.property || !f.coalesce) {
-    throw new UsageError('--variant, --core, --driver, --patch, --property and --no-coalesce go with --token; a trace file records its scenario, patches and options');
+  if (f.variant !== undefined || f.core !== undefined || f.driver || f.patch || f.declare !== undefined || f.property || !f.coalesce) {
+    throw new UsageError('--variant, --core, --driver, --patch, --declare, --property and --no-coalesce go with --token; a trace file records its scenario, patches, declarations and options');
   }
   const parsed = parseTrace(data, arg);
   const trace = parsed.version === 1 ? parsed : { ...parsed, scenario: repatched(parsed, arg) };
@@ -792,7 +979,7 @@ function divergence(message: string, sf: ScenarioFile, arg: string, token: strin
     if (v === f.variant) continue;
     try {
       const { scenario: flagged } = applyFlags(withVariant(sf, v), overrides(f), { ...f, variant: v });
-      const { scenario } = withPatches(flagged, f.patch ?? []);
+      const { scenario } = withPatches(flagged, f.patch ?? [], f.declare);
       replay(scenarioModel(scenario, { coalesce: f.coalesce, ...(property ? { names: property } : {}) }), token);
       fits.push(v);
     } catch {
@@ -807,6 +994,7 @@ function divergence(message: string, sf: ScenarioFile, arg: string, token: strin
       ...(f.core === undefined ? {} : { core: f.core }),
       ...(f.driver ? { drivers: f.driver } : {}),
       ...(f.patch ? { patches: f.patch } : {}),
+      ...(f.declare === undefined ? {} : { declare: f.declare }),
       ...(property ? { properties: property } : {}),
       coalesce: f.coalesce,
     });

@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CORE_VERSION_NAMES } from '../model/kernel/core/version-names.ts';
-import { PatchError, ScenarioError } from '../model/kernel/errors.ts';
+import { DeclareError, PatchError, ScenarioError } from '../model/kernel/errors.ts';
 import { CompareError, TraceError } from '../report/errors.ts';
 import type { CheckFlags, PatchFlags, ScenarioFlags } from './commands.ts';
 import { EXIT, UsageError, type Io } from './errors.ts';
@@ -31,6 +31,13 @@ function secondsArg(v: string): number {
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** `--declare FILE`: one file (a second one would silently replace the first). */
+const oneDeclare = (v: string, prev: string | undefined): string => {
+  if (prev !== undefined) throw new InvalidArgumentError(`give one declaration file (${prev}, then ${v}): put every declared callee in it`);
+  return v;
+};
+const DECLARE_HELP = 'a JSON file declaring the callees the patches call that the model does not have: whether each may sleep, the locks it takes, the fields it touches (docs/patches.md)';
 
 /** The exit codes a command's --help lists (the same in README.md, "Exit codes"). */
 function exitCodes(lines: readonly string[]): string {
@@ -97,11 +104,12 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--core <version>', `kernel core version (${CORE_VERSION_NAMES.join(', ')})`)
     .option('--driver <name@variant>', 'use this variant for every notifier of that driver (repeatable)', collect)
     .option('--patch <file>', 'apply this patch (a git format-patch mail or a diff -u; docs/patches.md) to the functions the scenario runs, and check the patched code (repeatable: applied in order)', collect)
+    .option('--declare <file>', DECLARE_HELP, oneDeclare)
     .option('--property <name>', 'check only this property, or one of its checks as reports name them (no-sleep:might-sleep, deadlock:partial:munmap) (repeatable)', collect)
     .option('--all', 'go on after the first violation until every property is decided; report a counterexample of each violated property (breadth-first: a shortest one)')
     .option('--first', "search depth-first and stop at the first violation (often far sooner than breadth-first), then shorten its counterexample by depth-bounded re-runs, as SPIN's pan -i does")
     .addOption(new Option('--strategy <s>', 'search strategy').choices(['bfs', 'dfs', 'random']))
-    .option('--seed <n>', 'seed of the random strategy', intArg('--seed', -2147483648))
+    .option('--seed <n>', 'seed of the random strategy and of the forecast\'s walks', intArg('--seed', -2147483648))
     .option('--walks <n>', 'random strategy: number of walks', intArg('--walks', 1))
     .option('--max-states <n>', 'stop after this many distinct states (result: incomplete)', intArg('--max-states', 1))
     .option('--max-depth <n>', 'do not expand states deeper than this (result: incomplete)', intArg('--max-depth', 0))
@@ -109,11 +117,12 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--json <file>', 'write every counterexample found as a JSON trace (docs/trace-format.md); - for standard output')
     .option('--html <file>', 'write every counterexample found as a self-contained HTML trace viewer; - for standard output')
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
-    .option('-q, --quiet', 'no progress display')
+    .option('--forecast', 'only forecast the run: a lower estimate of its states from random walks and of its time from its first second; no verdict (exit 0)')
+    .option('-q, --quiet', 'no progress display (nor the forecast it shows after a second)')
     .addHelpText(
       'after',
       exitCodes([
-        '0   every property checked holds (a property that does not apply is listed as such)',
+        '0   every property checked holds (a property that does not apply is listed as such); with --forecast, the forecast is printed',
         '1   a violation: its counterexample is printed (with --all, one per violated property)',
         USAGE,
         '3   incomplete: a bound (--time, --max-states, --max-depth), a signal (Ctrl-C, SIGTERM), the random strategy finding nothing, or a counterexample that failed its check on the real states; properties marked ? are undecided',
@@ -137,17 +146,20 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
 
   program
     .command('compare')
-    .description('the patch review view: which counterexamples a change removes and which it introduces, over the same scenarios')
-    .requiredOption('--before <side>', 'a core version, a driver@variant, or a scenario variant label')
-    .requiredOption('--after <side>', 'a core version, a driver@variant, or a scenario variant label')
-    .argument('[scenario...]', 'scenarios (default: every built-in scenario the two sides apply to)')
+    .description('the patch review view: which counterexamples a change removes and which it introduces, over the same scenarios; the change is two sides (--before, --after) or patches as mailed (--patch)')
+    .option('--before <side>', 'a core version, a driver@variant, or a scenario variant label; with --patch, the configuration the patches apply to (default: each scenario as configured)')
+    .option('--after <side>', 'a core version, a driver@variant, or a scenario variant label (not with --patch)')
+    .option('--patch <file>', 'compare each scenario with itself with this patch applied (a git format-patch mail or a diff -u; docs/patches.md): per check fixed, introduced or unchanged, and the counterexample of each finding introduced (repeatable: applied in order)', collect)
+    .option('--declare <file>', DECLARE_HELP, oneDeclare)
+    .argument('[scenario...]', 'scenarios (default: every built-in scenario the two sides apply to; with --patch, every built-in scenario that runs a function the patches change)')
     .option('--all', 'after the table, print the counterexample of every finding removed and introduced in full')
     .option('--json <file>', 'also write the comparison as JSON (each finding with its replay line); - for standard output (the table then goes to standard error)')
     .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
     .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
+    .option('-j, --jobs <n>', 'runs at a time, each on a worker thread above 1 (default: 1, one run after the other)', intArg('--jobs', 1))
     .option('-q, --quiet', 'no per-run progress lines')
-    .addHelpText('after', exitCodes(['0   the change introduces no finding', '1   the change introduces a finding', USAGE, '3   a side was stopped by a bound, or a signal (Ctrl-C, SIGTERM) stopped the comparison: the table shows what was compared']))
+    .addHelpText('after', exitCodes(['0   the change introduces no finding', '1   the change introduces a finding', `${USAGE}; a patch that does not apply to any scenario compared`, '3   a side was stopped by a bound, or a signal (Ctrl-C, SIGTERM) stopped the comparison: the table shows what was compared']))
     .action(async (scs: string[], f) => setCode(await (await commands()).cmdCompare(io, scs, f)));
 
   program
@@ -156,6 +168,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .argument('<file>', 'the patch file, as mailed (headers included) or as diff -u wrote it')
     .option('--core <version>', `the core version whose functions the patch applies to (default: v4.19; ${CORE_VERSION_NAMES.join(', ')})`)
     .option('--driver <name@variant>', 'apply to this variant of the driver (repeatable; default: the variant the core version shipped)', collect)
+    .option('--declare <file>', DECLARE_HELP, oneDeclare)
     .addHelpText('after', exitCodes(['0   the patch applies (hunks outside the model are listed, and do not stop it)', '2   a hunk is refused (the line names the hunk, the patch line and what the model lacks), the patch is malformed or cannot be read, or bad usage; nothing is applied']))
     .action(async (file: string, f: PatchFlags) => setCode((await commands()).cmdPatch(io, file, f)));
 
@@ -168,6 +181,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--core <version>', 'with --token: the core version the run was given')
     .option('--driver <name@variant>', 'with --token: a driver variant the run was given (repeatable)', collect)
     .option('--patch <file>', 'with --token: a patch the run applied (repeatable, in the same order); a trace file re-applies its own', collect)
+    .option('--declare <file>', 'with --token: the declarations the run was given; a trace file reads its own again', oneDeclare)
     .option('--property <name>', 'with --token: a property the run was limited to (repeatable)', collect)
     .option('--no-coalesce', 'with --token: the token was printed by a run with --no-coalesce')
     .addHelpText(
@@ -196,7 +210,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       // commander already printed its one-line message ("error: unknown option ...").
       return EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof PatchError || e instanceof TraceError || e instanceof CompareError || e instanceof OutputError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof PatchError || e instanceof DeclareError || e instanceof TraceError || e instanceof CompareError || e instanceof OutputError) {
       io.err(`mnc: ${e.message}`);
       return EXIT.usage;
     }

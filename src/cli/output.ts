@@ -84,14 +84,19 @@ function sameFile(a: string, b: string): boolean {
  * Check the outputs before a run: each can be written, none is an input (`inputs`: paths being
  * read), no two are the same file, and at most one is standard output.
  */
-export function checkOutputs(outputs: readonly OutputRequest[], inputs: readonly string[]): void {
+/** An input file outputs must not overwrite: a path (the scenario file being checked), or a path and what it is. */
+export type InputFile = string | { readonly path: string; readonly what: string };
+
+export function checkOutputs(outputs: readonly OutputRequest[], inputs: readonly InputFile[]): void {
   const stdout = outputs.filter((o) => o.path === '-');
   if (stdout.length > 1) throw new OutputError(`${stdout.map((o) => `${o.flag} -`).join(' and ')}: only one output can go to standard output`);
   const files = outputs.filter((o) => o.path !== '-');
   for (const o of files) {
     if (o.path === '') throw new OutputError(`${o.flag}: expected a file name (or - for standard output)`);
     for (const i of inputs) {
-      if (sameFile(o.path, i)) throw new OutputError(`${o.flag} ${o.path} is the scenario file being checked; writing it would destroy the scenario: name another file`);
+      if (typeof i === 'string') {
+        if (sameFile(o.path, i)) throw new OutputError(`${o.flag} ${o.path} is the scenario file being checked; writing it would destroy the scenario: name another file`);
+      } else if (sameFile(o.path, i.path)) throw new OutputError(`${o.flag} ${o.path} is ${i.what}; writing it would destroy it: name another file`);
     }
     checkWritable(o);
   }

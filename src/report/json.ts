@@ -116,6 +116,10 @@ export function parseTrace(data: unknown, source: string): TraceFile {
   const patchOk = (p: unknown): boolean =>
     isObj(p) && typeof p.file === 'string' && typeof p.sha256 === 'string' && /^[0-9a-f]{64}$/.test(p.sha256) && isStrings(p.fns) && (p.subject === undefined || typeof p.subject === 'string');
   if (t.patches !== undefined && !(Array.isArray(t.patches) && t.patches.every(patchOk))) fail('"patches" must be a list of { "file", "subject", "sha256" (64 hex digits), "fns" }');
+  const d = t.declarations;
+  if (d !== undefined && !(isObj(d) && typeof d.file === 'string' && typeof d.sha256 === 'string' && /^[0-9a-f]{64}$/.test(d.sha256) && isObj(d.callees))) {
+    fail('"declarations" must be { "file", "sha256" (64 hex digits), "callees" }');
+  }
   if (!isStrings(t.command)) fail('needs "command", the list of arguments that name the scenario');
   const run = t.run;
   if (!isObj(run) || typeof run.status !== 'string' || !Array.isArray(run.verdicts)) fail('needs a "run" object with "status" and "verdicts"');

@@ -7,7 +7,7 @@
 import { fingerprint, FingerprintEncoder, fingerprintHex, StringEncoder, type Counterexample, type Path } from '../checker/index.ts';
 import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { PatchRecord, Scenario } from '../model/kernel/scenario.ts';
+import type { DeclarationRecord, PatchRecord, Scenario } from '../model/kernel/scenario.ts';
 import type { KState } from '../model/lang/state.ts';
 import { explain, notApplicable, type Finding } from '../properties/index.ts';
 import type { ScenarioRun } from './run.ts';
@@ -117,6 +117,11 @@ export interface Trace {
    * checking its sha256. Absent when none was.
    */
   readonly patches?: readonly PatchRecord[];
+  /**
+   * The declarations of the callees the patches call (`--declare`): the file, the sha256 of its
+   * bytes and what it declared. Replay reads the file again and checks its sha256. Absent when none.
+   */
+  readonly declarations?: DeclarationRecord;
   /** Model options replay must use to take the same transitions. */
   readonly options: { readonly coalesce: boolean; readonly properties?: readonly string[] };
   /**
@@ -225,7 +230,7 @@ export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: r
   const list = cxs ?? (r.status === 'pass' ? [] : r.violations);
   const na = notApplicable(m, run.config.properties ?? run.scenario.properties);
   // The patched functions are not part of the scenario as a file has it: the trace names the patches.
-  const { replaceFns: _, patches, ...scenario } = run.scenario;
+  const { replaceFns: _, patches, declared, ...scenario } = run.scenario;
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
@@ -235,6 +240,7 @@ export function buildTrace(run: ScenarioRun, command: readonly string[], cxs?: r
     notifiers: notifiersOf(m),
     ...(notes.length ? { notes: [...notes] } : {}),
     ...(patches?.length ? { patches: patches.map((p) => ({ ...p, fns: [...p.fns] })) } : {}),
+    ...(declared ? { declarations: declared } : {}),
     options: { coalesce: run.config.coalesce, ...(run.config.properties ? { properties: [...run.config.properties] } : {}) },
     command: [...command],
     run: {
@@ -265,6 +271,7 @@ export function scenarioCommand(
     readonly core?: string;
     readonly drivers?: readonly string[];
     readonly patches?: readonly string[];
+    readonly declare?: string;
     readonly properties?: readonly string[];
     readonly coalesce?: boolean;
   },
@@ -275,6 +282,7 @@ export function scenarioCommand(
     ...(o.core === undefined ? [] : ['--core', o.core]),
     ...(o.drivers ?? []).flatMap((d) => ['--driver', d]),
     ...(o.patches ?? []).flatMap((p) => ['--patch', p]),
+    ...(o.declare === undefined ? [] : ['--declare', o.declare]),
     ...(o.properties ?? []).flatMap((p) => ['--property', p]),
     ...(o.coalesce === false ? ['--no-coalesce'] : []),
   ];

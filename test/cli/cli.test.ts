@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { WAIT_PATCH } from '../model/patch/fixtures.ts';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -1041,10 +1042,15 @@ describe('patches as mailed (issue 13)', () => {
     expect(ok.out).toMatch(/^ {2}oom_reap_task_mm\(\) after every hunk: listed under hunk 1$/m);
   });
   test('mnc patch: several refused hunks: the first in full, the others by number (before, the line sent the reader to the very command that printed it)', async () => {
-    const r = await run('patch', join(import.meta.dirname, '../../examples/patches/93065ac753e4-blockable-mode.patch'), '--core', 'v4.18');
+    // 93065ac753e4 applies to the v4.18 functions it was written against; on v4.19's, which it
+    // already changed, most hunks are refused.
+    const r = await run('patch', join(import.meta.dirname, '../../examples/patches/93065ac753e4-blockable-mode.patch'), '--core', 'v4.19');
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expectOneLine(r.err, /^mnc: patch .*93065ac753e4-blockable-mode\.patch does not apply, nothing was applied: hunk (\d+): .* \(also refused: hunks \d+(, \d+)+\) \[applied to core v4\.18: --core and --driver choose the functions\]$/);
+    expectOneLine(r.err, /^mnc: patch .*93065ac753e4-blockable-mode\.patch does not apply, nothing was applied: hunk (\d+): .* \(also refused: hunks \d+(, \d+)+\) \[applied to core v4\.19: --core and --driver choose the functions\]$/);
+    const ok = await run('patch', join(import.meta.dirname, '../../examples/patches/93065ac753e4-blockable-mode.patch'), '--core', 'v4.18');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^hunk 34 \(include\/linux\/mmu_notifier\.h, .*\): outside the model: its context shows mmu_notifier_invalidate_range_start\(\) with an empty body/m);
     expect(r.err).not.toMatch(/lists them/);
   });
   test('mnc patch: --driver names the variant the patch applies to', async () => {
@@ -1107,6 +1113,251 @@ describe('patches as mailed (issue 13)', () => {
     expectOneLine(edited.err, /was checked with the patch .*clarify\.patch .* and replay re-applies it: .*clarify\.patch has changed since \(its sha256 is/);
     const gone = await run('replay', p, '--patch', local);
     expect(gone.code).toBe(2);
-    expectOneLine(gone.err, /--patch, --property and --no-coalesce go with --token/);
+    expectOneLine(gone.err, /--patch, --declare, --property and --no-coalesce go with --token/);
+  });
+
+  const WAIT = WAIT_PATCH;
+  const TETSUO_ARGS = ['amdgpu-read-lock-nonblock', '--variant', 'tetsuo'];
+
+  test('--declare: a call of an undeclared function is refused (one line naming --declare); declared, the patch applies and no-sleep sees what was declared', async () => {
+    const patch = file('wait.patch', WAIT);
+    const refused = await run('check', ...TETSUO_ARGS, '--patch', patch, '-q');
+    expect(refused.code).toBe(2);
+    expect(refused.out).toBe('');
+    expectOneLine(refused.err, /^mnc: patch .*wait\.patch does not apply, nothing was applied: hunk 1: amdgpu_mn_read_lock\(\), patch line 10: `amdgpu_mn_wait_fences\(\)` is not modelled: declare whether it may sleep and what it touches \(--declare FILE\.json, docs\/patches\.md\)$/);
+    const sleeps = file('sleeps.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const bad = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', sleeps, '-q');
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^ {2}note: --declare .*sleeps\.json: amdgpu_mn_wait_fences\(\) runs as declared there$/m);
+    expect(bad.out).toMatch(/^ {2}FAIL no-sleep:might-sleep$/m);
+    expect(bad.out).toMatch(/^oom_reaper is about to call amdgpu_mn_wait_fences\(\), which may sleep, in amdgpu0 invalidate_range_start \[0, 4\) non-blockable$/m);
+    const quiet = file('quiet.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: false } }));
+    const ok = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', quiet, '--all', '-q');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^ {2}ok {3}no-sleep:might-sleep$/m);
+    // mnc patch takes the declarations too.
+    const listed = await run('patch', patch, '--driver', 'amdgpu@tetsuo', '--declare', quiet);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/^declared in .*quiet\.json: amdgpu_mn_wait_fences\(\)$/m);
+    expect((await run('patch', patch, '--driver', 'amdgpu@tetsuo')).code).toBe(2);
+  });
+
+  test('--declare: the replay line carries it and works verbatim; the trace records the declarations and replay reads them again, or refuses with one line', async () => {
+    const patch = file('wait2.patch', WAIT);
+    const decl = file('decl2.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const p = join(dir, 'declared.json');
+    const r = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', decl, '--json', p, '-q');
+    expect(r.code).toBe(1);
+    const [line] = replayLines(r.out);
+    expect(line).toMatch(/ amdgpu-read-lock-nonblock --variant tetsuo --patch \S*wait2\.patch --declare \S*decl2\.json$/);
+    const rr = await run(...words(line!).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^violated in the last state: no-sleep:might-sleep$/m);
+    const t = readJson(p) as { declarations: unknown; scenario: Record<string, unknown> };
+    const { createHash } = await import('node:crypto');
+    expect(t.declarations).toEqual({ file: decl, sha256: createHash('sha256').update(readFileSync(decl)).digest('hex'), callees: { amdgpu_mn_wait_fences: { mightSleep: true } } });
+    expect(Object.keys(t.scenario)).not.toContain('declared');
+    expect((await run('replay', p)).code).toBe(1);
+    writeFileSync(decl, JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: false } }));
+    const changed = await run('replay', p);
+    expect(changed.code).toBe(2);
+    expectOneLine(changed.err, /was checked with the declarations .*decl2\.json, and replay reads them again: .*decl2\.json has changed since \(its sha256 is/);
+  });
+
+  test('compare --patch: before = the scenario as configured, after = patched; per check fixed, introduced or unchanged (the clarify patch keeps the sleep: no-sleep unchanged)', async () => {
+    const r = await run('compare', '--patch', CLARIFY, 'amdgpu-read-lock-nonblock', '-q');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').slice(0, 4)).toEqual([
+      'mnc compare: before = each scenario as configured, after = with the patch "[PATCH] drm/amd: clarify amdgpu_mn_read_lock !blocking mode"',
+      '',
+      'amdgpu-read-lock-nonblock: 0 fixed, 0 introduced, 1 unchanged; the other 18 checks hold before and after',
+      '  = unchanged:  no-sleep:might-sleep (violated before and after)',
+    ]);
+    expect(r.out).toMatch(/^the patch "\[PATCH\] drm\/amd: clarify amdgpu_mn_read_lock !blocking mode" against each scenario as configured, 1 scenario compared: 0 findings fixed, 0 introduced, 1 unchanged\.$/m);
+    // Tetsuo's patch fixes it: "fixed", and --all prints the trace before the patch, whose replay line has no --patch.
+    const fixed = await run('compare', '--patch', TETSUO, 'amdgpu-read-lock-nonblock', '--all', '-q');
+    expect(fixed.code).toBe(0);
+    expect(fixed.out).toMatch(/^ {2}- fixed: {6}no-sleep:might-sleep$/m);
+    expect(fixed.out).toMatch(/^FIXED by the patch amdgpu-tetsuo-no-recursion\.patch \(the trace before it\):$/m);
+    const [line] = replayLines(fixed.out);
+    expect(line).toMatch(/ amdgpu-read-lock-nonblock$/);
+    expect((await run(...words(line!).slice(1))).code).toBe(1);
+  });
+
+  test('compare --patch: an introduced finding prints its counterexample, whose replay line re-applies the patch (and the declarations) and works verbatim; exit 1', async () => {
+    const patch = file('wait-cmp.patch', WAIT);
+    const decl = file('wait-cmp.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const json = join(dir, 'cmp-patch.json');
+    // --before names the configuration the patch was made against: the tetsuo variant.
+    const r = await run('compare', '--patch', patch, '--declare', decl, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '--json', json, '-q');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^mnc compare: before = tetsuo, after = tetsuo with the patch wait-cmp\.patch$/m);
+    expect(r.out).toMatch(/^amdgpu-read-lock-nonblock: 0 fixed, 1 introduced, 0 unchanged; the other 18 checks hold before and after\n {2}\+ introduced: no-sleep:might-sleep$/m);
+    // Without --all: the introduced counterexample in full.
+    expect(r.out).toMatch(/^INTRODUCED by the patch wait-cmp\.patch:\n=+\nBUG: sleeping function called from non-blockable invalidate_range_start$/m);
+    const lines = replayLines(r.out);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ amdgpu-read-lock-nonblock --variant tetsuo --patch \S*wait-cmp\.patch --declare \S*wait-cmp\.json$/);
+    const rr = await run(...words(lines[0]!).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^violated in the last state: no-sleep:might-sleep$/m);
+    const j = readJson(json) as { patch: unknown; pairs: { introduced: { replay: string }[]; holding: string[] }[] };
+    expect(j.patch).toEqual({ label: 'the patch wait-cmp.patch', files: [patch], declare: decl });
+    expect(j.pairs[0]!.holding).toHaveLength(18);
+    expect(j.pairs[0]!.introduced[0]!.replay).toBe(lines[0]);
+  });
+
+  test('compare --patch without scenarios: every built-in that runs a function the patch changes; the others skipped by reason, in one line each', async () => {
+    const r = await run('compare', '--patch', CLARIFY, '-q');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^amdgpu-read-lock-nonblock: 0 fixed, 0 introduced, 1 unchanged; .*\n {2}= unchanged: {2}no-sleep:might-sleep \(violated before and after\)$/m);
+    expect(r.out).toMatch(/^skipped \(the patch changes none of its functions\): end-after-nonblock-start, gntdev-reaper, .*umem-odp-register-vs-reaper$/m);
+    // A scenario whose amdgpu variant is another one: the patch does not apply there, and the line says why.
+    expect(r.out).toMatch(/^skipped \(patch .*amdgpu-clarify-read-lock\.patch does not apply, nothing was applied: hunk 1: amdgpu_mn_read_lock\(\), patch line \d+: .*\): kvm-pairing-under-reaper$/m);
+    expect(r.out).toMatch(/, \d+ scenarios compared \(\d+ skipped\): 0 findings fixed, 0 introduced, \d+ unchanged\.$/m);
+    expect(r.out).not.toMatch(/^(gntdev|i915|radeon)-/m);
+  }, 120_000);
+
+  test('compare --patch: a patch that applies to nothing compared, or changes nothing a scenario runs, is one line, exit 2', async () => {
+    const header = file('oom-h.patch', ['--- a/include/linux/oom.h', '+++ b/include/linux/oom.h', '@@ -1,3 +1,3 @@', ' #ifndef __INCLUDE_LINUX_OOM_H', '-#define __INCLUDE_LINUX_OOM_H', '+#define __INCLUDE_LINUX_OOM_H 1', ' ', ''].join('\n'));
+    const cases: [string[], RegExp][] = [
+      [['compare', '--patch', header], /^mnc: compare --patch: no built-in scenario runs a function the patch changes \(it changes none of their functions\); name a scenario .*, or see what the patch changes with mnc patch .*oom-h\.patch$/],
+      [['compare', '--patch', header, 'radeon-reaper'], /^mnc: compare --patch: the scenario named runs no function the patch changes/],
+      // The fix of oom_reap_task_mm() does not apply to v4.19's, which has it.
+      [['compare', '--patch', OOM, 'amdgpu-read-lock-nonblock'], /^mnc: compare --patch: nothing was compared: the patch does not apply to amdgpu-read-lock-nonblock: patch .* does not apply, nothing was applied: hunk 1: oom_reap_task_mm\(\), patch line 34: /],
+      [['compare', '--patch', OOM], /^mnc: compare --patch: nothing was compared: the patch does not apply to 23 of them \(the first, amdgpu-cs-reclaim\): .*; name a scenario \(and with --before the core, driver@variant or variant the patch was made against\)/],
+      [['compare', '--patch', CLARIFY, '--after', 'v4.19'], /^mnc: --after v4\.19 with --patch: the after side is each scenario with the patches applied; leave out --after/],
+      [['compare', '--before', 'v4.18'], /^mnc: compare needs two sides, --before SIDE and --after SIDE, or --patch FILE/],
+      [['compare', '--before', 'v4.18', '--after', 'v4.19', '--declare', 'x.json'], /^mnc: --declare x\.json declares the callees a patch calls: it goes with --patch$/],
+      [['compare', '--patch', join(dir, 'missing.patch')], /^mnc: cannot read patch .*missing\.patch: ENOENT$/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await run(...args, '-q');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expectOneLine(r.err, pattern);
+    }
+    // With --before the configuration it was made against, it compares: the premature victim is fixed.
+    const ok = await run('compare', '--patch', OOM, '--before', 'returns-true', 'oom-reap-return-value', '-q');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^ {2}- fixed: {6}no-premature-victim$/m);
+  });
+
+  test('compare --jobs 2 runs the sides on worker threads: the same report, progress in the same order; bad input met in a worker is still one line', async () => {
+    const args = ['compare', '--before', 'v4.18', '--after', 'v4.19', 'v418-blockable-backoff', 'radeon-reaper', '--all'];
+    const one = await run(...args, '--jobs', '1');
+    const two = await run(...args, '--jobs', '2');
+    expect(two.code).toBe(one.code);
+    expect(two.out).toBe(one.out);
+    const progress = (err: string): string[] => err.split('\n').map((l) => l.replace(/, \d+ states.*$/, ''));
+    expect(progress(two.err)).toEqual(progress(one.err));
+    // A patched scenario with declarations travels to the worker whole: the same introduced finding.
+    const patch = file('wait-jobs.patch', WAIT);
+    const decl = file('wait-jobs.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const p1 = await run('compare', '--patch', patch, '--declare', decl, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '-q', '--jobs', '1');
+    const p2 = await run('compare', '--patch', patch, '--declare', decl, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '-q', '--jobs', '2');
+    expect(p2.code).toBe(1);
+    expect(p2.out).toBe(p1.out);
+    // A declared lock that names no lock at the call (the argument is the amdgpu_mn itself) is found as the call runs.
+    const notLock = file('wait-jobs-lock.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: false, locks: ['arg0'] } }));
+    const bad = await run('compare', '--patch', patch, '--declare', notLock, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '-q', '--jobs', '2');
+    expect(bad.code).toBe(2);
+    expectOneLine(bad.err, /^mnc: amdgpu_mn_wait_fences\(\) is declared to take arg0, which is amdgpu0 at this call, and the scenario has no lock amdgpu0$/);
+  }, 120_000);
+
+  test('an output that is a --patch or --declare file is refused before the run, and the file is kept (check wrote its trace over the patch)', async () => {
+    const patch = file('keep.patch', WAIT);
+    const decl = file('keep.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: true } }));
+    const cases: [string[], RegExp][] = [
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', decl, '--json', patch], /^mnc: --json .*keep\.patch is the patch --patch .*keep\.patch; writing it would destroy it: name another file$/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', decl, '--html', decl], /^mnc: --html .*keep\.json is the declarations --declare .*keep\.json; writing it would destroy it/],
+      [['compare', '--patch', patch, '--declare', decl, '--before', 'tetsuo', 'amdgpu-read-lock-nonblock', '--json', decl], /^mnc: --json .*keep\.json is the declarations --declare/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await run(...args, '-q');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expectOneLine(r.err, pattern);
+    }
+    expect(readFileSync(patch, 'utf8')).toBe(WAIT);
+    expect(readJson(decl)).toEqual({ amdgpu_mn_wait_fences: { mightSleep: true } });
+  });
+
+  test('compare explores a model once: reaper-mmap-sem-write is amdgpu-read-lock-nonblock under another name; its rows, traces and replay lines still name it (--jobs 1 and 2)', async () => {
+    const args = ['compare', '--patch', TETSUO, 'amdgpu-read-lock-nonblock', 'reaper-mmap-sem-write', '--all'];
+    const one = await run(...args, '--jobs', '1');
+    expect(one.code).toBe(0);
+    expect(one.err).toMatch(/^mnc: \[3\/4\] reaper-mmap-sem-write @ as configured: violation, \d+ states \(the model of amdgpu-read-lock-nonblock @ as configured: not explored again\)/m);
+    expect(one.err).toMatch(/^mnc: \[4\/4\] reaper-mmap-sem-write @ patched: pass, \d+ states \(the model of amdgpu-read-lock-nonblock @ patched: not explored again\)$/m);
+    expect(one.out).toMatch(/^reaper-mmap-sem-write: 1 fixed, 0 introduced, 0 unchanged; .*\n {2}- fixed: {6}no-sleep:might-sleep$/m);
+    expect(one.out).toMatch(/^scenario: reaper-mmap-sem-write, core v4\.19, /m);
+    const lines = replayLines(one.out);
+    expect(lines.map((l) => l.split(' ').pop())).toEqual(['amdgpu-read-lock-nonblock', 'reaper-mmap-sem-write']);
+    const rr = await run(...words(lines[1]!).slice(1));
+    expect(rr.code).toBe(1);
+    expect(rr.out).toMatch(/^replayed \d+ steps of reaper-mmap-sem-write, /);
+    const two = await run(...args, '--jobs', '2');
+    expect(two.out).toBe(one.out);
+  }, 120_000);
+
+  test('--declare: bad input is one line, exit 2, nothing run', async () => {
+    const patch = file('wait3.patch', WAIT);
+    const cases: [string[], RegExp][] = [
+      [['check', ...TETSUO_ARGS, '--declare', file('d0.json', '{"x": {"mightSleep": true}}')], /--declare .*d0\.json declares the callees a patch calls: it goes with --patch$/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', join(dir, 'none.json')], /^mnc: cannot read the declarations .*none\.json: ENOENT$/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', file('d1.json', '{"amdgpu_mn_wait_fences": {"mightsleep": true}}')], /d1\.json: amdgpu_mn_wait_fences: mightSleep is required/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', file('d2.json', '{"amdgpu_mn_wait_fences": {"mightSleep": true, "locks": ["arg0->fences"]}}')], /d2\.json: amdgpu_mn_wait_fences: the call in amdgpu_mn_read_lock\(\) .*arg0->fences names the field fences, which is no lock of the scenario/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', file('d3.json', '{"mutex_lock": {"mightSleep": false}, "amdgpu_mn_wait_fences": {"mightSleep": false}}')], /d3\.json: mutex_lock is modelled \(a primitive/],
+      [['check', ...TETSUO_ARGS, '--patch', patch, '--declare', 'a.json', '--declare', 'b.json'], /give one declaration file \(a\.json, then b\.json\)/],
+      [['patch', patch, '--driver', 'amdgpu@tetsuo', '--declare', file('d4.json', '[1]')], /d4\.json: must be an object/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expectOneLine(r.err, pattern);
+    }
+  });
+});
+
+describe('check --forecast', () => {
+  test('prints a lower estimate of the states and of the time, and no verdict: exit 0', async () => {
+    const r = await run('check', 'exit-mmap-vs-reaper', '--variant', 'tetsuo', '--forecast');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^exit-mmap-vs-reaper \(variant tetsuo\): forecast of a complete run$/m);
+    // Deterministic: the default seed and budget (test/checker/forecast.test.ts checks the estimator).
+    const m = /^ {2}states: at least ~([\d,]+) \(Chao's lower estimate from (\d+) random walks, [\d,]+-[\d,]+ by their variance; ([\d,]+) states met; seed 0\)$/m.exec(r.out);
+    expect(m, r.out).not.toBeNull();
+    // The whole space is 125,079 states (scripts/state-space.ts): the estimate is below it.
+    expect(Number(m![1]!.replace(/,/g, ''))).toBeLessThan(125_079);
+    expect(r.out).toMatch(/^ {2}time: {3}at least ~[\d.]+ (s|min|h|days) at [\d,]+ states\/s \(the run's first [\d.]+ s: [\d,]+ states\)$/m);
+    expect(r.out).toMatch(/many times larger than this estimate/);
+    expect(r.out).not.toMatch(/^\s*(ok|FAIL)\s/m);
+    const seeded = await run('check', 'exit-mmap-vs-reaper', '--variant', 'tetsuo', '--forecast', '--seed', '3', '--time', '0.01');
+    expect(seeded.code).toBe(0);
+    expect(seeded.out).toMatch(/random walks, .*; seed 3\)$/m);
+    expect(seeded.out).toMatch(/^ {2}--time 0\.01 stops the run before it covers that: incomplete$/m);
+  }, 60_000);
+  test('a space its first second covers is counted, not estimated: the whole space, or all the run explores within its bounds', async () => {
+    const r = await run('check', 'v418-blockable-backoff', '--variant', 'v4.18', '--forecast');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^v418-blockable-backoff \(variant v4\.18\): the whole space explored in [\d.]+ s: 11 states \(no estimate needed\)$/);
+    const d = await run('check', 'v418-blockable-backoff', '--variant', 'v4.18', '--forecast', '--max-depth', '3');
+    expect(d.out).toMatch(/: the space within --max-depth 3 explored in [\d.]+ s: 4 states \(no estimate needed; the run stops at that depth: incomplete\)$/);
+    const m = await run('check', 'exit-mmap-vs-reaper', '--forecast', '--max-states', '5');
+    expect(m.out).toMatch(/^exit-mmap-vs-reaper: --max-states 5 reached in [\d.]+ s \(no estimate needed; the run stops there: incomplete\)$/);
+  });
+  test('not with --json, --html or --strategy random', async () => {
+    const j = await run('check', 'radeon-reaper', '--forecast', '--json', join(dir, 'f.json'));
+    expect(j.code).toBe(2);
+    expectOneLine(j.err, /^mnc: --forecast finds no counterexample to write: leave out --json$/);
+    expect(existsSync(join(dir, 'f.json'))).toBe(false);
+    const h = await run('check', 'radeon-reaper', '--forecast', '--html', '-');
+    expect(h.code).toBe(2);
+    expectOneLine(h.err, /leave out --html$/);
+    const s = await run('check', 'radeon-reaper', '--forecast', '--strategy', 'random');
+    expect(s.code).toBe(2);
+    expectOneLine(s.err, /^mnc: --forecast estimates the states of a complete run, which the random strategy does not make/);
   });
 });

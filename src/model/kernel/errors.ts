@@ -16,3 +16,9 @@ export class ScenarioError extends Error {
  * One line, exit 2, like a bad scenario.
  */
 export class PatchError extends Error {}
+
+/**
+ * The error a bad declaration of a callee gives (`--declare FILE.json`, src/model/patch/declare.ts):
+ * the file, the callee and field, what is allowed. One line, exit 2.
+ */
+export class DeclareError extends Error {}

@@ -222,8 +222,13 @@ export function applyVariant(sc: Scenario, v: VariantOverride, label: string): S
   return { ...rest, core: v.core ?? sc.core, notifiers, threads };
 }
 
+/** How much of a scenario file to check against the model: with `variants: false`, its variants only against the schema (a variant is checked as a scenario when it is used). */
+export interface LoadOptions {
+  readonly variants?: boolean;
+}
+
 /** Parse, validate and check a scenario file's text. `source` names it in errors. */
-export function parseScenario(text: string, source: string): ScenarioFile {
+export function parseScenario(text: string, source: string, opts: LoadOptions = {}): ScenarioFile {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -245,6 +250,7 @@ export function parseScenario(text: string, source: string): ScenarioFile {
     }
   };
   check(sc, '');
+  if (opts.variants === false) return sc;
   for (const [label, v] of Object.entries(sc.variants ?? {})) {
     let applied: Scenario;
     try {
@@ -258,14 +264,14 @@ export function parseScenario(text: string, source: string): ScenarioFile {
   return sc;
 }
 
-export function loadScenarioFile(path: string): ScenarioFile {
+export function loadScenarioFile(path: string, opts: LoadOptions = {}): ScenarioFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ScenarioError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return parseScenario(text, path);
+  return parseScenario(text, path, opts);
 }
 
 /** The directory of built-in scenarios. */
@@ -279,9 +285,9 @@ export function builtinNames(): string[] {
     .sort();
 }
 
-export function loadBuiltin(name: string): ScenarioFile {
+export function loadBuiltin(name: string, opts: LoadOptions = {}): ScenarioFile {
   if (!builtinNames().includes(name)) {
     throw new ScenarioError(name, `no built-in scenario has this name; \`mnc list\` shows them (${builtinNames().join(', ')})`);
   }
-  return loadScenarioFile(join(BUILTIN_DIR, `${name}.json`));
+  return loadScenarioFile(join(BUILTIN_DIR, `${name}.json`), opts);
 }

@@ -17,6 +17,8 @@ import type { Primitive } from '../lang/primitives.ts';
 import { MAX_PAGE, type LockState, type Value } from '../lang/state.ts';
 import { own } from './own.ts';
 import { ScenarioError } from './errors.ts';
+import { checkDeclaredCalls, declaredPrimitive, refuseModelled, type Declarations } from '../patch/declare.ts';
+import { CORE_PRIMITIVES } from '../lang/primitives.ts';
 
 export interface VmaSpec {
   /** First page. */
@@ -86,6 +88,21 @@ export interface Scenario {
   readonly replaceFns?: readonly FnDef[];
   /** The patches `replaceFns` comes from, for reports: the JSON trace records them (docs/trace-format.md). */
   readonly patches?: readonly PatchRecord[];
+  /**
+   * Callees the patched code calls that the model has no semantics for, as `--declare FILE`
+   * declared them (src/model/patch/declare.ts): each runs as a primitive built from its
+   * declaration. The JSON trace records them (docs/trace-format.md).
+   */
+  readonly declared?: DeclarationRecord;
+}
+
+/** A declaration file a run used, as the trace records it. */
+export interface DeclarationRecord {
+  /** The file as given on the command line (`--declare FILE`). */
+  readonly file: string;
+  /** sha256 of the file's bytes, 64 hex digits. */
+  readonly sha256: string;
+  readonly callees: Declarations;
 }
 
 /** A patch a run applied, as the trace records it. */
@@ -321,8 +338,24 @@ export function resolveNotifier(use: string, core: CoreVersion, path: string): {
   return { driver: name, variant, def };
 }
 
-/** Build the linked program of a scenario. Throws ScenarioError for a bad scenario. */
+/**
+ * The program of each scenario object built so far. A scenario is never changed once made (its
+ * fields are readonly; a variant or a patch makes a new one), and a program is only read after it
+ * is built (the caches keyed by a program or its instructions are functions of it): the one
+ * scenario checked when loaded, patched, and run on a side of a comparison is built once.
+ */
+const programs = new WeakMap<Scenario, Program>();
+
+/** Build the linked program of a scenario (once per scenario object). Throws ScenarioError for a bad scenario. */
 export function buildProgram(sc: Scenario): Program {
+  const hit = programs.get(sc);
+  if (hit) return hit;
+  const p = linkProgram(sc);
+  programs.set(sc, p);
+  return p;
+}
+
+function linkProgram(sc: Scenario): Program {
   const core = own(CORE_VERSIONS, sc.core);
   if (!core) throw new ScenarioError('core', `unknown core version "${sc.core}"; known: ${Object.keys(CORE_VERSIONS).join(', ')}`);
 
@@ -638,6 +671,11 @@ export function buildProgram(sc: Scenario): Program {
     }
   });
   for (const f of sc.replaceFns ?? []) fns.set(f.name, f);
+  for (const [name, d] of Object.entries(sc.declared?.callees ?? {})) {
+    const file = sc.declared!.file;
+    refuseModelled(file, name, fns.get(name), Object.hasOwn(primitives, name) || Object.hasOwn(CORE_PRIMITIVES, name));
+    primitives[name] = declaredPrimitive(name, d, file);
+  }
   addKworkers(works, threads, { fns: [...fns.values()], primitives, constants, statics, mem, locks, balanced, globals: [...globals], core, listOrder });
   // The kworkers are threads too, each with its own partial-deadlock check.
   if (threads.length > MAX_THREADS) {
@@ -664,7 +702,9 @@ export function buildProgram(sc: Scenario): Program {
     globals: [...globals],
     countCalls: ['oom_reap_task_mm'],
   };
-  return new Program(spec);
+  const program = new Program(spec);
+  if (sc.declared) checkDeclaredCalls(program, sc.declared.callees, sc.declared.file);
+  return program;
 }
 
 /**

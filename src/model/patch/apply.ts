@@ -15,11 +15,11 @@
  * Sections in files or functions the model does not contain are "outside the model" and do not
  * stop the rest. A new `static` function in a modelled file is added. A call of a function that is
  * neither a primitive nor a modelled function is refused: its semantics (may it sleep, what does it
- * touch) is not known.
+ * touch) is not known until it is declared (`--declare`, declare.ts: then it is a primitive).
  */
 import { compileFn, CompileError } from '../lang/compile.ts';
 import type { Expr, FnDef, Stmt } from '../lang/ir.ts';
-import { doWhile_, for_, foreach, if_, parseSimple, ParseError, subExprs, while_ } from '../lang/ir.ts';
+import { doWhile_, for_, foreach, if_, parseSimple, ParseError, printExpr, subExprs, while_ } from '../lang/ir.ts';
 import { canonical, keyOf, keysMatch, tokenizeLines, tokens, units, type Unit, type UnitKind } from './ctext.ts';
 import type { Hunk, Patch, PatchLine } from './diff.ts';
 
@@ -32,6 +32,48 @@ export interface ApplyOptions {
   readonly isGlobal?: (name: string) => boolean;
   /** The `version` of the functions the patch changes or adds; default: `<version>+<patch title>`. */
   readonly version?: string;
+  /**
+   * The model's instrumentation (docs/model.md, "Ghost state"): per function, the ghost effects the
+   * model attaches to a statement (by its normalised text). A statement a patch adds to that
+   * function with that text gets the same effects: `ret = false;` added to `__oom_reap_task_mm()`
+   * records an obstructed reap as every modelled version of it does. See {@link ghostRules}.
+   */
+  readonly ghosts?: ReadonlyMap<string, ReadonlyMap<string, GhostRule>>;
+}
+
+/** A statement's ghost effects, or `ambiguous` when the model writes it with and without them. */
+export type GhostRule = readonly Expr[] | 'ambiguous';
+
+/**
+ * The ghost effects of `fns`, per function name and statement key: those a statement with that text
+ * has wherever the model writes it in a function of that name. A statement written with different
+ * effects (or with and without) in functions of one name is `ambiguous`: `ret = false;` in
+ * `oom_reap_task_mm()` records an obstacle after the failed trylock, not after a failed
+ * `__oom_reap_task_mm()`, which recorded it itself.
+ */
+export function ghostRules(fns: readonly FnDef[]): Map<string, Map<string, GhostRule>> {
+  const out = new Map<string, Map<string, GhostRule>>();
+  const walk = (fn: string, body: readonly Stmt[]): void => {
+    for (const st of body) {
+      if (st.s === 'expr' || st.s === 'return') {
+        const key = keyOf(st.src.text);
+        const per = out.get(fn) ?? new Map<string, GhostRule>();
+        out.set(fn, per);
+        const g = st.ghost ?? [];
+        const had = per.get(key);
+        if (had === undefined) per.set(key, g);
+        else if (had !== 'ambiguous' && JSON.stringify(had) !== JSON.stringify(g)) per.set(key, 'ambiguous');
+      }
+      if (st.s === 'if') {
+        walk(fn, st.then);
+        if (st.else) walk(fn, st.else);
+      }
+      if (st.s === 'while' || st.s === 'for' || st.s === 'foreach' || st.s === 'dowhile') walk(fn, st.body);
+    }
+  };
+  for (const f of fns) walk(f.name, f.body);
+  for (const per of out.values()) for (const [k, g] of per) if (g !== 'ambiguous' && !g.length) per.delete(k);
+  return out;
 }
 
 export type HunkOutcome =
@@ -148,11 +190,16 @@ interface Item {
   readonly at?: number;
   readonly implicit?: boolean;
   readonly elif?: boolean;
+  /**
+   * For a model item: the indentation the kernel gives it, in tabs (a statement of the function's
+   * body has 1; a brace has its statement's). Absent for the braces the model adds to an `else if`.
+   */
+  readonly depth?: number;
 }
 
-function render(body: readonly Stmt[], out: Item[] = []): Item[] {
-  const open = (elif = false): Item => ({ kind: '{', key: '{', ...(elif ? { elif: true } : {}) });
-  const close: Item = { kind: '}', key: '}' };
+function render(body: readonly Stmt[], out: Item[] = [], depth = 1): Item[] {
+  const open = (elif = false): Item => ({ kind: '{', key: '{', ...(elif ? { elif: true } : { depth }) });
+  const close = (elif = false): Item => ({ kind: '}', key: '}', ...(elif ? {} : { depth }) });
   for (const st of body) {
     switch (st.s) {
       case 'expr':
@@ -160,39 +207,40 @@ function render(body: readonly Stmt[], out: Item[] = []): Item[] {
       case 'goto':
       case 'break':
       case 'continue':
-        out.push({ kind: 'stmt', key: keyOf(st.src.text), orig: st });
+        out.push({ kind: 'stmt', key: keyOf(st.src.text), orig: st, depth });
         break;
       case 'label':
         out.push({ kind: 'label', key: `${st.name} :`, orig: st });
         break;
       case 'if': {
-        out.push({ kind: 'if', key: keyOf(st.src.text.replace(/^\s*else\s+/, '')), orig: st });
+        out.push({ kind: 'if', key: keyOf(st.src.text.replace(/^\s*else\s+/, '')), orig: st, depth });
         out.push(open());
-        render(st.then, out);
-        out.push(close);
+        render(st.then, out, depth + 1);
+        out.push(close());
         if (st.else) {
+          // `else if`: the kernel indents the inner if as the outer one.
           const elif = st.else.length === 1 && st.else[0]!.s === 'if' && /^\s*else\s+if\b/.test(st.else[0]!.src.text);
-          out.push({ kind: 'else', key: 'else' });
+          out.push({ kind: 'else', key: 'else', depth });
           out.push(open(elif));
-          render(st.else, out);
-          out.push(close);
+          render(st.else, out, elif ? depth : depth + 1);
+          out.push(close(elif));
         }
         break;
       }
       case 'while':
       case 'for':
       case 'foreach':
-        out.push({ kind: st.s, key: keyOf(st.src.text), orig: st });
+        out.push({ kind: st.s, key: keyOf(st.src.text), orig: st, depth });
         out.push(open());
-        render(st.body, out);
-        out.push(close);
+        render(st.body, out, depth + 1);
+        out.push(close());
         break;
       case 'dowhile':
-        out.push({ kind: 'do', key: 'do', orig: st });
+        out.push({ kind: 'do', key: 'do', orig: st, depth });
         out.push(open());
-        render(st.body, out);
-        out.push(close);
-        out.push({ kind: 'dotail', key: keyOf(st.src.text.replace(/^\s*\}\s*/, '')), orig: st });
+        render(st.body, out, depth + 1);
+        out.push(close());
+        out.push({ kind: 'dotail', key: keyOf(st.src.text.replace(/^\s*\}\s*/, '')), orig: st, depth });
         break;
     }
   }
@@ -201,21 +249,32 @@ function render(body: readonly Stmt[], out: Item[] = []): Item[] {
 
 const UNIT_KINDS = new Set<UnitKind>(['stmt', 'label', 'if', 'while', 'for', 'foreach', 'dotail']);
 
-function score(m: Item, o: Unit): number {
+/**
+ * How well kernel unit `o` (indented `depth` tabs, when its line shows it) stands for model item `m`.
+ * A brace pairs only with a brace of the same depth when both are known (a hunk's `}` closes the
+ * block its indentation says, not the first one open); a statement at its own depth is preferred.
+ */
+function score(m: Item, o: Unit, depth: number | undefined): number {
   if (m.kind !== o.kind) return 0;
-  if (UNIT_KINDS.has(m.kind)) return keysMatch(m.key, o.key) ? 10 : 0;
+  const same = depth !== undefined && m.depth !== undefined ? depth === m.depth : undefined;
+  if (UNIT_KINDS.has(m.kind)) return keysMatch(m.key, o.key) ? (same === true ? 11 : 10) : 0;
+  if (same === false) return 0;
   if (m.kind === 'else' || m.kind === 'do') return 3;
   return 1;
 }
 
-/** Best alignment of kernel units `o` with model items `m` (weighted LCS): o index -> m index. */
-function align(o: readonly Unit[], m: readonly Item[]): Map<number, number> {
+/**
+ * Best alignment of kernel units `o` with model items `m` (weighted LCS): o index -> m index.
+ * `depths[i]`: the indentation of unit i's line, in tabs (undefined for a brace {@link canonical}
+ * added, or a label).
+ */
+function align(o: readonly Unit[], m: readonly Item[], depths: readonly (number | undefined)[]): Map<number, number> {
   const a = o.length;
   const b = m.length;
   const dp: number[][] = Array.from({ length: a + 1 }, () => new Array<number>(b + 1).fill(0));
   for (let i = a - 1; i >= 0; i--) {
     for (let j = b - 1; j >= 0; j--) {
-      const s = score(m[j]!, o[i]!);
+      const s = score(m[j]!, o[i]!, depths[i]);
       dp[i]![j] = Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!, s ? s + dp[i + 1]![j + 1]! : 0);
     }
   }
@@ -223,7 +282,7 @@ function align(o: readonly Unit[], m: readonly Item[]): Map<number, number> {
   let i = 0;
   let j = 0;
   while (i < a && j < b) {
-    const s = score(m[j]!, o[i]!);
+    const s = score(m[j]!, o[i]!, depths[i]);
     if (s && dp[i]![j] === s + dp[i + 1]![j + 1]!) {
       out.set(i, j);
       i++;
@@ -242,6 +301,9 @@ interface BuildCtx {
   readonly hunk: number;
   /** Calls of names in added statements, with their patch line. */
   readonly calls: { name: string; at: number | undefined; text: string }[];
+  /** The model's ghost effects for statements of this function (by key), and notes of their use. */
+  readonly ghosts?: ReadonlyMap<string, GhostRule> | undefined;
+  readonly notes?: string[];
 }
 
 function callsOf(e: Expr, acc: string[]): void {
@@ -306,6 +368,12 @@ function build(items: readonly Item[], ctx: BuildCtx): Stmt[] {
         const st = parsed(it, () => parseSimple(u.text, line));
         if (st.s === 'expr') note(it, st.exprs);
         if (st.s === 'return' && st.value) note(it, [st.value]);
+        const ghost = ctx.ghosts?.get(u.key);
+        if (ghost === 'ambiguous') ctx.notes?.push(`${ctx.fn}(): \`${u.text}\` (patch line ${it.at}) records no ghost state: the model's ${ctx.fn}() writes it with different ghost effects in different places (docs/model.md, "Ghost state")`);
+        else if (ghost && (st.s === 'expr' || st.s === 'return')) {
+          ctx.notes?.push(`${ctx.fn}(): \`${u.text}\` (patch line ${it.at}) records ${ghost.map(printExpr).join(', ')} as the model's ${ctx.fn}() does (ghost state)`);
+          return [{ ...st, ghost }];
+        }
         return [st];
       }
       case 'if': {
@@ -399,6 +467,9 @@ interface Section {
   readonly body: PatchLine[];
   /** Other lines (between functions). */
   readonly top: PatchLine[];
+  /** Whether the hunk shows the function's opening `{` and its closing `}` (column 0). */
+  opens?: boolean;
+  closes?: boolean;
 }
 
 /**
@@ -479,6 +550,7 @@ function sections(h: Hunk): Section[] {
     if (state === 'sig') {
       if (/^\{\s*$/.test(t)) {
         state = 'body';
+        cur.opens = true;
         continue;
       }
       if (l.tag !== '+') depthO += parenDelta(t);
@@ -494,7 +566,13 @@ function sections(h: Hunk): Section[] {
       continue;
     }
     if (state === 'body') {
+      if (/^\{\s*$/.test(t) && !cur.body.length && !cur.opens) {
+        // The function's own `{` (column 0) after a signature the hunk starts in.
+        cur.opens = true;
+        continue;
+      }
       if (/^\}/.test(t)) {
+        cur.closes = true;
         cur = { name: null, sig: [], body: [], top: [] };
         out.push(cur);
         state = 'top';
@@ -541,23 +619,53 @@ interface Ev {
   readonly seq: number;
 }
 
-function viewUnits(body: readonly PatchLine[], view: 'O' | 'N'): { us: Unit[]; lines: PatchLine[]; tags: (' ' | '-' | '+')[] } {
-  const lines = body.filter((l) => l.tag === ' ' || l.tag === (view === 'O' ? '-' : '+'));
+/** The indentation of a line in tabs (8 columns each), or undefined for a blank line. */
+function indentOf(text: string): number | undefined {
+  const ws = /^[\t ]*/.exec(text)![0];
+  if (ws.length === text.length) return undefined;
+  let cols = 0;
+  for (const ch of ws) cols = ch === '\t' ? (Math.floor(cols / 8) + 1) * 8 : cols + 1;
+  return Math.floor(cols / 8);
+}
+
+/**
+ * One side of a section: its units, their lines, whether each is changed, and each unit's
+ * indentation. A unit is changed when a line of it is `-` (`+` for the new side), or when a line of
+ * the other side lies inside it: `+\t\t\t\ttrue,` added among the arguments of a call that spans
+ * several lines changes that call on both sides.
+ */
+function viewUnits(body: readonly PatchLine[], view: 'O' | 'N'): { us: Unit[]; lines: PatchLine[]; tags: (' ' | '-' | '+')[]; depths: (number | undefined)[] } {
+  const mine = view === 'O' ? '-' : '+';
+  const lines = body.filter((l) => l.tag === ' ' || l.tag === mine);
   const us = canonical(units(lines.map((l) => l.text)));
   const tags = us.map((u) => {
     let t: ' ' | '-' | '+' = ' ';
     for (let k = u.first; k <= u.last; k++) if (lines[k]!.tag !== ' ') t = lines[k]!.tag;
+    if (t === ' ' && u.last > u.first) {
+      const a = lines[u.first]!.at;
+      const b = lines[u.last]!.at;
+      if (body.some((l) => l.tag !== ' ' && l.tag !== mine && l.at > a && l.at < b && tokens(l.text).length > 0)) t = mine;
+    }
     return t;
   });
-  return { us, lines, tags };
+  // A brace on the line where the unit before it ends (`node; node = next) {`, the continuation
+  // line of a for head) has that unit's depth, not its line's indentation.
+  const depths: (number | undefined)[] = [];
+  us.forEach((u, i) => {
+    const prev = us[i - 1];
+    if (u.implicit || u.kind === 'label') depths.push(undefined);
+    else if (u.kind === '{' && prev && !prev.implicit && prev.last === u.first) depths.push(depths[i - 1]);
+    else depths.push(indentOf(lines[u.first]!.text));
+  });
+  return { us, lines, tags, depths };
 }
 
 /** Apply one section of a hunk to `def`: the new body. */
-function applySection(def: FnDef, s: Section, h: Hunk, useLines: boolean, calls: BuildCtx['calls']): Stmt[] {
+function applySection(def: FnDef, s: Section, h: Hunk, useLines: boolean, ctx: BuildCtx): Stmt[] {
   const m = render(def.body);
   const O = viewUnits(s.body, 'O');
   const N = viewUnits(s.body, 'N');
-  const match = align(O.us, m);
+  const match = align(O.us, m, O.depths);
   const fail = (m2: string): never => {
     throw new Refusal(`hunk ${h.index}: ${def.name}(), ${m2}`);
   };
@@ -568,9 +676,13 @@ function applySection(def: FnDef, s: Section, h: Hunk, useLines: boolean, calls:
   });
   const changed = s.body.some((l) => l.tag !== ' ' && tokens(l.text).length > 0);
   if (!changed) return def.body as Stmt[];
-  if (![...match.keys()].some((i) => UNIT_KINDS.has(O.us[i]!.kind))) {
+  // No statement of the model's to place the change by: the function's own `{` or `}`, when the
+  // hunk shows it, places it at the start or the end of the body.
+  const anchored = [...match.keys()].some((i) => UNIT_KINDS.has(O.us[i]!.kind));
+  if (!anchored && !s.opens && !s.closes) {
     fail(`patch line ${s.body[0]?.at ?? h.at}: none of the hunk's lines is a statement of the model's function: cannot place it`);
   }
+  if (!anchored) match.clear();
   // Pair the context statements of both views.
   const ctxO = O.us.map((u, i) => ({ u, i })).filter(({ u, i }) => O.tags[i] === ' ' && u.kind !== '{' && u.kind !== '}');
   const ctxN = N.us.map((u, i) => ({ u, i })).filter(({ u, i }) => N.tags[i] === ' ' && u.kind !== '{' && u.kind !== '}');
@@ -589,7 +701,7 @@ function applySection(def: FnDef, s: Section, h: Hunk, useLines: boolean, calls:
   const flush = (to: number): void => {
     for (; mPos < to; mPos++) out.push(m[mPos]!);
   };
-  const first = Math.min(...[...match.values()]);
+  const first = anchored ? Math.min(...[...match.values()]) : s.opens ? 0 : m.length;
   flush(first);
   for (const e of evs) {
     if (e.view === 'O') {
@@ -621,7 +733,7 @@ function applySection(def: FnDef, s: Section, h: Hunk, useLines: boolean, calls:
     if (j !== undefined) out.push(m[j]!);
   }
   flush(m.length);
-  return build(out, { fn: def.name, hunk: h.index, calls });
+  return build(out, ctx);
 }
 
 /** Apply a patch to modelled functions. Never throws for a patch the model cannot take: see the outcomes. */
@@ -643,7 +755,13 @@ export function applyPatch(patch: Patch, o: ApplyOptions): PatchResult {
         outcomes.push({ kind: 'outside', hunk: h, reason: `${h.file} has no modelled function` });
         continue;
       }
-      for (const s of sections(h)) {
+      const secs = sections(h);
+      const stub = otherConfiguration(secs, (n) => staged.get(`${h.file}\0${n}`) ?? current.get(`${h.file}\0${n}`) ?? byKey.get(`${h.file}\0${n}`));
+      if (stub) {
+        outcomes.push({ kind: 'outside', hunk: h, reason: stub });
+        continue;
+      }
+      for (const s of secs) {
         const changedTop = s.top.filter((l) => l.tag !== ' ');
         if (changedTop.length && codeChanged(h, changedTop)) notes.push(`outside any modelled function: patch line ${changedTop[0]!.at} (\`${changedTop[0]!.text.trim()}\`)`);
         if (!s.name) continue;
@@ -681,7 +799,8 @@ export function applyPatch(patch: Patch, o: ApplyOptions): PatchResult {
           throw new Refusal(`hunk ${h.index}: ${s.name}() has parameters (${oldParams.join(', ')}) in the patch and (${def.params.join(', ')}) in the model`);
         }
         const useLines = JSON.stringify(def.body).includes('"line":');
-        const body = isNew ? build(newItems(s.body, useLines), { fn: s.name, hunk: h.index, calls: pending }) : applySection(def, s, h, useLines, pending);
+        const ctx: BuildCtx = { fn: s.name, hunk: h.index, calls: pending, ghosts: o.ghosts?.get(s.name), notes };
+        const body = isNew ? build(newItems(s.body, useLines), ctx) : applySection(def, s, h, useLines, ctx);
         const sigChanged = s.sig.some((l) => l.tag !== ' ');
         const orig = byKey.get(key);
         const again = staged.has(key) || current.has(key);
@@ -731,13 +850,30 @@ export function applyPatch(patch: Patch, o: ApplyOptions): PatchResult {
     const local = f?.params.includes(c.name);
     if (known.has(c.name) || o.isPrimitive(c.name) || local) continue;
     const i = outcomes.findIndex((x) => x.hunk === c.hunk);
-    const reason = `hunk ${c.hunk.index}: ${c.fn}(), patch line ${c.at ?? c.hunk.at}: \`${c.name}()\` is not modelled: declare whether it may sleep and what it touches`;
+    const reason = `hunk ${c.hunk.index}: ${c.fn}(), patch line ${c.at ?? c.hunk.at}: \`${c.name}()\` is not modelled: declare whether it may sleep and what it touches (--declare FILE.json, docs/patches.md)`;
     if (i >= 0 && outcomes[i]!.kind !== 'refused') outcomes[i] = { kind: 'refused', hunk: c.hunk, reason };
   }
   const applied = !outcomes.some((x) => x.kind === 'refused');
   const changed = applied ? order.map((k) => current.get(k)!) : [];
   const fns = applied ? [...o.fns.map((f) => current.get(`${f.file}\0${f.name}`) ?? f), ...changed.filter((f) => !byKey.has(`${f.file}\0${f.name}`))] : o.fns;
   return { patch, outcomes, applied, changed, fns };
+}
+
+/**
+ * Whether a hunk is in code of another configuration than the model's: its context shows a
+ * modelled function whole (from its `{` to its `}`) with no statement where the model's has some,
+ * as the `#else` stubs of a header (`static inline void f(...) { }` for CONFIG_MMU_NOTIFIER=n) do.
+ * Returns the reason, for the hunk's "outside the model" line.
+ */
+function otherConfiguration(secs: readonly Section[], modelled: (name: string) => FnDef | undefined): string | undefined {
+  for (const s of secs) {
+    if (!s.name || !s.opens || !s.closes || s.body.some((l) => l.tag !== ' ')) continue;
+    const def = modelled(s.name);
+    if (!def || !def.body.length) continue;
+    if (units(s.body.map((l) => l.text)).length) continue;
+    return `its context shows ${s.name}() with an empty body where the model's has statements: the code of another configuration (an #else stub), not the model's`;
+  }
+  return undefined;
 }
 
 /** The items of a function the patch adds whole. */

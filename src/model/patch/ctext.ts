@@ -203,13 +203,17 @@ export function units(lines: readonly string[]): Unit[] {
         continue;
       }
     }
-    // A simple statement: up to the `;` outside parentheses.
+    // A simple statement: up to the `;` outside parentheses. Braces after `=` (an initializer,
+    // `struct ttm_operation_ctx ctx = { false, false };`) belong to the statement.
     let d = 0;
+    let init = 0;
     let e = i;
     for (; e < toks.length; e++) {
       const v = toks[e]!.v;
       if (v === '(' || v === '[') d++;
       else if (v === ')' || v === ']') d--;
+      else if (v === '{' && (init > 0 || (e > i && toks[e - 1]!.v === '='))) init++;
+      else if (v === '}' && init > 0) init--;
       else if (v === ';' && d <= 0) break;
       else if ((v === '{' || v === '}') && d <= 0) {
         e--;

@@ -59,3 +59,14 @@ describe('the core version names the command line shows without loading the mode
     expect(CORE_VERSION_NAMES).toEqual(Object.keys(CORE_VERSIONS));
   });
 });
+
+describe('a scenario object is linked once', () => {
+  test('the same object gives the same program; a copy or a bad scenario is built again (a refusal is never remembered)', () => {
+    const p = buildProgram(base);
+    expect(buildProgram(base)).toBe(p);
+    expect(buildProgram({ ...base })).not.toBe(p);
+    const bad: Scenario = { ...base, oom: false, threads: [{ kind: 'madvise', params: { start: 0, len: 2 }, victim: true }] };
+    expect(() => buildProgram(bad)).toThrow(ScenarioError);
+    expect(() => buildProgram(bad)).toThrow(ScenarioError);
+  });
+});

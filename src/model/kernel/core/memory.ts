@@ -561,10 +561,9 @@ export const tryToUnmapOneMayfail: FnDef = fn({
 // ------------------------------------------------------------------------------------------------
 // exit_mmap, by version.
 
-function exitMmapBody(withOomLock: boolean): FnDef['body'] {
-  const reap = withOomLock
-    ? [c('mutex_lock(&oom_lock);'), c('(void)__oom_reap_task_mm(mm);'), c('mutex_unlock(&oom_lock);')]
-    : [c('(void)__oom_reap_task_mm(mm);')];
+/** `reapCall`: v4.18's `__oom_reap_task_mm()` returns void; 93065ac753e4 casts its new bool away. */
+function exitMmapBody(withOomLock: boolean, reapCall = '(void)__oom_reap_task_mm(mm);'): FnDef['body'] {
+  const reap = withOomLock ? [c('mutex_lock(&oom_lock);'), c(reapCall), c('mutex_unlock(&oom_lock);')] : [c(reapCall)];
   return [
     c('struct mmu_gather tlb;'),
     c('mmu_notifier_release(mm);'),
@@ -587,7 +586,17 @@ export const exitMmapV418: FnDef = fn({
   name: 'exit_mmap',
   file: 'mm/mmap.c',
   version: 'v4.18',
-  source: 'seed 001 diff, mm/mmap.c (context: oom_lock around __oom_reap_task_mm); unmap_vmas(&tlb, vma, 0, -1) is written with ULONG_MAX because the model has no unsigned arithmetic',
+  source: 'seed 001 diff, mm/mmap.c (- side: oom_lock around __oom_reap_task_mm); unmap_vmas(&tlb, vma, 0, -1) is written with ULONG_MAX because the model has no unsigned arithmetic',
+  signature: 'void exit_mmap(struct mm_struct *mm)',
+  params: ['mm'],
+  body: exitMmapBody(true, '__oom_reap_task_mm(mm);'),
+});
+
+export const exitMmap93065: FnDef = fn({
+  name: 'exit_mmap',
+  file: 'mm/mmap.c',
+  version: '93065ac753e4',
+  source: 'seed 001 diff, mm/mmap.c (+ side: the result of __oom_reap_task_mm cast away); unmap_vmas(&tlb, vma, 0, -1) is written with ULONG_MAX because the model has no unsigned arithmetic',
   signature: 'void exit_mmap(struct mm_struct *mm)',
   params: ['mm'],
   body: exitMmapBody(true),

@@ -59,7 +59,7 @@ export const startV419: FnDef = fn({
       if_('mn->ops->invalidate_range_start', [
         c('int _ret = mn->ops->invalidate_range_start(mn, mm, start, end, blockable);'),
         if_('_ret', [
-          c('pr_info("%pS callback failed with %d in %sblockable context.\\n", mn->ops->invalidate_range_start, _ret, !blockable ? "non-" : "");'),
+          c('pr_info("%pS callback failed with %d in %sblockable context.\\n", mn->ops->invalidate_range_start, _ret, !blockable ? "non-": "");'),
           c('ret = _ret;'),
         ]),
       ]),

@@ -88,7 +88,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     description:
       'The patch as posted (Michal Hocko, "mm, oom: distinguish blockable mode for mmu notifiers", 16 Jul 2018, <20180716115058.5559-1-mhocko@kernel.org>): the blockable argument, __mmu_notifier_invalidate_range_start collecting every callback\'s result, mmu_notifier_invalidate_range_start_nonblock, __oom_reap_task_mm returning bool and skipping a VMA whose start failed (without tlb_finish_mmu), oom_reap_task_mm returning false; oom_lock still taken.',
     api: 'v4.19',
-    fns: [...callers, ...v419Notifier, oom.reapMm93065, oom.reapTaskMm93065, mem.exitMmapV418, mem.tryToUnmapOne],
+    fns: [...callers, ...v419Notifier, oom.reapMm93065, oom.reapTaskMm93065, mem.exitMmap93065, mem.tryToUnmapOne],
     contract: { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' },
     oomLock: true,
   },

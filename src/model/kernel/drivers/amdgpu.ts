@@ -134,6 +134,7 @@
  */
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { variantByPatch } from '../by-patch.ts';
 import { c, elif, fn, for_, foreach, if_, label, while_, type FnDef } from '../../lang/ir.ts';
 import { num, ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -370,21 +371,6 @@ const readLockV418: FnDef = fn({
   ],
 });
 
-const readLock93065: FnDef = fn({
-  name: 'amdgpu_mn_read_lock',
-  file: FILE,
-  version: '93065ac753e4',
-  source: 'seed 001 diff, amdgpu_mn.c (+ side)',
-  signature: 'static int amdgpu_mn_read_lock(struct amdgpu_mn *rmn, bool blockable)',
-  params: ['rmn', 'blockable'],
-  body: [
-    if_('blockable', [c('mutex_lock(&rmn->read_lock);')], elif('!mutex_trylock(&rmn->read_lock)', [c('return -EAGAIN;')])),
-    if_('atomic_inc_return(&rmn->recursion) == 1', [c('down_read_non_owner(&rmn->lock);')]),
-    c('mutex_unlock(&rmn->read_lock);'),
-    c('return 0;'),
-  ],
-});
-
 const readLockClarify: FnDef = fn({
   name: 'amdgpu_mn_read_lock',
   file: FILE,
@@ -424,10 +410,8 @@ const readUnlockTetsuo: FnDef = fn({
 });
 
 const readUnlockV418 = readUnlockRecursion('v4.18', 'rmn');
-const readUnlock93065 = readUnlockRecursion('93065ac753e4', 'rmn');
 const readUnlockClarify = readUnlockRecursion('clarify', 'amn');
 const endV418 = invalidateRangeEnd('v4.18', 'rmn');
-const end93065 = invalidateRangeEnd('93065ac753e4', 'rmn');
 const endClarify = invalidateRangeEnd('clarify', 'amn');
 const endTetsuo = invalidateRangeEnd('tetsuo', 'amn');
 
@@ -726,22 +710,11 @@ function variants(fl: Flavour): Record<string, VariantDef> {
     ops: ops419,
     fns: [readLockV418, readUnlockV418, ...(fl === 'gfx' ? [invalidateNode] : []), startV418(fl), endV418, releaseRmn, destroyRmn],
   };
-  const v93065: VariantDef = {
-    ...common,
+  const v93065 = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
     description: 'The patch as posted (93065ac753e4): mutex_trylock(read_lock) when !blockable, -EAGAIN if the range has an object.',
     version: '93065ac753e4',
     api: 'v4.19',
-    ops: ops419,
-    fns: [
-      readLock93065,
-      readUnlock93065,
-      ...(fl === 'gfx' ? [invalidateNode] : []),
-      startV419(fl, '93065ac753e4', 'rmn', 'seed 001 diff, amdgpu_mn.c (+ side)' + (fl === 'hsa' ? '; the list_for_each_entry loop between the hunks from index id 10443446050' : '')),
-      end93065,
-      releaseRmn,
-      destroyRmn,
-    ],
-  };
+  });
   const clarify: VariantDef = {
     ...common,
     description: 'Michal Hocko\'s "drm/amd: clarify amdgpu_mn_read_lock !blocking mode" (24 Aug 2018, in the review thread of <20180716115058.5559-1-mhocko@kernel.org>): mutex_lock(read_lock) in both modes.',

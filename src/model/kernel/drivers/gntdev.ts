@@ -44,6 +44,7 @@
  */
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { variantByPatch } from '../by-patch.ts';
 import { c, elif, fn, foreach, if_, label, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -130,7 +131,6 @@ function release(version: string, type: string, source: string): FnDef {
 
 const SRC_RELEASE = `index id 9244528 (4.x gntdev.c, mn_release with both lists and priv->lock a mutex) [recon]; not touched by 93065ac753e4`;
 const releaseV418 = release('v4.18', 'grant_map', SRC_RELEASE);
-const releaseGrantMap = release('v4.19', 'grant_map', SRC_RELEASE);
 const releaseGntdevGrantMap = release(
   'fixup',
   'gntdev_grant_map',
@@ -183,56 +183,11 @@ const v418: VariantDef = {
   ],
 };
 
-const SRC_PATCH = 'seed 001 diff, gntdev.c (+ side)';
-
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch (93065ac753e4): trylock when !blockable; -EAGAIN at the first map in range in both modes; unmap_if_in_range() without range checks on every other map.',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 0,
-  ops: { release: 'mn_release', invalidate_range_start: 'mn_invl_range_start' },
-  primitives: GNTDEV_PRIMITIVES,
-  instance,
-  constants: { PAGE_SHIFT: 0 },
-  fns: [
-    releaseGrantMap,
-    inRange('93065ac753e4', 'grant_map', SRC_PATCH),
-    fn({
-      name: 'unmap_if_in_range',
-      file: FILE,
-      version: '93065ac753e4',
-      source: SRC_PATCH,
-      signature: 'static void unmap_if_in_range(struct grant_map *map, unsigned long start, unsigned long end)',
-      params: ['map', 'start', 'end'],
-      body: [c('unsigned long mstart, mend;'), c('int err;'), ...unmapTail],
-    }),
-    fn({
-      name: 'mn_invl_range_start',
-      file: FILE,
-      version: '93065ac753e4',
-      source: SRC_PATCH,
-      signature: 'static int mn_invl_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
-      params: ['mn', 'mm', 'start', 'end', 'blockable'],
-      body: [
-        c('struct gntdev_priv *priv = container_of(mn, struct gntdev_priv, mn);'),
-        c('struct grant_map *map;'),
-        c('int ret = 0;'),
-        if_('blockable', [c('mutex_lock(&priv->lock);')], elif('!mutex_trylock(&priv->lock)', [c('return -EAGAIN;')])),
-        foreach('list_for_each_entry(map, &priv->maps, next)', [
-          if_('in_range(map, start, end)', [c('ret = -EAGAIN;'), c('goto out_unlock;')]),
-          c('unmap_if_in_range(map, start, end);'),
-        ]),
-        foreach('list_for_each_entry(map, &priv->freeable_maps, next)', [
-          if_('in_range(map, start, end)', [c('ret = -EAGAIN;'), c('goto out_unlock;')]),
-          c('unmap_if_in_range(map, start, end);'),
-        ]),
-        label('out_unlock'),
-        c('mutex_unlock(&priv->lock);'),
-        c('return ret;'),
-      ],
-    }),
-  ],
-};
+});
 
 const SRC_FIX = 'index id 34630948868: Michal Hocko, "xen/gntdev: fix up blockable calls to mn_invl_range_start" v2, 27 Aug 2018, applied to the seed 001 + side';
 

@@ -37,6 +37,7 @@
  */
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { variantByPatch } from '../by-patch.ts';
 import { c, fn, if_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -160,27 +161,11 @@ const v418: VariantDef = {
   ],
 };
 
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch (93065ac753e4): the same body, blockable ignored, return 0; never fails, never sleeps.',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 1,
-  ops: { invalidate_range_start: 'mmu_notifier_range_start' },
-  primitives: HFI1_PRIMITIVES,
-  instance,
-  fns: [
-    fn({
-      name: 'mmu_notifier_range_start',
-      file: FILE,
-      version: '93065ac753e4',
-      source: 'seed 001 diff, mmu_rb.c (+ side and context lines); loop from index id 23128457195 (- side), declarations from index id 55247817 [recon]',
-      signature: 'static int mmu_notifier_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
-      params: ['mn', 'mm', 'start', 'end', 'blockable'],
-      body: body(true),
-    }),
-    sdmaRbInvalidate,
-  ],
-};
+});
 
 export const HFI1: DriverDef = {
   name: 'hfi1',

@@ -87,6 +87,7 @@
  */
 import type { DriverDef, InstanceOptions, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { variantByPatch } from '../by-patch.ts';
 import { c, fn, foreach, if_, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { foreachAs } from './drm_common.ts';
 import { num, ref, type Arg, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
@@ -243,17 +244,6 @@ const startV418: FnDef = fn({
   body: [c('struct hmm *hmm = mm->hmm;'), c('VM_BUG_ON(!hmm);'), c('atomic_inc(&hmm->sequence);')],
 });
 
-const startV93065: FnDef = fn({
-  name: 'hmm_invalidate_range_start',
-  file: FILE,
-  version: '93065ac753e4',
-  source: `seed 001 diff, mm/hmm.c (+ side) = ${SRC_419.split(';')[0]}`,
-  signature:
-    'static int hmm_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
-  params: ['mn', 'mm', 'start', 'end', 'blockable'],
-  body: [c('struct hmm *hmm = mm->hmm;'), c('VM_BUG_ON(!hmm);'), c('atomic_inc(&hmm->sequence);'), c('return 0;')],
-});
-
 // ------------------------------------------------------------------------------------------------
 // jglisse: v4.20.
 
@@ -398,18 +388,11 @@ const v418: VariantDef = {
   fns: [invalidateRangeV419, startV418, endV419, release],
 };
 
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch (93065ac753e4; the same in v4.19 mm/hmm.c): start returns 0 whatever blockable says; the end still sleeps syncing the mirrors (Tetsuo Handa\'s point, 24 Aug 2018, in the review thread of <20180716115058.5559-1-mhocko@kernel.org>).',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 0,
-  ops,
-  primitives: HMM_PRIMITIVES,
-  instance,
-  params,
-  globals,
-  fns: [invalidateRangeV419, startV93065, endV419, release],
-};
+});
 
 const jglisse: VariantDef = {
   description:

@@ -74,6 +74,7 @@
  */
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { variantByPatch } from '../by-patch.ts';
 import { c, fn, if_, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type Primitive, type PrimCtx } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -267,16 +268,6 @@ const startV418: FnDef = fn({
   body: [...head(c('return;')), ...walk([])],
 });
 
-const start93065: FnDef = fn({
-  name: NAME,
-  file: FILE,
-  version: '93065ac753e4',
-  source: 'seed 001 diff, i915_gem_userptr.c (+ side); the lines between the hunk\'s parts from index id 24803135031 [recon]',
-  signature: `static int ${NAME}(struct mmu_notifier *_mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)`,
-  params: ['_mn', 'mm', 'start', 'end', 'blockable'],
-  body: [...head(c('return 0;')), ...walk([if_('!blockable', [c('spin_unlock(&mn->lock);'), c('return -EAGAIN;')])]), c('return 0;')],
-});
-
 const startMayfail: FnDef = fn({
   name: NAME,
   file: FILE,
@@ -321,16 +312,11 @@ const v418: VariantDef = {
   fns: [delObject, startV418],
 };
 
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch as posted (93065ac753e4): return 0 for an empty tree; spin_unlock and -EAGAIN at the first object in the range when !blockable.',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 0,
-  ops: OPS,
-  primitives: I915_PRIMITIVES,
-  instance,
-  fns: [delObject, start93065],
-};
+});
 
 const mayfail: VariantDef = {
   description:

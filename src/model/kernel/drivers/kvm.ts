@@ -112,6 +112,7 @@
  */
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { variantByPatch } from '../by-patch.ts';
 import { MAX_PAGE } from '../../lang/state.ts';
 import { c, fn, if_, label, parseExpr, while_, type Expr, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
@@ -330,31 +331,6 @@ const startV418: FnDef = fn({
   ],
 });
 
-const startV419: FnDef = fn({
-  name: 'kvm_mmu_notifier_invalidate_range_start',
-  file: KVM_MAIN,
-  version: '93065ac753e4',
-  source: `${SRC_MAIN_419} = seed 001 diff (+ side)`,
-  signature:
-    'static int kvm_mmu_notifier_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
-  params: ['mn', 'mm', 'start', 'end', 'blockable'],
-  body: [
-    c('struct kvm *kvm = mmu_notifier_to_kvm(mn);'),
-    c('int need_tlb_flush = 0, idx;'),
-    c('int ret;'),
-    c('idx = srcu_read_lock(&kvm->srcu);'),
-    c('spin_lock(&kvm->mmu_lock);'),
-    c('kvm->mmu_notifier_count++;'),
-    c('need_tlb_flush = kvm_unmap_hva_range(kvm, start, end);'),
-    c('need_tlb_flush |= kvm->tlbs_dirty;'),
-    if_('need_tlb_flush', [c('kvm_flush_remote_tlbs(kvm);')]),
-    c('spin_unlock(&kvm->mmu_lock);'),
-    c('ret = kvm_arch_mmu_notifier_invalidate_range(kvm, start, end, blockable);'),
-    c('srcu_read_unlock(&kvm->srcu, idx);'),
-    c('return ret;'),
-  ],
-});
-
 /** Not touched by 93065ac753e4: the same in v4.18 and v4.19. */
 const end: FnDef = fn({
   name: 'kvm_mmu_notifier_invalidate_range_end',
@@ -385,21 +361,6 @@ const archV418: FnDef = fn({
     c('unsigned long apic_address;'),
     c('apic_address = gfn_to_hva(kvm, ...);'),
     if_('start <= apic_address && apic_address < end', [c('kvm_make_all_cpus_request(kvm, ...);')]),
-  ],
-});
-
-const archV419: FnDef = fn({
-  name: 'kvm_arch_mmu_notifier_invalidate_range',
-  file: X86,
-  version: '93065ac753e4',
-  source: SRC_X86_419,
-  signature: 'int kvm_arch_mmu_notifier_invalidate_range(struct kvm *kvm, unsigned long start, unsigned long end, bool blockable)',
-  params: ['kvm', 'start', 'end', 'blockable'],
-  body: [
-    c('unsigned long apic_address;'),
-    c('apic_address = gfn_to_hva(kvm, ...);'),
-    if_('start <= apic_address && apic_address < end', [c('kvm_make_all_cpus_request(kvm, ...);')]),
-    c('return 0;'),
   ],
 });
 
@@ -623,18 +584,11 @@ const v418: VariantDef = {
   threads: { tdp_fault: TDP_FAULT },
 };
 
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch (93065ac753e4, as in v4.19): start takes blockable, passes it to the x86 kvm_arch_mmu_notifier_invalidate_range and returns its 0; nothing in it sleeps.',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 1,
-  ops,
-  primitives: KVM_PRIMITIVES,
-  instance,
-  globals,
-  fns: [mmuNotifierToKvm, archV419, startV419, end, ...RELEASE_FNS],
-  threads: { tdp_fault: TDP_FAULT },
-};
+});
 
 export const KVM: DriverDef = {
   name: 'kvm',

@@ -4,7 +4,8 @@
  * - `v4.18`: before 93065ac753e4: void `radeon_mn_invalidate_range_start`; `mutex_lock(&rmn->lock)`,
  *   then for every BO in the range that is bound to the GPU: reserve it, wait for its fences, move it
  *   to the CPU domain (`ttm_bo_validate`), unreserve it.
- * - `93065ac753e4`: the patch as posted (`+` side of the seed diff): `mutex_trylock(&rmn->lock)` in
+ * - `93065ac753e4`: `v4.18` with the patch as posted applied (examples/patches/
+ *   93065ac753e4-blockable-mode.patch, src/model/kernel/by-patch.ts): `mutex_trylock(&rmn->lock)` in
  *   non-blockable mode (-EAGAIN if contended), and -EAGAIN with `goto out_unlock` as soon as the range
  *   has an object in non-blockable mode.
  *
@@ -49,7 +50,8 @@
  */
 import type { DriverDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, elif, fn, foreach, if_, label, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { variantByPatch } from '../by-patch.ts';
+import { c, fn, foreach, if_, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import type { Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
 import { cAs, DRM_PRIMITIVES } from './drm_common.ts';
@@ -107,32 +109,6 @@ const startV418: FnDef = fn({
       bosLoop(),
     ]),
     c('mutex_unlock(&rmn->lock);'),
-  ],
-});
-
-const start93065: FnDef = fn({
-  name: 'radeon_mn_invalidate_range_start',
-  file: FILE,
-  version: '93065ac753e4',
-  source: 'seed 001 diff, radeon_mn.c (+ side); loop body from index id 397943015 with the ttm_operation_ctx call (doc comment) [recon]',
-  signature: 'static int radeon_mn_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
-  params: ['mn', 'mm', 'start', 'end', 'blockable'],
-  body: [
-    c('struct radeon_mn *rmn = container_of(mn, struct radeon_mn, mn);'),
-    cAs('struct ttm_operation_ctx ctx = { false, false };', 'ctx = 0;'),
-    c('int ret = 0;'),
-    c('end -= 1;'),
-    if_('blockable', [c('mutex_lock(&rmn->lock);')], elif('!mutex_trylock(&rmn->lock)', [c('return -EAGAIN;')])),
-    c('it = interval_tree_iter_first(&rmn->objects, start, end);'),
-    while_('it', [
-      if_('!blockable', [c('ret = -EAGAIN;'), c('goto out_unlock;')]),
-      c('node = container_of(it, struct radeon_mn_node, it);'),
-      c('it = interval_tree_iter_next(it, start, end);'),
-      bosLoop(),
-    ]),
-    label('out_unlock'),
-    c('mutex_unlock(&rmn->lock);'),
-    c('return ret;'),
   ],
 });
 
@@ -223,18 +199,11 @@ const v418: VariantDef = {
   fns: [startV418, release, destroy],
 };
 
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch as posted (93065ac753e4): mutex_trylock(&rmn->lock) when !blockable; -EAGAIN (goto out_unlock) if the range has an object.',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 0,
-  ops: { release: 'radeon_mn_release', invalidate_range_start: 'radeon_mn_invalidate_range_start' },
-  primitives: RADEON_PRIMITIVES,
-  instance,
-  works,
-  constants: CONSTANTS,
-  fns: [start93065, release, destroy],
-};
+});
 
 export const RADEON: DriverDef = {
   name: 'radeon',

@@ -40,6 +40,7 @@
  */
 import type { DriverDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { variantByPatch } from '../by-patch.ts';
 import { c, cg, fn, foreach, if_, type FnDef } from '../../lang/ir.ts';
 import type { Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -207,35 +208,11 @@ const v418: VariantDef = {
   ],
 };
 
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch (93065ac753e4): the same start with blockable ignored and return 0 (it never sleeps, never fails); empty end.',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 0,
-  ops: OPS,
-  primitives: SCIF_PRIMITIVES,
-  instance,
-  works,
-  constants: { PAGE_SHIFT: 0 },
-  fns: [
-    ...SHARED_FNS,
-    fn({
-      name: 'scif_mmu_notifier_invalidate_range_start',
-      file: FILE,
-      version: '93065ac753e4',
-      source: 'seed 001 diff, scif_dma.c (+ side)',
-      signature: 'static int scif_mmu_notifier_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
-      params: ['mn', 'mm', 'start', 'end', 'blockable'],
-      body: [
-        c('struct scif_mmu_notif *mmn;'),
-        c('mmn = container_of(mn, struct scif_mmu_notif, ep_mmu_notifier);'),
-        c('scif_rma_destroy_tcw(mmn, start, end - start);'),
-        c('return 0;'),
-      ],
-    }),
-    endFn('93065ac753e4'),
-  ],
-};
+});
 
 export const SCIF: DriverDef = {
   name: 'scif',

@@ -2,7 +2,8 @@
  * SGI GRU's TLB shootdown notifier (drivers/misc/sgi-gru/grutlbpurge.c), by variant:
  *
  * - `v4.18`: before 93065ac753e4 (`-` side of the seed diff): void start.
- * - `93065ac753e4`: the patch (`+` side): the same start with an ignored `blockable` and `return 0`.
+ * - `93065ac753e4`: `v4.18` with the patch as posted applied (src/model/kernel/by-patch.ts): the same
+ *   start with an ignored `blockable` and `return 0`.
  *
  * Start: `atomic_inc(&gms->ms_range_active)`, then `gru_flush_tlb_range()`, which takes
  * `gms->ms_asid_lock` (a spinlock) and, for every GRU where the mm has an ASID, either a TGH handle
@@ -32,6 +33,7 @@
  */
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
+import { variantByPatch } from '../by-patch.ts';
 import { c, fn, type FnDef } from '../../lang/ir.ts';
 import { num, ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -63,25 +65,20 @@ export const SGI_GRU_PRIMITIVES: Record<string, Primitive> = {
   gru_dbg: { shared: false, sleeps: false, members: [0], doc: 'gru_dbg(dev, fmt, ...): debug output.', run: () => 0 },
 };
 
-function startFn(version: string, v419: boolean): FnDef {
+function startFn(version: string): FnDef {
   return fn({
     name: 'gru_invalidate_range_start',
     file: FILE,
     version,
-    source: v419
-      ? 'seed 001 diff, grutlbpurge.c (+ side and context lines); index ids 5892033, 23128457195 (- side) [recon]'
-      : 'seed 001 diff, grutlbpurge.c (- side and context lines); index id 5892033 [recon]',
-    signature: v419
-      ? 'static int gru_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)'
-      : 'static void gru_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end)',
-    params: v419 ? ['mn', 'mm', 'start', 'end', 'blockable'] : ['mn', 'mm', 'start', 'end'],
+    source: 'seed 001 diff, grutlbpurge.c (- side and context lines); index id 5892033 [recon]',
+    signature: 'static void gru_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end)',
+    params: ['mn', 'mm', 'start', 'end'],
     body: [
       c('struct gru_mm_struct *gms = container_of(mn, struct gru_mm_struct, ms_notifier);'),
       c('STAT(mmu_invalidate_range);'),
       c('atomic_inc(&gms->ms_range_active);'),
       c('gru_dbg(grudev, "gms %p, start 0x%lx, end 0x%lx, act %d\\n", gms, start, end, atomic_read(&gms->ms_range_active));'),
       c('gru_flush_tlb_range(gms, start, end - start);'),
-      ...(v419 ? [c('return 0;')] : []),
     ],
   });
 }
@@ -142,19 +139,14 @@ const v418: VariantDef = {
   ops: OPS,
   primitives: SGI_GRU_PRIMITIVES,
   instance,
-  fns: [startFn('v4.18', false), endFn('v4.18'), releaseFn('v4.18')],
+  fns: [startFn('v4.18'), endFn('v4.18'), releaseFn('v4.18')],
 };
 
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch (93065ac753e4): the same start with blockable ignored and return 0 (never sleeps, never fails).',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 1,
-  ops: OPS,
-  primitives: SGI_GRU_PRIMITIVES,
-  instance,
-  fns: [startFn('93065ac753e4', true), endFn('93065ac753e4'), releaseFn('93065ac753e4')],
-};
+});
 
 export const SGI_GRU: DriverDef = {
   name: 'sgi-gru',

@@ -99,7 +99,8 @@
  */
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, cg, elif, else_, fn, foreach, if_, label, type FnDef } from '../../lang/ir.ts';
+import { variantByPatch } from '../by-patch.ts';
+import { c, cg, else_, fn, if_, label, type FnDef } from '../../lang/ir.ts';
 import { readMustWait } from '../../lang/locks.ts';
 import { num, ref, type Primitive } from '../../lang/primitives.ts';
 import { MAX_PAGE, type Value } from '../../lang/state.ts';
@@ -527,24 +528,21 @@ const endTrampoline: FnDef = fn({
   body: [c('ib_umem_notifier_end_account(item);'), c('return 0;')],
 });
 
-/** rbt_ib_umem_for_each_in_range, before (no `blockable`) and after the patch. */
-function forEachInRange(version: string, withBlockable: boolean): FnDef {
+/** rbt_ib_umem_for_each_in_range before the patch (no `blockable`); the patch adds it (by-patch.ts). */
+function forEachInRange(version: string): FnDef {
   return fn({
     name: 'rbt_ib_umem_for_each_in_range',
     file: FILE,
     version,
-    source: withBlockable ? 'seed 001 diff, umem_odp.c (+ side); the same in index id 28343273484' : 'seed 001 diff, umem_odp.c (- side and context lines)',
-    signature: withBlockable
-      ? 'int rbt_ib_umem_for_each_in_range(struct rb_root_cached *root, u64 start, u64 last, umem_call_back cb, bool blockable, void *cookie)'
-      : 'int rbt_ib_umem_for_each_in_range(struct rb_root_cached *root, u64 start, u64 last, umem_call_back cb, void *cookie)',
-    params: withBlockable ? ['root', 'start', 'last', 'cb', 'blockable', 'cookie'] : ['root', 'start', 'last', 'cb', 'cookie'],
+    source: 'seed 001 diff, umem_odp.c (- side and context lines)',
+    signature: 'int rbt_ib_umem_for_each_in_range(struct rb_root_cached *root, u64 start, u64 last, umem_call_back cb, void *cookie)',
+    params: ['root', 'start', 'last', 'cb', 'cookie'],
     body: [
       c('int ret_val = 0;'),
       c('struct umem_odp_node *node, *next;'),
       c('struct ib_umem_odp *umem;'),
       if_('unlikely(start == last)', [c('return ret_val;')]),
       forC('node = rbt_ib_umem_iter_first(root, start, last - 1)', 'node', 'node = next', [
-        ...(withBlockable ? [if_('!blockable', [c('return -EAGAIN;')])] : []),
         c('next = rbt_ib_umem_iter_next(node, start, last - 1);'),
         c('umem = container_of(node, struct ib_umem_odp, interval_tree);'),
         c('ret_val = cb(umem->umem, start, last, cookie) || ret_val;'),
@@ -692,20 +690,18 @@ const ibUmemOdpRelease: FnDef = fn({
   ],
 });
 
-function freeImplicitMr(version: string, withBlockable: boolean): FnDef {
+function freeImplicitMr(version: string): FnDef {
   return fn({
     name: 'mlx5_ib_free_implicit_mr',
     file: MLX5,
     version,
-    source: withBlockable ? `seed 001 diff, mlx5/odp.c (+ side); ${SRC_MLX5}` : 'seed 001 diff, mlx5/odp.c (- side and context lines)',
+    source: 'seed 001 diff, mlx5/odp.c (- side and context lines)',
     signature: 'void mlx5_ib_free_implicit_mr(struct mlx5_ib_mr *imr)',
     params: ['imr'],
     body: [
       c('struct ib_ucontext *ctx = imr->ibmr.pd->uobject->context;'),
       c('down_read(&ctx->umem_rwsem);'),
-      withBlockable
-        ? c('rbt_ib_umem_for_each_in_range(&ctx->umem_tree, 0, ULLONG_MAX, mr_leaf_free, true, imr);')
-        : c('rbt_ib_umem_for_each_in_range(&ctx->umem_tree, 0, ULLONG_MAX, mr_leaf_free, imr);'),
+      c('rbt_ib_umem_for_each_in_range(&ctx->umem_tree, 0, ULLONG_MAX, mr_leaf_free, imr);'),
       c('up_read(&ctx->umem_rwsem);'),
       c('wait_event(imr->q_leaf_free, !atomic_read(&imr->num_leaf_free));'),
     ],
@@ -957,12 +953,12 @@ const releaseTrampoline: FnDef = fn({
 });
 
 /** `ib_umem_notifier_release()`: the patch only adds the walk's `true` argument. */
-function releaseFn(version: string, withBlockable: boolean): FnDef {
+function releaseFn(version: string): FnDef {
   return fn({
     name: 'ib_umem_notifier_release',
     file: FILE,
     version,
-    source: withBlockable ? `seed 001 diff, umem_odp.c (+ side); ${SRC_419Y}` : 'seed 001 diff, umem_odp.c (- side and context lines)',
+    source: 'seed 001 diff, umem_odp.c (- side and context lines)',
     signature: 'static void ib_umem_notifier_release(struct mmu_notifier *mn, struct mm_struct *mm)',
     params: ['mn', 'mm'],
     body: [
@@ -970,9 +966,7 @@ function releaseFn(version: string, withBlockable: boolean): FnDef {
       if_('!context->invalidate_range', [c('return;')]),
       c('ib_ucontext_notifier_start_account(context);'),
       cg('down_read(&context->umem_rwsem);', undefined, 'context->release_raised = 1'),
-      withBlockable
-        ? c('rbt_ib_umem_for_each_in_range(&context->umem_tree, 0, ULLONG_MAX, ib_umem_notifier_release_trampoline, true, NULL);')
-        : c('rbt_ib_umem_for_each_in_range(&context->umem_tree, 0, ULLONG_MAX, ib_umem_notifier_release_trampoline, NULL);'),
+      c('rbt_ib_umem_for_each_in_range(&context->umem_tree, 0, ULLONG_MAX, ib_umem_notifier_release_trampoline, NULL);'),
       c('up_read(&context->umem_rwsem);'),
     ],
   });
@@ -995,40 +989,19 @@ const startV418: FnDef = fn({
   ],
 });
 
-const startV419: FnDef = fn({
-  name: 'ib_umem_notifier_invalidate_range_start',
-  file: FILE,
-  version: '93065ac753e4',
-  source: 'seed 001 diff, umem_odp.c (+ side); the same in index id 28343273484',
-  signature: 'static int ib_umem_notifier_invalidate_range_start(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end, bool blockable)',
-  params: ['mn', 'mm', 'start', 'end', 'blockable'],
-  body: [
-    c('struct ib_ucontext *context = container_of(mn, struct ib_ucontext, mn);'),
-    c('int ret;'),
-    if_('!context->invalidate_range', [c('return 0;')]),
-    if_('blockable', [c('down_read(&context->umem_rwsem);')], elif('!down_read_trylock(&context->umem_rwsem)', [c('return -EAGAIN;')])),
-    c('ib_ucontext_notifier_start_account(context);'),
-    c('ret = rbt_ib_umem_for_each_in_range(&context->umem_tree, start, end, invalidate_range_start_trampoline, blockable, NULL);'),
-    c('up_read(&context->umem_rwsem);'),
-    c('return ret;'),
-  ],
-});
-
-function endFn(version: string, withBlockable: boolean): FnDef {
+function endFn(version: string): FnDef {
   return fn({
     name: 'ib_umem_notifier_invalidate_range_end',
     file: FILE,
     version,
-    source: withBlockable ? 'seed 001 diff, umem_odp.c (+ side; its TODO comment left out)' : 'seed 001 diff, umem_odp.c (- side and context lines)',
+    source: 'seed 001 diff, umem_odp.c (- side and context lines)',
     signature: 'static void ib_umem_notifier_invalidate_range_end(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start, unsigned long end)',
     params: ['mn', 'mm', 'start', 'end'],
     body: [
       c('struct ib_ucontext *context = container_of(mn, struct ib_ucontext, mn);'),
       if_('!context->invalidate_range', [c('return;')]),
       c('down_read(&context->umem_rwsem);'),
-      withBlockable
-        ? c('rbt_ib_umem_for_each_in_range(&context->umem_tree, start, end, invalidate_range_end_trampoline, true, NULL);')
-        : c('rbt_ib_umem_for_each_in_range(&context->umem_tree, start, end, invalidate_range_end_trampoline, NULL);'),
+      c('rbt_ib_umem_for_each_in_range(&context->umem_tree, start, end, invalidate_range_end_trampoline, NULL);'),
       c('up_read(&context->umem_rwsem);'),
       c('ib_ucontext_notifier_end_account(context);'),
     ],
@@ -1222,26 +1195,17 @@ const v418: VariantDef = {
   primitives: UMEM_ODP_PRIMITIVES,
   instance,
   constants: CONSTANTS,
-  fns: [...COMMON_FNS, forEachInRange('v4.18', false), releaseFn('v4.18', false), startV418, endFn('v4.18', false), ...MLX5_FNS],
-  threads: threads(freeImplicitMr('v4.18', false)),
+  fns: [...COMMON_FNS, forEachInRange('v4.18'), releaseFn('v4.18'), startV418, endFn('v4.18'), ...MLX5_FNS],
+  threads: threads(freeImplicitMr('v4.18')),
   works,
   globals: ['PIDTYPE_PID'],
 };
 
-const v93065: VariantDef = {
+const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.patch', {
   description: 'The patch (93065ac753e4; the same in 4.19.y): down_read_trylock when !blockable; start_account after the lock; the range walk returns -EAGAIN at the first umem in range when !blockable, after notifier_count was counted up.',
   version: '93065ac753e4',
   api: 'v4.19',
-  flags: 0,
-  ops: OPS,
-  primitives: UMEM_ODP_PRIMITIVES,
-  instance,
-  constants: CONSTANTS,
-  fns: [...COMMON_FNS, forEachInRange('93065ac753e4', true), releaseFn('93065ac753e4', true), startV419, endFn('93065ac753e4', true), ...MLX5_FNS],
-  threads: threads(freeImplicitMr('93065ac753e4', true)),
-  works,
-  globals: ['PIDTYPE_PID'],
-};
+});
 
 export const UMEM_ODP: DriverDef = {
   name: 'umem_odp',
