@@ -1221,15 +1221,11 @@ class Exec implements PrimCtx {
   }
 
   private scalar(e: Expr): Value {
-    const v = this.eval(e);
-    if (Array.isArray(v)) throw new ModelError('a list used as a value');
-    return v as Value;
+    return scalarOf(this.eval(e));
   }
 
   private number(v: Value, e: Expr): number {
-    if (typeof v === 'number') return v;
-    if (v === null) return 0;
-    throw new ModelError(`arithmetic on the object ${v} in ${JSON.stringify(e)}`);
+    return numberOf(v, e);
   }
 
   private fieldKey(e: Expr & { k: 'field' }): string {
