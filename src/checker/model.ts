@@ -63,6 +63,13 @@ export interface DeadlockProperty extends PropertyBase {
 export interface ReachableProperty<S> extends PropertyBase {
   readonly kind: 'reachable';
   readonly goal: (state: S) => boolean;
+  /**
+   * The property is about one thread (e.g. "this thread can always still move"): its index. Under
+   * {@link Model.symmetry} the engine decides the properties about the threads of one class
+   * together (the property about thread `t` is violated iff some state reachable in the model
+   * leaves `t` unable to reach its goal, and symmetric states do so for `t`'s class mates).
+   */
+  readonly thread?: number;
 }
 
 export interface EventuallyProperty<S> extends PropertyBase {
@@ -119,8 +126,8 @@ export const Property = {
    * is decided only by a complete exploration. States outside the boundary have no successors; they
    * count as goals when they satisfy `goal`, and are not themselves required to reach one.
    */
-  alwaysReachable<S>(name: string, goal: (state: S) => boolean): ReachableProperty<S> {
-    return { kind: 'reachable', name, goal };
+  alwaysReachable<S>(name: string, goal: (state: S) => boolean, options: { thread?: number } = {}): ReachableProperty<S> {
+    return options.thread === undefined ? { kind: 'reachable', name, goal } : { kind: 'reachable', name, goal, thread: options.thread };
   },
 
   /**
@@ -189,6 +196,40 @@ export interface Model<S, A> {
    * from every action.
    */
   ample?(state: S, actions: readonly A[]): number;
+  /**
+   * Symmetry reduction: when present, the explorer keeps one state per orbit of the thread
+   * permutations within {@link Symmetry.classes} (see {@link Symmetry} for what the model
+   * guarantees). Paths and counterexamples stay paths of the model itself: the engine maps them
+   * back through the permutations (src/checker/symmetry.ts).
+   */
+  readonly symmetry?: Symmetry<S>;
+}
+
+/**
+ * Interchangeable threads (issue 12, item 2). The model guarantees, for every permutation `g` of
+ * thread indices that maps each class onto itself and fixes every other thread:
+ *
+ * - every initial state `s` satisfies `g·s = s`;
+ * - the transitions are equivariant: if the `k`-th action of thread `t` in `s` (counting only
+ *   `t`'s actions, in `actions()` order) leads to `s'`, then the `k`-th action of thread `g[t]` in
+ *   `g·s` leads to `g·s'`, and `threads()` / `actionThread` / `withinBoundary` agree with `g`;
+ * - every property is invariant under `g`, except the per-thread liveness properties marked
+ *   {@link ReachableProperty.thread}, of which `g` maps the one about thread `t` to the one about
+ *   `g[t]`.
+ *
+ * `npm run verify:reduction` and the differential tests check these claims on every built-in
+ * scenario; test/model/lang/symmetry.test.ts checks them state by state.
+ */
+export interface Symmetry<S> {
+  /** Classes of interchangeable threads: disjoint, each of at least two thread indices, sorted. */
+  readonly classes: readonly (readonly number[])[];
+  /**
+   * A representative of `state`'s orbit, `g·state` for some permutation `g` as above, and `g`
+   * written to `perm` (`perm[t]` = the index thread `t` has in the result; `perm.length` = the
+   * number of threads). Deterministic. The closer to one representative per orbit, the more the
+   * reduction saves; any `g` is sound. May return `state` itself (then `perm` is the identity).
+   */
+  canonical(state: S, perm: Uint8Array): S;
 }
 
 /**

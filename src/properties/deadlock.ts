@@ -28,7 +28,7 @@ export const deadlock: KernelProperty = {
     // Whether the thread has an action in the state (as m.actions has it), asked per thread.
     const canMove = (s: KState, tid: number): boolean => m.interp.canMove(s, tid);
     const partial = m.program.spec.threads.map((t, tid) =>
-      Property.alwaysReachable<KState>(`deadlock:partial:${t.name}`, (s) => s.threads[tid]!.frames.length === 0 || m.interp.oopsed(s, tid) || canMove(s, tid)),
+      Property.alwaysReachable<KState>(`deadlock:partial:${t.name}`, (s) => s.threads[tid]!.frames.length === 0 || m.interp.oopsed(s, tid) || canMove(s, tid), { thread: tid }),
     );
     return [Property.deadlockFree('deadlock'), ...partial];
   },
