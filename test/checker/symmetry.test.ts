@@ -118,6 +118,7 @@ describe('symmetry reduction: property-based comparison with the unreduced explo
         const { on, off } = both(spec);
         expect(statuses(on)).toEqual(statuses(off));
         expect(on.stats.states).toBeLessThanOrEqual(off.stats.states);
+        expect(statuses(check(new ThreadsModel(spec, true), { findAll: true, strategy: 'dfs' }))).toEqual(statuses(off));
         // Every violation the reduced run reports is a path of the model, confirmed on its states.
         for (const v of on.verdicts) expect(v.status).not.toBe('unknown');
       }),
