@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { check, Property, type CheckResult } from '../../src/checker/index.ts';
+import { check, forecast, Property, type CheckResult } from '../../src/checker/index.ts';
 import { ThreadsModel, type Instr, type TAction, type TState, type ThreadsSpec } from './fixtures/threads.ts';
 
 const MUTEX: Instr[] = [{ op: 'lock' }, { op: 'unlock' }, { op: 'choose', a: 0, b: 0 }];
@@ -31,6 +31,13 @@ describe('symmetry reduction: counts', () => {
       expect(on.stats.states).toBe(2 * k + 1);
       expect(on.status).toBe('pass');
     }
+  });
+
+  it('the forecast walks the representatives too: it never meets more states than the reduced run records', () => {
+    const spec: ThreadsSpec = { programs: Array.from({ length: 4 }, () => MUTEX), sharedVars: 0 };
+    const f = forecast(new ThreadsModel(spec, true), { seed: 1, budget: 5_000 });
+    expect(f.seen).toBe(9);
+    expect(forecast(new ThreadsModel(spec, false), { seed: 1, budget: 5_000 }).seen).toBeGreaterThan(9); // of 48
   });
 
   it('threads with different programs are not merged', () => {
