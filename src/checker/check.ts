@@ -8,8 +8,9 @@ import { Explorer, HOLDS, UNDECIDED, VIOLATED, type Search } from './explorer.ts
 import { BreadthFirst } from './bfs.ts';
 import { DepthFirst } from './dfs.ts';
 import { RandomWalks } from './random.ts';
-import { analyzeEventually, analyzeReachable } from './liveness.ts';
-import { buildPath, pathByOrdinals, pathToSlot, PathReconstructionError } from './path.ts';
+import { analyzeEventually, analyzeReachable, analyzeReachableByThread } from './liveness.ts';
+import { buildPath, pathByOrdinals, pathToSlot, PathReconstructionError, permutePath } from './path.ts';
+import { identityPerm, invert } from './symmetry.ts';
 import { confirmExample, confirmViolation } from './confirm.ts';
 
 /** How long `checkAsync` explores before yielding to the event loop. */
@@ -119,7 +120,7 @@ class Run<S, A> {
     for (const f of ex.findings) {
       const i = f.property;
       const slot = ex.table.find(f.hi, f.lo);
-      const path = rebuild(i, () => pathToSlot(model, ex.table, slot));
+      const path = rebuild(i, () => pathToSlot(model, ex.table, slot, ex.sym));
       if (path === undefined) continue;
       if (ex.status[i] === HOLDS) {
         if (confirmExample(model, props[i]!, path) === 'confirmed') examples[i] = path;
@@ -147,10 +148,51 @@ class Run<S, A> {
         slots ??= ex.table.slotsById();
         return slots[id]!;
       };
+      // Under symmetry, the per-thread properties of a class of interchangeable threads are decided together.
+      const perms = ex.perms;
+      const sym = ex.sym;
+      const goalBitOf = new Int32Array(perms?.n ?? 0);
+      if (perms !== null) props.forEach((p, i) => p.kind === 'reachable' && p.thread !== undefined && (goalBitOf[p.thread] = ex.goalBits[i]!));
+      const byClass = new Map<readonly number[], ReturnType<typeof analyzeReachableByThread>>();
       for (let i = 0; i < props.length; i++) {
         const p: Property<S> = props[i]!;
         if (p.kind !== 'reachable' && p.kind !== 'eventually') continue;
         const bit = ex.goalBits[i]!;
+        if (p.kind === 'reachable' && p.thread !== undefined && perms !== null && sym !== null) {
+          const t = p.thread;
+          const cls = sym.classes.find((k) => k.includes(t)) ?? [t];
+          for (const j of cls) {
+            if (goalBitOf[j] === 0) throw new Error(`symmetry: property ${JSON.stringify(p.name)} is about thread ${t}, but its class mate ${j} has no such property`);
+          }
+          let a = byClass.get(cls);
+          if (a === undefined) {
+            a = analyzeReachableByThread(live, goalBitOf, cls, perms);
+            byClass.set(cls, a);
+          }
+          analysisBytes = Math.max(analysisBytes, a.bytes);
+          if (a.witness === null) {
+            decided[i] = HOLDS;
+            continue;
+          }
+          decided[i] = VIOLATED;
+          const w = a.witness;
+          const path = rebuild(i, () => {
+            const found = pathToSlot(model, ex.table, slotOf(w.state), sym);
+            // The path ends in a state r whose representative is the recorded one: rep = q·r, so the
+            // stuck thread is q⁻¹[w.thread] in r; move it to t by the transposition of the two.
+            const last = found.steps.length === 0 ? found.init : found.steps[found.steps.length - 1]!.state;
+            const q = new Uint8Array(perms.n);
+            sym.canonical(last, q);
+            const x = invert(q)[w.thread]!;
+            if (x === t) return found;
+            const tau = identityPerm(perms.n);
+            tau[x] = t;
+            tau[t] = x;
+            return permutePath(model, found, tau);
+          });
+          if (path !== undefined) report(i, path);
+          continue;
+        }
         if (p.kind === 'reachable') {
           const a = analyzeReachable(live, bit);
           analysisBytes = Math.max(analysisBytes, a.bytes);
@@ -159,11 +201,11 @@ class Run<S, A> {
           } else {
             decided[i] = VIOLATED;
             const slot = slotOf(a.witness);
-            const path = rebuild(i, () => pathToSlot(model, ex.table, slot));
+            const path = rebuild(i, () => pathToSlot(model, ex.table, slot, ex.sym));
             if (path !== undefined) report(i, path);
           }
         } else {
-          const a = analyzeEventually(live, bit, p.fairness);
+          const a = analyzeEventually(live, bit, p.fairness, ex.perms);
           analysisBytes = Math.max(analysisBytes, a.bytes);
           if (a.witness === null) {
             decided[i] = HOLDS;
@@ -177,7 +219,7 @@ class Run<S, A> {
               ordinals.push(e - live.edgeStart[cur]!);
               cur = live.dst[e]!;
             }
-            const path = rebuild(i, () => pathByOrdinals(model, ex.table.hiAt(rootSlot), ex.table.loAt(rootSlot), ordinals));
+            const path = rebuild(i, () => pathByOrdinals(model, ex.table.hiAt(rootSlot), ex.table.loAt(rootSlot), ordinals, ex.sym));
             if (path !== undefined) report(i, path, lasso.loopStart);
           }
         }

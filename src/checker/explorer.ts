@@ -8,6 +8,8 @@ import { expandedRange } from './model.ts';
 import type { CheckOptions, IncompleteReason, Progress } from './result.ts';
 import { FingerprintEncoder, NO_PARENT, VisitedTable } from './fingerprint.ts';
 import { IN_BOUNDARY, LivenessGraph, MAX_LIVENESS_PROPERTIES, MAX_THREADS } from './liveness.ts';
+import type { Symmetry } from './model.ts';
+import { activeSymmetry, PermTable, threadCount } from './symmetry.ts';
 
 /** Property status while exploring. */
 export const UNDECIDED = 0;
@@ -112,6 +114,13 @@ export class Explorer<S, A> {
   private readonly hasBoundary: boolean;
   private readonly hasLiveness: boolean;
   private undecidedSafety: number;
+  /** Symmetry reduction (symmetry.ts): the model's, in an exhaustive search; else null. */
+  readonly sym: Symmetry<S> | null;
+  /** The permutations edges were recorded with (when the liveness graph needs them). */
+  readonly perms: PermTable | null;
+  /** Where `canonical` writes its permutation. */
+  private readonly permBuf: Uint8Array;
+  private nextPerm = new Uint16Array(16);
 
   constructor(model: Model<S, A>, options: CheckOptions, exhaustive: boolean) {
     this.model = model;
@@ -148,7 +157,13 @@ export class Explorer<S, A> {
     this.weak = weak;
     this.hasBoundary = typeof model.withinBoundary === 'function';
     const record = this.hasLiveness && exhaustive;
-    this.live = record ? new LivenessGraph(weak) : null;
+    this.sym = exhaustive ? activeSymmetry(model) : null;
+    // Under symmetry, `eventually` (its cycles must close in the model) and per-thread liveness
+    // properties need each edge's permutation.
+    const needPerms = record && this.sym !== null && this.props.some((p) => p.kind === 'eventually' || (p.kind === 'reachable' && p.thread !== undefined));
+    this.perms = needPerms ? new PermTable(threadCount(model, this.sym!)) : null;
+    this.permBuf = new Uint8Array(this.sym === null ? 0 : threadCount(model, this.sym));
+    this.live = record ? new LivenessGraph(weak, needPerms) : null;
     this.table = new VisitedTable({ withIds: record, limit: options.maxStates ?? Number.POSITIVE_INFINITY });
     this.table.onRehash((remap) => {
       if (this.currentSlot >= 0) this.currentSlot = remap[this.currentSlot]!;
@@ -231,7 +246,8 @@ export class Explorer<S, A> {
     this.childCount = 0;
     this.table.reserve(inits.length);
     const enc = this.enc;
-    for (const s of inits) {
+    for (const init of inits) {
+      const s = this.sym === null ? init : this.sym.canonical(init, this.permBuf);
       enc.reset();
       this.model.encode(s, enc);
       enc.finish();
@@ -355,14 +371,22 @@ export class Explorer<S, A> {
     const nextLo = this.nextLo;
     const nextAct = this.nextAct;
     const enc = this.enc;
+    const sym = this.sym;
+    const perms = this.perms;
+    if (perms !== null && n > this.nextPerm.length) this.nextPerm = new Uint16Array(this.nextHi.length);
+    const nextPerm = this.nextPerm;
     let m = 0;
     // Partial-order reduction: one action expanded alone, the others' threads still enabled here.
     const { from, to } = expandedRange(model, state, acts);
     let enabledAll = 0;
     if (to - from < n && this.live !== null && this.weak) for (let i = 0; i < n; i++) enabledAll |= 1 << model.actionThread!(acts[i]!, state);
     for (let i = from; i < to; i++) {
-      const next = model.nextState(state, acts[i]!);
+      let next = model.nextState(state, acts[i]!);
       if (next === undefined) continue;
+      if (sym !== null) {
+        next = sym.canonical(next, this.permBuf);
+        if (perms !== null) nextPerm[m] = perms.intern(this.permBuf);
+      }
       enc.reset();
       model.encode(next, enc);
       enc.finish();
@@ -403,7 +427,7 @@ export class Explorer<S, A> {
           }
           enabled |= 1 << t;
         }
-        live.edge(table.idAt(s), t);
+        live.edge(table.idAt(s), t, perms === null ? 0 : nextPerm[j]!);
       }
       if (table.inserted) {
         if (this.discovered(next, s, hi, lo, childDepth)) {

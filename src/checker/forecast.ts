@@ -52,6 +52,7 @@
  * machine; a walk begun is finished (so the sample may pass the budget by one walk). Memory: 16
  * bytes per distinct state met (fingerprint, count, last walk), at most one per step.
  */
+import { activeSymmetry, threadCount } from './symmetry.ts';
 import { expandedRange, type Model } from './model.ts';
 import { FingerprintEncoder } from './fingerprint.ts';
 import { SplitMix32 } from './random.ts';
@@ -201,6 +202,10 @@ export function forecast<S, A>(model: Model<S, A>, options: ForecastOptions = {}
   let gen = 0;
   const owner = typeof model.actionThread === 'function' ? model.actionThread.bind(model) : null;
   const boundary = typeof model.withinBoundary === 'function' ? model.withinBoundary.bind(model) : null;
+  // Under symmetry reduction the run records representatives: so do the walks.
+  const sym = activeSymmetry(model);
+  const permBuf = new Uint8Array(sym === null ? 0 : threadCount(model, sym));
+  const canon = (s: S): S => (sym === null ? s : sym.canonical(s, permBuf));
   let steps = 0;
   let walks = 0;
   let longest = 0;
@@ -239,7 +244,7 @@ export function forecast<S, A>(model: Model<S, A>, options: ForecastOptions = {}
     const byPriority = (rng.next() & 1) === 1;
     const redraw = byPriority ? 1 / (5 + rng.below(60)) : 0;
     gen++;
-    let state: S = inits[rng.below(inits.length)]!;
+    let state: S = canon(inits[rng.below(inits.length)]!);
     meet(state, walk);
     let depth = 0;
     for (;;) {
@@ -275,6 +280,7 @@ export function forecast<S, A>(model: Model<S, A>, options: ForecastOptions = {}
         n--;
       }
       if (next === undefined) break;
+      next = canon(next);
       if (!meet(next, walk)) break;
       state = next;
       depth++;

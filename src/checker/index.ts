@@ -12,6 +12,7 @@ export type {
   PropertyKind,
   ReachableProperty,
   SometimesProperty,
+  Symmetry,
   ThreadInfo,
 } from './model.ts';
 export type {

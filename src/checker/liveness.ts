@@ -21,6 +21,7 @@
  */
 import type { Fairness } from './model.ts';
 import { stronglyConnectedComponents, type CsrGraph } from './scc.ts';
+import { OrbitSets, type PermTable } from './symmetry.ts';
 
 /** Label bit: the state lies within the model's boundary. */
 export const IN_BOUNDARY = 0x8000_0000;
@@ -34,6 +35,13 @@ export const MAX_THREADS = 32;
 function growU32(a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBuffer> {
   if (need <= a.length) return a;
   const b = new Uint32Array(Math.max(need, Math.ceil(a.length * 1.5) + 16));
+  b.set(a);
+  return b;
+}
+
+function growU16(a: Uint16Array<ArrayBuffer>, need: number): Uint16Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Uint16Array(Math.max(need, Math.ceil(a.length * 1.5) + 16));
   b.set(a);
   return b;
 }
@@ -55,12 +63,21 @@ export class LivenessGraph implements CsrGraph {
   enabled: Uint32Array<ArrayBuffer> | null;
   dst = new Uint32Array(256);
   thread: Uint8Array<ArrayBuffer> | null;
+  /**
+   * Under symmetry reduction, per edge: the id (in the explorer's PermTable) of the permutation
+   * `π` the target was recorded with: the state stepped to is `t`, the recorded state `π·t`.
+   */
+  perm: Uint16Array<ArrayBuffer> | null;
   /** State numbers of the initial states, in `initStates()` order (duplicates included). */
   readonly initIds: number[] = [];
 
-  constructor(readonly withThreads: boolean) {
+  constructor(
+    readonly withThreads: boolean,
+    withPerms = false,
+  ) {
     this.enabled = withThreads ? new Uint32Array(64) : null;
     this.thread = withThreads ? new Uint8Array(256) : null;
+    this.perm = withPerms ? new Uint16Array(256) : null;
   }
 
   /** Record a new state (its number must be `n`). */
@@ -83,14 +100,16 @@ export class LivenessGraph implements CsrGraph {
   }
 
   /** Record an edge of the state being expanded. */
-  edge(target: number, thread: number): void {
+  edge(target: number, thread: number, perm = 0): void {
     const e = this.edges;
     if (e >= this.dst.length) {
       this.dst = growU32(this.dst, e + 1);
       if (this.thread) this.thread = growU8(this.thread, this.dst.length);
+      if (this.perm) this.perm = growU16(this.perm, this.dst.length);
     }
     this.dst[e] = target;
     if (this.thread) this.thread[e] = thread;
+    if (this.perm) this.perm[e] = perm;
     this.edges = e + 1;
   }
 
@@ -109,7 +128,8 @@ export class LivenessGraph implements CsrGraph {
       this.edgeEnd.byteLength +
       (this.enabled?.byteLength ?? 0) +
       this.dst.byteLength +
-      (this.thread?.byteLength ?? 0)
+      (this.thread?.byteLength ?? 0) +
+      (this.perm?.byteLength ?? 0)
     );
   }
 }
@@ -188,8 +208,9 @@ export function analyzeReachable(g: LivenessGraph, goalBit: number): Analysis<nu
  * every other thread enabled somewhere in C, through a state where it is disabled, so that the
  * cycle repeated forever is itself a weakly fair run (under `none`: it has at least one edge).
  */
-export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: Fairness): Analysis<GraphLasso> {
+export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: Fairness, perms: PermTable | null = null): Analysis<GraphLasso> {
   const n = g.n;
+  const sym = perms !== null && g.perm !== null ? perms : null;
   const { labels, edgeStart, edgeEnd, dst } = g;
   const weak = fairness === 'weak';
   if (weak && (g.enabled === null || g.thread === null)) throw new Error('analyzeEventually: weak fairness needs recorded threads');
@@ -217,8 +238,12 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
     }
   }
   const bad = new Uint8Array(count);
-  for (let c = 0; c < count; c++) {
-    bad[c] = hasEdge[c] === 1 && (!weak || (allEnabled[c]! & ~acts[c]!) === 0) ? 1 : 0;
+  if (sym !== null && weak) {
+    liftedFairness(g, sccs, hasEdge, sym, bad);
+  } else {
+    for (let c = 0; c < count; c++) {
+      bad[c] = hasEdge[c] === 1 && (!weak || (allEnabled[c]! & ~acts[c]!) === 0) ? 1 : 0;
+    }
   }
   const isDeadEnd = (v: number): boolean => (labels[v]! & EXPANDED) !== 0 && edgeStart[v] === edgeEnd[v];
 
@@ -264,6 +289,10 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
   prefix.reverse();
   if (!(bad[comp[target]!] === 1)) {
     return { witness: { root, edges: prefix, loopStart: prefix.length }, bytes };
+  }
+  if (sym !== null) {
+    const cycle = liftedCycle(g, comp, target, weak, sym);
+    return { witness: { root, edges: [...prefix, ...cycle], loopStart: prefix.length }, bytes: bytes + n * 4 };
   }
 
   // Cycle through the component, from `target` back to it. Under weak fairness the cycle must be a
@@ -342,4 +371,245 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
   if (cycle.length === 0) cur = walkUntil(cur, (v) => internalEdge(v, -1)); // at least one edge
   walkUntil(cur, (v) => (v === target ? -1 : NONE));
   return { witness: { root, edges: [...prefix, ...cycle], loopStart: prefix.length }, bytes };
+}
+
+/**
+ * Under symmetry reduction with weak fairness: which components of the quotient have a weakly fair
+ * cycle in their lift to the model (Emerson and Sistla 1997, see symmetry.ts). Per component C,
+ * with at least one edge inside it (`hasEdge`):
+ *
+ * - each state v of C gets a permutation p(v), from a base state's frame to v's recorded frame,
+ *   along a breadth-first tree inside C (p(w) = π_e∘p(v) for the tree edge e: v→w);
+ * - every other edge e: v→w inside C closes a loop of the lift that permutes the base frame by
+ *   g_e = p(w)⁻¹∘π_e∘p(v); the lift of C from the base state is one strongly connected component
+ *   of the model made of the states h·p(v)⁻¹·v for h in the group G the g_e generate;
+ * - a thread b (base frame) is disabled somewhere in that lift, or takes a step inside it, iff some
+ *   thread of b's orbit under G is disabled in some v (in v's frame, thread p(v)[b']) or acts on
+ *   an edge inside C from some v (the actor is thread p(v)⁻¹[a] of the base frame).
+ *
+ * C is bad (a fair cycle exists in the lift) iff every thread passes that test.
+ */
+function liftedFairness(
+  g: LivenessGraph,
+  sccs: ReturnType<typeof stronglyConnectedComponents>,
+  hasEdge: Uint8Array,
+  perms: PermTable,
+  bad: Uint8Array,
+): void {
+  const { comp, order, compStart, count } = sccs;
+  const { edgeStart, edgeEnd, dst } = g;
+  const enabled = g.enabled!;
+  const thread = g.thread!;
+  const perm = g.perm!;
+  const nt = perms.n;
+  // Tarjan's working arrays are free until the lasso search: the potentials and a queue.
+  const [pot, , , queue] = sccs.scratch;
+  for (let c = 0; c < count; c++) {
+    if (hasEdge[c] !== 1) continue;
+    const orbits = new OrbitSets(nt);
+    let u = 0;
+    for (let k = compStart[c]!; k < compStart[c + 1]!; k++) pot[order[k]!] = -1;
+    const base = order[compStart[c]!]!;
+    pot[base] = 0;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = base;
+    while (head < tail) {
+      const v = queue[head++]!;
+      const pv = pot[v]!;
+      const p = perms.get(pv);
+      const pInv = perms.get(perms.inverse(pv));
+      const ev = enabled[v]!;
+      for (let b = 0; b < nt; b++) if ((ev & (1 << p[b]!)) === 0) u |= 1 << b;
+      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+        const w = dst[e]!;
+        if (comp[w] !== c) continue;
+        u |= 1 << pInv[thread[e]!]!;
+        const through = perms.compose(perm[e]!, pv);
+        if (pot[w] === -1) {
+          pot[w] = through;
+          queue[tail++] = w;
+        } else if (through !== pot[w]) {
+          orbits.add(perms.get(perms.compose(perms.inverse(pot[w]!), through)));
+        }
+      }
+    }
+    const okRoots = new Set<number>();
+    for (let b = 0; b < nt; b++) if ((u & (1 << b)) !== 0) okRoots.add(orbits.find(b));
+    let fair = true;
+    for (let b = 0; b < nt && fair; b++) if (!okRoots.has(orbits.find(b))) fair = false;
+    bad[c] = fair ? 1 : 0;
+  }
+}
+
+/**
+ * Under symmetry reduction: a cycle through `target`'s component that closes in the model itself
+ * (its permutations compose to the identity) and, under weak fairness, is weakly fair there: for
+ * every thread (in `target`'s frame), an edge where it acts or a state where it is disabled. The
+ * search runs on the product of the component with the permutations (pairs (state, permutation
+ * from `target`'s frame), stepping by e: (v, P) → (w, π_e∘P)), breadth-first to each waypoint.
+ */
+function liftedCycle(g: LivenessGraph, comp: Int32Array, target: number, weak: boolean, perms: PermTable): number[] {
+  const { edgeStart, edgeEnd, dst } = g;
+  const enabled = g.enabled;
+  const thread = g.thread;
+  const perm = g.perm!;
+  const c = comp[target]!;
+  const nt = perms.n;
+  const NONE = -2;
+  const cycle: number[] = [];
+  let cur = target;
+  let curP = 0;
+  let sat = 0;
+  const note = (v: number, pid: number): void => {
+    if (enabled === null) return;
+    const p = perms.get(pid);
+    for (let b = 0; b < nt; b++) if ((enabled[v]! & (1 << p[b]!)) === 0) sat |= 1 << b;
+  };
+  const noteEdge = (e: number, pid: number): void => {
+    if (thread === null) return;
+    sat |= 1 << perms.get(perms.inverse(pid))[thread[e]!]!;
+  };
+  note(cur, curP);
+  const key = (v: number, pid: number): number => v * 65536 + pid;
+  /** Breadth-first over the product to the first (v, P) `accept` takes; appends the path (and the edge accept names). */
+  const walk = (accept: (v: number, pid: number) => number): void => {
+    const pred = new Map<number, { from: number; edge: number }>();
+    const start = key(cur, curP);
+    pred.set(start, { from: -1, edge: -1 });
+    const queue: number[][] = [[cur, curP]];
+    let reached: number[] | null = null;
+    let take = NONE;
+    for (let h = 0; h < queue.length; h++) {
+      const [v, pid] = queue[h]! as [number, number];
+      take = accept(v, pid);
+      if (take !== NONE) {
+        reached = [v, pid];
+        break;
+      }
+      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+        const w = dst[e]!;
+        if (comp[w] !== c) continue;
+        const wp = perms.compose(perm[e]!, pid);
+        const kw = key(w, wp);
+        if (pred.has(kw)) continue;
+        pred.set(kw, { from: key(v, pid), edge: e });
+        queue.push([w, wp]);
+      }
+    }
+    if (reached === null) throw new Error('analyzeEventually: internal error: waypoint not found in the lift of the component');
+    const part: number[] = [];
+    for (let k = key(reached[0]!, reached[1]!); k !== start; ) {
+      const pr = pred.get(k)!;
+      part.push(pr.edge);
+      k = pr.from;
+    }
+    part.reverse();
+    let pid = curP;
+    for (const e of part) {
+      noteEdge(e, pid);
+      pid = perms.compose(perm[e]!, pid);
+      note(dst[e]!, pid);
+      cycle.push(e);
+    }
+    cur = reached[0]!;
+    curP = reached[1]!;
+    if (take >= 0) {
+      noteEdge(take, curP);
+      curP = perms.compose(perm[take]!, curP);
+      cur = dst[take]!;
+      note(cur, curP);
+      cycle.push(take);
+    }
+  };
+  const internal = (v: number, actor: number): number => {
+    for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) if (comp[dst[e]!] === c && (actor < 0 || thread![e] === actor)) return e;
+    return NONE;
+  };
+  if (weak) {
+    for (let b = 0; b < nt; b++) {
+      if ((sat & (1 << b)) !== 0) continue;
+      walk((v, pid) => {
+        const t = perms.get(pid)[b]!;
+        if ((enabled![v]! & (1 << t)) === 0) return -1;
+        return internal(v, t);
+      });
+    }
+  }
+  if (cycle.length === 0) walk((v) => internal(v, -1));
+  walk((v, pid) => (v === target && pid === 0 ? -1 : NONE));
+  return cycle;
+}
+
+/**
+ * Per-thread "from every reachable state, thread t can still reach its goal" under symmetry
+ * reduction, for the threads `cls` (a class of interchangeable threads, or one thread):
+ * `goalBitOf[j]` is the goal bit of the property about thread j. Decided on the product of the
+ * quotient with the followed thread's index in each recorded frame: (v, j) reaches a goal if
+ * v's label has j's goal bit, or an edge e: v→w has (w, π_e[j]) reaching one (a backward
+ * breadth-first search over the reversed edges). Returns the first state (in discovery order)
+ * within the boundary where some thread of `cls` (in that state's recorded frame) cannot, or null.
+ * Which thread it is does not matter for the verdict: the model's symmetry maps a state that
+ * leaves thread j stuck to one that leaves any class mate stuck.
+ */
+export function analyzeReachableByThread(g: LivenessGraph, goalBitOf: Int32Array, cls: readonly number[], perms: PermTable): Analysis<{ state: number; thread: number }> {
+  const n = g.n;
+  const K = cls.length;
+  const { labels, edgeStart, edgeEnd, dst } = g;
+  const perm = g.perm!;
+  const pos = new Int8Array(perms.n).fill(-1);
+  cls.forEach((t, q) => (pos[t] = q));
+  // Reversed edges, as CSR: rstart[w] .. rstart[w + 1] index rsrc (edge numbers into w).
+  const rstart = new Uint32Array(n + 1);
+  for (let v = 0; v < n; v++) for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) rstart[dst[e]! + 1]!++;
+  for (let v = 0; v < n; v++) rstart[v + 1]! += rstart[v]!;
+  const fill = rstart.slice(0, n);
+  const rsrc = new Uint32Array(g.edges);
+  const src = new Uint32Array(g.edges);
+  for (let v = 0; v < n; v++) {
+    for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+      const at = fill[dst[e]!]!++;
+      rsrc[at] = e;
+      src[e] = v;
+    }
+  }
+  const can = new Uint8Array(n * K);
+  const queue = new Int32Array(n * K);
+  let tail = 0;
+  for (let v = 0; v < n; v++) {
+    for (let q = 0; q < K; q++) {
+      if ((labels[v]! & goalBitOf[cls[q]!]!) !== 0) {
+        can[v * K + q] = 1;
+        queue[tail++] = v * K + q;
+      }
+    }
+  }
+  const invs = new Map<number, Uint8Array>();
+  for (let head = 0; head < tail; head++) {
+    const x = queue[head]!;
+    const w = Math.floor(x / K);
+    const jw = cls[x - w * K]!;
+    for (let r = rstart[w]!; r < rstart[w + 1]!; r++) {
+      const e = rsrc[r]!;
+      const pid = perm[e]!;
+      let inv = invs.get(pid);
+      if (inv === undefined) {
+        inv = perms.get(perms.inverse(pid));
+        invs.set(pid, inv);
+      }
+      const q = pos[inv[jw]!]!;
+      if (q < 0) throw new Error('analyzeReachableByThread: internal error: an edge permutation leaves the class');
+      const y = src[e]! * K + q;
+      if (can[y] === 0) {
+        can[y] = 1;
+        queue[tail++] = y;
+      }
+    }
+  }
+  const bytes = rstart.byteLength + fill.byteLength + rsrc.byteLength + src.byteLength + can.byteLength + queue.byteLength;
+  for (let v = 0; v < n; v++) {
+    if ((labels[v]! & IN_BOUNDARY) === 0) continue;
+    for (let q = 0; q < K; q++) if (can[v * K + q] === 0) return { witness: { state: v, thread: cls[q]! }, bytes };
+  }
+  return { witness: null, bytes };
 }

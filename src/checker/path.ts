@@ -25,7 +25,8 @@
  * Indices are decimal, without signs or leading zeros beyond `0` itself. A path with no step is
  * `<init>#<fingerprint>`, e.g. `0#1f0e...`; a three-step path is e.g. `0/2/0/1#9f86d081884c7d65`.
  */
-import { expandedRange, type Model } from './model.ts';
+import { expandedRange, type Model, type Symmetry } from './model.ts';
+import { compose, correspondingAction, invert, type Perm } from './symmetry.ts';
 import type { Path, PathStep } from './result.ts';
 import { FingerprintEncoder, fingerprint, fingerprintHex, NO_PARENT, type VisitedTable } from './fingerprint.ts';
 
@@ -138,11 +139,17 @@ export function buildPath<S, A>(model: Model<S, A>, init: number, actions: reado
   return { init: first, steps, token: formatToken(init, actions, fingerprintHex(enc.hi, enc.lo)) };
 }
 
-/** Index of the first initial state with fingerprint `(hi, lo)`, or -1. */
-export function initIndexOf<S>(model: Model<S, unknown>, hi: number, lo: number, enc: FingerprintEncoder): number {
+/** The state the explorer records for `s`: `s` itself, or its representative under symmetry. */
+function recorded<S>(s: S, sym: Symmetry<S> | null, perm: Uint8Array): S {
+  return sym === null ? s : sym.canonical(s, perm);
+}
+
+/** Index of the first initial state with fingerprint `(hi, lo)` (of its representative under `sym`), or -1. */
+export function initIndexOf<S>(model: Model<S, unknown>, hi: number, lo: number, enc: FingerprintEncoder, sym: Symmetry<S> | null = null): number {
   const inits = model.initStates();
+  const perm = new Uint8Array(permLength(model, inits[0], sym));
   for (let i = 0; i < inits.length; i++) {
-    fingerprint(model, inits[i]!, enc);
+    fingerprint(model, recorded(inits[i]!, sym, perm), enc);
     if (enc.hi === hi && enc.lo === lo) return i;
   }
   return -1;
@@ -167,11 +174,19 @@ function reconstructionFailed(what: string): Error {
   return new PathReconstructionError(what);
 }
 
+function permLength<S>(model: Model<S, unknown>, init: S | undefined, sym: Symmetry<S> | null): number {
+  if (sym === null) return 0;
+  const fromClasses = 1 + Math.max(...sym.classes.flat());
+  return Math.max(fromClasses, typeof model.threads === 'function' && init !== undefined ? model.threads(init).length : 0);
+}
+
 /**
  * The path to the state in `slot`: parent links back to the root, then a replay that picks, at
- * each step, the first action whose next state has the recorded fingerprint.
+ * each step, the first action whose next state has the recorded fingerprint. Under symmetry
+ * reduction (`sym`) the replay runs on the model's own states and compares the fingerprints of
+ * their representatives: the path ends in a state of the recorded state's orbit.
  */
-export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: number): Path<S, A> {
+export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: number, sym: Symmetry<S> | null = null): Path<S, A> {
   const his: number[] = [];
   const los: number[] = [];
   for (let s = slot; s !== NO_PARENT; s = table.parentAt(s)) {
@@ -182,9 +197,10 @@ export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: 
   his.reverse();
   los.reverse();
   const enc = new FingerprintEncoder();
-  const init = initIndexOf(model, his[0]!, los[0]!, enc);
+  const init = initIndexOf(model, his[0]!, los[0]!, enc, sym);
   if (init < 0) throw reconstructionFailed('no initial state has the root fingerprint');
   let state: S = model.initStates()[init]!;
+  const perm = new Uint8Array(permLength(model, state, sym));
   const indices: number[] = [];
   const acts: A[] = [];
   for (let d = 1; d < his.length; d++) {
@@ -195,7 +211,7 @@ export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: 
     for (let i = 0; i < acts.length; i++) {
       const next = model.nextState(state, acts[i]!);
       if (next === undefined) continue;
-      fingerprint(model, next, enc);
+      fingerprint(model, recorded(next, sym, perm), enc);
       if (enc.hi === his[d] && enc.lo === los[d]) {
         chosen = i;
         nextState = next;
@@ -214,11 +230,17 @@ export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: 
  * step, the `ordinals[i]`-th transition of the current state, counting only actions whose next
  * state is defined, in action order, among the actions the engine expands ({@link expandedRange}):
  * the order in which it records edges.
+ *
+ * Under symmetry reduction (`sym`) the ordinals index the transitions of the recorded
+ * representatives: they are followed there, and each step is mapped to the model's own state by
+ * the permutation accumulated so far (the corresponding action of the corresponding thread), so the
+ * path returned is a path of the model whose states are, step by step, in the recorded orbits.
  */
-export function pathByOrdinals<S, A>(model: Model<S, A>, rootHi: number, rootLo: number, ordinals: readonly number[]): Path<S, A> {
+export function pathByOrdinals<S, A>(model: Model<S, A>, rootHi: number, rootLo: number, ordinals: readonly number[], sym: Symmetry<S> | null = null): Path<S, A> {
   const enc = new FingerprintEncoder();
-  const init = initIndexOf(model, rootHi, rootLo, enc);
+  const init = initIndexOf(model, rootHi, rootLo, enc, sym);
   if (init < 0) throw reconstructionFailed('no initial state has the root fingerprint');
+  if (sym !== null) return followRepresentatives(model, init, ordinals, sym);
   let state: S = model.initStates()[init]!;
   const indices: number[] = [];
   const acts: A[] = [];
@@ -246,3 +268,77 @@ export function pathByOrdinals<S, A>(model: Model<S, A>, rootHi: number, rootLo:
   }
   return buildPath(model, init, indices);
 }
+
+/** {@link pathByOrdinals} under symmetry: follow the representatives, map each step back. */
+function followRepresentatives<S, A>(model: Model<S, A>, init: number, ordinals: readonly number[], sym: Symmetry<S>): Path<S, A> {
+  let real: S = model.initStates()[init]!;
+  const n = permLength(model, real, sym);
+  const buf = new Uint8Array(n);
+  let rep = sym.canonical(real, buf);
+  /** `rep = p·real`. */
+  let p: Perm = Uint8Array.from(buf);
+  const indices: number[] = [];
+  const actsC: A[] = [];
+  const acts: A[] = [];
+  for (let d = 0; d < ordinals.length; d++) {
+    actsC.length = 0;
+    model.actions(rep, actsC);
+    const want = ordinals[d]!;
+    let seen = 0;
+    let chosen = -1;
+    let stepped: S | undefined;
+    const { from, to } = expandedRange(model, rep, actsC);
+    for (let i = from; i < to; i++) {
+      const next = model.nextState(rep, actsC[i]!);
+      if (next === undefined) continue;
+      if (seen === want) {
+        chosen = i;
+        stepped = next;
+        break;
+      }
+      seen++;
+    }
+    if (chosen < 0) throw reconstructionFailed(`the state at step ${d} has fewer than ${want + 1} transitions`);
+    acts.length = 0;
+    model.actions(real, acts);
+    const k = correspondingAction(model, rep, actsC, chosen, real, acts, invert(p));
+    const nextReal = k < 0 ? undefined : model.nextState(real, acts[k]!);
+    if (nextReal === undefined) throw reconstructionFailed(`step ${d + 1} has no corresponding action in the model's own state (the model is not equivariant)`);
+    indices.push(k);
+    rep = sym.canonical(stepped!, buf);
+    // stepped = p·nextReal, rep = buf·stepped: rep = (buf∘p)·nextReal.
+    p = compose(buf, p);
+    real = nextReal;
+  }
+  return buildPath(model, init, indices);
+}
+
+/**
+ * The path `g·path`: from the same initial state (which `g` fixes), at each step the corresponding
+ * action of thread `g[t]` where `path` has one of thread `t`. For a permutation within the
+ * model's symmetry classes it ends in `g·last`; under symmetry it is how a property about thread
+ * `g[t]` gets the counterexample found for thread `t`.
+ */
+export function permutePath<S, A>(model: Model<S, A>, path: Path<S, A>, g: Perm): Path<S, A> {
+  const { init, actions } = parseToken(path.token);
+  let orig: S = path.init;
+  let state: S = model.initStates()[init]!;
+  const indices: number[] = [];
+  const actsO: A[] = [];
+  const acts: A[] = [];
+  for (let d = 0; d < actions.length; d++) {
+    actsO.length = 0;
+    model.actions(orig, actsO);
+    acts.length = 0;
+    model.actions(state, acts);
+    // state = g·orig: thread t of state is thread g^-1[t] of orig, so orig's thread t is state's g[t].
+    const k = correspondingAction(model, orig, actsO, actions[d]!, state, acts, g);
+    const next = k < 0 ? undefined : model.nextState(state, acts[k]!);
+    if (next === undefined) throw reconstructionFailed(`step ${d + 1} has no corresponding action for the permuted thread (the model is not equivariant)`);
+    indices.push(k);
+    state = next;
+    orig = path.steps[d]!.state;
+  }
+  return buildPath(model, init, indices);
+}
+
