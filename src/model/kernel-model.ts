@@ -3,12 +3,13 @@
  * actions are thread steps.
  */
 import { FingerprintEncoder, WordRecorder } from '../checker/fingerprint.ts';
-import type { Encoder, Model, Property, ThreadInfo } from '../checker/model.ts';
+import type { Encoder, Model, Property, Symmetry, ThreadInfo } from '../checker/model.ts';
 import { holders } from './lang/locks.ts';
 import { Interpreter, type ExecutedInstr, type KAction, type StepResult } from './lang/interp.ts';
 import { PartialOrder } from './lang/por.ts';
 import type { Program } from './lang/program.ts';
 import type { StateReads } from './lang/reduction.ts';
+import { threadClasses, ThreadSymmetry } from './lang/symmetry.ts';
 import { NON_OWNER, type Frame, type KState, type LockState, type ThreadState, type Value } from './lang/state.ts';
 
 export interface KernelModelOptions {
@@ -20,6 +21,11 @@ export interface KernelModelOptions {
   readonly verifyReduction?: boolean;
   /** Partial-order reduction (src/model/lang/por.ts; default: as `coalesce`). */
   readonly por?: boolean;
+  /**
+   * Symmetry of identical threads (src/model/lang/symmetry.ts; default: as `por`): the model offers
+   * {@link KernelModel.symmetry} when the program has a class of interchangeable threads.
+   */
+  readonly symmetry?: boolean;
   readonly properties?: readonly Property<KState>[];
 }
 
@@ -93,7 +99,19 @@ export class KernelModel implements Model<KState, KAction> {
       this.po = po;
       this.ample = (state, acts) => po.ample(state, acts);
     }
+    if (options.symmetry ?? options.por ?? options.coalesce ?? true) {
+      const classes = threadClasses(program);
+      if (classes.length) this.symmetry = new ThreadSymmetry(program, classes);
+    }
   }
+
+  /**
+   * The classes of interchangeable threads and the canonical representative of a state
+   * (src/model/lang/symmetry.ts), when the program has such a class and the option is on. A
+   * permuted state encodes as any state does: {@link encode} replays a recorded unit only for the
+   * very object it recorded at that place, and a thread's words do not depend on its index.
+   */
+  readonly symmetry?: Symmetry<KState>;
 
   readonly ample?: (state: KState, actions: readonly KAction[]) => number;
   private readonly po: PartialOrder | undefined;

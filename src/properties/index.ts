@@ -129,6 +129,7 @@ export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'r
     ...(options.coalesce === undefined ? {} : { coalesce: options.coalesce }),
     ...(options.verifyReduction === undefined ? {} : { verifyReduction: options.verifyReduction }),
     ...(options.por === undefined ? {} : { por: options.por }),
+    ...(options.symmetry === undefined ? {} : { symmetry: options.symmetry }),
     reads: readsOf(program, names),
   });
   m.setProperties(engineProperties(m, names));

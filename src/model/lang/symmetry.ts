@@ -1,0 +1,851 @@
+/**
+ * Symmetry of identical threads (issue 12, item 2): the kernel model's side of the engine's
+ * symmetry reduction ({@link Symmetry} in src/checker/model.ts).
+ *
+ * ## Which threads are interchangeable ({@link threadClasses})
+ *
+ * Threads `i` and `j` are in one class when they run the same function with the same arguments
+ * (up to the renaming below), neither is a kworker, and the whole program is invariant under the
+ * transposition `(i j)`, which
+ *
+ * - renames task `spec.threads[i].task` to `spec.threads[j].task` and back (`task3` <-> `task5`),
+ *   in every name: a key `task3.flags` becomes `task5.flags`, a value `task3` or `task3.vmf` (a
+ *   string naming the task or a path under it) becomes `task5` or `task5.vmf`;
+ * - swaps the thread indices `i` and `j` where the program holds thread indices: the statics whose
+ *   field name ends in `_tids` (`mm.mm_users_tids`, the threads that hold an mm_users reference,
+ *   src/model/kernel/scenario.ts, read by `mnc_mmput_last` in src/model/kernel/core/mm-primitives.ts).
+ *   Nothing else of a program names a thread by index: the interpreter and every primitive tell
+ *   threads apart only by equality with the running thread's index (`ctx.tid`, lock owners, pair
+ *   records) or by its task (`current`, `${ctx.task}.field`), and walk all threads alike
+ *   (`synchronize_srcu`, `mmput`).
+ *
+ * "The whole program" is the static configuration, the initial memory, the lock table, the
+ * constants, the notifiers, the balanced variables and their offsets, the globals, the counted
+ * functions, the contract, and every other thread's spec (their arguments renamed). Invariance
+ * under each transposition of a class member with the class's first member is checked; those
+ * transpositions generate every permutation within the classes, so the program is invariant under
+ * all of them. Three things cannot be checked that way and exclude a thread instead:
+ *
+ * - a task named in the code itself (an identifier or string literal `task3` in a modelled function):
+ *   the code would single the thread out;
+ * - a lock, or an object kfree() can free, under the task (`task3.x`): the permutation below does
+ *   not move lock keys, and a use-after-free oops message names the freed object inside its text;
+ * - an owned read hold of an rw_semaphore that `up_read_non_owner` may release: without a non-owner
+ *   hold to release, `removeReader` (src/model/lang/locks.ts) takes the lowest-numbered reader's hold,
+ *   a choice by thread index. Decided by the lock's field name (`down_read(&mm->mmap_sem)` against
+ *   `up_read_non_owner(&amn->lock)`); a lock not written as a field (a lock_holder's parameter)
+ *   conflicts with every field.
+ *
+ * The drivers' primitives are code the check cannot read: they are trusted to depend on the running
+ * thread only through `ctx.tid` (by equality) and `ctx.task`, which test/model/lang/symmetry.test.ts
+ * checks transition by transition on scenarios with classes.
+ *
+ * Properties: every kernel property is a function of the state that treats threads alike (it
+ * quantifies over threads, pairs or locks), except `deadlock:partial:<thread>`, which is about one
+ * thread and is marked with it (`ReachableProperty.thread`), and `reaper-progress`, which is about
+ * the oom_reaper, never in a class (a scenario has one). A thread's `name` differs from its class
+ * mates' and is for reports only.
+ *
+ * ## What a permutation does to a state ({@link permuteState})
+ *
+ * `g·s` for a permutation `g` of thread indices (`perm[t]` = the index thread `t` gets):
+ *
+ * - `threads`: `new[g[t]] = old[t]`;
+ * - every thread index in `locks`: mutex and spinlock owners, rwsem writers, read holds (sorted
+ *   again, as locks.ts keeps them; NON_OWNER stays), waiters' tids (FIFO order kept);
+ * - `pairs[].tid`, and the pairs put back in the order the interpreter keeps them
+ *   (`insertPair`, src/model/lang/interp.ts: by thread, notifier, start and end; records of equal
+ *   keys belong to one thread and keep their order);
+ * - memory: the value of a per-task key moves with its task (`task3.flags` -> `task5.flags`), and a
+ *   string value naming a task or a path under it is renamed, in memory and in every frame's locals.
+ *   An `OpFrame` holds a notifier id and numbers, a pair record a notifier id: neither names a task.
+ *
+ * Nothing else in a state refers to a thread (src/model/lang/state.ts). Parts a permutation does not
+ * change stay the same objects (the incremental encoding of KernelModel.encode replays a unit only
+ * when it is the very object it recorded at that place, and a thread's words do not depend on its
+ * index); everything built is deep-frozen, as the interpreter's states are.
+ *
+ * ## Which permutation ({@link ThreadSymmetry.canonical})
+ *
+ * Each class's threads are sorted (stably) by a key built only from what belongs to the thread,
+ * with the identities of class members abstracted: its thread state (SRCU depth, pending, and each
+ * frame: function, pc, caller slot, context, op, locals), where a value naming its own task counts
+ * as SELF and one naming another member's task as OTHER (of that member's class); its per-task
+ * memory; its roles in the locks (owner or writer, its number of read holds, its first place in a
+ * queue); its open pairs (without the tid); and the places outside its own data that name its task
+ * (memory keys, then the locals of threads in no class). The key of `g[t]` in `g·s` is the key of
+ * `t` in `s`, so when a class's keys are all different the sort gives one representative per
+ * orbit. Ties can remain where members refer to each other (a local of one naming another's task:
+ * both see OTHER) with otherwise equal keys; any permutation is sound, a tie only costs a duplicate
+ * representative of an orbit. Members with equal keys and no such references are interchangeable
+ * in the state itself: exchanging them gives the same state.
+ *
+ * The order of keys is any fixed order of their contents (it depends on nothing but the state, so
+ * a state has the same representative in every run). For speed, the parts that live on in many
+ * states are compared as strings kept per object: a frame that names no task as its fields joined,
+ * each member's roles per lock table and its pairs per pairs array; the caches are keyed by the
+ * objects, which are never changed (states are immutable).
+ */
+import type { Symmetry } from '../../checker/model.ts';
+import { instrCalls, type Instr } from './compile.ts';
+import { insertPair } from './interp.ts';
+import { subExprs, type Expr } from './ir.ts';
+import type { Program } from './program.ts';
+import { fieldOf, reach } from './reduction.ts';
+import type { Frame, KState, LockState, OpFrame, PairRecord, RwsemWaiter, ThreadState, Value } from './state.ts';
+
+// ------------------------------------------------------------------------------------- classes
+
+/** A thread that cannot be in a class, and why (for tests and the docs). */
+export interface SymmetryExclusion {
+  readonly tid: number;
+  readonly reason: string;
+}
+
+/** Statics holding thread indices: their field name ends so (`mm.mm_users_tids`). */
+function isTidList(key: string): boolean {
+  return fieldOf(key).endsWith('_tids');
+}
+
+/** The primitives that take a read hold owned by the running task. */
+const OWNED_READ = new Set(['down_read', 'down_read_trylock', 'downgrade_write']);
+
+/** The field name of a lock argument (`&amn->lock`: `lock`), or `*` when it is not written as a field. */
+function lockField(e: Expr | undefined): string {
+  if (e === undefined) return '*';
+  if (e.k === 'addr') return lockField(e.e);
+  return e.k === 'field' ? e.field : '*';
+}
+
+/** Every identifier and string literal of an instruction. */
+function instrNames(ins: Instr, out: Set<string>): void {
+  const visit = (e: Expr): void => {
+    if (e.k === 'id') out.add(e.name);
+    else if (e.k === 'str') out.add(e.v);
+    if (e.k === 'call') {
+      visit(e.callee);
+      e.args.forEach(visit);
+    } else subExprs(e).forEach(visit);
+  };
+  switch (ins.op) {
+    case 'exec':
+      ins.exprs.forEach(visit);
+      ins.ghost.forEach(visit);
+      break;
+    case 'branch':
+      visit(ins.cond);
+      break;
+    case 'call':
+      visit(ins.callee);
+      ins.args.forEach(visit);
+      break;
+    case 'return':
+      if (ins.value) visit(ins.value);
+      ins.ghost.forEach(visit);
+      break;
+    case 'iter':
+      visit(ins.list);
+      break;
+    case 'jump':
+      break;
+  }
+}
+
+/** Whether `name` is `task` or a path under it. */
+function under(name: string, task: string): boolean {
+  return name === task || (name.length > task.length && name.charCodeAt(task.length) === 46 /* . */ && name.startsWith(task));
+}
+
+/** The threads that cannot be in any class, each with the first reason that excludes it. */
+export function symmetryExclusions(program: Program): SymmetryExclusion[] {
+  const spec = program.spec;
+  const out: SymmetryExclusion[] = [];
+  const names = new Set<string>();
+  for (const f of program.fns) for (const ins of f.instrs) instrNames(ins, names);
+  const heads = new Set([...names].map((x) => x.split('.')[0]!));
+  // up_read_non_owner's locks, and each thread's owned read holds, by field name.
+  const release = new Set<string>();
+  const ownedRead = spec.threads.map((t) => {
+    const fields = new Set<string>();
+    for (const fi of reach(program, program.fnId(t.fn))) {
+      for (const ins of program.fn(fi).instrs) {
+        for (const call of instrCalls(ins)) {
+          const name = (call.callee as { name: string }).name;
+          if (name === 'up_read_non_owner') release.add(lockField(call.args[0]));
+          else if (OWNED_READ.has(name)) fields.add(lockField(call.args[0]));
+        }
+      }
+    }
+    return fields;
+  });
+  spec.threads.forEach((t, tid) => {
+    const task = t.task;
+    const why = ((): string | undefined => {
+      if (t.kworker !== undefined) return `a kworker (of ${t.kworker}): it starts when its work is queued, by index`;
+      if (task.includes('.') || spec.threads.some((u, k) => k !== tid && u.task === task)) return `its task ${task} is not a name of its own`;
+      if (heads.has(task)) return `the code names its task ${task}`;
+      const lock = program.lockKeys.find((k) => under(k, task));
+      if (lock !== undefined) return `a lock under its task (${lock})`;
+      const freeable = [...program.freeable].find((o) => under(o, task));
+      if (freeable !== undefined) return `kfree() can free ${freeable}, under its task`;
+      if (release.size && [...ownedRead[tid]!].some((f) => f === '*' || release.has('*') || release.has(f))) {
+        return `it may take an owned read hold of an rw_semaphore that up_read_non_owner() may release (${[...release].join(', ')}), which then drops the lowest-numbered reader's hold`;
+      }
+      return undefined;
+    })();
+    if (why !== undefined) out.push({ tid, reason: why });
+  });
+  return out;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!Object.hasOwn(b, k) || !deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/** Whether the program is invariant under the transposition of threads `i` and `j` (see the file's doc comment). */
+export function invariantUnderSwap(program: Program, i: number, j: number): boolean {
+  const spec = program.spec;
+  const ti = spec.threads[i]!;
+  const tj = spec.threads[j]!;
+  const A = ti.task;
+  const B = tj.task;
+  const r = (s: string): string => (under(s, A) ? B + s.slice(A.length) : under(s, B) ? A + s.slice(B.length) : s);
+  const rv = (v: unknown): unknown => {
+    if (typeof v === 'string') return r(v);
+    if (Array.isArray(v)) return v.map(rv);
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [r(k), rv(x)]));
+    return v;
+  };
+  const tids = (v: unknown, swap: boolean): unknown =>
+    Array.isArray(v) ? v.map((x: unknown) => (swap && x === i ? j : swap && x === j ? i : x)).sort((a, b) => Number(a) - Number(b)) : v;
+  const sameSet = (xs: readonly string[]): boolean => {
+    const s = new Set(xs);
+    return xs.every((x) => s.has(r(x)));
+  };
+  if (ti.fn !== tj.fn || ti.kworker !== undefined || tj.kworker !== undefined) return false;
+  if (!deepEqual(rv(ti.args), tj.args)) return false;
+  for (let k = 0; k < spec.threads.length; k++) {
+    if (k === i || k === j) continue;
+    const t = spec.threads[k]!;
+    if (r(t.task) !== t.task || !deepEqual(rv(t.args), t.args) || (t.kworker !== undefined && r(t.kworker) !== t.kworker)) return false;
+  }
+  for (const [k, v] of Object.entries(spec.statics)) {
+    const k2 = r(k);
+    if (!Object.hasOwn(spec.statics, k2)) return false;
+    if (isTidList(k) !== isTidList(k2)) return false;
+    const a = isTidList(k) ? tids(v, true) : rv(v);
+    const b = isTidList(k2) ? tids(spec.statics[k2], false) : spec.statics[k2];
+    if (!deepEqual(a, b)) return false;
+  }
+  for (const [k, v] of Object.entries(spec.mem)) {
+    const k2 = r(k);
+    if (!Object.hasOwn(spec.mem, k2) || !deepEqual(rv(v), spec.mem[k2])) return false;
+  }
+  for (const [k, v] of Object.entries(spec.locks)) if (spec.locks[r(k)] !== v) return false;
+  for (const v of Object.values(spec.constants)) if (!deepEqual(rv(v), v)) return false;
+  if (!deepEqual(rv(spec.notifiers), spec.notifiers)) return false;
+  if (!deepEqual(rv(spec.contract), spec.contract)) return false;
+  if (!sameSet(spec.balanced) || !sameSet(spec.globals) || !sameSet(spec.countCalls)) return false;
+  const off = spec.balancedOffsets ?? {};
+  for (const [k, v] of Object.entries(off)) if (off[r(k)] !== r(v)) return false;
+  return true;
+}
+
+const classCache = new WeakMap<Program, readonly (readonly number[])[]>();
+
+/**
+ * The classes of interchangeable threads of `program` (see the file's doc comment): disjoint,
+ * each sorted and of at least two threads, in the order of their first member.
+ */
+export function threadClasses(program: Program): number[][] {
+  let cached = classCache.get(program);
+  if (cached === undefined) {
+    const excluded = new Set(symmetryExclusions(program).map((x) => x.tid));
+    const classes: number[][] = [];
+    for (let t = 0; t < program.spec.threads.length; t++) {
+      if (excluded.has(t)) continue;
+      // Transpositions with the first member generate the class's permutations: a thread that is
+      // not invariant with the first is not with any member (conjugation), so this is complete.
+      const c = classes.find((k) => invariantUnderSwap(program, k[0]!, t));
+      if (c) c.push(t);
+      else classes.push([t]);
+    }
+    cached = classes.filter((c) => c.length >= 2);
+    classCache.set(program, cached);
+  }
+  return cached.map((c) => [...c]);
+}
+
+// ------------------------------------------------------------------------------------- permutation
+
+/** What a program's permutations need, computed once per program. */
+class Plan {
+  readonly n: number;
+  readonly taskOf: readonly string[];
+  /** A thread's task -> its index (tasks that are a name of their own only). */
+  private readonly taskTid = new Map<string, number>();
+  /** Per thread, the memory keys under its task, by suffix. */
+  readonly ownKeys: readonly (readonly string[])[];
+  /** Per thread, its suffixes (numbered): threads exchanged by a permutation must have the same. */
+  readonly ownSig: Int32Array;
+  /** Per thread, whether a lock key is under its task (such a thread cannot move). */
+  readonly ownsLock: readonly boolean[];
+  /** A memory key under a thread's task -> that thread. */
+  readonly keyOwner: ReadonlyMap<string, number>;
+  /** Memory keys in the scenario's order (the interpreter's copies keep it). */
+  readonly memOrder: readonly string[];
+  readonly lockKeys: readonly string[];
+  readonly copyMem: (m: Readonly<Record<string, Value>>) => Record<string, Value>;
+  /** String value -> the thread whose task it names (or a path under it), -1 for none. */
+  private readonly named = new Map<string, number>();
+  /** Per memory object or thread state (shared by many states): whether a value in it names a task. */
+  private readonly naming = new WeakMap<object, boolean>();
+  /** A permutation's scratch: the indices taken. */
+  seen = new Uint8Array(0);
+
+  constructor(program: Program) {
+    const spec = program.spec;
+    this.n = spec.threads.length;
+    this.taskOf = spec.threads.map((t) => t.task);
+    spec.threads.forEach((t, tid) => {
+      if (!t.task.includes('.') && spec.threads.filter((u) => u.task === t.task).length === 1) this.taskTid.set(t.task, tid);
+    });
+    const owner = new Map<string, number>();
+    this.ownKeys = spec.threads.map((t, tid) => {
+      if (this.taskTid.get(t.task) !== tid) return [];
+      const keys = program.memKeys.filter((k) => under(k, t.task));
+      keys.sort((a, b) => (a.slice(t.task.length) < b.slice(t.task.length) ? -1 : 1));
+      for (const k of keys) owner.set(k, tid);
+      return keys;
+    });
+    const sigs = this.ownKeys.map((keys, tid) => keys.map((k) => k.slice(this.taskOf[tid]!.length)).join('\n'));
+    this.ownSig = Int32Array.from(sigs, (x) => sigs.indexOf(x));
+    this.ownsLock = spec.threads.map((t) => program.lockKeys.some((k) => under(k, t.task)));
+    this.keyOwner = owner;
+    this.memOrder = Object.keys(spec.mem);
+    this.lockKeys = program.lockKeys;
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    this.copyMem = new Function('o', `return { ${this.memOrder.map((k) => `${JSON.stringify(k)}: o[${JSON.stringify(k)}]`).join(', ')} };`) as Plan['copyMem'];
+  }
+
+  /** The thread whose task `v` names (the task or a path under it), or -1. */
+  tidOf(v: string): number {
+    let t = this.named.get(v);
+    if (t === undefined) {
+      const dot = v.indexOf('.');
+      t = this.taskTid.get(dot < 0 ? v : v.slice(0, dot)) ?? -1;
+      this.named.set(v, t);
+    }
+    return t;
+  }
+
+  /** Per lock table (shared by many states): the locks some thread holds or waits for. */
+  private readonly taken = new WeakMap<object, readonly string[]>();
+
+  /** The keys of the locks in `locks` that name a thread (owner, writer, owned read hold, waiter). */
+  takenLocks(locks: KState['locks']): readonly string[] {
+    let r = this.taken.get(locks);
+    if (r === undefined) {
+      r = this.lockKeys.filter((k) => {
+        const l = locks[k]!;
+        if (l.kind !== 'rwsem') return l.owner >= 0;
+        return l.writer >= 0 || l.waiters.length > 0 || l.readers.some((x) => x >= 0);
+      });
+      this.taken.set(locks, r);
+    }
+    return r;
+  }
+
+  /** Whether memory holds a value naming a task (cached per memory object). */
+  memNames(mem: KState['mem']): boolean {
+    let b = this.naming.get(mem);
+    if (b === undefined) {
+      b = false;
+      for (const k of this.memOrder) {
+        const v = mem[k];
+        if (typeof v === 'string' && this.tidOf(v) >= 0) {
+          b = true;
+          break;
+        }
+      }
+      this.naming.set(mem, b);
+    }
+    return b;
+  }
+
+  /** Whether a thread's locals hold a value naming a task (cached per thread state). */
+  threadNames(th: ThreadState): boolean {
+    let b = this.naming.get(th);
+    if (b === undefined) {
+      b = false;
+      for (const f of th.frames) {
+        for (const v of f.locals) {
+          if (typeof v === 'string' && this.tidOf(v) >= 0) {
+            b = true;
+            break;
+          }
+        }
+        if (b) break;
+      }
+      this.naming.set(th, b);
+    }
+    return b;
+  }
+
+  /** `v` with the task it names renamed by `perm`. */
+  rename(v: string, perm: ArrayLike<number>): string {
+    const t = this.tidOf(v);
+    if (t < 0) return v;
+    const to = perm[t]!;
+    return to === t ? v : this.taskOf[to]! + v.slice(this.taskOf[t]!.length);
+  }
+}
+
+const plans = new WeakMap<Program, Plan>();
+
+function planOf(program: Program): Plan {
+  let p = plans.get(program);
+  if (p === undefined) plans.set(program, (p = new Plan(program)));
+  return p;
+}
+
+/**
+ * `g·state` for the permutation `perm` of thread indices (`perm[t]`: the index thread `t` gets; see
+ * the file's doc comment). `state` itself when `perm` is the identity. Throws when `perm` is not a
+ * permutation or exchanges threads whose per-task state differs in shape.
+ */
+export function permuteState(program: Program, state: KState, perm: ArrayLike<number>): KState {
+  return permuteWith(planOf(program), state, perm);
+}
+
+function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>): KState {
+  const n = state.threads.length;
+  if (n !== plan.n || perm.length < n) throw new Error(`a permutation of ${perm.length} threads for a state of ${n}`);
+  let identity = true;
+  if (plan.seen.length < n) plan.seen = new Uint8Array(n);
+  const seen = plan.seen;
+  seen.fill(0);
+  for (let t = 0; t < n; t++) {
+    const to = perm[t]!;
+    if (!(to >= 0 && to < n) || seen[to]) throw new Error(`not a permutation of ${n} threads: ${Array.from({ length: n }, (_, i) => perm[i]).join(',')}`);
+    seen[to] = 1;
+    if (to === t) continue;
+    identity = false;
+    if (plan.ownSig[t] !== plan.ownSig[to]) throw new Error(`threads ${t} and ${to} have different per-task state: they cannot be exchanged`);
+    if (plan.ownsLock[t] || plan.ownsLock[to]) throw new Error(`thread ${t} or ${to} has a lock under its task: it cannot move`);
+  }
+  if (identity) return state;
+
+  // Threads, their locals renamed.
+  const threads: ThreadState[] = new Array<ThreadState>(n);
+  for (let t = 0; t < n; t++) {
+    const th = state.threads[t]!;
+    threads[perm[t]!] = plan.threadNames(th) ? renameThread(th, plan, perm) : th;
+  }
+
+  // Memory: per-task values move with their task, then every string value is renamed.
+  let mem: Record<string, Value> | null = null;
+  const m0 = state.mem;
+  for (let t = 0; t < n; t++) {
+    const to = perm[t]!;
+    if (to === t) continue;
+    const src = plan.ownKeys[t]!;
+    const dst = plan.ownKeys[to]!;
+    for (let q = 0; q < src.length; q++) {
+      const v = m0[src[q]!]!;
+      if (m0[dst[q]!] !== v) (mem ??= plan.copyMem(m0))[dst[q]!] = v;
+    }
+  }
+  const order = plan.memNames(m0) ? plan.memOrder : [];
+  for (let q = 0; q < order.length; q++) {
+    const k = order[q]!;
+    const v = (mem ?? m0)[k]!;
+    if (typeof v !== 'string') continue;
+    const w = plan.rename(v, perm);
+    if (w !== v) (mem ??= plan.copyMem(m0))[k] = w;
+  }
+  if (mem !== null) Object.freeze(mem);
+
+  // Locks.
+  let locks: Record<string, LockState> | null = null;
+  for (const k of plan.takenLocks(state.locks)) {
+    const l = state.locks[k]!;
+    const nl = permuteLock(l, perm);
+    if (nl === l) continue;
+    if (locks === null) {
+      locks = {};
+      for (const x of plan.lockKeys) locks[x] = state.locks[x]!;
+    }
+    locks[k] = nl;
+  }
+  if (locks !== null) Object.freeze(locks);
+
+  // Pairs, renumbered and put back in the interpreter's order.
+  let pairs: readonly PairRecord[] = state.pairs;
+  let movesPair = false;
+  for (let i = 0; i < pairs.length; i++) if (perm[pairs[i]!.tid] !== pairs[i]!.tid) movesPair = true;
+  if (movesPair) {
+    const out: PairRecord[] = [];
+    for (const p of pairs) {
+      const to = perm[p.tid]!;
+      insertPair(out, to === p.tid ? p : Object.freeze({ tid: to, nid: p.nid, start: p.start, end: p.end, blockable: p.blockable, mayfail: p.mayfail, ret: p.ret }));
+    }
+    pairs = Object.freeze(out);
+  }
+
+  return Object.freeze({ threads: Object.freeze(threads), mem: mem ?? m0, locks: locks ?? state.locks, pairs });
+}
+
+/** A thread with the task names in its locals renamed (the same object when none is). */
+function renameThread(th: ThreadState, plan: Plan, perm: ArrayLike<number>): ThreadState {
+  let frames: Frame[] | null = null;
+  const fs = th.frames;
+  for (let j = 0; j < fs.length; j++) {
+    const f = fs[j]!;
+    const locals = f.locals;
+    let nl: Value[] | null = null;
+    for (let i = 0; i < locals.length; i++) {
+      const v = locals[i]!;
+      if (typeof v !== 'string') continue;
+      const w = plan.rename(v, perm);
+      if (w === v) continue;
+      nl ??= locals.slice();
+      nl[i] = w;
+    }
+    if (nl === null) continue;
+    frames ??= fs.slice();
+    Object.freeze(nl);
+    // The properties in the interpreter's order (interp.ts `Exec.top`).
+    frames[j] = Object.freeze(f.op === undefined ? { fn: f.fn, pc: f.pc, locals: nl, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals: nl, dest: f.dest, ctx: f.ctx, op: f.op });
+  }
+  return frames === null ? th : Object.freeze({ frames: Object.freeze(frames), srcu: th.srcu, pending: th.pending });
+}
+
+/** A lock with its thread indices permuted (the same object when none moves). */
+function permuteLock(l: LockState, perm: ArrayLike<number>): LockState {
+  switch (l.kind) {
+    case 'mutex':
+    case 'spin': {
+      const o = l.owner >= 0 ? perm[l.owner]! : l.owner;
+      return o === l.owner ? l : Object.freeze({ kind: l.kind, owner: o });
+    }
+    case 'rwsem': {
+      const writer = l.writer >= 0 ? perm[l.writer]! : l.writer;
+      let movesReader = false;
+      for (const r of l.readers) if (r >= 0 && perm[r] !== r) movesReader = true;
+      let movesWaiter = false;
+      for (const w of l.waiters) if (perm[w.tid] !== w.tid) movesWaiter = true;
+      if (writer === l.writer && !movesReader && !movesWaiter) return l;
+      const p = (t: number): number => (t >= 0 ? perm[t]! : t);
+      const readers = movesReader ? Object.freeze(l.readers.map(p).sort((a, b) => a - b)) : l.readers;
+      const waiters = movesWaiter
+        ? Object.freeze(
+            l.waiters.map((w): RwsemWaiter => {
+              const to = p(w.tid);
+              if (to === w.tid) return w;
+              return Object.freeze(w.nonOwner ? { tid: to, write: w.write, nonOwner: true as const } : { tid: to, write: w.write });
+            }),
+          )
+        : l.waiters;
+      return Object.freeze({ kind: 'rwsem', writer, readers, waiters });
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------- canonical
+
+/** Value kinds in the order the sort key ranks them. */
+const K_NULL = 0;
+const K_NUMBER = 1;
+const K_STRING = 2;
+const K_SELF = 3;
+/** A value naming another member's task: K_OTHER + that member's class. */
+const K_OTHER = 4;
+
+/**
+ * The kernel model's {@link Symmetry}: the classes of {@link threadClasses} and a canonical
+ * representative by sorting each class (see the file's doc comment).
+ */
+export class ThreadSymmetry implements Symmetry<KState> {
+  readonly classes: readonly (readonly number[])[];
+  private readonly plan: Plan;
+  /** Per thread, its class, or -1. */
+  private readonly classOf: Int32Array;
+  /** Per class, the sort's working order. */
+  private readonly order: Int32Array[];
+  /** The threads in no class. */
+  private readonly others: readonly number[];
+
+  constructor(
+    readonly program: Program,
+    classes: readonly (readonly number[])[] = threadClasses(program),
+  ) {
+    this.classes = classes.map((c) => Object.freeze([...c]));
+    this.plan = planOf(program);
+    this.classOf = new Int32Array(program.spec.threads.length).fill(-1);
+    this.classes.forEach((c, i) => {
+      for (const t of c) this.classOf[t] = i;
+    });
+    this.order = this.classes.map((c) => new Int32Array(c.length));
+    this.others = program.spec.threads.flatMap((_, t) => (this.classOf[t]! < 0 ? [t] : []));
+  }
+
+  canonical(state: KState, perm: Uint8Array): KState {
+    const n = state.threads.length;
+    for (let t = 0; t < n; t++) perm[t] = t;
+    let moved = false;
+    for (let ci = 0; ci < this.classes.length; ci++) {
+      const c = this.classes[ci]!;
+      const o = this.order[ci]!;
+      // Insertion sort (stable; classes are small).
+      for (let i = 0; i < c.length; i++) {
+        const x = c[i]!;
+        let j = i - 1;
+        while (j >= 0 && this.compare(state, o[j]!, x) > 0) {
+          o[j + 1] = o[j]!;
+          j--;
+        }
+        o[j + 1] = x;
+      }
+      for (let k = 0; k < c.length; k++) {
+        if (o[k] !== c[k]) {
+          perm[o[k]!] = c[k]!;
+          moved = true;
+        }
+      }
+    }
+    return moved ? permuteWith(this.plan, state, perm) : state;
+  }
+
+  /** The sort key of thread `a` against that of `b` (members of one class): negative, 0 or positive. */
+  compare(s: KState, a: number, b: number): number {
+    const ta = s.threads[a]!;
+    const tb = s.threads[b]!;
+    const fa = ta.frames;
+    const fb = tb.frames;
+    let d = fa.length - fb.length || ta.srcu - tb.srcu || (ta.pending ? 1 : 0) - (tb.pending ? 1 : 0);
+    if (d) return d;
+    for (let j = 0; j < fa.length; j++) {
+      const x = fa[j]!;
+      const y = fb[j]!;
+      // A frame naming no task compares by its content as a string, kept per frame (a frame lives on
+      // in many states); such frames come before frames naming a task, which compare field by field.
+      const kx = this.frameKey(x);
+      const ky = this.frameKey(y);
+      if (kx !== undefined && ky !== undefined) {
+        if (kx === ky) continue;
+        return kx < ky ? -1 : 1;
+      }
+      if (kx !== undefined) return -1;
+      if (ky !== undefined) return 1;
+      d = x.fn - y.fn || x.pc - y.pc || x.dest - y.dest || x.ctx - y.ctx || compareOp(x.op, y.op) || x.locals.length - y.locals.length;
+      if (d) return d;
+      const lx = x.locals;
+      const ly = y.locals;
+      for (let i = 0; i < lx.length; i++) {
+        const u = lx[i]!;
+        const v = ly[i]!;
+        if (u === v && typeof u !== 'string') continue;
+        d = this.compareValue(u, a, v, b);
+        if (d) return d;
+      }
+    }
+    const ka = this.plan.ownKeys[a]!;
+    const kb = this.plan.ownKeys[b]!;
+    const mem = s.mem;
+    for (let q = 0; q < ka.length; q++) {
+      const u = mem[ka[q]!]!;
+      const v = mem[kb[q]!]!;
+      if (u === v && typeof u !== 'string') continue;
+      d = this.compareValue(u, a, v, b);
+      if (d) return d;
+    }
+    const roles = this.rolesOf(s.locks);
+    const ra = roles[a]!;
+    const rb = roles[b]!;
+    if (ra !== rb) return ra < rb ? -1 : 1;
+    if (s.pairs.length) {
+      const pairs = this.pairsOf(s.pairs);
+      const pa = pairs[a]!;
+      const pb = pairs[b]!;
+      if (pa !== pb) return pa < pb ? -1 : 1;
+    }
+    return this.compareRefs(s, a, b);
+  }
+
+  /** Per frame naming no task: its content as a string (`frameKeys`); null for a frame naming a task. */
+  private readonly frameKeys = new WeakMap<Frame, string | null>();
+
+  /** A frame's content as a string, when no value of it names a task (then it is the same wherever the frame is). */
+  private frameKey(f: Frame): string | undefined {
+    let k = this.frameKeys.get(f);
+    if (k === undefined) {
+      k = `${f.fn},${f.pc},${f.dest},${f.ctx},`;
+      const o = f.op;
+      if (o !== undefined) k += `${o.kind},${o.nid},${o.start},${o.end},${o.blockable},${o.mayfail}`;
+      for (const v of f.locals) {
+        if (typeof v === 'string') {
+          if (this.plan.tidOf(v) >= 0) {
+            k = null;
+            break;
+          }
+          k += `|s${v.length}:${v}`;
+        } else k += v === null ? '|n' : `|${v}`;
+      }
+      this.frameKeys.set(f, k);
+    }
+    return k ?? undefined;
+  }
+
+  /** Per lock table (shared by many states): each member's roles in it ({@link rolesOf}). */
+  private readonly roles = new WeakMap<object, readonly string[]>();
+  private lastLocks: object | undefined;
+  private lastRoles: readonly string[] = [];
+
+  /**
+   * Each member's roles in the locks, in `lockKeys` order, as a string: `<lock>o` owner, `<lock>w`
+   * writer, `<lock>r<n>` its n read holds, `<lock>q<i>` its first place in the queue (a thread
+   * waits once per lock). Empty for no role.
+   */
+  private rolesOf(locks: KState['locks']): readonly string[] {
+    if (locks === this.lastLocks) return this.lastRoles;
+    let r = this.roles.get(locks);
+    if (r === undefined) {
+      const out = new Array<string>(this.classOf.length).fill('');
+      const member = (t: number): boolean => t >= 0 && this.classOf[t]! >= 0;
+      const keys = this.plan.lockKeys;
+      for (let i = 0; i < keys.length; i++) {
+        const l = locks[keys[i]!]!;
+        if (l.kind !== 'rwsem') {
+          if (member(l.owner)) out[l.owner] += `${i}o,`;
+          continue;
+        }
+        if (member(l.writer)) out[l.writer] += `${i}w,`;
+        const rs = l.readers;
+        for (let j = 0; j < rs.length; ) {
+          let e = j + 1;
+          while (e < rs.length && rs[e] === rs[j]) e++;
+          if (member(rs[j]!)) out[rs[j]!] += `${i}r${e - j},`;
+          j = e;
+        }
+        const ws = l.waiters;
+        for (let j = 0; j < ws.length; j++) {
+          const t = ws[j]!.tid;
+          if (member(t) && !ws.slice(0, j).some((w) => w.tid === t)) out[t] += `${i}q${j},`;
+        }
+      }
+      r = out;
+      this.roles.set(locks, r);
+    }
+    this.lastLocks = locks;
+    this.lastRoles = r;
+    return r;
+  }
+
+  /** Per pairs array: each member's open pairs, without the tid, as a string. */
+  private readonly pairStrings = new WeakMap<readonly PairRecord[], readonly string[]>();
+
+  private pairsOf(pairs: readonly PairRecord[]): readonly string[] {
+    let r = this.pairStrings.get(pairs);
+    if (r === undefined) {
+      const out = new Array<string>(this.classOf.length).fill('');
+      for (const p of pairs) if (this.classOf[p.tid]! >= 0) out[p.tid] += `${p.nid},${p.start},${p.end},${p.blockable},${p.mayfail},${p.ret};`;
+      r = out;
+      this.pairStrings.set(pairs, r);
+    }
+    return r;
+  }
+
+  private kind(v: Value, self: number): number {
+    if (v === null) return K_NULL;
+    if (typeof v === 'number') return K_NUMBER;
+    const t = this.plan.tidOf(v);
+    if (t < 0 || this.classOf[t]! < 0) return K_STRING;
+    return t === self ? K_SELF : K_OTHER + this.classOf[t]!;
+  }
+
+  /** `x` as thread `a` sees it against `y` as `b` sees it (its own task SELF, another member's OTHER). */
+  private compareValue(x: Value, a: number, y: Value, b: number): number {
+    if (x === y) {
+      if (typeof x !== 'string') return 0;
+      const t = this.plan.tidOf(x);
+      if (t < 0 || this.classOf[t]! < 0) return 0;
+      return t === a ? -1 : t === b ? 1 : 0;
+    }
+    const kx = this.kind(x, a);
+    const ky = this.kind(y, b);
+    if (kx !== ky) return kx - ky;
+    if (kx === K_NUMBER) return (x as number) < (y as number) ? -1 : 1;
+    if (kx === K_STRING) return (x as string) < (y as string) ? -1 : 1;
+    if (kx === K_NULL) return 0;
+    // Both name a member's task: compare the paths under it.
+    const rx = (x as string).slice(this.plan.taskOf[this.plan.tidOf(x as string)]!.length);
+    const ry = (y as string).slice(this.plan.taskOf[this.plan.tidOf(y as string)]!.length);
+    return rx === ry ? 0 : rx < ry ? -1 : 1;
+  }
+
+  /**
+   * The places outside `a`'s own data that name its task, against `b`'s: memory keys (a key under
+   * another member's task as that member's class and the key's suffix), then locals of threads in
+   * no class (thread, frame, slot), each with the path under the task.
+   */
+  private compareRefs(s: KState, a: number, b: number): number {
+    if (!this.named(s)) return 0;
+    const ra = this.refs(s, a);
+    const rb = this.refs(s, b);
+    if (ra.length !== rb.length) return ra.length - rb.length;
+    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! < rb[i]! ? -1 : 1;
+    return 0;
+  }
+
+  /** Whether memory or a thread in no class names a task (cached per memory object and thread state). */
+  private named(s: KState): boolean {
+    if (this.plan.memNames(s.mem)) return true;
+    for (const tid of this.others) if (this.plan.threadNames(s.threads[tid]!)) return true;
+    return false;
+  }
+
+  private refs(s: KState, a: number): string[] {
+    const plan = this.plan;
+    const task = plan.taskOf[a]!;
+    const out: string[] = [];
+    for (const k of plan.memOrder) {
+      const v = s.mem[k];
+      if (typeof v !== 'string' || plan.tidOf(v) !== a) continue;
+      const owner = plan.keyOwner.get(k);
+      if (owner === a) continue;
+      const where = owner !== undefined && this.classOf[owner]! >= 0 ? `O${this.classOf[owner]!}:${k.slice(plan.taskOf[owner]!.length)}` : `K:${k}`;
+      out.push(`${where}|${v.slice(task.length)}`);
+    }
+    s.threads.forEach((t, tid) => {
+      if (this.classOf[tid]! >= 0) return;
+      t.frames.forEach((f, j) =>
+        f.locals.forEach((v, i) => {
+          if (typeof v === 'string' && plan.tidOf(v) === a) out.push(`L${tid}:${j}:${i}|${v.slice(task.length)}`);
+        }),
+      );
+    });
+    return out.sort();
+  }
+}
+
+function compareOp(x: OpFrame | undefined, y: OpFrame | undefined): number {
+  if (x === y) return 0;
+  if (x === undefined) return -1;
+  if (y === undefined) return 1;
+  return (
+    (x.kind === y.kind ? 0 : x.kind < y.kind ? -1 : 1) ||
+    (x.nid === y.nid ? 0 : x.nid < y.nid ? -1 : 1) ||
+    x.start - y.start ||
+    x.end - y.end ||
+    x.blockable - y.blockable ||
+    x.mayfail - y.mayfail
+  );
+}
