@@ -162,7 +162,8 @@ class Run<S, A> {
           const t = p.thread;
           const cls = sym.classes.find((k) => k.includes(t)) ?? [t];
           for (const j of cls) {
-            if (goalBitOf[j] === 0) throw new Error(`symmetry: property ${JSON.stringify(p.name)} is about thread ${t}, but its class mate ${j} has no such property`);
+            // activeSymmetry() leaves symmetry off when a class mate's property is missing.
+            if (goalBitOf[j] === 0) throw new Error(`internal error: symmetry: property ${JSON.stringify(p.name)} is about thread ${t}, but its class mate ${j} has no such property`);
           }
           let a = byClass.get(cls);
           if (a === undefined) {

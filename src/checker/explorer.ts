@@ -157,7 +157,7 @@ export class Explorer<S, A> {
     this.weak = weak;
     this.hasBoundary = typeof model.withinBoundary === 'function';
     const record = this.hasLiveness && exhaustive;
-    this.sym = exhaustive ? activeSymmetry(model) : null;
+    this.sym = exhaustive ? activeSymmetry(model, this.props) : null;
     // Under symmetry, `eventually` (its cycles must close in the model) and per-thread liveness
     // properties need each edge's permutation.
     const needPerms = record && this.sym !== null && this.props.some((p) => p.kind === 'eventually' || (p.kind === 'reachable' && p.thread !== undefined));

@@ -30,7 +30,7 @@
  * to the model's own states by following the permutations, taking at each step the action of the
  * corresponding thread (the `k`-th action of thread `t` corresponds to the `k`-th of `g[t]`).
  */
-import type { Model, Symmetry } from './model.ts';
+import type { Model, Property, Symmetry } from './model.ts';
 
 /** A permutation of thread indices: `p[t]` is where thread `t` goes. */
 export type Perm = Uint8Array;
@@ -103,11 +103,23 @@ export function identityPerm(n: number): Perm {
   return r;
 }
 
-/** The symmetry a strategy uses: the model's, when it has a class of interchangeable threads. */
-export function activeSymmetry<S, A>(model: Model<S, A>): Symmetry<S> | null {
+/**
+ * The symmetry a search uses: the model's, when it has a class of interchangeable threads, unless
+ * the properties checked single out a thread without its class mates (a per-thread property is
+ * followed through the permutations onto its class mates' properties, which must all be there,
+ * one per thread): then none, and the run explores every order of the threads.
+ */
+export function activeSymmetry<S, A>(model: Model<S, A>, props: readonly Property<S>[] = model.properties()): Symmetry<S> | null {
   const sym = model.symmetry;
   if (sym === undefined || sym.classes.length === 0) return null;
   if (typeof model.actionThread !== 'function') throw new Error('Model.symmetry needs Model.actionThread (paths are mapped back thread by thread)');
+  const about: number[] = [];
+  for (const p of props) if (p.kind === 'reachable' && p.thread !== undefined) about.push(p.thread);
+  if (new Set(about).size !== about.length) return null;
+  for (const cls of sym.classes) {
+    const n = cls.filter((t) => about.includes(t)).length;
+    if (n > 0 && n < cls.length) return null;
+  }
   return sym;
 }
 
