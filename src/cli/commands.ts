@@ -406,6 +406,8 @@ export interface CheckFlags extends ScenarioFlags {
   html?: string;
   quiet?: boolean;
   forecast?: boolean;
+  /** false with --no-symmetry. */
+  symmetry?: boolean;
 }
 
 export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
@@ -415,7 +417,8 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
   const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
   // Before exploring: the outputs can be written, and none is the scenario or the other output.
   checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path, ...patchInputs(f)]);
-  const model = modelOf(sc, { coalesce: f.coalesce, ...(property ? { properties: property } : {}) });
+  const symmetry = f.symmetry === false ? { symmetry: false } : {};
+  const model = modelOf(sc, { coalesce: f.coalesce, ...symmetry, ...(property ? { properties: property } : {}) });
   refuseUnselected(model, sc, property, arg);
   const ac = new AbortController();
   const progress = makeProgress(sf.name, process.stderr, { quiet: f.quiet === true });
@@ -428,7 +431,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
   const onProgress = (p: Parameters<typeof progress.update>[0]): void => {
     progress.update(p);
     if (f.quiet === true || strategy === 'random' || task !== undefined || p.elapsedMs < 1000) return;
-    task = startForecast({ scenario: sc, coalesce: f.coalesce, ...(property ? { properties: property } : {}), seed: f.seed ?? 0, ...(f.maxDepth === undefined ? {} : { maxDepth: f.maxDepth }) });
+    task = startForecast({ scenario: sc, coalesce: f.coalesce, ...symmetry, ...(property ? { properties: property } : {}), seed: f.seed ?? 0, ...(f.maxDepth === undefined ? {} : { maxDepth: f.maxDepth }) });
     void task.result.then((fc) => {
       if (fc !== undefined && !ended) progress.forecast(fc);
     });
@@ -437,6 +440,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     // Without --all, stop at the first violation (breadth-first: a shortest counterexample).
     findAll: f.all === true,
     coalesce: f.coalesce,
+    ...symmetry,
     ...(property ? { properties: property } : {}),
     ...(f.first ? { strategy: 'dfs' as const } : f.strategy ? { strategy: f.strategy } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
@@ -506,7 +510,7 @@ async function cmdForecast(io: Io, arg: string, f: CheckFlags): Promise<number> 
   if (f.json !== undefined || f.html !== undefined) throw new UsageError(`--forecast finds no counterexample to write: leave out ${f.json !== undefined ? '--json' : '--html'}`);
   if (f.strategy === 'random') throw new UsageError('--forecast estimates the states of a complete run, which the random strategy does not make: leave out --strategy random');
   const { file: sf, scenario: sc, notes, property } = scenarioOf(io, arg, f);
-  const options = { coalesce: f.coalesce, ...(property ? { properties: property } : {}) };
+  const options = { coalesce: f.coalesce, ...(f.symmetry === false ? { symmetry: false } : {}), ...(property ? { properties: property } : {}) };
   const model = modelOf(sc, options);
   refuseUnselected(model, sc, property, arg);
   const name = `${sf.name}${f.variant === undefined ? '' : ` (variant ${f.variant})`}`;

@@ -117,6 +117,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--json <file>', 'write every counterexample found as a JSON trace (docs/trace-format.md); - for standard output')
     .option('--html <file>', 'write every counterexample found as a self-contained HTML trace viewer; - for standard output')
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
+    .option('--no-symmetry', 'explore every order of identical threads (same kind and parameters) instead of one per permutation: slower; the same verdicts (npm run verify:reduction checks it)')
     .option('--forecast', 'only forecast the run: a lower estimate of its states from random walks and of its time from its first second; no verdict (exit 0)')
     .option('-q, --quiet', 'no progress display (nor the forecast it shows after a second)')
     .addHelpText(

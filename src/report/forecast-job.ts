@@ -12,6 +12,8 @@ import { spawnWorker } from './pool.ts';
 export interface ForecastJob {
   readonly scenario: Scenario;
   readonly coalesce: boolean;
+  /** As the run: false for `--no-symmetry`. */
+  readonly symmetry?: boolean;
   readonly properties?: readonly string[];
   readonly seed: number;
   readonly maxDepth?: number;

@@ -10,7 +10,7 @@ import { modelOf } from './run.ts';
 
 const job = workerData as ForecastJob;
 try {
-  const model = modelOf(job.scenario, { coalesce: job.coalesce, ...(job.properties ? { properties: job.properties } : {}) });
+  const model = modelOf(job.scenario, { coalesce: job.coalesce, ...(job.symmetry === undefined ? {} : { symmetry: job.symmetry }), ...(job.properties ? { properties: job.properties } : {}) });
   parentPort!.postMessage({ forecast: forecast(model, { seed: job.seed, ...(job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth }), ...(job.budget === undefined ? {} : { budget: job.budget }) }) });
 } catch (e) {
   parentPort!.postMessage({ error: (e as Error).message });

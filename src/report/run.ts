@@ -18,6 +18,8 @@ export interface RunOptions extends CheckOptions {
   readonly coalesce?: boolean;
   /** Check the reduction's premise on every statement run (src/model/lang/reduction.ts; default false). */
   readonly verifyReduction?: boolean;
+  /** Symmetry reduction of identical threads (src/model/lang/symmetry.ts; default: as `coalesce`). */
+  readonly symmetry?: boolean;
 }
 
 export interface ScenarioRun {
@@ -59,6 +61,7 @@ export function modelOf(sc: Scenario, o: RunOptions): KernelModel {
   return scenarioModel(sc, {
     ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }),
     ...(o.verifyReduction === undefined ? {} : { verifyReduction: o.verifyReduction }),
+    ...(o.symmetry === undefined ? {} : { symmetry: o.symmetry }),
     ...(names ? { names } : {}),
   });
 }
