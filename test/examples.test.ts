@@ -61,6 +61,12 @@ const COMMANDS: Record<string, { code: number; fail: string[]; shows: RegExp[] }
     shows: [/^WARNING: possible recursive locking detected \(down_read with a writer queued\)$/m, /^WARNING: possible deadlock/m],
   },
   'check examples/reaper-retries-mmap-sem.json --variant munmap': { code: 0, fail: [], shows: [] },
+  'check examples/identical-threads.json --variant recursion-counter': { code: 0, fail: [], shows: [] },
+  'check examples/identical-threads.json --variant plain-down-read --all': {
+    code: 1,
+    fail: ['deadlock', 'lock-discipline'],
+    shows: [/^WARNING: madvise can never run again \(partial deadlock\)$/m, /^WARNING: madvise2 can never run again \(partial deadlock\)$/m],
+  },
 };
 
 describe('the commands of examples/README.md', () => {

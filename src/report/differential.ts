@@ -5,6 +5,11 @@
  * `coherency:failed-start`, `deadlock:partial:reclaim`), and both runs must be complete. Both runs
  * check the reduction's premise on every statement they execute (`verifyReduction`).
  *
+ * A scenario with identical threads (a symmetry class, src/model/lang/symmetry.ts) is checked a
+ * third time, with coalescing and partial-order reduction but without symmetry reduction, which
+ * must give the same violated properties again: so each reduction is compared on its own where the
+ * fully unreduced space is too large to be the only reference.
+ *
  * `npm run verify:reduction` (scripts/verify-reduction.ts) runs it over every built-in scenario in
  * every variant and every example; the test suite runs the cases whose unreduced space is small
  * (test/report/differential.test.ts).
@@ -30,7 +35,9 @@ export interface DifferentialOutcome {
   readonly unreduced: readonly string[];
   readonly reducedStates: number;
   readonly unreducedStates: number;
-  /** Both runs complete and their violated properties equal. */
+  /** With identical threads: the run without symmetry reduction (coalescing and partial-order reduction on). */
+  readonly withoutSymmetry?: { readonly violated: readonly string[]; readonly states: number };
+  /** Both (or all three) runs complete and their violated properties equal. */
   readonly same: boolean;
   /** Why the comparison is not decided (a run was incomplete), if so. */
   readonly incomplete?: string;
@@ -60,16 +67,20 @@ export function compareReduction(c: DifferentialCase, o: Pick<RunOptions, 'maxSt
   const base: RunOptions = { ...o, findAll: true, verifyReduction: true };
   const on = runScenario(c.scenario, { ...base, coalesce: true });
   const off = runScenario(c.scenario, { ...base, coalesce: false });
+  const nosym = on.model.symmetry === undefined ? undefined : runScenario(c.scenario, { ...base, coalesce: true, symmetry: false });
   const reduced = violated(on);
   const unreduced = violated(off);
-  const inc = [on, off].filter((r) => r.result.status === 'incomplete').map((r) => `${r.config.coalesce ? 'reduced' : 'unreduced'} run incomplete (${r.result.status === 'incomplete' ? r.result.reason : ''})`);
+  const runs: [string, typeof on][] = [['reduced', on], ['unreduced', off], ...(nosym ? [['reduced without symmetry', nosym] as [string, typeof on]] : [])];
+  const inc = runs.filter(([, r]) => r.result.status === 'incomplete').map(([what, r]) => `${what} run incomplete (${r.result.status === 'incomplete' ? r.result.reason : ''})`);
+  const withoutSymmetry = nosym ? { violated: violated(nosym), states: nosym.result.stats.states } : undefined;
   return {
     label: c.label,
     reduced,
     unreduced,
     reducedStates: on.result.stats.states,
     unreducedStates: off.result.stats.states,
-    same: inc.length === 0 && reduced.join(',') === unreduced.join(','),
+    ...(withoutSymmetry ? { withoutSymmetry } : {}),
+    same: inc.length === 0 && reduced.join(',') === unreduced.join(',') && (withoutSymmetry === undefined || withoutSymmetry.violated.join(',') === reduced.join(',')),
     ...(inc.length ? { incomplete: inc.join('; ') } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
@@ -77,9 +88,14 @@ export function compareReduction(c: DifferentialCase, o: Pick<RunOptions, 'maxSt
 
 /** One line per outcome, for the script. */
 export function formatOutcome(d: DifferentialOutcome): string {
-  const head = `${d.same ? 'same' : d.incomplete ? 'UNDECIDED' : 'DIFFERENT'}  ${d.label}: ${d.reducedStates} states reduced, ${d.unreducedStates} unreduced (${d.seconds.toFixed(1)} s)`;
+  const sym = d.withoutSymmetry ? `, ${d.withoutSymmetry.states} without symmetry reduction` : '';
+  const head = `${d.same ? 'same' : d.incomplete ? 'UNDECIDED' : 'DIFFERENT'}  ${d.label}: ${d.reducedStates} states reduced, ${d.unreducedStates} unreduced${sym} (${d.seconds.toFixed(1)} s)`;
   if (d.same) return head;
   if (d.incomplete) return `${head}\n    ${d.incomplete}`;
   const only = (a: readonly string[], b: readonly string[]): string => a.filter((x) => !b.includes(x)).join(', ') || '(none)';
-  return `${head}\n    violated only with the reduction: ${only(d.reduced, d.unreduced)}\n    violated only without it: ${only(d.unreduced, d.reduced)}`;
+  const lines = [head, `    violated only with the reduction: ${only(d.reduced, d.unreduced)}`, `    violated only without it: ${only(d.unreduced, d.reduced)}`];
+  if (d.withoutSymmetry) {
+    lines.push(`    violated only with symmetry reduction: ${only(d.reduced, d.withoutSymmetry.violated)}`, `    violated only without symmetry reduction: ${only(d.withoutSymmetry.violated, d.reduced)}`);
+  }
+  return lines.join('\n');
 }
