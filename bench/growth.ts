@@ -3,8 +3,9 @@
  * identical madvise threads (the same range of amdgpu's BO, so every pair meets the others and the
  * ioctl on amn->lock), for k = 1, 2, ...; then the same without the ioctl. Prints distinct states, transitions and seconds per k, the
  * ratio to k - 1, and which growth the series fits: a polynomial k^d (d from consecutive log-log
- * slopes) or an exponential b^k. mnc has no symmetry reduction yet (docs/checker.md, Limitations),
- * so the series shows what identical threads cost today.
+ * slopes) or an exponential b^k. Each series runs with symmetry reduction (the default: the k
+ * madvise threads are one class, src/model/lang/symmetry.ts) and then without it (`--no-symmetry`),
+ * so the two are side by side in one run.
  *
  * Each k runs with every property, to completion or MNC_BENCH_GROWTH_SECONDS (default 60) of
  * exploration, whichever comes first; the series stops at the first k that does not complete (its
@@ -35,21 +36,20 @@ export function run(): boolean {
     console.log('growth: skipped (MNC_BENCH_GROWTH=0)');
     return true;
   }
-  series(true);
-  series(false);
+  for (const ioctl of [true, false]) for (const symmetry of [true, false]) series(ioctl, symmetry);
   return true;
 }
 
-function series(ioctl: boolean): void {
+function series(ioctl: boolean, symmetry: boolean): void {
   const maxK = Number(process.env.MNC_BENCH_GROWTH_K ?? 8);
   const seconds = Number(process.env.MNC_BENCH_GROWTH_SECONDS ?? 60);
-  console.log(`growth in identical threads: oom_reaper${ioctl ? ' + amdgpu CS ioctl' : ''} + k madvise threads over one BO (every property; ${seconds} s per k at most)`);
+  console.log(`growth in identical threads: oom_reaper${ioctl ? ' + amdgpu CS ioctl' : ''} + k madvise threads over one BO, ${symmetry ? 'with' : 'WITHOUT'} symmetry reduction (every property; ${seconds} s per k at most)`);
   console.log('  k  status      distinct states   transitions   seconds   x previous   log-log slope');
   const done: { k: number; states: number }[] = [];
   for (let k = 1; k <= maxK; k++) {
     const sc = parseScenario(scenario(k, ioctl), `growth-${k}`);
     const t0 = performance.now();
-    const r = runScenario(sc, { timeMs: seconds * 1000 });
+    const r = runScenario(sc, { timeMs: seconds * 1000, symmetry });
     const s = (performance.now() - t0) / 1000;
     const st = r.result.stats;
     const prev = done[done.length - 1];
