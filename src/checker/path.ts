@@ -245,28 +245,30 @@ export function pathByOrdinals<S, A>(model: Model<S, A>, rootHi: number, rootLo:
   const indices: number[] = [];
   const acts: A[] = [];
   for (let d = 0; d < ordinals.length; d++) {
-    acts.length = 0;
-    model.actions(state, acts);
-    const want = ordinals[d]!;
-    let seen = 0;
-    let chosen = -1;
-    let nextState: S | undefined;
-    const { from, to } = expandedRange(model, state, acts);
-    for (let i = from; i < to; i++) {
-      const next = model.nextState(state, acts[i]!);
-      if (next === undefined) continue;
-      if (seen === want) {
-        chosen = i;
-        nextState = next;
-        break;
-      }
-      seen++;
-    }
-    if (chosen < 0) throw reconstructionFailed(`the state at step ${d} has fewer than ${want + 1} transitions`);
-    indices.push(chosen);
-    state = nextState!;
+    const t = nthTransition(model, state, acts, ordinals[d]!, d);
+    indices.push(t.index);
+    state = t.next;
   }
   return buildPath(model, init, indices);
+}
+
+/**
+ * The `want`-th transition of `state` (counting only actions whose next state is defined, among
+ * those the engine expands), as the index of its action in `acts` (filled with every enabled
+ * action) and its next state. `step` names the state in the error.
+ */
+function nthTransition<S, A>(model: Model<S, A>, state: S, acts: A[], want: number, step: number): { index: number; next: S } {
+  acts.length = 0;
+  model.actions(state, acts);
+  let seen = 0;
+  const { from, to } = expandedRange(model, state, acts);
+  for (let i = from; i < to; i++) {
+    const next = model.nextState(state, acts[i]!);
+    if (next === undefined) continue;
+    if (seen === want) return { index: i, next };
+    seen++;
+  }
+  throw reconstructionFailed(`the state at step ${step} has fewer than ${want + 1} transitions`);
 }
 
 /** {@link pathByOrdinals} under symmetry: follow the representatives, map each step back. */
@@ -281,31 +283,14 @@ function followRepresentatives<S, A>(model: Model<S, A>, init: number, ordinals:
   const actsC: A[] = [];
   const acts: A[] = [];
   for (let d = 0; d < ordinals.length; d++) {
-    actsC.length = 0;
-    model.actions(rep, actsC);
-    const want = ordinals[d]!;
-    let seen = 0;
-    let chosen = -1;
-    let stepped: S | undefined;
-    const { from, to } = expandedRange(model, rep, actsC);
-    for (let i = from; i < to; i++) {
-      const next = model.nextState(rep, actsC[i]!);
-      if (next === undefined) continue;
-      if (seen === want) {
-        chosen = i;
-        stepped = next;
-        break;
-      }
-      seen++;
-    }
-    if (chosen < 0) throw reconstructionFailed(`the state at step ${d} has fewer than ${want + 1} transitions`);
+    const { index: chosen, next: stepped } = nthTransition(model, rep, actsC, ordinals[d]!, d);
     acts.length = 0;
     model.actions(real, acts);
     const k = correspondingAction(model, rep, actsC, chosen, real, acts, invert(p));
     const nextReal = k < 0 ? undefined : model.nextState(real, acts[k]!);
     if (nextReal === undefined) throw reconstructionFailed(`step ${d + 1} has no corresponding action in the model's own state (the model is not equivariant)`);
     indices.push(k);
-    rep = sym.canonical(stepped!, buf);
+    rep = sym.canonical(stepped, buf);
     // stepped = p·nextReal, rep = buf·stepped: rep = (buf∘p)·nextReal.
     p = compose(buf, p);
     real = nextReal;
