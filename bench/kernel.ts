@@ -5,6 +5,11 @@
  * (wall clock and CPU) and the process's peak RSS. Set MNC_BENCH_KERNEL=0 to skip it (it takes
  * minutes), or MNC_BENCH_KERNEL_STATES=N to stop after N states (`incomplete`, which then counts as
  * a success: the figures are what the bound is for).
+ *
+ * Then each reduction off in turn (partial-order reduction alone; every reduction, i.e.
+ * `--no-coalesce`), each run bounded by MNC_BENCH_KERNEL_OFF_SECONDS (default 60): their states
+ * and transitions, complete or not. The scenario has no identical threads, so symmetry reduction
+ * has nothing to do here (bench/growth.ts measures it).
  */
 import { join } from 'node:path';
 import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
@@ -42,5 +47,19 @@ export function run(): boolean {
       `  violated:         ${violated.join(', ') || 'none'}`,
     ].join('\n'),
   );
+  const offSeconds = Number(process.env.MNC_BENCH_KERNEL_OFF_SECONDS ?? 60);
+  console.log(`  each reduction off (${offSeconds} s at most each; symmetry: ${r.model.symmetry === undefined ? 'no identical threads here' : 'on'}):`);
+  for (const [what, o] of [
+    ['without partial-order reduction', { por: false }],
+    ['without any reduction (--no-coalesce)', { coalesce: false }],
+  ] as const) {
+    const t1 = performance.now();
+    const off = runScenario(sc, { ...o, timeMs: offSeconds * 1000, ...(bound === undefined ? {} : { maxStates: bound }) });
+    const os = off.result.stats;
+    const done = off.result.status !== 'incomplete';
+    console.log(
+      `    ${what.padEnd(40)} ${done ? '' : 'over '}${os.states.toLocaleString('en-US')} states, ${os.transitions.toLocaleString('en-US')} transitions, ${((performance.now() - t1) / 1000).toFixed(1)} s${done ? '' : ` (incomplete: ${off.result.status === 'incomplete' ? off.result.reason : ''})`}`,
+    );
+  }
   return bound === undefined ? r.result.status !== 'incomplete' : r.result.status !== 'incomplete' || r.result.reason === 'max-states';
 }

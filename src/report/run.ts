@@ -20,6 +20,8 @@ export interface RunOptions extends CheckOptions {
   readonly verifyReduction?: boolean;
   /** Symmetry reduction of identical threads (src/model/lang/symmetry.ts; default: as `coalesce`). */
   readonly symmetry?: boolean;
+  /** Partial-order reduction (src/model/lang/por.ts; default: as `coalesce`). For benchmarks. */
+  readonly por?: boolean;
 }
 
 export interface ScenarioRun {
@@ -62,6 +64,7 @@ export function modelOf(sc: Scenario, o: RunOptions): KernelModel {
     ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }),
     ...(o.verifyReduction === undefined ? {} : { verifyReduction: o.verifyReduction }),
     ...(o.symmetry === undefined ? {} : { symmetry: o.symmetry }),
+    ...(o.por === undefined ? {} : { por: o.por }),
     ...(names ? { names } : {}),
   });
 }
