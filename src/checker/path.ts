@@ -26,7 +26,7 @@
  * `<init>#<fingerprint>`, e.g. `0#1f0e...`; a three-step path is e.g. `0/2/0/1#9f86d081884c7d65`.
  */
 import { expandedRange, type Model, type Symmetry } from './model.ts';
-import { compose, correspondingAction, invert, type Perm } from './symmetry.ts';
+import { compose, correspondingAction, invert, threadCount, type Perm } from './symmetry.ts';
 import type { Path, PathStep } from './result.ts';
 import { FingerprintEncoder, fingerprint, fingerprintHex, NO_PARENT, type VisitedTable } from './fingerprint.ts';
 
@@ -147,7 +147,7 @@ function recorded<S>(s: S, sym: Symmetry<S> | null, perm: Uint8Array): S {
 /** Index of the first initial state with fingerprint `(hi, lo)` (of its representative under `sym`), or -1. */
 export function initIndexOf<S>(model: Model<S, unknown>, hi: number, lo: number, enc: FingerprintEncoder, sym: Symmetry<S> | null = null): number {
   const inits = model.initStates();
-  const perm = new Uint8Array(permLength(model, inits[0], sym));
+  const perm = new Uint8Array(sym === null ? 0 : threadCount(model, sym));
   for (let i = 0; i < inits.length; i++) {
     fingerprint(model, recorded(inits[i]!, sym, perm), enc);
     if (enc.hi === hi && enc.lo === lo) return i;
@@ -174,12 +174,6 @@ function reconstructionFailed(what: string): Error {
   return new PathReconstructionError(what);
 }
 
-function permLength<S>(model: Model<S, unknown>, init: S | undefined, sym: Symmetry<S> | null): number {
-  if (sym === null) return 0;
-  const fromClasses = 1 + Math.max(...sym.classes.flat());
-  return Math.max(fromClasses, typeof model.threads === 'function' && init !== undefined ? model.threads(init).length : 0);
-}
-
 /**
  * The path to the state in `slot`: parent links back to the root, then a replay that picks, at
  * each step, the first action whose next state has the recorded fingerprint. Under symmetry
@@ -200,7 +194,7 @@ export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: 
   const init = initIndexOf(model, his[0]!, los[0]!, enc, sym);
   if (init < 0) throw reconstructionFailed('no initial state has the root fingerprint');
   let state: S = model.initStates()[init]!;
-  const perm = new Uint8Array(permLength(model, state, sym));
+  const perm = new Uint8Array(sym === null ? 0 : threadCount(model, sym));
   const indices: number[] = [];
   const acts: A[] = [];
   for (let d = 1; d < his.length; d++) {
@@ -274,7 +268,7 @@ function nthTransition<S, A>(model: Model<S, A>, state: S, acts: A[], want: numb
 /** {@link pathByOrdinals} under symmetry: follow the representatives, map each step back. */
 function followRepresentatives<S, A>(model: Model<S, A>, init: number, ordinals: readonly number[], sym: Symmetry<S>): Path<S, A> {
   let real: S = model.initStates()[init]!;
-  const n = permLength(model, real, sym);
+  const n = threadCount(model, sym);
   const buf = new Uint8Array(n);
   let rep = sym.canonical(real, buf);
   /** `rep = p·real`. */
