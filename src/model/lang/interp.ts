@@ -675,22 +675,10 @@ class CodeCompiler {
   }
 
   scalar(e: Expr): ScalarCode {
-    switch (e.k) {
-      case 'num':
-      case 'str': {
-        const v = e.v;
-        return () => v;
-      }
-      case 'null':
-        return () => null;
-      case 'id':
-        // Locals, constants, globals and names are values (never lists).
-        return this.expr(e) as ScalarCode;
-      default: {
-        const c = this.expr(e);
-        return (ex) => scalarOf(c(ex));
-      }
-    }
+    // Literals, locals, constants, globals and names are values (never lists): their code as it is.
+    if (e.k === 'num' || e.k === 'str' || e.k === 'null' || e.k === 'id') return this.expr(e) as ScalarCode;
+    const c = this.expr(e);
+    return (ex) => scalarOf(c(ex));
   }
 
   expr(e: Expr): Code {
