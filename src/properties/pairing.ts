@@ -47,8 +47,7 @@ function unbalancedEnd(m: KernelModel, s: KState): Problem | undefined {
     if (!cur || cur.instr.op !== 'call' || cur.instr.callee.k !== 'field' || cur.instr.callee.field !== 'invalidate_range_end') continue;
     const r = m.interp.resolveCall(s, tid, cur.instr);
     if (!r.nid) continue;
-    const start = Number(r.args[2]);
-    const end = Number(r.args[3]);
+    const { start, end } = m.interp.callRange(s, tid, r.args);
     if (s.pairs.some((p) => p.tid === tid && p.nid === r.nid && p.start === start && p.end === end)) continue;
     return {
       header: 'WARNING: unbalanced invalidate_range_end',

@@ -32,6 +32,36 @@ export interface CompiledFn {
   /** Slot of each local by name. */
   readonly slots: ReadonlyMap<string, number>;
   readonly instrs: readonly Instr[];
+  /**
+   * The structs this function keeps on its stack (`FnDef.stack`): their fields are locals
+   * (`range.start`), and the struct's name evaluates to a reference to this frame's struct
+   * ({@link stackRef}).
+   */
+  readonly stack: ReadonlySet<string>;
+  /**
+   * Parameters that point to a struct some caller keeps on its stack: those the signature declares
+   * as `struct T *` for a type T of {@link CallResolver.stackTypes}. Their fields are the caller's
+   * locals, which no other thread can reach: the reduction counts `range->flags` as a thread-local
+   * access, and `verifyReduction` checks that every access through them is one.
+   */
+  readonly stackPtrs: ReadonlySet<string>;
+}
+
+/**
+ * A reference to a struct on a thread's stack: `@<frame index>.<name>`, the struct `name` of the
+ * frame at that depth of the thread's call stack (0 is the thread's first frame). A callee that
+ * receives it (`const struct mmu_notifier_range *range`) reads and writes the declaring frame's
+ * locals `<name>.<field>` through it. A frame's index does not change while it is on the stack.
+ */
+export function stackRef(depth: number, name: string): string {
+  return `@${depth}.${name}`;
+}
+
+/** The frame index and struct name of a {@link stackRef}, or undefined for any other value. */
+export function parseStackRef(v: unknown): { readonly depth: number; readonly name: string } | undefined {
+  if (typeof v !== 'string' || v.charCodeAt(0) !== 64) return undefined;
+  const dot = v.indexOf('.');
+  return { depth: Number(v.slice(1, dot)), name: v.slice(dot + 1) };
 }
 
 export class CompileError extends Error {
@@ -45,6 +75,8 @@ export interface CallResolver {
   isPrimitive(name: string): boolean;
   /** A global variable (shared memory named by a bare identifier, e.g. `oom_reaper_list`): never a local. */
   isGlobal(name: string): boolean;
+  /** Struct types functions keep on their stack and pass by pointer (`mmu_notifier_range`): see {@link CompiledFn.stackPtrs}. */
+  readonly stackTypes?: ReadonlySet<string>;
 }
 
 type Label = { pc: number };
@@ -55,8 +87,12 @@ interface Pending {
   fix: (resolve: (l: Label) => number) => void;
 }
 
-export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
+export function compileFn(original: FnDef, calls: CallResolver): CompiledFn {
+  const def = original.stack ? withStackFields(original) : original;
   const locals: string[] = [...def.params];
+  // The fields of the structs on the stack are locals from the start (a callee may read one the
+  // function itself never assigns).
+  for (const [name, fields] of Object.entries(def.stack ?? {})) for (const f of fields) locals.push(`${name}.${f}`);
   const declare = (name: string): void => {
     if (!calls.isGlobal(name)) slotOf(name);
   };
@@ -371,7 +407,91 @@ export function compileFn(def: FnDef, calls: CallResolver): CompiledFn {
     return l.pc;
   };
   for (const p of out) p.fix(resolve);
-  return { def, locals, slots: new Map(locals.map((n, i) => [n, i])), instrs: out.map((p) => p.instr) };
+  return {
+    def: original,
+    locals,
+    slots: new Map(locals.map((n, i) => [n, i])),
+    instrs: out.map((p) => p.instr),
+    stack: new Set(Object.keys(def.stack ?? {})),
+    stackPtrs: stackPointers(def, calls.stackTypes),
+  };
+}
+
+/** The parameters the signature declares as pointers to a struct of `types` ({@link CompiledFn.stackPtrs}). */
+function stackPointers(def: FnDef, types: ReadonlySet<string> | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!types?.size || !def.signature) return out;
+  for (const m of def.signature.matchAll(/\bstruct\s+(\w+)\s*\*\s*(\w+)/g)) if (types.has(m[1]!) && def.params.includes(m[2]!)) out.add(m[2]!);
+  return out;
+}
+
+/**
+ * The body of a function with structs on its stack, rewritten for the compiler: `range.start` (or
+ * `range->start`) of the function's own struct becomes the local `range.start`, and the declaration
+ * `struct mmu_notifier_range range;` (which the parser reads as `range = 0`) sets every field the
+ * model keeps to 0 (the kernel leaves them uninitialised; every caller initialises the fields it
+ * uses before passing the struct on). `&range` and `range` stay as they are: the interpreter
+ * evaluates them to a reference to this frame's struct.
+ */
+function withStackFields(def: FnDef): FnDef {
+  const stack = def.stack!;
+  const fail = (m: string): never => {
+    throw new CompileError(def.name, m);
+  };
+  const e = (x: Expr): Expr => {
+    switch (x.k) {
+      case 'field':
+        if (x.obj.k === 'id' && own(stack, x.obj.name)) {
+          if (!stack[x.obj.name]!.includes(x.field)) fail(`struct ${x.obj.name} on the stack has no field ${x.field} in the model (it keeps ${stack[x.obj.name]!.join(', ')})`);
+          return { k: 'id', name: `${x.obj.name}.${x.field}` };
+        }
+        return { ...x, obj: e(x.obj) };
+      case 'addr':
+      case 'unary':
+        return { ...x, e: e(x.e) };
+      case 'bin':
+        return { ...x, a: e(x.a), b: e(x.b) };
+      case 'cond':
+        return { ...x, c: e(x.c), a: e(x.a), b: e(x.b) };
+      case 'assign':
+        if (x.target.k === 'id' && own(stack, x.target.name)) fail(`assignment to the struct ${x.target.name} on the stack (assign its fields)`);
+        return { ...x, target: e(x.target), value: e(x.value) };
+      case 'incdec':
+        return { ...x, target: e(x.target) };
+      case 'call':
+        return { ...x, callee: e(x.callee), args: x.args.map(e) };
+      default:
+        return x;
+    }
+  };
+  const isDecl = (x: Expr): x is Expr & { k: 'assign' } =>
+    x.k === 'assign' && x.op === '=' && x.target.k === 'id' && own(stack, x.target.name) && x.value.k === 'num' && x.value.v === 0;
+  const resets = (name: string): Expr[] => stack[name]!.map((f) => ({ k: 'assign', op: '=', target: { k: 'id', name: `${name}.${f}` }, value: { k: 'num', v: 0 } }));
+  const st = (s: Stmt): Stmt => {
+    switch (s.s) {
+      case 'expr':
+        return { ...s, exprs: s.exprs.flatMap((x) => (isDecl(x) ? resets((x.target as { name: string }).name) : [e(x)])), ...(s.ghost ? { ghost: s.ghost.map(e) } : {}) };
+      case 'return':
+        return { ...s, ...(s.value ? { value: e(s.value) } : {}), ...(s.ghost ? { ghost: s.ghost.map(e) } : {}) };
+      case 'if':
+        return { ...s, cond: e(s.cond), then: s.then.map(st), ...(s.else ? { else: s.else.map(st) } : {}) };
+      case 'while':
+        return { ...s, cond: e(s.cond), body: s.body.map(st) };
+      case 'dowhile':
+        return { ...s, steps: s.steps.map(e), cond: e(s.cond), body: s.body.map(st) };
+      case 'for':
+        return { ...s, init: s.init.map(e), update: s.update.map(e), ...(s.cond ? { cond: e(s.cond) } : {}), body: s.body.map(st) };
+      case 'foreach':
+        return { ...s, list: e(s.list), body: s.body.map(st) };
+      default:
+        return s;
+    }
+  };
+  return { ...def, body: def.body.map(st) };
+}
+
+function own(o: object, k: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, k);
 }
 
 function collectAssigned(stmts: readonly Stmt[], slotOf: (n: string) => void): void {

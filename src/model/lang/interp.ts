@@ -17,7 +17,7 @@
  */
 import type { Draft } from 'immer';
 import { printExpr, type Expr, type Src } from './ir.ts';
-import { instrCalls, type CompiledFn, type Instr } from './compile.ts';
+import { instrCalls, parseStackRef, stackRef, type CompiledFn, type Instr } from './compile.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
 import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
@@ -25,6 +25,8 @@ import { COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, 
 import {
   CTX_NONBLOCK_END,
   CTX_NONBLOCK_START,
+  CTX_NON_BLOCK_UNIT,
+  nonBlockCount,
   type Frame,
   type KState,
   type LockState,
@@ -344,6 +346,11 @@ export class Interpreter {
     return v as Value;
   }
 
+  /** {@link Exec.callRange} in `tid`'s current frame: the range a callback call's arguments name (for properties). */
+  callRange(state: KState, tid: number, args: readonly Value[]): { start: number; end: number; blockable: number } {
+    return new Exec(this, state, tid, null).callRange(args);
+  }
+
   /** Resolve the target of a call instruction without running it (for properties). */
   resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
     const ex = new Exec(this, state, tid, null);
@@ -562,13 +569,17 @@ interface FieldRes {
   readonly key: string;
   /** The object's `kfreed` mark, when the object is freeable and the field one of the fields it keeps. */
   readonly kfreed: string | undefined;
-  /** 0: shared memory; 1: a static scalar (`value`); 2: the key itself (a static list, a sub-object). */
-  readonly kind: 0 | 1 | 2;
+  /**
+   * 0: shared memory; 1: a static scalar (`value`); 2: the key itself (a static list, a sub-object);
+   * 3: a field of a struct on the thread's stack (`key` is the {@link stackRef}).
+   */
+  readonly kind: 0 | 1 | 2 | 3;
   readonly value: Value;
 }
 
 const FIELD_MEM = 0;
 const FIELD_STATIC = 1;
+const FIELD_STACK = 3;
 
 function scalarOf(v: Value | readonly Value[]): Value {
   if (Array.isArray(v)) throw new ModelError('a list used as a value');
@@ -695,6 +706,7 @@ class CodeCompiler {
         const name = e.name;
         const s = this.fn.slots.get(name) ?? -1;
         if (s >= 0) return (ex) => ex.top().locals[s]!;
+        if (this.fn.stack.has(name)) return (ex) => ex.stackRefOf(name);
         const c = program.spec.constants[name];
         if (c !== undefined) return () => c;
         if (program.memKeySet.has(name)) return (ex) => ex.readMem(name); // a global variable, e.g. oom_reaper_list
@@ -703,15 +715,21 @@ class CodeCompiler {
       }
       case 'field': {
         const key = this.fieldKey(e);
+        const field = e.field;
         return (ex) => {
           const r = key(ex);
-          return r.kind === FIELD_MEM ? ex.readMem(r.key) : r.kind === FIELD_STATIC ? r.value : r.key;
+          return r.kind === FIELD_MEM ? ex.readMem(r.key) : r.kind === FIELD_STATIC ? r.value : r.kind === FIELD_STACK ? ex.stackRead(r.key, field) : r.key;
         };
       }
       case 'addr': {
         if (e.e.k === 'field') {
           const key = this.fieldKey(e.e);
-          return (ex) => key(ex).key;
+          const field = e.e.field;
+          return (ex) => {
+            const r = key(ex);
+            if (r.kind === FIELD_STACK) throw new ModelError(`the address of ${field} of a struct on the stack (${r.key}) is not modelled`);
+            return r.key;
+          };
         }
         return this.expr(e.e);
       }
@@ -850,6 +868,7 @@ class CodeCompiler {
     const keeps = program.freeableFields.has(field);
     const cache = new Map<Value, FieldRes>();
     const resolve = (base: Value): FieldRes => {
+      if (parseStackRef(base)) return { key: base as string, kfreed: undefined, kind: FIELD_STACK, value: null };
       const key = `${String(base)}.${field}`;
       const kfreed = keeps && typeof base === 'string' && program.freeable.has(base) ? `${base}.kfreed` : undefined;
       if (program.memKeySet.has(key)) return { key, kfreed, kind: FIELD_MEM, value: null };
@@ -895,7 +914,12 @@ class CodeCompiler {
     }
     if (target.k === 'field') {
       const key = this.fieldKey(target);
-      return (ex, v) => ex.write(key(ex).key, v);
+      const field = target.field;
+      return (ex, v) => {
+        const r = key(ex);
+        if (r.kind === FIELD_STACK) ex.stackWrite(r.key, field, v);
+        else ex.write(r.key, v);
+      };
     }
     return () => {
       throw new ModelError('assignment to something that is neither a local nor a field');
@@ -1110,6 +1134,7 @@ class Exec implements PrimCtx {
       case 'id': {
         const s = this.slot(e.name);
         if (s >= 0) return this.top().locals[s]!;
+        if (this.fnOf(this.top()).stack.has(e.name)) return this.stackRefOf(e.name);
         const c = this.program.spec.constants[e.name];
         if (c !== undefined) return c;
         if (this.program.memKeySet.has(e.name)) return this.read(e.name); // a global variable, e.g. oom_reaper_list
@@ -1117,14 +1142,20 @@ class Exec implements PrimCtx {
         return e.name; // a function or a global object
       }
       case 'field': {
-        const key = this.fieldKey(e);
+        const base = this.scalar(e.obj);
+        if (parseStackRef(base)) return this.stackRead(base as string, e.field);
+        const key = this.fieldKeyOf(base, e.field);
         if (this.program.memKeySet.has(key)) return this.read(key);
         const sv = this.program.spec.statics[key];
         if (sv !== undefined) return Array.isArray(sv) ? key : (sv as Value);
         return key;
       }
       case 'addr':
-        if (e.e.k === 'field') return this.fieldKey(e.e);
+        if (e.e.k === 'field') {
+          const key = this.fieldKey(e.e);
+          if (parseStackRef(key.slice(0, key.lastIndexOf('.')))) throw new ModelError(`the address of ${e.e.field} of a struct on the stack (${key}) is not modelled`);
+          return key;
+        }
         return this.eval(e.e);
       case 'unary': {
         const v = this.scalar(e.e);
@@ -1217,13 +1248,81 @@ class Exec implements PrimCtx {
   }
 
   private fieldKey(e: Expr & { k: 'field' }): string {
-    const base = this.scalar(e.obj);
-    if (base === null || base === 0) throw new Oops(`NULL pointer dereference reading ->${e.field}`);
+    return this.fieldKeyOf(this.scalar(e.obj), e.field);
+  }
+
+  private fieldKeyOf(base: Value, field: string): string {
+    if (base === null || base === 0) throw new Oops(`NULL pointer dereference reading ->${field}`);
     // Fields the model keeps for the object (shared, static or lock keys under it; freeableFields).
-    if (typeof base === 'string' && this.program.freeable.has(base) && this.program.freeableFields.has(e.field) && this.read(`${base}.kfreed`)) {
-      throw new Oops(`use after free: ->${e.field} of ${base}, which kfree() freed`);
+    if (typeof base === 'string' && this.program.freeable.has(base) && this.program.freeableFields.has(field) && this.read(`${base}.kfreed`)) {
+      throw new Oops(`use after free: ->${field} of ${base}, which kfree() freed`);
     }
-    return `${String(base)}.${e.field}`;
+    return `${String(base)}.${field}`;
+  }
+
+  // ------------------------------------------------------------------------------- structs on the stack
+  /** The running thread's frames (this step's copy when mutable). */
+  private frames(): readonly Frame[] {
+    return this.work ? (this.wt ??= this.work.thread(this.tid)).frames : this.base.threads[this.tid]!.frames;
+  }
+
+  /** A reference to struct `name` of the running thread's current frame ({@link stackRef}). */
+  stackRefOf(name: string): string {
+    return stackRef(this.frames().length - 1, name);
+  }
+
+  /** The slot of field `field` of the struct `ref` names in its frame, and the frame's index. */
+  private stackSlot(ref: string, field: string): { depth: number; slot: number } {
+    const r = parseStackRef(ref)!;
+    const frames = this.frames();
+    const f = frames[r.depth];
+    if (!f || r.depth >= frames.length) throw new ModelError(`${ref}: no frame ${r.depth} on ${this.threadName(this.tid)}'s stack (a struct used after its function returned)`);
+    const fn = this.fnOf(f);
+    const slot = fn.slots.get(`${r.name}.${field}`);
+    if (slot === undefined || !fn.stack.has(r.name)) throw new ModelError(`${fn.def.name}() keeps no field ${field} of struct ${r.name} on its stack (${ref}->${field})`);
+    return { depth: r.depth, slot };
+  }
+
+  /** Whether the struct `ref` names keeps field `field`. */
+  stackHas(ref: string, field: string): boolean {
+    const r = parseStackRef(ref);
+    const f = r && this.frames()[r.depth];
+    return f !== undefined && this.fnOf(f).slots.has(`${r!.name}.${field}`);
+  }
+
+  /** `ref->field` for a struct on the running thread's stack. */
+  stackRead(ref: string, field: string): Value {
+    const { depth, slot } = this.stackSlot(ref, field);
+    return this.frames()[depth]!.locals[slot]!;
+  }
+
+  /** `ref->field = v` for a struct on the running thread's stack: the declaring frame is copied first. */
+  stackWrite(ref: string, field: string, v: Value): void {
+    if (!this.mutable) throw new ModelError('assignment during a read-only evaluation');
+    const { depth, slot } = this.stackSlot(ref, field);
+    const t = (this.wt ??= this.work!.thread(this.tid));
+    // Frames from `fresh` up are this step's own; copy the ones from `depth` up to it.
+    for (let i = t.fresh - 1; i >= depth; i--) {
+      const f = t.frames[i]!;
+      const locals = copyArray(f.locals);
+      t.frames[i] = f.op === undefined ? { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx, op: f.op };
+    }
+    if (t.fresh > depth) t.fresh = depth;
+    (t.frames[depth]!.locals as Value[])[slot] = v;
+  }
+
+  /**
+   * `non_block_start()` (delta 1) and `non_block_end()` (delta -1): `current->non_block_count`, kept
+   * in the running frame's context, which the functions it calls inherit (docs/model.md). Returns
+   * the count before.
+   */
+  nonBlock(delta: number): number {
+    if (!this.mutable) throw new ModelError('non_block_start/end during a read-only evaluation');
+    const f = this.top();
+    const before = nonBlockCount(f.ctx);
+    if (before + delta < 0) throw new ModelError('non_block_end() without a non_block_start() (the kernel WARNs: current->non_block_count-- == 0)');
+    f.ctx += delta * CTX_NON_BLOCK_UNIT;
+    return before;
   }
 
   private store(target: Expr, v: Value): void {
@@ -1239,7 +1338,9 @@ class Exec implements PrimCtx {
       return;
     }
     if (target.k === 'field') {
-      this.write(this.fieldKey(target), v);
+      const base = this.scalar(target.obj);
+      if (parseStackRef(base)) this.stackWrite(base as string, target.field, v);
+      else this.write(this.fieldKeyOf(base, target.field), v);
       return;
     }
     throw new ModelError('assignment to something that is neither a local nor a field');
@@ -1458,14 +1559,10 @@ class Exec implements PrimCtx {
     let ctx = frame.ctx;
     let op: OpFrame | undefined;
     if (r.op === 'invalidate_range_start' || r.op === 'invalidate_range_end') {
-      // (mn, mm, start, end[, blockable]) as in v4.18 / v4.19.
-      const start = Number(r.args[2]);
-      const end = Number(r.args[3]);
+      const { start, end, blockable, flags } = this.callRange(r.args);
       if (r.op === 'invalidate_range_start') {
-        const last = r.args[4];
-        const blockable = r.args.length > 4 ? (truthy(last!) ? 1 : 0) : 1;
-        // Only the mayfail core passes range flags here (bit 1: MMU_NOTIFIER_RANGE_MAYFAIL).
-        const mayfail = this.program.spec.contract.endAfterFailedStart && typeof last === 'number' && last & 2 ? 1 : 0;
+        // Only the mayfail core passes range flags (bit 1: MMU_NOTIFIER_RANGE_MAYFAIL).
+        const mayfail = this.program.spec.contract.endAfterFailedStart && flags & 2 ? 1 : 0;
         if (!blockable) ctx |= CTX_NONBLOCK_START;
         op = { kind: r.op, nid: r.nid!, start, end, blockable, mayfail };
       } else {
@@ -1480,7 +1577,10 @@ class Exec implements PrimCtx {
     } else if (r.op === 'release') {
       op = { kind: 'release', nid: r.nid!, start: 0, end: 0, blockable: 1, mayfail: 0 };
     } else if (r.fn === this.program.spec.contract.coreEnd) {
-      this.closeEndless(Number(r.args[1]), Number(r.args[2]));
+      // (mm, start, end, only_end) up to v4.19; (range, only_end) from v5.0.
+      const ref = r.args[0];
+      if (parseStackRef(ref)) this.closeEndless(Number(this.stackRead(ref as string, 'start')), Number(this.stackRead(ref as string, 'end')));
+      else this.closeEndless(Number(r.args[1]), Number(r.args[2]));
     }
     if (this.program.countCalls.has(r.fn)) {
       const k = `ghost.calls_${r.fn}`;
@@ -1491,6 +1591,24 @@ class Exec implements PrimCtx {
     const th = this.work!.thread(this.tid);
     th.frames.push(callee);
     return r.fn;
+  }
+
+  /**
+   * The range and mode of a start/end callback's arguments: `(mn, mm, start, end[, blockable])` up
+   * to v4.19 (the mayfail core passes the range flags as the last), `(mn, range)` from v5.0, with
+   * `range` a struct on the caller's stack: `range->blockable` (v5.0) or `range->flags`
+   * (MMU_NOTIFIER_RANGE_BLOCKABLE is bit 0, from v5.2).
+   */
+  callRange(args: readonly Value[]): { start: number; end: number; blockable: number; flags: number } {
+    const ref = args[1];
+    if (args.length === 2 && parseStackRef(ref)) {
+      const r = ref as string;
+      const flags = this.stackHas(r, 'flags') ? Number(this.stackRead(r, 'flags')) : truthy(this.stackRead(r, 'blockable')) ? 1 : 0;
+      return { start: Number(this.stackRead(r, 'start')), end: Number(this.stackRead(r, 'end')), blockable: flags & 1 ? 1 : 0, flags };
+    }
+    const last = args[4];
+    const blockable = args.length > 4 ? (truthy(last!) ? 1 : 0) : 1;
+    return { start: Number(args[2]), end: Number(args[3]), blockable, flags: typeof last === 'number' ? last : blockable };
   }
 
   /** The core's end walk for [start, end) closes this thread's pairs of notifiers without an end callback. */

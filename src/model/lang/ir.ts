@@ -118,6 +118,14 @@ export interface FnDef {
   readonly body: readonly Stmt[];
   /** The C text of the function's first line, e.g. `static bool oom_reap_task_mm(...)`. */
   readonly signature?: string;
+  /**
+   * Structs the function keeps on its stack and passes by address (`struct mmu_notifier_range
+   * range;` ... `mmu_notifier_invalidate_range_start(&range);`), with the fields the model keeps:
+   * each field is a local of the function (`range.start`), and `&range` (or `range`) is a reference
+   * to this frame's struct that callees dereference (`range->start`), reading and writing the
+   * declaring frame's locals. See compile.ts and docs/model.md ("Structs on the stack").
+   */
+  readonly stack?: Readonly<Record<string, readonly string[]>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -601,6 +609,7 @@ export function fn(def: {
   params: readonly string[];
   signature?: string;
   body: readonly Stmt[];
+  stack?: Readonly<Record<string, readonly string[]>>;
 }): FnDef {
   return def;
 }

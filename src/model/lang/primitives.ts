@@ -54,6 +54,11 @@ export interface PrimCtx {
    * Throws if no kworker runs that work item. Only primitives that declare `wakes` may call it.
    */
   wakeKworker(work: string): void;
+  /**
+   * Add `delta` to `current->non_block_count` (`non_block_start()`: 1, `non_block_end()`: -1), kept
+   * in the running frame's context and inherited by the functions it calls; returns the count before.
+   */
+  nonBlock(delta: number): number;
 }
 
 export type Arg = Value | readonly Value[] | Expr;

@@ -80,6 +80,8 @@ export interface ProgramSpec {
   readonly globals: readonly string[];
   /** Functions whose calls are counted in the ghost variable `ghost.calls_<name>` (e.g. the reaper's attempts). */
   readonly countCalls: readonly string[];
+  /** Struct types the code keeps on its stack and passes by pointer (`mmu_notifier_range`, from v5.0): compile.ts `stackPtrs`. */
+  readonly stackTypes?: readonly string[];
 }
 
 export class LinkError extends Error {}
@@ -110,7 +112,7 @@ export class Program {
   constructor(readonly spec: ProgramSpec) {
     this.primitives = { ...CORE_PRIMITIVES, ...spec.primitives };
     this.countCalls = new Set(spec.countCalls);
-    const calls = { isPrimitive: (n: string) => n in this.primitives, isGlobal: (n: string) => n in spec.mem };
+    const calls = { isPrimitive: (n: string) => n in this.primitives, isGlobal: (n: string) => n in spec.mem, stackTypes: new Set(spec.stackTypes ?? []) };
     const fns: CompiledFn[] = [];
     for (const def of spec.fns) {
       if (this.fnIndex.has(def.name)) throw new LinkError(`function ${def.name} is defined twice`);
@@ -173,7 +175,7 @@ export class Program {
       const visit = (e: Expr, where: string): void => {
         switch (e.k) {
           case 'id':
-            if (!f.locals.includes(e.name) && !known(e.name)) errors.push(`${f.def.name}: unknown identifier '${e.name}' in ${where}`);
+            if (!f.locals.includes(e.name) && !f.stack.has(e.name) && !known(e.name)) errors.push(`${f.def.name}: unknown identifier '${e.name}' in ${where}`);
             return;
           case 'call':
             if (e.callee.k === 'id') {

@@ -327,6 +327,8 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
   let wakes = false;
   let op: OpName | undefined;
   const isLocal = (name: string): boolean => f.locals.includes(name);
+  /** A pointer to a struct on the thread's stack: a parameter declared so (compile.ts `stackPtrs`). */
+  const onStack = (e: Expr): boolean => e.k === 'id' && f.stackPtrs.has(e.name);
   /** An access to field `name` of an object kfree() may have freed reads its `kfreed` mark (interp.ts). */
   const freedCheck = (name: string): void => {
     if (p.freeableFields.has(name)) out.push({ name: 'kfreed', mode: 'r' });
@@ -341,6 +343,8 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
         if (!isLocal(e.name) && p.memKeySet.has(e.name)) out.push({ name: e.name, mode: 'r' });
         return;
       case 'field':
+        // A field of a struct on the thread's own stack (`range->flags`): a local of a caller.
+        if (onStack(e.obj)) return;
         if (p.fieldKind(e.field) === 'mem') out.push({ name: e.field, mode: 'r' });
         freedCheck(e.field);
         return expr(e.obj);
@@ -361,7 +365,9 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
       case 'assign':
       case 'incdec': {
         const t = e.target;
-        if (t.k === 'field') {
+        if (t.k === 'field' && onStack(t.obj)) {
+          // a field of a struct on the thread's own stack: nothing shared
+        } else if (t.k === 'field') {
           if (p.fieldKind(t.field) === 'mem') out.push({ name: t.field, mode: 'w' });
           freedCheck(t.field);
           expr(t.obj);

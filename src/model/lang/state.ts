@@ -21,6 +21,17 @@ export type Value = number | string | null;
 export const CTX_NONBLOCK_START = 1;
 /** Inside an `invalidate_range_end` paired with a start this notifier approved in non-blockable mode. */
 export const CTX_NONBLOCK_END = 2;
+/**
+ * The bits above these two count `current->non_block_count` (`non_block_start()` adds one,
+ * `non_block_end()` takes one away, from v5.4): a sleep with a count above zero is the kernel's own
+ * "BUG: sleeping function called from invalid context" under CONFIG_DEBUG_ATOMIC_SLEEP.
+ */
+export const CTX_NON_BLOCK_UNIT = 4;
+
+/** `current->non_block_count` in a frame's context bits. */
+export function nonBlockCount(ctx: number): number {
+  return ctx >> 2;
+}
 
 /** What a frame called through `mn->ops->...` is doing, for pairing and context. */
 export interface OpFrame {

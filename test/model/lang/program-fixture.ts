@@ -14,6 +14,7 @@ export function tinyProgram(o: {
   mem?: Record<string, Value>;
   balanced?: string[];
   primitives?: Record<string, Primitive>;
+  stackTypes?: readonly string[];
 }): Program {
   return new Program({
     fns: o.fns,
@@ -29,5 +30,6 @@ export function tinyProgram(o: {
     core: 'test',
     globals: ['wq'],
     countCalls: [],
+    ...(o.stackTypes ? { stackTypes: o.stackTypes } : {}),
   });
 }
