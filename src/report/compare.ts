@@ -171,7 +171,8 @@ function sideOverride(sf: ScenarioFile, side: string): Side | string {
     const def = DRIVERS[name!]!;
     if (!sf.notifiers.some((n) => n.use.split('@')[0] === name)) return `it has no ${name} notifier`;
     const api = def.variants[variant!]!.api;
-    const core = CORE_VERSIONS[sf.core]!.api !== api ? (api === 'v4.18' ? 'v4.18' : 'v4.19') : undefined;
+    // A variant the scenario's core cannot call runs on the core of its API's name (each API is named after the first core that calls it).
+    const core = CORE_VERSIONS[sf.core]!.api !== api ? api : undefined;
     return { override: { drivers: { [name!]: variant! }, ...(core ? { core } : {}) }, flags: { ...(core ? { core } : {}), drivers: [side] } };
   }
   const v = own(sf.variants, side);

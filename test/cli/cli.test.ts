@@ -109,7 +109,8 @@ describe('bad input: one line, exit 2, nothing written', () => {
     ['unknown variant of a driver', ['check', 'amdgpu-read-lock-nonblock', '--driver', 'amdgpu@nope'], /amdgpu has no variant "nope"/],
     ['unknown scenario variant', ['check', 'amdgpu-read-lock-nonblock', '--variant', 'nope'], /--variant nope: scenario amdgpu-read-lock-nonblock has the variants/],
     ['unknown property', ['check', 'amdgpu-read-lock-nonblock', '--property', 'liveness'], /unknown property/],
-    ['unknown core', ['check', 'amdgpu-read-lock-nonblock', '--core', 'v5.0'], /unknown core version/],
+    ['unknown core', ['check', 'amdgpu-read-lock-nonblock', '--core', 'v5.5'], /unknown core version/],
+    ['a variant the core cannot call', ['check', 'amdgpu-read-lock-nonblock', '--core', 'v5.0', '--driver', 'amdgpu@clarify'], /--driver amdgpu@clarify implements the v4.19 callbacks, but --core v5.0 calls the v5.0 ones; give a v5.0 variant \(amdgpu@v5.0\) or another --core/],
     ['bad integer', ['check', 'amdgpu-read-lock-nonblock', '--max-states', 'many'], /--max-states must be an integer >= 1/],
     ['bad strategy', ['check', 'amdgpu-read-lock-nonblock', '--strategy', 'astar'], /argument 'astar' is invalid/],
     ['bad time', ['check', 'amdgpu-read-lock-nonblock', '--time', '-3'], /must be a number of seconds > 0/],
@@ -791,11 +792,14 @@ describe('the real command', () => {
     };
     expect(j.format).toBe('mnc-list');
     expect(j.scenarios.find((s) => s.name === 'amdgpu-read-lock-nonblock')!.variants.map((v) => v.name)).toEqual(['93065ac753e4', 'clarify', 'tetsuo']);
-    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail']);
+    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4']);
+    expect(j.cores.find((c) => c.name === 'v5.4')!.shipped.gntdev).toBe('v5.2');
     expect(j.cores.find((c) => c.name === 'v4.19')!.shipped.gntdev).toBe('93065ac753e4');
     expect(j.drivers.find((d) => d.name === 'kvm')!.variants.map((v) => [v.name, v.api, v.threads.map((t) => t.kind)])).toEqual([
       ['v4.18', 'v4.18', ['kvm:tdp_fault']],
       ['93065ac753e4', 'v4.19', ['kvm:tdp_fault']],
+      ['v5.0', 'v5.0', ['kvm:tdp_fault']],
+      ['v5.2', 'v5.2', ['kvm:tdp_fault']],
     ]);
     expect(j.threads.map((t) => t.kind)).toContain('lock_holder');
     expect(j.properties.map((p) => p.name)).toEqual(['no-sleep', 'pairing', 'lock-discipline', 'deadlock', 'reaper-progress', 'no-premature-victim', 'coherency', 'no-bug']);

@@ -6,6 +6,8 @@ import { c, fn } from '../../src/model/lang/ir.ts';
 import { Interpreter, type ExecutedInstr, type KAction } from '../../src/model/lang/interp.ts';
 import { Program } from '../../src/model/lang/program.ts';
 import { buildProgram, type Scenario } from '../../src/model/kernel/scenario.ts';
+import { CORE_VERSIONS } from '../../src/model/kernel/core/versions.ts';
+import { RANGE_V50, RANGE_V52 } from '../../src/model/kernel/core/mmu_notifier.ts';
 import type { ObjectRange } from '../../src/model/kernel/driver.ts';
 import type { KState, LockState, PairRecord, Value } from '../../src/model/lang/state.ts';
 
@@ -59,22 +61,34 @@ export function callbackProgram(o: CallbackOptions): { program: Program; nid: st
   };
   const base = buildProgram(sc);
   const nid = base.spec.notifiers[0]!.id;
-  const api = base.spec.core === 'v4.18' ? 'v4.18' : 'v4.19';
+  const api = CORE_VERSIONS[base.spec.core]!.api;
+  // From v5.0 the callbacks take a struct mmu_notifier_range on the caller's stack: the harness
+  // keeps one, with the mode in `blockable` (v5.0) or in the flags (v5.2 on), as the core's wrappers set it.
+  const range = api === 'v5.0' || api === 'v5.2';
+  const fields = api === 'v5.0' ? RANGE_V50 : RANGE_V52;
   const call =
     o.op === 'release'
       ? 'mn->ops->release(mn, mm);'
-      : o.op === 'invalidate_range_end'
-      ? 'mn->ops->invalidate_range_end(mn, mm, start, end);'
-      : api === 'v4.18'
-        ? 'mn->ops->invalidate_range_start(mn, mm, start, end);'
-        : 'ret = mn->ops->invalidate_range_start(mn, mm, start, end, blockable);';
+      : range
+        ? o.op === 'invalidate_range_end'
+          ? 'mn->ops->invalidate_range_end(mn, &range);'
+          : 'ret = mn->ops->invalidate_range_start(mn, &range);'
+        : o.op === 'invalidate_range_end'
+          ? 'mn->ops->invalidate_range_end(mn, mm, start, end);'
+          : api === 'v4.18'
+            ? 'mn->ops->invalidate_range_start(mn, mm, start, end);'
+            : 'ret = mn->ops->invalidate_range_start(mn, mm, start, end, blockable);';
+  const init = range
+    ? [c('range.mm = mm;'), c('range.start = start;'), c('range.end = end;'), c(api === 'v5.0' ? 'range.blockable = blockable & 1;' : 'range.flags = blockable;')]
+    : [];
   const harness = fn({
     name: 'test_callback',
     file: 'test/model/harness.ts',
     version: 'test',
     source: 'test harness',
     params: ['mn', 'start', 'end', 'blockable'],
-    body: [c('int ret = 0;'), c(call), c('test->ret = ret;'), c('return ret;')],
+    ...(range ? { signature: 'int test_callback(struct mmu_notifier *mn, unsigned long start, unsigned long end, int blockable)', stack: { range: fields } } : {}),
+    body: [c('int ret = 0;'), ...(range ? [c('struct mmu_notifier_range range;')] : []), ...init, c(call), c('test->ret = ret;'), c('return ret;')],
   });
   const program = new Program({
     ...base.spec,

@@ -21,7 +21,11 @@ export type NotifierApi =
   /** v4.18: `void invalidate_range_start(mn, mm, start, end)`. */
   | 'v4.18'
   /** 93065ac753e4 / v4.19: `int invalidate_range_start(mn, mm, start, end, bool blockable)`. */
-  | 'v4.19';
+  | 'v4.19'
+  /** v5.0 (5d6527a784f7): `int invalidate_range_start(mn, const struct mmu_notifier_range *range)`, `range->blockable`. */
+  | 'v5.0'
+  /** v5.2 to v5.4: the same signature; `mmu_notifier_range_blockable(range)` reads `range->flags`. */
+  | 'v5.2';
 
 /** The shared state, locks and static configuration of one notifier instance. */
 export interface InstanceState {

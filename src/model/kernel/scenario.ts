@@ -8,7 +8,7 @@ import type { FnDef } from '../lang/ir.ts';
 import { CORE_VERSIONS, type CoreVersion } from './core/versions.ts';
 import { KERNEL_CONSTANTS, MM_PRIMITIVES } from './core/mm-primitives.ts';
 import { PAGE_ALLOC_GLOBALS } from './core/page_alloc.ts';
-import { invalidateV418, invalidateV419, LOCK_HOLDERS } from './core/scenario_threads.ts';
+import { invalidateV418, invalidateV419, invalidateV50, invalidateV52, LOCK_HOLDERS } from './core/scenario_threads.ts';
 import { DRIVERS } from './drivers/index.ts';
 import type { DriverThreadDef, ObjectRange, VariantDef, WorkDef } from './driver.ts';
 import { Program, type NotifierSpec, type ProgramSpec, type ThreadSpec } from '../lang/program.ts';
@@ -271,7 +271,7 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
       mayfail: 'under the mayfail core: start the range with MMU_NOTIFIER_RANGE_MAYFAIL (default false)',
     },
     select(_p, ctx) {
-      const f = ctx.core.api === 'v4.18' ? invalidateV418 : invalidateV419;
+      const f = { 'v4.18': invalidateV418, 'v4.19': invalidateV419, 'v5.0': invalidateV50, 'v5.2': invalidateV52 }[ctx.core.api];
       return { fn: f.name, fns: [f] };
     },
     args(p, ctx) {
@@ -285,7 +285,8 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
       const mayfail = flagParam(p, 'mayfail', ctx.path, false);
       if (ctx.core.api === 'v4.18' && !blockable) throw new ScenarioError(`${ctx.path}.params.blockable`, 'the v4.18 core has no non-blocking start (93065ac753e4 introduced it)');
       if (mayfail && !ctx.core.contract.endAfterFailedStart) throw new ScenarioError(`${ctx.path}.params.mayfail`, `MMU_NOTIFIER_RANGE_MAYFAIL exists only in the mayfail core, not ${ctx.core.name}`);
-      // v4.19 passes `bool blockable`; the mayfail core the range flags (BLOCKABLE bit 0, MAYFAIL bit 1).
+      // v4.19 passes `bool blockable`; the mayfail core the range flags (BLOCKABLE bit 0, MAYFAIL bit 1);
+      // from v5.0 they go into the range (range.blockable, then range.flags).
       const flags = (blockable ? 1 : 0) | (mayfail ? 2 : 0);
       return ['mm', start, end, inner[0], inner[1], flags];
     },
@@ -346,6 +347,12 @@ export function resolveNotifier(use: string, core: CoreVersion, path: string): {
  */
 const programs = new WeakMap<Scenario, Program>();
 
+/**
+ * Struct types the kernel code keeps on its stack and passes by pointer: `struct mmu_notifier_range`
+ * from v5.0 (docs/model.md, "Structs on the stack").
+ */
+const STACK_TYPES: readonly string[] = ['mmu_notifier_range'];
+
 /** Build the linked program of a scenario (once per scenario object). Throws ScenarioError for a bad scenario. */
 export function buildProgram(sc: Scenario): Program {
   const hit = programs.get(sc);
@@ -366,7 +373,8 @@ function linkProgram(sc: Scenario): Program {
   const balancedOffsets: Record<string, string> = {};
   const fns = new Map<string, FnDef>();
   const primitives: Record<string, Primitive> = { ...MM_PRIMITIVES };
-  const globals = new Set<string>(['srcu', 'oom_reaper_wait', ...PAGE_ALLOC_GLOBALS]);
+  // __mmu_notifier_invalidate_range_start_map: v5.4's lockdep map (a lockdep annotation, no state).
+  const globals = new Set<string>(['srcu', 'oom_reaper_wait', '__mmu_notifier_invalidate_range_start_map', ...PAGE_ALLOC_GLOBALS]);
   const constants: Record<string, Value> = { ...KERNEL_CONSTANTS };
   const addFns = (list: readonly FnDef[], path: string): void => {
     for (const f of list) {
@@ -456,7 +464,7 @@ function linkProgram(sc: Scenario): Program {
   statics['victim.signal.oom_mm'] = 'mm';
   mem['oom_reaper_list'] = sc.oom ? 'victim' : null;
   mem['victim.oom_reaper_list'] = null;
-  for (const g of ['oom_obstructed', 'oom_obstructed_attempts', 'oom_skip_by_reaper', 'oom_skip_by_exit', 'calls_oom_reap_task_mm']) mem[`ghost.${g}`] = 0;
+  for (const g of ['oom_obstructed', 'oom_obstructed_attempts', 'oom_skip_by_reaper', 'oom_skip_by_exit', 'calls_oom_reap_task_mm', ...(core.ghosts ?? [])]) mem[`ghost.${g}`] = 0;
 
   // Notifiers, in registration order; the list walk visits the last registered first.
   const notifiers: NotifierSpec[] = [];
@@ -701,6 +709,7 @@ function linkProgram(sc: Scenario): Program {
     core: core.name,
     globals: [...globals],
     countCalls: ['oom_reap_task_mm'],
+    stackTypes: STACK_TYPES,
   };
   const program = new Program(spec);
   if (sc.declared) checkDeclaredCalls(program, sc.declared.callees, sc.declared.file);
@@ -747,6 +756,7 @@ function addKworkers(
       core: b.core.name,
       globals: b.globals,
       countCalls: [],
+      stackTypes: STACK_TYPES,
     });
     const reached = new Set<string>();
     for (const t of threads) for (const fi of reach(probe, probe.fnId(t.fn))) reached.add(probe.fn(fi).def.name);

@@ -26,6 +26,7 @@
  *   one (mm-primitives.ts `mnc_mmput_last`).
  */
 import { c, cAs, cg, doWhile_, elif, else_, fn, for_, if_, ifAs, label, type FnDef } from '../../lang/ir.ts';
+import { RANGE_V50, RANGE_V52 } from './mmu_notifier.ts';
 
 // ------------------------------------------------------------------------------------------------
 // The page-table walk.
@@ -634,3 +635,161 @@ export const mmputInner: FnDef = fn({
   params: ['mm'],
   body: [c('exit_mmap(mm);'), c('mmdrop(mm);')],
 });
+
+// ------------------------------------------------------------------------------------------------
+// The callers that start and end a range, from v5.0 on: the range is a struct mmu_notifier_range
+// on the caller's stack (ac46d4f3c432, v5.0), initialised with an `event`, flags and the VMA from
+// v5.2 (6f4f13e8d9e2 and "mm/mmu_notifier: use correct mmu_notifier events for each invalidation").
+// Each is the v4.19 function above with the hunks of those patches, read as mailed: ac46d4f3c432
+// quoted whole in <20181205164827.GH30615@quack2.suse.cz> (index id 23211984063); 6f4f13e8d9e2 as
+// "[PATCH v6 5/8] ... contextual information for event triggering invalidation v2"
+// <20190326164747.24405-6-jglisse@redhat.com> (index id 14916788799); the events as "[PATCH v5 6/9]
+// mm/mmu_notifier: use correct mmu_notifier events for each invalidation"
+// <20190219200430.11130-7-jglisse@redhat.com> (index id 25772497986). No v5.x tree of mm/memory.c,
+// mm/huge_memory.c or mm/rmap.c was at hand: what else changed in these functions between v4.19 and
+// v5.4 (outside their notifier calls) is not checked. The v5.4 cores run the v5.2 texts.
+
+
+const AC46 = 'ac46d4f3c432 (v5.0) as mailed: <20181205053628.3210-3-jglisse@redhat.com>, quoted whole in <20181205164827.GH30615@quack2.suse.cz> (index id 23211984063)';
+const EV52 =
+  'the v5.0 text with 6f4f13e8d9e2\'s seven-argument mmu_notifier_range_init() (<20190326164747.24405-6-jglisse@redhat.com>, index id 14916788799) and the event of "use correct mmu_notifier events for each invalidation" (<20190219200430.11130-7-jglisse@redhat.com>, index id 25772497986), both merged for v5.2';
+
+/** The range's initialisation in each form: v5.0's four arguments, or v5.2's seven with `event`. */
+type RangeForm = 'v5.0' | 'v5.2';
+function initRange(form: RangeForm, event: string, vma: string, mm: string, start: string, end: string): string {
+  return form === 'v5.0' ? `mmu_notifier_range_init(&range, ${mm}, ${start}, ${end});` : `mmu_notifier_range_init(&range, ${event}, 0, ${vma}, ${mm}, ${start}, ${end});`;
+}
+const stackOf = (form: RangeForm): Record<string, readonly string[]> => ({ range: form === 'v5.0' ? RANGE_V50 : RANGE_V52 });
+
+function splitHugePmdRange(form: RangeForm): FnDef {
+  return fn({
+    name: '__split_huge_pmd',
+    file: 'mm/huge_memory.c',
+    version: form,
+    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_CLEAR)`}, on the v4.19 function above and with its reductions (mm/huge_memory.c of index id 25591555, recon)`,
+    signature: 'void __split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long address, bool freeze, struct page *page)',
+    params: ['vma', 'pmd', 'address', 'freeze', 'page'],
+    stack: stackOf(form),
+    body: [
+      c('spinlock_t *ptl;'),
+      c('struct mmu_notifier_range range;'),
+      c(initRange(form, 'MMU_NOTIFY_CLEAR', 'vma', 'vma->vm_mm', 'address & HPAGE_PMD_MASK', '(address & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE')),
+      c('mmu_notifier_invalidate_range_start(&range);'),
+      c('ptl = pmd_lock(vma->vm_mm, pmd);'),
+      if_('pmd_trans_huge(*pmd)', [c('page = pmd_page(*pmd);'), if_('PageMlocked(page)', [c('clear_page_mlock(page);')])], elif('!(pmd_devmap(*pmd) || is_pmd_migration_entry(*pmd))', [c('goto out;')])),
+      c('__split_huge_pmd_locked(vma, pmd, range.start, freeze);'),
+      label('out'),
+      c('spin_unlock(ptl);'),
+      c('mmu_notifier_invalidate_range_only_end(&range);'),
+    ],
+  });
+}
+
+function unmapVmasRange(form: RangeForm): FnDef {
+  return fn({
+    name: 'unmap_vmas',
+    file: 'mm/memory.c',
+    version: form,
+    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_UNMAP)`}`,
+    signature: 'void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned long start_addr, unsigned long end_addr)',
+    params: ['tlb', 'vma', 'start_addr', 'end_addr'],
+    stack: stackOf(form),
+    body: [
+      c('struct mmu_notifier_range range;'),
+      c(initRange(form, 'MMU_NOTIFY_UNMAP', 'vma', 'vma->vm_mm', 'start_addr', 'end_addr')),
+      c('mmu_notifier_invalidate_range_start(&range);'),
+      for_('', 'vma && vma->vm_start < end_addr', 'vma = vma->vm_next', [c('unmap_single_vma(tlb, vma, start_addr, end_addr, NULL);')]),
+      c('mmu_notifier_invalidate_range_end(&range);'),
+    ],
+  });
+}
+
+function zapPageRangeRange(form: RangeForm): FnDef {
+  return fn({
+    name: 'zap_page_range',
+    file: 'mm/memory.c',
+    version: form,
+    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_CLEAR)`}`,
+    signature: 'void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long size)',
+    params: ['vma', 'start', 'size'],
+    stack: stackOf(form),
+    body: [
+      c('struct mmu_notifier_range range;'),
+      c('struct mmu_gather tlb;'),
+      c('lru_add_drain();'),
+      c(initRange(form, 'MMU_NOTIFY_CLEAR', 'vma', 'vma->vm_mm', 'start', 'start + size')),
+      c('tlb_gather_mmu(&tlb, vma->vm_mm, start, range.end);'),
+      c('update_hiwater_rss(vma->vm_mm);'),
+      c('mmu_notifier_invalidate_range_start(&range);'),
+      for_('', 'vma && vma->vm_start < range.end', 'vma = vma->vm_next', [c('unmap_single_vma(&tlb, vma, start, range.end, NULL);')]),
+      c('mmu_notifier_invalidate_range_end(&range);'),
+      c('tlb_finish_mmu(&tlb, start, range.end);'),
+    ],
+  });
+}
+
+function wpPageCopyRange(form: RangeForm): FnDef {
+  return fn({
+    name: 'wp_page_copy',
+    file: 'mm/memory.c',
+    version: form,
+    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_CLEAR)`}, on the v4.19 function above and with its reductions (only the allocation, the notifier pair and the pte lock)`,
+    signature: 'static vm_fault_t wp_page_copy(struct vm_fault *vmf)',
+    params: ['vmf'],
+    stack: stackOf(form),
+    body: [
+      c('struct vm_area_struct *vma = vmf->vma;'),
+      c('struct mm_struct *mm = vma->vm_mm;'),
+      c('pte_t entry;'),
+      c('int page_copied = 0;'),
+      c('struct mmu_notifier_range range;'),
+      c('new_page = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vma, vmf->address);'),
+      if_('!new_page', [c('goto oom;')]),
+      c(initRange(form, 'MMU_NOTIFY_CLEAR', 'vma', 'mm', 'vmf->address & PAGE_MASK', '(vmf->address & PAGE_MASK) + PAGE_SIZE')),
+      c('mmu_notifier_invalidate_range_start(&range);'),
+      c('ptl = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);'),
+      c('ptep_clear_flush_notify(vma, vmf->address, vmf->pte);'),
+      c('set_pte_at_notify(mm, vmf->address, vmf->pte, entry);'),
+      c('page_copied = 1;'),
+      c('pte_unmap_unlock(vmf->pte, ptl);'),
+      c('mmu_notifier_invalidate_range_only_end(&range);'),
+      c('return page_copied ? VM_FAULT_WRITE : 0;'),
+      label('oom'),
+      c('return VM_FAULT_OOM;'),
+    ],
+  });
+}
+
+function tryToUnmapOneRange(form: RangeForm): FnDef {
+  return fn({
+    name: 'try_to_unmap_one',
+    file: 'mm/rmap.c',
+    version: form,
+    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_CLEAR)`}, reduced as the v4.19 function above (one page mapped once: \`PAGE_SIZE << compound_order(page)\` is written PAGE_SIZE). ac46d4f3c432 as merged started the range at vma->vm_start; Sean Christopherson's "mm/mmu_notifier: mm/rmap.c: Fix a mmu_notifier range bug in try_to_unmap_one" (<20190110005117.18282-1-sean.j.christopherson@intel.com>, 9 Jan 2019, index id 23587762996) restored \`address\`, and the model runs the fixed text. The fix's result (blob 0454ecc29537) is the base of the v5.2 series' mm/rmap.c hunks; whether v5.0.0 itself has it is not settled by the sources at hand`,
+    signature: 'static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma, unsigned long address, void *arg)',
+    params: ['page', 'vma', 'address'],
+    stack: stackOf(form),
+    body: [
+      c('struct mm_struct *mm = vma->vm_mm;'),
+      c('struct page_vma_mapped_walk pvmw;'),
+      c('bool ret = true;'),
+      c('struct mmu_notifier_range range;'),
+      c(initRange(form, 'MMU_NOTIFY_CLEAR', 'vma', 'vma->vm_mm', 'address', 'min(vma->vm_end, address + PAGE_SIZE)')),
+      c('mmu_notifier_invalidate_range_start(&range);'),
+      c('page_vma_mapped_walk(&pvmw);'),
+      c('mmu_notifier_invalidate_range_end(&range);'),
+      c('return ret;'),
+    ],
+  });
+}
+
+export const splitHugePmdV50 = splitHugePmdRange('v5.0');
+export const splitHugePmdV52 = splitHugePmdRange('v5.2');
+export const unmapVmasV50 = unmapVmasRange('v5.0');
+export const unmapVmasV52 = unmapVmasRange('v5.2');
+export const zapPageRangeV50 = zapPageRangeRange('v5.0');
+export const zapPageRangeV52 = zapPageRangeRange('v5.2');
+export const wpPageCopyV50 = wpPageCopyRange('v5.0');
+export const wpPageCopyV52 = wpPageCopyRange('v5.2');
+export const tryToUnmapOneV50 = tryToUnmapOneRange('v5.0');
+export const tryToUnmapOneV52 = tryToUnmapOneRange('v5.2');

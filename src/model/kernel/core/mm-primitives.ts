@@ -37,6 +37,12 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   MMU_INVALIDATE_DOES_NOT_BLOCK: 1,
   MMU_NOTIFIER_RANGE_BLOCKABLE: 1,
   MMU_NOTIFIER_RANGE_MAYFAIL: 2,
+  // enum mmu_notifier_event (include/linux/mmu_notifier.h, v5.2: 6f4f13e8d9e2 and its series).
+  MMU_NOTIFY_UNMAP: 0,
+  MMU_NOTIFY_CLEAR: 1,
+  MMU_NOTIFY_PROTECTION_VMA: 2,
+  MMU_NOTIFY_PROTECTION_PAGE: 3,
+  MMU_NOTIFY_SOFT_DIRTY: 4,
   ...ALLOC_CONSTANTS,
   GFP_KERNEL: 'GFP_KERNEL',
   GFP_HIGHUSER_MOVABLE: 'GFP_HIGHUSER_MOVABLE',
@@ -137,6 +143,54 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   WARN_ON_ONCE: { shared: false, sleeps: false, doc: 'WARN_ON_ONCE(cond): prints a warning once.', run: () => 0 },
+  can_madv_lru_vma: {
+    shared: false,
+    sleeps: false,
+    doc: 'can_madv_lru_vma(vma) (mm/internal.h, v5.4: can_madv_dontneed_vma() renamed by MADV_COLD): !(vma->vm_flags & (VM_LOCKED|VM_HUGETLB|VM_PFNMAP)), from the VMA\'s static flags.',
+    run: (ctx, [vma]) => (num(vmaStat(ctx, vma, 'vm_flags'), 'vm_flags') & (0x2000 | 0x400000 | 0x400) ? 0 : 1),
+  },
+  // ----------------------------------------------------------------------------- v5.2 and v5.4 cores
+  mmu_notifier_range_blockable: {
+    shared: false,
+    sleeps: false,
+    lazy: [0],
+    doc: 'mmu_notifier_range_blockable(range) (include/linux/mmu_notifier.h, static inline, v5.2 and v5.4: `return (range->flags & MMU_NOTIFIER_RANGE_BLOCKABLE);`, 4a83bfe916f3 and the flags conversion 27560ee9): reads the flags of the struct mmu_notifier_range on the caller\'s stack.',
+    run: (ctx, [range]) => (num(ctx.evalLazy({ k: 'field', obj: range as never, field: 'flags' }), 'range->flags') & 1 ? 1 : 0),
+  },
+  non_block_start: {
+    shared: false,
+    sleeps: false,
+    doc: 'non_block_start() (include/linux/kernel.h, v5.4, 312364f3534c, under CONFIG_DEBUG_ATOMIC_SLEEP: `# define non_block_start() (current->non_block_count++)`): opens a section where sleeping is prohibited; ___might_sleep() prints "BUG: sleeping function called from invalid context" inside it, schedule_debug() "BUG: scheduling in a non-blocking section". The count is kept in the running frame\'s context, inherited by the functions it calls (docs/model.md).',
+    run: (ctx) => (ctx.nonBlock(1), 0),
+  },
+  non_block_end: {
+    shared: false,
+    sleeps: false,
+    doc: 'non_block_end() (include/linux/kernel.h, v5.4, 312364f3534c: `# define non_block_end() WARN_ON(current->non_block_count-- == 0)`): closes a section opened by non_block_start().',
+    run: (ctx) => (ctx.nonBlock(-1), 0),
+  },
+  lock_map_acquire: {
+    shared: false,
+    sleeps: false,
+    doc: 'lock_map_acquire(&__mmu_notifier_invalidate_range_start_map) (v5.4, 23b68395c7c7, CONFIG_LOCKDEP): a lockdep annotation, no lock. lockdep is not modelled: its map would report a lock order seen anywhere (a potential deadlock); mnc reports deadlocks of the interleavings it explores only.',
+    run: () => 0,
+  },
+  lock_map_release: {
+    shared: false,
+    sleeps: false,
+    doc: 'lock_map_release(&__mmu_notifier_invalidate_range_start_map) (v5.4, 23b68395c7c7): the end of the lockdep annotation lock_map_acquire opened; not modelled.',
+    run: () => 0,
+  },
+  mnc_warn_on: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'warn', mode: 'w' }],
+    doc: 'Stand-in for `WARN_ON(mmu_notifier_range_blockable(range) || _ret != -EAGAIN);` in __mmu_notifier_invalidate_range_start() (v5.4, 8402ce61bec2): mnc_warn_on(cond, mn, _ret) records a true condition as `ghost.warn = "<notifier>:<value returned>"` for the no-bug:warn check (the kernel prints "WARNING: ... at mm/mmu_notifier.c" and goes on; so does the thread).',
+    run(ctx, [cond, mn, ret]) {
+      if (cond !== 0 && cond !== null && ctx.read('ghost.warn') === 0) ctx.write('ghost.warn', `${String(mn)}:${String(ret)}`);
+      return 0;
+    },
+  },
   can_madv_dontneed_vma: {
     shared: false,
     sleeps: false,

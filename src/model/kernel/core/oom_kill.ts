@@ -20,6 +20,7 @@
  * MMF_OOM_SKIP is recorded in `ghost->oom_skip_by_reaper` / `ghost->oom_skip_by_exit`.
  */
 import { c, cg, fn, for_, if_, label, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { RANGE_V50, RANGE_V52 } from './mmu_notifier.ts';
 
 const FILE = 'mm/oom_kill.c';
 
@@ -273,3 +274,65 @@ export const oomReaper: FnDef = fn({
 
 /** The primitive `unmap_page_range` is modelled in memory.ts; `task_pid_nr` is a no-op here. */
 export const taskPidNr = 'task_pid_nr';
+
+// ------------------------------------------------------------------------------------------------
+// From v5.0: the range is a struct mmu_notifier_range on the reaper's stack.
+
+/**
+ * `__oom_reap_task_mm()` from v5.0: v4.19's function with ac46d4f3c432's mm/oom_kill.c hunk (v5.0),
+ * 6f4f13e8d9e2's seven-argument initialisation (v5.2, MMU_NOTIFY_UNMAP) and, in v5.4,
+ * can_madv_lru_vma() for can_madv_dontneed_vma() (the name MADV_COLD gave it in v5.4). The v5.4
+ * text was read in bytedance/kernel @ 086d38c49ac9 mm/oom_kill.c (a 5.4-based tree, dated by
+ * content; it has the 5.8 mmap_read_trylock() backported into oom_reap_task_mm(), which this
+ * function does not call; issue14-research.md §2.2), the v5.0 and v5.2 hunks as mailed (§2.1).
+ */
+function reapMmRange(version: 'v5.0' | 'v5.2' | 'v5.4', source: string): FnDef {
+  const init =
+    version === 'v5.0'
+      ? 'mmu_notifier_range_init(&range, mm, vma->vm_start, vma->vm_end);'
+      : 'mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, vma, mm, vma->vm_start, vma->vm_end);';
+  return fn({
+    name: '__oom_reap_task_mm',
+    file: FILE,
+    version,
+    source,
+    signature: 'bool __oom_reap_task_mm(struct mm_struct *mm)',
+    params: ['mm'],
+    stack: { range: version === 'v5.0' ? RANGE_V50 : RANGE_V52 },
+    body: [
+      c('bool ret = true;'),
+      c('set_bit(MMF_UNSTABLE, &mm->flags);'),
+      for_('vma = mm->mmap', 'vma', 'vma = vma->vm_next', [
+        if_(version === 'v5.4' ? '!can_madv_lru_vma(vma)' : '!can_madv_dontneed_vma(vma)', [c('continue;')]),
+        if_('vma_is_anonymous(vma) || !(vma->vm_flags & VM_SHARED)', [
+          c('struct mmu_notifier_range range;'),
+          c('struct mmu_gather tlb;'),
+          c(init),
+          c('tlb_gather_mmu(&tlb, mm, range.start, range.end);'),
+          if_('mmu_notifier_invalidate_range_start_nonblock(&range)', [
+            c('tlb_finish_mmu(&tlb, range.start, range.end);'),
+            cg('ret = false;', undefined, 'ghost->oom_obstructed = 1'),
+            c('continue;'),
+          ]),
+          c('unmap_page_range(&tlb, vma, range.start, range.end, NULL);'),
+          c('mmu_notifier_invalidate_range_end(&range);'),
+          c('tlb_finish_mmu(&tlb, range.start, range.end);'),
+        ]),
+      ]),
+      c('return ret;'),
+    ],
+  });
+}
+
+export const reapMmV50 = reapMmRange(
+  'v5.0',
+  'v4.19 with ac46d4f3c432\'s mm/oom_kill.c hunk as mailed (<20181205053628.3210-3-jglisse@redhat.com>, quoted whole in <20181205164827.GH30615@quack2.suse.cz>, index id 23211984063; issue14-research.md §2.1)',
+);
+export const reapMmV52 = reapMmRange(
+  'v5.2',
+  'the v5.0 function with 6f4f13e8d9e2\'s mm/oom_kill.c hunk as mailed (<20190326164747.24405-6-jglisse@redhat.com>, index id 14916788799): MMU_NOTIFY_UNMAP, which "use correct mmu_notifier events" leaves as it is',
+);
+export const reapMmV54 = reapMmRange(
+  'v5.4',
+  'bytedance/kernel @ 086d38c49ac9 mm/oom_kill.c (5.4-based, dated by content; index id 11479975894): the v5.2 function with can_madv_lru_vma()',
+);

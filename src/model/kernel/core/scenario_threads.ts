@@ -15,6 +15,7 @@
  * calls of the modelled core, so a trace shows exactly what the scenario asked for.
  */
 import { c, fn, if_, label, type FnDef } from '../../lang/ir.ts';
+import { RANGE_V50, RANGE_V52 } from './mmu_notifier.ts';
 
 const FILE = '(model-only scenario thread)';
 
@@ -85,3 +86,47 @@ export const invalidateV418: FnDef = fn({
     c('return 0;'),
   ],
 });
+
+/**
+ * The invalidation caller for cores whose start takes a struct mmu_notifier_range (v5.0 on): the
+ * ranges are structs on this function's stack, initialised as those cores' mmu_notifier_range_init()
+ * does, with `blockable` (v5.0) or the range flags (v5.2 on: MMU_NOTIFIER_RANGE_BLOCKABLE is bit 0)
+ * set from `flags`, as the core's wrappers set them.
+ */
+function invalidateRange(form: 'v5.0' | 'v5.2'): FnDef {
+  const init = (r: string, s: string, e: string): string =>
+    form === 'v5.0' ? `mmu_notifier_range_init(&${r}, mm, ${s}, ${e});` : `mmu_notifier_range_init(&${r}, MMU_NOTIFY_UNMAP, 0, NULL, mm, ${s}, ${e});`;
+  const mode = (r: string): string => (form === 'v5.0' ? `${r}.blockable = flags & MMU_NOTIFIER_RANGE_BLOCKABLE;` : `${r}.flags = flags;`);
+  const fields = form === 'v5.0' ? RANGE_V50 : RANGE_V52;
+  return fn({
+    name: 'mnc_invalidate',
+    file: FILE,
+    version: form,
+    source: `model-only: a caller of the ${form === 'v5.0' ? 'v5.0' : 'v5.2 and later'} notifier core for one range, or two nested, as the kernel's callers call it (a scenario's invalidate thread)`,
+    signature: 'int mnc_invalidate(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long inner_start, unsigned long inner_end, int flags)',
+    params: ['mm', 'start', 'end', 'inner_start', 'inner_end', 'flags'],
+    stack: { range: fields, inner: fields },
+    body: [
+      c('struct mmu_notifier_range range, inner;'),
+      c('int ret;'),
+      if_('!mm_has_notifiers(mm)', [c('return 0;')]),
+      c(init('range', 'start', 'end')),
+      c(mode('range')),
+      c('ret = __mmu_notifier_invalidate_range_start(&range);'),
+      if_('ret && !(flags & MMU_NOTIFIER_RANGE_BLOCKABLE)', [c('return ret;')]),
+      if_('inner_end > inner_start', [
+        c(init('inner', 'inner_start', 'inner_end')),
+        c(mode('inner')),
+        c('ret = __mmu_notifier_invalidate_range_start(&inner);'),
+        if_('ret && !(flags & MMU_NOTIFIER_RANGE_BLOCKABLE)', [c('goto outer_end;')]),
+        c('__mmu_notifier_invalidate_range_end(&inner, false);'),
+      ]),
+      label('outer_end'),
+      c('__mmu_notifier_invalidate_range_end(&range, false);'),
+      c('return ret;'),
+    ],
+  });
+}
+
+export const invalidateV50: FnDef = invalidateRange('v5.0');
+export const invalidateV52: FnDef = invalidateRange('v5.2');

@@ -27,49 +27,98 @@ export interface CoreVersion {
    * evidence; a driver not listed ships its variant for the core's callback API (`defaultVariant`).
    */
   readonly ships?: Readonly<Record<string, { readonly variant: string; readonly why: string }>>;
+  /**
+   * Ghost variables (`ghost.<name>`, docs/model.md "Ghost state") this core's functions record beyond
+   * those of every core: `warn` for the core's own WARN_ON (v5.4, no-bug:warn).
+   */
+  readonly ghosts?: readonly string[];
 }
 
-/** Functions every version shares (the callers of start/end that threads run). */
-const callers: readonly FnDef[] = [
-  mem.unmapPageRange,
-  mem.zapPmdRange,
-  mem.splitHugePmd,
-  mem.splitHugePmdAddress,
-  mem.vmaAdjustTransHuge,
-  mem.unmapSingleVma,
-  mem.unmapVmas,
-  mem.zapPageRange,
-  mem.sysMadvise,
-  mem.madviseVma,
-  mem.madviseDontneedFree,
-  mem.madviseDontneedSingleVma,
-  mem.vmMunmap,
-  mem.doMunmap,
-  mem.splitVma,
-  mem.vmAreaDup,
-  mem.vmaAdjust,
-  mem.vmaAdjustInner,
-  mem.detachVmasToBeUnmapped,
-  mem.unmapRegion,
-  mem.removeVmaList,
-  mem.removeVma,
-  mem.wpPageCopy,
-  mem.badArea,
-  mem.doPageFault,
-  mem.mmput,
-  mem.mmputInner,
-  mn.endCore,
-  mn.wrapperEnd,
-  mn.wrapperOnlyEnd,
-  mn.release,
-  mn.wrapperRelease,
-  mn.unregister,
-  mn.unregisterNoRelease,
-  oom.reapTask,
-  oom.oomReaper,
-  ...PAGE_ALLOC_FNS,
-  ...WORKQUEUE_FNS,
+/** The callers of start/end that threads run, in each form of the range (the other functions every version shares). */
+interface RangeCallers {
+  readonly splitHugePmd: FnDef;
+  readonly unmapVmas: FnDef;
+  readonly zapPageRange: FnDef;
+  readonly wpPageCopy: FnDef;
+  /** The core's end walk and its wrappers. */
+  readonly end: readonly FnDef[];
+}
+
+function callersOf(v: RangeCallers): readonly FnDef[] {
+  return [
+    mem.unmapPageRange,
+    mem.zapPmdRange,
+    v.splitHugePmd,
+    mem.splitHugePmdAddress,
+    mem.vmaAdjustTransHuge,
+    mem.unmapSingleVma,
+    v.unmapVmas,
+    v.zapPageRange,
+    mem.sysMadvise,
+    mem.madviseVma,
+    mem.madviseDontneedFree,
+    mem.madviseDontneedSingleVma,
+    mem.vmMunmap,
+    mem.doMunmap,
+    mem.splitVma,
+    mem.vmAreaDup,
+    mem.vmaAdjust,
+    mem.vmaAdjustInner,
+    mem.detachVmasToBeUnmapped,
+    mem.unmapRegion,
+    mem.removeVmaList,
+    mem.removeVma,
+    v.wpPageCopy,
+    mem.badArea,
+    mem.doPageFault,
+    mem.mmput,
+    mem.mmputInner,
+    ...v.end,
+    mn.release,
+    mn.wrapperRelease,
+    mn.unregister,
+    mn.unregisterNoRelease,
+    oom.reapTask,
+    oom.oomReaper,
+    ...PAGE_ALLOC_FNS,
+    ...WORKQUEUE_FNS,
+  ];
+}
+
+/** Up to v4.19 (and the mayfail core): the callers pass (mm, start, end). */
+const callers = callersOf({
+  splitHugePmd: mem.splitHugePmd,
+  unmapVmas: mem.unmapVmas,
+  zapPageRange: mem.zapPageRange,
+  wpPageCopy: mem.wpPageCopy,
+  end: [mn.endCore, mn.wrapperEnd, mn.wrapperOnlyEnd],
+});
+
+/** v5.0: the callers put a struct mmu_notifier_range on their stack (ac46d4f3c432); the end walk takes it. */
+const callersV50 = (end: readonly FnDef[]): readonly FnDef[] => [
+  ...callersOf({ splitHugePmd: mem.splitHugePmdV50, unmapVmas: mem.unmapVmasV50, zapPageRange: mem.zapPageRangeV50, wpPageCopy: mem.wpPageCopyV50, end }),
+  mem.tryToUnmapOneV50,
+  mn.rangeInitV50,
 ];
+
+/** v5.2 and v5.4: the seven-argument mmu_notifier_range_init() with the event (6f4f13e8d9e2). */
+const callersV52 = (end: readonly FnDef[]): readonly FnDef[] => [
+  ...callersOf({ splitHugePmd: mem.splitHugePmdV52, unmapVmas: mem.unmapVmasV52, zapPageRange: mem.zapPageRangeV52, wpPageCopy: mem.wpPageCopyV52, end }),
+  mem.tryToUnmapOneV52,
+  mn.rangeInitV52,
+];
+
+/**
+ * exit_mmap() and oom_reap_task_mm() of the v5.x cores are v4.19's: neither conversion patch
+ * (ac46d4f3c432, 6f4f13e8d9e2) touches mm/mmap.c or oom_reap_task_mm(), and the 5.4-based
+ * bytedance/kernel tree has oom_reap_task_mm() with the same statements but for the 5.8
+ * mmap_read_trylock() API backported into it (issue14-research.md §2.2). Other changes to
+ * exit_mmap() between v4.19 and v5.4 were not checked.
+ */
+const reaperV5: readonly FnDef[] = [oom.reapTaskMmV419, mem.exitMmapV419];
+
+/** What the v5.x cores promise about pairing: v4.19's (an end after every approved start and every blockable one). */
+const V50_CONTRACT = { endAfterFailedStart: false, coreEnd: '__mmu_notifier_invalidate_range_end' } as const;
 
 const v419Notifier: readonly FnDef[] = [mn.startV419, mn.wrapperStartV419, mn.wrapperStartNonblock];
 
@@ -139,5 +188,54 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     ],
     contract: { endAfterFailedStart: true, coreEnd: '__mmu_notifier_invalidate_range_end' },
     oomLock: false,
+  },
+  'v5.0': {
+    name: 'v5.0',
+    description:
+      'v5.0 (5d6527a784f7, ac46d4f3c432): the callbacks take `const struct mmu_notifier_range *range` (mm, start, end, blockable) on the caller\'s stack; mmu_notifier_invalidate_range_start() sets range->blockable = true, _nonblock() false; the end callbacks get the caller\'s range (non-blockable after the reaper\'s start, where v4.19 forced blockable); the reaper and the callers initialise the range with mmu_notifier_range_init(). Read from the patches as mailed (no v5.0 tree in the index; docs/model.md).',
+    api: 'v5.0',
+    fns: [
+      ...callersV50([mn.endV50, mn.wrapperEndV50, mn.wrapperOnlyEndV50]),
+      mn.startV50,
+      mn.wrapperStartV50,
+      mn.wrapperStartNonblockV50,
+      oom.reapMmV50,
+      ...reaperV5,
+    ],
+    contract: V50_CONTRACT,
+    oomLock: false,
+  },
+  'v5.2': {
+    name: 'v5.2',
+    description:
+      'v5.2 (4a83bfe916f3, 27560ee9, 6f4f13e8d9e2): range->flags with MMU_NOTIFIER_RANGE_BLOCKABLE, read through mmu_notifier_range_blockable(); mmu_notifier_range_init() takes the event, flags and VMA. The contract is v5.0\'s.',
+    api: 'v5.2',
+    fns: [
+      ...callersV52([mn.endV52, mn.wrapperEndV52, mn.wrapperOnlyEndV52]),
+      mn.startV52,
+      mn.wrapperStartV52,
+      mn.wrapperStartNonblockV52,
+      oom.reapMmV52,
+      ...reaperV5,
+    ],
+    contract: V50_CONTRACT,
+    oomLock: false,
+  },
+  'v5.4': {
+    name: 'v5.4',
+    description:
+      'v5.4 (ba170f76b69d, 8402ce61bec2, 23b68395c7c7): non_block_start()/non_block_end() around every start and end callback of a non-blockable range, so a sleep there is the kernel\'s own "BUG: sleeping function called from invalid context" under CONFIG_DEBUG_ATOMIC_SLEEP; WARN_ON(mmu_notifier_range_blockable(range) || _ret != -EAGAIN) for a failed start; the lockdep map __mmu_notifier_invalidate_range_start_map (not modelled) and might_sleep() in the wrappers.',
+    api: 'v5.2',
+    fns: [
+      ...callersV52([mn.endV54, mn.wrapperEndV54, mn.wrapperOnlyEndV54]),
+      mn.startV54,
+      mn.wrapperStartV54,
+      mn.wrapperStartNonblockV54,
+      oom.reapMmV54,
+      ...reaperV5,
+    ],
+    contract: V50_CONTRACT,
+    oomLock: false,
+    ghosts: ['warn'],
   },
 };

@@ -135,6 +135,7 @@
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
+import { rangeV50, rangeV52 } from './range-api.ts';
 import { c, elif, fn, for_, foreach, if_, label, while_, type FnDef } from '../../lang/ir.ts';
 import { num, ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -380,6 +381,22 @@ const readLockClarify: FnDef = fn({
   params: ['amn', 'blockable'],
   body: [
     c('mutex_lock(&amn->read_lock);'),
+    if_('atomic_inc_return(&amn->recursion) == 1', [c('down_read_non_owner(&amn->lock);')]),
+    c('mutex_unlock(&amn->read_lock);'),
+    c('return 0;'),
+  ],
+});
+
+/** The posted read_lock in the `amn` naming: the `-` side of the clarify patch (blob e55508b39496). */
+const readLockPostedAmn: FnDef = fn({
+  name: 'amdgpu_mn_read_lock',
+  file: FILE,
+  version: '4.19.y',
+  source: 'the - side and context of examples/patches/amdgpu-clarify-read-lock.patch (blob e55508b39496); the 4.19.y tree (index id 10443446050) has the same function',
+  signature: 'static int amdgpu_mn_read_lock(struct amdgpu_mn *amn, bool blockable)',
+  params: ['amn', 'blockable'],
+  body: [
+    if_('blockable', [c('mutex_lock(&amn->read_lock);')], elif('!mutex_trylock(&amn->read_lock)', [c('return -EAGAIN;')])),
     if_('atomic_inc_return(&amn->recursion) == 1', [c('down_read_non_owner(&amn->lock);')]),
     c('mutex_unlock(&amn->read_lock);'),
     c('return 0;'),
@@ -747,19 +764,43 @@ function variants(fl: Flavour): Record<string, VariantDef> {
       destroyAmn,
     ],
   };
-  return { 'v4.18': v418, '93065ac753e4': v93065, clarify, tetsuo };
+  /**
+   * The text 5d6527a784f7's amdgpu_mn.c hunk was made against (blob e55508b39496): the 4.19.y `amn`
+   * naming with the posted amdgpu_mn_read_lock, which the clarify patch's `-` side shows whole (the
+   * clarify patch was made against the same blob: it was not in that tree). Not a variant of its own
+   * (v4.19 runs the 93065ac753e4 functions, which differ only in naming): the base of v5.0.
+   */
+  const base419y: VariantDef = {
+    ...common,
+    description: '4.19.y: the posted amdgpu_mn_read_lock with the amn naming.',
+    version: '4.19.y',
+    api: 'v4.19',
+    ops: ops419,
+    fns: [
+      readLockPostedAmn,
+      readUnlockRecursion('4.19.y', 'amn'),
+      ...(fl === 'gfx' ? [invalidateNode] : []),
+      startV419(fl, '4.19.y', 'amn', '../shared/kernel/README.md §5 [4.19.y], index id 10443446050'),
+      invalidateRangeEnd('4.19.y', 'amn'),
+      releaseAmn,
+      destroyAmn,
+    ],
+  };
+  const v50 = rangeV50(base419y, 'v5.0: the 4.19.y text (amn naming, the posted amdgpu_mn_read_lock: blob e55508b39496, the one 5d6527a784f7\'s hunk was made against) with');
+  const v52 = rangeV52(v50, 'v5.2 (and v5.4): the v5.0 variant with');
+  return { 'v4.18': v418, '93065ac753e4': v93065, clarify, tetsuo, 'v5.0': v50, 'v5.2': v52 };
 }
 
 export const AMDGPU: DriverDef = {
   name: 'amdgpu',
   description: 'amdgpu userptr notifier, GFX flavour (drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c), and the CS ioctl that write-locks it (amdgpu_cs.c)',
   variants: variants('gfx'),
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };
 
 export const AMDGPU_HSA: DriverDef = {
   name: 'amdgpu-hsa',
   description: 'amdgpu userptr notifier, HSA (KFD) flavour (drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c): the start evicts the user-mode queues',
   variants: variants('hsa'),
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

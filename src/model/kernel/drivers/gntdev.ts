@@ -45,6 +45,7 @@
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
+import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { c, elif, fn, foreach, if_, label, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -259,9 +260,17 @@ function instance(id: string, objects: readonly ObjectRange[]): InstanceState {
   return { mem: mappedMem(id, objects), locks: { [`${id}.lock`]: 'mutex' }, statics, balanced: [] };
 }
 
+/**
+ * v5.0 and v5.2: the fixup form. 5d6527a784f7's gntdev.c hunk (blob b0b02a501167) has
+ * `ret = unmap_if_in_range(map, start, end, blockable);`, the fixup's text, so the tree v5.0 was
+ * built from had Michal Hocko's fixup.
+ */
+const v50 = rangeV50(fixup, 'v5.0: the fixup form (the one 5d6527a784f7\'s hunk was made against) with');
+const v52 = rangeV52(v50, 'v5.2 (and v5.4): the v5.0 variant with');
+
 export const GNTDEV: DriverDef = {
   name: 'gntdev',
   description: 'Xen grant-device notifier (drivers/xen/gntdev.c)',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065, fixup },
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, fixup, 'v5.0': v50, 'v5.2': v52 },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

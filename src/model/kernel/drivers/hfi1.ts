@@ -38,6 +38,7 @@
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
+import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { c, fn, if_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -167,9 +168,12 @@ const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.pat
   api: 'v4.19',
 });
 
+const v50 = rangeV50(v93065, 'v5.0: the 93065ac753e4 (v4.19) functions with');
+const v52 = rangeV52Unchanged(v50, 'v5.2 (and v5.4): the callbacks never read the mode.');
+
 export const HFI1: DriverDef = {
   name: 'hfi1',
   description: 'hfi1 SDMA pinned-page cache notifier (drivers/infiniband/hw/hfi1/mmu_rb.c, user_sdma.c)',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065 },
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52 },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

@@ -88,6 +88,7 @@
 import type { DriverDef, InstanceOptions, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
+import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { c, fn, foreach, if_, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { foreachAs } from './drm_common.ts';
 import { num, ref, type Arg, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
@@ -408,9 +409,33 @@ const jglisse: VariantDef = {
   fns: [invalidateRangeV420, startV420, endV420, release],
 };
 
+/**
+ * v5.0: 5d6527a784f7's mm/hmm.c hunk is against the v4.20 form (struct hmm_update, the start syncing
+ * the mirrors), which is the jglisse variant; v4.19's form does not exist in v5.0. The hunk's text
+ * fits, but its statements replace the model's stand-ins for the struct hmm_update fields (see the
+ * file comment), so its change (every argument read through range) is made by its rule instead.
+ */
+const v50 = byRangeArguments(jglisse, ['hmm_invalidate_range_start', 'hmm_invalidate_range_end'], {
+  description:
+    'v5.0: the v4.20 form (the jglisse variant, which 5d6527a784f7\'s mm/hmm.c hunk was made against) with 5d6527a784f7\'s change (the callbacks\' arguments read through range), made by its rule on the model\'s struct hmm_update stand-ins.',
+  version: 'v5.0',
+  api: 'v5.0',
+}, "the mailed hunk's statements would replace the model's stand-ins for the fields of struct hmm_update");
+/**
+ * v5.2: the helper conversion's mm/hmm.c hunk is against the 5.1 rework of hmm_invalidate_range_start
+ * (`nrange`, hmm->lock taken in the callback), which the model does not have: its coccinelle rule is
+ * applied to the v5.0 body instead.
+ */
+const v52 = byHelperSpatch(v50, {
+  description:
+    'v5.2 (and v5.4): the v5.0 callbacks with the helper conversion\'s coccinelle rule (range->blockable read through mmu_notifier_range_blockable()). The kernel\'s v5.2 hmm_invalidate_range_start is the 5.1 rework (hmm->lock, `nrange`) the helper patch\'s hunk is against; that rework is not modelled.',
+  version: 'v5.2',
+  api: 'v5.2',
+});
+
 export const HMM: DriverDef = {
   name: 'hmm',
   description: 'HMM mirror notifier (mm/hmm.c): mirrors\' device page tables synced through sync_cpu_device_pagetables',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065, jglisse },
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, jglisse, 'v5.0': v50, 'v5.2': v52 },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

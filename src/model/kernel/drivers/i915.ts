@@ -75,6 +75,7 @@
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
+import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { c, fn, if_, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type Primitive, type PrimCtx } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -330,9 +331,23 @@ const mayfail: VariantDef = {
   fns: [delObject, startMayfail],
 };
 
+const v50 = rangeV50(v93065, 'v5.0: the 93065ac753e4 (v4.19) functions with');
+/**
+ * v5.2: the helper conversion's i915 hunk is against the body after 484d9a844d0d ("drm/i915/userptr:
+ * Avoid struct_mutex recursion for mmu_invalidate_range_start", which reworked the callback between
+ * v5.0 and the series), which the model does not have: its coccinelle rule is applied to the v5.0
+ * body instead, and the v5.2 callback's other changes are not modelled.
+ */
+const v52 = byHelperSpatch(v50, {
+  description:
+    'v5.2 (and v5.4): the v5.0 callback with the helper conversion\'s coccinelle rule (range->blockable read through mmu_notifier_range_blockable()). The kernel\'s v5.2 callback is the one 484d9a844d0d reworked (the helper patch\'s i915 hunk is against it); that rework is not modelled.',
+  version: 'v5.2',
+  api: 'v5.2',
+});
+
 export const I915: DriverDef = {
   name: 'i915',
   description: 'i915 userptr notifier (drivers/gpu/drm/i915/i915_gem_userptr.c): start only, under mn->lock (a spinlock), cancel work flushed after the unlock',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065, mayfail },
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, mayfail, 'v5.0': v50, 'v5.2': v52 },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

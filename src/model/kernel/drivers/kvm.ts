@@ -113,6 +113,7 @@
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
+import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { MAX_PAGE } from '../../lang/state.ts';
 import { c, fn, if_, label, parseExpr, while_, type Expr, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
@@ -590,9 +591,12 @@ const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.pat
   api: 'v4.19',
 });
 
+const v50 = rangeV50(v93065, 'v5.0: the 93065ac753e4 (v4.19) functions with');
+const v52 = rangeV52(v50, 'v5.2 (and v5.4): the v5.0 variant with');
+
 export const KVM: DriverDef = {
   name: 'kvm',
   description: 'KVM x86 (virt/kvm/kvm_main.c, arch/x86/kvm/x86.c, arch/x86/kvm/mmu.c): mmu_notifier_count/seq protocol with the TDP fault path',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065 },
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52 },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

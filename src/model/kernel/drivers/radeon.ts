@@ -51,6 +51,7 @@
 import type { DriverDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
+import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { c, fn, foreach, if_, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import type { Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
@@ -205,9 +206,12 @@ const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.pat
   api: 'v4.19',
 });
 
+const v50 = rangeV50(v93065, 'v5.0: the 93065ac753e4 (v4.19) functions with');
+const v52 = rangeV52(v50, 'v5.2 (and v5.4): the v5.0 variant with');
+
 export const RADEON: DriverDef = {
   name: 'radeon',
   description: 'radeon userptr notifier (drivers/gpu/drm/radeon/radeon_mn.c): start only, under rmn->lock (a mutex)',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065 },
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52 },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

@@ -100,6 +100,7 @@
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
+import { byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { c, cg, else_, fn, if_, label, type FnDef } from '../../lang/ir.ts';
 import { readMustWait } from '../../lang/locks.ts';
 import { num, ref, type Primitive } from '../../lang/primitives.ts';
@@ -1207,9 +1208,28 @@ const v93065: VariantDef = variantByPatch(v418, '93065ac753e4-blockable-mode.pat
   api: 'v4.19',
 });
 
+/**
+ * v5.0: 5d6527a784f7's umem_odp.c hunks are against 4.20's per_mm restructure of the file
+ * (`struct ib_ucontext_per_mm`, c9990ab39b6e and the series with it), which the model does not have:
+ * its rule (the callbacks' arguments read through `range`) is carried onto the 4.19.y body, and the
+ * restructure itself is not modelled.
+ */
+const v50: VariantDef = byRangeArguments(v93065, ['ib_umem_notifier_invalidate_range_start', 'ib_umem_notifier_invalidate_range_end'], {
+  description:
+    'v5.0: the 93065ac753e4 (4.19.y) callbacks with 5d6527a784f7\'s change carried onto them (start, end and blockable read through range). The kernel\'s v5.0 umem_odp.c is 4.20\'s per_mm restructure, against which the mailed hunks were made; it is not modelled.',
+  version: 'v5.0',
+  api: 'v5.0',
+}, "the mailed hunks are against 4.20's per_mm restructure of umem_odp.c");
+const v52: VariantDef = byHelperSpatch(v50, {
+  description:
+    'v5.2 (and v5.4): the v5.0 callbacks with the helper conversion\'s coccinelle rule (range->blockable read through mmu_notifier_range_blockable()); the per_mm body the mailed hunk was made against is not modelled.',
+  version: 'v5.2',
+  api: 'v5.2',
+});
+
 export const UMEM_ODP: DriverDef = {
   name: 'umem_odp',
   description: 'RDMA ODP umem notifier (drivers/infiniband/core/umem_odp.c) with mlx5 as the device (drivers/infiniband/hw/mlx5/odp.c)',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065 },
-  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4' },
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52 },
+  defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };
