@@ -8,9 +8,13 @@
  * invalidate_range_end." That sentence is not in v4.19's include/linux/mmu_notifier.h (it came with
  * Michal Hocko's "mm, mmu_notifier: be explicit about range invalition non-blocking mode" after
  * v4.19; ../shared/kernel/README.md §9): the end side is the contract as the thread states it, and
- * its report says so (`BUG (contract)`). v4.19 checks neither side at run time; from v5.4
- * non_block_start() turns a sleep in a non-blocking start into the kernel's own "BUG: sleeping
- * function called from invalid context", and nothing checks the end.
+ * its report says so (`BUG (contract)`). v4.19 checks neither side at run time. From v5.4
+ * (ba170f76b69d) the core brackets every start and end callback of a non-blockable range with
+ * non_block_start()/non_block_end(), so under CONFIG_DEBUG_ATOMIC_SLEEP a might_sleep() there is the
+ * kernel's own "BUG: sleeping function called from invalid context" and a real sleep its "BUG:
+ * scheduling in a non-blocking section": the report of a thread whose `current->non_block_count`
+ * (the model's frame context, set by the non_block_start() the thread ran) is above zero says so,
+ * with the lines the kernel prints.
  *
  * A thread is *in a non-blockable section* while any frame of its call stack is an
  * `invalidate_range_start` callback called with `blockable == false`, or an `invalidate_range_end`
@@ -28,7 +32,7 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import { CTX_NONBLOCK_END, CTX_NONBLOCK_START, type KState } from '../model/lang/state.ts';
+import { CTX_NONBLOCK_END, CTX_NONBLOCK_START, nonBlockCount, type KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { backtrace, heldLines, opContext, sleepingCall } from './util.ts';
 
@@ -37,6 +41,12 @@ const NONBLOCK = CTX_NONBLOCK_START | CTX_NONBLOCK_END;
 function ctxOf(s: KState, tid: number): number {
   const f = s.threads[tid]!.frames;
   return f.length ? f[f.length - 1]!.ctx & NONBLOCK : 0;
+}
+
+/** `current->non_block_count` of the thread (its top frame's context; 0 before v5.4). */
+function nonBlockOf(s: KState, tid: number): number {
+  const f = s.threads[tid]!.frames;
+  return f.length ? nonBlockCount(f[f.length - 1]!.ctx) : 0;
 }
 
 function mightSleep(m: KernelModel, s: KState): number {
@@ -58,20 +68,42 @@ function where(ctx: number): string {
 }
 
 /**
- * Where the rule broken comes from, and what the kernel itself would print: mnc's finding is not a
- * splat v4.19 prints (../shared/kernel/README.md §9: v4.19 checks neither side at run time).
+ * Where the rule broken comes from, and what the kernel itself would print. Before v5.4 mnc's
+ * finding is not a splat the kernel prints (../shared/kernel/README.md §9: v4.19 checks neither side
+ * at run time); from v5.4 the thread is inside non_block_start() (`nonBlock` > 0) and the kernel's
+ * debug check prints it too, under CONFIG_DEBUG_ATOMIC_SLEEP (include/linux/kernel.h: without it
+ * non_block_start() is empty).
  */
-function source(ctx: number): string[] {
-  if (ctx & CTX_NONBLOCK_START) {
+function source(m: KernelModel, ctx: number, nonBlock: number, tid: number, call: string | undefined): string[] {
+  const sleeping = call === undefined;
+  const rule =
+    ctx & CTX_NONBLOCK_START
+      ? 'the rule: "If blockable argument is set to false then the callback cannot sleep and has to return with -EAGAIN" (v4.19 include/linux/mmu_notifier.h 154-156)'
+      : 'the rule: "The code expects that the invalidate_range_end doesn\'t block if invalidate_range_start hasn\'t blocked" (Michal Hocko, 24 Aug 2018, in the review thread of <20180716115058.5559-1-mhocko@kernel.org>), written into include/linux/mmu_notifier.h after v4.19 by his "mm, mmu_notifier: be explicit about range invalition non-blocking mode"; v4.19\'s header does not say it yet';
+  if (nonBlock > 0) {
+    const name = m.threadName(tid);
     return [
-      'the rule: "If blockable argument is set to false then the callback cannot sleep and has to return with -EAGAIN" (v4.19 include/linux/mmu_notifier.h 154-156)',
-      'v4.19 does not check it at run time; from v5.4, non_block_start() (ba170f76b69d) makes a might_sleep() here the kernel\'s "BUG: sleeping function called from invalid context"',
+      rule,
+      `the kernel's debug check prints this too: the core called the callback inside non_block_start() (ba170f76b69d, v5.4; current->non_block_count is ${nonBlock}), so with CONFIG_DEBUG_ATOMIC_SLEEP=y ${
+        sleeping ? 'schedule_debug() prints, when the task sleeps,' : '___might_sleep() prints'
+      }:`,
+      ...(sleeping
+        ? [`  BUG: scheduling in a non-blocking section: ${name}/NN/${nonBlock}`]
+        : [`  BUG: sleeping function called from invalid context at <file:line of the might_sleep() in ${call}()>`, `  in_atomic(): 0, irqs_disabled(): 0, non_block: ${nonBlock}, pid: NN, name: ${name}`]),
+      '  (without CONFIG_DEBUG_ATOMIC_SLEEP non_block_start() is empty and nothing is printed)',
     ];
   }
   return [
-    'the rule: "The code expects that the invalidate_range_end doesn\'t block if invalidate_range_start hasn\'t blocked" (Michal Hocko, 24 Aug 2018, in the review thread of <20180716115058.5559-1-mhocko@kernel.org>), written into include/linux/mmu_notifier.h after v4.19 by his "mm, mmu_notifier: be explicit about range invalition non-blocking mode"; v4.19\'s header does not say it yet',
-    'no kernel checks it at run time: non_block_start() (v5.4) brackets the start callback only',
+    rule,
+    ctx & CTX_NONBLOCK_START
+      ? 'this core does not check it at run time (v4.19 does not); from v5.4, non_block_start() (ba170f76b69d) makes a might_sleep() here the kernel\'s own "BUG: sleeping function called from invalid context" under CONFIG_DEBUG_ATOMIC_SLEEP'
+      : 'this core does not check it at run time (v4.19 does not); from v5.4, non_block_start() (ba170f76b69d) brackets the end callbacks of a non-blockable range too, and a might_sleep() here is the kernel\'s own "BUG: sleeping function called from invalid context" under CONFIG_DEBUG_ATOMIC_SLEEP',
   ];
+}
+
+/** The report's first word: the kernel's own BUG where it checks (the start, or v5.4's non-blocking section), else the contract's. */
+function kind(ctx: number, nonBlock: number): string {
+  return ctx & CTX_NONBLOCK_START || nonBlock > 0 ? 'BUG' : 'BUG (contract)';
 }
 
 export const noSleep: KernelProperty = {
@@ -87,11 +119,12 @@ export const noSleep: KernelProperty = {
       const tid = mightSleep(m, s);
       const call = sleepingCall(m, s, tid)!;
       const ctx = ctxOf(s, tid);
+      const nb = nonBlockOf(s, tid);
       return {
-        header: `${ctx & CTX_NONBLOCK_START ? 'BUG' : 'BUG (contract)'}: sleeping function called from ${where(ctx)}`,
+        header: `${kind(ctx, nb)}: sleeping function called from ${where(ctx)}`,
         details: [
           `${m.threadName(tid)} is about to call ${call.name}(), which may sleep, in ${opContext(s, tid) ?? 'a notifier callback'}`,
-          ...source(ctx),
+          ...source(m, ctx, nb, tid, call.name),
           'call chain (innermost first):',
           ...backtrace(m, s, tid).map((l) => `  ${l}`),
           'locks held:',
@@ -101,11 +134,12 @@ export const noSleep: KernelProperty = {
     }
     const tid = blocked(m, s);
     const ctx = ctxOf(s, tid);
+    const nb = nonBlockOf(s, tid);
     return {
-      header: `${ctx & CTX_NONBLOCK_START ? 'BUG' : 'BUG (contract)'}: ${where(ctx)} blocked`,
+      header: `${kind(ctx, nb)}: ${where(ctx)} blocked`,
       details: [
         `${m.threadName(tid)} sleeps in ${opContext(s, tid) ?? 'a notifier callback'}: ${m.interp.waitOf(s, tid)?.why ?? '?'}`,
-        ...source(ctx),
+        ...source(m, ctx, nb, tid, undefined),
         'call chain (innermost first):',
         ...backtrace(m, s, tid).map((l) => `  ${l}`),
         'locks held:',
