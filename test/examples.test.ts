@@ -67,6 +67,16 @@ const COMMANDS: Record<string, { code: number; fail: string[]; shows: RegExp[] }
     fail: ['deadlock', 'lock-discipline'],
     shows: [/^WARNING: madvise can never run again \(partial deadlock\)$/m, /^WARNING: madvise2 can never run again \(partial deadlock\)$/m],
   },
+  'check examples/range-cores.json --variant v5.0 --all': {
+    code: 1,
+    fail: ['no-sleep:might-sleep', 'pairing'],
+    shows: [/^BUG: sleeping function called from non-blockable invalidate_range_start$/m, /this core does not check it at run time/, /^WARNING: invalidate_range_start without its invalidate_range_end$/m],
+  },
+  'check examples/range-cores.json --variant v5.4 --all': {
+    code: 1,
+    fail: ['no-sleep:might-sleep', 'pairing'],
+    shows: [/^BUG: sleeping function called from non-blockable invalidate_range_start$/m, /^ {2}in_atomic\(\): 0, irqs_disabled\(\): 0, non_block: 1, pid: NN, name: oom_reaper$/m],
+  },
 };
 
 describe('the commands of examples/README.md', () => {
