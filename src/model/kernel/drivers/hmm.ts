@@ -88,7 +88,7 @@
 import type { DriverDef, InstanceOptions, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
-import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
+import { byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { c, fn, foreach, if_, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { foreachAs } from './drm_common.ts';
 import { num, ref, type Arg, type PrimCtx, type Primitive } from '../../lang/primitives.ts';

@@ -75,7 +75,7 @@
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
-import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
+import { byHelperSpatch, rangeV50 } from './range-api.ts';
 import { c, fn, if_, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type Primitive, type PrimCtx } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';

@@ -113,7 +113,7 @@
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
-import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
+import { rangeV50, rangeV52 } from './range-api.ts';
 import { MAX_PAGE } from '../../lang/state.ts';
 import { c, fn, if_, label, parseExpr, while_, type Expr, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../../lang/primitives.ts';

@@ -41,7 +41,7 @@
 import type { DriverDef, InstanceState, ObjectRange, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
-import { rangeV50, rangeV52, rangeV52Unchanged, byHelperSpatch, byRangeArguments } from './range-api.ts';
+import { rangeV50, rangeV52Unchanged } from './range-api.ts';
 import { c, cg, fn, foreach, if_, type FnDef } from '../../lang/ir.ts';
 import type { Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
