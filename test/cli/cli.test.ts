@@ -665,6 +665,42 @@ describe('identical threads: symmetry reduction', () => {
   });
 });
 
+describe('check --jobs: one check on worker threads', () => {
+  const verdictLines = (out: string): string[] => out.split('\n').filter((l) => /^ {2}(ok|FAIL|\?|-) /.test(l));
+  const statesOf = (out: string): string => /; (\d+) states,/.exec(out)![1]!;
+  test('the same verdicts and states as one thread, and its counterexamples replay verbatim', async () => {
+    const args = ['check', 'amdgpu-ioctl-alloc-under-lock', '--variant', 'v4.19.y', '--all', '-q'];
+    const one = await run(...args);
+    const two = await run(...args, '--jobs', '2');
+    expect(one.code).toBe(1);
+    expect(two.code, two.err).toBe(1);
+    expect(verdictLines(two.out)).toEqual(verdictLines(one.out));
+    expect(statesOf(two.out)).toBe(statesOf(one.out));
+    const lines = replayLines(two.out);
+    expect(lines.length).toBe(replayLines(one.out).length);
+    for (const line of lines) {
+      const rr = await run(...words(line).slice(1));
+      expect(rr.code, rr.err).toBe(1);
+      expect(rr.out).toMatch(/^violated in the last state: /m);
+    }
+  });
+  test('what it cannot do is refused in one line, exit 2', async () => {
+    for (const [args, pattern] of [
+      [['--first'], /^mnc: --first searches depth-first on one thread: leave out --jobs$/],
+      [['--strategy', 'dfs'], /^mnc: --jobs explores breadth-first on several threads: leave out --strategy dfs, or --jobs$/],
+      [['--forecast'], /^mnc: --forecast times its pilot run on one thread: leave out --jobs$/],
+    ] as const) {
+      const r = await run('check', 'kvm-pairing-under-reaper', '--jobs', '2', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expectOneLine(r.err, pattern);
+    }
+    const zero = await run('check', 'kvm-pairing-under-reaper', '--jobs', '0');
+    expect(zero.code).toBe(2);
+    expectOneLine(zero.err, /--jobs/);
+  });
+});
+
 describe('replay compares the real states', () => {
   /** A trace of several counterexamples, written once. */
   let base: Record<string, unknown>;
@@ -1171,6 +1207,10 @@ describe('patches as mailed (issue 13)', () => {
     expect(bad.out).toMatch(/^ {2}note: --declare .*sleeps\.json: amdgpu_mn_wait_fences\(\) runs as declared there$/m);
     expect(bad.out).toMatch(/^ {2}FAIL no-sleep:might-sleep$/m);
     expect(bad.out).toMatch(/^oom_reaper is about to call amdgpu_mn_wait_fences\(\), which may sleep, in amdgpu0 invalidate_range_start \[0, 4\) non-blockable$/m);
+    // The patched, declared scenario travels to worker threads as it is: the same finding there.
+    const two = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', sleeps, '-q', '--jobs', '2');
+    expect(two.code, two.err).toBe(1);
+    expect(two.out).toMatch(/^ {2}FAIL no-sleep:might-sleep$/m);
     const quiet = file('quiet.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: false } }));
     const ok = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', quiet, '--all', '-q');
     expect(ok.code).toBe(0);
