@@ -53,6 +53,28 @@ function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffe
   return b;
 }
 
+/** Edge arrays: targets, and the acting threads and permutations when they are kept. */
+interface Edges {
+  edges: number;
+  dst: Uint32Array<ArrayBuffer>;
+  thread: Uint8Array<ArrayBuffer> | null;
+  perm: Uint16Array<ArrayBuffer> | null;
+}
+
+/** Append an edge, growing the arrays by half again when full. */
+function appendEdge(g: Edges, target: number, thread: number, perm: number): void {
+  const e = g.edges;
+  if (e >= g.dst.length) {
+    g.dst = growU32(g.dst, e + 1);
+    if (g.thread) g.thread = growU8(g.thread, g.dst.length);
+    if (g.perm) g.perm = growU16(g.perm, g.dst.length);
+  }
+  g.dst[e] = target;
+  if (g.thread) g.thread[e] = thread;
+  if (g.perm) g.perm[e] = perm;
+  g.edges = e + 1;
+}
+
 /** The explored graph, as recorded for liveness checking. */
 export class LivenessGraph implements CsrGraph {
   n = 0;
@@ -101,16 +123,7 @@ export class LivenessGraph implements CsrGraph {
 
   /** Record an edge of the state being expanded. */
   edge(target: number, thread: number, perm = 0): void {
-    const e = this.edges;
-    if (e >= this.dst.length) {
-      this.dst = growU32(this.dst, e + 1);
-      if (this.thread) this.thread = growU8(this.thread, this.dst.length);
-      if (this.perm) this.perm = growU16(this.perm, this.dst.length);
-    }
-    this.dst[e] = target;
-    if (this.thread) this.thread[e] = thread;
-    if (this.perm) this.perm[e] = perm;
-    this.edges = e + 1;
+    appendEdge(this, target, thread, perm);
   }
 
   /** Finish state `id`: its edges end here; `enabledMask` has bit t set iff thread t has a transition. */
@@ -178,16 +191,7 @@ export class GraphPart {
   }
 
   edge(target: number, thread: number, perm = 0): void {
-    const e = this.edges;
-    if (e >= this.dst.length) {
-      this.dst = growU32(this.dst, e + 1);
-      if (this.thread) this.thread = growU8(this.thread, this.dst.length);
-      if (this.perm) this.perm = growU16(this.perm, this.dst.length);
-    }
-    this.dst[e] = target;
-    if (this.thread) this.thread[e] = thread;
-    if (this.perm) this.perm[e] = perm;
-    this.edges = e + 1;
+    appendEdge(this, target, thread, perm);
   }
 
   end(id: number, enabledMask: number): void {

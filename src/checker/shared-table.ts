@@ -59,6 +59,8 @@ export class SharedStateTable implements StateStore {
   private readonly entriesBuf: SharedArrayBuffer;
   /** Length-tracking: follows the buffer as any thread grows it. */
   private readonly entries: Int32Array;
+  /** State numbers the entries' buffer had room for when last looked at (it only grows). */
+  private room0 = 0;
   private index!: Int32Array;
   private cap = 0;
   private scale = 0;
@@ -136,7 +138,7 @@ export class SharedStateTable implements StateStore {
             }
             throw new Error('internal error: the shared visited set is full (parallel.ts replaces its index before that)');
           }
-          this.room(id);
+          if (id >= this.room0) this.room(id);
           const p = id * STRIDE;
           entries[p] = hi;
           entries[p + 1] = lo;
@@ -171,6 +173,7 @@ export class SharedStateTable implements StateStore {
         if (!(e instanceof RangeError)) throw e;
       }
     }
+    this.room0 = Math.floor(buf.byteLength / (STRIDE * 4));
   }
 
   idAt(slot: number): number {

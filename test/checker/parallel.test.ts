@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { check, type CheckResult, type Path } from '../../src/checker/index.ts';
 import { checkParallel, type WorkerModel } from '../../src/checker/parallel.ts';
 import { philosophers, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
-import type { Instr } from './fixtures/threads.ts';
+import { programArb } from './fixtures/threads.ts';
 
 const FIXTURES = new URL('./fixtures/parallel-models.ts', import.meta.url).href;
 const spec = (name: string, arg: unknown): WorkerModel => ({ module: FIXTURES, name, arg });
@@ -46,17 +46,6 @@ describe('parallel search: fixtures with hand-derived counts', () => {
     }
   });
 });
-
-const instrArb = (len: number): fc.Arbitrary<Instr> =>
-  fc.oneof(
-    fc.record({ op: fc.constant('set' as const), v: fc.integer({ min: 0, max: 1 }), val: fc.integer({ min: 0, max: 1 }) }),
-    fc.record({ op: fc.constant('await' as const), v: fc.integer({ min: 0, max: 1 }), val: fc.integer({ min: 0, max: 1 }) }),
-    fc.constant({ op: 'lock' as const }),
-    fc.constant({ op: 'unlock' as const }),
-    fc.constant({ op: 'flip' as const }),
-    fc.record({ op: fc.constant('choose' as const), a: fc.integer({ min: 0, max: len }), b: fc.integer({ min: 0, max: len }) }),
-  );
-const programArb = fc.integer({ min: 1, max: 5 }).chain((len) => fc.array(instrArb(len), { minLength: len, maxLength: len }));
 
 describe('parallel search: property-based comparison with one thread', () => {
   it('random thread programs, with and without symmetry, properties of every kind: the same states, transitions, verdicts and counterexample lengths', async () => {
