@@ -16,7 +16,8 @@ import { confirmExample, confirmViolation } from './confirm.ts';
 /** How long `checkAsync` explores before yielding to the event loop. */
 export const SLICE_MS = 50;
 
-function validateOptions(options: CheckOptions): void {
+/** Throws with a clear message when an option is out of its range. */
+export function validateOptions(options: CheckOptions): void {
   const positiveInt = (name: keyof CheckOptions, min: number): void => {
     const v = options[name];
     if (v === undefined) return;

@@ -30,7 +30,7 @@
  * stops the others at their next check.
  */
 import { Worker } from 'node:worker_threads';
-import { explorationResult } from './check.ts';
+import { explorationResult, validateOptions } from './check.ts';
 import { Explorer, HOLDS, VIOLATED, type Finding } from './explorer.ts';
 import { NO_PARENT } from './fingerprint.ts';
 import { joinGraphParts, type GraphPartData } from './liveness.ts';
@@ -172,6 +172,7 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
   const n = options.workers;
   if (!Number.isInteger(n) || n < 2) throw new Error(`checkParallel: workers must be an integer >= 2, got ${String(n)}`);
   if ((options.strategy ?? 'bfs') !== 'bfs') throw new Error('checkParallel: only the breadth-first strategy runs in parallel');
+  validateOptions(options);
   // The explorer the result is made from: filled with what the workers recorded at the end.
   const ex = new Explorer(model, options, true);
   const buffers = newSharedTable();
@@ -250,7 +251,7 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
         fresh = false;
         if (stopReason !== null || halted) break;
         if (shared.full) {
-          const count = Atomics.load(new Int32Array(buffers.ctl), 0);
+          const count = shared.count;
           const index = rebuildIndex(shared, count, 2 * count);
           shared.setIndex(index);
           await Promise.all(channels.map((c) => c.request({ t: 'index', index }, 'ok')));
