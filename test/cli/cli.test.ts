@@ -945,8 +945,8 @@ describe('compare: the patch review view', () => {
 });
 
 describe('Ctrl-C and SIGTERM', () => {
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    test(`${sig} returns the partial result: exit 3, the run so far on stdout`, async () => {
+  for (const [sig, jobs] of [['SIGINT', []], ['SIGTERM', []], ['SIGINT', ['--jobs', '2']]] as const) {
+    test(`${sig} returns the partial result: exit 3, the run so far on stdout${jobs.length ? ' (on 2 worker threads)' : ''}`, async () => {
       const { spawn } = await import('node:child_process');
       // A scenario large enough to be running when the signal comes.
       const big = file(
@@ -961,7 +961,7 @@ describe('Ctrl-C and SIGTERM', () => {
           properties: ['deadlock'],
         }),
       );
-      const child = spawn(process.execPath, ['bin/mnc.js', 'check', big, '--time', '120'], { cwd: join(import.meta.dirname, '../..') });
+      const child = spawn(process.execPath, ['bin/mnc.js', 'check', big, '--time', '120', ...jobs], { cwd: join(import.meta.dirname, '../..') });
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
