@@ -6,6 +6,10 @@
  * minutes), or MNC_BENCH_KERNEL_STATES=N to stop after N states (`incomplete`, which then counts as
  * a success: the figures are what the bound is for).
  *
+ * Then the same check on 2 worker threads (src/checker/parallel.ts): its states, transitions and
+ * seconds, the speed-up over the one-thread run just made, and whether the verdicts are the same.
+ * Set MNC_BENCH_KERNEL_WORKERS=N for another count (0 skips it).
+ *
  * Then each reduction off in turn (partial-order reduction alone; every reduction, i.e.
  * `--no-coalesce`), each run bounded by MNC_BENCH_KERNEL_OFF_SECONDS (default 60): their states
  * and transitions, complete or not. The scenario has no identical threads, so symmetry reduction
@@ -13,9 +17,9 @@
  */
 import { join } from 'node:path';
 import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
-import { runScenario } from '../src/report/run.ts';
+import { propertyVerdicts, runScenario, runScenarioAsync } from '../src/report/run.ts';
 
-export function run(): boolean {
+export async function run(): Promise<boolean> {
   if (process.env.MNC_BENCH_KERNEL === '0') {
     console.log('kernel: skipped (MNC_BENCH_KERNEL=0)');
     return true;
@@ -47,6 +51,23 @@ export function run(): boolean {
       `  violated:         ${violated.join(', ') || 'none'}`,
     ].join('\n'),
   );
+  const workers = Number(process.env.MNC_BENCH_KERNEL_WORKERS ?? 2);
+  let same = true;
+  if (workers > 1) {
+    const t1 = performance.now();
+    const p = await runScenarioAsync(sc, { workers, ...(bound === undefined ? {} : { maxStates: bound }) });
+    const ps = p.result.stats;
+    const pSeconds = (performance.now() - t1) / 1000;
+    // Only complete runs are comparable (each stops at a bound wherever it has got to).
+    const comparable = bound === undefined;
+    same = !comparable || (JSON.stringify(propertyVerdicts(p)) === JSON.stringify(propertyVerdicts(r)) && ps.states === s.states && ps.transitions === s.transitions);
+    console.log(
+      [
+        `  on ${workers} worker threads: ${ps.states.toLocaleString('en-US')} states, ${ps.transitions.toLocaleString('en-US')} transitions, ${pSeconds.toFixed(1)} s: ${(seconds / pSeconds).toFixed(2)}x the one-thread run above`,
+        `    states, transitions and verdicts the same as one thread's: ${comparable ? (same ? 'yes' : 'NO') : 'not compared (both bounded)'}; peak RSS of the process so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+      ].join('\n'),
+    );
+  }
   const offSeconds = Number(process.env.MNC_BENCH_KERNEL_OFF_SECONDS ?? 60);
   console.log(`  each reduction off (${offSeconds} s at most each; symmetry: ${r.model.symmetry === undefined ? 'no identical threads here' : 'on'}):`);
   for (const [what, o] of [
@@ -61,5 +82,6 @@ export function run(): boolean {
       `    ${what.padEnd(40)} ${done ? '' : 'over '}${os.states.toLocaleString('en-US')} states, ${os.transitions.toLocaleString('en-US')} transitions, ${((performance.now() - t1) / 1000).toFixed(1)} s${done ? '' : ` (incomplete: ${off.result.status === 'incomplete' ? off.result.reason : ''})`}`,
     );
   }
+  if (!same) return false;
   return bound === undefined ? r.result.status !== 'incomplete' : r.result.status !== 'incomplete' || r.result.reason === 'max-states';
 }

@@ -16,7 +16,8 @@ import { confirmExample, confirmViolation } from './confirm.ts';
 /** How long `checkAsync` explores before yielding to the event loop. */
 export const SLICE_MS = 50;
 
-function validateOptions(options: CheckOptions): void {
+/** Throws with a clear message when an option is out of its range. */
+export function validateOptions(options: CheckOptions): void {
   const positiveInt = (name: keyof CheckOptions, min: number): void => {
     const v = options[name];
     if (v === undefined) return;
@@ -77,198 +78,215 @@ class Run<S, A> {
   }
 
   result(): CheckResult<S, A> {
-    const ex = this.explorer;
-    const model = this.model;
-    const props = ex.props;
-    const complete = this.search.exhausted && this.search.exhaustive && ex.stopReason === null && !ex.cutoff && !ex.halted;
+    return explorationResult(this.model, this.explorer, this.search);
+  }
+}
 
-    const counterexamples: (Counterexample<S, A> | undefined)[] = new Array(props.length).fill(undefined);
-    const examples: (Path<S, A> | undefined)[] = new Array(props.length).fill(undefined);
-    const order: number[] = [];
-    const withThreads = (path: Path<S, A>): Pick<Counterexample<S, A>, 'threads'> => {
-      if (typeof model.threads !== 'function') return {};
-      const last = path.steps.length === 0 ? path.init : path.steps[path.steps.length - 1]!.state;
-      return { threads: model.threads(last) };
-    };
+/** Where a search stands when its result is made. */
+export interface SearchEnd {
+  /** Every state it would ever expand has been expanded. */
+  readonly exhausted: boolean;
+  /** It covers the whole space when nothing stops it. */
+  readonly exhaustive: boolean;
+  /** States discovered and not expanded. */
+  readonly frontier: number;
+}
 
-    // Every path is rebuilt by replaying the model, and what it is to show is checked on the real
-    // states (confirm.ts). A path that cannot be rebuilt, or does not show it, means two states
-    // share a fingerprint: that property is unknown and the run is incomplete ('collision').
-    const collided: boolean[] = new Array(props.length).fill(false);
-    /** Why a confirmation had to stop (the time budget or the signal), if one did. */
-    let confirmStopped: IncompleteReason | null = null;
-    const stop = (): boolean => ex.expired() !== null;
-    const rebuild = (i: number, build: () => Path<S, A>): Path<S, A> | undefined => {
-      try {
-        return build();
-      } catch (e) {
-        if (!(e instanceof PathReconstructionError)) throw e;
-        collided[i] = true;
-        return undefined;
-      }
-    };
-    const report = (i: number, path: Path<S, A>, loopStart?: number): void => {
-      const p = props[i]!;
-      const c = confirmViolation(model, p, path, loopStart, stop);
-      if (c === 'refuted') collided[i] = true;
-      if (c === 'stopped') confirmStopped ??= ex.expired() ?? 'time';
-      if (c !== 'confirmed') return;
-      counterexamples[i] = { property: p.name, kind: p.kind, path, ...(loopStart === undefined ? {} : { loopStart }), ...withThreads(path) };
-      order.push(i);
-    };
+/**
+ * The result of an exploration: counterexamples rebuilt and confirmed, liveness analysed on the
+ * recorded graph (after a complete exploration), verdicts and stats. For `check`'s strategies and
+ * for parallel.ts, which fills one explorer with what its workers recorded.
+ */
+export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A>, search: SearchEnd): CheckResult<S, A> {
+  const props = ex.props;
+  const complete = search.exhausted && search.exhaustive && ex.stopReason === null && !ex.cutoff && !ex.halted;
 
-    for (const f of ex.findings) {
-      const i = f.property;
-      const slot = ex.table.find(f.hi, f.lo);
-      const path = rebuild(i, () => pathToSlot(model, ex.table, slot, ex.sym));
-      if (path === undefined) continue;
-      if (ex.status[i] === HOLDS) {
-        if (confirmExample(model, props[i]!, path) === 'confirmed') examples[i] = path;
-        else collided[i] = true;
-      } else {
-        report(i, path);
-      }
+  const counterexamples: (Counterexample<S, A> | undefined)[] = new Array(props.length).fill(undefined);
+  const examples: (Path<S, A> | undefined)[] = new Array(props.length).fill(undefined);
+  const order: number[] = [];
+  const withThreads = (path: Path<S, A>): Pick<Counterexample<S, A>, 'threads'> => {
+    if (typeof model.threads !== 'function') return {};
+    const last = path.steps.length === 0 ? path.init : path.steps[path.steps.length - 1]!.state;
+    return { threads: model.threads(last) };
+  };
+
+  // Every path is rebuilt by replaying the model, and what it is to show is checked on the real
+  // states (confirm.ts). A path that cannot be rebuilt, or does not show it, means two states
+  // share a fingerprint: that property is unknown and the run is incomplete ('collision').
+  const collided: boolean[] = new Array(props.length).fill(false);
+  /** Why a confirmation had to stop (the time budget or the signal), if one did. */
+  let confirmStopped: IncompleteReason | null = null;
+  const stop = (): boolean => ex.expired() !== null;
+  const rebuild = (i: number, build: () => Path<S, A>): Path<S, A> | undefined => {
+    try {
+      return build();
+    } catch (e) {
+      if (!(e instanceof PathReconstructionError)) throw e;
+      collided[i] = true;
+      return undefined;
     }
+  };
+  const report = (i: number, path: Path<S, A>, loopStart?: number): void => {
+    const p = props[i]!;
+    const c = confirmViolation(model, p, path, loopStart, stop);
+    if (c === 'refuted') collided[i] = true;
+    if (c === 'stopped') confirmStopped ??= ex.expired() ?? 'time';
+    if (c !== 'confirmed') return;
+    counterexamples[i] = { property: p.name, kind: p.kind, path, ...(loopStart === undefined ? {} : { loopStart }), ...withThreads(path) };
+    order.push(i);
+  };
 
-    const decided = new Int8Array(ex.status);
-    if (complete) {
-      // After a complete exploration every remaining property is decided, with or without findAll:
-      // the graph is all there, nothing more is explored. `sometimes` with no example is violated.
-      props.forEach((p, i) => {
-        if (p.kind !== 'sometimes' || decided[i] !== UNDECIDED) return;
-        decided[i] = VIOLATED;
-        report(i, buildPath(model, 0, []));
-      });
+  for (const f of ex.findings) {
+    const i = f.property;
+    const slot = ex.table.find(f.hi, f.lo);
+    const path = rebuild(i, () => pathToSlot(model, ex.table, slot, ex.sym));
+    if (path === undefined) continue;
+    if (ex.status[i] === HOLDS) {
+      if (confirmExample(model, props[i]!, path) === 'confirmed') examples[i] = path;
+      else collided[i] = true;
+    } else {
+      report(i, path);
     }
-    let analysisBytes = 0;
-    if (complete && ex.live !== null) {
-      const live = ex.live;
-      let slots: Int32Array | null = null;
-      const slotOf = (id: number): number => {
-        slots ??= ex.table.slotsById();
-        return slots[id]!;
-      };
-      // Under symmetry, the per-thread properties of a class of interchangeable threads are decided together.
-      const perms = ex.perms;
-      const sym = ex.sym;
-      const goalBitOf = new Int32Array(perms?.n ?? 0);
-      if (perms !== null) props.forEach((p, i) => p.kind === 'reachable' && p.thread !== undefined && (goalBitOf[p.thread] = ex.goalBits[i]!));
-      const byClass = new Map<readonly number[], ReturnType<typeof analyzeReachableByThread>>();
-      for (let i = 0; i < props.length; i++) {
-        const p: Property<S> = props[i]!;
-        if (p.kind !== 'reachable' && p.kind !== 'eventually') continue;
-        const bit = ex.goalBits[i]!;
-        if (p.kind === 'reachable' && p.thread !== undefined && perms !== null && sym !== null) {
-          const t = p.thread;
-          const cls = sym.classes.find((k) => k.includes(t)) ?? [t];
-          for (const j of cls) {
-            // activeSymmetry() leaves symmetry off when a class mate's property is missing.
-            if (goalBitOf[j] === 0) throw new Error(`internal error: symmetry: property ${JSON.stringify(p.name)} is about thread ${t}, but its class mate ${j} has no such property`);
-          }
-          let a = byClass.get(cls);
-          if (a === undefined) {
-            a = analyzeReachableByThread(live, goalBitOf, cls, perms);
-            byClass.set(cls, a);
-          }
-          analysisBytes = Math.max(analysisBytes, a.bytes);
-          if (a.witness === null) {
-            decided[i] = HOLDS;
-            continue;
-          }
-          decided[i] = VIOLATED;
-          const w = a.witness;
-          const path = rebuild(i, () => {
-            const found = pathToSlot(model, ex.table, slotOf(w.state), sym);
-            // The path ends in a state r whose representative is the recorded one: rep = q·r, so the
-            // stuck thread is q⁻¹[w.thread] in r; move it to t by the transposition of the two.
-            const last = found.steps.length === 0 ? found.init : found.steps[found.steps.length - 1]!.state;
-            const q = new Uint8Array(perms.n);
-            sym.canonical(last, q);
-            const x = invert(q)[w.thread]!;
-            if (x === t) return found;
-            const tau = identityPerm(perms.n);
-            tau[x] = t;
-            tau[t] = x;
-            return permutePath(model, found, tau);
-          });
-          if (path !== undefined) report(i, path);
+  }
+
+  const decided = new Int8Array(ex.status);
+  if (complete) {
+    // After a complete exploration every remaining property is decided, with or without findAll:
+    // the graph is all there, nothing more is explored. `sometimes` with no example is violated.
+    props.forEach((p, i) => {
+      if (p.kind !== 'sometimes' || decided[i] !== UNDECIDED) return;
+      decided[i] = VIOLATED;
+      report(i, buildPath(model, 0, []));
+    });
+  }
+  let analysisBytes = 0;
+  if (complete && ex.live !== null) {
+    const live = ex.live;
+    let slots: Int32Array | null = null;
+    const slotOf = (id: number): number => {
+      slots ??= ex.table.slotsById();
+      return slots[id]!;
+    };
+    // Under symmetry, the per-thread properties of a class of interchangeable threads are decided together.
+    const perms = ex.perms;
+    const sym = ex.sym;
+    const goalBitOf = new Int32Array(perms?.n ?? 0);
+    if (perms !== null) props.forEach((p, i) => p.kind === 'reachable' && p.thread !== undefined && (goalBitOf[p.thread] = ex.goalBits[i]!));
+    const byClass = new Map<readonly number[], ReturnType<typeof analyzeReachableByThread>>();
+    for (let i = 0; i < props.length; i++) {
+      const p: Property<S> = props[i]!;
+      if (p.kind !== 'reachable' && p.kind !== 'eventually') continue;
+      const bit = ex.goalBits[i]!;
+      if (p.kind === 'reachable' && p.thread !== undefined && perms !== null && sym !== null) {
+        const t = p.thread;
+        const cls = sym.classes.find((k) => k.includes(t)) ?? [t];
+        for (const j of cls) {
+          // activeSymmetry() leaves symmetry off when a class mate's property is missing.
+          if (goalBitOf[j] === 0) throw new Error(`internal error: symmetry: property ${JSON.stringify(p.name)} is about thread ${t}, but its class mate ${j} has no such property`);
+        }
+        let a = byClass.get(cls);
+        if (a === undefined) {
+          a = analyzeReachableByThread(live, goalBitOf, cls, perms);
+          byClass.set(cls, a);
+        }
+        analysisBytes = Math.max(analysisBytes, a.bytes);
+        if (a.witness === null) {
+          decided[i] = HOLDS;
           continue;
         }
-        if (p.kind === 'reachable') {
-          const a = analyzeReachable(live, bit);
-          analysisBytes = Math.max(analysisBytes, a.bytes);
-          if (a.witness === null) {
-            decided[i] = HOLDS;
-          } else {
-            decided[i] = VIOLATED;
-            const slot = slotOf(a.witness);
-            const path = rebuild(i, () => pathToSlot(model, ex.table, slot, ex.sym));
-            if (path !== undefined) report(i, path);
-          }
+        decided[i] = VIOLATED;
+        const w = a.witness;
+        const path = rebuild(i, () => {
+          const found = pathToSlot(model, ex.table, slotOf(w.state), sym);
+          // The path ends in a state r whose representative is the recorded one: rep = q·r, so the
+          // stuck thread is q⁻¹[w.thread] in r; move it to t by the transposition of the two.
+          const last = found.steps.length === 0 ? found.init : found.steps[found.steps.length - 1]!.state;
+          const q = new Uint8Array(perms.n);
+          sym.canonical(last, q);
+          const x = invert(q)[w.thread]!;
+          if (x === t) return found;
+          const tau = identityPerm(perms.n);
+          tau[x] = t;
+          tau[t] = x;
+          return permutePath(model, found, tau);
+        });
+        if (path !== undefined) report(i, path);
+        continue;
+      }
+      if (p.kind === 'reachable') {
+        const a = analyzeReachable(live, bit);
+        analysisBytes = Math.max(analysisBytes, a.bytes);
+        if (a.witness === null) {
+          decided[i] = HOLDS;
         } else {
-          const a = analyzeEventually(live, bit, p.fairness, ex.perms);
-          analysisBytes = Math.max(analysisBytes, a.bytes);
-          if (a.witness === null) {
-            decided[i] = HOLDS;
-          } else {
-            decided[i] = VIOLATED;
-            const lasso = a.witness;
-            const rootSlot = slotOf(lasso.root);
-            const ordinals: number[] = [];
-            let cur = lasso.root;
-            for (const e of lasso.edges) {
-              ordinals.push(e - live.edgeStart[cur]!);
-              cur = live.dst[e]!;
-            }
-            const path = rebuild(i, () => pathByOrdinals(model, ex.table.hiAt(rootSlot), ex.table.loAt(rootSlot), ordinals, ex.sym));
-            if (path !== undefined) report(i, path, lasso.loopStart);
+          decided[i] = VIOLATED;
+          const slot = slotOf(a.witness);
+          const path = rebuild(i, () => pathToSlot(model, ex.table, slot, ex.sym));
+          if (path !== undefined) report(i, path);
+        }
+      } else {
+        const a = analyzeEventually(live, bit, p.fairness, ex.perms);
+        analysisBytes = Math.max(analysisBytes, a.bytes);
+        if (a.witness === null) {
+          decided[i] = HOLDS;
+        } else {
+          decided[i] = VIOLATED;
+          const lasso = a.witness;
+          const rootSlot = slotOf(lasso.root);
+          const ordinals: number[] = [];
+          let cur = lasso.root;
+          for (const e of lasso.edges) {
+            ordinals.push(e - live.edgeStart[cur]!);
+            cur = live.dst[e]!;
           }
+          const path = rebuild(i, () => pathByOrdinals(model, ex.table.hiAt(rootSlot), ex.table.loAt(rootSlot), ordinals, ex.sym));
+          if (path !== undefined) report(i, path, lasso.loopStart);
         }
       }
-      if (slots !== null) analysisBytes += (slots as Int32Array).byteLength;
     }
-
-    const verdicts: Verdict<S, A>[] = props.map((p, i) => {
-      if (collided[i]) return { property: p.name, kind: p.kind, status: 'unknown' };
-      const ce = counterexamples[i];
-      if (ce !== undefined) return { property: p.name, kind: p.kind, status: 'violated', counterexample: ce };
-      const example = examples[i];
-      if (example !== undefined) return { property: p.name, kind: p.kind, status: 'holds', example };
-      if (decided[i] === HOLDS) return { property: p.name, kind: p.kind, status: 'holds' };
-      if (complete && (p.kind === 'always' || p.kind === 'deadlock')) return { property: p.name, kind: p.kind, status: 'holds' };
-      return { property: p.name, kind: p.kind, status: 'unknown' };
-    });
-    const violations = order.map((i) => counterexamples[i]!);
-
-    const now = performance.now();
-    const stats: Stats = {
-      states: ex.table.count,
-      transitions: ex.transitions,
-      maxDepth: ex.maxDepth,
-      elapsedMs: now - ex.startMs,
-      visitedBytes: ex.visitedBytes(),
-      livenessBytes: ex.livenessRecordBytes() + analysisBytes,
-    };
-    ex.emitProgress(now, this.search.frontier, ex.maxDepth);
-
-    let reason: IncompleteReason | null = null;
-    if (collided.includes(true)) reason = 'collision';
-    else if (confirmStopped !== null) reason = confirmStopped;
-    else if (ex.halted) reason = null;
-    else if (ex.stopReason !== null) reason = ex.stopReason;
-    else if (!this.search.exhaustive) reason = 'random';
-    else if (ex.cutoff) reason = 'max-depth';
-
-    if (reason !== null) {
-      const first = violations[0];
-      return first === undefined
-        ? { status: 'incomplete', reason, stats, violations, verdicts }
-        : { status: 'incomplete', reason, stats, violation: first, violations, verdicts };
-    }
-    const first = violations[0];
-    if (first !== undefined) return { status: 'violation', violation: first, violations, stats, verdicts, complete };
-    return { status: 'pass', stats, verdicts };
+    if (slots !== null) analysisBytes += (slots as Int32Array).byteLength;
   }
+
+  const verdicts: Verdict<S, A>[] = props.map((p, i) => {
+    if (collided[i]) return { property: p.name, kind: p.kind, status: 'unknown' };
+    const ce = counterexamples[i];
+    if (ce !== undefined) return { property: p.name, kind: p.kind, status: 'violated', counterexample: ce };
+    const example = examples[i];
+    if (example !== undefined) return { property: p.name, kind: p.kind, status: 'holds', example };
+    if (decided[i] === HOLDS) return { property: p.name, kind: p.kind, status: 'holds' };
+    if (complete && (p.kind === 'always' || p.kind === 'deadlock')) return { property: p.name, kind: p.kind, status: 'holds' };
+    return { property: p.name, kind: p.kind, status: 'unknown' };
+  });
+  const violations = order.map((i) => counterexamples[i]!);
+
+  const now = performance.now();
+  const stats: Stats = {
+    states: ex.table.count,
+    transitions: ex.transitions,
+    maxDepth: ex.maxDepth,
+    elapsedMs: now - ex.startMs,
+    visitedBytes: ex.visitedBytes(),
+    livenessBytes: ex.livenessRecordBytes() + analysisBytes,
+  };
+  ex.emitProgress(now, search.frontier, ex.maxDepth);
+
+  let reason: IncompleteReason | null = null;
+  if (collided.includes(true)) reason = 'collision';
+  else if (confirmStopped !== null) reason = confirmStopped;
+  else if (ex.halted) reason = null;
+  else if (ex.stopReason !== null) reason = ex.stopReason;
+  else if (!search.exhaustive) reason = 'random';
+  else if (ex.cutoff) reason = 'max-depth';
+
+  if (reason !== null) {
+    const first = violations[0];
+    return first === undefined
+      ? { status: 'incomplete', reason, stats, violations, verdicts }
+      : { status: 'incomplete', reason, stats, violation: first, violations, verdicts };
+  }
+  const first = violations[0];
+  if (first !== undefined) return { status: 'violation', violation: first, violations, stats, verdicts, complete };
+  return { status: 'pass', stats, verdicts };
 }
 
 /**

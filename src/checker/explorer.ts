@@ -6,7 +6,7 @@
 import type { DeadlockProperty, AlwaysProperty, Model, Property, SometimesProperty, ThreadInfo } from './model.ts';
 import { expandedRange } from './model.ts';
 import type { CheckOptions, IncompleteReason, Progress } from './result.ts';
-import { FingerprintEncoder, NO_PARENT, VisitedTable } from './fingerprint.ts';
+import { FingerprintEncoder, NO_PARENT, VisitedTable, type RehashListener } from './fingerprint.ts';
 import { IN_BOUNDARY, LivenessGraph, MAX_LIVENESS_PROPERTIES, MAX_THREADS } from './liveness.ts';
 import type { Symmetry } from './model.ts';
 import { activeSymmetry, PermTable, threadCount } from './symmetry.ts';
@@ -56,13 +56,49 @@ export function validateProperties<S, A>(model: Model<S, A>, props: readonly Pro
   }
 }
 
-export class Explorer<S, A> {
+/**
+ * What exploring needs of the visited set: {@link VisitedTable} (one thread), or parallel.ts's
+ * table shared by worker threads (slots are state numbers there, and never move).
+ */
+export interface StateStore {
+  readonly count: number;
+  readonly inserted: boolean;
+  readonly capacity: number;
+  reserve(extra: number): void;
+  touch(his: Int32Array, n: number): void;
+  insert(hi: number, lo: number, parent: number): number;
+  idAt(slot: number): number;
+  onRehash(listener: RehashListener): void;
+}
+
+/** What exploring records for liveness: {@link LivenessGraph}, or a worker's part of it (parallel.ts). */
+export interface LivenessRecorder {
+  readonly initIds: number[];
+  readonly bytes: number;
+  addState(id: number, label: number): void;
+  begin(id: number): void;
+  edge(target: number, thread: number, perm?: number): void;
+  end(id: number, enabledMask: number): void;
+}
+
+/** Where an explorer keeps what it records (the defaults: a {@link VisitedTable}, a {@link LivenessGraph}). */
+export interface ExplorerParts<T extends StateStore, L extends LivenessRecorder> {
+  table(options: { withIds: boolean; limit: number }): T;
+  live(weak: boolean, withPerms: boolean): L;
+}
+
+const DEFAULT_PARTS: ExplorerParts<VisitedTable, LivenessGraph> = {
+  table: (o) => new VisitedTable(o),
+  live: (weak, withPerms) => new LivenessGraph(weak, withPerms),
+};
+
+export class Explorer<S, A, T extends StateStore = VisitedTable, L extends LivenessRecorder = LivenessGraph> {
   readonly model: Model<S, A>;
   readonly props: readonly Property<S>[];
-  readonly table: VisitedTable;
+  readonly table: T;
   readonly enc = new FingerprintEncoder();
   /** The recorded graph, when liveness properties are to be checked. */
-  readonly live: LivenessGraph | null;
+  readonly live: L | null;
   /** Goal bit of each liveness property, by property index (0 for others). */
   readonly goalBits: Int32Array;
   readonly status: Int8Array;
@@ -122,7 +158,7 @@ export class Explorer<S, A> {
   private readonly permBuf: Uint8Array;
   private nextPerm = new Uint16Array(16);
 
-  constructor(model: Model<S, A>, options: CheckOptions, exhaustive: boolean) {
+  constructor(model: Model<S, A>, options: CheckOptions, exhaustive: boolean, parts: ExplorerParts<T, L> = DEFAULT_PARTS as unknown as ExplorerParts<T, L>) {
     this.model = model;
     this.props = model.properties();
     validateProperties(model, this.props);
@@ -163,8 +199,8 @@ export class Explorer<S, A> {
     const needPerms = record && this.sym !== null && this.props.some((p) => p.kind === 'eventually' || (p.kind === 'reachable' && p.thread !== undefined));
     this.perms = needPerms ? new PermTable(threadCount(model, this.sym!)) : null;
     this.permBuf = new Uint8Array(this.sym === null ? 0 : threadCount(model, this.sym));
-    this.live = record ? new LivenessGraph(weak, needPerms) : null;
-    this.table = new VisitedTable({ withIds: record, limit: options.maxStates ?? Number.POSITIVE_INFINITY });
+    this.live = record ? parts.live(weak, needPerms) : null;
+    this.table = parts.table({ withIds: record, limit: options.maxStates ?? Number.POSITIVE_INFINITY });
     this.table.onRehash((remap) => {
       if (this.currentSlot >= 0) this.currentSlot = remap[this.currentSlot]!;
     });

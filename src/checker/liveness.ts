@@ -53,6 +53,28 @@ function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffe
   return b;
 }
 
+/** Edge arrays: targets, and the acting threads and permutations when they are kept. */
+interface Edges {
+  edges: number;
+  dst: Uint32Array<ArrayBuffer>;
+  thread: Uint8Array<ArrayBuffer> | null;
+  perm: Uint16Array<ArrayBuffer> | null;
+}
+
+/** Append an edge, growing the arrays by half again when full. */
+function appendEdge(g: Edges, target: number, thread: number, perm: number): void {
+  const e = g.edges;
+  if (e >= g.dst.length) {
+    g.dst = growU32(g.dst, e + 1);
+    if (g.thread) g.thread = growU8(g.thread, g.dst.length);
+    if (g.perm) g.perm = growU16(g.perm, g.dst.length);
+  }
+  g.dst[e] = target;
+  if (g.thread) g.thread[e] = thread;
+  if (g.perm) g.perm[e] = perm;
+  g.edges = e + 1;
+}
+
 /** The explored graph, as recorded for liveness checking. */
 export class LivenessGraph implements CsrGraph {
   n = 0;
@@ -101,16 +123,7 @@ export class LivenessGraph implements CsrGraph {
 
   /** Record an edge of the state being expanded. */
   edge(target: number, thread: number, perm = 0): void {
-    const e = this.edges;
-    if (e >= this.dst.length) {
-      this.dst = growU32(this.dst, e + 1);
-      if (this.thread) this.thread = growU8(this.thread, this.dst.length);
-      if (this.perm) this.perm = growU16(this.perm, this.dst.length);
-    }
-    this.dst[e] = target;
-    if (this.thread) this.thread[e] = thread;
-    if (this.perm) this.perm[e] = perm;
-    this.edges = e + 1;
+    appendEdge(this, target, thread, perm);
   }
 
   /** Finish state `id`: its edges end here; `enabledMask` has bit t set iff thread t has a transition. */
@@ -132,6 +145,110 @@ export class LivenessGraph implements CsrGraph {
       (this.perm?.byteLength ?? 0)
     );
   }
+}
+
+/**
+ * One worker's share of the graph of a parallel search (parallel.ts): the labels of the states it
+ * discovered and the edges of the states it expanded, under the shared state numbers. The main
+ * thread joins the parts into one {@link LivenessGraph} ({@link joinGraphParts}).
+ */
+export class GraphPart {
+  /** Labels: state `labelIds[i]` has label `labelVals[i]` (for i < labelCount). */
+  labelIds = new Uint32Array(64);
+  labelVals = new Uint32Array(64);
+  labelCount = 0;
+  /** Expanded states: `expandedIds[i]` has edges `starts[i]` .. `ends[i]` of this part, enabled mask `masks[i]`. */
+  expandedIds = new Uint32Array(64);
+  starts = new Uint32Array(64);
+  ends = new Uint32Array(64);
+  masks = new Uint32Array(64);
+  expandedCount = 0;
+  edges = 0;
+  dst = new Uint32Array(256);
+  thread: Uint8Array<ArrayBuffer> | null;
+  perm: Uint16Array<ArrayBuffer> | null;
+  readonly initIds: number[] = [];
+  private start = 0;
+
+  constructor(withThreads: boolean, withPerms: boolean) {
+    this.thread = withThreads ? new Uint8Array(256) : null;
+    this.perm = withPerms ? new Uint16Array(256) : null;
+  }
+
+  addState(id: number, label: number): void {
+    const k = this.labelCount;
+    if (k === this.labelIds.length) {
+      this.labelIds = growU32(this.labelIds, k + 1);
+      this.labelVals = growU32(this.labelVals, k + 1);
+    }
+    this.labelIds[k] = id;
+    this.labelVals[k] = label;
+    this.labelCount = k + 1;
+  }
+
+  begin(_id: number): void {
+    this.start = this.edges;
+  }
+
+  edge(target: number, thread: number, perm = 0): void {
+    appendEdge(this, target, thread, perm);
+  }
+
+  end(id: number, enabledMask: number): void {
+    const k = this.expandedCount;
+    if (k === this.expandedIds.length) {
+      this.expandedIds = growU32(this.expandedIds, k + 1);
+      this.starts = growU32(this.starts, k + 1);
+      this.ends = growU32(this.ends, k + 1);
+      this.masks = growU32(this.masks, k + 1);
+    }
+    this.expandedIds[k] = id;
+    this.starts[k] = this.start;
+    this.ends[k] = this.edges;
+    this.masks[k] = enabledMask;
+    this.expandedCount = k + 1;
+  }
+
+  get bytes(): number {
+    return (
+      this.labelIds.byteLength * 2 +
+      this.expandedIds.byteLength * 4 +
+      this.dst.byteLength +
+      (this.thread?.byteLength ?? 0) +
+      (this.perm?.byteLength ?? 0)
+    );
+  }
+}
+
+/** What a {@link GraphPart} posts to the main thread (its arrays cut to length). */
+export type GraphPartData = Pick<GraphPart, 'labelIds' | 'labelVals' | 'labelCount' | 'expandedIds' | 'starts' | 'ends' | 'masks' | 'expandedCount' | 'edges' | 'dst' | 'thread' | 'perm' | 'initIds'>;
+
+/**
+ * Join the parts of `n` states into `g` (empty): every state labelled by the part that discovered
+ * it, its edges copied from the part that expanded it (each part's permutation ids translated by its
+ * `permIds`), the initial states' numbers from the part that seeded. Each state's edges end up
+ * contiguous, as {@link LivenessGraph.begin}..{@link LivenessGraph.end} records them.
+ */
+export function joinGraphParts(g: LivenessGraph, n: number, parts: readonly GraphPartData[], permIds: readonly (Uint16Array | null)[]): void {
+  if (g.n !== 0) throw new Error('internal error: joinGraphParts needs an empty graph');
+  const labels = new Uint32Array(n);
+  let seen = 0;
+  for (const p of parts) {
+    for (let k = 0; k < p.labelCount; k++) labels[p.labelIds[k]!] = p.labelVals[k]!;
+    seen += p.labelCount;
+  }
+  if (seen !== n) throw new Error(`internal error: the workers labelled ${seen} states, not ${n}`);
+  for (let id = 0; id < n; id++) g.addState(id, labels[id]!);
+  parts.forEach((p, w) => {
+    const map = permIds[w] ?? null;
+    for (let k = 0; k < p.expandedCount; k++) {
+      const id = p.expandedIds[k]!;
+      g.begin(id);
+      for (let e = p.starts[k]!; e < p.ends[k]!; e++) g.edge(p.dst[e]!, p.thread?.[e] ?? 0, p.perm === null ? 0 : map === null ? p.perm[e]! : map[p.perm[e]!]!);
+      g.end(id, p.masks[k]!);
+    }
+    g.initIds.push(...p.initIds);
+  });
 }
 
 /** A lasso in the recorded graph: a root (initial) state, then edges; the cycle begins at `loopStart`. */

@@ -408,12 +408,17 @@ export interface CheckFlags extends ScenarioFlags {
   forecast?: boolean;
   /** false with --no-symmetry. */
   symmetry?: boolean;
+  /** Worker threads of the exploration (--jobs). */
+  jobs?: number;
 }
 
 export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
   if (f.forecast) return cmdForecast(io, arg, f);
   if (f.first && f.all) throw new UsageError('--first stops at the first violation and --all goes on to decide every property: give one of them');
   if (f.first && f.strategy !== undefined && f.strategy !== 'dfs') throw new UsageError(`--first searches depth-first: leave out --strategy ${f.strategy}`);
+  const jobs = f.jobs ?? 1;
+  if (jobs > 1 && f.first) throw new UsageError('--first searches depth-first on one thread: leave out --jobs');
+  if (jobs > 1 && f.strategy !== undefined && f.strategy !== 'bfs') throw new UsageError(`--jobs explores breadth-first on several threads: leave out --strategy ${f.strategy}, or --jobs`);
   const { file: sf, path, scenario: sc, command, notes, property } = scenarioOf(io, arg, f);
   // Before exploring: the outputs can be written, and none is the scenario or the other output.
   checkOutputFiles([{ flag: '--json', path: f.json }, { flag: '--html', path: f.html }], [path, ...patchInputs(f)]);
@@ -448,6 +453,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
     ...(f.maxDepth !== undefined ? { maxDepth: f.maxDepth } : {}),
     ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+    ...(jobs > 1 ? { workers: jobs } : {}),
     signal: ac.signal,
     onProgress,
     progressIntervalMs: 200,
@@ -509,6 +515,7 @@ export const PILOT_MS = 1000;
 async function cmdForecast(io: Io, arg: string, f: CheckFlags): Promise<number> {
   if (f.json !== undefined || f.html !== undefined) throw new UsageError(`--forecast finds no counterexample to write: leave out ${f.json !== undefined ? '--json' : '--html'}`);
   if (f.strategy === 'random') throw new UsageError('--forecast estimates the states of a complete run, which the random strategy does not make: leave out --strategy random');
+  if ((f.jobs ?? 1) > 1) throw new UsageError('--forecast times its pilot run on one thread: leave out --jobs');
   const { file: sf, scenario: sc, notes, property } = scenarioOf(io, arg, f);
   const options = { coalesce: f.coalesce, ...(f.symmetry === false ? { symmetry: false } : {}), ...(property ? { properties: property } : {}) };
   const model = modelOf(sc, options);

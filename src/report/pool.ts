@@ -8,38 +8,15 @@
  * A worker module reads `workerData` ({ ...data, stop }) and answers each job it is sent with
  * `{ result }` or `{ error: { name, message, stack } }` (see `serveJobs`).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-
-/** The ESM entry of tsx's loader API, for workers of a run from the TypeScript sources. */
-function tsxApi(): string {
-  const req = createRequire(import.meta.url);
-  const pkgPath = req.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
-}
+import { errorFromWorker, spawnModuleWorker, workerErrorData, type WorkerErrorData } from '../checker/workers.ts';
 
 /**
  * A worker running this directory's module `module` (dist's `.js`, or the `.ts` source through tsx's
  * loader) with `data` as its `workerData`: the pool's, and forecast-job.ts's one-off worker.
  */
 export function spawnWorker(module: string, data: unknown): Worker {
-  const here = import.meta.url;
-  // Compiled (dist/): the worker is JavaScript too.
-  if (here.endsWith('.js')) return new Worker(new URL(`./${module}.js`, here), { workerData: data });
-  // From the sources (tsx, the test runner): register tsx's loader in the worker, then load it.
-  const worker = new URL(`./${module}.ts`, here).href;
-  return new Worker(`import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); return import(${JSON.stringify(worker)}); });`, { eval: true, workerData: data });
-}
-
-/** An error a worker threw, as it posts it back: the main thread rethrows it with this name. */
-export interface WorkerErrorData {
-  readonly name: string;
-  readonly message: string;
-  readonly stack: string;
+  return spawnModuleWorker(import.meta.url, module, data);
 }
 
 /**
@@ -101,12 +78,7 @@ export function runInWorkers<J, R>(
       const slot = { i: -1 };
       workers.add(w);
       w.on('message', (m: { result?: R; error?: WorkerErrorData }) => {
-        if (m.error) {
-          const e = new Error(m.error.message);
-          e.name = m.error.name;
-          e.stack = m.error.stack;
-          return fail(e);
-        }
+        if (m.error) return fail(errorFromWorker(m.error));
         results[slot.i] = m.result!;
         onResult(m.result!, slot.i);
         feed(w, slot);
@@ -136,9 +108,7 @@ export function serveJobs<J, R, D>(run: (job: J, data: D, signal: AbortSignal) =
     try {
       parentPort!.postMessage({ result: run(job, data, signal) });
     } catch (e) {
-      const err = e as Error;
-      // The class's name: the model's error classes (ScenarioError, DeclareError) do not set `name`.
-      parentPort!.postMessage({ error: { name: err.constructor?.name ?? err.name, message: err.message, stack: err.stack ?? '' } });
+      parentPort!.postMessage({ error: workerErrorData(e) });
     }
   });
 }

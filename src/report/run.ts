@@ -2,7 +2,9 @@
  * Running scenarios: one scenario (or one of its variants) through the engine, and the per-property
  * verdicts a matrix or a comparison shows.
  */
+import { freeze } from 'immer';
 import { check, checkAsync, type CheckOptions, type CheckResult, type Counterexample, type Strategy } from '../checker/index.ts';
+import { checkParallel, type ParallelModel } from '../checker/parallel.ts';
 import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import { applyVariant, type ScenarioFile } from '../model/kernel/scenario-file.ts';
@@ -22,6 +24,11 @@ export interface RunOptions extends CheckOptions {
   readonly symmetry?: boolean;
   /** Partial-order reduction (src/model/lang/por.ts; default: as `coalesce`). For benchmarks. */
   readonly por?: boolean;
+  /**
+   * Worker threads for one breadth-first check (src/checker/parallel.ts; `runScenarioAsync` only).
+   * Default 1: the run on this thread. The same states, transitions and verdicts either way.
+   */
+  readonly workers?: number;
 }
 
 export interface ScenarioRun {
@@ -57,8 +64,11 @@ export function variantsOf(sf: ScenarioFile): { label?: string; scenario: Scenar
   return vs.map(([label, v]) => ({ label, scenario: applyVariant(sf, v, label) }));
 }
 
+/** What decides the model of a run: the options {@link modelOf} reads. */
+type ModelOptions = Pick<RunOptions, 'properties' | 'coalesce' | 'verifyReduction' | 'symmetry' | 'por'>;
+
 /** The model of a scenario with the properties a run checks (`o.properties`, else the scenario's list, else all). */
-export function modelOf(sc: Scenario, o: RunOptions): KernelModel {
+export function modelOf(sc: Scenario, o: ModelOptions): KernelModel {
   const names = o.properties ?? sc.properties;
   return scenarioModel(sc, {
     ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }),
@@ -77,10 +87,33 @@ export function runScenario(sc: Scenario, o: RunOptions = {}, variant?: string):
   return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result, config: configOf(o, findAll) };
 }
 
-/** `runScenario`, yielding to the event loop as it goes; `model` is `modelOf(sc, o)` when the caller has built it already. */
+/**
+ * A worker thread's copy of a run's model (src/checker/parallel.ts builds it from this export): the
+ * scenario travels as a structured clone, as the states do (`revive` freezes them again, as Immer
+ * leaves every state).
+ */
+export function parallelModel(arg: { readonly scenario: Scenario; readonly options: ModelOptions }): ParallelModel<KState, KAction> {
+  return { model: modelOf(arg.scenario, arg.options), revive: (s) => freeze(s as KState, true) };
+}
+
+/**
+ * `runScenario`, yielding to the event loop as it goes (or on `o.workers` threads); `model` is
+ * `modelOf(sc, o)` when the caller has built it already.
+ */
 export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant?: string, model: KernelModel = modelOf(sc, o)): Promise<ScenarioRun> {
   const findAll = o.findAll ?? true;
-  const result = await checkAsync(model, { ...o, findAll });
+  const workers = o.workers ?? 1;
+  const options: ModelOptions = {
+    ...(o.properties === undefined ? {} : { properties: o.properties }),
+    ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }),
+    ...(o.verifyReduction === undefined ? {} : { verifyReduction: o.verifyReduction }),
+    ...(o.symmetry === undefined ? {} : { symmetry: o.symmetry }),
+    ...(o.por === undefined ? {} : { por: o.por }),
+  };
+  const result =
+    workers > 1
+      ? await checkParallel(model, { module: import.meta.url, name: 'parallelModel', arg: { scenario: sc, options } }, { ...o, findAll, workers })
+      : await checkAsync(model, { ...o, findAll });
   return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result, config: configOf(o, findAll) };
 }
 

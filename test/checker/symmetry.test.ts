@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, forecast, Property, type CheckResult } from '../../src/checker/index.ts';
-import { ThreadsModel, type Instr, type TAction, type TState, type ThreadsSpec } from './fixtures/threads.ts';
+import { programArb, randomProperties, ThreadsModel, type Instr, type TAction, type TState, type ThreadsSpec } from './fixtures/threads.ts';
 
 const MUTEX: Instr[] = [{ op: 'lock' }, { op: 'unlock' }, { op: 'choose', a: 0, b: 0 }];
 
@@ -92,29 +92,6 @@ describe('symmetry reduction: verdicts that need the permutations', () => {
   });
 });
 
-const instrArb = (len: number): fc.Arbitrary<Instr> =>
-  fc.oneof(
-    fc.record({ op: fc.constant('set' as const), v: fc.integer({ min: 0, max: 1 }), val: fc.integer({ min: 0, max: 1 }) }),
-    fc.record({ op: fc.constant('await' as const), v: fc.integer({ min: 0, max: 1 }), val: fc.integer({ min: 0, max: 1 }) }),
-    fc.constant({ op: 'lock' as const }),
-    fc.constant({ op: 'unlock' as const }),
-    fc.constant({ op: 'flip' as const }),
-    fc.record({ op: fc.constant('choose' as const), a: fc.integer({ min: 0, max: len }), b: fc.integer({ min: 0, max: len }) }),
-  );
-const programArb = fc.integer({ min: 1, max: 5 }).chain((len) => fc.array(instrArb(len), { minLength: len, maxLength: len }));
-
-/** Symmetric properties of every kind, and one per-thread family. */
-function randomProperties(pcAt: number): (m: ThreadsModel) => Property<TState>[] {
-  return (m) => [
-    Property.always<TState>('at-most-one-at-pc', (s) => s.pcs.filter((p) => p === pcAt).length <= 1),
-    Property.deadlockFree('deadlock'),
-    Property.sometimes<TState>('v1-set', (s) => s.shared[1] === 1),
-    Property.alwaysReachable<TState>('v0-reachable', (s) => s.shared[0] === 1),
-    Property.eventually<TState>('done-or-v0', (s) => s.shared[0] === 1 || s.pcs.every((_, t) => m.finished(s, t)), { fairness: 'weak' }),
-    Property.eventually<TState>('v1-unfair', (s) => s.shared[1] === 1, { fairness: 'none' }),
-    ...m.partial(),
-  ];
-}
 
 describe('symmetry reduction: when it stays off', () => {
   it('a per-thread property checked without its class mates: no reduction, the unreduced verdict', () => {

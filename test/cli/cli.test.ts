@@ -666,6 +666,42 @@ describe('identical threads: symmetry reduction', () => {
   });
 });
 
+describe('check --jobs: one check on worker threads', () => {
+  const verdictLines = (out: string): string[] => out.split('\n').filter((l) => /^ {2}(ok|FAIL|\?|-) /.test(l));
+  const statesOf = (out: string): string => /; (\d+) states,/.exec(out)![1]!;
+  test('the same verdicts and states as one thread, and its counterexamples replay verbatim', async () => {
+    const args = ['check', 'amdgpu-ioctl-alloc-under-lock', '--variant', 'v4.19.y', '--all', '-q'];
+    const one = await run(...args);
+    const two = await run(...args, '--jobs', '2');
+    expect(one.code).toBe(1);
+    expect(two.code, two.err).toBe(1);
+    expect(verdictLines(two.out)).toEqual(verdictLines(one.out));
+    expect(statesOf(two.out)).toBe(statesOf(one.out));
+    const lines = replayLines(two.out);
+    expect(lines.length).toBe(replayLines(one.out).length);
+    for (const line of lines) {
+      const rr = await run(...words(line).slice(1));
+      expect(rr.code, rr.err).toBe(1);
+      expect(rr.out).toMatch(/^violated in the last state: /m);
+    }
+  });
+  test('what it cannot do is refused in one line, exit 2', async () => {
+    for (const [args, pattern] of [
+      [['--first'], /^mnc: --first searches depth-first on one thread: leave out --jobs$/],
+      [['--strategy', 'dfs'], /^mnc: --jobs explores breadth-first on several threads: leave out --strategy dfs, or --jobs$/],
+      [['--forecast'], /^mnc: --forecast times its pilot run on one thread: leave out --jobs$/],
+    ] as const) {
+      const r = await run('check', 'kvm-pairing-under-reaper', '--jobs', '2', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expectOneLine(r.err, pattern);
+    }
+    const zero = await run('check', 'kvm-pairing-under-reaper', '--jobs', '0');
+    expect(zero.code).toBe(2);
+    expectOneLine(zero.err, /--jobs/);
+  });
+});
+
 describe('replay compares the real states', () => {
   /** A trace of several counterexamples, written once. */
   let base: Record<string, unknown>;
@@ -913,8 +949,8 @@ describe('compare: the patch review view', () => {
 });
 
 describe('Ctrl-C and SIGTERM', () => {
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    test(`${sig} returns the partial result: exit 3, the run so far on stdout`, async () => {
+  for (const [sig, jobs] of [['SIGINT', []], ['SIGTERM', []], ['SIGINT', ['--jobs', '2']]] as const) {
+    test(`${sig} returns the partial result: exit 3, the run so far on stdout${jobs.length ? ' (on 2 worker threads)' : ''}`, async () => {
       const { spawn } = await import('node:child_process');
       // A scenario large enough to be running when the signal comes.
       const big = file(
@@ -929,7 +965,7 @@ describe('Ctrl-C and SIGTERM', () => {
           properties: ['deadlock'],
         }),
       );
-      const child = spawn(process.execPath, ['bin/mnc.js', 'check', big, '--time', '120'], { cwd: join(import.meta.dirname, '../..') });
+      const child = spawn(process.execPath, ['bin/mnc.js', 'check', big, '--time', '120', ...jobs], { cwd: join(import.meta.dirname, '../..') });
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -1175,6 +1211,10 @@ describe('patches as mailed (issue 13)', () => {
     expect(bad.out).toMatch(/^ {2}note: --declare .*sleeps\.json: amdgpu_mn_wait_fences\(\) runs as declared there$/m);
     expect(bad.out).toMatch(/^ {2}FAIL no-sleep:might-sleep$/m);
     expect(bad.out).toMatch(/^oom_reaper is about to call amdgpu_mn_wait_fences\(\), which may sleep, in amdgpu0 invalidate_range_start \[0, 4\) non-blockable$/m);
+    // The patched, declared scenario travels to worker threads as it is: the same finding there.
+    const two = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', sleeps, '-q', '--jobs', '2');
+    expect(two.code, two.err).toBe(1);
+    expect(two.out).toMatch(/^ {2}FAIL no-sleep:might-sleep$/m);
     const quiet = file('quiet.json', JSON.stringify({ amdgpu_mn_wait_fences: { mightSleep: false } }));
     const ok = await run('check', ...TETSUO_ARGS, '--patch', patch, '--declare', quiet, '--all', '-q');
     expect(ok.code).toBe(0);

@@ -1,0 +1,299 @@
+/**
+ * Parallel breadth-first search of one model on several worker threads (issue 12, item 4).
+ *
+ * Each worker (parallel-worker.ts) builds its own copy of the model from a {@link WorkerModel}
+ * (a module, an export and a structured-cloneable argument; the model cannot be sent) and explores
+ * with the ordinary {@link Explorer}: the same expansion, reductions, property checks and liveness
+ * recording as one thread, except that the visited set is one table in shared memory
+ * (shared-table.ts: a fingerprint is recorded once, by whichever worker meets it first, under one
+ * state number for all) and each worker records its own part of the liveness graph.
+ *
+ * The search goes level by level, as {@link BreadthFirst} does: every worker expands the states
+ * of depth d it holds, keeping the new states it discovered for depth d + 1, and the main thread
+ * waits for all before the next level. So a state is recorded at its breadth-first depth, and a
+ * counterexample is a shortest one, as with one thread; which of the shortest paths is reported
+ * can differ from run to run (whichever worker first met a state is its parent). Between levels
+ * the main thread evens out the workers' next levels, moving states from the fullest to the
+ * emptiest (structured clones of the states; `revive` turns a clone back into a state), and
+ * replaces the shared table's index when it is filling up (workers pause between two expansions
+ * for that).
+ *
+ * The state space explored is the same as one thread's: the same states (each state's successors
+ * do not depend on who expands it), the same transitions, and so the same verdicts. At the end the
+ * main thread rebuilds an ordinary visited table (in state-number order, each parent before its
+ * children) and joins the graph parts, then makes the result exactly as `check` does
+ * (check.ts's {@link explorationResult}): counterexamples replayed on the real model and
+ * confirmed, liveness analysed on the joined graph.
+ *
+ * Bounds: `maxStates` may be passed by a few states (each worker stops at the first refusal);
+ * `timeMs` and the signal stop every worker at its next check; a violation (without `findAll`)
+ * stops the others at their next check.
+ */
+import { Worker } from 'node:worker_threads';
+import { explorationResult, validateOptions } from './check.ts';
+import { Explorer, HOLDS, VIOLATED, type Finding } from './explorer.ts';
+import { NO_PARENT } from './fingerprint.ts';
+import { joinGraphParts, type GraphPartData } from './liveness.ts';
+import type { Model } from './model.ts';
+import type { CheckOptions, CheckResult, IncompleteReason } from './result.ts';
+import { newSharedTable, rebuildIndex, SharedStateTable, type SharedTableBuffers } from './shared-table.ts';
+import type { Perm } from './symmetry.ts';
+import { errorFromWorker, spawnModuleWorker, type WorkerErrorData } from './workers.ts';
+
+/** How a worker builds the model: `(await import(module))[name](arg)`. */
+export interface WorkerModel {
+  readonly module: string;
+  readonly name: string;
+  /** Structured-cloneable. */
+  readonly arg: unknown;
+}
+
+/** What a {@link WorkerModel}'s export returns. */
+export interface ParallelModel<S, A> {
+  readonly model: Model<S, A>;
+  /** A state from its structured clone (what the clone lost, e.g. frozenness, restored). */
+  revive(clone: unknown): S;
+}
+
+export interface ParallelOptions extends CheckOptions {
+  /** Worker threads (at least 2). */
+  readonly workers: number;
+}
+
+/** @internal Sent to each worker as `workerData`. */
+export interface WorkerData {
+  readonly worker: number;
+  readonly model: WorkerModel;
+  readonly table: SharedTableBuffers;
+  /** [0]: abort (the signal), [1]: halt (a worker stopped on a violation), [2 + w]: worker w's transitions. */
+  readonly flags: SharedArrayBuffer;
+  readonly findAll: boolean;
+  readonly maxStates?: number;
+  readonly maxDepth?: number;
+  /** `Date.now()` at which the time budget ends. */
+  readonly deadline?: number;
+}
+
+/** @internal */
+export type Request =
+  | { readonly t: 'seed' }
+  | { readonly t: 'level'; readonly depth: number; readonly fresh: boolean }
+  | { readonly t: 'give'; readonly n: number }
+  | { readonly t: 'take'; readonly states: readonly unknown[]; readonly ids: readonly number[] }
+  | { readonly t: 'index'; readonly index: SharedArrayBuffer }
+  | { readonly t: 'finish' };
+
+/** @internal */
+export type Reply =
+  | { readonly t: 'ready'; readonly properties: readonly string[] }
+  | {
+      readonly t: 'level';
+      readonly depth: number;
+      /** States of this level not expanded yet (a pause for the index, or a stop). */
+      readonly left: number;
+      /** States held for the next level. */
+      readonly next: number;
+      readonly findings: readonly (Finding & { readonly status: number })[];
+      readonly halted: boolean;
+      readonly stopReason: IncompleteReason | null;
+      readonly cutoff: boolean;
+    }
+  | { readonly t: 'states'; readonly states: readonly unknown[]; readonly ids: readonly number[] }
+  | { readonly t: 'ok' }
+  | { readonly t: 'finish'; readonly transitions: number; readonly maxDepth: number; readonly part: GraphPartData | null; readonly perms: readonly Perm[] }
+  | { readonly t: 'error'; readonly error: WorkerErrorData };
+
+type LevelReply = Extract<Reply, { t: 'level' }>;
+
+/** A worker and its one outstanding request. */
+class Channel {
+  private pending: { resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
+  private failure: Error | null = null;
+  ready: Promise<Reply>;
+
+  constructor(readonly worker: Worker) {
+    this.ready = this.wait();
+    worker.on('message', (r: Reply) => {
+      const p = this.pending;
+      this.pending = null;
+      if (r.t === 'error') this.fail(errorFromWorker(r.error), p);
+      else p?.resolve(r);
+    });
+    worker.on('error', (e) => this.fail(e, this.pending));
+    worker.on('exit', (code) => this.fail(new Error(`internal error: a parallel-search worker exited (code ${code}) with a request outstanding`), this.pending));
+  }
+
+  private fail(e: Error, p: { reject: (e: Error) => void } | null): void {
+    this.failure ??= e;
+    this.pending = null;
+    p?.reject(this.failure);
+  }
+
+  private wait(): Promise<Reply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => (this.pending = { resolve, reject }));
+  }
+
+  request<T extends Reply['t']>(m: Request, expect: T): Promise<Extract<Reply, { t: T }>> {
+    const p = this.wait();
+    this.worker.postMessage(m);
+    return p.then((r) => {
+      if (r.t !== expect) throw new Error(`internal error: a parallel-search worker answered ${r.t} to ${m.t}`);
+      return r as Extract<Reply, { t: T }>;
+    });
+  }
+}
+
+/** Move states between the workers' next levels until none holds much more than another. */
+async function balance(channels: readonly Channel[], sizes: number[]): Promise<void> {
+  for (let round = 0; round < channels.length; round++) {
+    let hi = 0;
+    let lo = 0;
+    sizes.forEach((n, i) => {
+      if (n > sizes[hi]!) hi = i;
+      if (n < sizes[lo]!) lo = i;
+    });
+    const gap = sizes[hi]! - sizes[lo]!;
+    if (gap < 64 || gap < sizes[hi]! / 8) return;
+    const n = Math.floor(gap / 2);
+    const got = await channels[hi]!.request({ t: 'give', n }, 'states');
+    await channels[lo]!.request({ t: 'take', states: got.states, ids: got.ids }, 'ok');
+    sizes[hi]! -= got.states.length;
+    sizes[lo]! += got.states.length;
+  }
+}
+
+/**
+ * Explore `model` exhaustively, breadth-first, on `options.workers` threads that each build the
+ * model from `spec` (which must give the same model: the same properties in the same order are
+ * checked), and decide its properties as {@link check} does.
+ */
+export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel, options: ParallelOptions): Promise<CheckResult<S, A>> {
+  const n = options.workers;
+  if (!Number.isInteger(n) || n < 2) throw new Error(`checkParallel: workers must be an integer >= 2, got ${String(n)}`);
+  if ((options.strategy ?? 'bfs') !== 'bfs') throw new Error('checkParallel: only the breadth-first strategy runs in parallel');
+  validateOptions(options);
+  // The explorer the result is made from: filled with what the workers recorded at the end.
+  const ex = new Explorer(model, options, true);
+  const buffers = newSharedTable();
+  const flags = new SharedArrayBuffer(4 * (2 + n));
+  const flagWords = new Int32Array(flags);
+  const shared = new SharedStateTable(buffers, options.maxStates);
+  const findAll = options.findAll ?? false;
+  const base: Omit<WorkerData, 'worker'> = {
+    model: spec,
+    table: buffers,
+    flags,
+    findAll,
+    ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
+    ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+    ...(options.timeMs === undefined ? {} : { deadline: Date.now() + options.timeMs }),
+  };
+  const onAbort = (): void => {
+    Atomics.store(flagWords, 0, 1);
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort);
+  const channels: Channel[] = [];
+  let depth = 0;
+  let frontier = 0;
+  const progress =
+    options.onProgress === undefined
+      ? undefined
+      : setInterval(() => {
+          const elapsedMs = performance.now() - ex.startMs;
+          const states = shared.count;
+          let transitions = 0;
+          for (let w = 0; w < n; w++) transitions += Atomics.load(flagWords, 2 + w);
+          options.onProgress!({ states, transitions, statesPerSecond: elapsedMs > 0 ? Math.round((states * 1000) / elapsedMs) : 0, depth, frontier, elapsedMs });
+        }, options.progressIntervalMs ?? 250);
+  try {
+    for (let w = 0; w < n; w++) channels.push(new Channel(spawnModuleWorker(import.meta.url, 'parallel-worker', { ...base, worker: w } satisfies WorkerData)));
+    const names = ex.props.map((p) => p.name).join('\n');
+    for (const r of await Promise.all(channels.map((c) => c.ready))) {
+      if (r.t !== 'ready' || r.properties.join('\n') !== names) throw new Error('internal error: a parallel-search worker built a model with other properties');
+    }
+
+    const sizes = new Array<number>(n).fill(0);
+    let stopReason: IncompleteReason | null = null;
+    let halted = false;
+    let cutoff = false;
+    const seen = new Set<number>();
+    const take = (r: LevelReply, w: number): void => {
+      sizes[w] = r.next;
+      for (const f of r.findings) {
+        // The first finding of each property is kept (another worker may decide it too).
+        if (seen.has(f.property)) continue;
+        seen.add(f.property);
+        ex.status[f.property] = f.status === HOLDS ? HOLDS : VIOLATED;
+        ex.findings.push({ property: f.property, hi: f.hi, lo: f.lo });
+      }
+      if (r.halted) halted = true;
+      if (r.cutoff) cutoff = true;
+      stopReason ??= r.stopReason;
+    };
+    take(await channels[0]!.request({ t: 'seed' }, 'level'), 0);
+    const left = new Array<number>(n).fill(0);
+    while (stopReason === null && !halted) {
+      await balance(channels, sizes);
+      frontier = sizes.reduce((a, b) => a + b, 0);
+      if (frontier === 0) break;
+      // One level, in rounds: a round ends early when the index fills up; it is replaced between rounds.
+      let fresh = true;
+      for (;;) {
+        const round = await Promise.all(channels.map((c, w) => (fresh || left[w]! > 0 ? c.request({ t: 'level', depth, fresh }, 'level') : null)));
+        for (let w = 0; w < n; w++) {
+          const r = round[w];
+          if (r === undefined || r === null) continue;
+          take(r, w);
+          left[w] = r.left;
+        }
+        fresh = false;
+        if (stopReason !== null || halted) break;
+        if (shared.full) {
+          const count = shared.count;
+          const index = rebuildIndex(shared, count, 2 * count);
+          shared.setIndex(index);
+          await Promise.all(channels.map((c) => c.request({ t: 'index', index }, 'ok')));
+        }
+        if (left.every((k) => k === 0)) break;
+      }
+      depth++;
+    }
+    frontier = left.reduce((a, b) => a + b, 0) + sizes.reduce((a, b) => a + b, 0);
+
+    const ends = await Promise.all(channels.map((c) => c.request({ t: 'finish' }, 'finish')));
+    ex.transitions = ends.reduce((a, e) => a + e.transitions, 0);
+    ex.maxDepth = Math.max(...ends.map((e) => e.maxDepth));
+    ex.cutoff = cutoff;
+    ex.stopReason = stopReason;
+    ex.halted = halted;
+    const exhausted = stopReason === null && !halted && frontier === 0;
+    // The visited table, in state-number order: a parent always has a lower number than its child.
+    const count = shared.count;
+    const table = ex.table;
+    table.reserve(count);
+    const slotOf = new Int32Array(count);
+    for (let id = 0; id < count; id++) {
+      const parent = shared.parentAt(id);
+      const slot = table.insert(shared.hiAt(id), shared.loAt(id), parent === NO_PARENT ? NO_PARENT : slotOf[parent]!);
+      if (slot < 0 || !table.inserted) throw new Error(`internal error: state ${id} of the parallel search could not be recorded once`);
+      slotOf[id] = slot;
+    }
+    if (ex.live !== null && exhausted) {
+      const perms = ex.perms;
+      const permIds = ends.map((e) => (perms === null ? null : Uint16Array.from(e.perms, (p) => perms.intern(p))));
+      joinGraphParts(
+        ex.live,
+        count,
+        ends.map((e) => e.part!),
+        permIds,
+      );
+    }
+    return explorationResult(model, ex, { exhausted, exhaustive: true, frontier });
+  } finally {
+    if (progress !== undefined) clearInterval(progress);
+    options.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(channels.map((c) => c.worker.terminate()));
+  }
+}

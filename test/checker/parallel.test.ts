@@ -1,0 +1,110 @@
+/**
+ * The parallel search (src/checker/parallel.ts) against one thread's `check`: the same states,
+ * transitions and verdicts, counterexamples as short, bounds and errors as `check` has them.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { check, type CheckResult, type Path } from '../../src/checker/index.ts';
+import { checkParallel, type WorkerModel } from '../../src/checker/parallel.ts';
+import { philosophers, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
+import { programArb } from './fixtures/threads.ts';
+
+const FIXTURES = new URL('./fixtures/parallel-models.ts', import.meta.url).href;
+const spec = (name: string, arg: unknown): WorkerModel => ({ module: FIXTURES, name, arg });
+
+function statuses<S, A>(r: CheckResult<S, A>): Record<string, string> {
+  return Object.fromEntries(r.verdicts.map((v) => [v.property, v.status]));
+}
+
+/** Per violated property, the length of its counterexample (a lasso's whole length). */
+function lengths<S, A>(r: CheckResult<S, A>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of r.verdicts) if (v.status === 'violated') out[v.property] = (v.counterexample.path as Path<S, A>).steps.length;
+  return out;
+}
+
+describe('parallel search: fixtures with hand-derived counts', () => {
+  it('three philosophers on 2 workers: 45 states, 69 transitions, the deadlock in 3 steps (as one thread finds it)', async () => {
+    const r = await checkParallel(philosophers(3).model, spec('philosophers', 3), { workers: 2, findAll: true });
+    expect(r.stats.states).toBe(45);
+    expect(r.stats.transitions).toBe(69);
+    expect(r.stats.maxDepth).toBe(9);
+    expect(statuses(r)).toEqual({ 'forks held once': 'holds', 'deadlock-free': 'violated', 'all can finish': 'violated' });
+    expect(lengths(r)['deadlock-free']).toBe(3);
+  });
+
+  it('nine philosophers (past the first index and its replacement) on 2 and 3 workers: what one thread finds', async () => {
+    const one = check(philosophers(9).model, { findAll: true });
+    expect(one.stats.states).toBeGreaterThan(10_000);
+    for (const workers of [2, 3]) {
+      const r = await checkParallel(philosophers(9).model, spec('philosophers', 9), { workers, findAll: true });
+      expect(r.stats.states).toBe(one.stats.states);
+      expect(r.stats.transitions).toBe(one.stats.transitions);
+      expect(r.stats.maxDepth).toBe(one.stats.maxDepth);
+      expect(statuses(r)).toEqual(statuses(one));
+      expect(lengths(r)).toEqual(lengths(one));
+    }
+  });
+});
+
+describe('parallel search: property-based comparison with one thread', () => {
+  it('random thread programs, with and without symmetry, properties of every kind: the same states, transitions, verdicts and counterexample lengths', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(programArb, { minLength: 2, maxLength: 4 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.boolean(), async (programs, twins, pcAt, symmetry) => {
+        // With `twins`, the first program twice more: a class for the symmetry reduction.
+        const progs = twins ? [programs[0]!, programs[0]!, ...programs] : programs;
+        const arg: ThreadsArg = { programs: progs, sharedVars: 2, pcAt, symmetry };
+        const one = check(threadsModel(arg).model, { findAll: true });
+        const par = await checkParallel(threadsModel(arg).model, spec('threadsModel', arg), { workers: 2, findAll: true });
+        expect(par.stats.states).toBe(one.stats.states);
+        expect(par.stats.transitions).toBe(one.stats.transitions);
+        expect(statuses(par)).toEqual(statuses(one));
+        expect(lengths(par)).toEqual(lengths(one));
+      }),
+      { numRuns: 25, seed: 7 },
+    );
+  }, 120_000);
+});
+
+describe('parallel search: bounds, the first violation, errors', () => {
+  it('maxStates: incomplete, with about the bound (each worker stops at its first refusal)', async () => {
+    const r = await checkParallel(philosophers(9).model, spec('philosophers', 9), { workers: 2, maxStates: 500, findAll: true });
+    expect(r.status).toBe('incomplete');
+    if (r.status === 'incomplete') expect(r.reason).toBe('max-states');
+    expect(r.stats.states).toBe(500);
+  });
+
+  it('an aborted signal: incomplete, interrupted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const r = await checkParallel(philosophers(9).model, spec('philosophers', 9), { workers: 2, signal: ac.signal, findAll: true });
+    expect(r.status).toBe('incomplete');
+    if (r.status === 'incomplete') expect(r.reason).toBe('interrupted');
+  });
+
+  it('a time budget of 0: incomplete, time', async () => {
+    const r = await checkParallel(philosophers(9).model, spec('philosophers', 9), { workers: 2, timeMs: 0, findAll: true });
+    expect(r.status).toBe('incomplete');
+    if (r.status === 'incomplete') expect(r.reason).toBe('time');
+  });
+
+  it('without findAll: a violation, its counterexample a shortest one', async () => {
+    const one = check(philosophers(9).model);
+    const r = await checkParallel(philosophers(9).model, spec('philosophers', 9), { workers: 2 });
+    expect(r.status).toBe('violation');
+    expect(one.status).toBe('violation');
+    if (r.status === 'violation' && one.status === 'violation') {
+      expect(r.violation.property).toBe(one.violation.property);
+      expect(r.violation.path.steps.length).toBe(one.violation.path.steps.length);
+    }
+  });
+
+  it("a worker that cannot build the model: the model's own error, its class name kept", async () => {
+    await expect(checkParallel(philosophers(3).model, spec('refusing', 'no such scenario'), { workers: 2 })).rejects.toMatchObject({ name: 'FixtureInputError', message: 'no such scenario' });
+  });
+
+  it('options it cannot honour are refused', async () => {
+    await expect(checkParallel(philosophers(3).model, spec('philosophers', 3), { workers: 1 })).rejects.toThrow(/workers must be an integer >= 2/);
+    await expect(checkParallel(philosophers(3).model, spec('philosophers', 3), { workers: 2, strategy: 'dfs' })).rejects.toThrow(/only the breadth-first strategy/);
+  });
+});
