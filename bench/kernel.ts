@@ -8,7 +8,10 @@
  *
  * Then the same check on 2 worker threads (src/checker/parallel.ts): its states, transitions and
  * seconds, the speed-up over the one-thread run just made, and whether the verdicts are the same.
- * Set MNC_BENCH_KERNEL_WORKERS=N for another count (0 skips it).
+ * Set MNC_BENCH_KERNEL_WORKERS=N for another count (0 skips it). Beside it, what the machine gives
+ * two threads at all on this workload: the one-thread check stopped at 300,000 states, alone and then
+ * as N copies at once, each on a worker thread of its own, sharing nothing (the ceiling of any
+ * parallel search here).
  *
  * Then each reduction off in turn (partial-order reduction alone; every reduction, i.e.
  * `--no-coalesce`), each run bounded by MNC_BENCH_KERNEL_OFF_SECONDS (default 60): their states
@@ -16,8 +19,38 @@
  * has nothing to do here (bench/growth.ts measures it).
  */
 import { join } from 'node:path';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { spawnModuleWorker } from '../src/checker/workers.ts';
 import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
 import { propertyVerdicts, runScenario, runScenarioAsync } from '../src/report/run.ts';
+
+const SCENARIO = join(import.meta.dirname, 'scenarios', 'reaper-ioctl-two-pairs.json');
+const COPY_STATES = 300_000;
+
+/** The one-thread check stopped at COPY_STATES: its seconds. */
+function copy(): number {
+  const t0 = performance.now();
+  runScenario(loadScenarioFile(SCENARIO), { maxStates: COPY_STATES });
+  return (performance.now() - t0) / 1000;
+}
+
+// As a worker thread of the ceiling measurement: one copy, its seconds posted back.
+if (!isMainThread && (workerData as { copy?: boolean } | null)?.copy === true) parentPort!.postMessage(copy());
+
+/** Seconds of `n` copies run at once on worker threads (each its own model, nothing shared). */
+async function copies(n: number): Promise<number[]> {
+  return Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const w = spawnModuleWorker(import.meta.url, 'kernel', { copy: true });
+          w.once('message', (s: number) => void w.terminate().then(() => resolve(s)));
+          w.once('error', reject);
+        }),
+    ),
+  );
+}
 
 export async function run(): Promise<boolean> {
   if (process.env.MNC_BENCH_KERNEL === '0') {
@@ -25,7 +58,7 @@ export async function run(): Promise<boolean> {
     return true;
   }
   const bound = process.env.MNC_BENCH_KERNEL_STATES === undefined ? undefined : Number(process.env.MNC_BENCH_KERNEL_STATES);
-  const sc = loadScenarioFile(join(import.meta.dirname, 'scenarios', 'reaper-ioctl-two-pairs.json'));
+  const sc = loadScenarioFile(SCENARIO);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = runScenario(sc, bound === undefined ? {} : { maxStates: bound });
@@ -66,6 +99,12 @@ export async function run(): Promise<boolean> {
         `  on ${workers} worker threads: ${ps.states.toLocaleString('en-US')} states, ${ps.transitions.toLocaleString('en-US')} transitions, ${pSeconds.toFixed(1)} s: ${(seconds / pSeconds).toFixed(2)}x the one-thread run above`,
         `    states, transitions and verdicts the same as one thread's: ${comparable ? (same ? 'yes' : 'NO') : 'not compared (both bounded)'}; peak RSS of the process so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
       ].join('\n'),
+    );
+    const [alone] = (await copies(1)) as [number];
+    const together = await copies(workers);
+    const slowest = Math.max(...together);
+    console.log(
+      `    the machine's ceiling: the one-thread check stopped at ${COPY_STATES.toLocaleString('en-US')} states takes ${alone.toFixed(1)} s alone, ${together.map((x) => x.toFixed(1)).join(' and ')} s as ${workers} copies at once: ${((workers * alone) / slowest).toFixed(2)}x the work in the same time`,
     );
   }
   const offSeconds = Number(process.env.MNC_BENCH_KERNEL_OFF_SECONDS ?? 60);
