@@ -29,6 +29,9 @@ import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '..
 import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
 import { comparePatched, compareSides, comparisonJson, formatComparison, type CompareOptions } from '../report/compare.ts';
+import { formatHistory, type HistoryColumn } from '../report/history.ts';
+import { CORE_VERSION_NAMES } from '../model/kernel/core/version-names.ts';
+import { ScenarioError } from '../model/kernel/errors.ts';
 import { approx, duration as roughDuration, makeProgress } from './progress.ts';
 import { checkAsync, forecast, replay, ReplayError, shorten, type Strategy } from '../checker/index.ts';
 import { startForecast, type ForecastTask } from '../report/forecast-job.ts';
@@ -886,6 +889,73 @@ export const PATCH_CORE = 'v4.19';
  * changed with its new golden listing, or why it is outside the model. A refused hunk or a malformed
  * patch: one line, exit 2, nothing applied.
  */
+export interface HistoryFlags {
+  variant?: string;
+  property?: string[];
+  coalesce: boolean;
+  maxStates?: number;
+  time?: number;
+  quiet?: boolean;
+}
+
+/**
+ * `mnc history SCENARIO`: the scenario on every core version, oldest first (each core running the
+ * driver variants it calls where the scenario's cannot be called there, as `check --core` does), and
+ * the table of which checks each finds violated. Exit 0 when every run completed (the history is
+ * information, not a verdict), 3 when a bound or a signal stopped one.
+ */
+export async function cmdHistory(io: Io, arg: string, f: HistoryFlags): Promise<number> {
+  // Standard input is read once, for every core.
+  let text: string | undefined;
+  const io1: Io = { ...io, stdin: () => (text ??= (io.stdin ?? (() => readFileSync(0, 'utf8')))()) };
+  const flags: ScenarioFlags = { ...(f.variant === undefined ? {} : { variant: f.variant }), ...(f.property ? { property: f.property } : {}), coalesce: f.coalesce };
+  // The scenario as written, and the flags: what is wrong with them is one line, exit 2.
+  const name = scenarioOf(io1, arg, flags).file.name;
+  const ac = new AbortController();
+  const unhook = stopOnSignals(io, ac);
+  const cols: HistoryColumn[] = [];
+  try {
+    for (const [i, core] of CORE_VERSION_NAMES.entries()) {
+      if (ac.signal.aborted) break;
+      let sc;
+      let notes: string[];
+      let property: string[] | undefined;
+      try {
+        const got = scenarioOf(io1, arg, { ...flags, core });
+        sc = got.scenario;
+        notes = got.notes;
+        property = got.property;
+      } catch (e) {
+        // A scenario this core cannot run (a thread kind or a driver it lacks): a column that says so.
+        if (!(e instanceof UsageError || e instanceof ScenarioError)) throw e;
+        cols.push({ core, status: 'cannot run', states: 0, verdicts: {}, notes: [`cannot run it: ${e.message}`] });
+        continue;
+      }
+      const t0 = performance.now();
+      const run = await runScenarioAsync(sc, {
+        findAll: true,
+        coalesce: f.coalesce,
+        ...(property ? { properties: property } : {}),
+        ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
+        ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
+        signal: ac.signal,
+      });
+      const r = run.result;
+      const verdicts: Record<string, 'holds' | 'violated' | 'unknown'> = {};
+      for (const v of r.verdicts) verdicts[v.property] = v.status;
+      const status = r.status === 'incomplete' ? `incomplete (${r.reason})` : r.status;
+      cols.push({ core, status, states: r.stats.states, verdicts, notes });
+      if (!f.quiet) io.err(`mnc: [${i + 1}/${CORE_VERSION_NAMES.length}] ${core}: ${status}, ${r.stats.states} states, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    unhook();
+  }
+  const title = `history of ${name}${f.variant === undefined ? '' : ` (variant ${f.variant})`} on every core version, oldest first: FAIL a check the exploration found violated, ok one it proved, ? undecided, - does not apply`;
+  io.out(formatHistory(title, cols));
+  const stopped = cols.length < CORE_VERSION_NAMES.length || cols.some((c) => c.status.startsWith('incomplete'));
+  return stopped ? EXIT.incomplete : EXIT.ok;
+}
+
 export function cmdPatch(io: Io, file: string, f: PatchFlags): number {
   const o = overrides(f);
   const core = o.core ?? PATCH_CORE;

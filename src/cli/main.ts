@@ -165,6 +165,19 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .action(async (scs: string[], f) => setCode(await (await commands()).cmdCompare(io, scs, f)));
 
   program
+    .command('history')
+    .description('check one scenario on every core version, oldest first, and print which checks each finds violated: the history of a finding across kernels (each core runs the driver variants it calls where the scenario names ones it cannot, as check --core does, and says so)')
+    .argument('<scenario>', 'built-in scenario name, path to a scenario .json file, or - to read it from standard input')
+    .option('--variant <label>', "the scenario file's variant to run on each core")
+    .option('--property <name>', 'only this property, or one of its checks (repeatable)', collect)
+    .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
+    .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)
+    .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
+    .option('-q, --quiet', 'no per-run progress lines')
+    .addHelpText('after', exitCodes(['0   every core\'s run completed: the table is printed (violations are information here, not the exit code)', USAGE, '3   a bound or a signal (Ctrl-C, SIGTERM) stopped a run: the table shows what was decided']))
+    .action(async (arg: string, f) => setCode(await (await commands()).cmdHistory(io, arg, f)));
+
+  program
     .command('patch')
     .description('apply a patch (a git format-patch mail or a diff -u) to the model and print, per hunk, the modelled function it changed with its new statement listing, or why it is outside the model; a hunk the model cannot take refuses the whole patch')
     .argument('<file>', 'the patch file, as mailed (headers included) or as diff -u wrote it')

@@ -89,7 +89,7 @@ describe('exit codes', () => {
     expect(r.out).toMatch(/INCOMPLETE: exploration stopped \(max-states\)/);
   });
   test('--help of every subcommand exits 0 and lists its exit codes', async () => {
-    const codes: Record<string, string[]> = { list: ['0', '70'], check: ['0', '1', '2', '3', '70'], matrix: ['0', '2', '3', '70'], compare: ['0', '1', '2', '3', '70'], replay: ['0', '1', '2', '70'] };
+    const codes: Record<string, string[]> = { list: ['0', '70'], check: ['0', '1', '2', '3', '70'], matrix: ['0', '2', '3', '70'], compare: ['0', '1', '2', '3', '70'], replay: ['0', '1', '2', '70'], history: ['0', '2', '3', '70'] };
     for (const [c, want] of Object.entries(codes)) {
       const r = await run(c, '--help');
       expect(r.code, c).toBe(0);
@@ -699,6 +699,44 @@ describe('check --jobs: one check on worker threads', () => {
     const zero = await run('check', 'kvm-pairing-under-reaper', '--jobs', '0');
     expect(zero.code).toBe(2);
     expectOneLine(zero.err, /--jobs/);
+  });
+});
+
+describe('history: one scenario on every core version', () => {
+  /** The cells of a row of the table, by core. */
+  const rowOf = (out: string, label: string): Record<string, string> => {
+    const lines = out.split('\n');
+    const cores = lines[1]!.trim().split(/\s+/);
+    const row = lines.find((l) => l.trim().split(/\s+/)[0] === label)!;
+    const cells = row.trim().split(/\s+/).slice(1);
+    return Object.fromEntries(cores.map((c, i) => [c, cells[i]!]));
+  };
+  test('a column per core, oldest first; each cell what check --core finds; the substitutions in the notes', async () => {
+    const r = await run('history', 'kvm-pairing-under-reaper', '-q');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4']);
+    const pairing = rowOf(r.out, 'pairing:missing-end');
+    for (const core of ['v4.19', 'v5.0', 'v5.4']) {
+      const c = await run('check', 'kvm-pairing-under-reaper', '--core', core, '--all', '-q');
+      expect(pairing[core], core).toBe(/^ {2}FAIL pairing:missing-end$/m.test(c.out) ? 'FAIL' : 'ok');
+    }
+    expect(pairing['v4.19']).toBe('FAIL');
+    // no-bug:warn exists on v5.4 only.
+    expect(rowOf(r.out, 'no-bug:warn')['v4.19']).toBe('-');
+    expect(rowOf(r.out, 'no-bug:warn')['v5.4']).toBe('ok');
+    expect(r.out).toMatch(/^ {2}v5\.0: --core v5\.0 calls the v5\.0 callbacks: amdgpu0 runs amdgpu@v5\.0 in place of amdgpu@tetsuo/m);
+  });
+  test('bad input is one line, exit 2; a bound makes it incomplete, exit 3', async () => {
+    const bad = await run('history', 'no-such-scenario');
+    expect(bad.code).toBe(2);
+    expect(bad.out).toBe('');
+    expectOneLine(bad.err, /^mnc: unknown scenario "no-such-scenario"/);
+    const prop = await run('history', 'kvm-pairing-under-reaper', '--property', 'no-such-property');
+    expect(prop.code).toBe(2);
+    expect(prop.out).toBe('');
+    const bounded = await run('history', 'kvm-pairing-under-reaper', '--max-states', '10', '-q');
+    expect(bounded.code).toBe(3);
+    expect(bounded.out).toMatch(/^ {2}v4\.19: incomplete \(max-states\)$/m);
   });
 });
 
