@@ -25,9 +25,9 @@
  * (check.ts's {@link explorationResult}): counterexamples replayed on the real model and
  * confirmed, liveness analysed on the joined graph.
  *
- * Bounds: `maxStates` may be passed by a few states (each worker stops at the first refusal);
- * `timeMs` and the signal stop every worker at its next check; a violation (without `findAll`)
- * stops the others at their next check.
+ * Bounds: `maxStates` is exact (the shared table refuses every number past it, and each worker
+ * stops at its first refusal); `timeMs` and the signal stop every worker at its next check (every
+ * 32 expansions); a violation (without `findAll`) stops the others at their next check.
  */
 import { Worker } from 'node:worker_threads';
 import { explorationResult, validateOptions } from './check.ts';
