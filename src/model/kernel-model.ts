@@ -29,7 +29,7 @@ export interface KernelModelOptions {
   readonly properties?: readonly Property<KState>[];
 }
 
-const OP_KIND = { invalidate_range_start: 1, invalidate_range_end: 2, release: 3 } as const;
+const OP_KIND = { invalidate_range_start: 1, invalidate_range_end: 2, release: 3, invalidate: 4 } as const;
 
 /**
  * Strings a state may hold that the program knows in advance (object and lock names, function

@@ -12,6 +12,9 @@
  *   ("If blockable argument is set to false then the callback cannot sleep and has to return with
  *   -EAGAIN. 0 should be returned otherwise"), except where the start was called with
  *   MMU_NOTIFIER_RANGE_MAYFAIL (the mayfail core), which allows -EAGAIN.
+ *
+ * The notifiers are those of the core's hlist: the interval notifiers of v5.5 on have their own
+ * contract, checked by `interval-coherency` (src/properties/interval-coherency.ts).
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
@@ -43,7 +46,7 @@ type Problem = { kind: 'mapped'; pair: PairRecord; obj: string } | { kind: 'fail
 
 function mappedInRange(m: KernelModel, s: KState): Problem | undefined {
   for (const p of s.pairs) {
-    if (p.ret !== 0) continue;
+    if (p.ret !== 0 || m.program.notifier(p.nid)?.ops.invalidate) continue;
     for (const o of objectsOf(m, p.nid)) {
       if (o.start <= p.end - 1 && p.start <= o.last && s.mem[`${o.id}.mapped`]) return { kind: 'mapped', pair: p, obj: o.id };
     }
@@ -51,8 +54,8 @@ function mappedInRange(m: KernelModel, s: KState): Problem | undefined {
   return undefined;
 }
 
-function failedStart(_m: KernelModel, s: KState): Problem | undefined {
-  for (const p of s.pairs) if (p.ret !== 0 && p.blockable && !p.mayfail) return { kind: 'failed', pair: p };
+function failedStart(m: KernelModel, s: KState): Problem | undefined {
+  for (const p of s.pairs) if (p.ret !== 0 && p.blockable && !p.mayfail && !m.program.notifier(p.nid)?.ops.invalidate) return { kind: 'failed', pair: p };
   return undefined;
 }
 

@@ -11,6 +11,7 @@ import type { KState } from '../model/lang/state.ts';
 import { bugOn } from './bug-on.ts';
 import { coherency } from './coherency.ts';
 import { deadlock } from './deadlock.ts';
+import { intervalCoherency } from './interval-coherency.ts';
 import { lockDiscipline } from './lock-discipline.ts';
 import { noSleep } from './no-sleep.ts';
 import { pairing } from './pairing.ts';
@@ -26,6 +27,7 @@ export const KERNEL_PROPERTIES: readonly KernelProperty[] = [
   reaperProgress,
   prematureVictim,
   coherency,
+  intervalCoherency,
   bugOn,
 ];
 

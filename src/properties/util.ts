@@ -94,7 +94,7 @@ export function opContext(s: KState, tid: number): string | undefined {
   const frames = s.threads[tid]!.frames;
   for (let i = frames.length - 1; i >= 0; i--) {
     const op = frames[i]!.op;
-    if (op) return `${op.nid} ${op.kind} [${op.start}, ${op.end})${op.kind === 'invalidate_range_start' ? (op.blockable ? ' blockable' : ' non-blockable') : ''}`;
+    if (op) return `${op.nid} ${op.kind} [${op.start}, ${op.end})${op.kind === 'invalidate_range_start' || op.kind === 'invalidate' ? (op.blockable ? ' blockable' : ' non-blockable') : ''}`;
   }
   return undefined;
 }

@@ -134,6 +134,13 @@ export interface VariantDef {
    * one-line description each (for validation and `mnc list`).
    */
   readonly params?: Readonly<Record<string, string>>;
+  /**
+   * Set for an `mmu_interval_notifier` user (v5.5 on, 99cb252f5e68): the notifier is in the core's
+   * interval tree, not on its hlist, and `ops` names its `invalidate`. Gives the interval it was
+   * inserted for (`mmu_interval_notifier_insert(mni, mm, start, length, ops)`: [start, start +
+   * length - 1]), given the instance's objects. Only a core with `itree` can run it.
+   */
+  readonly interval?: (objects: readonly ObjectRange[]) => { readonly start: number; readonly last: number };
   /** Named constants its code uses (PFERR_WRITE_MASK, ...). */
   readonly constants?: Readonly<Record<string, Value>>;
   /** Global objects its code names that hold no modelled state (slab caches, wait queues). */

@@ -327,6 +327,9 @@ export function resolveNotifier(use: string, core: CoreVersion, path: string): {
   const variant = variantName ?? shippedVariant(core, name);
   const def = own(driver.variants, variant);
   if (!def) throw new ScenarioError(path, `unknown variant "${variant}" of ${name}; its variants: ${Object.keys(driver.variants).join(', ')}`);
+  if (def.interval && !core.itree) {
+    throw new ScenarioError(path, `${name}@${variant} is an mmu_interval_notifier, which core ${core.name} does not have (v5.5 added them, 99cb252f5e68)`);
+  }
   if (def.api !== core.api) {
     throw new ScenarioError(
       path,
@@ -351,7 +354,7 @@ const programs = new WeakMap<Scenario, Program>();
  * Struct types the kernel code keeps on its stack and passes by pointer: `struct mmu_notifier_range`
  * from v5.0 (docs/model.md, "Structs on the stack").
  */
-const STACK_TYPES: readonly string[] = ['mmu_notifier_range'];
+const STACK_TYPES: readonly string[] = ['mmu_notifier_range', 'hmm_range'];
 
 /** Build the linked program of a scenario (once per scenario object). Throws ScenarioError for a bad scenario. */
 export function buildProgram(sc: Scenario): Program {
@@ -470,6 +473,7 @@ function linkProgram(sc: Scenario): Program {
   const notifiers: NotifierSpec[] = [];
   const works: WorkDef[] = [];
   const variantOf = new Map<string, { driver: string; variant: string; def: VariantDef; nid: string }[]>();
+  const intervals: string[] = [];
   sc.notifiers.forEach((n, i) => {
     const path = `notifiers[${i}]`;
     const r = resolveNotifier(n.use, core, `${path}.use`);
@@ -507,22 +511,50 @@ function linkProgram(sc: Scenario): Program {
     for (const g of r.def.globals ?? []) globals.add(g);
     Object.assign(constants, r.def.constants ?? {});
     addFns(r.def.fns, `${path}.use`);
-    for (const op of ['invalidate_range_start', 'invalidate_range_end', 'invalidate_range', 'release'] as const) {
-      statics[`${nid}.ops.${op}`] = r.def.ops[op] ?? null;
+    if (r.def.interval) {
+      // An interval notifier (v5.5): `mni->ops->invalidate`, `mni->mm`, its node in the core's
+      // interval tree (`&mni->interval_tree`, whose container_of is the notifier), and
+      // `mni->invalidate_seq`, odd and one below the idle `mmn_mm->invalidate_seq` (2) as
+      // __mmu_interval_notifier_insert() leaves it when no invalidation is active.
+      const iv = r.def.interval(objects);
+      statics[`${nid}.ops.invalidate`] = r.def.ops.invalidate ?? null;
+      statics[`${nid}.mm`] = 'mm';
+      statics[`${nid}.interval_tree.start`] = iv.start;
+      statics[`${nid}.interval_tree.last`] = iv.last;
+      statics[`${nid}.interval_tree.tree`] = 'mm.mmu_notifier_mm.itree';
+      mem[`${nid}.invalidate_seq`] = 1;
+      intervals.push(nid);
+    } else {
+      for (const op of ['invalidate_range_start', 'invalidate_range_end', 'invalidate_range', 'release'] as const) {
+        statics[`${nid}.ops.${op}`] = r.def.ops[op] ?? null;
+      }
+      statics[`${nid}.ops.flags`] = r.def.flags;
+      mem[`${nid}.hashed`] = 1;
     }
-    statics[`${nid}.ops.flags`] = r.def.flags;
-    mem[`${nid}.hashed`] = 1;
     notifiers.push({ id: nid, driver: r.driver, variant: r.variant, ops: r.def.ops, flags: r.def.flags });
     works.push(...(r.def.works?.(nid, objects) ?? []));
     variantOf.set(r.driver, [...(variantOf.get(r.driver) ?? []), { ...r, nid }]);
   });
-  const listOrder = [...notifiers].reverse();
+  const listOrder = notifiers.filter((n) => !intervals.includes(n.id)).reverse();
+  if (core.itree) {
+    // struct mmu_notifier_mm of v5.5 (99cb252f5e68): the interval tree (static: the scenario's interval
+    // notifiers, inserted before it starts, in address order), and the collision-retry sequence,
+    // initialised to 2 by __mmu_notifier_register().
+    statics['mm.mmu_notifier_mm.has_itree'] = intervals.length ? 1 : 0;
+    statics['mm.mmu_notifier_mm.itree'] = [...intervals]
+      .sort((a, b) => Number(statics[`${a}.interval_tree.start`]) - Number(statics[`${b}.interval_tree.start`]))
+      .map((n) => `${n}.interval_tree`);
+    mem['mm.mmu_notifier_mm.invalidate_seq'] = 2;
+    mem['mm.mmu_notifier_mm.active_invalidate_ranges'] = 0;
+  }
   statics['mm.mmu_notifier_mm'] = notifiers.length ? 'mm.mmu_notifier_mm' : null;
   statics['mm.mmu_notifier_mm.list'] = listOrder.map((n) => n.id);
   // The hlist itself (include/linux/list.h): the head's `first` and every node's `next`, which
   // hlist_del_init_rcu leaves as it was for RCU walkers (mm-primitives.ts); `pprev` is `hashed`.
   mem['mm.mmu_notifier_mm.list.first'] = listOrder[0]?.id ?? null;
   listOrder.forEach((n, i) => (mem[`${n.id}.hlist.next`] = listOrder[i + 1]?.id ?? null));
+  // Every notifier the core calls: the hlist in walk order, then the interval notifiers (v5.5).
+  const walkOrder = [...listOrder, ...notifiers.filter((n) => intervals.includes(n.id))];
   locks['mm.mmu_notifier_mm.lock'] = 'spin';
 
   // Threads.
@@ -684,7 +716,7 @@ function linkProgram(sc: Scenario): Program {
     refuseModelled(file, name, fns.get(name), Object.hasOwn(primitives, name) || Object.hasOwn(CORE_PRIMITIVES, name));
     primitives[name] = declaredPrimitive(name, d, file);
   }
-  addKworkers(works, threads, { fns: [...fns.values()], primitives, constants, statics, mem, locks, balanced, globals: [...globals], core, listOrder });
+  addKworkers(works, threads, { fns: [...fns.values()], primitives, constants, statics, mem, locks, balanced, globals: [...globals], core, listOrder: walkOrder });
   // The kworkers are threads too, each with its own partial-deadlock check.
   if (threads.length > MAX_THREADS) {
     const kw = threads.length - sc.threads.length;
@@ -701,7 +733,7 @@ function linkProgram(sc: Scenario): Program {
     statics,
     mem,
     locks,
-    notifiers: listOrder,
+    notifiers: walkOrder,
     threads,
     balanced,
     balancedOffsets,

@@ -528,9 +528,12 @@ function collectAssigned(stmts: readonly Stmt[], slotOf: (n: string) => void): v
     switch (st.s) {
       case 'expr':
         st.exprs.forEach(expr);
+        // A ghost effect may keep a model-only value in a local of the frame (a reader's sample).
+        st.ghost?.forEach(expr);
         break;
       case 'return':
         if (st.value) expr(st.value);
+        st.ghost?.forEach(expr);
         break;
       case 'if':
         expr(st.cond);

@@ -1416,7 +1416,7 @@ class Exec implements PrimCtx {
       if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
       if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
         if (frames.length === 1 && reads.finished) return;
-        if (frame.op && (reads.context || (reads.pairs && frame.op.kind === 'invalidate_range_start'))) return;
+        if (frame.op && (reads.context || (reads.pairs && (frame.op.kind === 'invalidate_range_start' || frame.op.kind === 'invalidate')))) return;
       }
       this.runOne(0, true);
     }
@@ -1574,8 +1574,18 @@ class Exec implements PrimCtx {
         }
         op = { kind: r.op, nid: r.nid!, start, end, blockable: 1, mayfail: 0 };
       }
+    } else if (r.op === 'invalidate') {
+      // An interval notifier (v5.5 on): `mni->ops->invalidate(mni, range, cur_seq)`.
+      const { start, end, blockable } = this.callRange(r.args);
+      if (!blockable) ctx |= CTX_NONBLOCK_START;
+      op = { kind: 'invalidate', nid: r.nid!, start, end, blockable, mayfail: 0 };
     } else if (r.op === 'release') {
       op = { kind: 'release', nid: r.nid!, start: 0, end: 0, blockable: 1, mayfail: 0 };
+    } else if (r.fn === this.program.spec.contract.itreeEnd) {
+      // mn_itree_inv_end(mmn_mm) ends the invalidation of the caller's `range` for the interval notifiers.
+      const f0 = this.fnOf(frame);
+      const ref = f0.stack.has('range') ? this.stackRefOf('range') : frame.locals[f0.slots.get('range') ?? -1];
+      if (typeof ref === 'string' && parseStackRef(ref)) this.closeInterval(Number(this.stackRead(ref, 'start')), Number(this.stackRead(ref, 'end')));
     } else if (r.fn === this.program.spec.contract.coreEnd) {
       // (mm, start, end, only_end) up to v4.19; (range, only_end) from v5.0.
       const ref = r.args[0];
@@ -1601,7 +1611,8 @@ class Exec implements PrimCtx {
    */
   callRange(args: readonly Value[]): { start: number; end: number; blockable: number; flags: number } {
     const ref = args[1];
-    if (args.length === 2 && parseStackRef(ref)) {
+    // (mn, range) from v5.0; an interval notifier's (mni, range, cur_seq) from v5.5.
+    if ((args.length === 2 || args.length === 3) && parseStackRef(ref)) {
       const r = ref as string;
       const flags = this.stackHas(r, 'flags') ? Number(this.stackRead(r, 'flags')) : truthy(this.stackRead(r, 'blockable')) ? 1 : 0;
       return { start: Number(this.stackRead(r, 'start')), end: Number(this.stackRead(r, 'end')), blockable: flags & 1 ? 1 : 0, flags };
@@ -1614,8 +1625,24 @@ class Exec implements PrimCtx {
   /** The core's end walk for [start, end) closes this thread's pairs of notifiers without an end callback. */
   private closeEndless(start: number, end: number): void {
     const pairs = this.pairs();
-    const close = (p: PairRecord): boolean =>
-      p.tid === this.tid && p.start === start && p.end === end && !this.program.notifier(p.nid)?.ops.invalidate_range_end;
+    // Interval notifiers (v5.5) have neither callback: their pairs close at mn_itree_inv_end (closeInterval).
+    const close = (p: PairRecord): boolean => {
+      if (p.tid !== this.tid || p.start !== start || p.end !== end) return false;
+      const ops = this.program.notifier(p.nid)?.ops;
+      return !ops?.invalidate_range_end && !ops?.invalidate;
+    };
+    if (pairs.some(close)) {
+      const keep = pairs.filter((p) => !close(p));
+      const own = this.ownPairs();
+      own.length = 0;
+      own.push(...keep);
+    }
+  }
+
+  /** mn_itree_inv_end() for [start, end) closes this thread's pairs of interval notifiers for that range (v5.5 on). */
+  private closeInterval(start: number, end: number): void {
+    const pairs = this.pairs();
+    const close = (p: PairRecord): boolean => p.tid === this.tid && p.start === start && p.end === end && !!this.program.notifier(p.nid)?.ops.invalidate;
     if (pairs.some(close)) {
       const keep = pairs.filter((p) => !close(p));
       const own = this.ownPairs();
@@ -1666,6 +1693,15 @@ class Exec implements PrimCtx {
       if (r === 0 || o.blockable || o.mayfail) {
         insertPair(this.ownPairs(), { tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail, ret: r });
       }
+    }
+    if (done.op?.kind === 'invalidate') {
+      // An interval notifier's invalidate returns bool (v5.5, 99cb252f5e68). True: the invalidation went
+      // through, and the range is invalidated for it until mn_itree_inv_end. False in blockable mode:
+      // mn_itree_invalidate WARNs and goes on (`continue`), and the caller's end comes all the same.
+      // False in non-blockable mode: the core ends the itree itself and returns -EAGAIN; nothing is owed.
+      const o = done.op;
+      const ok = v !== 0 && v !== null;
+      if (ok || o.blockable) insertPair(this.ownPairs(), { tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: 0, ret: ok ? 0 : 1 });
     }
     if (frames.length && done.dest >= 0) this.top().locals[done.dest] = v;
     if (!frames.length) this.restartIfQueued(th);

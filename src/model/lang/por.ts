@@ -179,7 +179,7 @@ export class PartialOrder {
     const ins = this.program.fn(top.fn).instrs[top.pc]!;
     if (ins.op === 'return') {
       if (t.frames.length === 1 && (reads.finished || reads.enabled)) return false;
-      if (top.op && (reads.context || (reads.pairs && top.op.kind === 'invalidate_range_start'))) return false;
+      if (top.op && (reads.context || (reads.pairs && (top.op.kind === 'invalidate_range_start' || top.op.kind === 'invalidate')))) return false;
     }
     for (let j = 0; j < state.threads.length; j++) if (j !== a.tid && next.threads[j] !== state.threads[j]) return false;
     const u = next.threads[a.tid]!;

@@ -9,8 +9,12 @@ import { compileFn, type CompiledFn } from './compile.ts';
 import { CORE_PRIMITIVES, type Primitive } from './primitives.ts';
 import type { LockState, Value } from './state.ts';
 
-/** The notifier ops `mn->ops->X(...)` can name. */
-export const OP_NAMES = ['invalidate_range_start', 'invalidate_range_end', 'invalidate_range', 'release'] as const;
+/**
+ * The notifier ops `mn->ops->X(...)` can name: the `mmu_notifier_ops` callbacks, and (from v5.5,
+ * 99cb252f5e68) `invalidate`, the one callback of `struct mmu_interval_notifier_ops`
+ * (`mni->ops->invalidate(mni, range, cur_seq)`, returning bool).
+ */
+export const OP_NAMES = ['invalidate_range_start', 'invalidate_range_end', 'invalidate_range', 'release', 'invalidate'] as const;
 export type OpName = (typeof OP_NAMES)[number];
 
 /** One registered mmu notifier, as the core's list holds it. */
@@ -39,6 +43,14 @@ export interface PairingContract {
    * notifiers that have no `invalidate_range_end` callback, whose window ends there.
    */
   readonly coreEnd: string;
+  /**
+   * From v5.5: the core function that ends the invalidation of the interval notifiers
+   * (`mn_itree_inv_end(mmn_mm)`). It takes no range: the range is the `range` of the function
+   * calling it (`__mmu_notifier_invalidate_range_end`, `mn_itree_invalidate` on its -EAGAIN path,
+   * `mn_itree_release`). Its call closes the calling thread's open pairs of interval notifiers for
+   * that range.
+   */
+  readonly itreeEnd?: string;
 }
 
 export interface ThreadSpec {

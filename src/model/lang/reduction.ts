@@ -432,11 +432,13 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
           op = c.field as OpName;
           context = true;
           // The end op consumes the pair its start opened; the start's frame records one on return.
-          if (op === 'invalidate_range_end' || op === 'invalidate_range_start') pairs = true;
+          if (op === 'invalidate_range_end' || op === 'invalidate_range_start' || op === 'invalidate') pairs = true;
         }
       } else if (c.k === 'id' && !isLocal(c.name)) {
         // The core's end walk closes the pairs of notifiers without an end callback.
         if (c.name === p.spec.contract.coreEnd) pairs = true;
+        // So does mn_itree_inv_end for the interval notifiers' pairs of the caller's range (v5.5 on).
+        if (c.name === p.spec.contract.itreeEnd) pairs = true;
         // Calls of some functions are counted in a ghost variable (`ghost.calls_<name>`).
         if (p.countCalls.has(c.name)) out.push({ name: `calls_${c.name}`, mode: 'w' });
       }

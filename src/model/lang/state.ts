@@ -35,12 +35,13 @@ export function nonBlockCount(ctx: number): number {
 
 /** What a frame called through `mn->ops->...` is doing, for pairing and context. */
 export interface OpFrame {
-  readonly kind: 'invalidate_range_start' | 'invalidate_range_end' | 'release';
+  /** `invalidate`: an interval notifier's `mni->ops->invalidate(mni, range, cur_seq)` (v5.5 on). */
+  readonly kind: 'invalidate_range_start' | 'invalidate_range_end' | 'release' | 'invalidate';
   /** The notifier instance id. */
   readonly nid: string;
   readonly start: number;
   readonly end: number;
-  /** 1 for a blockable start (and for every end), 0 for a non-blockable start. */
+  /** 1 for a blockable start or interval invalidate (and for every end), 0 for a non-blockable one. */
   readonly blockable: number;
   /** 1 for a start called with MMU_NOTIFIER_RANGE_MAYFAIL. */
   readonly mayfail: number;
@@ -121,7 +122,10 @@ export interface PairRecord {
   readonly blockable: number;
   /** 1 if the start was called with MMU_NOTIFIER_RANGE_MAYFAIL (the mayfail core only). */
   readonly mayfail: number;
-  /** What the start callback returned. */
+  /**
+   * What the start callback returned. For an interval notifier's `invalidate` (v5.5 on), which
+   * returns bool, 0 stands for true (the invalidation went through) and 1 for false.
+   */
   readonly ret: number;
 }
 

@@ -11,7 +11,10 @@ const SEED = '93065ac753e4-blockable-mode.patch';
 
 describe('variantByPatch', () => {
   test("every driver's 93065ac753e4 variant is its v4.18 variant with the patch: the functions the patch changes carry its version, the others are the base's very objects", () => {
-    for (const [name, d] of Object.entries(DRIVERS)) {
+    // test_hmm entered in v5.7: it has no v4.18 or 93065ac753e4 variant.
+    const olds = Object.entries(DRIVERS).filter(([name]) => name !== 'test_hmm');
+    expect(olds.length).toBe(Object.keys(DRIVERS).length - 1);
+    for (const [name, d] of olds) {
       const base = d.variants['v4.18']!;
       const v = d.variants['93065ac753e4']!;
       const changed = v.fns.filter((f) => !base.fns.includes(f));

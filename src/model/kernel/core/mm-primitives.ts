@@ -43,6 +43,8 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   MMU_NOTIFY_PROTECTION_VMA: 2,
   MMU_NOTIFY_PROTECTION_PAGE: 3,
   MMU_NOTIFY_SOFT_DIRTY: 4,
+  // v5.5 (99cb252f5e68): exit_mmap's invalidation of the interval notifiers.
+  MMU_NOTIFY_RELEASE: 5,
   ...ALLOC_CONSTANTS,
   GFP_KERNEL: 'GFP_KERNEL',
   GFP_HIGHUSER_MOVABLE: 'GFP_HIGHUSER_MOVABLE',
@@ -188,6 +190,70 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     doc: 'Stand-in for `WARN_ON(mmu_notifier_range_blockable(range) || _ret != -EAGAIN);` in __mmu_notifier_invalidate_range_start() (v5.4, 8402ce61bec2): mnc_warn_on(cond, mn, _ret) records a true condition as `ghost.warn = "<notifier>:<value returned>"` for the no-bug:warn check (the kernel prints "WARNING: ... at mm/mmu_notifier.c" and goes on; so does the thread).',
     run(ctx, [cond, mn, ret]) {
       if (cond !== 0 && cond !== null && ctx.read('ghost.warn') === 0) ctx.write('ghost.warn', `${String(mn)}:${String(ret)}`);
+      return 0;
+    },
+  },
+  // ----------------------------------------------------------------------------- v5.5: interval notifiers
+  lockdep_assert_held: { shared: false, sleeps: false, doc: 'lockdep_assert_held(&lock): a lockdep assertion (not modelled).', run: () => 0 },
+  READ_ONCE: {
+    shared: false,
+    sleeps: false,
+    doc: 'READ_ONCE(x): x, read once (the model is sequentially consistent; the read itself is the argument\'s).',
+    run: (_ctx, [x]) => x as Value,
+  },
+  wake_up_all: {
+    shared: false,
+    sleeps: false,
+    doc: 'wake_up_all(&wq): wakes every task sleeping on wq. A waiter in the model is a thread whose wait_event() condition is false; it can run again once the condition holds, so the wake-up itself changes nothing.',
+    run: () => 0,
+  },
+  mnc_interval_warn_on: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'interval_warn', mode: 'w' }],
+    doc: 'Stand-in for `WARN_ON(mmu_notifier_range_blockable(range))` in mn_itree_invalidate() and `WARN_ON(!ret)` in mn_itree_release() (v5.5, 99cb252f5e68): an interval notifier\'s invalidate returned false in a blockable range. mnc_interval_warn_on(cond, mni) returns cond and records the first true one as `ghost.interval_warn = "<notifier>"` for interval-coherency:blockable-false (the kernel prints a WARNING and goes on; so does the thread).',
+    run(ctx, [cond, mni]) {
+      const on = cond !== 0 && cond !== null;
+      if (on && ctx.read('ghost.interval_warn') === 0) ctx.write('ghost.interval_warn', String(mni));
+      return on ? 1 : 0;
+    },
+  },
+  mnc_interval_invalidated: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'inv_gen', mode: 'inc' }],
+    doc: 'Model-only (a ghost effect of the core\'s call of an interval notifier\'s invalidate, v5.5): mnc_interval_invalidated(mni, start, end, ret) counts, when ret is true, one more invalidation of every object of the notifier that [start, end) overlaps (`<object>.inv_gen`), for interval-coherency:stale-use.',
+    run(ctx, [mni, start, end, ret]) {
+      if (ret === 0 || ret === null) return 0;
+      const s = num(start, 'mnc_interval_invalidated');
+      const e = num(end, 'mnc_interval_invalidated');
+      for (const o of intervalObjects(ctx, ref(mni, 'mnc_interval_invalidated'))) {
+        if (o.start <= e - 1 && s <= o.last) ctx.write(`${o.id}.inv_gen`, num(ctx.read(`${o.id}.inv_gen`), 'inv_gen') + 1);
+      }
+      return 0;
+    },
+  },
+  mnc_interval_gen: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'inv_gen', mode: 'r' }],
+    doc: 'Model-only (a ghost effect of a reader): mnc_interval_gen(mni, address): how many invalidations of the notifier\'s object holding `address` have gone through so far (`<object>.inv_gen`); the reader keeps it to compare at its use.',
+    run(ctx, [mni, addr]) {
+      const o = objectAt(ctx, ref(mni, 'mnc_interval_gen'), num(addr, 'mnc_interval_gen'));
+      return o ? ctx.read(`${o}.inv_gen`) : 0;
+    },
+  },
+  mnc_interval_use: {
+    shared: true,
+    sleeps: false,
+    access: () => [
+      { name: 'inv_gen', mode: 'r' },
+      { name: 'interval_stale', mode: 'w' },
+    ],
+    doc: 'Model-only (a ghost effect of the statement where a reader uses the mapping it read, after its mmu_interval_read_retry()): mnc_interval_use(mni, address, gen) records in `ghost.interval_stale` (the object) that an invalidation of the object holding `address` went through since the reader sampled `gen` right after its mmu_interval_read_begin(), for interval-coherency:stale-use.',
+    run(ctx, [mni, addr, gen]) {
+      const o = objectAt(ctx, ref(mni, 'mnc_interval_use'), num(addr, 'mnc_interval_use'));
+      if (o && ctx.read(`${o}.inv_gen`) !== gen && ctx.read('ghost.interval_stale') === 0) ctx.write('ghost.interval_stale', o);
       return 0;
     },
   },
@@ -635,4 +701,21 @@ function predecessorLink(ctx: PrimCtx, n: string): string {
     if (ctx.read(`${String(m)}.hashed`) && ctx.read(`${String(m)}.hlist.next`) === n) return `${String(m)}.hlist.next`;
   }
   throw new Error(`hlist_del_init_rcu: hashed notifier ${n} is on no list (the model's list is inconsistent)`);
+}
+
+/** The objects of an interval notifier (`<mni>.obj<i>`, with `start` and `last` in the static configuration). */
+function intervalObjects(ctx: PrimCtx, mni: string): { id: string; start: number; last: number }[] {
+  const out: { id: string; start: number; last: number }[] = [];
+  for (let i = 0; ; i++) {
+    const id = `${mni}.obj${i}`;
+    const start = ctx.stat(`${id}.start`);
+    const last = ctx.stat(`${id}.last`);
+    if (typeof start !== 'number' || typeof last !== 'number') return out;
+    out.push({ id, start, last });
+  }
+}
+
+/** The object of interval notifier `mni` holding page `addr`, if any. */
+function objectAt(ctx: PrimCtx, mni: string, addr: number): string | undefined {
+  return intervalObjects(ctx, mni).find((o) => o.start <= addr && addr <= o.last)?.id;
 }

@@ -6,6 +6,7 @@ import type { FnDef } from '../../lang/ir.ts';
 import type { NotifierApi } from '../driver.ts';
 import type { PairingContract } from '../../lang/program.ts';
 import * as mn from './mmu_notifier.ts';
+import * as itree from './mmu_interval.ts';
 import * as oom from './oom_kill.ts';
 import * as mem from './memory.ts';
 import { PAGE_ALLOC_FNS } from './page_alloc.ts';
@@ -27,6 +28,8 @@ export interface CoreVersion {
    * evidence; a driver not listed ships its variant for the core's callback API (`defaultVariant`).
    */
   readonly ships?: Readonly<Record<string, { readonly variant: string; readonly why: string }>>;
+  /** Whether the core has interval notifiers (v5.5 on, 99cb252f5e68): a driver variant with `interval` needs it. */
+  readonly itree?: boolean;
   /**
    * Ghost variables (`ghost.<name>`, docs/model.md "Ghost state") this core's functions record beyond
    * those of every core: `warn` for the core's own WARN_ON (v5.4, no-bug:warn).
@@ -42,6 +45,8 @@ interface RangeCallers {
   readonly wpPageCopy: FnDef;
   /** The core's end walk and its wrappers. */
   readonly end: readonly FnDef[];
+  /** exit_mmap's __mmu_notifier_release and what it calls (v5.5 splits it); default the 4.19.y one. */
+  readonly release?: readonly FnDef[];
 }
 
 function callersOf(v: RangeCallers): readonly FnDef[] {
@@ -74,7 +79,7 @@ function callersOf(v: RangeCallers): readonly FnDef[] {
     mem.mmput,
     mem.mmputInner,
     ...v.end,
-    mn.release,
+    ...(v.release ?? [mn.release]),
     mn.wrapperRelease,
     mn.unregister,
     mn.unregisterNoRelease,
@@ -102,8 +107,8 @@ const callersV50 = (end: readonly FnDef[]): readonly FnDef[] => [
 ];
 
 /** v5.2 and v5.4: the seven-argument mmu_notifier_range_init() with the event (6f4f13e8d9e2). */
-const callersV52 = (end: readonly FnDef[]): readonly FnDef[] => [
-  ...callersOf({ splitHugePmd: mem.splitHugePmdV52, unmapVmas: mem.unmapVmasV52, zapPageRange: mem.zapPageRangeV52, wpPageCopy: mem.wpPageCopyV52, end }),
+const callersV52 = (end: readonly FnDef[], release?: readonly FnDef[]): readonly FnDef[] => [
+  ...callersOf({ splitHugePmd: mem.splitHugePmdV52, unmapVmas: mem.unmapVmasV52, zapPageRange: mem.zapPageRangeV52, wpPageCopy: mem.wpPageCopyV52, end, ...(release ? { release } : {}) }),
   mem.tryToUnmapOneV52,
   mn.rangeInitV52,
 ];
@@ -237,5 +242,23 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     contract: V50_CONTRACT,
     oomLock: false,
     ghosts: ['warn'],
+  },
+  'v5.5': {
+    name: 'v5.5',
+    description:
+      'v5.5 (99cb252f5e68): the v5.4 core plus interval notifiers (struct mmu_interval_notifier): __mmu_notifier_invalidate_range_start walks the interval tree first (mn_itree_invalidate: mmn_mm->invalidate_seq made odd, ops->invalidate(mni, range, cur_seq) returning bool; false in non-blockable mode ends the itree at once and returns -EAGAIN before any hlist notifier runs, false in blockable mode is WARN_ON and ignored), then the v5.4 hlist walk; the end calls mn_itree_inv_end() (the last active range makes invalidate_seq even and wakes the readers) before the hlist ends; exit_mmap\'s release invalidates the whole itree; readers use mmu_interval_read_begin() (sleeps while their notifier\'s invalidation is active) and mmu_interval_read_retry(). The interval tree is static in a scenario (no insert or remove).',
+    api: 'v5.2',
+    fns: [
+      ...callersV52([itree.endV55, mn.wrapperEndV54, mn.wrapperOnlyEndV54], [itree.releaseV55, itree.hlistRelease, itree.itreeRelease]),
+      ...itree.ITREE_FNS.filter((f) => f !== itree.endV55 && f !== itree.releaseV55 && f !== itree.hlistRelease && f !== itree.itreeRelease),
+      mn.wrapperStartV54,
+      mn.wrapperStartNonblockV54,
+      oom.reapMmV54,
+      ...reaperV5,
+    ],
+    contract: { ...V50_CONTRACT, itreeEnd: 'mn_itree_inv_end' },
+    oomLock: false,
+    itree: true,
+    ghosts: ['warn', 'interval_warn', 'interval_stale'],
   },
 };

@@ -12,6 +12,7 @@ import { RADEON } from './radeon.ts';
 import { I915 } from './i915.ts';
 import { KVM } from './kvm.ts';
 import { HMM } from './hmm.ts';
+import { TEST_HMM } from './test_hmm.ts';
 
 export const DRIVERS: Readonly<Record<string, DriverDef>> = {
   [GNTDEV.name]: GNTDEV,
@@ -25,4 +26,5 @@ export const DRIVERS: Readonly<Record<string, DriverDef>> = {
   [I915.name]: I915,
   [KVM.name]: KVM,
   [HMM.name]: HMM,
+  [TEST_HMM.name]: TEST_HMM,
 };

@@ -81,12 +81,6 @@ export const COMMON_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  READ_ONCE: {
-    shared: false,
-    sleeps: false,
-    doc: 'READ_ONCE(x): x (the read itself is the argument\'s evaluation).',
-    run: (_ctx, [x]) => x as Value,
-  },
   min_t: {
     shared: false,
     sleeps: false,
@@ -120,7 +114,6 @@ export const COMMON_PRIMITIVES: Record<string, Primitive> = {
     run: (_ctx, [p]) => num(p as Arg, 'PTR_ERR'),
   },
   wake_up: noop('wake_up(wq): wakes waiters; a modelled wait_event re-evaluates its condition at every state, so waking is implicit.'),
-  wake_up_all: noop('wake_up_all(wq): wakes every waiter; implicit in the model (see wake_up).'),
   pr_debug: noop('pr_debug(...): dynamic debug printk.'),
   pr_err: noop('pr_err(...): printk.'),
 };

@@ -31,7 +31,10 @@ const CASES = Object.values(DRIVERS).filter((d) => d.variants['v5.0'] && d.varia
 
 describe('the range variants behave as the variant they are made from', () => {
   test('every driver has them', () => {
-    expect(CASES.map((d) => d.name).sort()).toEqual(Object.keys(DRIVERS).sort());
+    // Every driver of the hlist (test_hmm, an interval notifier user from v5.7, came after the conversion).
+    const hlist = Object.values(DRIVERS).filter((d) => !Object.values(d.variants).some((v) => v.interval));
+    expect(CASES.map((d) => d.name).sort()).toEqual(hlist.map((d) => d.name).sort());
+    expect(hlist.length).toBe(Object.keys(DRIVERS).length - 1);
   });
 
   for (const d of CASES) {
