@@ -75,75 +75,83 @@
  *   pagefault_single_data_segment()'s live-MR check (4710 -> 4720 states). mlx5-implicit-mr keeps
  *   its verdicts.
  *
+ * Issue 14, core v5.5 (interval notifiers): the column interval-coherency, `-` in every row without an
+ * interval notifier; test-hmm-reaper and test-hmm-fault-vs-munmap (new, lib/test_hmm.c on v5.5):
+ * every check holds (the broken hunks of examples/patches/test_hmm-*.patch fail it:
+ * test/properties/can-fail.test.ts).
+ *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
- * coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
+ * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
  */
 import { expect, test } from 'vitest';
 import { computeMatrix } from '../../src/report/matrix.ts';
 import { KERNEL_PROPERTIES } from '../../src/properties/index.ts';
 
 const EXPECTED = `
-amdgpu-cs-reclaim             alloc-under-lock   ok   ok   ok   FAIL -    -    ok   ok
-amdgpu-cs-reclaim             4a2de54dc1d7       ok   ok   ok   ok   -    -    ok   ok
-amdgpu-cs-reclaim             v4.19.y            ok   ok   ok   ok   -    -    ok   ok
-amdgpu-hsa-reaper             v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
-amdgpu-hsa-reaper             93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   ok
-amdgpu-hsa-reaper             clarify            FAIL ok   ok   ok   ok   ok   ok   ok
-amdgpu-hsa-reaper             tetsuo             ok   ok   ok   ok   ok   ok   ok   ok
-amdgpu-ioctl-alloc-under-lock alloc-under-lock   FAIL ok   ok   FAIL FAIL ok   ok   ok
-amdgpu-ioctl-alloc-under-lock 4a2de54dc1d7       FAIL ok   FAIL ok   ok   ok   ok   ok
-amdgpu-ioctl-alloc-under-lock v4.19.y            FAIL ok   ok   ok   ok   ok   ok   ok
-amdgpu-ioctl-alloc-under-lock tetsuo+fix         ok   ok   ok   ok   ok   ok   ok   ok
-amdgpu-read-lock-nonblock     93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   ok
-amdgpu-read-lock-nonblock     clarify            FAIL ok   ok   ok   ok   ok   ok   ok
-amdgpu-read-lock-nonblock     tetsuo             ok   ok   ok   ok   ok   ok   ok   ok
-end-after-nonblock-start      93065ac753e4       FAIL ok   ok   ok   ok   ok   FAIL ok
-end-after-nonblock-start      jglisse            FAIL ok   ok   ok   ok   ok   ok   ok
-end-after-nonblock-start      93065ac753e4+nosleep-mirror FAIL ok ok ok ok ok FAIL ok
-end-after-nonblock-start      jglisse+nosleep-mirror FAIL ok ok ok   ok   ok   ok   ok
-exit-mmap-vs-reaper           v4.18              ok   ok   ok   FAIL FAIL FAIL ok   FAIL
-exit-mmap-vs-reaper           93065ac753e4       FAIL FAIL ok   FAIL FAIL ok   ok   FAIL
-exit-mmap-vs-reaper           v4.19              FAIL FAIL ok   FAIL FAIL ok   ok   FAIL
-exit-mmap-vs-reaper           tetsuo             ok   FAIL FAIL FAIL FAIL ok   ok   FAIL
-gntdev-reaper                 v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
-gntdev-reaper                 93065ac753e4       FAIL ok   ok   FAIL FAIL ok   FAIL ok
-gntdev-reaper                 v4.19              FAIL ok   ok   FAIL FAIL ok   FAIL ok
-gntdev-reaper                 fixup              ok   ok   ok   ok   ok   ok   ok   ok
-hfi1-reaper                   v4.18              ok   ok   ok   ok   ok   ok   ok   ok
-hfi1-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   ok   ok
-hfi1-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   ok
-i915-overlapping-invalidations -                  ok   ok   ok   ok   -    -    FAIL ok
-i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
-i915-reaper                   93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   ok
-i915-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   ok
-kvm-pairing-under-reaper      -                  ok   FAIL ok   ok   ok   ok   ok   ok
-mayfail-reclaim               i915@mayfail       ok   ok   ok   ok   -    -    FAIL ok
-mayfail-reclaim               i915@93065ac753e4  ok   ok   ok   ok   -    -    FAIL ok
-mlx5-implicit-mr              v4.18              ok   FAIL ok   FAIL -    -    FAIL FAIL
-mlx5-implicit-mr              93065ac753e4       ok   FAIL ok   FAIL -    -    FAIL FAIL
-oom-reap-return-value         93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   ok
-oom-reap-return-value         returns-true       FAIL FAIL ok   ok   ok   FAIL ok   ok
-oom-reap-return-value         v4.19              FAIL ok   ok   ok   ok   ok   ok   ok
-radeon-reaper                 v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
-radeon-reaper                 93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   ok
-radeon-reaper                 v4.19              ok   ok   ok   ok   ok   ok   ok   ok
-radeon-release-destroy        v4.18              ok   ok   ok   ok   -    -    ok   FAIL
-radeon-release-destroy        v4.19              ok   ok   ok   ok   -    -    ok   FAIL
-reaper-mmap-sem-write         -                  FAIL ok   ok   ok   ok   ok   ok   ok
-scif-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
-scif-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   ok   ok
-scif-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   ok
-several-starts-in-flight      recursion          ok   ok   ok   ok   -    -    ok   ok
-several-starts-in-flight      tetsuo             ok   ok   FAIL FAIL -    -    ok   ok
-sgi-gru-reaper                v4.18              ok   ok   ok   ok   ok   ok   ok   ok
-sgi-gru-reaper                93065ac753e4       ok   ok   ok   ok   ok   ok   ok   ok
-sgi-gru-reaper                v4.19              ok   ok   ok   ok   ok   ok   ok   ok
-umem-odp-reaper               v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
-umem-odp-reaper               93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   ok
-umem-odp-register-vs-reaper   v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
-umem-odp-register-vs-reaper   93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   ok
-v418-blockable-backoff        v4.18              ok   ok   ok   ok   ok   FAIL ok   ok
-v418-blockable-backoff        v4.19              FAIL ok   ok   ok   ok   ok   ok   ok
+amdgpu-cs-reclaim             alloc-under-lock   ok   ok   ok   FAIL -    -    ok   -   ok
+amdgpu-cs-reclaim             4a2de54dc1d7       ok   ok   ok   ok   -    -    ok   -   ok
+amdgpu-cs-reclaim             v4.19.y            ok   ok   ok   ok   -    -    ok   -   ok
+amdgpu-hsa-reaper             v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
+amdgpu-hsa-reaper             93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-hsa-reaper             clarify            FAIL ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-hsa-reaper             tetsuo             ok   ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-ioctl-alloc-under-lock alloc-under-lock   FAIL ok   ok   FAIL FAIL ok   ok   -   ok
+amdgpu-ioctl-alloc-under-lock 4a2de54dc1d7       FAIL ok   FAIL ok   ok   ok   ok   -   ok
+amdgpu-ioctl-alloc-under-lock v4.19.y            FAIL ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-ioctl-alloc-under-lock tetsuo+fix         ok   ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-read-lock-nonblock     93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-read-lock-nonblock     clarify            FAIL ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-read-lock-nonblock     tetsuo             ok   ok   ok   ok   ok   ok   ok   -   ok
+end-after-nonblock-start      93065ac753e4       FAIL ok   ok   ok   ok   ok   FAIL - ok
+end-after-nonblock-start      jglisse            FAIL ok   ok   ok   ok   ok   ok   -   ok
+end-after-nonblock-start      93065ac753e4+nosleep-mirror FAIL ok ok ok ok ok FAIL - ok
+end-after-nonblock-start      jglisse+nosleep-mirror FAIL ok ok ok   ok   ok   ok   -   ok
+exit-mmap-vs-reaper           v4.18              ok   ok   ok   FAIL FAIL FAIL ok   -   FAIL
+exit-mmap-vs-reaper           93065ac753e4       FAIL FAIL ok   FAIL FAIL ok   ok   -   FAIL
+exit-mmap-vs-reaper           v4.19              FAIL FAIL ok   FAIL FAIL ok   ok   -   FAIL
+exit-mmap-vs-reaper           tetsuo             ok   FAIL FAIL FAIL FAIL ok   ok   -   FAIL
+gntdev-reaper                 v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
+gntdev-reaper                 93065ac753e4       FAIL ok   ok   FAIL FAIL ok   FAIL - ok
+gntdev-reaper                 v4.19              FAIL ok   ok   FAIL FAIL ok   FAIL - ok
+gntdev-reaper                 fixup              ok   ok   ok   ok   ok   ok   ok   -   ok
+hfi1-reaper                   v4.18              ok   ok   ok   ok   ok   ok   ok   -   ok
+hfi1-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   ok   -   ok
+hfi1-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+i915-overlapping-invalidations -                  ok   ok   ok   ok   -    -    FAIL - ok
+i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
+i915-reaper                   93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   -   ok
+i915-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+kvm-pairing-under-reaper      -                  ok   FAIL ok   ok   ok   ok   ok   -   ok
+mayfail-reclaim               i915@mayfail       ok   ok   ok   ok   -    -    FAIL - ok
+mayfail-reclaim               i915@93065ac753e4  ok   ok   ok   ok   -    -    FAIL - ok
+mlx5-implicit-mr              v4.18              ok   FAIL ok   FAIL -    -    FAIL - FAIL
+mlx5-implicit-mr              93065ac753e4       ok   FAIL ok   FAIL -    -    FAIL - FAIL
+oom-reap-return-value         93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   -   ok
+oom-reap-return-value         returns-true       FAIL FAIL ok   ok   ok   FAIL ok   -   ok
+oom-reap-return-value         v4.19              FAIL ok   ok   ok   ok   ok   ok   -   ok
+radeon-reaper                 v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
+radeon-reaper                 93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   -   ok
+radeon-reaper                 v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+radeon-release-destroy        v4.18              ok   ok   ok   ok   -    -    ok   -   FAIL
+radeon-release-destroy        v4.19              ok   ok   ok   ok   -    -    ok   -   FAIL
+reaper-mmap-sem-write         -                  FAIL ok   ok   ok   ok   ok   ok   -   ok
+scif-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
+scif-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   ok   -   ok
+scif-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+several-starts-in-flight      recursion          ok   ok   ok   ok   -    -    ok   -   ok
+several-starts-in-flight      tetsuo             ok   ok   FAIL FAIL -    -    ok   -   ok
+sgi-gru-reaper                v4.18              ok   ok   ok   ok   ok   ok   ok   -   ok
+sgi-gru-reaper                93065ac753e4       ok   ok   ok   ok   ok   ok   ok   -   ok
+sgi-gru-reaper                v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+test-hmm-fault-vs-munmap      munmap             ok   ok   ok   ok   -    -    ok   ok  ok
+test-hmm-fault-vs-munmap      madvise            ok   ok   ok   ok   -    -    ok   ok  ok
+test-hmm-reaper               -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
+umem-odp-reaper               v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
+umem-odp-reaper               93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   -   ok
+umem-odp-register-vs-reaper   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
+umem-odp-register-vs-reaper   93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   -   ok
+v418-blockable-backoff        v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
+v418-blockable-backoff        v4.19              FAIL ok   ok   ok   ok   ok   ok   -   ok
 `;
 
 const MARK = { holds: 'ok', violated: 'FAIL', unknown: '?', 'n/a': '-' } as const;
