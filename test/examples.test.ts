@@ -77,6 +77,21 @@ const COMMANDS: Record<string, { code: number; fail: string[]; shows: RegExp[] }
     fail: ['no-sleep:might-sleep', 'pairing'],
     shows: [/^BUG: sleeping function called from non-blockable invalidate_range_start$/m, /^ {2}in_atomic\(\): 0, irqs_disabled\(\): 0, non_block: 1, pid: NN, name: oom_reaper$/m],
   },
+  'check test-hmm-fault-vs-munmap --variant madvise --patch examples/patches/test_hmm-fault-no-read-retry.patch --all': {
+    code: 1,
+    fail: ['interval-coherency:stale-use', 'interval-coherency:mapped'],
+    shows: [/^BUG: interval notifier reader used a mapping invalidated after its mmu_interval_read_begin\(\)$/m, /^BUG: secondary mapping inside a range an interval notifier invalidated$/m],
+  },
+  'check test-hmm-fault-vs-munmap --variant munmap --patch examples/patches/test_hmm-invalidate-no-set-seq.patch --all': {
+    code: 1,
+    fail: ['interval-coherency:stale-use', 'interval-coherency:mapped'],
+    shows: [/changes dmirror_interval_invalidate\(\)/],
+  },
+  'check test-hmm-fault-vs-munmap --variant munmap --patch examples/patches/test_hmm-invalidate-always-trylock.patch --all': {
+    code: 1,
+    fail: ['interval-coherency:blockable-false'],
+    shows: [/^WARNING: mm\/mmu_notifier\.c mn_itree_invalidate: WARN_ON\(mmu_notifier_range_blockable\(range\)\)$/m],
+  },
 };
 
 describe('the commands of examples/README.md', () => {

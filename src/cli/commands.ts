@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkOutputs, OutputError, writeOutput, type InputFile } from './output.ts';
-import { CORE_VERSIONS } from '../model/kernel/core/versions.ts';
+import { CORE_VERSIONS, type CoreVersion } from '../model/kernel/core/versions.ts';
 import { own } from '../model/kernel/own.ts';
 import { DRIVERS } from '../model/kernel/drivers/index.ts';
 import { applyVariant, BUILTIN_DIR, builtinNames, loadBuiltin, loadScenarioFile, parseScenario, type LoadOptions, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
@@ -637,6 +637,7 @@ export function listing(): Record<string, unknown> {
       shipped: Object.fromEntries(
         Object.keys(DRIVERS)
           .sort()
+          .filter((d) => runsOn(v, d))
           .map((d) => [d, shippedVariant(v, d)]),
       ),
       ...(v.ships ? { evidence: Object.fromEntries(Object.entries(v.ships).map(([d, x]) => [d, x.why])) } : {}),
@@ -673,6 +674,7 @@ export function cmdList(io: Io, f: { json?: boolean } = {}): number {
     out.push(`  ${v.name}`, `      ${v.description}`);
     const shipped = Object.keys(DRIVERS)
       .sort()
+      .filter((d) => runsOn(v, d))
       .map((d) => `${d}@${shippedVariant(v, d)}`);
     out.push(`      drivers as this kernel shipped them (a notifier named without @variant): ${shipped.join(', ')}`);
     for (const [d, s] of Object.entries(v.ships ?? {})) out.push(`        ${d}@${s.variant}: ${s.why}`);
@@ -1113,4 +1115,9 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlag
   }
   io.out(out.join('\n'));
   return violated.length ? EXIT.violation : EXIT.ok;
+}
+
+/** Whether the core can run the driver's default variant: an interval notifier user (test_hmm) needs a core with interval notifiers (v5.5 on). */
+function runsOn(core: CoreVersion, driver: string): boolean {
+  return core.itree === true || !DRIVERS[driver]!.variants[shippedVariant(core, driver)]?.interval;
 }

@@ -163,9 +163,25 @@ function checkSide(flag: string, side: string, files: readonly ScenarioFile[]): 
   );
 }
 
+/** The driver of the scenario's first interval notifier (v5.5 on: test_hmm), if it has one. */
+function intervalDriver(sf: ScenarioFile): string | undefined {
+  for (const n of sf.notifiers) {
+    const [name, variant] = n.use.split('@');
+    const d = own(DRIVERS, name!);
+    const defs = d ? (variant ? [own(d.variants, variant)] : Object.values(d.variants)) : [];
+    if (defs.some((v) => v?.interval)) return name;
+  }
+  return undefined;
+}
+
 /** What a side means for one scenario file, or why it does not apply. */
 function sideOverride(sf: ScenarioFile, side: string): Side | string {
-  if (own(CORE_VERSIONS, side)) return { override: { core: side }, flags: { core: side } };
+  const core = own(CORE_VERSIONS, side);
+  if (core) {
+    const iv = core.itree ? undefined : intervalDriver(sf);
+    if (iv) return `its ${iv} notifier is an mmu_interval_notifier, which core ${side} does not have (v5.5 on)`;
+    return { override: { core: side }, flags: { core: side } };
+  }
   if (side.includes('@')) {
     const [name, variant] = side.split('@');
     const def = DRIVERS[name!]!;

@@ -109,7 +109,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
     ['unknown variant of a driver', ['check', 'amdgpu-read-lock-nonblock', '--driver', 'amdgpu@nope'], /amdgpu has no variant "nope"/],
     ['unknown scenario variant', ['check', 'amdgpu-read-lock-nonblock', '--variant', 'nope'], /--variant nope: scenario amdgpu-read-lock-nonblock has the variants/],
     ['unknown property', ['check', 'amdgpu-read-lock-nonblock', '--property', 'liveness'], /unknown property/],
-    ['unknown core', ['check', 'amdgpu-read-lock-nonblock', '--core', 'v5.5'], /unknown core version/],
+    ['unknown core', ['check', 'amdgpu-read-lock-nonblock', '--core', 'v9.9'], /unknown core version/],
     ['a variant the core cannot call', ['check', 'amdgpu-read-lock-nonblock', '--core', 'v5.0', '--driver', 'amdgpu@clarify'], /--driver amdgpu@clarify implements the v4.19 callbacks, but --core v5.0 calls the v5.0 ones; give a v5.0 variant \(amdgpu@v5.0\) or another --core/],
     ['bad integer', ['check', 'amdgpu-read-lock-nonblock', '--max-states', 'many'], /--max-states must be an integer >= 1/],
     ['bad strategy', ['check', 'amdgpu-read-lock-nonblock', '--strategy', 'astar'], /argument 'astar' is invalid/],
@@ -714,7 +714,7 @@ describe('history: one scenario on every core version', () => {
   test('a column per core, oldest first; each cell what check --core finds; the substitutions in the notes', async () => {
     const r = await run('history', 'kvm-pairing-under-reaper', '-q');
     expect(r.code, r.err).toBe(0);
-    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4']);
+    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5']);
     const pairing = rowOf(r.out, 'pairing:missing-end');
     for (const core of ['v4.19', 'v5.0', 'v5.4']) {
       const c = await run('check', 'kvm-pairing-under-reaper', '--core', core, '--all', '-q');
@@ -725,6 +725,19 @@ describe('history: one scenario on every core version', () => {
     expect(rowOf(r.out, 'no-bug:warn')['v4.19']).toBe('-');
     expect(rowOf(r.out, 'no-bug:warn')['v5.4']).toBe('ok');
     expect(r.out).toMatch(/^ {2}v5\.0: --core v5\.0 calls the v5\.0 callbacks: amdgpu0 runs amdgpu@v5\.0 in place of amdgpu@tetsuo/m);
+  });
+  test('an interval notifier\'s scenario (test_hmm): the cores before v5.5 cannot run it, and say why; v5.5 decides it', async () => {
+    const r = await run('history', 'test-hmm-fault-vs-munmap', '-q');
+    expect(r.code, r.err).toBe(0);
+    const row = rowOf(r.out, 'interval-coherency:stale-use');
+    expect(row['v5.5']).toBe('ok');
+    expect(row['v5.4']).toBe('-');
+    expect(rowOf(r.out, 'result')['v5.4']).toBe('cannot');
+    expect(r.out).toMatch(/^ {2}v5\.4: cannot run it: .*test_hmm@v5\.7 is an mmu_interval_notifier, which core v5\.4 does not have \(v5\.5 added them, 99cb252f5e68\)$/m);
+    // compare between two cores before v5.5 skips it with the reason.
+    const c = await run('compare', '--before', 'v5.2', '--after', 'v5.4', 'test-hmm-reaper', 'hfi1-reaper', '-q');
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/test-hmm-reaper: skipped \(its test_hmm notifier is an mmu_interval_notifier, which core v5\.2 does not have \(v5\.5 on\)/);
   });
   test('bad input is one line, exit 2; a bound makes it incomplete, exit 3', async () => {
     const bad = await run('history', 'no-such-scenario');
@@ -866,7 +879,7 @@ describe('the real command', () => {
     };
     expect(j.format).toBe('mnc-list');
     expect(j.scenarios.find((s) => s.name === 'amdgpu-read-lock-nonblock')!.variants.map((v) => v.name)).toEqual(['93065ac753e4', 'clarify', 'tetsuo']);
-    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4']);
+    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5']);
     expect(j.cores.find((c) => c.name === 'v5.4')!.shipped.gntdev).toBe('v5.2');
     expect(j.cores.find((c) => c.name === 'v4.19')!.shipped.gntdev).toBe('93065ac753e4');
     expect(j.drivers.find((d) => d.name === 'kvm')!.variants.map((v) => [v.name, v.api, v.threads.map((t) => t.kind)])).toEqual([
@@ -876,7 +889,7 @@ describe('the real command', () => {
       ['v5.2', 'v5.2', ['kvm:tdp_fault']],
     ]);
     expect(j.threads.map((t) => t.kind)).toContain('lock_holder');
-    expect(j.properties.map((p) => p.name)).toEqual(['no-sleep', 'pairing', 'lock-discipline', 'deadlock', 'reaper-progress', 'no-premature-victim', 'coherency', 'no-bug']);
+    expect(j.properties.map((p) => p.name)).toEqual(['no-sleep', 'pairing', 'lock-discipline', 'deadlock', 'reaper-progress', 'no-premature-victim', 'coherency', 'interval-coherency', 'no-bug']);
   });
   test('a bad flag gives exit code 2 from the real process', async () => {
     const r = await promisify(execFile)(process.execPath, ['bin/mnc.js', 'check', 'x', '--max-depth', 'deep'], { cwd: join(import.meta.dirname, '../..') }).catch((e: { code: number; stderr: string }) => e);
@@ -1347,7 +1360,7 @@ describe('patches as mailed (issue 13)', () => {
       [['compare', '--patch', header, 'radeon-reaper'], /^mnc: compare --patch: the scenario named runs no function the patch changes/],
       // The fix of oom_reap_task_mm() does not apply to v4.19's, which has it.
       [['compare', '--patch', OOM, 'amdgpu-read-lock-nonblock'], /^mnc: compare --patch: nothing was compared: the patch does not apply to amdgpu-read-lock-nonblock: patch .* does not apply, nothing was applied: hunk 1: oom_reap_task_mm\(\), patch line 34: /],
-      [['compare', '--patch', OOM], /^mnc: compare --patch: nothing was compared: the patch does not apply to 23 of them \(the first, amdgpu-cs-reclaim\): .*; name a scenario \(and with --before the core, driver@variant or variant the patch was made against\)/],
+      [['compare', '--patch', OOM], /^mnc: compare --patch: nothing was compared: the patch does not apply to 25 of them \(the first, amdgpu-cs-reclaim\): .*; name a scenario \(and with --before the core, driver@variant or variant the patch was made against\)/],
       [['compare', '--patch', CLARIFY, '--after', 'v4.19'], /^mnc: --after v4\.19 with --patch: the after side is each scenario with the patches applied; leave out --after/],
       [['compare', '--before', 'v4.18'], /^mnc: compare needs two sides, --before SIDE and --after SIDE, or --patch FILE/],
       [['compare', '--before', 'v4.18', '--after', 'v4.19', '--declare', 'x.json'], /^mnc: --declare x\.json declares the callees a patch calls: it goes with --patch$/],
