@@ -63,9 +63,23 @@ function blocked(m: KernelModel, s: KState): number {
   return -1;
 }
 
-function where(ctx: number): string {
+function where(ctx: number, interval: boolean): string {
+  if (interval) return 'non-blockable mmu_interval_notifier invalidate';
   return ctx & CTX_NONBLOCK_START ? 'non-blockable invalidate_range_start' : 'invalidate_range_end after a non-blocking start';
 }
+
+/** Whether the innermost notifier callback of thread `tid` is an interval notifier's invalidate (v5.5 on). */
+function inInterval(s: KState, tid: number): boolean {
+  const frames = s.threads[tid]!.frames;
+  for (let i = frames.length - 1; i >= 0; i--) if (frames[i]!.op) return frames[i]!.op!.kind === 'invalidate';
+  return false;
+}
+
+/** The rule and the run-time check for a sleep in an interval notifier's invalidate (v5.5). */
+const INTERVAL_SOURCE = [
+  'the rule: "This function can sleep. Return false only if sleeping was required but mmu_notifier_range_blockable(range) is false" (struct mmu_interval_notifier_ops, 99cb252f5e68, v5.5 include/linux/mmu_notifier.h)',
+  "v5.5 calls the interval notifiers' invalidate outside non_block_start() (mn_itree_invalidate), so the kernel's debug check (CONFIG_DEBUG_ATOMIC_SLEEP) does not print this",
+];
 
 /**
  * Where the rule broken comes from, and what the kernel itself would print. Before v5.4 mnc's
@@ -120,11 +134,12 @@ export const noSleep: KernelProperty = {
       const call = sleepingCall(m, s, tid)!;
       const ctx = ctxOf(s, tid);
       const nb = nonBlockOf(s, tid);
+      const iv = inInterval(s, tid);
       return {
-        header: `${kind(ctx, nb)}: sleeping function called from ${where(ctx)}`,
+        header: `${kind(ctx, nb)}: sleeping function called from ${where(ctx, iv)}`,
         details: [
           `${m.threadName(tid)} is about to call ${call.name}(), which may sleep, in ${opContext(s, tid) ?? 'a notifier callback'}`,
-          ...source(m, ctx, nb, tid, call.name),
+          ...(iv && nb === 0 ? INTERVAL_SOURCE : source(m, ctx, nb, tid, call.name)),
           'call chain (innermost first):',
           ...backtrace(m, s, tid).map((l) => `  ${l}`),
           'locks held:',
@@ -135,11 +150,12 @@ export const noSleep: KernelProperty = {
     const tid = blocked(m, s);
     const ctx = ctxOf(s, tid);
     const nb = nonBlockOf(s, tid);
+    const iv = inInterval(s, tid);
     return {
-      header: `${kind(ctx, nb)}: ${where(ctx)} blocked`,
+      header: `${kind(ctx, nb)}: ${where(ctx, iv)} blocked`,
       details: [
         `${m.threadName(tid)} sleeps in ${opContext(s, tid) ?? 'a notifier callback'}: ${m.interp.waitOf(s, tid)?.why ?? '?'}`,
-        ...source(m, ctx, nb, tid, undefined),
+        ...(iv && nb === 0 ? INTERVAL_SOURCE : source(m, ctx, nb, tid, undefined)),
         'call chain (innermost first):',
         ...backtrace(m, s, tid).map((l) => `  ${l}`),
         'locks held:',

@@ -10,6 +10,10 @@ import { buildProgram, type Scenario } from '../../../../src/model/kernel/scenar
 import type { KState } from '../../../../src/model/lang/state.ts';
 import { engineProperties, readsOf } from '../../../../src/properties/index.ts';
 import { propertyVerdicts, runScenario } from '../../../../src/report/run.ts';
+import { parsePatch } from '../../../../src/model/patch/diff.ts';
+import { applyInOrder, scenarioBase } from '../../../../src/model/patch/use.ts';
+import { loadBuiltin } from '../../../../src/model/kernel/scenario-file.ts';
+import { finding } from '../../../scenarios/helpers.ts';
 
 const FAULT_VS_MADVISE: Scenario = {
   name: 'test-hmm-fault-vs-madvise',
@@ -71,6 +75,34 @@ describe('test_hmm on v5.5', () => {
     expect(r.verdicts.find((x) => x.property === 'pairing:missing-end')!.status).toBe('holds');
     const v = propertyVerdicts(runScenario(sc));
     for (const [p, x] of Object.entries(v)) expect(x, p).not.toBe('violated');
+  });
+
+  test("an invalidate that mutex_locks in every mode sleeps in the reaper's non-blocking start: no-sleep finds it and says v5.5 does not bracket it with non_block_start()", () => {
+    const patch = [
+      '--- a/lib/test_hmm.c',
+      '+++ b/lib/test_hmm.c',
+      '@@ -257,8 +257,5 @@ static bool dmirror_interval_invalidate(struct mmu_interval_notifier *mni,',
+      ' \t\treturn true;',
+      ' ',
+      '-\tif (mmu_notifier_range_blockable(range))',
+      '-\t\tmutex_lock(&dmirror->mutex);',
+      '-\telse if (!mutex_trylock(&dmirror->mutex))',
+      '-\t\treturn false;',
+      '+\tmutex_lock(&dmirror->mutex);',
+      ' ',
+      ' \tmmu_interval_set_seq(mni, cur_seq);',
+      '',
+    ].join('\n');
+    const sc = loadBuiltin('test-hmm-reaper');
+    const r = applyInOrder([parsePatch(patch, 'always-lock.patch')], scenarioBase(sc));
+    expect(r.refused).toBeUndefined();
+    const run = runScenario({ ...sc, replaceFns: r.fns });
+    const f = finding(run, 'no-sleep:might-sleep');
+    expect(f.header).toBe('BUG: sleeping function called from non-blockable mmu_interval_notifier invalidate');
+    expect(f.details).toMatch(/^oom_reaper is about to call mutex_lock\(\), which may sleep, in test_hmm0 invalidate \[0, 4\) non-blockable/);
+    expect(f.details).toContain("v5.5 calls the interval notifiers' invalidate outside non_block_start() (mn_itree_invalidate)");
+    expect(finding(run, 'no-sleep:blocked').details).toMatch(/^oom_reaper sleeps in test_hmm0 invalidate \[0, 4\) non-blockable: mutex_lock\(&test_hmm0\.mutex\): held by fault/);
+    expect(propertyVerdicts(runScenario(sc))['no-sleep']).toBe('holds');
   });
 
   test('an interval notifier on a core without them is one line naming the notifier, before anything runs', () => {
