@@ -13,7 +13,7 @@
  *             program.lockKeys, in order) nPairs pair*
  *   thread  = nFrames srcu pending(0|1) frame*
  *   frame   = fn pc dest ctx op nLocals value*
- *   op      = 0 (no op frame) | kind(1 start, 2 end, 3 release) value(nid) start end blockable mayfail
+ *   op      = 0 (no op frame) | kind(1 start, 2 end, 3 release, 4 interval invalidate) value(nid) start end blockable mayfail
  *   lock    = owner (mutex, spin) | writer nReaders reader* nWaiters (tid bool(write) bool(nonOwner))* (rwsem)
  *   pair    = tid value(nid) start end blockable mayfail ret
  *   value   = 0 (NULL) | 1 n (a number) | 2 str(s) (a string the program does not know) |
@@ -96,7 +96,7 @@ export function knownStrings(p: Program): string[] {
 
 export class DecodeError extends Error {}
 
-const OP_KINDS: readonly (OpFrame['kind'] | undefined)[] = [undefined, 'invalidate_range_start', 'invalidate_range_end', 'release'];
+const OP_KINDS: readonly (OpFrame['kind'] | undefined)[] = [undefined, 'invalidate_range_start', 'invalidate_range_end', 'release', 'invalidate'];
 
 /** What the decoder needs of the program: its static tables. */
 export interface DecodeTables {

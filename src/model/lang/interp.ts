@@ -953,6 +953,9 @@ class CodeCompiler {
         }
         const t = target(ex);
         if (typeof t !== 'string') throw new ModelError(`call of a NULL ${field} op`);
+        // `invalidate` is a notifier op only for an interval notifier (v5.5): hfi1's mmu_rb_ops has a
+        // callback of that name too (`handler->ops->invalidate(handler->ops_arg, node)`).
+        if (field === 'invalidate' && nid !== undefined && !this.ip.program.notifier(nid)?.ops.invalidate) nid = undefined;
         return nid === undefined ? { fn: t, args: a } : { fn: t, op: field, nid, args: a };
       };
     }
@@ -1352,7 +1355,9 @@ class Exec implements PrimCtx {
     const callee = instr.callee;
     if (callee.k === 'field' && (OP_NAMES as readonly string[]).includes(callee.field)) {
       const ops = this.scalar(callee.obj);
-      const nid = typeof ops === 'string' && ops.endsWith('.ops') ? ops.slice(0, -4) : undefined;
+      let nid = typeof ops === 'string' && ops.endsWith('.ops') ? ops.slice(0, -4) : undefined;
+      // As the compiled form: `invalidate` is an op only for an interval notifier (hfi1's mmu_rb_ops has one too).
+      if (callee.field === 'invalidate' && nid !== undefined && !this.program.notifier(nid)?.ops.invalidate) nid = undefined;
       const target = this.scalar(callee);
       if (typeof target !== 'string') throw new ModelError(`call of a NULL ${callee.field} op`);
       return nid === undefined ? { fn: target, args } : { fn: target, op: callee.field as OpName, nid, args };

@@ -439,7 +439,9 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
       const c = ins.callee;
       if (c.k === 'field') {
         expr(c.obj);
-        if ((OP_NAMES as readonly string[]).includes(c.field)) {
+        // `invalidate` is a notifier op only where the scenario has an interval notifier (v5.5 on): hfi1's
+        // mmu_rb_ops callback of that name is a plain call through a function pointer.
+        if ((OP_NAMES as readonly string[]).includes(c.field) && (c.field !== 'invalidate' || p.spec.notifiers.some((n) => n.ops.invalidate))) {
           op = c.field as OpName;
           context = true;
           // The end op consumes the pair its start opened; the start's frame records one on return.
