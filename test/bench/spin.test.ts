@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { CONFIGS, PML_DIR, parsePan, pmlShape, propertyOfPanError, scenarioShape, spinVerdicts } from '../../bench/spin.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CONFIGS, PML_DIR, parsePan, pmlShape, propertyOfPanError, run, scenarioShape, spinVerdicts } from '../../bench/spin.ts';
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
@@ -60,5 +60,29 @@ describe('the configurations', () => {
     const sc = c.scenario();
     expect(pmlShape(c)).toEqual(scenarioShape(sc));
     expect(sc.core).toBe('v4.19');
+  });
+});
+
+describe('run() without spin', () => {
+  const saved = { PATH: process.env.PATH, MNC_BENCH_SPIN: process.env.MNC_BENCH_SPIN };
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+    vi.restoreAllMocks();
+  });
+
+  it('says it skipped when spin is not on PATH, and succeeds', () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    delete process.env.MNC_BENCH_SPIN;
+    process.env.PATH = join(import.meta.dirname, 'no-such-directory');
+    expect(run()).toBe(true);
+    expect(log.mock.calls).toEqual([['spin: skipped (not installed; apt-get install spin)']]);
+  });
+
+  it('MNC_BENCH_SPIN=0 skips it', () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    process.env.MNC_BENCH_SPIN = '0';
+    expect(run()).toBe(true);
+    expect(log.mock.calls).toEqual([['spin: skipped (MNC_BENCH_SPIN=0)']]);
   });
 });
