@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenarioFile, parseScenario } from '../src/model/kernel/scenario-file.ts';
 import type { Scenario } from '../src/model/kernel/scenario.ts';
-import { propertyVerdicts, runScenario, type PropertyVerdict } from '../src/report/run.ts';
+import { propertyVerdicts, runScenario, variantsOf, type PropertyVerdict } from '../src/report/run.ts';
 import { scenario as growthScenario } from './growth.ts';
 
 const HERE = import.meta.dirname;
@@ -61,6 +61,12 @@ export const CONFIGS: readonly SpinConfig[] = [
     pml: 'reaper-ioctl-two-pairs.pml',
     defines: [],
     scenario: () => loadScenarioFile(join(HERE, 'scenarios', 'reaper-ioctl-two-pairs.json')),
+  },
+  {
+    name: 'alloc-under-lock',
+    pml: 'amdgpu-ioctl-alloc-under-lock.pml',
+    defines: [],
+    scenario: () => variantsOf(loadScenarioFile(join(HERE, '..', 'scenarios', 'amdgpu-ioctl-alloc-under-lock.json'))).find((v) => v.label === 'alloc-under-lock')!.scenario,
   },
   {
     name: 'kvm-pairing-under-reaper',
@@ -147,6 +153,7 @@ export function pmlShape(c: SpinConfig): { threads: Record<string, number>; noti
   for (const [def, kind] of [
     ['N_REAPER', 'oom_reaper'],
     ['N_IOCTL', 'amdgpu:cs_v4_19'],
+    ['N_IOCTL_AUL', 'amdgpu:cs_alloc_under_lock'],
     ['N_MADVISE_BO', 'madvise [8, 10)'],
     ['N_MADVISE_KVM', 'madvise [0, 2)'],
     ['N_FAULT', 'kvm:tdp_fault(3)'],

@@ -56,7 +56,21 @@ byte mmap_sem_r;                /* read holds of mm->mmap_sem (no thread here ta
 bool MMF_UNSTABLE;
 bool MMF_OOM_SKIP;
 bool freed_0_2, freed_2_4;      /* VMA [0, 4), anonymous: pages [0, 2) and [2, 4) freed by a zap */
-bool freed_8_10;                /* VMA [8, 12), a shared file mapping: pages [8, 10) freed */
+bool freed_8_10, freed_10_12;   /* VMA [8, 12) (a shared file mapping, or with REAP_VMA1 anonymous): pages [8, 10), [10, 12) freed */
+#ifdef HAVE_RECLAIM
+bool below_min = 1;             /* allocation.reclaim: below the min watermark until a direct reclaim has run */
+#define BELOW_MIN below_min
+#else
+#define BELOW_MIN 0
+#endif
+/* page_alloc.ts: memory is short while the OOM is unresolved (a VMA the reaper can reap still holds
+ * pages, and MMF_OOM_SKIP is clear) or below the min watermark. */
+#ifdef REAP_VMA1
+#define OOM_RESOLVED ((freed_0_2 && freed_2_4 && freed_8_10 && freed_10_12) || MMF_OOM_SKIP)
+#else
+#define OOM_RESOLVED ((freed_0_2 && freed_2_4) || MMF_OOM_SKIP)
+#endif
+#define MEMORY_SHORT (!OOM_RESOLVED || BELOW_MIN)
 bool reaper_done;               /* ghost: oom_reap_task() returned (for the liveness property) */
 /* How many of each thread a configuration runs (its file defines them before including this one). */
 #ifndef N_REAPER
@@ -64,6 +78,9 @@ bool reaper_done;               /* ghost: oom_reap_task() returned (for the live
 #endif
 #ifndef N_IOCTL
 #define N_IOCTL 0
+#endif
+#ifndef N_IOCTL_AUL
+#define N_IOCTL_AUL 0
 #endif
 #ifndef N_MADVISE_BO
 #define N_MADVISE_BO 0
@@ -74,7 +91,7 @@ bool reaper_done;               /* ghost: oom_reap_task() returned (for the live
 #ifndef N_FAULT
 #define N_FAULT 0
 #endif
-#define NPROC (1 + N_REAPER + N_IOCTL + N_MADVISE_BO + N_MADVISE_KVM + N_FAULT)
+#define NPROC (1 + N_REAPER + N_IOCTL + N_IOCTL_AUL + N_MADVISE_BO + N_MADVISE_KVM + N_FAULT)
 byte pairs[NPROC];              /* ghost: per process (_pid), approved starts that are owed an end */
 
 #ifdef HAVE_AMDGPU
@@ -203,6 +220,9 @@ active proctype checker() {
  * [8, 12) a shared file mapping (skipped: !vma_is_anonymous && VM_SHARED). */
 active [N_REAPER] proctype oom_reaper() {
 	bool blockable = 0; byte attempts; byte cret; byte ret_core; bool need;
+#ifdef REAP_VMA1
+	bool failed;                      /* __oom_reap_task_mm()'s ret = false: a VMA's start failed */
+#endif
 	atomic { skip };                  /* wait_event_freezable(oom_reaper_wait, oom_reaper_list != NULL) */
 	atomic { skip };                  /* spin_lock(&oom_reaper_lock); tsk = oom_reaper_list; oom_reaper_list = tsk->oom_reaper_list */
 	atomic { attempts = 1 };          /* spin_unlock(&oom_reaper_lock); oom_reap_task(tsk): attempts = 0; while (attempts++ < MAX_OOM_REAP_RETRIES && */
@@ -231,10 +251,33 @@ r_again:
 #endif
 	AMDGPU_END(rae)
 	atomic { skip };                  /* return; the end of the list; srcu_read_unlock(&srcu) */
+#ifndef REAP_VMA1
 	atomic { skip };                  /* tlb_finish_mmu(); vma [8, 12): skipped; return ret (true); pr_info(); trace_finish_task_reaping() */
 	atomic { mmap_sem_r--; goto r_done };   /* up_read(&mm->mmap_sem); return ret; goto done; tsk->oom_reaper_list = NULL */
 r_failed:
 	atomic { skip };                  /* tlb_finish_mmu(); ret = false; continue; return ret; if (!ret) goto out_finish; trace_finish_task_reaping() */
+#else
+	/* The second VMA, [8, 12), is anonymous too: reaped, with amdgpu's BO in it. */
+	atomic { skip; goto r_vma1 };     /* tlb_finish_mmu(); the next vma [8, 12): anonymous; start = 8, end = 12 */
+r_failed:
+	atomic { failed = 1 };            /* tlb_finish_mmu(); ret = false; continue; the next vma [8, 12) */
+r_vma1:
+	atomic { skip };                  /* tlb_gather_mmu(&tlb, mm, 8, 12); mmu_notifier_invalidate_range_start_nonblock(): srcu_read_lock(&srcu); the first notifier */
+	AMDGPU_START(rbs, 1)
+	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; goto r_failed1 :: else fi };   /* return; srcu_read_unlock(&srcu); return ret; unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
+	atomic { freed_8_10 = 1 };        /* zap_pte_range() over [8, 10); the next pmd: is_swap_pmd(*pmd) */
+	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
+	atomic { freed_10_12 = 1 };       /* zap_pte_range() over [10, 12); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
+	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
+	AMDGPU_END(rbe)
+	atomic { skip };                  /* return; the end of the list; srcu_read_unlock(&srcu) */
+	atomic { if :: failed -> failed = 0; goto r_obstructed :: else fi };   /* tlb_finish_mmu(); the end of the list; return ret; if (!ret) goto out_finish; trace_finish_task_reaping() */
+	atomic { mmap_sem_r--; goto r_done };   /* up_read(&mm->mmap_sem); return ret; goto done; tsk->oom_reaper_list = NULL */
+r_failed1:
+	atomic { failed = 0 };            /* tlb_finish_mmu(); ret = false; continue; the end of the list; return ret (false); goto out_finish; trace_finish_task_reaping() */
+r_obstructed:
+#endif
 	atomic { mmap_sem_r-- };          /* up_read(&mm->mmap_sem); return ret (false) */
 	atomic { if :: attempts < MAX_OOM_REAP_RETRIES -> attempts++; goto r_again :: else -> attempts++ fi };   /* schedule_timeout_idle(HZ/10); while (attempts++ < MAX_OOM_REAP_RETRIES ...); else pr_info("unable to reap"); tsk->oom_reaper_list = NULL */
 r_done:
@@ -295,7 +338,7 @@ active [N_MADVISE_KVM] proctype madvise_kvm() {
 /* amdgpu_cs_submit() as 4.19.y has it (amdgpu:cs_v4_19), after amdgpu_cs_parser_bos() got the
  * pages of the one userptr BO. The allocation is an OOM victim's: served from the reserves. */
 active [N_IOCTL] proctype cs_ioctl() {
-	atomic { if :: (freed_0_2 && freed_2_4) || MMF_OOM_SKIP -> goto c_lock :: else fi };   /* drm_sched_job_init(): drm_sched_fence_create(): kmem_cache_zalloc(GFP_KERNEL): get_page_from_freelist(): memory is short until the OOM is resolved; __alloc_pages_slowpath(): ALLOC_OOM */
+	atomic { if :: !MEMORY_SHORT -> goto c_lock :: else fi };   /* drm_sched_job_init(): drm_sched_fence_create(): kmem_cache_zalloc(GFP_KERNEL): get_page_from_freelist(): memory is short until the OOM is resolved; __alloc_pages_slowpath(): ALLOC_OOM */
 	atomic { skip };                  /* get_page_from_freelist(..., ALLOC_OOM): a page; return 0; amdgpu_mn_lock(p->mn): if (mn) */
 c_lock:
 	DOWN_WRITE_AMN;                   /* down_write(&mn->lock); the userptr BOs: obj0 */
@@ -307,6 +350,37 @@ c_unlock:
 }
 #endif
 
+#if defined(HAVE_AMDGPU) && defined(HAVE_RECLAIM)
+/* amdgpu_cs_submit() before 4a2de54dc1d7 (amdgpu:cs_alloc_under_lock): amdgpu_mn_lock() first, then
+ * drm_sched_job_init() allocating the fence with GFP_KERNEL under the write lock. An OOM victim:
+ * ALLOC_OOM from the reserves, which (allocation.mayFail) may run out; then direct reclaim, which
+ * may unmap the BO's page 8 (allocation.reclaim: a choice while it is mapped) through
+ * try_to_unmap_one(): amdgpu's blockable start under the thread's own write lock. */
+active [N_IOCTL_AUL] proctype cs_alloc_under_lock() {
+	bool blockable = 1; byte cret; byte ret_core;
+	DOWN_WRITE_AMN;                   /* amdgpu_mn_lock(p->mn): down_write(&mn->lock); if (p->bo_list); for (...): bo = p->bo_list->array[i].robj */
+	atomic { if :: !bo_pages_valid -> goto u_unlock :: else fi };   /* if (amdgpu_ttm_tt_userptr_needs_pages()) { amdgpu_mn_unlock(); return -ERESTARTSYS; } job = p->job; drm_sched_job_init(): drm_sched_fence_create(): kmem_cache_zalloc(GFP_KERNEL): __alloc_pages_nodemask(): might_sleep_if() */
+	atomic { if :: !MEMORY_SHORT -> goto u_got :: else fi };         /* get_page_from_freelist(ALLOC_WMARK_LOW): NULL while memory is short; __alloc_pages_slowpath(): __gfp_pfmemalloc_flags(): ALLOC_OOM */
+	atomic { if :: true -> goto u_got :: true -> skip fi };         /* get_page_from_freelist(ALLOC_OOM): a page from the reserves, or NULL (they ran out); can_direct_reclaim; __alloc_pages_direct_reclaim(): cond_resched(); current->flags |= PF_MEMALLOC; try_to_free_pages() */
+	atomic { if :: !freed_8_10 -> if :: true -> goto u_reach :: true -> skip fi :: else fi; below_min = 0 };   /* if (mnc_reclaim_reaches_page()) (a choice while page 8 is mapped); return mnc_reclaimed(); current->flags restored; cond_resched(); if (!progress) */
+u_after_reclaim:
+	atomic { if :: true -> goto u_got :: true -> skip fi };         /* get_page_from_freelist(ALLOC_OOM): a page, or NULL; if (page) */
+	atomic { skip; goto u_unlock };   /* out_of_memory(): the victim's returns at once; goto nopage; warn_alloc(); return NULL; drm_sched_job_init(): -ENOMEM; amdgpu_job_free(job); amdgpu_mn_unlock(p->mn): if (mn) */
+u_reach:
+	atomic { skip };                  /* try_to_unmap_one(page 8): start = 8; end = 9; mmu_notifier_invalidate_range_start(): srcu_read_lock(&srcu); the first notifier */
+	AMDGPU_START(uas, 1)
+	atomic { START_RETURNED };        /* return 0; srcu_read_unlock(&srcu); page_vma_mapped_walk(&pvmw); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
+	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
+	AMDGPU_END(uae)
+	atomic { below_min = 0; goto u_after_reclaim };   /* return; srcu_read_unlock(&srcu); return mnc_reclaimed(); current->flags restored; cond_resched(); if (!progress) */
+u_got:
+	atomic { bo_mapped = 1 };         /* return page; drm_sched_job_init(): 0; p->fence = dma_fence_get(); drm_sched_entity_push_job(); ttm_eu_fence_buffer_objects(): the GPU uses the BO's pages; amdgpu_mn_unlock(p->mn): if (mn) */
+u_unlock:
+	atomic { amn_w = 0 };             /* up_write(&mn->lock) */
+	atomic { THREAD_END }             /* return r */
+}
+#endif
+
 #ifdef HAVE_KVM
 /* kvm:tdp_fault(address 3, retries 1): a vCPU touching guest page 3 while its spte is absent,
  * at most 1 + retries faults (src/model/kernel/drivers/kvm.ts). */
@@ -314,7 +388,7 @@ active [N_FAULT] proctype tdp_fault() {
 	byte faults; byte mmu_seq;
 f_loop:
 	atomic { if :: faults <= 1 && !kvm_mapped -> skip :: else -> goto f_out fi };   /* while (faults <= retries && ept_violation(vcpu, gpa)): tdp_page_fault(): ...; mmu_topup_memory_caches(): kmem_cache_zalloc(GFP_KERNEL) */
-	atomic { if :: (freed_0_2 && freed_2_4) || MMF_OOM_SKIP -> goto f_got :: else fi };   /* get_page_from_freelist(): short until the OOM is resolved; __alloc_pages_slowpath(): ALLOC_OOM */
+	atomic { if :: !MEMORY_SHORT -> goto f_got :: else fi };   /* get_page_from_freelist(): short until the OOM is resolved; __alloc_pages_slowpath(): ALLOC_OOM */
 	atomic { skip };                  /* get_page_from_freelist(..., ALLOC_OOM): a page; fast_page_fault(): false */
 f_got:
 	atomic { mmu_seq = kvm_seq };     /* mmu_seq = vcpu->kvm->mmu_notifier_seq; smp_rmb(); try_async_pf(): false; handle_abnormal_pfn(): false */
