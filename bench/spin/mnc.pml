@@ -1,9 +1,11 @@
 /*
  * bench/spin/mnc.pml: the shared part of the hand-written Promela models that bench/spin.ts runs
  * through SPIN beside mnc (issue 12, "SPIN side by side"). Each configuration file
- * (growth.pml, reaper-ioctl-two-pairs.pml, kvm-pairing-under-reaper.pml) defines which notifiers
- * it has (HAVE_AMDGPU, HAVE_KVM, AMDGPU_TETSUO) and includes this file, then writes its threads
- * with the macros below.
+ * (growth.pml, reaper-ioctl-two-pairs.pml, kvm-pairing-under-reaper.pml,
+ * amdgpu-ioctl-alloc-under-lock.pml) defines which notifiers it has (HAVE_AMDGPU, HAVE_KVM,
+ * AMDGPU_TETSUO), what else differs (HAVE_RECLAIM: allocation.reclaim and mayFail; REAP_VMA1: the
+ * VMA [8, 12) is anonymous, so the reaper reaps it too) and how many of each thread it runs
+ * (N_REAPER, N_IOCTL, ...), and includes this file, whose threads are `active [N]` proctypes.
  *
  * What it stands for: the v4.19 core (mm/oom_kill.c, mm/madvise.c, mm/memory.c, mm/mmu_notifier.c
  * as 93065ac753e4 and the thread's follow-ups left them), amdgpu's GFX notifier as 93065ac753e4
@@ -24,7 +26,8 @@
  * What it leaves out (docs/checker.md, "Performance", lists it for the reader of the figures):
  * the VMA list (static: no munmap in these configurations), the page tables and huge pages (a
  * zap is one step freeing its range), the page allocator (every allocation here is an OOM
- * victim's, which v4.19 serves from the reserves: one step that changes nothing), the notifier
+ * victim's: "is memory short", then v4.19's reserves, which give a page or, where the scenario says
+ * allocation.mayFail, NULL; direct reclaim's one page as a choice), the notifier
  * core's SRCU (tracked by mnc, changes no verdict here), the lock-discipline, coherency,
  * no-premature-victim and no-bug properties (not encoded; their reads are still in the state where
  * another thread reads them), and mnc's symmetry reduction (SPIN has none: k identical madvise
@@ -121,7 +124,10 @@ bool kvm_tlbs_dirty;            /* kvm->tlbs_dirty */
  */
 
 /* rw_semaphore amn->lock. down_read: sleeps while a writer holds it or sleeps in its queue (the
- * queue is FIFO: a reader arriving behind a queued writer waits). down_write: takes it when free,
+ * queue is FIFO: a reader arriving behind a queued writer waits). NOT AS MNC: mnc keeps the queue
+ * and each read hold's owner; here a reader count and one queued-writer flag (every configuration
+ * has at most one writer), and a reader that slept is not granted the lock ahead of later readers
+ * when the writer leaves (mnc's handoff): no verdict here depends on the order. down_write: takes it when free,
  * else queues (amn_wq) and sleeps until it is free; atomicity is lost at the wait, as mnc's thread
  * is "pending" in the lock's slow path and is granted the lock when it runs again. */
 #define DOWN_WRITE_AMN \
@@ -207,6 +213,8 @@ T##_out:
 #else
 #define AMDGPU_BALANCED 1
 #endif
+/* NOT AS MNC: a process of its own (mnc checks the state directly), with one state more per
+ * run; and SPIN keeps a finished process until the later ones have finished. */
 active proctype checker() {
 	bool unbalanced;
 	atomic { _nr_pr == 1 -> unbalanced = !(KVM_BALANCED && AMDGPU_BALANCED && mmap_sem_r == 0); assert(!unbalanced) }
@@ -218,6 +226,11 @@ active proctype checker() {
 
 /* oom_reaper (mm/oom_kill.c v4.19): one victim, whose VMAs are [0, 4) anonymous (reaped) and
  * [8, 12) a shared file mapping (skipped: !vma_is_anonymous && VM_SHARED). */
+/* NOT AS MNC: mnc's coalescing depends on what the scenario's other threads touch; the steps here
+ * are those of its traces of the growth series, the kernel bench and kvm-pairing-under-reaper. In
+ * amdgpu-ioctl-alloc-under-lock mnc runs everything from the spin_lock(&oom_reaper_lock) to the
+ * first callback's `if (blockable)` as one step (no other thread there touches mmap_sem or the
+ * mmu_gather), where this model has five. */
 active [N_REAPER] proctype oom_reaper() {
 	bool blockable = 0; byte attempts; byte cret; byte ret_core; bool need;
 #ifdef REAP_VMA1
@@ -387,6 +400,9 @@ u_unlock:
 active [N_FAULT] proctype tdp_fault() {
 	byte faults; byte mmu_seq;
 f_loop:
+	/* NOT AS MNC: the boundaries of the fault's first steps (the EPT-violation test, the allocation)
+	 * are read from one trace of mnc's only; the later ones (mmu_notifier_seq, mmu_lock, the retry
+	 * test, the spte) are those of kvm.ts's comment, each a step. */
 	atomic { if :: faults <= 1 && !kvm_mapped -> skip :: else -> goto f_out fi };   /* while (faults <= retries && ept_violation(vcpu, gpa)): tdp_page_fault(): ...; mmu_topup_memory_caches(): kmem_cache_zalloc(GFP_KERNEL) */
 	atomic { if :: !MEMORY_SHORT -> goto f_got :: else fi };   /* get_page_from_freelist(): short until the OOM is resolved; __alloc_pages_slowpath(): ALLOC_OOM */
 	atomic { skip };                  /* get_page_from_freelist(..., ALLOC_OOM): a page; fast_page_fault(): false */
