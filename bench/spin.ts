@@ -274,10 +274,13 @@ export function run(): boolean {
       const complete = r.result.status !== 'incomplete';
       const mv = propertyVerdicts(r);
       const sv = spinVerdicts(safety.result, live.result);
-      const differ = complete ? COMPARED.filter((p) => mv[p] !== sv[p]) : [];
+      const spinComplete = !safety.result.incomplete && !live.result.incomplete;
+      const differ = complete && spinComplete ? COMPARED.filter((p) => mv[p] !== sv[p]) : [];
       const verdicts = !complete
         ? `not compared (mnc incomplete: ${r.result.status === 'incomplete' ? r.result.reason : ''})`
-        : differ.length === 0
+        : !spinComplete
+          ? 'not compared (pan did not complete its search: raise -m or the memory)'
+          : differ.length === 0
           ? `agree (${COMPARED.map((p) => `${p} ${sv[p] === 'violated' ? 'FAIL' : sv[p]}`).join(', ')})`
           : 'DISAGREE';
       console.log(
@@ -296,7 +299,7 @@ export function run(): boolean {
         const mfSeconds = (performance.now() - t1) / 1000;
         const v = mf.result.status === 'violation' ? mf.result.violation : undefined;
         firsts.push(
-          `  ${c.name.padEnd(26)} ${fmt(first.result.states).padStart(11)} ${String(first.result.firstErrorDepth ?? '-').padStart(6)} ${first.seconds.toFixed(2).padStart(7)}   ${fmt(mf.result.stats.states).padStart(10)} ${String(v?.path.steps.length ?? '-').padStart(6)} ${mfSeconds.toFixed(2).padStart(7)} ${(mf.result.stats.states / first.result.states).toFixed(2).padStart(8)}  ${first.result.messages[0] ?? '-'} / ${v?.property ?? '-'}`,
+          `  ${c.name.padEnd(26)} ${fmt(first.result.states).padStart(11)} ${String(first.result.firstErrorDepth ?? '-').padStart(6)} ${first.seconds.toFixed(2).padStart(7)}   ${fmt(mf.result.stats.states).padStart(10)} ${String(v?.path.steps.length ?? '-').padStart(6)} ${mfSeconds.toFixed(2).padStart(7)} ${(mf.result.stats.states / first.result.states).toFixed(2).padStart(8)}${mf.result.stats.states > 10 * first.result.states ? ' (over the 10x target)' : ''}  ${first.result.messages[0] ?? '-'} / ${v?.property ?? '-'}`,
         );
       }
     }
