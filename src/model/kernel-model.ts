@@ -3,9 +3,9 @@
  * actions are thread steps.
  */
 import { FingerprintEncoder, WordRecorder } from '../checker/fingerprint.ts';
-import type { Encoder, Model, Property, Symmetry, ThreadInfo } from '../checker/model.ts';
+import type { AlwaysProperty, Encoder, Model, Property, Symmetry, ThreadInfo } from '../checker/model.ts';
 import { holders } from './lang/locks.ts';
-import { Interpreter, type ExecutedInstr, type KAction, type StepResult } from './lang/interp.ts';
+import { Interpreter, ModelError, type ExecutedInstr, type KAction, type StepResult } from './lang/interp.ts';
 import { PartialOrder } from './lang/por.ts';
 import type { Program } from './lang/program.ts';
 import type { StateReads } from './lang/reduction.ts';
@@ -79,6 +79,7 @@ function encodeValue(e: Encoder, v: Value, ids: ReadonlyMap<string, number>): vo
 export class KernelModel implements Model<KState, KAction> {
   readonly interp: Interpreter;
   private props: readonly Property<KState>[];
+  private readonly verify: boolean;
   private readonly ids: ReadonlyMap<string, number>;
 
   constructor(
@@ -91,6 +92,7 @@ export class KernelModel implements Model<KState, KAction> {
       ...(options.verifyReduction === undefined ? {} : { verifyReduction: options.verifyReduction }),
     });
     this.props = options.properties ?? [];
+    this.verify = options.verifyReduction ?? false;
     this.ids = internTable(program);
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     this.memWalk = new Function('encodeValue', 'ids', `return function memWalk(m, e) {\n${program.memKeys.map((k) => `  encodeValue(e, m[${JSON.stringify(k)}], ids);`).join('\n')}\n};`)(encodeValue, this.ids) as (mem: KState['mem'], e: Encoder) => void;
@@ -126,7 +128,24 @@ export class KernelModel implements Model<KState, KAction> {
 
   nextState(state: KState, action: KAction): KState {
     this.lastFrom = state;
-    return this.po?.successorOf(state, action) ?? this.interp.next(state, action);
+    const next = this.po?.successorOf(state, action) ?? this.interp.next(state, action);
+    if (this.stableChecks.length) this.verifyStable(state, action, next);
+    return next;
+  }
+
+  /**
+   * Under `verifyReduction`: the properties declared stable (`KernelProperty.stable`), whose
+   * violations both reductions keep without declaring their reads. Checked on every transition taken.
+   */
+  private stableChecks: readonly AlwaysProperty<KState>[] = [];
+
+  /** A stable property violated in `state` must be violated in its successor: else the declaration is wrong. */
+  private verifyStable(state: KState, action: KAction, next: KState): void {
+    for (const p of this.stableChecks) {
+      if (!p.holds(state) && p.holds(next)) {
+        throw new ModelError(`reduction premise broken: ${p.name} is declared stable, but it holds again after ${this.formatAction(action, state)}, in a state where it was violated`);
+      }
+    }
   }
 
   /** The full step: executed statements and the shared variables read and written. */
@@ -138,9 +157,13 @@ export class KernelModel implements Model<KState, KAction> {
     return this.props;
   }
 
-  /** Set the properties (they usually need the model itself to evaluate: see src/properties). */
-  setProperties(props: readonly Property<KState>[]): void {
+  /**
+   * Set the properties (they usually need the model itself to evaluate: see src/properties), and the
+   * names of those declared stable, which {@link nextState} checks under `verifyReduction`.
+   */
+  setProperties(props: readonly Property<KState>[], stable: readonly string[] = []): void {
     this.props = props;
+    this.stableChecks = this.verify ? props.filter((p): p is AlwaysProperty<KState> => stable.includes(p.name) && p.kind === 'always') : [];
   }
 
   threadName(tid: number): string {

@@ -132,6 +132,11 @@ export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'r
     ...(options.symmetry === undefined ? {} : { symmetry: options.symmetry }),
     reads: readsOf(program, names),
   });
-  m.setProperties(engineProperties(m, names));
+  m.setProperties(engineProperties(m, names), stableOf(names));
   return m;
+}
+
+/** The engine properties the named kernel properties (all when undefined) declare stable. */
+export function stableOf(names?: readonly string[]): string[] {
+  return chosen(names).flatMap((p) => p.stable ?? []);
 }

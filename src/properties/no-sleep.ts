@@ -113,7 +113,15 @@ export const noSleep: KernelProperty = {
     Property.always<KState>('no-sleep:might-sleep', (s) => mightSleep(m, s) < 0),
     Property.always<KState>('no-sleep:blocked', (s) => blocked(m, s) < 0),
   ],
-  reads: () => ({ context: true, enabled: true, atSleep: ['nonblock'] }),
+  // Not the context (which callback each thread is in): both findings are of one thread, and neither
+  // can change in a step the reductions hide. A hidden step of another thread touches nothing this
+  // thread can still reach (so not its next call's arguments) and cannot enable or disable it; a
+  // hidden step of the thread itself neither starts at nor ends in front of a call that may sleep
+  // (`atSleep`: such a call is a step of its own in a non-blockable section, for coalescing, and
+  // never the one action of a partial-order reduced state, nor where it leaves the thread), and
+  // does not leave the thread waiting (`enabled`). So the thread is not in either finding before such
+  // a step or after it, whatever section it enters or leaves (src/model/lang/reduction.ts).
+  reads: () => ({ enabled: true, atSleep: ['nonblock'] }),
   explain(m, engineName, s): Finding {
     if (engineName === 'no-sleep:might-sleep') {
       const tid = mightSleep(m, s);

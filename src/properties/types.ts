@@ -29,9 +29,20 @@ export interface KernelProperty {
    * Everything its engine properties' predicates read of a state, in this scenario (src/model/lang/reduction.ts,
    * `StateReads`). The reduction keeps every statement that may change any of it, or that it looks at a
    * thread being about to run, a transition of its own: a read left out here makes the reduction able to
-   * hide a violation. Empty when the property does not apply.
+   * hide a violation. Empty when the property does not apply. What only its {@link stable} engine
+   * properties read may be left out.
    */
   reads(p: Program): StateReads;
+  /**
+   * Its engine properties (by name) that are *stable*: `always` properties that, once violated in a
+   * state, are violated in every state reachable from it. Their reads need not be declared in
+   * {@link reads}, because both reductions keep every state's violation of a stable property
+   * (src/model/lang/reduction.ts, "Stable properties"). The claim is checked, not trusted: under
+   * `verifyReduction` the model checks on every transition it takes that a state violating one of
+   * them has a successor violating it too (KernelModel.nextState), and the differential tests run the
+   * unreduced model, every statement a transition, that way.
+   */
+  readonly stable?: readonly string[];
   /**
    * The checks of this property (itself, or a sub-property) that have nothing to check in this
    * program, each with the reason a report gives ("the scenario has no oom_reaper thread"). Reports

@@ -32,6 +32,17 @@
  *   model runs, when the interpreter runs with `verifyReduction` (the differential tests do);
  * - `npm run verify:reduction` and the differential tests compare every verdict of the reduced model
  *   with the unreduced one (`coalesce: false`) over every built-in scenario and variant.
+ *
+ * **Stable properties** need no declared reads (`KernelProperty.stable`): an `always` property
+ * that, once violated, stays violated in every state reachable from there (pairing's
+ * `unbalanced-state`: a counter judged only once nothing can change it). Both reductions keep
+ * every state's violation of such a property, whatever it reads: a state `s` of the full model is
+ * reached by a run `w`, and the reduced model has a run that executes `w` followed by some further
+ * steps `v`, up to the order of independent steps (coalescing runs a thread on through steps
+ * independent of everything; for partial-order reduction this is the trace lemma of C0, C1 and the
+ * cycle proviso C3: Clarke, Grumberg and Peled, *Model Checking*, 1999, section 10.5). That run ends
+ * in the state `s` reaches by `v`, where a stable property violated in `s` is still violated. Each
+ * declaration is checked on every transition under `verifyReduction` (KernelModel.nextState).
  */
 import type { Expr } from './ir.ts';
 import type { CompiledFn, Instr } from './compile.ts';
