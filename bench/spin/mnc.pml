@@ -241,8 +241,7 @@ active [N_REAPER] proctype oom_reaper() {
 	atomic { attempts = 1 };          /* spin_unlock(&oom_reaper_lock); oom_reap_task(tsk): attempts = 0; while (attempts++ < MAX_OOM_REAP_RETRIES && */
 r_again:
 	atomic { skip };                  /* !oom_reap_task_mm(tsk, mm)): bool ret = true */
-	atomic { mmap_sem_r++; MMF_UNSTABLE = 1 };   /* down_read_trylock(&mm->mmap_sem): taken (no writer here); test_bit(MMF_OOM_SKIP): false; __oom_reap_task_mm(): set_bit(MMF_UNSTABLE); vma [0, 4): anonymous */
-	atomic { skip };                  /* tlb_gather_mmu(&tlb, mm, 0, 4); mmu_notifier_invalidate_range_start_nonblock(): srcu_read_lock(&srcu); the first notifier; if (mn->ops->invalidate_range_start) */
+	atomic { mmap_sem_r++; MMF_UNSTABLE = 1 };   /* down_read_trylock(&mm->mmap_sem): taken (no writer here); test_bit(MMF_OOM_SKIP): false; __oom_reap_task_mm(): set_bit(MMF_UNSTABLE); vma [0, 4): anonymous; tlb_gather_mmu(&tlb, mm, 0, 4); mmu_notifier_invalidate_range_start_nonblock(): srcu_read_lock(&srcu); the first notifier; if (mn->ops->invalidate_range_start) */
 #ifdef HAVE_KVM
 	KVM_START(rks, 1);
 	atomic { START_RETURNED };        /* return ret; the core: if (_ret); the next notifier, amdgpu0 */
@@ -252,7 +251,11 @@ r_again:
 #else
 	AMDGPU_START(ras, 0)
 #endif
-	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; goto r_failed :: else fi };   /* return; the core: srcu_read_unlock(&srcu); return ret; __oom_reap_task_mm(): if (...) ...; unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+#ifndef REAP_VMA1
+	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; goto r_obstructed :: else fi };   /* return; the core: srcu_read_unlock(&srcu); return ret; __oom_reap_task_mm(): if (...) { tlb_finish_mmu(); ret = false; continue; } ... return ret; if (!ret) goto out_finish; trace_finish_task_reaping(); or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+#else
+	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; failed = 1; goto r_vma1 :: else fi };   /* return; the core: srcu_read_unlock(&srcu); return ret; if (...) { tlb_finish_mmu(); ret = false; continue; } the next vma [8, 12): anonymous; tlb_gather_mmu(); ...; the first notifier; or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+#endif
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_0_2 = 1 };         /* zap_pte_range() over [0, 2); the next pmd: is_swap_pmd(*pmd) */
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
@@ -260,38 +263,27 @@ r_again:
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier; if (mn->ops->invalidate_range_end) */
 #ifdef HAVE_KVM
 	KVM_END(rke);
-	atomic { skip };                  /* return; the next notifier, amdgpu0 */
 #endif
 	AMDGPU_END(rae)
-	atomic { skip };                  /* return; the end of the list; srcu_read_unlock(&srcu) */
 #ifndef REAP_VMA1
-	atomic { skip };                  /* tlb_finish_mmu(); vma [8, 12): skipped; return ret (true); pr_info(); trace_finish_task_reaping() */
-	atomic { mmap_sem_r--; goto r_done };   /* up_read(&mm->mmap_sem); return ret; goto done; tsk->oom_reaper_list = NULL */
-r_failed:
-	atomic { skip };                  /* tlb_finish_mmu(); ret = false; continue; return ret; if (!ret) goto out_finish; trace_finish_task_reaping() */
+	atomic { mmap_sem_r--; goto r_done };   /* (the end's last step ran on: return; the end of the list; srcu_read_unlock(&srcu); tlb_finish_mmu(); vma [8, 12): skipped; return ret (true); pr_info(); trace_finish_task_reaping()) up_read(&mm->mmap_sem); return ret; goto done; tsk->oom_reaper_list = NULL */
 #else
-	/* The second VMA, [8, 12), is anonymous too: reaped, with amdgpu's BO in it. */
-	atomic { skip; goto r_vma1 };     /* tlb_finish_mmu(); the next vma [8, 12): anonymous; start = 8, end = 12 */
-r_failed:
-	atomic { failed = 1 };            /* tlb_finish_mmu(); ret = false; continue; the next vma [8, 12) */
+	/* The second VMA, [8, 12), is anonymous too: reaped, with amdgpu's BO in it. (The end's last
+	 * step ran on through tlb_finish_mmu(), the next VMA, tlb_gather_mmu() and the start's walk.) */
 r_vma1:
-	atomic { skip };                  /* tlb_gather_mmu(&tlb, mm, 8, 12); mmu_notifier_invalidate_range_start_nonblock(): srcu_read_lock(&srcu); the first notifier */
 	AMDGPU_START(rbs, 1)
-	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; goto r_failed1 :: else fi };   /* return; srcu_read_unlock(&srcu); return ret; unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; failed = 0; goto r_obstructed :: else fi };   /* return; srcu_read_unlock(&srcu); return ret; if (...) { tlb_finish_mmu(); ret = false; continue; } return ret; goto out_finish; or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_8_10 = 1 };        /* zap_pte_range() over [8, 10); the next pmd: is_swap_pmd(*pmd) */
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_10_12 = 1 };       /* zap_pte_range() over [10, 12); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
 	AMDGPU_END(rbe)
-	atomic { skip };                  /* return; the end of the list; srcu_read_unlock(&srcu) */
-	atomic { if :: failed -> failed = 0; goto r_obstructed :: else fi };   /* tlb_finish_mmu(); the end of the list; return ret; if (!ret) goto out_finish; trace_finish_task_reaping() */
-	atomic { mmap_sem_r--; goto r_done };   /* up_read(&mm->mmap_sem); return ret; goto done; tsk->oom_reaper_list = NULL */
-r_failed1:
-	atomic { failed = 0 };            /* tlb_finish_mmu(); ret = false; continue; the end of the list; return ret (false); goto out_finish; trace_finish_task_reaping() */
-r_obstructed:
+	atomic { mmap_sem_r--; if :: failed -> failed = 0; goto r_retry :: else -> goto r_done fi };   /* up_read(&mm->mmap_sem); return ret */
 #endif
+r_obstructed:
 	atomic { mmap_sem_r-- };          /* up_read(&mm->mmap_sem); return ret (false) */
+r_retry:
 	atomic { if :: attempts < MAX_OOM_REAP_RETRIES -> attempts++; goto r_again :: else -> attempts++ fi };   /* schedule_timeout_idle(HZ/10); while (attempts++ < MAX_OOM_REAP_RETRIES ...); else pr_info("unable to reap"); tsk->oom_reaper_list = NULL */
 r_done:
 	atomic { MMF_OOM_SKIP = 1 };      /* set_bit(MMF_OOM_SKIP, &mm->flags); put_task_struct(tsk) */
@@ -302,8 +294,7 @@ r_done:
  * blockable pair over [8, 10), one pmd. */
 active [N_MADVISE_BO] proctype madvise_bo() {
 	bool blockable = 1; byte cret; byte ret_core; bool need;
-	atomic { mmap_sem_r++ };          /* down_read(&current->mm->mmap_sem); find_vma_prev(); ...; madvise_dontneed_single_vma(): zap_page_range(vma, 8, 2): lru_add_drain() */
-	atomic { skip };                  /* tlb_gather_mmu(); update_hiwater_rss(); mmu_notifier_invalidate_range_start(mm, 8, 10): srcu_read_lock(&srcu); the first notifier */
+	atomic { mmap_sem_r++ };          /* down_read(&current->mm->mmap_sem); find_vma_prev(); ...; madvise_dontneed_single_vma(): zap_page_range(vma, 8, 2): lru_add_drain(); tlb_gather_mmu(); update_hiwater_rss(); mmu_notifier_invalidate_range_start(mm, 8, 10): srcu_read_lock(&srcu); the first notifier */
 #ifdef HAVE_KVM
 	KVM_START(mks, 0);
 	atomic { START_RETURNED };        /* return ret; the next notifier, amdgpu0 */
@@ -315,12 +306,9 @@ active [N_MADVISE_BO] proctype madvise_bo() {
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
 #ifdef HAVE_KVM
 	KVM_END(mke);
-	atomic { skip };                  /* return; the next notifier, amdgpu0 */
 #endif
 	AMDGPU_END(mae)
-	atomic { skip };                  /* return; the end of the list; srcu_read_unlock(&srcu) */
-	atomic { skip };                  /* tlb_finish_mmu(); return 0; ...; blk_finish_plug(&plug); if (write) */
-	atomic { mmap_sem_r-- };          /* up_read(&current->mm->mmap_sem) */
+	atomic { mmap_sem_r-- };          /* (the end's last step ran on: return; srcu_read_unlock(); tlb_finish_mmu(); return 0; ...; if (write)) up_read(&current->mm->mmap_sem) */
 	atomic { THREAD_END }             /* return error */
 }
 
@@ -328,8 +316,7 @@ active [N_MADVISE_BO] proctype madvise_bo() {
 /* madvise(0, 2, MADV_DONTNEED) over KVM's memslot (the anonymous VMA [0, 4)), one pmd. */
 active [N_MADVISE_KVM] proctype madvise_kvm() {
 	bool blockable = 1; byte cret; byte ret_core; bool need;
-	atomic { mmap_sem_r++ };          /* down_read(&current->mm->mmap_sem); ...; zap_page_range(vma, 0, 2): lru_add_drain() */
-	atomic { skip };                  /* tlb_gather_mmu(); update_hiwater_rss(); mmu_notifier_invalidate_range_start(mm, 0, 2): srcu_read_lock(&srcu); the first notifier */
+	atomic { mmap_sem_r++ };          /* down_read(&current->mm->mmap_sem); ...; zap_page_range(vma, 0, 2): lru_add_drain(); tlb_gather_mmu(); update_hiwater_rss(); mmu_notifier_invalidate_range_start(mm, 0, 2): srcu_read_lock(&srcu); the first notifier */
 	KVM_START(kks, 1);
 	atomic { START_RETURNED };        /* return ret; the next notifier, amdgpu0 */
 	AMDGPU_START(kas, 0)
@@ -338,11 +325,8 @@ active [N_MADVISE_KVM] proctype madvise_kvm() {
 	atomic { freed_0_2 = 1 };         /* zap_pte_range() over [0, 2); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
 	KVM_END(kke);
-	atomic { skip };                  /* return; the next notifier, amdgpu0 */
 	AMDGPU_END(kae)
-	atomic { skip };                  /* return; the end of the list; srcu_read_unlock(&srcu) */
-	atomic { skip };                  /* tlb_finish_mmu(); return 0; ...; if (write) */
-	atomic { mmap_sem_r-- };          /* up_read(&current->mm->mmap_sem) */
+	atomic { mmap_sem_r-- };          /* (the end's last step ran on: return; srcu_read_unlock(); tlb_finish_mmu(); return 0; ...; if (write)) up_read(&current->mm->mmap_sem) */
 	atomic { THREAD_END }             /* return error */
 }
 #endif
