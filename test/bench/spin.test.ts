@@ -1,7 +1,7 @@
 /**
- * bench/spin.ts without spin: its parser of pan's output on stored outputs of SPIN 6.5.2 (the
- * hand models of bench/spin/*.pml: a safety run with one error, one with several, a liveness run
- * with counts in e-notation), the mapping of pan's error messages to mnc's properties, and that
+ * bench/spin.ts without spin: its parser of pan's output on stored outputs of SPIN 6.5.2 (on the
+ * first version of the hand models of bench/spin/*.pml, whose counts have changed since: a safety
+ * run with one error, one with several, a liveness run with counts in e-notation), the mapping of pan's error messages to mnc's properties, and that
  * every configuration's .pml runs the threads and notifiers of the mnc scenario it is compared with.
  */
 import { existsSync, readFileSync } from 'node:fs';
