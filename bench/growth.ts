@@ -15,7 +15,8 @@
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
 import { runScenario } from '../src/report/run.ts';
 
-function scenario(k: number, ioctl: boolean): string {
+/** The growth series' scenario for k madvise threads, with or without the CS ioctl (JSON text; bench/spin.ts runs it too). */
+export function scenario(k: number, ioctl: boolean): string {
   return JSON.stringify({
     name: `growth-${k}`,
     description: `the oom_reaper${ioctl ? ', the amdgpu CS ioctl' : ''} and ${k} identical madvise threads over amdgpu's BO`,

@@ -32,7 +32,10 @@ export const deadlock: KernelProperty = {
     );
     return [Property.deadlockFree('deadlock'), ...partial];
   },
-  reads: () => ({ enabled: true, finished: true, fields: ['oops'] }),
+  // Not whether a thread has finished: no reduction hides a state without successors (C0, and a
+  // coalesced step is always enabled), and a partial goal, "finished or can move", is the same just
+  // before a thread's last return as just after it.
+  reads: () => ({ enabled: true, fields: ['oops'] }),
   explain(m, engineName, s): Finding {
     if (engineName === 'deadlock') {
       return { header: 'WARNING: possible deadlock: no thread can make progress', details: ['threads:', ...threadLines(m, s), 'locks held:', ...heldLines(m, s)] };

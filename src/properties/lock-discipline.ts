@@ -134,7 +134,8 @@ export const lockDiscipline: KernelProperty = {
   name: 'lock-discipline',
   summary: 'no release of a lock not held, no sleep under a spinlock, no thread ends holding a lock, no recursive read behind a queued writer',
   build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => problem(m, s, check) === undefined)),
-  reads: () => ({ locks: true, finished: true, atPrims: [...RELEASES, 'down_read'], atSleep: ['spinlock'] }),
+  // `held-at-exit` reads only the finishing of a thread that holds a lock (`finishedHolding`).
+  reads: () => ({ locks: true, finishedHolding: true, atPrims: [...RELEASES, 'down_read'], atSleep: ['spinlock'] }),
   explain(m, engineName, s): Finding {
     // The named sub-property's problem (any kind's, for the property's bare name).
     const named = KINDS.filter(([name]) => name === engineName);

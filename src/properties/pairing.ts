@@ -135,11 +135,12 @@ export const pairing: KernelProperty = {
   name: 'pairing',
   summary: 'every invalidate_range_end matches a start the core contract owes it, every owed end comes, counters and locks end balanced',
   build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => check(m, s) === undefined)),
-  // What `unbalanced-end` and `missing-end` read. `unbalanced-state` also reads the balanced counters
-  // and the locks, but it is stable (below), so those are not declared: a counter's increment in a
-  // pair (amdgpu's `recursion`, KVM's `mmu_notifier_count`, `tlb_flush_pending`) no longer has to be
-  // a transition of its own.
-  reads: () => ({ pairs: true, finished: true, atOps: ['invalidate_range_end'] }),
+  // What `unbalanced-end` and `missing-end` read (the latter only the finishing of a thread that has
+  // an open pair: `finishedOwing`). `unbalanced-state` also reads the balanced counters, the locks
+  // and which threads have finished, but it is stable (below), so those are not declared: a
+  // counter's increment in a pair (amdgpu's `recursion`, KVM's `mmu_notifier_count`,
+  // `tlb_flush_pending`) no longer has to be a transition of its own.
+  reads: () => ({ pairs: true, finishedOwing: true, atOps: ['invalidate_range_end'] }),
   // Stable: a counter is judged only once it can no longer change (`settled`: every thread that may
   // write it has finished, and none is a kworker, which could run again), so a state where it is off
   // its expected value has only successors where it still is; a lock is judged only once every thread

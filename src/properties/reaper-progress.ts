@@ -60,7 +60,8 @@ export const reaperProgress: KernelProperty = {
     ];
   },
   notApplicable: (p) => (reaperTid(p) < 0 ? [{ property: 'reaper-progress', reason: 'the scenario has no oom_reaper thread' }] : []),
-  reads: (p) => (reaperTid(p) < 0 ? {} : { fields: [CALLS.slice('ghost.'.length)], finished: true, enabled: true }),
+  // Of the threads' finishing, only the reaper's (its goal).
+  reads: (p) => (reaperTid(p) < 0 ? {} : { fields: [CALLS.slice('ghost.'.length)], finishedThreads: [reaperTid(p)], enabled: true }),
   explain(m, engineName, s): Finding {
     const threads = m.threads(s).map((t) => `  ${t.name}: ${t.finished ? 'finished' : `${t.location ?? '?'}${t.waitingFor ? `\n      waits: ${t.waitingFor}` : ''}`}`);
     const attempts = `${ATTEMPT_FN}() calls so far: ${String(s.mem[CALLS])}`;

@@ -1420,7 +1420,7 @@ class Exec implements PrimCtx {
       if (mode === KEEP) return;
       if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
       if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
-        if (frames.length === 1 && reads.finished) return;
+        if (frames.length === 1 && red.finishingVisible(this.tid, this.pairs(), this.work?.locks ?? this.base.locks)) return;
         if (frame.op && (reads.context || (reads.pairs && (frame.op.kind === 'invalidate_range_start' || frame.op.kind === 'invalidate')))) return;
       }
       this.runOne(0, true);
@@ -1511,7 +1511,7 @@ class Exec implements PrimCtx {
     if (r.pairs && pairsChanged) fail('was coalesced but opened or closed a start/end pair');
     if (r.locks && this.vLocks) fail('was coalesced but changed a lock');
     if (this.vWoke) fail('was coalesced but started another thread');
-    if (r.finished && t.frames.length === 0) fail('was coalesced but finished the thread');
+    if (t.frames.length === 0 && red.finishingVisible(this.tid, this.pairs(), this.work?.locks ?? this.base.locks)) fail('was coalesced but finished the thread, which a property reads');
     const entered = ins.op === 'call' && t.frames.length > before.depth && t.frames[t.frames.length - 1]!.op !== undefined;
     if (r.context && (entered || (returned && before.topOp))) fail('was coalesced but entered or left a notifier callback');
   }

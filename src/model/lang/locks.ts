@@ -49,6 +49,21 @@ export function isFree(l: LockState): boolean {
   }
 }
 
+/**
+ * Whether task `tid` holds the lock as a task: owns the mutex or spinlock, or holds the semaphore for
+ * write or for read as its owner (a `*_non_owner` hold belongs to no task). Only the task's own
+ * steps make this true: no primitive makes another task an owner.
+ */
+export function heldByTask(l: LockState, tid: number): boolean {
+  switch (l.kind) {
+    case 'mutex':
+    case 'spin':
+      return l.owner === tid;
+    case 'rwsem':
+      return l.writer === tid || l.readers.includes(tid);
+  }
+}
+
 // ------------------------------------------------------------------------------------- rwsem
 
 export function queuedIndex(l: RwsemState, tid: number): number {

@@ -27,9 +27,12 @@
  * - **C2** (visibility) `a` changes nothing a property reads: the statement's static effects are
  *   invisible ({@link Reduction.visibility}), no shared variable whose field a property reads
  *   changes (compared on the successor, which also covers a kernel oops), it does not return from
- *   a notifier callback while properties read the context or the pairs, and, where properties read
- *   them, `t` is neither finished nor unable to move after it, and the statement `t` rests at after
- *   it is not one a property looks at a thread being about to run.
+ *   a notifier callback while properties read the context or the pairs, it does not finish `t` where
+ *   a property reads that thread's finishing (`Reduction.finishingVisible`: judged in the state, and
+ *   the same in every state the other threads' independent steps lead to, since only `t` can make
+ *   it hold a lock or open a pair), it does not leave `t` unable to move where properties read
+ *   that, and the statement `t` rests at after it is not one a property looks at a thread being
+ *   about to run.
  * - **C3** (cycle proviso) `a` cannot close a cycle: every other thread's stack is untouched and
  *   `t`'s position strictly advances in the order of {@link advances}. That order is well founded
  *   on a thread's positions and only a backward jump (a loop), the restart of a kworker or a
@@ -178,14 +181,14 @@ export class PartialOrder {
     const top = t.frames[t.frames.length - 1]!;
     const ins = this.program.fn(top.fn).instrs[top.pc]!;
     if (ins.op === 'return') {
-      if (t.frames.length === 1 && (reads.finished || reads.enabled)) return false;
+      if (t.frames.length === 1 && this.red.finishingVisible(a.tid, next.pairs, next.locks)) return false;
       if (top.op && (reads.context || (reads.pairs && (top.op.kind === 'invalidate_range_start' || top.op.kind === 'invalidate')))) return false;
     }
     for (let j = 0; j < state.threads.length; j++) if (j !== a.tid && next.threads[j] !== state.threads[j]) return false;
     const u = next.threads[a.tid]!;
     if (!advances(t, u)) return false;
     if (u.frames.length === 0) {
-      if (reads.finished || reads.enabled) return false;
+      if (this.red.finishingVisible(a.tid, next.pairs, next.locks)) return false;
     } else {
       const nt = u.frames[u.frames.length - 1]!;
       if (this.watched[nt.fn]![nt.pc]) return false;

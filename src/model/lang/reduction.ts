@@ -48,6 +48,8 @@ import type { Expr } from './ir.ts';
 import type { CompiledFn, Instr } from './compile.ts';
 import type { Access } from './primitives.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
+import { heldByTask } from './locks.ts';
+import type { KState, PairRecord } from './state.ts';
 
 /** A condition under which a property looks at a thread about to call a primitive that may sleep. */
 export type SleepWatch = 'nonblock' | 'spinlock';
@@ -71,7 +73,25 @@ export interface StateReads {
   readonly context?: boolean;
   /** Whether each thread has finished. */
   readonly finished?: boolean;
-  /** Whether each thread can take a step (what its blocking call waits for). */
+  /** Whether these threads (by index) have finished: a property that reads only some threads' finishing. */
+  readonly finishedThreads?: readonly number[];
+  /**
+   * Whether a thread that holds a lock as a task (`heldByTask`) has finished: the finishing of a
+   * thread that holds none is not read. Only the thread itself can make it hold one.
+   */
+  readonly finishedHolding?: boolean;
+  /**
+   * Whether a thread that has an open start/end pair has finished: the finishing of a thread with
+   * none is not read. Only the thread itself opens or closes its pairs: the interpreter changes
+   * them in three places (a start's record, `findPair` for an end, `closeEndless`), each matching
+   * `p.tid === this.tid`.
+   */
+  readonly finishedOwing?: boolean;
+  /**
+   * Whether each unfinished thread can take a step (what its blocking call waits for). A thread
+   * that finishes cannot take a step either, but that is read only through `finished` and the
+   * declarations after it: a property that needs it must declare them.
+   */
   readonly enabled?: boolean;
   /** A thread about to run a statement that calls one of these primitives. */
   readonly atPrims?: readonly string[];
@@ -109,7 +129,8 @@ export function unionReads(list: readonly StateReads[]): StateReads {
   const atPrims = new Set<string>();
   const atOps = new Set<OpName>();
   const atSleep = new Set<SleepWatch>();
-  const flags = { pairs: false, locks: false, context: false, finished: false, enabled: false, atAll: false };
+  const flags = { pairs: false, locks: false, context: false, finished: false, finishedHolding: false, finishedOwing: false, enabled: false, atAll: false };
+  const finishedThreads = new Set<number>();
   for (const r of list) {
     if (r.fields === 'all') fields = 'all';
     else if (fields !== 'all') for (const f of r.fields ?? []) fields.add(f);
@@ -117,8 +138,16 @@ export function unionReads(list: readonly StateReads[]): StateReads {
     for (const p of r.atPrims ?? []) atPrims.add(p);
     for (const o of r.atOps ?? []) atOps.add(o);
     for (const s of r.atSleep ?? []) atSleep.add(s);
+    for (const t of r.finishedThreads ?? []) finishedThreads.add(t);
   }
-  return { fields: fields === 'all' ? 'all' : [...fields].sort(), ...flags, atPrims: [...atPrims].sort(), atOps: [...atOps].sort(), atSleep: [...atSleep].sort() };
+  return {
+    fields: fields === 'all' ? 'all' : [...fields].sort(),
+    ...flags,
+    finishedThreads: [...finishedThreads].sort((a, b) => a - b),
+    atPrims: [...atPrims].sort(),
+    atOps: [...atOps].sort(),
+    atSleep: [...atSleep].sort(),
+  };
 }
 
 /** What one statement may do, found from its text: an over-approximation of every execution of it. */
@@ -208,6 +237,19 @@ export class Reduction {
     if (a === 'all') return true;
     const m = a.get(field);
     return m !== undefined && (m.w || m.inc);
+  }
+
+  /**
+   * Whether a property reads that thread `tid` finishes, judged in a state where it is about to: its
+   * open pairs (`pairs`) and the locks (`locks`) as they are there. The same in every state another
+   * thread's independent steps lead to, since only the thread itself changes either answer.
+   */
+  finishingVisible(tid: number, pairs: readonly PairRecord[], locks: KState['locks']): boolean {
+    const r = this.reads;
+    if (r.finished || r.finishedThreads?.includes(tid)) return true;
+    if (r.finishedOwing && pairs.some((p) => p.tid === tid)) return true;
+    if (r.finishedHolding) for (const k of this.program.lockKeys) if (heldByTask(locks[k]!, tid)) return true;
+    return false;
   }
 
   /** Whether a sleeping call is watched in a thread with these context bits and spinlock holding. */

@@ -7,11 +7,13 @@ import { describe, expect, test } from 'vitest';
 import { check } from '../../../src/checker/index.ts';
 import { c, fn } from '../../../src/model/lang/ir.ts';
 import { Interpreter, ModelError } from '../../../src/model/lang/interp.ts';
-import { KEEP, COALESCE } from '../../../src/model/lang/reduction.ts';
+import { KEEP, COALESCE, type StateReads } from '../../../src/model/lang/reduction.ts';
 import type { Primitive } from '../../../src/model/lang/primitives.ts';
 import type { Scenario } from '../../../src/model/kernel/scenario.ts';
 import { readsOf, scenarioModel } from '../../../src/properties/index.ts';
 import { tinyProgram } from './program-fixture.ts';
+import { KernelModel } from '../../../src/model/kernel-model.ts';
+import { Property } from '../../../src/checker/model.ts';
 
 const f = (name: string, body: ReturnType<typeof c>[]) => fn({ name, file: 't.c', version: 'test', source: 'test', params: [], body });
 
@@ -79,15 +81,19 @@ describe('what is visible comes from the properties checked', () => {
     expect(violated(sc, { coalesce: true, names: ['deadlock'] })).toEqual(violated(sc, { coalesce: false, names: ['deadlock'] }));
   });
 
-  test('every kernel property declares its reads; the union over all of them reads the pairs, locks and finished threads', () => {
+  test('every kernel property declares its reads; the union over all of them reads the pairs, the locks, and the finishing of a thread holding a lock or owing an end', () => {
     const m = scenarioModel(gntdevAlone({ kind: 'reclaim', params: { address: 1 } }));
     const r = readsOf(m.program);
-    expect(r).toMatchObject({ pairs: true, locks: true, finished: true, enabled: true });
+    expect(r).toMatchObject({ pairs: true, locks: true, enabled: true, finishedHolding: true, finishedOwing: true });
     expect(r.fields).toContain('mapped');
     expect(r.atOps).toContain('invalidate_range_end');
-    // Not read: the callbacks each thread is in (no-sleep does not need them), and the balanced
-    // counters, which only the stable pairing:unbalanced-state reads (src/properties/types.ts `stable`).
+    // Not read: the callbacks each thread is in (no-sleep does not need them), the finishing of a
+    // thread that holds no lock and has no open pair (no reaper here: reaper-progress reads the
+    // reaper's), and the balanced counters, which only the stable pairing:unbalanced-state reads
+    // (src/properties/types.ts `stable`).
     expect(r.context).toBe(false);
+    expect(r.finished).toBe(false);
+    expect(r.finishedThreads).toEqual([]);
     expect(m.program.spec.balanced).toContain('mm.tlb_flush_pending');
     expect(r.fields).not.toContain('tlb_flush_pending');
   });
@@ -146,5 +152,51 @@ describe('verifyReduction checks the premise on every statement', () => {
     });
     const ip = new Interpreter(p, { coalesce: false, verifyReduction: true });
     expect(() => ip.step(ip.initial(), { tid: 0, choice: 0 })).toThrow(/changes a lock, but its primitives do not declare `locks`/);
+  });
+});
+
+describe("a thread's last return is visible only where a property reads that finishing", () => {
+  // Thread a takes mutex m and may keep it; b writes y->v. Neither's finishing is read unless a
+  // declaration says so, for every thread (`finished`), for some (`finishedThreads`), for a thread
+  // holding a lock (`finishedHolding`) or one with an open start/end pair (`finishedOwing`).
+  const p = tinyProgram({
+    fns: [f('a', [c('mutex_lock(&m);')]), f('b', [c('y->v = 1;')])],
+    threads: [
+      { name: 'a', fn: 'a', args: [] },
+      { name: 'b', fn: 'b', args: [] },
+    ],
+    locks: { m: 'mutex' },
+    mem: { 'y.v': 0 },
+  });
+  const s0 = new Interpreter(p, { reads: {} }).initial();
+  const held = { ...s0.locks, m: { kind: 'mutex' as const, owner: 0 } };
+  const pair = [{ tid: 0, nid: 'n', start: 0, end: 1, blockable: 1, mayfail: 0, ret: 0 }];
+  const visible = (reads: StateReads, tid: number, locks = s0.locks, pairs: typeof pair = []) =>
+    new Interpreter(p, { reads }).reduction.finishingVisible(tid, pairs, locks);
+  test('each declaration, and nothing without one', () => {
+    expect(visible({}, 0, held, pair)).toBe(false);
+    expect(visible({ enabled: true, locks: true, pairs: true }, 0, held, pair)).toBe(false);
+    expect(visible({ finished: true }, 1)).toBe(true);
+    expect(visible({ finishedThreads: [1] }, 1)).toBe(true);
+    expect(visible({ finishedThreads: [1] }, 0, held, pair)).toBe(false);
+    expect(visible({ finishedHolding: true }, 0, held)).toBe(true);
+    expect(visible({ finishedHolding: true }, 1, held)).toBe(false);
+    expect(visible({ finishedHolding: true }, 0)).toBe(false);
+    expect(visible({ finishedOwing: true }, 0, s0.locks, pair)).toBe(true);
+    expect(visible({ finishedOwing: true }, 1, s0.locks, pair)).toBe(false);
+  });
+  test('coalescing: b finishes in the initial state unless its finishing is read; a stops before its return while it holds m', () => {
+    const count = (reads: StateReads) => {
+      const m = new KernelModel(p, { reads, verifyReduction: true, por: false });
+      m.setProperties([Property.deadlockFree('deadlock')]);
+      return check(m).stats.states;
+    };
+    // Nothing read: b runs to its end in the initial state; a's mutex_lock is a transition (it may
+    // wait) and its return joins it: 2 states (a before, a finished).
+    expect(count({})).toBe(2);
+    // a's finishing read while it holds m: a stops in front of its return: 3 states.
+    expect(count({ finishedHolding: true })).toBe(3);
+    // Every thread's finishing read, as before: b stops in front of its return too: 3 x 2 = 6.
+    expect(count({ finished: true })).toBe(6);
   });
 });
