@@ -83,8 +83,8 @@ export interface StateReads {
   /**
    * Whether a thread that has an open start/end pair has finished: the finishing of a thread with
    * none is not read. Only the thread itself opens or closes its pairs: the interpreter changes
-   * them in three places (a start's record, `findPair` for an end, `closeEndless`), each matching
-   * `p.tid === this.tid`.
+   * them in four places (the record a start or an interval `invalidate` leaves at its return,
+   * `findPair` for an end, `closeEndless`, `closeInterval`), each for `p.tid === this.tid`.
    */
   readonly finishedOwing?: boolean;
   /**
