@@ -20,27 +20,8 @@ import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { KState, PairRecord } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
+import { objectsOf } from './util.ts';
 
-const objectsCache = new WeakMap<KernelModel, Map<string, { id: string; start: number; last: number }[]>>();
-
-function objectsOf(m: KernelModel, nid: string): { id: string; start: number; last: number }[] {
-  let byNid = objectsCache.get(m);
-  if (!byNid) objectsCache.set(m, (byNid = new Map()));
-  let list = byNid.get(nid);
-  if (!list) byNid.set(nid, (list = scanObjects(m, nid)));
-  return list;
-}
-
-function scanObjects(m: KernelModel, nid: string): { id: string; start: number; last: number }[] {
-  const out: { id: string; start: number; last: number }[] = [];
-  for (let i = 0; ; i++) {
-    const id = `${nid}.obj${i}`;
-    const start = m.program.spec.statics[`${id}.start`];
-    const last = m.program.spec.statics[`${id}.last`];
-    if (typeof start !== 'number' || typeof last !== 'number') return out;
-    out.push({ id, start, last });
-  }
-}
 
 type Problem = { kind: 'mapped'; pair: PairRecord; obj: string } | { kind: 'failed'; pair: PairRecord };
 

@@ -37,6 +37,7 @@ import type { KernelModel } from '../model/kernel-model.ts';
 import type { Program } from '../model/lang/program.ts';
 import type { KState, PairRecord } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
+import { objectsOf } from './util.ts';
 
 const STALE = 'ghost.interval_stale';
 const WARN = 'ghost.interval_warn';
@@ -45,16 +46,6 @@ function intervalNids(p: Program): string[] {
   return p.spec.notifiers.filter((n) => n.ops.invalidate).map((n) => n.id);
 }
 
-function objectsOf(m: KernelModel, nid: string): { id: string; start: number; last: number }[] {
-  const out: { id: string; start: number; last: number }[] = [];
-  for (let i = 0; ; i++) {
-    const id = `${nid}.obj${i}`;
-    const start = m.program.spec.statics[`${id}.start`];
-    const last = m.program.spec.statics[`${id}.last`];
-    if (typeof start !== 'number' || typeof last !== 'number') return out;
-    out.push({ id, start, last });
-  }
-}
 
 function mappedInRange(m: KernelModel, s: KState): { pair: PairRecord; obj: string } | undefined {
   for (const p of s.pairs) {

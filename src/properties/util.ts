@@ -104,3 +104,25 @@ export function heldLines(m: KernelModel, s: KState): string[] {
   const locks = m.heldLocks(s);
   return locks.length ? locks.map((h) => `  ${h.lock}: ${h.state}`) : ['  (no lock is held)'];
 }
+
+const objectsCache = new WeakMap<KernelModel, Map<string, { id: string; start: number; last: number }[]>>();
+
+/** A notifier's objects (`<nid>.obj<i>` with static `start` and `last`), in index order; scanned once per model. */
+export function objectsOf(m: KernelModel, nid: string): { id: string; start: number; last: number }[] {
+  let byNid = objectsCache.get(m);
+  if (!byNid) objectsCache.set(m, (byNid = new Map()));
+  let list = byNid.get(nid);
+  if (!list) byNid.set(nid, (list = scanObjects(m, nid)));
+  return list;
+}
+
+function scanObjects(m: KernelModel, nid: string): { id: string; start: number; last: number }[] {
+  const out: { id: string; start: number; last: number }[] = [];
+  for (let i = 0; ; i++) {
+    const id = `${nid}.obj${i}`;
+    const start = m.program.spec.statics[`${id}.start`];
+    const last = m.program.spec.statics[`${id}.last`];
+    if (typeof start !== 'number' || typeof last !== 'number') return out;
+    out.push({ id, start, last });
+  }
+}
