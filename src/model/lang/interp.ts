@@ -18,7 +18,7 @@
 import type { Draft } from 'immer';
 import { printExpr, type Expr, type Src } from './ir.ts';
 import { instrCalls, parseStackRef, stackRef, type CompiledFn, type Instr } from './compile.ts';
-import { OP_NAMES, type OpName, type Program } from './program.ts';
+import { OP_NAMES, type NotifierSpec, type OpName, type Program } from './program.ts';
 import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
 import { COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type StateReads } from './reduction.ts';
@@ -1420,7 +1420,7 @@ class Exec implements PrimCtx {
       if (mode === KEEP) return;
       if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
       if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
-        if (frames.length === 1 && red.finishingVisible(this.tid, this.pairs(), this.work?.locks ?? this.base.locks)) return;
+        if (frames.length === 1 && this.finishingRead()) return;
         if (frame.op && (reads.context || (reads.pairs && (frame.op.kind === 'invalidate_range_start' || frame.op.kind === 'invalidate')))) return;
       }
       this.runOne(0, true);
@@ -1511,7 +1511,7 @@ class Exec implements PrimCtx {
     if (r.pairs && pairsChanged) fail('was coalesced but opened or closed a start/end pair');
     if (r.locks && this.vLocks) fail('was coalesced but changed a lock');
     if (this.vWoke) fail('was coalesced but started another thread');
-    if (t.frames.length === 0 && red.finishingVisible(this.tid, this.pairs(), this.work?.locks ?? this.base.locks)) fail('was coalesced but finished the thread, which a property reads');
+    if (t.frames.length === 0 && this.finishingRead()) fail('was coalesced but finished the thread, which a property reads');
     const entered = ins.op === 'call' && t.frames.length > before.depth && t.frames[t.frames.length - 1]!.op !== undefined;
     if (r.context && (entered || (returned && before.topOp))) fail('was coalesced but entered or left a notifier callback');
   }
@@ -1629,13 +1629,19 @@ class Exec implements PrimCtx {
 
   /** The core's end walk for [start, end) closes this thread's pairs of notifiers without an end callback. */
   private closeEndless(start: number, end: number): void {
-    const pairs = this.pairs();
     // Interval notifiers (v5.5) have neither callback: their pairs close at mn_itree_inv_end (closeInterval).
-    const close = (p: PairRecord): boolean => {
-      if (p.tid !== this.tid || p.start !== start || p.end !== end) return false;
-      const ops = this.program.notifier(p.nid)?.ops;
-      return !ops?.invalidate_range_end && !ops?.invalidate;
-    };
+    this.closeOwnPairs(start, end, (ops) => !ops?.invalidate_range_end && !ops?.invalidate);
+  }
+
+  /** mn_itree_inv_end() for [start, end) closes this thread's pairs of interval notifiers for that range (v5.5 on). */
+  private closeInterval(start: number, end: number): void {
+    this.closeOwnPairs(start, end, (ops) => !!ops?.invalidate);
+  }
+
+  /** Close this thread's pairs for [start, end) of the notifiers whose ops `which` picks. */
+  private closeOwnPairs(start: number, end: number, which: (ops: NotifierSpec['ops'] | undefined) => boolean): void {
+    const close = (p: PairRecord): boolean => p.tid === this.tid && p.start === start && p.end === end && which(this.program.notifier(p.nid)?.ops);
+    const pairs = this.pairs();
     if (pairs.some(close)) {
       const keep = pairs.filter((p) => !close(p));
       const own = this.ownPairs();
@@ -1644,16 +1650,9 @@ class Exec implements PrimCtx {
     }
   }
 
-  /** mn_itree_inv_end() for [start, end) closes this thread's pairs of interval notifiers for that range (v5.5 on). */
-  private closeInterval(start: number, end: number): void {
-    const pairs = this.pairs();
-    const close = (p: PairRecord): boolean => p.tid === this.tid && p.start === start && p.end === end && !!this.program.notifier(p.nid)?.ops.invalidate;
-    if (pairs.some(close)) {
-      const keep = pairs.filter((p) => !close(p));
-      const own = this.ownPairs();
-      own.length = 0;
-      own.push(...keep);
-    }
+  /** Whether a property reads that this thread finishes, were it to finish now (Reduction.finishingVisible). */
+  private finishingRead(): boolean {
+    return this.ip.reduction.finishingVisible(this.tid, this.pairs(), this.work?.locks ?? this.base.locks);
   }
 
   /**
