@@ -714,7 +714,7 @@ describe('history: one scenario on every core version', () => {
   test('a column per core, oldest first; each cell what check --core finds; the substitutions in the notes', async () => {
     const r = await run('history', 'kvm-pairing-under-reaper', '-q');
     expect(r.code, r.err).toBe(0);
-    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5']);
+    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12']);
     const pairing = rowOf(r.out, 'pairing:missing-end');
     for (const core of ['v4.19', 'v5.0', 'v5.4']) {
       const c = await run('check', 'kvm-pairing-under-reaper', '--core', core, '--all', '-q');
@@ -879,7 +879,7 @@ describe('the real command', () => {
     };
     expect(j.format).toBe('mnc-list');
     expect(j.scenarios.find((s) => s.name === 'amdgpu-read-lock-nonblock')!.variants.map((v) => v.name)).toEqual(['93065ac753e4', 'clarify', 'tetsuo']);
-    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5']);
+    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12']);
     expect(j.cores.find((c) => c.name === 'v5.4')!.shipped.gntdev).toBe('v5.2');
     expect(j.cores.find((c) => c.name === 'v4.19')!.shipped.gntdev).toBe('93065ac753e4');
     expect(j.drivers.find((d) => d.name === 'kvm')!.variants.map((v) => [v.name, v.api, v.threads.map((t) => t.kind)])).toEqual([

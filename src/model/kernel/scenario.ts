@@ -548,6 +548,9 @@ function linkProgram(sc: Scenario): Program {
     mem['mm.mmu_notifier_mm.active_invalidate_ranges'] = 0;
   }
   statics['mm.mmu_notifier_mm'] = notifiers.length ? 'mm.mmu_notifier_mm' : null;
+  // v5.7 renamed the field `mm->notifier_subscriptions` (struct mmu_notifier_subscriptions): the
+  // same object, which the state keeps under its older name.
+  statics['mm.notifier_subscriptions'] = statics['mm.mmu_notifier_mm'];
   statics['mm.mmu_notifier_mm.list'] = listOrder.map((n) => n.id);
   // The hlist itself (include/linux/list.h): the head's `first` and every node's `next`, which
   // hlist_del_init_rcu leaves as it was for RCU walkers (mm-primitives.ts); `pprev` is `hashed`.

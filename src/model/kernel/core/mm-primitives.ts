@@ -193,6 +193,22 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
+  mnc_warn_on_end: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'warn_end', mode: 'w' }],
+    doc: 'Stand-in for `WARN_ON(ops->invalidate_range_end);` in mn_hlist_invalidate_range_start() (v5.12, c2655835fd8c), run when a start failed: "We call all the notifiers on any EAGAIN, there is no way for a notifier to know if its start method failed, thus a start that does EAGAIN can\'t also do end." mnc_warn_on_end(ops->invalidate_range_end, subscription) records a set callback as `ghost.warn_end = "<notifier>"` (the first that fires) for pairing:failed-start-end; the kernel prints a WARNING and goes on, and so does the thread.',
+    run(ctx, [end, mn]) {
+      if (end !== 0 && end !== null && ctx.read('ghost.warn_end') === 0) ctx.write('ghost.warn_end', String(mn));
+      return 0;
+    },
+  },
+  srcu_read_lock_held: {
+    shared: false,
+    sleeps: false,
+    doc: 'srcu_read_lock_held(&srcu) (include/linux/srcu.h): the lockdep condition v5.7 on passes as the last argument of hlist_for_each_entry_rcu() (CONFIG_PROVE_RCU_LIST); lockdep is not modelled, and the walks that pass it run inside srcu_read_lock(), so it is 1.',
+    run: () => 1,
+  },
   // ----------------------------------------------------------------------------- v5.5: interval notifiers
   lockdep_assert_held: { shared: false, sleeps: false, doc: 'lockdep_assert_held(&lock): a lockdep assertion (not modelled).', run: () => 0 },
   READ_ONCE: {

@@ -7,6 +7,7 @@ import type { NotifierApi } from '../driver.ts';
 import type { PairingContract } from '../../lang/program.ts';
 import * as mn from './mmu_notifier.ts';
 import * as itree from './mmu_interval.ts';
+import * as v512 from './mmu_v512.ts';
 import * as oom from './oom_kill.ts';
 import * as mem from './memory.ts';
 import { PAGE_ALLOC_FNS } from './page_alloc.ts';
@@ -260,5 +261,23 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     oomLock: false,
     itree: true,
     ghosts: ['warn', 'interval_warn', 'interval_stale'],
+  },
+  'v5.12': {
+    name: 'v5.12',
+    description:
+      'v5.12 (c2655835fd8c, "mm/mmu_notifiers: ensure range_end() is paired with range_start()"): the v5.5 core, spelled as v5.7 renamed it (struct mmu_notifier_subscriptions, interval_sub), plus: when a start of the hlist fails (the reaper\'s non-blocking start), mn_hlist_invalidate_range_start calls ->invalidate_range_end of every hlist notifier that has one, the one that failed included, in a second walk of the list (without non_block_start() around it), and WARN_ON(ops->invalidate_range_end) for the failing notifier: a notifier that can fail its start must not have an end. The caller still calls no end after the failure. The reaper and the other callers are v5.5\'s. Read in a >= 5.12, < 6.6 tree (ammarfaizi2/linux-block @ 0cbf1bdfa4f5).',
+    api: 'v5.2',
+    fns: [
+      ...callersV52([v512.endV512, mn.wrapperEndV54, mn.wrapperOnlyEndV54], v512.V512_RELEASE),
+      ...v512.V512_FNS,
+      mn.wrapperStartV54,
+      mn.wrapperStartNonblockV54,
+      oom.reapMmV54,
+      ...reaperV5,
+    ],
+    contract: { ...V50_CONTRACT, itreeEnd: 'mn_itree_inv_end', endsAfterFailedHlistStart: true },
+    oomLock: false,
+    itree: true,
+    ghosts: ['warn', 'warn_end', 'interval_warn', 'interval_stale'],
   },
 };
