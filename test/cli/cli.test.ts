@@ -726,6 +726,32 @@ describe('history: one scenario on every core version', () => {
     expect(rowOf(r.out, 'no-bug:warn')['v5.4']).toBe('ok');
     expect(r.out).toMatch(/^ {2}v5\.0: --core v5\.0 calls the v5\.0 callbacks: amdgpu0 runs amdgpu@v5\.0 in place of amdgpu@tetsuo/m);
   });
+  test("the KVM-imbalance scenario: KVM's end missing from 93065ac753e4 to v5.5, fixed on v5.12, whose WARN_ON check exists there only", async () => {
+    const r = await run('history', 'kvm-imbalance-i915', '-q');
+    expect(r.code, r.err).toBe(0);
+    const missing = rowOf(r.out, 'pairing:missing-end');
+    expect(missing).toEqual({
+      'v4.18': 'ok',
+      '93065ac753e4': 'FAIL',
+      '93065ac753e4-returns-true': 'FAIL',
+      'v4.19': 'FAIL',
+      mayfail: 'FAIL',
+      'v5.0': 'FAIL',
+      'v5.2': 'FAIL',
+      'v5.4': 'FAIL',
+      'v5.5': 'FAIL',
+      'v5.12': 'ok',
+    });
+    expect(rowOf(r.out, 'pairing:unbalanced-state')['v5.12']).toBe('ok');
+    expect(rowOf(r.out, 'pairing:failed-start-end')['v5.5']).toBe('-');
+    expect(rowOf(r.out, 'pairing:failed-start-end')['v5.12']).toBe('ok');
+    // compare between the last core before the fix and v5.12: the two findings removed, none introduced.
+    const c = await run('compare', '--before', 'v5.5', '--after', 'v5.12', 'kvm-imbalance-i915', '-q');
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/^kvm-imbalance-i915: 2 removed, 0 introduced, 0 in both$/m);
+    expect(c.out).toMatch(/^ {2}- removed: +pairing:missing-end$/m);
+    expect(c.out).toMatch(/^ {2}- removed: +pairing:unbalanced-state$/m);
+  });
   test('an interval notifier\'s scenario (test_hmm): the cores before v5.5 cannot run it, and say why; v5.5 decides it', async () => {
     const r = await run('history', 'test-hmm-fault-vs-munmap', '-q');
     expect(r.code, r.err).toBe(0);
@@ -1360,7 +1386,7 @@ describe('patches as mailed (issue 13)', () => {
       [['compare', '--patch', header, 'radeon-reaper'], /^mnc: compare --patch: the scenario named runs no function the patch changes/],
       // The fix of oom_reap_task_mm() does not apply to v4.19's, which has it.
       [['compare', '--patch', OOM, 'amdgpu-read-lock-nonblock'], /^mnc: compare --patch: nothing was compared: the patch does not apply to amdgpu-read-lock-nonblock: patch .* does not apply, nothing was applied: hunk 1: oom_reap_task_mm\(\), patch line 34: /],
-      [['compare', '--patch', OOM], /^mnc: compare --patch: nothing was compared: the patch does not apply to 25 of them \(the first, amdgpu-cs-reclaim\): .*; name a scenario \(and with --before the core, driver@variant or variant the patch was made against\)/],
+      [['compare', '--patch', OOM], /^mnc: compare --patch: nothing was compared: the patch does not apply to 26 of them \(the first, amdgpu-cs-reclaim\): .*; name a scenario \(and with --before the core, driver@variant or variant the patch was made against\)/],
       [['compare', '--patch', CLARIFY, '--after', 'v4.19'], /^mnc: --after v4\.19 with --patch: the after side is each scenario with the patches applied; leave out --after/],
       [['compare', '--before', 'v4.18'], /^mnc: compare needs two sides, --before SIDE and --after SIDE, or --patch FILE/],
       [['compare', '--before', 'v4.18', '--after', 'v4.19', '--declare', 'x.json'], /^mnc: --declare x\.json declares the callees a patch calls: it goes with --patch$/],

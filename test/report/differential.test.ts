@@ -31,6 +31,8 @@ const LARGE: Record<string, number> = {
   'exit-mmap-vs-reaper @ v4.18': 1_582_690,
   'exit-mmap-vs-reaper @ v4.19': 1_382_228,
   'i915-reaper @ 93065ac753e4': 227_744,
+  'kvm-imbalance-i915 @ v5.12': 505_856,
+  'kvm-imbalance-i915 @ v5.5': 136_032,
   'kvm-pairing-under-reaper': 105_560,
   'mlx5-implicit-mr @ 93065ac753e4': 253_514,
   'mlx5-implicit-mr @ v4.18': 246_940,

@@ -124,6 +124,8 @@ describe('the default configurations across cores', () => {
     expect(changed.sort()).toEqual(
       [
         // KVM's count comes back down: the unwind ends its approved start after the other notifier failed.
+        'kvm-imbalance-i915 pairing:missing-end: violated -> holds',
+        'kvm-imbalance-i915 pairing:unbalanced-state: violated -> holds',
         'kvm-pairing-under-reaper pairing:missing-end: violated -> holds',
         // The v4.19-era forms whose start fails under the reaper and that have an end (amdgpu, amdgpu-hsa,
         // umem_odp, hmm): the WARN_ON fires, and the unwind calls their end for the start they refused.

@@ -1,7 +1,8 @@
 /**
  * Core v5.12 (c2655835fd8c, "mm/mmu_notifiers: ensure range_end() is paired with range_start()"):
  * after a failed start of the hlist the core itself ends every notifier that has an end (its unwind),
- * and WARNs for a failing notifier that has one (pairing:failed-start-end).
+ * and WARNs for a failing notifier that has one (pairing:failed-start-end). The KVM-imbalance
+ * scenario across every core is test/scenarios/kvm-imbalance.test.ts.
  */
 import { describe, expect, test } from 'vitest';
 import { applyVariant, loadBuiltin, parseScenario } from '../../../src/model/kernel/scenario-file.ts';
