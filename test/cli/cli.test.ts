@@ -714,7 +714,7 @@ describe('history: one scenario on every core version', () => {
   test('a column per core, oldest first; each cell what check --core finds; the substitutions in the notes', async () => {
     const r = await run('history', 'kvm-pairing-under-reaper', '-q');
     expect(r.code, r.err).toBe(0);
-    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12']);
+    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12', 'v6.6']);
     const pairing = rowOf(r.out, 'pairing:missing-end');
     for (const core of ['v4.19', 'v5.0', 'v5.4']) {
       const c = await run('check', 'kvm-pairing-under-reaper', '--core', core, '--all', '-q');
@@ -741,6 +741,7 @@ describe('history: one scenario on every core version', () => {
       'v5.4': 'FAIL',
       'v5.5': 'FAIL',
       'v5.12': 'ok',
+      'v6.6': 'ok',
     });
     expect(rowOf(r.out, 'pairing:unbalanced-state')['v5.12']).toBe('ok');
     expect(rowOf(r.out, 'pairing:failed-start-end')['v5.5']).toBe('-');
@@ -905,7 +906,7 @@ describe('the real command', () => {
     };
     expect(j.format).toBe('mnc-list');
     expect(j.scenarios.find((s) => s.name === 'amdgpu-read-lock-nonblock')!.variants.map((v) => v.name)).toEqual(['93065ac753e4', 'clarify', 'tetsuo']);
-    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12']);
+    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12', 'v6.6']);
     expect(j.cores.find((c) => c.name === 'v5.4')!.shipped.gntdev).toBe('v5.2');
     expect(j.cores.find((c) => c.name === 'v4.19')!.shipped.gntdev).toBe('93065ac753e4');
     expect(j.drivers.find((d) => d.name === 'kvm')!.variants.map((v) => [v.name, v.api, v.threads.map((t) => t.kind)])).toEqual([

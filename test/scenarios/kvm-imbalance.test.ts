@@ -1,7 +1,7 @@
 /**
  * The KVM-imbalance scenario of issue 14 (scenarios/kvm-imbalance-i915.json) on every core: KVM's
  * mmu_notifier_count stays raised from 93065ac753e4 to v5.5 (the model's last core before the fix:
- * v5.5 to v5.11 have the same hlist start walk) and comes back down on v5.12 (c2655835fd8c).
+ * v5.5 to v5.11 have the same hlist start walk) and comes back down on v5.12 (c2655835fd8c) and 6.6.
  */
 import { describe, expect, test } from 'vitest';
 import { applyVariant, loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
@@ -46,12 +46,14 @@ describe('kvm-imbalance-i915: KVM and i915 on one mm, i915 refusing the reaper\'
     }
   }, 60_000);
 
-  test('v5.12 holds every check: the core ends KVM after i915 failed, and i915, which has no end, trips no WARN_ON', () => {
-    const v = statuses(scenario('v5.12'));
-    expect(Object.entries(v).filter(([, s]) => s !== 'holds')).toEqual([]);
-    expect(v['pairing:failed-start-end']).toBe('holds');
-    expect(v['pairing:unbalanced-state']).toBe('holds');
-    expect(v['pairing:missing-end']).toBe('holds');
+  test('v5.12 and v6.6 hold every check: the core ends KVM after i915 failed, and i915, which has no end, trips no WARN_ON', () => {
+    for (const core of ['v5.12', 'v6.6']) {
+      const v = statuses(scenario(core));
+      expect(Object.entries(v).filter(([, s]) => s !== 'holds'), core).toEqual([]);
+      expect(v['pairing:failed-start-end'], core).toBe('holds');
+      expect(v['pairing:unbalanced-state'], core).toBe('holds');
+      expect(v['pairing:missing-end'], core).toBe('holds');
+    }
   }, 60_000);
 
   test('the order of registration does not matter: every start runs past a failure, and v5.12 ends every notifier', () => {

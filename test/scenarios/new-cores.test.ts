@@ -1,24 +1,30 @@
 /**
- * The cores of issue 14 (v5.0, v5.2, v5.4, v5.5, v5.12) on the built-in scenarios: every scenario, in every
+ * The cores of issue 14 (v5.0, v5.2, v5.4, v5.5, v5.12, v6.6) on the built-in scenarios: every scenario, in every
  * variant, links and explores on each of them without an internal error (a notifier whose variant
  * the core cannot call runs its driver's variant for that core, as `--core` does), and the verdicts
  * of the default configurations relate as docs/model.md says: v5.2 and v5.4 decide like v5.0 (the
  * v5.4 checks only add the kernel's own splat to the reports and a WARN_ON no built-in trips), and
  * v5.0 differs from v4.19 only where a driver's v5.0 form is another one than v4.19's; v5.12 differs
- * from v5.5 only where a notifier's start fails under the reaper.
+ * from v5.5 only where a notifier's start fails under the reaper; v6.6 from v5.12 only where its
+ * reaper reaches an mlocked VMA.
  */
 import { describe, expect, test } from 'vitest';
 import { applyVariant, builtinNames, loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
 import { propertyVerdicts, runScenario, variantsOf } from '../../src/report/run.ts';
 import type { Scenario } from '../../src/model/kernel/scenario.ts';
 
-const NEW_CORES = ['v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12'];
+const NEW_CORES = ['v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12', 'v6.6'];
 /** The cores with interval notifiers (v5.5 on). */
-const ITREE_CORES = ['v5.5', 'v5.12'];
+const ITREE_CORES = ['v5.5', 'v5.12', 'v6.6'];
 
 /** Whether the scenario has an interval notifier (test_hmm), which only v5.5 on can run. */
 function hasInterval(sc: Scenario): boolean {
   return sc.notifiers.some((n) => n.use.startsWith('test_hmm'));
+}
+
+/** Whether the scenario has a process_mrelease thread, which only v6.6 can run. */
+function hasMrelease(sc: Scenario): boolean {
+  return sc.threads.some((t) => t.kind === 'process_mrelease');
 }
 
 function onCore(sc: Scenario, core: string): Scenario {
@@ -32,6 +38,10 @@ describe('every built-in scenario and variant runs on the new cores', () => {
         for (const core of NEW_CORES) {
           if (hasInterval(v.scenario) && !ITREE_CORES.includes(core)) {
             expect(() => runScenario(onCore(v.scenario, core)), `${name} on ${core}`).toThrow(/test_hmm@v5\.7 is an mmu_interval_notifier, which core v5\.\d does not have \(v5\.5 added them, 99cb252f5e68\)/);
+            continue;
+          }
+          if (hasMrelease(v.scenario) && core !== 'v6.6') {
+            expect(() => runScenario(onCore(v.scenario, core)), `${name} on ${core}`).toThrow(/process_mrelease\(2\) entered in v5\.15 \(884a7e5964e0\): core v5\.\d+ does not have it/);
             continue;
           }
           const sc = onCore(v.scenario, core);
@@ -153,5 +163,17 @@ describe('the default configurations across cores', () => {
         'v418-blockable-backoff pairing:unbalanced-state: holds -> violated',
       ].sort(),
     );
+  }, 300_000);
+
+  test("v6.6 against v5.12: the only difference is exit-mmap-vs-reaper, whose BO lies in an mlocked VMA that 6.6's reaper reaps (v5.12's skips it)", () => {
+    const v512 = verdicts('v5.12');
+    const v66 = verdicts('v6.6');
+    const changed: string[] = [];
+    for (const [name, vs] of v512) {
+      const o = v66.get(name)!;
+      expect(Object.keys(o).sort(), name).toEqual(Object.keys(vs).sort());
+      for (const [p, s] of Object.entries(vs)) if (o[p] !== s) changed.push(`${name} ${p}: ${s} -> ${o[p]}`);
+    }
+    expect(changed).toEqual(['exit-mmap-vs-reaper pairing:failed-start-end: holds -> violated']);
   }, 300_000);
 });
