@@ -753,6 +753,16 @@ describe('history: one scenario on every core version', () => {
     expect(c.out).toMatch(/^ {2}- removed: +pairing:missing-end$/m);
     expect(c.out).toMatch(/^ {2}- removed: +pairing:unbalanced-state$/m);
   });
+  test('a process_mrelease scenario: only v6.6 runs it; history says why the others cannot, compare refuses a side without the system call', async () => {
+    const r = await run('history', 'process-mrelease-reaper', '-q');
+    expect(r.code, r.err).toBe(0);
+    expect(rowOf(r.out, 'result')['v6.6']).toBe('pass');
+    expect(rowOf(r.out, 'result')['v5.12']).toBe('cannot');
+    expect(r.out).toMatch(/^ {2}v5\.12: cannot run it: command line: threads\[1\]\.kind: process_mrelease\(2\) entered in v5\.15 \(884a7e5964e0\): core v5\.12 does not have it \(the v6\.6 core does\)$/m);
+    const c = await run('compare', '--before', 'v5.12', '--after', 'v6.6', 'process-mrelease-reaper', '-q');
+    expect(c.code).toBe(2);
+    expectOneLine(c.err, /^mnc: no scenario was compared: process-mrelease-reaper: its process_mrelease thread is a system call core v5\.12 does not have \(5\.15 on\)/);
+  });
   test('an interval notifier\'s scenario (test_hmm): the cores before v5.5 cannot run it, and say why; v5.5 decides it', async () => {
     const r = await run('history', 'test-hmm-fault-vs-munmap', '-q');
     expect(r.code, r.err).toBe(0);
@@ -1387,7 +1397,7 @@ describe('patches as mailed (issue 13)', () => {
       [['compare', '--patch', header, 'radeon-reaper'], /^mnc: compare --patch: the scenario named runs no function the patch changes/],
       // The fix of oom_reap_task_mm() does not apply to v4.19's, which has it.
       [['compare', '--patch', OOM, 'amdgpu-read-lock-nonblock'], /^mnc: compare --patch: nothing was compared: the patch does not apply to amdgpu-read-lock-nonblock: patch .* does not apply, nothing was applied: hunk 1: oom_reap_task_mm\(\), patch line 34: /],
-      [['compare', '--patch', OOM], /^mnc: compare --patch: nothing was compared: the patch does not apply to 26 of them \(the first, amdgpu-cs-reclaim\): .*; name a scenario \(and with --before the core, driver@variant or variant the patch was made against\)/],
+      [['compare', '--patch', OOM], /^mnc: compare --patch: nothing was compared: the patch does not apply to 27 of them \(the first, amdgpu-cs-reclaim\): .*; name a scenario \(and with --before the core, driver@variant or variant the patch was made against\)/],
       [['compare', '--patch', CLARIFY, '--after', 'v4.19'], /^mnc: --after v4\.19 with --patch: the after side is each scenario with the patches applied; leave out --after/],
       [['compare', '--before', 'v4.18'], /^mnc: compare needs two sides, --before SIDE and --after SIDE, or --patch FILE/],
       [['compare', '--before', 'v4.18', '--after', 'v4.19', '--declare', 'x.json'], /^mnc: --declare x\.json declares the callees a patch calls: it goes with --patch$/],
