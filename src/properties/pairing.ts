@@ -183,7 +183,7 @@ export const pairing: KernelProperty = {
   // counter's increment in a pair (amdgpu's `recursion`, KVM's `mmu_notifier_count`,
   // `tlb_flush_pending`) no longer has to be a transition of its own.
   // `failed-start-end` reads the ghost variable the core's WARN_ON records (v5.12 on).
-  reads: (p) => ({ pairs: true, finishedOwing: true, atOps: ['invalidate_range_end'], ...(p.memKeySet.has(WARN_END) ? { fields: ['warn_end'] } : {}) }),
+  reads: (p) => ({ finishedOwing: true, atOps: ['invalidate_range_end'], ...(p.memKeySet.has(WARN_END) ? { fields: ['warn_end'] } : {}) }),
   // Stable: a counter is judged only once it can no longer change (`settled`: every thread that may
   // write it has finished, and none is a kworker, which could run again), so a state where it is off
   // its expected value has only successors where it still is; a lock is judged only once every thread
