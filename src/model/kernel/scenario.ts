@@ -483,8 +483,10 @@ function linkProgram(sc: Scenario): Program {
   statics['victim.signal.oom_mm'] = 'mm';
   // The victim process's mm, and whether it was killed (SIGKILL by the OOM killer: SIGNAL_GROUP_EXIT),
   // for process_mrelease(2)'s find_lock_task_mm() and task_will_free_mem() (v6.6 core).
-  statics['victim.mm'] = 'mm';
-  statics['victim.killed'] = sc.oom ? 1 : 0;
+  if (core.processMrelease) {
+    statics['victim.mm'] = 'mm';
+    statics['victim.killed'] = sc.oom ? 1 : 0;
+  }
   mem['oom_reaper_list'] = sc.oom ? 'victim' : null;
   mem['victim.oom_reaper_list'] = null;
   for (const g of ['oom_obstructed', 'oom_obstructed_attempts', 'oom_skip_by_reaper', 'oom_skip_by_exit', 'calls_oom_reap_task_mm', ...(core.ghosts ?? [])]) mem[`ghost.${g}`] = 0;
@@ -569,8 +571,9 @@ function linkProgram(sc: Scenario): Program {
   }
   statics['mm.mmu_notifier_mm'] = notifiers.length ? 'mm.mmu_notifier_mm' : null;
   // v5.7 renamed the field `mm->notifier_subscriptions` (struct mmu_notifier_subscriptions): the
-  // same object, which the state keeps under its older name.
-  statics['mm.notifier_subscriptions'] = statics['mm.mmu_notifier_mm'];
+  // same object, which the state keeps under its older name. Only for a core whose texts spell it
+  // so: a static of the others would renumber the names their states encode (replay tokens).
+  if (core.subscriptions) statics['mm.notifier_subscriptions'] = statics['mm.mmu_notifier_mm'];
   statics['mm.mmu_notifier_mm.list'] = listOrder.map((n) => n.id);
   // The hlist itself (include/linux/list.h): the head's `first` and every node's `next`, which
   // hlist_del_init_rcu leaves as it was for RCU walkers (mm-primitives.ts); `pprev` is `hashed`.

@@ -49,6 +49,8 @@ export interface CoreVersion {
    * VM_PFNMAP ones; up to v5.x can_madv_dontneed_vma()/can_madv_lru_vma() skipped VM_LOCKED too).
    */
   readonly reapsLocked?: boolean;
+  /** Whether the core's texts spell v5.7's `mm->notifier_subscriptions` (v5.12 on). */
+  readonly subscriptions?: boolean;
   /** process_mrelease(2) (5.15 on): the functions of the `process_mrelease` thread, which only such a core can run. */
   readonly processMrelease?: { readonly fn: string; readonly fns: readonly FnDef[] };
 }
@@ -294,6 +296,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     contract: { ...V50_CONTRACT, itreeEnd: 'mn_itree_inv_end', endsAfterFailedHlistStart: true },
     oomLock: false,
     itree: true,
+    subscriptions: true,
     ghosts: ['warn', 'warn_end', 'interval_warn', 'interval_stale'],
   },
   'v6.6': {
@@ -324,6 +327,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     contract: { ...V50_CONTRACT, itreeEnd: 'mn_itree_inv_end', endsAfterFailedHlistStart: true },
     oomLock: false,
     itree: true,
+    subscriptions: true,
     ghosts: ['warn', 'warn_end', 'interval_warn', 'interval_stale'],
     invalidate: invalidateV66,
     reapsLocked: true,
