@@ -189,6 +189,9 @@ export const pairing: KernelProperty = {
   // its expected value has only successors where it still is; a lock is judged only once every thread
   // has finished, where nothing can move. Checked on every transition under verifyReduction.
   stable: ['pairing:unbalanced-state'],
+  // A thread's own pairs, read at its own end call or finishing: not subject to the opening premise
+  // of pairsWhen (KernelProperty.ownPairs says why).
+  ownPairs: ['pairing:unbalanced-end', 'pairing:missing-end'],
   explain(m, engineName, s): Finding {
     // The named sub-property's problem (any kind's, for the property's bare name).
     const named = KINDS.filter(([name]) => name === engineName);
