@@ -80,6 +80,11 @@
  * every check holds (the broken hunks of examples/patches/test_hmm-*.patch fail it:
  * test/properties/can-fail.test.ts).
  *
+ * Issue 14, the drivers as v6.6 has them (interval notifiers, on the v5.5 core):
+ * amdgpu-userptr-reaper and amdgpu-userptr-cs-vs-munmap (new, amdgpu@v6.6: amdgpu_hmm.c and the CS
+ * ioctl's read of the pages): every check holds (the broken hunks of
+ * test/model/kernel/drivers/amdgpu-v66.test.ts make interval-coherency fail).
+ *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
  */
@@ -102,6 +107,9 @@ amdgpu-ioctl-alloc-under-lock tetsuo+fix         ok   ok   ok   ok   ok   ok   o
 amdgpu-read-lock-nonblock     93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   -   ok
 amdgpu-read-lock-nonblock     clarify            FAIL ok   ok   ok   ok   ok   ok   -   ok
 amdgpu-read-lock-nonblock     tetsuo             ok   ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-userptr-cs-vs-munmap   munmap             ok   ok   ok   ok   -    -    ok   ok  ok
+amdgpu-userptr-cs-vs-munmap   madvise            ok   ok   ok   ok   -    -    ok   ok  ok
+amdgpu-userptr-reaper         -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 end-after-nonblock-start      93065ac753e4       FAIL ok   ok   ok   ok   ok   FAIL - ok
 end-after-nonblock-start      jglisse            FAIL ok   ok   ok   ok   ok   ok   -   ok
 end-after-nonblock-start      93065ac753e4+nosleep-mirror FAIL ok ok ok ok ok FAIL - ok
