@@ -83,7 +83,8 @@
  * Issue 14, the drivers as v6.6 has them (interval notifiers, on the v5.5 core):
  * amdgpu-userptr-reaper and amdgpu-userptr-cs-vs-munmap (new, amdgpu@v6.6: amdgpu_hmm.c and the CS
  * ioctl's read of the pages): every check holds (the broken hunks of
- * test/model/kernel/drivers/amdgpu-v66.test.ts make interval-coherency fail).
+ * test/model/kernel/drivers/amdgpu-v66.test.ts make interval-coherency fail). kvm-tdp-fault-reaper
+ * (new; variants kvm@v6.6 and kvm@v5.2, the v5.5 core's default): every check holds in both.
  *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
@@ -130,6 +131,8 @@ i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL o
 i915-reaper                   93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   -   ok
 i915-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
 kvm-pairing-under-reaper      -                  ok   FAIL ok   ok   ok   ok   ok   -   ok
+kvm-tdp-fault-reaper          kvm@v6.6           ok   ok   ok   ok   ok   ok   ok   -   ok
+kvm-tdp-fault-reaper          kvm@v5.2           ok   ok   ok   ok   ok   ok   ok   -   ok
 mayfail-reclaim               i915@mayfail       ok   ok   ok   ok   -    -    FAIL - ok
 mayfail-reclaim               i915@93065ac753e4  ok   ok   ok   ok   -    -    FAIL - ok
 mlx5-implicit-mr              v4.18              ok   FAIL ok   FAIL -    -    FAIL - FAIL

@@ -354,7 +354,7 @@ const programs = new WeakMap<Scenario, Program>();
  * Struct types the kernel code keeps on its stack and passes by pointer: `struct mmu_notifier_range`
  * from v5.0 (docs/model.md, "Structs on the stack").
  */
-const STACK_TYPES: readonly string[] = ['mmu_notifier_range', 'hmm_range'];
+const STACK_TYPES: readonly string[] = ['mmu_notifier_range', 'hmm_range', 'kvm_hva_range', 'kvm_gfn_range', 'kvm_page_fault'];
 
 /** Build the linked program of a scenario (once per scenario object). Throws ScenarioError for a bad scenario. */
 export function buildProgram(sc: Scenario): Program {
