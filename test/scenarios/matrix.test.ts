@@ -85,6 +85,7 @@
  * ioctl's read of the pages): every check holds (the broken hunks of
  * test/model/kernel/drivers/amdgpu-v66.test.ts make interval-coherency fail). kvm-tdp-fault-reaper
  * (new; variants kvm@v6.6 and kvm@v5.2, the v5.5 core's default): every check holds in both.
+ * gntdev-mmap-reaper (new, gntdev@v6.6 and its mmap): every check holds.
  *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
@@ -119,6 +120,7 @@ exit-mmap-vs-reaper           v4.18              ok   ok   ok   FAIL FAIL FAIL o
 exit-mmap-vs-reaper           93065ac753e4       FAIL FAIL ok   FAIL FAIL ok   ok   -   FAIL
 exit-mmap-vs-reaper           v4.19              FAIL FAIL ok   FAIL FAIL ok   ok   -   FAIL
 exit-mmap-vs-reaper           tetsuo             ok   FAIL FAIL FAIL FAIL ok   ok   -   FAIL
+gntdev-mmap-reaper            -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 gntdev-reaper                 v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
 gntdev-reaper                 93065ac753e4       FAIL ok   ok   FAIL FAIL ok   FAIL - ok
 gntdev-reaper                 v4.19              FAIL ok   ok   FAIL FAIL ok   FAIL - ok
