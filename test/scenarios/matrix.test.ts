@@ -85,7 +85,8 @@
  * ioctl's read of the pages): every check holds (the broken hunks of
  * test/model/kernel/drivers/amdgpu-v66.test.ts make interval-coherency fail). kvm-tdp-fault-reaper
  * (new; variants kvm@v6.6 and kvm@v5.2, the v5.5 core's default): every check holds in both.
- * gntdev-mmap-reaper (new, gntdev@v6.6 and its mmap): every check holds.
+ * gntdev-mmap-reaper (new, gntdev@v6.6 and its mmap): every check holds. umem-odp-pagefault-reaper
+ * (new, umem_odp@v6.6 with mlx5's invalidate and page fault): every check holds.
  *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
@@ -159,6 +160,7 @@ sgi-gru-reaper                v4.19              ok   ok   ok   ok   ok   ok   o
 test-hmm-fault-vs-munmap      munmap             ok   ok   ok   ok   -    -    ok   ok  ok
 test-hmm-fault-vs-munmap      madvise            ok   ok   ok   ok   -    -    ok   ok  ok
 test-hmm-reaper               -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
+umem-odp-pagefault-reaper     -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 umem-odp-reaper               v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
 umem-odp-reaper               93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   -   ok
 umem-odp-register-vs-reaper   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
