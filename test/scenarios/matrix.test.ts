@@ -86,7 +86,8 @@
  * test/model/kernel/drivers/amdgpu-v66.test.ts make interval-coherency fail). kvm-tdp-fault-reaper
  * (new; variants kvm@v6.6 and kvm@v5.2, the v5.5 core's default): every check holds in both.
  * gntdev-mmap-reaper (new, gntdev@v6.6 and its mmap): every check holds. umem-odp-pagefault-reaper
- * (new, umem_odp@v6.6 with mlx5's invalidate and page fault): every check holds.
+ * (new, umem_odp@v6.6 with mlx5's invalidate and page fault): every check holds. i915-userptr-reaper
+ * (new, i915@v6.6 and its execbuffer): every check holds.
  *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
@@ -130,6 +131,7 @@ hfi1-reaper                   v4.18              ok   ok   ok   ok   ok   ok   o
 hfi1-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   ok   -   ok
 hfi1-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
 i915-overlapping-invalidations -                  ok   ok   ok   ok   -    -    FAIL - ok
+i915-userptr-reaper           -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
 i915-reaper                   93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   -   ok
 i915-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok

@@ -97,13 +97,40 @@ function shown(text: string, why: string): Stmt {
 
 const NOT_RUN_CS = 'the parser setup, drm_exec locking, VM and ring handling are not modelled (amdgpu_hmm.ts)';
 
-/** The BO a reservation object belongs to (`amdgpu0.tbo.base.resv`, `amdgpu0.resv`: `amdgpu0`). */
+/** The buffer object a reservation object belongs to (`amdgpu0.tbo.base.resv`, `amdgpu0.resv`, i915's `i9150.base.resv`: the notifier). */
 function boOfResv(r: string): string {
-  return r.replace(/\.tbo\.base\.resv$/, '').replace(/\.resv$/, '');
+  return r.replace(/\.tbo\.base\.resv$/, '').replace(/\.base\.resv$/, '').replace(/\.resv$/, '');
 }
 
 /** The BO's object (one per notifier: `amdgpu0.obj0`). */
 const objOf = (bo: string): string => `${bo}.obj0`;
+
+/**
+ * `dma_resv_wait_timeout()`, shared by amdgpu@v6.6 and i915@v6.6 (one object, so that both can share
+ * a scenario). It waits for the fences of the object's reservation; a fence whose request is not yet
+ * submitted cannot signal before it is (i915 adds the request's fence before its userptr check: the
+ * object's static `mnc_fence_tracked` and shared `fence_unsubmitted` say so), any other always does.
+ */
+export const DMA_RESV_WAIT: Readonly<Record<string, Primitive>> = {
+  dma_resv_wait_timeout: {
+    shared: true,
+    sleeps: true,
+    access: () => [
+      { name: 'mapped', mode: 'w' },
+      { name: 'fence_unsubmitted', mode: 'r' },
+    ],
+    doc: 'dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false, MAX_SCHEDULE_TIMEOUT) (drivers/dma-buf/dma-resv.c): sleeps until every fence of the object\'s reservation has signalled (the submitted jobs have finished; they always do eventually, but a fence whose request is not yet submitted signals only after it is: the wait lasts until then) and returns a positive number; afterwards the GPU no longer uses the object\'s pages (`obj.mapped = 0`).',
+    wait(ctx, [resv]) {
+      const bo = boOfResv(ref(resv, 'dma_resv_wait_timeout'));
+      if (!ctx.stat(`${bo}.mnc_fence_tracked`) || !ctx.read(`${bo}.fence_unsubmitted`)) return null;
+      return { why: `dma_resv_wait_timeout(${bo}.base.resv): a request's fence not yet submitted`, sleeping: true };
+    },
+    run(ctx, [resv]) {
+      ctx.write(`${objOf(boOfResv(ref(resv, 'dma_resv_wait_timeout')))}.mapped`, 0);
+      return 1;
+    },
+  },
+};
 
 const identity = (doc: string): Primitive => ({ shared: false, sleeps: false, doc, run: (_ctx, [x]) => (x ?? null) as Value });
 const noop = (doc: string, sleeps = false): Primitive => ({ shared: false, sleeps, doc, run: () => 0 });
@@ -119,16 +146,7 @@ export const AMDGPU_HMM_PRIMITIVES: Readonly<Record<string, Primitive>> = {
   amdgpu_ttm_adev: identity('amdgpu_ttm_adev(bdev): the amdgpu_device of a TTM device (container_of); the model names the device `adev`.'),
   ttm_to_amdgpu_ttm_tt: identity('ttm_to_amdgpu_ttm_tt(ttm): container_of(ttm, struct amdgpu_ttm_tt, ttm); the model names them alike.'),
   amdgpu_ttm_tt_is_readonly: noop('amdgpu_ttm_tt_is_readonly(ttm): whether the userptr BO was created read-only; the modelled BOs are writable: false.'),
-  dma_resv_wait_timeout: {
-    shared: true,
-    sleeps: true,
-    access: () => [{ name: 'mapped', mode: 'w' }],
-    doc: 'dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false, MAX_SCHEDULE_TIMEOUT) (drivers/dma-buf/dma-resv.c): sleeps until every fence of the BO\'s reservation object has signalled (the submitted jobs have finished; they always do eventually) and returns a positive number; afterwards the GPU no longer uses the BO\'s pages (`obj.mapped = 0`).',
-    run(ctx, [resv]) {
-      ctx.write(`${objOf(boOfResv(ref(resv, 'dma_resv_wait_timeout')))}.mapped`, 0);
-      return 1;
-    },
-  },
+  ...DMA_RESV_WAIT,
   dma_resv_add_fence: {
     shared: true,
     sleeps: false,
