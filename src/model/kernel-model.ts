@@ -130,7 +130,27 @@ export class KernelModel implements Model<KState, KAction> {
     this.lastFrom = state;
     const next = this.po?.successorOf(state, action) ?? this.interp.next(state, action);
     if (this.stableChecks.length) this.verifyStable(state, action, next);
+    if (this.openingChecks.length && next.pairs !== state.pairs) this.verifyOpening(state, action, next);
     return next;
+  }
+
+  /**
+   * Under `verifyReduction`, when a property reads pairs only under a condition (`pairsWhen`): the
+   * `always` properties, none of which an extra open pair may make hold (reduction.ts,
+   * PairCondition: the reductions hide the opening of a pair on that premise).
+   */
+  private openingChecks: readonly AlwaysProperty<KState>[] = [];
+
+  /** The pairs `next` opened must not make a property hold that is violated without them. */
+  private verifyOpening(state: KState, action: KAction, next: KState): void {
+    const opened = next.pairs.filter((p) => !state.pairs.includes(p));
+    if (!opened.length) return;
+    const without: KState = { ...next, pairs: next.pairs.filter((p) => !opened.includes(p)) };
+    for (const p of this.openingChecks) {
+      if (!p.holds(without) && p.holds(next)) {
+        throw new ModelError(`reduction premise broken: ${p.name} holds after ${this.formatAction(action, state)} only because of the start/end pair it opened, but the reductions hide openings (pairsWhen)`);
+      }
+    }
   }
 
   /**
@@ -164,6 +184,7 @@ export class KernelModel implements Model<KState, KAction> {
   setProperties(props: readonly Property<KState>[], stable: readonly string[] = []): void {
     this.props = props;
     this.stableChecks = this.verify ? props.filter((p): p is AlwaysProperty<KState> => stable.includes(p.name) && p.kind === 'always') : [];
+    this.openingChecks = this.verify && this.interp.reduction.pairsConditional ? props.filter((p): p is AlwaysProperty<KState> => p.kind === 'always') : [];
   }
 
   threadName(tid: number): string {

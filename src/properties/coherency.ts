@@ -18,25 +18,35 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
+import type { Program } from '../model/lang/program.ts';
 import type { KState, PairRecord } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
-import { objectsOf } from './util.ts';
+import { mappedObjectOf } from './util.ts';
 
 
 type Problem = { kind: 'mapped'; pair: PairRecord; obj: string } | { kind: 'failed'; pair: PairRecord };
 
 function mappedInRange(m: KernelModel, s: KState): Problem | undefined {
   for (const p of s.pairs) {
-    if (p.ret !== 0 || m.program.notifier(p.nid)?.ops.invalidate) continue;
-    for (const o of objectsOf(m, p.nid)) {
-      if (o.start <= p.end - 1 && p.start <= o.last && s.mem[`${o.id}.mapped`]) return { kind: 'mapped', pair: p, obj: o.id };
-    }
+    if (!approvedHlist(m.program, p)) continue;
+    const obj = mappedObjectOf(m.program, p, s.mem);
+    if (obj !== undefined) return { kind: 'mapped', pair: p, obj };
   }
   return undefined;
 }
 
+/** A pair `coherency:mapped` looks at: an hlist notifier's start that returned 0. */
+function approvedHlist(p: Program, pair: PairRecord): boolean {
+  return pair.ret === 0 && !p.notifier(pair.nid)?.ops.invalidate;
+}
+
+/** A pair `coherency:failed-start` reports: a blockable hlist start outside a MAYFAIL range that failed. */
+function failedBlockable(p: Program, pair: PairRecord): boolean {
+  return pair.ret !== 0 && pair.blockable !== 0 && !pair.mayfail && !p.notifier(pair.nid)?.ops.invalidate;
+}
+
 function failedStart(m: KernelModel, s: KState): Problem | undefined {
-  for (const p of s.pairs) if (p.ret !== 0 && p.blockable && !p.mayfail && !m.program.notifier(p.nid)?.ops.invalidate) return { kind: 'failed', pair: p };
+  for (const p of s.pairs) if (failedBlockable(m.program, p)) return { kind: 'failed', pair: p };
   return undefined;
 }
 
@@ -49,7 +59,15 @@ export const coherency: KernelProperty = {
   name: 'coherency',
   summary: 'no secondary mapping inside a range between an approved invalidate_range_start and its end; a blockable start never fails',
   build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => check(m, s) === undefined)),
-  reads: () => ({ pairs: true, fields: ['mapped'] }),
+  // The pairs only where they can change a verdict: a pair opened or closed while an object in its
+  // range is mapped, or a failed blockable start (docs/model.md, "What the properties need not declare").
+  reads: (p) => ({
+    fields: ['mapped'],
+    pairsWhen: [
+      { why: 'an object in its range is mapped', fields: ['mapped'], holds: (pair, mem) => approvedHlist(p, pair) && mappedObjectOf(p, pair, mem) !== undefined },
+      { why: 'a blockable start failed', fields: [], holds: (pair) => failedBlockable(p, pair) },
+    ],
+  }),
   explain(m, engineName, s): Finding {
     // The named sub-property's problem (any kind's, for the property's bare name).
     const named = KINDS.filter(([name]) => name === engineName);

@@ -37,7 +37,7 @@ import type { KernelModel } from '../model/kernel-model.ts';
 import type { Program } from '../model/lang/program.ts';
 import type { KState, PairRecord } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
-import { objectsOf } from './util.ts';
+import { mappedObjectOf } from './util.ts';
 
 const STALE = 'ghost.interval_stale';
 const WARN = 'ghost.interval_warn';
@@ -47,12 +47,16 @@ function intervalNids(p: Program): string[] {
 }
 
 
+/** A pair `interval-coherency:mapped` looks at: an interval notifier's `invalidate` that returned true. */
+function approvedInterval(p: Program, pair: PairRecord): boolean {
+  return pair.ret === 0 && !!p.notifier(pair.nid)?.ops.invalidate;
+}
+
 function mappedInRange(m: KernelModel, s: KState): { pair: PairRecord; obj: string } | undefined {
   for (const p of s.pairs) {
-    if (p.ret !== 0 || !m.program.notifier(p.nid)?.ops.invalidate) continue;
-    for (const o of objectsOf(m, p.nid)) {
-      if (o.start <= p.end - 1 && p.start <= o.last && s.mem[`${o.id}.mapped`]) return { pair: p, obj: o.id };
-    }
+    if (!approvedInterval(m.program, p)) continue;
+    const obj = mappedObjectOf(m.program, p, s.mem);
+    if (obj !== undefined) return { pair: p, obj };
   }
   return undefined;
 }
@@ -70,7 +74,14 @@ export const intervalCoherency: KernelProperty = {
   },
   notApplicable: (p) =>
     intervalNids(p).length ? [] : [{ property: 'interval-coherency', reason: 'the scenario has no interval notifier (mmu_interval_notifier, v5.5 on)' }],
-  reads: (p) => (intervalNids(p).length ? { pairs: true, fields: ['mapped', 'interval_stale', 'interval_warn'] } : {}),
+  // The pairs only where `mapped` can see them: opened or closed while an object in the range is mapped.
+  reads: (p) =>
+    intervalNids(p).length
+      ? {
+          fields: ['mapped', 'interval_stale', 'interval_warn'],
+          pairsWhen: [{ why: 'an object in its range is mapped', fields: ['mapped'], holds: (pair, mem) => approvedInterval(p, pair) && mappedObjectOf(p, pair, mem) !== undefined }],
+        }
+      : {},
   explain(m, engineName, s): Finding {
     if (engineName === 'interval-coherency:blockable-false' || (engineName === 'interval-coherency' && s.mem[WARN])) {
       return {

@@ -140,7 +140,7 @@ export const pairing: KernelProperty = {
   // and which threads have finished, but it is stable (below), so those are not declared: a
   // counter's increment in a pair (amdgpu's `recursion`, KVM's `mmu_notifier_count`,
   // `tlb_flush_pending`) no longer has to be a transition of its own.
-  reads: () => ({ pairs: true, finishedOwing: true, atOps: ['invalidate_range_end'] }),
+  reads: () => ({ finishedOwing: true, atOps: ['invalidate_range_end'] }),
   // Stable: a counter is judged only once it can no longer change (`settled`: every thread that may
   // write it has finished, and none is a kworker, which could run again), so a state where it is off
   // its expected value has only successors where it still is; a lock is judged only once every thread

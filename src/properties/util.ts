@@ -6,7 +6,8 @@ import type { Expr } from '../model/lang/ir.ts';
 import { instrCalls, type Instr } from '../model/lang/compile.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { Primitive } from '../model/lang/primitives.ts';
-import { NON_OWNER, type KState, type LockState, type Value } from '../model/lang/state.ts';
+import type { Program } from '../model/lang/program.ts';
+import { NON_OWNER, type KState, type LockState, type PairRecord, type Value } from '../model/lang/state.ts';
 
 export interface PrimCall {
   readonly name: string;
@@ -105,24 +106,35 @@ export function heldLines(m: KernelModel, s: KState): string[] {
   return locks.length ? locks.map((h) => `  ${h.lock}: ${h.state}`) : ['  (no lock is held)'];
 }
 
-const objectsCache = new WeakMap<KernelModel, Map<string, { id: string; start: number; last: number }[]>>();
+const objectsCache = new WeakMap<Program, Map<string, { id: string; start: number; last: number }[]>>();
 
-/** A notifier's objects (`<nid>.obj<i>` with static `start` and `last`), in index order; scanned once per model. */
-export function objectsOf(m: KernelModel, nid: string): { id: string; start: number; last: number }[] {
-  let byNid = objectsCache.get(m);
-  if (!byNid) objectsCache.set(m, (byNid = new Map()));
+/** A notifier's objects (`<nid>.obj<i>` with static `start` and `last`), in index order; scanned once per program. */
+export function objectsOf(p: Program, nid: string): { id: string; start: number; last: number }[] {
+  let byNid = objectsCache.get(p);
+  if (!byNid) objectsCache.set(p, (byNid = new Map()));
   let list = byNid.get(nid);
-  if (!list) byNid.set(nid, (list = scanObjects(m, nid)));
+  if (!list) byNid.set(nid, (list = scanObjects(p, nid)));
   return list;
 }
 
-function scanObjects(m: KernelModel, nid: string): { id: string; start: number; last: number }[] {
+function scanObjects(p: Program, nid: string): { id: string; start: number; last: number }[] {
   const out: { id: string; start: number; last: number }[] = [];
   for (let i = 0; ; i++) {
     const id = `${nid}.obj${i}`;
-    const start = m.program.spec.statics[`${id}.start`];
-    const last = m.program.spec.statics[`${id}.last`];
+    const start = p.spec.statics[`${id}.start`];
+    const last = p.spec.statics[`${id}.last`];
     if (typeof start !== 'number' || typeof last !== 'number') return out;
     out.push({ id, start, last });
   }
+}
+
+/**
+ * The object of the pair's notifier that overlaps the pair's range and is mapped (`obj.mapped`) in
+ * this memory, if any: what `coherency:mapped` and `interval-coherency:mapped` look for.
+ */
+export function mappedObjectOf(p: Program, pair: PairRecord, mem: KState['mem']): string | undefined {
+  for (const o of objectsOf(p, pair.nid)) {
+    if (o.start <= pair.end - 1 && pair.start <= o.last && mem[`${o.id}.mapped`]) return o.id;
+  }
+  return undefined;
 }

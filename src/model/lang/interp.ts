@@ -1496,6 +1496,13 @@ class Exec implements PrimCtx {
       // A write of the value already there changes nothing; still, its field must be declared written.
       for (const k of writes) if (!declared(k, true)) fail(`writes ${k}, but its static effects do not name ${fieldOf(k)} as written`);
       for (const k of reads) if (!writes.has(k) && !declared(k, false)) fail(`reads ${k}, but its static effects do not name ${fieldOf(k)}`);
+      // A field declared written only with 0 (`Access.zero`) holds 0 or NULL after the statement.
+      const after = this.work?.mem ?? this.base.mem;
+      for (const k of writes) {
+        const f = fieldOf(k);
+        const ws = e.accesses.filter((a) => a.name === f && a.mode !== 'r');
+        if (ws.length && ws.every((a) => a.zero) && after[k] !== 0 && after[k] !== null) fail(`stores ${String(after[k])} in ${k}, but its static effects say it stores only 0 there`);
+      }
       if (t.srcu !== before.srcu && !e.accesses.some((a) => a.name === '$srcu' && a.mode !== 'r')) fail('changes its SRCU depth, but its static effects do not say so');
     }
     if (this.vLocks && !e.locks) fail('changes a lock, but its primitives do not declare `locks`');
@@ -1509,6 +1516,7 @@ class Exec implements PrimCtx {
       if (this.program.memKeySet.has(k) && red.readsField(fieldOf(k)) && mem[k] !== before.mem[k]) fail(`was coalesced but wrote ${k}, which a property reads`);
     }
     if (r.pairs && pairsChanged) fail('was coalesced but opened or closed a start/end pair');
+    if (red.pairsRead(before.pairs, this.pairs(), before.mem, mem)) fail('was coalesced but closed a start/end pair a property reads');
     if (r.locks && this.vLocks) fail('was coalesced but changed a lock');
     if (this.vWoke) fail('was coalesced but started another thread');
     if (t.frames.length === 0 && this.finishingRead()) fail('was coalesced but finished the thread, which a property reads');

@@ -27,7 +27,10 @@
  * - **C2** (visibility) `a` changes nothing a property reads: the statement's static effects are
  *   invisible ({@link Reduction.visibility}), no shared variable whose field a property reads
  *   changes (compared on the successor, which also covers a kernel oops), it does not return from
- *   a notifier callback while properties read the context or the pairs, it does not finish `t` where
+ *   a notifier callback while properties read the context or the pairs, it closes no pair a
+ *   property reads under a condition (`pairsWhen`: judged on the state and the successor, and C1
+ *   then also asks that no other thread can still store a nonzero value in a field the condition
+ *   reads; an opening is never read there, see reduction.ts `PairCondition`), it does not finish `t` where
  *   a property reads that thread's finishing (`Reduction.finishingVisible`: judged in the state, and
  *   the same in every state the other threads' independent steps lead to, since only `t` can make
  *   it hold a lock or open a pair), it does not leave `t` unable to move where properties read
@@ -57,12 +60,13 @@
  */
 import type { CompiledFn } from './compile.ts';
 import type { Interpreter, KAction } from './interp.ts';
-import { callTargets, fieldOf, reach, type Reduction } from './reduction.ts';
+import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './reduction.ts';
 import type { KState, ThreadState } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
 
-type Modes = { r: boolean; w: boolean; inc: boolean };
+/** How a field is accessed: read, written, incremented, and whether a write may store a nonzero value (`nz`). */
+type Modes = { r: boolean; w: boolean; inc: boolean; nz: boolean };
 /** Shared accesses by field name, or everything. */
 type AccessSet = ReadonlyMap<string, Modes> | 'all';
 
@@ -93,7 +97,8 @@ export class PartialOrder {
         const e = this.red.effectsOf(ins);
         if (e.waits || e.choice || e.wakes || e.accesses === 'all') return 0;
         if (e.sleeps && (reads.atSleep ?? []).length) return 0;
-        if (this.red.visibility(e).length) return 0;
+        // A change of the pairs read only under a condition is judged where the step runs (C2).
+        if (this.red.visibility(e, true).length) return 0;
         // Entering a callback is judged by visibility (context); its return by advance().
         return 1;
       }),
@@ -127,10 +132,16 @@ export class PartialOrder {
       const t = state.threads[a.tid]!;
       const top = t.frames[t.frames.length - 1]!;
       if (t.pending || !this.candidate[top.fn]![top.pc]) continue;
-      const e = this.red.effectsOf(this.program.fn(top.fn).instrs[top.pc]!);
+      const ins = this.program.fn(top.fn).instrs[top.pc]!;
+      const e = this.red.effectsOf(ins);
       if (e.accesses === 'all') continue;
+      // A step that may close a pair read under a condition is judged on its state and successor
+      // (C2): no other thread may make a field the condition reads nonzero before it (PairCondition:
+      // its conditions need a nonzero value, so a write of 0 cannot make them hold). Opening a pair
+      // (a start's call and return) is never read under a condition.
+      const judged = this.red.pairsConditional && mayClosePairs(e);
       let ok = true;
-      for (let j = 0; j < n && ok; j++) if (j !== a.tid && this.conflictsWith(e.accesses, state, j)) ok = false;
+      for (let j = 0; j < n && ok; j++) if (j !== a.tid && (this.conflictsWith(e.accesses, state, j) || (judged && this.mayRaise(state, j)))) ok = false;
       if (!ok) continue;
       const next = this.ip.next(state, a);
       this.triedState = state;
@@ -138,6 +149,17 @@ export class PartialOrder {
       if (this.invisibleAndAdvancing(state, a, next)) return i;
     }
     return -1;
+  }
+
+  /** Whether thread `tid` can still store a nonzero value in a field a `pairsWhen` condition reads. */
+  mayRaise(state: KState, tid: number): boolean {
+    const frames = state.threads[tid]!.frames;
+    if (frames.length === 0) return raises(this.red.pairReads, this.kworkerFuture[tid] ?? EMPTY);
+    for (let i = 0; i < frames.length; i++) {
+      const fr = frames[i]!;
+      if (raises(this.red.pairReads, this.futures[fr.fn]![fr.pc]!)) return true;
+    }
+    return false;
   }
 
   /**
@@ -197,7 +219,7 @@ export class PartialOrder {
     if (next.mem !== state.mem) {
       for (const k of this.program.memKeys) if (next.mem[k] !== state.mem[k] && this.red.readsField(fieldOf(k))) return false;
     }
-    if (reads.pairs && next.pairs !== state.pairs) return false;
+    if (this.red.pairsRead(state.pairs, next.pairs, state.mem, next.mem)) return false;
     if (reads.locks && next.locks !== state.locks) return false;
     return true;
   }
@@ -265,6 +287,7 @@ export class PartialOrder {
           cur.r ||= v.r;
           cur.w ||= v.w;
           cur.inc ||= v.inc;
+          cur.nz ||= v.nz;
         }
       }
     }
@@ -274,10 +297,18 @@ export class PartialOrder {
 
 function add(m: Map<string, Modes>, accesses: readonly Access[]): void {
   for (const a of accesses) {
-    const cur = m.get(a.name) ?? { r: false, w: false, inc: false };
+    const cur = m.get(a.name) ?? { r: false, w: false, inc: false, nz: false };
     cur[a.mode] = true;
+    if (a.mode === 'inc' || (a.mode === 'w' && !a.zero)) cur.nz = true;
     m.set(a.name, cur);
   }
+}
+
+/** Whether some access in `other` may store a nonzero value in one of the fields of `reads`. */
+function raises(reads: readonly Access[], other: AccessSet): boolean {
+  if (other === 'all') return true;
+  for (const a of reads) if (other.get(a.name)?.nz) return true;
+  return false;
 }
 
 /** Whether accesses `mine` fail to commute with some access in `other`. */

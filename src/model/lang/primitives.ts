@@ -79,6 +79,12 @@ export class KernelOops extends Error {}
 export interface Access {
   readonly name: string;
   readonly mode: 'r' | 'w' | 'inc';
+  /**
+   * A write that stores only 0 (or NULL): it can turn a nonzero value to 0, never the other way.
+   * What the partial-order reduction needs of a write to a field a `PairCondition` reads (por.ts);
+   * checked on every write under `verifyReduction`.
+   */
+  readonly zero?: true;
 }
 
 /** The field (or global) an argument such as `&amn->recursion` or `&mm->flags` names. */

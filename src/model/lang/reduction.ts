@@ -67,6 +67,14 @@ export interface StateReads {
   readonly fields?: readonly string[] | 'all';
   /** The open start/end pairs (ghost state): who opened which, blockable or not, what the start returned. */
   readonly pairs?: boolean;
+  /**
+   * The open pairs, as an `always` property reads them that looks in them only for a pair meeting
+   * one of these conditions (some pair does: violated). Opening a pair can then violate such a
+   * property but never make it hold, so only the closing of a pair that meets a condition, in the
+   * state before the step or after it, is read ({@link PairCondition}). Weaker than `pairs`, which
+   * reads every change.
+   */
+  readonly pairsWhen?: readonly PairCondition[];
   /** Every lock's holders and waiters. */
   readonly locks?: boolean;
   /** Which notifier callbacks each thread is inside (the frames' op and non-blockable context). */
@@ -107,6 +115,37 @@ export interface StateReads {
 }
 
 /**
+ * A condition on an open pair that violates a property ({@link StateReads.pairsWhen}). What the
+ * reductions may then hide:
+ *
+ * - *Opening a pair*, always. A reduction that hides a step takes it earlier than the full model
+ *   does, in front of steps of other threads independent of it, or in a run where the full model
+ *   never takes it. In the states it passes the new pair is open where the full model's are without
+ *   it, and an extra open pair can violate such a property, never satisfy it: every violation the
+ *   full model reaches is still reached, at the latest where the full run ends (the induction is in
+ *   docs/model.md, "What the properties need not declare"; it needs C0, C1 and the cycle proviso
+ *   C3, not C2). Checked on every transition under `verifyReduction` (KernelModel.nextState).
+ * - *Closing a pair* only where no condition holds of it, in the state and in the successor.
+ *   The partial-order reduction judges that on the step (por.ts, C2) and also asks that no other
+ *   thread can still store a nonzero value in a field in `fields` (C1): the conditions need a
+ *   nonzero value there, so they are then false in every state the other threads' independent
+ *   steps lead to, which is what a judgement in one state needs (the textbook C2 asks for an action
+ *   invisible in every state: Clarke, Grumberg and Peled, *Model Checking*, 1999, section 10.5).
+ *   Coalescing, which judges a statement once for the whole program, keeps every step that may
+ *   close a pair a transition of its own.
+ */
+export interface PairCondition {
+  /** What the property looks for, for `whyKept` and the docs. */
+  readonly why: string;
+  /**
+   * Every shared variable `holds` may read, by field name (none: it reads the record only); storing
+   * 0 in one never makes `holds` true (`Access.zero` writes are what cannot raise them).
+   */
+  readonly fields: readonly string[];
+  readonly holds: (pair: PairRecord, mem: KState['mem']) => boolean;
+}
+
+/**
  * The reads of a model whose properties are unknown: everything, every position included, so
  * nothing is coalesced (a property written for a test may look at any statement).
  */
@@ -131,6 +170,7 @@ export function unionReads(list: readonly StateReads[]): StateReads {
   const atSleep = new Set<SleepWatch>();
   const flags = { pairs: false, locks: false, context: false, finished: false, finishedHolding: false, finishedOwing: false, enabled: false, atAll: false };
   const finishedThreads = new Set<number>();
+  const pairsWhen: PairCondition[] = [];
   for (const r of list) {
     if (r.fields === 'all') fields = 'all';
     else if (fields !== 'all') for (const f of r.fields ?? []) fields.add(f);
@@ -139,11 +179,14 @@ export function unionReads(list: readonly StateReads[]): StateReads {
     for (const o of r.atOps ?? []) atOps.add(o);
     for (const s of r.atSleep ?? []) atSleep.add(s);
     for (const t of r.finishedThreads ?? []) finishedThreads.add(t);
+    pairsWhen.push(...(r.pairsWhen ?? []));
   }
   return {
     fields: fields === 'all' ? 'all' : [...fields].sort(),
     ...flags,
     finishedThreads: [...finishedThreads].sort((a, b) => a - b),
+    // Every change of a pair is read already when `pairs` is.
+    pairsWhen: flags.pairs ? [] : pairsWhen,
     atPrims: [...atPrims].sort(),
     atOps: [...atOps].sort(),
     atSleep: [...atSleep].sort(),
@@ -198,6 +241,7 @@ export class Reduction {
     this.reads = reads;
     const fields = reads.fields === 'all' ? 'all' : new Set(reads.fields ?? []);
     this.fieldRead = fields === 'all' ? () => true : (n) => fields.has(n);
+    this.pairReads = [...new Set((reads.pairs ? [] : reads.pairsWhen ?? []).flatMap((c) => c.fields))].map((name) => ({ name, mode: 'r' as const }));
     for (const f of program.fns) for (const ins of f.instrs) this.effects.set(ins, summarize(program, f, ins));
     this.perThread = program.spec.threads.map((t) => this.threadAccesses(reach(program, program.fnId(t.fn))));
     const { modes, reasons } = this.analyse();
@@ -252,14 +296,43 @@ export class Reduction {
     return false;
   }
 
+  /**
+   * Whether a property reads a change of the open pairs from `before` to `after`, the memory being
+   * `memBefore` and `memAfter` on either side: any change under `pairs`; under `pairsWhen`, the
+   * closing of a record for which a condition holds on either side (an opening is never read:
+   * {@link PairCondition}).
+   */
+  pairsRead(before: readonly PairRecord[], after: readonly PairRecord[], memBefore: KState['mem'], memAfter: KState['mem']): boolean {
+    if (before === after) return false;
+    if (this.reads.pairs) return true;
+    const when = this.reads.pairsWhen ?? [];
+    for (const p of before) {
+      if (after.includes(p)) continue;
+      for (const c of when) if (c.holds(p, memBefore) || c.holds(p, memAfter)) return true;
+    }
+    return false;
+  }
+
+  /** Whether some property reads pairs under a condition only (`pairsWhen` without `pairs`). */
+  get pairsConditional(): boolean {
+    return !this.reads.pairs && (this.reads.pairsWhen ?? []).length > 0;
+  }
+
+  /** What the `pairsWhen` conditions read, as accesses (por.ts, C1 for a step that may close a pair). */
+  readonly pairReads: readonly Access[];
+
   /** Whether a sleeping call is watched in a thread with these context bits and spinlock holding. */
   sleepWatched(nonblock: boolean, holdsSpin: () => boolean): boolean {
     const w = this.reads.atSleep ?? [];
     return (nonblock && w.includes('nonblock')) || (w.includes('spinlock') && holdsSpin());
   }
 
-  /** What a property can see of a statement's effects, as reasons (empty: invisible). */
-  visibility(e: Effects): string[] {
+  /**
+   * What a property can see of a statement's effects, as reasons (empty: invisible). With
+   * `pairsJudged`, a change of the pairs read only under `pairsWhen` is left to the caller, which
+   * judges it where the step runs (por.ts); coalescing judges statically and keeps such a step.
+   */
+  visibility(e: Effects, pairsJudged = false): string[] {
     const r = this.reads;
     const out: string[] = [];
     if (e.accesses === 'all') out.push('its shared accesses are unknown');
@@ -268,6 +341,7 @@ export class Reduction {
       if (w.length) out.push(`it writes ${[...new Set(w)].join(', ')}, which a property reads`);
     }
     if (r.pairs && e.pairs) out.push('it may open or close a start/end pair');
+    else if (mayClosePairs(e) && !pairsJudged && (r.pairsWhen ?? []).length) out.push(`it may close a start/end pair, which a property reads where ${r.pairsWhen!.map((c) => c.why).join(' or ')}`);
     if (r.locks && e.locks) out.push('it takes or releases a lock');
     if (r.context && e.context) out.push('it enters a notifier callback');
     if (r.atAll) out.push('a property may look at any statement');
@@ -421,10 +495,10 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
         if (t.k === 'field' && onStack(t.obj)) {
           // a field of a struct on the thread's own stack: nothing shared
         } else if (t.k === 'field') {
-          if (p.fieldKind(t.field) === 'mem') out.push({ name: t.field, mode: 'w' });
+          if (p.fieldKind(t.field) === 'mem') out.push(storesZero(e) ? { name: t.field, mode: 'w', zero: true } : { name: t.field, mode: 'w' });
           freedCheck(t.field);
           expr(t.obj);
-        } else if (t.k === 'id' && !isLocal(t.name) && p.memKeySet.has(t.name)) out.push({ name: t.name, mode: 'w' });
+        } else if (t.k === 'id' && !isLocal(t.name) && p.memKeySet.has(t.name)) out.push(storesZero(e) ? { name: t.name, mode: 'w', zero: true } : { name: t.name, mode: 'w' });
         if (e.k === 'assign') expr(e.value);
         return;
       }
@@ -508,6 +582,16 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
       break;
   }
   return { accesses: all ? 'all' : out, waits, choice, sleeps, locks, pairs, context, wakes, prims, ...(op ? { op } : {}) };
+}
+
+/** Whether a statement may close a start/end pair: an end op call, the core's end walk, mn_itree_inv_end (a start's call only opens one, at its return). */
+export function mayClosePairs(e: Effects): boolean {
+  return e.pairs && e.op !== 'invalidate_range_start' && e.op !== 'invalidate';
+}
+
+/** Whether an assignment stores only 0: `x = 0` or `x = NULL` (not `x += 0`, not an increment). */
+function storesZero(e: Expr & { k: 'assign' | 'incdec' }): boolean {
+  return e.k === 'assign' && e.op === '=' && (e.value.k === 'null' || (e.value.k === 'num' && e.value.v === 0));
 }
 
 /** The functions a thread entering at `entry` can reach: direct calls, op callbacks, function pointers. */

@@ -56,7 +56,7 @@ describe('the windows the reduction used to hide (issue 9)', () => {
     const pc = p.fn(caller).instrs.findIndex((i) => i.op === 'call' && i.callee.k === 'id' && i.callee.name === '__mmu_notifier_invalidate_range_end');
     expect(pc).toBeGreaterThanOrEqual(0);
     expect(red.mode(caller, pc)).toBe(KEEP);
-    expect(red.whyKept(caller, pc)).toContain('it may open or close a start/end pair');
+    expect(red.whyKept(caller, pc)).toContain('it may close a start/end pair, which a property reads where an object in its range is mapped or a blockable start failed');
   });
 });
 
@@ -81,10 +81,14 @@ describe('what is visible comes from the properties checked', () => {
     expect(violated(sc, { coalesce: true, names: ['deadlock'] })).toEqual(violated(sc, { coalesce: false, names: ['deadlock'] }));
   });
 
-  test('every kernel property declares its reads; the union over all of them reads the pairs, the locks, and the finishing of a thread holding a lock or owing an end', () => {
+  test('every kernel property declares its reads; the union over all of them reads the pairs under conditions, the locks, and the finishing of a thread holding a lock or owing an end', () => {
     const m = scenarioModel(gntdevAlone({ kind: 'reclaim', params: { address: 1 } }));
     const r = readsOf(m.program);
-    expect(r).toMatchObject({ pairs: true, locks: true, enabled: true, finishedHolding: true, finishedOwing: true });
+    expect(r).toMatchObject({ pairs: false, locks: true, enabled: true, finishedHolding: true, finishedOwing: true });
+    // Coherency reads the closing of a pair whose range has a mapped object, or of a failed
+    // blockable start; pairing reads no pair at all (its findings are the thread's own).
+    expect(r.pairsWhen?.map((c) => c.why)).toEqual(['an object in its range is mapped', 'a blockable start failed']);
+    expect(m.interp.reduction.pairsConditional).toBe(true);
     expect(r.fields).toContain('mapped');
     expect(r.atOps).toContain('invalidate_range_end');
     // Not read: the callbacks each thread is in (no-sleep does not need them), the finishing of a

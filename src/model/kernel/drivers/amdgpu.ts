@@ -182,7 +182,7 @@ export const AMDGPU_PRIMITIVES: Record<string, Primitive> = {
   },
   amdgpu_amdkfd_evict_userptr: {
     access: () => [
-      { name: 'mapped', mode: 'w' },
+      { name: 'mapped', mode: 'w', zero: true },
       { name: 'pages_valid', mode: 'w' },
     ],
     shared: true,

@@ -38,7 +38,7 @@ export function boOf(r: string): string {
 
 export const DRM_PRIMITIVES: Record<string, Primitive> = {
   reservation_object_wait_timeout_rcu: {
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     shared: true,
     sleeps: true,
     doc: 'reservation_object_wait_timeout_rcu(resv, true, false, MAX_SCHEDULE_TIMEOUT): sleeps until every fence of the BO has signalled (the GPU is done with the user pages: `bo.mapped = 0`); fences always signal eventually, so it returns 1.',
@@ -49,7 +49,7 @@ export const DRM_PRIMITIVES: Record<string, Primitive> = {
   },
   ttm_bo_validate: {
     access: () => [
-      { name: 'mapped', mode: 'w' },
+      { name: 'mapped', mode: 'w', zero: true },
       { name: 'state', mode: 'w' },
     ],
     shared: true,

@@ -60,7 +60,7 @@ export const GNTDEV_PRIMITIVES: Record<string, Primitive> = {
   unmap_grant_pages: {
     shared: true,
     sleeps: (args) => typeof args[2] !== 'number' || args[2] !== 0,
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     doc: 'unmap_grant_pages(map, offset, pages) (gntdev.c): unmaps the map\'s grants in [offset, offset + pages) through __unmap_grant_pages() → gnttab_unmap_refs_sync(), which waits for a completion: sleeps, and the map is unmapped (`obj.mapped = 0`). pages == 0: returns 0 at once. pages < 0 (a wrapped unsigned count): the loop never ends; the thread waits forever.',
     wait(_ctx, [map, , pages]) {
       return num(pages, 'pages') < 0

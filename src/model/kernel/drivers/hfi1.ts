@@ -81,7 +81,7 @@ export const HFI1_PRIMITIVES: Record<string, Primitive> = {
   __mmu_int_rb_remove: {
     shared: true,
     sleeps: false,
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     doc: '__mmu_int_rb_remove(node, root): takes the node out of the handler\'s interval tree; the cache no longer hands out its pinned pages (`obj.mapped = 0`).',
     run(ctx, [node]) {
       ctx.write(`${ref(node, '__mmu_int_rb_remove')}.mapped`, 0);

@@ -167,7 +167,7 @@ export const HMM_PRIMITIVES: Record<string, Primitive> = {
   mirror_release: {
     shared: true,
     sleeps: true,
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     doc: "mirror->ops->release(mirror): an out-of-tree device driver's callback (no in-tree user in v4.18/v4.19), modelled by include/linux/hmm.h's contract (v4.18/v4.19: \"This is called when the mm_struct is being released. The callback should make sure no references to the mirror occur after the callback returns\"; the 2019 wording, index id 22369785937: \"must ensure that all access to any pages obtained from this mirror is halted before the callback returns\"): it may sleep, and the device no longer maps the mirror's pages (`obj.mapped = 0`).",
     run(ctx, [m]) {
       ctx.write(`${ref(m, 'mirror_release')}.mapped`, 0);
@@ -181,7 +181,7 @@ export const HMM_PRIMITIVES: Record<string, Primitive> = {
     // sleeps. v4.20 form (after the struct hmm_update is replaced by its fields) (mirror, start,
     // end, event, blockable, sleeps): may sleep only when blockable and the update sleeps.
     sleeps: (args) => (args.length === 5 ? truthy(args[4]) : truthy(args[4]) && truthy(args[5])),
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     doc: "mirror->ops->sync_cpu_device_pagetables(mirror, ...): an out-of-tree device driver's callback (no in-tree user in v4.18-v4.20), modelled by include/linux/hmm.h's contract: it updates the device page table over [start, end) and does not return until the device's page tables and TLBs are updated (\"a synchronous call\"), dropping the mirror's mapping (`obj.mapped = 0`) when the range overlaps it. Whether that wait sleeps is the notifier parameter `sync_sleeps` (the model passes it as the last argument): a mirror whose device must be waited for sleeps (default), one whose update completes synchronously without sleeping does not. v4.20 form (mirror, update): with update->blockable false a sleeping mirror must not sleep and returns -EAGAIN when the range overlaps it (it would have to wait for the device), 0 otherwise; a non-sleeping mirror updates and returns 0 whatever blockable says.",
     run(ctx, args) {
       const mirror = ref(args[0], 'sync_cpu_device_pagetables');

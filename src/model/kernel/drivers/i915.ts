@@ -170,7 +170,7 @@ export const I915_PRIMITIVES: Record<string, Primitive> = {
     sleeps: true,
     access: () => [
       { name: 'work_pending', mode: 'w' },
-      { name: 'mapped', mode: 'w' },
+      { name: 'mapped', mode: 'w', zero: true },
     ],
     doc: 'Stands for `flush_workqueue(mn->wq)`: sleeps until every work queued on the notifier\'s workqueue has run; each pending cancel_userptr has then waited for the GPU and unbound its object (`obj.mapped = 0`, `obj.work_pending = 0`).',
     run(ctx, [wq]) {

@@ -206,7 +206,7 @@ export const KVM_PRIMITIVES: Record<string, Primitive> = {
   kvm_unmap_hva_range: {
     shared: true,
     sleeps: false,
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     doc: 'kvm_unmap_hva_range(kvm, start, end) (arch/x86/kvm/mmu.c: kvm_handle_hva_range(kvm, start, end, 0, kvm_unmap_rmapp)), called under kvm->mmu_lock: zaps the sptes of every memslot overlapping [start, end) (`obj.mapped = 0`) and returns 1 iff one was present (a remote TLB flush is needed). Never sleeps.',
     run(ctx, [kvm, s, e]) {
       const k = ref(kvm, 'kvm_unmap_hva_range');
@@ -274,7 +274,7 @@ export const KVM_PRIMITIVES: Record<string, Primitive> = {
   kvm_zap_obsolete_pages: {
     shared: true,
     sleeps: false,
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     doc: 'kvm_zap_obsolete_pages(kvm) (arch/x86/kvm/mmu.c, v4.19), under kvm->mmu_lock after mmu_valid_gen++: zaps every shadow page of the old generation and commits the zap (kvm_mmu_commit_zap_page flushes the remote TLBs): every spte of every memslot is gone (`obj.mapped = 0`). Its `cond_resched_lock(&kvm->mmu_lock)` drops the spinlock around the reschedule, so it is no sleep under the spinlock; the model runs the zap as one step and does not count it as sleeping.',
     run(ctx, [kvm]) {
       const slots = ctx.stat(`${ref(kvm, 'kvm_zap_obsolete_pages')}.memslots`);

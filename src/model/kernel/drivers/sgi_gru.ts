@@ -47,7 +47,7 @@ export const SGI_GRU_PRIMITIVES: Record<string, Primitive> = {
   gru_flush_tlb_range: {
     shared: true,
     sleeps: false,
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     doc: 'gru_flush_tlb_range(gms, start, len) (grutlbpurge.c, index id 5892033): under spin_lock(&gms->ms_asid_lock), for each GRU in gms->ms_asidmap, get_lock_tgh_handle() (preempt_disable, lock_tgh_handle: a bit spinlock), tgh_invalidate() (busy-waits for the GRU), get_unlock_tgh_handle(); or zero the ASID of a GRU without active contexts. Never sleeps. One step: afterwards no GRU TLB maps [start, start + len) (`obj.mapped = 0` for the objects overlapping it).',
     run(ctx, [gms, s, l]) {
       const id = ref(gms, 'gru_flush_tlb_range');

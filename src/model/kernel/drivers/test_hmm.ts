@@ -103,7 +103,7 @@ const PRIMITIVES: Readonly<Record<string, Primitive>> = {
   dmirror_do_update: {
     shared: true,
     sleeps: false,
-    access: () => [{ name: 'mapped', mode: 'w' }],
+    access: () => [{ name: 'mapped', mode: 'w', zero: true }],
     doc: 'dmirror_do_update(dmirror, start, end) (lib/test_hmm.c): xa_erase() of every device page-table entry in [start, end); one step that clears `mapped` for the dmirror\'s objects the range overlaps. Never sleeps.',
     run(ctx, [d, start, end]) {
       for (const o of objectsIn(ctx, String(d), num(start, 'dmirror_do_update'), num(end, 'dmirror_do_update'))) ctx.write(`${o}.mapped`, 0);
