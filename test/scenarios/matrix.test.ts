@@ -87,7 +87,9 @@
  * (new; variants kvm@v6.6 and kvm@v5.2, the v5.5 core's default): every check holds in both.
  * gntdev-mmap-reaper (new, gntdev@v6.6 and its mmap): every check holds. umem-odp-pagefault-reaper
  * (new, umem_odp@v6.6 with mlx5's invalidate and page fault): every check holds. i915-userptr-reaper
- * (new, i915@v6.6 and its execbuffer): every check holds.
+ * (new, i915@v6.6 and its execbuffer): every check holds. hfi1-tid-reaper (new, hfi1@v6.6's TID
+ * cache): no-sleep FAIL, a finding (examples/README.md): tid_rb_invalidate takes
+ * mutex_lock(&node->invalidate_mutex) and unpins in the reaper's non-blockable MMU_NOTIFY_UNMAP range.
  *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
@@ -130,6 +132,7 @@ gntdev-reaper                 fixup              ok   ok   ok   ok   ok   ok   o
 hfi1-reaper                   v4.18              ok   ok   ok   ok   ok   ok   ok   -   ok
 hfi1-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   ok   -   ok
 hfi1-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+hfi1-tid-reaper               -                  FAIL ok   ok   ok   ok   ok   ok   ok  ok
 i915-overlapping-invalidations -                  ok   ok   ok   ok   -    -    FAIL - ok
 i915-userptr-reaper           -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
