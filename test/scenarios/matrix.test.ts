@@ -134,10 +134,10 @@ hfi1-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   o
 hfi1-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
 hfi1-tid-reaper               -                  FAIL ok   ok   ok   ok   ok   ok   ok  ok
 i915-overlapping-invalidations -                  ok   ok   ok   ok   -    -    FAIL - ok
-i915-userptr-reaper           -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
 i915-reaper                   93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   -   ok
 i915-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+i915-userptr-reaper           -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 kvm-pairing-under-reaper      -                  ok   FAIL ok   ok   ok   ok   ok   -   ok
 kvm-tdp-fault-reaper          kvm@v6.6           ok   ok   ok   ok   ok   ok   ok   -   ok
 kvm-tdp-fault-reaper          kvm@v5.2           ok   ok   ok   ok   ok   ok   ok   -   ok

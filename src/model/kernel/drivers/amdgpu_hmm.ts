@@ -341,6 +341,7 @@ export const rangeGetPagesDone: FnDef = fn({
   source: SRC_HMM,
   signature: 'bool amdgpu_hmm_range_get_pages_done(struct hmm_range *hmm_range)',
   params: ['hmm_range'],
+  sharedPtrs: ['hmm_range'],
   body: [
     c('bool r;'),
     c('r = mmu_interval_read_retry(hmm_range->notifier, hmm_range->notifier_seq);'),
@@ -393,6 +394,7 @@ export const ttmGetUserPagesDone: FnDef = fn({
   source: `${SRC_TTM}. !gtt->userptr is not tested: a userptr BO's user address is never 0, and the model's page numbers start at 0 (amdgpu_hmm.ts)`,
   signature: 'bool amdgpu_ttm_tt_get_user_pages_done(struct ttm_tt *ttm, struct hmm_range *range)',
   params: ['ttm', 'range'],
+  sharedPtrs: ['range'],
   body: [
     c('struct amdgpu_ttm_tt *gtt = ttm_to_amdgpu_ttm_tt(ttm);'),
     ifAs('!gtt || !gtt->userptr || !range', '!gtt || !range', [c('return false;')]),

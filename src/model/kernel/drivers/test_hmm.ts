@@ -81,7 +81,12 @@ export const HMM_RANGE_PRIMITIVES: Readonly<Record<string, Primitive>> = {
     shared: true,
     sleeps: true,
     lazy: [0],
-    access: () => [{ name: 'invalidate_seq', mode: 'r' }],
+    access: () => [
+      { name: 'invalidate_seq', mode: 'r' },
+      // The range's fields, when the hmm_range is in shared memory (amdgpu@v6.6's, kzalloc'd per CS).
+      { name: 'notifier', mode: 'r' },
+      { name: 'notifier_seq', mode: 'r' },
+    ],
     doc: 'hmm_range_fault(range) (mm/hmm.c): snapshots the CPU page table for [range->start, range->end), faulting pages in (handle_mm_fault(): may sleep). Returns -EBUSY when mmu_interval_check_retry(range->notifier, range->notifier_seq) says an invalidation collided (its walk tests that before each page-table walk), else 0. The pages it would fault back in are not modelled (docs/model.md, test_hmm).',
     run(ctx, [range]) {
       const mni = String(rangeField(ctx, range, 'notifier'));
