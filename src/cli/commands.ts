@@ -722,6 +722,7 @@ export function cmdList(io: Io, f: { json?: boolean } = {}): number {
 export interface MatrixFlags {
   json?: string;
   scenario?: string[];
+  core?: string;
   coalesce: boolean;
   maxStates?: number;
   time?: number;
@@ -739,9 +740,11 @@ function duration(s: number): string {
 export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
   checkOutputFiles([{ flag: '--json', path: f.json }], []);
   for (const s of f.scenario ?? []) if (!builtinNames().includes(s)) throw new UsageError(`--scenario ${s}: no built-in scenario has this name (built-in: ${builtinNames().join(', ')})`);
+  const { core } = overrides({ ...(f.core === undefined ? {} : { core: f.core }) });
   const jobs = matrixJobs(f.scenario);
   const ro: MatrixRunOptions = {
     coalesce: f.coalesce,
+    ...(core === undefined ? {} : { core }),
     ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
     ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
   };
@@ -759,7 +762,7 @@ export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
       if (f.quiet) return;
       const elapsed = (performance.now() - t0) / 1000;
       const left = done < jobs.length ? `; about ${duration((elapsed / done) * (jobs.length - done))} left` : '';
-      io.err(`mnc: [${done}/${jobs.length}] ${r.scenario}${r.variant ? ` @ ${r.variant}` : ''}: ${r.status}, ${r.states} states, ${r.seconds.toFixed(1)} s${left}`);
+      io.err(`mnc: [${done}/${jobs.length}] ${r.scenario}${r.variant ? ` @ ${r.variant}` : ''}: ${r.status}${r.status === 'cannot run' ? ` on core ${core}` : `, ${r.states} states, ${r.seconds.toFixed(1)} s`}${left}`);
     }, ac.signal);
   } finally {
     unhook();
@@ -768,6 +771,7 @@ export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
   // With --json -, the table goes to standard error and standard output is the JSON alone.
   const toStderr = f.json === '-';
   const report = toStderr ? io.err : io.out;
+  if (core !== undefined) report(`every run on core ${core}`);
   report(formatMatrix(rows, mark(paintOf(io, toStderr)), notRun));
   if (f.all) {
     const all = formatMatrixCounterexamples(rows);
@@ -775,10 +779,10 @@ export async function cmdMatrix(io: Io, f: MatrixFlags): Promise<number> {
   }
   const code = notRun.length || rows.some((r) => r.status.startsWith('incomplete')) ? EXIT.incomplete : EXIT.ok;
   if (f.json !== undefined) {
-    const data = rows.map((r) => ({ scenario: r.scenario, variant: r.variant ?? null, status: r.status, states: r.states, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts }));
+    const data = rows.map((r) => ({ scenario: r.scenario, variant: r.variant ?? null, status: r.status, ...(r.why === undefined ? {} : { why: r.why }), states: r.states, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts }));
     const skipped = notRun.map((j) => ({ scenario: j.scenario, variant: j.variant ?? null }));
     try {
-      emit(io, f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, rows: data, ...(skipped.length ? { notRun: skipped } : {}) }, null, 2)}\n`);
+      emit(io, f.json, `${JSON.stringify({ format: 'mnc-matrix', version: 1, ...(core === undefined ? {} : { core }), rows: data, ...(skipped.length ? { notRun: skipped } : {}) }, null, 2)}\n`);
     } catch (e) {
       if (!(e instanceof OutputError)) throw e;
       io.err(`mnc: ${e.message}; the matrix is above (exit ${code} without this output)`);

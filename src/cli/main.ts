@@ -136,6 +136,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .command('matrix')
     .description('the main job: run every built-in scenario in every variant and print the verdict table')
     .option('--scenario <name>', 'only this built-in scenario (repeatable)', collect)
+    .option('--core <version>', `run every scenario on this core version, each notifier on the driver variant the core calls where the scenario's implements other callbacks (as check --core does); a scenario the core cannot have is listed as not run (${CORE_VERSION_NAMES.join(', ')})`)
     .option('--json <file>', 'also write the matrix as JSON; - for standard output (the table then goes to standard error)')
     .option('--max-states <n>', 'bound each run (result: incomplete)', intArg('--max-states', 1))
     .option('--time <seconds>', 'bound each run (result: incomplete)', secondsArg)

@@ -4,7 +4,8 @@
  * counterexamples), so that rows can be computed here one after the other or by worker threads
  * (matrix-pool.ts) and formatted the same way.
  */
-import { builtinNames, loadBuiltin } from '../model/kernel/scenario-file.ts';
+import { applyVariant, builtinNames, loadBuiltin } from '../model/kernel/scenario-file.ts';
+import { ScenarioError } from '../model/kernel/errors.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
 import { propertyVerdicts, runScenario, variantsOf, type PropertyVerdict, type RunOptions } from './run.ts';
 import { formatCounterexample } from './text.ts';
@@ -18,8 +19,12 @@ export interface MatrixJob {
 
 export interface MatrixRow extends MatrixJob {
   readonly verdicts: Record<string, PropertyVerdict>;
-  /** The run's status: pass, violation, or incomplete (with its reason). */
+  /**
+   * The run's status: pass, violation, incomplete (with its reason), or `cannot run` when the
+   * scenario cannot be built on the matrix's `--core` (then `why` says what it lacks).
+   */
   readonly status: string;
+  readonly why?: string;
   readonly states: number;
   readonly seconds: number;
   /** Every counterexample of the run, when the row was computed with traces and the run found some. */
@@ -31,6 +36,12 @@ export interface MatrixRunOptions {
   readonly coalesce?: boolean;
   readonly maxStates?: number;
   readonly timeMs?: number;
+  /**
+   * Run every scenario on this core version (`mnc matrix --core`), each notifier on the driver
+   * variant the core ships where the scenario's does not implement the core's callbacks, as `mnc
+   * check --core` does.
+   */
+  readonly core?: string;
 }
 
 /** The jobs of the matrix: every (or each named) built-in scenario in every variant, in name order. */
@@ -43,10 +54,19 @@ export function matrixJobs(scenarios?: readonly string[]): MatrixJob[] {
  * the trace of its counterexamples, with the command that names the run for replay lines.
  */
 export function matrixRow(job: MatrixJob, o: MatrixRunOptions & { readonly signal?: AbortSignal } = {}, traces = false): MatrixRow {
-  const { scenario } = variantsOf(loadBuiltin(job.scenario)).find((v) => v.label === job.variant)!;
+  const { scenario: base } = variantsOf(loadBuiltin(job.scenario)).find((v) => v.label === job.variant)!;
   const t0 = performance.now();
-  const ro: RunOptions = { ...o, findAll: true };
-  const run = runScenario(scenario, ro, job.variant);
+  const { core, ...rest } = o;
+  const ro: RunOptions = { ...rest, findAll: true };
+  let run: ReturnType<typeof runScenario>;
+  try {
+    const scenario = core === undefined ? base : applyVariant(base, { core }, `--core ${core}`);
+    run = runScenario(scenario, ro, job.variant);
+  } catch (e) {
+    // A scenario the core cannot have (a thread kind, a driver or an API it lacks): a row that says so.
+    if (core === undefined || !(e instanceof ScenarioError)) throw e;
+    return { ...job, verdicts: {}, status: 'cannot run', why: e.message, states: 0, seconds: (performance.now() - t0) / 1000 };
+  }
   const r = run.result;
   const found = r.status !== 'pass' && r.violations.length > 0;
   return {
@@ -56,7 +76,7 @@ export function matrixRow(job: MatrixJob, o: MatrixRunOptions & { readonly signa
     states: r.stats.states,
     seconds: (performance.now() - t0) / 1000,
     ...(traces && found
-      ? { trace: buildTrace(run, scenarioCommand(job.scenario, { ...(job.variant === undefined ? {} : { variant: job.variant }), ...(o.coalesce === false ? { coalesce: false } : {}) })) }
+      ? { trace: buildTrace(run, scenarioCommand(job.scenario, { ...(job.variant === undefined ? {} : { variant: job.variant }), ...(core === undefined ? {} : { core }), ...(o.coalesce === false ? { coalesce: false } : {}) })) }
       : {}),
   };
 }
@@ -66,7 +86,13 @@ export function computeMatrix(
   o: MatrixRunOptions & { readonly scenarios?: readonly string[]; readonly onRow?: (r: MatrixRow) => void; readonly traces?: boolean; readonly signal?: AbortSignal } = {},
 ): MatrixRow[] {
   const rows: MatrixRow[] = [];
-  const ro = { ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }), ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }), ...(o.timeMs === undefined ? {} : { timeMs: o.timeMs }), ...(o.signal ? { signal: o.signal } : {}) };
+  const ro = {
+    ...(o.coalesce === undefined ? {} : { coalesce: o.coalesce }),
+    ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
+    ...(o.timeMs === undefined ? {} : { timeMs: o.timeMs }),
+    ...(o.core === undefined ? {} : { core: o.core }),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
   for (const job of matrixJobs(o.scenarios)) {
     const row = matrixRow(job, ro, o.traces === true);
     rows.push(row);
@@ -84,7 +110,7 @@ const MARK: Record<PropertyVerdict, string> = { holds: 'ok', violated: 'FAIL', u
 export function formatMatrix(rows: readonly MatrixRow[], paint: (mark: string) => string = (m) => m, notRun: readonly MatrixJob[] = []): string {
   const props = KERNEL_PROPERTIES.map((p) => p.name);
   const head = ['scenario', 'variant', ...props, 'states'];
-  const body = rows.map((r) => [r.scenario, r.variant ?? '', ...props.map((p) => MARK[r.verdicts[p] ?? 'n/a']), String(r.states)]);
+  const body = rows.map((r) => [r.scenario, r.variant ?? '', ...props.map((p) => (r.status === 'cannot run' ? '' : MARK[r.verdicts[p] ?? 'n/a'])), r.status === 'cannot run' ? 'cannot run' : String(r.states)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const cell = (c: string, i: number, isHead: boolean): string => {
     if (i < 2) return c.padEnd(widths[i]!);
@@ -93,8 +119,13 @@ export function formatMatrix(rows: readonly MatrixRow[], paint: (mark: string) =
   };
   const line = (cells: string[], isHead = false): string => cells.map((c, i) => cell(c, i, isHead)).join('  ').trimEnd();
   const out = [line(head, true), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map((b) => line(b))];
-  const failed = rows.filter((r) => r.status !== 'pass').length;
-  out.push('', `${rows.length} runs, ${failed} with a finding or incomplete. ok: holds; FAIL: violated (\`mnc matrix --all\` prints every trace); ?: not decided; -: does not apply.`);
+  const cannot = rows.filter((r) => r.status === 'cannot run');
+  const failed = rows.filter((r) => r.status !== 'pass' && r.status !== 'cannot run').length;
+  out.push('', `${rows.length - cannot.length} runs, ${failed} with a finding or incomplete. ok: holds; FAIL: violated (\`mnc matrix --all\` prints every trace); ?: not decided; -: does not apply.`);
+  if (cannot.length) {
+    out.push(`${cannot.length} not run: the core cannot have ${cannot.length === 1 ? 'this scenario' : 'these scenarios'}:`);
+    for (const r of cannot) out.push(`  ${r.scenario}${r.variant === undefined ? '' : ` @ ${r.variant}`}: ${r.why ?? ''}`);
+  }
   if (notRun.length) out.push(`INCOMPLETE: interrupted before ${notRun.length} more ${notRun.length === 1 ? 'run' : 'runs'}: ${notRun.map((j) => `${j.scenario}${j.variant === undefined ? '' : ` @ ${j.variant}`}`).join(', ')}.`);
   return out.join('\n');
 }

@@ -548,6 +548,34 @@ describe('matrix on several cores, with progress, and stopped by a signal', () =
     expect(progress).toHaveLength(7);
     progress.forEach((l, i) => expect(l).toMatch(new RegExp(`^mnc: \\[${i + 1}/7\\] (gntdev-reaper|amdgpu-read-lock-nonblock) @ \\S+: (pass|violation), \\d+ states, [\\d.]+ s${i < 6 ? '; about \\d+ s left' : ''}$`)));
   });
+  test('--core runs every scenario on that core, as check --core does; one the core cannot have is listed as not run', async () => {
+    const r = await run('matrix', '--core', 'v5.4', '--scenario', 'test-hmm-reaper', '--scenario', 'amdgpu-read-lock-nonblock', '--json', '-', '-q');
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.out) as { core: string; rows: { scenario: string; variant: string | null; status: string; why?: string; verdicts: Record<string, string> }[] };
+    expect(m.core).toBe('v5.4');
+    const hmm = m.rows.find((x) => x.scenario === 'test-hmm-reaper')!;
+    expect(hmm.status).toBe('cannot run');
+    expect(hmm.why).toMatch(/test_hmm@v5\.7 is an mmu_interval_notifier, which core v5\.4 does not have/);
+    expect(r.err).toMatch(/^every run on core v5\.4$/m);
+    expect(r.err).toMatch(/^1 not run: the core cannot have this scenario:$/m);
+    expect(r.err).toMatch(/^ {2}test-hmm-reaper: notifiers\[0\]\.use: test_hmm@v5\.7 is an mmu_interval_notifier/m);
+    // Each run is the one check --core gives: the same verdict per property.
+    const clarify = m.rows.find((x) => x.scenario === 'amdgpu-read-lock-nonblock' && x.variant === 'clarify')!;
+    const c = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '--core', 'v5.4', '--all', '--json', '-', '-q');
+    expect(c.code).toBe(1);
+    const verdicts = (JSON.parse(c.out) as { run: { verdicts: { property: string; status: string }[] } }).run.verdicts;
+    const failedByCheck = [...new Set(verdicts.filter((v) => v.status === 'violated').map((v) => v.property.split(':')[0]!))].sort();
+    expect(Object.entries(clarify.verdicts).filter(([, v]) => v === 'violated').map(([k]) => k).sort()).toEqual(failedByCheck);
+    expect(failedByCheck).toContain('no-sleep');
+    // Without --core the scenario runs on its own core.
+    const plain = await run('matrix', '--scenario', 'test-hmm-reaper', '--json', '-', '-q');
+    expect((JSON.parse(plain.out) as { rows: { status: string }[] }).rows[0]!.status).toBe('pass');
+  });
+  test('an unknown --core is bad input', async () => {
+    const r = await run('matrix', '--core', 'v9.9', '-q');
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, /^mnc: --core v9\.9: unknown core version \(known: v4\.18, /);
+  });
   test('a bad --jobs is bad input', async () => {
     const r = await run('matrix', '--jobs', '0');
     expect(r.code).toBe(2);
