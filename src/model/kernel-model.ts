@@ -181,10 +181,13 @@ export class KernelModel implements Model<KState, KAction> {
    * Set the properties (they usually need the model itself to evaluate: see src/properties), and the
    * names of those declared stable, which {@link nextState} checks under `verifyReduction`.
    */
-  setProperties(props: readonly Property<KState>[], stable: readonly string[] = []): void {
+  setProperties(props: readonly Property<KState>[], stable: readonly string[] = [], ownPairs: readonly string[] = []): void {
     this.props = props;
     this.stableChecks = this.verify ? props.filter((p): p is AlwaysProperty<KState> => stable.includes(p.name) && p.kind === 'always') : [];
-    this.openingChecks = this.verify && this.interp.reduction.pairsConditional ? props.filter((p): p is AlwaysProperty<KState> => p.kind === 'always') : [];
+    // `ownPairs`: properties of a thread's own pairs at its own positions (KernelProperty.ownPairs),
+    // which the opening premise does not concern.
+    this.openingChecks =
+      this.verify && this.interp.reduction.pairsConditional ? props.filter((p): p is AlwaysProperty<KState> => p.kind === 'always' && !ownPairs.includes(p.name)) : [];
   }
 
   threadName(tid: number): string {

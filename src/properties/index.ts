@@ -134,8 +134,13 @@ export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'r
     ...(options.symmetry === undefined ? {} : { symmetry: options.symmetry }),
     reads: readsOf(program, names),
   });
-  m.setProperties(engineProperties(m, names), stableOf(names));
+  m.setProperties(engineProperties(m, names), stableOf(names), ownPairsOf(names));
   return m;
+}
+
+/** The engine properties the named kernel properties (all when undefined) declare to read only a thread's own pairs at its own positions. */
+export function ownPairsOf(names?: readonly string[]): string[] {
+  return chosen(names).flatMap((p) => p.ownPairs ?? []);
 }
 
 /** The engine properties the named kernel properties (all when undefined) declare stable. */

@@ -16,9 +16,14 @@
  * (the model's frame context, set by the non_block_start() the thread ran) is above zero says so,
  * with the lines the kernel prints.
  *
+ * From v5.12 (c2655835fd8c) the core's unwind after a failed start calls the end callbacks of the
+ * still non-blockable range outside non_block_start(): a finding there is reported without the
+ * kernel's splat, and says why.
+ *
  * A thread is *in a non-blockable section* while any frame of its call stack is an
  * `invalidate_range_start` callback called with `blockable == false`, or an `invalidate_range_end`
- * callback whose pairing start (same thread, notifier and range) returned 0 in non-blockable mode.
+ * callback whose pairing start (same thread, notifier and range) was called in non-blockable mode
+ * and is owed that end: it returned 0, or (v5.12 on) it failed and the core's unwind ends it.
  * Two findings, checked in every reachable state:
  *
  * - `no-sleep:might-sleep`: a thread in a non-blockable section is about to execute a call of a
@@ -75,6 +80,26 @@ function inInterval(s: KState, tid: number): boolean {
   return false;
 }
 
+/**
+ * Whether the innermost notifier callback of thread `tid` is an end that v5.12's unwind after a failed
+ * start called (c2655835fd8c: the second walk of `mn_hlist_invalidate_range_start`), which the core
+ * calls outside non_block_start(), unlike its end walk.
+ */
+function inUnwind(m: KernelModel, s: KState, tid: number): boolean {
+  const frames = s.threads[tid]!.frames;
+  for (let i = frames.length - 1; i > 0; i--) {
+    const op = frames[i]!.op;
+    if (op) return op.kind === 'invalidate_range_end' && m.program.fn(frames[i - 1]!.fn).def.name === UNWIND;
+  }
+  return false;
+}
+
+/** The v5.12 function whose second walk ends every notifier after a failed start. */
+const UNWIND = 'mn_hlist_invalidate_range_start';
+
+const UNWIND_SOURCE =
+  "v5.12's unwind after a failed start (c2655835fd8c, the second walk of mn_hlist_invalidate_range_start) calls the end callbacks outside non_block_start(), unlike the end walk, so the kernel's debug check (CONFIG_DEBUG_ATOMIC_SLEEP) does not print this; the range is still non-blockable";
+
 /** The rule and the run-time check for a sleep in an interval notifier's invalidate (v5.5). */
 const INTERVAL_SOURCE = [
   'the rule: "This function can sleep. Return false only if sleeping was required but mmu_notifier_range_blockable(range) is false" (struct mmu_interval_notifier_ops, 99cb252f5e68, v5.5 include/linux/mmu_notifier.h)',
@@ -88,7 +113,7 @@ const INTERVAL_SOURCE = [
  * debug check prints it too, under CONFIG_DEBUG_ATOMIC_SLEEP (include/linux/kernel.h: without it
  * non_block_start() is empty).
  */
-function source(m: KernelModel, ctx: number, nonBlock: number, tid: number, call: string | undefined): string[] {
+function source(m: KernelModel, s: KState, ctx: number, nonBlock: number, tid: number, call: string | undefined): string[] {
   const sleeping = call === undefined;
   const rule =
     ctx & CTX_NONBLOCK_START
@@ -107,6 +132,7 @@ function source(m: KernelModel, ctx: number, nonBlock: number, tid: number, call
       '  (without CONFIG_DEBUG_ATOMIC_SLEEP non_block_start() is empty and nothing is printed)',
     ];
   }
+  if (!(ctx & CTX_NONBLOCK_START) && inUnwind(m, s, tid)) return [rule, UNWIND_SOURCE];
   return [
     rule,
     ctx & CTX_NONBLOCK_START
@@ -147,7 +173,7 @@ export const noSleep: KernelProperty = {
         header: `${kind(ctx, nb)}: sleeping function called from ${where(ctx, iv)}`,
         details: [
           `${m.threadName(tid)} is about to call ${call.name}(), which may sleep, in ${opContext(s, tid) ?? 'a notifier callback'}`,
-          ...(iv && nb === 0 ? INTERVAL_SOURCE : source(m, ctx, nb, tid, call.name)),
+          ...(iv && nb === 0 ? INTERVAL_SOURCE : source(m, s, ctx, nb, tid, call.name)),
           'call chain (innermost first):',
           ...backtrace(m, s, tid).map((l) => `  ${l}`),
           'locks held:',
@@ -163,7 +189,7 @@ export const noSleep: KernelProperty = {
       header: `${kind(ctx, nb)}: ${where(ctx, iv)} blocked`,
       details: [
         `${m.threadName(tid)} sleeps in ${opContext(s, tid) ?? 'a notifier callback'}: ${m.interp.waitOf(s, tid)?.why ?? '?'}`,
-        ...(iv && nb === 0 ? INTERVAL_SOURCE : source(m, ctx, nb, tid, undefined)),
+        ...(iv && nb === 0 ? INTERVAL_SOURCE : source(m, s, ctx, nb, tid, undefined)),
         'call chain (innermost first):',
         ...backtrace(m, s, tid).map((l) => `  ${l}`),
         'locks held:',

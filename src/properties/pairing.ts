@@ -8,7 +8,14 @@
  * (004_e097991187577333.txt), for a start of a range with MMU_NOTIFIER_RANGE_MAYFAIL, "the callback
  * must be prepared to handle the matching invalidate_range_end even after failing the
  * invalidate_range_start", so such a start is owed one whatever it returned; a non-blocking start
- * outside a MAYFAIL range that failed (the reaper's) is owed none, in that core as in v4.19.
+ * outside a MAYFAIL range that failed (the reaper's) is owed none, in that core as in v4.19. From
+ * v5.12 (c2655835fd8c) a failed start of the hlist makes the core itself call, in a second walk of
+ * the list inside `mn_hlist_invalidate_range_start`, the `invalidate_range_end` of every hlist
+ * notifier that has one, the one that failed included ("there is no way for a notifier to know if
+ * its start method failed"): there every start of a notifier with an end callback is owed its end
+ * whatever it returned (`PairingContract.endsAfterFailedHlistStart`), so a driver that counts its
+ * starts and ends (KVM's `mmu_notifier_count`) gets them back in balance when another notifier
+ * refuses the reaper's non-blocking start, which on the earlier cores leaves the count raised.
  *
  * The interpreter keeps, as ghost state, the starts still owed an end (thread, notifier, range).
  * Violated in a state where (each a sub-property of its own):
@@ -27,6 +34,17 @@
  *   a ->release raises for good on purpose (umem_odp's, "to prevent any further fault handling on
  *   this MR") is expected at its initial value plus what the release raised, which the driver
  *   records in a ghost variable (`balancedOffsets`).
+ * - `pairing:failed-start-end` (v5.12 on; "does not apply" on a core that does not end the notifiers
+ *   after a failed start): an `invalidate_range_start` callback returned an error (in any mode) on a
+ *   notifier whose `mmu_notifier_ops` has an `invalidate_range_end`. The core's
+ *   `WARN_ON(ops->invalidate_range_end)` fires there ("We call all the notifiers on any EAGAIN, there
+ *   is no way for a notifier to know if its start method failed, thus a start that does EAGAIN can't
+ *   also do end"), and the second walk then calls that end for the start that failed. The model runs
+ *   the WARN_ON as `mnc_warn_on_end` (src/model/kernel/core/mm-primitives.ts), which records the first
+ *   notifier it fires for in `ghost.warn_end`; violated in a reachable state where it is set. The end
+ *   the core then calls is owed by the contract above, so it is not also an `unbalanced-end`; what it
+ *   does to the driver (a lock released that its start did not take, a counter taken below its start)
+ *   is reported by the properties that watch those.
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
@@ -125,27 +143,55 @@ function unbalancedState(m: KernelModel, s: KState): Problem | undefined {
   };
 }
 
+/** The v5.12 core's `WARN_ON(ops->invalidate_range_end)` records here (mm-primitives.ts `mnc_warn_on_end`). */
+const WARN_END = 'ghost.warn_end';
+
+function failedStartEnd(m: KernelModel, s: KState): Problem | undefined {
+  const nid = s.mem[WARN_END];
+  if (!nid) return undefined;
+  const n = m.program.notifier(String(nid));
+  return {
+    header: 'WARNING: mm/mmu_notifier.c mn_hlist_invalidate_range_start: WARN_ON(ops->invalidate_range_end)',
+    details: [
+      `${String(nid)}'s invalidate_range_start failed, and ${String(nid)} has an invalidate_range_end (${n?.ops.invalidate_range_end ?? '?'}): the core calls it all the same, for the start that failed`,
+      'the rule (c2655835fd8c, "mm/mmu_notifiers: ensure range_end() is paired with range_start()", v5.12): "We call all the notifiers on any EAGAIN, there is no way for a notifier to know if its start method failed, thus a start that does EAGAIN can\'t also do end"; the kernel prints a WARNING and goes on',
+    ],
+  };
+}
+
 const KINDS: readonly (readonly [string, (m: KernelModel, s: KState) => Problem | undefined])[] = [
   ['pairing:unbalanced-end', unbalancedEnd],
   ['pairing:missing-end', missingEnd],
   ['pairing:unbalanced-state', unbalancedState],
+  ['pairing:failed-start-end', failedStartEnd],
 ];
 
 export const pairing: KernelProperty = {
   name: 'pairing',
-  summary: 'every invalidate_range_end matches a start the core contract owes it, every owed end comes, counters and locks end balanced',
-  build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => check(m, s) === undefined)),
+  summary: 'every invalidate_range_end matches a start the core contract owes it, every owed end comes, counters and locks end balanced; from v5.12, no failing start on a notifier with an end',
+  build: (m) =>
+    KINDS.filter(([name]) => name !== 'pairing:failed-start-end' || m.program.memKeySet.has(WARN_END)).map(([name, check]) =>
+      Property.always<KState>(name, (s) => check(m, s) === undefined),
+    ),
+  notApplicable: (p) =>
+    p.memKeySet.has(WARN_END)
+      ? []
+      : [{ property: 'pairing:failed-start-end', reason: `core ${p.spec.core} does not end the notifiers after a failed start (v5.12 on, c2655835fd8c)` }],
   // What `unbalanced-end` and `missing-end` read (the latter only the finishing of a thread that has
   // an open pair: `finishedOwing`). `unbalanced-state` also reads the balanced counters, the locks
   // and which threads have finished, but it is stable (below), so those are not declared: a
   // counter's increment in a pair (amdgpu's `recursion`, KVM's `mmu_notifier_count`,
   // `tlb_flush_pending`) no longer has to be a transition of its own.
-  reads: () => ({ finishedOwing: true, atOps: ['invalidate_range_end'] }),
+  // `failed-start-end` reads the ghost variable the core's WARN_ON records (v5.12 on).
+  reads: (p) => ({ finishedOwing: true, atOps: ['invalidate_range_end'], ...(p.memKeySet.has(WARN_END) ? { fields: ['warn_end'] } : {}) }),
   // Stable: a counter is judged only once it can no longer change (`settled`: every thread that may
   // write it has finished, and none is a kworker, which could run again), so a state where it is off
   // its expected value has only successors where it still is; a lock is judged only once every thread
   // has finished, where nothing can move. Checked on every transition under verifyReduction.
   stable: ['pairing:unbalanced-state'],
+  // A thread's own pairs, read at its own end call or finishing: not subject to the opening premise
+  // of pairsWhen (KernelProperty.ownPairs says why).
+  ownPairs: ['pairing:unbalanced-end', 'pairing:missing-end'],
   explain(m, engineName, s): Finding {
     // The named sub-property's problem (any kind's, for the property's bare name).
     const named = KINDS.filter(([name]) => name === engineName);

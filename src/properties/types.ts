@@ -44,6 +44,18 @@ export interface KernelProperty {
    */
   readonly stable?: readonly string[];
   /**
+   * Its engine properties (by name) that read only a thread's own start/end pairs, and only at that
+   * thread's own positions (an end call it is about to make, its finishing): `pairing:unbalanced-end`
+   * and `pairing:missing-end`. The opening premise of the properties that read pairs under a
+   * condition (`StateReads.pairsWhen`: an extra open pair never makes them hold) is not theirs: a
+   * pair a step of the thread opens is open in every state of the full model where that thread
+   * stands where the step left it, since only the thread opens its pairs, in its own order. So
+   * `KernelModel`'s check of that premise under `verifyReduction` leaves them out; a step may well
+   * open a pair and stop in front of the end call that consumes it (v5.12's unwind after a failed
+   * start ends, in the same walk, the notifiers whose start was just approved).
+   */
+  readonly ownPairs?: readonly string[];
+  /**
    * The checks of this property (itself, or a sub-property) that have nothing to check in this
    * program, each with the reason a report gives ("the scenario has no oom_reaper thread"). Reports
    * show them as "does not apply"; a run asked for only such checks is refused. Absent or empty:

@@ -185,6 +185,7 @@ function sideOverride(sf: ScenarioFile, side: string): Side | string {
   if (core) {
     const iv = core.itree ? undefined : intervalDriver(sf, core);
     if (iv) return `its ${iv} notifier is an mmu_interval_notifier, which core ${side} does not have (v5.5 on)`;
+    if (!core.processMrelease && sf.threads.some((t) => t.kind === 'process_mrelease')) return `its process_mrelease thread is a system call core ${side} does not have (5.15 on)`;
     return { override: { core: side }, flags: { core: side } };
   }
   if (side.includes('@')) {

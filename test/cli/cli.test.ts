@@ -742,7 +742,7 @@ describe('history: one scenario on every core version', () => {
   test('a column per core, oldest first; each cell what check --core finds; the substitutions in the notes', async () => {
     const r = await run('history', 'kvm-pairing-under-reaper', '-q');
     expect(r.code, r.err).toBe(0);
-    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5']);
+    expect(r.out.split('\n')[1]!.trim().split(/\s+/)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12', 'v6.6']);
     const pairing = rowOf(r.out, 'pairing:missing-end');
     for (const core of ['v4.19', 'v5.0', 'v5.4']) {
       const c = await run('check', 'kvm-pairing-under-reaper', '--core', core, '--all', '-q');
@@ -753,6 +753,43 @@ describe('history: one scenario on every core version', () => {
     expect(rowOf(r.out, 'no-bug:warn')['v4.19']).toBe('-');
     expect(rowOf(r.out, 'no-bug:warn')['v5.4']).toBe('ok');
     expect(r.out).toMatch(/^ {2}v5\.0: --core v5\.0 calls the v5\.0 callbacks: amdgpu0 runs amdgpu@v5\.0 in place of amdgpu@tetsuo/m);
+  });
+  test("the KVM-imbalance scenario: KVM's end missing from 93065ac753e4 to v5.5, fixed on v5.12, whose WARN_ON check exists there only", async () => {
+    const r = await run('history', 'kvm-imbalance-i915', '-q');
+    expect(r.code, r.err).toBe(0);
+    const missing = rowOf(r.out, 'pairing:missing-end');
+    expect(missing).toEqual({
+      'v4.18': 'ok',
+      '93065ac753e4': 'FAIL',
+      '93065ac753e4-returns-true': 'FAIL',
+      'v4.19': 'FAIL',
+      mayfail: 'FAIL',
+      'v5.0': 'FAIL',
+      'v5.2': 'FAIL',
+      'v5.4': 'FAIL',
+      'v5.5': 'FAIL',
+      'v5.12': 'ok',
+      'v6.6': 'ok',
+    });
+    expect(rowOf(r.out, 'pairing:unbalanced-state')['v5.12']).toBe('ok');
+    expect(rowOf(r.out, 'pairing:failed-start-end')['v5.5']).toBe('-');
+    expect(rowOf(r.out, 'pairing:failed-start-end')['v5.12']).toBe('ok');
+    // compare between the last core before the fix and v5.12: the two findings removed, none introduced.
+    const c = await run('compare', '--before', 'v5.5', '--after', 'v5.12', 'kvm-imbalance-i915', '-q');
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/^kvm-imbalance-i915: 2 removed, 0 introduced, 0 in both$/m);
+    expect(c.out).toMatch(/^ {2}- removed: +pairing:missing-end$/m);
+    expect(c.out).toMatch(/^ {2}- removed: +pairing:unbalanced-state$/m);
+  });
+  test('a process_mrelease scenario: only v6.6 runs it; history says why the others cannot, compare refuses a side without the system call', async () => {
+    const r = await run('history', 'process-mrelease-reaper', '-q');
+    expect(r.code, r.err).toBe(0);
+    expect(rowOf(r.out, 'result')['v6.6']).toBe('pass');
+    expect(rowOf(r.out, 'result')['v5.12']).toBe('cannot');
+    expect(r.out).toMatch(/^ {2}v5\.12: cannot run it: command line: threads\[1\]\.kind: process_mrelease\(2\) entered in v5\.15 \(884a7e5964e0\): core v5\.12 does not have it \(the v6\.6 core does\)$/m);
+    const c = await run('compare', '--before', 'v5.12', '--after', 'v6.6', 'process-mrelease-reaper', '-q');
+    expect(c.code).toBe(2);
+    expectOneLine(c.err, /^mnc: no scenario was compared: process-mrelease-reaper: its process_mrelease thread is a system call core v5\.12 does not have \(5\.15 on\)/);
   });
   test('an interval notifier\'s scenario (test_hmm): the cores before v5.5 cannot run it, and say why; v5.5 decides it', async () => {
     const r = await run('history', 'test-hmm-fault-vs-munmap', '-q');
@@ -907,7 +944,7 @@ describe('the real command', () => {
     };
     expect(j.format).toBe('mnc-list');
     expect(j.scenarios.find((s) => s.name === 'amdgpu-read-lock-nonblock')!.variants.map((v) => v.name)).toEqual(['93065ac753e4', 'clarify', 'tetsuo']);
-    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5']);
+    expect(j.cores.map((c) => c.name)).toEqual(['v4.18', '93065ac753e4', '93065ac753e4-returns-true', 'v4.19', 'mayfail', 'v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12', 'v6.6']);
     expect(j.cores.find((c) => c.name === 'v5.4')!.shipped.gntdev).toBe('v5.2');
     expect(j.cores.find((c) => c.name === 'v4.19')!.shipped.gntdev).toBe('93065ac753e4');
     expect(j.drivers.find((d) => d.name === 'kvm')!.variants.map((v) => [v.name, v.api, v.threads.map((t) => t.kind)])).toEqual([

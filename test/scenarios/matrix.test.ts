@@ -91,6 +91,15 @@
  * cache): no-sleep FAIL, a finding (examples/README.md): tid_rb_invalidate takes
  * mutex_lock(&node->invalidate_mutex) and unpins in the reaper's non-blockable MMU_NOTIFY_UNMAP range.
  *
+ * Issue 14, core v5.12 (c2655835fd8c): kvm-imbalance-i915 (new): KVM and i915 on one mm, i915 refusing
+ * the reaper's non-blocking start; pairing FAIL on v4.19 and v5.5 (KVM's approved start never gets its
+ * end, its mmu_notifier_count stays raised), ok on v5.12 (the core's unwind ends KVM; i915 has no end).
+ * No other row changed.
+ *
+ * Issue 14, core v6.6: kvm-imbalance-i915 @ v6.6 (new): every check holds, as on v5.12.
+ * process-mrelease-reaper (new): the oom_reaper and process_mrelease(2) reaping at once on v6.6, KVM
+ * and test_hmm on the mm: every check holds. No other row changed.
+ *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
  */
@@ -138,6 +147,10 @@ i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL o
 i915-reaper                   93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   -   ok
 i915-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
 i915-userptr-reaper           -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
+kvm-imbalance-i915            v4.19              ok   FAIL ok   ok   ok   ok   ok   -   ok
+kvm-imbalance-i915            v5.5               ok   FAIL ok   ok   ok   ok   ok   -   ok
+kvm-imbalance-i915            v5.12              ok   ok   ok   ok   ok   ok   ok   -   ok
+kvm-imbalance-i915            v6.6               ok   ok   ok   ok   ok   ok   ok   -   ok
 kvm-pairing-under-reaper      -                  ok   FAIL ok   ok   ok   ok   ok   -   ok
 kvm-tdp-fault-reaper          kvm@v6.6           ok   ok   ok   ok   ok   ok   ok   -   ok
 kvm-tdp-fault-reaper          kvm@v5.2           ok   ok   ok   ok   ok   ok   ok   -   ok
@@ -148,6 +161,7 @@ mlx5-implicit-mr              93065ac753e4       ok   FAIL ok   FAIL -    -    F
 oom-reap-return-value         93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   -   ok
 oom-reap-return-value         returns-true       FAIL FAIL ok   ok   ok   FAIL ok   -   ok
 oom-reap-return-value         v4.19              FAIL ok   ok   ok   ok   ok   ok   -   ok
+process-mrelease-reaper       -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 radeon-reaper                 v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
 radeon-reaper                 93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   -   ok
 radeon-reaper                 v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok

@@ -192,7 +192,8 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
     args: () => [],
   },
   exit_mmap: {
-    description: 'The victim exiting: the last mmput() -> exit_mmap (mmu_notifier_release, its own __oom_reap_task_mm, unmap_vmas), once every other thread using the mm has finished.',
+    description:
+      'The victim exiting: the last mmput() -> exit_mmap (mmu_notifier_release, its own __oom_reap_task_mm, unmap_vmas; on v6.6, mmu_notifier_release and unmap_vmas under mmap_read_lock beside the reaper, then MMF_OOM_SKIP), once every other thread using the mm has finished.',
     fn: 'mmput',
     params: {},
     args: () => ['mm'],
@@ -271,7 +272,7 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
       mayfail: 'under the mayfail core: start the range with MMU_NOTIFIER_RANGE_MAYFAIL (default false)',
     },
     select(_p, ctx) {
-      const f = { 'v4.18': invalidateV418, 'v4.19': invalidateV419, 'v5.0': invalidateV50, 'v5.2': invalidateV52 }[ctx.core.api];
+      const f = ctx.core.invalidate ?? { 'v4.18': invalidateV418, 'v4.19': invalidateV419, 'v5.0': invalidateV50, 'v5.2': invalidateV52 }[ctx.core.api];
       return { fn: f.name, fns: [f] };
     },
     args(p, ctx) {
@@ -290,6 +291,20 @@ export const CORE_THREADS: Readonly<Record<string, CoreThread>> = {
       const flags = (blockable ? 1 : 0) | (mayfail ? 2 : 0);
       return ['mm', start, end, inner[0], inner[1], flags];
     },
+  },
+  process_mrelease: {
+    description:
+      'A process (a userspace low-memory killer such as lmkd) calling process_mrelease(2) on the victim process it holds a pidfd of (mm/oom_kill.c, 5.15 on; the v6.6 core): if the process is dying (killed: "oom": true) and MMF_OOM_SKIP is not set, it reaps the address space under mmap_read_lock with __oom_reap_task_mm(), the reaper\'s function, whose non-blocking starts may fail (-EAGAIN). It holds mmgrab() only, not an mm_users reference.',
+    fn: 'sys_process_mrelease',
+    params: {},
+    ofProcess: false,
+    select(_p, ctx) {
+      if (!ctx.core.processMrelease) {
+        throw new ScenarioError(`${ctx.path}.kind`, `process_mrelease(2) entered in v5.15 (884a7e5964e0): core ${ctx.core.name} does not have it (the v6.6 core does)`);
+      }
+      return ctx.core.processMrelease;
+    },
+    args: () => ['victim', 0],
   },
   reclaim: {
     description: 'Direct reclaim unmapping one page at `address` (mm/rmap.c try_to_unmap_one): a blockable start/end pair without mmap_sem (MAYFAIL in the mayfail core).',
@@ -407,8 +422,9 @@ function linkProgram(sc: Scenario): Program {
     // (mmap_region() -> shmem_zero_setup() sets vm_ops), so it is not anonymous.
     const anon = !v.file && !v.shared;
     statics[`${id}.anon`] = anon ? 1 : 0;
-    // __oom_reap_task_mm(): can_madv_dontneed_vma(vma) && (vma_is_anonymous(vma) || !(vm_flags & VM_SHARED)).
-    statics[`${id}.reapable`] = !v.locked && (anon || !v.shared) ? 1 : 0;
+    // __oom_reap_task_mm(): can_madv_dontneed_vma(vma) && (vma_is_anonymous(vma) || !(vm_flags & VM_SHARED));
+    // 6.6 skips only VM_HUGETLB and VM_PFNMAP VMAs, so an mlocked one is reaped too (core.reapsLocked).
+    statics[`${id}.reapable`] = (!v.locked || core.reapsLocked) && (anon || !v.shared) ? 1 : 0;
     statics[`${id}.thp`] = v.thp === undefined ? null : `${from}.pmd`;
     statics[`${id}.pages`] = from;
   };
@@ -465,6 +481,12 @@ function linkProgram(sc: Scenario): Program {
   }
   // The victim task, queued for the reaper by wake_oom_reaper() before the scenario starts.
   statics['victim.signal.oom_mm'] = 'mm';
+  // The victim process's mm, and whether it was killed (SIGKILL by the OOM killer: SIGNAL_GROUP_EXIT),
+  // for process_mrelease(2)'s find_lock_task_mm() and task_will_free_mem() (v6.6 core).
+  if (core.processMrelease) {
+    statics['victim.mm'] = 'mm';
+    statics['victim.killed'] = sc.oom ? 1 : 0;
+  }
   mem['oom_reaper_list'] = sc.oom ? 'victim' : null;
   mem['victim.oom_reaper_list'] = null;
   for (const g of ['oom_obstructed', 'oom_obstructed_attempts', 'oom_skip_by_reaper', 'oom_skip_by_exit', 'calls_oom_reap_task_mm', ...(core.ghosts ?? [])]) mem[`ghost.${g}`] = 0;
@@ -553,6 +575,10 @@ function linkProgram(sc: Scenario): Program {
     mem['mm.mmu_notifier_mm.active_invalidate_ranges'] = 0;
   }
   statics['mm.mmu_notifier_mm'] = notifiers.length ? 'mm.mmu_notifier_mm' : null;
+  // v5.7 renamed the field `mm->notifier_subscriptions` (struct mmu_notifier_subscriptions): the
+  // same object, which the state keeps under its older name. Only for a core whose texts spell it
+  // so: a static of the others would renumber the names their states encode (replay tokens).
+  if (core.subscriptions) statics['mm.notifier_subscriptions'] = statics['mm.mmu_notifier_mm'];
   statics['mm.mmu_notifier_mm.list'] = listOrder.map((n) => n.id);
   // The hlist itself (include/linux/list.h): the head's `first` and every node's `next`, which
   // hlist_del_init_rcu leaves as it was for RCU walkers (mm-primitives.ts); `pprev` is `hashed`.
@@ -589,7 +615,7 @@ function linkProgram(sc: Scenario): Program {
   // mm->mm_users: every thread using the mm as current->mm holds a reference until it finishes
   // (kernel/fork.c mmput()); the oom_reaper holds only mmgrab() (mm_count) and direct reclaim
   // reaches the mm through the rmap. The exit_mmap thread's mmput() is the last one.
-  statics['mm.mm_users_tids'] = sc.threads.flatMap((t, i) => (t.kind === 'oom_reaper' || t.kind === 'reclaim' ? [] : [i]));
+  statics['mm.mm_users_tids'] = sc.threads.flatMap((t, i) => (t.kind === 'oom_reaper' || t.kind === 'reclaim' || t.kind === 'process_mrelease' ? [] : [i]));
   // Driver threads the kernel runs at most once per notifier (DriverThreadDef.once): the first of each.
   const onceSeen = new Map<string, number>();
   sc.threads.forEach((t, i) => {
@@ -602,6 +628,9 @@ function linkProgram(sc: Scenario): Program {
     const victim = t.victim ?? (sc.oom === true && t.kind !== 'oom_reaper' && t.kind !== 'reclaim' && own(CORE_THREADS, t.kind)?.ofProcess !== false);
     if (victim && !sc.oom) throw new ScenarioError(`${path}.victim`, 'a thread of the OOM victim needs "oom": true');
     if (victim && t.kind === 'oom_reaper') throw new ScenarioError(`${path}.victim`, 'the oom_reaper is a kernel thread, never an OOM victim');
+    if (victim && t.kind === 'process_mrelease') {
+      throw new ScenarioError(`${path}.victim`, 'process_mrelease(2) is called by another process on the dying one (its pidfd); a thread of the victim calling it is not modelled');
+    }
     statics[`${task}.signal.oom_mm`] = victim ? 'mm' : null;
     // task_struct->flags: PF_MEMALLOC is set while the task is in direct reclaim.
     mem[`${task}.flags`] = 0;

@@ -1702,7 +1702,10 @@ class Exec implements PrimCtx {
       // prepared to handle the matching invalidate_range_end even after failing the
       // invalidate_range_start"). A non-blocking start that failed outside a MAYFAIL range (the
       // reaper's, whose range flags are 0) is owed none: its caller skips the end.
-      if (r === 0 || o.blockable || o.mayfail) {
+      // From v5.12 (c2655835fd8c), the core itself ends every notifier that has an end callback after
+      // a failed start of its hlist, the failed one included: that start is owed the end too.
+      const rolledBack = r !== 0 && this.program.spec.contract.endsAfterFailedHlistStart === true && !!this.program.notifier(o.nid)?.ops.invalidate_range_end;
+      if (r === 0 || o.blockable || o.mayfail || rolledBack) {
         insertPair(this.ownPairs(), { tid: this.tid, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail, ret: r });
       }
     }

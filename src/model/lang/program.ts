@@ -38,6 +38,15 @@ export interface PairingContract {
    */
   readonly endAfterFailedStart: boolean;
   /**
+   * From v5.12 (c2655835fd8c): after a start of the hlist failed, the core itself calls
+   * `invalidate_range_end` of every hlist notifier that has one, the one that failed included ("there
+   * is no way for a notifier to know if its start method failed"), in a second walk of the list
+   * inside `mn_hlist_invalidate_range_start`. So a start of a notifier with an end callback is owed
+   * that end whatever it returned; a notifier without one is owed nothing after a failed start. The
+   * caller still calls no end after a failed non-blocking start.
+   */
+  readonly endsAfterFailedHlistStart?: boolean;
+  /**
    * The core function whose call ends the invalidation of a range for every notifier
    * (`__mmu_notifier_invalidate_range_end(mm, start, end, ...)`): it closes the open pairs of the
    * notifiers that have no `invalidate_range_end` callback, whose window ends there.

@@ -27,6 +27,16 @@ describe('core versions', () => {
   }
 });
 
+describe('core threads a core has of its own', () => {
+  for (const [name, v] of Object.entries(CORE_VERSIONS)) {
+    if (!v.processMrelease) continue;
+    test(`${name} process_mrelease`, async () => {
+      const text = render(v.processMrelease!.fns, { ...CORE_PRIMITIVES, ...MM_PRIMITIVES });
+      await expect(text).toMatchFileSnapshot(`__golden__/core-${name}-process_mrelease.txt`);
+    });
+  }
+});
+
 describe('drivers', () => {
   for (const [dname, d] of Object.entries(DRIVERS)) {
     for (const [vname, v] of Object.entries(d.variants)) {

@@ -25,8 +25,9 @@
  * - `if (atomic_dec_and_test(&mm->mm_users))` (mmput): the exiting thread's reference is the last
  *   one (mm-primitives.ts `mnc_mmput_last`).
  */
-import { c, cAs, cg, doWhile_, elif, else_, fn, for_, if_, ifAs, label, type FnDef } from '../../lang/ir.ts';
+import { c, cAs, cg, doWhile_, elif, else_, fn, for_, if_, ifAs, label, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { RANGE_V50, RANGE_V52 } from './mmu_notifier.ts';
+import { RANGE_V66 } from './mmu_v66.ts';
 
 // ------------------------------------------------------------------------------------------------
 // The page-table walk.
@@ -613,6 +614,65 @@ export const exitMmapV419: FnDef = fn({
   body: exitMmapBody(false),
 });
 
+/** A statement the model shows but does not run, with the reason (`/* model: ... *\/`). */
+function shown(text: string, why: string): Stmt {
+  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
+}
+
+/**
+ * exit_mmap() of the 6.x line (the v6.6 core): no `mm_is_oom_victim()` branch any more (Suren
+ * Baghdasaryan's "[PATCH 2/3] mm: drop oom code from exit_mmap", May 2022, series
+ * <20220510030014.3842475-1-surenb@google.com>; the release that merged it was not checked, the 6.6
+ * text has it): the victim unmaps its VMAs under mmap_read_lock, concurrently with the reaper
+ * and process_mrelease(), which hold it for read too; it sets MMF_OOM_SKIP after the unmap and then
+ * takes mmap_write_lock, which waits for them, before it frees the page tables and the VMAs.
+ * The maple tree is the model's VMA list: `vma = mas_find(&mas, ULONG_MAX)` is the first VMA
+ * (`mm->mmap`), and the 6.6 `unmap_vmas(&tlb, &mas, vma, 0, ULONG_MAX, ULONG_MAX, false)` runs as the
+ * v6.6 core's unmap_vmas() over the list from it. The mmap_lock.h wrappers (v5.8) run as the
+ * rw_semaphore operations they wrap, on the lock the model keeps as mm.mmap_sem.
+ */
+export const exitMmapV66: FnDef = fn({
+  name: 'exit_mmap',
+  file: 'mm/mmap.c',
+  version: 'v6.6',
+  source:
+    'Laminad/WSL2-Linux-Kernel @ 7ed2a1194df1 mm/mmap.c exit_mmap() (index id 49115000427; a 6.6-6.8 tree by content, the one of the v6.6 core\'s mm/mmu_notifier.c); the freeing of the VMAs and the accounting after the page tables are shown, not run (as in every core)',
+  signature: 'void exit_mmap(struct mm_struct *mm)',
+  params: ['mm'],
+  body: [
+    c('struct mmu_gather tlb;'),
+    c('struct vm_area_struct *vma;'),
+    c('unsigned long nr_accounted = 0;'),
+    shown('MA_STATE(mas, &mm->mm_mt, 0, 0);', 'the maple tree is the VMA list (mm->mmap)'),
+    c('int count = 0;'),
+    c('mmu_notifier_release(mm);'),
+    cAs('mmap_read_lock(mm);', 'down_read(&mm->mmap_sem);'),
+    shown('arch_exit_mmap(mm);', 'x86: nothing the model tracks'),
+    cAs('vma = mas_find(&mas, ULONG_MAX);', 'vma = mm->mmap;'),
+    if_('!vma', [cAs('mmap_read_unlock(mm);', 'up_read(&mm->mmap_sem);'), c('return;')]),
+    c('lru_add_drain();'),
+    shown('flush_cache_mm(mm);', 'x86: empty'),
+    cAs('tlb_gather_mmu_fullmm(&tlb, mm);', 'tlb_gather_mmu(&tlb, mm, 0, -1);'),
+    cAs('unmap_vmas(&tlb, &mas, vma, 0, ULONG_MAX, ULONG_MAX, false);', 'unmap_vmas(&tlb, vma, 0, ULONG_MAX);'),
+    cAs('mmap_read_unlock(mm);', 'up_read(&mm->mmap_sem);'),
+    cg('set_bit(MMF_OOM_SKIP, &mm->flags);', undefined, 'ghost->oom_skip_by_exit = 1'),
+    cAs('mmap_write_lock(mm);', 'down_write(&mm->mmap_sem);'),
+    shown('mt_clear_in_rcu(&mm->mm_mt);', 'the maple tree is not modelled'),
+    shown('mas_set(&mas, vma->vm_end);', 'the maple tree is not modelled'),
+    cAs('free_pgtables(&tlb, &mas, vma, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING, true);', 'free_pgtables(&tlb, vma, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING);'),
+    c('tlb_finish_mmu(&tlb);'),
+    shown(
+      'mas_set(&mas, vma->vm_end); do { if (vma->vm_flags & VM_ACCOUNT) nr_accounted += vma_pages(vma); remove_vma(vma, true); count++; cond_resched(); } while ((vma = mas_find(&mas, ULONG_MAX)) != NULL);',
+      'the VMAs are not freed in the model (as in every core)',
+    ),
+    shown('BUG_ON(count != mm->map_count);', 'follows from the loop above'),
+    shown('trace_exit_mmap(mm);', 'a tracepoint'),
+    shown('__mt_destroy(&mm->mm_mt);', 'the maple tree is not modelled'),
+    cAs('mmap_write_unlock(mm);', 'up_write(&mm->mmap_sem);'),
+    shown('vm_unacct_memory(nr_accounted);', 'accounting is not modelled'),
+  ],
+});
+
 // ------------------------------------------------------------------------------------------------
 // mmput: the last user of the mm runs exit_mmap.
 
@@ -654,19 +714,38 @@ const AC46 = 'ac46d4f3c432 (v5.0) as mailed: <20181205053628.3210-3-jglisse@redh
 const EV52 =
   'the v5.0 text with 6f4f13e8d9e2\'s seven-argument mmu_notifier_range_init() (<20190326164747.24405-6-jglisse@redhat.com>, index id 14916788799) and the event of "use correct mmu_notifier events for each invalidation" (<20190219200430.11130-7-jglisse@redhat.com>, index id 25772497986), both merged for v5.2';
 
-/** The range's initialisation in each form: v5.0's four arguments, or v5.2's seven with `event`. */
-type RangeForm = 'v5.0' | 'v5.2';
+/**
+ * The v6.6 core's callers are these v5.2 texts with the notifier API of 6.6 (the `'v6.6'` form):
+ * `mmu_notifier_range_init()` without the VMA (6.3), `mmu_notifier_invalidate_range_end()` where
+ * `_only_end()` was (ec8832d007cb removed it), `ptep_clear_flush()` where `ptep_clear_flush_notify()`
+ * was (the same series: the secondary TLBs are flushed with the CPU's), and the two-argument
+ * `tlb_gather_mmu()` / one-argument `tlb_finish_mmu()` (5.13). What else changed in these functions
+ * by 6.6 (the maple tree's VMA walks, folios, zap_page_range() replaced by zap_page_range_single()
+ * and zap_vma_pages() in 6.3) is not modelled: the notifier calls, their ranges and the locks around
+ * them are what the model runs, and those are 6.6's (wp_page_copy() checked against a 6.6-6.8 tree,
+ * Laminad/WSL2-Linux-Kernel @ 7ed2a1194df1 mm/memory.c, index id 49602118103).
+ */
+const V66_API =
+  "the v5.2 text with the 6.6 notifier API (mmu_notifier_range_init() without the VMA, mmu_notifier_invalidate_range_end() for _only_end(), ptep_clear_flush() for ptep_clear_flush_notify(), tlb_gather_mmu(&tlb, mm)); the rest of the function is not 6.6's (docs/model.md, 'From v5.12 to v6.6')";
+
+/** The range's initialisation in each form: v5.0's four arguments, v5.2's seven with `event`, 6.6's six without the VMA. */
+type RangeForm = 'v5.0' | 'v5.2' | 'v6.6';
 function initRange(form: RangeForm, event: string, vma: string, mm: string, start: string, end: string): string {
+  if (form === 'v6.6') return `mmu_notifier_range_init(&range, ${event}, 0, ${mm}, ${start}, ${end});`;
   return form === 'v5.0' ? `mmu_notifier_range_init(&range, ${mm}, ${start}, ${end});` : `mmu_notifier_range_init(&range, ${event}, 0, ${vma}, ${mm}, ${start}, ${end});`;
 }
-const stackOf = (form: RangeForm): Record<string, readonly string[]> => ({ range: form === 'v5.0' ? RANGE_V50 : RANGE_V52 });
+const stackOf = (form: RangeForm): Record<string, readonly string[]> => ({ range: form === 'v5.0' ? RANGE_V50 : form === 'v6.6' ? RANGE_V66 : RANGE_V52 });
+/** The end of a range whose secondary TLBs the pte clear flushed already: `_only_end()` until 6.6. */
+const onlyEnd = (form: RangeForm): string => (form === 'v6.6' ? 'mmu_notifier_invalidate_range_end(&range);' : 'mmu_notifier_invalidate_range_only_end(&range);');
+/** Where each caller was read, by form. */
+const sourceOf = (form: RangeForm, event: string, more = ''): string => `${form === 'v5.0' ? AC46 : form === 'v6.6' ? V66_API : `${EV52} (${event})`}${more}`;
 
 function splitHugePmdRange(form: RangeForm): FnDef {
   return fn({
     name: '__split_huge_pmd',
     file: 'mm/huge_memory.c',
     version: form,
-    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_CLEAR)`}, on the v4.19 function above and with its reductions (mm/huge_memory.c of index id 25591555, recon)`,
+    source: sourceOf(form, 'MMU_NOTIFY_CLEAR', ', on the v4.19 function above and with its reductions (mm/huge_memory.c of index id 25591555, recon)'),
     signature: 'void __split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long address, bool freeze, struct page *page)',
     params: ['vma', 'pmd', 'address', 'freeze', 'page'],
     stack: stackOf(form),
@@ -680,7 +759,7 @@ function splitHugePmdRange(form: RangeForm): FnDef {
       c('__split_huge_pmd_locked(vma, pmd, range.start, freeze);'),
       label('out'),
       c('spin_unlock(ptl);'),
-      c('mmu_notifier_invalidate_range_only_end(&range);'),
+      c(onlyEnd(form)),
     ],
   });
 }
@@ -690,7 +769,7 @@ function unmapVmasRange(form: RangeForm): FnDef {
     name: 'unmap_vmas',
     file: 'mm/memory.c',
     version: form,
-    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_UNMAP)`}`,
+    source: sourceOf(form, 'MMU_NOTIFY_UNMAP', form === 'v6.6' ? "; 6.6's unmap_vmas() also takes the maple-tree state, the tree's end and mm_wr_locked, and walks the VMAs with mas_find()" : ''),
     signature: 'void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned long start_addr, unsigned long end_addr)',
     params: ['tlb', 'vma', 'start_addr', 'end_addr'],
     stack: stackOf(form),
@@ -709,7 +788,7 @@ function zapPageRangeRange(form: RangeForm): FnDef {
     name: 'zap_page_range',
     file: 'mm/memory.c',
     version: form,
-    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_CLEAR)`}`,
+    source: sourceOf(form, 'MMU_NOTIFY_CLEAR', form === 'v6.6' ? '; 6.6 has no zap_page_range(): madvise_dontneed_single_vma() calls zap_page_range_single(), whose notifier pair, gather and unmap are these' : ''),
     signature: 'void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long size)',
     params: ['vma', 'start', 'size'],
     stack: stackOf(form),
@@ -718,12 +797,12 @@ function zapPageRangeRange(form: RangeForm): FnDef {
       c('struct mmu_gather tlb;'),
       c('lru_add_drain();'),
       c(initRange(form, 'MMU_NOTIFY_CLEAR', 'vma', 'vma->vm_mm', 'start', 'start + size')),
-      c('tlb_gather_mmu(&tlb, vma->vm_mm, start, range.end);'),
+      c(form === 'v6.6' ? 'tlb_gather_mmu(&tlb, vma->vm_mm);' : 'tlb_gather_mmu(&tlb, vma->vm_mm, start, range.end);'),
       c('update_hiwater_rss(vma->vm_mm);'),
       c('mmu_notifier_invalidate_range_start(&range);'),
       for_('', 'vma && vma->vm_start < range.end', 'vma = vma->vm_next', [c('unmap_single_vma(&tlb, vma, start, range.end, NULL);')]),
       c('mmu_notifier_invalidate_range_end(&range);'),
-      c('tlb_finish_mmu(&tlb, start, range.end);'),
+      c(form === 'v6.6' ? 'tlb_finish_mmu(&tlb);' : 'tlb_finish_mmu(&tlb, start, range.end);'),
     ],
   });
 }
@@ -733,7 +812,7 @@ function wpPageCopyRange(form: RangeForm): FnDef {
     name: 'wp_page_copy',
     file: 'mm/memory.c',
     version: form,
-    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_CLEAR)`}, on the v4.19 function above and with its reductions (only the allocation, the notifier pair and the pte lock)`,
+    source: sourceOf(form, 'MMU_NOTIFY_CLEAR', ', on the v4.19 function above and with its reductions (only the allocation, the notifier pair and the pte lock)'),
     signature: 'static vm_fault_t wp_page_copy(struct vm_fault *vmf)',
     params: ['vmf'],
     stack: stackOf(form),
@@ -748,11 +827,11 @@ function wpPageCopyRange(form: RangeForm): FnDef {
       c(initRange(form, 'MMU_NOTIFY_CLEAR', 'vma', 'mm', 'vmf->address & PAGE_MASK', '(vmf->address & PAGE_MASK) + PAGE_SIZE')),
       c('mmu_notifier_invalidate_range_start(&range);'),
       c('ptl = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);'),
-      c('ptep_clear_flush_notify(vma, vmf->address, vmf->pte);'),
+      c(form === 'v6.6' ? 'ptep_clear_flush(vma, vmf->address, vmf->pte);' : 'ptep_clear_flush_notify(vma, vmf->address, vmf->pte);'),
       c('set_pte_at_notify(mm, vmf->address, vmf->pte, entry);'),
       c('page_copied = 1;'),
       c('pte_unmap_unlock(vmf->pte, ptl);'),
-      c('mmu_notifier_invalidate_range_only_end(&range);'),
+      c(onlyEnd(form)),
       c('return page_copied ? VM_FAULT_WRITE : 0;'),
       label('oom'),
       c('return VM_FAULT_OOM;'),
@@ -765,7 +844,7 @@ function tryToUnmapOneRange(form: RangeForm): FnDef {
     name: 'try_to_unmap_one',
     file: 'mm/rmap.c',
     version: form,
-    source: `${form === 'v5.0' ? AC46 : `${EV52} (MMU_NOTIFY_CLEAR)`}, reduced as the v4.19 function above (one page mapped once: \`PAGE_SIZE << compound_order(page)\` is written PAGE_SIZE). ac46d4f3c432 as merged started the range at vma->vm_start; Sean Christopherson's "mm/mmu_notifier: mm/rmap.c: Fix a mmu_notifier range bug in try_to_unmap_one" (<20190110005117.18282-1-sean.j.christopherson@intel.com>, 9 Jan 2019, index id 23587762996) restored \`address\`, and the model runs the fixed text. The fix's result (blob 0454ecc29537) is the base of the v5.2 series' mm/rmap.c hunks; whether v5.0.0 itself has it is not settled by the sources at hand`,
+    source: `${sourceOf(form, 'MMU_NOTIFY_CLEAR')}, reduced as the v4.19 function above (one page mapped once: \`PAGE_SIZE << compound_order(page)\` is written PAGE_SIZE). ac46d4f3c432 as merged started the range at vma->vm_start; Sean Christopherson's "mm/mmu_notifier: mm/rmap.c: Fix a mmu_notifier range bug in try_to_unmap_one" (<20190110005117.18282-1-sean.j.christopherson@intel.com>, 9 Jan 2019, index id 23587762996) restored \`address\`, and the model runs the fixed text. The fix's result (blob 0454ecc29537) is the base of the v5.2 series' mm/rmap.c hunks; whether v5.0.0 itself has it is not settled by the sources at hand`,
     signature: 'static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma, unsigned long address, void *arg)',
     params: ['page', 'vma', 'address'],
     stack: stackOf(form),
@@ -793,3 +872,8 @@ export const wpPageCopyV50 = wpPageCopyRange('v5.0');
 export const wpPageCopyV52 = wpPageCopyRange('v5.2');
 export const tryToUnmapOneV50 = tryToUnmapOneRange('v5.0');
 export const tryToUnmapOneV52 = tryToUnmapOneRange('v5.2');
+export const splitHugePmdV66 = splitHugePmdRange('v6.6');
+export const unmapVmasV66 = unmapVmasRange('v6.6');
+export const zapPageRangeV66 = zapPageRangeRange('v6.6');
+export const wpPageCopyV66 = wpPageCopyRange('v6.6');
+export const tryToUnmapOneV66 = tryToUnmapOneRange('v6.6');

@@ -2,7 +2,7 @@
  * Leaf primitives of the mm core (mm/memory.c, mm/mmap.c, mm/oom_kill.c, mm/mmu_notifier.c,
  * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
  */
-import { KernelOops, nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
+import { CORE_PRIMITIVES, KernelOops, nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
 import { downOutcome, enqueue, holders, markWake } from '../../lang/locks.ts';
 import { MAX_PAGE, type RwsemState, type Value } from '../../lang/state.ts';
 import { ALLOC_CONSTANTS, PAGE_ALLOC_PRIMITIVES } from './page_alloc.ts';
@@ -14,6 +14,7 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   ENOMEM: 12,
   EFAULT: 14,
   EINVAL: 22,
+  ESRCH: 3,
   EINTR: 4,
   ERESTARTSYS: 512,
   MAX_OOM_REAP_RETRIES: 10,
@@ -192,6 +193,22 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       if (cond !== 0 && cond !== null && ctx.read('ghost.warn') === 0) ctx.write('ghost.warn', `${String(mn)}:${String(ret)}`);
       return 0;
     },
+  },
+  mnc_warn_on_end: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'warn_end', mode: 'w' }],
+    doc: 'Stand-in for `WARN_ON(ops->invalidate_range_end);` in mn_hlist_invalidate_range_start() (v5.12, c2655835fd8c), run when a start failed: "We call all the notifiers on any EAGAIN, there is no way for a notifier to know if its start method failed, thus a start that does EAGAIN can\'t also do end." mnc_warn_on_end(ops->invalidate_range_end, subscription) records a set callback as `ghost.warn_end = "<notifier>"` (the first that fires) for pairing:failed-start-end; the kernel prints a WARNING and goes on, and so does the thread.',
+    run(ctx, [end, mn]) {
+      if (end !== 0 && end !== null && ctx.read('ghost.warn_end') === 0) ctx.write('ghost.warn_end', String(mn));
+      return 0;
+    },
+  },
+  srcu_read_lock_held: {
+    shared: false,
+    sleeps: false,
+    doc: 'srcu_read_lock_held(&srcu) (include/linux/srcu.h): the lockdep condition v5.7 on passes as the last argument of hlist_for_each_entry_rcu() (CONFIG_PROVE_RCU_LIST); lockdep is not modelled, and the walks that pass it run inside srcu_read_lock(), so it is 1.',
+    run: () => 1,
   },
   // ----------------------------------------------------------------------------- v5.5: interval notifiers
   lockdep_assert_held: { shared: false, sleeps: false, doc: 'lockdep_assert_held(&lock): a lockdep assertion (not modelled).', run: () => 0 },
@@ -423,6 +440,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     run: () => 'ptl',
   },
   pte_unmap_unlock: { shared: false, sleeps: false, doc: 'pte_unmap_unlock(pte, ptl).', run: () => 0 },
+  ptep_clear_flush: { shared: false, sleeps: false, doc: 'ptep_clear_flush() (6.6: ptep_clear_flush_notify() is gone; the TLB flush calls ->arch_invalidate_secondary_tlbs, which no modelled notifier has): clears the pte.', run: () => 0 },
   ptep_clear_flush_notify: { shared: false, sleeps: false, doc: 'ptep_clear_flush_notify(): clears the pte and calls ->invalidate_range (no notifier in the model implements it).', run: () => 0 },
   set_pte_at_notify: { shared: false, sleeps: false, doc: 'set_pte_at_notify(): ->change_pte (not modelled) then set_pte_at.', run: () => 0 },
   __split_huge_pmd_locked: {
@@ -604,6 +622,34 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       return ctx.evalLazy(c as never) ? null : { why: `wait_event_freezable(${String(wq)}): condition false`, sleeping: true };
     },
     run: () => 0,
+  },
+  down_read_killable: {
+    ...CORE_PRIMITIVES.down_read!,
+    doc: 'down_read_killable(sem) (kernel/locking/rwsem.c), which mmap_read_lock_killable() (include/linux/mmap_lock.h, v5.8) wraps: for a task without a fatal signal pending, down_read (it queues and waits; 0 once granted). Its only caller in the model is process_mrelease(2), whose task is not the dying one (scenario.ts refuses a process_mrelease thread of the victim), so the -EINTR path is not modelled.',
+    run(ctx, args, choice) {
+      if (ctx.stat(`${ctx.task}.fatal_signal`)) throw new Error('down_read_killable by a task with a fatal signal pending is not modelled');
+      return CORE_PRIMITIVES.down_read!.run(ctx, args, choice);
+    },
+  },
+  pidfd_get_task: {
+    shared: false,
+    sleeps: false,
+    doc: 'pidfd_get_task(pidfd, &f_flags) (kernel/pid.c): the task the pidfd refers to, with a reference; the scenario\'s process_mrelease thread holds a pidfd of the victim process (the task object `victim`), which is never an error.',
+    run: (_ctx, [pidfd]) => pidfd as Value,
+  },
+  find_lock_task_mm: {
+    shared: false,
+    sleeps: false,
+    doc: 'find_lock_task_mm(task) (mm/oom_kill.c): a thread of the process that still has its mm, with task_lock() held. The model returns the task: a thread of the process keeps the mm until its exit_mmap (the race with the last thread\'s exit, which makes it NULL and process_mrelease return -ESRCH, is not modelled); task_lock (the task\'s alloc_lock spinlock, which no other modelled thread takes) is not modelled.',
+    run: (_ctx, [task]) => task as Value,
+  },
+  task_unlock: { shared: false, sleeps: false, doc: 'task_unlock(p): releases task_lock (not modelled, see find_lock_task_mm).', run: () => 0 },
+  mmgrab: { shared: false, sleeps: false, doc: 'mmgrab(mm): takes an mm_count reference (not tracked: the victim mm outlives every scenario).', run: () => 0 },
+  __task_will_free_mem: {
+    shared: false,
+    sleeps: false,
+    doc: '__task_will_free_mem(task) (mm/oom_kill.c): the process is exiting and will free its memory: not dumping core, and SIGNAL_GROUP_EXIT set (or a lone exiting thread). In a scenario the victim process was sent SIGKILL (by the OOM killer, "oom": true) and never dumps core, so it is true for it (`victim.killed`) and false for a process that was not killed.',
+    run: (ctx, [task]) => (ctx.stat(`${String(task)}.killed`) ? 1 : 0),
   },
   down_write_killable: {
     access: (args) => [{ name: nameOf(args[0]), mode: 'w' }],

@@ -16,6 +16,7 @@
  */
 import { c, fn, if_, label, type FnDef } from '../../lang/ir.ts';
 import { RANGE_V50, RANGE_V52 } from './mmu_notifier.ts';
+import { RANGE_V66 } from './mmu_v66.ts';
 
 const FILE = '(model-only scenario thread)';
 
@@ -93,16 +94,22 @@ export const invalidateV418: FnDef = fn({
  * does, with `blockable` (v5.0) or the range flags (v5.2 on: MMU_NOTIFIER_RANGE_BLOCKABLE is bit 0)
  * set from `flags`, as the core's wrappers set them.
  */
-function invalidateRange(form: 'v5.0' | 'v5.2'): FnDef {
+function invalidateRange(form: 'v5.0' | 'v5.2' | 'v6.6'): FnDef {
   const init = (r: string, s: string, e: string): string =>
-    form === 'v5.0' ? `mmu_notifier_range_init(&${r}, mm, ${s}, ${e});` : `mmu_notifier_range_init(&${r}, MMU_NOTIFY_UNMAP, 0, NULL, mm, ${s}, ${e});`;
+    form === 'v5.0'
+      ? `mmu_notifier_range_init(&${r}, mm, ${s}, ${e});`
+      : form === 'v6.6'
+        ? `mmu_notifier_range_init(&${r}, MMU_NOTIFY_UNMAP, 0, mm, ${s}, ${e});`
+        : `mmu_notifier_range_init(&${r}, MMU_NOTIFY_UNMAP, 0, NULL, mm, ${s}, ${e});`;
   const mode = (r: string): string => (form === 'v5.0' ? `${r}.blockable = flags & MMU_NOTIFIER_RANGE_BLOCKABLE;` : `${r}.flags = flags;`);
-  const fields = form === 'v5.0' ? RANGE_V50 : RANGE_V52;
+  // 6.6's __mmu_notifier_invalidate_range_end() has no only_end (ec8832d007cb).
+  const end = (r: string): string => (form === 'v6.6' ? `__mmu_notifier_invalidate_range_end(&${r});` : `__mmu_notifier_invalidate_range_end(&${r}, false);`);
+  const fields = form === 'v5.0' ? RANGE_V50 : form === 'v6.6' ? RANGE_V66 : RANGE_V52;
   return fn({
     name: 'mnc_invalidate',
     file: FILE,
     version: form,
-    source: `model-only: a caller of the ${form === 'v5.0' ? 'v5.0' : 'v5.2 and later'} notifier core for one range, or two nested, as the kernel's callers call it (a scenario's invalidate thread)`,
+    source: `model-only: a caller of the ${form === 'v5.0' ? 'v5.0' : form === 'v6.6' ? '6.6' : 'v5.2 to v5.12'} notifier core for one range, or two nested, as the kernel's callers call it (a scenario's invalidate thread)`,
     signature: 'int mnc_invalidate(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long inner_start, unsigned long inner_end, int flags)',
     params: ['mm', 'start', 'end', 'inner_start', 'inner_end', 'flags'],
     stack: { range: fields, inner: fields },
@@ -119,10 +126,10 @@ function invalidateRange(form: 'v5.0' | 'v5.2'): FnDef {
         c(mode('inner')),
         c('ret = __mmu_notifier_invalidate_range_start(&inner);'),
         if_('ret && !(flags & MMU_NOTIFIER_RANGE_BLOCKABLE)', [c('goto outer_end;')]),
-        c('__mmu_notifier_invalidate_range_end(&inner, false);'),
+        c(end('inner')),
       ]),
       label('outer_end'),
-      c('__mmu_notifier_invalidate_range_end(&range, false);'),
+      c(end('range')),
       c('return ret;'),
     ],
   });
@@ -130,3 +137,4 @@ function invalidateRange(form: 'v5.0' | 'v5.2'): FnDef {
 
 export const invalidateV50: FnDef = invalidateRange('v5.0');
 export const invalidateV52: FnDef = invalidateRange('v5.2');
+export const invalidateV66: FnDef = invalidateRange('v6.6');

@@ -7,6 +7,9 @@ import type { NotifierApi } from '../driver.ts';
 import type { PairingContract } from '../../lang/program.ts';
 import * as mn from './mmu_notifier.ts';
 import * as itree from './mmu_interval.ts';
+import * as v512 from './mmu_v512.ts';
+import * as v66 from './mmu_v66.ts';
+import { invalidateV66 } from './scenario_threads.ts';
 import * as oom from './oom_kill.ts';
 import * as mem from './memory.ts';
 import { PAGE_ALLOC_FNS } from './page_alloc.ts';
@@ -35,6 +38,21 @@ export interface CoreVersion {
    * those of every core: `warn` for the core's own WARN_ON (v5.4, no-bug:warn).
    */
   readonly ghosts?: readonly string[];
+  /**
+   * The function of the model-only `invalidate` thread, where the core's callers do not call it as
+   * the other cores of its callback API do (6.6: no `only_end` argument, the range without the VMA);
+   * default the one of its API.
+   */
+  readonly invalidate?: FnDef;
+  /**
+   * Whether the reaper reaps mlocked VMAs (6.6: `__oom_reap_task_mm()` skips only VM_HUGETLB and
+   * VM_PFNMAP ones; up to v5.x can_madv_dontneed_vma()/can_madv_lru_vma() skipped VM_LOCKED too).
+   */
+  readonly reapsLocked?: boolean;
+  /** Whether the core's texts spell v5.7's `mm->notifier_subscriptions` (v5.12 on). */
+  readonly subscriptions?: boolean;
+  /** process_mrelease(2) (5.15 on): the functions of the `process_mrelease` thread, which only such a core can run. */
+  readonly processMrelease?: { readonly fn: string; readonly fns: readonly FnDef[] };
 }
 
 /** The callers of start/end that threads run, in each form of the range (the other functions every version shares). */
@@ -47,6 +65,8 @@ interface RangeCallers {
   readonly end: readonly FnDef[];
   /** exit_mmap's __mmu_notifier_release and what it calls (v5.5 splits it); default the 4.19.y one. */
   readonly release?: readonly FnDef[];
+  /** oom_reap_task() and the reaper kthread; default v4.19's. */
+  readonly reaper?: readonly FnDef[];
 }
 
 function callersOf(v: RangeCallers): readonly FnDef[] {
@@ -83,8 +103,7 @@ function callersOf(v: RangeCallers): readonly FnDef[] {
     mn.wrapperRelease,
     mn.unregister,
     mn.unregisterNoRelease,
-    oom.reapTask,
-    oom.oomReaper,
+    ...(v.reaper ?? [oom.reapTask, oom.oomReaper]),
     ...PAGE_ALLOC_FNS,
     ...WORKQUEUE_FNS,
   ];
@@ -260,5 +279,58 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     oomLock: false,
     itree: true,
     ghosts: ['warn', 'interval_warn', 'interval_stale'],
+  },
+  'v5.12': {
+    name: 'v5.12',
+    description:
+      'v5.12 (c2655835fd8c, "mm/mmu_notifiers: ensure range_end() is paired with range_start()"): the v5.5 core, spelled as v5.7 renamed it (struct mmu_notifier_subscriptions, interval_sub), plus: when a start of the hlist fails (the reaper\'s non-blocking start), mn_hlist_invalidate_range_start calls ->invalidate_range_end of every hlist notifier that has one, the one that failed included, in a second walk of the list (without non_block_start() around it), and WARN_ON(ops->invalidate_range_end) for the failing notifier: a notifier that can fail its start must not have an end. The caller still calls no end after the failure. The reaper and the other callers are v5.5\'s. Read in a >= 5.12, < 6.6 tree (ammarfaizi2/linux-block @ 0cbf1bdfa4f5).',
+    api: 'v5.2',
+    fns: [
+      ...callersV52([v512.endV512, mn.wrapperEndV54, mn.wrapperOnlyEndV54], v512.V512_RELEASE),
+      ...v512.V512_FNS,
+      mn.wrapperStartV54,
+      mn.wrapperStartNonblockV54,
+      oom.reapMmV54,
+      ...reaperV5,
+    ],
+    contract: { ...V50_CONTRACT, itreeEnd: 'mn_itree_inv_end', endsAfterFailedHlistStart: true },
+    oomLock: false,
+    itree: true,
+    subscriptions: true,
+    ghosts: ['warn', 'warn_end', 'interval_warn', 'interval_stale'],
+  },
+  'v6.6': {
+    name: 'v6.6',
+    description:
+      'v6.6, the current LTS of the 6.x line (1af5a8109904 and its series): the v5.12 core (the unwind after a failed start, its WARN_ON) with ->invalidate_range renamed ->arch_invalidate_secondary_tlbs and no longer called by the end walk, so only_end and mmu_notifier_invalidate_range_only_end() are gone; mmu_notifier_range_init() without the VMA; the OOM reaper on the maple tree and the mmap_lock API, which reaps mlocked VMAs too; exit_mmap() without its OOM-victim branch (it unmaps under mmap_read_lock beside the reaper, then sets MMF_OOM_SKIP and takes mmap_write_lock); and process_mrelease(2), a second non-blocking caller of __oom_reap_task_mm() (thread kind process_mrelease). The other callers are v5.2\'s texts with the 6.6 notifier API. Read in a 6.6-6.8 tree (Laminad/WSL2-Linux-Kernel @ 7ed2a1194df1).',
+    api: 'v5.2',
+    fns: [
+      ...callersOf({
+        splitHugePmd: mem.splitHugePmdV66,
+        unmapVmas: mem.unmapVmasV66,
+        zapPageRange: mem.zapPageRangeV66,
+        wpPageCopy: mem.wpPageCopyV66,
+        end: [v66.endV66, v66.wrapperEndV66],
+        release: v512.V512_RELEASE,
+        reaper: [oom.reapTaskV66, oom.oomReaperV66],
+      }),
+      mem.tryToUnmapOneV66,
+      v66.rangeInitV66,
+      ...v512.V512_FNS.filter((f) => f !== v512.hlistInvalidateEndV512),
+      v66.hlistInvalidateEndV66,
+      mn.wrapperStartV54,
+      mn.wrapperStartNonblockV54,
+      oom.reapMmV66,
+      oom.reapTaskMmV66,
+      mem.exitMmapV66,
+    ],
+    contract: { ...V50_CONTRACT, itreeEnd: 'mn_itree_inv_end', endsAfterFailedHlistStart: true },
+    oomLock: false,
+    itree: true,
+    subscriptions: true,
+    ghosts: ['warn', 'warn_end', 'interval_warn', 'interval_stale'],
+    invalidate: invalidateV66,
+    reapsLocked: true,
+    processMrelease: { fn: oom.processMreleaseV66.name, fns: [oom.processMreleaseV66, oom.taskWillFreeMemV66] },
   },
 };
