@@ -92,6 +92,11 @@ const COMMANDS: Record<string, { code: number; fail: string[]; shows: RegExp[] }
     fail: ['interval-coherency:blockable-false'],
     shows: [/^WARNING: mm\/mmu_notifier\.c mn_itree_invalidate: WARN_ON\(mmu_notifier_range_blockable\(range\)\)$/m],
   },
+  'check hfi1-tid-reaper --all': {
+    code: 1,
+    fail: ['no-sleep:might-sleep'],
+    shows: [/^BUG: sleeping function called from non-blockable mmu_interval_notifier invalidate$/m, /^ {2}__clear_tid_node\(\) drivers\/infiniband\/hw\/hfi1\/user_exp_rcv\.c: mutex_lock\(&node->invalidate_mutex\);$/m],
+  },
 };
 
 describe('the commands of examples/README.md', () => {

@@ -25,7 +25,7 @@ import type { KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 import { backtrace, heldBy, heldLines, nextInstr, primCalls, sleepingCall } from './util.ts';
 
-const RELEASES = new Set(['mutex_unlock', 'up_write', 'up_read', 'up_read_non_owner', 'spin_unlock', 'spin_unlock_irqrestore']);
+const RELEASES = new Set(['mutex_unlock', 'up_write', 'up_read', 'up_read_non_owner', 'spin_unlock', 'spin_unlock_irqrestore', 'write_unlock', 'read_unlock']);
 
 interface Problem {
   readonly header: string;
@@ -46,6 +46,8 @@ function releaseNotHeld(m: KernelModel, s: KState, tid: number): Problem | undef
       case 'mutex_unlock':
       case 'spin_unlock':
       case 'spin_unlock_irqrestore':
+      case 'write_unlock':
+      case 'read_unlock':
         held = l.kind !== 'rwsem' && l.owner === tid;
         break;
       case 'up_write':

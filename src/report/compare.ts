@@ -4,14 +4,14 @@
  * scenario which findings the change removes and which it introduces; with `all`, each of those
  * counterexamples in full (from the trace of its side: `trace.ts`).
  */
-import { CORE_VERSIONS } from '../model/kernel/core/versions.ts';
+import { CORE_VERSIONS, type CoreVersion } from '../model/kernel/core/versions.ts';
 import { own } from '../model/kernel/own.ts';
 import { CompareError } from './errors.ts';
 import { DRIVERS } from '../model/kernel/drivers/index.ts';
 import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/kernel/scenario-file.ts';
 import { runScenario, runScenarioAsync, type ScenarioRun } from './run.ts';
 import { reach } from '../model/lang/reduction.ts';
-import { buildProgram, type Scenario } from '../model/kernel/scenario.ts';
+import { buildProgram, shippedVariant, type Scenario } from '../model/kernel/scenario.ts';
 import { runInWorkers } from './pool.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, replayCommand, scenarioCommand, type Trace } from './trace.ts';
@@ -163,13 +163,18 @@ function checkSide(flag: string, side: string, files: readonly ScenarioFile[]): 
   );
 }
 
-/** The driver of the scenario's first interval notifier (v5.5 on: test_hmm), if it has one. */
-function intervalDriver(sf: ScenarioFile): string | undefined {
+/**
+ * The driver of the scenario's first interval notifier on core `core` (v5.5 on: test_hmm, the @v6.6
+ * variants), if it has one: a notifier that names its variant, or, naming none, the variant that core
+ * ships (hfi1 has an hlist variant for every older core beside its v6.6 interval one).
+ */
+function intervalDriver(sf: ScenarioFile, core: CoreVersion): string | undefined {
   for (const n of sf.notifiers) {
     const [name, variant] = n.use.split('@');
     const d = own(DRIVERS, name!);
-    const defs = d ? (variant ? [own(d.variants, variant)] : Object.values(d.variants)) : [];
-    if (defs.some((v) => v?.interval)) return name;
+    if (!d) continue;
+    const def = own(d.variants, variant ?? shippedVariant(core, name!));
+    if (def?.interval) return name;
   }
   return undefined;
 }
@@ -178,7 +183,7 @@ function intervalDriver(sf: ScenarioFile): string | undefined {
 function sideOverride(sf: ScenarioFile, side: string): Side | string {
   const core = own(CORE_VERSIONS, side);
   if (core) {
-    const iv = core.itree ? undefined : intervalDriver(sf);
+    const iv = core.itree ? undefined : intervalDriver(sf, core);
     if (iv) return `its ${iv} notifier is an mmu_interval_notifier, which core ${side} does not have (v5.5 on)`;
     if (!core.processMrelease && sf.threads.some((t) => t.kind === 'process_mrelease')) return `its process_mrelease thread is a system call core ${side} does not have (5.15 on)`;
     return { override: { core: side }, flags: { core: side } };

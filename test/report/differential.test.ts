@@ -12,6 +12,7 @@ import { runScenario } from '../../src/report/run.ts';
 
 /** Unreduced states of the cases left to `npm run verify:reduction` (measured; see CHANGES.md). */
 const LARGE: Record<string, number> = {
+  'amdgpu-userptr-reaper': 130_420,
   'amdgpu-ioctl-alloc-under-lock @ 4a2de54dc1d7': 577_057,
   'amdgpu-ioctl-alloc-under-lock @ alloc-under-lock': 151_902,
   'amdgpu-ioctl-alloc-under-lock @ tetsuo+fix': 413_070,

@@ -80,6 +80,17 @@
  * every check holds (the broken hunks of examples/patches/test_hmm-*.patch fail it:
  * test/properties/can-fail.test.ts).
  *
+ * Issue 14, the drivers as v6.6 has them (interval notifiers, on the v5.5 core):
+ * amdgpu-userptr-reaper and amdgpu-userptr-cs-vs-munmap (new, amdgpu@v6.6: amdgpu_hmm.c and the CS
+ * ioctl's read of the pages): every check holds (the broken hunks of
+ * test/model/kernel/drivers/amdgpu-v66.test.ts make interval-coherency fail). kvm-tdp-fault-reaper
+ * (new; variants kvm@v6.6 and kvm@v5.2, the v5.5 core's default): every check holds in both.
+ * gntdev-mmap-reaper (new, gntdev@v6.6 and its mmap): every check holds. umem-odp-pagefault-reaper
+ * (new, umem_odp@v6.6 with mlx5's invalidate and page fault): every check holds. i915-userptr-reaper
+ * (new, i915@v6.6 and its execbuffer): every check holds. hfi1-tid-reaper (new, hfi1@v6.6's TID
+ * cache): no-sleep FAIL, a finding (examples/README.md): tid_rb_invalidate takes
+ * mutex_lock(&node->invalidate_mutex) and unpins in the reaper's non-blockable MMU_NOTIFY_UNMAP range.
+ *
  * Issue 14, core v5.12 (c2655835fd8c): kvm-imbalance-i915 (new): KVM and i915 on one mm, i915 refusing
  * the reaper's non-blocking start; pairing FAIL on v4.19 and v5.5 (KVM's approved start never gets its
  * end, its mmu_notifier_count stays raised), ok on v5.12 (the core's unwind ends KVM; i915 has no end).
@@ -111,6 +122,9 @@ amdgpu-ioctl-alloc-under-lock tetsuo+fix         ok   ok   ok   ok   ok   ok   o
 amdgpu-read-lock-nonblock     93065ac753e4       FAIL ok   ok   ok   ok   ok   ok   -   ok
 amdgpu-read-lock-nonblock     clarify            FAIL ok   ok   ok   ok   ok   ok   -   ok
 amdgpu-read-lock-nonblock     tetsuo             ok   ok   ok   ok   ok   ok   ok   -   ok
+amdgpu-userptr-cs-vs-munmap   munmap             ok   ok   ok   ok   -    -    ok   ok  ok
+amdgpu-userptr-cs-vs-munmap   madvise            ok   ok   ok   ok   -    -    ok   ok  ok
+amdgpu-userptr-reaper         -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 end-after-nonblock-start      93065ac753e4       FAIL ok   ok   ok   ok   ok   FAIL - ok
 end-after-nonblock-start      jglisse            FAIL ok   ok   ok   ok   ok   ok   -   ok
 end-after-nonblock-start      93065ac753e4+nosleep-mirror FAIL ok ok ok ok ok FAIL - ok
@@ -119,6 +133,7 @@ exit-mmap-vs-reaper           v4.18              ok   ok   ok   FAIL FAIL FAIL o
 exit-mmap-vs-reaper           93065ac753e4       FAIL FAIL ok   FAIL FAIL ok   ok   -   FAIL
 exit-mmap-vs-reaper           v4.19              FAIL FAIL ok   FAIL FAIL ok   ok   -   FAIL
 exit-mmap-vs-reaper           tetsuo             ok   FAIL FAIL FAIL FAIL ok   ok   -   FAIL
+gntdev-mmap-reaper            -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 gntdev-reaper                 v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
 gntdev-reaper                 93065ac753e4       FAIL ok   ok   FAIL FAIL ok   FAIL - ok
 gntdev-reaper                 v4.19              FAIL ok   ok   FAIL FAIL ok   FAIL - ok
@@ -126,15 +141,19 @@ gntdev-reaper                 fixup              ok   ok   ok   ok   ok   ok   o
 hfi1-reaper                   v4.18              ok   ok   ok   ok   ok   ok   ok   -   ok
 hfi1-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   ok   -   ok
 hfi1-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+hfi1-tid-reaper               -                  FAIL ok   ok   ok   ok   ok   ok   ok  ok
 i915-overlapping-invalidations -                  ok   ok   ok   ok   -    -    FAIL - ok
 i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
 i915-reaper                   93065ac753e4       ok   FAIL ok   ok   ok   ok   ok   -   ok
 i915-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+i915-userptr-reaper           -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 kvm-imbalance-i915            v4.19              ok   FAIL ok   ok   ok   ok   ok   -   ok
 kvm-imbalance-i915            v5.5               ok   FAIL ok   ok   ok   ok   ok   -   ok
 kvm-imbalance-i915            v5.12              ok   ok   ok   ok   ok   ok   ok   -   ok
 kvm-imbalance-i915            v6.6               ok   ok   ok   ok   ok   ok   ok   -   ok
 kvm-pairing-under-reaper      -                  ok   FAIL ok   ok   ok   ok   ok   -   ok
+kvm-tdp-fault-reaper          kvm@v6.6           ok   ok   ok   ok   ok   ok   ok   -   ok
+kvm-tdp-fault-reaper          kvm@v5.2           ok   ok   ok   ok   ok   ok   ok   -   ok
 mayfail-reclaim               i915@mayfail       ok   ok   ok   ok   -    -    FAIL - ok
 mayfail-reclaim               i915@93065ac753e4  ok   ok   ok   ok   -    -    FAIL - ok
 mlx5-implicit-mr              v4.18              ok   FAIL ok   FAIL -    -    FAIL - FAIL
@@ -160,6 +179,7 @@ sgi-gru-reaper                v4.19              ok   ok   ok   ok   ok   ok   o
 test-hmm-fault-vs-munmap      munmap             ok   ok   ok   ok   -    -    ok   ok  ok
 test-hmm-fault-vs-munmap      madvise            ok   ok   ok   ok   -    -    ok   ok  ok
 test-hmm-reaper               -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
+umem-odp-pagefault-reaper     -                  ok   ok   ok   ok   ok   ok   ok   ok  ok
 umem-odp-reaper               v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok
 umem-odp-reaper               93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   -   ok
 umem-odp-register-vs-reaper   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok

@@ -12,14 +12,19 @@ import { describe, expect, test } from 'vitest';
 import { applyVariant, builtinNames, loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
 import { propertyVerdicts, runScenario, variantsOf } from '../../src/report/run.ts';
 import type { Scenario } from '../../src/model/kernel/scenario.ts';
+import { DRIVERS } from '../../src/model/kernel/drivers/index.ts';
 
 const NEW_CORES = ['v5.0', 'v5.2', 'v5.4', 'v5.5', 'v5.12', 'v6.6'];
 /** The cores with interval notifiers (v5.5 on). */
 const ITREE_CORES = ['v5.5', 'v5.12', 'v6.6'];
 
-/** Whether the scenario has an interval notifier (test_hmm), which only v5.5 on can run. */
+/** Whether the scenario has an interval notifier (test_hmm, amdgpu@v6.6, ...), which only v5.5 on can run. */
 function hasInterval(sc: Scenario): boolean {
-  return sc.notifiers.some((n) => n.use.startsWith('test_hmm'));
+  return sc.notifiers.some((n) => {
+    const [d, v] = n.use.split('@');
+    const driver = DRIVERS[d!]!;
+    return driver.variants[v ?? driver.defaultVariant['v5.2']]?.interval !== undefined;
+  });
 }
 
 /** Whether the scenario has a process_mrelease thread, which only v6.6 can run. */
@@ -36,8 +41,17 @@ describe('every built-in scenario and variant runs on the new cores', () => {
     test(name, () => {
       for (const v of variantsOf(loadBuiltin(name))) {
         for (const core of NEW_CORES) {
+          // An interval variant on an older core: the core refuses it, or (a driver that also has
+          // hlist variants) runs the core's variant, which may lack the v6.6 reader thread or its
+          // parameters (one line naming the field), or may run.
           if (hasInterval(v.scenario) && !ITREE_CORES.includes(core)) {
-            expect(() => runScenario(onCore(v.scenario, core)), `${name} on ${core}`).toThrow(/test_hmm@v5\.7 is an mmu_interval_notifier, which core v5\.\d does not have \(v5\.5 added them, 99cb252f5e68\)/);
+            try {
+              runScenario(onCore(v.scenario, core), { maxStates: 1500 });
+            } catch (e) {
+              expect((e as Error).message, `${name} on ${core}`).toMatch(
+                /@v\d\.\d+ is an mmu_interval_notifier, which core v5\.\d does not have \(v5\.5 added them, 99cb252f5e68\)|^threads\[\d+\]\.(kind|params\.\w+): /,
+              );
+            }
             continue;
           }
           if (hasMrelease(v.scenario) && core !== 'v6.6') {

@@ -141,6 +141,12 @@ export interface VariantDef {
    * length - 1]), given the instance's objects. Only a core with `itree` can run it.
    */
   readonly interval?: (objects: readonly ObjectRange[]) => { readonly start: number; readonly last: number };
+  /**
+   * Set when one notifier of this variant stands for exactly one object (amdgpu@v6.6: one
+   * `mmu_interval_notifier` per userptr BO): why. A scenario's notifier with another number of
+   * objects is refused with it (`notifiers[i].objects`).
+   */
+  readonly oneObject?: string;
   /** Named constants its code uses (PFERR_WRITE_MASK, ...). */
   readonly constants?: Readonly<Record<string, Value>>;
   /** Global objects its code names that hold no modelled state (slab caches, wait queues). */

@@ -369,7 +369,7 @@ const programs = new WeakMap<Scenario, Program>();
  * Struct types the kernel code keeps on its stack and passes by pointer: `struct mmu_notifier_range`
  * from v5.0 (docs/model.md, "Structs on the stack").
  */
-const STACK_TYPES: readonly string[] = ['mmu_notifier_range', 'hmm_range'];
+const STACK_TYPES: readonly string[] = ['mmu_notifier_range', 'hmm_range', 'kvm_hva_range', 'kvm_gfn_range', 'kvm_page_fault'];
 
 /** Build the linked program of a scenario (once per scenario object). Throws ScenarioError for a bad scenario. */
 export function buildProgram(sc: Scenario): Program {
@@ -496,6 +496,7 @@ function linkProgram(sc: Scenario): Program {
   const works: WorkDef[] = [];
   const variantOf = new Map<string, { driver: string; variant: string; def: VariantDef; nid: string }[]>();
   const intervals: string[] = [];
+  const notifierFns = new Set<string>();
   sc.notifiers.forEach((n, i) => {
     const path = `notifiers[${i}]`;
     const r = resolveNotifier(n.use, core, `${path}.use`);
@@ -511,6 +512,9 @@ function linkProgram(sc: Scenario): Program {
         throw new ScenarioError(`${path}.objects[${j}]`, `[${o.start}, ${o.end}) lies outside every VMA; an object covers pages of a VMA`);
       }
     });
+    if (r.def.oneObject && objects.length !== 1) {
+      throw new ScenarioError(`${path}.objects`, `${r.driver}@${r.variant} takes exactly one object (it has ${objects.length}): ${r.def.oneObject}`);
+    }
     const params = n.params ?? {};
     for (const k of Object.keys(params)) {
       if (!Object.hasOwn(r.def.params ?? {}, k)) {
@@ -533,6 +537,7 @@ function linkProgram(sc: Scenario): Program {
     for (const g of r.def.globals ?? []) globals.add(g);
     Object.assign(constants, r.def.constants ?? {});
     addFns(r.def.fns, `${path}.use`);
+    for (const f of r.def.fns) notifierFns.add(f.name);
     if (r.def.interval) {
       // An interval notifier (v5.5): `mni->ops->invalidate`, `mni->mm`, its node in the core's
       // interval tree (`&mni->interval_tree`, whose container_of is the notifier), and
@@ -579,6 +584,13 @@ function linkProgram(sc: Scenario): Program {
   // hlist_del_init_rcu leaves as it was for RCU walkers (mm-primitives.ts); `pprev` is `hashed`.
   mem['mm.mmu_notifier_mm.list.first'] = listOrder[0]?.id ?? null;
   listOrder.forEach((n, i) => (mem[`${n.id}.hlist.next`] = listOrder[i + 1]?.id ?? null));
+  // A name both a modelled function and a primitive would call the primitive: amdgpu-hsa@v6.6 models
+  // amdgpu_amdkfd_evict_userptr(), which the older amdgpu variants (both flavours) run as a primitive.
+  for (const name of notifierFns) {
+    if (Object.hasOwn(primitives, name)) {
+      throw new ScenarioError('notifiers', `${name}() is a modelled function of one notifier's variant and a primitive of another's; those variants cannot share a scenario`);
+    }
+  }
   // Every notifier the core calls: the hlist in walk order, then the interval notifiers (v5.5).
   const walkOrder = [...listOrder, ...notifiers.filter((n) => intervals.includes(n.id))];
   locks['mm.mmu_notifier_mm.lock'] = 'spin';

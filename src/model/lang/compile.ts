@@ -421,7 +421,7 @@ export function compileFn(original: FnDef, calls: CallResolver): CompiledFn {
 function stackPointers(def: FnDef, types: ReadonlySet<string> | undefined): Set<string> {
   const out = new Set<string>();
   if (!types?.size || !def.signature) return out;
-  for (const m of def.signature.matchAll(/\bstruct\s+(\w+)\s*\*\s*(\w+)/g)) if (types.has(m[1]!) && def.params.includes(m[2]!)) out.add(m[2]!);
+  for (const m of def.signature.matchAll(/\bstruct\s+(\w+)\s*\*\s*(\w+)/g)) if (types.has(m[1]!) && def.params.includes(m[2]!) && !def.sharedPtrs?.includes(m[2]!)) out.add(m[2]!);
   return out;
 }
 

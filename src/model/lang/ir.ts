@@ -126,6 +126,12 @@ export interface FnDef {
    * declaring frame's locals. See compile.ts and docs/model.md ("Structs on the stack").
    */
   readonly stack?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Parameters the signature declares as pointers to a struct type the code elsewhere keeps on its
+   * stack (`struct hmm_range *`), which in this function point to an object in shared memory
+   * (amdgpu@v6.6 kzalloc()s its hmm_range): accesses through them are shared, not the thread's own.
+   */
+  readonly sharedPtrs?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,6 +616,7 @@ export function fn(def: {
   signature?: string;
   body: readonly Stmt[];
   stack?: Readonly<Record<string, readonly string[]>>;
+  sharedPtrs?: readonly string[];
 }): FnDef {
   return def;
 }

@@ -352,6 +352,11 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   spin_lock_irqsave: lockOp(spinLock('spin_lock_irqsave')),
   spin_unlock: lockOp(spinUnlock('spin_unlock')),
   spin_unlock_irqrestore: lockOp(spinUnlock('spin_unlock_irqrestore')),
+  // rwlock_t (x86 KVM's mmu_lock): both sides run as an exclusive spinlock (docs/model.md, "KVM as of v6.6").
+  write_lock: lockOp(spinLock('write_lock')),
+  write_unlock: lockOp(spinUnlock('write_unlock')),
+  read_lock: lockOp(spinLock('read_lock')),
+  read_unlock: lockOp(spinUnlock('read_unlock')),
 
   // ----------------------------------------------------------------------------------- atomics
   atomic_read: { ...atomic('atomic_read', (v) => [v, v]), access: acc('r') },

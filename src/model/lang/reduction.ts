@@ -648,6 +648,8 @@ function computePointerTargets(p: Program): { pointed: Set<number>; byField: Map
   const pointed = new Set<number>();
   for (const f of p.fns)
     for (const ins of f.instrs) {
+      // A function named as a value: an argument (`INIT_WORK(&w, fn)`), or the right side of an
+      // assignment (`hva_range.on_lock = kvm_mmu_invalidate_begin`, kvm@v6.6's designated initialiser).
       const visit = (e: Expr): void => {
         if (e.k === 'id' && p.hasFn(e.name)) pointed.add(p.fnId(e.name));
         if (e.k === 'call') {
@@ -655,6 +657,11 @@ function computePointerTargets(p: Program): { pointed: Set<number>; byField: Map
           e.args.forEach((a, i) => {
             if (!binds?.includes(i)) visit(a);
           });
+        }
+        if (e.k === 'assign') visit(e.value);
+        if (e.k === 'cond') {
+          visit(e.a);
+          visit(e.b);
         }
       };
       if (ins.op === 'call') ins.args.forEach(visit);

@@ -140,6 +140,7 @@ import { c, elif, fn, for_, foreach, if_, label, while_, type FnDef } from '../.
 import { num, ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
 import { boOf, cAs, DRM_PRIMITIVES } from './drm_common.ts';
+import { AMDGPU_HMM_PRIMITIVES, amdgpuHsaV66, amdgpuV66 } from './amdgpu_hmm.ts';
 import { DRM_SCHED_GLOBALS, DRM_SCHED_PRIMITIVES, drmSchedFenceCreate, drmSchedJobInitV418, drmSchedJobInitV419 } from './drm_sched.ts';
 
 const FILE = 'drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c';
@@ -788,7 +789,12 @@ function variants(fl: Flavour): Record<string, VariantDef> {
   };
   const v50 = rangeV50(base419y, 'v5.0: the 4.19.y text (amn naming, the posted amdgpu_mn_read_lock: blob e55508b39496, the one 5d6527a784f7\'s hunk was made against) with');
   const v52 = rangeV52(v50, 'v5.2 (and v5.4): the v5.0 variant with');
-  return { 'v4.18': v418, '93065ac753e4': v93065, clarify, tetsuo, 'v5.0': v50, 'v5.2': v52 };
+  // v6.6: amdgpu_hmm.c's interval notifiers (src/model/kernel/drivers/amdgpu_hmm.ts).
+  // amdgpu_amdkfd_evict_userptr is a modelled function of v6.6's (it was a primitive of the older flavours).
+  const { amdgpu_amdkfd_evict_userptr: _evict, ...older } = AMDGPU_PRIMITIVES;
+  void _evict;
+  const v66: VariantDef = { ...(fl === 'gfx' ? amdgpuV66 : amdgpuHsaV66), primitives: { ...older, ...AMDGPU_HMM_PRIMITIVES } };
+  return { 'v4.18': v418, '93065ac753e4': v93065, clarify, tetsuo, 'v5.0': v50, 'v5.2': v52, 'v6.6': v66 };
 }
 
 export const AMDGPU: DriverDef = {

@@ -42,6 +42,7 @@
  *   changes; otherwise it walks `unmap_ops` out of bounds), each round waiting in
  *   `gnttab_unmap_refs_sync`: the model makes the thread wait forever there (a sleeping wait).
  */
+import { gntdevV66 } from './gntdev66.ts';
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
@@ -271,6 +272,7 @@ const v52 = rangeV52(v50, 'v5.2 (and v5.4): the v5.0 variant with');
 export const GNTDEV: DriverDef = {
   name: 'gntdev',
   description: 'Xen grant-device notifier (drivers/xen/gntdev.c)',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065, fixup, 'v5.0': v50, 'v5.2': v52 },
+  // v6.6: src/model/kernel/drivers/gntdev66.ts.
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, fixup, 'v5.0': v50, 'v5.2': v52, 'v6.6': gntdevV66 },
   defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

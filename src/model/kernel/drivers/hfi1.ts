@@ -35,6 +35,7 @@
  * - **Function pointers.** `handler->ops->invalidate` is `sdma_rb_invalidate` (a static of the
  *   instance: `id.ops.invalidate`).
  */
+import { hfi1V66 } from './hfi1_66.ts';
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
@@ -174,6 +175,7 @@ const v52 = rangeV52Unchanged(v50, 'v5.2 (and v5.4): the callbacks never read th
 export const HFI1: DriverDef = {
   name: 'hfi1',
   description: 'hfi1 SDMA pinned-page cache notifier (drivers/infiniband/hw/hfi1/mmu_rb.c, user_sdma.c)',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52 },
+  // v6.6: src/model/kernel/drivers/hfi1_66.ts (the TID cache's interval notifiers).
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52, 'v6.6': hfi1V66 },
   defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

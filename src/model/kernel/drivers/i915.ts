@@ -72,6 +72,7 @@
  * Shared state per instance `id`: `id.lock` (spinlock), per object `obj.mapped`, `obj.attached`,
  * `obj.work_pending`.
  */
+import { i915V66 } from './i915_66.ts';
 import type { DriverDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
@@ -348,6 +349,7 @@ const v52 = byHelperSpatch(v50, {
 export const I915: DriverDef = {
   name: 'i915',
   description: 'i915 userptr notifier (drivers/gpu/drm/i915/i915_gem_userptr.c): start only, under mn->lock (a spinlock), cancel work flushed after the unlock',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065, mayfail, 'v5.0': v50, 'v5.2': v52 },
+  // v6.6: src/model/kernel/drivers/i915_66.ts.
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, mayfail, 'v5.0': v50, 'v5.2': v52, 'v6.6': i915V66 },
   defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

@@ -114,6 +114,7 @@ import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuil
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
 import { rangeV50, rangeV52 } from './range-api.ts';
+import { KVM66_PRIMITIVES, kvmV66 } from './kvm66.ts';
 import { MAX_PAGE } from '../../lang/state.ts';
 import { c, fn, if_, label, parseExpr, while_, type Expr, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
@@ -597,6 +598,7 @@ const v52 = rangeV52(v50, 'v5.2 (and v5.4): the v5.0 variant with');
 export const KVM: DriverDef = {
   name: 'kvm',
   description: 'KVM x86 (virt/kvm/kvm_main.c, arch/x86/kvm/x86.c, arch/x86/kvm/mmu.c): mmu_notifier_count/seq protocol with the TDP fault path',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52 },
+  // v6.6: src/model/kernel/drivers/kvm66.ts (its primitives beside the older variants').
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52, 'v6.6': { ...kvmV66, primitives: { ...KVM_PRIMITIVES, ...KVM66_PRIMITIVES } } },
   defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };

@@ -71,7 +71,40 @@ function rangeField(ctx: PrimCtx, range: unknown, field: string): Value {
   return ctx.evalLazy({ k: 'field', obj: range as never, field });
 }
 
+/**
+ * `hmm_range_fault()` and the retry loop's `time_after()`, shared by every modelled user of
+ * `struct hmm_range` (test_hmm, amdgpu@v6.6's amdgpu_hmm_range_get_pages, ...): one object each, so
+ * that two of them can share a scenario.
+ */
+export const HMM_RANGE_PRIMITIVES: Readonly<Record<string, Primitive>> = {
+  hmm_range_fault: {
+    shared: true,
+    sleeps: true,
+    lazy: [0],
+    access: () => [
+      { name: 'invalidate_seq', mode: 'r' },
+      // The range's fields, when the hmm_range is in shared memory (amdgpu@v6.6's, kzalloc'd per CS).
+      { name: 'notifier', mode: 'r' },
+      { name: 'notifier_seq', mode: 'r' },
+    ],
+    doc: 'hmm_range_fault(range) (mm/hmm.c): snapshots the CPU page table for [range->start, range->end), faulting pages in (handle_mm_fault(): may sleep). Returns -EBUSY when mmu_interval_check_retry(range->notifier, range->notifier_seq) says an invalidation collided (its walk tests that before each page-table walk), else 0. The pages it would fault back in are not modelled (docs/model.md, test_hmm).',
+    run(ctx, [range]) {
+      const mni = String(rangeField(ctx, range, 'notifier'));
+      const seq = rangeField(ctx, range, 'notifier_seq');
+      return ctx.read(`${mni}.invalidate_seq`) !== seq ? -16 : 0;
+    },
+  },
+  time_after: {
+    shared: false,
+    sleeps: false,
+    doc: 'time_after(jiffies, timeout): whether HMM_RANGE_DEFAULT_TIMEOUT has passed since the fault began. Time is not modelled: both answers are explored at every round (a choice), so a reader that keeps colliding may give up with -EBUSY at any round.',
+    choices: () => 2,
+    run: (_ctx, _args, choice) => choice,
+  },
+};
+
 const PRIMITIVES: Readonly<Record<string, Primitive>> = {
+  ...HMM_RANGE_PRIMITIVES,
   dmirror_do_update: {
     shared: true,
     sleeps: false,
@@ -94,25 +127,6 @@ const PRIMITIVES: Readonly<Record<string, Primitive>> = {
       for (const o of objectsIn(ctx, String(d), s, e)) ctx.write(`${o}.mapped`, 1);
       return 0;
     },
-  },
-  hmm_range_fault: {
-    shared: true,
-    sleeps: true,
-    lazy: [0],
-    access: () => [{ name: 'invalidate_seq', mode: 'r' }],
-    doc: 'hmm_range_fault(range) (mm/hmm.c): snapshots the CPU page table for [range->start, range->end), faulting pages in (handle_mm_fault(): may sleep). Returns -EBUSY when mmu_interval_check_retry(range->notifier, range->notifier_seq) says an invalidation collided (its walk tests that before each page-table walk), else 0. The pages it would fault back in are not modelled (docs/model.md, test_hmm).',
-    run(ctx, [range]) {
-      const mni = String(rangeField(ctx, range, 'notifier'));
-      const seq = rangeField(ctx, range, 'notifier_seq');
-      return ctx.read(`${mni}.invalidate_seq`) !== seq ? -16 : 0;
-    },
-  },
-  time_after: {
-    shared: false,
-    sleeps: false,
-    doc: 'time_after(jiffies, timeout): whether HMM_RANGE_DEFAULT_TIMEOUT has passed since the fault began. Time is not modelled: both answers are explored at every round (a choice), so a reader that keeps colliding may give up with -EBUSY at any round.',
-    choices: () => 2,
-    run: (_ctx, _args, choice) => choice,
   },
 };
 

@@ -97,6 +97,7 @@
  *   `ib_umem_odp_map_dma_single_page` makes), or DMA-maps the page (`npages = 1`) and returns 1.
  *   `wait_for_completion_timeout` never waits forever (its timeout).
  */
+import { umemOdpV66 } from './umem_odp66.ts';
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef, WorkDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { variantByPatch } from '../by-patch.ts';
@@ -1230,6 +1231,7 @@ const v52: VariantDef = byHelperSpatch(v50, {
 export const UMEM_ODP: DriverDef = {
   name: 'umem_odp',
   description: 'RDMA ODP umem notifier (drivers/infiniband/core/umem_odp.c) with mlx5 as the device (drivers/infiniband/hw/mlx5/odp.c)',
-  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52 },
+  // v6.6: src/model/kernel/drivers/umem_odp66.ts (umem_odp.c with mlx5's interval ops).
+  variants: { 'v4.18': v418, '93065ac753e4': v93065, 'v5.0': v50, 'v5.2': v52, 'v6.6': umemOdpV66 },
   defaultVariant: { 'v4.18': 'v4.18', 'v4.19': '93065ac753e4', 'v5.0': 'v5.0', 'v5.2': 'v5.2' },
 };
