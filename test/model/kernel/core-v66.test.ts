@@ -140,3 +140,19 @@ describe('the 6.6 notifier API', () => {
     expect(names.has('mmu_notifier_invalidate_range_end')).toBe(true);
   });
 });
+
+describe("exit_mmap's release of the interval notifiers on v6.6", () => {
+  // v6.6 took v5.12's mn_itree_release, whose range initialiser passed the VMA (seven arguments) to
+  // 6.6's mmu_notifier_range_init(), which has none: every exit_mmap over an interval notifier was an
+  // internal error ("mmu_notifier_range_init takes 6 arguments, called with 7"), found by the
+  // reductions' property test on a random scenario.
+  for (const use of ['test_hmm@v5.7', 'i915@v6.6']) {
+    test(`exit_mmap over ${use} runs v6.6's mn_itree_release`, () => {
+      const sc: Scenario = { name: 'exit-itree', core: 'v6.6', vmas: [{ start: 0, end: 4 }], notifiers: [{ use, objects: [{ start: 0, end: 3 }] }], threads: [{ kind: 'exit_mmap' }] };
+      const r = runScenario(sc, { findAll: true });
+      expect(r.result.status).toBe('pass');
+      const p = buildProgram(sc);
+      expect(p.fn(p.fnId('mn_itree_release')).def.version).toBe('v6.6');
+    });
+  }
+});

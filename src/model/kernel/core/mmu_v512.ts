@@ -311,34 +311,39 @@ export const endV512: FnDef = fn({
   ],
 });
 
-/** `mn_itree_release()`, as v5.5's (mmu_interval.ts): the designated initialiser runs as mmu_notifier_range_init() with the same fields. */
-export const itreeReleaseV512: FnDef = fn({
-  name: 'mn_itree_release',
-  file: FILE,
-  version: V,
-  source: `${SRC_V512}. cur_seq: ${CUR_SEQ}. WARN_ON(!ret) runs as mnc_interval_warn_on(!ret, interval_sub)`,
-  signature: 'static void mn_itree_release(struct mmu_notifier_subscriptions *subscriptions, struct mm_struct *mm)',
-  params: ['subscriptions', 'mm'],
-  stack: { range: RANGE_V52 },
-  body: [
-    cAs(
-      'struct mmu_notifier_range range = { .flags = MMU_NOTIFIER_RANGE_BLOCKABLE, .event = MMU_NOTIFY_RELEASE, .mm = mm, .start = 0, .end = ULONG_MAX, };',
-      'mmu_notifier_range_init(&range, MMU_NOTIFY_RELEASE, MMU_NOTIFIER_RANGE_BLOCKABLE, NULL, mm, 0, ULONG_MAX);',
-    ),
-    c('struct mmu_interval_notifier *interval_sub;'),
-    c('unsigned long cur_seq;'),
-    c('bool ret;'),
-    forC('interval_sub = mn_itree_inv_start_range(subscriptions, &range, &cur_seq)', 'interval_sub', 'interval_sub = mn_itree_inv_next(interval_sub, &range)', [
-      cAsG(
-        'ret = interval_sub->ops->invalidate(interval_sub, &range, cur_seq);',
-        'ret = interval_sub->ops->invalidate(interval_sub, &range, subscriptions->invalidate_seq);',
-        'mnc_interval_invalidated(interval_sub, range.start, range.end, ret)',
-      ),
-      cAs('WARN_ON(!ret);', 'mnc_interval_warn_on(!ret, interval_sub);'),
-    ]),
-    c('mn_itree_inv_end(subscriptions);'),
-  ],
-});
+/**
+ * `mn_itree_release()`, as v5.5's (mmu_interval.ts): the designated initialiser runs as
+ * mmu_notifier_range_init() with the same fields; `rangeInit` is that call in the core's API (with
+ * the VMA, NULL here, through 6.2; without it from 6.3), `range` the fields the core's struct keeps.
+ */
+export function itreeReleaseOf(version: string, source: string, range: readonly string[], rangeInit: string): FnDef {
+  return fn({
+    name: 'mn_itree_release',
+    file: FILE,
+    version,
+    source: `${source}. cur_seq: ${CUR_SEQ}. WARN_ON(!ret) runs as mnc_interval_warn_on(!ret, interval_sub)`,
+    signature: 'static void mn_itree_release(struct mmu_notifier_subscriptions *subscriptions, struct mm_struct *mm)',
+    params: ['subscriptions', 'mm'],
+    stack: { range },
+    body: [
+      cAs('struct mmu_notifier_range range = { .flags = MMU_NOTIFIER_RANGE_BLOCKABLE, .event = MMU_NOTIFY_RELEASE, .mm = mm, .start = 0, .end = ULONG_MAX, };', rangeInit),
+      c('struct mmu_interval_notifier *interval_sub;'),
+      c('unsigned long cur_seq;'),
+      c('bool ret;'),
+      forC('interval_sub = mn_itree_inv_start_range(subscriptions, &range, &cur_seq)', 'interval_sub', 'interval_sub = mn_itree_inv_next(interval_sub, &range)', [
+        cAsG(
+          'ret = interval_sub->ops->invalidate(interval_sub, &range, cur_seq);',
+          'ret = interval_sub->ops->invalidate(interval_sub, &range, subscriptions->invalidate_seq);',
+          'mnc_interval_invalidated(interval_sub, range.start, range.end, ret)',
+        ),
+        cAs('WARN_ON(!ret);', 'mnc_interval_warn_on(!ret, interval_sub);'),
+      ]),
+      c('mn_itree_inv_end(subscriptions);'),
+    ],
+  });
+}
+
+export const itreeReleaseV512: FnDef = itreeReleaseOf(V, SRC_V512, RANGE_V52, 'mmu_notifier_range_init(&range, MMU_NOTIFY_RELEASE, MMU_NOTIFIER_RANGE_BLOCKABLE, NULL, mm, 0, ULONG_MAX);');
 
 export const hlistReleaseV512: FnDef = fn({
   name: 'mn_hlist_release',

@@ -27,6 +27,7 @@
  * scenario).
  */
 import { c, fn, foreach, if_, type FnDef } from '../../lang/ir.ts';
+import { itreeReleaseOf } from './mmu_v512.ts';
 
 const FILE = 'mm/mmu_notifier.c';
 const HDR = 'include/linux/mmu_notifier.h';
@@ -101,3 +102,6 @@ export const rangeInitV66: FnDef = fn({
   params: ['range', 'event', 'flags', 'mm', 'start', 'end'],
   body: [c('range->event = event;'), c('range->mm = mm;'), c('range->start = start;'), c('range->end = end;'), c('range->flags = flags;')],
 });
+
+/** `mn_itree_release()` with 6.6's mmu_notifier_range_init(), which has no VMA argument (6.3). */
+export const itreeReleaseV66: FnDef = itreeReleaseOf(V, SRC_V66, RANGE_V66, 'mmu_notifier_range_init(&range, MMU_NOTIFY_RELEASE, MMU_NOTIFIER_RANGE_BLOCKABLE, mm, 0, ULONG_MAX);');

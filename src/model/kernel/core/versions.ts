@@ -311,7 +311,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
         zapPageRange: mem.zapPageRangeV66,
         wpPageCopy: mem.wpPageCopyV66,
         end: [v66.endV66, v66.wrapperEndV66],
-        release: v512.V512_RELEASE,
+        release: [...v512.V512_RELEASE.filter((f) => f !== v512.itreeReleaseV512), v66.itreeReleaseV66],
         reaper: [oom.reapTaskV66, oom.oomReaperV66],
       }),
       mem.tryToUnmapOneV66,
