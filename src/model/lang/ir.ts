@@ -508,6 +508,18 @@ export function cAs(text: string, model: string, line?: LineArg): Stmt {
   throw new ParseError('cAs stands in for an expression statement or a return only', model);
 }
 
+/** A statement the model shows, with its C text, but does not run: `why` says why, in a model comment after the text. */
+export function shown(text: string, why: string): Stmt {
+  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
+}
+
+/** {@link cAs} with ghost effects: model-only bookkeeping run atomically with the statement. */
+export function cAsG(text: string, model: string, ...ghost: string[]): Stmt {
+  const st = cAs(text, model);
+  if (st.s !== 'expr') throw new Error(`cAsG: ${text} is not an expression statement`);
+  return { ...st, ghost: ghost.map(parseExpr) };
+}
+
 /** `if (text) { then } [else { otherwise }]`, branching on the C-subset condition `model` (see {@link cAs}). */
 export function ifAs(text: string, model: string, then: readonly Stmt[], otherwise?: Else, line?: LineArg): Stmt {
   const base = { s: 'if' as const, src: condSrc(text, line, 'if'), cond: parseExpr(model), condText: text, then };

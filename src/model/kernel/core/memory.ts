@@ -25,7 +25,7 @@
  * - `if (atomic_dec_and_test(&mm->mm_users))` (mmput): the exiting thread's reference is the last
  *   one (mm-primitives.ts `mnc_mmput_last`).
  */
-import { c, cAs, cg, doWhile_, elif, else_, fn, for_, if_, ifAs, label, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, cg, doWhile_, elif, else_, fn, shown, for_, if_, ifAs, label, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { RANGE_V50, RANGE_V52 } from './mmu_notifier.ts';
 import { RANGE_V66 } from './mmu_v66.ts';
 
@@ -615,9 +615,6 @@ export const exitMmapV419: FnDef = fn({
 });
 
 /** A statement the model shows but does not run, with the reason (`/* model: ... *\/`). */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
 
 /**
  * exit_mmap() of the 6.x line (the v6.6 core): no `mm_is_oom_victim()` branch any more (Suren

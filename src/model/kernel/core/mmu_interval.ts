@@ -27,7 +27,7 @@
  *   `|= 1` (a no-op, as it is odd once a notifier was found) and by the `++` of the
  *   `mn_itree_inv_end()` that brings the count to 0, which cannot be another thread's.
  */
-import { c, cAs, fn, foreach, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, fn, cAsG, shown, foreach, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { RANGE_V52 } from './mmu_notifier.ts';
 import { forC } from '../drivers/notifier-users-common.ts';
 
@@ -38,17 +38,7 @@ const SRC =
 const SRC_HDR =
   'raspberrypi/linux @ 5ecf6178d1a2 include/linux/mmu_notifier.h (android15-6.6-based, issue14-research.md §5.1), `interval_sub` written `mni` as v5.5 names it (the v5.7 rename changed names only); no v5.5 header was at hand';
 
-/** A statement the model shows but does not run, with the reason. */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
 
-/** `cAs` with ghost effects (model-only bookkeeping run atomically with the statement). */
-function cAsG(text: string, model: string, ...ghost: string[]): Stmt {
-  const st = cAs(text, model);
-  if (st.s !== 'expr') throw new Error(`cAsG: ${text} is not an expression statement`);
-  return { ...st, ghost: ghost.map(parseExpr) };
-}
 
 const DEFERRED = 'the interval tree is static (no insert or remove runs in a scenario), so the deferred list is empty';
 const CUR_SEQ =

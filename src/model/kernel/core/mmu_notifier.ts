@@ -8,7 +8,7 @@
  * `__mmu_notifier_release` and the unregister functions (SRC_RELEASE below),
  * and the MAYFAIL RFC (004_e097991187577333.txt) carried onto the v4.19 core.
  */
-import { c, cAs, fn, foreach, if_, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, fn, shown, foreach, if_, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 
 const FILE = 'mm/mmu_notifier.c';
 const HDR = 'include/linux/mmu_notifier.h';
@@ -213,9 +213,6 @@ const SRC_RELEASE =
   'engstk/op8 @ 8f9c3e0b8bd1 mm/mmu_notifier.c (index id 54915314247), a 4.19.y tree [4.19.y]; not touched by 93065ac753e4 (seed 001); the same statements in mn_hlist_release of index id 6994502887';
 
 /** A statement the model shows but does not run, with the reason (`/* model: ... *\/`). */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
 
 const MM_COUNT = 'mm_count is not modelled: exit_mmap\'s caller and every registered notifier hold a reference';
 

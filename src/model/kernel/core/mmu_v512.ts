@@ -28,7 +28,7 @@
  * object the older cores call `mm->mmu_notifier_mm` (`mm.mmu_notifier_mm` in traces and state):
  * `mm->notifier_subscriptions` names the same object.
  */
-import { c, cAs, fn, foreach, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, fn, cAsG, shown, foreach, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { RANGE_V52 } from './mmu_notifier.ts';
 import { forC } from '../drivers/notifier-users-common.ts';
 
@@ -41,17 +41,7 @@ export const SRC_V512 =
 const SRC_HDR =
   'raspberrypi/linux @ 5ecf6178d1a2 include/linux/mmu_notifier.h (android15-6.6-based, issue14-research.md §5.1), spelled as v5.7 on spells it';
 
-/** A statement the model shows but does not run, with the reason. */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
 
-/** `cAs` with ghost effects (model-only bookkeeping run atomically with the statement). */
-function cAsG(text: string, model: string, ...ghost: string[]): Stmt {
-  const st = cAs(text, model);
-  if (st.s !== 'expr') throw new Error(`cAsG: ${text} is not an expression statement`);
-  return { ...st, ghost: ghost.map(parseExpr) };
-}
 
 const DEFERRED = 'the interval tree is static (no insert or remove runs in a scenario), so the deferred list is empty';
 const CUR_SEQ =

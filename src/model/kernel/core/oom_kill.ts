@@ -19,7 +19,7 @@
  * `ghost->oom_obstructed_attempts` counts the attempts that failed so obstructed; the setter of
  * MMF_OOM_SKIP is recorded in `ghost->oom_skip_by_reaper` / `ghost->oom_skip_by_exit`.
  */
-import { c, cAs, cg, else_, fn, for_, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, cg, else_, fn, shown, for_, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { RANGE_V50, RANGE_V52 } from './mmu_notifier.ts';
 import { RANGE_V66 } from './mmu_v66.ts';
 
@@ -368,11 +368,6 @@ function forEachVma(body: readonly Stmt[]): Stmt {
   };
 }
 
-/** A statement the model shows but does not run, with the reason. */
-function shownOom(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
-
 /**
  * `__oom_reap_task_mm()` of 6.6: the VMAs by the maple tree's iterator; only VM_HUGETLB and VM_PFNMAP
  * VMAs are skipped (v4.19 to v5.x skipped VM_LOCKED ones too, through can_madv_dontneed_vma() /
@@ -391,7 +386,7 @@ export const reapMmV66: FnDef = fn({
   body: [
     c('struct vm_area_struct *vma;'),
     c('bool ret = true;'),
-    shownOom('VMA_ITERATOR(vmi, mm, 0);', 'the maple tree is the VMA list'),
+    shown('VMA_ITERATOR(vmi, mm, 0);', 'the maple tree is the VMA list'),
     c('set_bit(MMF_UNSTABLE, &mm->flags);'),
     forEachVma([
       if_('vma->vm_flags & (VM_HUGETLB|VM_PFNMAP)', [c('continue;')]),
@@ -455,7 +450,7 @@ export const reapTaskV66: FnDef = fn({
     ]),
     if_('attempts <= MAX_OOM_REAP_RETRIES || test_bit(MMF_OOM_SKIP, &mm->flags)', [c('goto done;')]),
     c('pr_info("oom_reaper: unable to reap pid:%d (%s)\\n", task_pid_nr(tsk), tsk->comm);'),
-    shownOom('sched_show_task(tsk);', 'a debug print'),
+    shown('sched_show_task(tsk);', 'a debug print'),
     c('debug_show_all_locks();'),
     label('done'),
     c('tsk->oom_reaper_list = NULL;'),
@@ -508,8 +503,8 @@ export const taskWillFreeMemV66: FnDef = fn({
     if_('!mm', [c('return false;')]),
     if_('!__task_will_free_mem(task)', [c('return false;')]),
     if_('test_bit(MMF_OOM_SKIP, &mm->flags)', [c('return false;')]),
-    shownOom('if (atomic_read(&mm->mm_users) <= 1) return true;', 'every user of the mm is a thread of the one process: true either way'),
-    shownOom(
+    shown('if (atomic_read(&mm->mm_users) <= 1) return true;', 'every user of the mm is a thread of the one process: true either way'),
+    shown(
       'rcu_read_lock(); for_each_process(p) { if (!process_shares_mm(p, mm)) continue; if (same_thread_group(task, p)) continue; ret = __task_will_free_mem(p); if (!ret) break; } rcu_read_unlock();',
       'no other process shares the mm in a scenario',
     ),
@@ -541,7 +536,7 @@ export const processMreleaseV66: FnDef = fn({
     c('long ret = 0;'),
     if_('flags', [c('return -EINVAL;')]),
     cAs('task = pidfd_get_task(pidfd, &f_flags);', 'task = pidfd_get_task(pidfd, NULL);'),
-    shownOom('if (IS_ERR(task)) return PTR_ERR(task);', "the scenario's pidfd names the victim process, which pidfd_get_task() always finds"),
+    shown('if (IS_ERR(task)) return PTR_ERR(task);', "the scenario's pidfd names the victim process, which pidfd_get_task() always finds"),
     c('p = find_lock_task_mm(task);'),
     if_('!p', [c('ret = -ESRCH;'), c('goto put_task;')]),
     c('mm = p->mm;'),

@@ -70,7 +70,7 @@
  */
 import type { DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, cAs, cg, doWhile_, fn, if_, ifAs, label, parseExpr, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, cg, doWhile_, fn, shown, if_, ifAs, label, parseExpr, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
 import { HMM_RANGE_PRIMITIVES } from './test_hmm.ts';
@@ -90,10 +90,6 @@ const SRC_CS =
   'amdgpu_cs.c of index id 55190738 (repository not reported; v6.6 by content: the drm_exec conversion merged for v6.6, amdgpu_ttm_tt_get_user_pages_done(e->bo->tbo.ttm, e->range))';
 const SRC_KFD = 'amdgpu_amdkfd_gpuvm.c of index id 40120699364 (repository not reported; schedule_delayed_work(), before the queue_delayed_work(system_freezable_wq) patch of index id 9145098799)';
 
-/** A statement the model shows but does not run, with the reason. */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
 
 const NOT_RUN_CS = 'the parser setup, drm_exec locking, VM and ring handling are not modelled (amdgpu_hmm.ts)';
 

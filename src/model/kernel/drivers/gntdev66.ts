@@ -40,7 +40,7 @@
  */
 import type { DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, cAs, cg, fn, if_, ifAs, label, parseExpr, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, cg, fn, shown, if_, ifAs, label, parseExpr, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
 import { COMMON_PRIMITIVES } from './notifier-users-common.ts';
@@ -50,10 +50,6 @@ const V = 'v6.6';
 const SRC =
   'gregkh/linux @ 52dc40ef0cfe drivers/xen/gntdev.c (index id 57433232783; a 6.1/6.2 text by content: VMA splitting accommodated, the asynchronous unmap_grant_pages(), before the 6.3 vm_flags_set() conversion; no later change to these lines was found, so v6.6 is taken to have them: issue14-research.md §5.6)';
 
-/** A statement the model shows but does not run, with the reason. */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
 
 const obj = (map: string): string => `${map}.obj0`;
 

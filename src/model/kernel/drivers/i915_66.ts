@@ -39,7 +39,7 @@
  */
 import type { DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, cAs, fn, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, fn, cAsG, shown, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { CORE_PRIMITIVES, num, ref, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
 import { COMMON_PRIMITIVES } from './notifier-users-common.ts';
@@ -51,12 +51,6 @@ const V = 'v6.6';
 const SRC_U = 'i915_gem_userptr.c of index id 47306810416 (repository not reported): the "vendor/linux-drm-v6.6.35" side of a merge, i.e. the v6.6.35 text';
 const SRC_E = 'i915_gem_execbuffer.c of index id 2021424 (repository not reported; v6.x by content: read_lock of mm.notifier_lock, eb->requests[j])';
 
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
-function cAsG(text: string, model: string, ...ghost: string[]): Stmt {
-  return { ...cAs(text, model), ghost: ghost.map(parseExpr) } as Stmt;
-}
 
 const objOf = (r: string): string => r.replace(/\.base\.resv$/, '').replace(/\.userptr\.notifier$/, '');
 const lockKey = (o: string): string => `${objOf(o)}.base.resv.lock`;

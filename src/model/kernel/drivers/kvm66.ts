@@ -64,7 +64,7 @@
  */
 import type { DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, cAs, else_, fn, for_, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, else_, fn, shown, for_, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
 import { MAX_PAGE, type Value } from '../../lang/state.ts';
 
@@ -81,11 +81,6 @@ const SRC_MMU = 'arch/x86/kvm/mmu/mmu.c of v6.6, read in the 2023 patch mails wh
 /** An expression statement with the kernel's C text and the model's expressions for it. */
 function lowered(text: string, ...model: string[]): Stmt {
   return { s: 'expr', src: { text: `${text} /* model: ${model.join('; ')} */` }, exprs: model.map((m) => parseExpr(m)) };
-}
-
-/** A statement the model shows but does not run, with the reason. */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
 }
 
 const noop = (doc: string, value: Value = 0, sleeps = false): Primitive => ({ shared: false, sleeps, doc, run: () => value });

@@ -40,7 +40,7 @@
  */
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, cAs, cg, elif, fn, if_, ifAs, label, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, cg, elif, fn, shown, if_, ifAs, label, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
 import { forC } from './notifier-users-common.ts';
@@ -48,11 +48,6 @@ import { forC } from './notifier-users-common.ts';
 const FILE = 'lib/test_hmm.c';
 const SRC =
   'torvalds/linux @ ead971eec0eb lib/test_hmm.c (index id 40009054, >= 6.15 by content), the same text as the 5.14-5.19 copy in intel/linux-intel-lts @ 4abd943767b5 (index id 4948134930); issue14-research.md §5.8. test_hmm.c entered in v5.7 using the v5.5 interval notifier API unchanged';
-
-/** A statement the model shows but does not run, with the reason. */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
 
 /** The objects of dmirror `d` that [start, end) overlaps. */
 function objectsIn(ctx: PrimCtx, d: string, start: number, end: number): string[] {

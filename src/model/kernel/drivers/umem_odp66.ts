@@ -41,7 +41,7 @@
  */
 import type { DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
-import { c, cAs, else_, fn, if_, ifAs, label, parseExpr, type FnDef, type Stmt } from '../../lang/ir.ts';
+import { c, cAs, else_, fn, cAsG, shown, if_, ifAs, label, parseExpr, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { num, ref, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
 import { COMMON_PRIMITIVES, forC } from './notifier-users-common.ts';
@@ -55,16 +55,6 @@ const SRC_INV =
 const SRC_MAP =
   'ammarfaizi2/linux-block @ 01127dbe8365 drivers/infiniband/core/umem_odp.c (index id 13906246702; v5.13-v6.14 by content), as quoted in issue14-research.md §5.4.1';
 const SRC_PF = 'gregkh/linux @ 81bd6aab35ad drivers/infiniband/hw/mlx5/odp.c (index id 460111184) for the tail, the v6.15 conversion patch\'s context (index id 33530342220) for the head';
-
-/** A statement the model shows but does not run, with the reason. */
-function shown(text: string, why: string): Stmt {
-  return { s: 'expr', src: { text: `${text} /* model: ${why} */` }, exprs: [] };
-}
-
-/** `cAs` with ghost effects. */
-function cAsG(text: string, model: string, ...ghost: string[]): Stmt {
-  return { ...cAs(text, model), ghost: ghost.map(parseExpr) } as Stmt;
-}
 
 const MLX5_IB_UPD_XLT_ZAP = 1 << 0;
 
