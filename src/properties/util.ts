@@ -119,8 +119,11 @@ export function objectsOf(p: Program, nid: string): { id: string; start: number;
 
 function scanObjects(p: Program, nid: string): { id: string; start: number; last: number }[] {
   const out: { id: string; start: number; last: number }[] = [];
+  // A driver's second notifier (nouveau's interval notifier) guards the instance's objects (`objects_of`).
+  const owner = p.spec.statics[`${nid}.objects_of`];
+  const base = typeof owner === 'string' ? owner : nid;
   for (let i = 0; ; i++) {
-    const id = `${nid}.obj${i}`;
+    const id = `${base}.obj${i}`;
     const start = p.spec.statics[`${id}.start`];
     const last = p.spec.statics[`${id}.last`];
     if (typeof start !== 'number' || typeof last !== 'number') return out;

@@ -142,6 +142,21 @@ export interface VariantDef {
    */
   readonly interval?: (objects: readonly ObjectRange[]) => { readonly start: number; readonly last: number };
   /**
+   * Set for a driver that has, beside its hlist notifier (the instance itself), an
+   * `mmu_interval_notifier` that one of its threads inserts with `mmu_interval_notifier_insert()` and
+   * removes with `mmu_interval_notifier_remove()` while the scenario runs (nouveau: the fault path's
+   * `struct svm_notifier`). Only a core with `dynamicItree` can run it. The notifier is in no tree when
+   * the scenario starts; its interval is the range of the thread that inserts it (that thread's `args`
+   * set `<id>.interval_tree.start`/`.last`; until then the instance's first object). Its objects are the
+   * instance's (`<id>.objects_of`): the device mapping both notifiers guard.
+   */
+  readonly dynamicInterval?: {
+    /** The notifier's id, given the instance id (`nouveau0` -> `nouveau0.sn.notifier`). */
+    readonly id: (nid: string) => string;
+    /** Its `mmu_interval_notifier_ops.invalidate`, by modelled function name. */
+    readonly invalidate: string;
+  };
+  /**
    * Set when one notifier of this variant stands for exactly one object (amdgpu@v6.6: one
    * `mmu_interval_notifier` per userptr BO): why. A scenario's notifier with another number of
    * objects is refused with it (`notifiers[i].objects`).

@@ -342,6 +342,12 @@ export function resolveNotifier(use: string, core: CoreVersion, path: string): {
   const variant = variantName ?? shippedVariant(core, name);
   const def = own(driver.variants, variant);
   if (!def) throw new ScenarioError(path, `unknown variant "${variant}" of ${name}; its variants: ${Object.keys(driver.variants).join(', ')}`);
+  if (def.dynamicInterval && !core.dynamicItree) {
+    throw new ScenarioError(
+      path,
+      `${name}@${variant} inserts and removes an mmu_interval_notifier while it runs (mmu_interval_notifier_insert()/_remove()), which core ${core.name} models with a static interval tree; the v6.6 core has them as steps`,
+    );
+  }
   if (def.interval && !core.itree) {
     throw new ScenarioError(path, `${name}@${variant} is an mmu_interval_notifier, which core ${core.name} does not have (v5.5 added them, 99cb252f5e68)`);
   }
@@ -496,6 +502,7 @@ function linkProgram(sc: Scenario): Program {
   const works: WorkDef[] = [];
   const variantOf = new Map<string, { driver: string; variant: string; def: VariantDef; nid: string }[]>();
   const intervals: string[] = [];
+  const dynamicIntervals: string[] = [];
   const notifierFns = new Set<string>();
   sc.notifiers.forEach((n, i) => {
     const path = `notifiers[${i}]`;
@@ -559,6 +566,27 @@ function linkProgram(sc: Scenario): Program {
       mem[`${nid}.hashed`] = 1;
     }
     notifiers.push({ id: nid, driver: r.driver, variant: r.variant, ops: r.def.ops, flags: r.def.flags });
+    if (r.def.dynamicInterval) {
+      // An interval notifier a thread inserts and removes (v6.6 core, mmu_itree_v66.ts): in no tree and on
+      // no deferred list when the scenario starts (`rb`, `pprev` clear), its interval the inserting
+      // thread's (set by its args; the instance's first object until then), its objects the instance's.
+      const sn = r.def.dynamicInterval.id(nid);
+      const first = objects[0];
+      if (!first) throw new ScenarioError(`${path}.objects`, `${r.driver}@${r.variant} needs at least one object: the pages its device maps`);
+      statics[`${sn}.ops.invalidate`] = r.def.dynamicInterval.invalidate;
+      statics[`${sn}.mm`] = 'mm';
+      statics[`${sn}.objects_of`] = nid;
+      statics[`${sn}.interval_tree.start`] = first.start;
+      statics[`${sn}.interval_tree.last`] = first.start;
+      statics[`${sn}.interval_tree.tree`] = 'mm.mmu_notifier_mm.itree';
+      statics[`${sn}.interval_tree.dynamic`] = 1;
+      mem[`${sn}.invalidate_seq`] = 0;
+      mem[`${sn}.interval_tree.rb`] = 0;
+      mem[`${sn}.deferred_item.pprev`] = 0;
+      intervals.push(sn);
+      dynamicIntervals.push(sn);
+      notifiers.push({ id: sn, driver: r.driver, variant: r.variant, ops: { invalidate: r.def.dynamicInterval.invalidate }, flags: 0 });
+    }
     works.push(...(r.def.works?.(nid, objects) ?? []));
     variantOf.set(r.driver, [...(variantOf.get(r.driver) ?? []), { ...r, nid }]);
   });
@@ -572,6 +600,8 @@ function linkProgram(sc: Scenario): Program {
       .sort((a, b) => Number(statics[`${a}.interval_tree.start`]) - Number(statics[`${b}.interval_tree.start`]))
       .map((n) => `${n}.interval_tree`);
     mem['mm.mmu_notifier_mm.invalidate_seq'] = 2;
+    // The deferred list of v6.6's dynamic tree: the notifiers that can be on it (mmu_itree_v66.ts).
+    if (dynamicIntervals.length) statics['mm.mmu_notifier_mm.deferred_list'] = dynamicIntervals;
     mem['mm.mmu_notifier_mm.active_invalidate_ranges'] = 0;
   }
   statics['mm.mmu_notifier_mm'] = notifiers.length ? 'mm.mmu_notifier_mm' : null;
@@ -698,6 +728,12 @@ function linkProgram(sc: Scenario): Program {
     names.add(name);
     threads.push({ name, task, fn: fnName, args });
   });
+  // A dynamic interval notifier's interval is its inserting thread's, known only now: the tree in address order again.
+  if (dynamicIntervals.length) {
+    statics['mm.mmu_notifier_mm.itree'] = [...intervals]
+      .sort((a, b) => Number(statics[`${a}.interval_tree.start`]) - Number(statics[`${b}.interval_tree.start`]))
+      .map((n) => `${n}.interval_tree`);
+  }
 
   // munmap changes the VMA list that the reaper, exit_mmap, find_vma and unmap_vmas walk: with a
   // munmap thread, mm->mmap and every VMA's range and links are shared memory. A munmap whose start

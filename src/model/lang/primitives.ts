@@ -542,8 +542,8 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   list_for_each_entry_safe: { ...staticList('list_for_each_entry_safe(pos, n, head, member): walks the static list `head`.', 1), members: [2] },
   list_empty: pure('list_empty(head): whether the static list `head` is empty.', ([h], ctx) => (list(ctx, ref(h, 'list_empty')).length === 0 ? 1 : 0)),
   RB_EMPTY_ROOT: pure('RB_EMPTY_ROOT(root): whether the static tree `root` is empty.', ([h], ctx) => (list(ctx, ref(h, 'RB_EMPTY_ROOT')).length === 0 ? 1 : 0)),
-  interval_tree_iter_first: treeIter('interval_tree_iter_first'),
-  interval_tree_iter_next: treeNext('interval_tree_iter_next'),
+  interval_tree_iter_first: treeIter('interval_tree_iter_first', true),
+  interval_tree_iter_next: treeNext('interval_tree_iter_next', true),
   rbt_ib_umem_iter_first: treeIter('rbt_ib_umem_iter_first'),
   rbt_ib_umem_iter_next: treeNext('rbt_ib_umem_iter_next'),
 };
@@ -619,29 +619,47 @@ function overlaps(ctx: PrimCtx, obj: Value, start: number, last: number): boolea
   return s <= last && start <= l;
 }
 
-function treeIter(op: string): Primitive {
+/**
+ * Whether `node` of a static tree is in the tree now. A node the configuration marks dynamic
+ * (`<node>.dynamic`: an `mmu_interval_notifier` that `mmu_interval_notifier_insert()` and
+ * `_remove()` add and take out while the scenario runs, v6.6 core) is in the tree while its
+ * `<node>.rb` is set (the kernel's `!RB_EMPTY_NODE(&node->rb)`); every other node always is.
+ */
+function inTree(ctx: PrimCtx, node: Value): boolean {
+  return !ctx.stat(`${String(node)}.dynamic`) || !!ctx.read(`${String(node)}.rb`);
+}
+
+/** The interval trees' membership (a dynamic node's `rb`): what a walk of them may read. */
+function TREE_READS(): readonly Access[] {
+  return [{ name: 'rb', mode: 'r' }];
+}
+
+/** A walk of a static interval tree; `dynamic`: one whose nodes may be dynamic (the core's `itree`). */
+function treeIter(op: string, dynamic = false): Primitive {
   return {
-    shared: false,
+    shared: dynamic,
     sleeps: false,
-    doc: `${op}(root, start, last): the first object of the static interval tree \`root\` overlapping [start, last] (inclusive), or NULL. The tree is abstracted to its objects' ranges in address order.`,
+    ...(dynamic ? { access: TREE_READS } : {}),
+    doc: `${op}(root, start, last): the first object of the interval tree \`root\` overlapping [start, last] (inclusive), or NULL. The tree is abstracted to its objects' ranges in address order; a node inserted and removed while the scenario runs (\`<node>.dynamic\`) counts while its \`rb\` is set.`,
     run(ctx, [root, s, l]) {
       const objs = list(ctx, ref(root, op));
-      return objs.find((o) => overlaps(ctx, o, num(s, op), num(l, op))) ?? null;
+      return objs.find((o) => overlaps(ctx, o, num(s, op), num(l, op)) && inTree(ctx, o)) ?? null;
     },
   };
 }
 
-function treeNext(op: string): Primitive {
+function treeNext(op: string, dynamic = false): Primitive {
   return {
-    shared: false,
+    shared: dynamic,
     sleeps: false,
+    ...(dynamic ? { access: TREE_READS } : {}),
     doc: `${op}(node, start, last): the next object of the same tree overlapping [start, last], or NULL.`,
     run(ctx, [node, s, l]) {
       const n = ref(node, op);
       const root = ctx.stat(`${n}.tree`);
       const objs = list(ctx, ref(root as Value, op));
       const i = objs.indexOf(n);
-      return objs.slice(i + 1).find((o) => overlaps(ctx, o, num(s, op), num(l, op))) ?? null;
+      return objs.slice(i + 1).find((o) => overlaps(ctx, o, num(s, op), num(l, op)) && inTree(ctx, o)) ?? null;
     },
   };
 }

@@ -16,6 +16,7 @@ export const KERNEL_CONSTANTS: Record<string, Value> = {
   EINVAL: 22,
   ESRCH: 3,
   EINTR: 4,
+  EOVERFLOW: 75,
   ERESTARTSYS: 512,
   MAX_OOM_REAP_RETRIES: 10,
   HZ: 100,
@@ -224,6 +225,88 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     doc: 'wake_up_all(&wq): wakes every task sleeping on wq. A waiter in the model is a thread whose wait_event() condition is false; it can run again once the condition holds, so the wake-up itself changes nothing.',
     run: () => 0,
   },
+  // ------------------------------------------------- v6.6: the interval tree's insert, remove and deferred list
+  mnc_itree_insert: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'rb', mode: 'w' }],
+    doc: 'Stand-in for `interval_tree_insert(&interval_sub->interval_tree, &subscriptions->itree)` (lib/interval_tree.c) in the v6.6 core: links an interval notifier inserted while the scenario runs (`<node>.dynamic`) into the core\'s interval tree, which the model keeps as the configured nodes in address order with `<node>.rb` set for those linked (the kernel\'s `!RB_EMPTY_NODE(&node->rb)`). Its own name because drivers model their own trees\' `interval_tree_remove()` as a no-op (drm_common.ts), which a driver\'s primitive of that name would make the core\'s.',
+    run(ctx, [node]) {
+      const n = ref(node, 'interval_tree_insert');
+      if (!ctx.stat(`${n}.dynamic`)) throw new Error(`interval_tree_insert: ${n} is a node of the static tree (inserted before the scenario)`);
+      ctx.write(`${n}.rb`, 1);
+      return 0;
+    },
+  },
+  mnc_itree_remove: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'rb', mode: 'w', zero: true }],
+    doc: 'Stand-in for `interval_tree_remove(&interval_sub->interval_tree, &subscriptions->itree)` in the v6.6 core: unlinks a dynamic interval notifier (`<node>.rb = 0`, RB_CLEAR_NODE as rb_erase leaves it for the deferred walk\'s next RB_EMPTY_NODE test). See mnc_itree_insert for the name.',
+    run(ctx, [node]) {
+      const n = ref(node, 'interval_tree_remove');
+      if (!ctx.stat(`${n}.dynamic`)) throw new Error(`interval_tree_remove: ${n} is a node of the static tree (never removed in a scenario)`);
+      ctx.write(`${n}.rb`, 0);
+      return 0;
+    },
+  },
+  RB_EMPTY_NODE: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'rb', mode: 'r' }],
+    doc: 'RB_EMPTY_NODE(&node->rb) (include/linux/rbtree.h): the node is linked in no tree. The model keeps a dynamic interval notifier\'s link as `<mni>.interval_tree.rb` (1: linked).',
+    run: (ctx, [rb]) => (ctx.read(ref(rb, 'RB_EMPTY_NODE')) ? 0 : 1),
+  },
+  RB_CLEAR_NODE: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'rb', mode: 'w', zero: true }],
+    doc: 'RB_CLEAR_NODE(&node->rb) (include/linux/rbtree.h): marks the node as linked in no tree (`<mni>.interval_tree.rb = 0`).',
+    run(ctx, [rb]) {
+      ctx.write(ref(rb, 'RB_CLEAR_NODE'), 0);
+      return 0;
+    },
+  },
+  hlist_add_head: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'pprev', mode: 'w' }],
+    doc: 'hlist_add_head(&interval_sub->deferred_item, &subscriptions->deferred_list) (include/linux/list.h): puts an interval notifier on the core\'s deferred list (v6.6 core). The model keeps the list as the configured dynamic notifiers (`mm.mmu_notifier_mm.deferred_list`) with `<mni>.deferred_item.pprev` set for those on it: the order of the list is not kept (each entry\'s deferred insert or remove is independent of the others\').',
+    run(ctx, [n]) {
+      ctx.write(`${ref(n, 'hlist_add_head')}.pprev`, 1);
+      return 0;
+    },
+  },
+  hlist_del: {
+    shared: true,
+    sleeps: false,
+    access: () => [{ name: 'pprev', mode: 'w', zero: true }],
+    doc: 'hlist_del(&interval_sub->deferred_item) (include/linux/list.h): takes an interval notifier off the deferred list (`<mni>.deferred_item.pprev = 0`; the kernel poisons the pointers, which nothing reads before the next hlist_add_head).',
+    run(ctx, [n]) {
+      ctx.write(`${ref(n, 'hlist_del')}.pprev`, 0);
+      return 0;
+    },
+  },
+  hlist_for_each_entry_safe: {
+    shared: true,
+    sleeps: false,
+    lazy: [0],
+    members: [2],
+    access: () => [{ name: 'pprev', mode: 'r' }],
+    doc: 'hlist_for_each_entry_safe(pos, n, &subscriptions->deferred_list, deferred_item) (include/linux/list.h): walks the deferred list, the entries whose `deferred_item.pprev` is set, in the configured order; "safe": the body may take the current entry off the list, the walk goes on with the entry after it.',
+    run(ctx, [, head, member]) {
+      const all = ctx.stat(ref(head, 'hlist_for_each_entry_safe'));
+      return (Array.isArray(all) ? all : []).filter((m) => ctx.read(`${String(m)}.${String(member)}.pprev`));
+    },
+    iterate(ctx, [, head, member], pos) {
+      const all = ctx.stat(ref(head, 'hlist_for_each_entry_safe'));
+      const l = Array.isArray(all) ? all : [];
+      const from = pos === undefined ? 0 : l.indexOf(pos) + 1;
+      for (let i = from; i < l.length; i++) if (ctx.read(`${String(l[i])}.${String(member)}.pprev`)) return l[i]!;
+      return null;
+    },
+  },
+  might_lock: { shared: false, sleeps: false, doc: 'might_lock(&lock): a lockdep annotation (not modelled).', run: () => 0 },
   mnc_interval_warn_on: {
     shared: true,
     sleeps: false,
@@ -752,8 +835,11 @@ function predecessorLink(ctx: PrimCtx, n: string): string {
 /** The objects of an interval notifier (`<mni>.obj<i>`, with `start` and `last` in the static configuration). */
 function intervalObjects(ctx: PrimCtx, mni: string): { id: string; start: number; last: number }[] {
   const out: { id: string; start: number; last: number }[] = [];
+  // The objects of a driver's interval notifier that guards its instance's objects (nouveau's: `objects_of`).
+  const owner = ctx.stat(`${mni}.objects_of`);
+  const base = typeof owner === 'string' ? owner : mni;
   for (let i = 0; ; i++) {
-    const id = `${mni}.obj${i}`;
+    const id = `${base}.obj${i}`;
     const start = ctx.stat(`${id}.start`);
     const last = ctx.stat(`${id}.last`);
     if (typeof start !== 'number' || typeof last !== 'number') return out;

@@ -19,13 +19,17 @@
  * What is abstracted (docs/model.md, "From v5.4 to v5.5"):
  * - the interval tree `mmn_mm->itree` is static: the scenario's interval notifiers are inserted
  *   before it starts (`mmu_interval_notifier_insert()` is not a step) and never removed, so the
- *   deferred list of `mn_itree_inv_end()` is always empty and its walk is shown, not run;
+ *   deferred list of `mn_itree_inv_end()` is always empty and its walk is shown, not run (the v6.6
+ *   core runs insert, remove and the walk: mmu_itree_v66.ts);
  * - `*seq = mmn_mm->invalidate_seq` of `mn_itree_inv_start_range()` writes through a pointer to the
  *   caller's local `cur_seq`, which the model's C has no form for: the callers pass
  *   `mmn_mm->invalidate_seq` where the kernel passes `cur_seq`. The value is the same: while the
  *   caller's range is counted in `active_invalidate_ranges`, `invalidate_seq` changes only by
  *   `|= 1` (a no-op, as it is odd once a notifier was found) and by the `++` of the
- *   `mn_itree_inv_end()` that brings the count to 0, which cannot be another thread's.
+ *   `mn_itree_inv_end()` that brings the count to 0, which cannot be another thread's. Re-checked
+ *   once insertions are steps (v6.6): an insert while the count is nonzero defers the notifier when
+ *   `invalidate_seq` is odd (no change) and makes it odd only when it is even, which it is then only
+ *   if no counted range found a notifier; a caller that calls `invalidate` found one. It holds.
  */
 import { c, cAs, fn, cAsG, shown, foreach, if_, ifAs, label, parseExpr, while_, type FnDef, type Stmt } from '../../lang/ir.ts';
 import { RANGE_V52 } from './mmu_notifier.ts';

@@ -23,8 +23,10 @@
  * v5.4's (the same statements in that header, `only_end` aside).
  *
  * What is abstracted is v5.5's (src/model/kernel/core/mmu_interval.ts; docs/model.md, "From v5.4
- * to v5.5"): the interval tree is static, and the callers read `subscriptions->invalidate_seq`
- * where the kernel passes `cur_seq`. The scenario's `struct mmu_notifier_subscriptions` is the
+ * to v5.5"): the interval tree is static (the v6.6 core, which runs these functions too, replaces
+ * `mn_itree_inv_end` with the one that walks the deferred list and adds insert and remove:
+ * mmu_itree_v66.ts), and the callers read `subscriptions->invalidate_seq` where the kernel passes
+ * `cur_seq` (an argument re-checked with v6.6's insertions: mmu_interval.ts). The scenario's `struct mmu_notifier_subscriptions` is the
  * object the older cores call `mm->mmu_notifier_mm` (`mm.mmu_notifier_mm` in traces and state):
  * `mm->notifier_subscriptions` names the same object.
  */

@@ -7,6 +7,7 @@ import type { NotifierApi } from '../driver.ts';
 import type { PairingContract } from '../../lang/program.ts';
 import * as mn from './mmu_notifier.ts';
 import * as itree from './mmu_interval.ts';
+import * as itree66 from './mmu_itree_v66.ts';
 import * as v512 from './mmu_v512.ts';
 import * as v66 from './mmu_v66.ts';
 import { invalidateV66 } from './scenario_threads.ts';
@@ -49,6 +50,12 @@ export interface CoreVersion {
    * VM_PFNMAP ones; up to v5.x can_madv_dontneed_vma()/can_madv_lru_vma() skipped VM_LOCKED too).
    */
   readonly reapsLocked?: boolean;
+  /**
+   * Whether `mmu_interval_notifier_insert()`/`_remove()` are steps a thread can take, with the
+   * deferred list of `mn_itree_inv_end()` run (v6.6: src/model/kernel/core/mmu_itree_v66.ts); the other
+   * interval cores have a static tree. A driver variant with a `dynamicInterval` needs it.
+   */
+  readonly dynamicItree?: boolean;
   /** Whether the core's texts spell v5.7's `mm->notifier_subscriptions` (v5.12 on). */
   readonly subscriptions?: boolean;
   /** process_mrelease(2) (5.15 on): the functions of the `process_mrelease` thread, which only such a core can run. */
@@ -316,8 +323,10 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
       }),
       mem.tryToUnmapOneV66,
       v66.rangeInitV66,
-      ...v512.V512_FNS.filter((f) => f !== v512.hlistInvalidateEndV512),
+      ...v512.V512_FNS.filter((f) => f !== v512.hlistInvalidateEndV512 && f !== v512.itreeInvEndV512),
       v66.hlistInvalidateEndV66,
+      itree66.itreeInvEndV66,
+      ...itree66.ITREE_DYNAMIC_V66,
       mn.wrapperStartV54,
       mn.wrapperStartNonblockV54,
       oom.reapMmV66,
@@ -327,6 +336,7 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     contract: { ...V50_CONTRACT, itreeEnd: 'mn_itree_inv_end', endsAfterFailedHlistStart: true },
     oomLock: false,
     itree: true,
+    dynamicItree: true,
     subscriptions: true,
     ghosts: ['warn', 'warn_end', 'interval_warn', 'interval_stale'],
     invalidate: invalidateV66,
