@@ -13,6 +13,7 @@ import { I915 } from './i915.ts';
 import { KVM } from './kvm.ts';
 import { HMM } from './hmm.ts';
 import { TEST_HMM } from './test_hmm.ts';
+import { NOUVEAU } from './nouveau.ts';
 
 export const DRIVERS: Readonly<Record<string, DriverDef>> = {
   [GNTDEV.name]: GNTDEV,
@@ -27,4 +28,5 @@ export const DRIVERS: Readonly<Record<string, DriverDef>> = {
   [KVM.name]: KVM,
   [HMM.name]: HMM,
   [TEST_HMM.name]: TEST_HMM,
+  [NOUVEAU.name]: NOUVEAU,
 };
