@@ -23,8 +23,18 @@
  * - `interval-coherency:mapped`: an interval notifier's `invalidate` returned true for [start, end)
  *   in a thread whose invalidation of that range has not yet ended (`mn_itree_inv_end()` not yet
  *   called for it: by `__mmu_notifier_invalidate_range_end`, or by `mn_itree_invalidate` itself on its
- *   -EAGAIN path, or by `mn_itree_release`), and one of that notifier's objects overlapping
- *   [start, end) is mapped (`obj.mapped`): the device uses pages the CPU side is tearing down;
+ *   -EAGAIN path, or by `mn_itree_release`) and that is no longer inside the core's
+ *   `__mmu_notifier_invalidate_range_start()`, and one of that notifier's objects overlapping
+ *   [start, end) is mapped (`obj.mapped`): the device uses pages the CPU side is tearing down. While
+ *   the core's start still runs (the hlist notifiers after the interval tree), the CPU has changed
+ *   no page of the range: "invalidate_range_start() is called when all pages in the range are still
+ *   mapped and have at least a refcount of one", and "The VM will remove the page table entries and
+ *   potentially the page between invalidate_range_start() and invalidate_range_end()" (struct
+ *   mmu_notifier_ops, include/linux/mmu_notifier.h). A driver may therefore finish its device's
+ *   invalidation in a later notifier of the same start, as nouveau's hlist notifier does for its
+ *   interval notifier ("This is very hacky and only works because the normal notifier that does
+ *   invalidation is always called after the range notifier", nouveau_svm.c); docs/model.md, "nouveau
+ *   SVM as of v6.6". `mn_itree_release`'s pairs (exit_mmap) are judged from the callback's return;
  * - `interval-coherency:blockable-false`: an interval notifier's `invalidate` returned false in a
  *   blockable range: `mn_itree_invalidate`'s `WARN_ON(mmu_notifier_range_blockable(range))` (the
  *   core goes on as if it had returned true, and the caller zaps the pages the device still maps) or
@@ -52,9 +62,21 @@ function approvedInterval(p: Program, pair: PairRecord): boolean {
   return pair.ret === 0 && !!p.notifier(pair.nid)?.ops.invalidate;
 }
 
+/** The core's start, inside which the CPU has changed no page of the range yet. */
+const CORE_START = '__mmu_notifier_invalidate_range_start';
+const startIds = new WeakMap<Program, number>();
+
+/** Whether thread `tid` is inside the core's `__mmu_notifier_invalidate_range_start()`. */
+function inCoreStart(p: Program, s: KState, tid: number): boolean {
+  let id = startIds.get(p);
+  if (id === undefined) startIds.set(p, (id = p.hasFn(CORE_START) ? p.fnId(CORE_START) : -1));
+  return id >= 0 && s.threads[tid]!.frames.some((f) => f.fn === id);
+}
+
 function mappedInRange(m: KernelModel, s: KState): { pair: PairRecord; obj: string } | undefined {
   for (const p of s.pairs) {
     if (!approvedInterval(m.program, p)) continue;
+    if (inCoreStart(m.program, s, p.tid)) continue;
     const obj = mappedObjectOf(m.program, p, s.mem);
     if (obj !== undefined) return { pair: p, obj };
   }

@@ -120,7 +120,7 @@ function usesFor(core: string, only?: readonly string[]): string[] {
   const api = CORE_VERSIONS[core]!.api;
   return Object.values(DRIVERS)
     .filter((d) => !only || only.includes(d.name))
-    .flatMap((d) => Object.entries(d.variants).filter(([, v]) => v.api === api && (!v.interval || CORE_VERSIONS[core]!.itree)).map(([vn]) => `${d.name}@${vn}`));
+    .flatMap((d) => Object.entries(d.variants).filter(([, v]) => v.api === api && (!v.interval || CORE_VERSIONS[core]!.itree) && (!v.dynamicInterval || CORE_VERSIONS[core]!.dynamicItree)).map(([vn]) => `${d.name}@${vn}`));
 }
 
 /** Whether the model accepts a scenario (random parameters can still be out of a driver's range). */
