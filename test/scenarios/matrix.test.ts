@@ -100,6 +100,15 @@
  * process-mrelease-reaper (new): the oom_reaper and process_mrelease(2) reaping at once on v6.6, KVM
  * and test_hmm on the mm: every check holds. No other row changed.
  *
+ * Issue 14, nouveau SVM on the v6.6 core (the interval tree as state): nouveau-svm-fault-vs-munmap
+ * (new): every check holds (interval-coherency:mapped judges from the return of the core's start,
+ * where nouveau's hlist notifier has cleared the GPU's entries its interval notifier only sequenced).
+ * nouveau-svm-reaper (new): deadlock FAIL, a finding (examples/README.md): the hlist notifier's
+ * -EAGAIN makes __mmu_notifier_invalidate_range_start return without ending the interval tree it
+ * started, so invalidate_seq stays odd and the fault waits in read_begin or remove for good;
+ * interval-coherency FAIL, the same leak (the approved interval invalidation is never ended).
+ * No other row changed.
+ *
  * Columns: no-sleep, pairing, lock-discipline, deadlock, reaper-progress, no-premature-victim,
  * coherency, interval-coherency, no-bug. ok = holds, FAIL = violated, - = does not apply.
  */
@@ -158,6 +167,9 @@ mayfail-reclaim               i915@mayfail       ok   ok   ok   ok   -    -    F
 mayfail-reclaim               i915@93065ac753e4  ok   ok   ok   ok   -    -    FAIL - ok
 mlx5-implicit-mr              v4.18              ok   FAIL ok   FAIL -    -    FAIL - FAIL
 mlx5-implicit-mr              93065ac753e4       ok   FAIL ok   FAIL -    -    FAIL - FAIL
+nouveau-svm-fault-vs-munmap   munmap             ok   ok   ok   ok   -    -    ok   ok  ok
+nouveau-svm-fault-vs-munmap   madvise            ok   ok   ok   ok   -    -    ok   ok  ok
+nouveau-svm-reaper            -                  ok   ok   ok   FAIL ok   ok   ok   FAIL ok
 oom-reap-return-value         93065ac753e4       FAIL FAIL ok   ok   ok   ok   ok   -   ok
 oom-reap-return-value         returns-true       FAIL FAIL ok   ok   ok   FAIL ok   -   ok
 oom-reap-return-value         v4.19              FAIL ok   ok   ok   ok   ok   ok   -   ok
