@@ -97,6 +97,11 @@ const COMMANDS: Record<string, { code: number; fail: string[]; shows: RegExp[] }
     fail: ['no-sleep:might-sleep'],
     shows: [/^BUG: sleeping function called from non-blockable mmu_interval_notifier invalidate$/m, /^ {2}__clear_tid_node\(\) drivers\/infiniband\/hw\/hfi1\/user_exp_rcv\.c: mutex_lock\(&node->invalidate_mutex\);$/m],
   },
+  'check nouveau-svm-reaper --all': {
+    code: 1,
+    fail: ['deadlock', 'interval-coherency:mapped'],
+    shows: [/^WARNING: fault can never run again \(partial deadlock\)$/m, /^BUG: secondary mapping inside a range an interval notifier invalidated$/m, /return -EAGAIN;/],
+  },
 };
 
 describe('the commands of examples/README.md', () => {
