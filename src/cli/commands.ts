@@ -1121,7 +1121,12 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlag
   return violated.length ? EXIT.violation : EXIT.ok;
 }
 
-/** Whether the core can run the driver's default variant: an interval notifier user (test_hmm) needs a core with interval notifiers (v5.5 on). */
+/**
+ * Whether the core can run the driver's default variant: an interval notifier user (test_hmm) needs a
+ * core with interval notifiers (v5.5 on), and one that inserts and removes them while it runs
+ * (nouveau) a core that has those as steps (v6.6).
+ */
 function runsOn(core: CoreVersion, driver: string): boolean {
-  return core.itree === true || !DRIVERS[driver]!.variants[shippedVariant(core, driver)]?.interval;
+  const v = DRIVERS[driver]!.variants[shippedVariant(core, driver)];
+  return (core.itree === true || !v?.interval) && (core.dynamicItree === true || !v?.dynamicInterval);
 }

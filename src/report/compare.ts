@@ -179,12 +179,25 @@ function intervalDriver(sf: ScenarioFile, core: CoreVersion): string | undefined
   return undefined;
 }
 
+/** The driver of the scenario's first notifier that inserts and removes an interval notifier while it runs (nouveau), on core `core`. */
+function dynamicIntervalDriver(sf: ScenarioFile, core: CoreVersion): string | undefined {
+  for (const n of sf.notifiers) {
+    const [name, variant] = n.use.split('@');
+    const d = own(DRIVERS, name!);
+    if (!d) continue;
+    if (own(d.variants, variant ?? shippedVariant(core, name!))?.dynamicInterval) return name;
+  }
+  return undefined;
+}
+
 /** What a side means for one scenario file, or why it does not apply. */
 function sideOverride(sf: ScenarioFile, side: string): Side | string {
   const core = own(CORE_VERSIONS, side);
   if (core) {
     const iv = core.itree ? undefined : intervalDriver(sf, core);
     if (iv) return `its ${iv} notifier is an mmu_interval_notifier, which core ${side} does not have (v5.5 on)`;
+    const dyn = core.dynamicItree ? undefined : dynamicIntervalDriver(sf, core);
+    if (dyn) return `its ${dyn} notifier inserts and removes an mmu_interval_notifier while it runs, which core ${side} models with a static interval tree (v6.6 has them as steps)`;
     if (!core.processMrelease && sf.threads.some((t) => t.kind === 'process_mrelease')) return `its process_mrelease thread is a system call core ${side} does not have (5.15 on)`;
     return { override: { core: side }, flags: { core: side } };
   }

@@ -37,6 +37,7 @@ const LARGE: Record<string, number> = {
   'kvm-imbalance-i915 @ v6.6': 505_856,
   'kvm-pairing-under-reaper': 105_560,
   'mlx5-implicit-mr @ 93065ac753e4': 253_514,
+  'nouveau-svm-reaper': 1_496_935,
   'process-mrelease-reaper': 436_487,
   'mlx5-implicit-mr @ v4.18': 246_940,
   'radeon-reaper @ 93065ac753e4': 230_311,

@@ -345,7 +345,7 @@ export function resolveNotifier(use: string, core: CoreVersion, path: string): {
   if (def.dynamicInterval && !core.dynamicItree) {
     throw new ScenarioError(
       path,
-      `${name}@${variant} inserts and removes an mmu_interval_notifier while it runs (mmu_interval_notifier_insert()/_remove()), which core ${core.name} models with a static interval tree; the v6.6 core has them as steps`,
+      `${name}@${variant} inserts and removes an mmu_interval_notifier while it runs (mmu_interval_notifier_insert()/_remove()); core ${core.name} ${core.itree ? 'models the interval tree as static' : 'has no interval notifiers (v5.5 added them, 99cb252f5e68)'}; the v6.6 core has them as steps`,
     );
   }
   if (def.interval && !core.itree) {
