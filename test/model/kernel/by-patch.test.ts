@@ -11,9 +11,9 @@ const SEED = '93065ac753e4-blockable-mode.patch';
 
 describe('variantByPatch', () => {
   test("every driver's 93065ac753e4 variant is its v4.18 variant with the patch: the functions the patch changes carry its version, the others are the base's very objects", () => {
-    // test_hmm entered in v5.7: it has no v4.18 or 93065ac753e4 variant.
-    const olds = Object.entries(DRIVERS).filter(([name]) => name !== 'test_hmm');
-    expect(olds.length).toBe(Object.keys(DRIVERS).length - 1);
+    // test_hmm entered in v5.7, and nouveau SVM is modelled as v6.6 has it only: neither has a v4.18 or 93065ac753e4 variant.
+    const olds = Object.entries(DRIVERS).filter(([name]) => name !== 'test_hmm' && name !== 'nouveau');
+    expect(olds.length).toBe(Object.keys(DRIVERS).length - 2);
     for (const [name, d] of olds) {
       const base = d.variants['v4.18']!;
       const v = d.variants['93065ac753e4']!;
