@@ -38,7 +38,7 @@ const LARGE: Record<string, number> = {
   'kvm-pairing-under-reaper': 105_560,
   'mlx5-implicit-mr @ 93065ac753e4': 253_514,
   'nouveau-svm-reaper': 1_496_935,
-  'process-mrelease-reaper': 436_487,
+  'process-mrelease-reaper': 438_965,
   'mlx5-implicit-mr @ v4.18': 246_940,
   'radeon-reaper @ 93065ac753e4': 230_311,
   'several-starts-in-flight @ recursion': 1_494_346,

@@ -427,7 +427,7 @@ describe('the transitions are equivariant', () => {
  */
 const DRIVER_SCENARIOS: [string, Scenario][] = Object.values(DRIVERS).flatMap((d) =>
   Object.entries(d.variants).map(([vn, v]): [string, Scenario] => {
-    const core = v.interval ? 'v5.5' : v.api === 'v4.18' ? 'v4.18' : v.api === 'v5.0' ? 'v5.0' : v.api === 'v5.2' ? 'v5.4' : vn === 'mayfail' ? 'mayfail' : 'v4.19';
+    const core = v.dynamicInterval ? 'v6.6' : v.interval ? 'v5.5' : v.api === 'v4.18' ? 'v4.18' : v.api === 'v5.0' ? 'v5.0' : v.api === 'v5.2' ? 'v5.4' : vn === 'mayfail' ? 'mayfail' : 'v4.19';
     const twins: ThreadUse[] = [];
     for (const [kind, t] of Object.entries(v.threads ?? {})) {
       const params = Object.keys(t.params ?? {});
