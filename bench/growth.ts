@@ -3,7 +3,7 @@
  * identical madvise threads (the same range of amdgpu's BO, so every pair meets the others and the
  * ioctl on amn->lock), for k = 1, 2, ...; then the same without the ioctl. Prints distinct states, transitions and seconds per k, the
  * ratio to k - 1, and which growth the series fits: a polynomial k^d (d from consecutive log-log
- * slopes) or an exponential b^k. Each series runs with symmetry reduction (the default: the k
+ * slopes), an exponential b^k, or neither yet (the ratios falling while the slopes rise). Each series runs with symmetry reduction (the default: the k
  * madvise threads are one class, src/model/lang/symmetry.ts) and then without it (`--no-symmetry`),
  * so the two are side by side in one run.
  *
@@ -71,7 +71,15 @@ function series(ioctl: boolean, symmetry: boolean): void {
     const last = done.slice(-3);
     const b = Math.pow(last[2]!.states / last[0]!.states, 1 / (last[2]!.k - last[0]!.k));
     const d = Math.log(last[2]!.states / last[0]!.states) / Math.log(last[2]!.k / last[0]!.k);
-    const fit = spread(ratios.slice(-2)) <= spread(slopes.slice(-2)) ? `exponential, about ${b.toFixed(2)}^k` : `polynomial, about k^${d.toFixed(1)}`;
+    const [r1, r2] = ratios.slice(-2) as [number, number];
+    const [s1, s2] = slopes.slice(-2) as [number, number];
+    // Falling ratios and rising slopes: slower than an exponential so far, faster than any fixed degree so far; say so rather than pick one.
+    const fit =
+      r2 < r1 && s2 > s1
+        ? `neither yet: the ratios fall (slower than b^k so far) and the log-log slopes rise (faster than any fixed k^d so far); over the last three rows about ${b.toFixed(2)}^k or k^${d.toFixed(1)}`
+        : spread(ratios.slice(-2)) <= spread(slopes.slice(-2))
+          ? `exponential, about ${b.toFixed(2)}^k`
+          : `polynomial, about k^${d.toFixed(1)}`;
     console.log(`  fit over k = ${last[0]!.k}..${last[2]!.k}: ${fit} (ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}; slopes ${slopes.map((x) => x.toFixed(2)).join(', ')})`);
   } else console.log('  fit: fewer than three complete rows');
 }

@@ -97,6 +97,11 @@ const COMMANDS: Record<string, { code: number; fail: string[]; shows: RegExp[] }
     fail: ['no-sleep:might-sleep'],
     shows: [/^BUG: sleeping function called from non-blockable mmu_interval_notifier invalidate$/m, /^ {2}__clear_tid_node\(\) drivers\/infiniband\/hw\/hfi1\/user_exp_rcv\.c: mutex_lock\(&node->invalidate_mutex\);$/m],
   },
+  'check hfi1-tid-mrelease --all': {
+    code: 1,
+    fail: ['no-sleep:might-sleep', 'no-sleep:blocked', 'interval-coherency:mapped'],
+    shows: [/^BUG: non-blockable mmu_interval_notifier invalidate blocked$/m, /^(oom_reaper|process_mrelease) sleeps in hfi10 invalidate \[0, 4\) non-blockable: mutex_lock\(&hfi10\.invalidate_mutex\): held by (oom_reaper|process_mrelease)$/m],
+  },
   'check nouveau-svm-reaper --all': {
     code: 1,
     fail: ['deadlock', 'interval-coherency:mapped'],

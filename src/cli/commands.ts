@@ -168,9 +168,13 @@ function applyFlags(base: Scenario, o: VariantOverride, f: ScenarioFlags): { sce
     }
   }
   const wanted = resolvedNotifiers(asked);
+  const core = o.core;
   resolvedNotifiers(sc).forEach((n, i) => {
     const a = wanted[i]!;
-    if (a.explicit && a.use !== n.use) notes.push(`--core ${o.core} calls the ${api} callbacks: ${n.id} runs ${n.use} in place of ${a.use} (${from}), which implements the other ones`);
+    if (!a.explicit || a.use === n.use) return;
+    const [name, variant] = n.use.split('@') as [string, string];
+    const ships = own(CORE_VERSIONS[core]!.ships ?? {}, name)?.variant === variant ? ` (the ${name} core ${core} ships)` : '';
+    notes.push(`--core ${core} calls the ${api} callbacks: ${n.id} runs ${n.use}${ships} in place of ${a.use} (${from}), which implements the other ones`);
   });
   return { scenario: sc, notes };
 }
@@ -357,7 +361,15 @@ function scenarioOf(io: Io, arg: string, f: ScenarioFlags): { file: ScenarioFile
   const o = overrides(f);
   const { file: sf, path } = loadScenarioInput(arg, io);
   const { scenario: flagged, notes } = applyFlags(withVariant(sf, f.variant), o, f);
-  if (flagged !== sf) loadCheck(flagged);
+  if (flagged !== sf) {
+    try {
+      loadCheck(flagged);
+    } catch (e) {
+      // What the flags changed is often why the scenario no longer builds (a variant the core ships without the scenario's thread): say it.
+      if (!(e instanceof ScenarioError) || !notes.length) throw e;
+      throw new ScenarioError(e.path, `${e.message.slice(e.path.length + 2)} [${notes.join('; ')}]`);
+    }
+  }
   const patched = withPatches(flagged, f.patch ?? [], f.declare);
   const sc = patched.scenario;
   notes.push(...patched.notes);
@@ -950,7 +962,7 @@ export async function cmdHistory(io: Io, arg: string, f: HistoryFlags): Promise<
       const verdicts: Record<string, 'holds' | 'violated' | 'unknown'> = {};
       for (const v of r.verdicts) verdicts[v.property] = v.status;
       const status = r.status === 'incomplete' ? `incomplete (${r.reason})` : r.status;
-      cols.push({ core, status, states: r.stats.states, verdicts, notes });
+      cols.push({ core, status, states: r.stats.states, verdicts, notes, drivers: notifiersOf(run.model).map((n) => n.use) });
       if (!f.quiet) io.err(`mnc: [${i + 1}/${CORE_VERSION_NAMES.length}] ${core}: ${status}, ${r.stats.states} states, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {

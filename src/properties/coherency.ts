@@ -83,7 +83,7 @@ export const coherency: KernelProperty = {
     return {
       header: 'BUG: secondary mapping inside an invalidated range',
       details: [
-        `${pr.nid} approved invalidate_range_start for [${pr.start}, ${pr.end}) (called by ${m.threadName(pr.tid)}), but ${p.obj} is mapped again before the end`,
+        `${pr.nid} approved invalidate_range_start for [${pr.start}, ${pr.end}) (called by ${m.threadName(pr.tid)}), but ${p.obj} is mapped (still, or again) before the end`,
       ],
     };
   },

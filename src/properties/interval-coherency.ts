@@ -128,7 +128,7 @@ export const intervalCoherency: KernelProperty = {
     return {
       header: 'BUG: secondary mapping inside a range an interval notifier invalidated',
       details: [
-        `${p.pair.nid}'s invalidate returned true for [${p.pair.start}, ${p.pair.end}) (called by ${m.threadName(p.pair.tid)}), but ${p.obj} is mapped again before mn_itree_inv_end()`,
+        `${p.pair.nid}'s invalidate returned true for [${p.pair.start}, ${p.pair.end}) (called by ${m.threadName(p.pair.tid)}), but ${p.obj} is mapped (still, or again) before mn_itree_inv_end()`,
       ],
     };
   },

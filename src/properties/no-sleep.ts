@@ -103,7 +103,7 @@ const UNWIND_SOURCE =
 /** The rule and the run-time check for a sleep in an interval notifier's invalidate (v5.5). */
 const INTERVAL_SOURCE = [
   'the rule: "This function can sleep. Return false only if sleeping was required but mmu_notifier_range_blockable(range) is false" (struct mmu_interval_notifier_ops, 99cb252f5e68, v5.5 include/linux/mmu_notifier.h)',
-  "v5.5 calls the interval notifiers' invalidate outside non_block_start() (mn_itree_invalidate), so the kernel's debug check (CONFIG_DEBUG_ATOMIC_SLEEP) does not print this",
+  "from v5.5 on (v6.6 too) the core calls the interval notifiers' invalidate outside non_block_start() (mn_itree_invalidate), so the kernel's debug check (CONFIG_DEBUG_ATOMIC_SLEEP) does not print this",
 ];
 
 /**

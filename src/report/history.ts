@@ -14,13 +14,17 @@ export interface HistoryColumn {
   readonly verdicts: Readonly<Record<string, 'holds' | 'violated' | 'unknown'>>;
   /** What the core changed in the scenario (a driver variant it ran in place of the scenario's), or why it cannot run it. */
   readonly notes: readonly string[];
+  /** The driver variants the run had, one `driver@variant` per notifier in registration order (none when it cannot run). */
+  readonly drivers?: readonly string[];
 }
 
 const CELL: Record<string, string> = { holds: 'ok', violated: 'FAIL', unknown: '?' };
 
 /**
  * The table: a row per check that any core decides, a column per core (`ok`, `FAIL`, `?`, `-` for a
- * check that does not apply there), then the states and status of each run, then the notes.
+ * check that does not apply there), then the states and status of each run, then the driver variants
+ * each core ran (where a column's differ from the one before, so that a driver's change across
+ * kernels shows where it happened), then the notes.
  */
 export function formatHistory(title: string, cols: readonly HistoryColumn[]): string {
   const checks: string[] = [];
@@ -32,6 +36,13 @@ export function formatHistory(title: string, cols: readonly HistoryColumn[]): st
   for (const k of checks) lines.push(row(k, cols.map((c) => (c.verdicts[k] === undefined ? '-' : CELL[c.verdicts[k]]!))));
   lines.push(row('states', cols.map((c) => (c.status === 'cannot run' ? '' : String(c.states)))));
   lines.push(row('result', cols.map((c) => c.status.split(' ')[0]!)));
+  const uses = (c: HistoryColumn): string => (c.drivers ?? []).join(' ');
+  if (cols.some((c) => c.drivers?.length)) {
+    lines.push('', 'drivers (where they change):');
+    cols.forEach((c, i) => {
+      if (c.drivers && (i === 0 || uses(c) !== uses(cols[i - 1]!))) lines.push(`  ${c.core}: ${c.drivers.length ? c.drivers.join(', ') : 'none'}`);
+    });
+  }
   const notes = cols.flatMap((c) => [...c.notes.map((n) => `  ${c.core}: ${n}`), ...(c.status.startsWith('incomplete') ? [`  ${c.core}: ${c.status}`] : [])]);
   if (notes.length) lines.push('', 'notes:', ...notes);
   return lines.join('\n');

@@ -143,7 +143,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
     const cases: [string, unknown, string[], RegExp][] = [
       ['kind __proto__', { ...base, threads: [{ kind: '__proto__' }] }, [], /threads\[0\]\.kind: unknown thread kind "__proto__"/],
       ['kind constructor', { ...base, threads: [{ kind: 'constructor' }] }, [], /threads\[0\]\.kind: unknown thread kind "constructor"/],
-      ['driver thread constructor', { ...base, threads: [{ kind: 'kvm:constructor' }] }, [], /kvm@93065ac753e4 has no thread "constructor"/],
+      ['driver thread constructor', { ...base, threads: [{ kind: 'kvm:constructor' }] }, [], /kvm@93065ac753e4 \(the kvm core v4\.19 runs where a scenario names no other\) has no thread "constructor"; it has: tdp_fault; no kvm variant core v4\.19 can call has it/],
       ['lock toString', { ...base, threads: [{ kind: 'lock_holder', params: { lock: 'toString' } }] }, [], /threads\[0\]\.params\.lock: expected the name of a lock of the scenario/],
       ['parameter constructor', { ...base, threads: [{ kind: 'oom_reaper', params: { constructor: 1 } }] }, [], /threads\[0\]\.params\.constructor: unknown parameter/],
       ['variant thread map', { ...base, variants: { a: { threads: { constructor: 'x' } } } }, [], /variants\.a\.threads\.constructor: the scenario has no thread of this kind/],
@@ -790,6 +790,20 @@ describe('history: one scenario on every core version', () => {
     const c = await run('compare', '--before', 'v5.12', '--after', 'v6.6', 'process-mrelease-reaper', '-q');
     expect(c.code).toBe(2);
     expectOneLine(c.err, /^mnc: no scenario was compared: process-mrelease-reaper: its process_mrelease thread is a system call core v5\.12 does not have \(5\.15 on\)/);
+  });
+  test("a driver across kernels (hfi1-tid-reaper names hfi1 without a variant): each core runs the hfi1 it ships, listed under the table where it changes; the no-sleep finding comes with v6.6's hfi1", async () => {
+    const r = await run('history', 'hfi1-tid-reaper', '-q');
+    expect(r.code, r.err).toBe(0);
+    const row = rowOf(r.out, 'no-sleep:might-sleep');
+    expect(row['v6.6']).toBe('FAIL');
+    for (const core of ['v4.18', 'v4.19', 'v5.4', 'v5.5', 'v5.12']) expect(row[core], core).toBe('ok');
+    const drivers = r.out.slice(r.out.indexOf('drivers (where they change):'));
+    expect(drivers.split('\n').slice(1, 6)).toEqual(['  v4.18: hfi1@v4.18', '  93065ac753e4: hfi1@93065ac753e4', '  v5.0: hfi1@v5.0', '  v5.2: hfi1@v5.2', '  v6.6: hfi1@v6.6']);
+    // A reader thread of the v6.6 variant only: the older cores cannot run the scenario, and say which thread they lack.
+    const cs = await run('history', 'amdgpu-userptr-reaper', '-q');
+    expect(cs.code, cs.err).toBe(0);
+    expect(rowOf(cs.out, 'result')['v6.6']).toBe('pass');
+    expect(cs.out).toMatch(/^ {2}v5\.12: cannot run it: .*amdgpu@v5\.2 \(the amdgpu core v5\.12 runs where a scenario names no other\) has no thread "cs"; .*; amdgpu@v6\.6 has it and core v5\.12 can call it: name it in the scenario, or pass --driver amdgpu@v6\.6$/m);
   });
   test('an interval notifier\'s scenario (test_hmm): the cores before v5.5 cannot run it, and say why; v5.5 decides it', async () => {
     const r = await run('history', 'test-hmm-fault-vs-munmap', '-q');

@@ -100,6 +100,17 @@
  * process-mrelease-reaper (new): the oom_reaper and process_mrelease(2) reaping at once on v6.6, KVM
  * and test_hmm on the mm: every check holds. No other row changed.
  *
+ * Issue 14, the v6.6 core ships the @v6.6 drivers: amdgpu-userptr-reaper, amdgpu-userptr-cs-vs-munmap,
+ * kvm-tdp-fault-reaper, gntdev-mmap-reaper, umem-odp-pagefault-reaper, i915-userptr-reaper and
+ * hfi1-tid-reaper moved from the v5.5 core to v6.6 (their drivers named without a variant): no row
+ * changed. kvm-imbalance-i915 @ v6.6 names i915's v5.2 hlist form (i915@v6.6 would refuse in the
+ * interval tree, before the hlist start the scenario is about) and runs the kvm@v6.6 the core ships:
+ * no change. hfi1-tid-mrelease (new): hfi1@v6.6 under the oom_reaper and process_mrelease(2) at once:
+ * no-sleep FAIL, now also no-sleep:blocked (one caller waits for node->invalidate_mutex, which the
+ * other holds across the unpin), and interval-coherency FAIL read literally (the second caller finds
+ * node->freed set and returns true while the first has not yet cleared the RcvArray entry; the pages
+ * stay pinned: docs/model.md, "hfi1 as of v6.6").
+ *
  * Issue 14, nouveau SVM on the v6.6 core (the interval tree as state): nouveau-svm-fault-vs-munmap
  * (new): every check holds (interval-coherency:mapped judges from the return of the core's start,
  * where nouveau's hlist notifier has cleared the GPU's entries its interval notifier only sequenced).
@@ -150,6 +161,7 @@ gntdev-reaper                 fixup              ok   ok   ok   ok   ok   ok   o
 hfi1-reaper                   v4.18              ok   ok   ok   ok   ok   ok   ok   -   ok
 hfi1-reaper                   93065ac753e4       ok   ok   ok   ok   ok   ok   ok   -   ok
 hfi1-reaper                   v4.19              ok   ok   ok   ok   ok   ok   ok   -   ok
+hfi1-tid-mrelease             -                  FAIL ok   ok   ok   ok   ok   ok   FAIL ok
 hfi1-tid-reaper               -                  FAIL ok   ok   ok   ok   ok   ok   ok  ok
 i915-overlapping-invalidations -                  ok   ok   ok   ok   -    -    FAIL - ok
 i915-reaper                   v4.18              ok   ok   ok   ok   ok   FAIL ok   -   ok

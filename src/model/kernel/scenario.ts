@@ -695,7 +695,14 @@ function linkProgram(sc: Scenario): Program {
       if (!inst) throw new ScenarioError(`${path}.kind`, `thread "${t.kind}" needs a ${drv} notifier${idx ? ` #${idx}` : ''} in "notifiers"`);
       const def: DriverThreadDef | undefined = own(inst.def.threads, kind!);
       if (!def) {
-        throw new ScenarioError(`${path}.kind`, `${inst.driver}@${inst.variant} has no thread "${kind}"; it has: ${Object.keys(inst.def.threads ?? {}).join(', ') || 'none'}`);
+        const has = `it has: ${Object.keys(inst.def.threads ?? {}).join(', ') || 'none'}`;
+        // How to fix it: a variant of the driver this core can call that has the thread.
+        const other = Object.entries(DRIVERS[inst.driver]!.variants).find(([, d]) => d.api === core.api && !(d.interval && !core.itree) && own(d.threads, kind!))?.[0];
+        const runs = inst.variant === shippedVariant(core, inst.driver) ? ` (the ${inst.driver} core ${core.name} runs where a scenario names no other)` : '';
+        const hint = other
+          ? `; ${inst.driver}@${other} has it and core ${core.name} can call it: name it in the scenario, or pass --driver ${inst.driver}@${other}`
+          : `; no ${inst.driver} variant core ${core.name} can call has it`;
+        throw new ScenarioError(`${path}.kind`, `${inst.driver}@${inst.variant}${runs} has no thread "${kind}"; ${has}${hint}`);
       }
       if (def.once !== undefined) {
         const key = `${inst.nid}:${kind!}`;

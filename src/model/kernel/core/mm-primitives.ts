@@ -687,6 +687,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     },
   },
   vfree: { shared: false, sleeps: true, doc: 'vfree(p): frees vmalloc memory; may sleep when not called from interrupt context (mm/vmalloc.c; a 2018 patch by Andrey Ryabinin adds "May sleep if called *not* from interrupt context" to its comment, index id 28968977507). Freed objects are not tracked.', run: () => 0 },
+  kvfree: { shared: false, sleeps: true, doc: 'kvfree(p) (mm/util.c): frees kmalloc or vmalloc memory; the vfree path may sleep. Freed objects are not tracked. One definition for every driver that calls it (amdgpu@v6.6 and i915@v6.6 had one each, which kept them out of one scenario).', run: () => 0 },
   mmdrop: { shared: false, sleeps: false, doc: 'mmdrop(mm): drops an mm_count reference (not tracked: the victim mm outlives every scenario).', run: () => 0 },
   page_vma_mapped_walk: {
     shared: false,

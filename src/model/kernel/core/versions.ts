@@ -342,5 +342,35 @@ export const CORE_VERSIONS: Readonly<Record<string, CoreVersion>> = {
     invalidate: invalidateV66,
     reapsLocked: true,
     processMrelease: { fn: oom.processMreleaseV66.name, fns: [oom.processMreleaseV66, oom.taskWillFreeMemV66] },
+    ships: {
+      amdgpu: {
+        variant: 'v6.6',
+        why: 'drivers/gpu/drm/amd/amdgpu/amdgpu_hmm.c (amdgpu_mn.c until v5.19): one mmu_interval_notifier per userptr BO since v5.6; amdgpu_hmm_invalidate_gfx as v6.2-v6.8 have it, and the CS ioctl of v6.6 (drm_exec)',
+      },
+      'amdgpu-hsa': {
+        variant: 'v6.6',
+        why: 'amdgpu_hmm_invalidate_hsa() in amdgpu_hmm.c as v6.2-v6.8 have it, with amdgpu_amdkfd_gpuvm.c\'s userptr eviction',
+      },
+      kvm: {
+        variant: 'v6.6',
+        why: 'virt/kvm/kvm_main.c as v6.1-v6.7 have it (mmu_invalidate_begin/end, __kvm_handle_hva_range with may_block), read in the patch mails against v6.1 and v6.6 ("KVM: Use gfn instead of hva for mmu_notifier_retry", the guest_memfd series)',
+      },
+      gntdev: {
+        variant: 'v6.6',
+        why: 'drivers/xen/gntdev.c with one mmu_interval_notifier per grant map (gregkh/linux @ 52dc40ef0cfe, a v6.1/v6.2 text; no later change to these lines was found)',
+      },
+      umem_odp: {
+        variant: 'v6.6',
+        why: 'drivers/infiniband/core/umem_odp.c as v5.13-v6.14 have it (ammarfaizi2/linux-block @ 01127dbe8365), with mlx5\'s mlx5_ib_invalidate_range and page fault (drivers/infiniband/hw/mlx5/odp.c, v6.0-v6.14)',
+      },
+      i915: {
+        variant: 'v6.6',
+        why: 'drivers/gpu/drm/i915/gem/i915_gem_userptr.c of v6.6.35 (an interval notifier since ed29c2691188, v5.13), with the execbuffer\'s check under read_lock(&i915->mm.notifier_lock)',
+      },
+      hfi1: {
+        variant: 'v6.6',
+        why: 'drivers/infiniband/hw/hfi1/user_exp_rcv.c: the TID nodes\' mmu_interval_notifiers with the v6.2 fixes 1c7edde1b572 and b3deec25847b, both in v6.6',
+      },
+    },
   },
 };

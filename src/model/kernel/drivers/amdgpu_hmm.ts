@@ -181,7 +181,6 @@ export const AMDGPU_HMM_PRIMITIVES: Readonly<Record<string, Primitive>> = {
     doc: 'Model-only: the object kzalloc() returned for the hmm_range whose address amdgpu_hmm_range_get_pages() stores through `phmm_range` (`&e->range`): the CS thread\'s own pre-allocated `hmm_range` (`<entry>.hmm_range`).',
     run: (_ctx, [p]) => `${ref(p, 'mnc_hmm_range').replace(/\.range$/, '')}.hmm_range`,
   },
-  kvfree: noop('kvfree(p) (mm/util.c): frees kmalloc or vmalloc memory; the vfree path may sleep. Freed objects are not tracked.', true),
   schedule: noop('schedule(): yields the CPU between two chunks of the walk; may sleep (never reached in the model: one chunk).', true),
   DRM_DEBUG_DRIVER: noop('DRM_DEBUG_DRIVER(...): debug printk.'),
   kgd2kfd_quiesce_mm: {

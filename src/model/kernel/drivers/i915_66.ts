@@ -105,7 +105,6 @@ export const I915_66_PRIMITIVES: Readonly<Record<string, Primitive>> = {
     run: (_ctx, [, n]) => num(n, 'pin_user_pages_fast'),
   },
   unpin_user_pages: { shared: false, sleeps: false, doc: 'unpin_user_pages(pages, npages): drops the pins (not tracked).', run: () => 0 },
-  kvfree: { shared: false, sleeps: true, doc: 'kvfree(p) (mm/util.c): frees kmalloc or vmalloc memory; the vfree path may sleep. Not tracked.', run: () => 0 },
   ____i915_gem_object_get_pages: {
     shared: true,
     sleeps: false,

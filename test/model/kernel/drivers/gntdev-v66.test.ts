@@ -1,5 +1,5 @@
 /**
- * The Xen grant device as v6.6 has it (gntdev.c: an interval notifier per grant map) on the v5.5 core:
+ * The Xen grant device as v6.6 has it (gntdev.c: an interval notifier per grant map) on the v6.6 core (the built-in scenarios; a test that builds its own says its core):
  * the invalidate refuses a non-blockable range before any range test and otherwise unmaps without a
  * lock or a sleep; gntdev_mmap's bare mmu_interval_read_begin() (no retry) is enough only because the
  * mmap holds mmap_lock for write: without the lock, a madvise's invalidation between the read_begin
@@ -25,7 +25,7 @@ const unlockedMmap = fn({
   body: [c('unsigned long ret;'), cAs('ret = do_mmap(file, addr, len, prot, flag, 0, pgoff, &populate, &uf);', 'ret = gntdev_mmap(map, vma)'), c('return ret;')],
 });
 
-describe('gntdev@v6.6 on v5.5', () => {
+describe('gntdev@v6.6 on v6.6', () => {
   test('gntdev-mmap-reaper holds every check; a blockable madvise and munmap of the map hold too', () => {
     for (const [p, x] of Object.entries(propertyVerdicts(runScenario(reaper())))) expect(x, p).not.toBe('violated');
     const sc: Scenario = {

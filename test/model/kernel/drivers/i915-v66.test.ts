@@ -1,5 +1,5 @@
 /**
- * i915's userptr objects as v6.6 has them (i915_gem_userptr.c, 6.6.35) on the v5.5 core: the invalidate
+ * i915's userptr objects as v6.6 has them (i915_gem_userptr.c, 6.6.35) on the v6.6 core (the built-in scenarios; a test that builds its own says its core): the invalidate
  * refuses a non-blockable range and otherwise records the sequence under write_lock(notifier_lock) and
  * waits for the object's fences; the execbuffer reads the pages with read_begin/read_retry and checks
  * them again under read_lock(notifier_lock) after its fence is on the object. Without the check, or
@@ -51,7 +51,7 @@ const NO_SET_SEQ = [
   '',
 ];
 
-describe('i915@v6.6 on v5.5', () => {
+describe('i915@v6.6 on v6.6', () => {
   test('i915-userptr-reaper holds every check; the execbuffer beside madvise or munmap does too', () => {
     for (const sc of [reaper(), vs('madvise'), vs('munmap')]) {
       const v = propertyVerdicts(runScenario(sc));
@@ -66,5 +66,11 @@ describe('i915@v6.6 on v5.5', () => {
       expect(propertyVerdicts(run)['interval-coherency']).toBe('violated');
       expect(finding(run, 'interval-coherency:stale-use').details).toMatch(/^the device maps i9150\.obj0 from a read that an invalidation of it overtook/);
     }
+  });
+
+  test('i915@v6.6 and amdgpu@v6.6 share a scenario: both call kvfree(), one primitive of the core (each defined its own, and the two refused each other)', () => {
+    const run = runScenario({ ...reaper(), notifiers: [...reaper().notifiers, { use: 'amdgpu@v6.6', objects: [{ start: 0, end: 1 }] }], threads: [{ kind: 'oom_reaper' }, { kind: 'i915:execbuf' }, { kind: 'amdgpu:cs' }] }, { maxStates: 20_000 });
+    expect(run.result.verdicts.length).toBeGreaterThan(0);
+    expect(run.model.program.spec.notifiers.map((n) => `${n.driver}@${n.variant}`).sort()).toEqual(['amdgpu@v6.6', 'i915@v6.6']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * KVM as v6.6 has it (kvm_main.c's __kvm_handle_hva_range, mmu_invalidate_begin/end, the x86 TDP MMU
- * fault's is_page_fault_stale -> mmu_invalidate_retry_hva) on the v5.5 core: the vCPU never installs
+ * fault's is_page_fault_stale -> mmu_invalidate_retry_hva) on the v6.6 core (the built-in scenarios; a test that builds its own says its core): the vCPU never installs
  * an spte inside an open invalidation, and without the range test of mmu_invalidate_retry_hva it
  * does; the handlers called through the struct kvm_hva_range's function pointers are seen by the
  * reduction; beside a notifier that refuses the reaper, the v5.5 core's skipped end still leaks
@@ -49,7 +49,7 @@ const NO_RANGE_TEST = [
   '',
 ].join('\n');
 
-describe('kvm@v6.6 on v5.5', () => {
+describe('kvm@v6.6 on v6.6', () => {
   test('kvm-tdp-fault-reaper holds every check in both variants, and the vCPU beside munmap never maps inside the open invalidation', () => {
     for (const v of ['kvm@v6.6', 'kvm@v5.2']) {
       const r = propertyVerdicts(runScenario(builtin('kvm-tdp-fault-reaper', v)));

@@ -1,6 +1,6 @@
 /**
- * RDMA ODP as v6.6 has it (umem_odp.c with mlx5's mlx5_ib_invalidate_range and page fault) on the v5.5
- * core: the reaper is refused before any lock; a blockable invalidation takes umem_mutex, records the
+ * RDMA ODP as v6.6 has it (umem_odp.c with mlx5's mlx5_ib_invalidate_range and page fault) on the v6.6
+ * core (the built-ins): the reaper is refused before any lock; a blockable invalidation takes umem_mutex, records the
  * sequence and zaps the MTTs; the page fault's read_retry under umem_mutex, held until the MTTs are
  * written, keeps it coherent. Without the retry, or without mmu_interval_set_seq(), interval-coherency
  * fails.
@@ -53,7 +53,7 @@ const NO_SET_SEQ = [
   '',
 ];
 
-describe('umem_odp@v6.6 with mlx5 on v5.5', () => {
+describe('umem_odp@v6.6 with mlx5 on v6.6', () => {
   test('the reaper scenario and the page fault beside madvise hold every check', () => {
     for (const sc of [reaper(), vsMadvise()]) {
       const v = propertyVerdicts(runScenario(sc));
