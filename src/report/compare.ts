@@ -12,6 +12,7 @@ import { applyVariant, type ScenarioFile, type VariantOverride } from '../model/
 import { runScenario, runScenarioAsync, type ScenarioRun } from './run.ts';
 import { reach } from '../model/lang/reduction.ts';
 import { buildProgram, shippedVariant, type Scenario } from '../model/kernel/scenario.ts';
+import { ScenarioError } from '../model/kernel/errors.ts';
 import { runInWorkers } from './pool.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, replayCommand, scenarioCommand, type Trace } from './trace.ts';
@@ -263,7 +264,17 @@ export async function compareSides(
     const a = sideOverride(sf, after);
     if (typeof b === 'string' || typeof a === 'string') return { sf, skip: typeof b === 'string' ? b : (a as string) };
     const side = (x: Side, label: string): PlannedSide => ({ scenario: applyVariant(sf, x.override, label), variant: label, flags: x.flags });
-    return { sf, arg: ('file' in input ? input.arg : undefined) ?? sf.name, b: side(b, before), a: side(a, after) };
+    const [pb, pa] = [side(b, before), side(a, after)];
+    // A side whose drivers lack the scenario's thread, parameters or objects (a core ships another variant): skipped with the reason.
+    for (const [p, label] of [[pb, before], [pa, after]] as const) {
+      try {
+        buildProgram(p.scenario);
+      } catch (e) {
+        if (e instanceof ScenarioError) return { sf, skip: `on ${label}: ${e.message}` };
+        throw e;
+      }
+    }
+    return { sf, arg: ('file' in input ? input.arg : undefined) ?? sf.name, b: pb, a: pa };
   });
   const c = await runPairs(planned, { before, after }, o, log);
   if (!c.pairs.length && !c.notRun.length) {

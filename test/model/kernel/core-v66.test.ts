@@ -48,7 +48,7 @@ function reachable(sc: Scenario, pred: (s: KState, m: KernelModel) => boolean): 
 
 describe('process_mrelease(2): a second non-blocking caller of __oom_reap_task_mm()', () => {
   test("its non-blocking start is a no-sleep context: v5.x-era amdgpu's read lock there is the kernel's own splat, reported in process_mrelease", () => {
-    const run = runScenario(scenario({ core: 'v6.6', notifiers: [['amdgpu', 1, 2]], threads: ['process_mrelease'] }), { properties: ['no-sleep'] });
+    const run = runScenario(scenario({ core: 'v6.6', notifiers: [['amdgpu@v5.2', 1, 2]], threads: ['process_mrelease'] }), { properties: ['no-sleep'] });
     const f = finding(run, 'no-sleep:might-sleep');
     expect(f.header).toBe('BUG: sleeping function called from non-blockable invalidate_range_start');
     expect(f.details).toMatch(/^process_mrelease is about to call down_read_non_owner\(\), which may sleep, in amdgpu0 invalidate_range_start \[0, 4\) non-blockable/);
@@ -58,15 +58,16 @@ describe('process_mrelease(2): a second non-blocking caller of __oom_reap_task_m
   });
 
   test('it reaps only a dying process: without the OOM kill (no SIGKILL) task_will_free_mem() is false and no start is called', () => {
-    const v = statuses(scenario({ core: 'v6.6', oom: false, notifiers: [['amdgpu', 1, 2]], threads: ['process_mrelease'] }));
+    const v = statuses(scenario({ core: 'v6.6', oom: false, notifiers: [['amdgpu@v5.2', 1, 2]], threads: ['process_mrelease'] }));
     expect(v['no-sleep:might-sleep']).toBe('holds');
     expect(v['pairing:failed-start-end']).toBe('holds');
   });
 
   test('with the reaper: the two invalidate concurrently (KVM counts two starts), test_hmm may refuse one while the other holds its mutex, and every check holds', () => {
+    // kvm is the kvm@v6.6 the core ships: its count is mmu_invalidate_in_progress.
     const sc = scenario({ core: 'v6.6', notifiers: [['kvm', 0, 4], ['test_hmm', 0, 2]], threads: ['oom_reaper', 'process_mrelease'] });
     expect(Object.entries(statuses(sc)).filter(([, s]) => s !== 'holds')).toEqual([]);
-    expect(reachable(sc, (s) => s.mem['kvm0.mmu_notifier_count'] === 2)).toBe(true);
+    expect(reachable(sc, (s) => s.mem['kvm0.mmu_invalidate_in_progress'] === 2)).toBe(true);
     // process_mrelease in test_hmm's non-blocking invalidate while the reaper holds dmirror->mutex:
     // its mutex_trylock fails, the interval notifier refuses, and process_mrelease returns -EAGAIN.
     expect(
@@ -94,8 +95,8 @@ describe('process_mrelease(2): a second non-blocking caller of __oom_reap_task_m
 });
 
 describe('the 6.6 reaper and exit_mmap()', () => {
-  test('6.6 reaps an mlocked VMA, which v4.19 to v5.12 skip (can_madv_dontneed_vma/can_madv_lru_vma): amdgpu there is reached on v6.6 only', () => {
-    const on = (core: string): Record<string, string> => statuses(scenario({ core, locked: true, notifiers: [['amdgpu', 1, 2]], threads: ['oom_reaper'] }));
+  test("6.6 reaps an mlocked VMA, which v4.19 to v5.12 skip (can_madv_dontneed_vma/can_madv_lru_vma): amdgpu's v5.2 form (named: v6.6 ships amdgpu@v6.6, which refuses before any lock) is reached on v6.6 only", () => {
+    const on = (core: string): Record<string, string> => statuses(scenario({ core, locked: true, notifiers: [['amdgpu@v5.2', 1, 2]], threads: ['oom_reaper'] }));
     expect(on('v5.12')['no-sleep:might-sleep']).toBe('holds');
     expect(on('v5.12')['pairing:failed-start-end']).toBe('holds');
     expect(on('v6.6')['no-sleep:might-sleep']).toBe('violated');
