@@ -198,7 +198,7 @@ function sideOverride(sf: ScenarioFile, side: string): Side | string {
     const iv = core.itree ? undefined : intervalDriver(sf, core);
     if (iv) return `its ${iv} notifier is an mmu_interval_notifier, which core ${side} does not have (v5.5 on)`;
     const dyn = core.dynamicItree ? undefined : dynamicIntervalDriver(sf, core);
-    if (dyn) return `its ${dyn} notifier inserts and removes an mmu_interval_notifier while it runs, which core ${side} models with a static interval tree (v6.6 has them as steps)`;
+    if (dyn) return `its ${dyn} notifier inserts and removes an mmu_interval_notifier while it runs, which core ${side} ${core.itree ? 'models with a static interval tree' : 'has no interval notifiers for'} (v6.6 has them as steps)`;
     if (!core.processMrelease && sf.threads.some((t) => t.kind === 'process_mrelease')) return `its process_mrelease thread is a system call core ${side} does not have (5.15 on)`;
     return { override: { core: side }, flags: { core: side } };
   }
