@@ -66,7 +66,12 @@ function approvedInterval(p: Program, pair: PairRecord): boolean {
 const CORE_START = '__mmu_notifier_invalidate_range_start';
 const startIds = new WeakMap<Program, number>();
 
-/** Whether thread `tid` is inside the core's `__mmu_notifier_invalidate_range_start()`. */
+/**
+ * Whether thread `tid` is inside the core's `__mmu_notifier_invalidate_range_start()`. A read of the
+ * thread's frames that `reads` does not declare: docs/model.md ("What the properties need not
+ * declare", a thread's return from the core's start) gives the argument that no reduction loses a
+ * violation through it.
+ */
 function inCoreStart(p: Program, s: KState, tid: number): boolean {
   let id = startIds.get(p);
   if (id === undefined) startIds.set(p, (id = p.hasFn(CORE_START) ? p.fnId(CORE_START) : -1));
