@@ -1,7 +1,12 @@
 /**
  * Running built-in scenarios in tests and reading their counterexamples.
  */
+import { expect } from 'vitest';
+import { check, Property } from '../../src/checker/index.ts';
+import { KernelModel } from '../../src/model/kernel-model.ts';
 import { loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
+import { buildProgram, type Scenario } from '../../src/model/kernel/scenario.ts';
+import type { KState } from '../../src/model/lang/state.ts';
 import { counterexamples, propertyVerdicts, runScenario, variantsOf, type PropertyVerdict, type ScenarioRun } from '../../src/report/run.ts';
 import { stepRows } from '../../src/report/steps.ts';
 import { explain } from '../../src/properties/index.ts';
@@ -30,4 +35,13 @@ export function finding(run: ScenarioRun, engineProperty: string): { header: str
     statements: rows.flatMap((r) => r.statements.map((s) => `${r.thread}: ${s.text}`)),
     lastThread: rows.at(-1)?.thread ?? '',
   };
+}
+
+/** Whether a state where `pred` holds is reachable, in the unreduced model (every statement a step). */
+export function reachable(sc: Scenario, pred: (s: KState, m: KernelModel) => boolean): boolean {
+  const m = new KernelModel(buildProgram(sc), { coalesce: false });
+  m.setProperties([Property.always<KState>('never', (s) => !pred(s, m))]);
+  const r = check(m, { findAll: true });
+  expect(r.status).not.toBe('incomplete');
+  return r.status === 'violation';
 }

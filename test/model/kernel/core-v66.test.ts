@@ -5,8 +5,6 @@
  * __oom_reap_task_mm() (thread kind process_mrelease).
  */
 import { describe, expect, test } from 'vitest';
-import { check } from '../../../src/checker/index.ts';
-import { Property } from '../../../src/checker/model.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { parseScenario } from '../../../src/model/kernel/scenario-file.ts';
 import { buildProgram, type Scenario } from '../../../src/model/kernel/scenario.ts';
@@ -14,7 +12,7 @@ import { ScenarioError } from '../../../src/model/kernel/errors.ts';
 import { CORE_VERSIONS } from '../../../src/model/kernel/core/versions.ts';
 import type { KState } from '../../../src/model/lang/state.ts';
 import { runScenario } from '../../../src/report/run.ts';
-import { finding } from '../../scenarios/helpers.ts';
+import { finding, reachable } from '../../scenarios/helpers.ts';
 
 function scenario(o: { core: string; oom?: boolean; locked?: boolean; notifiers: [string, number, number][]; threads: string[] }): Scenario {
   return parseScenario(
@@ -37,14 +35,6 @@ function statuses(sc: Scenario): Record<string, string> {
   return Object.fromEntries(run.result.verdicts.map((v) => [v.property, v.status]));
 }
 
-/** Whether a state where `pred` holds is reachable, in the unreduced model (every statement a step). */
-function reachable(sc: Scenario, pred: (s: KState, m: KernelModel) => boolean): boolean {
-  const m = new KernelModel(buildProgram(sc), { coalesce: false });
-  m.setProperties([Property.always<KState>('never', (s) => !pred(s, m))]);
-  const r = check(m, { findAll: true });
-  expect(r.status).not.toBe('incomplete');
-  return r.status === 'violation';
-}
 
 describe('process_mrelease(2): a second non-blocking caller of __oom_reap_task_mm()', () => {
   test("its non-blocking start is a no-sleep context: v5.x-era amdgpu's read lock there is the kernel's own splat, reported in process_mrelease", () => {

@@ -7,7 +7,7 @@
  * and removes an interval notifier while it runs) beside the model's `invalidate` thread.
  */
 import { describe, expect, test } from 'vitest';
-import { check, Property } from '../../../src/checker/index.ts';
+import { reachable } from '../../scenarios/helpers.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { buildProgram, type Scenario } from '../../../src/model/kernel/scenario.ts';
 import { ScenarioError } from '../../../src/model/kernel/errors.ts';
@@ -37,14 +37,6 @@ function withStatic(): Scenario {
   return { ...sc, notifiers: [...sc.notifiers, { use: 'test_hmm', objects: [{ start: 2, end: 4 }] }] };
 }
 
-/** Whether a state where `pred` holds is reachable, in the unreduced model (every statement a step). */
-function reachable(sc: Scenario, pred: (s: KState, m: KernelModel) => boolean): boolean {
-  const m = new KernelModel(buildProgram(sc), { coalesce: false });
-  m.setProperties([Property.always<KState>('never', (s) => !pred(s, m))]);
-  const r = check(m, { findAll: true });
-  expect(r.status).not.toBe('incomplete');
-  return r.status === 'violation';
-}
 
 /** The innermost function thread `tid` is in. */
 function inFn(m: KernelModel, s: KState, tid: number): string | undefined {

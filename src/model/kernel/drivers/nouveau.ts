@@ -42,26 +42,15 @@
 import type { DriverDef, DriverThreadDef, InstanceState, ObjectRange, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, cAs, cAsG, cg, elif, fn, if_, label, shown, while_, type FnDef } from '../../lang/ir.ts';
-import { num, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
+import { num, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
-import { HMM_RANGE_PRIMITIVES } from './test_hmm.ts';
+import { HMM_RANGE_PRIMITIVES, objectsIn } from './test_hmm.ts';
 
 const FILE = 'drivers/gpu/drm/nouveau/nouveau_svm.c';
 const V = 'v6.6';
 const SRC =
   'torvalds/linux @ 130377304ed0 drivers/gpu/drm/nouveau/nouveau_svm.c (index id 43532648, ~v6.14 by content), the 6.6.y text per the 6.6-stable backport mail of b3fefbb30a16 (index id 35986646501); issue14-research.md §5.3';
 
-/** The instance's objects that [start, end) overlaps. */
-function objectsIn(ctx: PrimCtx, svmm: string, start: number, end: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; ; i++) {
-    const id = `${svmm}.obj${i}`;
-    const s = ctx.stat(`${id}.start`);
-    const l = ctx.stat(`${id}.last`);
-    if (typeof s !== 'number' || typeof l !== 'number') return out;
-    if (s <= end - 1 && start <= l) out.push(id);
-  }
-}
 
 const PRIMITIVES: Readonly<Record<string, Primitive>> = {
   ...HMM_RANGE_PRIMITIVES,

@@ -49,8 +49,8 @@ const FILE = 'lib/test_hmm.c';
 const SRC =
   'torvalds/linux @ ead971eec0eb lib/test_hmm.c (index id 40009054, >= 6.15 by content), the same text as the 5.14-5.19 copy in intel/linux-intel-lts @ 4abd943767b5 (index id 4948134930); issue14-research.md §5.8. test_hmm.c entered in v5.7 using the v5.5 interval notifier API unchanged';
 
-/** The objects of dmirror `d` that [start, end) overlaps. */
-function objectsIn(ctx: PrimCtx, d: string, start: number, end: number): string[] {
+/** The objects of instance `d` (a dmirror; nouveau's svmm too) that [start, end) overlaps. */
+export function objectsIn(ctx: PrimCtx, d: string, start: number, end: number): string[] {
   const out: string[] = [];
   for (let i = 0; ; i++) {
     const id = `${d}.obj${i}`;

@@ -4,25 +4,16 @@
  * and the hlist notifier, which the core calls after the interval tree, clears the GPU's entries.
  */
 import { describe, expect, test } from 'vitest';
-import { check, Property } from '../../../../src/checker/index.ts';
 import { KernelModel } from '../../../../src/model/kernel-model.ts';
 import { buildProgram, type Scenario } from '../../../../src/model/kernel/scenario.ts';
 import { loadBuiltin } from '../../../../src/model/kernel/scenario-file.ts';
 import type { KState } from '../../../../src/model/lang/state.ts';
 import { runScenario } from '../../../../src/report/run.ts';
-import { finding } from '../../../scenarios/helpers.ts';
+import { finding, reachable } from '../../../scenarios/helpers.ts';
 import { parsePatch } from '../../../../src/model/patch/diff.ts';
 import { applyInOrder, scenarioBase } from '../../../../src/model/patch/use.ts';
 import { variantsOf } from '../../../../src/report/run.ts';
 
-/** Whether a state where `pred` holds is reachable, in the unreduced model (every statement a step). */
-function reachable(sc: Scenario, pred: (s: KState, m: KernelModel) => boolean): boolean {
-  const m = new KernelModel(buildProgram(sc), { coalesce: false });
-  m.setProperties([Property.always<KState>('never', (s) => !pred(s, m))]);
-  const r = check(m, { findAll: true });
-  expect(r.status).not.toBe('incomplete');
-  return r.status === 'violation';
-}
 
 function statuses(sc: Scenario, properties?: string[]): Record<string, string> {
   const run = runScenario(sc, { findAll: true, ...(properties ? { properties } : {}) });
