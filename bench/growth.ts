@@ -2,8 +2,11 @@
  * Growth in identical threads (issue 12's growth series): the oom_reaper, the amdgpu CS ioctl and k
  * identical madvise threads (the same range of amdgpu's BO, so every pair meets the others and the
  * ioctl on amn->lock), for k = 1, 2, ...; then the same without the ioctl. Prints distinct states, transitions and seconds per k, the
- * ratio to k - 1, and which growth the series fits: a polynomial k^d (d from consecutive log-log
- * slopes), an exponential b^k, or neither yet (the ratios falling while the slopes rise). Each series runs with symmetry reduction (the default: the k
+ * ratio to k - 1 and the binomial degree estimate (r_k - 1)(k + 1), and which growth the series fits
+ * (bench/fit.ts: a polynomial when the estimates stop rising), with a forecast of the states and
+ * seconds up to MNC_BENCH_GROWTH_K threads. Before the series, how many local states one madvise
+ * thread takes in the k = 1 run (L: with symmetry the k threads' local states are a multiset, of
+ * which there are C(L + k - 1, k), a polynomial of degree L - 1). Each series runs with symmetry reduction (the default: the k
  * madvise threads are one class, src/model/lang/symmetry.ts) and then without it (`--no-symmetry`),
  * so the two are side by side in one run.
  *
@@ -13,7 +16,8 @@
  * MNC_BENCH_GROWTH=0 skips it.
  */
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
-import { runScenario } from '../src/report/run.ts';
+import { modelOf, runScenario } from '../src/report/run.ts';
+import { fitGrowth } from './fit.ts';
 
 /** The growth series' scenario for k madvise threads, with or without the CS ioctl (JSON text; bench/spin.ts runs it too). */
 export function scenario(k: number, ioctl: boolean): string {
@@ -45,8 +49,12 @@ function series(ioctl: boolean, symmetry: boolean): void {
   const maxK = Number(process.env.MNC_BENCH_GROWTH_K ?? 8);
   const seconds = Number(process.env.MNC_BENCH_GROWTH_SECONDS ?? 60);
   console.log(`growth in identical threads: oom_reaper${ioctl ? ' + amdgpu CS ioctl' : ''} + k madvise threads over one BO, ${symmetry ? 'with' : 'WITHOUT'} symmetry reduction (every property; ${seconds} s per k at most)`);
-  console.log('  k  status      distinct states   transitions   seconds   x previous   log-log slope');
-  const done: { k: number; states: number }[] = [];
+  if (symmetry) {
+    const L = localStates(parseScenario(scenario(1, ioctl), 'growth-1'), ioctl ? 2 : 1);
+    console.log(`  one madvise thread takes ${L} local states at k = 1 (call stack, program counters, locals): with symmetry, C(${L} + k - 1, k) multisets of them, degree ${L - 1} in k`);
+  }
+  console.log('  k  status      distinct states   transitions   seconds   x previous   degree est.');
+  const done: { k: number; states: number; seconds: number }[] = [];
   for (let k = 1; k <= maxK; k++) {
     const sc = parseScenario(scenario(k, ioctl), `growth-${k}`);
     const t0 = performance.now();
@@ -56,30 +64,52 @@ function series(ioctl: boolean, symmetry: boolean): void {
     const prev = done[done.length - 1];
     const complete = r.result.status !== 'incomplete';
     const ratio = prev && complete ? (st.states / prev.states).toFixed(2) : '';
-    const slope = prev && complete ? (Math.log(st.states / prev.states) / Math.log(k / prev.k)).toFixed(2) : '';
+    const slope = prev && complete ? ((st.states / prev.states - 1) * k).toFixed(2) : '';
     console.log(
       `  ${String(k).padStart(1)}  ${(complete ? 'complete' : 'incomplete').padEnd(10)}  ${st.states.toLocaleString('en-US').padStart(15)}   ${st.transitions.toLocaleString('en-US').padStart(11)}   ${s.toFixed(1).padStart(7)}   ${ratio.padStart(10)}   ${slope.padStart(13)}`,
     );
     if (!complete) break;
-    done.push({ k, states: st.states });
+    done.push({ k, states: st.states, seconds: s });
   }
   if (done.length >= 3) {
-    // Exponential: a constant ratio; polynomial: a constant log-log slope. Say which is steadier.
-    const ratios = done.slice(1).map((d, i) => d.states / done[i]!.states);
-    const slopes = done.slice(1).map((d, i) => Math.log(d.states / done[i]!.states) / Math.log(d.k / done[i]!.k));
-    const spread = (xs: number[]): number => (Math.max(...xs) - Math.min(...xs)) / (xs.reduce((a, b) => a + b, 0) / xs.length);
-    const last = done.slice(-3);
-    const b = Math.pow(last[2]!.states / last[0]!.states, 1 / (last[2]!.k - last[0]!.k));
-    const d = Math.log(last[2]!.states / last[0]!.states) / Math.log(last[2]!.k / last[0]!.k);
-    const [r1, r2] = ratios.slice(-2) as [number, number];
-    const [s1, s2] = slopes.slice(-2) as [number, number];
-    // Falling ratios and rising slopes: slower than an exponential so far, faster than any fixed degree so far; say so rather than pick one.
-    const fit =
-      r2 < r1 && s2 > s1
-        ? `neither yet: the ratios fall (slower than b^k so far) and the log-log slopes rise (faster than any fixed k^d so far); over the last three rows about ${b.toFixed(2)}^k or k^${d.toFixed(1)}`
-        : spread(ratios.slice(-2)) <= spread(slopes.slice(-2))
-          ? `exponential, about ${b.toFixed(2)}^k`
-          : `polynomial, about k^${d.toFixed(1)}`;
-    console.log(`  fit over k = ${last[0]!.k}..${last[2]!.k}: ${fit} (ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}; slopes ${slopes.map((x) => x.toFixed(2)).join(', ')})`);
+    const fit = fitGrowth(done, maxK);
+    console.log(`  fit over k = ${done[0]!.k}..${done[done.length - 1]!.k}: ${fit.text}`);
+    const last = done[done.length - 1]!;
+    const perState = last.seconds / last.states;
+    if (fit.forecast.length > 0) {
+      console.log(`  at the last row's ${(perState * 1e6).toFixed(0)} us/state: ${fit.forecast.map((r) => `k=${r.k} ${(r.states * perState).toFixed(0)} s`).join(', ')}`);
+    }
   } else console.log('  fit: fewer than three complete rows');
+}
+
+/**
+ * Distinct local states (call stack with program counters, locals and context, SRCU depth, whether
+ * a slow path is pending) of thread `tid` over the reachable states of `sc`'s model with its
+ * default reductions, by a breadth-first walk of the model (no partial-order reduction: it may only
+ * add states). For the small k = 1 runs only.
+ */
+function localStates(sc: ReturnType<typeof parseScenario>, tid: number): number {
+  const m = modelOf(sc, {});
+  const seen = new Set<string>();
+  const locals = new Set<string>();
+  const queue = [...m.initStates()];
+  for (const s of queue) seen.add(JSON.stringify(s));
+  const acts: Parameters<typeof m.actions>[1] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const s = queue[i]!;
+    const t = s.threads[tid]!;
+    locals.add(JSON.stringify([t.frames, t.srcu, t.pending]));
+    acts.length = 0;
+    m.actions(s, acts);
+    for (const a of acts) {
+      const n = m.nextState(s, a);
+      if (n === undefined) continue;
+      const key = JSON.stringify(n);
+      if (!seen.has(key)) {
+        seen.add(key);
+        queue.push(n);
+      }
+    }
+  }
+  return locals.size;
 }
