@@ -17,7 +17,7 @@
  */
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
 import { modelOf, runScenario } from '../src/report/run.ts';
-import { fitGrowth } from './fit.ts';
+import { fitGrowth } from './lib/fit.ts';
 
 /** The growth series' scenario for k madvise threads, with or without the CS ioctl (JSON text; bench/spin.ts runs it too). */
 export function scenario(k: number, ioctl: boolean): string {

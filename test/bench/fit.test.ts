@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitGrowth } from '../../bench/fit.ts';
+import { fitGrowth } from '../../bench/lib/fit.ts';
 
 const rows = (f: (k: number) => number, n: number) => Array.from({ length: n }, (_, i) => ({ k: i + 1, states: f(i + 1) }));
 const binomial = (n: number, r: number): number => (r === 0 ? 1 : (binomial(n - 1, r - 1) * n) / r);

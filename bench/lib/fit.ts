@@ -1,6 +1,7 @@
 /**
  * Which growth a series of state counts f(1), f(2), ... follows as the number k of identical threads
- * grows (bench/growth.ts; issue 12: "growth in k must be polynomial: report the fit").
+ * grows (bench/growth.ts; issue 12: "growth in k must be polynomial: report the fit"). bench/lib
+ * holds helpers of the benches: bench/run.ts runs only the files directly in bench/.
  *
  * With symmetry reduction a state is the rest of the state together with the *multiset* of the k
  * identical threads' local states. If one such thread has L local states, there are C(L + k - 1, k)
