@@ -17,7 +17,7 @@
  */
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
 import { modelOf, runScenario } from '../src/report/run.ts';
-import { fitGrowth } from './lib/fit.ts';
+import { duration, fitGrowth } from './lib/fit.ts';
 
 /** The growth series' scenario for k madvise threads, with or without the CS ioctl (JSON text; bench/spin.ts runs it too). */
 export function scenario(k: number, ioctl: boolean): string {
@@ -77,7 +77,7 @@ function series(ioctl: boolean, symmetry: boolean): void {
     const last = done[done.length - 1]!;
     const perState = last.seconds / last.states;
     if (fit.forecast.length > 0) {
-      console.log(`  at the last row's ${(perState * 1e6).toFixed(0)} us/state: ${fit.forecast.map((r) => `k=${r.k} ${(r.states * perState).toFixed(0)} s`).join(', ')}`);
+      console.log(`  at the last row's ${(perState * 1e6).toFixed(0)} us/state: ${fit.forecast.map((r) => `k=${r.k} ${duration(r.states * perState)}`).join(', ')}`);
     }
   } else console.log('  fit: fewer than three complete rows');
 }

@@ -75,5 +75,13 @@ export function fitGrowth(rows: readonly Row[], upTo: number): Fit {
 }
 
 function fmt(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n.toLocaleString('en-US');
+  return n >= 1e9 ? `${(n / 1e9).toPrecision(3)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n.toLocaleString('en-US');
+}
+
+/** Seconds as a reader takes them in: "125 s", "43 min", "7.2 h", "116 days". */
+export function duration(seconds: number): string {
+  if (seconds < 600) return `${seconds.toFixed(0)} s`;
+  if (seconds < 3 * 3600) return `${(seconds / 60).toFixed(0)} min`;
+  if (seconds < 3 * 86400) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toPrecision(3)} days`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitGrowth } from '../../bench/lib/fit.ts';
+import { duration, fitGrowth } from '../../bench/lib/fit.ts';
 
 const rows = (f: (k: number) => number, n: number) => Array.from({ length: n }, (_, i) => ({ k: i + 1, states: f(i + 1) }));
 const binomial = (n: number, r: number): number => (r === 0 ? 1 : (binomial(n - 1, r - 1) * n) / r);
@@ -53,5 +53,11 @@ describe('fitGrowth (bench/growth.ts)', () => {
   it('refuses fewer than three rows or a gap in k', () => {
     expect(() => fitGrowth(rows((k) => k, 2), 4)).toThrow(/at least three rows/);
     expect(() => fitGrowth([{ k: 1, states: 1 }, { k: 2, states: 4 }, { k: 4, states: 16 }], 4)).toThrow(/consecutive k/);
+  });
+});
+
+describe('duration', () => {
+  it('says seconds, minutes, hours or days', () => {
+    expect([duration(125), duration(2591), duration(26_000), duration(10_038_010)]).toEqual(['125 s', '43 min', '7.2 h', '116 days']);
   });
 });
