@@ -20,8 +20,12 @@
  * one `atomic { }` whose first statement is the step's guard (a lock that may be taken, a wait);
  * the local statements mnc coalesces are folded into the atomic before them, and their C text is
  * in the comments. Where a step is conditional (taken on one branch only), a `goto` out of the
- * atomic before it skips it, so no extra state is stored for the branch. Where the match is not
- * exact, a comment says "NOT AS MNC".
+ * atomic before it skips it, so no extra state is stored for the branch (a `goto` out of an atomic
+ * ends it: the atomic it lands on is a step of its own; a `break` out of an atomic to the end of the
+ * process stores nothing more). Where the match is not exact, a comment says "NOT AS MNC". The
+ * steps are mnc's as of 2 December 2026 (main at 162e910), read off its step graph of each
+ * configuration: every thread's distinct transitions between the statements it stops at, over the
+ * reachable states (they were first matched to e6d1f30's, which were finer).
  *
  * What it leaves out (docs/checker.md, "Performance", lists it for the reader of the figures):
  * the VMA list (static: no munmap in these configurations), the page tables and huge pages (a
@@ -136,8 +140,10 @@ bool kvm_tlbs_dirty;            /* kvm->tlbs_dirty */
 /* The last step of a thread ("return ..."): pairing:missing-end. */
 #define THREAD_END assert(pairs[_pid] == 0)
 
-/* The step that returns from a start callback (the caller's next atomic): the pair it approved is
- * owed an end; a failure is the core's return value. */
+/* The return from a start callback: the pair it approved is owed an end; a failure is the core's
+ * return value. mnc runs it on in the callback's last step (the return and what follows it up to the
+ * next statement another thread can see), so the callback macros take what their caller does there
+ * as RET and run it inside their last atomic on every path. */
 #define START_RETURNED if :: cret == 0 -> pairs[_pid]++ :: else -> ret_core = cret fi; cret = 0
 
 /* ---------------------------------------------------------------------------------------------
@@ -145,15 +151,14 @@ bool kvm_tlbs_dirty;            /* kvm->tlbs_dirty */
  * T: a label prefix unique in the proctype; INRANGE: the range covers the memslot [0, 4).
  * Leaves cret = 0 (kvm_arch_mmu_notifier_invalidate_range: the APIC-access page is elsewhere).
  */
-#define KVM_START(T, INRANGE) \
-	atomic { skip };                                       /* ->invalidate_range_start(): kvm = mmu_notifier_to_kvm(mn); idx = srcu_read_lock(&kvm->srcu) */ \
-	atomic { kvm_mmu_lock == 0 -> kvm_mmu_lock = _pid };   /* spin_lock(&kvm->mmu_lock) */ \
+#define KVM_START(T, INRANGE, RET) \
+	atomic { kvm_mmu_lock == 0 -> kvm_mmu_lock = _pid };   /* (the caller's step ran on: ->invalidate_range_start(): kvm = mmu_notifier_to_kvm(mn); idx = srcu_read_lock(&kvm->srcu)) spin_lock(&kvm->mmu_lock) */ \
 	atomic { kvm_count++ };                                /* kvm->mmu_notifier_count++ */ \
 	atomic { need = (INRANGE) && kvm_mapped; if :: (INRANGE) -> kvm_mapped = 0 :: else fi };   /* need_tlb_flush = kvm_unmap_hva_range(kvm, start, end) */ \
 	atomic { need = need || kvm_tlbs_dirty; if :: !need -> goto T##_unlock :: else fi };      /* need_tlb_flush |= kvm->tlbs_dirty; if (need_tlb_flush) */ \
 	atomic { kvm_tlbs_dirty = 0 };                         /* kvm_flush_remote_tlbs(kvm) */ \
 T##_unlock: \
-	atomic { kvm_mmu_lock = 0; need = 0 }                  /* spin_unlock(); ret = kvm_arch_mmu_notifier_invalidate_range(): 0; srcu_read_unlock() */
+	atomic { kvm_mmu_lock = 0; need = 0; RET }             /* spin_unlock(); ret = kvm_arch_mmu_notifier_invalidate_range(): 0; srcu_read_unlock(); return; the caller's RET */
 
 #define KVM_END(T) \
 	atomic { pairs[_pid]-- };                              /* ->invalidate_range_end(): kvm = mmu_notifier_to_kvm(mn) */ \
@@ -168,22 +173,21 @@ T##_unlock: \
  * INRANGE: the range covers the BO [8, 10). Leaves cret = 0 or EAGAIN. The no-sleep assertion is
  * where the thread is about to call down_read_non_owner() (which may sleep) with blockable false.
  */
-#define AMDGPU_START(T, INRANGE) \
-	atomic { skip };                                       /* ->invalidate_range_start(): rmn = container_of(); end -= 1; amdgpu_mn_read_lock(rmn, blockable): if (blockable) */ \
-	atomic { if \
+#define AMDGPU_START(T, INRANGE, RET) \
+	atomic { if                                            /* (the caller's step ran on: ->invalidate_range_start(): rmn = container_of(); end -= 1; amdgpu_mn_read_lock(rmn, blockable): if (blockable)) */ \
 	         :: blockable && amn_read_lock == 0 -> amn_read_lock = _pid               /* mutex_lock(&rmn->read_lock) */ \
 	         :: !blockable && amn_read_lock == 0 -> amn_read_lock = _pid              /* else if (!mutex_trylock(&rmn->read_lock)): taken */ \
-	         :: !blockable && amn_read_lock != 0 -> cret = EAGAIN; goto T##_out       /* not taken: return -EAGAIN */ \
+	         :: !blockable && amn_read_lock != 0 -> cret = EAGAIN; RET; goto T##_out  /* not taken: return -EAGAIN */ \
 	         fi }; \
 	atomic { amn_recursion++; if :: amn_recursion == 1 -> assert(blockable) :: else -> goto T##_unl fi };   /* if (atomic_inc_return(&rmn->recursion) == 1) */ \
-	atomic { !amn_w && !amn_wq -> amn_r++ };               /* down_read_non_owner(&rmn->lock) */ \
+	atomic { if :: !amn_w && !amn_wq -> amn_r++ :: else -> (!amn_w && !amn_wq) -> amn_r++ fi };   /* down_read_non_owner(&rmn->lock): taken, or asleep in its slow path (a state of its own, as mnc's "pending") until it is */ \
 T##_unl: \
-	atomic { amn_read_lock = 0; if :: !(INRANGE) -> goto T##_out :: (INRANGE) && blockable -> goto T##_inv :: else fi };  /* mutex_unlock(); return 0; it = interval_tree_iter_first(); while (it) { if (!blockable) { amdgpu_mn_read_unlock(rmn) */ \
-	atomic { amn_recursion--; cret = EAGAIN; if :: amn_recursion != 0 -> goto T##_out :: else fi };  /* if (atomic_dec_return(&rmn->recursion) == 0) */ \
-	atomic { amn_r--; goto T##_out };                      /* up_read_non_owner(&rmn->lock); return -EAGAIN */ \
+	atomic { amn_read_lock = 0; if :: !(INRANGE) -> RET; goto T##_out :: (INRANGE) && blockable -> goto T##_inv :: else fi };  /* mutex_unlock(); return 0; it = interval_tree_iter_first(); while (it) { if (!blockable) { amdgpu_mn_read_unlock(rmn) */ \
+	atomic { amn_recursion--; cret = EAGAIN; if :: amn_recursion != 0 -> RET; goto T##_out :: else fi };  /* if (atomic_dec_return(&rmn->recursion) == 0) */ \
+	atomic { amn_r--; RET; goto T##_out };                 /* up_read_non_owner(&rmn->lock); return -EAGAIN */ \
 T##_inv: \
 	atomic { bo_mapped = 0 };                              /* amdgpu_mn_invalidate_node(): reservation_object_wait_timeout_rcu(): sleeps until the BO's fences signal */ \
-	atomic { bo_pages_valid = 0 };                         /* amdgpu_ttm_tt_mark_user_pages(bo->tbo.ttm); return 0 */ \
+	atomic { bo_pages_valid = 0; RET };                    /* amdgpu_ttm_tt_mark_user_pages(bo->tbo.ttm); return 0 */ \
 T##_out:
 
 #define AMDGPU_END(T) \
@@ -195,10 +199,9 @@ T##_ret:
 /* amdgpu GFX, Tetsuo Handa's variant (amdgpu@tetsuo): no read_lock mutex, no recursion counter;
  * down_read_trylock(&amn->lock) when !blockable. Only the reaper's non-blockable path over a range
  * holding the BO (kvm-pairing-under-reaper) is written. */
-#define AMDGPU_TETSUO_START_NONBLOCK_INRANGE(T) \
-	atomic { skip };                                       /* ->invalidate_range_start(): amn = container_of(); end -= 1; amdgpu_mn_read_lock(amn, blockable): if (blockable) */ \
-	atomic { if :: !amn_w && !amn_wq -> amn_r++ :: else -> cret = EAGAIN; goto T##_out fi };   /* else if (!down_read_trylock(&amn->lock)) return -EAGAIN; return 0; it = interval_tree_iter_first(): obj0; while (it) if (!blockable) amdgpu_mn_read_unlock(amn) */ \
-	atomic { amn_r--; cret = EAGAIN };                     /* up_read(&amn->lock); return -EAGAIN */ \
+#define AMDGPU_TETSUO_START_NONBLOCK_INRANGE(T, RET) \
+	atomic { if :: !amn_w && !amn_wq -> amn_r++ :: else -> cret = EAGAIN; RET; goto T##_out fi };   /* (the caller's step ran on: ->invalidate_range_start(): amn = container_of(); end -= 1; amdgpu_mn_read_lock(amn, blockable): if (blockable)) else if (!down_read_trylock(&amn->lock)) return -EAGAIN; return 0; it = interval_tree_iter_first(): obj0; while (it) if (!blockable) amdgpu_mn_read_unlock(amn) */ \
+	atomic { amn_r--; cret = EAGAIN; RET };                /* up_read(&amn->lock); return -EAGAIN */ \
 T##_out:
 
 /* pairing:unbalanced-state: once every other process has finished, the counters and locks are back
@@ -243,18 +246,22 @@ r_again:
 	atomic { skip };                  /* !oom_reap_task_mm(tsk, mm)): bool ret = true */
 	atomic { mmap_sem_r++; MMF_UNSTABLE = 1 };   /* down_read_trylock(&mm->mmap_sem): taken (no writer here); test_bit(MMF_OOM_SKIP): false; __oom_reap_task_mm(): set_bit(MMF_UNSTABLE); vma [0, 4): anonymous; tlb_gather_mmu(&tlb, mm, 0, 4); mmu_notifier_invalidate_range_start_nonblock(): srcu_read_lock(&srcu); the first notifier; if (mn->ops->invalidate_range_start) */
 #ifdef HAVE_KVM
-	KVM_START(rks, 1);
-	atomic { START_RETURNED };        /* return ret; the core: if (_ret); the next notifier, amdgpu0 */
+	KVM_START(rks, 1, START_RETURNED);   /* RET: return ret; the core: if (_ret); the next notifier, amdgpu0 */
+#endif
+/* RET of the reaper's first amdgpu start: return; the core: srcu_read_unlock(&srcu); return ret;
+ * __oom_reap_task_mm(): if (...) { tlb_finish_mmu(); ret = false; continue; } ... return ret; if
+ * (!ret) goto out_finish; trace_finish_task_reaping(); or: unmap_page_range(): zap_pmd_range():
+ * is_swap_pmd(*pmd). With REAP_VMA1, after a failure: the next vma [8, 12): anonymous;
+ * tlb_gather_mmu(); ...; the first notifier. */
+#ifndef REAP_VMA1
+#define REAPER_RET_A START_RETURNED; if :: ret_core != 0 -> ret_core = 0; goto r_obstructed :: else fi
+#else
+#define REAPER_RET_A START_RETURNED; if :: ret_core != 0 -> ret_core = 0; failed = 1; goto r_vma1 :: else fi
 #endif
 #ifdef AMDGPU_TETSUO
-	AMDGPU_TETSUO_START_NONBLOCK_INRANGE(ras)
+	AMDGPU_TETSUO_START_NONBLOCK_INRANGE(ras, REAPER_RET_A)
 #else
-	AMDGPU_START(ras, 0)
-#endif
-#ifndef REAP_VMA1
-	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; goto r_obstructed :: else fi };   /* return; the core: srcu_read_unlock(&srcu); return ret; __oom_reap_task_mm(): if (...) { tlb_finish_mmu(); ret = false; continue; } ... return ret; if (!ret) goto out_finish; trace_finish_task_reaping(); or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
-#else
-	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; failed = 1; goto r_vma1 :: else fi };   /* return; the core: srcu_read_unlock(&srcu); return ret; if (...) { tlb_finish_mmu(); ret = false; continue; } the next vma [8, 12): anonymous; tlb_gather_mmu(); ...; the first notifier; or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+	AMDGPU_START(ras, 0, REAPER_RET_A)
 #endif
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_0_2 = 1 };         /* zap_pte_range() over [0, 2); the next pmd: is_swap_pmd(*pmd) */
@@ -271,8 +278,10 @@ r_again:
 	/* The second VMA, [8, 12), is anonymous too: reaped, with amdgpu's BO in it. (The end's last
 	 * step ran on through tlb_finish_mmu(), the next VMA, tlb_gather_mmu() and the start's walk.) */
 r_vma1:
-	AMDGPU_START(rbs, 1)
-	atomic { START_RETURNED; if :: ret_core != 0 -> ret_core = 0; failed = 0; goto r_obstructed :: else fi };   /* return; srcu_read_unlock(&srcu); return ret; if (...) { tlb_finish_mmu(); ret = false; continue; } return ret; goto out_finish; or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+	/* RET: return; srcu_read_unlock(&srcu); return ret; if (...) { tlb_finish_mmu(); ret = false;
+	 * continue; } return ret; goto out_finish; or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+#define REAPER_RET_B START_RETURNED; if :: ret_core != 0 -> ret_core = 0; failed = 0; goto r_obstructed :: else fi
+	AMDGPU_START(rbs, 1, REAPER_RET_B)
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_8_10 = 1 };        /* zap_pte_range() over [8, 10); the next pmd: is_swap_pmd(*pmd) */
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
@@ -296,11 +305,9 @@ active [N_MADVISE_BO] proctype madvise_bo() {
 	bool blockable = 1; byte cret; byte ret_core; bool need;
 	atomic { mmap_sem_r++ };          /* down_read(&current->mm->mmap_sem); find_vma_prev(); ...; madvise_dontneed_single_vma(): zap_page_range(vma, 8, 2): lru_add_drain(); tlb_gather_mmu(); update_hiwater_rss(); mmu_notifier_invalidate_range_start(mm, 8, 10): srcu_read_lock(&srcu); the first notifier */
 #ifdef HAVE_KVM
-	KVM_START(mks, 0);
-	atomic { START_RETURNED };        /* return ret; the next notifier, amdgpu0 */
+	KVM_START(mks, 0, START_RETURNED);   /* RET: return ret; the next notifier, amdgpu0 */
 #endif
-	AMDGPU_START(mas, 1)
-	atomic { START_RETURNED };        /* return 0; srcu_read_unlock(&srcu); unmap_single_vma(): ...; zap_pmd_range(): is_swap_pmd(*pmd) */
+	AMDGPU_START(mas, 1, START_RETURNED)   /* RET: return 0; srcu_read_unlock(&srcu); unmap_single_vma(): ...; zap_pmd_range(): is_swap_pmd(*pmd) */
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_8_10 = 1 };        /* zap_pte_range() over [8, 10); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
@@ -308,8 +315,7 @@ active [N_MADVISE_BO] proctype madvise_bo() {
 	KVM_END(mke);
 #endif
 	AMDGPU_END(mae)
-	atomic { mmap_sem_r-- };          /* (the end's last step ran on: return; srcu_read_unlock(); tlb_finish_mmu(); return 0; ...; if (write)) up_read(&current->mm->mmap_sem) */
-	atomic { THREAD_END }             /* return error */
+	atomic { mmap_sem_r--; THREAD_END }   /* (the end's last step ran on: return; srcu_read_unlock(); tlb_finish_mmu(); return 0; ...; if (write)) up_read(&current->mm->mmap_sem); return error (mnc ends the thread in this step: no property reads its finishing) */
 }
 
 #ifdef HAVE_KVM
@@ -317,17 +323,14 @@ active [N_MADVISE_BO] proctype madvise_bo() {
 active [N_MADVISE_KVM] proctype madvise_kvm() {
 	bool blockable = 1; byte cret; byte ret_core; bool need;
 	atomic { mmap_sem_r++ };          /* down_read(&current->mm->mmap_sem); ...; zap_page_range(vma, 0, 2): lru_add_drain(); tlb_gather_mmu(); update_hiwater_rss(); mmu_notifier_invalidate_range_start(mm, 0, 2): srcu_read_lock(&srcu); the first notifier */
-	KVM_START(kks, 1);
-	atomic { START_RETURNED };        /* return ret; the next notifier, amdgpu0 */
-	AMDGPU_START(kas, 0)
-	atomic { START_RETURNED };        /* return 0; srcu_read_unlock(&srcu); unmap_single_vma(): ...; zap_pmd_range(): is_swap_pmd(*pmd) */
+	KVM_START(kks, 1, START_RETURNED);   /* RET: return ret; the next notifier, amdgpu0 */
+	AMDGPU_START(kas, 0, START_RETURNED)   /* RET: return 0; srcu_read_unlock(&srcu); unmap_single_vma(): ...; zap_pmd_range(): is_swap_pmd(*pmd) */
 	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_0_2 = 1 };         /* zap_pte_range() over [0, 2); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
 	KVM_END(kke);
 	AMDGPU_END(kae)
-	atomic { mmap_sem_r-- };          /* (the end's last step ran on: return; srcu_read_unlock(); tlb_finish_mmu(); return 0; ...; if (write)) up_read(&current->mm->mmap_sem) */
-	atomic { THREAD_END }             /* return error */
+	atomic { mmap_sem_r--; THREAD_END }   /* (the end's last step ran on: return; srcu_read_unlock(); tlb_finish_mmu(); return 0; ...; if (write)) up_read(&current->mm->mmap_sem); return error (mnc ends the thread in this step: no property reads its finishing) */
 }
 #endif
 
@@ -342,8 +345,7 @@ c_lock:
 	atomic { if :: !bo_pages_valid -> goto c_unlock :: else fi };   /* if (amdgpu_ttm_tt_userptr_needs_pages()) { r = -ERESTARTSYS; goto error_abort; } ...; drm_sched_entity_push_job() */
 	atomic { bo_mapped = 1 };         /* ttm_eu_fence_buffer_objects(): the GPU uses the BO's pages; amdgpu_mn_unlock(p->mn): if (mn) */
 c_unlock:
-	atomic { amn_w = 0 };             /* up_write(&mn->lock) */
-	atomic { skip }                   /* return r */
+	atomic { amn_w = 0 }              /* up_write(&mn->lock); return r (one step, as in mnc) */
 }
 #endif
 
@@ -364,17 +366,16 @@ u_after_reclaim:
 	atomic { if :: true -> goto u_got :: true -> skip fi };         /* get_page_from_freelist(ALLOC_OOM): a page, or NULL; if (page) */
 	atomic { skip; goto u_unlock };   /* out_of_memory(): the victim's returns at once; goto nopage; warn_alloc(); return NULL; drm_sched_job_init(): -ENOMEM; amdgpu_job_free(job); amdgpu_mn_unlock(p->mn): if (mn) */
 u_reach:
-	atomic { skip };                  /* try_to_unmap_one(page 8): start = 8; end = 9; mmu_notifier_invalidate_range_start(): srcu_read_lock(&srcu); the first notifier */
-	AMDGPU_START(uas, 1)
-	atomic { START_RETURNED };        /* return 0; srcu_read_unlock(&srcu); page_vma_mapped_walk(&pvmw); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
+	/* (the reclaim step ran on: try_to_unmap_one(page 8): start = 8; end = 9;
+	 * mmu_notifier_invalidate_range_start(): srcu_read_lock(&srcu); the first notifier) */
+	AMDGPU_START(uas, 1, START_RETURNED)   /* RET: return 0; srcu_read_unlock(&srcu); page_vma_mapped_walk(&pvmw); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
 	AMDGPU_END(uae)
 	atomic { below_min = 0; goto u_after_reclaim };   /* return; srcu_read_unlock(&srcu); return mnc_reclaimed(); current->flags restored; cond_resched(); if (!progress) */
 u_got:
 	atomic { bo_mapped = 1 };         /* return page; drm_sched_job_init(): 0; p->fence = dma_fence_get(); drm_sched_entity_push_job(); ttm_eu_fence_buffer_objects(): the GPU uses the BO's pages; amdgpu_mn_unlock(p->mn): if (mn) */
 u_unlock:
-	atomic { amn_w = 0 };             /* up_write(&mn->lock) */
-	atomic { THREAD_END }             /* return r */
+	atomic { amn_w = 0; THREAD_END }  /* up_write(&mn->lock); return r (one step, as in mnc) */
 }
 #endif
 
@@ -383,24 +384,23 @@ u_unlock:
  * at most 1 + retries faults (src/model/kernel/drivers/kvm.ts). */
 active [N_FAULT] proctype tdp_fault() {
 	byte faults; byte mmu_seq;
+	/* The loop ends inside the step that decides it (`break` out of an atomic stores no state of its
+	 * own): the EPT-violation test that fails, or the unlock after the last fault, whose `faults <=
+	 * retries` is false before ept_violation() is read; mnc ends the thread in that step too. NOT AS
+	 * MNC: the boundaries of the fault's first steps (the EPT-violation test, the allocation) are read
+	 * from mnc's traces of kvm-pairing-under-reaper, the only configuration with this thread; there
+	 * mnc runs mmu_notifier_retry() and __direct_map() in the step that follows spin_lock(), as here. */
 f_loop:
-	/* NOT AS MNC: the boundaries of the fault's first steps (the EPT-violation test, the allocation)
-	 * are read from one trace of mnc's only; the later ones (mmu_notifier_seq, mmu_lock, the retry
-	 * test, the spte) are those of kvm.ts's comment, each a step. */
-	atomic { if :: faults <= 1 && !kvm_mapped -> skip :: else -> goto f_out fi };   /* while (faults <= retries && ept_violation(vcpu, gpa)): tdp_page_fault(): ...; mmu_topup_memory_caches(): kmem_cache_zalloc(GFP_KERNEL) */
-	atomic { if :: !MEMORY_SHORT -> goto f_got :: else fi };   /* get_page_from_freelist(): short until the OOM is resolved; __alloc_pages_slowpath(): ALLOC_OOM */
-	atomic { skip };                  /* get_page_from_freelist(..., ALLOC_OOM): a page; fast_page_fault(): false */
+	do
+	:: atomic { if :: faults <= 1 && !kvm_mapped -> skip :: else -> faults = 0; break fi };   /* while (faults <= retries && ept_violation(vcpu, gpa)): tdp_page_fault(): ...; mmu_topup_memory_caches(): kmem_cache_zalloc(GFP_KERNEL); or: return r */
+	   atomic { if :: !MEMORY_SHORT -> goto f_got :: else fi };   /* get_page_from_freelist(): short until the OOM is resolved; __alloc_pages_slowpath(): ALLOC_OOM */
+	   atomic { skip };                  /* get_page_from_freelist(..., ALLOC_OOM): a page; fast_page_fault(): false */
 f_got:
-	atomic { mmu_seq = kvm_seq };     /* mmu_seq = vcpu->kvm->mmu_notifier_seq; smp_rmb(); try_async_pf(): false; handle_abnormal_pfn(): false */
-	atomic { kvm_mmu_lock == 0 -> kvm_mmu_lock = _pid };   /* spin_lock(&vcpu->kvm->mmu_lock); mmu_notifier_retry() */
-	atomic { if :: kvm_count != 0 -> goto f_retry :: else fi };        /* if (unlikely(kvm->mmu_notifier_count)) return 1 */
-	atomic { if :: kvm_seq != mmu_seq -> goto f_retry :: else fi };    /* smp_rmb(); if (kvm->mmu_notifier_seq != mmu_seq) return 1; return 0; make_mmu_pages_available() */
-	atomic { kvm_mapped = 1 };        /* r = __direct_map(): the spte is installed */
-	atomic { kvm_mmu_lock = 0; mmu_seq = 0; faults++; goto f_loop };   /* spin_unlock(&vcpu->kvm->mmu_lock); return r; faults++ */
-f_retry:
-	atomic { kvm_mmu_lock = 0; mmu_seq = 0; faults++; goto f_loop };   /* out_unlock: spin_unlock(); kvm_release_pfn_clean(pfn); return RET_PF_RETRY; faults++ */
-f_out:
-	atomic { faults = 0 }             /* return r */
+	   atomic { mmu_seq = kvm_seq };     /* mmu_seq = vcpu->kvm->mmu_notifier_seq; smp_rmb(); try_async_pf(): false; handle_abnormal_pfn(): false */
+	   atomic { kvm_mmu_lock == 0 -> kvm_mmu_lock = _pid };   /* spin_lock(&vcpu->kvm->mmu_lock) */
+	   atomic { if :: kvm_count == 0 && kvm_seq == mmu_seq -> kvm_mapped = 1 :: else fi };   /* mmu_notifier_retry(): if (unlikely(kvm->mmu_notifier_count)) return 1; smp_rmb(); if (kvm->mmu_notifier_seq != mmu_seq) return 1; return 0; or: make_mmu_pages_available(); r = __direct_map(): the spte is installed */
+	   atomic { kvm_mmu_lock = 0; mmu_seq = 0; faults++; if :: faults > 1 -> faults = 0; break :: else -> goto f_loop fi }   /* spin_unlock(&vcpu->kvm->mmu_lock) (out_unlock: kvm_release_pfn_clean(pfn) on a retry); return r or RET_PF_RETRY; faults++; while (faults <= retries: false, or the next test); return r */
+	od
 }
 #endif
 
