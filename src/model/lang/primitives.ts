@@ -125,9 +125,12 @@ export interface Primitive {
   /**
    * The shared variables a call may touch, by field name (see `Access`), for the independence
    * analysis that lets steps no other thread can observe run together (program.ts). A shared
-   * primitive without it counts as touching everything, which is always safe.
+   * primitive without it counts as touching everything, which is always safe. `statics` is the
+   * scenario's fixed configuration (`ProgramSpec.statics`): a primitive whose reads depend on it
+   * (`pmd_trans_huge()` reads nothing where no VMA has a huge page) may declare only what it reads
+   * in this scenario; `verifyReduction` checks every executed call's reads and writes against it.
    */
-  readonly access?: (args: readonly Expr[]) => readonly Access[];
+  readonly access?: (args: readonly Expr[], statics: Readonly<Record<string, Value | readonly Value[]>>) => readonly Access[];
   /**
    * Why the calling thread cannot run the call now, or null when it can. Must not modify anything.
    * `sleeping` says whether the thread sleeps there (true) or spins (false).

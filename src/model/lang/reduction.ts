@@ -521,7 +521,7 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
         if (prim.shared) {
           if (!prim.access) all = true;
           else {
-            for (const a of prim.access(e.args)) {
+            for (const a of prim.access(e.args, p.spec.statics)) {
               // `kfreed` marks exist only for objects a driver declares freeable (kfree, interp.ts).
               if (a.name === 'kfreed' && p.freeable.size === 0) continue;
               // A pointer held in a local (`spin_unlock(ptl)` after `ptl = pmd_lock(...)`) names no

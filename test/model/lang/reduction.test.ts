@@ -204,3 +204,42 @@ describe("a thread's last return is visible only where a property reads that fin
     expect(count({ finished: true })).toBe(6);
   });
 });
+
+describe("a primitive's access may depend on the scenario's configuration", () => {
+  // pmd_trans_huge() reads the huge page's `split` and its VMA's `freed` only where a VMA has a huge
+  // page. It used to declare both reads everywhere, so every zapping thread's pmd test was a step of
+  // its own (other threads write `freed` of the pages they free): before this, the first test below
+  // found the statement kept.
+  const zappers = (thp: boolean): Scenario => ({
+    name: 'two-zaps',
+    core: 'v4.19',
+    oom: true,
+    vmas: [thp ? { start: 0, end: 4, thp: 2 } : { start: 0, end: 4 }],
+    notifiers: [],
+    threads: [{ kind: 'oom_reaper' }, { kind: 'madvise', params: { start: 0, len: 4 } }],
+  });
+  const pmdTest = (m: KernelModel): { fn: number; pc: number } => {
+    const fn = m.program.fnId('zap_pmd_range');
+    // The `||` is a branch per operand: the one that calls pmd_trans_huge().
+    const pc = m.program.fn(fn).instrs.findIndex((i) => m.interp.reduction.effectsOf(i).prims.includes('pmd_trans_huge'));
+    expect(pc).toBeGreaterThanOrEqual(0);
+    return { fn, pc };
+  };
+
+  test('without a huge page the pmd test reads nothing shared and runs on in the step before it', () => {
+    const m = scenarioModel(zappers(false));
+    const { fn, pc } = pmdTest(m);
+    expect(m.interp.reduction.mode(fn, pc)).toBe(COALESCE);
+  });
+
+  test('with one it reads `freed` and `split`, which the other zapping thread writes, and stays a step', () => {
+    const m = scenarioModel(zappers(true));
+    const { fn, pc } = pmdTest(m);
+    expect(m.interp.reduction.mode(fn, pc)).toBe(KEEP);
+    expect(m.interp.reduction.whyKept(fn, pc).join('\n')).toMatch(/also accesses freed/);
+  });
+
+  test.each([false, true])('huge page %s: the same verdicts with and without the reduction (verifyReduction on)', (thp) => {
+    expect(violated(zappers(thp), { coalesce: true })).toEqual(violated(zappers(thp), { coalesce: false }));
+  });
+});

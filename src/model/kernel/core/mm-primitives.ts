@@ -406,10 +406,15 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   },
   pmd_trans_huge: {
     shared: true,
-    access: () => [
-      { name: 'freed', mode: 'r' },
-      { name: 'split', mode: 'r' },
-    ],
+    // thpAt() reads the huge page's `split` and its VMA's `freed` only where a VMA has a huge page:
+    // without one the test is false whatever runs, and touches nothing another thread writes.
+    access: (_args, statics) =>
+      hasThp(statics)
+        ? [
+            { name: 'freed', mode: 'r' },
+            { name: 'split', mode: 'r' },
+          ]
+        : [],
     sleeps: false,
     doc: 'pmd_trans_huge(*pmd): whether the pmd maps the VMA\'s transparent huge page (the scenario\'s `thp`), still mapped and not split.',
     run(ctx, [pmd]) {
@@ -795,6 +800,12 @@ function freePages(ctx: PrimCtx, vma: string, start: number, end: number): void 
 }
 
 /** Whether pmd number `pmd` maps a configured VMA's transparent huge page that is still whole and mapped. */
+/** Whether some VMA of the scenario has a transparent huge page (its `thp` names the huge pmd; scenario.ts). */
+function hasThp(statics: Readonly<Record<string, Value | readonly Value[]>>): boolean {
+  for (const k in statics) if (k.endsWith('.thp') && typeof statics[k] === 'string') return true;
+  return false;
+}
+
 function thpAt(ctx: PrimCtx, pmd: number): boolean {
   const mm = ctx.stat('oom.victim_mm');
   const vmas = ctx.stat(`${String(mm)}.vmas`);
