@@ -251,7 +251,8 @@ r_again:
 /* RET of the reaper's first amdgpu start: return; the core: srcu_read_unlock(&srcu); return ret;
  * __oom_reap_task_mm(): if (...) { tlb_finish_mmu(); ret = false; continue; } ... return ret; if
  * (!ret) goto out_finish; trace_finish_task_reaping(); or: unmap_page_range(): zap_pmd_range():
- * is_swap_pmd(*pmd). With REAP_VMA1, after a failure: the next vma [8, 12): anonymous;
+ * is_swap_pmd(*pmd), pmd_trans_huge(*pmd), pmd_devmap(*pmd): false (no huge page in these
+ * configurations: mnc runs the pmd test on in the step before it, and so does every zap here). With REAP_VMA1, after a failure: the next vma [8, 12): anonymous;
  * tlb_gather_mmu(); ...; the first notifier. */
 #ifndef REAP_VMA1
 #define REAPER_RET_A START_RETURNED; if :: ret_core != 0 -> ret_core = 0; goto r_obstructed :: else fi
@@ -263,9 +264,7 @@ r_again:
 #else
 	AMDGPU_START(ras, 0, REAPER_RET_A)
 #endif
-	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
-	atomic { freed_0_2 = 1 };         /* zap_pte_range() over [0, 2); the next pmd: is_swap_pmd(*pmd) */
-	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
+	atomic { freed_0_2 = 1 };         /* zap_pte_range() over [0, 2); the next pmd: is_swap_pmd(*pmd); pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_2_4 = 1 };         /* zap_pte_range() over [2, 4); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier; if (mn->ops->invalidate_range_end) */
 #ifdef HAVE_KVM
@@ -279,12 +278,10 @@ r_again:
 	 * step ran on through tlb_finish_mmu(), the next VMA, tlb_gather_mmu() and the start's walk.) */
 r_vma1:
 	/* RET: return; srcu_read_unlock(&srcu); return ret; if (...) { tlb_finish_mmu(); ret = false;
-	 * continue; } return ret; goto out_finish; or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd) */
+	 * continue; } return ret; goto out_finish; or: unmap_page_range(): zap_pmd_range(): is_swap_pmd(*pmd), pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 #define REAPER_RET_B START_RETURNED; if :: ret_core != 0 -> ret_core = 0; failed = 0; goto r_obstructed :: else fi
 	AMDGPU_START(rbs, 1, REAPER_RET_B)
-	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
-	atomic { freed_8_10 = 1 };        /* zap_pte_range() over [8, 10); the next pmd: is_swap_pmd(*pmd) */
-	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
+	atomic { freed_8_10 = 1 };        /* zap_pte_range() over [8, 10); the next pmd: is_swap_pmd(*pmd); pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_10_12 = 1 };       /* zap_pte_range() over [10, 12); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
 	AMDGPU_END(rbe)
@@ -307,8 +304,7 @@ active [N_MADVISE_BO] proctype madvise_bo() {
 #ifdef HAVE_KVM
 	KVM_START(mks, 0, START_RETURNED);   /* RET: return ret; the next notifier, amdgpu0 */
 #endif
-	AMDGPU_START(mas, 1, START_RETURNED)   /* RET: return 0; srcu_read_unlock(&srcu); unmap_single_vma(): ...; zap_pmd_range(): is_swap_pmd(*pmd) */
-	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
+	AMDGPU_START(mas, 1, START_RETURNED)   /* RET: return 0; srcu_read_unlock(&srcu); unmap_single_vma(): ...; zap_pmd_range(): is_swap_pmd(*pmd), pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_8_10 = 1 };        /* zap_pte_range() over [8, 10); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
 #ifdef HAVE_KVM
@@ -324,8 +320,7 @@ active [N_MADVISE_KVM] proctype madvise_kvm() {
 	bool blockable = 1; byte cret; byte ret_core; bool need;
 	atomic { mmap_sem_r++ };          /* down_read(&current->mm->mmap_sem); ...; zap_page_range(vma, 0, 2): lru_add_drain(); tlb_gather_mmu(); update_hiwater_rss(); mmu_notifier_invalidate_range_start(mm, 0, 2): srcu_read_lock(&srcu); the first notifier */
 	KVM_START(kks, 1, START_RETURNED);   /* RET: return ret; the next notifier, amdgpu0 */
-	AMDGPU_START(kas, 0, START_RETURNED)   /* RET: return 0; srcu_read_unlock(&srcu); unmap_single_vma(): ...; zap_pmd_range(): is_swap_pmd(*pmd) */
-	atomic { skip };                  /* pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
+	AMDGPU_START(kas, 0, START_RETURNED)   /* RET: return 0; srcu_read_unlock(&srcu); unmap_single_vma(): ...; zap_pmd_range(): is_swap_pmd(*pmd), pmd_trans_huge(*pmd), pmd_devmap(*pmd): false */
 	atomic { freed_0_2 = 1 };         /* zap_pte_range() over [0, 2); mmu_notifier_invalidate_range_end(): if (mm_has_notifiers(mm)) */
 	atomic { skip };                  /* __mmu_notifier_invalidate_range_end(): srcu_read_lock(&srcu); the first notifier */
 	KVM_END(kke);
