@@ -799,13 +799,17 @@ function freePages(ctx: PrimCtx, vma: string, start: number, end: number): void 
   if (freed === (1 << (top - base)) - 1) ctx.write(`${pt}.unmapped`, 1);
 }
 
-/** Whether pmd number `pmd` maps a configured VMA's transparent huge page that is still whole and mapped. */
-/** Whether some VMA of the scenario has a transparent huge page (its `thp` names the huge pmd; scenario.ts). */
+/**
+ * Whether some VMA of the scenario has a transparent huge page (its `thp` names the huge pmd;
+ * scenario.ts). Any VMA's, not only the victim mm's that thpAt() looks at: a superset, so the
+ * declaration it decides is never short of what thpAt() reads.
+ */
 function hasThp(statics: Readonly<Record<string, Value | readonly Value[]>>): boolean {
   for (const k in statics) if (k.endsWith('.thp') && typeof statics[k] === 'string') return true;
   return false;
 }
 
+/** Whether pmd number `pmd` maps a configured VMA's transparent huge page that is still whole and mapped. */
 function thpAt(ctx: PrimCtx, pmd: number): boolean {
   const mm = ctx.stat('oom.victim_mm');
   const vmas = ctx.stat(`${String(mm)}.vmas`);
