@@ -16,6 +16,8 @@
  * MNC_BENCH_GROWTH=0 skips it.
  */
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
+import { check, Property } from '../src/checker/index.ts';
+import type { KState } from '../src/model/lang/state.ts';
 import { modelOf, runScenario } from '../src/report/run.ts';
 import { duration, fitGrowth } from './lib/fit.ts';
 
@@ -84,32 +86,21 @@ function series(ioctl: boolean, symmetry: boolean): void {
 
 /**
  * Distinct local states (call stack with program counters, locals and context, SRCU depth, whether
- * a slow path is pending) of thread `tid` over the reachable states of `sc`'s model with its
- * default reductions, by a breadth-first walk of the model (no partial-order reduction: it may only
- * add states). For the small k = 1 runs only.
+ * a slow path is pending) of thread `tid` over the states a complete check of `sc` explores with its
+ * default reductions: the engine's own search, with a property that holds everywhere and notes each
+ * state's local state of the thread. For the small k = 1 runs only.
  */
 function localStates(sc: ReturnType<typeof parseScenario>, tid: number): number {
   const m = modelOf(sc, {});
-  const seen = new Set<string>();
   const locals = new Set<string>();
-  const queue = [...m.initStates()];
-  for (const s of queue) seen.add(JSON.stringify(s));
-  const acts: Parameters<typeof m.actions>[1] = [];
-  for (let i = 0; i < queue.length; i++) {
-    const s = queue[i]!;
-    const t = s.threads[tid]!;
-    locals.add(JSON.stringify([t.frames, t.srcu, t.pending]));
-    acts.length = 0;
-    m.actions(s, acts);
-    for (const a of acts) {
-      const n = m.nextState(s, a);
-      if (n === undefined) continue;
-      const key = JSON.stringify(n);
-      if (!seen.has(key)) {
-        seen.add(key);
-        queue.push(n);
-      }
-    }
-  }
+  m.setProperties([
+    Property.always<KState>('notes local states', (s) => {
+      const t = s.threads[tid]!;
+      locals.add(JSON.stringify([t.frames, t.srcu, t.pending]));
+      return true;
+    }),
+  ]);
+  const r = check(m, { findAll: true });
+  if (r.status === 'incomplete') throw new Error(`bench/growth: the k = 1 run to count local states did not complete (${r.reason})`);
   return locals.size;
 }
