@@ -21,6 +21,7 @@ import { instrCalls, parseStackRef, stackRef, type CompiledFn, type Instr } from
 import { OP_NAMES, type NotifierSpec, type OpName, type Program } from './program.ts';
 import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
+import { liveStatements } from './live.ts';
 import { COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type StateReads } from './reduction.ts';
 import {
   CTX_NONBLOCK_END,
@@ -818,6 +819,16 @@ class CodeCompiler {
           };
         }
         const args = this.args(p, e.args);
+        // Under verifyReduction: the value the primitive declares for this scenario (live.ts prunes on it).
+        const declared = this.ip.verify && p.value ? p.value(e.args, this.ip.program.spec.statics) : undefined;
+        if (declared !== undefined) {
+          return (ex) => {
+            const r = p.run(ex, args(ex), ex.choice);
+            if (r === PENDING) throw PENDING_SIGNAL;
+            if (r !== declared) throw new ModelError(`reduction premise broken: ${name}() returned ${String(r)}, but declares ${String(declared)} for this scenario (Primitive.value)`);
+            return r;
+          };
+        }
         return (ex) => {
           const r = p.run(ex, args(ex), ex.choice);
           if (r === PENDING) throw PENDING_SIGNAL;
@@ -1221,6 +1232,10 @@ class Exec implements PrimCtx {
         if (!p) throw new ModelError(`${e.callee.name} is not a primitive (compile should have hoisted it)`);
         const r = p.run(this, this.args(p, e.args), this.choice);
         if (r === PENDING) throw PENDING_SIGNAL;
+        if (this.ip.verify && p.value) {
+          const declared = p.value(e.args, this.program.spec.statics);
+          if (declared !== undefined && r !== declared) throw new ModelError(`reduction premise broken: ${e.callee.name}() returned ${String(r)}, but declares ${String(declared)} for this scenario (Primitive.value)`);
+        }
         return r;
       }
       case 'assign': {
@@ -1482,6 +1497,7 @@ class Exec implements PrimCtx {
       throw new ModelError(`reduction premise broken: ${where} ${what}`);
     };
     if (!this.ip.reaches(this.tid, fnId)) fail(`runs in ${fn.def.name}(), which the reduction's call graph does not have the thread reach`);
+    if (!liveStatements(this.program, fnId)[fn.instrs.indexOf(ins)]) fail('runs, but the analysis of what the scenario can run (live.ts) found it dead');
     const reads = this.vReads!;
     const writes = this.vWrites!;
     this.vReads = this.vWrites = undefined;
@@ -1506,6 +1522,14 @@ class Exec implements PrimCtx {
       if (t.srcu !== before.srcu && !e.accesses.some((a) => a.name === '$srcu' && a.mode !== 'r')) fail('changes its SRCU depth, but its static effects do not say so');
     }
     if (this.vLocks && !e.locks) fail('changes a lock, but its primitives do not declare `locks`');
+    // Semaphores only read (reduction.ts readOnlySemaphores): never held for write, nobody queued.
+    if (this.vLocks && red.readOnlySemaphores.size) {
+      const locks = this.work?.locks ?? this.base.locks;
+      for (const k of writes) {
+        const l = locks[k];
+        if (l?.kind === 'rwsem' && red.readOnlySemaphores.has(fieldOf(k)) && (l.writer !== -1 || l.waiters.length > 0)) fail(`leaves ${k} ${l.writer !== -1 ? 'held for write' : 'with a task queued'}, but the reduction counts its read-side operations as commuting (no statement takes it for write)`);
+      }
+    }
     if (this.vWoke && !e.wakes) fail('starts another thread, but its primitives do not declare `wakes`');
     if (pairsChanged && !e.pairs && !returned) fail('opens or closes a start/end pair, but its static effects do not say so');
     if (t.frames.length > before.depth && !(ins.op === 'call')) fail('pushes a frame without being a call');

@@ -64,6 +64,7 @@ import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './re
 import type { KState, ThreadState } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
+import { liveStatements, liveSuccessors } from './live.ts';
 
 /** How a field is accessed: read, written, incremented, and whether a write may store a nonzero value (`nz`). */
 type Modes = { r: boolean; w: boolean; inc: boolean; nz: boolean };
@@ -90,7 +91,7 @@ export class PartialOrder {
     this.red = ip.reduction;
     const p = this.program;
     this.whole = p.fns.map((_, fi) => this.union([...reach(p, fi)].map((g) => this.fnAccesses(g))));
-    this.futures = p.fns.map((f) => this.futuresOf(f));
+    this.futures = p.fns.map((f, fi) => this.futuresOf(f, fi));
     const reads = this.red.reads;
     this.candidate = p.fns.map((f) =>
       Uint8Array.from(f.instrs, (ins) => {
@@ -226,7 +227,9 @@ export class PartialOrder {
 
   private fnAccesses(fi: number): AccessSet {
     const out = new Map<string, Modes>();
-    for (const ins of this.program.fn(fi).instrs) {
+    const live = liveStatements(this.program, fi);
+    for (const [pc, ins] of this.program.fn(fi).instrs.entries()) {
+      if (!live[pc]) continue;
       const e = this.red.effectsOf(ins);
       if (e.accesses === 'all') return 'all';
       add(out, e.accesses);
@@ -234,24 +237,13 @@ export class PartialOrder {
     return out;
   }
 
-  /** Per pc of `f`: the accesses of the statements reachable from it in `f`, and of every function those may call. */
-  private futuresOf(f: CompiledFn): AccessSet[] {
+  /**
+   * Per pc of `f` (function `fi`): the accesses of the statements reachable from it in `f` (past
+   * branches the scenario takes one way only, live.ts), and of every function those may call.
+   */
+  private futuresOf(f: CompiledFn, fi: number): AccessSet[] {
     const n = f.instrs.length;
-    const succ = (pc: number): number[] => {
-      const ins = f.instrs[pc]!;
-      switch (ins.op) {
-        case 'branch':
-          return [ins.t, ins.f];
-        case 'jump':
-          return [ins.to];
-        case 'return':
-          return [];
-        case 'iter':
-          return [ins.body, ins.exit];
-        default:
-          return [pc + 1];
-      }
-    };
+    const succ = (pc: number): readonly number[] => liveSuccessors(this.program, fi, pc);
     const own: AccessSet[] = f.instrs.map((ins) => {
       const e = this.red.effectsOf(ins);
       if (e.accesses === 'all') return 'all';

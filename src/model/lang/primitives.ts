@@ -85,6 +85,8 @@ export interface Access {
    * checked on every write under `verifyReduction`.
    */
   readonly zero?: true;
+  /** A read-side operation of a task on a rw_semaphore ({@link Primitive.readSide}). */
+  readonly readSide?: true;
 }
 
 /** The field (or global) an argument such as `&amn->recursion` or `&mm->flags` names. */
@@ -105,7 +107,7 @@ export function nameOf(e: Expr | undefined): string {
 const acc = (mode: Access['mode'], arg = 0) => (args: readonly Expr[]): Access[] => [{ name: nameOf(args[arg]), mode }];
 
 /** A lock primitive: its accesses are the lock's, and it changes the lock's state. */
-const lockOp = (p: Primitive): Primitive => ({ ...p, access: acc('w'), locks: true });
+const lockOp = (p: Primitive, lockKind: LockState['kind'], readSide = false): Primitive => ({ ...p, access: acc('w'), locks: true, lockKind, ...(readSide ? { readSide: true as const } : {}) });
 
 export interface Primitive {
   /** Touches shared state (memory, locks, other threads). False only for pure functions of locals and configuration. */
@@ -142,6 +144,26 @@ export interface Primitive {
    * the interpreter checks, under `verifyReduction`, that only primitives that say so change locks.
    */
   readonly locks?: boolean;
+  /**
+   * The kind of lock it operates on. A lock primitive applied to a pointer held in a local
+   * (`spin_unlock(ptl)` after `ptl = pmd_lock(...)`) names no field; the reduction then counts it as
+   * touching every lock of this kind (every lock, without it). Under `verifyReduction` the
+   * interpreter checks every lock a statement changes against its static effects.
+   */
+  readonly lockKind?: LockState['kind'];
+  /**
+   * A read-side operation of a task on a rw_semaphore (`down_read`, `down_read_trylock`, `up_read`:
+   * not the `*_non_owner` ones). On a semaphore nothing in the scenario can take for write, these
+   * commute with each other: the reduction counts them as increments there (reduction.ts,
+   * "Semaphores only read").
+   */
+  readonly readSide?: true;
+  /**
+   * The value every call returns under the scenario's fixed configuration (`statics`), when it is
+   * one value; undefined when it may vary. The reduction's analysis of what a scenario can run
+   * (live.ts) prunes branches on it; `verifyReduction` checks every call's result against it.
+   */
+  readonly value?: (args: readonly Expr[], statics: Readonly<Record<string, Value | readonly Value[]>>) => Value | undefined;
   /**
    * It may start another thread (wakes an idle kworker: `schedule_work`). The reduction keeps such a
    * statement a transition of its own, and the interpreter checks, under `verifyReduction`, that
@@ -287,11 +309,12 @@ function upRead(nonOwner: boolean): Primitive {
 }
 
 export const CORE_PRIMITIVES: Record<string, Primitive> = {
-  mutex_lock: lockOp(mutexLock()),
-  mutex_lock_nested: lockOp(mutexLock()),
+  mutex_lock: lockOp(mutexLock(), 'mutex'),
+  mutex_lock_nested: lockOp(mutexLock(), 'mutex'),
   mutex_trylock: {
     access: acc('w'),
     locks: true,
+    lockKind: 'mutex',
     shared: true,
     sleeps: false,
     doc: 'mutex_trylock: never sleeps; takes the mutex and returns 1 iff it is free, else returns 0.',
@@ -307,6 +330,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   mutex_unlock: {
     access: acc('w'),
     locks: true,
+    lockKind: 'mutex',
     shared: true,
     sleeps: false,
     doc: 'mutex_unlock: releases the mutex; unlocking a mutex the task does not own is a lock-discipline violation and changes nothing.',
@@ -318,16 +342,17 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  down_read: lockOp(down(false, false)),
-  down_read_non_owner: lockOp(down(false, true)),
-  down_write: lockOp(down(true, false)),
-  down_read_trylock: lockOp(downTrylock(false)),
-  down_write_trylock: lockOp(downTrylock(true)),
-  up_read: lockOp(upRead(false)),
-  up_read_non_owner: lockOp(upRead(true)),
+  down_read: lockOp(down(false, false), 'rwsem', true),
+  down_read_non_owner: lockOp(down(false, true), 'rwsem'),
+  down_write: lockOp(down(true, false), 'rwsem'),
+  down_read_trylock: lockOp(downTrylock(false), 'rwsem', true),
+  down_write_trylock: lockOp(downTrylock(true), 'rwsem'),
+  up_read: lockOp(upRead(false), 'rwsem', true),
+  up_read_non_owner: lockOp(upRead(true), 'rwsem'),
   up_write: {
     access: acc('w'),
     locks: true,
+    lockKind: 'rwsem',
     shared: true,
     sleeps: false,
     doc: 'up_write: releases the write hold; never sleeps. With tasks queued it wakes the queue (call_rwsem_wake -> rwsem_wake -> __rwsem_mark_wake(RWSEM_WAKE_ANY)): the readers at the head, up to the first writer, are granted the lock and leave the queue; a writer at the head is woken and takes the lock at its own step. Releasing a write hold the task does not have is a lock-discipline violation and changes nothing.',
@@ -341,6 +366,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   downgrade_write: {
     access: acc('w'),
     locks: true,
+    lockKind: 'rwsem',
     shared: true,
     sleeps: false,
     doc: 'downgrade_write: turns the write hold into a read hold of the same task; never sleeps. With tasks queued, the readers at the head up to the first writer are granted the lock too (x86 __downgrade_write -> call_rwsem_downgrade_wake -> rwsem_downgrade_wake -> __rwsem_mark_wake(RWSEM_WAKE_READ_OWNED)).',
@@ -351,15 +377,15 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  spin_lock: lockOp(spinLock('spin_lock')),
-  spin_lock_irqsave: lockOp(spinLock('spin_lock_irqsave')),
-  spin_unlock: lockOp(spinUnlock('spin_unlock')),
-  spin_unlock_irqrestore: lockOp(spinUnlock('spin_unlock_irqrestore')),
+  spin_lock: lockOp(spinLock('spin_lock'), 'spin'),
+  spin_lock_irqsave: lockOp(spinLock('spin_lock_irqsave'), 'spin'),
+  spin_unlock: lockOp(spinUnlock('spin_unlock'), 'spin'),
+  spin_unlock_irqrestore: lockOp(spinUnlock('spin_unlock_irqrestore'), 'spin'),
   // rwlock_t (x86 KVM's mmu_lock): both sides run as an exclusive spinlock (docs/model.md, "KVM as of v6.6").
-  write_lock: lockOp(spinLock('write_lock')),
-  write_unlock: lockOp(spinUnlock('write_unlock')),
-  read_lock: lockOp(spinLock('read_lock')),
-  read_unlock: lockOp(spinUnlock('read_unlock')),
+  write_lock: lockOp(spinLock('write_lock'), 'spin'),
+  write_unlock: lockOp(spinUnlock('write_unlock'), 'spin'),
+  read_lock: lockOp(spinLock('read_lock'), 'spin'),
+  read_unlock: lockOp(spinUnlock('read_unlock'), 'spin'),
 
   // ----------------------------------------------------------------------------------- atomics
   atomic_read: { ...atomic('atomic_read', (v) => [v, v]), access: acc('r') },

@@ -49,7 +49,8 @@ import type { CompiledFn, Instr } from './compile.ts';
 import type { Access } from './primitives.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
 import { heldByTask } from './locks.ts';
-import type { KState, PairRecord } from './state.ts';
+import { liveStatements } from './live.ts';
+import type { KState, LockState, PairRecord } from './state.ts';
 
 /** A condition under which a property looks at a thread about to call a primitive that may sleep. */
 export type SleepWatch = 'nonblock' | 'spinlock';
@@ -243,6 +244,14 @@ export class Reduction {
     this.fieldRead = fields === 'all' ? () => true : (n) => fields.has(n);
     this.pairReads = [...new Set((reads.pairs ? [] : reads.pairsWhen ?? []).flatMap((c) => c.fields))].map((name) => ({ name, mode: 'r' as const }));
     for (const f of program.fns) for (const ins of f.instrs) this.effects.set(ins, summarize(program, f, ins));
+    this.readOnlySemaphores = readOnlySemaphores(program, this.effects);
+    // Read-side operations on a semaphore no thread can take for write commute: increments.
+    if (this.readOnlySemaphores.size) {
+      for (const [ins, e] of this.effects) {
+        if (e.accesses === 'all' || !e.accesses.some((a) => a.readSide && this.readOnlySemaphores.has(a.name))) continue;
+        this.effects.set(ins, { ...e, accesses: e.accesses.map((a) => (a.readSide && this.readOnlySemaphores.has(a.name) ? { name: a.name, mode: 'inc' as const, readSide: true as const } : a)) });
+      }
+    }
     this.perThread = program.spec.threads.map((t) => this.threadAccesses(reach(program, program.fnId(t.fn))));
     const { modes, reasons } = this.analyse();
     this.modes = modes;
@@ -320,6 +329,12 @@ export class Reduction {
 
   /** What the `pairsWhen` conditions read, as accesses (por.ts, C1 for a step that may close a pair). */
   readonly pairReads: readonly Access[];
+
+  /**
+   * The field names of the rw_semaphores that nothing the scenario can run takes for write
+   * ({@link readOnlySemaphores}); read-side operations on them count as increments.
+   */
+  readonly readOnlySemaphores: ReadonlySet<string>;
 
   /** Whether a sleeping call is watched in a thread with these context bits and spinlock holding. */
   sleepWatched(nonblock: boolean, holdsSpin: () => boolean): boolean {
@@ -413,7 +428,9 @@ export class Reduction {
   private threadAccesses(fns: ReadonlySet<number>): Map<string, { r: boolean; w: boolean; inc: boolean }> | 'all' {
     const m = new Map<string, { r: boolean; w: boolean; inc: boolean }>();
     for (const fi of fns) {
-      for (const ins of this.program.fn(fi).instrs) {
+      const live = liveStatements(this.program, fi);
+      for (const [pc, ins] of this.program.fn(fi).instrs.entries()) {
+        if (!live[pc]) continue;
         const e = this.effects.get(ins)!;
         if (e.accesses === 'all') return 'all';
         for (const a of e.accesses) {
@@ -432,13 +449,15 @@ export function fieldOf(key: string): string {
   return key.slice(key.lastIndexOf('.') + 1);
 }
 
-/** The field names of every lock of the program (`mm.mmap_sem` -> `mmap_sem`). */
-function lockFields(p: Program): string[] {
-  let l = lockFieldCache.get(p);
-  if (!l) lockFieldCache.set(p, (l = [...new Set(p.lockKeys.map(fieldOf))]));
+/** The field names of every lock of the program (`mm.mmap_sem` -> `mmap_sem`), or of every lock of one kind. */
+function lockFields(p: Program, kind?: LockState['kind']): string[] {
+  let m = lockFieldCache.get(p);
+  if (!m) lockFieldCache.set(p, (m = new Map()));
+  let l = m.get(kind ?? 'any');
+  if (!l) m.set(kind ?? 'any', (l = [...new Set(p.lockKeys.filter((k) => kind === undefined || p.spec.locks[k] === kind).map(fieldOf))]));
   return l;
 }
-const lockFieldCache = new WeakMap<Program, string[]>();
+const lockFieldCache = new WeakMap<Program, Map<string, string[]>>();
 
 /** The effects of one statement, read from its text. */
 function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
@@ -527,9 +546,9 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
               // A pointer held in a local (`spin_unlock(ptl)` after `ptl = pmd_lock(...)`) names no
               // field: it may be any lock (for a lock primitive) or anything at all.
               if (isLocal(a.name) || a.name === '?') {
-                if (prim.locks) for (const l of lockFields(p)) out.push({ name: l, mode: a.mode });
+                if (prim.locks) for (const l of lockFields(p, prim.lockKind)) out.push({ name: l, mode: a.mode });
                 else all = true;
-              } else out.push(a);
+              } else out.push(prim.readSide ? { ...a, readSide: true } : a);
             }
           }
         }
@@ -584,6 +603,41 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
   return { accesses: all ? 'all' : out, waits, choice, sleeps, locks, pairs, context, wakes, prims, ...(op ? { op } : {}) };
 }
 
+/**
+ * Semaphores only read: the field names of the rw_semaphores on which every write or lock operation
+ * that a statement of the scenario's threads can run (live.ts, through the call graph of every
+ * thread) is a read-side operation of a task (`Primitive.readSide`: `down_read`,
+ * `down_read_trylock`, `up_read`). A field some other kind of lock also has is left out, and so is
+ * every semaphore where some statement's accesses are unknown, or where a lock operation goes
+ * through a pointer held in a local (it counts as a write of every semaphore).
+ *
+ * On such a semaphore no task ever holds it for write or waits in its queue (a reader queues only
+ * behind a writer or a queued task: locks.ts), so `down_read` and `down_read_trylock` add the task
+ * to the sorted list of readers at once, and `up_read` removes it (or does nothing), waking nobody.
+ * Two such operations by different tasks commute and neither enables or disables the other, as two
+ * increments do: the reductions count them as increments (`inc`), which commute with each other
+ * and conflict with every read or write of the field. `verifyReduction` checks the premise on every
+ * step: such a semaphore is never held for write and never has a waiter (interp.ts `verifyStep`).
+ * (Treating two `down_read`s as commuting where a writer exists would not be sound: a reader that
+ * arrives after a writer queued waits behind it.)
+ */
+export function readOnlySemaphores(p: Program, effects: ReadonlyMap<Instr, Effects>): Set<string> {
+  const out = new Set(p.lockKeys.filter((k) => p.spec.locks[k] === 'rwsem').map(fieldOf));
+  for (const k of p.lockKeys) if (p.spec.locks[k] !== 'rwsem') out.delete(fieldOf(k));
+  const fns = new Set<number>();
+  for (const t of p.spec.threads) for (const fi of reach(p, p.fnId(t.fn))) fns.add(fi);
+  for (const fi of fns) {
+    const live = liveStatements(p, fi);
+    p.fn(fi).instrs.forEach((ins, pc) => {
+      if (!live[pc]) return;
+      const e = effects.get(ins)!;
+      if (e.accesses === 'all') out.clear();
+      else for (const a of e.accesses) if (a.mode !== 'r' && !a.readSide) out.delete(a.name);
+    });
+  }
+  return out;
+}
+
 /** Whether a statement may close a start/end pair: an end op call, the core's end walk, mn_itree_inv_end (a start's call only opens one, at its return). */
 export function mayClosePairs(e: Effects): boolean {
   return e.pairs && e.op !== 'invalidate_range_start' && e.op !== 'invalidate';
@@ -594,7 +648,10 @@ function storesZero(e: Expr & { k: 'assign' | 'incdec' }): boolean {
   return e.k === 'assign' && e.op === '=' && (e.value.k === 'null' || (e.value.k === 'num' && e.value.v === 0));
 }
 
-/** The functions a thread entering at `entry` can reach: direct calls, op callbacks, function pointers. */
+/**
+ * The functions a thread entering at `entry` can reach: through the calls of statements the scenario
+ * can run (live.ts), to named functions, op callbacks and function pointers.
+ */
 export function reach(p: Program, entry: number): Set<number> {
   const cache = reachCache.get(p) ?? new Map<number, Set<number>>();
   reachCache.set(p, cache);
@@ -603,9 +660,12 @@ export function reach(p: Program, entry: number): Set<number> {
   const seen = new Set<number>([entry]);
   const todo = [entry];
   while (todo.length) {
-    const f = p.fn(todo.pop()!);
-    for (const ins of f.instrs) {
-      if (ins.op !== 'call') continue;
+    const fi = todo.pop()!;
+    const f = p.fn(fi);
+    const live = liveStatements(p, fi);
+    for (let pc = 0; pc < f.instrs.length; pc++) {
+      const ins = f.instrs[pc]!;
+      if (ins.op !== 'call' || !live[pc]) continue;
       for (const t of callTargets(p, f, ins)) if (!seen.has(t)) (seen.add(t), todo.push(t));
     }
   }

@@ -406,6 +406,8 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   },
   pmd_trans_huge: {
     shared: true,
+    // Without a huge page in the scenario the test is false in every call (live.ts prunes on it).
+    value: (_args, statics) => (hasThp(statics) ? undefined : 0),
     // thpAt() reads the huge page's `split` and its VMA's `freed` only where a VMA has a huge page:
     // without one the test is false whatever runs, and touches nothing another thread writes.
     access: (_args, statics) =>
@@ -421,8 +423,8 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       return thpAt(ctx, num(pmd, 'pmd_trans_huge')) ? 1 : 0;
     },
   },
-  is_swap_pmd: { shared: false, sleeps: false, doc: 'is_swap_pmd(pmd): no swap entries in the model.', run: () => 0 },
-  pmd_devmap: { shared: false, sleeps: false, doc: 'pmd_devmap(pmd): no device-mapped pmds in the model.', run: () => 0 },
+  is_swap_pmd: { shared: false, sleeps: false, value: () => 0, doc: 'is_swap_pmd(pmd): no swap entries in the model.', run: () => 0 },
+  pmd_devmap: { shared: false, sleeps: false, value: () => 0, doc: 'pmd_devmap(pmd): no device-mapped pmds in the model.', run: () => 0 },
   zap_huge_pmd: {
     shared: true,
     access: () => [
@@ -545,6 +547,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   pmd_lock: {
     access: () => [{ name: 'page_table_lock', mode: 'w' }],
     locks: true,
+    lockKind: 'spin',
     shared: true,
     sleeps: false,
     doc: 'pmd_lock(mm, pmd): takes and returns the pmd\'s page-table spinlock (one per mm in the model: mm->page_table_lock).',
@@ -675,7 +678,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   clear_page_mlock: { shared: false, sleeps: false, doc: 'clear_page_mlock(page).', run: () => 0 },
   is_pmd_migration_entry: { shared: false, sleeps: false, doc: 'is_pmd_migration_entry(pmd): no migration in the model.', run: () => 0 },
   madvise_behavior_valid: { shared: false, sleeps: false, doc: 'madvise_behavior_valid(behavior): MADV_DONTNEED is valid.', run: () => 1 },
-  madvise_need_mmap_write: { shared: false, sleeps: false, doc: 'madvise_need_mmap_write(behavior): false for MADV_DONTNEED (mmap_sem for read).', run: () => 0 },
+  madvise_need_mmap_write: { shared: false, sleeps: false, value: () => 0, doc: 'madvise_need_mmap_write(behavior): false for MADV_DONTNEED (mmap_sem for read).', run: () => 0 },
   userfaultfd_remove: { shared: false, sleeps: false, doc: 'userfaultfd_remove(vma, start, end): true (no userfaultfd: mmap_sem is not dropped).', run: () => 1 },
   blk_start_plug: { shared: false, sleeps: false, doc: 'blk_start_plug(plug): block I/O plugging (not modelled).', run: () => 0 },
   blk_finish_plug: { shared: false, sleeps: false, doc: 'blk_finish_plug(plug).', run: () => 0 },
@@ -743,6 +746,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
   down_write_killable: {
     access: (args) => [{ name: nameOf(args[0]), mode: 'w' }],
     locks: true,
+    lockKind: 'rwsem',
     shared: true,
     sleeps: true,
     doc: 'down_write_killable(sem) (kernel/locking/rwsem.c, v4.19): like down_write, it takes the semaphore for write if nobody holds it (x86 ____down_write; rwsem_try_write_lock after queueing). Otherwise a task with a fatal signal pending (fatal_signal_pending(current): a thread of the OOM victim) returns -EINTR: __rwsem_down_write_failed_common(TASK_KILLABLE) tries the lock once after queueing, then signal_pending_state() sends it to out_nolock, which takes it off the wait list and, if tasks are still queued, runs __rwsem_mark_wake(RWSEM_WAKE_ANY) (v4.19 line 563 per ../shared/kernel/README.md §9); it never stays queued. A task without one queues and waits as down_write does.',
