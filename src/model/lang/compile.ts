@@ -565,6 +565,33 @@ function collectAssigned(stmts: readonly Stmt[], slotOf: (n: string) => void): v
   }
 }
 
+/** The expressions an instruction evaluates, at the top level: its statement's, its ghost updates, a call's callee and arguments. */
+export function instrExprs(ins: Instr): readonly Expr[] {
+  switch (ins.op) {
+    case 'exec':
+      return [...ins.exprs, ...ins.ghost];
+    case 'branch':
+      return [ins.cond];
+    case 'call':
+      return [ins.callee, ...ins.args];
+    case 'return':
+      return ins.value ? [ins.value, ...ins.ghost] : ins.ghost;
+    case 'iter':
+      return [ins.list];
+    case 'jump':
+      return [];
+  }
+}
+
+/** Visit `e` and every expression in it, a call's callee and arguments included. */
+export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
+  visit(e);
+  if (e.k === 'call') {
+    walkExpr(e.callee, visit);
+    for (const a of e.args) walkExpr(a, visit);
+  } else for (const x of subExprs(e)) walkExpr(x, visit);
+}
+
 const callsCache = new WeakMap<Instr, (Expr & { k: 'call' })[]>();
 
 /**

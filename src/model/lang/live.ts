@@ -25,8 +25,8 @@
  * of a primitive that returns another value than it declared, and a statement run that this
  * analysis found dead, are reported as broken premises of the reduction (interp.ts `verifyStep`).
  */
-import type { CompiledFn, Instr } from './compile.ts';
-import { subExprs, type Expr } from './ir.ts';
+import { instrExprs, walkExpr, type CompiledFn, type Instr } from './compile.ts';
+import type { Expr } from './ir.ts';
 import type { Program } from './program.ts';
 import type { Value } from './state.ts';
 
@@ -37,22 +37,7 @@ export function liveStatements(p: Program, fi: number): Uint8Array {
 
 /** The statements that may run after the one at `pc` of function `fi` (a branch known one way: only that way). */
 export function liveSuccessors(p: Program, fi: number, pc: number): readonly number[] {
-  const f = p.fn(fi);
-  const ins = f.instrs[pc]!;
-  switch (ins.op) {
-    case 'branch': {
-      const v = analysis(p, fi).conds.get(pc);
-      return v === undefined ? [ins.t, ins.f] : [v ? ins.t : ins.f];
-    }
-    case 'jump':
-      return [ins.to];
-    case 'return':
-      return [];
-    case 'iter':
-      return [ins.body, ins.exit];
-    default:
-      return [pc + 1];
-  }
+  return successors(p.fn(fi).instrs[pc]!, pc, analysis(p, fi).conds);
 }
 
 /**
@@ -97,17 +82,17 @@ function analyse(p: Program, f: CompiledFn): Analysis {
     const pc = todo.pop()!;
     if (pc < 0 || pc >= n || live[pc]) continue;
     live[pc] = 1;
-    const ins = f.instrs[pc]!;
-    if (ins.op === 'branch' && conds.has(pc)) todo.push(conds.get(pc) ? ins.t : ins.f);
-    else todo.push(...succ(ins, pc));
+    todo.push(...successors(f.instrs[pc]!, pc, conds));
   }
   return { live, conds };
 }
 
-function succ(ins: Instr, pc: number): number[] {
+function successors(ins: Instr, pc: number, conds: ReadonlyMap<number, boolean>): number[] {
   switch (ins.op) {
-    case 'branch':
-      return [ins.t, ins.f];
+    case 'branch': {
+      const v = conds.get(pc);
+      return v === undefined ? [ins.t, ins.f] : [v ? ins.t : ins.f];
+    }
     case 'jump':
       return [ins.to];
     case 'return':
@@ -161,43 +146,18 @@ function constantLocals(p: Program, f: CompiledFn): ReadonlyMap<string, Value> {
   const out = new Map<string, Value>();
   for (const name of f.locals) if (!params.has(name) && !name.includes('.')) out.set(name, 0);
   const stores: [string, Expr][] = [];
-  const walk = (e: Expr): void => {
+  const note = (e: Expr): void => {
     if (e.k === 'addr' && e.e.k === 'id') out.delete(e.e.name);
     if (e.k === 'incdec' && e.target.k === 'id') out.delete(e.target.name);
     if (e.k === 'assign' && e.target.k === 'id') {
       if (e.op === '=') stores.push([e.target.name, e.value]);
       else out.delete(e.target.name);
     }
-    if (e.k === 'call') {
-      walk(e.callee);
-      e.args.forEach(walk);
-    } else subExprs(e).forEach(walk);
   };
   for (const ins of f.instrs) {
-    switch (ins.op) {
-      case 'exec':
-        ins.exprs.forEach(walk);
-        ins.ghost.forEach(walk);
-        break;
-      case 'branch':
-        walk(ins.cond);
-        break;
-      case 'call':
-        walk(ins.callee);
-        ins.args.forEach(walk);
-        if (ins.dest >= 0) out.delete(f.locals[ins.dest]!);
-        break;
-      case 'return':
-        if (ins.value) walk(ins.value);
-        ins.ghost.forEach(walk);
-        break;
-      case 'iter':
-        walk(ins.list);
-        out.delete(f.locals[ins.slot]!);
-        break;
-      case 'jump':
-        break;
-    }
+    for (const top of instrExprs(ins)) walkExpr(top, note);
+    if (ins.op === 'call' && ins.dest >= 0) out.delete(f.locals[ins.dest]!);
+    if (ins.op === 'iter') out.delete(f.locals[ins.slot]!);
   }
   // A store's value may name another constant local: judge stores against the locals known so far,
   // until nothing changes (each round only removes).

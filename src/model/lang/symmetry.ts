@@ -87,9 +87,9 @@
  * objects, which are never changed (states are immutable).
  */
 import type { Symmetry } from '../../checker/model.ts';
-import { instrCalls, type Instr } from './compile.ts';
+import { instrCalls, instrExprs, walkExpr, type Instr } from './compile.ts';
 import { insertPair } from './interp.ts';
-import { subExprs, type Expr } from './ir.ts';
+import type { Expr } from './ir.ts';
 import type { Program } from './program.ts';
 import { fieldOf, reach } from './reduction.ts';
 import type { Frame, KState, LockState, OpFrame, PairRecord, RwsemWaiter, ThreadState, Value } from './state.ts';
@@ -119,36 +119,11 @@ function lockField(e: Expr | undefined): string {
 
 /** Every identifier and string literal of an instruction. */
 function instrNames(ins: Instr, out: Set<string>): void {
-  const visit = (e: Expr): void => {
-    if (e.k === 'id') out.add(e.name);
-    else if (e.k === 'str') out.add(e.v);
-    if (e.k === 'call') {
-      visit(e.callee);
-      e.args.forEach(visit);
-    } else subExprs(e).forEach(visit);
-  };
-  switch (ins.op) {
-    case 'exec':
-      ins.exprs.forEach(visit);
-      ins.ghost.forEach(visit);
-      break;
-    case 'branch':
-      visit(ins.cond);
-      break;
-    case 'call':
-      visit(ins.callee);
-      ins.args.forEach(visit);
-      break;
-    case 'return':
-      if (ins.value) visit(ins.value);
-      ins.ghost.forEach(visit);
-      break;
-    case 'iter':
-      visit(ins.list);
-      break;
-    case 'jump':
-      break;
-  }
+  for (const top of instrExprs(ins))
+    walkExpr(top, (e) => {
+      if (e.k === 'id') out.add(e.name);
+      else if (e.k === 'str') out.add(e.v);
+    });
 }
 
 /** Whether `name` is `task` or a path under it. */
