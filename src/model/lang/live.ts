@@ -40,10 +40,7 @@ export function liveSuccessors(p: Program, fi: number, pc: number): readonly num
   return successors(p.fn(fi).instrs[pc]!, pc, analysis(p, fi).conds);
 }
 
-/**
- * The branches of function `fi` whose condition is known, with the way each goes (true: `t`), for
- * `verifyReduction` and the tests.
- */
+/** The branches of function `fi` whose condition is known, with the way each goes (true: `t`); for the tests. */
 export function knownBranches(p: Program, fi: number): ReadonlyMap<number, boolean> {
   return analysis(p, fi).conds;
 }
