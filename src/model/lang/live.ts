@@ -35,6 +35,11 @@ export function liveStatements(p: Program, fi: number): Uint8Array {
   return analysis(p, fi).live;
 }
 
+/** The statements of function `fi` the scenario may run (those {@link liveStatements} marks), in pc order. */
+export function liveInstrs(p: Program, fi: number): readonly Instr[] {
+  return analysis(p, fi).instrs;
+}
+
 /** The statements that may run after the one at `pc` of function `fi` (a branch known one way: only that way). */
 export function liveSuccessors(p: Program, fi: number, pc: number): readonly number[] {
   return successors(p.fn(fi).instrs[pc]!, pc, analysis(p, fi).conds);
@@ -47,6 +52,7 @@ export function knownBranches(p: Program, fi: number): ReadonlyMap<number, boole
 
 interface Analysis {
   readonly live: Uint8Array;
+  readonly instrs: readonly Instr[];
   readonly conds: ReadonlyMap<number, boolean>;
 }
 
@@ -56,7 +62,11 @@ function analysis(p: Program, fi: number): Analysis {
   let m = cache.get(p);
   if (!m) cache.set(p, (m = new Map()));
   let a = m.get(fi);
-  if (!a) m.set(fi, (a = analyse(p, p.fn(fi))));
+  if (!a) {
+    const f = p.fn(fi);
+    const r = analyse(p, f);
+    m.set(fi, (a = { ...r, instrs: f.instrs.filter((_, pc) => r.live[pc]) }));
+  }
   return a;
 }
 
@@ -64,7 +74,7 @@ function truthy(v: Value): boolean {
   return v !== 0 && v !== null;
 }
 
-function analyse(p: Program, f: CompiledFn): Analysis {
+function analyse(p: Program, f: CompiledFn): Omit<Analysis, 'instrs'> {
   const consts = constantLocals(p, f);
   const conds = new Map<number, boolean>();
   f.instrs.forEach((ins, pc) => {

@@ -64,7 +64,7 @@ import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './re
 import type { KState, ThreadState } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
-import { liveStatements, liveSuccessors } from './live.ts';
+import { liveInstrs, liveSuccessors } from './live.ts';
 
 /** How a field is accessed: read, written, incremented, and whether a write may store a nonzero value (`nz`). */
 type Modes = { r: boolean; w: boolean; inc: boolean; nz: boolean };
@@ -227,9 +227,7 @@ export class PartialOrder {
 
   private fnAccesses(fi: number): AccessSet {
     const out = new Map<string, Modes>();
-    const live = liveStatements(this.program, fi);
-    for (const [pc, ins] of this.program.fn(fi).instrs.entries()) {
-      if (!live[pc]) continue;
+    for (const ins of liveInstrs(this.program, fi)) {
       const e = this.red.effectsOf(ins);
       if (e.accesses === 'all') return 'all';
       add(out, e.accesses);

@@ -49,7 +49,7 @@ import type { CompiledFn, Instr } from './compile.ts';
 import type { Access } from './primitives.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
 import { heldByTask } from './locks.ts';
-import { liveStatements } from './live.ts';
+import { liveInstrs } from './live.ts';
 import type { KState, LockState, PairRecord } from './state.ts';
 
 /** A condition under which a property looks at a thread about to call a primitive that may sleep. */
@@ -428,9 +428,7 @@ export class Reduction {
   private threadAccesses(fns: ReadonlySet<number>): Map<string, { r: boolean; w: boolean; inc: boolean }> | 'all' {
     const m = new Map<string, { r: boolean; w: boolean; inc: boolean }>();
     for (const fi of fns) {
-      const live = liveStatements(this.program, fi);
-      for (const [pc, ins] of this.program.fn(fi).instrs.entries()) {
-        if (!live[pc]) continue;
+      for (const ins of liveInstrs(this.program, fi)) {
         const e = this.effects.get(ins)!;
         if (e.accesses === 'all') return 'all';
         for (const a of e.accesses) {
@@ -627,13 +625,11 @@ export function readOnlySemaphores(p: Program, effects: ReadonlyMap<Instr, Effec
   const fns = new Set<number>();
   for (const t of p.spec.threads) for (const fi of reach(p, p.fnId(t.fn))) fns.add(fi);
   for (const fi of fns) {
-    const live = liveStatements(p, fi);
-    p.fn(fi).instrs.forEach((ins, pc) => {
-      if (!live[pc]) return;
+    for (const ins of liveInstrs(p, fi)) {
       const e = effects.get(ins)!;
       if (e.accesses === 'all') out.clear();
       else for (const a of e.accesses) if (a.mode !== 'r' && !a.readSide) out.delete(a.name);
-    });
+    }
   }
   return out;
 }
@@ -662,10 +658,8 @@ export function reach(p: Program, entry: number): Set<number> {
   while (todo.length) {
     const fi = todo.pop()!;
     const f = p.fn(fi);
-    const live = liveStatements(p, fi);
-    for (let pc = 0; pc < f.instrs.length; pc++) {
-      const ins = f.instrs[pc]!;
-      if (ins.op !== 'call' || !live[pc]) continue;
+    for (const ins of liveInstrs(p, fi)) {
+      if (ins.op !== 'call') continue;
       for (const t of callTargets(p, f, ins)) if (!seen.has(t)) (seen.add(t), todo.push(t));
     }
   }
