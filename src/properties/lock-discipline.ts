@@ -21,9 +21,10 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { KState } from '../model/lang/state.ts';
+import type { Interpreter } from '../model/lang/interp.ts';
+import { NON_OWNER, type KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
-import { backtrace, heldBy, heldLines, nextInstr, primCalls, sleepingCall } from './util.ts';
+import { backtrace, heldBy, heldLines, nextInstr, primCalls, sleepingCall, type ModelView } from './util.ts';
 
 const RELEASES = new Set(['mutex_unlock', 'up_write', 'up_read', 'up_read_non_owner', 'spin_unlock', 'spin_unlock_irqrestore', 'write_unlock', 'read_unlock']);
 
@@ -33,7 +34,7 @@ interface Problem {
   readonly what: string;
 }
 
-function releaseNotHeld(m: KernelModel, s: KState, tid: number): Problem | undefined {
+function releaseNotHeld(m: ModelView, s: KState, tid: number): Problem | undefined {
   const instr = nextInstr(m, s, tid);
   if (!instr) return undefined;
   for (const pc of primCalls(m, instr)) {
@@ -59,7 +60,7 @@ function releaseNotHeld(m: KernelModel, s: KState, tid: number): Problem | undef
       default:
         held = l.kind === 'rwsem' && l.readers.length > 0;
     }
-    if (!held) return { header: `WARNING: bad unlock balance detected! ${pc.name}() of a lock not held`, tid, what: `${m.threadName(tid)} is about to call ${pc.name}(&${String(key)})` };
+    if (!held) return { header: `WARNING: bad unlock balance detected! ${pc.name}() of a lock not held`, tid, what: `${m.interp.threadName(tid)} is about to call ${pc.name}(&${String(key)})` };
   }
   return undefined;
 }
@@ -97,7 +98,7 @@ function finishedHolding(m: KernelModel, s: KState, tid: number): Problem | unde
   };
 }
 
-function recursiveRead(m: KernelModel, s: KState, tid: number): Problem | undefined {
+function recursiveRead(m: ModelView, s: KState, tid: number): Problem | undefined {
   const instr = nextInstr(m, s, tid);
   // A pending down_read already queued (the recursion was reported before it did) or was granted.
   if (!instr || s.threads[tid]!.pending) return undefined;
@@ -110,10 +111,33 @@ function recursiveRead(m: KernelModel, s: KState, tid: number): Problem | undefi
     return {
       header: 'WARNING: possible recursive locking detected (down_read with a writer queued)',
       tid,
-      what: `${m.threadName(tid)} already holds ${String(key)} for read and is about to down_read it again while ${l.waiters.filter((w) => w.write).map((w) => m.threadName(w.tid)).join(', ')} waits to write`,
+      what: `${m.interp.threadName(tid)} already holds ${String(key)} for read and is about to down_read it again while ${l.waiters.filter((w) => w.write).map((w) => m.interp.threadName(w.tid)).join(', ')} waits to write`,
     };
   }
   return undefined;
+}
+
+/**
+ * Whether `tid`, about to run a release or a `down_read`, may make a violated check hold again by
+ * running it (`StateReads.runs`, src/model/lang/reduction.ts): when it is about to release a lock
+ * it does not hold or read a semaphore again behind a queued writer (running the statement moves it
+ * past where it is violated), or to `up_read_non_owner` a semaphore that has no non-owner hold left,
+ * which then takes another task's own read hold (that of a thread that finished holding it:
+ * `held-at-exit`). The judgement reads the thread's position and the lock its statement names,
+ * which no other thread can touch before it runs when the reduction takes it alone (C1).
+ */
+function restores(ip: Interpreter, s: KState, tid: number): boolean {
+  const v: ModelView = { program: ip.program, interp: ip };
+  if (releaseNotHeld(v, s, tid) || recursiveRead(v, s, tid)) return true;
+  const instr = nextInstr(v, s, tid);
+  if (!instr) return false;
+  for (const pc of primCalls(v, instr)) {
+    if (pc.name !== 'up_read_non_owner') continue;
+    const key = ip.evaluate(s, tid, pc.call.args[0]!);
+    const l = typeof key === 'string' ? s.locks[key] : undefined;
+    if (l?.kind !== 'rwsem' || !l.readers.includes(NON_OWNER)) return true;
+  }
+  return false;
 }
 
 /** The sub-properties: engine property name, and the check of one thread. */
@@ -136,8 +160,14 @@ export const lockDiscipline: KernelProperty = {
   name: 'lock-discipline',
   summary: 'no release of a lock not held, no sleep under a spinlock, no thread ends holding a lock, no recursive read behind a queued writer',
   build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => problem(m, s, check) === undefined)),
-  // `held-at-exit` reads only the finishing of a thread that holds a lock (`finishedHolding`).
-  reads: () => ({ locks: true, finishedHolding: true, atPrims: [...RELEASES, 'down_read'], atSleep: ['spinlock'] }),
+  // Every check is of one thread, and every step that can make one hold again once violated is that
+  // thread's own running of the statement it is violated at, or a change of a lock that thread's
+  // statement names (C1 keeps those apart), or an `up_read_non_owner` that takes another task's
+  // hold: so neither the locks, nor a thread arriving at a release, nor a thread finishing holding a
+  // lock is read; the running of a release or a `down_read` is, where `restores` says so
+  // (docs/model.md, "What the properties need not declare"). A call that may sleep is watched while
+  // the thread holds a spinlock (`atSleep`).
+  reads: () => ({ runs: [{ prims: [...RELEASES, 'down_read'], restores }], atSleep: ['spinlock'] }),
   explain(m, engineName, s): Finding {
     // The named sub-property's problem (any kind's, for the property's bare name).
     const named = KINDS.filter(([name]) => name === engineName);

@@ -9,6 +9,9 @@ import type { Primitive } from '../model/lang/primitives.ts';
 import type { Program } from '../model/lang/program.ts';
 import { NON_OWNER, type KState, type LockState, type PairRecord, type Value } from '../model/lang/state.ts';
 
+/** What the per-thread checks below need of a model: a `KernelModel`, or the reduction's view of one (its program and interpreter). */
+export type ModelView = Pick<KernelModel, 'program' | 'interp'>;
+
 export interface PrimCall {
   readonly name: string;
   readonly prim: Primitive;
@@ -18,7 +21,7 @@ export interface PrimCall {
 const primCache = new WeakMap<Instr, PrimCall[]>();
 
 /** Every primitive call in an instruction, in evaluation order. */
-export function primCalls(m: KernelModel, instr: Instr): PrimCall[] {
+export function primCalls(m: ModelView, instr: Instr): PrimCall[] {
   let out = primCache.get(instr);
   if (!out) {
     out = instrCalls(instr).flatMap((call) => {
@@ -32,7 +35,7 @@ export function primCalls(m: KernelModel, instr: Instr): PrimCall[] {
 }
 
 /** `tid`'s next instruction (`m.interp.current(s, tid)?.instr`, without building the rest). */
-export function nextInstr(m: KernelModel, s: KState, tid: number): Instr | undefined {
+export function nextInstr(m: ModelView, s: KState, tid: number): Instr | undefined {
   const frames = s.threads[tid]!.frames;
   const top = frames[frames.length - 1];
   if (top === undefined) return undefined;

@@ -22,7 +22,7 @@ import { OP_NAMES, type NotifierSpec, type OpName, type Program } from './progra
 import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
 import { liveStatements } from './live.ts';
-import { COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type StateReads } from './reduction.ts';
+import { COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
 import {
   CTX_NONBLOCK_END,
   CTX_NONBLOCK_START,
@@ -1434,6 +1434,7 @@ class Exec implements PrimCtx {
       const mode = red.mode(frame.fn, frame.pc);
       if (mode === KEEP) return;
       if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
+      if (mode === COALESCE_UNLESS_RESTORES && this.restores(red.runWatchesOf(red.effectsOf(this.fnOf(frame).instrs[frame.pc]!)))) return;
       if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
         if (frames.length === 1 && this.finishingRead()) return;
         if (frame.op && (reads.context || (reads.pairs && (frame.op.kind === 'invalidate_range_start' || frame.op.kind === 'invalidate')))) return;
@@ -1460,6 +1461,22 @@ class Exec implements PrimCtx {
   }
 
   /** Whether the running thread owns a spinlock. */
+  /** Whether running this thread's next statement may make a violated property hold again (`StateReads.runs`), judged on the state as this step has left it so far. */
+  private restores(watches: readonly RunWatch[]): boolean {
+    const w = this.work!;
+    const base = this.base;
+    const view: KState = {
+      threads: base.threads.map((t, i) => {
+        const x = w.threads[i];
+        return x === undefined ? t : { frames: x.frames, srcu: x.srcu, pending: x.pending };
+      }),
+      mem: w.mem ?? base.mem,
+      locks: w.locks ?? base.locks,
+      pairs: w.pairs ?? base.pairs,
+    };
+    return watches.some((x) => x.restores(this.ip, view, this.tid));
+  }
+
   private holdsSpin(): boolean {
     const locks = this.work?.locks ?? this.base.locks;
     for (const k of this.program.spinKeys) if ((locks[k] as { owner: number }).owner === this.tid) return true;

@@ -50,6 +50,7 @@ import type { Access } from './primitives.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
 import { heldByTask } from './locks.ts';
 import { liveInstrs } from './live.ts';
+import type { Interpreter } from './interp.ts';
 import type { KState, LockState, PairRecord } from './state.ts';
 
 /** A condition under which a property looks at a thread about to call a primitive that may sleep. */
@@ -104,6 +105,12 @@ export interface StateReads {
   readonly enabled?: boolean;
   /** A thread about to run a statement that calls one of these primitives. */
   readonly atPrims?: readonly string[];
+  /**
+   * The running of statements that call these primitives, by `always` properties that look at a
+   * thread about to run one but that only the thread's own running of it can make hold again
+   * ({@link RunWatch}; lock-discipline's releases). Arriving at such a statement is not read.
+   */
+  readonly runs?: readonly RunWatch[];
   /** A thread about to call one of these notifier ops through `mn->ops->`. */
   readonly atOps?: readonly OpName[];
   /**
@@ -147,6 +154,26 @@ export interface PairCondition {
 }
 
 /**
+ * Statements an `always` property looks at a thread being about to run, where arriving at one can
+ * only make the property violated and only the thread's running of it (as `restores` judges it) can
+ * make it hold again ({@link StateReads.runs}). What the reductions may then hide:
+ *
+ * - *Arriving at such a statement*, always: a step that can only make an `always` property
+ *   violated, never make it hold, may be taken early or hidden (the induction in docs/model.md,
+ *   "What the properties need not declare": C0, C1 and the cycle proviso C3, not C2).
+ * - *Running it* only where `restores(ip, s, tid)` is false: the partial-order reduction judges it
+ *   in the state `s` it runs from, which holds in every state the other threads' independent steps
+ *   lead to as long as `restores` reads only the thread's position and what the statement itself
+ *   touches (C1: no other thread can still touch that). Coalescing, which judges a statement once
+ *   for the whole program, keeps every such statement a transition of its own.
+ */
+export interface RunWatch {
+  readonly prims: readonly string[];
+  /** Whether `tid`, about to run a statement calling one of `prims` in `s`, may make a violated property hold by running it. */
+  readonly restores: (ip: Interpreter, s: KState, tid: number) => boolean;
+}
+
+/**
  * The reads of a model whose properties are unknown: everything, every position included, so
  * nothing is coalesced (a property written for a test may look at any statement).
  */
@@ -172,7 +199,9 @@ export function unionReads(list: readonly StateReads[]): StateReads {
   const flags = { pairs: false, locks: false, context: false, finished: false, finishedHolding: false, finishedOwing: false, enabled: false, atAll: false };
   const finishedThreads = new Set<number>();
   const pairsWhen: PairCondition[] = [];
+  const runs: RunWatch[] = [];
   for (const r of list) {
+    runs.push(...(r.runs ?? []));
     if (r.fields === 'all') fields = 'all';
     else if (fields !== 'all') for (const f of r.fields ?? []) fields.add(f);
     for (const k of Object.keys(flags) as (keyof typeof flags)[]) if (r[k]) flags[k] = true;
@@ -189,6 +218,7 @@ export function unionReads(list: readonly StateReads[]): StateReads {
     // Every change of a pair is read already when `pairs` is.
     pairsWhen: flags.pairs ? [] : pairsWhen,
     atPrims: [...atPrims].sort(),
+    runs,
     atOps: [...atOps].sort(),
     atSleep: [...atSleep].sort(),
   };
@@ -223,9 +253,16 @@ export const KEEP = 0;
 export const COALESCE = 1;
 /** Coalesced unless the thread is, when it gets there, where a property watches sleeping calls. */
 export const COALESCE_UNLESS_SLEEP_WATCHED = 2;
+/**
+ * Coalesced unless, when the thread gets there, running it may make a violated property hold again
+ * (a statement whose running a property watches, `StateReads.runs`, and nothing else keeps): judged
+ * where the thread gets to it, which is right in every interleaving since a coalesced statement is
+ * independent of every other thread.
+ */
+export const COALESCE_UNLESS_RESTORES = 3;
 
 export class Reduction {
-  /** Per function, per pc: KEEP, COALESCE or COALESCE_UNLESS_SLEEP_WATCHED. */
+  /** Per function, per pc: KEEP, COALESCE, COALESCE_UNLESS_SLEEP_WATCHED or COALESCE_UNLESS_RESTORES. */
   private readonly modes: Uint8Array[];
   /** Per function, per pc: why the statement is kept (for tests and docs). */
   private readonly reasons: (readonly string[])[][];
@@ -336,6 +373,11 @@ export class Reduction {
    */
   readonly readOnlySemaphores: ReadonlySet<string>;
 
+  /** The `runs` watches of the primitives a statement calls. */
+  runWatchesOf(e: Effects): readonly RunWatch[] {
+    return (this.reads.runs ?? []).filter((w) => e.prims.some((name) => w.prims.includes(name)));
+  }
+
   /** Whether a sleeping call is watched in a thread with these context bits and spinlock holding. */
   sleepWatched(nonblock: boolean, holdsSpin: () => boolean): boolean {
     const w = this.reads.atSleep ?? [];
@@ -344,10 +386,11 @@ export class Reduction {
 
   /**
    * What a property can see of a statement's effects, as reasons (empty: invisible). With
-   * `pairsJudged`, a change of the pairs read only under `pairsWhen` is left to the caller, which
-   * judges it where the step runs (por.ts); coalescing judges statically and keeps such a step.
+   * `judged`, a change of the pairs read only under `pairsWhen` and the running of a statement
+   * watched by `runs` are left to the caller, which judges them where the step runs (por.ts);
+   * coalescing judges statically and keeps such a step.
    */
-  visibility(e: Effects, pairsJudged = false): string[] {
+  visibility(e: Effects, judged = false): string[] {
     const r = this.reads;
     const out: string[] = [];
     if (e.accesses === 'all') out.push('its shared accesses are unknown');
@@ -356,12 +399,14 @@ export class Reduction {
       if (w.length) out.push(`it writes ${[...new Set(w)].join(', ')}, which a property reads`);
     }
     if (r.pairs && e.pairs) out.push('it may open or close a start/end pair');
-    else if (mayClosePairs(e) && !pairsJudged && (r.pairsWhen ?? []).length) out.push(`it may close a start/end pair, which a property reads where ${r.pairsWhen!.map((c) => c.why).join(' or ')}`);
+    else if (mayClosePairs(e) && !judged && (r.pairsWhen ?? []).length) out.push(`it may close a start/end pair, which a property reads where ${r.pairsWhen!.map((c) => c.why).join(' or ')}`);
     if (r.locks && e.locks) out.push('it takes or releases a lock');
     if (r.context && e.context) out.push('it enters a notifier callback');
     if (r.atAll) out.push('a property may look at any statement');
     const at = e.prims.filter((p) => r.atPrims?.includes(p));
     if (at.length) out.push(`a property looks at calls of ${at.join(', ')}`);
+    const run = judged ? [] : e.prims.filter((p) => r.runs?.some((w) => w.prims.includes(p)));
+    if (run.length) out.push(`a property looks at the running of calls of ${run.join(', ')}`);
     if (e.op && r.atOps?.includes(e.op)) out.push(`a property looks at calls of ->${e.op}`);
     return out;
   }
@@ -413,10 +458,15 @@ export class Reduction {
             }
           }
         }
-        r.push(...this.visibility(e));
+        r.push(...this.visibility(e, true));
+        const judged = this.visibility(e).filter((x) => !r.includes(x));
         const uniq = [...new Set(r)];
-        why.push(uniq);
-        m[pc] = uniq.length ? KEEP : e.sleeps && (this.reads.atSleep ?? []).length ? COALESCE_UNLESS_SLEEP_WATCHED : COALESCE;
+        const sleepWatched = e.sleeps && (this.reads.atSleep ?? []).length > 0;
+        // A statement only a `runs` watch keeps is judged where the thread gets to it (as a pair's
+        // closing, judged on the step by por.ts, is not here: coalescing keeps such a statement).
+        const runsOnly = !uniq.length && judged.length > 0 && !mayClosePairs(e) && !sleepWatched;
+        why.push(runsOnly ? judged.map((x) => `${x} (where running it may make a violated property hold again)`) : [...uniq, ...judged]);
+        m[pc] = uniq.length || (judged.length && !runsOnly) ? KEEP : runsOnly ? COALESCE_UNLESS_RESTORES : sleepWatched ? COALESCE_UNLESS_SLEEP_WATCHED : COALESCE;
       });
       modes.push(m);
       reasons.push(why);
