@@ -14,8 +14,9 @@
  * 2. **invisible** to every property being checked: it changes nothing any of them declares it reads
  *    ({@link StateReads}: shared variables by field, the open start/end pairs, lock states, the
  *    notifier context, whether a thread has finished), and it is not a statement a property looks at
- *    a thread being about to run (a lock release, an `invalidate_range_end` call, a call that may
- *    sleep in a non-blockable section, ...).
+ *    a thread being about to run (an `invalidate_range_end` call, a call that may sleep in a
+ *    non-blockable section, ...; a lock release only where running it may make a violated property
+ *    hold again: {@link RunWatch}, judged where the thread gets to it).
  *
  * Why that preserves every verdict: a coalesced statement commutes with every step of every other
  * thread, is always enabled, and leaves the part of the state properties read unchanged, so a
