@@ -1460,7 +1460,6 @@ class Exec implements PrimCtx {
     this.writes?.add(key);
   }
 
-  /** Whether the running thread owns a spinlock. */
   /** Whether running this thread's next statement may make a violated property hold again (`StateReads.runs`), judged on the state as this step has left it so far. */
   private restores(watches: readonly RunWatch[]): boolean {
     const w = this.work!;
@@ -1477,6 +1476,7 @@ class Exec implements PrimCtx {
     return watches.some((x) => x.restores(this.ip, view, this.tid));
   }
 
+  /** Whether the running thread owns a spinlock. */
   private holdsSpin(): boolean {
     const locks = this.work?.locks ?? this.base.locks;
     for (const k of this.program.spinKeys) if ((locks[k] as { owner: number }).owner === this.tid) return true;
