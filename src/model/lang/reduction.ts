@@ -165,8 +165,10 @@ export interface PairCondition {
  * - *Running it* only where `restores(ip, s, tid)` is false: the partial-order reduction judges it
  *   in the state `s` it runs from, which holds in every state the other threads' independent steps
  *   lead to as long as `restores` reads only the thread's position and what the statement itself
- *   touches (C1: no other thread can still touch that). Coalescing, which judges a statement once
- *   for the whole program, keeps every such statement a transition of its own.
+ *   touches (C1: no other thread can still touch that). Coalescing runs on through such a
+ *   statement only where `restores` is false in the state as the step has left it, and stops in
+ *   front of it otherwise ({@link COALESCE_UNLESS_RESTORES}): a coalesced statement is independent
+ *   of every other thread, so that state's judgement is every interleaving's.
  */
 export interface RunWatch {
   readonly prims: readonly string[];
