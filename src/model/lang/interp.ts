@@ -1434,7 +1434,7 @@ class Exec implements PrimCtx {
       const mode = red.mode(frame.fn, frame.pc);
       if (mode === KEEP) return;
       if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
-      if (mode === COALESCE_UNLESS_RESTORES && this.restores(red.runWatchesOf(red.effectsOf(this.fnOf(frame).instrs[frame.pc]!)))) return;
+      if (mode === COALESCE_UNLESS_RESTORES && this.restores(red.runWatchesAt(frame.fn, frame.pc) ?? [])) return;
       if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
         if (frames.length === 1 && this.finishingRead()) return;
         if (frame.op && (reads.context || (reads.pairs && (frame.op.kind === 'invalidate_range_start' || frame.op.kind === 'invalidate')))) return;

@@ -60,7 +60,7 @@
  */
 import type { CompiledFn } from './compile.ts';
 import type { Interpreter, KAction } from './interp.ts';
-import { callTargets, fieldOf, mayClosePairs, reach, type Reduction, type RunWatch } from './reduction.ts';
+import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './reduction.ts';
 import type { KState, ThreadState } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
@@ -84,8 +84,6 @@ export class PartialOrder {
   private readonly candidate: Uint8Array[];
   /** Per function, per pc: whether a property looks at a thread about to run this statement. */
   private readonly watched: Uint8Array[];
-  /** Per function, per pc: the `runs` watches of the statement's primitive calls, judged where it runs (undefined: none). */
-  private readonly runWatches: (readonly RunWatch[] | undefined)[][];
   private readonly kworkerFuture: (AccessSet | undefined)[];
 
   constructor(private readonly ip: Interpreter) {
@@ -114,12 +112,6 @@ export class PartialOrder {
         if (e.op && reads.atOps?.includes(e.op)) return 1;
         if (e.sleeps && (reads.atSleep ?? []).length) return 1;
         return 0;
-      }),
-    );
-    this.runWatches = p.fns.map((f) =>
-      f.instrs.map((ins) => {
-        const w = this.red.runWatchesOf(this.red.effectsOf(ins));
-        return w.length ? w : undefined;
       }),
     );
     this.kworkerFuture = p.spec.threads.map((t) => (t.kworker === undefined ? undefined : this.whole[p.fnId(t.fn)]!));
@@ -155,7 +147,7 @@ export class PartialOrder {
       // A statement whose running a property watches (`runs`) is taken alone only where running it
       // cannot make a violated property hold (RunWatch: judged here, it holds in every state the
       // other threads' independent steps lead to, by C1 just checked).
-      const watches = this.runWatches[top.fn]![top.pc];
+      const watches = this.red.runWatchesAt(top.fn, top.pc);
       if (watches && watches.some((w) => w.restores(this.ip, state, a.tid))) continue;
       const next = this.ip.next(state, a);
       this.triedState = state;

@@ -293,6 +293,13 @@ export class Reduction {
       }
     }
     this.perThread = program.spec.threads.map((t) => this.threadAccesses(reach(program, program.fnId(t.fn))));
+    this.runWatches = program.fns.map((f) =>
+      f.instrs.map((ins) => {
+        const prims = this.effects.get(ins)!.prims;
+        const w = (reads.runs ?? []).filter((x) => prims.some((name) => x.prims.includes(name)));
+        return w.length ? w : undefined;
+      }),
+    );
     const { modes, reasons } = this.analyse();
     this.modes = modes;
     this.reasons = reasons;
@@ -376,9 +383,12 @@ export class Reduction {
    */
   readonly readOnlySemaphores: ReadonlySet<string>;
 
-  /** The `runs` watches of the primitives a statement calls. */
-  runWatchesOf(e: Effects): readonly RunWatch[] {
-    return (this.reads.runs ?? []).filter((w) => e.prims.some((name) => w.prims.includes(name)));
+  /** Per function, per pc: the `runs` watches of the primitives the statement calls (undefined: none). */
+  private readonly runWatches: (readonly RunWatch[] | undefined)[][];
+
+  /** The `runs` watches of the statement at `pc` of function `fn` (undefined: none), judged where a thread is about to run it. */
+  runWatchesAt(fn: number, pc: number): readonly RunWatch[] | undefined {
+    return this.runWatches[fn]![pc];
   }
 
   /** Whether a sleeping call is watched in a thread with these context bits and spinlock holding. */
