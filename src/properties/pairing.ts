@@ -48,6 +48,7 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
+import type { Interpreter } from '../model/lang/interp.ts';
 import { fieldOf } from '../model/lang/reduction.ts';
 import type { KState, Value } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
@@ -58,19 +59,26 @@ interface Problem {
   readonly details: string[];
 }
 
+/** The end call thread `tid` is about to make for which it has no start owed an end, if any. */
+function endWithoutStart(ip: Interpreter, s: KState, tid: number): { nid: string; fn: string; start: number; end: number } | undefined {
+  const cur = ip.current(s, tid);
+  if (!cur || cur.instr.op !== 'call' || cur.instr.callee.k !== 'field' || cur.instr.callee.field !== 'invalidate_range_end') return undefined;
+  const r = ip.resolveCall(s, tid, cur.instr);
+  if (!r.nid) return undefined;
+  const { start, end } = ip.callRange(s, tid, r.args);
+  if (s.pairs.some((p) => p.tid === tid && p.nid === r.nid && p.start === start && p.end === end)) return undefined;
+  return { nid: r.nid, fn: r.fn, start, end };
+}
+
 /** The end call a thread is about to make without an owed start, if any. */
 function unbalancedEnd(m: KernelModel, s: KState): Problem | undefined {
   for (let tid = 0; tid < s.threads.length; tid++) {
-    const cur = m.interp.current(s, tid);
-    if (!cur || cur.instr.op !== 'call' || cur.instr.callee.k !== 'field' || cur.instr.callee.field !== 'invalidate_range_end') continue;
-    const r = m.interp.resolveCall(s, tid, cur.instr);
-    if (!r.nid) continue;
-    const { start, end } = m.interp.callRange(s, tid, r.args);
-    if (s.pairs.some((p) => p.tid === tid && p.nid === r.nid && p.start === start && p.end === end)) continue;
+    const e = endWithoutStart(m.interp, s, tid);
+    if (!e) continue;
     return {
       header: 'WARNING: unbalanced invalidate_range_end',
       details: [
-        `${m.threadName(tid)} calls ${r.nid}'s ${r.fn}() for [${start}, ${end}) but no invalidate_range_start of ${r.nid} for that range is owed an end`,
+        `${m.threadName(tid)} calls ${e.nid}'s ${e.fn}() for [${e.start}, ${e.end}) but no invalidate_range_start of ${e.nid} for that range is owed an end`,
         ...backtrace(m, s, tid).map((l) => `  ${l}`),
       ],
     };
@@ -178,12 +186,20 @@ export const pairing: KernelProperty = {
       ? []
       : [{ property: 'pairing:failed-start-end', reason: `core ${p.spec.core} does not end the notifiers after a failed start (v5.12 on, c2655835fd8c)` }],
   // What `unbalanced-end` and `missing-end` read (the latter only the finishing of a thread that has
-  // an open pair: `finishedOwing`). `unbalanced-state` also reads the balanced counters, the locks
-  // and which threads have finished, but it is stable (below), so those are not declared: a
-  // counter's increment in a pair (amdgpu's `recursion`, KVM's `mmu_notifier_count`,
+  // an open pair: `finishedOwing`). `unbalanced-end` is of one thread about to call an end, and
+  // only that thread's own running of the call can make it hold again (it reads the thread's own
+  // pairs, which no other thread changes, and its position): so arriving at an end call is not
+  // read, and running one is, where the thread has no start owed for it (`runs`; docs/model.md,
+  // "What the properties need not declare"). `unbalanced-state` also reads the balanced counters,
+  // the locks and which threads have finished, but it is stable (below), so those are not
+  // declared: a counter's increment in a pair (amdgpu's `recursion`, KVM's `mmu_notifier_count`,
   // `tlb_flush_pending`) no longer has to be a transition of its own.
   // `failed-start-end` reads the ghost variable the core's WARN_ON records (v5.12 on).
-  reads: (p) => ({ finishedOwing: true, atOps: ['invalidate_range_end'], ...(p.memKeySet.has(WARN_END) ? { fields: ['warn_end'] } : {}) }),
+  reads: (p) => ({
+    finishedOwing: true,
+    runs: [{ ops: ['invalidate_range_end'], restores: (ip, s, tid) => endWithoutStart(ip, s, tid) !== undefined }],
+    ...(p.memKeySet.has(WARN_END) ? { fields: ['warn_end'] } : {}),
+  }),
   // Stable: a counter is judged only once it can no longer change (`settled`: every thread that may
   // write it has finished, and none is a kworker, which could run again), so a state where it is off
   // its expected value has only successors where it still is; a lock is judged only once every thread

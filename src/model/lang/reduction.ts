@@ -107,9 +107,10 @@ export interface StateReads {
   /** A thread about to run a statement that calls one of these primitives. */
   readonly atPrims?: readonly string[];
   /**
-   * The running of statements that call these primitives, by `always` properties that look at a
-   * thread about to run one but that only the thread's own running of it can make hold again
-   * ({@link RunWatch}; lock-discipline's releases). Arriving at such a statement is not read.
+   * The running of statements that call these primitives or notifier ops, by `always` properties
+   * that look at a thread about to run one but that only the thread's own running of it can make
+   * hold again ({@link RunWatch}; lock-discipline's releases, pairing's end calls). Arriving at such
+   * a statement is not read.
    */
   readonly runs?: readonly RunWatch[];
   /** A thread about to call one of these notifier ops through `mn->ops->`. */
@@ -171,9 +172,17 @@ export interface PairCondition {
  *   of every other thread, so that state's judgement is every interleaving's.
  */
 export interface RunWatch {
-  readonly prims: readonly string[];
-  /** Whether `tid`, about to run a statement calling one of `prims` in `s`, may make a violated property hold by running it. */
+  /** Statements that call one of these primitives. */
+  readonly prims?: readonly string[];
+  /** Statements that call one of these notifier ops through `mn->ops->` (pairing's `invalidate_range_end`). */
+  readonly ops?: readonly OpName[];
+  /** Whether `tid`, about to run a statement the watch names (by `prims` or `ops`) in `s`, may make a violated property hold by running it. */
   readonly restores: (ip: Interpreter, s: KState, tid: number) => boolean;
+}
+
+/** Whether `w` names a statement with effects `e` (a primitive it calls, or the notifier op it calls). */
+function watches(w: RunWatch, e: Effects): boolean {
+  return e.prims.some((name) => w.prims?.includes(name)) || (e.op !== undefined && (w.ops?.includes(e.op) ?? false));
 }
 
 /**
@@ -295,8 +304,8 @@ export class Reduction {
     this.perThread = program.spec.threads.map((t) => this.threadAccesses(reach(program, program.fnId(t.fn))));
     this.runWatches = program.fns.map((f) =>
       f.instrs.map((ins) => {
-        const prims = this.effects.get(ins)!.prims;
-        const w = (reads.runs ?? []).filter((x) => prims.some((name) => x.prims.includes(name)));
+        const e = this.effects.get(ins)!;
+        const w = (reads.runs ?? []).filter((x) => watches(x, e));
         return w.length ? w : undefined;
       }),
     );
@@ -418,7 +427,7 @@ export class Reduction {
     if (r.atAll) out.push('a property may look at any statement');
     const at = e.prims.filter((p) => r.atPrims?.includes(p));
     if (at.length) out.push(`a property looks at calls of ${at.join(', ')}`);
-    const run = judged ? [] : e.prims.filter((p) => r.runs?.some((w) => w.prims.includes(p)));
+    const run = judged ? [] : [...e.prims.filter((p) => r.runs?.some((w) => w.prims?.includes(p))), ...(e.op && r.runs?.some((w) => w.ops?.includes(e.op!)) ? [`->${e.op}`] : [])];
     if (run.length) out.push(`a property looks at the running of calls of ${run.join(', ')}`);
     if (e.op && r.atOps?.includes(e.op)) out.push(`a property looks at calls of ->${e.op}`);
     return out;
