@@ -392,7 +392,7 @@ export class Reduction {
    */
   readonly readOnlySemaphores: ReadonlySet<string>;
 
-  /** Per function, per pc: the `runs` watches of the primitives the statement calls (undefined: none). */
+  /** Per function, per pc: the `runs` watches naming the statement, by a primitive or notifier op it calls (undefined: none). */
   private readonly runWatches: (readonly RunWatch[] | undefined)[][];
 
   /** The `runs` watches of the statement at `pc` of function `fn` (undefined: none), judged where a thread is about to run it. */
