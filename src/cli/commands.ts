@@ -26,7 +26,7 @@ import { availableParallelism } from 'node:os';
 import { parseTrace, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
 import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '../report/run.ts';
-import { configuration, formatFinalState, formatSteps, formatTrace } from '../report/text.ts';
+import { configuration, formatFinalState, formatSetup, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
 import { comparePatched, compareSides, comparisonJson, formatComparison, type CompareOptions } from '../report/compare.ts';
 import { formatHistory, type HistoryColumn } from '../report/history.ts';
@@ -1116,11 +1116,12 @@ function replayToken(io: Io, scenarioArg: string, token: string, f: ScenarioFlag
     if (/^malformed replay token/.test((e as Error).message)) throw new UsageError((e as Error).message);
     throw e;
   }
-  const { steps, last } = walkPath(m, path);
+  const { setup, steps, last } = walkPath(m, path);
   const violated = violatedIn(m, last);
   const out = [
     `replayed ${path.steps.length} steps of ${sf.name}${f.variant ? ` (variant ${f.variant})` : ''}, ${configuration({ core: sc.core, notifiers: notifiersOf(m) })}:`,
     ...notes.map((n) => `  note: ${n}`),
+    ...formatSetup(setup),
     ...formatSteps(steps), '', 'State at the end:', ...formatFinalState(endOf(m, last)).map((l) => `  ${l}`)];
   for (const name of violated) {
     const fd = explain(m, name, last);

@@ -117,6 +117,8 @@ table#steps { border-collapse: separate; border-spacing: 0; width: 100%; table-l
 #steps tr.step.cycle td.idx { box-shadow: inset -3px 0 0 var(--cycle); }
 #steps tr.step.current.cycle td.idx { box-shadow: inset 4px 0 0 var(--cur-line), inset -3px 0 0 var(--cycle); }
 #steps tr.note td { color: var(--cycle); background: var(--cycle-bg); padding: 2px 8px; border-bottom: 1px solid var(--line); }
+#steps tr.note.before td { color: var(--muted); background: transparent; }
+#steps tr.setup td.idx { color: var(--faint); }
 .mark { display: block; font-size: 10px; }
 .mark.bug { color: var(--bug); }
 .mark.cyc { color: var(--cycle); }
@@ -166,12 +168,13 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
 (() => {
   /** @typedef {{ fn: string, file: string, line?: number, text: string, detail?: string, queued: boolean, continues?: number }} Stmt */
   /** @typedef {{ lock: string, before: string, after: string }} LockChange */
-  /** @typedef {{ index: number, tid: number, thread: string, statements: Stmt[], locks: LockChange[], choice: number, fingerprint: string }} Step */
+  /** @typedef {{ index: number, tid: number, thread: string, statements: Stmt[], locks: LockChange[] }} Row */
+  /** @typedef {Row & { choice: number, fingerprint: string }} Step */
   /** @typedef {{ name: string, finished: boolean, location?: string, waitingFor?: string }} FinalThread */
   /**
    * @typedef {{
    *   property: string, finding: { header: string, details: string[] }, token: string,
-   *   loopStart?: number, steps: Step[], final: FinalThread[], held: { lock: string, state: string }[]
+   *   setup?: Row[], loopStart?: number, steps: Step[], final: FinalThread[], held: { lock: string, state: string }[]
    * }} Cx
    */
   /**
@@ -193,6 +196,8 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   let cx = cxs[0] || { property: '', finding: { header: '(no counterexample)', details: [] }, token: '', steps: [], final: [], held: [] };
   /** @type {Step[]} */
   let steps = [];
+  /** What the threads ran while the initial state was built (index 0), shown before step 1. @type {Row[]} */
+  let setup = [];
   let last = -1;
   let loopStart = -1;
   /** The lasso's cycle is steps loopStart+1 .. N (1-based); empty when the run just stops. */
@@ -223,7 +228,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   /** Lanes in the trace's order; a step's thread missing from it (should not happen) gets a lane too. */
   /** @type {string[]} */
   let lanes = [];
-  /** @param {Step} s */
+  /** @param {Row} s */
   const laneOf = (s) => (lanes[s.tid] === s.thread ? s.tid : lanes.indexOf(s.thread));
   /** @param {string} name */
   const colourOf = (name) => {
@@ -260,9 +265,17 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
 
   /** @type {string[]} */
   let lockKeys = [];
-  /** Each lock's holder text before the first step: the first change's "before", else its final state. */
+  /**
+   * Each lock's holder text before the first step: the first step's change's "before", else the last
+   * change while the initial state was built, else its final state.
+   */
   /** @type {Map<string, string>} */
   let initial = new Map();
+  /** setupAfter[i]: every lock's holder text after setup row i; the first row starts from setupBefore. */
+  /** @type {Map<string, string>[]} */
+  let setupAfter = [];
+  /** @type {Map<string, string>} */
+  let setupBefore = new Map();
   /** after[i]: every lock's holder text after step i+1. */
   /** @type {Map<string, string>[]} */
   let after = [];
@@ -277,17 +290,31 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     cxIndex = k;
     cx = cxs[k] || cx;
     steps = cx.steps;
+    setup = cx.setup || [];
     last = steps.length - 1;
     loopStart = typeof cx.loopStart === 'number' ? cx.loopStart : -1;
     lanes = trace.threads.slice();
-    for (const s of steps) if (trace.threads[s.tid] !== s.thread && !lanes.includes(s.thread)) lanes.push(s.thread);
+    /** @type {Row[]} */
+    const rowsAll = [...setup, ...steps];
+    for (const s of rowsAll) if (trace.threads[s.tid] !== s.thread && !lanes.includes(s.thread)) lanes.push(s.thread);
     lockKeys = trace.locks.slice();
-    for (const s of steps) for (const c of s.locks) if (!lockKeys.includes(c.lock)) lockKeys.push(c.lock);
+    for (const s of rowsAll) for (const c of s.locks) if (!lockKeys.includes(c.lock)) lockKeys.push(c.lock);
     initial = new Map();
+    setupBefore = new Map();
     for (const key of lockKeys) {
       const first = steps.flatMap((s) => s.locks).find((c) => c.lock === key);
+      const inSetup = setup.flatMap((s) => s.locks).filter((c) => c.lock === key);
       const held = cx.held.find((x) => x.lock === key);
-      initial.set(key, first ? first.before : held ? held.state : 'free');
+      const set = inSetup[inSetup.length - 1];
+      initial.set(key, first ? first.before : set ? set.after : held ? held.state : 'free');
+      setupBefore.set(key, inSetup[0] ? inSetup[0].before : initial.get(key) || 'free');
+    }
+    setupAfter = [];
+    let was = new Map(setupBefore);
+    for (const s of setup) {
+      was = new Map(was);
+      for (const c of s.locks) was.set(c.lock, c.after);
+      setupAfter.push(was);
     }
     after = [];
     let cur = new Map(initial);
@@ -296,7 +323,8 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       for (const c of s.locks) cur.set(c.lock, c.after);
       after.push(cur);
     }
-    shownLocks = lockKeys.filter((key) => initial.get(key) !== 'free' || after.some((m) => m.get(key) !== 'free') || cx.held.some((x) => x.lock === key));
+    const everHeld = (/** @type {string} */ key) => [setupBefore, initial, ...setupAfter, ...after].some((m) => (m.get(key) || 'free') !== 'free');
+    shownLocks = lockKeys.filter((key) => everHeld(key) || cx.held.some((x) => x.lock === key));
     neverHeld = lockKeys.filter((key) => !shownLocks.includes(key));
   }
 
@@ -326,6 +354,8 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
 
   /** @param {Stmt} s */
   const locOf = (s) => (s.line === undefined ? s.file : s.file + ':' + s.line);
+  /** Where a statement that began in an earlier step of its thread began: 0 is the initial state. @param {number} n */
+  const continuedFrom = (n) => (n === 0 ? 'continued from the initial state' : 'continued from step ' + n);
 
   /** One tab per counterexample; the current one is selected. */
   function renderBar() {
@@ -367,7 +397,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   /** @type {HTMLElement[]} */
   const rows = [];
 
-  /** @param {Step} s @param {number} i */
+  /** @param {Row} s @param {number} i (-1 for a row of the initial state) */
   function stepCell(s, i) {
     const cell = h('td', { class: 'lane act ' + colourOf(s.thread) });
     const anyLine = s.statements.some((x) => x.line !== undefined);
@@ -381,7 +411,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       }
       const line = h('div', { class: 'st', title: locOf(st) });
       if (anyLine) line.append(h('span', { class: 'ln' }, st.line === undefined ? '' : String(st.line)));
-      const code = h('span', { class: 'c' }, st.continues === undefined ? st.text : '(continued from step ' + st.continues + ')');
+      const code = h('span', { class: 'c' }, st.continues === undefined ? st.text : '(' + continuedFrom(st.continues) + ')');
       if (st.detail !== undefined) code.append(' ', h('span', { class: 'ev' }, '// ' + st.detail));
       if (st.queued) code.append(' ', h('span', { class: 'q' }, '// queued on the lock: runs again later'));
       line.append(code);
@@ -418,7 +448,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
     });
     shownLocks.forEach((k, j) => head.append(h('th', { class: 'lock' + (j === 0 ? ' first' : ''), title: k }, h('span', null, k))));
     // A lane without steps only needs room for its header: the busy lanes get the width.
-    const busy = lanes.map((_, i) => steps.some((s) => laneOf(s) === i));
+    const busy = lanes.map((_, i) => steps.some((s) => laneOf(s) === i) || setup.some((s) => laneOf(s) === i));
     const colgroup = h('colgroup', null, h('col', { style: 'width:46px' }));
     for (const b of busy) colgroup.append(h('col', b ? null : { style: 'width:200px' }));
     for (let j = 0; j < shownLocks.length; j++) colgroup.append(h('col', { style: 'width:26px' }));
@@ -427,6 +457,18 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
 
     const body = h('tbody');
     const width = 1 + lanes.length + shownLocks.length;
+    if (setup.length) {
+      body.append(h('tr', { class: 'note before' }, h('td', { colspan: String(width) }, 'before step 1, while the initial state is built, each thread runs on as far as nothing another thread or a check can see:')));
+      setup.forEach((s, i) => {
+        const tr = h('tr', { class: 'setup', 'data-setup': String(s.tid), title: 'run while the initial state is built, before step 1' });
+        tr.append(h('td', { class: 'idx' }, '0'));
+        const lane = laneOf(s);
+        for (let j = 0; j < lanes.length; j++) tr.append(j === lane ? stepCell(s, -1) : h('td', { class: 'lane' }));
+        const prev = i === 0 ? setupBefore : setupAfter[i - 1];
+        shownLocks.forEach((k, j) => tr.append(lockCell(k, setupAfter[i]?.get(k) ?? 'free', prev?.get(k), j === 0)));
+        body.append(tr);
+      });
+    }
     steps.forEach((s, i) => {
       if (loopStart >= 0 && loopStart < steps.length && i === loopStart) {
         const from = loopStart === 0 ? 'the initial state' : 'the state after step ' + loopStart;
@@ -485,7 +527,7 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
           { class: 'dst' },
           h('span', { class: 'loc' }, locOf(st), '  ', h('span', { class: 'fname' }, st.fn + '()')),
           h('code', { class: 'c' }, st.text),
-          st.continues !== undefined && h('span', { class: 'ev' }, '// continued from step ' + st.continues),
+          st.continues !== undefined && h('span', { class: 'ev' }, '// ' + continuedFrom(st.continues)),
           st.detail !== undefined && h('span', { class: 'ev' }, '// ' + st.detail),
           st.queued && h('span', { class: 'q' }, '// queued on the lock: runs again later'),
         ),

@@ -96,6 +96,13 @@ export function parseTrace(data: unknown, source: string): TraceFile {
         Array.isArray(s.locks);
       if (!ok) fail(`${where(`steps[${i}]`)} needs "index", "tid", "thread", "choice", "statements", "locks" and "fingerprint"${v2 ? ' and "encoding"' : ''}`);
     });
+    if (c.setup !== undefined) {
+      if (!Array.isArray(c.setup)) fail(`"${where('setup')}" must be a list of rows`);
+      (c.setup as unknown[]).forEach((r: unknown, i) => {
+        const ok = isObj(r) && r.index === 0 && isInt(r.tid) && typeof r.thread === 'string' && Array.isArray(r.statements) && Array.isArray(r.locks);
+        if (!ok) fail(`${where(`setup[${i}]`)} needs "index" (0), "tid", "thread", "statements" and "locks"`);
+      });
+    }
     if (c.loopStart !== undefined && (!isInt(c.loopStart) || c.loopStart < 0 || c.loopStart > c.steps.length)) {
       fail(`"${where('loopStart')}" must be an integer from 0 to the number of steps (${c.steps.length})`);
     }

@@ -33,7 +33,7 @@ export interface LockChange {
 }
 
 export interface StepRow {
-  /** 1-based transition number. */
+  /** 1-based transition number; 0 for what a thread ran while the initial state was built ({@link setupRows}). */
   readonly index: number;
   readonly tid: number;
   readonly thread: string;
@@ -104,12 +104,7 @@ export interface Continuation {
  */
 export function stepRow(m: KernelModel, s: KState, action: KAction, index: number, before?: Continuation): { readonly row: StepRow; readonly state: KState; readonly after?: Continuation } {
   const r = m.step(s, action);
-  const locks: LockChange[] = [];
-  for (const k of m.program.lockKeys) {
-    const before = lockText(m, s.locks[k]!);
-    const after = lockText(m, r.state.locks[k]!);
-    if (before !== after) locks.push({ lock: k, before, after });
-  }
+  const locks = lockChanges(m, s.locks, r.state.locks);
   const row: StepRow = {
     index,
     tid: action.tid,
@@ -121,9 +116,49 @@ export function stepRow(m: KernelModel, s: KState, action: KAction, index: numbe
   return { row, state: r.state, ...(last ? { after: { last, step: index } } : {}) };
 }
 
+/** The lock changes between two lock tables, as rows show them. */
+function lockChanges(m: KernelModel, before: KState['locks'], after: KState['locks']): LockChange[] {
+  const out: LockChange[] = [];
+  if (before === after) return out;
+  for (const k of m.program.lockKeys) {
+    const b = lockText(m, before[k]!);
+    const a = lockText(m, after[k]!);
+    if (b !== a) out.push({ lock: k, before: b, after: a });
+  }
+  return out;
+}
+
+/**
+ * What building the initial state ran (coalescing: each thread runs on from its entry as far as
+ * nothing another thread or a property can see), as rows numbered 0, one per thread that ran a
+ * statement a trace shows; each such thread's continuation into its first transition; and the
+ * initial state itself.
+ */
+export function setupRows(m: KernelModel): { readonly rows: StepRow[]; readonly after: ReadonlyMap<number, Continuation>; readonly state: KState } {
+  const r = m.interp.initialRun();
+  const rows: StepRow[] = [];
+  const after = new Map<number, Continuation>();
+  let locks = r.locksBefore;
+  r.executed.forEach((executed, tid) => {
+    const statements = statementRows(executed);
+    const changes = lockChanges(m, locks, r.locksAfter[tid]!);
+    locks = r.locksAfter[tid]!;
+    if (!statements.length && !changes.length) return;
+    rows.push({ index: 0, tid, thread: m.threadName(tid), statements, locks: changes });
+    const last = [...executed].reverse().find(shown);
+    if (last) after.set(tid, { last, step: 0 });
+  });
+  return { rows, after, state: r.state };
+}
+
 /** Re-running a path step by step: each thread's continuation carried from one of its transitions to its next. */
 export class Continuations {
-  private readonly byThread = new Map<number, Continuation>();
+  private readonly byThread: Map<number, Continuation>;
+
+  /** `initial`: where each thread stopped while the initial state was built ({@link setupRows}). */
+  constructor(initial: ReadonlyMap<number, Continuation> = new Map()) {
+    this.byThread = new Map(initial);
+  }
   /** The row of a transition, given the thread's continuation, which it then updates. */
   row(m: KernelModel, s: KState, action: KAction, index: number): { readonly row: StepRow; readonly state: KState } {
     const r = stepRow(m, s, action, index, this.byThread.get(action.tid));
@@ -138,8 +173,9 @@ export class Continuations {
  * the trace (`trace.ts`), which re-runs each path once; tests use it to look at a path's statements.
  */
 export function stepRows(m: KernelModel, cx: Pick<Counterexample<KState, KAction>, 'path'>): StepRow[] {
-  const rows: StepRow[] = [];
-  const cont = new Continuations();
+  const setup = setupRows(m);
+  const rows: StepRow[] = [...setup.rows];
+  const cont = new Continuations(setup.after);
   let s = cx.path.init;
   cx.path.steps.forEach((st, i) => {
     const r = cont.row(m, s, st.action, i + 1);

@@ -32,12 +32,22 @@ export function formatSteps(rows: readonly StepRow[], loopStart?: number): strin
         fn = st.fn;
       } else if (i === 0) out.push(lead.trimEnd());
       const tail = [st.detail && st.detail !== '0' ? `=> ${st.detail}` : '', st.queued ? '(sleeps: queued on the lock)' : ''].filter(Boolean).join(' ');
-      out.push(`${pad}    ${st.continues === undefined ? st.text : `(continued from step ${st.continues})`}${tail ? `   ${tail}` : ''}`);
+      const cont = st.continues === 0 ? '(continued from the initial state)' : `(continued from step ${st.continues})`;
+      out.push(`${pad}    ${st.continues === undefined ? st.text : cont}${tail ? `   ${tail}` : ''}`);
     });
     for (const l of r.locks) out.push(`${pad}    [${l.lock}: ${l.before} -> ${l.after}]`);
   }
   if (loopStart !== undefined && loopStart === rows.length) out.push('  ---- from here no thread can move: the run ends and stays here ----');
   return out;
+}
+
+/**
+ * What the threads ran while the initial state was built (`TraceCounterexample.setup`), as a block
+ * that precedes the interleaving; nothing when they ran nothing shown.
+ */
+export function formatSetup(rows: readonly StepRow[] | undefined): string[] {
+  if (!rows?.length) return [];
+  return ['Before step 1, while the initial state is built, each thread runs on as far as nothing another thread or a check can see:', ...formatSteps(rows), ''];
 }
 
 /** The final state summary. */
@@ -82,6 +92,7 @@ export function formatCounterexample(trace: Trace, cx: TraceCounterexample): str
     '',
     ...cx.finding.details,
     '',
+    ...formatSetup(cx.setup),
     cx.loopStart !== undefined
       ? `The run (${cx.steps.length} steps; a prefix, then a cycle that never reaches the goal):`
       : `The interleaving that leads there (${cx.steps.length} steps):`,

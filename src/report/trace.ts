@@ -11,7 +11,7 @@ import type { DeclarationRecord, PatchRecord, Scenario } from '../model/kernel/s
 import type { KState } from '../model/lang/state.ts';
 import { explain, notApplicable, type Finding } from '../properties/index.ts';
 import type { ScenarioRun } from './run.ts';
-import { Continuations, type StepRow } from './steps.ts';
+import { Continuations, setupRows, type StepRow } from './steps.ts';
 
 export const TRACE_FORMAT = 'mnc-trace';
 /** The version `buildTrace` writes. `parseTrace` (json.ts) also reads version 1. */
@@ -63,6 +63,12 @@ export interface TraceCounterexample {
   /** The engine's replay token of the path. */
   readonly token: string;
   readonly initial: StateRecord;
+  /**
+   * What each thread ran while the initial state was built, before step 1 (rows numbered 0): with
+   * coalescing a thread runs on from its entry as far as nothing another thread or a property can
+   * see. Absent when no thread ran a statement there, and in traces written before mnc recorded it.
+   */
+  readonly setup?: readonly StepRow[];
   /** For a lasso: the position (0 = initial state) where the cycle starts. */
   readonly loopStart?: number;
   readonly steps: readonly TraceStep[];
@@ -175,10 +181,12 @@ export function endOf(m: KernelModel, s: KState): Pick<TraceCounterexample, 'fin
  * Re-execute a path once: each step's row and the record of each state. The re-executed states must
  * be the path's own (the same encoding): anything else is a bug in mnc, never a report.
  */
-export function walkPath(m: KernelModel, path: Path<KState, KAction>): { readonly initial: StateRecord; readonly steps: TraceStep[]; readonly last: KState } {
+export function walkPath(m: KernelModel, path: Path<KState, KAction>): { readonly initial: StateRecord; readonly setup: StepRow[]; readonly steps: TraceStep[]; readonly last: KState } {
   let s = path.init;
   const initial = stateRecord(m, s);
-  const cont = new Continuations();
+  const setup = setupRows(m);
+  if (StringEncoder.encode(m, setup.state) !== initial.encoding) throw new Error(`building the initial state again gives another state than path ${path.token} starts in`);
+  const cont = new Continuations(setup.after);
   const steps = path.steps.map((st, i): TraceStep => {
     const { row, state } = cont.row(m, s, st.action, i + 1);
     const rec = stateRecord(m, state);
@@ -188,17 +196,18 @@ export function walkPath(m: KernelModel, path: Path<KState, KAction>): { readonl
     s = state;
     return { ...row, choice: st.action.choice, ...rec };
   });
-  return { initial, steps, last: s };
+  return { initial, setup: setup.rows, steps, last: s };
 }
 
 /** One counterexample of the run's model, built in one pass over its path. */
 export function traceCounterexample(m: KernelModel, cx: Counterexample<KState, KAction>): TraceCounterexample {
-  const { initial, steps, last } = walkPath(m, cx.path);
+  const { initial, setup, steps, last } = walkPath(m, cx.path);
   return {
     property: cx.property,
     finding: explain(m, cx.property, last),
     token: cx.path.token,
     initial,
+    ...(setup.length ? { setup } : {}),
     ...(cx.loopStart === undefined ? {} : { loopStart: cx.loopStart }),
     steps,
     ...endOf(m, last),

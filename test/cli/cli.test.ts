@@ -378,6 +378,10 @@ describe('what was checked is shown, and a conflicting request refused', () => {
     const r = await run('check', 'amdgpu-read-lock-nonblock', '--variant', 'clarify', '-q');
     const rr = await run(...words(replayLines(r.out)[0]!).slice(1));
     expect(rr.out.split('\n')[0]).toMatch(/^replayed \d+ steps of amdgpu-read-lock-nonblock \(variant clarify\), core v4\.19, amdgpu0 amdgpu@clarify:$/);
+    // Then what the threads ran while the initial state was built, then step 1.
+    const lines = rr.out.split('\n');
+    expect(lines[1]).toMatch(/^Before step 1, while the initial state is built, /);
+    expect(lines.slice(2, lines.findIndex((l) => /^ +1\. /.test(l)))).toEqual(expect.arrayContaining([expect.stringMatching(/^ +0\. munmap +vm_munmap\(\)/), expect.stringMatching(/LIST_HEAD\(uf\);$/)]));
   });
 });
 

@@ -299,12 +299,58 @@ describe('the trace viewer in Chromium', () => {
     try {
       const cycle = await p.$$eval('#steps tr.step.cycle', (trs) => trs.map((tr) => tr.getAttribute('data-step')));
       expect(cycle).toEqual(lc.steps.slice(2).map((s) => String(s.index)));
-      expect(await p.locator('#steps tr.note').innerText()).toContain('after step 2');
+      expect(await p.locator('#steps tr.note:not(.before)').innerText()).toContain('after step 2');
       await p.keyboard.press('End');
       await p.waitForSelector(`#detail[data-step="${lc.steps.length}"]`, WAIT);
       const st = lc.steps[lc.steps.length - 1]!.statements[0]!;
       expect(await p.locator('#detail .dst .loc').first().innerText()).toContain(`${st.file}:${st.line}`);
       expect(await p.locator('#detail .banner.cyc').count()).toBe(1);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('shows what each thread ran while the initial state was built, before step 1, with its lock changes', async () => {
+    // The sample's threads run statements before step 1 (the reaper's and munmap's declarations).
+    const setup = cx.setup ?? [];
+    expect(setup.map((r) => r.thread)).toEqual(['oom_reaper', 'munmap']);
+    const rows = await page.$$eval('#steps tbody tr.setup', (trs) =>
+      trs.map((tr) => ({ idx: tr.querySelector('td.idx')?.textContent, lanes: [...tr.querySelectorAll('td.lane')].map((td) => (td.classList.contains('act') ? td.textContent ?? '' : '')) })),
+    );
+    expect(rows).toHaveLength(setup.length);
+    setup.forEach((r, i) => {
+      expect(rows[i]!.idx).toBe('0');
+      const lane = trace.threads.indexOf(r.thread);
+      rows[i]!.lanes.forEach((text, j) => (j === lane ? expect(text.length).toBeGreaterThan(0) : expect(text).toBe('')));
+      for (const st of r.statements) expect(rows[i]!.lanes[lane]!.replace(/\s+/g, ' ')).toContain(st.text.replace(/\s+/g, ' '));
+    });
+    // They come before step 1, under a note that says what they are, and are not steps.
+    const order = await page.$$eval('#steps tbody tr', (trs) => trs.map((tr) => (tr.classList.contains('setup') ? 'setup' : tr.classList.contains('note') ? 'note' : tr.getAttribute('data-step'))));
+    expect(order.slice(0, setup.length + 2)).toEqual(['note', ...setup.map(() => 'setup'), '1']);
+    expect(await page.locator('#steps tr.note.before').innerText()).toContain('while the initial state is built');
+    expect(await page.locator('#steps tbody tr.step').count()).toBe(cx.steps.length);
+
+    // A lock taken there, and a statement continued from there in step 1: the strips and the text say so.
+    // The lock: one no step changes and none holds at the end.
+    const quiet = trace.locks.find((k) => !cx.steps.some((s) => s.locks.some((c) => c.lock === k)) && !cx.held.some((x) => x.lock === k))!;
+    expect(quiet).toBeDefined();
+    const withLock: Trace = withCx(trace, (c) => ({
+      ...c,
+      setup: c.setup!.map((r, i) => (i === 1 ? { ...r, locks: [{ lock: quiet, before: 'free', after: 'held for read by munmap' }] } : r)),
+      steps: c.steps.map((s, i) => (i === 0 ? { ...s, statements: [{ ...s.statements[0]!, continues: 0 }, ...s.statements.slice(1)] } : s)),
+    }));
+    const p = await open(renderHtml(withLock), 'setup.html');
+    try {
+      const strip = await p.$$eval('#steps thead th.lock', (ths) => ths.map((th) => th.getAttribute('title') ?? ''));
+      const k = strip.indexOf(quiet);
+      expect(k).toBeGreaterThanOrEqual(0);
+      const lk = (sel: string) => p.locator(sel).locator('td.lk').nth(k);
+      expect(await lk('#steps tbody tr.setup >> nth=0').getAttribute('title')).toBe(`${quiet}: free`);
+      expect(await lk('#steps tbody tr.setup >> nth=1').getAttribute('title')).toBe(`${quiet}: free \u2192 held for read by munmap`);
+      expect(await lk('#steps tbody tr.setup >> nth=1').innerText()).toBe('R');
+      // Step 1 starts from the state the setup left.
+      expect(await lk('#steps tbody tr.step[data-step="1"]').getAttribute('title')).toBe(`${quiet}: held for read by munmap`);
+      expect(await p.locator('#steps tbody tr.step[data-step="1"] td.act').innerText()).toContain('(continued from the initial state)');
     } finally {
       await p.close();
     }
@@ -520,7 +566,7 @@ describe('the trace viewer in Chromium', () => {
   it('made no network request: only its own file:// URLs, and no script error', () => {
     expect(requests.length).toBeGreaterThan(0);
     const own = new Set(
-      ['trace.html', 'lasso.html', 'many.html', 'open-1280.html', 'open-800.html', 'narrow.html', 'narrow-wide.html', 'lanes-1280.html', 'lanes-800.html', ...['many', 'long'].flatMap((n) => [`finding-${n}-1280.html`, `finding-${n}-800.html`])].map((f) => url.replace(/trace\.html$/, f)),
+      ['trace.html', 'lasso.html', 'setup.html', 'many.html', 'open-1280.html', 'open-800.html', 'narrow.html', 'narrow-wide.html', 'lanes-1280.html', 'lanes-800.html', ...['many', 'long'].flatMap((n) => [`finding-${n}-1280.html`, `finding-${n}-800.html`])].map((f) => url.replace(/trace\.html$/, f)),
     );
     expect(requests.filter((r) => !own.has(r.replace(/#.*$/, '')))).toEqual([]);
   });

@@ -35,6 +35,25 @@ describe('text report', () => {
     const { trace, c } = cx('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock', 'deadlock');
     await expect(formatCounterexample(trace, c)).toMatchFileSnapshot('__snapshots__/deadlock.txt');
   });
+  test('what a thread ran while the initial state was built comes before step 1, and its first step continues it', () => {
+    // KVM's vCPU fault loop evaluates its first test up to ept_violation(), a choice, before step 1.
+    const trace = traceOf('kvm-pairing-under-reaper', undefined);
+    const c = trace.counterexamples.find((v) => v.property === 'pairing:missing-end')!;
+    const text = formatCounterexample(trace, c);
+    const setup = c.setup ?? [];
+    expect(setup.map((r) => r.thread)).toEqual(['oom_reaper', 'tdp_fault']);
+    const begun = setup[1]!.statements.at(-1)!;
+    expect(begun.text).toBe('while (faults <= retries && ept_violation(vcpu, gpa))');
+    const before = text.indexOf('Before step 1, while the initial state is built');
+    const steps = text.indexOf('The interleaving that leads there');
+    expect(before).toBeGreaterThan(0);
+    expect(text.slice(before, steps)).toContain(`0. tdp_fault  kvm_vcpu_tdp_fault()  [arch/x86/kvm/x86.c]`);
+    expect(text.slice(before, steps)).toContain(begun.text);
+    // The thread's first step goes on with that statement.
+    const first = c.steps.find((s) => s.thread === 'tdp_fault')!;
+    expect(first.statements[0]).toMatchObject({ text: begun.text, continues: 0 });
+    expect(text.slice(steps)).toMatch(new RegExp(`${first.index}\\. tdp_fault  kvm_vcpu_tdp_fault\\(\\)  \\[arch/x86/kvm/x86\\.c\\]\\n +\\(continued from the initial state\\)   => ept_violation\\(vcpu, gpa\\) is (true|false)`));
+  });
   test('a liveness lasso marks where its cycle starts', () => {
     const { trace, c } = cx('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock', 'reaper-progress:fair');
     const text = formatCounterexample(trace, c);
@@ -183,6 +202,19 @@ describe('JSON trace', () => {
       const c = (t.counterexamples as Record<string, unknown>[])[0]!;
       c.loopStart = (c.steps as unknown[]).length + 1;
       refuse(t, /"counterexamples\[0\]\.loopStart" must be an integer from 0 to the number of steps/);
+    });
+    test('a setup that is not a list of rows numbered 0; a trace without one is read', () => {
+      const t = base();
+      const c = (t.counterexamples as Record<string, unknown>[])[0]!;
+      expect(Array.isArray(c.setup)).toBe(true);
+      (c.setup as Record<string, unknown>[])[0]!.index = 1;
+      refuse(t, /counterexamples\[0\]\.setup\[0\] needs "index" \(0\), "tid", "thread", "statements" and "locks"/);
+      const u = base();
+      (u.counterexamples as Record<string, unknown>[])[0]!.setup = {};
+      refuse(u, /"counterexamples\[0\]\.setup" must be a list of rows/);
+      const v = base();
+      delete (v.counterexamples as Record<string, unknown>[])[0]!.setup;
+      expect(parseTrace(v, 't.json').version).toBe(2);
     });
   });
 });

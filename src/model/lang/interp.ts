@@ -133,6 +133,15 @@ export class Interpreter {
 
   /** The initial state: every thread at the start of its function (local steps already run). */
   initial(): KState {
+    return this.initialRun().state;
+  }
+
+  /**
+   * The initial state, and what building it ran: with coalescing each thread runs on from its entry
+   * as far as nothing another thread or a property can see, before any transition; per thread, the
+   * instructions it executed and the lock table after it (for traces: src/report/steps.ts).
+   */
+  initialRun(): { readonly state: KState; readonly executed: readonly (readonly ExecutedInstr[])[]; readonly locksBefore: KState['locks']; readonly locksAfter: readonly KState['locks'][] } {
     const spec = this.program.spec;
     const locks: Record<string, LockState> = {};
     for (const k of this.program.lockKeys) locks[k] = initialLock(spec.locks[k]!);
@@ -147,12 +156,21 @@ export class Interpreter {
     let state: KState = { threads, mem: { ...spec.mem }, locks, pairs: [] };
     // Frozen before any step runs on it: a step freezes only what it builds.
     deepFreeze(state);
+    const locksBefore = state.locks;
+    const executed: (readonly ExecutedInstr[])[] = threads.map(() => []);
+    const locksAfter: KState['locks'][] = threads.map(() => locksBefore);
     if (this.coalesce) {
       const work = new Work(state, this.copy);
-      for (let tid = 0; tid < threads.length; tid++) new Exec(this, state, tid, work).runLocal();
+      for (let tid = 0; tid < threads.length; tid++) {
+        const ex = new Exec(this, state, tid, work);
+        ex.runLocal();
+        executed[tid] = ex.executed;
+        // A copy: the next thread's statements may change the table the step is building.
+        locksAfter[tid] = { ...(work.locks ?? locksBefore) };
+      }
       state = work.finish();
     }
-    return state;
+    return { state, executed, locksBefore, locksAfter };
   }
 
   /** The thread's current frame, function and instruction, or undefined once it has finished. */
