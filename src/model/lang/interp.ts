@@ -22,7 +22,7 @@ import { OP_NAMES, type NotifierSpec, type OpName, type Program } from './progra
 import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
 import { liveStatements } from './live.ts';
-import { COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
+import { COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
 import {
   CTX_NONBLOCK_END,
   CTX_NONBLOCK_START,
@@ -235,7 +235,18 @@ export class Interpreter {
     if (!b) return null;
     const ex = new Exec(this, state, tid, null);
     // A statement that will oops (NULL or freed pointer) can run: running it kills the thread.
-    return readOnly(() => b.prim.wait!(ex, b.args(ex)), null);
+    const w = readOnly(() => b.prim.wait!(ex, b.args(ex)), null);
+    if (w && this.verify) this.verifyMayWait(tid, frame.fn, frame.pc, w.why);
+    return w;
+  }
+
+  /**
+   * Under `verifyReduction`, for a thread found waiting: its statement's static effects must say it
+   * may wait (the reduction counts a `down_read` on a semaphore nothing write-locks as never waiting).
+   */
+  private verifyMayWait(tid: number, fn: number, pc: number, why: string): void {
+    const ins = this.program.fn(fn).instrs[pc]!;
+    if (!this.reduction.effectsOf(ins).waits) throw new ModelError(`reduction premise broken: ${this.threadName(tid)} waits at '${ins.src.text}' (${why}), but its static effects say it cannot wait`);
   }
 
   /** Push the enabled actions of `state` onto `out`. */
@@ -285,7 +296,11 @@ export class Interpreter {
     if (b !== undefined) {
       const ex = new Exec(this, state, tid, null);
       try {
-        if (b.prim.wait!(ex, b.args(ex))) return 0;
+        const w = b.prim.wait!(ex, b.args(ex));
+        if (w) {
+          if (this.verify) this.verifyMayWait(tid, frame.fn, frame.pc, w.why);
+          return 0;
+        }
       } catch (err) {
         // A statement that will oops can run (readOnly).
         if (!(err instanceof KernelOops)) throw err;
@@ -1451,8 +1466,10 @@ class Exec implements PrimCtx {
       const frame = frames[frames.length - 1]!;
       const mode = red.mode(frame.fn, frame.pc);
       if (mode === KEEP) return;
-      if (mode === COALESCE_UNLESS_SLEEP_WATCHED && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
-      if (mode === COALESCE_UNLESS_RESTORES && this.restores(red.runWatchesAt(frame.fn, frame.pc) ?? [])) return;
+      const unlessSleep = mode === COALESCE_UNLESS_SLEEP_WATCHED || mode === COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES;
+      if (unlessSleep && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
+      const unlessRestores = mode === COALESCE_UNLESS_RESTORES || mode === COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES;
+      if (unlessRestores && this.restores(red.runWatchesAt(frame.fn, frame.pc) ?? [])) return;
       if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
         if (frames.length === 1 && this.finishingRead()) return;
         if (frame.op && (reads.context || (reads.pairs && (frame.op.kind === 'invalidate_range_start' || frame.op.kind === 'invalidate')))) return;

@@ -242,6 +242,12 @@ export interface Effects {
   readonly accesses: readonly Access[] | 'all';
   /** It calls a primitive that can block (a contended lock, an unmet wait). */
   readonly waits: boolean;
+  /**
+   * Where every primitive it calls that can block is a read-side operation of a task on a named
+   * rw_semaphore (`down_read`): those semaphores' field names. On a semaphore nothing write-locks
+   * such a call never blocks ({@link readOnlySemaphores}), so the statement does not wait.
+   */
+  readonly waitsOnlyOn?: readonly string[];
   /** It makes a non-deterministic choice (every outcome is a transition of its own). */
   readonly choice: boolean;
   /** It calls a primitive that may sleep. */
@@ -272,9 +278,15 @@ export const COALESCE_UNLESS_SLEEP_WATCHED = 2;
  * independent of every other thread.
  */
 export const COALESCE_UNLESS_RESTORES = 3;
+/**
+ * Both conditions: a statement that may sleep whose running a property also watches (`down_read`,
+ * lock discipline's recursive read): coalesced unless, when the thread gets there, sleeping calls
+ * are watched where it is or running it may make a violated property hold again.
+ */
+export const COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES = 4;
 
 export class Reduction {
-  /** Per function, per pc: KEEP, COALESCE, COALESCE_UNLESS_SLEEP_WATCHED or COALESCE_UNLESS_RESTORES. */
+  /** Per function, per pc: KEEP, COALESCE, COALESCE_UNLESS_SLEEP_WATCHED, COALESCE_UNLESS_RESTORES or COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES. */
   private readonly modes: Uint8Array[];
   /** Per function, per pc: why the statement is kept (for tests and docs). */
   private readonly reasons: (readonly string[])[][];
@@ -298,7 +310,9 @@ export class Reduction {
     if (this.readOnlySemaphores.size) {
       for (const [ins, e] of this.effects) {
         if (e.accesses === 'all' || !e.accesses.some((a) => a.readSide && this.readOnlySemaphores.has(a.name))) continue;
-        this.effects.set(ins, { ...e, accesses: e.accesses.map((a) => (a.readSide && this.readOnlySemaphores.has(a.name) ? { name: a.name, mode: 'inc' as const, readSide: true as const } : a)) });
+        // A down_read there never queues, so never waits (checked under verifyReduction: interp.ts waitOf).
+        const waits = e.waits && !(e.waitsOnlyOn?.every((name) => this.readOnlySemaphores.has(name)) ?? false);
+        this.effects.set(ins, { ...e, waits, accesses: e.accesses.map((a) => (a.readSide && this.readOnlySemaphores.has(a.name) ? { name: a.name, mode: 'inc' as const, readSide: true as const } : a)) });
       }
     }
     this.perThread = program.spec.threads.map((t) => this.threadAccesses(reach(program, program.fnId(t.fn))));
@@ -486,9 +500,18 @@ export class Reduction {
         const sleepWatched = e.sleeps && (this.reads.atSleep ?? []).length > 0;
         // A statement only a `runs` watch keeps is judged where the thread gets to it (as a pair's
         // closing, judged on the step by por.ts, is not here: coalescing keeps such a statement).
-        const runsOnly = !uniq.length && judged.length > 0 && !mayClosePairs(e) && !sleepWatched;
+        const runsOnly = !uniq.length && judged.length > 0 && !mayClosePairs(e);
         why.push(runsOnly ? judged.map((x) => `${x} (where running it may make a violated property hold again)`) : [...uniq, ...judged]);
-        m[pc] = uniq.length || (judged.length && !runsOnly) ? KEEP : runsOnly ? COALESCE_UNLESS_RESTORES : sleepWatched ? COALESCE_UNLESS_SLEEP_WATCHED : COALESCE;
+        m[pc] =
+          uniq.length || (judged.length && !runsOnly)
+            ? KEEP
+            : runsOnly
+              ? sleepWatched
+                ? COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES
+                : COALESCE_UNLESS_RESTORES
+              : sleepWatched
+                ? COALESCE_UNLESS_SLEEP_WATCHED
+                : COALESCE;
       });
       modes.push(m);
       reasons.push(why);
@@ -535,6 +558,8 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
   const prims: string[] = [];
   let all = false;
   let waits = false;
+  /** The semaphores of the blocking calls, while each is a task's read-side operation on a named one (undefined once one is not). */
+  let waitsOnlyOn: string[] | undefined = [];
   let choice = false;
   let sleeps = false;
   let locks = false;
@@ -602,7 +627,10 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
           return;
         }
         prims.push(e.callee.name);
-        if (prim.wait) waits = true;
+        if (prim.wait) {
+          waits = true;
+          if (!prim.readSide || !prim.shared || !prim.access) waitsOnlyOn = undefined;
+        }
         if (prim.choices) choice = true;
         if (prim.locks) locks = true;
         if (prim.wakes) wakes = true;
@@ -616,9 +644,13 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
               // A pointer held in a local (`spin_unlock(ptl)` after `ptl = pmd_lock(...)`) names no
               // field: it may be any lock (for a lock primitive) or anything at all.
               if (isLocal(a.name) || a.name === '?') {
+                if (prim.wait) waitsOnlyOn = undefined;
                 if (prim.locks) for (const l of lockFields(p, prim.lockKind)) out.push({ name: l, mode: a.mode });
                 else all = true;
-              } else out.push(prim.readSide ? { ...a, readSide: true } : a);
+              } else {
+                out.push(prim.readSide ? { ...a, readSide: true } : a);
+                if (prim.wait && a.mode !== 'r') waitsOnlyOn?.push(a.name);
+              }
             }
           }
         }
@@ -670,7 +702,7 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
       expr(ins.list);
       break;
   }
-  return { accesses: all ? 'all' : out, waits, choice, sleeps, locks, pairs, context, wakes, prims, ...(op ? { op } : {}) };
+  return { accesses: all ? 'all' : out, waits, ...(waits && waitsOnlyOn?.length ? { waitsOnlyOn } : {}), choice, sleeps, locks, pairs, context, wakes, prims, ...(op ? { op } : {}) };
 }
 
 /**

@@ -12,11 +12,14 @@
 import { describe, expect, test } from 'vitest';
 import { check } from '../../../src/checker/index.ts';
 import { c, else_, fn, if_ } from '../../../src/model/lang/ir.ts';
-import { Interpreter, ModelError } from '../../../src/model/lang/interp.ts';
+import { Interpreter, ModelError, type KAction } from '../../../src/model/lang/interp.ts';
 import { knownBranches, liveStatements } from '../../../src/model/lang/live.ts';
 import type { Primitive } from '../../../src/model/lang/primitives.ts';
 import type { Scenario } from '../../../src/model/kernel/scenario.ts';
 import { scenarioModel } from '../../../src/properties/index.ts';
+import { KernelModel } from '../../../src/model/kernel-model.ts';
+import { COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES } from '../../../src/model/lang/reduction.ts';
+import { lockDiscipline } from '../../../src/properties/lock-discipline.ts';
 import { tinyProgram } from './program-fixture.ts';
 
 const f = (name: string, body: Parameters<typeof fn>[0]['body'], params: string[] = []) => fn({ name, file: 't.c', version: 'test', source: 'test', params, body });
@@ -144,6 +147,70 @@ describe('semaphores only read', () => {
     const ip = new Interpreter(program(true, true), { coalesce: false, verifyReduction: true });
     expect([...ip.reduction.readOnlySemaphores]).toEqual(['s']);
     expect(() => ip.step(ip.initial(), { tid: 2, choice: 0 })).toThrow(/leaves s held for write, but the reduction counts its read-side operations as commuting/);
+  });
+});
+
+describe('a down_read on a semaphore only read cannot wait', () => {
+  const g = (name: string, ...lines: string[]) => f(name, lines.map((l) => c(l)));
+  /** Thread a stores, reads `s` around a second store; b stores and reads `s`; nothing write-locks it. */
+  const program = () =>
+    tinyProgram({
+      fns: [g('a', 'x->v = 1;', 'down_read(&s);', 'x->v = 2;', 'up_read(&s);'), g('b', 'y->w = 1;', 'down_read(&s);', 'up_read(&s);')],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+      ],
+      locks: { s: 'rwsem' },
+      mem: { 'x.v': 0, 'y.w': 0 },
+    });
+
+  test('it is coalesced unless sleeping calls are watched there or running it may undo a violation; counted by hand', () => {
+    const p = program();
+    const explore = (o: { coalesce?: boolean }) => {
+      const m = new KernelModel(p, { reads: lockDiscipline.reads(p), ...o });
+      m.setProperties(lockDiscipline.build(m));
+      return { m, states: check(m, { findAll: true }).stats.states };
+    };
+    const { m, states } = explore({});
+    const red = m.interp.reduction;
+    const a = p.fnId('a');
+    expect(red.effectsOf(p.fn(a).instrs[1]!).waits).toBe(false);
+    expect(red.mode(a, 1)).toBe(COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES);
+    // Every statement of both threads is independent of the other thread and unseen: each runs to
+    // its end in the initial state, 1 state. Before, each stopped in front of its down_read (it
+    // "may wait"): both there, either finished, both finished, 4 states. Every statement a
+    // transition: a's six positions (four statements, the return, finished) by b's five, 30.
+    expect(states).toBe(1);
+    expect(explore({ coalesce: false }).states).toBe(30);
+  });
+
+  test('a read-side primitive that waits on such a semaphore is a broken premise under verifyReduction', () => {
+    const p = tinyProgram({
+      fns: [g('a', 'stall(&s);', 'up_read(&s);')],
+      threads: [{ name: 'a', fn: 'a', args: [] }],
+      locks: { s: 'rwsem' },
+      primitives: {
+        // A read-side operation that always blocks: the reduction takes it for one that never does.
+        stall: {
+          shared: true,
+          sleeps: true,
+          locks: true,
+          lockKind: 'rwsem',
+          readSide: true,
+          access: () => [{ name: 's', mode: 'w' }],
+          doc: 'a read-side operation that always waits',
+          wait: () => ({ why: 'stalls', sleeping: true }),
+          run: () => 0,
+        },
+      },
+    });
+    const ip = new Interpreter(p, { verifyReduction: true });
+    expect(ip.reduction.effectsOf(p.fn(p.fnId('a')).instrs[0]!).waits).toBe(false);
+    expect(() => ip.actions(ip.initial(), [])).toThrow(/reduction premise broken: a waits at 'stall\(&s\);' \(stalls\), but its static effects say it cannot wait/);
+    // Without verifyReduction the thread simply waits: no action.
+    const acts: KAction[] = [];
+    new Interpreter(p).actions(ip.initial(), acts);
+    expect(acts).toEqual([]);
   });
 });
 
