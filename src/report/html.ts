@@ -285,6 +285,21 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
   /** @type {string[]} */
   let neverHeld = [];
 
+  /**
+   * Every lock's holder text after each row, from the texts before the first.
+   * @param {Map<string, string>} from @param {Row[]} rs @returns {Map<string, string>[]}
+   */
+  function locksAfter(from, rs) {
+    const out = [];
+    let cur = from;
+    for (const s of rs) {
+      cur = new Map(cur);
+      for (const c of s.locks) cur.set(c.lock, c.after);
+      out.push(cur);
+    }
+    return out;
+  }
+
   /** Make counterexample k the one shown: its steps, lanes and lock states. @param {number} k */
   function load(k) {
     cxIndex = k;
@@ -309,20 +324,8 @@ export const VIEWER_SCRIPT = String.raw`// @ts-check
       initial.set(key, first ? first.before : set ? set.after : held ? held.state : 'free');
       setupBefore.set(key, inSetup[0] ? inSetup[0].before : initial.get(key) || 'free');
     }
-    setupAfter = [];
-    let was = new Map(setupBefore);
-    for (const s of setup) {
-      was = new Map(was);
-      for (const c of s.locks) was.set(c.lock, c.after);
-      setupAfter.push(was);
-    }
-    after = [];
-    let cur = new Map(initial);
-    for (const s of steps) {
-      cur = new Map(cur);
-      for (const c of s.locks) cur.set(c.lock, c.after);
-      after.push(cur);
-    }
+    setupAfter = locksAfter(setupBefore, setup);
+    after = locksAfter(initial, steps);
     const everHeld = (/** @type {string} */ key) => [setupBefore, initial, ...setupAfter, ...after].some((m) => (m.get(key) || 'free') !== 'free');
     shownLocks = lockKeys.filter((key) => everHeld(key) || cx.held.some((x) => x.lock === key));
     neverHeld = lockKeys.filter((key) => !shownLocks.includes(key));

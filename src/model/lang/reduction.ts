@@ -180,9 +180,14 @@ export interface RunWatch {
   readonly restores: (ip: Interpreter, s: KState, tid: number) => boolean;
 }
 
-/** Whether `w` names a statement with effects `e` (a primitive it calls, or the notifier op it calls). */
+/** What of a statement with effects `e` the watch `w` names: the primitives it calls (`down_read`), the notifier op it calls (`->invalidate_range_end`). */
+function watchedCalls(w: RunWatch, e: Effects): string[] {
+  return [...e.prims.filter((name) => w.prims?.includes(name)), ...(e.op !== undefined && w.ops?.includes(e.op) ? [`->${e.op}`] : [])];
+}
+
+/** Whether `w` names a statement with effects `e`. */
 function watches(w: RunWatch, e: Effects): boolean {
-  return e.prims.some((name) => w.prims?.includes(name)) || (e.op !== undefined && (w.ops?.includes(e.op) ?? false));
+  return watchedCalls(w, e).length > 0;
 }
 
 /**
@@ -441,7 +446,7 @@ export class Reduction {
     if (r.atAll) out.push('a property may look at any statement');
     const at = e.prims.filter((p) => r.atPrims?.includes(p));
     if (at.length) out.push(`a property looks at calls of ${at.join(', ')}`);
-    const run = judged ? [] : [...e.prims.filter((p) => r.runs?.some((w) => w.prims?.includes(p))), ...(e.op && r.runs?.some((w) => w.ops?.includes(e.op!)) ? [`->${e.op}`] : [])];
+    const run = judged ? [] : [...new Set((r.runs ?? []).flatMap((w) => watchedCalls(w, e)))];
     if (run.length) out.push(`a property looks at the running of calls of ${run.join(', ')}`);
     if (e.op && r.atOps?.includes(e.op)) out.push(`a property looks at calls of ->${e.op}`);
     return out;
