@@ -54,6 +54,23 @@ describe('text report', () => {
     expect(first.statements[0]).toMatchObject({ text: begun.text, continues: 0 });
     expect(text.slice(steps)).toMatch(new RegExp(`${first.index}\\. tdp_fault  kvm_vcpu_tdp_fault\\(\\)  \\[arch/x86/kvm/x86\\.c\\]\\n +\\(continued from the initial state\\)   => ept_violation\\(vcpu, gpa\\) is (true|false)`));
   });
+  test('a lock taken while the initial state is built is in the block, and the held locks of step 1 follow from it', () => {
+    // Nothing write-locks mmap_sem here: both madvise threads take it for read and run into i915's
+    // callback before step 1.
+    const trace = traceOf('i915-overlapping-invalidations', undefined);
+    const c = trace.counterexamples[0]!;
+    expect((c.setup ?? []).map((r) => [r.thread, r.locks])).toEqual([
+      ['madvise', [{ lock: 'mm.mmap_sem', before: 'free', after: 'held for read by madvise' }]],
+      ['madvise2', [{ lock: 'mm.mmap_sem', before: 'held for read by madvise', after: 'held for read by madvise, madvise2' }]],
+    ]);
+    expect(c.setup![0]!.statements.map((st) => st.text)).toEqual(expect.arrayContaining(['down_read(&current->mm->mmap_sem);', 'LIST_HEAD(cancelled);']));
+    const text = formatCounterexample(trace, c);
+    const block = text.slice(text.indexOf('Before step 1'), text.indexOf('The interleaving that leads there'));
+    expect(block).toContain('[mm.mmap_sem: free -> held for read by madvise]');
+    expect(block).toContain('[mm.mmap_sem: held for read by madvise -> held for read by madvise, madvise2]');
+    // The steps start from the readers the block left: none finds mmap_sem free.
+    expect(c.steps.some((s) => s.locks.some((l) => l.lock === 'mm.mmap_sem' && l.before === 'free'))).toBe(false);
+  });
   test('a liveness lasso marks where its cycle starts', () => {
     const { trace, c } = cx('amdgpu-ioctl-alloc-under-lock', 'alloc-under-lock', 'reaper-progress:fair');
     const text = formatCounterexample(trace, c);
