@@ -13,12 +13,18 @@
  * `npm run verify:reduction` (scripts/verify-reduction.ts) runs it over every built-in scenario in
  * every variant and every example; the test suite runs the cases whose unreduced space is small
  * (test/report/differential.test.ts).
+ *
+ * The parallel search is held to one thread the same way ({@link compareParallel}): two worker
+ * threads must give one thread's states, transitions, verdicts and counterexample lengths.
+ * `npm run verify:parallel` (scripts/verify-parallel.ts) runs every case; the test suite runs a
+ * sample that covers every violated property, every core and the largest spaces
+ * (test/report/parallel.test.ts), because each parallel run starts two workers.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinNames, loadBuiltin, loadScenarioFile } from '../model/kernel/scenario-file.ts';
 import type { Scenario } from '../model/kernel/scenario.ts';
-import { runScenario, variantsOf, type RunOptions } from './run.ts';
+import { runScenario, runScenarioAsync, variantsOf, type RunOptions, type ScenarioRun } from './run.ts';
 
 /** One scenario to check both ways: a built-in scenario or an example, in one of its variants. */
 export interface DifferentialCase {
@@ -98,4 +104,52 @@ export function formatOutcome(d: DifferentialOutcome): string {
     lines.push(`    violated only with symmetry reduction: ${only(d.reduced, d.withoutSymmetry.violated)}`, `    violated only without symmetry reduction: ${only(d.withoutSymmetry.violated, d.reduced)}`);
   }
   return lines.join('\n');
+}
+
+/** What a run must share with the same run on worker threads. */
+export interface RunSummary {
+  readonly status: string;
+  readonly states: number;
+  readonly transitions: number;
+  /** Each property's status. */
+  readonly verdicts: Readonly<Record<string, string>>;
+  /** Each violated property's counterexample length in steps (breadth-first both ways: a shortest one). */
+  readonly lengths: Readonly<Record<string, number>>;
+}
+
+export function runSummary(r: ScenarioRun): RunSummary {
+  const verdicts: Record<string, string> = {};
+  const lengths: Record<string, number> = {};
+  for (const v of r.result.verdicts) {
+    verdicts[v.property] = v.status;
+    if (v.status === 'violated') lengths[v.property] = v.counterexample.path.steps.length;
+  }
+  const s = r.result.stats;
+  return { status: r.result.status, states: s.states, transitions: s.transitions, verdicts, lengths };
+}
+
+export interface ParallelOutcome {
+  readonly label: string;
+  readonly one: RunSummary;
+  readonly two: RunSummary;
+  /** Same summary, one thread's run complete, no verdict left `unknown` (a counterexample not confirmed). */
+  readonly same: boolean;
+  readonly seconds: number;
+}
+
+/**
+ * One case on one thread and on two worker threads (src/checker/parallel.ts). `one` may be given
+ * when the caller already has the one-thread summary.
+ */
+export async function compareParallel(c: DifferentialCase, one: RunSummary = runSummary(runScenario(c.scenario))): Promise<ParallelOutcome> {
+  const t0 = performance.now();
+  const two = runSummary(await runScenarioAsync(c.scenario, { workers: 2 }));
+  const same = one.status !== 'incomplete' && JSON.stringify(two) === JSON.stringify(one) && !Object.values(two.verdicts).includes('unknown');
+  return { label: c.label, one, two, same, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** One line per outcome (and the two summaries when they differ), for the script. */
+export function formatParallelOutcome(d: ParallelOutcome): string {
+  const head = `${d.same ? 'same' : 'DIFFERENT'}  ${d.label}: ${d.one.states} states, ${d.one.transitions} transitions (${d.seconds.toFixed(1)} s on two workers)`;
+  return d.same ? head : `${head}\n    one thread:  ${JSON.stringify(d.one)}\n    two workers: ${JSON.stringify(d.two)}`;
 }

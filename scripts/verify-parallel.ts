@@ -1,0 +1,27 @@
+/**
+ * `npm run verify:parallel`: the whole matrix (every built-in scenario in every variant, and every
+ * example) on one thread and on two worker threads; prints one line per case and exits 1 on any
+ * difference in states, transitions, verdicts or counterexample lengths, or on a case one thread
+ * leaves incomplete (src/report/differential.ts, compareParallel). The test suite runs a sample
+ * (test/report/parallel.test.ts). Arguments filter the cases by label.
+ */
+import { join } from 'node:path';
+import { compareParallel, differentialCases, formatParallelOutcome } from '../src/report/differential.ts';
+
+const filters = process.argv.slice(2);
+const cases = differentialCases(join(import.meta.dirname, '..', 'examples')).filter((c) => filters.length === 0 || filters.some((f) => c.label.includes(f)));
+if (cases.length === 0) {
+  process.stderr.write(`verify:parallel: no case matches ${filters.join(', ')}\n`);
+  process.exit(2);
+}
+let bad = 0;
+let states = 0;
+const t0 = performance.now();
+for (const c of cases) {
+  const d = await compareParallel(c);
+  states += d.one.states;
+  if (!d.same) bad++;
+  process.stdout.write(`${formatParallelOutcome(d)}\n`);
+}
+process.stdout.write(`\n${cases.length} cases, ${bad} differences or undecided; ${states} states (${((performance.now() - t0) / 1000).toFixed(0)} s).\n`);
+process.exit(bad ? 1 : 0);
