@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,5 +9,9 @@ export default defineConfig({
     // alone. Speed is measured in bench/ (`npm run bench`), never by a test's timeout.
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    // Vitest's default is one worker fewer than the cores: one test file at a time on these 2-core
+    // machines (the suite's wall time was its files' summed time). The files are CPU-bound and write
+    // only to their own temporary directories, so every core runs one.
+    maxWorkers: availableParallelism(),
   },
 });
