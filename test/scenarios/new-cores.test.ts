@@ -115,8 +115,18 @@ describe('every built-in scenario and variant runs on the new cores', () => {
 });
 
 describe('the default configurations across cores', () => {
-  /** The verdicts of every built-in without an interval notifier on `core`; `pin`: with the drivers v5.12 runs (v6.6 ships others). */
-  const verdicts = (core: string, pin = false): Map<string, Record<string, string>> =>
+  /**
+   * The verdicts of every built-in without an interval notifier on `core`; `pin`: with the drivers
+   * v5.12 runs (v6.6 ships others). Each (core, pin) is explored once for all the tests below.
+   */
+  const known = new Map<string, Map<string, Record<string, string>>>();
+  const verdicts = (core: string, pin = false): Map<string, Record<string, string>> => {
+    const key = `${core}${pin ? ' pinned' : ''}`;
+    let v = known.get(key);
+    if (v === undefined) known.set(key, (v = explore(core, pin)));
+    return v;
+  };
+  const explore = (core: string, pin: boolean): Map<string, Record<string, string>> =>
     new Map(
       builtinNames()
         .filter((name) => !hasInterval(loadBuiltin(name)) && !hasDynamicInterval(loadBuiltin(name)))
