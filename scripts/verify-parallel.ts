@@ -5,15 +5,10 @@
  * leaves incomplete (src/report/differential.ts, compareParallel). The test suite runs a sample
  * (test/report/parallel.test.ts). Arguments filter the cases by label.
  */
-import { join } from 'node:path';
-import { compareParallel, differentialCases, formatParallelOutcome } from '../src/report/differential.ts';
+import { compareParallel, formatParallelOutcome } from '../src/report/differential.ts';
+import { casesFromArgs } from './cases.ts';
 
-const filters = process.argv.slice(2);
-const cases = differentialCases(join(import.meta.dirname, '..', 'examples')).filter((c) => filters.length === 0 || filters.some((f) => c.label.includes(f)));
-if (cases.length === 0) {
-  process.stderr.write(`verify:parallel: no case matches ${filters.join(', ')}\n`);
-  process.exit(2);
-}
+const cases = casesFromArgs('verify:parallel');
 let bad = 0;
 let states = 0;
 const t0 = performance.now();

@@ -3,15 +3,10 @@
  * example) checked with and without the reduction; prints one line per case and exits 1 on any
  * difference or undecided case (src/report/differential.ts). Arguments filter the cases by label.
  */
-import { join } from 'node:path';
-import { compareReduction, differentialCases, formatOutcome } from '../src/report/differential.ts';
+import { compareReduction, formatOutcome } from '../src/report/differential.ts';
+import { casesFromArgs } from './cases.ts';
 
-const filters = process.argv.slice(2);
-const cases = differentialCases(join(import.meta.dirname, '..', 'examples')).filter((c) => filters.length === 0 || filters.some((f) => c.label.includes(f)));
-if (cases.length === 0) {
-  process.stderr.write(`verify:reduction: no case matches ${filters.join(', ')}\n`);
-  process.exit(2);
-}
+const cases = casesFromArgs('verify:reduction');
 let bad = 0;
 let reduced = 0;
 let unreduced = 0;
