@@ -17,8 +17,9 @@
  * The parallel search is held to one thread the same way ({@link compareParallel}): two worker
  * threads must give one thread's states, transitions, verdicts and counterexample lengths.
  * `npm run verify:parallel` (scripts/verify-parallel.ts) runs every case; the test suite runs a
- * sample that covers every violated property, every core and the largest spaces
- * (test/report/parallel.test.ts), because each parallel run starts two workers.
+ * sample that covers every violated property, core and driver, with the cases of identical threads
+ * and the largest spaces (test/report/parallel.test.ts), because each parallel run starts two
+ * workers.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

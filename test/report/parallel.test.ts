@@ -8,10 +8,10 @@
  * of them on two workers as well: cases that together violate every property that any case
  * violates and run every core and every driver (a greedy cover, small cases first); every case
  * with identical threads (the workers send back symmetry permutations); and the three largest
- * spaces (the most states moved between workers). Each parallel run
- * starts two workers (about 2 s from the TypeScript sources), so the whole matrix on two workers is
- * left to `npm run verify:parallel` (scripts/verify-parallel.ts), as the large reduction
- * comparisons are to `npm run verify:reduction`.
+ * spaces (the most states moved between workers). Each parallel run starts two workers (about 2 s
+ * from the TypeScript sources), so the whole matrix on two workers is left to `npm run
+ * verify:parallel` (scripts/verify-parallel.ts), as the large reduction comparisons are to `npm
+ * run verify:reduction`.
  */
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
