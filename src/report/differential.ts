@@ -23,6 +23,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { builtinNames, loadBuiltin, loadScenarioFile } from '../model/kernel/scenario-file.ts';
 import type { Scenario } from '../model/kernel/scenario.ts';
 import { runScenario, runScenarioAsync, variantsOf, type RunOptions, type ScenarioRun } from './run.ts';
@@ -145,7 +146,7 @@ export interface ParallelOutcome {
 export async function compareParallel(c: DifferentialCase, one: RunSummary = runSummary(runScenario(c.scenario))): Promise<ParallelOutcome> {
   const t0 = performance.now();
   const two = runSummary(await runScenarioAsync(c.scenario, { workers: 2 }));
-  const same = one.status !== 'incomplete' && JSON.stringify(two) === JSON.stringify(one) && !Object.values(two.verdicts).includes('unknown');
+  const same = one.status !== 'incomplete' && isDeepStrictEqual(two, one) && !Object.values(two.verdicts).includes('unknown');
   return { label: c.label, one, two, same, seconds: (performance.now() - t0) / 1000 };
 }
 
