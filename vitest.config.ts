@@ -19,9 +19,10 @@ export default defineConfig({
     // 12.3 min). src/ keeps no module state but caches of what it derives from its own inputs
     // (compiled programs, parsed seed patches, the schema validators); the one test that sets
     // process.env restores it after each test, and every spy is restored before each test
-    // (restoreMocks), so one a failing test left behind ends there. The cost is memory: what a file keeps at module
-    // scope stays until its worker ends (a worker's RSS peaked at 2.4 GiB, sampled every 10 s, under
-    // Node's 4 GiB heap limit on these 24 GiB machines): keep large results inside the tests.
+    // (restoreMocks), so one a failing test left behind ends there. The cost is memory: what a file
+    // keeps at module scope stays until its worker ends (a worker's RSS peaked at 2.4 GiB, sampled
+    // every 10 s, under Node's 4 GiB heap limit on these 24 GiB machines): keep large results inside
+    // the tests.
     isolate: false,
     restoreMocks: true,
   },
