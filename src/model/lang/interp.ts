@@ -22,6 +22,7 @@ import { OP_NAMES, type NotifierSpec, type OpName, type Program } from './progra
 import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
 import { initialLock } from './locks.ts';
 import { liveStatements } from './live.ts';
+import { locksets } from './lockset.ts';
 import { COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
 import {
   CTX_NONBLOCK_END,
@@ -1427,6 +1428,7 @@ class Exec implements PrimCtx {
     let queued = false;
     let detail: string | undefined;
     const before = this.ip.verify ? this.snapshot() : undefined;
+    if (before) this.verifyLockset(frame.fn, pc, fn, ins);
     const wasPending = this.pending;
     try {
       detail = this.execute(ins, code, frame, fn);
@@ -1527,6 +1529,37 @@ class Exec implements PrimCtx {
     const t = this.thread(this.tid);
     const mem = this.work?.mem ?? this.base.mem;
     return { pairs: this.pairs(), depth: t.frames.length, srcu: t.srcu, mem: { ...mem }, topOp: t.frames[t.frames.length - 1]!.op !== undefined };
+  }
+
+  /**
+   * The lock sets the partial-order reduction relies on (lockset.ts), checked where a statement is
+   * about to run: the thread holds exclusively a lock of every field in the statement's set, and a
+   * statement that waits for a lock (`mutex_lock`) does not run while another thread holds every
+   * lock of that field exclusively.
+   */
+  private verifyLockset(fnId: number, pc: number, fn: CompiledFn, ins: Instr): void {
+    const ls = locksets(this.program);
+    const held = ls.held[fnId]![pc]!;
+    const waits = ls.waitsFor[fnId]![pc]!;
+    if (!held && !waits) return;
+    const locks = this.work?.locks ?? this.base.locks;
+    const owns = (k: string, tid: number): boolean => {
+      const l = locks[k]!;
+      return l.kind === 'rwsem' ? l.writer === tid : l.owner === tid;
+    };
+    ls.fields.forEach((field, i) => {
+      const b = 1 << i;
+      const keys = ls.keys[i]!;
+      const where = `${this.threadName(this.tid)} in ${fn.def.name}(): '${ins.src.text}'`;
+      if (held & b && !keys.some((k) => owns(k, this.tid))) {
+        throw new ModelError(`reduction premise broken: ${where} runs holding no lock of field ${field} exclusively, but its lock set (lockset.ts) has that field`);
+      }
+      if (waits & b) {
+        for (let t = 0; t < this.threadCount; t++) {
+          if (t !== this.tid && keys.every((k) => owns(k, t))) throw new ModelError(`reduction premise broken: ${where} runs while ${this.threadName(t)} holds every lock of field ${field}, but the lock sets (lockset.ts) count it as waiting then`);
+        }
+      }
+    });
   }
 
   /**

@@ -64,34 +64,44 @@ import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './re
 import type { KState, ThreadState } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
-import { liveInstrs, liveSuccessors } from './live.ts';
+import { liveStatements, liveSuccessors } from './live.ts';
+import { locksets, type Locksets } from './lockset.ts';
+import type { LockState } from './state.ts';
 
 /** How a field is accessed: read, written, incremented, and whether a write may store a nonzero value (`nz`). */
 type Modes = { r: boolean; w: boolean; inc: boolean; nz: boolean };
 /** Shared accesses by field name, or everything. */
 type AccessSet = ReadonlyMap<string, Modes> | 'all';
+/** What threads can still access: per function, per pc, from there within the function and its callees; per kworker thread that has finished, its whole program (it can be started again). */
+interface Futures {
+  readonly at: readonly (readonly AccessSet[])[];
+  readonly kworker: readonly (AccessSet | undefined)[];
+}
 
 const EMPTY: AccessSet = new Map();
 
 export class PartialOrder {
   private readonly program: Program;
   private readonly red: Reduction;
-  /** Per function, per pc: what the thread can still access from there within the function and its callees. */
-  private readonly futures: AccessSet[][];
-  /** Per function: everything the function and its callees can access. */
-  private readonly whole: AccessSet[];
+  /**
+   * What threads can still access ({@link Futures}), with every statement counted, and by mask of
+   * lock fields (src/model/lang/lockset.ts) a thread holds exclusively: without the statements that
+   * cannot run while it does (built when a state first needs them).
+   */
+  private readonly futures: Futures;
+  private readonly byHeld = new Map<number, Futures>();
+  private readonly locksets: Locksets;
   /** Per function, per pc: whether the statement is a candidate at all (static part of C1 and C2). */
   private readonly candidate: Uint8Array[];
   /** Per function, per pc: whether a property looks at a thread about to run this statement. */
   private readonly watched: Uint8Array[];
-  private readonly kworkerFuture: (AccessSet | undefined)[];
 
   constructor(private readonly ip: Interpreter) {
     this.program = ip.program;
     this.red = ip.reduction;
     const p = this.program;
-    this.whole = p.fns.map((_, fi) => this.union([...reach(p, fi)].map((g) => this.fnAccesses(g))));
-    this.futures = p.fns.map((f, fi) => this.futuresOf(f, fi));
+    this.locksets = locksets(p);
+    this.futures = this.futuresUnder(0);
     const reads = this.red.reads;
     this.candidate = p.fns.map((f) =>
       Uint8Array.from(f.instrs, (ins) => {
@@ -114,7 +124,6 @@ export class PartialOrder {
         return 0;
       }),
     );
-    this.kworkerFuture = p.spec.threads.map((t) => (t.kworker === undefined ? undefined : this.whole[p.fnId(t.fn)]!));
   }
 
   /**
@@ -125,31 +134,12 @@ export class PartialOrder {
     this.triedState = undefined;
     this.tried.length = 0;
     if (acts.length < 2) return -1;
-    const n = state.threads.length;
     // Threads with exactly one enabled action.
     for (let i = 0; i < acts.length; i++) {
       const a = acts[i]!;
       if ((i > 0 && acts[i - 1]!.tid === a.tid) || (i + 1 < acts.length && acts[i + 1]!.tid === a.tid)) continue;
-      const t = state.threads[a.tid]!;
-      const top = t.frames[t.frames.length - 1]!;
-      if (t.pending || !this.candidate[top.fn]![top.pc]) continue;
-      const ins = this.program.fn(top.fn).instrs[top.pc]!;
-      const e = this.red.effectsOf(ins);
-      if (e.accesses === 'all') continue;
-      // A step that may close a pair read under a condition is judged on its state and successor
-      // (C2): no other thread may make a field the condition reads nonzero before it (PairCondition:
-      // its conditions need a nonzero value, so a write of 0 cannot make them hold). Opening a pair
-      // (a start's call and return) is never read under a condition.
-      const judged = this.red.pairsConditional && mayClosePairs(e);
-      let ok = true;
-      for (let j = 0; j < n && ok; j++) if (j !== a.tid && (this.conflictsWith(e.accesses, state, j) || (judged && this.mayRaise(state, j)))) ok = false;
-      if (!ok) continue;
-      // A statement whose running a property watches (`runs`) is taken alone only where running it
-      // cannot make a violated property hold (RunWatch: judged here, it holds in every state the
-      // other threads' independent steps lead to, by C1 just checked).
-      const watches = this.red.runWatchesAt(top.fn, top.pc);
-      if (watches && watches.some((w) => w.restores(this.ip, state, a.tid))) continue;
-      const next = this.ip.next(state, a);
+      const next = this.alone(state, a);
+      if (next === undefined) continue;
       this.triedState = state;
       this.tried.push({ tid: a.tid, choice: a.choice, next });
       if (this.invisibleAndAdvancing(state, a, next)) return i;
@@ -157,13 +147,68 @@ export class PartialOrder {
     return -1;
   }
 
-  /** Whether thread `tid` can still store a nonzero value in a field a `pairsWhen` condition reads. */
-  mayRaise(state: KState, tid: number): boolean {
+  /**
+   * C1 and the static part of C2 for thread `a.tid`'s one enabled action `a`: its successor when
+   * they hold (computed for the dynamic part of C2, and C3), else undefined.
+   */
+  private alone(state: KState, a: KAction): KState | undefined {
+    const n = state.threads.length;
+    const t = state.threads[a.tid]!;
+    const top = t.frames[t.frames.length - 1]!;
+    if (t.pending || !this.candidate[top.fn]![top.pc]) return undefined;
+    const ins = this.program.fn(top.fn).instrs[top.pc]!;
+    const e = this.red.effectsOf(ins);
+    if (e.accesses === 'all') return undefined;
+    // A step that may close a pair read under a condition is judged on its state and successor
+    // (C2): no other thread may make a field the condition reads nonzero before it (PairCondition:
+    // its conditions need a nonzero value, so a write of 0 cannot make them hold). Opening a pair
+    // (a start's call and return) is never read under a condition.
+    const judged = this.red.pairsConditional && mayClosePairs(e);
+    const fut = this.futuresFor(state, a.tid);
+    for (let j = 0; j < n; j++) if (j !== a.tid && (this.conflictsWith(fut, e.accesses, state, j) || (judged && this.raises(fut, state, j)))) return undefined;
+    // A statement whose running a property watches (`runs`) is taken alone only where running it
+    // cannot make a violated property hold (RunWatch: judged here, it holds in every state the
+    // other threads' independent steps lead to, by C1 just checked).
+    const watches = this.red.runWatchesAt(top.fn, top.pc);
+    if (watches && watches.some((w) => w.restores(this.ip, state, a.tid))) return undefined;
+    return this.ip.next(state, a);
+  }
+
+  /**
+   * What the other threads can still do while thread `tid` holds the locks it holds in `state`: a
+   * statement another thread could run only holding a lock of a field every lock of which `tid`
+   * holds exclusively, or that waits for such a lock (`mutex_lock`), cannot run before `tid` moves
+   * again (no task releases another's exclusive hold: lockset.ts), so it is left out.
+   */
+  private futuresFor(state: KState, tid: number): Futures {
+    const ls = this.locksets;
+    let mask = 0;
+    for (let i = 0; i < ls.keys.length; i++) {
+      const keys = ls.keys[i]!;
+      let all = true;
+      for (let k = 0; k < keys.length && all; k++) all = ownsExclusively(state.locks[keys[k]!]!, tid);
+      if (all) mask |= 1 << i;
+    }
+    if (mask === 0) return this.futures;
+    let f = this.byHeld.get(mask);
+    if (!f) this.byHeld.set(mask, (f = this.futuresUnder(mask)));
+    return f;
+  }
+
+  /**
+   * Whether thread `tid` can still store a nonzero value in a field a `pairsWhen` condition reads,
+   * before thread `holder` moves again (with the locks it holds in `state`).
+   */
+  mayRaise(state: KState, tid: number, holder: number): boolean {
+    return this.raises(this.futuresFor(state, holder), state, tid);
+  }
+
+  private raises(fut: Futures, state: KState, tid: number): boolean {
     const frames = state.threads[tid]!.frames;
-    if (frames.length === 0) return raises(this.red.pairReads, this.kworkerFuture[tid] ?? EMPTY);
+    if (frames.length === 0) return raises(this.red.pairReads, fut.kworker[tid] ?? EMPTY);
     for (let i = 0; i < frames.length; i++) {
       const fr = frames[i]!;
-      if (raises(this.red.pairReads, this.futures[fr.fn]![fr.pc]!)) return true;
+      if (raises(this.red.pairReads, fut.at[fr.fn]![fr.pc]!)) return true;
     }
     return false;
   }
@@ -173,12 +218,12 @@ export class PartialOrder {
    * it is: with what some frame of its stack can still reach (a conflict with the union of the
    * frames' futures is a conflict with one of them, so the union is never built).
    */
-  private conflictsWith(mine: readonly Access[], state: KState, tid: number): boolean {
+  private conflictsWith(fut: Futures, mine: readonly Access[], state: KState, tid: number): boolean {
     const frames = state.threads[tid]!.frames;
-    if (frames.length === 0) return conflicts(mine, this.kworkerFuture[tid] ?? EMPTY);
+    if (frames.length === 0) return conflicts(mine, fut.kworker[tid] ?? EMPTY);
     for (let i = 0; i < frames.length; i++) {
       const fr = frames[i]!;
-      if (conflicts(mine, this.futures[fr.fn]![fr.pc]!)) return true;
+      if (conflicts(mine, fut.at[fr.fn]![fr.pc]!)) return true;
     }
     return false;
   }
@@ -230,31 +275,50 @@ export class PartialOrder {
     return true;
   }
 
-  private fnAccesses(fi: number): AccessSet {
-    const out = new Map<string, Modes>();
-    for (const ins of liveInstrs(this.program, fi)) {
-      const e = this.red.effectsOf(ins);
-      if (e.accesses === 'all') return 'all';
-      add(out, e.accesses);
-    }
-    return out;
+  /**
+   * What every thread can still access from each position, leaving out the statements that cannot
+   * run while another thread holds every lock of the fields in `held` (a mask over the lock sets'
+   * fields): those whose lock set has such a field, and those that wait for such a lock.
+   */
+  private futuresUnder(held: number): Futures {
+    const p = this.program;
+    const ls = this.locksets;
+    const blocked = (fi: number, pc: number): boolean => held !== 0 && ((ls.held[fi]![pc]! | ls.waitsFor[fi]![pc]!) & held) !== 0;
+    const fnAccesses = p.fns.map((f, fi): AccessSet => {
+      const out = new Map<string, Modes>();
+      const live = liveStatements(p, fi);
+      for (let pc = 0; pc < f.instrs.length; pc++) {
+        if (!live[pc] || blocked(fi, pc)) continue;
+        const e = this.red.effectsOf(f.instrs[pc]!);
+        if (e.accesses === 'all') return 'all';
+        add(out, e.accesses);
+      }
+      return out;
+    });
+    const whole = p.fns.map((_, fi) => this.union([...reach(p, fi)].map((g) => fnAccesses[g]!)));
+    return {
+      at: p.fns.map((f, fi) => this.futuresOf(f, fi, whole, blocked)),
+      kworker: p.spec.threads.map((t) => (t.kworker === undefined ? undefined : whole[p.fnId(t.fn)]!)),
+    };
   }
 
   /**
    * Per pc of `f` (function `fi`): the accesses of the statements reachable from it in `f` (past
-   * branches the scenario takes one way only, live.ts), and of every function those may call.
+   * branches the scenario takes one way only, live.ts), and of every function those may call; a
+   * statement `blocked` says cannot run counts for nothing (what follows it still counts).
    */
-  private futuresOf(f: CompiledFn, fi: number): AccessSet[] {
+  private futuresOf(f: CompiledFn, fi: number, whole: readonly AccessSet[], blocked: (fi: number, pc: number) => boolean): AccessSet[] {
     const n = f.instrs.length;
     const succ = (pc: number): readonly number[] => liveSuccessors(this.program, fi, pc);
-    const own: AccessSet[] = f.instrs.map((ins) => {
+    const own: AccessSet[] = f.instrs.map((ins, pc) => {
+      if (blocked(fi, pc)) return EMPTY;
       const e = this.red.effectsOf(ins);
       if (e.accesses === 'all') return 'all';
       const m = new Map<string, Modes>();
       add(m, e.accesses);
       if (ins.op !== 'call') return m;
       // The callees' statements: every function this call may reach.
-      return this.union([m, ...callTargets(this.program, f, ins).map((g) => this.whole[g]!)]);
+      return this.union([m, ...callTargets(this.program, f, ins).map((g) => whole[g]!)]);
     });
     return Array.from({ length: n }, (_, pc) => {
       const seen = new Set<number>();
@@ -335,4 +399,9 @@ export function advances(a: ThreadState, b: ThreadState): boolean {
     if (y.pc < x.pc) return false;
   }
   return !a.pending && !!b.pending;
+}
+
+/** Whether task `tid` holds lock `l` so that no other task can hold it or take it: owns the mutex or spinlock, or holds the semaphore for write. */
+function ownsExclusively(l: LockState, tid: number): boolean {
+  return l.kind === 'rwsem' ? l.writer === tid : l.owner === tid;
 }

@@ -107,7 +107,14 @@ export function nameOf(e: Expr | undefined): string {
 const acc = (mode: Access['mode'], arg = 0) => (args: readonly Expr[]): Access[] => [{ name: nameOf(args[arg]), mode }];
 
 /** A lock primitive: its accesses are the lock's, and it changes the lock's state. */
-const lockOp = (p: Primitive, lockKind: LockState['kind'], readSide = false): Primitive => ({ ...p, access: acc('w'), locks: true, lockKind, ...(readSide ? { readSide: true as const } : {}) });
+const lockOp = (p: Primitive, lockKind: LockState['kind'], readSide = false, acquires?: Primitive['acquires']): Primitive => ({
+  ...p,
+  access: acc('w'),
+  locks: true,
+  lockKind,
+  ...(readSide ? { readSide: true as const } : {}),
+  ...(acquires ? { acquires } : {}),
+});
 
 export interface Primitive {
   /** Touches shared state (memory, locks, other threads). False only for pure functions of locals and configuration. */
@@ -151,6 +158,18 @@ export interface Primitive {
    * interpreter checks every lock a statement changes against its static effects.
    */
   readonly lockKind?: LockState['kind'];
+  /**
+   * How it takes the lock its one access names, for the lock sets of src/model/lang/lockset.ts:
+   * - `wait`: a blocking acquisition that changes nothing while any task holds the lock (the thread
+   *   waits: `wait` says so) and returns owning it exclusively (`mutex_lock`, `spin_lock`);
+   * - `queue`: returns owning it exclusively, but joins the lock's queue while it is held (a state
+   *   change: `down_write`);
+   * - `try`: returns 1 iff it took the lock exclusively, 0 having changed nothing (`mutex_trylock`).
+   * Every other lock primitive (releases, read-side operations, `down_write_killable`, which may
+   * return -EINTR) counts as possibly releasing the lock. `verifyReduction` checks the lock sets
+   * built on this at every step (interp.ts).
+   */
+  readonly acquires?: 'wait' | 'queue' | 'try';
   /**
    * A read-side operation of a task on a rw_semaphore (`down_read`, `down_read_trylock`, `up_read`:
    * not the `*_non_owner` ones). On a semaphore nothing in the scenario can take for write, these
@@ -309,11 +328,12 @@ function upRead(nonOwner: boolean): Primitive {
 }
 
 export const CORE_PRIMITIVES: Record<string, Primitive> = {
-  mutex_lock: lockOp(mutexLock(), 'mutex'),
-  mutex_lock_nested: lockOp(mutexLock(), 'mutex'),
+  mutex_lock: lockOp(mutexLock(), 'mutex', false, 'wait'),
+  mutex_lock_nested: lockOp(mutexLock(), 'mutex', false, 'wait'),
   mutex_trylock: {
     access: acc('w'),
     locks: true,
+    acquires: 'try',
     lockKind: 'mutex',
     shared: true,
     sleeps: false,
@@ -344,9 +364,9 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
   },
   down_read: lockOp(down(false, false), 'rwsem', true),
   down_read_non_owner: lockOp(down(false, true), 'rwsem'),
-  down_write: lockOp(down(true, false), 'rwsem'),
+  down_write: lockOp(down(true, false), 'rwsem', false, 'queue'),
   down_read_trylock: lockOp(downTrylock(false), 'rwsem', true),
-  down_write_trylock: lockOp(downTrylock(true), 'rwsem'),
+  down_write_trylock: lockOp(downTrylock(true), 'rwsem', false, 'try'),
   up_read: lockOp(upRead(false), 'rwsem', true),
   up_read_non_owner: lockOp(upRead(true), 'rwsem'),
   up_write: {
@@ -377,14 +397,14 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
       return 0;
     },
   },
-  spin_lock: lockOp(spinLock('spin_lock'), 'spin'),
-  spin_lock_irqsave: lockOp(spinLock('spin_lock_irqsave'), 'spin'),
+  spin_lock: lockOp(spinLock('spin_lock'), 'spin', false, 'wait'),
+  spin_lock_irqsave: lockOp(spinLock('spin_lock_irqsave'), 'spin', false, 'wait'),
   spin_unlock: lockOp(spinUnlock('spin_unlock'), 'spin'),
   spin_unlock_irqrestore: lockOp(spinUnlock('spin_unlock_irqrestore'), 'spin'),
   // rwlock_t (x86 KVM's mmu_lock): both sides run as an exclusive spinlock (docs/model.md, "KVM as of v6.6").
-  write_lock: lockOp(spinLock('write_lock'), 'spin'),
+  write_lock: lockOp(spinLock('write_lock'), 'spin', false, 'wait'),
   write_unlock: lockOp(spinUnlock('write_unlock'), 'spin'),
-  read_lock: lockOp(spinLock('read_lock'), 'spin'),
+  read_lock: lockOp(spinLock('read_lock'), 'spin', false, 'wait'),
   read_unlock: lockOp(spinUnlock('read_unlock'), 'spin'),
 
   // ----------------------------------------------------------------------------------- atomics

@@ -116,7 +116,7 @@ describe('the partial-order reduction hides a closing only where no other thread
       const mine = acts.findIndex((a) => a.tid === 0);
       if (mine < 0 || acts.length < 2) continue;
       const chosen = po.ample(s, acts);
-      if (po.mayRaise(s, 1)) {
+      if (po.mayRaise(s, 1, 0)) {
         expect(chosen).not.toBe(mine);
         blocked++;
       } else if (chosen === mine) alone++;

@@ -548,6 +548,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     access: () => [{ name: 'page_table_lock', mode: 'w' }],
     locks: true,
     lockKind: 'spin',
+    acquires: 'wait',
     shared: true,
     sleeps: false,
     doc: 'pmd_lock(mm, pmd): takes and returns the pmd\'s page-table spinlock (one per mm in the model: mm->page_table_lock).',

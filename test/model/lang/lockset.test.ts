@@ -1,0 +1,184 @@
+/**
+ * Lock sets (src/model/lang/lockset.ts): what a thread surely holds at each statement, derived by
+ * hand for kernel functions and tiny programs; that `verifyReduction` catches a set that claims a
+ * lock the thread does not hold; and what the partial-order reduction makes of them (por.ts C1):
+ * a lock holder's step is taken alone where the other threads' conflicting accesses are under the
+ * same lock. That the verdicts stay those of the unreduced model is shown by `npm run
+ * verify:reduction`, test/report/differential.test.ts and the property-based tests.
+ */
+import { describe, expect, test } from 'vitest';
+import { check } from '../../../src/checker/index.ts';
+import { c, fn, if_ } from '../../../src/model/lang/ir.ts';
+import { KernelModel } from '../../../src/model/kernel-model.ts';
+import { loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
+import { buildProgram } from '../../../src/model/kernel/scenario.ts';
+import type { KAction } from '../../../src/model/lang/interp.ts';
+import { locksets } from '../../../src/model/lang/lockset.ts';
+import type { Program } from '../../../src/model/lang/program.ts';
+import type { KState } from '../../../src/model/lang/state.ts';
+import { variantsOf } from '../../../src/report/run.ts';
+import { tinyProgram } from './program-fixture.ts';
+
+const f = (name: string, body: ReturnType<typeof c>[], params: string[] = []) => fn({ name, file: 't.c', version: 'test', source: 'test', params, body });
+
+/** Per statement of function `name`, its C text and the fields of its lock set, for the live statements. */
+function sets(p: Program, name: string): [string, string][] {
+  const ls = locksets(p);
+  const fi = p.fnId(name);
+  return p.fn(fi).instrs.map((ins, pc) => [ins.src.text, ls.fields.filter((_, i) => ls.held[fi]![pc]! & (1 << i)).join(',')]);
+}
+
+function builtin(name: string, variant?: string): Program {
+  const vs = variantsOf(loadBuiltin(name));
+  return buildProgram((variant === undefined ? vs[0] : vs.find((v) => v.label === variant))!.scenario);
+}
+
+describe('lock sets of kernel functions', () => {
+  test("KVM's start: kvm->mmu_lock from spin_lock to spin_unlock", () => {
+    const rows = sets(builtin('kvm-pairing-under-reaper'), 'kvm_mmu_notifier_invalidate_range_start');
+    const held = rows.filter(([, s]) => s === 'mmu_lock').map(([t]) => t);
+    expect(held).toEqual([
+      'kvm->mmu_notifier_count++;',
+      'need_tlb_flush = kvm_unmap_hva_range(kvm, start, end);',
+      'need_tlb_flush |= kvm->tlbs_dirty;',
+      'if (need_tlb_flush)',
+      'kvm_flush_remote_tlbs(kvm);',
+      'spin_unlock(&kvm->mmu_lock);',
+    ]);
+    expect(rows.every(([, s]) => s === '' || s === 'mmu_lock')).toBe(true);
+  });
+
+  test("amdgpu_mn_read_lock as posted: read_lock after mutex_lock, and after a trylock that succeeded", () => {
+    // if (blockable) mutex_lock(&amn->read_lock); else if (!mutex_trylock(&amn->read_lock)) return -EAGAIN;
+    // Both ways meet holding read_lock; the -EAGAIN return, where the trylock failed, holds nothing.
+    const rows = sets(builtin('amdgpu-read-lock-nonblock', '93065ac753e4'), 'amdgpu_mn_read_lock');
+    expect(rows.filter(([t]) => !/^}$/.test(t))).toEqual([
+      ['if (blockable)', ''],
+      ['mutex_lock(&rmn->read_lock);', ''],
+      ['else if (!mutex_trylock(&rmn->read_lock))', ''],
+      ['return -EAGAIN;', ''],
+      ['if (atomic_inc_return(&rmn->recursion) == 1)', 'read_lock'],
+      ['down_read_non_owner(&rmn->lock);', 'read_lock'],
+      ['mutex_unlock(&rmn->read_lock);', 'read_lock'],
+      ['return 0;', ''],
+    ]);
+  });
+});
+
+describe('lock sets of tiny programs', () => {
+  const locks = { 'x.l': 'spin' as const, 'x.m': 'mutex' as const };
+  const mem = { 'x.v': 0, 'x.w': 0 };
+
+  test('a release through a pointer held in a local may be any lock of its kind', () => {
+    const p = tinyProgram({
+      fns: [f('a', [c('spinlock_t *ptl;'), c('spin_lock(&x->l);'), c('mutex_lock(&x->m);'), c('x->v = 1;'), c('spin_unlock(ptl);'), c('x->w = 1;'), c('mutex_unlock(&x->m);')])],
+      threads: [{ name: 'a', fn: 'a', args: [] }],
+      locks,
+      mem,
+    });
+    expect(sets(p, 'a').filter(([t]) => t.startsWith('x->'))).toEqual([
+      ['x->v = 1;', 'l,m'],
+      ['x->w = 1;', 'm'],
+    ]);
+  });
+
+  test('a call takes out what the callee may release; a callee holds what every call site holds', () => {
+    const p = tinyProgram({
+      fns: [
+        f('a', [c('spin_lock(&x->l);'), c('inner();'), c('rel();'), c('x->v = 1;')]),
+        f('b', [c('spin_lock(&x->l);'), c('inner();'), c('spin_unlock(&x->l);'), c('mutex_lock(&x->m);'), c('other();'), c('mutex_unlock(&x->m);')]),
+        f('inner', [c('x->w = 1;')]),
+        f('other', [c('x->w = 2;')]),
+        f('rel', [c('spin_unlock(&x->l);')]),
+      ],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+      ],
+      locks,
+      mem,
+    });
+    // inner() is called under x->l from both threads; other() only under x->m.
+    expect(sets(p, 'inner')[0]).toEqual(['x->w = 1;', 'l']);
+    expect(sets(p, 'other')[0]).toEqual(['x->w = 2;', 'm']);
+    // After rel() (which releases x->l), a holds nothing.
+    expect(sets(p, 'a').find(([t]) => t === 'x->v = 1;')).toEqual(['x->v = 1;', '']);
+  });
+
+  test('a lock held on one way only is not held where the ways meet', () => {
+    const p = tinyProgram({
+      fns: [f('a', [c('int r;'), if_('x->w', [c('spin_lock(&x->l);')]), c('x->v = 1;')])],
+      threads: [{ name: 'a', fn: 'a', args: [] }],
+      locks,
+      mem,
+    });
+    expect(sets(p, 'a').find(([t]) => t === 'x->v = 1;')).toEqual(['x->v = 1;', '']);
+  });
+});
+
+describe('checked, not trusted', () => {
+  test('verifyReduction stops at a statement whose lock set names a lock the thread does not hold', () => {
+    const p = tinyProgram({
+      fns: [f('a', [c('spin_lock(&x->l);'), c('x->v = 1;'), c('spin_unlock(&x->l);'), c('x->w = 1;')])],
+      threads: [{ name: 'a', fn: 'a', args: [] }],
+      locks: { 'x.l': 'spin' },
+      mem: { 'x.v': 0, 'x.w': 0 },
+    });
+    const run = () => check(new KernelModel(p, { verifyReduction: true, coalesce: false, reads: {}, properties: [] }), { findAll: true });
+    expect(run().status).toBe('pass');
+    // Claim x->l is still held at `x->w = 1;`, past the spin_unlock.
+    const ls = locksets(p);
+    const fi = p.fnId('a');
+    const pc = p.fn(fi).instrs.findIndex((i) => i.src.text === 'x->w = 1;');
+    const row = ls.held[fi] as Int32Array;
+    row[pc] = row[pc]! | (1 << ls.fields.indexOf('l'));
+    expect(run).toThrow(/reduction premise broken: a in a\(\): 'x->w = 1;' runs holding no lock of field l/);
+  });
+});
+
+describe('a lock holder’s step is taken alone', () => {
+  // a: spin_lock(&x->l); x->v = 1; spin_unlock(&x->l);
+  // b: x->w = 1; spin_lock(&x->l); x->v = 2; spin_unlock(&x->l);
+  // c: x->w = 2;
+  // Once a holds x->l, b's x->v = 2 cannot run before a releases it (b would have to hold x->l), so
+  // a's x->v = 1 conflicts with nothing b or c can still do: it is the ample set, although b's
+  // future writes x->v. (Before the reduction knew locks, it expanded all three threads there.)
+  const p = () =>
+    tinyProgram({
+      fns: [
+        f('a', [c('spin_lock(&x->l);'), c('x->v = 1;'), c('spin_unlock(&x->l);')]),
+        f('b', [c('x->w = 1;'), c('spin_lock(&x->l);'), c('x->v = 2;'), c('spin_unlock(&x->l);')]),
+        f('c', [c('x->w = 2;')]),
+      ],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+        { name: 'c', fn: 'c', args: [] },
+      ],
+      locks: { 'x.l': 'spin' },
+      mem: { 'x.v': 0, 'x.w': 0 },
+    });
+
+  test('in the state where a holds x->l, a’s next step is expanded alone', () => {
+    const m = new KernelModel(p(), { verifyReduction: true, reads: {}, properties: [] });
+    const s0 = m.initStates()[0]!;
+    const s1: KState = m.interp.next(s0, { tid: 0, choice: 0 });
+    expect(s1.locks['x.l']).toEqual({ kind: 'spin', owner: 0 });
+    const acts: KAction[] = [];
+    m.actions(s1, acts);
+    expect(acts.map((a) => a.tid)).toEqual([0, 1, 2]);
+    expect(m.ample!(s1, acts)).toBe(0);
+  });
+
+  test('and where b holds x->l instead, b’s', () => {
+    const m = new KernelModel(p(), { verifyReduction: true, reads: {}, properties: [] });
+    let s: KState = m.initStates()[0]!;
+    s = m.interp.next(s, { tid: 1, choice: 0 }); // x->w = 1
+    s = m.interp.next(s, { tid: 1, choice: 0 }); // spin_lock(&x->l)
+    const acts: KAction[] = [];
+    m.actions(s, acts);
+    // a waits for x->l; b and c can move.
+    expect(acts.map((a) => a.tid)).toEqual([1, 2]);
+    expect(m.ample!(s, acts)).toBe(0);
+  });
+});
