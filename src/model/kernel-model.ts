@@ -128,7 +128,9 @@ export class KernelModel implements Model<KState, KAction> {
 
   nextState(state: KState, action: KAction): KState {
     this.lastFrom = state;
-    const next = this.po?.successorOf(state, action) ?? this.interp.next(state, action);
+    let next = this.po?.successorOf(state, action) ?? this.interp.next(state, action);
+    // A state the partial-order reduction need not keep is run through (PartialOrder.chain).
+    if (this.po) for (let c = this.po.chain(next, action.tid); c !== undefined; c = this.po.chain(next, action.tid)) next = c;
     if (this.stableChecks.length) this.verifyStable(state, action, next);
     if (this.openingChecks.length && next.pairs !== state.pairs) this.verifyOpening(state, action, next);
     return next;
@@ -170,7 +172,21 @@ export class KernelModel implements Model<KState, KAction> {
 
   /** The full step: executed statements and the shared variables read and written. */
   step(state: KState, action: KAction): StepResult {
-    return this.interp.step(state, action);
+    const r = this.interp.step(state, action);
+    if (!this.po || this.po.chain(r.state, action.tid) === undefined) return r;
+    // The states the partial-order reduction runs through ({@link nextState}), with their statements.
+    const executed = [...r.executed];
+    const reads = new Set(r.reads);
+    const writes = new Set(r.writes);
+    let s = r.state;
+    while (this.po.chain(s, action.tid) !== undefined) {
+      const q = this.interp.step(s, { tid: action.tid, choice: 0 });
+      executed.push(...q.executed);
+      for (const k of q.reads) reads.add(k);
+      for (const k of q.writes) writes.add(k);
+      s = q.state;
+    }
+    return { state: s, executed, reads: [...reads].sort(), writes: [...writes].sort() };
   }
 
   properties(): readonly Property<KState>[] {

@@ -21,9 +21,13 @@
  *   shared variable or lock it may access ({@link Effects}, checked against the real accesses when
  *   the interpreter runs with `verifyReduction`) is accessed by no statement any other thread can
  *   still reach (or only read by both, or only incremented by both: those commute). A finished
- *   kworker can be started again, so its whole program counts. So no sequence of other threads'
- *   actions can enable, disable or fail to commute with `a`: every path from `s` that does not take
- *   `a` is made of actions independent of it.
+ *   kworker can be started again, so its whole program counts. Left out are the statements that
+ *   cannot run while `t` keeps the locks it holds: where `t` holds exclusively every lock of a field
+ *   (`kvm->mmu_lock`), a statement another thread runs only holding a lock of that field (its lock
+ *   set, src/model/lang/lockset.ts) or that waits for one (`spin_lock(&kvm->mmu_lock)`); no task
+ *   releases another's exclusive hold, so none of them runs on a path where `t` does not move. So
+ *   no sequence of other threads' actions can enable, disable or fail to commute with `a`: every
+ *   path from `s` that does not take `a` is made of actions independent of it.
  * - **C2** (visibility) `a` changes nothing a property reads: the statement's static effects are
  *   invisible ({@link Reduction.visibility}), no shared variable whose field a property reads
  *   changes (compared on the successor, which also covers a kernel oops), it does not return from
@@ -46,6 +50,18 @@
  *   not, see Bošnački and Holzmann, "Improving Spin's partial-order reduction for breadth-first
  *   search", SPIN 2005).
  * - **C4** the ample set is a single action.
+ *
+ * ## States not kept
+ *
+ * Where the thread that just moved can take its next step alone (C0-C4) and that step takes or
+ * releases no lock, the state is not kept: the transition into it runs on through the step
+ * ({@link PartialOrder.chain}, src/model/kernel-model.ts), as coalescing does for statements
+ * independent of every other thread's whole program. The state has one successor in the reduced
+ * graph, and properties cannot tell the two apart (C2). The step enables and disables no other
+ * thread's step: by C1 it conflicts with nothing they can run before it, and a thread that waits
+ * for a lock `t` holds still waits after it, since it changes no lock. So the enabled threads of the
+ * state are those of its successor plus `t`, which the transition takes: a weakly fair cycle stays
+ * one. A transition's statements are shown together in a trace, as coalesced ones are.
  *
  * With C0-C4 the reduced graph is stuttering bisimilar to the full one for what the properties read
  * (Gerth et al.), so every `always` property, deadlock freedom and every "from every state a goal
@@ -95,6 +111,8 @@ export class PartialOrder {
   private readonly candidate: Uint8Array[];
   /** Per function, per pc: whether a property looks at a thread about to run this statement. */
   private readonly watched: Uint8Array[];
+  /** Per function, per pc: whether the statement may take or release a lock. */
+  private readonly changesLocks: Uint8Array[];
 
   constructor(private readonly ip: Interpreter) {
     this.program = ip.program;
@@ -114,6 +132,7 @@ export class PartialOrder {
         return 1;
       }),
     );
+    this.changesLocks = p.fns.map((f) => Uint8Array.from(f.instrs, (ins) => (this.red.effectsOf(ins).locks ? 1 : 0)));
     this.watched = p.fns.map((f) =>
       Uint8Array.from(f.instrs, (ins) => {
         const e = this.red.effectsOf(ins);
@@ -145,6 +164,29 @@ export class PartialOrder {
       if (this.invisibleAndAdvancing(state, a, next)) return i;
     }
     return -1;
+  }
+
+  /**
+   * The successor of `state` by thread `tid`'s next step when that step may be the state's ample set
+   * and changes no lock, so that `state` itself need not be kept: the explorer's transition into it
+   * runs on through the step (src/model/kernel-model.ts). Undefined otherwise.
+   *
+   * Such a state has one successor in the reduced graph, which properties cannot tell from it (C2);
+   * the step enables and disables no other thread's step (C1: it conflicts with nothing they can
+   * run before `tid` moves again, and it takes or releases no lock, so a thread waiting for a lock
+   * `tid` holds still waits), so the enabled threads there are those of the successor and `tid`,
+   * which takes the step: weak fairness sees the same cycles. C3 bounds how long a thread runs on.
+   */
+  chain(state: KState, tid: number): KState | undefined {
+    const t = state.threads[tid]!;
+    const top = t.frames[t.frames.length - 1];
+    // A candidate statement cannot wait and makes no choice: the thread has one enabled action unless an oops killed it.
+    if (!top || t.pending || !this.candidate[top.fn]![top.pc] || this.changesLocks[top.fn]![top.pc]) return undefined;
+    const oops = this.ip.oopsKeys[tid];
+    if (oops !== undefined && state.mem[oops]) return undefined;
+    const a: KAction = { tid, choice: 0 };
+    const next = this.alone(state, a);
+    return next !== undefined && this.invisibleAndAdvancing(state, a, next) ? next : undefined;
   }
 
   /**
