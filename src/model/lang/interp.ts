@@ -20,7 +20,7 @@ import { printExpr, type Expr, type Src } from './ir.ts';
 import { instrCalls, parseStackRef, stackRef, type CompiledFn, type Instr } from './compile.ts';
 import { OP_NAMES, type NotifierSpec, type OpName, type Program } from './program.ts';
 import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
-import { initialLock } from './locks.ts';
+import { initialLock, ownsExclusively } from './locks.ts';
 import { liveStatements } from './live.ts';
 import { locksets } from './lockset.ts';
 import { COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
@@ -1543,10 +1543,7 @@ class Exec implements PrimCtx {
     const waits = ls.waitsFor[fnId]![pc]!;
     if (!held && !waits) return;
     const locks = this.work?.locks ?? this.base.locks;
-    const owns = (k: string, tid: number): boolean => {
-      const l = locks[k]!;
-      return l.kind === 'rwsem' ? l.writer === tid : l.owner === tid;
-    };
+    const owns = (k: string, tid: number): boolean => ownsExclusively(locks[k]!, tid);
     ls.fields.forEach((field, i) => {
       const b = 1 << i;
       const keys = ls.keys[i]!;

@@ -64,6 +64,15 @@ export function heldByTask(l: LockState, tid: number): boolean {
   }
 }
 
+/**
+ * Whether task `tid` holds the lock so that no other task can hold it or take it: owns the mutex or
+ * spinlock, or holds the semaphore for write. Only `tid`'s own steps end such a hold: a release by
+ * another task changes nothing (primitives.ts).
+ */
+export function ownsExclusively(l: LockState, tid: number): boolean {
+  return l.kind === 'rwsem' ? l.writer === tid : l.owner === tid;
+}
+
 // ------------------------------------------------------------------------------------- rwsem
 
 export function queuedIndex(l: RwsemState, tid: number): number {

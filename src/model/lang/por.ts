@@ -82,16 +82,16 @@ import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
 import { liveStatements, liveSuccessors } from './live.ts';
 import { locksets, type Locksets } from './lockset.ts';
-import type { LockState } from './state.ts';
+import { ownsExclusively } from './locks.ts';
 
 /** How a field is accessed: read, written, incremented, and whether a write may store a nonzero value (`nz`). */
 type Modes = { r: boolean; w: boolean; inc: boolean; nz: boolean };
 /** Shared accesses by field name, or everything. */
 type AccessSet = ReadonlyMap<string, Modes> | 'all';
-/** What threads can still access: per function, per pc, from there within the function and its callees; per kworker thread that has finished, its whole program (it can be started again). */
+/** What threads can still access: per function, per pc, from there within the function and its callees; per kworker thread that has finished, its whole program (it can be started again; nothing for other threads). */
 interface Futures {
-  readonly at: readonly (readonly AccessSet[])[];
-  readonly kworker: readonly (AccessSet | undefined)[];
+  readonly at: (fi: number) => readonly AccessSet[];
+  readonly kworker: (tid: number) => AccessSet;
 }
 
 const EMPTY: AccessSet = new Map();
@@ -247,10 +247,10 @@ export class PartialOrder {
 
   private raises(fut: Futures, state: KState, tid: number): boolean {
     const frames = state.threads[tid]!.frames;
-    if (frames.length === 0) return raises(this.red.pairReads, fut.kworker[tid] ?? EMPTY);
+    if (frames.length === 0) return raises(this.red.pairReads, fut.kworker(tid));
     for (let i = 0; i < frames.length; i++) {
       const fr = frames[i]!;
-      if (raises(this.red.pairReads, fut.at[fr.fn]![fr.pc]!)) return true;
+      if (raises(this.red.pairReads, fut.at(fr.fn)[fr.pc]!)) return true;
     }
     return false;
   }
@@ -262,10 +262,10 @@ export class PartialOrder {
    */
   private conflictsWith(fut: Futures, mine: readonly Access[], state: KState, tid: number): boolean {
     const frames = state.threads[tid]!.frames;
-    if (frames.length === 0) return conflicts(mine, fut.kworker[tid] ?? EMPTY);
+    if (frames.length === 0) return conflicts(mine, fut.kworker(tid));
     for (let i = 0; i < frames.length; i++) {
       const fr = frames[i]!;
-      if (conflicts(mine, fut.at[fr.fn]![fr.pc]!)) return true;
+      if (conflicts(mine, fut.at(fr.fn)[fr.pc]!)) return true;
     }
     return false;
   }
@@ -326,21 +326,36 @@ export class PartialOrder {
     const p = this.program;
     const ls = this.locksets;
     const blocked = (fi: number, pc: number): boolean => held !== 0 && ((ls.held[fi]![pc]! | ls.waitsFor[fi]![pc]!) & held) !== 0;
-    const fnAccesses = p.fns.map((f, fi): AccessSet => {
+    // Built per function when first asked for: a state needs the functions its threads are in.
+    const fnAccesses: (AccessSet | undefined)[] = [];
+    const fnAccessesOf = (fi: number): AccessSet => {
+      let a = fnAccesses[fi];
+      if (a) return a;
+      const f = p.fn(fi);
       const out = new Map<string, Modes>();
       const live = liveStatements(p, fi);
+      a = out;
       for (let pc = 0; pc < f.instrs.length; pc++) {
         if (!live[pc] || blocked(fi, pc)) continue;
         const e = this.red.effectsOf(f.instrs[pc]!);
-        if (e.accesses === 'all') return 'all';
+        if (e.accesses === 'all') {
+          a = 'all';
+          break;
+        }
         add(out, e.accesses);
       }
-      return out;
-    });
-    const whole = p.fns.map((_, fi) => this.union([...reach(p, fi)].map((g) => fnAccesses[g]!)));
+      return (fnAccesses[fi] = a);
+    };
+    const whole: (AccessSet | undefined)[] = [];
+    const wholeOf = (fi: number): AccessSet => (whole[fi] ??= this.union([...reach(p, fi)].map(fnAccessesOf)));
+    const at: (readonly AccessSet[] | undefined)[] = [];
+    const kworker = p.spec.threads.map((t) => (t.kworker === undefined ? undefined : p.fnId(t.fn)));
     return {
-      at: p.fns.map((f, fi) => this.futuresOf(f, fi, whole, blocked)),
-      kworker: p.spec.threads.map((t) => (t.kworker === undefined ? undefined : whole[p.fnId(t.fn)]!)),
+      at: (fi) => (at[fi] ??= this.futuresOf(p.fn(fi), fi, wholeOf, blocked)),
+      kworker: (tid) => {
+        const fi = kworker[tid];
+        return fi === undefined ? EMPTY : wholeOf(fi);
+      },
     };
   }
 
@@ -349,7 +364,7 @@ export class PartialOrder {
    * branches the scenario takes one way only, live.ts), and of every function those may call; a
    * statement `blocked` says cannot run counts for nothing (what follows it still counts).
    */
-  private futuresOf(f: CompiledFn, fi: number, whole: readonly AccessSet[], blocked: (fi: number, pc: number) => boolean): AccessSet[] {
+  private futuresOf(f: CompiledFn, fi: number, whole: (fi: number) => AccessSet, blocked: (fi: number, pc: number) => boolean): AccessSet[] {
     const n = f.instrs.length;
     const succ = (pc: number): readonly number[] => liveSuccessors(this.program, fi, pc);
     const own: AccessSet[] = f.instrs.map((ins, pc) => {
@@ -360,7 +375,7 @@ export class PartialOrder {
       add(m, e.accesses);
       if (ins.op !== 'call') return m;
       // The callees' statements: every function this call may reach.
-      return this.union([m, ...callTargets(this.program, f, ins).map((g) => whole[g]!)]);
+      return this.union([m, ...callTargets(this.program, f, ins).map(whole)]);
     });
     return Array.from({ length: n }, (_, pc) => {
       const seen = new Set<number>();
@@ -441,9 +456,4 @@ export function advances(a: ThreadState, b: ThreadState): boolean {
     if (y.pc < x.pc) return false;
   }
   return !a.pending && !!b.pending;
-}
-
-/** Whether task `tid` holds lock `l` so that no other task can hold it or take it: owns the mutex or spinlock, or holds the semaphore for write. */
-function ownsExclusively(l: LockState, tid: number): boolean {
-  return l.kind === 'rwsem' ? l.writer === tid : l.owner === tid;
 }
