@@ -38,8 +38,9 @@
  *   a property reads that thread's finishing (`Reduction.finishingVisible`: judged in the state, and
  *   the same in every state the other threads' independent steps lead to, since only `t` can make
  *   it hold a lock or open a pair), it does not leave `t` unable to move where properties read
- *   that, and the statement `t` rests at after it is not one a property looks at a thread being
- *   about to run.
+ *   that, nor, releasing a lock another thread waits for (a release C1 lets through), make that
+ *   thread able to move, and the statement `t` rests at after it is not one a property looks at a
+ *   thread being about to run.
  * - **C3** (cycle proviso) `a` cannot close a cycle: every other thread's stack is untouched and
  *   `t`'s position strictly advances in the order of {@link advances}. That order is well founded
  *   on a thread's positions and only a backward jump (a loop), the restart of a kworker or a
@@ -314,6 +315,11 @@ export class PartialOrder {
     }
     if (this.red.pairsRead(state.pairs, next.pairs, state.mem, next.mem)) return false;
     if (reads.locks && next.locks !== state.locks) return false;
+    // A release C1 let through (another thread waits for the lock: lockset.ts) enables that thread,
+    // which a property that reads who can move sees.
+    if (reads.enabled && next.locks !== state.locks) {
+      for (let j = 0; j < state.threads.length; j++) if (j !== a.tid && (this.ip.waitOf(state, j) === null) !== (this.ip.waitOf(next, j) === null)) return false;
+    }
     return true;
   }
 

@@ -7,8 +7,8 @@
  * verify:reduction`, test/report/differential.test.ts and the property-based tests.
  */
 import { describe, expect, test } from 'vitest';
-import { check } from '../../../src/checker/index.ts';
-import { c, fn, if_ } from '../../../src/model/lang/ir.ts';
+import { check, Property } from '../../../src/checker/index.ts';
+import { c, fn, for_, if_ } from '../../../src/model/lang/ir.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
 import { buildProgram } from '../../../src/model/kernel/scenario.ts';
@@ -180,5 +180,79 @@ describe('a lock holder’s step is taken alone', () => {
     // a waits for x->l; b and c can move.
     expect(acts.map((a) => a.tid)).toEqual([1, 2]);
     expect(m.ample!(s, acts)).toBe(0);
+  });
+});
+
+describe('a state not kept keeps weak fairness', () => {
+  // a: for (;;) { spin_lock(&x->l); x->v = 1; spin_unlock(&x->l); x->w = 1; }
+  // b: spin_lock(&x->l); x->v = 2; x->b = 1; spin_unlock(&x->l); x->w = 2;
+  // b starves under weak fairness: it is enabled only while a does not hold x->l, so a cycle of a's
+  // loop is fair although b never moves. a's x->v = 1 conflicts with nothing b can run while a holds
+  // the lock (b's x->v = 2 is under it too; without the lock sets it conflicts, and coalescing, which
+  // judges against b's whole program, keeps it a step), so the transition into it runs on through
+  // it. It stops before spin_unlock, a lock operation, so a state where a holds x->l and b waits
+  // stays on the cycle. Were the release run on through too (C1 lets it: b's spin_lock waits), the
+  // cycle's states would all have b enabled, the cycle would look unfair and the starvation would be
+  // hidden (seen by dropping the lock-operation test from PartialOrder.chain: 'holds').
+  const program = () =>
+    tinyProgram({
+      fns: [
+        fn({ name: 'a', file: 't.c', version: 'test', source: 'test', params: [], body: [for_('', '', '', [c('spin_lock(&x->l);'), c('x->v = 1;'), c('spin_unlock(&x->l);'), c('x->w = 1;')])] }),
+        f('b', [c('spin_lock(&x->l);'), c('x->v = 2;'), c('x->b = 1;'), c('spin_unlock(&x->l);'), c('x->w = 2;')]),
+      ],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+      ],
+      locks: { 'x.l': 'spin' },
+      mem: { 'x.v': 0, 'x.w': 0, 'x.b': 0 },
+    });
+  const done = Property.eventually<KState>('b sets x->b', (s) => s.mem['x.b'] === 1, { fairness: 'weak' });
+  test('the starvation is found with the reduction as without it', () => {
+    const run = (por: boolean) => check(new KernelModel(program(), { por, verifyReduction: true, reads: { fields: ['b'] }, properties: [done] }), { findAll: true });
+    const full = run(false);
+    const reduced = run(true);
+    expect(full.verdicts.map((v) => v.status)).toEqual(['violated']);
+    expect(reduced.verdicts.map((v) => v.status)).toEqual(['violated']);
+    expect(reduced.stats.states).toBeLessThan(full.stats.states);
+  });
+});
+
+describe('a release that lets a waiter go', () => {
+  // The program of 'a lock holder’s step is taken alone', in the state where a is about to release
+  // x->l and b waits for it: C1 lets a's spin_unlock go alone (b's spin_lock cannot run before it).
+  // It enables b, which a property reading who can move (deadlock, no-sleep:blocked,
+  // reaper-progress: `enabled`) sees, so there it is not taken alone (C2).
+  const p = () =>
+    tinyProgram({
+      fns: [
+        f('a', [c('spin_lock(&x->l);'), c('x->v = 1;'), c('spin_unlock(&x->l);')]),
+        f('b', [c('x->w = 1;'), c('spin_lock(&x->l);'), c('x->v = 2;'), c('spin_unlock(&x->l);')]),
+        f('c', [c('x->w = 2;')]),
+      ],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+        { name: 'c', fn: 'c', args: [] },
+      ],
+      locks: { 'x.l': 'spin' },
+      mem: { 'x.v': 0, 'x.w': 0 },
+    });
+  const at = (m: KernelModel): KState => {
+    let s: KState = m.initStates()[0]!;
+    for (const tid of [0, 0, 1]) s = m.interp.next(s, { tid, choice: 0 }); // a: lock, x->v = 1; b: x->w = 1
+    return s;
+  };
+  test.each([
+    ['no property reads who can move: the release alone', {}, 0],
+    ['a property reads it: not the release', { enabled: true }, 1],
+  ] as const)('%s', (_, reads, expected) => {
+    const m = new KernelModel(p(), { verifyReduction: true, reads, properties: [] });
+    const s = at(m);
+    expect(m.interp.waitOf(s, 1)).not.toBeNull();
+    const acts: KAction[] = [];
+    m.actions(s, acts);
+    expect(acts.map((a) => a.tid)).toEqual([0, 2]);
+    expect(m.ample!(s, acts)).toBe(expected);
   });
 });
