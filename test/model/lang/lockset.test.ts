@@ -136,28 +136,32 @@ describe('checked, not trusted', () => {
   });
 });
 
+/**
+ * a: spin_lock(&x->l); x->v = 1; spin_unlock(&x->l);
+ * b: x->w = 1; spin_lock(&x->l); x->v = 2; spin_unlock(&x->l);
+ * c: x->w = 2;
+ */
+const p = () =>
+  tinyProgram({
+    fns: [
+      f('a', [c('spin_lock(&x->l);'), c('x->v = 1;'), c('spin_unlock(&x->l);')]),
+      f('b', [c('x->w = 1;'), c('spin_lock(&x->l);'), c('x->v = 2;'), c('spin_unlock(&x->l);')]),
+      f('c', [c('x->w = 2;')]),
+    ],
+    threads: [
+      { name: 'a', fn: 'a', args: [] },
+      { name: 'b', fn: 'b', args: [] },
+      { name: 'c', fn: 'c', args: [] },
+    ],
+    locks: { 'x.l': 'spin' },
+    mem: { 'x.v': 0, 'x.w': 0 },
+  });
+
 describe('a lock holder’s step is taken alone', () => {
-  // a: spin_lock(&x->l); x->v = 1; spin_unlock(&x->l);
-  // b: x->w = 1; spin_lock(&x->l); x->v = 2; spin_unlock(&x->l);
-  // c: x->w = 2;
-  // Once a holds x->l, b's x->v = 2 cannot run before a releases it (b would have to hold x->l), so
-  // a's x->v = 1 conflicts with nothing b or c can still do: it is the ample set, although b's
-  // future writes x->v. (Before the reduction knew locks, it expanded all three threads there.)
-  const p = () =>
-    tinyProgram({
-      fns: [
-        f('a', [c('spin_lock(&x->l);'), c('x->v = 1;'), c('spin_unlock(&x->l);')]),
-        f('b', [c('x->w = 1;'), c('spin_lock(&x->l);'), c('x->v = 2;'), c('spin_unlock(&x->l);')]),
-        f('c', [c('x->w = 2;')]),
-      ],
-      threads: [
-        { name: 'a', fn: 'a', args: [] },
-        { name: 'b', fn: 'b', args: [] },
-        { name: 'c', fn: 'c', args: [] },
-      ],
-      locks: { 'x.l': 'spin' },
-      mem: { 'x.v': 0, 'x.w': 0 },
-    });
+  // In the program `p` above, once a holds x->l, b's x->v = 2 cannot run before a releases it (b
+  // would have to hold x->l), so a's x->v = 1 conflicts with nothing b or c can still do: it is the
+  // ample set, although b's future writes x->v. (Before the reduction knew locks, it expanded all
+  // three threads there.)
 
   test('in the state where a holds x->l, a’s next step is expanded alone', () => {
     const m = new KernelModel(p(), { verifyReduction: true, reads: {}, properties: [] });
@@ -219,25 +223,10 @@ describe('a state not kept keeps weak fairness', () => {
 });
 
 describe('a release that lets a waiter go', () => {
-  // The program of 'a lock holder’s step is taken alone', in the state where a is about to release
+  // The program `p` above, in the state where a is about to release
   // x->l and b waits for it: C1 lets a's spin_unlock go alone (b's spin_lock cannot run before it).
   // It enables b, which a property reading who can move (deadlock, no-sleep:blocked,
   // reaper-progress: `enabled`) sees, so there it is not taken alone (C2).
-  const p = () =>
-    tinyProgram({
-      fns: [
-        f('a', [c('spin_lock(&x->l);'), c('x->v = 1;'), c('spin_unlock(&x->l);')]),
-        f('b', [c('x->w = 1;'), c('spin_lock(&x->l);'), c('x->v = 2;'), c('spin_unlock(&x->l);')]),
-        f('c', [c('x->w = 2;')]),
-      ],
-      threads: [
-        { name: 'a', fn: 'a', args: [] },
-        { name: 'b', fn: 'b', args: [] },
-        { name: 'c', fn: 'c', args: [] },
-      ],
-      locks: { 'x.l': 'spin' },
-      mem: { 'x.v': 0, 'x.w': 0 },
-    });
   const at = (m: KernelModel): KState => {
     let s: KState = m.initStates()[0]!;
     for (const tid of [0, 0, 1]) s = m.interp.next(s, { tid, choice: 0 }); // a: lock, x->v = 1; b: x->w = 1
