@@ -172,21 +172,14 @@ export class KernelModel implements Model<KState, KAction> {
 
   /** The full step: executed statements and the shared variables read and written. */
   step(state: KState, action: KAction): StepResult {
-    const r = this.interp.step(state, action);
-    if (!this.po || this.po.chain(r.state, action.tid) === undefined) return r;
+    let r = this.interp.step(state, action);
     // The states the partial-order reduction runs through ({@link nextState}), with their statements.
-    const executed = [...r.executed];
-    const reads = new Set(r.reads);
-    const writes = new Set(r.writes);
-    let s = r.state;
-    while (this.po.chain(s, action.tid) !== undefined) {
-      const q = this.interp.step(s, { tid: action.tid, choice: 0 });
-      executed.push(...q.executed);
-      for (const k of q.reads) reads.add(k);
-      for (const k of q.writes) writes.add(k);
-      s = q.state;
+    while (this.po?.chain(r.state, action.tid) !== undefined) {
+      const q = this.interp.step(r.state, { tid: action.tid, choice: 0 });
+      const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])].sort();
+      r = { state: q.state, executed: [...r.executed, ...q.executed], reads: union(r.reads, q.reads), writes: union(r.writes, q.writes) };
     }
-    return { state: s, executed, reads: [...reads].sort(), writes: [...writes].sort() };
+    return r;
   }
 
   properties(): readonly Property<KState>[] {

@@ -1544,16 +1544,16 @@ class Exec implements PrimCtx {
     if (!held && !waits) return;
     const locks = this.work?.locks ?? this.base.locks;
     const owns = (k: string, tid: number): boolean => ownsExclusively(locks[k]!, tid);
+    const where = (): string => `${this.threadName(this.tid)} in ${fn.def.name}(): '${ins.src.text}'`;
     ls.fields.forEach((field, i) => {
       const b = 1 << i;
       const keys = ls.keys[i]!;
-      const where = `${this.threadName(this.tid)} in ${fn.def.name}(): '${ins.src.text}'`;
       if (held & b && !keys.some((k) => owns(k, this.tid))) {
-        throw new ModelError(`reduction premise broken: ${where} runs holding no lock of field ${field} exclusively, but its lock set (lockset.ts) has that field`);
+        throw new ModelError(`reduction premise broken: ${where()} runs holding no lock of field ${field} exclusively, but its lock set (lockset.ts) has that field`);
       }
       if (waits & b) {
         for (let t = 0; t < this.threadCount; t++) {
-          if (t !== this.tid && keys.every((k) => owns(k, t))) throw new ModelError(`reduction premise broken: ${where} runs while ${this.threadName(t)} holds every lock of field ${field}, but the lock sets (lockset.ts) count it as waiting then`);
+          if (t !== this.tid && keys.every((k) => owns(k, t))) throw new ModelError(`reduction premise broken: ${where()} runs while ${this.threadName(t)} holds every lock of field ${field}, but the lock sets (lockset.ts) count it as waiting then`);
         }
       }
     });

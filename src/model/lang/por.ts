@@ -208,7 +208,7 @@ export class PartialOrder {
     // (a start's call and return) is never read under a condition.
     const judged = this.red.pairsConditional && mayClosePairs(e);
     const fut = this.futuresFor(state, a.tid);
-    for (let j = 0; j < n; j++) if (j !== a.tid && (this.conflictsWith(fut, e.accesses, state, j) || (judged && this.raises(fut, state, j)))) return undefined;
+    for (let j = 0; j < n; j++) if (j !== a.tid && (this.conflictsWith(fut, e.accesses, state, j) || (judged && this.raisesUnder(fut, state, j)))) return undefined;
     // A statement whose running a property watches (`runs`) is taken alone only where running it
     // cannot make a violated property hold (RunWatch: judged here, it holds in every state the
     // other threads' independent steps lead to, by C1 just checked).
@@ -243,10 +243,10 @@ export class PartialOrder {
    * before thread `holder` moves again (with the locks it holds in `state`).
    */
   mayRaise(state: KState, tid: number, holder: number): boolean {
-    return this.raises(this.futuresFor(state, holder), state, tid);
+    return this.raisesUnder(this.futuresFor(state, holder), state, tid);
   }
 
-  private raises(fut: Futures, state: KState, tid: number): boolean {
+  private raisesUnder(fut: Futures, state: KState, tid: number): boolean {
     const frames = state.threads[tid]!.frames;
     if (frames.length === 0) return raises(this.red.pairReads, fut.kworker(tid));
     for (let i = 0; i < frames.length; i++) {
