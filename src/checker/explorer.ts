@@ -416,9 +416,32 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     const { from, to } = expandedRange(model, state, acts);
     let enabledAll = 0;
     if (to - from < n && this.live !== null && this.weak) for (let i = 0; i < n; i++) enabledAll |= 1 << model.actionThread!(acts[i]!, state);
+    // Symmetry: a thread with a twin here (Symmetry.twins: a class mate u with (u t)·state = state)
+    // has, as its k-th transition, the image under (u t) of u's k-th, whose representative is u's
+    // successor's when that representative is its orbit's only one (Symmetry.orbitUnique). The edge
+    // is recorded, to the same state, with the permutation canonical() gives for that image
+    // (Symmetry.imagePerm), and not computed.
+    const twins = sym !== null && sym.twins !== undefined && from === 0 && to === n && n > 1 && this.findTwins(state, acts, n);
+    const mOf = this.mOf;
     for (let i = from; i < to; i++) {
+      if (twins) {
+        const j = this.twinAction(i);
+        if (j >= 0 && mOf[j]! >= 0 && sym.orbitUnique!(nextStates[mOf[j]!] as S)) {
+          const mj = mOf[j]!;
+          nextStates[m] = nextStates[mj];
+          nextHi[m] = nextHi[mj]!;
+          nextLo[m] = nextLo[mj]!;
+          if (perms !== null) nextPerm[m] = this.imagePerm(perms, nextStates[mj] as S, nextPerm[mj]!, this.actThread[j]!, this.actThread[i]!);
+          nextAct[m] = i;
+          mOf[i] = m++;
+          this.twinEdges++;
+          continue;
+        }
+        mOf[i] = -1;
+      }
       let next = model.nextState(state, acts[i]!);
       if (next === undefined) continue;
+      if (twins) mOf[i] = m;
       if (sym !== null) {
         next = sym.canonical(next, this.permBuf);
         if (perms !== null) nextPerm[m] = perms.intern(this.permBuf);
@@ -476,6 +499,62 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     }
     if (live !== null) live.end(table.idAt(parent), (enabled | enabledAll) >>> 0);
   }
+
+  /** Edges recorded from a twin's (Symmetry.twins) without computing the successor. */
+  twinEdges = 0;
+  /** Per thread, its twin in the state being expanded (Symmetry.twins). */
+  private twinBuf = new Int32Array(0);
+  /** Per action of the state being expanded: its thread, its ordinal among that thread's actions, its successor's index (-1: none). */
+  private actThread = new Int32Array(16);
+  private actOrd = new Int32Array(16);
+  private mOf = new Int32Array(16);
+
+  /** Ask the symmetry for `state`'s twins; when there are some, number each action by thread and ordinal. */
+  private findTwins(state: S, acts: readonly A[], n: number): boolean {
+    const sym = this.sym!;
+    if (this.twinBuf.length < this.permBuf.length) {
+      this.twinBuf = new Int32Array(this.permBuf.length);
+      this.gBuf = new Uint8Array(this.permBuf.length);
+    }
+    if (!sym.twins!(state, this.twinBuf)) return false;
+    if (this.actThread.length < n) {
+      this.actThread = new Int32Array(2 * n);
+      this.actOrd = new Int32Array(2 * n);
+      this.mOf = new Int32Array(2 * n);
+    }
+    for (let i = 0; i < n; i++) {
+      const t = this.model.actionThread!(acts[i]!, state);
+      let ord = 0;
+      for (let j = 0; j < i; j++) if (this.actThread[j] === t) ord++;
+      this.actThread[i] = t;
+      this.actOrd[i] = ord;
+    }
+    return true;
+  }
+
+  /** The earlier action of action `i`'s thread's twin with the same ordinal, or -1. */
+  private twinAction(i: number): number {
+    const t = this.actThread[i]!;
+    const u = this.twinBuf[t]!;
+    if (u === t) return -1;
+    const ord = this.actOrd[i]!;
+    for (let j = 0; j < i; j++) if (this.actThread[j] === u && this.actOrd[j] === ord) return j;
+    return -1;
+  }
+
+  /**
+   * The id of the permutation {@link Symmetry.canonical} gives for `(u t)·x`, where it gave `rep`
+   * with permutation `pid` for `x` (Symmetry.imagePerm): the one path reconstruction follows.
+   */
+  private imagePerm(perms: PermTable, rep: S, pid: number, u: number, t: number): number {
+    const g = this.gBuf;
+    for (let i = 0; i < g.length; i++) g[i] = i;
+    g[u] = t;
+    g[t] = u;
+    this.sym!.imagePerm!(rep, perms.get(pid), g, this.permBuf);
+    return perms.intern(this.permBuf);
+  }
+  private gBuf = new Uint8Array(0);
 
   /** Bytes held for liveness: the recorded graph and the visited set's state numbers. */
   livenessRecordBytes(): number {

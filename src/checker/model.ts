@@ -230,6 +230,28 @@ export interface Symmetry<S> {
    * reduction saves; any `g` is sound. May return `state` itself (then `perm` is the identity).
    */
   canonical(state: S, perm: Uint8Array): S;
+  /**
+   * Optional: threads interchangeable in `state` itself. Writes to `twin[t]`, for each thread `t`,
+   * a thread `u <= t` of `t`'s class such that the transposition `(u t)` maps `state` to itself
+   * (`t` itself when there is none) and returns true, or returns false when it finds no such pair
+   * (`twin` is then not to be read). A claim: a `u` that does not fix the state is a bug. Where
+   * `(u t)·state = state`, the `k`-th action of `t` leads to `(u t)·s'` when the `k`-th action of
+   * `u` leads to `s'` (equivariance), so the explorer records that edge without computing it when
+   * {@link orbitUnique} holds for the representative of `s'` (see Explorer.expand).
+   */
+  twins?(state: S, twin: Int32Array): boolean;
+  /**
+   * Optional, with {@link twins}: whether {@link canonical} gives every state of the orbit of
+   * `rep` (a state it returned) the representative `rep` itself. A claim, like {@link twins}.
+   */
+  orbitUnique?(rep: S): boolean;
+  /**
+   * With {@link twins}: where {@link canonical} gave `rep` and `perm` for some state `x` and
+   * {@link orbitUnique} holds for `rep`, write to `out` the permutation it gives for `g·x` (whose
+   * representative is `rep` too). Several permutations map `g·x` to `rep` where `rep` has twins;
+   * the liveness graph records, and path reconstruction follows, the one `canonical` gives.
+   */
+  imagePerm?(rep: S, perm: Uint8Array, g: Uint8Array, out: Uint8Array): void;
 }
 
 /**

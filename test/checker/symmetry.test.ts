@@ -40,6 +40,51 @@ describe('symmetry reduction: counts', () => {
     expect(forecast(new ThreadsModel(spec, false), { seed: 1, budget: 5_000 }).seen).toBeGreaterThan(9); // of 48
   });
 
+  it('twins: a thread interchangeable with an earlier one in the state takes its edges from it, uncomputed (hand-derived)', () => {
+    // Two threads of MUTEX, representatives (pc of t0, pc of t1; owner), sorted by key:
+    //   (0,0)      t0 lock, t1 lock: twins, both to (0,1;1)           2 edges, 1 computed
+    //   (0,1;1)    t1 unlock to (0,2)                                 1 edge,  1 computed
+    //   (0,2)      t0 lock to (1,2;0); t1 loops twice to (0,0)         3 edges, 3 computed
+    //   (1,2;0)    t0 unlock to (2,2); t1 loops twice to (0,1;1)      3 edges, 3 computed
+    //   (2,2)      t0 loops twice, t1 loops twice: twins, all (0,2)   4 edges, 2 computed
+    // 13 edges; 10 successors computed with twins, 13 without. Both twin edges' targets have no
+    // twins themselves (keys 0, 5 and 0, 8), so their permutations are the only ones and the
+    // edges are taken even where the liveness graph keeps permutations (here: the per-thread and
+    // `eventually` properties, which hold, so that no counterexample is rebuilt by stepping).
+    const props = (goal: (s: TState) => boolean) => (m: ThreadsModel) => [...m.partial(), Property.eventually<TState>('goal', goal, { fairness: 'weak' })];
+    const run = (twins: boolean, spec: ThreadsSpec): { r: CheckResult<TState, TAction>; computed: number } => {
+      const model = new ThreadsModel(spec, true, twins);
+      let computed = 0;
+      const next = model.nextState.bind(model);
+      model.nextState = (st, a) => {
+        computed++;
+        return next(st, a);
+      };
+      return { r: check(model, { findAll: true }), computed };
+    };
+    const holds: ThreadsSpec = { programs: [MUTEX, MUTEX], sharedVars: 0, properties: props(() => true) };
+    const on = run(true, holds);
+    const off = run(false, holds);
+    expect(on.r.stats.states).toBe(5);
+    expect(off.r.stats.states).toBe(5);
+    expect(on.r.stats.transitions).toBe(13);
+    expect(off.r.stats.transitions).toBe(13);
+    expect(on.computed).toBe(10);
+    expect(off.computed).toBe(13);
+    expect(statuses(on.r)).toEqual(statuses(off.r));
+    // The weakly fair cycle (both threads take turns forever) goes through twin edges; its lasso closes in the model.
+    const never: ThreadsSpec = { ...holds, properties: props(() => false) };
+    const v = run(true, never).r.verdicts.find((x) => x.property === 'goal')!;
+    expect(statuses(run(true, never).r)).toEqual(statuses(run(false, never).r));
+    expect(v.status).toBe('violated');
+    if (v.status === 'violated') {
+      const ce = v.counterexample;
+      const states = [ce.path.init, ...ce.path.steps.map((x) => x.state)];
+      expect(JSON.stringify(states[ce.loopStart!])).toBe(JSON.stringify(states[states.length - 1]));
+      expect(new Set(ce.path.steps.slice(ce.loopStart).map((x) => x.action.tid)).size).toBe(2);
+    }
+  });
+
   it('threads with different programs are not merged', () => {
     const other: Instr[] = [{ op: 'lock' }, { op: 'unlock' }];
     const { on, off } = both({ programs: [MUTEX, MUTEX, other], sharedVars: 0 });
@@ -113,6 +158,10 @@ describe('symmetry reduction: property-based comparison with the unreduced explo
         const { on, off } = both(spec);
         expect(statuses(on)).toEqual(statuses(off));
         expect(on.stats.states).toBeLessThanOrEqual(off.stats.states);
+        // Twins' edges taken uncomputed: the same graph as computing them.
+        const noTwins = check(new ThreadsModel(spec, true, false), { findAll: true });
+        expect(statuses(noTwins)).toEqual(statuses(on));
+        expect([noTwins.stats.states, noTwins.stats.transitions]).toEqual([on.stats.states, on.stats.transitions]);
         expect(statuses(check(new ThreadsModel(spec, true), { findAll: true, strategy: 'dfs' }))).toEqual(statuses(off));
         // Every violation the reduced run reports is a path of the model, confirmed on its states.
         for (const v of on.verdicts) expect(v.status).not.toBe('unknown');

@@ -338,8 +338,13 @@ class Plan {
     return r;
   }
 
+  /** The memory object {@link memNames} answered for last (successive states often share it). */
+  private lastMem: object | undefined;
+  private lastMemNames = false;
+
   /** Whether memory holds a value naming a task (cached per memory object). */
   memNames(mem: KState['mem']): boolean {
+    if (mem === this.lastMem) return this.lastMemNames;
     let b = this.naming.get(mem);
     if (b === undefined) {
       b = false;
@@ -352,26 +357,54 @@ class Plan {
       }
       this.naming.set(mem, b);
     }
+    this.lastMem = mem;
+    this.lastMemNames = b;
     return b;
+  }
+
+  /** Per thread state (shared by many states): {@link threadKey}'s answer. */
+  private readonly threadKeys = new WeakMap<ThreadState, string | null>();
+
+  /**
+   * A thread state's content as a string (its header, then each frame: function, pc, caller slot,
+   * context, op, locals), or null when a local names a task (then the string would not be the
+   * same for the thread's image under a permutation). Cached per thread state: one lookup gives
+   * the canonical sort its key and a permutation whether the thread needs renaming.
+   */
+  threadKey(th: ThreadState): string | null {
+    let k = this.threadKeys.get(th);
+    if (k === undefined) {
+      k = `${th.frames.length},${th.srcu},${th.pending ? 1 : 0}`;
+      for (const f of th.frames) {
+        const fk = this.frameKey(f);
+        if (fk === null) {
+          k = null;
+          break;
+        }
+        k += `;${fk}`;
+      }
+      this.threadKeys.set(th, k);
+    }
+    return k;
+  }
+
+  /** A frame's content as a string, or null when a local names a task. */
+  frameKey(f: Frame): string | null {
+    let k = `${f.fn},${f.pc},${f.dest},${f.ctx},`;
+    const o = f.op;
+    if (o !== undefined) k += `${o.kind},${o.nid.length}:${o.nid},${o.start},${o.end},${o.blockable},${o.mayfail}`;
+    for (const v of f.locals) {
+      if (typeof v === 'string') {
+        if (this.tidOf(v) >= 0) return null;
+        k += `|s${v.length}:${v}`;
+      } else k += v === null ? '|n' : `|${v}`;
+    }
+    return k;
   }
 
   /** Whether a thread's locals hold a value naming a task (cached per thread state). */
   threadNames(th: ThreadState): boolean {
-    let b = this.naming.get(th);
-    if (b === undefined) {
-      b = false;
-      for (const f of th.frames) {
-        for (const v of f.locals) {
-          if (typeof v === 'string' && this.tidOf(v) >= 0) {
-            b = true;
-            break;
-          }
-        }
-        if (b) break;
-      }
-      this.naming.set(th, b);
-    }
-    return b;
+    return this.threadKey(th) === null;
   }
 
   /** `v` with the task it names renamed by `perm`. */
@@ -599,38 +632,92 @@ export class ThreadSymmetry implements Symmetry<KState> {
     return moved ? permuteWith(this.plan, state, perm) : state;
   }
 
+  /**
+   * Twins (Symmetry.twins): in a state where no value names a task ({@link orbitUnique}), two
+   * members of a class whose sort keys are equal have the same thread state, the same per-task
+   * memory, the same roles in the locks (so neither owns, writes or waits for a lock: two threads
+   * cannot both) and the same open pairs, and nothing else refers to either: exchanging them gives
+   * the state itself. Members with equal keys are found next to each other in a representative
+   * (its classes are sorted), so each member is compared with the one before it; a state that is
+   * not sorted only has fewer twins found.
+   */
+  twins(state: KState, twin: Int32Array): boolean {
+    if (!this.orbitUnique(state)) return false;
+    const n = state.threads.length;
+    for (let t = 0; t < n; t++) twin[t] = t;
+    let any = false;
+    for (const c of this.classes) {
+      for (let i = 1; i < c.length; i++) {
+        if (this.compare(state, c[i - 1]!, c[i]!) === 0) {
+          twin[c[i]!] = twin[c[i - 1]!]!;
+          any = true;
+        }
+      }
+    }
+    return any;
+  }
+
+  /**
+   * Whether no value of `rep` names a task (memory, every thread's locals): then the sort key of
+   * each member is its own content (thread state, per-task memory, roles, pairs; no references),
+   * members with equal keys are interchangeable, and sorting gives every state of the orbit the
+   * same representative (Symmetry.orbitUnique). Decided from the per-object caches.
+   */
+  orbitUnique(rep: KState): boolean {
+    if (this.plan.memNames(rep.mem)) return false;
+    const th = rep.threads;
+    for (let t = 0; t < th.length; t++) if (this.plan.threadKey(th[t]!) === null) return false;
+    return true;
+  }
+
+  /**
+   * The permutation {@link canonical} gives for `g·x`, where it gave `rep` and `perm` for `x` and
+   * {@link orbitUnique} holds for `rep` (Symmetry.imagePerm). Thread `i` of `g·x` is thread `g⁻¹[i]`
+   * of `x`, whose sort key is that of thread `perm[g⁻¹[i]]` of `rep`: `perm∘g⁻¹` sorts `g·x` into
+   * `rep`, but the sort is stable, so members of equal keys (a run of class places in `rep`) are
+   * placed in the order of their indices. `out` is `perm∘g⁻¹` with each run's threads so reordered.
+   */
+  imagePerm(rep: KState, perm: Uint8Array, g: Uint8Array, out: Uint8Array): void {
+    const n = rep.threads.length;
+    for (let t = 0; t < n; t++) out[g[t]!] = perm[t]!;
+    const at = this.imageAt;
+    for (const c of this.classes) {
+      for (let k = 0; k < c.length; ) {
+        let l = k + 1;
+        while (l < c.length && this.compare(rep, c[l - 1]!, c[l]!) === 0) l++;
+        if (l - k > 1) {
+          // The threads of g·x placed in the run c[k..l), in index order, take its places in order.
+          let m = 0;
+          for (let i = 0; i < n; i++) {
+            const p = out[i]!;
+            for (let q = k; q < l; q++) if (c[q] === p) at[m++] = i;
+          }
+          for (let q = 0; q < m; q++) out[at[q]!] = c[k + q]!;
+        }
+        k = l;
+      }
+    }
+  }
+  private readonly imageAt = new Int32Array(256);
+
   /** The sort key of thread `a` against that of `b` (members of one class): negative, 0 or positive. */
   compare(s: KState, a: number, b: number): number {
     const ta = s.threads[a]!;
     const tb = s.threads[b]!;
-    const fa = ta.frames;
-    const fb = tb.frames;
-    let d = fa.length - fb.length || ta.srcu - tb.srcu || (ta.pending ? 1 : 0) - (tb.pending ? 1 : 0);
-    if (d) return d;
-    for (let j = 0; j < fa.length; j++) {
-      const x = fa[j]!;
-      const y = fb[j]!;
-      // A frame naming no task compares by its content as a string, kept per frame (a frame lives on
-      // in many states); such frames come before frames naming a task, which compare field by field.
-      const kx = this.frameKey(x);
-      const ky = this.frameKey(y);
-      if (kx !== undefined && ky !== undefined) {
-        if (kx === ky) continue;
-        return kx < ky ? -1 : 1;
-      }
-      if (kx !== undefined) return -1;
-      if (ky !== undefined) return 1;
-      d = x.fn - y.fn || x.pc - y.pc || x.dest - y.dest || x.ctx - y.ctx || compareOp(x.op, y.op) || x.locals.length - y.locals.length;
+    let d = 0;
+    // A thread naming no task compares by its content as a string, kept per thread state (a thread
+    // state lives on in many states); such threads come before threads naming a task, which compare
+    // field by field (a value naming a member's task is SELF or OTHER, so even one thread state
+    // shared by a and b may compare unequal).
+    const kx = this.plan.threadKey(ta);
+    const ky = ta === tb ? kx : this.plan.threadKey(tb);
+    if (kx !== null && ky !== null) {
+      if (kx !== ky) return kx < ky ? -1 : 1;
+    } else if (kx !== null) return -1;
+    else if (ky !== null) return 1;
+    else {
+      d = this.compareThreads(ta, a, tb, b);
       if (d) return d;
-      const lx = x.locals;
-      const ly = y.locals;
-      for (let i = 0; i < lx.length; i++) {
-        const u = lx[i]!;
-        const v = ly[i]!;
-        if (u === v && typeof u !== 'string') continue;
-        d = this.compareValue(u, a, v, b);
-        if (d) return d;
-      }
     }
     const ka = this.plan.ownKeys[a]!;
     const kb = this.plan.ownKeys[b]!;
@@ -655,28 +742,37 @@ export class ThreadSymmetry implements Symmetry<KState> {
     return this.compareRefs(s, a, b);
   }
 
-  /** Per frame naming no task: its content as a string (`frameKeys`); null for a frame naming a task. */
-  private readonly frameKeys = new WeakMap<Frame, string | null>();
-
-  /** A frame's content as a string, when no value of it names a task (then it is the same wherever the frame is). */
-  private frameKey(f: Frame): string | undefined {
-    let k = this.frameKeys.get(f);
-    if (k === undefined) {
-      k = `${f.fn},${f.pc},${f.dest},${f.ctx},`;
-      const o = f.op;
-      if (o !== undefined) k += `${o.kind},${o.nid},${o.start},${o.end},${o.blockable},${o.mayfail}`;
-      for (const v of f.locals) {
-        if (typeof v === 'string') {
-          if (this.plan.tidOf(v) >= 0) {
-            k = null;
-            break;
-          }
-          k += `|s${v.length}:${v}`;
-        } else k += v === null ? '|n' : `|${v}`;
+  /** Two threads that name a task: header, then frame by frame, a value naming a member's task as SELF or OTHER. */
+  private compareThreads(ta: ThreadState, a: number, tb: ThreadState, b: number): number {
+    const fa = ta.frames;
+    const fb = tb.frames;
+    let d = fa.length - fb.length || ta.srcu - tb.srcu || (ta.pending ? 1 : 0) - (tb.pending ? 1 : 0);
+    if (d) return d;
+    for (let j = 0; j < fa.length; j++) {
+      const x = fa[j]!;
+      const y = fb[j]!;
+      // Frames naming no task come before frames naming one, and compare by their content as a string.
+      const kx = x === y ? null : this.plan.frameKey(x);
+      const ky = x === y ? null : this.plan.frameKey(y);
+      if (kx !== null && ky !== null) {
+        if (kx === ky) continue;
+        return kx < ky ? -1 : 1;
       }
-      this.frameKeys.set(f, k);
+      if (kx !== null) return -1;
+      if (ky !== null) return 1;
+      d = x.fn - y.fn || x.pc - y.pc || x.dest - y.dest || x.ctx - y.ctx || compareOp(x.op, y.op) || x.locals.length - y.locals.length;
+      if (d) return d;
+      const lx = x.locals;
+      const ly = y.locals;
+      for (let i = 0; i < lx.length; i++) {
+        const u = lx[i]!;
+        const v = ly[i]!;
+        if (u === v && typeof u !== 'string') continue;
+        d = this.compareValue(u, a, v, b);
+        if (d) return d;
+      }
     }
-    return k ?? undefined;
+    return 0;
   }
 
   /** Per lock table (shared by many states): each member's roles in it ({@link rolesOf}). */
@@ -727,7 +823,11 @@ export class ThreadSymmetry implements Symmetry<KState> {
   /** Per pairs array: each member's open pairs, without the tid, as a string. */
   private readonly pairStrings = new WeakMap<readonly PairRecord[], readonly string[]>();
 
+  private lastPairs: readonly PairRecord[] | undefined;
+  private lastPairStrings: readonly string[] = [];
+
   private pairsOf(pairs: readonly PairRecord[]): readonly string[] {
+    if (pairs === this.lastPairs) return this.lastPairStrings;
     let r = this.pairStrings.get(pairs);
     if (r === undefined) {
       const out = new Array<string>(this.classOf.length).fill('');
@@ -735,6 +835,8 @@ export class ThreadSymmetry implements Symmetry<KState> {
       r = out;
       this.pairStrings.set(pairs, r);
     }
+    this.lastPairs = pairs;
+    this.lastPairStrings = r;
     return r;
   }
 
@@ -780,11 +882,18 @@ export class ThreadSymmetry implements Symmetry<KState> {
     return 0;
   }
 
+  /** The state {@link named} answered for last (the sort asks once per tie). */
+  private lastNamed: KState | undefined;
+  private lastNamedValue = false;
+
   /** Whether memory or a thread in no class names a task (cached per memory object and thread state). */
   private named(s: KState): boolean {
-    if (this.plan.memNames(s.mem)) return true;
-    for (const tid of this.others) if (this.plan.threadNames(s.threads[tid]!)) return true;
-    return false;
+    if (s === this.lastNamed) return this.lastNamedValue;
+    let b = this.plan.memNames(s.mem);
+    for (let i = 0; !b && i < this.others.length; i++) b = this.plan.threadNames(s.threads[this.others[i]!]!);
+    this.lastNamed = s;
+    this.lastNamedValue = b;
+    return b;
   }
 
   private refs(s: KState, a: number): string[] {

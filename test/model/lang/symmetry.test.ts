@@ -7,6 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { FingerprintEncoder } from '../../../src/checker/fingerprint.ts';
+import { check } from '../../../src/checker/check.ts';
 import { StringEncoder, type Encoder, type Property, type ThreadInfo } from '../../../src/checker/model.ts';
 import { c, fn } from '../../../src/model/lang/ir.ts';
 import type { KAction } from '../../../src/model/lang/interp.ts';
@@ -508,6 +509,56 @@ describe('canonical', () => {
     } else expect(ties).toBe(0);
   }, 60_000);
 
+  test.each(EQUIVARIANCE)('%s: twins fix the state; an orbit-unique representative is every orbit member\'s, by the permutation imagePerm gives', (name, make, limit) => {
+    const m = make();
+    const sym = m.symmetry as ThreadSymmetry;
+    const rand = rng(11);
+    const states = walk(m, Math.min(limit, 1500));
+    const n = states[0]!.threads.length;
+    const perm = new Uint8Array(n);
+    const q = new Uint8Array(n);
+    const out = new Uint8Array(n);
+    const twin = new Int32Array(n);
+    let pairs = 0;
+    let unique = 0;
+    let restabilised = 0;
+    for (const s of states) {
+      const c = sym.canonical(s, perm);
+      const p = Uint8Array.from(perm);
+      if (sym.twins(c, twin)) {
+        for (let t = 0; t < n; t++) {
+          const u = twin[t]!;
+          if (u === t) continue;
+          pairs++;
+          expect(u).toBeLessThan(t);
+          expect(sym.classes.find((k) => k.includes(t))).toContain(u);
+          const swap = Uint8Array.from(c.threads, (_, i) => (i === u ? t : i === t ? u : i));
+          expect(enc(m, permuteState(m.program, c, swap)), `${m.threadName(u)} and ${m.threadName(t)} are not twins in\n${m.formatState(c)}`).toBe(enc(m, c));
+        }
+      }
+      if (!sym.orbitUnique(c)) continue;
+      unique++;
+      for (let r = 0; r < 3; r++) {
+        const g = randomPerm(n, sym.classes, rand);
+        expect(enc(m, sym.canonical(permuteState(m.program, s, g), q))).toBe(enc(m, c));
+        sym.imagePerm(c, p, g, out);
+        expect([...out]).toEqual([...q]);
+        // Where c has twins, perm∘g⁻¹ also maps g·s to c; the sort's own choice is another one.
+        if ([...q].some((x, t) => p[g.indexOf(t)] !== x)) restabilised++;
+      }
+    }
+    if (name === 'faults') {
+      // Each fault's locals name its own task's statics (task<i>.vmf): never orbit-unique, so never a twin.
+      expect([unique, pairs]).toEqual([0, 0]);
+    } else {
+      expect(pairs).toBeGreaterThan(0);
+      expect(restabilised).toBeGreaterThan(0);
+      // The tasks program's members name one another's tasks in all but a few states.
+      if (name === 'tasks') expect(unique).toBeLessThan(states.length / 10);
+      else expect(unique).toBe(states.length);
+    }
+  }, 60_000);
+
   test('each part of the sort key tells members apart (hand-made states)', () => {
     const m = scenarioModelOf(SCENARIOS.growth3);
     const sym = m.symmetry as ThreadSymmetry;
@@ -586,6 +637,33 @@ describe('the model offers its symmetry', () => {
     expect(new KernelModel(p, { coalesce: false, symmetry: true }).symmetry).toBeDefined();
     expect(new KernelModel(buildProgram(loadBuiltin('several-starts-in-flight'))).symmetry).toBeUndefined();
   });
+
+  test.each([
+    ['the reaper and three madvise', amdgpu('madvise-3', [{ kind: 'oom_reaper' }, ...madvise(3)])],
+    ['holders', SCENARIOS.holders],
+    ['pairs', SCENARIOS.pairs],
+  ])('%s: the engine takes twins\' edges uncomputed: the same states, transitions and verdicts, fewer successors computed', (_name, sc) => {
+    const run = (twins: boolean): { r: ReturnType<typeof check<KState, KAction>>; computed: number } => {
+      const m = scenarioModel(sc, {});
+      const sym = m.symmetry!;
+      // The same symmetry without its twins (Symmetry.twins is optional).
+      if (!twins) Object.defineProperty(m, 'symmetry', { value: { classes: sym.classes, canonical: (x: KState, perm: Uint8Array) => sym.canonical(x, perm) } });
+      let computed = 0;
+      const next = m.nextState.bind(m);
+      m.nextState = (x, a) => {
+        computed++;
+        return next(x, a);
+      };
+      const r = check(m, { findAll: true });
+      return { r, computed };
+    };
+    const on = run(true);
+    const off = run(false);
+    expect(on.r.status).not.toBe('incomplete');
+    expect([on.r.stats.states, on.r.stats.transitions]).toEqual([off.r.stats.states, off.r.stats.transitions]);
+    expect(on.r.verdicts.map((v) => `${v.property}: ${v.status}`)).toEqual(off.r.verdicts.map((v) => `${v.property}: ${v.status}`));
+    expect(on.computed).toBeLessThan(off.computed);
+  }, 120_000);
 
   test.each([
     ['growth3', () => new KernelModel(buildProgram(SCENARIOS.growth3))],
