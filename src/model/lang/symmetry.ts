@@ -82,9 +82,19 @@
  *
  * The order of keys is any fixed order of their contents (it depends on nothing but the state, so
  * a state has the same representative in every run). For speed, the parts that live on in many
- * states are compared as strings kept per object: a frame that names no task as its fields joined,
- * each member's roles per lock table and its pairs per pairs array; the caches are keyed by the
- * objects, which are never changed (states are immutable).
+ * states are kept per object: a thread state that names no task by a hash of its content (threads
+ * naming no task come first, by hash, then, where hashes are equal, by the content itself), each
+ * member's roles per lock table and its pairs per pairs array as strings; the caches are keyed by
+ * the objects, which are never changed (states are immutable).
+ *
+ * ## Twins ({@link ThreadSymmetry.twins})
+ *
+ * Where no value of a state names a task ({@link ThreadSymmetry.orbitUnique}), a member's sort key
+ * is all that belongs to it and nothing refers to it: members with equal keys are interchangeable
+ * in the state itself, and sorting gives every state of the orbit the same representative. The
+ * engine then records the edges of such a member from those of the first of them, without running
+ * its steps (Explorer.expand), with the permutation the stable sort gives
+ * ({@link ThreadSymmetry.imagePerm}).
  */
 import type { Symmetry } from '../../checker/model.ts';
 import { instrCalls, instrExprs, walkExpr, type Instr } from './compile.ts';
@@ -362,30 +372,46 @@ class Plan {
     return b;
   }
 
-  /** Per thread state (shared by many states): {@link threadKey}'s answer. */
-  private readonly threadKeys = new WeakMap<ThreadState, string | null>();
+  /** Per thread state (shared by many states): {@link threadHash}'s answer. */
+  private readonly threadHashes = new WeakMap<ThreadState, number>();
 
   /**
-   * A thread state's content as a string (its header, then each frame: function, pc, caller slot,
-   * context, op, locals), or null when a local names a task (then the string would not be the
-   * same for the thread's image under a permutation). Cached per thread state: one lookup gives
-   * the canonical sort its key and a permutation whether the thread needs renaming.
+   * A hash of a thread state's content (its header, then each frame: function, pc, caller slot,
+   * context, op, locals), non-negative; -1 when a local names a task (then the content is not the
+   * same for the thread's image under a permutation). Cached per thread state: one lookup gives the
+   * canonical sort its first key and a permutation whether the thread needs renaming. Equal
+   * contents hash alike; equal hashes are only a hint (the sort then compares the contents).
    */
-  threadKey(th: ThreadState): string | null {
-    let k = this.threadKeys.get(th);
-    if (k === undefined) {
-      k = `${th.frames.length},${th.srcu},${th.pending ? 1 : 0}`;
-      for (const f of th.frames) {
-        const fk = this.frameKey(f);
-        if (fk === null) {
-          k = null;
-          break;
-        }
-        k += `;${fk}`;
-      }
-      this.threadKeys.set(th, k);
+  threadHash(th: ThreadState): number {
+    let h = this.threadHashes.get(th);
+    if (h === undefined) {
+      h = this.hashThread(th);
+      this.threadHashes.set(th, h);
     }
-    return k;
+    return h;
+  }
+
+  private hashThread(th: ThreadState): number {
+    const frames = th.frames;
+    let h = mix(mix(mix(0x2545f491, frames.length), th.srcu), th.pending ? 1 : 0);
+    for (let j = 0; j < frames.length; j++) {
+      const f = frames[j]!;
+      h = mix(mix(mix(mix(h, f.fn), f.pc), f.dest), f.ctx);
+      const o = f.op;
+      if (o !== undefined) h = mix(mix(mix(mix(mix(mix(h, hashString(o.kind)), hashString(o.nid)), o.start), o.end), o.blockable), o.mayfail);
+      const locals = f.locals;
+      h = mix(h, locals.length);
+      for (let i = 0; i < locals.length; i++) {
+        const v = locals[i]!;
+        if (typeof v === 'number') h = mix(mix(h, 1), hashNumber(v));
+        else if (v === null) h = mix(h, 2);
+        else {
+          if (this.tidOf(v) >= 0) return -1;
+          h = mix(mix(h, 3), hashString(v));
+        }
+      }
+    }
+    return h >>> 1;
   }
 
   /** A frame's content as a string, or null when a local names a task. */
@@ -404,7 +430,7 @@ class Plan {
 
   /** Whether a thread's locals hold a value naming a task (cached per thread state). */
   threadNames(th: ThreadState): boolean {
-    return this.threadKey(th) === null;
+    return this.threadHash(th) < 0;
   }
 
   /** `v` with the task it names renamed by `perm`. */
@@ -414,6 +440,22 @@ class Plan {
     const to = perm[t]!;
     return to === t ? v : this.taskOf[to]! + v.slice(this.taskOf[t]!.length);
   }
+}
+
+/** One step of a 32-bit multiplicative hash. */
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x9e3779b1) ^ (h >>> 15);
+}
+
+function hashNumber(v: number): number {
+  const lo = v | 0;
+  return lo === v ? lo : mix(lo, Math.floor(v / 4294967296) | 0);
+}
+
+function hashString(v: string): number {
+  let h = v.length;
+  for (let i = 0; i < v.length; i++) h = mix(h, v.charCodeAt(i));
+  return h;
 }
 
 const plans = new WeakMap<Program, Plan>();
@@ -666,7 +708,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
   orbitUnique(rep: KState): boolean {
     if (this.plan.memNames(rep.mem)) return false;
     const th = rep.threads;
-    for (let t = 0; t < th.length; t++) if (this.plan.threadKey(th[t]!) === null) return false;
+    for (let t = 0; t < th.length; t++) if (this.plan.threadHash(th[t]!) < 0) return false;
     return true;
   }
 
@@ -705,16 +747,20 @@ export class ThreadSymmetry implements Symmetry<KState> {
     const ta = s.threads[a]!;
     const tb = s.threads[b]!;
     let d = 0;
-    // A thread naming no task compares by its content as a string, kept per thread state (a thread
-    // state lives on in many states); such threads come before threads naming a task, which compare
-    // field by field (a value naming a member's task is SELF or OTHER, so even one thread state
-    // shared by a and b may compare unequal).
-    const kx = this.plan.threadKey(ta);
-    const ky = ta === tb ? kx : this.plan.threadKey(tb);
-    if (kx !== null && ky !== null) {
-      if (kx !== ky) return kx < ky ? -1 : 1;
-    } else if (kx !== null) return -1;
-    else if (ky !== null) return 1;
+    // Threads naming no task come first, ordered by the hash of their content, kept per thread
+    // state (a thread state lives on in many states), then by the content itself. Threads naming a
+    // task come after, field by field (a value naming a member's task is SELF or OTHER, so even
+    // one thread state shared by a and b may compare unequal).
+    const hx = this.plan.threadHash(ta);
+    const hy = ta === tb ? hx : this.plan.threadHash(tb);
+    if (hx >= 0 && hy >= 0) {
+      if (hx !== hy) return hx < hy ? -1 : 1;
+      if (ta !== tb) {
+        d = plainCompareThreads(ta, tb);
+        if (d) return d;
+      }
+    } else if (hx >= 0) return -1;
+    else if (hy >= 0) return 1;
     else {
       d = this.compareThreads(ta, a, tb, b);
       if (d) return d;
@@ -918,6 +964,34 @@ export class ThreadSymmetry implements Symmetry<KState> {
     });
     return out.sort();
   }
+}
+
+/** Two thread states that name no task, by content: header, then frame by frame. */
+function plainCompareThreads(ta: ThreadState, tb: ThreadState): number {
+  const fa = ta.frames;
+  const fb = tb.frames;
+  let d = fa.length - fb.length || ta.srcu - tb.srcu || (ta.pending ? 1 : 0) - (tb.pending ? 1 : 0);
+  if (d) return d;
+  for (let j = 0; j < fa.length; j++) {
+    const x = fa[j]!;
+    const y = fb[j]!;
+    if (x === y) continue;
+    d = x.fn - y.fn || x.pc - y.pc || x.dest - y.dest || x.ctx - y.ctx || compareOp(x.op, y.op) || x.locals.length - y.locals.length;
+    if (d) return d;
+    const lx = x.locals;
+    const ly = y.locals;
+    for (let i = 0; i < lx.length; i++) {
+      const u = lx[i]!;
+      const v = ly[i]!;
+      if (u === v) continue;
+      // null, then numbers, then strings.
+      const ku = u === null ? 0 : typeof u === 'number' ? 1 : 2;
+      const kv = v === null ? 0 : typeof v === 'number' ? 1 : 2;
+      if (ku !== kv) return ku - kv;
+      return u! < v! ? -1 : 1;
+    }
+  }
+  return 0;
 }
 
 function compareOp(x: OpFrame | undefined, y: OpFrame | undefined): number {
