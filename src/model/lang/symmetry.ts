@@ -84,8 +84,9 @@
  * a state has the same representative in every run). For speed, the parts that live on in many
  * states are kept per object: a thread state that names no task by a hash of its content (threads
  * naming no task come first, by hash, then, where hashes are equal, by the content itself), each
- * member's roles per lock table and its pairs per pairs array as strings; the caches are keyed by
- * the objects, which are never changed (states are immutable).
+ * member's pairs per pairs array as a string; the caches are keyed by the objects, which are never
+ * changed (states are immutable). Roles compare lock by lock, as numbers (`roleOf`), and memory is
+ * scanned for task names by functions built per program that read each key by name.
  *
  * ## Twins ({@link ThreadSymmetry.twins})
  *
@@ -290,8 +291,6 @@ class Plan {
   readonly copyMem: (m: Readonly<Record<string, Value>>) => Record<string, Value>;
   /** String value -> the thread whose task it names (or a path under it), -1 for none. */
   private readonly named = new Map<string, number>();
-  /** Per memory object or thread state (shared by many states): whether a value in it names a task. */
-  private readonly naming = new WeakMap<object, boolean>();
   /** A permutation's scratch: the indices taken. */
   seen = new Uint8Array(0);
 
@@ -317,6 +316,10 @@ class Plan {
     this.memOrder = Object.keys(spec.mem);
     this.lockKeys = program.lockKeys;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    this.compareRoles = new Function('roleOf', `return function compareRoles(L, a, b) {\n  let x, y, l;\n${this.lockKeys.map((k) => `  l = L[${JSON.stringify(k)}]; x = roleOf(l, a); y = roleOf(l, b); if (x !== y) return x < y ? -1 : 1;`).join('\n')}\n  return 0;\n};`)(roleOf) as Plan['compareRoles'];
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    this.memNames = new Function('plan', `return function memNames(m) {\n  let v;\n${this.memOrder.map((k) => `  v = m[${JSON.stringify(k)}]; if (typeof v === 'string' && plan.tidOf(v) >= 0) return true;`).join('\n')}\n  return false;\n};`)(this) as Plan['memNames'];
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     this.copyMem = new Function('o', `return { ${this.memOrder.map((k) => `${JSON.stringify(k)}: o[${JSON.stringify(k)}]`).join(', ')} };`) as Plan['copyMem'];
   }
 
@@ -331,46 +334,20 @@ class Plan {
     return t;
   }
 
-  /** Per lock table (shared by many states): the locks some thread holds or waits for. */
-  private readonly taken = new WeakMap<object, readonly string[]>();
+  /**
+   * Thread `a`'s roles in the locks against `b`'s, lock by lock in `lockKeys` order
+   * ({@link roleOf}): negative, 0 or positive. A function built once per program whose body reads
+   * each lock by name, as {@link memNames} does.
+   */
+  readonly compareRoles: (locks: KState['locks'], a: number, b: number) => number;
 
-  /** The keys of the locks in `locks` that name a thread (owner, writer, owned read hold, waiter). */
-  takenLocks(locks: KState['locks']): readonly string[] {
-    let r = this.taken.get(locks);
-    if (r === undefined) {
-      r = this.lockKeys.filter((k) => {
-        const l = locks[k]!;
-        if (l.kind !== 'rwsem') return l.owner >= 0;
-        return l.writer >= 0 || l.waiters.length > 0 || l.readers.some((x) => x >= 0);
-      });
-      this.taken.set(locks, r);
-    }
-    return r;
-  }
-
-  /** The memory object {@link memNames} answered for last (successive states often share it). */
-  private lastMem: object | undefined;
-  private lastMemNames = false;
-
-  /** Whether memory holds a value naming a task (cached per memory object). */
-  memNames(mem: KState['mem']): boolean {
-    if (mem === this.lastMem) return this.lastMemNames;
-    let b = this.naming.get(mem);
-    if (b === undefined) {
-      b = false;
-      for (const k of this.memOrder) {
-        const v = mem[k];
-        if (typeof v === 'string' && this.tidOf(v) >= 0) {
-          b = true;
-          break;
-        }
-      }
-      this.naming.set(mem, b);
-    }
-    this.lastMem = mem;
-    this.lastMemNames = b;
-    return b;
-  }
+  /**
+   * Whether memory holds a value naming a task. A function built once per program whose body reads
+   * each key by name (`v = m["mm.flags"]; if (typeof v === 'string' && tidOf(v) >= 0) return true;
+   * ...`): constant keys are fast loads, and the few strings are looked up, so the answer is not
+   * worth caching per memory object (a lookup in a WeakMap costs more than the scan).
+   */
+  readonly memNames: (mem: KState['mem']) => boolean;
 
   /** Per thread state (shared by many states): {@link threadHash}'s answer. */
   private readonly threadHashes = new WeakMap<ThreadState, number>();
@@ -440,6 +417,26 @@ class Plan {
     const to = perm[t]!;
     return to === t ? v : this.taskOf[to]! + v.slice(this.taskOf[t]!.length);
   }
+}
+
+/**
+ * Thread `t`'s role in lock `l` as a number: 1 for the owner of a mutex or spinlock; for an
+ * rw_semaphore, 2^24 for the writer, plus 2^12 per read hold, plus 1 + its first place in the queue
+ * (a thread waits once per lock). 0 for none.
+ */
+function roleOf(l: LockState, t: number): number {
+  if (l.kind !== 'rwsem') return l.owner === t ? 1 : 0;
+  let r = l.writer === t ? 1 << 24 : 0;
+  const rs = l.readers;
+  for (let i = 0; i < rs.length; i++) if (rs[i] === t) r += 1 << 12;
+  const ws = l.waiters;
+  for (let i = 0; i < ws.length; i++) {
+    if (ws[i]!.tid === t) {
+      r += i + 1;
+      break;
+    }
+  }
+  return r;
 }
 
 /** One step of a 32-bit multiplicative hash. */
@@ -525,7 +522,7 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>): KState
 
   // Locks.
   let locks: Record<string, LockState> | null = null;
-  for (const k of plan.takenLocks(state.locks)) {
+  for (const k of plan.lockKeys) {
     const l = state.locks[k]!;
     const nl = permuteLock(l, perm);
     if (nl === l) continue;
@@ -645,12 +642,17 @@ export class ThreadSymmetry implements Symmetry<KState> {
     });
     this.order = this.classes.map((c) => new Int32Array(c.length));
     this.others = program.spec.threads.flatMap((_, t) => (this.classOf[t]! < 0 ? [t] : []));
+    this.members = this.classes.flat();
+    this.hashes = new Int32Array(program.spec.threads.length);
+    this.hashTmp = new Int32Array(program.spec.threads.length);
+    this.prevHashes = new Int32Array(program.spec.threads.length);
   }
 
   canonical(state: KState, perm: Uint8Array): KState {
     const n = state.threads.length;
     for (let t = 0; t < n; t++) perm[t] = t;
     let moved = false;
+    this.prepare(state);
     for (let ci = 0; ci < this.classes.length; ci++) {
       const c = this.classes[ci]!;
       const o = this.order[ci]!;
@@ -671,7 +673,47 @@ export class ThreadSymmetry implements Symmetry<KState> {
         }
       }
     }
-    return moved ? permuteWith(this.plan, state, perm) : state;
+    if (!moved) return state;
+    const rep = permuteWith(this.plan, state, perm);
+    // The members' hashes, moved with their threads.
+    const h = this.hashes;
+    const tmp = this.hashTmp;
+    for (const t of this.members) tmp[perm[t]!] = h[t]!;
+    for (const t of this.members) h[t] = tmp[t]!;
+    this.prepared = rep;
+    return rep;
+  }
+
+  /** Every member of a class. */
+  private readonly members: readonly number[];
+  /** The state whose members' thread hashes {@link hashes} holds. */
+  private prepared: KState | undefined;
+  private readonly hashes: Int32Array;
+  private readonly hashTmp: Int32Array;
+
+  /** The threads of the state last prepared by lookups, and their members' hashes. */
+  private prevThreads: readonly ThreadState[] = [];
+  private readonly prevHashes: Int32Array;
+
+  /**
+   * Fill {@link hashes} for `s`: one lookup per member, not one per comparison, and none for a
+   * member whose thread state is the one at its place in the state prepared before (successors of
+   * one state share all threads but the one that moved).
+   */
+  private prepare(s: KState): void {
+    if (s === this.prepared) return;
+    const th = s.threads;
+    const prev = this.prevThreads;
+    const h = this.hashes;
+    const ph = this.prevHashes;
+    for (const t of this.members) {
+      const x = th[t]!;
+      const v = prev[t] === x ? ph[t]! : this.plan.threadHash(x);
+      h[t] = v;
+      ph[t] = v;
+    }
+    this.prevThreads = th;
+    this.prepared = s;
   }
 
   /**
@@ -707,8 +749,10 @@ export class ThreadSymmetry implements Symmetry<KState> {
    */
   orbitUnique(rep: KState): boolean {
     if (this.plan.memNames(rep.mem)) return false;
+    this.prepare(rep);
+    for (const t of this.members) if (this.hashes[t]! < 0) return false;
     const th = rep.threads;
-    for (let t = 0; t < th.length; t++) if (this.plan.threadHash(th[t]!) < 0) return false;
+    for (const t of this.others) if (this.plan.threadHash(th[t]!) < 0) return false;
     return true;
   }
 
@@ -751,8 +795,9 @@ export class ThreadSymmetry implements Symmetry<KState> {
     // state (a thread state lives on in many states), then by the content itself. Threads naming a
     // task come after, field by field (a value naming a member's task is SELF or OTHER, so even
     // one thread state shared by a and b may compare unequal).
-    const hx = this.plan.threadHash(ta);
-    const hy = ta === tb ? hx : this.plan.threadHash(tb);
+    this.prepare(s);
+    const hx = this.hashes[a]!;
+    const hy = this.hashes[b]!;
     if (hx >= 0 && hy >= 0) {
       if (hx !== hy) return hx < hy ? -1 : 1;
       if (ta !== tb) {
@@ -775,10 +820,8 @@ export class ThreadSymmetry implements Symmetry<KState> {
       d = this.compareValue(u, a, v, b);
       if (d) return d;
     }
-    const roles = this.rolesOf(s.locks);
-    const ra = roles[a]!;
-    const rb = roles[b]!;
-    if (ra !== rb) return ra < rb ? -1 : 1;
+    d = this.plan.compareRoles(s.locks, a, b);
+    if (d) return d;
     if (s.pairs.length) {
       const pairs = this.pairsOf(s.pairs);
       const pa = pairs[a]!;
@@ -819,51 +862,6 @@ export class ThreadSymmetry implements Symmetry<KState> {
       }
     }
     return 0;
-  }
-
-  /** Per lock table (shared by many states): each member's roles in it ({@link rolesOf}). */
-  private readonly roles = new WeakMap<object, readonly string[]>();
-  private lastLocks: object | undefined;
-  private lastRoles: readonly string[] = [];
-
-  /**
-   * Each member's roles in the locks, in `lockKeys` order, as a string: `<lock>o` owner, `<lock>w`
-   * writer, `<lock>r<n>` its n read holds, `<lock>q<i>` its first place in the queue (a thread
-   * waits once per lock). Empty for no role.
-   */
-  private rolesOf(locks: KState['locks']): readonly string[] {
-    if (locks === this.lastLocks) return this.lastRoles;
-    let r = this.roles.get(locks);
-    if (r === undefined) {
-      const out = new Array<string>(this.classOf.length).fill('');
-      const member = (t: number): boolean => t >= 0 && this.classOf[t]! >= 0;
-      const keys = this.plan.lockKeys;
-      for (let i = 0; i < keys.length; i++) {
-        const l = locks[keys[i]!]!;
-        if (l.kind !== 'rwsem') {
-          if (member(l.owner)) out[l.owner] += `${i}o,`;
-          continue;
-        }
-        if (member(l.writer)) out[l.writer] += `${i}w,`;
-        const rs = l.readers;
-        for (let j = 0; j < rs.length; ) {
-          let e = j + 1;
-          while (e < rs.length && rs[e] === rs[j]) e++;
-          if (member(rs[j]!)) out[rs[j]!] += `${i}r${e - j},`;
-          j = e;
-        }
-        const ws = l.waiters;
-        for (let j = 0; j < ws.length; j++) {
-          const t = ws[j]!.tid;
-          if (member(t) && !ws.slice(0, j).some((w) => w.tid === t)) out[t] += `${i}q${j},`;
-        }
-      }
-      r = out;
-      this.roles.set(locks, r);
-    }
-    this.lastLocks = locks;
-    this.lastRoles = r;
-    return r;
   }
 
   /** Per pairs array: each member's open pairs, without the tid, as a string. */
