@@ -82,8 +82,9 @@
  *
  * The order of keys is any fixed order of their contents (it depends on nothing but the state, so
  * a state has the same representative in every run). For speed, the parts that live on in many
- * states are kept per object: a thread state that names no task by a hash of its content (threads
- * naming no task come first, by hash, then, where hashes are equal, by the content itself), each
+ * states are kept per object: a thread state that names no task by an id of its content (equal
+ * ids, equal contents: one exemplar per content is kept, 124 of them for growth k = 5) and a hash of
+ * it (threads naming no task come first, by hash, then, where hashes are equal, by content), each
  * member's pairs per pairs array as a string; the caches are keyed by the objects, which are never
  * changed (states are immutable). Roles compare lock by lock, as numbers (`roleOf`), and memory is
  * scanned for task names by functions built per program that read each key by name.
@@ -349,23 +350,48 @@ class Plan {
    */
   readonly memNames: (mem: KState['mem']) => boolean;
 
-  /** Per thread state (shared by many states): {@link threadHash}'s answer. */
-  private readonly threadHashes = new WeakMap<ThreadState, number>();
+  /** Per thread state (shared by many states): {@link threadId}'s answer. */
+  private readonly threadIds = new WeakMap<ThreadState, number>();
+  /** Per content id: the hash of the content, and a thread state with it. */
+  readonly idHash: number[] = [];
+  private readonly exemplars: ThreadState[] = [];
+  /** Hash -> the ids of the contents with that hash. */
+  private readonly byHash = new Map<number, number[]>();
 
   /**
-   * A hash of a thread state's content (its header, then each frame: function, pc, caller slot,
-   * context, op, locals), non-negative; -1 when a local names a task (then the content is not the
-   * same for the thread's image under a permutation). Cached per thread state: one lookup gives the
-   * canonical sort its first key and a permutation whether the thread needs renaming. Equal
-   * contents hash alike; equal hashes are only a hint (the sort then compares the contents).
+   * An id of a thread state's content (its header, then each frame: function, pc, caller slot,
+   * context, op, locals): thread states with equal contents have equal ids, others different ones;
+   * -1 when a local names a task (then the content is not the same for the thread's image under a
+   * permutation). Cached per thread state: one lookup tells the canonical sort whether two members'
+   * stacks are equal, and a permutation whether the thread needs renaming. A new thread state's
+   * content is hashed ({@link idHash}: the sort's first key) and compared only with the contents
+   * of that hash seen before, once. Ids are numbered in the order contents are met, so they say
+   * nothing of order; the hash does, and equal hashes of different contents compare by content.
    */
-  threadHash(th: ThreadState): number {
-    let h = this.threadHashes.get(th);
-    if (h === undefined) {
-      h = this.hashThread(th);
-      this.threadHashes.set(th, h);
+  threadId(th: ThreadState): number {
+    let id = this.threadIds.get(th);
+    if (id === undefined) {
+      id = -1;
+      const h = this.hashThread(th);
+      if (h >= 0) {
+        let ids = this.byHash.get(h);
+        if (ids === undefined) this.byHash.set(h, (ids = []));
+        for (const x of ids) {
+          if (plainCompareThreads(this.exemplars[x]!, th) === 0) {
+            id = x;
+            break;
+          }
+        }
+        if (id < 0) {
+          id = this.exemplars.length;
+          this.exemplars.push(th);
+          this.idHash.push(h);
+          ids.push(id);
+        }
+      }
+      this.threadIds.set(th, id);
     }
-    return h;
+    return id;
   }
 
   private hashThread(th: ThreadState): number {
@@ -407,7 +433,7 @@ class Plan {
 
   /** Whether a thread's locals hold a value naming a task (cached per thread state). */
   threadNames(th: ThreadState): boolean {
-    return this.threadHash(th) < 0;
+    return this.threadId(th) < 0;
   }
 
   /** `v` with the task it names renamed by `perm`. */
@@ -643,9 +669,9 @@ export class ThreadSymmetry implements Symmetry<KState> {
     this.order = this.classes.map((c) => new Int32Array(c.length));
     this.others = program.spec.threads.flatMap((_, t) => (this.classOf[t]! < 0 ? [t] : []));
     this.members = this.classes.flat();
-    this.hashes = new Int32Array(program.spec.threads.length);
-    this.hashTmp = new Int32Array(program.spec.threads.length);
-    this.prevHashes = new Int32Array(program.spec.threads.length);
+    this.ids = new Int32Array(program.spec.threads.length);
+    this.idTmp = new Int32Array(program.spec.threads.length);
+    this.prevIds = new Int32Array(program.spec.threads.length);
   }
 
   canonical(state: KState, perm: Uint8Array): KState {
@@ -675,9 +701,9 @@ export class ThreadSymmetry implements Symmetry<KState> {
     }
     if (!moved) return state;
     const rep = permuteWith(this.plan, state, perm);
-    // The members' hashes, moved with their threads.
-    const h = this.hashes;
-    const tmp = this.hashTmp;
+    // The members' content ids, moved with their threads.
+    const h = this.ids;
+    const tmp = this.idTmp;
     for (const t of this.members) tmp[perm[t]!] = h[t]!;
     for (const t of this.members) h[t] = tmp[t]!;
     this.prepared = rep;
@@ -686,17 +712,17 @@ export class ThreadSymmetry implements Symmetry<KState> {
 
   /** Every member of a class. */
   private readonly members: readonly number[];
-  /** The state whose members' thread hashes {@link hashes} holds. */
+  /** The state whose members' content ids {@link ids} holds. */
   private prepared: KState | undefined;
-  private readonly hashes: Int32Array;
-  private readonly hashTmp: Int32Array;
+  private readonly ids: Int32Array;
+  private readonly idTmp: Int32Array;
 
-  /** The threads of the state last prepared by lookups, and their members' hashes. */
+  /** The threads of the state last prepared by lookups, and their members' content ids. */
   private prevThreads: readonly ThreadState[] = [];
-  private readonly prevHashes: Int32Array;
+  private readonly prevIds: Int32Array;
 
   /**
-   * Fill {@link hashes} for `s`: one lookup per member, not one per comparison, and none for a
+   * Fill {@link ids} for `s`: one lookup per member, not one per comparison, and none for a
    * member whose thread state is the one at its place in the state prepared before (successors of
    * one state share all threads but the one that moved).
    */
@@ -704,11 +730,11 @@ export class ThreadSymmetry implements Symmetry<KState> {
     if (s === this.prepared) return;
     const th = s.threads;
     const prev = this.prevThreads;
-    const h = this.hashes;
-    const ph = this.prevHashes;
+    const h = this.ids;
+    const ph = this.prevIds;
     for (const t of this.members) {
       const x = th[t]!;
-      const v = prev[t] === x ? ph[t]! : this.plan.threadHash(x);
+      const v = prev[t] === x ? ph[t]! : this.plan.threadId(x);
       h[t] = v;
       ph[t] = v;
     }
@@ -750,9 +776,9 @@ export class ThreadSymmetry implements Symmetry<KState> {
   orbitUnique(rep: KState): boolean {
     if (this.plan.memNames(rep.mem)) return false;
     this.prepare(rep);
-    for (const t of this.members) if (this.hashes[t]! < 0) return false;
+    for (const t of this.members) if (this.ids[t]! < 0) return false;
     const th = rep.threads;
-    for (const t of this.others) if (this.plan.threadHash(th[t]!) < 0) return false;
+    for (const t of this.others) if (this.plan.threadId(th[t]!) < 0) return false;
     return true;
   }
 
@@ -791,21 +817,22 @@ export class ThreadSymmetry implements Symmetry<KState> {
     const ta = s.threads[a]!;
     const tb = s.threads[b]!;
     let d = 0;
-    // Threads naming no task come first, ordered by the hash of their content, kept per thread
-    // state (a thread state lives on in many states), then by the content itself. Threads naming a
-    // task come after, field by field (a value naming a member's task is SELF or OTHER, so even
-    // one thread state shared by a and b may compare unequal).
+    // Threads naming no task come first, ordered by the hash of their content, then by the content
+    // itself (equal content ids: equal contents; Plan.threadId). Threads naming a task come after,
+    // field by field (a value naming a member's task is SELF or OTHER, so even one thread state
+    // shared by a and b may compare unequal).
     this.prepare(s);
-    const hx = this.hashes[a]!;
-    const hy = this.hashes[b]!;
-    if (hx >= 0 && hy >= 0) {
-      if (hx !== hy) return hx < hy ? -1 : 1;
-      if (ta !== tb) {
-        d = plainCompareThreads(ta, tb);
-        if (d) return d;
+    const ix = this.ids[a]!;
+    const iy = this.ids[b]!;
+    if (ix >= 0 && iy >= 0) {
+      if (ix !== iy) {
+        const hx = this.plan.idHash[ix]!;
+        const hy = this.plan.idHash[iy]!;
+        if (hx !== hy) return hx < hy ? -1 : 1;
+        return plainCompareThreads(ta, tb);
       }
-    } else if (hx >= 0) return -1;
-    else if (hy >= 0) return 1;
+    } else if (ix >= 0) return -1;
+    else if (iy >= 0) return 1;
     else {
       d = this.compareThreads(ta, a, tb, b);
       if (d) return d;
