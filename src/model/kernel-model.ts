@@ -59,6 +59,12 @@ function internTable(p: Program): Map<string, number> {
   return new Map(sorted.map((n, i) => [n, i]));
 }
 
+/** Where `threads` has the very thread state `t`, or -1. */
+function indexOfThread(threads: readonly ThreadState[], t: ThreadState): number {
+  for (let j = 0; j < threads.length; j++) if (threads[j] === t) return j;
+  return -1;
+}
+
 function encodeValue(e: Encoder, v: Value, ids: ReadonlyMap<string, number>): void {
   if (v === null) e.int(0);
   else if (typeof v === 'number') {
@@ -439,7 +445,7 @@ export class KernelModel implements Model<KState, KAction> {
       const t = s.threads[i]!;
       const pt = p.threads[i]!;
       if (t === pt) continue;
-      if (t.frames.length === pt.frames.length && t.srcu === pt.srcu && t.pending === pt.pending) {
+      if (t.frames.length === pt.frames.length && t.srcu === pt.srcu && t.pending === pt.pending && indexOfThread(p.threads, t) < 0) {
         const f = t.frames;
         const pf = pt.frames;
         let j = 0;
@@ -461,19 +467,29 @@ export class KernelModel implements Model<KState, KAction> {
     } else e.replay(words, 0, r.start[d]!);
     if (i < n) {
       const t = s.threads[i]!;
-      if (first < 0) {
-        this.threadHeader(t, e);
-        first = 0;
+      // A thread the recorded state has at another place (a permutation moved it) is replayed from
+      // there: a thread's words do not depend on its index.
+      const j = first < 0 ? indexOfThread(p.threads, t) : -1;
+      if (j >= 0) e.replay(words, r.start[r.threadUnit[j]!]!, r.start[r.threadUnit[j + 1]!]!);
+      else {
+        if (first < 0) {
+          this.threadHeader(t, e);
+          first = 0;
+        }
+        this.framesAgainst(t, p.threads[i]!, r.threadUnit[i]!, first, r, e);
       }
-      this.framesAgainst(t, p.threads[i]!, r.threadUnit[i]!, first, r, e);
       for (i++; i < n; i++) {
         const t = s.threads[i]!;
         const pt = p.threads[i]!;
         const u = r.threadUnit[i]!;
         if (t === pt) e.replay(words, r.start[u]!, r.start[r.threadUnit[i + 1]!]!);
         else {
-          this.threadHeader(t, e);
-          this.framesAgainst(t, pt, u, 0, r, e);
+          const j = indexOfThread(p.threads, t);
+          if (j >= 0) e.replay(words, r.start[r.threadUnit[j]!]!, r.start[r.threadUnit[j + 1]!]!);
+          else {
+            this.threadHeader(t, e);
+            this.framesAgainst(t, pt, u, 0, r, e);
+          }
         }
       }
       d = memUnit;
