@@ -417,20 +417,6 @@ class Plan {
     return h >>> 1;
   }
 
-  /** A frame's content as a string, or null when a local names a task. */
-  frameKey(f: Frame): string | null {
-    let k = `${f.fn},${f.pc},${f.dest},${f.ctx},`;
-    const o = f.op;
-    if (o !== undefined) k += `${o.kind},${o.nid.length}:${o.nid},${o.start},${o.end},${o.blockable},${o.mayfail}`;
-    for (const v of f.locals) {
-      if (typeof v === 'string') {
-        if (this.tidOf(v) >= 0) return null;
-        k += `|s${v.length}:${v}`;
-      } else k += v === null ? '|n' : `|${v}`;
-    }
-    return k;
-  }
-
   /** Whether a thread's locals hold a value naming a task (cached per thread state). */
   threadNames(th: ThreadState): boolean {
     return this.threadId(th) < 0;
@@ -860,35 +846,8 @@ export class ThreadSymmetry implements Symmetry<KState> {
 
   /** Two threads that name a task: header, then frame by frame, a value naming a member's task as SELF or OTHER. */
   private compareThreads(ta: ThreadState, a: number, tb: ThreadState, b: number): number {
-    const fa = ta.frames;
-    const fb = tb.frames;
-    let d = fa.length - fb.length || ta.srcu - tb.srcu || (ta.pending ? 1 : 0) - (tb.pending ? 1 : 0);
-    if (d) return d;
-    for (let j = 0; j < fa.length; j++) {
-      const x = fa[j]!;
-      const y = fb[j]!;
-      // Frames naming no task come before frames naming one, and compare by their content as a string.
-      const kx = x === y ? null : this.plan.frameKey(x);
-      const ky = x === y ? null : this.plan.frameKey(y);
-      if (kx !== null && ky !== null) {
-        if (kx === ky) continue;
-        return kx < ky ? -1 : 1;
-      }
-      if (kx !== null) return -1;
-      if (ky !== null) return 1;
-      d = x.fn - y.fn || x.pc - y.pc || x.dest - y.dest || x.ctx - y.ctx || compareOp(x.op, y.op) || x.locals.length - y.locals.length;
-      if (d) return d;
-      const lx = x.locals;
-      const ly = y.locals;
-      for (let i = 0; i < lx.length; i++) {
-        const u = lx[i]!;
-        const v = ly[i]!;
-        if (u === v && typeof u !== 'string') continue;
-        d = this.compareValue(u, a, v, b);
-        if (d) return d;
-      }
-    }
-    return 0;
+    // Not even one frame object shared by both is equal: a value naming a or b's task is SELF for one, OTHER for the other.
+    return compareStacks(ta, tb, (u, v) => this.compareValue(u, a, v, b), false);
   }
 
   /** Per pairs array: each member's open pairs, without the tid, as a string. */
@@ -993,30 +952,51 @@ export class ThreadSymmetry implements Symmetry<KState> {
 
 /** Two thread states that name no task, by content: header, then frame by frame. */
 function plainCompareThreads(ta: ThreadState, tb: ThreadState): number {
+  return compareStacks(ta, tb, comparePlain, true);
+}
+
+/** Two values: null, then numbers, then strings, each in their own order. */
+function comparePlain(u: Value, v: Value): number {
+  if (u === v) return 0;
+  const ku = u === null ? 0 : typeof u === 'number' ? 1 : 2;
+  const kv = v === null ? 0 : typeof v === 'number' ? 1 : 2;
+  if (ku !== kv) return ku - kv;
+  return u! < v! ? -1 : 1;
+}
+
+/**
+ * Two stacks: headers, then frame by frame, fields first and then the locals by `values`. A frame
+ * object both share is skipped when `sameFrameEqual`.
+ */
+function compareStacks(ta: ThreadState, tb: ThreadState, values: (u: Value, v: Value) => number, sameFrameEqual: boolean): number {
   const fa = ta.frames;
   const fb = tb.frames;
-  let d = fa.length - fb.length || ta.srcu - tb.srcu || (ta.pending ? 1 : 0) - (tb.pending ? 1 : 0);
+  let d = compareHeaders(ta, tb);
   if (d) return d;
   for (let j = 0; j < fa.length; j++) {
     const x = fa[j]!;
     const y = fb[j]!;
-    if (x === y) continue;
-    d = x.fn - y.fn || x.pc - y.pc || x.dest - y.dest || x.ctx - y.ctx || compareOp(x.op, y.op) || x.locals.length - y.locals.length;
+    if (x === y && sameFrameEqual) continue;
+    d = compareFrameFields(x, y);
     if (d) return d;
     const lx = x.locals;
     const ly = y.locals;
     for (let i = 0; i < lx.length; i++) {
-      const u = lx[i]!;
-      const v = ly[i]!;
-      if (u === v) continue;
-      // null, then numbers, then strings.
-      const ku = u === null ? 0 : typeof u === 'number' ? 1 : 2;
-      const kv = v === null ? 0 : typeof v === 'number' ? 1 : 2;
-      if (ku !== kv) return ku - kv;
-      return u! < v! ? -1 : 1;
+      d = values(lx[i]!, ly[i]!);
+      if (d) return d;
     }
   }
   return 0;
+}
+
+/** Two thread states' headers: stack depth, SRCU depth, pending. */
+function compareHeaders(ta: ThreadState, tb: ThreadState): number {
+  return ta.frames.length - tb.frames.length || ta.srcu - tb.srcu || (ta.pending ? 1 : 0) - (tb.pending ? 1 : 0);
+}
+
+/** Two frames' fields but the locals' values: function, pc, caller slot, context, op, number of locals. */
+function compareFrameFields(x: Frame, y: Frame): number {
+  return x.fn - y.fn || x.pc - y.pc || x.dest - y.dest || x.ctx - y.ctx || compareOp(x.op, y.op) || x.locals.length - y.locals.length;
 }
 
 function compareOp(x: OpFrame | undefined, y: OpFrame | undefined): number {
