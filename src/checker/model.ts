@@ -231,7 +231,8 @@ export interface Symmetry<S> {
    */
   canonical(state: S, perm: Uint8Array): S;
   /**
-   * Optional: threads interchangeable in `state` itself. Writes to `twin[t]`, for each thread `t`,
+   * Optional, with {@link orbitUnique} and {@link imagePerm} (the three come together): threads
+   * interchangeable in `state` itself. Writes to `twin[t]`, for each thread `t`,
    * a thread `u <= t` of `t`'s class such that the transposition `(u t)` maps `state` to itself
    * (`t` itself when there is none) and returns true, or returns false when it finds no such pair
    * (`twin` is then not to be read). A claim: a `u` that does not fix the state is a bug. Where

@@ -281,8 +281,10 @@ export class KernelModel implements Model<KState, KAction> {
    * at the start of each unit. A step shares every part it did not change with that state (the same
    * frozen object), so the successor's words agree with the recorded ones up to the first unit it
    * changed: hashing resumes from the lanes recorded there, and after it a unit the successor shares
-   * is replayed from the recording instead of walked again (issue 12, item 3). The words are the ones
-   * the full walk gives, so the fingerprint is the same either way.
+   * is replayed from the recording instead of walked again (issue 12, item 3), as is a thread state
+   * the recorded state has at another place (a representative under symmetry moves threads; a
+   * thread's words do not depend on its index). The words are the ones the full walk gives, so the
+   * fingerprint is the same either way.
    */
   encode(state: KState, e: Encoder): void {
     if (e instanceof FingerprintEncoder) {
