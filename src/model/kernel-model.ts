@@ -59,6 +59,11 @@ function internTable(p: Program): Map<string, number> {
   return new Map(sorted.map((n, i) => [n, i]));
 }
 
+/** The sorted union of two lists of names. */
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
+}
+
 /** Where `threads` has the very thread state `t`, or -1. */
 function indexOfThread(threads: readonly ThreadState[], t: ThreadState): number {
   for (let j = 0; j < threads.length; j++) if (threads[j] === t) return j;
@@ -182,7 +187,6 @@ export class KernelModel implements Model<KState, KAction> {
     // The states the partial-order reduction runs through ({@link nextState}), with their statements.
     while (this.po?.chain(r.state, action.tid) !== undefined) {
       const q = this.interp.step(r.state, { tid: action.tid, choice: 0 });
-      const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])].sort();
       r = { state: q.state, executed: [...r.executed, ...q.executed], reads: union(r.reads, q.reads), writes: union(r.writes, q.writes) };
     }
     return r;
