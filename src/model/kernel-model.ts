@@ -70,6 +70,12 @@ function indexOfThread(threads: readonly ThreadState[], t: ThreadState): number 
   return -1;
 }
 
+/** Where `threads` has a thread whose bottom frame is the very frame `f`, or -1. */
+function indexOfBottom(threads: readonly ThreadState[], f: Frame): number {
+  for (let j = 0; j < threads.length; j++) if (threads[j]!.frames[0] === f) return j;
+  return -1;
+}
+
 function encodeValue(e: Encoder, v: Value, ids: ReadonlyMap<string, number>): void {
   if (v === null) e.int(0);
   else if (typeof v === 'number') {
@@ -139,6 +145,7 @@ export class KernelModel implements Model<KState, KAction> {
 
   nextState(state: KState, action: KAction): KState {
     this.lastFrom = state;
+    this.lastTid = action.tid;
     let next = this.po?.successorOf(state, action) ?? this.interp.next(state, action);
     // A state the partial-order reduction need not keep is run through (PartialOrder.chain).
     if (this.po) for (let c = this.po.chain(next, action.tid); c !== undefined; c = this.po.chain(next, action.tid)) next = c;
@@ -313,6 +320,8 @@ export class KernelModel implements Model<KState, KAction> {
 
   /** The state {@link nextState} last stepped from. */
   private lastFrom: KState | undefined;
+  /** The thread that took that step (where a permuted successor has it, its frames below the top are that thread's). */
+  private lastTid = -1;
   /** The recording of the state last stepped from. */
   private rec = new Recording();
   /** The one before it: a new recording copies the units it shares with it. */
@@ -346,13 +355,15 @@ export class KernelModel implements Model<KState, KAction> {
       const t = s.threads[i]!;
       r.threadUnit[i] = r.units;
       const qt = from?.threads[i];
-      if (t === qt) {
-        const u0 = q.threadUnit[i]!;
+      // The same thread state, at this index or (a permuted representative) at another.
+      const qi = t === qt ? i : from !== undefined ? indexOfThread(from.threads, t) : -1;
+      if (qi >= 0) {
+        const u0 = q.threadUnit[qi]!;
         if (aligned && u0 !== r.units) {
           aligned = false;
           d = r.units;
         }
-        r.copyUnits(q, u0, q.threadUnit[i + 1]!);
+        r.copyUnits(q, u0, q.threadUnit[qi + 1]!);
         continue;
       }
       if (aligned) {
@@ -363,9 +374,15 @@ export class KernelModel implements Model<KState, KAction> {
       this.threadHeader(t, w);
       const frames = t.frames;
       const qf = qt?.frames;
+      // A thread of q with the same bottom frame (the same thread, moved by a permutation) shares most frames.
+      const b = from !== undefined && frames.length > 0 && (qf === undefined || qf[0] !== frames[0]) ? indexOfBottom(from.threads, frames[0]!) : -1;
+      const bf = b >= 0 ? from!.threads[b]!.frames : undefined;
       for (let j = 0; j < frames.length; j++) {
         const f = frames[j]!;
-        if (qf !== undefined && j < qf.length && f === qf[j]) {
+        if (bf !== undefined && j < bf.length && f === bf[j]) {
+          const u = q.threadUnit[b]! + 1 + j;
+          r.copyUnits(q, u, u + 1);
+        } else if (qf !== undefined && j < qf.length && f === qf[j]) {
           const u = q.threadUnit[i]! + 1 + j;
           r.copyUnits(q, u, u + 1);
         } else {
@@ -482,7 +499,7 @@ export class KernelModel implements Model<KState, KAction> {
           this.threadHeader(t, e);
           first = 0;
         }
-        this.framesAgainst(t, p.threads[i]!, r.threadUnit[i]!, first, r, e);
+        this.framesAgainst(t, i, this.baseOf(p, t, i), first, r, e);
       }
       for (i++; i < n; i++) {
         const t = s.threads[i]!;
@@ -494,7 +511,7 @@ export class KernelModel implements Model<KState, KAction> {
           if (j >= 0) e.replay(words, r.start[r.threadUnit[j]!]!, r.start[r.threadUnit[j + 1]!]!);
           else {
             this.threadHeader(t, e);
-            this.framesAgainst(t, pt, u, 0, r, e);
+            this.framesAgainst(t, i, this.baseOf(p, t, i), 0, r, e);
           }
         }
       }
@@ -514,14 +531,36 @@ export class KernelModel implements Model<KState, KAction> {
     }
   }
 
-  /** Frames `from..` of thread `t`, against `pt`, the same thread in the recorded state (its header is unit `hu`). */
-  private framesAgainst(t: ThreadState, pt: ThreadState, hu: number, from: number, r: Recording, e: FingerprintEncoder): void {
+  /**
+   * The index of the recorded state's thread whose frames thread `t` (at index `i` of the successor)
+   * is likeliest to share: the thread that stepped, when `t` has its bottom frame (a permuted
+   * representative moves the stepping thread to another index), else the one at index `i`.
+   */
+  private baseOf(p: KState, t: ThreadState, i: number): number {
+    const b = this.lastTid;
+    if (b !== i && b >= 0 && b < p.threads.length) {
+      const bf = p.threads[b]!.frames;
+      if (bf.length > 0 && t.frames.length > 0 && t.frames[0] === bf[0]) return b;
+    }
+    return i;
+  }
+
+  /**
+   * Frames `from..` of thread `t` (index `i` of the successor), each replayed where the recorded
+   * state has the very frame at the same depth in its thread `b` or `i`, else encoded.
+   */
+  private framesAgainst(t: ThreadState, i: number, b: number, from: number, r: Recording, e: FingerprintEncoder): void {
     const frames = t.frames;
-    const pf = pt.frames;
+    const p = r.state!;
+    const bf = p.threads[b]!.frames;
+    const pf = p.threads[i]!.frames;
+    const bu = r.threadUnit[b]! + 1;
+    const pu = r.threadUnit[i]! + 1;
     const words = r.words.words;
     for (let j = from; j < frames.length; j++) {
       const f = frames[j]!;
-      if (j < pf.length && f === pf[j]) e.replay(words, r.start[hu + 1 + j]!, r.start[hu + 2 + j]!);
+      if (j < bf.length && f === bf[j]) e.replay(words, r.start[bu + j]!, r.start[bu + j + 1]!);
+      else if (j < pf.length && f === pf[j]) e.replay(words, r.start[pu + j]!, r.start[pu + j + 1]!);
       else this.encodeFrame(f, e);
     }
   }

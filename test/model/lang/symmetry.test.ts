@@ -669,6 +669,37 @@ describe('the model offers its symmetry', () => {
     expect(on.computed).toBeLessThan(off.computed);
   }, 120_000);
 
+  test('growth without the ioctl, as the engine explores it: every fingerprint is its full walk\'s', () => {
+    // The engine's own search (partial-order reduction, twins, states expanded in breadth-first
+    // order): the recordings it encodes against hold threads moved by a permutation, whose frames are
+    // replayed from the moved thread (encodeAgainst's baseOf, record's indexOfBottom).
+    const m = scenarioModel(amdgpu('growth-3', [{ kind: 'oom_reaper' }, ...madvise(3)]));
+    const fresh = new FingerprintEncoder();
+    const slow = new FingerprintEncoder();
+    const walkEnc: Encoder = { int: (v) => slow.int(v), bool: (v) => slow.bool(v), str: (v) => slow.str(v) };
+    const encode = m.encode.bind(m);
+    let checked = 0;
+    let wrong = 0;
+    m.encode = (s, e) => {
+      if (e instanceof FingerprintEncoder) {
+        fresh.reset();
+        encode(s, fresh);
+        fresh.finish();
+        slow.reset();
+        encode(s, walkEnc);
+        slow.finish();
+        checked++;
+        if (fresh.hi !== slow.hi || fresh.lo !== slow.lo) wrong++;
+      }
+      encode(s, e);
+    };
+    // Bounded: a wrong fingerprint merges or splits states, and a split space need not end.
+    const r = check(m, { findAll: true, maxStates: 100_000 });
+    expect(r.status).not.toBe('incomplete');
+    expect(checked).toBeGreaterThan(10_000);
+    expect(wrong).toBe(0);
+  }, 120_000);
+
   test.each([
     ['growth3', () => new KernelModel(buildProgram(SCENARIOS.growth3))],
     ['holders, one statement per step', () => new KernelModel(buildProgram(SCENARIOS.holders), { coalesce: false, symmetry: true })],
