@@ -103,6 +103,7 @@ import { instrCalls, instrExprs, walkExpr, type Instr } from './compile.ts';
 import { insertPair } from './interp.ts';
 import type { Expr } from './ir.ts';
 import type { Program } from './program.ts';
+import { hashNumber, hashString, mix } from './hash.ts';
 import { fieldOf, reach } from './reduction.ts';
 import type { Frame, KState, LockState, OpFrame, PairRecord, RwsemWaiter, ThreadState, Value } from './state.ts';
 
@@ -449,22 +450,6 @@ function roleOf(l: LockState, t: number): number {
     }
   }
   return r;
-}
-
-/** One step of a 32-bit multiplicative hash. */
-function mix(h: number, x: number): number {
-  return Math.imul(h ^ x, 0x9e3779b1) ^ (h >>> 15);
-}
-
-function hashNumber(v: number): number {
-  const lo = v | 0;
-  return lo === v ? lo : mix(lo, Math.floor(v / 4294967296) | 0);
-}
-
-function hashString(v: string): number {
-  let h = v.length;
-  for (let i = 0; i < v.length; i++) h = mix(h, v.charCodeAt(i));
-  return h;
 }
 
 const plans = new WeakMap<Program, Plan>();
