@@ -26,6 +26,8 @@ export interface KernelModelOptions {
    * {@link KernelModel.symmetry} when the program has a class of interchangeable threads.
    */
   readonly symmetry?: boolean;
+  /** Memoise runs of pure coalesced statements (src/model/lang/segment-memo.ts; default true). */
+  readonly memo?: boolean;
   readonly properties?: readonly Property<KState>[];
 }
 
@@ -107,6 +109,7 @@ export class KernelModel implements Model<KState, KAction> {
       ...(options.coalesce === undefined ? {} : { coalesce: options.coalesce }),
       ...(options.reads === undefined ? {} : { reads: options.reads }),
       ...(options.verifyReduction === undefined ? {} : { verifyReduction: options.verifyReduction }),
+      ...(options.memo === undefined ? {} : { memo: options.memo }),
     });
     this.props = options.properties ?? [];
     this.verify = options.verifyReduction ?? false;

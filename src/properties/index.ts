@@ -132,6 +132,7 @@ export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'r
     ...(options.verifyReduction === undefined ? {} : { verifyReduction: options.verifyReduction }),
     ...(options.por === undefined ? {} : { por: options.por }),
     ...(options.symmetry === undefined ? {} : { symmetry: options.symmetry }),
+    ...(options.memo === undefined ? {} : { memo: options.memo }),
     reads: readsOf(program, names),
   });
   m.setProperties(engineProperties(m, names), stableOf(names), ownPairsOf(names));

@@ -24,6 +24,8 @@ export interface RunOptions extends CheckOptions {
   readonly symmetry?: boolean;
   /** Partial-order reduction (src/model/lang/por.ts; default: as `coalesce`). For benchmarks. */
   readonly por?: boolean;
+  /** Memoised runs of pure coalesced statements (src/model/lang/segment-memo.ts; default true). For tests and benchmarks. */
+  readonly memo?: boolean;
   /**
    * Worker threads for one breadth-first check (src/checker/parallel.ts; `runScenarioAsync` only).
    * Default 1: the run on this thread. The same states, transitions and verdicts either way.
@@ -65,7 +67,7 @@ export function variantsOf(sf: ScenarioFile): { label?: string; scenario: Scenar
 }
 
 /** What decides the model of a run: the options {@link modelOf} reads. */
-type ModelOptions = Pick<RunOptions, 'properties' | 'coalesce' | 'verifyReduction' | 'symmetry' | 'por'>;
+type ModelOptions = Pick<RunOptions, 'properties' | 'coalesce' | 'verifyReduction' | 'symmetry' | 'por' | 'memo'>;
 
 /** The model of a scenario with the properties a run checks (`o.properties`, else the scenario's list, else all). */
 export function modelOf(sc: Scenario, o: ModelOptions): KernelModel {
@@ -75,6 +77,7 @@ export function modelOf(sc: Scenario, o: ModelOptions): KernelModel {
     ...(o.verifyReduction === undefined ? {} : { verifyReduction: o.verifyReduction }),
     ...(o.symmetry === undefined ? {} : { symmetry: o.symmetry }),
     ...(o.por === undefined ? {} : { por: o.por }),
+    ...(o.memo === undefined ? {} : { memo: o.memo }),
     ...(names ? { names } : {}),
   });
 }
@@ -109,6 +112,7 @@ export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant
     ...(o.verifyReduction === undefined ? {} : { verifyReduction: o.verifyReduction }),
     ...(o.symmetry === undefined ? {} : { symmetry: o.symmetry }),
     ...(o.por === undefined ? {} : { por: o.por }),
+    ...(o.memo === undefined ? {} : { memo: o.memo }),
   };
   const result =
     workers > 1

@@ -13,6 +13,7 @@ import { DRIVERS } from '../../src/model/kernel/drivers/index.ts';
 import { buildProgram, ScenarioError, type NotifierUse, type Scenario, type ThreadUse } from '../../src/model/kernel/scenario.ts';
 import { threadClasses } from '../../src/model/lang/symmetry.ts';
 import { KERNEL_PROPERTIES } from '../../src/properties/index.ts';
+import { runSummary } from '../../src/report/differential.ts';
 import { propertyVerdicts, runScenario, type RunOptions } from '../../src/report/run.ts';
 
 const FAILURES = join(import.meta.dirname, '__failures__');
@@ -260,6 +261,30 @@ describe('relations that hold whatever the verdict', () => {
       'coalescing',
       scenarioArb({ cores: ALL_CORES, maxThreads: 2, allocation: true }).map((scenario) => ({ scenario })),
       ({ scenario }) => reductionAgrees(scenario),
+      40,
+    );
+  });
+
+  test('the segment memo changes nothing: the same states, transitions, verdicts and counterexample lengths, every core, every thread kind, with identical twins', () => {
+    // The default configuration (coalescing, partial-order and symmetry reduction) with memoised runs
+    // of pure statements (src/model/lang/segment-memo.ts) against the same without them.
+    assertRelation(
+      'segment-memo',
+      fc
+        .tuple(scenarioArb({ cores: ALL_CORES, maxThreads: 2, allocation: true }), fc.boolean())
+        .map(([s, twin]) => {
+          const worker = s.threads.find((t) => t.kind !== 'oom_reaper');
+          return { scenario: twin && worker ? { ...s, threads: [...s.threads, { ...worker, name: 'twin' }] } : s };
+        })
+        .filter(({ scenario }) => accepted(scenario)),
+      ({ scenario }) => {
+        const on = runScenario(scenario, { ...BOUND, findAll: true });
+        const off = runScenario(scenario, { ...BOUND, findAll: true, memo: false });
+        if (on.result.status === 'incomplete' || off.result.status === 'incomplete') return true;
+        decided++;
+        expect(runSummary(on)).toEqual(runSummary(off));
+        return true;
+      },
       40,
     );
   });

@@ -23,7 +23,8 @@ import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './p
 import { initialLock, ownsExclusively } from './locks.ts';
 import { liveStatements } from './live.ts';
 import { locksets } from './lockset.ts';
-import { COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
+import { frozenFrame, SegmentMemo, SegmentRecording } from './segment-memo.ts';
+import { COALESCE, COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
 import {
   CTX_NONBLOCK_END,
   CTX_NONBLOCK_START,
@@ -90,6 +91,11 @@ export interface InterpreterOptions {
    * differential tests turn it on). Costs a few set operations per statement.
    */
   readonly verifyReduction?: boolean;
+  /**
+   * Memoise runs of pure coalesced statements (src/model/lang/segment-memo.ts; default true, and
+   * off without coalescing or under `verifyReduction`).
+   */
+  readonly memo?: boolean;
 }
 
 export class Interpreter {
@@ -115,6 +121,33 @@ export class Interpreter {
     // to known keys only); the lock table has lockKeys in order (initial()).
     this.copy = { mem: objectCopier<Value>(Object.keys(program.spec.mem)), locks: objectCopier<LockState>(program.lockKeys) };
     this.codes = program.fns.map(() => []);
+    this.memo = this.coalesce && !this.verify && (options.memo ?? true) ? new SegmentMemo() : null;
+    this.pure = program.fns.map(() => undefined);
+  }
+
+  /** The recorded runs of pure coalesced statements (null: off). */
+  readonly memo: SegmentMemo | null;
+  /** Per function, per pc: 1 where the statement may be part of a segment ({@link pureAt}). */
+  private readonly pure: (Uint8Array | undefined)[];
+
+  /**
+   * Whether the statement at `pc` of function `fn` may be part of a memoised segment
+   * (src/model/lang/segment-memo.ts): coalesced without a condition, and by its effects touching
+   * no lock, pair or callback context, waking no thread, making no choice and never waiting.
+   * Returns are judged where they run as well (the last frame's, and a callback's, are not).
+   */
+  pureAt(fn: number, pc: number): boolean {
+    let a = this.pure[fn];
+    if (a === undefined) {
+      const instrs = this.program.fn(fn).instrs;
+      a = new Uint8Array(instrs.length);
+      for (let i = 0; i < instrs.length; i++) {
+        const e = this.reduction.effectsOf(instrs[i]!);
+        a[i] = this.reduction.mode(fn, i) === COALESCE && e.accesses !== 'all' && !e.locks && !e.pairs && !e.context && !e.wakes && !e.choice && !e.waits ? 1 : 0;
+      }
+      this.pure[fn] = a;
+    }
+    return a[pc] === 1;
   }
 
   /**
@@ -486,12 +519,7 @@ class Work {
         continue;
       }
       const frames = w.frames;
-      for (let j = w.fresh; j < frames.length; j++) {
-        const f = frames[j]!;
-        Object.freeze(f.locals);
-        if (f.op !== undefined) Object.freeze(f.op);
-        Object.freeze(f);
-      }
+      for (let j = w.fresh; j < frames.length; j++) freezeFrame(frames[j]!);
       threads.push(Object.freeze({ frames: Object.freeze(frames), srcu: w.srcu, pending: w.pending }));
     }
     // Memory holds values only (numbers, strings, null).
@@ -534,6 +562,13 @@ interface Copiers {
 function objectCopier<V>(keys: readonly string[]): (o: Readonly<Record<string, V>>) => Record<string, V> {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('o', `return { ${keys.map((k) => `${JSON.stringify(k)}: o[${JSON.stringify(k)}]`).join(', ')} };`) as (o: Readonly<Record<string, V>>) => Record<string, V>;
+}
+
+/** Freeze a frame a step built (its locals and op too). */
+function freezeFrame(f: Frame): void {
+  Object.freeze(f.locals);
+  if (f.op !== undefined) Object.freeze(f.op);
+  Object.freeze(f);
 }
 
 /** `a.slice()` (which is slow on a frozen array). */
@@ -1036,6 +1071,8 @@ class Exec implements PrimCtx {
   readonly mutable: boolean;
   /** The acting thread's stack in `work`, once fetched. */
   private wt: WorkThread | undefined;
+  /** The segment being recorded (src/model/lang/segment-memo.ts), while one is. */
+  private seg: SegmentRecording | null = null;
 
   constructor(
     private readonly ip: Interpreter,
@@ -1059,6 +1096,10 @@ class Exec implements PrimCtx {
     return w !== undefined ? w.pending : this.base.threads[this.tid]!.pending;
   }
   thread(tid: number): ThreadState {
+    if (this.seg !== null) {
+      if (tid !== this.tid) this.seg.impure = true;
+      else this.seg.touch(0);
+    }
     const w = this.work?.threads[tid];
     return w ? { frames: w.frames, srcu: w.srcu, pending: w.pending } : this.base.threads[tid]!;
   }
@@ -1074,6 +1115,7 @@ class Exec implements PrimCtx {
     this.reads?.add(key);
     this.vReads?.add(key);
     const m = this.work?.mem ?? this.base.mem;
+    if (this.seg !== null) this.seg.read(key, m[key]!);
     return m[key]!;
   }
   write(key: string, value: Value): void {
@@ -1081,6 +1123,7 @@ class Exec implements PrimCtx {
     if (!this.work) throw new ModelError(`write of ${key} during a read-only evaluation`);
     this.writes?.add(key);
     this.vWrites?.add(key);
+    if (this.seg !== null) this.seg.write(key, value);
     if (!this.work.mem) this.work.mem = this.work.copy.mem(this.base.mem);
     this.work.mem[key] = value;
   }
@@ -1088,6 +1131,7 @@ class Exec implements PrimCtx {
     return this.program.spec.statics[key];
   }
   lock(key: string): LockState {
+    if (this.seg !== null) this.seg.impure = true;
     const l = (this.work?.locks ?? this.base.locks)[key];
     if (!l) throw new ModelError(`unknown lock ${key}`);
     this.reads?.add(key);
@@ -1095,6 +1139,7 @@ class Exec implements PrimCtx {
     return l;
   }
   setLock(key: string, l: LockState): void {
+    if (this.seg !== null) this.seg.impure = true;
     if (!this.work) throw new ModelError(`lock ${key} changed during a read-only evaluation`);
     this.writes?.add(key);
     this.vWrites?.add(key);
@@ -1112,6 +1157,7 @@ class Exec implements PrimCtx {
     return Array.isArray(v) ? null : (v as Value);
   }
   wakeKworker(work: string): void {
+    if (this.seg !== null) this.seg.impure = true;
     if (!this.work) throw new ModelError(`kworker of ${work} woken during a read-only evaluation`);
     const threads = this.program.spec.threads;
     const tid = threads.findIndex((t) => t.kworker === work);
@@ -1126,9 +1172,11 @@ class Exec implements PrimCtx {
   }
 
   private pairs(): readonly PairRecord[] {
+    if (this.seg !== null) this.seg.impure = true;
     return this.work?.pairs ?? this.base.pairs;
   }
   private ownPairs(): PairRecord[] {
+    if (this.seg !== null) this.seg.impure = true;
     const w = this.work!;
     if (!w.pairs) w.pairs = copyArray(this.base.pairs);
     return w.pairs;
@@ -1150,6 +1198,7 @@ class Exec implements PrimCtx {
     const t = (this.wt ??= this.work.thread(this.tid));
     const i = t.frames.length - 1;
     if (i < 0) throw new ModelError(`${this.threadName(this.tid)} has finished`);
+    if (this.seg !== null) this.seg.touch(i);
     if (t.fresh > i) {
       const f = t.frames[i]!;
       // The same properties, in the same order, as `{ ...f, locals: f.locals.slice() }` (spreading a frozen object is slow).
@@ -1326,6 +1375,7 @@ class Exec implements PrimCtx {
   /** The slot of field `field` of the struct `ref` names in its frame, and the frame's index. */
   private stackSlot(ref: string, field: string): { depth: number; slot: number } {
     const r = parseStackRef(ref)!;
+    if (this.seg !== null) this.seg.touch(r.depth);
     const frames = this.frames();
     const f = frames[r.depth];
     if (!f || r.depth >= frames.length) throw new ModelError(`${ref}: no frame ${r.depth} on ${this.threadName(this.tid)}'s stack (a struct used after its function returned)`);
@@ -1338,6 +1388,7 @@ class Exec implements PrimCtx {
   /** Whether the struct `ref` names keeps field `field`. */
   stackHas(ref: string, field: string): boolean {
     const r = parseStackRef(ref);
+    if (r && this.seg !== null) this.seg.touch(r.depth);
     const f = r && this.frames()[r.depth];
     return f !== undefined && this.fnOf(f).slots.has(`${r!.name}.${field}`);
   }
@@ -1476,9 +1527,90 @@ class Exec implements PrimCtx {
         if (frames.length === 1 && this.finishingRead()) return;
         if (frame.op && (reads.context || (reads.pairs && (frame.op.kind === 'invalidate_range_start' || frame.op.kind === 'invalidate')))) return;
       }
-      this.runOne(0, true);
+      if (mode === COALESCE && !this.record && this.ip.memo !== null && this.segmentAt(frames)) n += this.runSegment(this.ip.memo, MAX_COALESCED - n) - 1;
+      else this.runOne(0, true);
     }
     throw new ModelError(`${this.threadName(this.tid)} runs ${MAX_COALESCED} steps without touching shared state (an infinite local loop?)`);
+  }
+
+  /**
+   * Whether the top statement of `frames` may start or continue a memoised segment
+   * (src/model/lang/segment-memo.ts): pure by {@link Interpreter.pureAt}, and not a return that
+   * finishes the thread or leaves a notifier callback.
+   */
+  private segmentAt(frames: readonly Frame[]): boolean {
+    const frame = frames[frames.length - 1]!;
+    if (!this.ip.pureAt(frame.fn, frame.pc)) return false;
+    return !(this.fnOf(frame).instrs[frame.pc]!.op === 'return' && (frames.length === 1 || frame.op !== undefined));
+  }
+
+  /**
+   * Run the segment that starts at this thread's statement (at most `max` statements): the
+   * recorded outcome where the memo has it for this thread's own state and the memory's values of
+   * its inputs, else the statements themselves, recorded. Returns how many statements it ran.
+   */
+  private runSegment(memo: SegmentMemo, max: number): number {
+    const work = this.work!;
+    const t = (this.wt ??= work.thread(this.tid));
+    const h = memo.hash(this.tid, t);
+    const hit = memo.find(h, this.tid, t, work.mem ?? this.base.mem);
+    if (hit !== undefined) {
+      const frames = t.frames;
+      frames.length = hit.low;
+      // The step's own frames below `low` are final for the segment: frozen now, as finish() would
+      // freeze them, so that every frame is frozen and a later write copies it (top()).
+      for (let j = t.fresh; j < hit.low; j++) freezeFrame(frames[j]!);
+      for (let j = 0; j < hit.top.length; j++) frames.push(hit.top[j]!);
+      t.fresh = frames.length;
+      t.srcu = hit.srcuAfter;
+      t.pending = hit.pendingAfter;
+      for (let k = 0; k < hit.writeKeys.length; k++) this.write(hit.writeKeys[k]!, hit.writeValues[k]!);
+      return hit.length;
+    }
+    const fresh = t.fresh;
+    // The frames it starts from: the step's own ones (changed in place as it runs) copied.
+    const before = t.frames.map((f, j) => (j < fresh ? f : frozenFrame(f)));
+    const srcu = t.srcu;
+    const pending = t.pending;
+    const rec = new SegmentRecording();
+    this.seg = rec;
+    let n = 0;
+    try {
+      do {
+        this.runOne(0, true);
+        n++;
+      } while (n < max && !rec.impure && t.frames.length > 0 && this.ip.reduction.mode(t.frames[t.frames.length - 1]!.fn, t.frames[t.frames.length - 1]!.pc) === COALESCE && this.segmentAt(t.frames));
+    } finally {
+      this.seg = null;
+    }
+    if (rec.impure) {
+      memo.impure++;
+      return n;
+    }
+    // The frames it left as they were: frozen when it started (a step's own frames are changed in place) and the very same now.
+    let low = 0;
+    const frames = t.frames;
+    while (low < fresh && low < before.length && low < frames.length && frames[low] === before[low]) low++;
+    // The frames below `reach` it neither read nor changed: not part of what it starts from.
+    const reach = Math.min(rec.reach, low);
+    memo.add(h, {
+      tid: this.tid,
+      depth: before.length,
+      reach,
+      from: before.slice(reach).map(frozenFrame),
+      srcu,
+      pending,
+      readKeys: [...rec.reads.keys()],
+      readValues: [...rec.reads.values()],
+      writeKeys: [...rec.writes.keys()],
+      writeValues: [...rec.writes.values()],
+      low,
+      top: frames.slice(low).map(frozenFrame),
+      srcuAfter: t.srcu,
+      pendingAfter: t.pending,
+      length: n,
+    });
+    return n;
   }
 
   /**
@@ -1488,6 +1620,7 @@ class Exec implements PrimCtx {
    * reads it sees it in the transition's last state, since the thread can take no step after it.
    */
   private oops(err: Oops, fn: CompiledFn, ins: Instr): void {
+    if (this.seg !== null) this.seg.impure = true;
     const key = this.ip.oopsKeys[this.tid];
     if (key === undefined) throw new ModelError(`${err.message} in ${fn.def.name}(): ${ins.src.text}`);
     if (!this.work) throw new ModelError(`${err.message} during a read-only evaluation`);
@@ -1499,6 +1632,7 @@ class Exec implements PrimCtx {
 
   /** Whether running this thread's next statement may make a violated property hold again (`StateReads.runs`), judged on the state as this step has left it so far. */
   private restores(watches: readonly RunWatch[]): boolean {
+    if (this.seg !== null) this.seg.impure = true;
     const w = this.work!;
     const base = this.base;
     const view: KState = {
@@ -1515,6 +1649,7 @@ class Exec implements PrimCtx {
 
   /** Whether the running thread owns a spinlock. */
   private holdsSpin(): boolean {
+    if (this.seg !== null) this.seg.impure = true;
     const locks = this.work?.locks ?? this.base.locks;
     for (const k of this.program.spinKeys) if ((locks[k] as { owner: number }).owner === this.tid) return true;
     return false;
@@ -1766,6 +1901,7 @@ class Exec implements PrimCtx {
 
   /** Whether a property reads that this thread finishes, were it to finish now (Reduction.finishingVisible). */
   private finishingRead(): boolean {
+    if (this.seg !== null) this.seg.impure = true;
     return this.ip.reduction.finishingVisible(this.tid, this.pairs(), this.work?.locks ?? this.base.locks);
   }
 
@@ -1779,6 +1915,7 @@ class Exec implements PrimCtx {
   private restartIfQueued(th: WorkThread): void {
     const spec = this.program.spec.threads[this.tid]!;
     if (spec.kworker === undefined) return;
+    if (this.seg !== null) this.seg.impure = true;
     const mem = this.work!.mem ?? this.base.mem;
     if (!mem[`${spec.kworker}.pending`]) return;
     const fi = this.program.fnId(spec.fn);
