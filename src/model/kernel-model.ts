@@ -72,10 +72,16 @@ function indexOfThread(threads: readonly ThreadState[], t: ThreadState): number 
   return -1;
 }
 
-/** Where `threads` has a thread whose bottom frame is the very frame `f`, or -1. */
-function indexOfBottom(threads: readonly ThreadState[], f: Frame): number {
+/**
+ * The index of the thread of `threads` likeliest to share frames with `t`, which stands at index
+ * `i` of another state: one with the very bottom frame `t` has (the same thread, moved to another
+ * index by a permutation: a representative under symmetry), `i` itself first; else `i`.
+ */
+function sharerOf(threads: readonly ThreadState[], t: ThreadState, i: number): number {
+  const f = t.frames[0];
+  if (f === undefined || i >= threads.length || threads[i]!.frames[0] === f) return i;
   for (let j = 0; j < threads.length; j++) if (threads[j]!.frames[0] === f) return j;
-  return -1;
+  return i;
 }
 
 function encodeValue(e: Encoder, v: Value, ids: ReadonlyMap<string, number>): void {
@@ -148,7 +154,6 @@ export class KernelModel implements Model<KState, KAction> {
 
   nextState(state: KState, action: KAction): KState {
     this.lastFrom = state;
-    this.lastTid = action.tid;
     let next = this.po?.successorOf(state, action) ?? this.interp.next(state, action);
     // A state the partial-order reduction need not keep is run through (PartialOrder.chain).
     if (this.po) for (let c = this.po.chain(next, action.tid); c !== undefined; c = this.po.chain(next, action.tid)) next = c;
@@ -323,8 +328,6 @@ export class KernelModel implements Model<KState, KAction> {
 
   /** The state {@link nextState} last stepped from. */
   private lastFrom: KState | undefined;
-  /** The thread that took that step (where a permuted successor has it, its frames below the top are that thread's). */
-  private lastTid = -1;
   /** The recording of the state last stepped from. */
   private rec = new Recording();
   /** The one before it: a new recording copies the units it shares with it. */
@@ -378,8 +381,8 @@ export class KernelModel implements Model<KState, KAction> {
       const frames = t.frames;
       const qf = qt?.frames;
       // A thread of q with the same bottom frame (the same thread, moved by a permutation) shares most frames.
-      const b = from !== undefined && frames.length > 0 && (qf === undefined || qf[0] !== frames[0]) ? indexOfBottom(from.threads, frames[0]!) : -1;
-      const bf = b >= 0 ? from!.threads[b]!.frames : undefined;
+      const b = from !== undefined ? sharerOf(from.threads, t, i) : i;
+      const bf = b !== i ? from!.threads[b]!.frames : undefined;
       for (let j = 0; j < frames.length; j++) {
         const f = frames[j]!;
         if (bf !== undefined && j < bf.length && f === bf[j]) {
@@ -502,7 +505,7 @@ export class KernelModel implements Model<KState, KAction> {
           this.threadHeader(t, e);
           first = 0;
         }
-        this.framesAgainst(t, i, this.baseOf(p, t, i), first, r, e);
+        this.framesAgainst(t, i, sharerOf(p.threads, t, i), first, r, e);
       }
       for (i++; i < n; i++) {
         const t = s.threads[i]!;
@@ -514,7 +517,7 @@ export class KernelModel implements Model<KState, KAction> {
           if (j >= 0) e.replay(words, r.start[r.threadUnit[j]!]!, r.start[r.threadUnit[j + 1]!]!);
           else {
             this.threadHeader(t, e);
-            this.framesAgainst(t, i, this.baseOf(p, t, i), 0, r, e);
+            this.framesAgainst(t, i, sharerOf(p.threads, t, i), 0, r, e);
           }
         }
       }
@@ -532,20 +535,6 @@ export class KernelModel implements Model<KState, KAction> {
       if (s.pairs === p.pairs) e.replay(words, r.start[memUnit + 2]!, r.start[memUnit + 3]!);
       else this.encodePairs(s.pairs, e);
     }
-  }
-
-  /**
-   * The index of the recorded state's thread whose frames thread `t` (at index `i` of the successor)
-   * is likeliest to share: the thread that stepped, when `t` has its bottom frame (a permuted
-   * representative moves the stepping thread to another index), else the one at index `i`.
-   */
-  private baseOf(p: KState, t: ThreadState, i: number): number {
-    const b = this.lastTid;
-    if (b !== i && b >= 0 && b < p.threads.length) {
-      const bf = p.threads[b]!.frames;
-      if (bf.length > 0 && t.frames.length > 0 && t.frames[0] === bf[0]) return b;
-    }
-    return i;
   }
 
   /**

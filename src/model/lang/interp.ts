@@ -1579,7 +1579,7 @@ class Exec implements PrimCtx {
       do {
         this.runOne(0, true);
         n++;
-      } while (n < max && !rec.impure && t.frames.length > 0 && this.ip.reduction.mode(t.frames[t.frames.length - 1]!.fn, t.frames[t.frames.length - 1]!.pc) === COALESCE && this.segmentAt(t.frames));
+      } while (n < max && !rec.impure && t.frames.length > 0 && this.segmentAt(t.frames));
     } finally {
       this.seg = null;
     }
