@@ -398,26 +398,26 @@ export class KernelModel implements Model<KState, KAction> {
       }
     }
     r.threadUnit[n] = r.units;
-    const tail = (same: boolean, k: number, encode: () => void): void => {
-      if (same) {
+    // Memory, the locks, the pairs: each copied from q when it is q's, else encoded.
+    for (let k = 0; k < 3; k++) {
+      if (from !== undefined && (k === 0 ? s.mem === from.mem : k === 1 ? s.locks === from.locks : s.pairs === from.pairs)) {
         const u = q.threadUnit[n]! + k;
         if (aligned && u !== r.units) {
           aligned = false;
           d = r.units;
         }
         r.copyUnits(q, u, u + 1);
-      } else {
-        if (aligned) {
-          aligned = false;
-          d = r.units;
-        }
-        r.open();
-        encode();
+        continue;
       }
-    };
-    tail(from !== undefined && s.mem === from.mem, 0, () => this.memWalk(s.mem, w));
-    tail(from !== undefined && s.locks === from.locks, 1, () => this.encodeLocks(s.locks, w));
-    tail(from !== undefined && s.pairs === from.pairs, 2, () => this.encodePairs(s.pairs, w));
+      if (aligned) {
+        aligned = false;
+        d = r.units;
+      }
+      r.open();
+      if (k === 0) this.memWalk(s.mem, w);
+      else if (k === 1) this.encodeLocks(s.locks, w);
+      else this.encodePairs(s.pairs, w);
+    }
     r.close();
     if (aligned) d = r.units;
     // The lanes: q's as far as q has them, up to unit d (the words before it are q's); the rest

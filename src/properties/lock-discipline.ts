@@ -24,7 +24,7 @@ import type { KernelModel } from '../model/kernel-model.ts';
 import type { Interpreter } from '../model/lang/interp.ts';
 import { NON_OWNER, type KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
-import { backtrace, heldBy, heldLines, nextInstr, primCalls, sleepingCall, type ModelView } from './util.ts';
+import { backtrace, heldBy, heldLines, nextPrimCalls, sleepingCall, type ModelView } from './util.ts';
 
 const RELEASES = new Set(['mutex_unlock', 'up_write', 'up_read', 'up_read_non_owner', 'spin_unlock', 'spin_unlock_irqrestore', 'write_unlock', 'read_unlock']);
 
@@ -35,9 +35,7 @@ interface Problem {
 }
 
 function releaseNotHeld(m: ModelView, s: KState, tid: number): Problem | undefined {
-  const instr = nextInstr(m, s, tid);
-  if (!instr) return undefined;
-  for (const pc of primCalls(m, instr)) {
+  for (const pc of nextPrimCalls(m, s, tid)) {
     if (!RELEASES.has(pc.name)) continue;
     const key = m.interp.evaluate(s, tid, pc.call.args[0]!);
     const l = typeof key === 'string' ? s.locks[key] : undefined;
@@ -65,14 +63,34 @@ function releaseNotHeld(m: ModelView, s: KState, tid: number): Problem | undefin
   return undefined;
 }
 
-/** Whether `tid` owns a spinlock: whether `heldBy` lists one as `spin` (most states have none: asked first, without building the list). */
+/**
+ * Whether `tid` owns a spinlock: whether `heldBy` lists one as `spin` (most states have none: asked
+ * first, without building the list). The owners are found once per lock table (the check asks for
+ * every thread of a state in turn).
+ */
 function ownsSpin(m: KernelModel, s: KState, tid: number): boolean {
+  if (s.locks !== spinLocks || m !== spinModel) {
+    let owners = 0;
+    for (const key of m.program.lockKeys) {
+      const l = s.locks[key]!;
+      if (l.kind === 'spin' && l.owner >= 0) owners |= l.owner < 31 ? 1 << l.owner : 1 << 31;
+    }
+    spinLocks = s.locks;
+    spinModel = m;
+    spinOwners = owners;
+  }
+  // Bit 31 stands for every thread from 31 on (then asked lock by lock).
+  if (tid < 31) return (spinOwners & (1 << tid)) !== 0;
+  if ((spinOwners & (1 << 31)) === 0) return false;
   for (const key of m.program.lockKeys) {
     const l = s.locks[key]!;
     if (l.kind === 'spin' && l.owner === tid) return true;
   }
   return false;
 }
+let spinLocks: KState['locks'] | undefined;
+let spinModel: KernelModel | undefined;
+let spinOwners = 0;
 
 function sleepUnderSpin(m: KernelModel, s: KState, tid: number): Problem | undefined {
   if (!ownsSpin(m, s, tid)) return undefined;
@@ -99,10 +117,9 @@ function finishedHolding(m: KernelModel, s: KState, tid: number): Problem | unde
 }
 
 function recursiveRead(m: ModelView, s: KState, tid: number): Problem | undefined {
-  const instr = nextInstr(m, s, tid);
   // A pending down_read already queued (the recursion was reported before it did) or was granted.
-  if (!instr || s.threads[tid]!.pending) return undefined;
-  for (const pc of primCalls(m, instr)) {
+  if (s.threads[tid]!.pending) return undefined;
+  for (const pc of nextPrimCalls(m, s, tid)) {
     if (pc.name !== 'down_read') continue;
     const key = m.interp.evaluate(s, tid, pc.call.args[0]!);
     const l = typeof key === 'string' ? s.locks[key] : undefined;
@@ -129,9 +146,7 @@ function recursiveRead(m: ModelView, s: KState, tid: number): Problem | undefine
 function restores(ip: Interpreter, s: KState, tid: number): boolean {
   const v: ModelView = { program: ip.program, interp: ip };
   if (releaseNotHeld(v, s, tid) || recursiveRead(v, s, tid)) return true;
-  const instr = nextInstr(v, s, tid);
-  if (!instr) return false;
-  for (const pc of primCalls(v, instr)) {
+  for (const pc of nextPrimCalls(v, s, tid)) {
     if (pc.name !== 'up_read_non_owner') continue;
     const key = ip.evaluate(s, tid, pc.call.args[0]!);
     const l = typeof key === 'string' ? s.locks[key] : undefined;

@@ -34,6 +34,31 @@ export function primCalls(m: ModelView, instr: Instr): PrimCall[] {
   return out;
 }
 
+const NO_CALLS: readonly PrimCall[] = [];
+/** Per program, per function, per pc: {@link primCalls} of the statement there. */
+const nextCallsCache = new WeakMap<Program, (readonly PrimCall[] | undefined)[][]>();
+/** The last program asked about, and its table (asked per thread in every state). */
+let lastCallsProgram: Program | undefined;
+let lastCallsTable: (readonly PrimCall[] | undefined)[][] = [];
+
+/** The primitive calls of `tid`'s next instruction ({@link primCalls}; none for a finished thread), by its position. */
+export function nextPrimCalls(m: ModelView, s: KState, tid: number): readonly PrimCall[] {
+  const frames = s.threads[tid]!.frames;
+  const top = frames[frames.length - 1];
+  if (top === undefined) return NO_CALLS;
+  let table = lastCallsTable;
+  if (m.program !== lastCallsProgram) {
+    let t = nextCallsCache.get(m.program);
+    if (t === undefined) nextCallsCache.set(m.program, (t = []));
+    lastCallsProgram = m.program;
+    lastCallsTable = table = t;
+  }
+  const perFn = (table[top.fn] ??= []);
+  let out = perFn[top.pc];
+  if (out === undefined) perFn[top.pc] = out = primCalls(m, nextInstr(m, s, tid)!);
+  return out;
+}
+
 /** `tid`'s next instruction (`m.interp.current(s, tid)?.instr`, without building the rest). */
 export function nextInstr(m: ModelView, s: KState, tid: number): Instr | undefined {
   const frames = s.threads[tid]!.frames;
@@ -44,9 +69,7 @@ export function nextInstr(m: ModelView, s: KState, tid: number): Instr | undefin
 
 /** The primitive call of `tid`'s next instruction that may sleep, if any (judged with the actual arguments). */
 export function sleepingCall(m: KernelModel, s: KState, tid: number): PrimCall | undefined {
-  const instr = nextInstr(m, s, tid);
-  if (!instr) return undefined;
-  for (const pc of primCalls(m, instr)) {
+  for (const pc of nextPrimCalls(m, s, tid)) {
     const sl = pc.prim.sleeps;
     if (sl === true) return pc;
     if (typeof sl === 'function') {
@@ -109,19 +132,33 @@ export function heldLines(m: KernelModel, s: KState): string[] {
   return locks.length ? locks.map((h) => `  ${h.lock}: ${h.state}`) : ['  (no lock is held)'];
 }
 
-const objectsCache = new WeakMap<Program, Map<string, { id: string; start: number; last: number }[]>>();
+/** A notifier's object: its id, its static range, and the key of its `mapped` field. */
+interface NotifierObject {
+  readonly id: string;
+  readonly start: number;
+  readonly last: number;
+  /** `<id>.mapped` (built once: a key built per lookup costs a string concatenation and its hashing). */
+  readonly mappedKey: string;
+}
+
+const objectsCache = new WeakMap<Program, Map<string, NotifierObject[]>>();
+/** The last program asked about, and its objects by notifier (asked in every state). */
+let lastProgram: Program | undefined;
+let lastByNid: Map<string, NotifierObject[]> | undefined;
 
 /** A notifier's objects (`<nid>.obj<i>` with static `start` and `last`), in index order; scanned once per program. */
-export function objectsOf(p: Program, nid: string): { id: string; start: number; last: number }[] {
-  let byNid = objectsCache.get(p);
+export function objectsOf(p: Program, nid: string): readonly NotifierObject[] {
+  let byNid = p === lastProgram ? lastByNid : objectsCache.get(p);
   if (!byNid) objectsCache.set(p, (byNid = new Map()));
+  lastProgram = p;
+  lastByNid = byNid;
   let list = byNid.get(nid);
   if (!list) byNid.set(nid, (list = scanObjects(p, nid)));
   return list;
 }
 
-function scanObjects(p: Program, nid: string): { id: string; start: number; last: number }[] {
-  const out: { id: string; start: number; last: number }[] = [];
+function scanObjects(p: Program, nid: string): NotifierObject[] {
+  const out: NotifierObject[] = [];
   // A driver's second notifier (nouveau's interval notifier) guards the instance's objects (`objects_of`).
   const owner = p.spec.statics[`${nid}.objects_of`];
   const base = typeof owner === 'string' ? owner : nid;
@@ -130,7 +167,7 @@ function scanObjects(p: Program, nid: string): { id: string; start: number; last
     const start = p.spec.statics[`${id}.start`];
     const last = p.spec.statics[`${id}.last`];
     if (typeof start !== 'number' || typeof last !== 'number') return out;
-    out.push({ id, start, last });
+    out.push({ id, start, last, mappedKey: `${id}.mapped` });
   }
 }
 
@@ -140,7 +177,7 @@ function scanObjects(p: Program, nid: string): { id: string; start: number; last
  */
 export function mappedObjectOf(p: Program, pair: PairRecord, mem: KState['mem']): string | undefined {
   for (const o of objectsOf(p, pair.nid)) {
-    if (o.start <= pair.end - 1 && pair.start <= o.last && mem[`${o.id}.mapped`]) return o.id;
+    if (o.start <= pair.end - 1 && pair.start <= o.last && mem[o.mappedKey]) return o.id;
   }
   return undefined;
 }

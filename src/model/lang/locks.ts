@@ -194,7 +194,19 @@ export function wakeAfterRelease(l: RwsemState): RwsemState {
 }
 
 export function addReader(readers: readonly number[], who: number): number[] {
-  return [...readers, who].sort((a, b) => a - b);
+  // Inserted in place: `readers` is sorted.
+  const out: number[] = [];
+  let placed = false;
+  for (let j = 0; j < readers.length; j++) {
+    const r = readers[j]!;
+    if (!placed && who < r) {
+      out.push(who);
+      placed = true;
+    }
+    out.push(r);
+  }
+  if (!placed) out.push(who);
+  return out;
 }
 
 /** Remove one read hold: `who`'s own, or for a non-owner release a NON_OWNER hold first, then any. */
@@ -202,7 +214,9 @@ export function removeReader(readers: readonly number[], who: number, nonOwner: 
   let i = readers.indexOf(nonOwner ? NON_OWNER : who);
   if (i < 0 && nonOwner) i = readers.length > 0 ? 0 : -1;
   if (i < 0) return undefined;
-  return [...readers.slice(0, i), ...readers.slice(i + 1)];
+  const out: number[] = [];
+  for (let j = 0; j < readers.length; j++) if (j !== i) out.push(readers[j]!);
+  return out;
 }
 
 // ------------------------------------------------------------------------------------- descriptions

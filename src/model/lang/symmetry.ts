@@ -273,6 +273,9 @@ export function threadClasses(program: Program): number[][] {
 
 // ------------------------------------------------------------------------------------- permutation
 
+/** How many thread states {@link Plan.threadId} remembers without its WeakMap. */
+const RECENT = 16;
+
 /** What a program's permutations need, computed once per program. */
 class Plan {
   readonly n: number;
@@ -370,6 +373,11 @@ class Plan {
    * nothing of order; the hash does, and equal hashes of different contents compare by content.
    */
   threadId(th: ThreadState): number {
+    // The thread states asked about last: a state's successors, and their representatives, share
+    // all threads but one with it, so most questions are about one of these (a scan of a few
+    // pointers costs less than a WeakMap lookup).
+    const recent = this.recent;
+    for (let i = 0; i < RECENT; i++) if (recent[i] === th) return this.recentIds[i]!;
     let id = this.threadIds.get(th);
     if (id === undefined) {
       id = -1;
@@ -392,8 +400,17 @@ class Plan {
       }
       this.threadIds.set(th, id);
     }
+    const at = this.recentNext;
+    recent[at] = th;
+    this.recentIds[at] = id;
+    this.recentNext = (at + 1) % RECENT;
     return id;
   }
+
+  /** The last {@link RECENT} thread states {@link threadId} looked up, and their ids (a ring). */
+  private readonly recent: (ThreadState | undefined)[] = new Array<ThreadState | undefined>(RECENT).fill(undefined);
+  private readonly recentIds = new Int32Array(RECENT);
+  private recentNext = 0;
 
   private hashThread(th: ThreadState): number {
     const frames = th.frames;
