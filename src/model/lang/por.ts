@@ -91,11 +91,29 @@ type Modes = { r: boolean; w: boolean; inc: boolean; nz: boolean };
 type AccessSet = ReadonlyMap<string, Modes> | 'all';
 /** What threads can still access: per function, per pc, from there within the function and its callees; per kworker thread that has finished, its whole program (it can be started again; nothing for other threads). */
 interface Futures {
-  readonly at: (fi: number) => readonly AccessSet[];
-  readonly kworker: (tid: number) => AccessSet;
+  readonly at: (fi: number) => readonly Bits[];
+  readonly kworker: (tid: number) => Bits;
 }
 
 const EMPTY: AccessSet = new Map();
+
+/**
+ * Accesses as bit sets over the program's fields ({@link PartialOrder}'s field numbers), one bit
+ * per field in each mode, in 32-bit words: what C1's checks test, word by word, instead of looking
+ * each access up by name. `all`: any field in any mode (an {@link AccessSet} of `'all'`); `some`:
+ * at least one access.
+ */
+interface Bits {
+  readonly all: boolean;
+  readonly some: boolean;
+  /** Fields accessed in any mode. */
+  readonly any: Int32Array;
+  readonly r: Int32Array;
+  readonly w: Int32Array;
+  readonly inc: Int32Array;
+  /** Fields that may be given a nonzero value (a write not only of 0, or an increment). */
+  readonly nz: Int32Array;
+}
 
 export class PartialOrder {
   private readonly program: Program;
@@ -115,10 +133,32 @@ export class PartialOrder {
   /** Per function, per pc: whether the statement may take or release a lock. */
   private readonly changesLocks: Uint8Array[];
 
+  /** Each field any statement accesses (or a pair condition reads), numbered: its bit in {@link Bits}. */
+  private readonly fieldBit = new Map<string, number>();
+  /** 32-bit words per bit set. */
+  private readonly words: number;
+  /** Per function, per pc: the statement's own accesses as bits (built when first asked for). */
+  private readonly mineBits: (Bits | undefined)[][];
+  /** The fields `pairsWhen` conditions read (Reduction.pairReads), as bits. */
+  private readonly pairReadBits: Int32Array;
+
   constructor(private readonly ip: Interpreter) {
     this.program = ip.program;
     this.red = ip.reduction;
     const p = this.program;
+    const number = (name: string): void => {
+      if (!this.fieldBit.has(name)) this.fieldBit.set(name, this.fieldBit.size);
+    };
+    for (const f of p.fns) {
+      for (const ins of f.instrs) {
+        const acc = this.red.effectsOf(ins).accesses;
+        if (acc !== 'all') for (const a of acc) number(a.name);
+      }
+    }
+    for (const a of this.red.pairReads) number(a.name);
+    this.words = Math.max(1, Math.ceil(this.fieldBit.size / 32));
+    this.mineBits = p.fns.map(() => []);
+    this.pairReadBits = this.bitsOf(this.red.pairReads).r;
     this.locksets = locksets(p);
     this.futures = this.futuresUnder(0);
     const reads = this.red.reads;
@@ -208,7 +248,8 @@ export class PartialOrder {
     // (a start's call and return) is never read under a condition.
     const judged = this.red.pairsConditional && mayClosePairs(e);
     const fut = this.futuresFor(state, a.tid);
-    for (let j = 0; j < n; j++) if (j !== a.tid && (this.conflictsWith(fut, e.accesses, state, j) || (judged && this.raisesUnder(fut, state, j)))) return undefined;
+    const mine = (this.mineBits[top.fn]![top.pc] ??= this.bitsOf(e.accesses));
+    for (let j = 0; j < n; j++) if (j !== a.tid && (this.conflictsWith(fut, mine, state, j) || (judged && this.raisesUnder(fut, state, j)))) return undefined;
     // A statement whose running a property watches (`runs`) is taken alone only where running it
     // cannot make a violated property hold (RunWatch: judged here, it holds in every state the
     // other threads' independent steps lead to, by C1 just checked).
@@ -248,10 +289,11 @@ export class PartialOrder {
 
   private raisesUnder(fut: Futures, state: KState, tid: number): boolean {
     const frames = state.threads[tid]!.frames;
-    if (frames.length === 0) return raises(this.red.pairReads, fut.kworker(tid));
+    const reads = this.pairReadBits;
+    if (frames.length === 0) return raises(reads, fut.kworker(tid));
     for (let i = 0; i < frames.length; i++) {
       const fr = frames[i]!;
-      if (raises(this.red.pairReads, fut.at(fr.fn)[fr.pc]!)) return true;
+      if (raises(reads, fut.at(fr.fn)[fr.pc]!)) return true;
     }
     return false;
   }
@@ -261,7 +303,7 @@ export class PartialOrder {
    * it is: with what some frame of its stack can still reach (a conflict with the union of the
    * frames' futures is a conflict with one of them, so the union is never built).
    */
-  private conflictsWith(fut: Futures, mine: readonly Access[], state: KState, tid: number): boolean {
+  private conflictsWith(fut: Futures, mine: Bits, state: KState, tid: number): boolean {
     const frames = state.threads[tid]!.frames;
     if (frames.length === 0) return conflicts(mine, fut.kworker(tid));
     for (let i = 0; i < frames.length; i++) {
@@ -354,13 +396,14 @@ export class PartialOrder {
     };
     const whole: (AccessSet | undefined)[] = [];
     const wholeOf = (fi: number): AccessSet => (whole[fi] ??= this.union([...reach(p, fi)].map(fnAccessesOf)));
-    const at: (readonly AccessSet[] | undefined)[] = [];
+    const at: (readonly Bits[] | undefined)[] = [];
     const kworker = p.spec.threads.map((t) => (t.kworker === undefined ? undefined : p.fnId(t.fn)));
+    const kworkerBits: (Bits | undefined)[] = [];
     return {
-      at: (fi) => (at[fi] ??= this.futuresOf(p.fn(fi), fi, wholeOf, blocked)),
+      at: (fi) => (at[fi] ??= this.futuresOf(p.fn(fi), fi, wholeOf, blocked).map((x) => this.bitsOf(x))),
       kworker: (tid) => {
         const fi = kworker[tid];
-        return fi === undefined ? EMPTY : wholeOf(fi);
+        return (kworkerBits[tid] ??= this.bitsOf(fi === undefined ? EMPTY : wholeOf(fi)));
       },
     };
   }
@@ -398,6 +441,31 @@ export class PartialOrder {
     });
   }
 
+  /** Accesses (a statement's, or an {@link AccessSet}) as {@link Bits}. */
+  private bitsOf(acc: readonly Access[] | AccessSet): Bits {
+    const W = this.words;
+    const b = { all: acc === 'all', some: false, any: new Int32Array(W), r: new Int32Array(W), w: new Int32Array(W), inc: new Int32Array(W), nz: new Int32Array(W) };
+    if (acc === 'all') return { ...b, some: true };
+    const set = (name: string, m: Modes): void => {
+      const i = this.fieldBit.get(name);
+      if (i === undefined) throw new Error(`internal error: partial-order reduction met field ${name}, which no statement accesses`);
+      const k = i >> 5;
+      const bit = 1 << (i & 31);
+      b.some = true;
+      b.any[k]! |= bit;
+      if (m.r) b.r[k]! |= bit;
+      if (m.w) b.w[k]! |= bit;
+      if (m.inc) b.inc[k]! |= bit;
+      if (m.nz) b.nz[k]! |= bit;
+    };
+    if (Array.isArray(acc)) {
+      const m = new Map<string, Modes>();
+      add(m, acc as readonly Access[]);
+      for (const [name, modes] of m) set(name, modes);
+    } else for (const [name, modes] of acc as ReadonlyMap<string, Modes>) set(name, modes);
+    return b;
+  }
+
   private union(parts: readonly AccessSet[]): AccessSet {
     const out = new Map<string, Modes>();
     for (const p of parts) {
@@ -426,20 +494,24 @@ function add(m: Map<string, Modes>, accesses: readonly Access[]): void {
   }
 }
 
-/** Whether some access in `other` may store a nonzero value in one of the fields of `reads`. */
-function raises(reads: readonly Access[], other: AccessSet): boolean {
-  if (other === 'all') return true;
-  for (const a of reads) if (other.get(a.name)?.nz) return true;
+/** Whether some access in `other` may store a nonzero value in one of the fields `reads` (bits) holds. */
+function raises(reads: Int32Array, other: Bits): boolean {
+  if (other.all) return true;
+  const nz = other.nz;
+  for (let k = 0; k < reads.length; k++) if ((reads[k]! & nz[k]!) !== 0) return true;
   return false;
 }
 
-/** Whether accesses `mine` fail to commute with some access in `other`. */
-function conflicts(mine: readonly Access[], other: AccessSet): boolean {
-  if (other === 'all') return mine.length > 0;
-  for (const a of mine) {
-    const o = other.get(a.name);
-    if (!o) continue;
-    if (a.mode === 'w' || o.w || (a.mode === 'inc' && o.r) || (a.mode === 'r' && o.inc)) return true;
+/**
+ * Whether accesses `mine` fail to commute with some access in `other`: a field both access where
+ * either writes, or one increments and the other reads (reads commute, increments commute).
+ */
+function conflicts(mine: Bits, other: Bits): boolean {
+  if (other.all) return mine.some;
+  const { any: ma, r: mr, w: mw, inc: mi } = mine;
+  const { any: oa, r: or, w: ow, inc: oi } = other;
+  for (let k = 0; k < ma.length; k++) {
+    if (((mw[k]! & oa[k]!) | (ma[k]! & ow[k]!) | (mi[k]! & or[k]!) | (mr[k]! & oi[k]!)) !== 0) return true;
   }
   return false;
 }
