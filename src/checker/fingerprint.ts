@@ -210,7 +210,10 @@ export class WordRecorder implements Encoder {
     const n = this.n;
     const m = n + to - from;
     if (m > this.buf.length) this.grow(m);
-    this.buf.set(words.subarray(from, to), n);
+    const buf = this.buf;
+    // A unit is a few words: a loop costs less than the view `set` needs (an object per copy).
+    if (to - from <= 64) for (let i = from, j = n; i < to; i++, j++) buf[j] = words[i]!;
+    else buf.set(words.subarray(from, to), n);
     this.n = m;
   }
 

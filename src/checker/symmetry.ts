@@ -37,10 +37,17 @@ export type Perm = Uint8Array;
 
 /** Interned permutations of `n` threads; id 0 is the identity. */
 export class PermTable {
-  private readonly ids = new Map<string, number>();
+  private readonly ids = new Map<string | number, number>();
   readonly perms: Perm[] = [];
+  /**
+   * Bits per thread index in a numeric key (a permutation of n threads as a number: an exact
+   * integer while n times this is at most 52), or 0: the key is a string.
+   */
+  private readonly bits: number;
 
   constructor(readonly n: number) {
+    const b = Math.max(1, Math.ceil(Math.log2(Math.max(n, 2))));
+    this.bits = n * b <= 52 ? b : 0;
     const id = new Uint8Array(n);
     for (let i = 0; i < n; i++) id[i] = i;
     this.intern(id);
@@ -56,7 +63,7 @@ export class PermTable {
       }
     }
     if (identity && this.perms.length > 0) return 0;
-    const key = String.fromCharCode(...p.subarray(0, this.n));
+    const key = this.keyOf(p);
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.perms.length;
@@ -65,6 +72,16 @@ export class PermTable {
       this.perms.push(Uint8Array.from(p.subarray(0, this.n)));
     }
     return id;
+  }
+
+  /** `p` as a Map key: a number built from its entries (no allocation) where it fits, else a string. */
+  private keyOf(p: Perm): string | number {
+    const n = this.n;
+    if (this.bits === 0) return String.fromCharCode(...p.subarray(0, n));
+    const scale = 2 ** this.bits;
+    let k = 0;
+    for (let i = 0; i < n; i++) k = k * scale + p[i]!;
+    return k;
   }
 
   get(id: number): Perm {
