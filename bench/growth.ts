@@ -13,12 +13,13 @@
  * Each k runs with every property, to completion or MNC_BENCH_GROWTH_SECONDS (default 60) of
  * exploration, whichever comes first; the series stops at the first k that does not complete (its
  * row is marked incomplete and is not fitted) or at MNC_BENCH_GROWTH_K (default 8).
- * MNC_BENCH_GROWTH=0 skips it.
+ * MNC_BENCH_GROWTH=0 skips it. Then the largest k once more as one check on worker threads
+ * ({@link onWorkers}).
  */
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
 import { check, Property } from '../src/checker/index.ts';
 import type { KState } from '../src/model/lang/state.ts';
-import { modelOf, runScenario } from '../src/report/run.ts';
+import { modelOf, runScenario, runScenarioAsync } from '../src/report/run.ts';
 import { duration, fitGrowth } from './lib/fit.ts';
 
 /** The growth series' scenario for k madvise threads, with or without the CS ioctl (JSON text; bench/spin.ts runs it too). */
@@ -38,16 +39,60 @@ export function scenario(k: number, ioctl: boolean): string {
   });
 }
 
-export function run(): boolean {
+export async function run(): Promise<boolean> {
   if (process.env.MNC_BENCH_GROWTH === '0') {
     console.log('growth: skipped (MNC_BENCH_GROWTH=0)');
     return true;
   }
-  for (const ioctl of [true, false]) for (const symmetry of [true, false]) series(ioctl, symmetry);
+  let oneThread: readonly Row[] = [];
+  for (const ioctl of [true, false]) {
+    for (const symmetry of [true, false]) {
+      const rows = series(ioctl, symmetry);
+      if (!ioctl && symmetry) oneThread = rows;
+    }
+  }
+  await onWorkers(oneThread);
   return true;
 }
 
-function series(ioctl: boolean, symmetry: boolean): void {
+/**
+ * Issue 12's target for identical threads, 8 of them in 60 s, on both cores: the series' scenario
+ * without the CS ioctl at k = MNC_BENCH_GROWTH_K (default 8), symmetry on, as one check on
+ * MNC_BENCH_GROWTH_WORKERS (default 2) worker threads (src/checker/parallel.ts), within the series'
+ * time limit. Run whatever the one-thread series reached, so that the row is there in every run.
+ */
+async function onWorkers(oneThread: readonly Row[]): Promise<void> {
+  const workers = Number(process.env.MNC_BENCH_GROWTH_WORKERS ?? 2);
+  const k = Number(process.env.MNC_BENCH_GROWTH_K ?? 8);
+  const seconds = Number(process.env.MNC_BENCH_GROWTH_SECONDS ?? 60);
+  if (!(workers >= 2)) {
+    console.log(`growth on worker threads: skipped (MNC_BENCH_GROWTH_WORKERS=${workers})`);
+    return;
+  }
+  const sc = parseScenario(scenario(k, false), `growth-${k}`);
+  const t0 = performance.now();
+  const r = await runScenarioAsync(sc, { timeMs: seconds * 1000, workers });
+  const s = (performance.now() - t0) / 1000;
+  const res = r.result;
+  const st = res.stats;
+  const complete = res.status !== 'incomplete';
+  const how = complete ? 'complete in' : `incomplete (${res.reason}) after`;
+  const one = oneThread.find((row) => row.k === k);
+  const against = complete && one !== undefined ? `, ${(one.seconds / s).toFixed(2)}x the one-thread row above` : '';
+  console.log(
+    `growth on ${workers} worker threads: oom_reaper + ${k} madvise threads over one BO, symmetry on (every property; ${seconds} s at most): ${how} ${s.toFixed(1)} s, ${st.states.toLocaleString('en-US')} distinct states, ${st.transitions.toLocaleString('en-US')} transitions${against} (issue 12's target: 8 identical threads in 60 s)`,
+  );
+}
+
+/** A complete row of a series. */
+interface Row {
+  readonly k: number;
+  readonly states: number;
+  readonly seconds: number;
+}
+
+/** One series, printed; its complete rows. */
+function series(ioctl: boolean, symmetry: boolean): readonly Row[] {
   const maxK = Number(process.env.MNC_BENCH_GROWTH_K ?? 8);
   const seconds = Number(process.env.MNC_BENCH_GROWTH_SECONDS ?? 60);
   console.log(`growth in identical threads: oom_reaper${ioctl ? ' + amdgpu CS ioctl' : ''} + k madvise threads over one BO, ${symmetry ? 'with' : 'WITHOUT'} symmetry reduction (every property; ${seconds} s per k at most)`);
@@ -56,7 +101,7 @@ function series(ioctl: boolean, symmetry: boolean): void {
     console.log(`  one madvise thread takes ${L} local states at k = 1 (call stack, program counters, locals): with symmetry, C(${L} + k - 1, k) multisets of them, degree ${L - 1} in k`);
   }
   console.log('  k  status      distinct states   transitions   seconds   x previous   degree est.');
-  const done: { k: number; states: number; seconds: number }[] = [];
+  const done: Row[] = [];
   for (let k = 1; k <= maxK; k++) {
     const sc = parseScenario(scenario(k, ioctl), `growth-${k}`);
     const t0 = performance.now();
@@ -82,6 +127,7 @@ function series(ioctl: boolean, symmetry: boolean): void {
       console.log(`  at the last row's ${(perState * 1e6).toFixed(0)} us/state: ${fit.forecast.map((r) => `k=${r.k} ${duration(r.states * perState)}`).join(', ')}`);
     }
   } else console.log('  fit: fewer than three complete rows');
+  return done;
 }
 
 /**
