@@ -2,14 +2,13 @@
  * Running scenarios: one scenario (or one of its variants) through the engine, and the per-property
  * verdicts a matrix or a comparison shows.
  */
-import { freeze } from 'immer';
 import { check, checkAsync, type CheckOptions, type CheckResult, type Counterexample, type Strategy } from '../checker/index.ts';
 import { checkParallel, type ParallelModel } from '../checker/parallel.ts';
 import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import { applyVariant, type ScenarioFile } from '../model/kernel/scenario-file.ts';
 import type { Scenario } from '../model/kernel/scenario.ts';
-import type { KState } from '../model/lang/state.ts';
+import { reviveState, type KState } from '../model/lang/state.ts';
 import { KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
 import { baseName } from '../properties/types.ts';
 
@@ -92,11 +91,11 @@ export function runScenario(sc: Scenario, o: RunOptions = {}, variant?: string):
 
 /**
  * A worker thread's copy of a run's model (src/checker/parallel.ts builds it from this export): the
- * scenario travels as a structured clone, as the states do (`revive` freezes them again, as Immer
- * leaves every state).
+ * scenario travels as a structured clone, as the states do (`revive` rebuilds a state with the
+ * interpreter's object shapes and freezes it, as every state is: `reviveState`).
  */
 export function parallelModel(arg: { readonly scenario: Scenario; readonly options: ModelOptions }): ParallelModel<KState, KAction> {
-  return { model: modelOf(arg.scenario, arg.options), revive: (s) => freeze(s as KState, true) };
+  return { model: modelOf(arg.scenario, arg.options), revive: reviveState };
 }
 
 /**

@@ -142,3 +142,45 @@ export interface KState {
 export function isFinished(t: ThreadState): boolean {
   return t.frames.length === 0;
 }
+
+/**
+ * A state from its structured clone (how a parallel search moves states between worker threads:
+ * src/checker/parallel.ts), rebuilt with the hidden classes of the interpreter's own states and
+ * deep-frozen. The interpreter makes every object of a state with an object literal (`finish`,
+ * `top`, its memory and lock-table copiers, the primitives' locks, pair records: interp.ts) and
+ * every array by pushes; V8 gives object literals with the same properties in the same order one
+ * map whichever literal made them, so each object here is made by a literal of its properties in
+ * the clone's order (a structured clone keeps the order), by a function built once per property
+ * list. A clone as the deserializer gives it has the same contents under maps of its own, which
+ * make the property accesses of every state descended from it polymorphic: a one-thread check that
+ * expanded its states from such clones every tenth level spent 1.2-1.3x as long expanding them as
+ * with the originals, and 1.02x with the clones rebuilt here (docs/checker.md, "Why two workers
+ * gain so little").
+ */
+export function reviveState(clone: unknown): KState {
+  return rebuild(clone) as KState;
+}
+
+type Literal = (o: Readonly<Record<string, unknown>>, r: (v: unknown) => unknown) => object;
+
+/** Per property list (joined by NUL), the function returning `{ "k1": r(o["k1"]), ... }`. */
+const literals = new Map<string, Literal>();
+
+function rebuild(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const a: unknown[] = [];
+    for (let i = 0; i < v.length; i++) a.push(rebuild(v[i]));
+    return Object.freeze(a);
+  }
+  const o = v as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(o);
+  const id = keys.join('\0');
+  let make = literals.get(id);
+  if (make === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    make = new Function('o', 'r', `return { ${keys.map((k) => `${JSON.stringify(k)}: r(o[${JSON.stringify(k)}])`).join(', ')} };`) as Literal;
+    literals.set(id, make);
+  }
+  return Object.freeze(make(o, rebuild));
+}

@@ -1,0 +1,78 @@
+/**
+ * `reviveState` (src/model/lang/state.ts): a state a parallel search moved between worker threads
+ * as a structured clone comes back as the same state (equal contents, the same fingerprint, deeply
+ * frozen) and with the interpreter's own object shapes, so that states descended from it do not make
+ * the explorer's property accesses polymorphic. Before, a moved state was Immer's deep freeze of
+ * the clone: the same contents under the deserializer's maps (the second check below shows that
+ * such a state fails the shape check).
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+import { FingerprintEncoder, fingerprint } from '../../../src/checker/fingerprint.ts';
+import type { KAction } from '../../../src/model/lang/interp.ts';
+import { reviveState, type KState } from '../../../src/model/lang/state.ts';
+import { loadScenarioFile } from '../../../src/model/kernel/scenario-file.ts';
+import { modelOf } from '../../../src/report/run.ts';
+
+const root = join(import.meta.dirname, '../../..');
+
+/** The path to the first object or array under `v` that is not frozen, or undefined. */
+function unfrozen(v: unknown, path: string): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (!Object.isFrozen(v)) return path;
+  for (const [k, x] of Object.entries(v)) {
+    const p = unfrozen(x, `${path}.${k}`);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+describe('reviveState', () => {
+  test('a revived clone is the same state: equal, with the same fingerprint, deeply frozen (up to 150 states a level over 40 levels of the kernel bench)', () => {
+    const model = modelOf(loadScenarioFile(join(root, 'bench/scenarios/reaper-ioctl-two-pairs.json')), {});
+    const enc = new FingerprintEncoder();
+    let level = model.initStates();
+    let checked = 0;
+    let withPairs = 0;
+    let withWaiters = 0;
+    for (let depth = 0; depth < 40 && level.length > 0; depth++) {
+      const next: KState[] = [];
+      for (const s of level) {
+        const r = reviveState(structuredClone(s));
+        expect(r).toEqual(s);
+        expect(unfrozen(r, 'state')).toBeUndefined();
+        fingerprint(model, s, enc);
+        const want = [enc.hi, enc.lo];
+        fingerprint(model, r, enc);
+        expect([enc.hi, enc.lo]).toEqual(want);
+        checked++;
+        if (s.pairs.length > 0) withPairs++;
+        if (Object.values(s.locks).some((l) => l.kind === 'rwsem' && l.waiters.length > 0)) withWaiters++;
+        const acts: KAction[] = [];
+        model.actions(s, acts);
+        for (const a of acts) {
+          const n = model.nextState(s, a);
+          if (n !== undefined) next.push(n);
+        }
+      }
+      level = next.slice(0, 150);
+    }
+    // The states cover what a state can hold: open pairs and queued rw_semaphore waiters.
+    expect(checked).toBeGreaterThan(1000);
+    expect(withPairs).toBeGreaterThan(0);
+    expect(withWaiters).toBeGreaterThan(0);
+  });
+
+  test("revived clones have the interpreter's maps; Immer's freeze of a clone does not (V8's %HaveSameMap, in a child process)", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/model/lang/fixtures/revive-maps.ts', 'reviveState', 'immer'], { cwd: root, maxBuffer: 1 << 20 });
+    const r = JSON.parse(stdout) as Record<string, { objects: number; foreign: number; kinds: string[] }>;
+    expect(r.reviveState!.objects).toBeGreaterThan(100_000);
+    expect(r.reviveState).toEqual({ objects: r.reviveState!.objects, foreign: 0, kinds: [] });
+    // What a parallel search revived before: the same objects, many under maps of the deserializer's.
+    expect(r.immer!.objects).toBe(r.reviveState!.objects);
+    expect(r.immer!.foreign).toBeGreaterThan(r.immer!.objects / 10);
+    expect(r.immer!.kinds).toEqual(expect.arrayContaining(['frame', 'thread', 'mem', 'locks']));
+  }, 120_000);
+});
