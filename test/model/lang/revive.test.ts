@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { FingerprintEncoder, fingerprint } from '../../../src/checker/fingerprint.ts';
-import type { KAction } from '../../../src/model/lang/interp.ts';
-import { reviveState, type KState } from '../../../src/model/lang/state.ts';
+import { reviveState } from '../../../src/model/lang/state.ts';
 import { loadScenarioFile } from '../../../src/model/kernel/scenario-file.ts';
 import { modelOf } from '../../../src/report/run.ts';
+import { sampleStates } from './fixtures/sample-states.ts';
 
 const root = join(import.meta.dirname, '../../..');
 
@@ -33,31 +33,20 @@ describe('reviveState', () => {
   test('a revived clone is the same state: equal, with the same fingerprint, deeply frozen (up to 150 states a level over 40 levels of the kernel bench)', () => {
     const model = modelOf(loadScenarioFile(join(root, 'bench/scenarios/reaper-ioctl-two-pairs.json')), {});
     const enc = new FingerprintEncoder();
-    let level = model.initStates();
     let checked = 0;
     let withPairs = 0;
     let withWaiters = 0;
-    for (let depth = 0; depth < 40 && level.length > 0; depth++) {
-      const next: KState[] = [];
-      for (const s of level) {
-        const r = reviveState(structuredClone(s));
-        expect(r).toEqual(s);
-        expect(unfrozen(r, 'state')).toBeUndefined();
-        fingerprint(model, s, enc);
-        const want = [enc.hi, enc.lo];
-        fingerprint(model, r, enc);
-        expect([enc.hi, enc.lo]).toEqual(want);
-        checked++;
-        if (s.pairs.length > 0) withPairs++;
-        if (Object.values(s.locks).some((l) => l.kind === 'rwsem' && l.waiters.length > 0)) withWaiters++;
-        const acts: KAction[] = [];
-        model.actions(s, acts);
-        for (const a of acts) {
-          const n = model.nextState(s, a);
-          if (n !== undefined) next.push(n);
-        }
-      }
-      level = next.slice(0, 150);
+    for (const s of sampleStates(model, 40, 150)) {
+      const r = reviveState(structuredClone(s));
+      expect(r).toEqual(s);
+      expect(unfrozen(r, 'state')).toBeUndefined();
+      fingerprint(model, s, enc);
+      const want = [enc.hi, enc.lo];
+      fingerprint(model, r, enc);
+      expect([enc.hi, enc.lo]).toEqual(want);
+      checked++;
+      if (s.pairs.length > 0) withPairs++;
+      if (Object.values(s.locks).some((l) => l.kind === 'rwsem' && l.waiters.length > 0)) withWaiters++;
     }
     // The states cover what a state can hold: open pairs and queued rw_semaphore waiters.
     expect(checked).toBeGreaterThan(1000);
