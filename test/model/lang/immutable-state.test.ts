@@ -13,18 +13,7 @@ import { loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
 import { buildProgram } from '../../../src/model/kernel/scenario.ts';
 import type { KState } from '../../../src/model/lang/state.ts';
 import { variantsOf } from '../../../src/report/run.ts';
-
-/** The path to the first object or array under `v` that is not frozen, or undefined. */
-function unfrozen(v: unknown, path: string, seen: Set<object>): string | undefined {
-  if (typeof v !== 'object' || v === null || seen.has(v)) return undefined;
-  seen.add(v);
-  if (!Object.isFrozen(v)) return path;
-  for (const [k, x] of Object.entries(v)) {
-    const p = unfrozen(x, `${path}.${k}`, seen);
-    if (p !== undefined) return p;
-  }
-  return undefined;
-}
+import { unfrozen } from './fixtures/frozen.ts';
 
 /** Every way of changing a part of `s` in place that the state's shape offers. */
 function mutations(s: KState): [string, () => void][] {

@@ -15,19 +15,9 @@ import { reviveState } from '../../../src/model/lang/state.ts';
 import { loadScenarioFile } from '../../../src/model/kernel/scenario-file.ts';
 import { modelOf } from '../../../src/report/run.ts';
 import { sampleStates } from './fixtures/sample-states.ts';
+import { unfrozen } from './fixtures/frozen.ts';
 
 const root = join(import.meta.dirname, '../../..');
-
-/** The path to the first object or array under `v` that is not frozen, or undefined. */
-function unfrozen(v: unknown, path: string): string | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  if (!Object.isFrozen(v)) return path;
-  for (const [k, x] of Object.entries(v)) {
-    const p = unfrozen(x, `${path}.${k}`);
-    if (p !== undefined) return p;
-  }
-  return undefined;
-}
 
 describe('reviveState', () => {
   test('a revived clone is the same state: equal, with the same fingerprint, deeply frozen (up to 150 states a level over 40 levels of the kernel bench)', () => {
