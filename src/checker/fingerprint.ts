@@ -272,6 +272,22 @@ export function fingerprint<S>(model: { encode(state: S, out: Encoder): void }, 
   encoder.finish();
 }
 
+/**
+ * A state's digest: MurmurHash3 (as {@link FingerprintEncoder} mixes it) of every word of its
+ * encoding, in order, read from `encoder.hi/lo`. The fingerprint a replay token and a trace carry:
+ * for a model that feeds a {@link FingerprintEncoder} only its words it is the state's fingerprint;
+ * a model whose fingerprint combines per-part hashes (the kernel model: src/model/kernel-model.ts)
+ * still gives the digest of its full encoding here, so tokens and traces do not depend on how the
+ * visited set hashes.
+ */
+export function digest<S>(model: { encode(state: S, out: Encoder): void }, state: S, encoder: FingerprintEncoder, words: WordRecorder = new WordRecorder()): void {
+  words.reset();
+  model.encode(state, words);
+  encoder.reset();
+  encoder.replay(words.words, 0, words.position);
+  encoder.finish();
+}
+
 /** Parent link of a root (initial) state. */
 export const NO_PARENT = -1;
 

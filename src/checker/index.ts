@@ -32,6 +32,6 @@ export { shorten, type Shortened, type ShortenOptions } from './shorten.ts';
 export { assertModel, ModelCheckError } from './assert.ts';
 export { formatResult, formatCounterexample, formatPath, formatStats, type FormatOptions } from './format.ts';
 export { replay, parseToken, formatToken, buildPath, ReplayError, type ParsedToken } from './path.ts';
-export { FingerprintEncoder, VisitedTable, fingerprint, fingerprintHex, NO_PARENT, type RehashListener } from './fingerprint.ts';
+export { FingerprintEncoder, VisitedTable, digest, fingerprint, fingerprintHex, NO_PARENT, type RehashListener } from './fingerprint.ts';
 export { SplitMix32 } from './random.ts';
 export { forecast, chaoEstimate, FORECAST_BUDGET, type Forecast, type ForecastOptions } from './forecast.ts';

@@ -28,7 +28,7 @@
 import { expandedRange, type Model, type Symmetry } from './model.ts';
 import { compose, correspondingAction, invert, threadCount, type Perm } from './symmetry.ts';
 import type { Path, PathStep } from './result.ts';
-import { FingerprintEncoder, fingerprint, fingerprintHex, NO_PARENT, type VisitedTable } from './fingerprint.ts';
+import { digest, FingerprintEncoder, fingerprint, fingerprintHex, NO_PARENT, type VisitedTable } from './fingerprint.ts';
 
 /** A replay that the model does not follow; `step` says where (0: the initial state, i: step i). */
 export class ReplayError extends Error {
@@ -134,8 +134,9 @@ export function buildPath<S, A>(model: Model<S, A>, init: number, actions: reado
     steps.push({ action, state: next });
     state = next;
   }
+  // The digest of the full encoding, not the visited set's fingerprint: a token outlives changes of how the engine hashes.
   const enc = new FingerprintEncoder();
-  fingerprint(model, state, enc);
+  digest(model, state, enc);
   return { init: first, steps, token: formatToken(init, actions, fingerprintHex(enc.hi, enc.lo)) };
 }
 

@@ -2,7 +2,7 @@
  * A scenario as a {@link Model} the engine explores: states are {@link KState} Immer snapshots,
  * actions are thread steps.
  */
-import { FingerprintEncoder, WordRecorder } from '../checker/fingerprint.ts';
+import { FingerprintEncoder } from '../checker/fingerprint.ts';
 import type { AlwaysProperty, Encoder, Model, Property, Symmetry, ThreadInfo } from '../checker/model.ts';
 import { holders } from './lang/locks.ts';
 import { Interpreter, ModelError, type ExecutedInstr, type KAction, type StepResult } from './lang/interp.ts';
@@ -294,16 +294,29 @@ export class KernelModel implements Model<KState, KAction> {
    * The canonical encoding: the threads (each with its frames), shared memory in `memKeys` order,
    * the locks in `lockKeys` order, the open pairs.
    *
-   * Into a {@link FingerprintEncoder} (the explorer's hot path) a successor is encoded against the
-   * state {@link nextState} last stepped from, whose words are recorded unit by unit (the thread
-   * count; per thread its header, then each frame; memory; the locks; the pairs) with the hash lanes
-   * at the start of each unit. A step shares every part it did not change with that state (the same
-   * frozen object), so the successor's words agree with the recorded ones up to the first unit it
-   * changed: hashing resumes from the lanes recorded there, and after it a unit the successor shares
-   * is replayed from the recording instead of walked again (issue 12, item 3), as is a thread state
-   * the recorded state has at another place (a representative under symmetry moves threads; a
-   * thread's words do not depend on its index). The words are the ones the full walk gives, so the
-   * fingerprint is the same either way.
+   * Into a {@link FingerprintEncoder} (the explorer's hot path) a state gives not these words but a
+   * combination of its parts' hashes, Zobrist-style (issue 12, item 3): each part (a thread; memory;
+   * the locks; the pairs) is hashed on its own from the encoder's seed, with MurmurHash3 as the
+   * encoder mixes words (a thread: its frames from the outermost, then its header, {@link hashThread});
+   * that 64-bit hash is mixed with the part's place (a thread's index, or memory, locks, pairs after
+   * the threads) through MurmurHash3 rounds into a 64-bit value ({@link place}); the values are
+   * summed, lane by lane modulo 2^32; and the encoder is fed the thread count and the two sums, so
+   * the fingerprint is the encoder's finalisation of those. Equal states give equal fingerprints.
+   * Unequal ones differ in some part at some place, whose mixed value is that of a 64-bit hash of
+   * (place, part), so the sums collide as two random 64-bit values do (fingerprint.ts gives the
+   * odds); the place is mixed with the part's hash, not added to it, so exchanging two different
+   * threads changes the sum.
+   *
+   * A successor is fingerprinted against the state {@link nextState} last stepped from, whose
+   * parts' hashes, mixed values and sums are recorded ({@link record}), with each thread's lanes
+   * before each frame: only the parts the successor changed are hashed, a thread from the first
+   * frame it does not share with the recorded thread at its place (or the one with its bottom
+   * frame: a representative under symmetry moves threads), and their old values are taken out of
+   * the sums and the new ones put in. A thread state the recorded state has at another place is
+   * not hashed again: a part's hash does not depend on its place.
+   *
+   * Replay tokens and traces carry the digest of the full words instead (checker `digest`), which
+   * any other {@link Encoder} receives.
    */
   encode(state: KState, e: Encoder): void {
     if (e instanceof FingerprintEncoder) {
@@ -311,9 +324,9 @@ export class KernelModel implements Model<KState, KAction> {
       // A state built by hand (tests) is not frozen: its parts could change between two encodings.
       if (p !== undefined && p.threads.length === state.threads.length && Object.isFrozen(p)) {
         if (this.rec.state !== p) this.record(p);
-        this.encodeAgainst(state, this.rec, e);
-        return;
-      }
+        this.combineAgainst(state, this.rec, e);
+      } else this.combineAll(state, e);
+      return;
     }
     this.encodeAll(state, e);
   }
@@ -326,20 +339,82 @@ export class KernelModel implements Model<KState, KAction> {
     this.encodePairs(state.pairs, e);
   }
 
+  /** {@link encode}'s combination of part hashes, every part hashed (no recording to start from). */
+  private combineAll(state: KState, e: FingerprintEncoder): void {
+    const h = this.hasher;
+    const n = state.threads.length;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i <= n + 2; i++) {
+      h.reset();
+      if (i < n) this.hashThread(state.threads[i]!, 0, h, null, 0);
+      else this.hashShared(state, i - n, h);
+      this.place(i, h.hi, h.lo);
+      s1 = (s1 + this.m1) | 0;
+      s2 = (s2 + this.m2) | 0;
+    }
+    e.int(n);
+    e.int(s1);
+    e.int(s2);
+  }
+
+  /**
+   * Hash thread `t` into `h` from frame `from` (`h` holds the lanes before it: reset for 0), then
+   * its header, and finish: `h.hi/lo` is the thread's hash. With `r`, the lanes before each frame
+   * from `from` on, and after the last, go into `r` from lane slot `at`.
+   */
+  private hashThread(t: ThreadState, from: number, h: FingerprintEncoder, r: Recording | null, at: number): void {
+    const frames = t.frames;
+    for (let j = from; j < frames.length; j++) {
+      if (r !== null) r.setLanes(at + j - from, h.lane1, h.lane2, h.count);
+      this.encodeFrame(frames[j]!, h);
+    }
+    if (r !== null) r.setLanes(at + frames.length - from, h.lane1, h.lane2, h.count);
+    this.threadHeader(t, h);
+    h.finish();
+  }
+
+  /** Hash memory (`k` 0), the locks (1) or the pairs (2) of `s` into `h` from its seed, and finish. */
+  private hashShared(s: KState, k: number, h: FingerprintEncoder): void {
+    h.reset();
+    if (k === 0) this.memWalk(s.mem, h);
+    else if (k === 1) this.encodeLocks(s.locks, h);
+    else this.encodePairs(s.pairs, h);
+    h.finish();
+  }
+
+  /** A part's hash mixed with its place ({@link encode}), into {@link m1} and {@link m2}. */
+  private place(part: number, hi: number, lo: number): void {
+    const x = this.mixer;
+    x.reset();
+    x.int(part);
+    x.int(hi);
+    x.int(lo);
+    x.finish();
+    this.m1 = x.hi;
+    this.m2 = x.lo;
+  }
+
+  private m1 = 0;
+  private m2 = 0;
+
   /** The state {@link nextState} last stepped from. */
   private lastFrom: KState | undefined;
   /** The recording of the state last stepped from. */
   private rec = new Recording();
-  /** The one before it: a new recording copies the units it shares with it. */
+  /** The one before it: a new recording copies the parts it shares with it. */
   private spare = new Recording();
-  /** Computes the lanes of a recording. */
+  /** Hashes parts. */
   private readonly hasher = new FingerprintEncoder();
+  /** Mixes a part's hash with its place. */
+  private readonly mixer = new FingerprintEncoder();
 
   /**
-   * Record the words of `s`, and the lanes at the start of each unit, in a fresh {@link Recording}.
-   * The units `s` shares with the previous recording's state (the state expanded before, in
-   * breadth-first order often a sibling) are copied from it, and hashing starts at the first unit
-   * that is not the same unit of that state.
+   * Record, for `s`, each part's hash and mixed value, their sums, and each thread's lanes before
+   * each frame and after the last ({@link encode}). A part `s` shares with the previous recording's
+   * state (the state expanded before, in breadth-first order often a sibling), at its place or
+   * another, is copied from it; a thread that shares its first frames with one there is hashed
+   * from the first frame it does not share; the other parts are hashed.
    */
   private record(s: KState): void {
     const q = this.rec;
@@ -348,213 +423,141 @@ export class KernelModel implements Model<KState, KAction> {
     this.rec = r;
     const qs = q.state;
     const n = s.threads.length;
-    // Units are copied from q only when q is of a frozen state with as many threads.
+    // Parts are copied from q only when q is of a frozen state with as many threads.
     const from = qs !== undefined && qs.threads.length === n ? qs : undefined;
-    const w = r.words;
+    const h = this.hasher;
     r.begin(n);
-    // `aligned`: every unit so far is q's unit of the same index (the same words, at the same place).
-    let aligned = from !== undefined;
-    let d = 0;
-    r.open();
-    w.int(n);
+    let s1 = 0;
+    let s2 = 0;
     for (let i = 0; i < n; i++) {
       const t = s.threads[i]!;
-      r.threadUnit[i] = r.units;
-      const qt = from?.threads[i];
+      const at = r.size;
+      r.base[i] = at;
       // The same thread state, at this index or (a permuted representative) at another.
-      const qi = t === qt ? i : from !== undefined ? indexOfThread(from.threads, t) : -1;
+      const qi = from === undefined ? -1 : t === from.threads[i] ? i : indexOfThread(from.threads, t);
       if (qi >= 0) {
-        const u0 = q.threadUnit[qi]!;
-        if (aligned && u0 !== r.units) {
-          aligned = false;
-          d = r.units;
-        }
-        r.copyUnits(q, u0, q.threadUnit[qi + 1]!);
-        continue;
+        r.copyLanes(q, qi);
+        r.c1[i] = q.c1[qi]!;
+        r.c2[i] = q.c2[qi]!;
+      } else {
+        const k = from === undefined ? 0 : this.resumeShared(t, i, from.threads, q, h);
+        if (k === 0) h.reset();
+        else r.copyLanesOf(q, this.sharer, k);
+        r.room(at + t.frames.length + 1);
+        this.hashThread(t, k, h, r, at + k);
+        r.c1[i] = h.hi;
+        r.c2[i] = h.lo;
       }
-      if (aligned) {
-        aligned = false;
-        d = r.units;
+      r.size = at + t.frames.length + 1;
+      if (qi === i) {
+        r.m1[i] = q.m1[i]!;
+        r.m2[i] = q.m2[i]!;
+      } else {
+        this.place(i, r.c1[i]!, r.c2[i]!);
+        r.m1[i] = this.m1;
+        r.m2[i] = this.m2;
       }
-      r.open();
-      this.threadHeader(t, w);
-      const frames = t.frames;
-      const qf = qt?.frames;
-      // A thread of q with the same bottom frame (the same thread, moved by a permutation) shares most frames.
-      const b = from !== undefined ? sharerOf(from.threads, t, i) : i;
-      const bf = b !== i ? from!.threads[b]!.frames : undefined;
-      for (let j = 0; j < frames.length; j++) {
-        const f = frames[j]!;
-        if (bf !== undefined && j < bf.length && f === bf[j]) {
-          const u = q.threadUnit[b]! + 1 + j;
-          r.copyUnits(q, u, u + 1);
-        } else if (qf !== undefined && j < qf.length && f === qf[j]) {
-          const u = q.threadUnit[i]! + 1 + j;
-          r.copyUnits(q, u, u + 1);
-        } else {
-          r.open();
-          this.encodeFrame(f, w);
-        }
-      }
+      s1 = (s1 + r.m1[i]!) | 0;
+      s2 = (s2 + r.m2[i]!) | 0;
     }
-    r.threadUnit[n] = r.units;
-    // Memory, the locks, the pairs: each copied from q when it is q's, else encoded.
+    r.base[n] = r.size;
+    // Memory, the locks, the pairs: each copied from q when it is q's, else hashed.
     for (let k = 0; k < 3; k++) {
+      const x = n + k;
       if (from !== undefined && (k === 0 ? s.mem === from.mem : k === 1 ? s.locks === from.locks : s.pairs === from.pairs)) {
-        const u = q.threadUnit[n]! + k;
-        if (aligned && u !== r.units) {
-          aligned = false;
-          d = r.units;
-        }
-        r.copyUnits(q, u, u + 1);
-        continue;
+        r.c1[x] = q.c1[x]!;
+        r.c2[x] = q.c2[x]!;
+        r.m1[x] = q.m1[x]!;
+        r.m2[x] = q.m2[x]!;
+      } else {
+        this.hashShared(s, k, h);
+        r.c1[x] = h.hi;
+        r.c2[x] = h.lo;
+        this.place(x, h.hi, h.lo);
+        r.m1[x] = this.m1;
+        r.m2[x] = this.m2;
       }
-      if (aligned) {
-        aligned = false;
-        d = r.units;
-      }
-      r.open();
-      if (k === 0) this.memWalk(s.mem, w);
-      else if (k === 1) this.encodeLocks(s.locks, w);
-      else this.encodePairs(s.pairs, w);
+      s1 = (s1 + r.m1[x]!) | 0;
+      s2 = (s2 + r.m2[x]!) | 0;
     }
-    r.close();
-    if (aligned) d = r.units;
-    // The lanes: q's as far as q has them, up to unit d (the words before it are q's); the rest
-    // are hashed when a successor needs them (lanesTo).
-    const known = Math.min(d, q.lanes);
-    if (known === 0) {
-      const h = this.hasher;
-      h.reset();
-      r.h1[0] = h.lane1;
-      r.h2[0] = h.lane2;
-    } else {
-      for (let u = 0; u <= known; u++) {
-        r.h1[u] = q.h1[u]!;
-        r.h2[u] = q.h2[u]!;
-      }
-    }
-    r.lanes = known;
+    r.s1 = s1;
+    r.s2 = s2;
     r.state = s;
   }
 
+  /** The thread of the recording {@link resumeShared} resumed from. */
+  private sharer = 0;
+
   /**
-   * Make sure recording `r` has the lanes at the start of unit `d` (hashing its words from the last
-   * unit it has them for). A recording's lanes are computed only as far as a successor resumes
-   * from: the units after the last change of any successor are never hashed for the recording.
+   * Thread `t` (at index `i`) shares its first frames with a thread of `threads` (the threads of
+   * the state recorded in `r`): the one at `i`, or the one with the same bottom frame (a thread a
+   * permutation moved). Resume `h` at the lanes `r` has before the first frame not shared, and
+   * return its depth ({@link sharer}: the thread); 0 (and `h` untouched) when none is shared.
    */
-  private lanesTo(r: Recording, d: number): void {
-    const from = r.lanes;
-    if (d <= from) return;
-    const h = this.hasher;
-    h.resume(r.h1[from]!, r.h2[from]!, r.start[from]! >> 1);
-    const words = r.words.words;
-    for (let u = from; u < d; u++) {
-      h.replay(words, r.start[u]!, r.start[u + 1]!);
-      r.h1[u + 1] = h.lane1;
-      r.h2[u + 1] = h.lane2;
+  private resumeShared(t: ThreadState, i: number, threads: readonly ThreadState[], r: Recording, h: FingerprintEncoder): number {
+    const f = t.frames;
+    let best = 0;
+    let who = i;
+    for (let pass = 0; pass < 2; pass++) {
+      const b = pass === 0 ? i : sharerOf(threads, t, i);
+      if (pass === 1 && b === i) break;
+      const g = threads[b]!.frames;
+      let k = 0;
+      while (k < f.length && k < g.length && f[k] === g[k]) k++;
+      if (k > best) {
+        best = k;
+        who = b;
+      }
     }
-    r.lanes = d;
+    if (best > 0) {
+      const u = r.base[who]! + best;
+      h.resume(r.l1[u]!, r.l2[u]!, r.lw[u]!);
+      this.sharer = who;
+    }
+    return best;
   }
 
   /**
-   * Feed `e` the encoding of `s` against the recording `r` of the state it was stepped from: from the
-   * lanes at the first unit `s` does not share, then each unit replayed when `s` shares it and
-   * encoded otherwise.
+   * Feed `e` {@link encode}'s combination for `s`, against the recording `r` of the state it was
+   * stepped from: the recorded sums, with the value of each part `s` changed replaced.
    */
-  private encodeAgainst(s: KState, r: Recording, e: FingerprintEncoder): void {
+  private combineAgainst(s: KState, r: Recording, e: FingerprintEncoder): void {
     const p = r.state!;
     const n = s.threads.length;
-    const memUnit = r.threadUnit[n]!;
-    // The first unit s changed: thread i's header (first frame -1) or its frame `first`, or a part after the threads.
-    let i = 0;
-    let first = 0;
-    let d = -1;
-    for (; i < n; i++) {
+    const h = this.hasher;
+    let s1 = r.s1;
+    let s2 = r.s2;
+    for (let i = 0; i < n; i++) {
       const t = s.threads[i]!;
-      const pt = p.threads[i]!;
-      if (t === pt) continue;
-      if (t.frames.length === pt.frames.length && t.srcu === pt.srcu && t.pending === pt.pending && indexOfThread(p.threads, t) < 0) {
-        const f = t.frames;
-        const pf = pt.frames;
-        let j = 0;
-        while (j < f.length && f[j] === pf[j]) j++;
-        if (j === f.length) continue;
-        first = j;
-        d = r.threadUnit[i]! + 1 + j;
+      if (t === p.threads[i]) continue;
+      let c1: number;
+      let c2: number;
+      const j = indexOfThread(p.threads, t);
+      if (j >= 0) {
+        c1 = r.c1[j]!;
+        c2 = r.c2[j]!;
       } else {
-        first = -1;
-        d = r.threadUnit[i]!;
+        const k = this.resumeShared(t, i, p.threads, r, h);
+        if (k === 0) h.reset();
+        this.hashThread(t, k, h, null, 0);
+        c1 = h.hi;
+        c2 = h.lo;
+        if (c1 === r.c1[i] && c2 === r.c2[i]) continue;
       }
-      break;
+      this.place(i, c1, c2);
+      s1 = (s1 - r.m1[i]! + this.m1) | 0;
+      s2 = (s2 - r.m2[i]! + this.m2) | 0;
     }
-    if (d < 0) d = s.mem !== p.mem ? memUnit : s.locks !== p.locks ? memUnit + 1 : s.pairs !== p.pairs ? memUnit + 2 : r.units;
-    const words = r.words.words;
-    if (e.count === 0) {
-      this.lanesTo(r, d);
-      e.resume(r.h1[d]!, r.h2[d]!, r.start[d]! >> 1);
-    } else e.replay(words, 0, r.start[d]!);
-    if (i < n) {
-      const t = s.threads[i]!;
-      // A thread the recorded state has at another place (a permutation moved it) is replayed from
-      // there: a thread's words do not depend on its index.
-      const j = first < 0 ? indexOfThread(p.threads, t) : -1;
-      if (j >= 0) e.replay(words, r.start[r.threadUnit[j]!]!, r.start[r.threadUnit[j + 1]!]!);
-      else {
-        if (first < 0) {
-          this.threadHeader(t, e);
-          first = 0;
-        }
-        this.framesAgainst(t, i, sharerOf(p.threads, t, i), first, r, e);
-      }
-      for (i++; i < n; i++) {
-        const t = s.threads[i]!;
-        const pt = p.threads[i]!;
-        const u = r.threadUnit[i]!;
-        if (t === pt) e.replay(words, r.start[u]!, r.start[r.threadUnit[i + 1]!]!);
-        else {
-          const j = indexOfThread(p.threads, t);
-          if (j >= 0) e.replay(words, r.start[r.threadUnit[j]!]!, r.start[r.threadUnit[j + 1]!]!);
-          else {
-            this.threadHeader(t, e);
-            this.framesAgainst(t, i, sharerOf(p.threads, t, i), 0, r, e);
-          }
-        }
-      }
-      d = memUnit;
+    for (let k = 0; k < 3; k++) {
+      if (k === 0 ? s.mem === p.mem : k === 1 ? s.locks === p.locks : s.pairs === p.pairs) continue;
+      this.hashShared(s, k, h);
+      this.place(n + k, h.hi, h.lo);
+      s1 = (s1 - r.m1[n + k]! + this.m1) | 0;
+      s2 = (s2 - r.m2[n + k]! + this.m2) | 0;
     }
-    if (d <= memUnit) {
-      if (s.mem === p.mem) e.replay(words, r.start[memUnit]!, r.start[memUnit + 1]!);
-      else this.memWalk(s.mem, e);
-    }
-    if (d <= memUnit + 1) {
-      if (s.locks === p.locks) e.replay(words, r.start[memUnit + 1]!, r.start[memUnit + 2]!);
-      else this.encodeLocks(s.locks, e);
-    }
-    if (d <= memUnit + 2) {
-      if (s.pairs === p.pairs) e.replay(words, r.start[memUnit + 2]!, r.start[memUnit + 3]!);
-      else this.encodePairs(s.pairs, e);
-    }
-  }
-
-  /**
-   * Frames `from..` of thread `t` (index `i` of the successor), each replayed where the recorded
-   * state has the very frame at the same depth in its thread `b` or `i`, else encoded.
-   */
-  private framesAgainst(t: ThreadState, i: number, b: number, from: number, r: Recording, e: FingerprintEncoder): void {
-    const frames = t.frames;
-    const p = r.state!;
-    const bf = p.threads[b]!.frames;
-    const pf = p.threads[i]!.frames;
-    const bu = r.threadUnit[b]! + 1;
-    const pu = r.threadUnit[i]! + 1;
-    const words = r.words.words;
-    for (let j = from; j < frames.length; j++) {
-      const f = frames[j]!;
-      if (j < bf.length && f === bf[j]) e.replay(words, r.start[bu + j]!, r.start[bu + j + 1]!);
-      else if (j < pf.length && f === pf[j]) e.replay(words, r.start[pu + j]!, r.start[pu + j + 1]!);
-      else this.encodeFrame(f, e);
-    }
+    e.int(n);
+    e.int(s1);
+    e.int(s2);
   }
 
   private encodeThread(t: ThreadState, e: Encoder): void {
@@ -637,65 +640,78 @@ export class KernelModel implements Model<KState, KAction> {
 }
 
 /**
- * The words of one state's encoding in units (the thread count; per thread its header, then each
- * frame; memory; the locks; the pairs), with the hash lanes at the start of each unit
- * ({@link KernelModel.encode}).
+ * What {@link KernelModel.encode} recorded of one state: per part (the threads, then memory, the
+ * locks, the pairs) its hash and its value mixed with its place, their sums, and per thread the
+ * lanes (and word count) before each of its frames and after the last, hashing from the seed.
  */
 class Recording {
   /** The state recorded (undefined: none yet). */
   state: KState | undefined;
-  readonly words = new WordRecorder();
-  /** Units recorded. */
-  units = 0;
-  /** Where each unit's words start; `start[units]` is the end. */
-  start = new Int32Array(64);
-  /** The lanes before each unit, at units 0 to {@link lanes}; at `units`, after the last. */
-  h1 = new Int32Array(64);
-  h2 = new Int32Array(64);
-  /** The last unit whose lanes are known (the ones before it are too). */
-  lanes = 0;
-  /** The unit of each thread's header; at the thread count, memory's unit (the locks' and the pairs' follow). */
-  threadUnit = new Int32Array(8);
+  /** Per part: its hash. */
+  c1 = new Int32Array(8);
+  c2 = new Int32Array(8);
+  /** Per part: its hash mixed with its place. */
+  m1 = new Int32Array(8);
+  m2 = new Int32Array(8);
+  /** The sums of the mixed values, per lane. */
+  s1 = 0;
+  s2 = 0;
+  /** Per thread, its first lane slot; at the thread count, the end. */
+  base = new Int32Array(8);
+  /** Lane slots: the lanes before a frame of a thread (or after its last), and the words hashed so far. */
+  l1 = new Int32Array(64);
+  l2 = new Int32Array(64);
+  lw = new Int32Array(64);
+  /** Lane slots used. */
+  size = 0;
 
   /** Start recording a state of `n` threads. */
   begin(n: number): void {
     this.state = undefined;
-    this.words.reset();
-    this.units = 0;
-    this.lanes = 0;
-    if (this.threadUnit.length < n + 1) this.threadUnit = new Int32Array(2 * (n + 1));
+    this.size = 0;
+    if (this.base.length < n + 1) this.base = new Int32Array(2 * (n + 1));
+    if (this.c1.length < n + 3) {
+      this.c1 = new Int32Array(2 * (n + 3));
+      this.c2 = new Int32Array(2 * (n + 3));
+      this.m1 = new Int32Array(2 * (n + 3));
+      this.m2 = new Int32Array(2 * (n + 3));
+    }
   }
 
-  /** A new unit starts at the current position. */
-  open(): void {
-    this.room(this.units + 2);
-    this.start[this.units++] = this.words.position;
+  setLanes(slot: number, h1: number, h2: number, words: number): void {
+    this.l1[slot] = h1;
+    this.l2[slot] = h2;
+    this.lw[slot] = words;
   }
 
-  /** The end of the last unit. */
-  close(): void {
-    this.start[this.units] = this.words.position;
+  /** Copy thread `t`'s lane slots of `q` to the end of this recording's. */
+  copyLanes(q: Recording, t: number): void {
+    const from = q.base[t]!;
+    this.copyLanesOf(q, t, q.base[t + 1]! - from);
   }
 
-  /** Append units `from..to` of `q` (their words, as units of their own). */
-  copyUnits(q: Recording, from: number, to: number): void {
-    const n = to - from;
-    this.room(this.units + n + 1);
-    const base = this.words.position - q.start[from]!;
-    for (let u = from; u < to; u++) this.start[this.units++] = q.start[u]! + base;
-    this.words.copy(q.words.words, q.start[from]!, q.start[to]!);
+  /** Copy the first `k` lane slots of `q`'s thread `t` to the end of this recording's. */
+  copyLanesOf(q: Recording, t: number, k: number): void {
+    const from = q.base[t]!;
+    const at = this.size;
+    this.room(at + k + 1);
+    for (let j = 0; j < k; j++) {
+      this.l1[at + j] = q.l1[from + j]!;
+      this.l2[at + j] = q.l2[from + j]!;
+      this.lw[at + j] = q.lw[from + j]!;
+    }
   }
 
-  private room(need: number): void {
-    if (need <= this.start.length) return;
+  room(need: number): void {
+    if (need <= this.l1.length) return;
     const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
       const b = new Int32Array(2 * need);
       b.set(a);
       return b;
     };
-    this.start = grow(this.start);
-    this.h1 = grow(this.h1);
-    this.h2 = grow(this.h2);
+    this.l1 = grow(this.l1);
+    this.l2 = grow(this.l2);
+    this.lw = grow(this.lw);
   }
 }
 

@@ -4,7 +4,7 @@
  * (`text.ts`), the JSON file (`json.ts`) and the HTML viewer (`html.ts`) are three views of it and
  * never run the model themselves. Its JSON form is documented in docs/trace-format.md.
  */
-import { fingerprint, FingerprintEncoder, fingerprintHex, StringEncoder, type Counterexample, type Path } from '../checker/index.ts';
+import { digest, FingerprintEncoder, fingerprintHex, StringEncoder, type Counterexample, type Path } from '../checker/index.ts';
 import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { DeclarationRecord, PatchRecord, Scenario } from '../model/kernel/scenario.ts';
@@ -19,7 +19,7 @@ export const TRACE_VERSION = 2;
 
 /** A state of a path, as recorded. */
 export interface StateRecord {
-  /** The engine's 64-bit fingerprint of the state, 16 hex digits (shown; version 1 replay compared it). */
+  /** A 64-bit digest of the state's full encoding (checker `digest`: the MurmurHash3 of its words), 16 hex digits (shown; version 1 replay compared it). */
   readonly fingerprint: string;
   /** The state's full canonical encoding (`StringEncoder`): replay compares it with the re-executed state. */
   readonly encoding: string;
@@ -143,10 +143,10 @@ export interface Trace {
   readonly counterexamples: readonly TraceCounterexample[];
 }
 
-/** A state's fingerprint as 16 hex digits. */
+/** A state's fingerprint as 16 hex digits: the digest of its full encoding (checker `digest`). */
 export function stateFingerprint(m: KernelModel, s: KState): string {
   const e = new FingerprintEncoder();
-  fingerprint(m, s, e);
+  digest(m, s, e);
   return fingerprintHex(e.hi, e.lo);
 }
 

@@ -1,11 +1,13 @@
 /**
- * The kernel model fingerprints a successor by resuming the hash where it first departs from the
- * state it was stepped from and replaying the recorded words of the parts it shares with it (issue
- * 12, item 3). The fingerprint must be the one the full walk of the state gives, for every
- * successor, also when the encoder has taken other words first.
+ * The kernel model fingerprints a state by combining its parts' hashes (issue 12, item 3;
+ * KernelModel.encode): a successor against the state it was stepped from, hashing only the parts
+ * it changed, a thread from the first frame it changed. The fingerprint must be the one the
+ * combination of every part hashed from scratch gives, for every successor, also when the encoder
+ * has taken other words first; equal fingerprints must mean equal full encodings; and the digest
+ * replay tokens and traces carry must be the one of the full walk.
  */
 import { describe, expect, test, vi } from 'vitest';
-import { FingerprintEncoder } from '../../src/checker/fingerprint.ts';
+import { digest, FingerprintEncoder, StringEncoder } from '../../src/checker/index.ts';
 import type { Encoder } from '../../src/checker/model.ts';
 import type { KAction } from '../../src/model/lang/interp.ts';
 import { KernelModel } from '../../src/model/kernel-model.ts';
@@ -37,22 +39,33 @@ const models: [string, () => KernelModel][] = (['several-starts-in-flight', 'exi
     ]),
 );
 
-describe('fingerprints replayed from the predecessor', () => {
-  test.each(models)('%s: every successor has the fingerprint of its full walk', (_name, make) => {
+describe('fingerprints combined from the parts the predecessor does not share', () => {
+  test.each(models)('%s: every successor has the fingerprint of its parts hashed from scratch', (_name, make) => {
     const m = make();
+    // A model that never steps has no state to start from: it hashes every part.
+    const scratch = make();
     const fast = new FingerprintEncoder();
     const slow = new FingerprintEncoder();
-    const walk = new Walk(slow);
-    const replay = vi.spyOn(FingerprintEncoder.prototype, 'replay');
-    const key = (s: KState, e: Encoder, fp: FingerprintEncoder): string => {
+    const resume = vi.spyOn(FingerprintEncoder.prototype, 'resume');
+    const key = (model: KernelModel, s: KState, fp: FingerprintEncoder): string => {
       fp.reset();
-      m.encode(s, e);
+      model.encode(s, fp);
       fp.finish();
       return `${fp.hi}:${fp.lo}`;
     };
+    // Fingerprint -> full encoding, and back: no two states met share a fingerprint.
+    const byFp = new Map<string, string>();
+    const byEnc = new Map<string, string>();
+    const same = (k: string, s: KState): void => {
+      const enc = StringEncoder.encode(m, s);
+      expect(byFp.get(k) ?? enc).toBe(enc);
+      expect(byEnc.get(enc) ?? k).toBe(k);
+      byFp.set(k, enc);
+      byEnc.set(enc, k);
+    };
     const seen = new Set<string>();
     const queue = [...m.initStates()];
-    for (const s of queue) seen.add(key(s, walk, slow));
+    for (const s of queue) seen.add(key(scratch, s, slow));
     const acts: KAction[] = [];
     const firstActs: KAction[] = [];
     m.actions(queue[0]!, firstActs);
@@ -63,23 +76,33 @@ describe('fingerprints replayed from the predecessor', () => {
       m.actions(s, acts);
       for (const a of acts) {
         const n = m.nextState(s, a);
-        const k = key(n, fast, fast);
-        expect(k).toBe(key(n, walk, slow));
-        // Into an encoder that has already taken words: the shared prefix is replayed, not resumed.
+        const k = key(m, n, fast);
+        expect(k).toBe(key(scratch, n, slow));
+        same(k, n);
+        // Into an encoder that has already taken words.
         if (successors % 7 === 0) {
-          const after = (e: Encoder, fp: FingerprintEncoder): string => {
+          const after = (model: KernelModel, fp: FingerprintEncoder): string => {
             fp.reset();
             fp.int(successors);
-            m.encode(n, e);
+            model.encode(n, fp);
             fp.finish();
             return `${fp.hi}:${fp.lo}`;
           };
-          expect(after(fast, fast)).toBe(after(walk, slow));
+          expect(after(m, fast)).toBe(after(scratch, slow));
         }
         // And again, now that the last step came from elsewhere (the first state of the queue).
         if (successors % 50 === 0) {
           m.nextState(queue[0]!, firstActs[0]!);
-          expect(key(n, fast, fast)).toBe(k);
+          expect(key(m, n, fast)).toBe(k);
+        }
+        // The digest: the full walk's words, however the model fingerprints.
+        if (successors % 13 === 0) {
+          digest(m, n, fast);
+          const d = `${fast.hi}:${fast.lo}`;
+          slow.reset();
+          scratch.encode(n, new Walk(slow));
+          slow.finish();
+          expect(d).toBe(`${slow.hi}:${slow.lo}`);
         }
         successors++;
         if (!seen.has(k)) {
@@ -89,7 +112,31 @@ describe('fingerprints replayed from the predecessor', () => {
       }
     }
     expect(successors).toBeGreaterThan(200);
-    expect(replay).toHaveBeenCalled();
-    replay.mockRestore();
+    expect(byFp.size).toBeGreaterThan(100);
+    // The recorded lanes are resumed (a changed thread hashed from the first frame it changed).
+    expect(resume).toHaveBeenCalled();
+    resume.mockRestore();
+  });
+
+  test('two different threads exchanged give another fingerprint (a part is mixed with its place)', () => {
+    const [, make] = models[0]!;
+    const m = make();
+    const fp = new FingerprintEncoder();
+    const key = (s: KState): string => {
+      fp.reset();
+      m.encode(s, fp);
+      fp.finish();
+      return `${fp.hi}:${fp.lo}`;
+    };
+    const s0 = m.initStates()[0]!;
+    const acts: KAction[] = [];
+    m.actions(s0, acts);
+    // A state whose first two threads differ: the initial state after thread 0's first step.
+    const s = m.nextState(s0, acts.find((a) => a.tid === 0)!);
+    expect(StringEncoder.encode(m, { ...s, threads: [s.threads[1]!, s.threads[0]!, ...s.threads.slice(2)] })).not.toBe(StringEncoder.encode(m, s));
+    const swapped: KState = { ...s, threads: [s.threads[1]!, s.threads[0]!, ...s.threads.slice(2)] };
+    expect(key(swapped)).not.toBe(key(s));
+    // Exchanged back: the same fingerprint as the state itself.
+    expect(key({ ...swapped, threads: [swapped.threads[1]!, swapped.threads[0]!, ...swapped.threads.slice(2)] })).toBe(key(s));
   });
 });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { SplitMix32, StringEncoder, type Encoder } from '../../src/checker/index.ts';
+import { FingerprintEncoder, SplitMix32, StringEncoder, type Encoder } from '../../src/checker/index.ts';
 import { KernelModel, type KAction } from '../../src/model/kernel-model.ts';
 import type { Program } from '../../src/model/lang/program.ts';
 import { builtinNames, loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
@@ -568,6 +568,46 @@ function judge(Mutant: ModelClass, ms: readonly MutantSample[]): Verdict {
   }
   return v;
 }
+
+/**
+ * The fingerprint the visited set keeps (KernelModel.encode into a FingerprintEncoder: part hashes
+ * summed) is not the encoding's words: it must tell apart exactly the states the encoding does.
+ * `model` fingerprints against the state it last stepped from (any state: the parts that differ are
+ * hashed), a model that never stepped hashes every part; both must agree.
+ */
+describe('the fingerprint tells apart the states the encoding does', () => {
+  const fingerprints = (m: KernelModel, fresh: KernelModel): EncodeFn => {
+    const a = new FingerprintEncoder();
+    const b = new FingerprintEncoder();
+    return (s) => {
+      a.reset();
+      m.encode(s, a);
+      a.finish();
+      b.reset();
+      fresh.encode(s, b);
+      b.finish();
+      expect(`${a.hi}:${a.lo}`).toBe(`${b.hi}:${b.lo}`);
+      return `${a.hi}:${a.lo}`;
+    };
+  };
+
+  test('reachable states, their one-field changes and the states built to collide if a count were left out', () => {
+    let states = 0;
+    for (const smp of samples()) {
+      const fp = fingerprints(smp.model, new KernelModel(smp.program));
+      const bad = iffViolation(smp.reached, smp.canon, fp);
+      if (bad) expect.fail(`${smp.name}: ${bad}`);
+      states += smp.reached.length;
+      for (const base of [smp.model.initStates()[0]!, ...smp.bases]) {
+        const xs = [base, ...neighbours(base, smp.program), ...countShifts(base, smp.program)];
+        const worse = iffViolation(xs, xs.map((x) => canonical(x)), fp);
+        if (worse) expect.fail(`${smp.name}: ${worse}`);
+        states += xs.length;
+      }
+    }
+    expect(states).toBeGreaterThan(20_000);
+  });
+});
 
 describe('the encoding checks catch every encoder line left out', () => {
   const source = readFileSync(KERNEL_MODEL, 'utf8');
