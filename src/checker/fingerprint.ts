@@ -2,7 +2,9 @@
  * State fingerprints and the visited set.
  *
  * The engine never keeps the states it has visited. It keeps, per visited state, a 64-bit
- * fingerprint of the state's canonical encoding ({@link Model.encode}) and a link to the slot of
+ * fingerprint of what the model's {@link Model.encode} feeds a {@link FingerprintEncoder}: the
+ * state's canonical encoding, or a digest of it a model computes faster (the kernel model feeds
+ * the sums of its parts' hashes: src/model/kernel-model.ts), and a link to the slot of
  * the state it was first reached from, in one open-addressing hash table held in a typed array, as
  * TLC does. A counterexample path is rebuilt from the parent links by replaying the model
  * (`path.ts`).
