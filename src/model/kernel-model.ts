@@ -136,8 +136,9 @@ export class KernelModel implements Model<KState, KAction> {
   /**
    * The classes of interchangeable threads and the canonical representative of a state
    * (src/model/lang/symmetry.ts), when the program has such a class and the option is on. A
-   * permuted state encodes as any state does: {@link encode} replays a recorded unit only for the
-   * very object it recorded at that place, and a thread's words do not depend on its index.
+   * permuted state fingerprints as any state does: {@link encode} reuses a recorded hash only for
+   * the very object it recorded, and a part's hash does not depend on its place (only its value
+   * mixed with the place does).
    */
   readonly symmetry?: Symmetry<KState>;
 
@@ -593,8 +594,9 @@ export class KernelModel implements Model<KState, KAction> {
    * {@link encodeMem}, unrolled: a function built once per program whose body reads each key of
    * `memKeys` by name, in order (`encodeValue(e, m["mm.flags"], ids); ...`). Reading a key that
    * varies in a loop goes through V8's megamorphic keyed load; a constant key is a fast load. The
-   * fingerprint's hot path uses it (issue 12, item 3); test/model/encode-replay.test.ts checks it
-   * gives the words `encodeMem` gives.
+   * fingerprint's hot path uses it (issue 12, item 3); test/model/encoding.test.ts checks that the
+   * fingerprint tells apart every two states the encoding does, one-field changes of memory among
+   * them.
    */
   private readonly memWalk: (mem: KState['mem'], e: Encoder) => void;
 
