@@ -38,7 +38,7 @@ export interface EncoderLines {
   readonly skipped: readonly { readonly line: number; readonly text: string; readonly why: string }[];
 }
 
-/** The functions that write the canonical encoding (`encode` itself replays cached words of them into a FingerprintEncoder). */
+/** The functions that write the canonical encoding (`encode` also hashes the parts of a fingerprint with them). */
 export const ENCODER_FNS = ['encodeValue', 'encodeAll', 'encodeThread', 'threadHeader', 'encodeFrame', 'encodeMem', 'encodeLocks', 'encodePairs'] as const;
 const PARTS = 'encodeThread|threadHeader|encodeFrame|encodeMem|encodeLocks|encodePairs';
 const EMIT = new RegExp(`\\b(?:e\\.(?:int|str|bool)|encodeValue|this\\.(?:${PARTS}))\\(`);
