@@ -84,6 +84,20 @@ function sharerOf(threads: readonly ThreadState[], t: ThreadState, i: number): n
   return i;
 }
 
+/** How many of `t`'s frames, from the outermost, are the very frames of `u` at the same depth. */
+function sharedFrames(t: ThreadState, u: ThreadState): number {
+  const f = t.frames;
+  const g = u.frames;
+  let k = 0;
+  while (k < f.length && k < g.length && f[k] === g[k]) k++;
+  return k;
+}
+
+/** Memory (`k` 0), the locks (1) or the pairs (2) of `s`: the parts after the threads. */
+function sharedPart(s: KState, k: number): object {
+  return k === 0 ? s.mem : k === 1 ? s.locks : s.pairs;
+}
+
 function encodeValue(e: Encoder, v: Value, ids: ReadonlyMap<string, number>): void {
   if (v === null) e.int(0);
   else if (typeof v === 'number') {
@@ -347,9 +361,10 @@ export class KernelModel implements Model<KState, KAction> {
     let s1 = 0;
     let s2 = 0;
     for (let i = 0; i <= n + 2; i++) {
-      h.reset();
-      if (i < n) this.hashThread(state.threads[i]!, 0, h, null, 0);
-      else this.hashShared(state, i - n, h);
+      if (i < n) {
+        h.reset();
+        this.hashThread(state.threads[i]!, 0, h, null, 0);
+      } else this.hashShared(state, i - n, h);
       this.place(i, h.hi, h.lo);
       s1 = (s1 + this.m1) | 0;
       s2 = (s2 + this.m2) | 0;
@@ -465,7 +480,7 @@ export class KernelModel implements Model<KState, KAction> {
     // Memory, the locks, the pairs: each copied from q when it is q's, else hashed.
     for (let k = 0; k < 3; k++) {
       const x = n + k;
-      if (from !== undefined && (k === 0 ? s.mem === from.mem : k === 1 ? s.locks === from.locks : s.pairs === from.pairs)) {
+      if (from !== undefined && sharedPart(s, k) === sharedPart(from, k)) {
         r.c1[x] = q.c1[x]!;
         r.c2[x] = q.c2[x]!;
         r.m1[x] = q.m1[x]!;
@@ -496,15 +511,11 @@ export class KernelModel implements Model<KState, KAction> {
    * return its depth ({@link sharer}: the thread); 0 (and `h` untouched) when none is shared.
    */
   private resumeShared(t: ThreadState, i: number, threads: readonly ThreadState[], r: Recording, h: FingerprintEncoder): number {
-    const f = t.frames;
-    let best = 0;
+    let best = sharedFrames(t, threads[i]!);
     let who = i;
-    for (let pass = 0; pass < 2; pass++) {
-      const b = pass === 0 ? i : sharerOf(threads, t, i);
-      if (pass === 1 && b === i) break;
-      const g = threads[b]!.frames;
-      let k = 0;
-      while (k < f.length && k < g.length && f[k] === g[k]) k++;
+    const b = sharerOf(threads, t, i);
+    if (b !== i) {
+      const k = sharedFrames(t, threads[b]!);
       if (k > best) {
         best = k;
         who = b;
@@ -550,7 +561,7 @@ export class KernelModel implements Model<KState, KAction> {
       s2 = (s2 - r.m2[i]! + this.m2) | 0;
     }
     for (let k = 0; k < 3; k++) {
-      if (k === 0 ? s.mem === p.mem : k === 1 ? s.locks === p.locks : s.pairs === p.pairs) continue;
+      if (sharedPart(s, k) === sharedPart(p, k)) continue;
       this.hashShared(s, k, h);
       this.place(n + k, h.hi, h.lo);
       s1 = (s1 - r.m1[n + k]! + this.m1) | 0;
