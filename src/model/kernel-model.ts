@@ -93,9 +93,37 @@ function sharedFrames(t: ThreadState, u: ThreadState): number {
   return k;
 }
 
-/** Memory (`k` 0), the locks (1) or the pairs (2) of `s`: the parts after the threads. */
-function sharedPart(s: KState, k: number): object {
-  return k === 0 ? s.mem : k === 1 ? s.locks : s.pairs;
+/**
+ * `(a, b, at, vals) => count`: the indices (in `keys` order) of the keys whose values differ between
+ * objects `a` and `b` (by `!==`), into `at`, and `b`'s values there into `vals`; with `a` null, every
+ * key. A function built once per program whose body reads each key by name (constant keys are fast
+ * loads; a key varying in a loop is V8's megamorphic keyed load).
+ */
+function keyDiffer<V>(keys: readonly string[]): (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[]) => number {
+  const body = keys.map((k, q) => `  v = b[${JSON.stringify(k)}]; if (a === null || v !== a[${JSON.stringify(k)}]) { at[n] = ${q}; vals[n++] = v; }`).join('\n');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('a', 'b', 'at', 'vals', `let n = 0, v;\n${body}\n  return n;`) as (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[]) => number;
+}
+
+/** One lock's words: its owner, or a semaphore's writer, read holds and queue. */
+function encodeLock(l: LockState, e: Encoder): void {
+  switch (l.kind) {
+    case 'mutex':
+    case 'spin':
+      e.int(l.owner);
+      break;
+    case 'rwsem':
+      e.int(l.writer);
+      e.int(l.readers.length);
+      for (const r of l.readers) e.int(r);
+      e.int(l.waiters.length);
+      for (const w of l.waiters) {
+        e.int(w.tid);
+        e.bool(w.write);
+        e.bool(w.nonOwner === true);
+      }
+      break;
+  }
 }
 
 function encodeValue(e: Encoder, v: Value, ids: ReadonlyMap<string, number>): void {
@@ -134,8 +162,12 @@ export class KernelModel implements Model<KState, KAction> {
     this.props = options.properties ?? [];
     this.verify = options.verifyReduction ?? false;
     this.ids = internTable(program);
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    this.memWalk = new Function('encodeValue', 'ids', `return function memWalk(m, e) {\n${program.memKeys.map((k) => `  encodeValue(e, m[${JSON.stringify(k)}], ids);`).join('\n')}\n};`)(encodeValue, this.ids) as (mem: KState['mem'], e: Encoder) => void;
+    this.memDiff = keyDiffer<Value>(program.memKeys);
+    this.lockDiff = keyDiffer<LockState>(program.lockKeys);
+    const n = program.spec.threads.length;
+    this.memPlace = n + 3;
+    this.lockPlace = n + 3 + program.memKeys.length;
+    this.diffAt = new Int32Array(Math.max(program.memKeys.length, program.lockKeys.length));
     if (options.por ?? options.coalesce ?? true) {
       const po = new PartialOrder(this.interp);
       this.po = po;
@@ -310,25 +342,27 @@ export class KernelModel implements Model<KState, KAction> {
    * the locks in `lockKeys` order, the open pairs.
    *
    * Into a {@link FingerprintEncoder} (the explorer's hot path) a state gives not these words but a
-   * combination of its parts' hashes, Zobrist-style (issue 12, item 3): each part (a thread; memory;
-   * the locks; the pairs) is hashed on its own from the encoder's seed, with MurmurHash3 as the
-   * encoder mixes words (a thread: its frames from the outermost, then its header, {@link hashThread});
-   * that 64-bit hash is mixed with the part's place (a thread's index, or memory, locks, pairs after
-   * the threads) through MurmurHash3 rounds into a 64-bit value ({@link place}); the values are
-   * summed, lane by lane modulo 2^32; and the encoder is fed the thread count and the two sums, so
-   * the fingerprint is the encoder's finalisation of those. Equal states give equal fingerprints.
-   * Unequal ones differ in some part at some place, whose mixed value is that of a 64-bit hash of
-   * (place, part), so the sums collide as two random 64-bit values do (fingerprint.ts gives the
-   * odds); the place is mixed with the part's hash, not added to it, so exchanging two different
-   * threads changes the sum.
+   * combination of its parts' values, Zobrist-style (issue 12, item 3). The parts: each thread, each
+   * memory key, each lock, and the pairs. A thread (its frames from the outermost, then its header,
+   * {@link hashThread}) and the pairs are hashed on their own from the encoder's seed, with
+   * MurmurHash3 as the encoder mixes words, and that 64-bit hash is mixed with the part's place (the
+   * thread's index; the pairs after the threads) through MurmurHash3 rounds ({@link place}); a memory
+   * key or a lock, whose place never changes, is hashed with its place as the first word
+   * ({@link memPart}, {@link lockPart}). The 64-bit values are summed, lane by lane modulo 2^32, and
+   * the encoder is fed the thread count and the two sums, so the fingerprint is the encoder's
+   * finalisation of those. Equal states give equal fingerprints. Unequal ones differ in some part
+   * at some place, whose value is that of a 64-bit hash of (place, part), so the sums collide as two
+   * random 64-bit values do (fingerprint.ts gives the odds); the place is mixed into the value, not
+   * added to it, so exchanging two different threads changes the sum.
    *
    * A successor is fingerprinted against the state {@link nextState} last stepped from, whose
-   * parts' hashes, mixed values and sums are recorded ({@link record}), with each thread's lanes
-   * before each frame: only the parts the successor changed are hashed, a thread from the first
-   * frame it does not share with the recorded thread at its place (or the one with its bottom
-   * frame: a representative under symmetry moves threads), and their old values are taken out of
-   * the sums and the new ones put in. A thread state the recorded state has at another place is
-   * not hashed again: a part's hash does not depend on its place.
+   * parts' hashes, values and sums are recorded ({@link record}), with each thread's lanes before
+   * each frame: only the parts the successor changed are hashed, a thread from the first frame it
+   * does not share with the recorded thread at its place (or the one with its bottom frame: a
+   * representative under symmetry moves threads), a memory key or a lock where its value is not the
+   * recorded one (`!==`: a lock object a step did not replace is the same object), and their old
+   * values are taken out of the sums and the new ones put in. A thread state the recorded state has
+   * at another place is not hashed again: a part's hash does not depend on its place.
    *
    * Replay tokens and traces carry the digest of the full words instead (checker `digest`), which
    * any other {@link Encoder} receives.
@@ -354,18 +388,33 @@ export class KernelModel implements Model<KState, KAction> {
     this.encodePairs(state.pairs, e);
   }
 
-  /** {@link encode}'s combination of part hashes, every part hashed (no recording to start from). */
+  /** {@link encode}'s combination of part values, every part hashed (no recording to start from). */
   private combineAll(state: KState, e: FingerprintEncoder): void {
     const h = this.hasher;
     const n = state.threads.length;
     let s1 = 0;
     let s2 = 0;
-    for (let i = 0; i <= n + 2; i++) {
-      if (i < n) {
-        h.reset();
-        this.hashThread(state.threads[i]!, 0, h, null, 0);
-      } else this.hashShared(state, i - n, h);
+    for (let i = 0; i < n; i++) {
+      h.reset();
+      this.hashThread(state.threads[i]!, 0, h, null, 0);
       this.place(i, h.hi, h.lo);
+      s1 = (s1 + this.m1) | 0;
+      s2 = (s2 + this.m2) | 0;
+    }
+    this.hashPairs(state.pairs, h);
+    this.place(n + 2, h.hi, h.lo);
+    s1 = (s1 + this.m1) | 0;
+    s2 = (s2 + this.m2) | 0;
+    const at = this.diffAt;
+    const vals = this.memVals;
+    for (let j = 0, c = this.memDiff(null, state.mem, at, vals); j < c; j++) {
+      this.memPart(at[j]!, vals[j]!);
+      s1 = (s1 + this.m1) | 0;
+      s2 = (s2 + this.m2) | 0;
+    }
+    const locks = this.lockVals;
+    for (let j = 0, c = this.lockDiff(null, state.locks, at, locks); j < c; j++) {
+      this.lockPart(at[j]!, locks[j]!);
       s1 = (s1 + this.m1) | 0;
       s2 = (s2 + this.m2) | 0;
     }
@@ -390,12 +439,10 @@ export class KernelModel implements Model<KState, KAction> {
     h.finish();
   }
 
-  /** Hash memory (`k` 0), the locks (1) or the pairs (2) of `s` into `h` from its seed, and finish. */
-  private hashShared(s: KState, k: number, h: FingerprintEncoder): void {
+  /** Hash the pairs into `h` from its seed, and finish. */
+  private hashPairs(pairs: KState['pairs'], h: FingerprintEncoder): void {
     h.reset();
-    if (k === 0) this.memWalk(s.mem, h);
-    else if (k === 1) this.encodeLocks(s.locks, h);
-    else this.encodePairs(s.pairs, h);
+    this.encodePairs(pairs, h);
     h.finish();
   }
 
@@ -411,8 +458,42 @@ export class KernelModel implements Model<KState, KAction> {
     this.m2 = x.lo;
   }
 
+  /** The value of memory key `q` (`memKeys` order) holding `v`: its place, then the value, hashed; into {@link m1} and {@link m2}. */
+  private memPart(q: number, v: Value): void {
+    const x = this.mixer;
+    x.reset();
+    x.int(this.memPlace + q);
+    encodeValue(x, v, this.ids);
+    x.finish();
+    this.m1 = x.hi;
+    this.m2 = x.lo;
+  }
+
+  /** The value of lock `q` (`lockKeys` order) in state `l`: its place, then the lock's words, hashed; into {@link m1} and {@link m2}. */
+  private lockPart(q: number, l: LockState): void {
+    const x = this.mixer;
+    x.reset();
+    x.int(this.lockPlace + q);
+    encodeLock(l, x);
+    x.finish();
+    this.m1 = x.hi;
+    this.m2 = x.lo;
+  }
+
   private m1 = 0;
   private m2 = 0;
+
+  /** The place of the first memory key and of the first lock (after the threads and the pairs'). */
+  private readonly memPlace: number;
+  private readonly lockPlace: number;
+  /** The keys (memory or locks) whose values differ, and those values ({@link memDiff}, {@link lockDiff}). */
+  private readonly diffAt: Int32Array;
+  private readonly memVals: Value[] = [];
+  private readonly lockVals: LockState[] = [];
+  /** Which memory keys differ between two memories, with the second's values ({@link keyDiffer}). */
+  private readonly memDiff: (a: KState['mem'] | null, b: KState['mem'], at: Int32Array, vals: Value[]) => number;
+  /** Which locks differ between two lock tables (another object: a step replaces the locks it changes). */
+  private readonly lockDiff: (a: KState['locks'] | null, b: KState['locks'], at: Int32Array, vals: LockState[]) => number;
 
   /** The state {@link nextState} last stepped from. */
   private lastFrom: KState | undefined;
@@ -426,11 +507,12 @@ export class KernelModel implements Model<KState, KAction> {
   private readonly mixer = new FingerprintEncoder();
 
   /**
-   * Record, for `s`, each part's hash and mixed value, their sums, and each thread's lanes before
-   * each frame and after the last ({@link encode}). A part `s` shares with the previous recording's
+   * Record, for `s`, each part's hash and value, their sums, and each thread's lanes before each
+   * frame and after the last ({@link encode}). A part `s` shares with the previous recording's
    * state (the state expanded before, in breadth-first order often a sibling), at its place or
-   * another, is copied from it; a thread that shares its first frames with one there is hashed
-   * from the first frame it does not share; the other parts are hashed.
+   * another, is copied from it (a memory key or a lock: where its value is that one's); a thread
+   * that shares its first frames with one there is hashed from the first frame it does not share;
+   * the other parts are hashed.
    */
   private record(s: KState): void {
     const q = this.rec;
@@ -442,7 +524,7 @@ export class KernelModel implements Model<KState, KAction> {
     // Parts are copied from q only when q is of a frozen state with as many threads.
     const from = qs !== undefined && qs.threads.length === n ? qs : undefined;
     const h = this.hasher;
-    r.begin(n);
+    r.begin(n, this.program.memKeys.length + this.program.lockKeys.length);
     let s1 = 0;
     let s2 = 0;
     for (let i = 0; i < n; i++) {
@@ -477,27 +559,54 @@ export class KernelModel implements Model<KState, KAction> {
       s2 = (s2 + r.m2[i]!) | 0;
     }
     r.base[n] = r.size;
-    // Memory, the locks, the pairs: each copied from q when it is q's, else hashed.
-    for (let k = 0; k < 3; k++) {
-      const x = n + k;
-      if (from !== undefined && sharedPart(s, k) === sharedPart(from, k)) {
-        r.c1[x] = q.c1[x]!;
-        r.c2[x] = q.c2[x]!;
-        r.m1[x] = q.m1[x]!;
-        r.m2[x] = q.m2[x]!;
-      } else {
-        this.hashShared(s, k, h);
-        r.c1[x] = h.hi;
-        r.c2[x] = h.lo;
-        this.place(x, h.hi, h.lo);
-        r.m1[x] = this.m1;
-        r.m2[x] = this.m2;
-      }
-      s1 = (s1 + r.m1[x]!) | 0;
-      s2 = (s2 + r.m2[x]!) | 0;
+    // The pairs: copied from q when they are q's, else hashed.
+    if (from !== undefined && s.pairs === from.pairs) {
+      r.m1[n] = q.m1[n]!;
+      r.m2[n] = q.m2[n]!;
+    } else {
+      this.hashPairs(s.pairs, h);
+      this.place(n + 2, h.hi, h.lo);
+      r.m1[n] = this.m1;
+      r.m2[n] = this.m2;
     }
-    r.s1 = s1;
-    r.s2 = s2;
+    s1 = (s1 + r.m1[n]!) | 0;
+    s2 = (s2 + r.m2[n]!) | 0;
+    // Memory keys and locks: q's values where they hold what they hold in q, else hashed.
+    const at = this.diffAt;
+    let ms1 = 0;
+    let ms2 = 0;
+    if (from !== undefined) {
+      r.k1.set(q.k1);
+      r.k2.set(q.k2);
+      ms1 = q.ms1;
+      ms2 = q.ms2;
+    } else {
+      r.k1.fill(0);
+      r.k2.fill(0);
+    }
+    const mem = this.memVals;
+    for (let j = 0, c = from !== undefined && s.mem === from.mem ? 0 : this.memDiff(from === undefined ? null : from.mem, s.mem, at, mem); j < c; j++) {
+      const x = at[j]!;
+      this.memPart(x, mem[j]!);
+      ms1 = (ms1 - r.k1[x]! + this.m1) | 0;
+      ms2 = (ms2 - r.k2[x]! + this.m2) | 0;
+      r.k1[x] = this.m1;
+      r.k2[x] = this.m2;
+    }
+    const M = this.program.memKeys.length;
+    const locks = this.lockVals;
+    for (let j = 0, c = from !== undefined && s.locks === from.locks ? 0 : this.lockDiff(from === undefined ? null : from.locks, s.locks, at, locks); j < c; j++) {
+      const x = M + at[j]!;
+      this.lockPart(at[j]!, locks[j]!);
+      ms1 = (ms1 - r.k1[x]! + this.m1) | 0;
+      ms2 = (ms2 - r.k2[x]! + this.m2) | 0;
+      r.k1[x] = this.m1;
+      r.k2[x] = this.m2;
+    }
+    r.ms1 = ms1;
+    r.ms2 = ms2;
+    r.s1 = (s1 + ms1) | 0;
+    r.s2 = (s2 + ms2) | 0;
     r.state = s;
   }
 
@@ -560,12 +669,31 @@ export class KernelModel implements Model<KState, KAction> {
       s1 = (s1 - r.m1[i]! + this.m1) | 0;
       s2 = (s2 - r.m2[i]! + this.m2) | 0;
     }
-    for (let k = 0; k < 3; k++) {
-      if (sharedPart(s, k) === sharedPart(p, k)) continue;
-      this.hashShared(s, k, h);
-      this.place(n + k, h.hi, h.lo);
-      s1 = (s1 - r.m1[n + k]! + this.m1) | 0;
-      s2 = (s2 - r.m2[n + k]! + this.m2) | 0;
+    if (s.pairs !== p.pairs) {
+      this.hashPairs(s.pairs, h);
+      this.place(n + 2, h.hi, h.lo);
+      s1 = (s1 - r.m1[n]! + this.m1) | 0;
+      s2 = (s2 - r.m2[n]! + this.m2) | 0;
+    }
+    const at = this.diffAt;
+    if (s.mem !== p.mem) {
+      const mem = this.memVals;
+      for (let j = 0, c = this.memDiff(p.mem, s.mem, at, mem); j < c; j++) {
+        const x = at[j]!;
+        this.memPart(x, mem[j]!);
+        s1 = (s1 - r.k1[x]! + this.m1) | 0;
+        s2 = (s2 - r.k2[x]! + this.m2) | 0;
+      }
+    }
+    if (s.locks !== p.locks) {
+      const M = this.program.memKeys.length;
+      const locks = this.lockVals;
+      for (let j = 0, c = this.lockDiff(p.locks, s.locks, at, locks); j < c; j++) {
+        const x = at[j]!;
+        this.lockPart(x, locks[j]!);
+        s1 = (s1 - r.k1[M + x]! + this.m1) | 0;
+        s2 = (s2 - r.k2[M + x]! + this.m2) | 0;
+      }
     }
     e.int(n);
     e.int(s1);
@@ -601,41 +729,12 @@ export class KernelModel implements Model<KState, KAction> {
     for (let i = 0; i < locals.length; i++) encodeValue(e, locals[i]!, this.ids);
   }
 
-  /**
-   * {@link encodeMem}, unrolled: a function built once per program whose body reads each key of
-   * `memKeys` by name, in order (`encodeValue(e, m["mm.flags"], ids); ...`). Reading a key that
-   * varies in a loop goes through V8's megamorphic keyed load; a constant key is a fast load. The
-   * fingerprint's hot path uses it (issue 12, item 3); test/model/encoding.test.ts checks that the
-   * fingerprint tells apart every two states the encoding does, one-field changes of memory among
-   * them.
-   */
-  private readonly memWalk: (mem: KState['mem'], e: Encoder) => void;
-
   private encodeMem(mem: KState['mem'], e: Encoder): void {
     for (const k of this.program.memKeys) encodeValue(e, mem[k]!, this.ids);
   }
 
   private encodeLocks(locks: KState['locks'], e: Encoder): void {
-    for (const k of this.program.lockKeys) {
-      const l = locks[k]!;
-      switch (l.kind) {
-        case 'mutex':
-        case 'spin':
-          e.int(l.owner);
-          break;
-        case 'rwsem':
-          e.int(l.writer);
-          e.int(l.readers.length);
-          for (const r of l.readers) e.int(r);
-          e.int(l.waiters.length);
-          for (const w of l.waiters) {
-            e.int(w.tid);
-            e.bool(w.write);
-            e.bool(w.nonOwner === true);
-          }
-          break;
-      }
-    }
+    for (const k of this.program.lockKeys) encodeLock(locks[k]!, e);
   }
 
   private encodePairs(pairs: KState['pairs'], e: Encoder): void {
@@ -653,20 +752,27 @@ export class KernelModel implements Model<KState, KAction> {
 }
 
 /**
- * What {@link KernelModel.encode} recorded of one state: per part (the threads, then memory, the
- * locks, the pairs) its hash and its value mixed with its place, their sums, and per thread the
- * lanes (and word count) before each of its frames and after the last, hashing from the seed.
+ * What {@link KernelModel.encode} recorded of one state: per thread and for the pairs (after the
+ * threads) its hash and its value (the hash mixed with its place), per memory key and lock its
+ * value, the sums, and per thread the lanes (and word count) before each of its frames and after
+ * the last, hashing from the seed.
  */
 class Recording {
   /** The state recorded (undefined: none yet). */
   state: KState | undefined;
-  /** Per part: its hash. */
+  /** Per thread: its hash. */
   c1 = new Int32Array(8);
   c2 = new Int32Array(8);
-  /** Per part: its hash mixed with its place. */
+  /** Per thread, then the pairs: the hash mixed with its place. */
   m1 = new Int32Array(8);
   m2 = new Int32Array(8);
-  /** The sums of the mixed values, per lane. */
+  /** Per memory key, then per lock: its value. */
+  k1 = new Int32Array(0);
+  k2 = new Int32Array(0);
+  /** The sums of the memory keys' and the locks' values, per lane. */
+  ms1 = 0;
+  ms2 = 0;
+  /** The sums of every part's value, per lane. */
   s1 = 0;
   s2 = 0;
   /** Per thread, its first lane slot; at the thread count, the end. */
@@ -678,16 +784,20 @@ class Recording {
   /** Lane slots used. */
   size = 0;
 
-  /** Start recording a state of `n` threads. */
-  begin(n: number): void {
+  /** Start recording a state of `n` threads, `keys` memory keys and locks. */
+  begin(n: number, keys: number): void {
     this.state = undefined;
     this.size = 0;
     if (this.base.length < n + 1) this.base = new Int32Array(2 * (n + 1));
-    if (this.c1.length < n + 3) {
-      this.c1 = new Int32Array(2 * (n + 3));
-      this.c2 = new Int32Array(2 * (n + 3));
-      this.m1 = new Int32Array(2 * (n + 3));
-      this.m2 = new Int32Array(2 * (n + 3));
+    if (this.c1.length < n + 1) {
+      this.c1 = new Int32Array(2 * (n + 1));
+      this.c2 = new Int32Array(2 * (n + 1));
+      this.m1 = new Int32Array(2 * (n + 1));
+      this.m2 = new Int32Array(2 * (n + 1));
+    }
+    if (this.k1.length !== keys) {
+      this.k1 = new Int32Array(keys);
+      this.k2 = new Int32Array(keys);
     }
   }
 

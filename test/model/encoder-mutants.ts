@@ -1,11 +1,11 @@
 /**
  * Mutants of the kernel model's encoder, for test/model/encoding.test.ts: each one removes one line
- * of `encodeValue` or of a KernelModel method the encoding is written by ({@link ENCODER_FNS}, in
+ * of `encodeValue`, of `encodeLock` or of a KernelModel method the encoding is written by ({@link ENCODER_FNS}, in
  * src/model/kernel-model.ts; a line calling one of the methods counts as emitting) that contributes to the
  * encoding. The lines are found in the source text when the test runs, so the mutants follow the
  * file as it changes.
  *
- * A line that emits (calls `e.int`, `e.str`, `e.bool` or `encodeValue`) is deleted. Where deleting
+ * A line that emits (calls `e.int`, `e.str`, `e.bool`, `encodeValue` or `encodeLock`) is deleted. Where deleting
  * it would not parse (`} else e.int(0);`, `if (v === null) e.int(0);` before an `else`), only its
  * emitting statements are removed (`} else {}`). A structure line cannot be deleted without breaking
  * the syntax, so it is neutralised instead, which removes what it governs: a loop header or an `if`
@@ -39,10 +39,12 @@ export interface EncoderLines {
 }
 
 /** The functions that write the canonical encoding (`encode` also hashes the parts of a fingerprint with them). */
-export const ENCODER_FNS = ['encodeValue', 'encodeAll', 'encodeThread', 'threadHeader', 'encodeFrame', 'encodeMem', 'encodeLocks', 'encodePairs'] as const;
+export const ENCODER_FNS = ['encodeValue', 'encodeLock', 'encodeAll', 'encodeThread', 'threadHeader', 'encodeFrame', 'encodeMem', 'encodeLocks', 'encodePairs'] as const;
+/** The encoder functions that are module-level functions (the others are KernelModel methods). */
+const TOP_LEVEL: readonly string[] = ['encodeValue', 'encodeLock'];
 const PARTS = 'encodeThread|threadHeader|encodeFrame|encodeMem|encodeLocks|encodePairs';
-const EMIT = new RegExp(`\\b(?:e\\.(?:int|str|bool)|encodeValue|this\\.(?:${PARTS}))\\(`);
-const EMIT_STATEMENT = new RegExp(`\\b(?:e\\.(?:int|str|bool)|encodeValue|this\\.(?:${PARTS}))\\((?:[^()]|\\([^()]*\\))*\\);`, 'g');
+const EMIT = new RegExp(`\\b(?:e\\.(?:int|str|bool)|encodeValue|encodeLock|this\\.(?:${PARTS}))\\(`);
+const EMIT_STATEMENT = new RegExp(`\\b(?:e\\.(?:int|str|bool)|encodeValue|encodeLock|this\\.(?:${PARTS}))\\((?:[^()]|\\([^()]*\\))*\\);`, 'g');
 
 /** Syntax errors of a TypeScript module text (none: the empty list). */
 export function syntaxErrors(text: string): string[] {
@@ -70,7 +72,7 @@ export function encoderLines(source: string): EncoderLines {
   const lines = source.split('\n');
   const sites: MutationSite[] = [];
   const skipped: { line: number; text: string; why: string }[] = [];
-  const fns: [string, RegExp][] = ENCODER_FNS.map((f) => [f, f === 'encodeValue' ? /^function encodeValue\(/ : new RegExp(`^\\s+private ${f}\\(`)]);
+  const fns: [string, RegExp][] = ENCODER_FNS.map((f) => [f, TOP_LEVEL.includes(f) ? new RegExp(`^function ${f}\\(`) : new RegExp(`^\\s+private ${f}\\(`)]);
   for (const [fn, start] of fns) {
     const [first, last] = block(lines, start, `${fn} function`);
     for (let i = first + 1; i < last; i++) {
