@@ -175,7 +175,7 @@ export class KernelModel implements Model<KState, KAction> {
     }
     if (options.symmetry ?? options.por ?? options.coalesce ?? true) {
       const classes = threadClasses(program);
-      if (classes.length) this.symmetry = new ThreadSymmetry(program, classes);
+      if (classes.length) this.symmetry = this.threadSymmetry = new ThreadSymmetry(program, classes);
     }
   }
 
@@ -187,6 +187,8 @@ export class KernelModel implements Model<KState, KAction> {
    * mixed with the place does).
    */
   readonly symmetry?: Symmetry<KState>;
+  /** {@link symmetry}, told which state each step starts from (ThreadSymmetry.stepFrom). */
+  private readonly threadSymmetry: ThreadSymmetry | undefined;
 
   readonly ample?: (state: KState, actions: readonly KAction[]) => number;
   private readonly po: PartialOrder | undefined;
@@ -200,7 +202,10 @@ export class KernelModel implements Model<KState, KAction> {
   }
 
   nextState(state: KState, action: KAction): KState {
-    this.lastFrom = state;
+    if (this.lastFrom !== state) {
+      this.lastFrom = state;
+      this.threadSymmetry?.stepFrom(state);
+    }
     let next = this.po?.successorOf(state, action) ?? this.interp.next(state, action);
     // A state the partial-order reduction need not keep is run through (PartialOrder.chain).
     if (this.po) for (let c = this.po.chain(next, action.tid); c !== undefined; c = this.po.chain(next, action.tid)) next = c;

@@ -87,7 +87,10 @@
  * it (threads naming no task come first, by hash, then, where hashes are equal, by content), each
  * member's pairs per pairs array as a string; the caches are keyed by the objects, which are never
  * changed (states are immutable). Roles compare lock by lock, as numbers (`roleOf`), and memory is
- * scanned for task names by functions built per program that read each key by name.
+ * scanned for task names by functions built per program that read each key by name; whether a
+ * thread's locals name a task is scanned too, the answer kept for the last thread state asked
+ * about at each index (`Plan.namesAt`): the threads in no class need no content id. The members'
+ * ids are carried from the state the model last stepped from (`stepFrom`) to its successors.
  *
  * ## Twins ({@link ThreadSymmetry.twins})
  *
@@ -317,6 +320,8 @@ class Plan {
     const sigs = this.ownKeys.map((keys, tid) => keys.map((k) => k.slice(this.taskOf[tid]!.length)).join('\n'));
     this.ownSig = Int32Array.from(sigs, (x) => sigs.indexOf(x));
     this.ownsLock = spec.threads.map((t) => program.lockKeys.some((k) => under(k, t.task)));
+    this.lastAt = new Array<ThreadState | undefined>(this.n).fill(undefined);
+    this.lastNames = new Uint8Array(this.n);
     this.keyOwner = owner;
     this.memOrder = Object.keys(spec.mem);
     this.lockKeys = program.lockKeys;
@@ -435,10 +440,35 @@ class Plan {
     return h >>> 1;
   }
 
-  /** Whether a thread's locals hold a value naming a task (cached per thread state). */
-  threadNames(th: ThreadState): boolean {
-    return this.threadId(th) < 0;
+  /**
+   * Whether thread state `th`, at index `t` of a state, has a local naming a task (where
+   * {@link threadId} is -1). Scanned, not looked up: the threads in no class need no content id,
+   * and a thread state is most often asked about at its own index again (a state's successors and
+   * their representatives share it), so the answer for the last one asked about at each index is
+   * kept.
+   */
+  namesAt(t: number, th: ThreadState): boolean {
+    if (this.lastAt[t] === th) return this.lastNames[t] === 1;
+    const fs = th.frames;
+    let b = false;
+    for (let j = 0; j < fs.length && !b; j++) {
+      const locals = fs[j]!.locals;
+      for (let i = 0; i < locals.length; i++) {
+        const v = locals[i]!;
+        if (typeof v === 'string' && this.tidOf(v) >= 0) {
+          b = true;
+          break;
+        }
+      }
+    }
+    this.lastAt[t] = th;
+    this.lastNames[t] = b ? 1 : 0;
+    return b;
   }
+
+  /** Per index: the thread state {@link namesAt} was last asked about there, and its answer. */
+  private readonly lastAt: (ThreadState | undefined)[];
+  private readonly lastNames: Uint8Array;
 
   /** `v` with the task it names renamed by `perm`. */
   rename(v: string, perm: ArrayLike<number>): string {
@@ -508,7 +538,7 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>): KState
   const threads: ThreadState[] = new Array<ThreadState>(n);
   for (let t = 0; t < n; t++) {
     const th = state.threads[t]!;
-    threads[perm[t]!] = plan.threadNames(th) ? renameThread(th, plan, perm) : th;
+    threads[perm[t]!] = plan.namesAt(t, th) ? renameThread(th, plan, perm) : th;
   }
 
   // Memory: per-task values move with their task, then every string value is renamed.
@@ -660,6 +690,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
     this.ids = new Int32Array(program.spec.threads.length);
     this.idTmp = new Int32Array(program.spec.threads.length);
     this.prevIds = new Int32Array(program.spec.threads.length);
+    this.baseIds = new Int32Array(program.spec.threads.length);
   }
 
   canonical(state: KState, perm: Uint8Array): KState {
@@ -711,24 +742,42 @@ export class ThreadSymmetry implements Symmetry<KState> {
 
   /**
    * Fill {@link ids} for `s`: one lookup per member, not one per comparison, and none for a
-   * member whose thread state is the one at its place in the state prepared before (successors of
-   * one state share all threads but the one that moved).
+   * member whose thread state is the one at its place in the state prepared before, or in the
+   * state the model last stepped from ({@link stepFrom}: its successors share all threads but the
+   * one that moved with it, while the state prepared before is often a sibling or a permuted
+   * representative).
    */
   private prepare(s: KState): void {
     if (s === this.prepared) return;
     const th = s.threads;
     const prev = this.prevThreads;
+    const base = this.baseThreads;
     const h = this.ids;
     const ph = this.prevIds;
     for (const t of this.members) {
       const x = th[t]!;
-      const v = prev[t] === x ? ph[t]! : this.plan.threadId(x);
+      const v = prev[t] === x ? ph[t]! : base[t] === x ? this.baseIds[t]! : this.plan.threadId(x);
       h[t] = v;
       ph[t] = v;
     }
     this.prevThreads = th;
     this.prepared = s;
   }
+
+  /**
+   * The model is about to step from `s` (KernelModel.nextState): keep its members' content ids for
+   * {@link prepare}, which meets its successors next.
+   */
+  stepFrom(s: KState): void {
+    if (s.threads === this.baseThreads) return;
+    this.prepare(s);
+    this.baseThreads = s.threads;
+    for (const t of this.members) this.baseIds[t] = this.ids[t]!;
+  }
+
+  /** The threads of the state last stepped from ({@link stepFrom}), and their members' content ids. */
+  private baseThreads: readonly ThreadState[] = [];
+  private readonly baseIds: Int32Array;
 
   /**
    * Twins (Symmetry.twins): in a state where no value names a task ({@link orbitUnique}), two
@@ -766,7 +815,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
     this.prepare(rep);
     for (const t of this.members) if (this.ids[t]! < 0) return false;
     const th = rep.threads;
-    for (const t of this.others) if (this.plan.threadId(th[t]!) < 0) return false;
+    for (const t of this.others) if (this.plan.namesAt(t, th[t]!)) return false;
     return true;
   }
 
@@ -922,7 +971,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
   private named(s: KState): boolean {
     if (s === this.lastNamed) return this.lastNamedValue;
     let b = this.plan.memNames(s.mem);
-    for (let i = 0; !b && i < this.others.length; i++) b = this.plan.threadNames(s.threads[this.others[i]!]!);
+    for (let i = 0; !b && i < this.others.length; i++) b = this.plan.namesAt(this.others[i]!, s.threads[this.others[i]!]!);
     this.lastNamed = s;
     this.lastNamedValue = b;
     return b;
