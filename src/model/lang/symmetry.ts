@@ -470,6 +470,32 @@ class Plan {
   private readonly lastAt: (ThreadState | undefined)[];
   private readonly lastNames: Uint8Array;
 
+  /**
+   * The threads a lock table names (owners, writers, read holders, waiters) as a mask of
+   * {@link bit}s; the answer for the last table asked about is kept (a state's successors and their
+   * representatives mostly share it).
+   */
+  lockThreads(locks: KState['locks']): number {
+    if (locks === this.lastLocks) return this.lastLockMask;
+    let m = 0;
+    for (const k of this.lockKeys) {
+      const l = locks[k]!;
+      if (l.kind !== 'rwsem') {
+        if (l.owner >= 0) m |= bit(l.owner);
+        continue;
+      }
+      if (l.writer >= 0) m |= bit(l.writer);
+      for (const r of l.readers) if (r >= 0) m |= bit(r);
+      for (const w of l.waiters) if (w.tid >= 0) m |= bit(w.tid);
+    }
+    this.lastLocks = locks;
+    this.lastLockMask = m;
+    return m;
+  }
+
+  private lastLocks: KState['locks'] | undefined;
+  private lastLockMask = 0;
+
   /** `v` with the task it names renamed by `perm`. */
   rename(v: string, perm: ArrayLike<number>): string {
     const t = this.tidOf(v);
@@ -499,6 +525,11 @@ function roleOf(l: LockState, t: number): number {
   return r;
 }
 
+/** Thread `t`'s bit in a mask of threads: bit 31 stands for every thread from 31 on. */
+function bit(t: number): number {
+  return t < 31 ? 1 << t : 1 << 31;
+}
+
 const plans = new WeakMap<Program, Plan>();
 
 function planOf(program: Program): Plan {
@@ -516,7 +547,12 @@ export function permuteState(program: Program, state: KState, perm: ArrayLike<nu
   return permuteWith(planOf(program), state, perm);
 }
 
-function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>): KState {
+/**
+ * {@link permuteState} with the program's {@link Plan}. `ids`, when given, holds the content ids
+ * ({@link Plan.threadId}) of `state`'s threads at the indices where `member` is nonzero: whether such
+ * a thread names a task is read there (-1) instead of scanned.
+ */
+function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>, ids: Int32Array | null = null, member: Uint8Array | null = null): KState {
   const n = state.threads.length;
   if (n !== plan.n || perm.length < n) throw new Error(`a permutation of ${perm.length} threads for a state of ${n}`);
   let identity = true;
@@ -538,7 +574,8 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>): KState
   const threads: ThreadState[] = new Array<ThreadState>(n);
   for (let t = 0; t < n; t++) {
     const th = state.threads[t]!;
-    threads[perm[t]!] = plan.namesAt(t, th) ? renameThread(th, plan, perm) : th;
+    const names = ids !== null && member![t] ? ids[t]! < 0 : plan.namesAt(t, th);
+    threads[perm[t]!] = names ? renameThread(th, plan, perm) : th;
   }
 
   // Memory: per-task values move with their task, then every string value is renamed.
@@ -564,9 +601,11 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>): KState
   }
   if (mem !== null) Object.freeze(mem);
 
-  // Locks.
+  // Locks: none changes unless one names a thread that moves.
   let locks: Record<string, LockState> | null = null;
-  for (const k of plan.lockKeys) {
+  let moved = 0;
+  for (let t = 0; t < n; t++) if (perm[t] !== t) moved |= bit(t);
+  if ((plan.lockThreads(state.locks) & moved) !== 0) for (const k of plan.lockKeys) {
     const l = state.locks[k]!;
     const nl = permuteLock(l, perm);
     if (nl === l) continue;
@@ -687,6 +726,8 @@ export class ThreadSymmetry implements Symmetry<KState> {
     this.order = this.classes.map((c) => new Int32Array(c.length));
     this.others = program.spec.threads.flatMap((_, t) => (this.classOf[t]! < 0 ? [t] : []));
     this.members = this.classes.flat();
+    this.member = new Uint8Array(program.spec.threads.length);
+    for (const t of this.members) this.member[t] = 1;
     this.ids = new Int32Array(program.spec.threads.length);
     this.idTmp = new Int32Array(program.spec.threads.length);
     this.prevIds = new Int32Array(program.spec.threads.length);
@@ -719,7 +760,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
       }
     }
     if (!moved) return state;
-    const rep = permuteWith(this.plan, state, perm);
+    const rep = permuteWith(this.plan, state, perm, this.ids, this.member);
     // The members' content ids, moved with their threads.
     const h = this.ids;
     const tmp = this.idTmp;
@@ -731,6 +772,8 @@ export class ThreadSymmetry implements Symmetry<KState> {
 
   /** Every member of a class. */
   private readonly members: readonly number[];
+  /** Per thread, 1 for a member of a class. */
+  private readonly member: Uint8Array;
   /** The state whose members' content ids {@link ids} holds. */
   private prepared: KState | undefined;
   private readonly ids: Int32Array;
