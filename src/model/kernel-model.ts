@@ -453,33 +453,36 @@ export class KernelModel implements Model<KState, KAction> {
 
   /** A part's hash mixed with its place ({@link encode}), into {@link m1} and {@link m2}. */
   private place(part: number, hi: number, lo: number): void {
-    const x = this.mixer;
-    x.reset();
-    x.int(part);
+    const x = this.partAt(part);
     x.int(hi);
     x.int(lo);
-    x.finish();
-    this.m1 = x.hi;
-    this.m2 = x.lo;
+    this.partDone(x);
   }
 
   /** The value of memory key `q` (`memKeys` order) holding `v`: its place, then the value, hashed; into {@link m1} and {@link m2}. */
   private memPart(q: number, v: Value): void {
-    const x = this.mixer;
-    x.reset();
-    x.int(this.memPlace + q);
+    const x = this.partAt(this.memPlace + q);
     encodeValue(x, v, this.ids);
-    x.finish();
-    this.m1 = x.hi;
-    this.m2 = x.lo;
+    this.partDone(x);
   }
 
   /** The value of lock `q` (`lockKeys` order) in state `l`: its place, then the lock's words, hashed; into {@link m1} and {@link m2}. */
   private lockPart(q: number, l: LockState): void {
+    const x = this.partAt(this.lockPlace + q);
+    encodeLock(l, x);
+    this.partDone(x);
+  }
+
+  /** The mixer, reset and fed a part's place: the first word of the part's value. */
+  private partAt(place: number): FingerprintEncoder {
     const x = this.mixer;
     x.reset();
-    x.int(this.lockPlace + q);
-    encodeLock(l, x);
+    x.int(place);
+    return x;
+  }
+
+  /** Finish the part's value begun with {@link partAt}, into {@link m1} and {@link m2}. */
+  private partDone(x: FingerprintEncoder): void {
     x.finish();
     this.m1 = x.hi;
     this.m2 = x.lo;
