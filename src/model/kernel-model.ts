@@ -165,8 +165,8 @@ export class KernelModel implements Model<KState, KAction> {
     this.memDiff = keyDiffer<Value>(program.memKeys);
     this.lockDiff = keyDiffer<LockState>(program.lockKeys);
     const n = program.spec.threads.length;
-    this.memPlace = n + 3;
-    this.lockPlace = n + 3 + program.memKeys.length;
+    this.memPlace = n + 1;
+    this.lockPlace = n + 1 + program.memKeys.length;
     this.diffAt = new Int32Array(Math.max(program.memKeys.length, program.lockKeys.length));
     if (options.por ?? options.coalesce ?? true) {
       const po = new PartialOrder(this.interp);
@@ -407,26 +407,52 @@ export class KernelModel implements Model<KState, KAction> {
       s2 = (s2 + this.m2) | 0;
     }
     this.hashPairs(state.pairs, h);
-    this.place(n + 2, h.hi, h.lo);
+    this.place(n, h.hi, h.lo);
     s1 = (s1 + this.m1) | 0;
     s2 = (s2 + this.m2) | 0;
-    const at = this.diffAt;
-    const vals = this.memVals;
-    for (let j = 0, c = this.memDiff(null, state.mem, at, vals); j < c; j++) {
-      this.memPart(at[j]!, vals[j]!);
-      s1 = (s1 + this.m1) | 0;
-      s2 = (s2 + this.m2) | 0;
-    }
-    const locks = this.lockVals;
-    for (let j = 0, c = this.lockDiff(null, state.locks, at, locks); j < c; j++) {
-      this.lockPart(at[j]!, locks[j]!);
-      s1 = (s1 + this.m1) | 0;
-      s2 = (s2 + this.m2) | 0;
-    }
+    this.keyParts(null, state, null, false);
     e.int(n);
-    e.int(s1);
-    e.int(s2);
+    e.int((s1 + this.d1) | 0);
+    e.int((s2 + this.d2) | 0);
   }
+
+  /**
+   * The memory keys and locks whose values in `s` differ from those in `from` (every one, with
+   * `from` null): their values hashed ({@link memPart}, {@link lockPart}), and the change of the
+   * sums into {@link d1} and {@link d2}, each new value less the old one in `r` (0 without `r`);
+   * with `write`, the new values replace the old in `r`.
+   */
+  private keyParts(from: KState | null, s: KState, r: Recording | null, write: boolean): void {
+    const at = this.diffAt;
+    const M = this.program.memKeys.length;
+    let d1 = 0;
+    let d2 = 0;
+    // Memory (part 0, values at 0..M-1 in `r`), then the locks (part 1, at M on).
+    for (let part = 0; part < 2; part++) {
+      let c = 0;
+      if (part === 0) {
+        if (from === null || s.mem !== from.mem) c = this.memDiff(from === null ? null : from.mem, s.mem, at, this.memVals);
+      } else if (from === null || s.locks !== from.locks) c = this.lockDiff(from === null ? null : from.locks, s.locks, at, this.lockVals);
+      for (let j = 0; j < c; j++) {
+        const q = at[j]!;
+        if (part === 0) this.memPart(q, this.memVals[j]!);
+        else this.lockPart(q, this.lockVals[j]!);
+        const x = part === 0 ? q : M + q;
+        d1 = (d1 + this.m1 - (r === null ? 0 : r.k1[x]!)) | 0;
+        d2 = (d2 + this.m2 - (r === null ? 0 : r.k2[x]!)) | 0;
+        if (write) {
+          r!.k1[x] = this.m1;
+          r!.k2[x] = this.m2;
+        }
+      }
+    }
+    this.d1 = d1;
+    this.d2 = d2;
+  }
+
+  /** {@link keyParts}'s change of the sums. */
+  private d1 = 0;
+  private d2 = 0;
 
   /**
    * Hash thread `t` into `h` from frame `from` (`h` holds the lanes before it: reset for 0), then
@@ -491,7 +517,7 @@ export class KernelModel implements Model<KState, KAction> {
   private m1 = 0;
   private m2 = 0;
 
-  /** The place of the first memory key and of the first lock (after the threads and the pairs'). */
+  /** The place of the first memory key and of the first lock (the threads' are 0..n-1, the pairs' n). */
   private readonly memPlace: number;
   private readonly lockPlace: number;
   /** The keys (memory or locks) whose values differ, and those values ({@link memDiff}, {@link lockDiff}). */
@@ -573,44 +599,23 @@ export class KernelModel implements Model<KState, KAction> {
       r.m2[n] = q.m2[n]!;
     } else {
       this.hashPairs(s.pairs, h);
-      this.place(n + 2, h.hi, h.lo);
+      this.place(n, h.hi, h.lo);
       r.m1[n] = this.m1;
       r.m2[n] = this.m2;
     }
     s1 = (s1 + r.m1[n]!) | 0;
     s2 = (s2 + r.m2[n]!) | 0;
     // Memory keys and locks: q's values where they hold what they hold in q, else hashed.
-    const at = this.diffAt;
-    let ms1 = 0;
-    let ms2 = 0;
     if (from !== undefined) {
       r.k1.set(q.k1);
       r.k2.set(q.k2);
-      ms1 = q.ms1;
-      ms2 = q.ms2;
     } else {
       r.k1.fill(0);
       r.k2.fill(0);
     }
-    const mem = this.memVals;
-    for (let j = 0, c = from !== undefined && s.mem === from.mem ? 0 : this.memDiff(from === undefined ? null : from.mem, s.mem, at, mem); j < c; j++) {
-      const x = at[j]!;
-      this.memPart(x, mem[j]!);
-      ms1 = (ms1 - r.k1[x]! + this.m1) | 0;
-      ms2 = (ms2 - r.k2[x]! + this.m2) | 0;
-      r.k1[x] = this.m1;
-      r.k2[x] = this.m2;
-    }
-    const M = this.program.memKeys.length;
-    const locks = this.lockVals;
-    for (let j = 0, c = from !== undefined && s.locks === from.locks ? 0 : this.lockDiff(from === undefined ? null : from.locks, s.locks, at, locks); j < c; j++) {
-      const x = M + at[j]!;
-      this.lockPart(at[j]!, locks[j]!);
-      ms1 = (ms1 - r.k1[x]! + this.m1) | 0;
-      ms2 = (ms2 - r.k2[x]! + this.m2) | 0;
-      r.k1[x] = this.m1;
-      r.k2[x] = this.m2;
-    }
+    this.keyParts(from ?? null, s, r, true);
+    const ms1 = from === undefined ? this.d1 : (q.ms1 + this.d1) | 0;
+    const ms2 = from === undefined ? this.d2 : (q.ms2 + this.d2) | 0;
     r.ms1 = ms1;
     r.ms2 = ms2;
     r.s1 = (s1 + ms1) | 0;
@@ -679,30 +684,13 @@ export class KernelModel implements Model<KState, KAction> {
     }
     if (s.pairs !== p.pairs) {
       this.hashPairs(s.pairs, h);
-      this.place(n + 2, h.hi, h.lo);
+      this.place(n, h.hi, h.lo);
       s1 = (s1 - r.m1[n]! + this.m1) | 0;
       s2 = (s2 - r.m2[n]! + this.m2) | 0;
     }
-    const at = this.diffAt;
-    if (s.mem !== p.mem) {
-      const mem = this.memVals;
-      for (let j = 0, c = this.memDiff(p.mem, s.mem, at, mem); j < c; j++) {
-        const x = at[j]!;
-        this.memPart(x, mem[j]!);
-        s1 = (s1 - r.k1[x]! + this.m1) | 0;
-        s2 = (s2 - r.k2[x]! + this.m2) | 0;
-      }
-    }
-    if (s.locks !== p.locks) {
-      const M = this.program.memKeys.length;
-      const locks = this.lockVals;
-      for (let j = 0, c = this.lockDiff(p.locks, s.locks, at, locks); j < c; j++) {
-        const x = at[j]!;
-        this.lockPart(x, locks[j]!);
-        s1 = (s1 - r.k1[M + x]! + this.m1) | 0;
-        s2 = (s2 - r.k2[M + x]! + this.m2) | 0;
-      }
-    }
+    this.keyParts(p, s, r, false);
+    s1 = (s1 + this.d1) | 0;
+    s2 = (s2 + this.d2) | 0;
     e.int(n);
     e.int(s1);
     e.int(s2);
