@@ -43,15 +43,20 @@ export function variantByPatch(base: VariantDef, file: string, fields: PatchedFi
   // Applied on first use, not when the driver module loads: most runs use one or two variants.
   let made: { fns: readonly FnDef[]; threads?: Record<string, DriverThreadDef> } | undefined;
   const make = (): NonNullable<typeof made> => (made ??= applyTo(base, file, fields));
-  const v: VariantDef = {
-    ...base,
-    ...fields,
-    get fns() {
-      return make().fns;
-    },
-  };
-  if (base.threads) {
-    Object.defineProperty(v, 'threads', { enumerable: true, get: () => make().threads });
+  return deriveVariant(base, fields, make);
+}
+
+/**
+ * `base` with `fields` over it and, given `make`, its functions and its threads' functions made by
+ * `make` when first read. The base's fields are copied as they are defined, not read: a base whose
+ * functions are themselves made on first use (v5.2 from v5.0 from 93065ac753e4) keeps them unmade
+ * (a spread would read its getters, applying every patch of the chain when the module loads).
+ */
+export function deriveVariant(base: VariantDef, fields: Partial<VariantDef>, make?: () => { fns: readonly FnDef[]; threads?: Record<string, DriverThreadDef> }): VariantDef {
+  const v = Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(base), ...Object.getOwnPropertyDescriptors(fields) }) as VariantDef;
+  if (make) {
+    Object.defineProperty(v, 'fns', { enumerable: true, configurable: true, get: () => make().fns });
+    if ('threads' in base) Object.defineProperty(v, 'threads', { enumerable: true, configurable: true, get: () => make().threads });
   }
   return v;
 }

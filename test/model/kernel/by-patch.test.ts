@@ -5,7 +5,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { variantByPatch } from '../../../src/model/kernel/by-patch.ts';
+import type { VariantDef } from '../../../src/model/kernel/driver.ts';
 import { DRIVERS } from '../../../src/model/kernel/drivers/index.ts';
+import { rangeV50, rangeV52, rangeV52Unchanged } from '../../../src/model/kernel/drivers/range-api.ts';
 
 const SEED = '93065ac753e4-blockable-mode.patch';
 
@@ -38,5 +40,23 @@ describe('variantByPatch', () => {
     // The 93065ac753e4 variant already has what the patch removes from v4.18.
     const v = DRIVERS['radeon']!.variants['93065ac753e4']!;
     expect(() => variantByPatch(v, SEED, { description: 'x', version: 'x', api: 'v4.19' }).fns).toThrow(/^internal: seed patch 93065ac753e4-blockable-mode\.patch no longer applies to the 93065ac753e4 variant: hunk \d+: radeon_mn_invalidate_range_start\(\)/);
+  });
+  test('a variant made from a patched variant leaves its base unmade until its own functions are read (a chain of patches is not applied when the driver modules load)', () => {
+    // A base whose functions and threads are counted when read, as a patched variant's getters make them.
+    const real = DRIVERS['kvm']!.variants['93065ac753e4']!;
+    let reads = 0;
+    const base = { ...real } as VariantDef;
+    Object.defineProperty(base, 'fns', { enumerable: true, configurable: true, get: () => (reads++, real.fns) });
+    Object.defineProperty(base, 'threads', { enumerable: true, configurable: true, get: () => (reads++, real.threads) });
+    const v50 = rangeV50(base, 'test');
+    const v52 = rangeV52(v50, 'test');
+    const same = rangeV52Unchanged(v50, 'test');
+    expect(reads).toBe(0);
+    expect([v50.version, v52.version, same.version, same.api]).toEqual(['v5.0', 'v5.2', 'v5.2', 'v5.2']);
+    expect(v52.fns.some((f) => f.version === 'v5.2')).toBe(true);
+    expect(reads).toBeGreaterThan(0);
+    // The unchanged v5.2 variant is the v5.0 functions themselves, and the threads come along.
+    expect(same.fns).toBe(v50.fns);
+    expect(Object.keys(same.threads ?? {})).toEqual(Object.keys(real.threads ?? {}));
   });
 });

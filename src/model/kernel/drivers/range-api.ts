@@ -23,7 +23,7 @@
  */
 import type { Expr, FnDef, Stmt } from '../../lang/ir.ts';
 import { parseExpr } from '../../lang/ir.ts';
-import { variantByPatch, type PatchedFields } from '../by-patch.ts';
+import { deriveVariant, variantByPatch, type PatchedFields } from '../by-patch.ts';
 import type { DriverThreadDef, VariantDef } from '../driver.ts';
 
 /** The patch that gave the callbacks the range (v5.0). */
@@ -49,7 +49,7 @@ export function rangeV52(v50: VariantDef, description: string): VariantDef {
  * conversion has no hunk for them): the v5.0 functions, called by the v5.2 core.
  */
 export function rangeV52Unchanged(v50: VariantDef, description: string): VariantDef {
-  return { ...v50, description: `${description} The helper conversion (<20190219200430.11130-3-jglisse@redhat.com>) has no hunk for it: the v5.0 functions.`, version: 'v5.2', api: 'v5.2' };
+  return deriveVariant(v50, { description: `${description} The helper conversion (<20190219200430.11130-3-jglisse@redhat.com>) has no hunk for it: the v5.0 functions.`, version: 'v5.2', api: 'v5.2' });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -63,15 +63,7 @@ function variantByRewrite(base: VariantDef, fields: PatchedFields, change: (f: F
       fns: base.fns.map((f) => change(f) ?? f),
       ...(base.threads ? { threads: Object.fromEntries(Object.entries(base.threads).map(([k, t]) => [k, { ...t, fns: t.fns.map((f) => change(f) ?? f) }])) } : {}),
     });
-  const v: VariantDef = {
-    ...base,
-    ...fields,
-    get fns() {
-      return make().fns;
-    },
-  };
-  if (base.threads) Object.defineProperty(v, 'threads', { enumerable: true, get: () => make().threads });
-  return v;
+  return deriveVariant(base, fields, make);
 }
 
 /** Every statement of `body` with its expressions mapped by `e` and its C text by `t`. */
