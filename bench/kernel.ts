@@ -6,7 +6,7 @@
  * minutes), or MNC_BENCH_KERNEL_STATES=N to stop after N states (`incomplete`, which then counts as
  * a success: the figures are what the bound is for).
  *
- * Then the same check on 2 worker threads (src/checker/parallel.ts): its states, transitions and
+ * Then the same check on 2 threads, the main thread and a worker (src/checker/parallel.ts): its states, transitions and
  * seconds, the speed-up over the one-thread run just made, and whether the verdicts are the same.
  * Set MNC_BENCH_KERNEL_WORKERS=N for another count (0 skips it). Beside it, what the machine gives
  * two threads at all on this workload: the one-thread check stopped at 300,000 states, alone and then
@@ -96,7 +96,7 @@ export async function run(): Promise<boolean> {
     same = !comparable || (JSON.stringify(propertyVerdicts(p)) === JSON.stringify(propertyVerdicts(r)) && ps.states === s.states && ps.transitions === s.transitions);
     console.log(
       [
-        `  on ${workers} worker threads: ${ps.states.toLocaleString('en-US')} states, ${ps.transitions.toLocaleString('en-US')} transitions, ${pSeconds.toFixed(1)} s: ${(seconds / pSeconds).toFixed(2)}x the one-thread run above`,
+        `  on ${workers} threads (the main thread and ${workers - 1} worker${workers > 2 ? 's' : ''}): ${ps.states.toLocaleString('en-US')} states, ${ps.transitions.toLocaleString('en-US')} transitions, ${pSeconds.toFixed(1)} s: ${(seconds / pSeconds).toFixed(2)}x the one-thread run above`,
         `    states, transitions and verdicts the same as one thread's: ${comparable ? (same ? 'yes' : 'NO') : 'not compared (both bounded)'}; peak RSS of the process so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
       ].join('\n'),
     );

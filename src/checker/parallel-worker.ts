@@ -1,140 +1,24 @@
 /**
- * A worker thread of a parallel search (parallel.ts): it builds its own copy of the model, explores
- * with an {@link Explorer} whose visited set is the shared table and whose liveness record is its
- * own {@link GraphPart}, and answers each request of the main thread with one message.
+ * A worker thread of a parallel search (parallel.ts): it opens a side of the search
+ * (parallel-side.ts: its own copy of the model and an explorer on the shared table) and answers
+ * each request of the main thread with one message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Explorer } from './explorer.ts';
-import { GraphPart } from './liveness.ts';
-import { SharedStateTable } from './shared-table.ts';
+import { openSide } from './parallel-side.ts';
 import { workerErrorData } from './workers.ts';
-import type { ParallelModel, Reply, Request, WorkerData } from './parallel.ts';
+import type { Reply, Request, WorkerData } from './parallel.ts';
 
-const data = workerData as WorkerData;
 const port = parentPort!;
 
 async function main(): Promise<void> {
-  const mod = (await import(data.model.module)) as Record<string, (arg: unknown) => ParallelModel<unknown, unknown>>;
-  const make = mod[data.model.name];
-  if (typeof make !== 'function') throw new Error(`internal error: ${data.model.module} has no export ${data.model.name}`);
-  const { model, revive } = make(data.model.arg);
-  const flags = new Int32Array(data.flags);
-  const signal = {
-    get aborted(): boolean {
-      return Atomics.load(flags, 0) === 1;
-    },
-  } as AbortSignal;
-  let table!: SharedStateTable;
-  let part: GraphPart | null = null;
-  const ex = new Explorer<unknown, unknown, SharedStateTable, GraphPart>(
-    model,
-    {
-      findAll: data.findAll,
-      signal,
-      ...(data.maxStates === undefined ? {} : { maxStates: data.maxStates }),
-      ...(data.maxDepth === undefined ? {} : { maxDepth: data.maxDepth }),
-      ...(data.deadline === undefined ? {} : { timeMs: Math.max(0, data.deadline - Date.now()) }),
-    },
-    true,
-    {
-      table: (o) => (table = new SharedStateTable(data.table, o.limit)),
-      live: (weak, withPerms) => (part = new GraphPart(weak, withPerms)),
-    },
-  );
-  const w = data.worker;
-  let cur: (unknown | undefined)[] = [];
-  let curIds: number[] = [];
-  let pos = 0;
-  let next: unknown[] = [];
-  let nextIds: number[] = [];
-  let sentFindings = 0;
-
-  const levelReply = (depth: number): Reply => {
-    Atomics.store(flags, 2 + w, ex.transitions);
-    if (ex.halted) Atomics.store(flags, 1, 1);
-    const findings = ex.findings.slice(sentFindings).map((f) => ({ ...f, status: ex.status[f.property]! }));
-    sentFindings = ex.findings.length;
-    return { t: 'level', depth, left: cur.length - pos, next: next.length, findings, halted: ex.halted, stopReason: ex.stopReason, cutoff: ex.cutoff };
-  };
-
-  const level = (depth: number, fresh: boolean): Reply => {
-    if (fresh) {
-      cur = next;
-      curIds = nextIds;
-      next = [];
-      nextIds = [];
-      pos = 0;
-    }
-    let tick = 0;
-    while (pos < cur.length) {
-      if (table.full) break;
-      if ((++tick & 31) === 0) {
-        Atomics.store(flags, 2 + w, ex.transitions);
-        if (Atomics.load(flags, 1) !== 0) break;
-        if (ex.poll(cur.length - pos + next.length, depth)) break;
-      }
-      const state = cur[pos];
-      cur[pos] = undefined;
-      ex.expand(state, curIds[pos]!, depth);
-      pos++;
-      if (ex.stopped) break;
-      for (let j = 0; j < ex.childCount; j++) {
-        next.push(ex.childStates[j]);
-        nextIds.push(ex.childSlots[j]!);
-      }
-    }
-    return levelReply(depth);
-  };
-
-  const answer = (m: Request): Reply => {
-    switch (m.t) {
-      case 'seed':
-        if (!ex.checkSignal()) {
-          ex.seed();
-          for (let j = 0; j < ex.childCount; j++) {
-            next.push(ex.childStates[j]);
-            nextIds.push(ex.childSlots[j]!);
-          }
-        }
-        return levelReply(0);
-      case 'level':
-        return level(m.depth, m.fresh);
-      case 'give': {
-        const n = Math.min(m.n, next.length);
-        const states = next.splice(next.length - n, n);
-        const ids = nextIds.splice(nextIds.length - n, n);
-        return { t: 'states', states, ids };
-      }
-      case 'take':
-        for (let j = 0; j < m.states.length; j++) {
-          next.push(revive(m.states[j]));
-          nextIds.push(m.ids[j]!);
-        }
-        return { t: 'ok' };
-      case 'index':
-        table.setIndex(m.index);
-        return { t: 'ok' };
-      case 'finish': {
-        const p = part as GraphPart | null;
-        return {
-          t: 'finish',
-          transitions: ex.transitions,
-          maxDepth: ex.maxDepth,
-          part: p,
-          perms: ex.perms === null ? [] : ex.perms.perms,
-        };
-      }
-    }
-  };
-
+  const side = await openSide(workerData as WorkerData);
   port.on('message', (m: Request) => {
-    try {
-      port.postMessage(answer(m));
-    } catch (e) {
-      port.postMessage({ t: 'error', error: workerErrorData(e) } satisfies Reply);
-    }
+    side.answer(m).then(
+      (r) => port.postMessage(r),
+      (e: unknown) => port.postMessage({ t: 'error', error: workerErrorData(e) } satisfies Reply),
+    );
   });
-  port.postMessage({ t: 'ready', properties: ex.props.map((p) => p.name) } satisfies Reply);
+  port.postMessage({ t: 'ready', properties: side.properties } satisfies Reply);
 }
 
 main().catch((e: unknown) => port.postMessage({ t: 'error', error: workerErrorData(e) } satisfies Reply));

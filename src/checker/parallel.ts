@@ -1,12 +1,15 @@
 /**
  * Parallel breadth-first search of one model on several worker threads (issue 12, item 4).
  *
- * Each worker (parallel-worker.ts) builds its own copy of the model from a {@link WorkerModel}
- * (a module, an export and a structured-cloneable argument; the model cannot be sent) and explores
- * with the ordinary {@link Explorer}: the same expansion, reductions, property checks and liveness
- * recording as one thread, except that the visited set is one table in shared memory
- * (shared-table.ts: a fingerprint is recorded once, by whichever worker meets it first, under one
- * state number for all) and each worker records its own part of the liveness graph.
+ * The search runs on `workers` sides (parallel-side.ts): the main thread's own and one per worker
+ * thread beside it (parallel-worker.ts). Each side builds its own copy of the model from a
+ * {@link WorkerModel} (a module, an export and a structured-cloneable argument; the model cannot be
+ * sent) and explores with the ordinary {@link Explorer}: the same expansion, reductions, property
+ * checks and liveness recording as one thread, except that the visited set is one table in shared
+ * memory (shared-table.ts: a fingerprint is recorded once, by whichever side meets it first, under
+ * one state number for all) and each side records its own part of the liveness graph. The main
+ * thread's side starts at once; a worker joins the search at the first level after it has loaded
+ * (about half a second), so the search does not wait for them.
  *
  * The search goes level by level, as {@link BreadthFirst} does: every worker expands the states
  * of depth d it holds, keeping the new states it discovered for depth d + 1, and the main thread
@@ -35,6 +38,7 @@ import { Explorer, HOLDS, VIOLATED, type Finding } from './explorer.ts';
 import { NO_PARENT } from './fingerprint.ts';
 import { joinGraphParts, type GraphPartData } from './liveness.ts';
 import type { Model } from './model.ts';
+import { openSide, type Side } from './parallel-side.ts';
 import type { CheckOptions, CheckResult, IncompleteReason } from './result.ts';
 import { newSharedTable, rebuildIndex, SharedStateTable, type SharedTableBuffers } from './shared-table.ts';
 import type { Perm } from './symmetry.ts';
@@ -56,7 +60,7 @@ export interface ParallelModel<S, A> {
 }
 
 export interface ParallelOptions extends CheckOptions {
-  /** Worker threads (at least 2). */
+  /** Threads that explore (at least 2): the main thread and `workers - 1` worker threads. */
   readonly workers: number;
 }
 
@@ -105,11 +109,37 @@ export type Reply =
 
 type LevelReply = Extract<Reply, { t: 'level' }>;
 
+/** How the main thread talks to a side: one request at a time. */
+interface Channel {
+  /** Settled when the side has built its model (a worker's `ready`, checked by {@link checkParallel}). */
+  readonly ready: Promise<Reply>;
+  request<T extends Reply['t']>(m: Request, expect: T): Promise<Extract<Reply, { t: T }>>;
+  close(): Promise<unknown>;
+}
+
+/** The main thread's own side: its answers come from a call, not a message. */
+class LocalChannel implements Channel {
+  readonly ready: Promise<Reply>;
+  constructor(private readonly side: Side) {
+    this.ready = Promise.resolve({ t: 'ready', properties: side.properties });
+  }
+
+  async request<T extends Reply['t']>(m: Request, expect: T): Promise<Extract<Reply, { t: T }>> {
+    const r = await this.side.answer(m);
+    if (r.t !== expect) throw new Error(`internal error: the main thread's side of the parallel search answered ${r.t} to ${m.t}`);
+    return r as Extract<Reply, { t: T }>;
+  }
+
+  close(): Promise<unknown> {
+    return Promise.resolve();
+  }
+}
+
 /** A worker and its one outstanding request. */
-class Channel {
+class WorkerChannel implements Channel {
   private pending: { resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
-  ready: Promise<Reply>;
+  readonly ready: Promise<Reply>;
 
   constructor(readonly worker: Worker) {
     this.ready = this.wait();
@@ -142,17 +172,24 @@ class Channel {
       return r as Extract<Reply, { t: T }>;
     });
   }
+
+  close(): Promise<unknown> {
+    return this.worker.terminate();
+  }
 }
 
-/** Move states between the workers' next levels until none holds much more than another. */
-async function balance(channels: readonly Channel[], sizes: number[]): Promise<void> {
-  for (let round = 0; round < channels.length; round++) {
-    let hi = 0;
-    let lo = 0;
-    sizes.forEach((n, i) => {
-      if (n > sizes[hi]!) hi = i;
-      if (n < sizes[lo]!) lo = i;
-    });
+/** How long the main thread's side explores before it gives its event loop a turn (progress, signals, the workers' messages). */
+const LOCAL_TURN_MS = 50;
+
+/** Move states between the next levels of the sides in `active` until none holds much more than another. */
+async function balance(channels: readonly Channel[], sizes: number[], active: readonly number[]): Promise<void> {
+  for (let round = 0; round < active.length; round++) {
+    let hi = active[0]!;
+    let lo = active[0]!;
+    for (const i of active) {
+      if (sizes[i]! > sizes[hi]!) hi = i;
+      if (sizes[i]! < sizes[lo]!) lo = i;
+    }
     const gap = sizes[hi]! - sizes[lo]!;
     if (gap < 64 || gap < sizes[hi]! / 8) return;
     const n = Math.floor(gap / 2);
@@ -208,11 +245,39 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
           options.onProgress!({ states, transitions, statesPerSecond: elapsedMs > 0 ? Math.round((states * 1000) / elapsedMs) : 0, depth, frontier, elapsedMs });
         }, options.progressIntervalMs ?? 250);
   try {
-    for (let w = 0; w < n; w++) channels.push(new Channel(spawnModuleWorker(import.meta.url, 'parallel-worker', { ...base, worker: w } satisfies WorkerData)));
+    // The workers load while the main thread builds its own side and starts the search.
+    for (let w = 0; w < n - 1; w++) channels.push(new WorkerChannel(spawnModuleWorker(import.meta.url, 'parallel-worker', { ...base, worker: w } satisfies WorkerData)));
     const names = ex.props.map((p) => p.name).join('\n');
-    for (const r of await Promise.all(channels.map((c) => c.ready))) {
-      if (r.t !== 'ready' || r.properties.join('\n') !== names) throw new Error('internal error: a parallel-search worker built a model with other properties');
-    }
+    // Which sides have built their model, and the first failure of a worker before it had.
+    const isReady = new Array<boolean>(n).fill(false);
+    let failure: { readonly e: unknown } | null = null;
+    const booted = channels.map((c, w) =>
+      c.ready.then(
+        (r) => {
+          if (r.t !== 'ready' || r.properties.join('\n') !== names) failure ??= { e: new Error('internal error: a parallel-search worker built a model with other properties') };
+          else isReady[w] = true;
+        },
+        (e: unknown) => {
+          failure ??= { e };
+        },
+      ),
+    );
+    const side = await openSide({ ...base, worker: n - 1 } satisfies WorkerData, LOCAL_TURN_MS);
+    if (side.properties.join('\n') !== names) throw new Error("internal error: the main thread's side of the parallel search built a model with other properties");
+    channels.push(new LocalChannel(side));
+    isReady[n - 1] = true;
+    // The sides exploring: the main thread's, and each worker from the first level after it is ready.
+    const active: number[] = [n - 1];
+    let index: SharedArrayBuffer | null = null;
+    const join = async (): Promise<void> => {
+      if (failure) throw failure.e;
+      for (let w = 0; w < n - 1; w++) {
+        if (!isReady[w] || active.includes(w)) continue;
+        // It opened the table with the index it was spawned with.
+        if (index !== null) await channels[w]!.request({ t: 'index', index }, 'ok');
+        active.push(w);
+      }
+    };
 
     const sizes = new Array<number>(n).fill(0);
     let stopReason: IncompleteReason | null = null;
@@ -222,7 +287,7 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
     const take = (r: LevelReply, w: number): void => {
       sizes[w] = r.next;
       for (const f of r.findings) {
-        // The first finding of each property is kept (another worker may decide it too).
+        // The first finding of each property is kept (another side may decide it too).
         if (seen.has(f.property)) continue;
         seen.add(f.property);
         ex.status[f.property] = f.status === HOLDS ? HOLDS : VIOLATED;
@@ -232,16 +297,18 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
       if (r.cutoff) cutoff = true;
       stopReason ??= r.stopReason;
     };
-    take(await channels[0]!.request({ t: 'seed' }, 'level'), 0);
+    take(await channels[n - 1]!.request({ t: 'seed' }, 'level'), n - 1);
     const left = new Array<number>(n).fill(0);
     while (stopReason === null && !halted) {
-      await balance(channels, sizes);
+      await join();
+      await balance(channels, sizes, active);
       frontier = sizes.reduce((a, b) => a + b, 0);
       if (frontier === 0) break;
       // One level, in rounds: a round ends early when the index fills up; it is replaced between rounds.
+      // The main thread's side is asked last: the workers' requests are on their way while it explores.
       let fresh = true;
       for (;;) {
-        const round = await Promise.all(channels.map((c, w) => (fresh || left[w]! > 0 ? c.request({ t: 'level', depth, fresh }, 'level') : null)));
+        const round = await Promise.all(channels.map((c, w) => (active.includes(w) && (fresh || left[w]! > 0) ? c.request({ t: 'level', depth, fresh }, 'level') : null)));
         for (let w = 0; w < n; w++) {
           const r = round[w];
           if (r === undefined || r === null) continue;
@@ -252,9 +319,10 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
         if (stopReason !== null || halted) break;
         if (shared.full) {
           const count = shared.count;
-          const index = rebuildIndex(shared, count, 2 * count);
+          index = rebuildIndex(shared, count, 2 * count);
           shared.setIndex(index);
-          await Promise.all(channels.map((c) => c.request({ t: 'index', index }, 'ok')));
+          const now = index;
+          await Promise.all(active.map((w) => channels[w]!.request({ t: 'index', index: now }, 'ok')));
         }
         if (left.every((k) => k === 0)) break;
       }
@@ -262,6 +330,9 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
     }
     frontier = left.reduce((a, b) => a + b, 0) + sizes.reduce((a, b) => a + b, 0);
 
+    // A worker that never joined (the search ended first) still answers, with nothing explored.
+    await Promise.all(booted);
+    if (failure) throw (failure as { readonly e: unknown }).e;
     const ends = await Promise.all(channels.map((c) => c.request({ t: 'finish' }, 'finish')));
     ex.transitions = ends.reduce((a, e) => a + e.transitions, 0);
     ex.maxDepth = Math.max(...ends.map((e) => e.maxDepth));
@@ -294,6 +365,6 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
   } finally {
     if (progress !== undefined) clearInterval(progress);
     options.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(channels.map((c) => c.worker.terminate()));
+    await Promise.all(channels.map((c) => c.close()));
   }
 }

@@ -118,7 +118,7 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
     .option('--html <file>', 'write every counterexample found as a self-contained HTML trace viewer; - for standard output')
     .option('--no-coalesce', 'one transition per C statement: no reduction, slower (npm run verify:reduction checks the reduction against it)')
     .option('--no-symmetry', 'explore every order of identical threads (same kind and parameters) instead of one per permutation: slower; the same verdicts (npm run verify:reduction checks it)')
-    .option('-j, --jobs <n>', 'explore on this many worker threads (breadth-first only; default 1): the same states, transitions and verdicts; each counterexample is a shortest one, though with several threads not always the same one from run to run', intArg('--jobs', 1))
+    .option('-j, --jobs <n>', 'explore on this many threads, the main thread and the rest worker threads (breadth-first only; default 1): the same states, transitions and verdicts; each counterexample is a shortest one, though with several threads not always the same one from run to run', intArg('--jobs', 1))
     .option('--forecast', 'only forecast the run: a lower estimate of its states from random walks and of its time from its first second; no verdict (exit 0)')
     .option('-q, --quiet', 'no progress display (nor the forecast it shows after a second)')
     .addHelpText(

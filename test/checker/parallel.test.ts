@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, type CheckResult, type Path } from '../../src/checker/index.ts';
 import { checkParallel, type WorkerModel } from '../../src/checker/parallel.ts';
-import { philosophers, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
+import { FixtureInputError, philosophers, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
 import { programArb } from './fixtures/threads.ts';
 
 const FIXTURES = new URL('./fixtures/parallel-models.ts', import.meta.url).href;
@@ -99,8 +99,25 @@ describe('parallel search: bounds, the first violation, errors', () => {
     }
   });
 
-  it("a worker that cannot build the model: the model's own error, its class name kept", async () => {
-    await expect(checkParallel(philosophers(3).model, spec('refusing', 'no such scenario'), { workers: 2 })).rejects.toMatchObject({ name: 'FixtureInputError', message: 'no such scenario' });
+  it('the main thread explores from the start: a search shorter than a worker takes to load ends complete within a time budget that ends before any worker is ready', async () => {
+    // Nine philosophers take about 0.4 s on one thread; the worker loads for 4 s.
+    const one = check(philosophers(9).model, { findAll: true });
+    const r = await checkParallel(philosophers(9).model, spec('slowInWorkers', { n: 9, ms: 4000 }), { workers: 2, timeMs: 3000, findAll: true });
+    expect(r.status).not.toBe('incomplete');
+    expect(r.stats.states).toBe(one.stats.states);
+    expect(r.stats.transitions).toBe(one.stats.transitions);
+    expect(statuses(r)).toEqual(statuses(one));
+  });
+
+  it("a model that cannot be built: the model's own error (the main thread's side builds it first)", async () => {
+    await expect(checkParallel(philosophers(3).model, spec('refusing', 'no such scenario'), { workers: 2 })).rejects.toBeInstanceOf(FixtureInputError);
+  });
+
+  it("a worker that cannot build the model: the model's own error, its class name kept, though the main thread's side could", async () => {
+    // Three philosophers end before a worker has loaded: its failure is still reported.
+    for (const n of [3, 9]) {
+      await expect(checkParallel(philosophers(n).model, spec('refusingInWorkers', { n, message: 'no such scenario' }), { workers: 2 })).rejects.toMatchObject({ name: 'FixtureInputError', message: 'no such scenario' });
+    }
   });
 
   it('options it cannot honour are refused', async () => {
