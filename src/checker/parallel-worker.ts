@@ -13,10 +13,11 @@ const port = parentPort!;
 async function main(): Promise<void> {
   const side = await openSide(workerData as WorkerData);
   port.on('message', (m: Request) => {
-    side.answer(m).then(
-      (r) => port.postMessage(r),
-      (e: unknown) => port.postMessage({ t: 'error', error: workerErrorData(e) } satisfies Reply),
-    );
+    // An answer that cannot be sent (a state that does not clone) is an error reported like any other.
+    side
+      .answer(m)
+      .then((r) => port.postMessage(r))
+      .catch((e: unknown) => port.postMessage({ t: 'error', error: workerErrorData(e) } satisfies Reply));
   });
   port.postMessage({ t: 'ready', properties: side.properties } satisfies Reply);
 }

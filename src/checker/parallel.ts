@@ -1,5 +1,5 @@
 /**
- * Parallel breadth-first search of one model on several worker threads (issue 12, item 4).
+ * Parallel breadth-first search of one model on several threads (issue 12, item 4).
  *
  * The search runs on `workers` sides (parallel-side.ts): the main thread's own and one per worker
  * thread beside it (parallel-worker.ts). Each side builds its own copy of the model from a
@@ -11,15 +11,15 @@
  * thread's side starts at once; a worker joins the search at the first level after it has loaded
  * (about half a second), so the search does not wait for them.
  *
- * The search goes level by level, as {@link BreadthFirst} does: every worker expands the states
- * of depth d it holds, keeping the new states it discovered for depth d + 1, and the main thread
- * waits for all before the next level. So a state is recorded at its breadth-first depth, and a
- * counterexample is a shortest one, as with one thread; which of the shortest paths is reported
- * can differ from run to run (whichever worker first met a state is its parent). Between levels
- * the main thread evens out the workers' next levels, moving states from the fullest to the
- * emptiest (structured clones of the states; `revive` turns a clone back into a state), and
- * replaces the shared table's index when it is filling up (workers pause between two expansions
- * for that).
+ * The search goes level by level, as {@link BreadthFirst} does: every side expands the states of
+ * depth d it holds, keeping the new states it discovered for depth d + 1, and the main thread
+ * (its own side's share done) waits for all before the next level. So a state is recorded at its
+ * breadth-first depth, and a counterexample is a shortest one, as with one thread; which of the
+ * shortest paths is reported can differ from run to run (whichever side first met a state is its
+ * parent). Between levels the main thread evens out the sides' next levels, moving states from the
+ * fullest to the emptiest (structured clones of the states; `revive` turns a clone back into a
+ * state), and replaces the shared table's index when it is filling up (the sides pause between two
+ * expansions for that).
  *
  * The state space explored is the same as one thread's: the same states (each state's successors
  * do not depend on who expands it), the same transitions, and so the same verdicts. At the end the
