@@ -227,7 +227,8 @@ export interface Symmetry<S> {
    * A representative of `state`'s orbit, `g·state` for some permutation `g` as above, and `g`
    * written to `perm` (`perm[t]` = the index thread `t` has in the result; `perm.length` = the
    * number of threads). Deterministic. The closer to one representative per orbit, the more the
-   * reduction saves; any `g` is sound. May return `state` itself (then `perm` is the identity).
+   * reduction saves; any `g` is sound. May return `state` itself, or an equal state made of other
+   * objects (then `perm` is the identity).
    */
   canonical(state: S, perm: Uint8Array): S;
   /**

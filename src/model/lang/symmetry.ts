@@ -83,7 +83,10 @@
  * The order of keys is any fixed order of their contents (it depends on nothing but the state, so
  * a state has the same representative in every run). For speed, the parts that live on in many
  * states are kept per object: a thread state that names no task by an id of its content (equal
- * ids, equal contents: one exemplar per content is kept, 124 of them for growth k = 5) and a hash of
+ * ids, equal contents: one exemplar per content is kept, 124 of them for growth k = 5, and a
+ * representative holds each member's exemplar in place of the equal thread state a step made, so
+ * that the states explored share one object per content and every cache keyed by object answers
+ * from it) and a hash of
  * it (threads naming no task come first, by hash, then, where hashes are equal, by content), each
  * member's pairs per pairs array as a string; the caches are keyed by the objects, which are never
  * changed (states are immutable). Roles compare lock by lock, as numbers (`roleOf`), and memory is
@@ -403,13 +406,20 @@ class Plan {
           ids.push(id);
         }
       }
-      this.threadIds.set(th, id);
+      // A thread state with the content of an exemplar is replaced by it in every representative
+      // (ThreadSymmetry.canonical): it is not asked about again but as one of the recent ones.
+      if (id < 0 || this.exemplars[id] === th) this.threadIds.set(th, id);
     }
     const at = this.recentNext;
     recent[at] = th;
     this.recentIds[at] = id;
     this.recentNext = (at + 1) % RECENT;
     return id;
+  }
+
+  /** The first thread state met with content id `id` ({@link threadId}): one object per content. */
+  exemplar(id: number): ThreadState {
+    return this.exemplars[id]!;
   }
 
   /** The last {@link RECENT} thread states {@link threadId} looked up, and their ids (a ring). */
@@ -739,6 +749,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
     for (let t = 0; t < n; t++) perm[t] = t;
     let moved = false;
     this.prepare(state);
+    state = this.interned(state);
     for (let ci = 0; ci < this.classes.length; ci++) {
       const c = this.classes[ci]!;
       const o = this.order[ci]!;
@@ -778,6 +789,30 @@ export class ThreadSymmetry implements Symmetry<KState> {
   private prepared: KState | undefined;
   private readonly ids: Int32Array;
   private readonly idTmp: Int32Array;
+
+  /**
+   * `s` with each member's thread state that has a content id replaced by its content's exemplar
+   * (Plan.exemplar), or `s` itself where they all are exemplars. The same state, as values: the
+   * representatives share one object per thread content, so the caches keyed by object (the
+   * content ids here, the encoding's per-thread hashes, the segment memo's frame comparisons, the
+   * interpreter's per-thread work) answer from the object, and a step's new thread state is kept
+   * only while its state is canonicalised. Prepared (`ids` hold for the result).
+   */
+  private interned(s: KState): KState {
+    const th = s.threads;
+    let out: ThreadState[] | null = null;
+    for (const t of this.members) {
+      const id = this.ids[t]!;
+      if (id < 0) continue;
+      const e = this.plan.exemplar(id);
+      if (e !== th[t]) (out ??= th.slice())[t] = e;
+    }
+    if (out === null) return s;
+    const r: KState = Object.freeze({ threads: Object.freeze(out), mem: s.mem, locks: s.locks, pairs: s.pairs });
+    this.prevThreads = r.threads;
+    this.prepared = r;
+    return r;
+  }
 
   /** The threads of the state last prepared by lookups, and their members' content ids. */
   private prevThreads: readonly ThreadState[] = [];

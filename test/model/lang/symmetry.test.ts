@@ -598,10 +598,14 @@ describe('canonical', () => {
     }
   });
 
-  test('nothing moves: the state itself and the identity', () => {
+  test('nothing moves: the same state and the identity', () => {
     const m = scenarioModelOf(SCENARIOS.growth3);
-    const s = m.initStates()[0]!;
-    const perm = new Uint8Array(s.threads.length).fill(9);
+    const s0 = m.initStates()[0]!;
+    const perm = new Uint8Array(s0.threads.length).fill(9);
+    // The same state as values (its members' thread states may be replaced by equal ones: next test).
+    const s = m.symmetry!.canonical(s0, perm);
+    expect(enc(m, s)).toBe(enc(m, s0));
+    expect([...perm]).toEqual([0, 1, 2, 3, 4]);
     expect(m.symmetry!.canonical(s, perm)).toBe(s);
     expect([...perm]).toEqual([0, 1, 2, 3, 4]);
     expect(permuteState(m.program, s, [0, 1, 2, 3, 4])).toBe(s);
@@ -613,12 +617,40 @@ describe('canonical', () => {
     const first = m.nextState(s, acts[2]![0]!);
     const movedSortsLast = (m.symmetry as ThreadSymmetry).compare(last, 3, 4) < 0;
     const [inOrder, other, p] = movedSortsLast ? [last, first, [0, 1, 4, 2, 3]] : [first, last, [0, 1, 3, 4, 2]];
-    expect(m.symmetry!.canonical(inOrder, perm)).toBe(inOrder);
+    const rep = m.symmetry!.canonical(inOrder, perm);
+    expect(enc(m, rep)).toBe(enc(m, inOrder));
     expect([...perm]).toEqual([0, 1, 2, 3, 4]);
+    expect(m.symmetry!.canonical(rep, perm)).toBe(rep);
     const c = m.symmetry!.canonical(other, perm);
     expect(c).not.toBe(other);
     expect([...perm]).toEqual(p);
     expect(enc(m, c)).toBe(enc(m, inOrder));
+  });
+
+  test('representatives share one object per thread content among the members', () => {
+    // The caches keyed by object (content ids, the encoding's thread hashes, the segment memo's
+    // frame comparisons) answer from the object only where equal thread states are one object.
+    const m = scenarioModelOf(SCENARIOS.growth3);
+    const sym = m.symmetry as ThreadSymmetry;
+    const perm = new Uint8Array(5);
+    const reps = walk(m, 400).map((s) => sym.canonical(s, perm));
+    const byContent = new Map<string, object>();
+    let shared = 0;
+    for (const r of reps) {
+      for (const t of sym.classes.flat()) {
+        const th = r.threads[t]!;
+        const key = JSON.stringify(th);
+        // A thread state whose locals name a task has no content id and is not replaced.
+        if (JSON.stringify(th.frames.map((f) => f.locals)).includes('"task')) continue;
+        const first = byContent.get(key);
+        if (first === undefined) byContent.set(key, th);
+        else {
+          expect(th).toBe(first);
+          shared++;
+        }
+      }
+    }
+    expect(shared).toBeGreaterThan(400);
   });
 
   test('a permutation that is not one, or exchanges threads of different shapes, is refused', () => {
