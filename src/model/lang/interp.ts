@@ -572,7 +572,7 @@ function freezeFrame(f: Frame): void {
 }
 
 /** `a.slice()` (which is slow on a frozen array). */
-function copyArray<T>(a: readonly T[]): T[] {
+export function copyArray<T>(a: readonly T[]): T[] {
   const b: T[] = [];
   for (let i = 0; i < a.length; i++) b.push(a[i]!);
   return b;

@@ -106,7 +106,7 @@
  */
 import type { Symmetry } from '../../checker/model.ts';
 import { instrCalls, instrExprs, walkExpr, type Instr } from './compile.ts';
-import { insertPair } from './interp.ts';
+import { copyArray, insertPair } from './interp.ts';
 import type { Expr } from './ir.ts';
 import type { Program } from './program.ts';
 import { hashNumber, hashString, mix } from './hash.ts';
@@ -805,7 +805,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
       const id = this.ids[t]!;
       if (id < 0) continue;
       const e = this.plan.exemplar(id);
-      if (e !== th[t]) (out ??= th.slice())[t] = e;
+      if (e !== th[t]) (out ??= copyArray(th))[t] = e;
     }
     if (out === null) return s;
     const r: KState = Object.freeze({ threads: Object.freeze(out), mem: s.mem, locks: s.locks, pairs: s.pairs });
