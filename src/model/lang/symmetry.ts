@@ -281,6 +281,8 @@ export function threadClasses(program: Program): number[][] {
 
 /** How many thread states {@link Plan.threadId} remembers without its WeakMap. */
 const RECENT = 16;
+/** How many pairs arrays {@link ThreadSymmetry} keeps its members' pair strings for. */
+const RECENT_PAIRS = 8;
 
 /** What a program's permutations need, computed once per program. */
 class Plan {
@@ -979,20 +981,36 @@ export class ThreadSymmetry implements Symmetry<KState> {
     return compareStacks(ta, tb, (u, v) => this.compareValue(u, a, v, b), false);
   }
 
-  /** Per pairs array: each member's open pairs, without the tid, as a string. */
-  private readonly pairStrings = new WeakMap<readonly PairRecord[], readonly string[]>();
-
+  /**
+   * Each member's open pairs, without the tid, as a string, for the last {@link RECENT_PAIRS} pairs
+   * arrays asked about (a ring; most questions are about the last one). Not a WeakMap: its set
+   * was 1.6% of growth k = 8 for arrays most of which are asked about only while one state is
+   * canonicalised, and building the strings again costs less than that.
+   */
+  private readonly recentPairs: (readonly PairRecord[] | undefined)[] = new Array<readonly PairRecord[] | undefined>(RECENT_PAIRS).fill(undefined);
+  private readonly recentPairStrings: (readonly string[])[] = new Array<readonly string[]>(RECENT_PAIRS).fill([]);
+  private recentPairsNext = 0;
   private lastPairs: readonly PairRecord[] | undefined;
   private lastPairStrings: readonly string[] = [];
 
   private pairsOf(pairs: readonly PairRecord[]): readonly string[] {
     if (pairs === this.lastPairs) return this.lastPairStrings;
-    let r = this.pairStrings.get(pairs);
+    let r: readonly string[] | undefined;
+    const recent = this.recentPairs;
+    for (let i = 0; i < RECENT_PAIRS; i++) {
+      if (recent[i] === pairs) {
+        r = this.recentPairStrings[i]!;
+        break;
+      }
+    }
     if (r === undefined) {
       const out = new Array<string>(this.classOf.length).fill('');
       for (const p of pairs) if (this.classOf[p.tid]! >= 0) out[p.tid] += `${p.nid},${p.start},${p.end},${p.blockable},${p.mayfail},${p.ret};`;
       r = out;
-      this.pairStrings.set(pairs, r);
+      const at = this.recentPairsNext;
+      recent[at] = pairs;
+      this.recentPairStrings[at] = r;
+      this.recentPairsNext = (at + 1) % RECENT_PAIRS;
     }
     this.lastPairs = pairs;
     this.lastPairStrings = r;
