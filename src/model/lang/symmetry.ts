@@ -744,6 +744,15 @@ export class ThreadSymmetry implements Symmetry<KState> {
     this.idTmp = new Int32Array(program.spec.threads.length);
     this.prevIds = new Int32Array(program.spec.threads.length);
     this.baseIds = new Int32Array(program.spec.threads.length);
+    const own = this.plan.ownKeys;
+    const tests = this.classes.flatMap((c) =>
+      own[c[0]!]!.flatMap((k0, q) => [
+        `typeof m[${JSON.stringify(k0)}] !== 'string'`,
+        ...c.slice(1).map((t) => `m[${JSON.stringify(own[t]![q]!)}] === m[${JSON.stringify(k0)}]`),
+      ]),
+    );
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    this.ownUniform = new Function('m', `return ${tests.length ? tests.join(' &&\n  ') : 'true'};`) as (mem: KState['mem']) => boolean;
   }
 
   canonical(state: KState, perm: Uint8Array): KState {
@@ -815,6 +824,16 @@ export class ThreadSymmetry implements Symmetry<KState> {
     this.prepared = r;
     return r;
   }
+
+  /**
+   * Whether, in each class, every member's per-task memory holds the first member's values, none a
+   * string (then {@link compare} need not look at it: each value would compare equal). A function
+   * built once per scenario whose body reads each key by name (as Plan.memNames does: a key looked
+   * up by a variable costs more). Asked once per memory object, the last one kept.
+   */
+  private readonly ownUniform: (mem: KState['mem']) => boolean;
+  private uniformMem: KState['mem'] | undefined;
+  private uniform = false;
 
   /** The threads of the state last prepared by lookups, and their members' content ids. */
   private prevThreads: readonly ThreadState[] = [];
@@ -954,10 +973,14 @@ export class ThreadSymmetry implements Symmetry<KState> {
       d = this.compareThreads(ta, a, tb, b);
       if (d) return d;
     }
+    const mem = s.mem;
+    if (mem !== this.uniformMem) {
+      this.uniformMem = mem;
+      this.uniform = this.ownUniform(mem);
+    }
     const ka = this.plan.ownKeys[a]!;
     const kb = this.plan.ownKeys[b]!;
-    const mem = s.mem;
-    for (let q = 0; q < ka.length; q++) {
+    if (!this.uniform) for (let q = 0; q < ka.length; q++) {
       const u = mem[ka[q]!]!;
       const v = mem[kb[q]!]!;
       if (u === v && typeof u !== 'string') continue;
