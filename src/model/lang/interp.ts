@@ -559,7 +559,7 @@ interface Copiers {
  * whose body is the object literal `{ "k1": o["k1"], ... }` (constant keys: a fast literal and
  * monomorphic loads).
  */
-function objectCopier<V>(keys: readonly string[]): (o: Readonly<Record<string, V>>) => Record<string, V> {
+export function objectCopier<V>(keys: readonly string[]): (o: Readonly<Record<string, V>>) => Record<string, V> {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('o', `return { ${keys.map((k) => `${JSON.stringify(k)}: o[${JSON.stringify(k)}]`).join(', ')} };`) as (o: Readonly<Record<string, V>>) => Record<string, V>;
 }

@@ -106,7 +106,7 @@
  */
 import type { Symmetry } from '../../checker/model.ts';
 import { instrCalls, instrExprs, walkExpr, type Instr } from './compile.ts';
-import { copyArray, insertPair } from './interp.ts';
+import { copyArray, insertPair, objectCopier } from './interp.ts';
 import type { Expr } from './ir.ts';
 import type { Program } from './program.ts';
 import { hashNumber, hashString, mix } from './hash.ts';
@@ -302,6 +302,8 @@ class Plan {
   readonly memOrder: readonly string[];
   readonly lockKeys: readonly string[];
   readonly copyMem: (m: Readonly<Record<string, Value>>) => Record<string, Value>;
+  /** `{ ...locks }`, as the interpreter copies the lock table (the same keys in the same order, by an object literal). */
+  readonly copyLocks: (l: Readonly<Record<string, LockState>>) => Record<string, LockState>;
   /** String value -> the thread whose task it names (or a path under it), -1 for none. */
   private readonly named = new Map<string, number>();
   /** A permutation's scratch: the indices taken. */
@@ -334,8 +336,8 @@ class Plan {
     this.compareRoles = new Function('roleOf', `return function compareRoles(L, a, b) {\n  let x, y, l;\n${this.lockKeys.map((k) => `  l = L[${JSON.stringify(k)}]; x = roleOf(l, a); y = roleOf(l, b); if (x !== y) return x < y ? -1 : 1;`).join('\n')}\n  return 0;\n};`)(roleOf) as Plan['compareRoles'];
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     this.memNames = new Function('plan', `return function memNames(m) {\n  let v;\n${this.memOrder.map((k) => `  v = m[${JSON.stringify(k)}]; if (typeof v === 'string' && plan.tidOf(v) >= 0) return true;`).join('\n')}\n  return false;\n};`)(this) as Plan['memNames'];
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    this.copyMem = new Function('o', `return { ${this.memOrder.map((k) => `${JSON.stringify(k)}: o[${JSON.stringify(k)}]`).join(', ')} };`) as Plan['copyMem'];
+    this.copyMem = objectCopier<Value>(this.memOrder);
+    this.copyLocks = objectCopier<LockState>(this.lockKeys);
   }
 
   /** The thread whose task `v` names (the task or a path under it), or -1. */
@@ -621,11 +623,7 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>, ids: In
     const l = state.locks[k]!;
     const nl = permuteLock(l, perm);
     if (nl === l) continue;
-    if (locks === null) {
-      locks = {};
-      for (const x of plan.lockKeys) locks[x] = state.locks[x]!;
-    }
-    locks[k] = nl;
+    (locks ??= plan.copyLocks(state.locks))[k] = nl;
   }
   if (locks !== null) Object.freeze(locks);
 
@@ -671,6 +669,23 @@ function renameThread(th: ThreadState, plan: Plan, perm: ArrayLike<number>): Thr
 }
 
 /** A lock with its thread indices permuted (the same object when none moves). */
+/** The read holds `readers` with each thread index `t` (not NON_OWNER) replaced by `perm[t]`, sorted again (an insertion sort: a few holds; `map` and `sort` are slow on frozen arrays). */
+function sortedImage(readers: readonly number[], perm: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < readers.length; i++) {
+    const r = readers[i]!;
+    const v = r >= 0 ? perm[r]! : r;
+    let j = out.length;
+    out.push(v);
+    while (j > 0 && out[j - 1]! > v) {
+      out[j] = out[j - 1]!;
+      j--;
+    }
+    out[j] = v;
+  }
+  return out;
+}
+
 function permuteLock(l: LockState, perm: ArrayLike<number>): LockState {
   switch (l.kind) {
     case 'mutex':
@@ -686,7 +701,7 @@ function permuteLock(l: LockState, perm: ArrayLike<number>): LockState {
       for (const w of l.waiters) if (perm[w.tid] !== w.tid) movesWaiter = true;
       if (writer === l.writer && !movesReader && !movesWaiter) return l;
       const p = (t: number): number => (t >= 0 ? perm[t]! : t);
-      const readers = movesReader ? Object.freeze(l.readers.map(p).sort((a, b) => a - b)) : l.readers;
+      const readers = movesReader ? Object.freeze(sortedImage(l.readers, perm)) : l.readers;
       const waiters = movesWaiter
         ? Object.freeze(
             l.waiters.map((w): RwsemWaiter => {
