@@ -668,7 +668,6 @@ function renameThread(th: ThreadState, plan: Plan, perm: ArrayLike<number>): Thr
   return frames === null ? th : Object.freeze({ frames: Object.freeze(frames), srcu: th.srcu, pending: th.pending });
 }
 
-/** A lock with its thread indices permuted (the same object when none moves). */
 /** The read holds `readers` with each thread index `t` (not NON_OWNER) replaced by `perm[t]`, sorted again (an insertion sort: a few holds; `map` and `sort` are slow on frozen arrays). */
 function sortedImage(readers: readonly number[], perm: ArrayLike<number>): number[] {
   const out: number[] = [];
@@ -686,6 +685,7 @@ function sortedImage(readers: readonly number[], perm: ArrayLike<number>): numbe
   return out;
 }
 
+/** A lock with its thread indices permuted (the same object when none moves). */
 function permuteLock(l: LockState, perm: ArrayLike<number>): LockState {
   switch (l.kind) {
     case 'mutex':
