@@ -1,9 +1,12 @@
 /**
  * Liveness on large graphs (no recursion anywhere), memory accounting, and the boundary semantics.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, Property, type Model, type ThreadInfo } from '../../src/checker/index.ts';
+import { analyzeReachableByThread, IN_BOUNDARY, LivenessGraph } from '../../src/checker/liveness.ts';
 import { stronglyConnectedComponents, type CsrGraph } from '../../src/checker/scc.ts';
+import { PermTable } from '../../src/checker/symmetry.ts';
 
 function chain(n: number, closed: boolean): CsrGraph {
   const edgeStart = new Uint32Array(n);
@@ -165,5 +168,80 @@ describe('boundary semantics of liveness', () => {
     expect(v['goal reachable']).toBe('violated'); // from 0 only 1 is reachable, and 1 leads nowhere
     expect(v['goal eventually']).toBe('holds'); // 0 is not a dead end: its run leaves the boundary
     expect(v['1 reachable']).toBe('holds'); // 1 itself counts as a goal although outside
+  });
+});
+
+describe('per-thread reachability under symmetry (analyzeReachableByThread)', () => {
+  /**
+   * The product search written plainly: a node per (state, class position), a goal where the
+   * state's label has that thread's goal bit, and (u, q) reaching one where an edge u -> w with
+   * permutation π has (w, position of π[cls[q]]) reaching one, iterated to the fixpoint. The
+   * witness: the first state within the boundary with a position that cannot, and its thread.
+   */
+  function reference(g: LivenessGraph, goalBitOf: Int32Array, cls: readonly number[], perms: PermTable): { state: number; thread: number } | null {
+    const K = cls.length;
+    const can = new Uint8Array(g.n * K);
+    for (let v = 0; v < g.n; v++) for (let q = 0; q < K; q++) if ((g.labels[v]! & goalBitOf[cls[q]!]!) !== 0) can[v * K + q] = 1;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let u = 0; u < g.n; u++) {
+        for (let e = g.edgeStart[u]!; e < g.edgeEnd[u]!; e++) {
+          const p = perms.get(g.perm![e]!);
+          for (let q = 0; q < K; q++) {
+            const qw = cls.indexOf(p[cls[q]!]!);
+            if (can[u * K + q] === 0 && can[g.dst[e]! * K + qw] === 1) {
+              can[u * K + q] = 1;
+              changed = true;
+            }
+          }
+        }
+      }
+    }
+    for (let v = 0; v < g.n; v++) {
+      if ((g.labels[v]! & IN_BOUNDARY) === 0) continue;
+      for (let q = 0; q < K; q++) if (can[v * K + q] === 0) return { state: v, thread: cls[q]! };
+    }
+    return null;
+  }
+
+  // Threads 0 .. T-1; the class is threads 1 .. K (thread 0 stays in place), each with its own goal bit.
+  const graphArb = fc
+    .record({ K: fc.integer({ min: 1, max: 5 }), n: fc.integer({ min: 1, max: 40 }) })
+    .chain(({ K, n }) =>
+      fc.record({
+        K: fc.constant(K),
+        n: fc.constant(n),
+        perms: fc.array(fc.shuffledSubarray([...Array(K).keys()], { minLength: K, maxLength: K }), { minLength: 1, maxLength: 6 }),
+        goals: fc.array(fc.array(fc.boolean(), { minLength: K, maxLength: K }), { minLength: n, maxLength: n }),
+        boundary: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+        edges: fc.array(fc.array(fc.record({ to: fc.nat(n - 1), perm: fc.nat(6) }), { maxLength: 4 }), { minLength: n, maxLength: n }),
+      }),
+    );
+
+  it('decides as the per-position product search does, witness included (random graphs and permutations)', () => {
+    fc.assert(
+      fc.property(graphArb, ({ K, n, perms: shuffles, goals, boundary, edges }) => {
+        const T = K + 1;
+        const cls = Array.from({ length: K }, (_, q) => q + 1);
+        const table = new PermTable(T);
+        const ids = shuffles.map((sh) => table.intern(Uint8Array.from([0, ...sh.map((q) => q + 1)])));
+        const goalBitOf = new Int32Array(T);
+        cls.forEach((t, q) => (goalBitOf[t] = 1 << q));
+        const g = new LivenessGraph(false, true);
+        for (let v = 0; v < n; v++) {
+          let label = boundary[v] ? IN_BOUNDARY : 0;
+          goals[v]!.forEach((b, q) => b && (label |= 1 << q));
+          g.addState(v, label >>> 0);
+        }
+        for (let v = 0; v < n; v++) {
+          g.begin(v);
+          for (const ed of edges[v]!) g.edge(ed.to, 0, ids[ed.perm % ids.length]!);
+          g.end(v, 0);
+        }
+        const want = reference(g, goalBitOf, cls, table);
+        expect(analyzeReachableByThread(g, goalBitOf, cls, table).witness).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
