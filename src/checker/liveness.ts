@@ -700,7 +700,10 @@ export function analyzeReachableByThread(g: LivenessGraph, goalBitOf: Int32Array
   const queue = new Int32Array(n);
   let head = 0;
   let count = 0;
+  let goals = 0;
+  for (let q = 0; q < K; q++) goals |= goalBitOf[cls[q]!]!;
   for (let v = 0; v < n; v++) {
+    if ((labels[v]! & goals) === 0) continue;
     let b = 0;
     for (let q = 0; q < K; q++) if ((labels[v]! & goalBitOf[cls[q]!]!) !== 0) b |= 1 << q;
     if (b !== 0) {
