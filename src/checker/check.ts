@@ -173,6 +173,9 @@ export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A>, 
     const goalBitOf = new Int32Array(perms?.n ?? 0);
     if (perms !== null) props.forEach((p, i) => p.kind === 'reachable' && p.thread !== undefined && (goalBitOf[p.thread] = ex.goalBits[i]!));
     const byClass = new Map<readonly number[], ReturnType<typeof analyzeReachableByThread>>();
+    // A per-thread `reachable` property under symmetry is decided with its class (below: analyzeReachableByThread).
+    const byThread = (p: Property<S>): boolean => p.kind === 'reachable' && p.thread !== undefined && perms !== null && sym !== null;
+    let reachable: Map<number, ReturnType<typeof analyzeReachable>[number]> | null = null;
     for (let i = 0; i < props.length; i++) {
       const p: Property<S> = props[i]!;
       if (p.kind !== 'reachable' && p.kind !== 'eventually') continue;
@@ -214,7 +217,13 @@ export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A>, 
         continue;
       }
       if (p.kind === 'reachable') {
-        const a = analyzeReachable(live, bit);
+        // Every such property at once (one SCC computation), when the first is met.
+        if (reachable === null) {
+          const at = props.flatMap((q, j) => (q.kind === 'reachable' && !byThread(q) ? [j] : []));
+          const got = analyzeReachable(live, at.map((j) => ex.goalBits[j]!));
+          reachable = new Map(at.map((j, k) => [j, got[k]!]));
+        }
+        const a = reachable.get(i)!;
         analysisBytes = Math.max(analysisBytes, a.bytes);
         if (a.witness === null) {
           decided[i] = HOLDS;

@@ -267,45 +267,44 @@ export interface Analysis<T> {
 }
 
 /**
- * "From every reachable state a goal state is still reachable" (AG EF goal). Returns the first
- * state (lowest number, i.e. first discovered) within the boundary from which no goal state is
- * reachable, or null. States outside the boundary have no recorded successors; they count as
- * goals if they satisfy the goal, and are not required to reach one themselves.
+ * "From every reachable state a goal state is still reachable" (AG EF goal), for each of
+ * `goalBits` (label bits, one per property): per bit, the first state (lowest number, i.e. first
+ * discovered) within the boundary from which no state with that bit is reachable, or null. States
+ * outside the boundary have no recorded successors; they count as goals if they satisfy the goal,
+ * and are not required to reach one themselves.
  *
- * Method: SCCs of the whole graph; in Tarjan's completion order (successors first) a component
- * can reach a goal iff it contains one or has an edge into a component that can.
+ * Method: SCCs of the whole graph, once for every bit; in Tarjan's completion order (successors
+ * first) a component can reach a goal iff it contains one or has an edge into a component that
+ * can: a mask of the bits it can reach per component, built in one pass. (One property per thread,
+ * as `deadlock` has, once took one SCC computation each.) The bytes are the whole computation's,
+ * in each analysis.
  */
-export function analyzeReachable(g: LivenessGraph, goalBit: number): Analysis<number> {
+export function analyzeReachable(g: LivenessGraph, goalBits: readonly number[]): Analysis<number>[] {
   const sccs = stronglyConnectedComponents(g, null, g.initIds);
   const { comp, order, compStart, count } = sccs;
-  const can = new Uint8Array(count);
+  let all = 0;
+  for (const b of goalBits) all |= b;
+  const can = new Int32Array(count);
   const { labels, edgeStart, edgeEnd, dst } = g;
   for (let c = 0; c < count; c++) {
-    let ok = 0;
-    for (let k = compStart[c]!; k < compStart[c + 1]! && ok === 0; k++) {
+    let m = 0;
+    for (let k = compStart[c]!; k < compStart[c + 1]! && m !== all; k++) {
       const v = order[k]!;
-      if ((labels[v]! & goalBit) !== 0) {
-        ok = 1;
-        break;
-      }
-      for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+      m |= labels[v]! & all;
+      for (let e = edgeStart[v]!; e < edgeEnd[v]! && m !== all; e++) {
         const cw = comp[dst[e]!]!;
-        if (cw !== c && can[cw] === 1) {
-          ok = 1;
-          break;
-        }
+        if (cw !== c) m |= can[cw]!;
       }
     }
-    can[c] = ok;
+    can[c] = m;
   }
-  let witness: number | null = null;
-  for (let v = 0; v < g.n; v++) {
-    if ((labels[v]! & IN_BOUNDARY) !== 0 && comp[v]! >= 0 && can[comp[v]!] === 0) {
-      witness = v;
-      break;
+  const bytes = sccs.bytes + can.byteLength;
+  return goalBits.map((bit) => {
+    for (let v = 0; v < g.n; v++) {
+      if ((labels[v]! & IN_BOUNDARY) !== 0 && comp[v]! >= 0 && (can[comp[v]!]! & bit) === 0) return { witness: v, bytes };
     }
-  }
-  return { witness, bytes: sccs.bytes + count };
+    return { witness: null, bytes };
+  });
 }
 
 /**

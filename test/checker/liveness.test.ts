@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, Property, type Model, type ThreadInfo } from '../../src/checker/index.ts';
-import { analyzeReachableByThread, IN_BOUNDARY, LivenessGraph } from '../../src/checker/liveness.ts';
+import { analyzeReachable, analyzeReachableByThread, IN_BOUNDARY, LivenessGraph } from '../../src/checker/liveness.ts';
 import { stronglyConnectedComponents, type CsrGraph } from '../../src/checker/scc.ts';
 import { PermTable } from '../../src/checker/symmetry.ts';
 
@@ -241,6 +241,69 @@ describe('per-thread reachability under symmetry (analyzeReachableByThread)', ()
         const want = reference(g, goalBitOf, cls, table);
         expect(analyzeReachableByThread(g, goalBitOf, cls, table).witness).toEqual(want);
       }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('reachability of several goals at once (analyzeReachable)', () => {
+  /** Per goal bit: the first state within the boundary, reached from an initial state, from which no state with the bit is reachable. */
+  function reference(g: LivenessGraph, bit: number): number | null {
+    const reached = new Uint8Array(g.n);
+    const stack = [...g.initIds];
+    for (const v of stack) reached[v] = 1;
+    while (stack.length) {
+      const v = stack.pop()!;
+      for (let e = g.edgeStart[v]!; e < g.edgeEnd[v]!; e++) {
+        if (reached[g.dst[e]!] === 0) {
+          reached[g.dst[e]!] = 1;
+          stack.push(g.dst[e]!);
+        }
+      }
+    }
+    const can = new Uint8Array(g.n);
+    for (let v = 0; v < g.n; v++) if ((g.labels[v]! & bit) !== 0) can[v] = 1;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let v = 0; v < g.n; v++) {
+        for (let e = g.edgeStart[v]!; e < g.edgeEnd[v]! && can[v] === 0; e++) {
+          if (can[g.dst[e]!] === 1) {
+            can[v] = 1;
+            changed = true;
+          }
+        }
+      }
+    }
+    for (let v = 0; v < g.n; v++) if ((g.labels[v]! & IN_BOUNDARY) !== 0 && reached[v] === 1 && can[v] === 0) return v;
+    return null;
+  }
+
+  it('gives each goal bit the witness of a search for that bit alone (random graphs, up to 5 goals)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }).chain((n) =>
+          fc.record({
+            n: fc.constant(n),
+            bits: fc.integer({ min: 1, max: 5 }),
+            labels: fc.array(fc.nat(31), { minLength: n, maxLength: n }),
+            boundary: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+            edges: fc.array(fc.array(fc.nat(n - 1), { maxLength: 3 }), { minLength: n, maxLength: n }),
+            inits: fc.array(fc.nat(n - 1), { minLength: 1, maxLength: 2 }),
+          }),
+        ),
+        ({ n, bits, labels, boundary, edges, inits }) => {
+          const g = new LivenessGraph(false);
+          for (let v = 0; v < n; v++) g.addState(v, ((boundary[v] ? IN_BOUNDARY : 0) | labels[v]!) >>> 0);
+          for (let v = 0; v < n; v++) {
+            g.begin(v);
+            for (const w of edges[v]!) g.edge(w, 0);
+            g.end(v, 0);
+          }
+          g.initIds.push(...inits);
+          const goalBits = Array.from({ length: bits }, (_, b) => 1 << b);
+          expect(analyzeReachable(g, goalBits).map((a) => a.witness)).toEqual(goalBits.map((b) => reference(g, b)));
+        },
+      ),
       { numRuns: 500 },
     );
   });
