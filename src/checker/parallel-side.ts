@@ -117,12 +117,14 @@ export async function openSide(data: WorkerData, yieldMs?: number): Promise<Side
         const ids = nextIds.splice(nextIds.length - n, n);
         return { t: 'states', states, ids };
       }
-      case 'take':
+      case 'take': {
+        const shared = new Map<object, unknown>();
         for (let j = 0; j < m.states.length; j++) {
-          next.push(revive(m.states[j]));
+          next.push(revive(m.states[j], shared));
           nextIds.push(m.ids[j]!);
         }
         return { t: 'ok' };
+      }
       case 'index':
         table.setIndex(m.index);
         return { t: 'ok' };

@@ -55,8 +55,12 @@ export interface WorkerModel {
 /** What a {@link WorkerModel}'s export returns. */
 export interface ParallelModel<S, A> {
   readonly model: Model<S, A>;
-  /** A state from its structured clone (what the clone lost, e.g. frozenness, restored). */
-  revive(clone: unknown): S;
+  /**
+   * A state from its structured clone (what the clone lost, e.g. frozenness, restored). The states
+   * of one message are revived with one `shared` map, in which a reviver may keep what it rebuilt
+   * by clone object: the clone keeps the sharing of the objects sent together.
+   */
+  revive(clone: unknown, shared: Map<object, unknown>): S;
 }
 
 export interface ParallelOptions extends CheckOptions {

@@ -44,6 +44,37 @@ describe('reviveState', () => {
     expect(withWaiters).toBeGreaterThan(0);
   });
 
+  test('states sent in one message and revived with one map share their parts as the originals did (and are the same states)', () => {
+    const model = modelOf(loadScenarioFile(join(root, 'bench/scenarios/reaper-ioctl-two-pairs.json')), {});
+    const enc = new FingerprintEncoder();
+    const batch = sampleStates(model, 30, 150).slice(-600);
+    const distinct = (states: readonly unknown[]): number => {
+      const seen = new Set<object>();
+      const walk = (v: unknown): void => {
+        if (v === null || typeof v !== 'object' || seen.has(v)) return;
+        seen.add(v);
+        for (const x of Object.values(v)) walk(x);
+      };
+      states.forEach(walk);
+      return seen.size;
+    };
+    const shared = new Map<object, unknown>();
+    const revived = (structuredClone(batch) as unknown[]).map((c) => reviveState(c, shared));
+    for (let i = 0; i < batch.length; i++) {
+      expect(revived[i]).toEqual(batch[i]);
+      expect(unfrozen(revived[i], 'state')).toBeUndefined();
+      fingerprint(model, batch[i]!, enc);
+      const want = [enc.hi, enc.lo];
+      fingerprint(model, revived[i]!, enc);
+      expect([enc.hi, enc.lo]).toEqual(want);
+    }
+    // As many objects as the originals: each shared part rebuilt once (revived one by one, every
+    // state would have parts of its own).
+    const objects = distinct(batch);
+    expect(distinct(revived)).toBe(objects);
+    expect(distinct(batch.map((s) => reviveState(structuredClone(s))))).toBeGreaterThan(2 * objects);
+  });
+
   test("revived clones have the interpreter's maps; Immer's freeze of a clone does not (V8's %HaveSameMap, in a child process)", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/model/lang/fixtures/revive-maps.ts', 'reviveState', 'immer'], { cwd: root, maxBuffer: 1 << 20 });
     const r = JSON.parse(stdout) as Record<string, { objects: number; foreign: number; kinds: string[] }>;
