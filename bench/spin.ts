@@ -13,6 +13,12 @@
  * A disagreement is printed loudly, with both sides' verdicts, and the bench fails: it is a bug in
  * mnc or in the hand model, to be investigated.
  *
+ * Then both cores, on the configuration with the most SPIN states (the largest shared one): mnc's
+ * check of the four properties on as many threads as there are cores (runScenarioAsync's
+ * `workers`, what `mnc check --jobs N` runs) against SPIN's safety and liveness runs started at
+ * once, each in a directory of its own (the two processes SPIN needs for these verdicts, side by
+ * side on two cores), wall-clock seconds of each side measured in this run.
+ *
  * Then the first counterexample: `pan -c1` (depth-first, stop at the first error) against mnc's
  * `check --first` search (depth-first, stop at the first violation), in states stored; issue 12's
  * target is mnc within 10x SPIN's.
@@ -23,13 +29,13 @@
  * configurations; MNC_BENCH_SPIN_SECONDS (default 300) bounds each mnc run (an incomplete run's
  * verdicts are not compared). Works in a temporary directory, removed at the end.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenarioFile, parseScenario } from '../src/model/kernel/scenario-file.ts';
 import type { Scenario } from '../src/model/kernel/scenario.ts';
-import { propertyVerdicts, runScenario, variantsOf, type PropertyVerdict } from '../src/report/run.ts';
+import { propertyVerdicts, runScenario, runScenarioAsync, variantsOf, type PropertyVerdict } from '../src/report/run.ts';
 import { scenario as growthScenario } from './growth.ts';
 
 const HERE = import.meta.dirname;
@@ -199,14 +205,72 @@ function exec(cmd: string, args: readonly string[], cwd: string): { out: string;
   return { out: r.stdout + r.stderr, seconds };
 }
 
-/** spin -a, gcc, pan in `dir`: pan's parsed output and the three processes' seconds together. */
-export function runSpin(dir: string, c: SpinConfig, mode: 'safety' | 'noreduce' | 'liveness' | 'first'): Timed<PanResult> {
-  const spin = exec('spin', [...c.defines, ...(mode === 'liveness' ? ['-DLIVENESS'] : []), '-a', c.pml], dir);
+/** As {@link exec}, without blocking: to run processes side by side. */
+function execAsync(cmd: string, args: readonly string[], cwd: string): Promise<{ out: string; seconds: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (cmd !== './pan' && status !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${status}):\n${out}`));
+      else resolve({ out, seconds: (performance.now() - t0) / 1000 });
+    });
+  });
+}
+
+type SpinMode = 'safety' | 'noreduce' | 'liveness' | 'first';
+
+/** The three processes of a SPIN run: spin -a, gcc, pan. */
+function spinCommands(c: SpinConfig, mode: SpinMode): [string, string[]][] {
   const cflags = mode === 'liveness' ? [] : mode === 'noreduce' ? ['-DSAFETY', '-DNOREDUCE'] : ['-DSAFETY'];
-  const gcc = exec('gcc', ['-O2', ...cflags, '-o', 'pan', 'pan.c'], dir);
   const panArgs = ['-m1000000', ...(mode === 'liveness' ? ['-a', '-f', '-A', '-c0'] : mode === 'first' ? ['-c1'] : ['-c0'])];
-  const pan = exec('./pan', panArgs, dir);
-  return { result: parsePan(pan.out), seconds: spin.seconds + gcc.seconds + pan.seconds };
+  return [
+    ['spin', [...c.defines, ...(mode === 'liveness' ? ['-DLIVENESS'] : []), '-a', c.pml]],
+    ['gcc', ['-O2', ...cflags, '-o', 'pan', 'pan.c']],
+    ['./pan', panArgs],
+  ];
+}
+
+/** spin -a, gcc, pan in `dir`: pan's parsed output and the three processes' seconds together. */
+export function runSpin(dir: string, c: SpinConfig, mode: SpinMode): Timed<PanResult> {
+  const runs = spinCommands(c, mode).map(([cmd, args]) => exec(cmd, args, dir));
+  return { result: parsePan(runs[2]!.out), seconds: runs.reduce((a, r) => a + r.seconds, 0) };
+}
+
+/** {@link runSpin} without blocking. */
+async function runSpinAsync(dir: string, c: SpinConfig, mode: SpinMode): Promise<Timed<PanResult>> {
+  let seconds = 0;
+  let out = '';
+  for (const [cmd, args] of spinCommands(c, mode)) {
+    const r = await execAsync(cmd, args, dir);
+    seconds += r.seconds;
+    out = r.out;
+  }
+  return { result: parsePan(out), seconds };
+}
+
+/**
+ * Both cores on configuration `c` (the file's doc comment): mnc's four properties on `workers`
+ * threads, and SPIN's safety and liveness runs at once in subdirectories of `dir`.
+ */
+async function bothCores(dir: string, c: SpinConfig, workers: number, seconds: number): Promise<string> {
+  const sc = c.scenario();
+  const t0 = performance.now();
+  const r = await runScenarioAsync(sc, { timeMs: seconds * 1000, properties: [...COMPARED], workers });
+  const mnc = (performance.now() - t0) / 1000;
+  const dirs = ['safety', 'liveness'].map((m) => join(dir, m));
+  for (const d of dirs) {
+    mkdirSync(d);
+    for (const f of readdirSync(PML_DIR)) if (f.endsWith('.pml')) copyFileSync(join(PML_DIR, f), join(d, f));
+  }
+  const t1 = performance.now();
+  const [safety, live] = await Promise.all([runSpinAsync(dirs[0]!, c, 'safety'), runSpinAsync(dirs[1]!, c, 'liveness')]);
+  const spin = (performance.now() - t1) / 1000;
+  const done = r.result.status === 'incomplete' ? `incomplete (${r.result.reason}) at ${fmt(r.result.stats.states)} states` : `${fmt(r.result.stats.states)} states`;
+  return `  both cores, ${c.name}: mnc, the ${COMPARED.length} properties on ${workers} threads: ${mnc.toFixed(1)} s (${done}); SPIN's safety and liveness runs at once: ${spin.toFixed(2)} s (${safety.seconds.toFixed(2)} and ${live.seconds.toFixed(2)}): mnc ${(mnc / spin).toFixed(2)}x`;
 }
 
 /** SPIN's verdicts of the compared properties, from the safety run (POR) and the liveness run. */
@@ -229,7 +293,7 @@ function onPath(cmd: string, args: string[]): boolean {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-export function run(): boolean {
+export async function run(): Promise<boolean> {
   if (process.env.MNC_BENCH_SPIN === '0') {
     console.log('spin: skipped (MNC_BENCH_SPIN=0)');
     return true;
@@ -249,6 +313,7 @@ export function run(): boolean {
   const dir = mkdtempSync(join(tmpdir(), 'mnc-spin-'));
   let ok = true;
   const firsts: string[] = [];
+  let largest: { readonly c: SpinConfig; readonly states: number } | null = null;
   try {
     for (const f of readdirSync(PML_DIR)) if (f.endsWith('.pml')) copyFileSync(join(PML_DIR, f), join(dir, f));
     console.log(
@@ -267,6 +332,7 @@ export function run(): boolean {
         continue;
       }
       const safety = runSpin(dir, c, 'safety');
+      if (largest === null || safety.result.states > largest.states) largest = { c, states: safety.result.states };
       const noreduce = runSpin(dir, c, 'noreduce');
       const live = runSpin(dir, c, 'liveness');
       const t0 = performance.now();
@@ -310,6 +376,8 @@ export function run(): boolean {
         );
       }
     }
+    const workers = availableParallelism();
+    if (largest !== null && workers > 1) console.log(await bothCores(dir, largest.c, workers, seconds));
     if (firsts.length) {
       console.log('  first counterexample, depth-first (SPIN pan -c1 with POR; mnc check --first before shortening): states stored, depth, seconds');
       console.log(`  ${'configuration'.padEnd(26)} ${'SPIN states'.padStart(11)} ${'depth'.padStart(6)} ${'s'.padStart(7)}   ${'mnc states'.padStart(10)} ${'steps'.padStart(6)} ${'s'.padStart(7)} ${'mnc/SPIN'.padStart(8)}  first error (SPIN / mnc)`);
