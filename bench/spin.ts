@@ -254,9 +254,11 @@ async function runSpinAsync(dir: string, c: SpinConfig, mode: SpinMode): Promise
 
 /**
  * Both cores on configuration `c` (the file's doc comment): mnc's four properties on `workers`
- * threads, and SPIN's safety and liveness runs at once in subdirectories of `dir`.
+ * threads, and SPIN's safety and liveness runs at once in subdirectories of `dir`. The line to
+ * print, and whether the verdicts of the two agree (a complete parallel search decides what one
+ * thread does: a disagreement is a bug).
  */
-async function bothCores(dir: string, c: SpinConfig, workers: number, seconds: number): Promise<string> {
+async function bothCores(dir: string, c: SpinConfig, workers: number, seconds: number): Promise<{ readonly line: string; readonly ok: boolean }> {
   const sc = c.scenario();
   const t0 = performance.now();
   const r = await runScenarioAsync(sc, { timeMs: seconds * 1000, properties: [...COMPARED], workers });
@@ -269,8 +271,16 @@ async function bothCores(dir: string, c: SpinConfig, workers: number, seconds: n
   const t1 = performance.now();
   const [safety, live] = await Promise.all([runSpinAsync(dirs[0]!, c, 'safety'), runSpinAsync(dirs[1]!, c, 'liveness')]);
   const spin = (performance.now() - t1) / 1000;
+  const complete = r.result.status !== 'incomplete' && !safety.result.incomplete && !live.result.incomplete;
+  const sv = spinVerdicts(safety.result, live.result);
+  const mv = propertyVerdicts(r);
+  const differ = complete ? COMPARED.filter((p) => mv[p] !== sv[p]) : [];
   const done = r.result.status === 'incomplete' ? `incomplete (${r.result.reason}) at ${fmt(r.result.stats.states)} states` : `${fmt(r.result.stats.states)} states`;
-  return `  both cores, ${c.name}: mnc, the ${COMPARED.length} properties on ${workers} threads: ${mnc.toFixed(1)} s (${done}); SPIN's safety and liveness runs at once: ${spin.toFixed(2)} s (${safety.seconds.toFixed(2)} and ${live.seconds.toFixed(2)}): mnc ${(mnc / spin).toFixed(2)}x`;
+  const verdicts = !complete ? 'verdicts not compared (a search incomplete)' : differ.length === 0 ? 'verdicts agree' : `!!! VERDICT DISAGREEMENT: ${differ.map((p) => `${p}: mnc ${mv[p]}, SPIN ${sv[p]}`).join('; ')}`;
+  return {
+    line: `  both cores, ${c.name}: mnc, the ${COMPARED.length} properties on ${workers} threads: ${mnc.toFixed(1)} s (${done}); SPIN's safety and liveness runs at once: ${spin.toFixed(2)} s (${safety.seconds.toFixed(2)} and ${live.seconds.toFixed(2)}): mnc ${(mnc / spin).toFixed(2)}x; ${verdicts}`,
+    ok: differ.length === 0,
+  };
 }
 
 /** SPIN's verdicts of the compared properties, from the safety run (POR) and the liveness run. */
@@ -377,7 +387,11 @@ export async function run(): Promise<boolean> {
       }
     }
     const workers = availableParallelism();
-    if (largest !== null && workers > 1) console.log(await bothCores(dir, largest.c, workers, seconds));
+    if (largest !== null && workers > 1) {
+      const both = await bothCores(dir, largest.c, workers, seconds);
+      console.log(both.line);
+      if (!both.ok) ok = false;
+    }
     if (firsts.length) {
       console.log('  first counterexample, depth-first (SPIN pan -c1 with POR; mnc check --first before shortening): states stored, depth, seconds');
       console.log(`  ${'configuration'.padEnd(26)} ${'SPIN states'.padStart(11)} ${'depth'.padStart(6)} ${'s'.padStart(7)}   ${'mnc states'.padStart(10)} ${'steps'.padStart(6)} ${'s'.padStart(7)} ${'mnc/SPIN'.padStart(8)}  first error (SPIN / mnc)`);
