@@ -195,18 +195,8 @@ interface Timed<T> {
   readonly seconds: number;
 }
 
-function exec(cmd: string, args: readonly string[], cwd: string): { out: string; seconds: number } {
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.error) throw r.error;
-  // pan exits non-zero when it found errors; spin and gcc must succeed.
-  if (cmd !== './pan' && r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`);
-  return { out: r.stdout + r.stderr, seconds };
-}
-
-/** As {@link exec}, without blocking: to run processes side by side. */
-function execAsync(cmd: string, args: readonly string[], cwd: string): Promise<{ out: string; seconds: number }> {
+/** Run `cmd` in `cwd` (without blocking: runs can go side by side): its output and seconds. */
+function exec(cmd: string, args: readonly string[], cwd: string): Promise<{ out: string; seconds: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd });
@@ -215,6 +205,7 @@ function execAsync(cmd: string, args: readonly string[], cwd: string): Promise<{
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('error', reject);
     child.on('close', (status) => {
+      // pan exits non-zero when it found errors; spin and gcc must succeed.
       if (cmd !== './pan' && status !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${status}):\n${out}`));
       else resolve({ out, seconds: (performance.now() - t0) / 1000 });
     });
@@ -222,6 +213,11 @@ function execAsync(cmd: string, args: readonly string[], cwd: string): Promise<{
 }
 
 type SpinMode = 'safety' | 'noreduce' | 'liveness' | 'first';
+
+/** The Promela models (bench/spin/*.pml) into `dir`. */
+function copyModels(dir: string): void {
+  for (const f of readdirSync(PML_DIR)) if (f.endsWith('.pml')) copyFileSync(join(PML_DIR, f), join(dir, f));
+}
 
 /** The three processes of a SPIN run: spin -a, gcc, pan. */
 function spinCommands(c: SpinConfig, mode: SpinMode): [string, string[]][] {
@@ -235,17 +231,11 @@ function spinCommands(c: SpinConfig, mode: SpinMode): [string, string[]][] {
 }
 
 /** spin -a, gcc, pan in `dir`: pan's parsed output and the three processes' seconds together. */
-export function runSpin(dir: string, c: SpinConfig, mode: SpinMode): Timed<PanResult> {
-  const runs = spinCommands(c, mode).map(([cmd, args]) => exec(cmd, args, dir));
-  return { result: parsePan(runs[2]!.out), seconds: runs.reduce((a, r) => a + r.seconds, 0) };
-}
-
-/** {@link runSpin} without blocking. */
-async function runSpinAsync(dir: string, c: SpinConfig, mode: SpinMode): Promise<Timed<PanResult>> {
+async function runSpin(dir: string, c: SpinConfig, mode: SpinMode): Promise<Timed<PanResult>> {
   let seconds = 0;
   let out = '';
   for (const [cmd, args] of spinCommands(c, mode)) {
-    const r = await execAsync(cmd, args, dir);
+    const r = await exec(cmd, args, dir);
     seconds += r.seconds;
     out = r.out;
   }
@@ -266,10 +256,10 @@ async function bothCores(dir: string, c: SpinConfig, workers: number, seconds: n
   const dirs = ['safety', 'liveness'].map((m) => join(dir, m));
   for (const d of dirs) {
     mkdirSync(d);
-    for (const f of readdirSync(PML_DIR)) if (f.endsWith('.pml')) copyFileSync(join(PML_DIR, f), join(d, f));
+    copyModels(d);
   }
   const t1 = performance.now();
-  const [safety, live] = await Promise.all([runSpinAsync(dirs[0]!, c, 'safety'), runSpinAsync(dirs[1]!, c, 'liveness')]);
+  const [safety, live] = await Promise.all([runSpin(dirs[0]!, c, 'safety'), runSpin(dirs[1]!, c, 'liveness')]);
   const spin = (performance.now() - t1) / 1000;
   const complete = r.result.status !== 'incomplete' && !safety.result.incomplete && !live.result.incomplete;
   const sv = spinVerdicts(safety.result, live.result);
@@ -325,7 +315,7 @@ export async function run(): Promise<boolean> {
   const firsts: string[] = [];
   let largest: { readonly c: SpinConfig; readonly states: number } | null = null;
   try {
-    for (const f of readdirSync(PML_DIR)) if (f.endsWith('.pml')) copyFileSync(join(PML_DIR, f), join(dir, f));
+    copyModels(dir);
     console.log(
       `SPIN side by side (${version}; hand-written Promela, bench/spin/*.pml; SPIN seconds: spin -a + gcc -O2 + pan, each run; mnc: in this process, default reductions, ${seconds} s at most, with every property (what \`mnc check\` runs) and then with the ${COMPARED.length} the Promela encodes (${COMPARED.join(', ')}: the like-for-like count, since what a property reads is visible and so not reduced))`,
     );
@@ -341,10 +331,10 @@ export async function run(): Promise<boolean> {
         ok = false;
         continue;
       }
-      const safety = runSpin(dir, c, 'safety');
+      const safety = await runSpin(dir, c, 'safety');
       if (largest === null || safety.result.states > largest.states) largest = { c, states: safety.result.states };
-      const noreduce = runSpin(dir, c, 'noreduce');
-      const live = runSpin(dir, c, 'liveness');
+      const noreduce = await runSpin(dir, c, 'noreduce');
+      const live = await runSpin(dir, c, 'liveness');
       const t0 = performance.now();
       const r = runScenario(sc, { timeMs: seconds * 1000 });
       const mncSeconds = (performance.now() - t0) / 1000;
@@ -376,7 +366,7 @@ export async function run(): Promise<boolean> {
         console.log(`  !!!   SPIN's errors: ${[...safety.result.messages, ...live.result.messages].join('; ') || 'none'}`);
       }
       if (complete && COMPARED.some((p) => mv[p] === 'violated')) {
-        const first = runSpin(dir, c, 'first');
+        const first = await runSpin(dir, c, 'first');
         const t1 = performance.now();
         const mf = runScenario(sc, { findAll: false, strategy: 'dfs', timeMs: seconds * 1000 });
         const mfSeconds = (performance.now() - t1) / 1000;
