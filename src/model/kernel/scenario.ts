@@ -381,10 +381,21 @@ const STACK_TYPES: readonly string[] = ['mmu_notifier_range', 'hmm_range', 'kvm_
 export function buildProgram(sc: Scenario): Program {
   const hit = programs.get(sc);
   if (hit) return hit;
+  linked++;
   const p = linkProgram(sc);
   programs.set(sc, p);
   return p;
 }
+
+/**
+ * How many times {@link buildProgram} has linked a program on this thread, a refused scenario's
+ * attempt included (cache hits not counted): what loading and running scenarios costs beside
+ * exploring them, counted by the tests of what should link a program once (src/report/matrix.ts).
+ */
+export function programsLinked(): number {
+  return linked;
+}
+let linked = 0;
 
 function linkProgram(sc: Scenario): Program {
   const core = own(CORE_VERSIONS, sc.core);

@@ -2,7 +2,8 @@
  * Building a scenario's program: who is a thread of the OOM victim, and what is refused.
  */
 import { describe, expect, test } from 'vitest';
-import { buildProgram, ScenarioError, type Scenario } from '../../../src/model/kernel/scenario.ts';
+import { parseScenario } from '../../../src/model/kernel/scenario-file.ts';
+import { buildProgram, programsLinked, ScenarioError, type Scenario } from '../../../src/model/kernel/scenario.ts';
 
 const base: Scenario = {
   name: 's',
@@ -68,5 +69,25 @@ describe('a scenario object is linked once', () => {
     const bad: Scenario = { ...base, oom: false, threads: [{ kind: 'madvise', params: { start: 0, len: 2 }, victim: true }] };
     expect(() => buildProgram(bad)).toThrow(ScenarioError);
     expect(() => buildProgram(bad)).toThrow(ScenarioError);
+  });
+
+  test('programsLinked counts each link, a refused one too, and no cache hit', () => {
+    const sc: Scenario = { ...base };
+    const before = programsLinked();
+    buildProgram(sc);
+    buildProgram(sc);
+    expect(programsLinked() - before).toBe(1);
+    expect(() => buildProgram({ ...base, core: 'v0.0' })).toThrow(ScenarioError);
+    expect(programsLinked() - before).toBe(2);
+  });
+
+  test('a file loaded with `model: false` is checked against the schema only: nothing is linked, and what the model refuses is refused when it is built', () => {
+    const text = JSON.stringify({ ...base, oom: false, threads: [{ kind: 'madvise', params: { start: 0, len: 2 }, victim: true }] });
+    const before = programsLinked();
+    const sf = parseScenario(text, 'x.json', { model: false });
+    expect(programsLinked()).toBe(before);
+    expect(() => buildProgram(sf)).toThrow(ScenarioError);
+    expect(() => parseScenario(text, 'x.json')).toThrow(ScenarioError);
+    expect(() => parseScenario(JSON.stringify({ ...base, threads: 'none' }), 'x.json', { model: false })).toThrow('x.json: threads: must be array');
   });
 });
