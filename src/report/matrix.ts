@@ -4,10 +4,12 @@
  * counterexamples), so that rows can be computed here one after the other or by worker threads
  * (matrix-pool.ts) and formatted the same way.
  */
-import { applyVariant, builtinNames, loadBuiltin } from '../model/kernel/scenario-file.ts';
+import { applyVariant, builtinNames, loadBuiltin, type ScenarioFile } from '../model/kernel/scenario-file.ts';
 import { ScenarioError } from '../model/kernel/errors.ts';
+import { own } from '../model/kernel/own.ts';
+import type { Scenario } from '../model/kernel/scenario.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
-import { propertyVerdicts, runScenario, variantsOf, type PropertyVerdict, type RunOptions } from './run.ts';
+import { propertyVerdicts, runScenario, type PropertyVerdict, type RunOptions } from './run.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, scenarioCommand, type Trace } from './trace.ts';
 
@@ -44,9 +46,39 @@ export interface MatrixRunOptions {
   readonly core?: string;
 }
 
-/** The jobs of the matrix: every (or each named) built-in scenario in every variant, in name order. */
+/**
+ * The jobs of the matrix: every (or each named) built-in scenario in every variant, in name order.
+ * Only the names of the variants are needed here (the files are checked against the schema): each
+ * variant is built, and so checked against the model, where its job runs ({@link matrixRow}), not
+ * here first on the main thread, where building every variant of every file took about two seconds
+ * before the first job could start.
+ */
 export function matrixJobs(scenarios?: readonly string[]): MatrixJob[] {
-  return (scenarios ?? builtinNames()).flatMap((name) => variantsOf(loadBuiltin(name)).map(({ label }) => ({ scenario: name, ...(label === undefined ? {} : { variant: label }) })));
+  return (scenarios ?? builtinNames()).flatMap((name) => {
+    const labels = Object.keys(loadBuiltin(name, { model: false }).variants ?? {});
+    return labels.length ? labels.map((variant) => ({ scenario: name, variant })) : [{ scenario: name }];
+  });
+}
+
+/**
+ * The built-in scenario file of a job, its variants checked only against the schema: the job's own
+ * variant is built (checked) when it runs. The file last loaded on this thread is kept, since the
+ * jobs of one file come one after the other: a file with v variants is read and its base built once
+ * for its v jobs, not v times with every variant built each time (v + 2 programs a job).
+ */
+function builtinOfJob(name: string): ScenarioFile {
+  if (lastBuiltin?.name !== name) lastBuiltin = { name, file: loadBuiltin(name, { variants: false }) };
+  return lastBuiltin.file;
+}
+let lastBuiltin: { readonly name: string; readonly file: ScenarioFile } | undefined;
+
+/** The scenario of a job: its file with its variant applied (the file as it is when it has none). */
+function jobScenario(job: MatrixJob): Scenario {
+  const sf = builtinOfJob(job.scenario);
+  if (job.variant === undefined) return sf;
+  const v = own(sf.variants, job.variant);
+  if (v === undefined) throw new ScenarioError(`${job.scenario}: variants`, `no variant named ${job.variant}`);
+  return applyVariant(sf, v, job.variant);
 }
 
 /**
@@ -54,7 +86,7 @@ export function matrixJobs(scenarios?: readonly string[]): MatrixJob[] {
  * the trace of its counterexamples, with the command that names the run for replay lines.
  */
 export function matrixRow(job: MatrixJob, o: MatrixRunOptions & { readonly signal?: AbortSignal } = {}, traces = false): MatrixRow {
-  const { scenario: base } = variantsOf(loadBuiltin(job.scenario)).find((v) => v.label === job.variant)!;
+  const base = jobScenario(job);
   const t0 = performance.now();
   const { core, ...rest } = o;
   const ro: RunOptions = { ...rest, findAll: true };
