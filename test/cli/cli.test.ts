@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { programsLinked } from '../../src/model/kernel/scenario.ts';
 import { WAIT_PATCH } from '../model/patch/fixtures.ts';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -929,6 +930,18 @@ describe('the real command', () => {
     const j = await run('list', '--json');
     expect(j.out.split('\n').filter((l) => internal.test(l))).toEqual([]);
     expect(r.out).toContain('<20180716115058.5559-1-mhocko@kernel.org>');
+  });
+  test('mnc list reads the scenario files and links no program (it built every variant of every file, over two seconds)', async () => {
+    const before = programsLinked();
+    expect((await run('list')).code).toBe(0);
+    expect((await run('list', '--json')).code).toBe(0);
+    expect(programsLinked()).toBe(before);
+  });
+  test("mnc check of a built-in's variant links the file's program and the variant's once (seven for a file of four variants before: each variant, then the one run twice)", async () => {
+    const before = programsLinked();
+    const r = await run('check', 'gntdev-reaper', '--variant', 'v4.19', '-q');
+    expect(r.err).toBe('');
+    expect(programsLinked() - before).toBe(2);
   });
   test('bin/mnc.js runs the compiled dist/ only while it was built from the sources in src/, else src/ through tsx', async () => {
     const root = join(import.meta.dirname, '../..');
