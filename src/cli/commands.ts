@@ -25,7 +25,7 @@ import { computeMatrixParallel } from '../report/matrix-pool.ts';
 import { availableParallelism } from 'node:os';
 import { parseTrace, traceJson } from '../report/json.ts';
 import { replayTrace, violatedIn } from '../report/replay.ts';
-import { modelOf, runScenarioAsync, type RunOptions, type ScenarioRun } from '../report/run.ts';
+import { modelOf, runScenarioAsync, variantOf, type RunOptions, type ScenarioRun } from '../report/run.ts';
 import { configuration, formatFinalState, formatSetup, formatSteps, formatTrace } from '../report/text.ts';
 import { buildTrace, endOf, notifiersOf, scenarioCommand, shellQuote, walkPath } from '../report/trace.ts';
 import { comparePatched, compareSides, comparisonJson, formatComparison, type CompareOptions } from '../report/compare.ts';
@@ -73,9 +73,9 @@ export function loadScenarioArg(arg: string): ScenarioFile {
 /** The scenario file with its `--variant` applied (or as written). */
 function withVariant(sf: ScenarioFile, variant: string | undefined): Scenario {
   if (variant === undefined) return sf;
-  const v = own(sf.variants, variant);
-  if (!v) throw new UsageError(`--variant ${variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
-  return applyVariant(sf, v, variant);
+  const sc = variantOf(sf, variant);
+  if (!sc) throw new UsageError(`--variant ${variant}: scenario ${sf.name} has ${sf.variants ? `the variants ${Object.keys(sf.variants).join(', ')}` : 'no variants'}`);
+  return sc;
 }
 
 /** The patch and declaration files a command line reads: outputs must not overwrite them either. */

@@ -6,10 +6,9 @@
  */
 import { applyVariant, builtinNames, loadBuiltin, type ScenarioFile } from '../model/kernel/scenario-file.ts';
 import { ScenarioError } from '../model/kernel/errors.ts';
-import { own } from '../model/kernel/own.ts';
 import type { Scenario } from '../model/kernel/scenario.ts';
 import { KERNEL_PROPERTIES } from '../properties/index.ts';
-import { propertyVerdicts, runScenario, type PropertyVerdict, type RunOptions } from './run.ts';
+import { propertyVerdicts, runScenario, variantOf, type PropertyVerdict, type RunOptions } from './run.ts';
 import { formatCounterexample } from './text.ts';
 import { buildTrace, scenarioCommand, type Trace } from './trace.ts';
 
@@ -76,9 +75,9 @@ let lastBuiltin: { readonly name: string; readonly file: ScenarioFile } | undefi
 function jobScenario(job: MatrixJob): Scenario {
   const sf = builtinOfJob(job.scenario);
   if (job.variant === undefined) return sf;
-  const v = own(sf.variants, job.variant);
-  if (v === undefined) throw new ScenarioError(`${job.scenario}: variants`, `no variant named ${job.variant}`);
-  return applyVariant(sf, v, job.variant);
+  const sc = variantOf(sf, job.variant);
+  if (sc === undefined) throw new ScenarioError(`${job.scenario}: variants`, `no variant named ${job.variant}`);
+  return sc;
 }
 
 /**

@@ -7,6 +7,7 @@ import { checkParallel, type ParallelModel } from '../checker/parallel.ts';
 import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import { applyVariant, type ScenarioFile } from '../model/kernel/scenario-file.ts';
+import { own } from '../model/kernel/own.ts';
 import type { Scenario } from '../model/kernel/scenario.ts';
 import { reviveState, type KState } from '../model/lang/state.ts';
 import { KERNEL_PROPERTIES, scenarioModel } from '../properties/index.ts';
@@ -57,6 +58,12 @@ function configOf(o: RunOptions, findAll: boolean): RunConfig {
 
 /** The verdict of one kernel property: from the verdicts of its engine properties. */
 export type PropertyVerdict = 'holds' | 'violated' | 'unknown' | 'n/a';
+
+/** The scenario file's variant `label` as a scenario (undefined: it has no such variant; the caller says so its own way). */
+export function variantOf(sf: ScenarioFile, label: string): Scenario | undefined {
+  const v = own(sf.variants, label);
+  return v === undefined ? undefined : applyVariant(sf, v, label);
+}
 
 /** A scenario's variants as scenarios: each labelled variant, or the scenario itself. */
 export function variantsOf(sf: ScenarioFile): { label?: string; scenario: Scenario }[] {
