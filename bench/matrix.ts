@@ -11,23 +11,18 @@
  * and much of each is V8 compiling the model's code, which two threads (or two processes) share two
  * cores for. The parallel exploration of one check is bench/kernel.ts's.
  */
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { builtinNames } from '../src/model/kernel/scenario-file.ts';
 import { computeMatrixParallel } from '../src/report/matrix-pool.ts';
 import { matrixJobs } from '../src/report/matrix.ts';
+import { exec } from './lib/exec.ts';
 
 const MNC = join(import.meta.dirname, '..', 'bin', 'mnc.js');
 
 /** Wall-clock seconds of `mnc matrix --jobs 1` over the built-in scenarios `names`, in a process of its own. */
-function matrixProcess(names: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const p = spawn(process.execPath, [MNC, 'matrix', '--jobs', '1', '--quiet', ...names.flatMap((n) => ['--scenario', n])], { stdio: 'ignore' });
-    p.once('error', reject);
-    p.once('exit', (code) => (code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`bench/matrix: mnc matrix over ${names.join(', ')} exited with ${code}`))));
-  });
+async function matrixProcess(names: readonly string[]): Promise<number> {
+  return (await exec(process.execPath, [MNC, 'matrix', '--jobs', '1', '--quiet', ...names.flatMap((n) => ['--scenario', n])])).seconds;
 }
 
 /** The ceiling: the halves alone, one after the other, then at once. */

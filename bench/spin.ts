@@ -29,7 +29,7 @@
  * configurations; MNC_BENCH_SPIN_SECONDS (default 300) bounds each mnc run (an incomplete run's
  * verdicts are not compared). Works in a temporary directory, removed at the end.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,7 @@ import { loadScenarioFile, parseScenario } from '../src/model/kernel/scenario-fi
 import type { Scenario } from '../src/model/kernel/scenario.ts';
 import { propertyVerdicts, runScenario, runScenarioAsync, variantsOf, type PropertyVerdict } from '../src/report/run.ts';
 import { scenario as growthScenario } from './growth.ts';
+import { exec } from './lib/exec.ts';
 
 const HERE = import.meta.dirname;
 export const PML_DIR = join(HERE, 'spin');
@@ -195,23 +196,6 @@ interface Timed<T> {
   readonly seconds: number;
 }
 
-/** Run `cmd` in `cwd` (without blocking: runs can go side by side): its output and seconds. */
-function exec(cmd: string, args: readonly string[], cwd: string): Promise<{ out: string; seconds: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      // pan exits non-zero when it found errors; spin and gcc must succeed.
-      if (cmd !== './pan' && status !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${status}):\n${out}`));
-      else resolve({ out, seconds: (performance.now() - t0) / 1000 });
-    });
-  });
-}
-
 type SpinMode = 'safety' | 'noreduce' | 'liveness' | 'first';
 
 /** The Promela models (bench/spin/*.pml) into `dir`. */
@@ -235,7 +219,8 @@ async function runSpin(dir: string, c: SpinConfig, mode: SpinMode): Promise<Time
   let seconds = 0;
   let out = '';
   for (const [cmd, args] of spinCommands(c, mode)) {
-    const r = await exec(cmd, args, dir);
+    // pan exits non-zero when it found errors; spin and gcc must succeed.
+    const r = await exec(cmd, args, { cwd: dir, mayFail: cmd === './pan' });
     seconds += r.seconds;
     out = r.out;
   }
