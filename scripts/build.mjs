@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { srcDigest } from '../bin/src-digest.js';
 
@@ -17,5 +17,14 @@ const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.jso
 if (r.status !== 0) {
   console.error('build: tsc failed; bin/mnc.js will run the TypeScript sources through tsx');
   process.exit(r.status ?? 1);
+}
+// Each JSON Schema's validator as Ajv's standalone code beside its module (src/model/validator.ts):
+// run from dist/, mnc neither loads Ajv nor compiles a schema at start-up.
+for (const [module, name] of [
+  ['model/kernel/scenario-file.js', 'scenarioValidator'],
+  ['model/patch/declare.js', 'declarationValidator'],
+]) {
+  const v = (await import(pathToFileURL(join(root, 'dist', module)).href))[name];
+  writeFileSync(fileURLToPath(v.file), v.standalone());
 }
 writeFileSync(join(root, 'dist', 'BUILD'), `${digest}\n`);

@@ -4,7 +4,7 @@
  * no file written.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -965,6 +965,29 @@ describe('the real command', () => {
     writeFileSync(join(t, 'src', 'cli', 'main.ts'), say('edited'));
     expect(await mnc()).toBe('edited x y');
   });
+  test("the build writes each schema's validator beside its module, and dist/ checks a file without loading Ajv, with the same one-line error as src/", async () => {
+    const root = join(import.meta.dirname, '../..');
+    const t = mkdtempSync(join(tmpdir(), 'mnc-build-'));
+    for (const d of ['src', 'scripts', 'bin', 'scenarios', 'examples']) cpSync(join(root, d), join(t, d), { recursive: true });
+    for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) copyFileSync(join(root, f), join(t, f));
+    symlinkSync(join(root, 'node_modules'), join(t, 'node_modules'));
+    await promisify(execFile)(process.execPath, [join(t, 'scripts', 'build.mjs')], { cwd: t });
+    expect(existsSync(join(t, 'dist', 'model', 'kernel', 'scenario.validate.cjs'))).toBe(true);
+    expect(existsSync(join(t, 'dist', 'model', 'patch', 'declaration.validate.cjs'))).toBe(true);
+    // Who asks for Ajv itself (the fallback compiles the schema with it; the built code needs only its runtime helpers).
+    const hook = join(t, 'ajv-hook.cjs');
+    writeFileSync(hook, "const M = require('module'); const load = M._load; M._load = function (r, ...a) { if (r === 'ajv') process.stderr.write('Ajv loaded\\n'); return load.call(this, r, ...a); };\n");
+    const bad = join(t, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...(JSON.parse(readFileSync(join(root, 'scenarios', 'gntdev-reaper.json'), 'utf8')) as object), bogus: 1 }));
+    const r = (await promisify(execFile)(process.execPath, ['--require', hook, join(t, 'bin', 'mnc.js'), 'check', bad], { cwd: t }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(r.code).toBe(2);
+    const src = await run('check', bad);
+    expect(src.err).toMatch(/bogus: unknown field/);
+    expect(r.stderr).toBe(`${src.err}\n`);
+    // And a valid file checked from dist/: no Ajv either.
+    const ok = await promisify(execFile)(process.execPath, ['--require', hook, join(t, 'bin', 'mnc.js'), 'check', 'end-after-nonblock-start', '-q'], { cwd: t }).catch((e: { stderr: string; code: number }) => e);
+    expect(ok.stderr).toBe('');
+  }, 120_000);
   test('mnc list --json: the same listing as data', async () => {
     const r = await run('list', '--json');
     expect(r.code).toBe(0);

@@ -10,12 +10,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { CORE_VERSIONS } from './core/versions.ts';
 import { DRIVERS } from './drivers/index.ts';
 import { buildProgram, CORE_THREADS, MAX_PAGE, ScenarioError, shippedVariant, type Scenario } from './scenario.ts';
 import { KERNEL_PROPERTIES } from '../../properties/index.ts';
 import { own } from './own.ts';
+import { SchemaValidator } from '../validator.ts';
 
 /** How a variant changes its scenario. */
 export interface VariantOverride {
@@ -141,12 +142,8 @@ export function scenarioSchema(): Record<string, unknown> {
   };
 }
 
-let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
-
-function validate(data: unknown): ErrorObject[] {
-  if (!validator) validator = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile(scenarioSchema());
-  return validator(data) ? [] : (validator.errors ?? []);
-}
+/** The scenario schema's validator (in dist/, the build's precompiled code: src/model/validator.ts). */
+export const scenarioValidator = new SchemaValidator(new URL('./scenario.validate.cjs', import.meta.url), scenarioSchema);
 
 /** One line for an Ajv error: the field's path and what is allowed there. */
 function describe(e: ErrorObject): ScenarioError {
@@ -241,7 +238,7 @@ export function parseScenario(text: string, source: string, opts: LoadOptions = 
   } catch (e) {
     throw new ScenarioError(source, `is not valid JSON (${(e as Error).message})`);
   }
-  const errors = validate(data);
+  const errors = scenarioValidator.errors(data);
   if (errors.length) {
     const e = describe(errors[0]!);
     throw new ScenarioError(`${source}: ${e.path}`, e.message.slice(e.path.length + 2));

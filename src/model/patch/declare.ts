@@ -21,13 +21,14 @@
  *   primitive's `access`), so it is ordered with what other threads do to them.
  * - `returns`: the values it may return (default `[0]`); each one is explored.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { instrCalls } from '../lang/compile.ts';
 import { DeclareError } from '../kernel/errors.ts';
 import type { Expr } from '../lang/ir.ts';
 import { readMustWait, writeMustWait } from '../lang/locks.ts';
 import { nameOf, type Access, type Arg, type PrimCtx, type Primitive } from '../lang/primitives.ts';
 import type { Program } from '../lang/program.ts';
+import { SchemaValidator } from '../validator.ts';
 
 export interface LockDecl {
   readonly lock: string;
@@ -82,7 +83,8 @@ export function declarationSchema(): Record<string, unknown> {
   };
 }
 
-let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+/** The declaration schema's validator (in dist/, the build's precompiled code: src/model/validator.ts). */
+export const declarationValidator = new SchemaValidator(new URL('./declaration.validate.cjs', import.meta.url), declarationSchema);
 
 /** One line for the first Ajv error: the field's path and what is allowed there. */
 function describe(errors: readonly ErrorObject[]): string {
@@ -131,8 +133,8 @@ export function parseDeclarations(text: string, source: string): Declarations {
   } catch (e) {
     throw new DeclareError(`${source}: is not valid JSON (${(e as Error).message})`);
   }
-  if (!validator) validator = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile(declarationSchema());
-  if (!validator(data)) throw new DeclareError(`${source}: ${describe(validator.errors ?? [])}`);
+  const errors = declarationValidator.errors(data);
+  if (errors.length) throw new DeclareError(`${source}: ${describe(errors)}`);
   const d = data as Record<string, Declaration>;
   // JSON may name a key __proto__ or constructor: no kernel function, and no key of a plain object.
   const odd = Object.keys(d).find((k) => k in Object.prototype);
