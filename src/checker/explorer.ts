@@ -3,6 +3,7 @@
  * state, the bounds, progress and the liveness recording. A strategy (`bfs.ts`, `dfs.ts`,
  * `random.ts`) only decides the order in which states are expanded.
  */
+import { clearArray } from './arrays.ts';
 import type { DeadlockProperty, AlwaysProperty, Model, Property, SometimesProperty, ThreadInfo } from './model.ts';
 import { expandedRange } from './model.ts';
 import type { CheckOptions, IncompleteReason, Progress } from './result.ts';
@@ -344,7 +345,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   /** No enabled action while some thread has not finished. */
   isDeadlock(state: S): boolean {
     const probe = this.probe;
-    probe.length = 0;
+    clearArray(probe);
     this.model.actions(state, probe);
     if (probe.length > 0) return false;
     const threads: readonly ThreadInfo[] = this.model.threads!(state);
@@ -378,7 +379,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     const acts = this.acts;
     let k = 0;
     this.childCount = 0;
-    acts.length = 0;
+    clearArray(acts);
     model.actions(state, acts);
     const n = acts.length;
     if (depth >= this.maxDepthBound) {

@@ -115,9 +115,10 @@ function encodeLock(l: LockState, e: Encoder): void {
     case 'rwsem':
       e.int(l.writer);
       e.int(l.readers.length);
-      for (const r of l.readers) e.int(r);
+      for (let i = 0; i < l.readers.length; i++) e.int(l.readers[i]!);
       e.int(l.waiters.length);
-      for (const w of l.waiters) {
+      for (let i = 0; i < l.waiters.length; i++) {
+        const w = l.waiters[i]!;
         e.int(w.tid);
         e.bool(w.write);
         e.bool(w.nonOwner === true);
@@ -387,7 +388,7 @@ export class KernelModel implements Model<KState, KAction> {
 
   private encodeAll(state: KState, e: Encoder): void {
     e.int(state.threads.length);
-    for (const t of state.threads) this.encodeThread(t, e);
+    for (let i = 0; i < state.threads.length; i++) this.encodeThread(state.threads[i]!, e);
     this.encodeMem(state.mem, e);
     this.encodeLocks(state.locks, e);
     this.encodePairs(state.pairs, e);
@@ -698,7 +699,7 @@ export class KernelModel implements Model<KState, KAction> {
 
   private encodeThread(t: ThreadState, e: Encoder): void {
     this.threadHeader(t, e);
-    for (const f of t.frames) this.encodeFrame(f, e);
+    for (let i = 0; i < t.frames.length; i++) this.encodeFrame(t.frames[i]!, e);
   }
 
   private threadHeader(t: ThreadState, e: Encoder): void {
@@ -735,7 +736,8 @@ export class KernelModel implements Model<KState, KAction> {
 
   private encodePairs(pairs: KState['pairs'], e: Encoder): void {
     e.int(pairs.length);
-    for (const p of pairs) {
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i]!;
       e.int(p.tid);
       encodeValue(e, p.nid, this.ids);
       e.int(p.start);

@@ -27,7 +27,8 @@ import { mappedObjectOf } from './util.ts';
 type Problem = { kind: 'mapped'; pair: PairRecord; obj: string } | { kind: 'failed'; pair: PairRecord };
 
 function mappedInRange(m: KernelModel, s: KState): Problem | undefined {
-  for (const p of s.pairs) {
+  for (let i = 0; i < s.pairs.length; i++) {
+    const p = s.pairs[i]!;
     if (!approvedHlist(m.program, p)) continue;
     const obj = mappedObjectOf(m.program, p, s.mem);
     if (obj !== undefined) return { kind: 'mapped', pair: p, obj };
@@ -46,7 +47,7 @@ function failedBlockable(p: Program, pair: PairRecord): boolean {
 }
 
 function failedStart(m: KernelModel, s: KState): Problem | undefined {
-  for (const p of s.pairs) if (failedBlockable(m.program, p)) return { kind: 'failed', pair: p };
+  for (let i = 0; i < s.pairs.length; i++) if (failedBlockable(m.program, s.pairs[i]!)) return { kind: 'failed', pair: s.pairs[i]! };
   return undefined;
 }
 

@@ -79,7 +79,8 @@ function inCoreStart(p: Program, s: KState, tid: number): boolean {
 }
 
 function mappedInRange(m: KernelModel, s: KState): { pair: PairRecord; obj: string } | undefined {
-  for (const p of s.pairs) {
+  for (let i = 0; i < s.pairs.length; i++) {
+    const p = s.pairs[i]!;
     if (!approvedInterval(m.program, p)) continue;
     if (inCoreStart(m.program, s, p.tid)) continue;
     const obj = mappedObjectOf(m.program, p, s.mem);

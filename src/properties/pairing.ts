@@ -61,9 +61,9 @@ interface Problem {
 
 /** The end call thread `tid` is about to make for which it has no start owed an end, if any. */
 function endWithoutStart(ip: Interpreter, s: KState, tid: number): { nid: string; fn: string; start: number; end: number } | undefined {
-  const cur = ip.current(s, tid);
-  if (!cur || cur.instr.op !== 'call' || cur.instr.callee.k !== 'field' || cur.instr.callee.field !== 'invalidate_range_end') return undefined;
-  const r = ip.resolveCall(s, tid, cur.instr);
+  const instr = ip.instrAt(s, tid);
+  if (!instr || instr.op !== 'call' || instr.callee.k !== 'field' || instr.callee.field !== 'invalidate_range_end') return undefined;
+  const r = ip.resolveCall(s, tid, instr);
   if (!r.nid) return undefined;
   const { start, end } = ip.callRange(s, tid, r.args);
   if (s.pairs.some((p) => p.tid === tid && p.nid === r.nid && p.start === start && p.end === end)) return undefined;
@@ -87,7 +87,8 @@ function unbalancedEnd(m: KernelModel, s: KState): Problem | undefined {
 }
 
 function missingEnd(m: KernelModel, s: KState): Problem | undefined {
-  for (const p of s.pairs) {
+  for (let i = 0; i < s.pairs.length; i++) {
+    const p = s.pairs[i]!;
     if (s.threads[p.tid]!.frames.length) continue;
     if (!m.program.notifier(p.nid)?.ops.invalidate_range_end) continue;
     return {
@@ -110,24 +111,67 @@ function expected(m: KernelModel, s: KState, k: string): Value {
   return off === undefined ? init : Number(init) + Number(s.mem[off]);
 }
 
+/** A balanced variable, with what {@link settled} needs of it worked out once per model. */
+interface Balanced {
+  readonly key: string;
+  /** The threads whose program may write the variable or the ghost variable of what a ->release raised it by. */
+  readonly writers: readonly number[];
+  /** Whether one of them is a kworker (a finished kworker runs again when its work is queued again). */
+  readonly kworkerWrites: boolean;
+}
+
+const balancedOf = new WeakMap<KernelModel, readonly Balanced[]>();
+
+/** The model's balanced variables ({@link Balanced}), worked out when first asked for. */
+function balanced(m: KernelModel): readonly Balanced[] {
+  let bs = balancedOf.get(m);
+  if (bs === undefined) {
+    const red = m.interp.reduction;
+    const threads = m.program.spec.threads;
+    bs = m.program.spec.balanced.map((key) => {
+      const off = m.program.spec.balancedOffsets?.[key];
+      const fields = off ? [fieldOf(key), fieldOf(off)] : [fieldOf(key)];
+      const writers = threads.flatMap((_, tid) => (fields.some((f) => red.mayWrite(tid, f)) ? [tid] : []));
+      return { key, writers, kworkerWrites: writers.some((tid) => threads[tid]!.kworker !== undefined) };
+    });
+    balancedOf.set(m, bs);
+  }
+  return bs;
+}
+
 /**
- * Whether balanced variable `k` (and the ghost variable of what a ->release raised it by) can no
+ * Whether balanced variable `b` (and the ghost variable of what a ->release raised it by) can no
  * longer change: every thread whose program may write a variable of that field name has finished,
  * and none of them is a kworker (a finished kworker runs again when its work is queued again).
  * Judged from what each thread's whole program may access (Reduction.mayWrite), so it is never
  * true early by mistake; it reads only which threads have finished, which the property declares.
  */
-function settled(m: KernelModel, s: KState, k: string): boolean {
-  const fields = [fieldOf(k)];
-  const off = m.program.spec.balancedOffsets?.[k];
-  if (off) fields.push(fieldOf(off));
-  const red = m.interp.reduction;
-  return m.program.spec.threads.every((t, tid) => !fields.some((f) => red.mayWrite(tid, f)) || (s.threads[tid]!.frames.length === 0 && t.kworker === undefined));
+function settled(s: KState, b: Balanced): boolean {
+  if (b.kworkerWrites) return false;
+  for (let i = 0; i < b.writers.length; i++) if (s.threads[b.writers[i]!]!.frames.length) return false;
+  return true;
+}
+
+/** Whether every thread has finished. */
+function allFinished(s: KState): boolean {
+  for (let tid = 0; tid < s.threads.length; tid++) if (s.threads[tid]!.frames.length) return false;
+  return true;
+}
+
+/** The balanced variables off their expected value that can no longer change (all of them off it, once every thread finished), or undefined. Checked on every state: it allocates only for a finding. */
+function unbalancedCounters(m: KernelModel, s: KState, allDone: boolean): string[] | undefined {
+  let out: string[] | undefined;
+  const bs = balanced(m);
+  for (let i = 0; i < bs.length; i++) {
+    const b = bs[i]!;
+    if (s.mem[b.key] !== expected(m, s, b.key) && (allDone || settled(s, b))) (out ??= []).push(b.key);
+  }
+  return out;
 }
 
 function unbalancedState(m: KernelModel, s: KState): Problem | undefined {
-  const allDone = !s.threads.some((t) => t.frames.length);
-  const counters = m.program.spec.balanced.filter((k) => s.mem[k] !== expected(m, s, k) && (allDone || settled(m, s, k)));
+  const allDone = allFinished(s);
+  const counters = unbalancedCounters(m, s, allDone) ?? [];
   const locks = allDone ? m.heldLocks(s) : [];
   if (!counters.length && !locks.length) return undefined;
   return {

@@ -61,10 +61,7 @@ export function nextPrimCalls(m: ModelView, s: KState, tid: number): readonly Pr
 
 /** `tid`'s next instruction (`m.interp.current(s, tid)?.instr`, without building the rest). */
 export function nextInstr(m: ModelView, s: KState, tid: number): Instr | undefined {
-  const frames = s.threads[tid]!.frames;
-  const top = frames[frames.length - 1];
-  if (top === undefined) return undefined;
-  return m.program.fn(top.fn).instrs[top.pc] ?? m.interp.current(s, tid)!.instr; // current() throws for a pc out of range
+  return m.interp.instrAt(s, tid);
 }
 
 /** The primitive call of `tid`'s next instruction that may sleep, if any (judged with the actual arguments). */

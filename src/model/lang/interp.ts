@@ -218,6 +218,16 @@ export class Interpreter {
     return { frame, fn, instr };
   }
 
+  /** The statement thread `tid` is at ({@link current}'s `instr`, without building an object: for the checks run on every state), or undefined once it has finished. */
+  instrAt(state: KState, tid: number): Instr | undefined {
+    const frames = state.threads[tid]!.frames;
+    const frame = frames[frames.length - 1];
+    if (!frame) return undefined;
+    const instr = this.program.fn(frame.fn).instrs[frame.pc];
+    if (!instr) throw new ModelError(`${this.program.fn(frame.fn).def.name}: pc ${frame.pc} out of range`);
+    return instr;
+  }
+
   /** Copies of a state's memory and lock table for a step to write (see {@link Copiers}). */
   readonly copy: Copiers;
 
@@ -288,8 +298,17 @@ export class Interpreter {
     const counts = this.choiceCounts(state);
     for (let tid = 0; tid < state.threads.length; tid++) {
       const n = counts[tid]!;
-      for (let c = 0; c < n; c++) out.push({ tid, choice: c });
+      for (let c = 0; c < n; c++) out.push(this.action(tid, c));
     }
+  }
+
+  /** Per thread, per outcome: its action, made once and frozen (an action is a value; nothing tells two equal ones apart). */
+  private readonly actionsOf: KAction[][] = [];
+
+  /** Thread `tid`'s action taking outcome `choice`: the same frozen object every time, so that listing a state's actions allocates nothing. */
+  action(tid: number, choice: number): KAction {
+    const row = (this.actionsOf[tid] ??= []);
+    return (row[choice] ??= Object.freeze({ tid, choice }));
   }
 
   /** Whether {@link actions} has an action of thread `tid` in `state`. */

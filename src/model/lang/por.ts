@@ -75,6 +75,7 @@
  * other threads' actions. The argument is checked, not trusted: `npm run verify:reduction`, the
  * differential test and the property-based tests compare every verdict with the unreduced model.
  */
+import { clearArray } from '../../checker/arrays.ts';
 import type { CompiledFn } from './compile.ts';
 import type { Interpreter, KAction } from './interp.ts';
 import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './reduction.ts';
@@ -198,7 +199,7 @@ export class PartialOrder {
    */
   ample(state: KState, acts: readonly KAction[]): number {
     this.triedState = undefined;
-    this.tried.length = 0;
+    clearArray(this.tried);
     if (acts.length < 2) return -1;
     // Threads with exactly one enabled action.
     for (let i = 0; i < acts.length; i++) {
@@ -231,7 +232,7 @@ export class PartialOrder {
     if (!top || t.pending || !this.candidate[top.fn]![top.pc] || this.changesLocks[top.fn]![top.pc]) return undefined;
     const oops = this.ip.oopsKeys[tid];
     if (oops !== undefined && state.mem[oops]) return undefined;
-    const a: KAction = { tid, choice: 0 };
+    const a = this.ip.action(tid, 0);
     const next = this.alone(state, a);
     return next !== undefined && this.invisibleAndAdvancing(state, a, next) ? next : undefined;
   }

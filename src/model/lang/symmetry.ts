@@ -499,8 +499,8 @@ class Plan {
         continue;
       }
       if (l.writer >= 0) m |= bit(l.writer);
-      for (const r of l.readers) if (r >= 0) m |= bit(r);
-      for (const w of l.waiters) if (w.tid >= 0) m |= bit(w.tid);
+      for (let i = 0; i < l.readers.length; i++) if (l.readers[i]! >= 0) m |= bit(l.readers[i]!);
+      for (let i = 0; i < l.waiters.length; i++) if (l.waiters[i]!.tid >= 0) m |= bit(l.waiters[i]!.tid);
     }
     this.lastLocks = locks;
     this.lastLockMask = m;
@@ -696,9 +696,9 @@ function permuteLock(l: LockState, perm: ArrayLike<number>): LockState {
     case 'rwsem': {
       const writer = l.writer >= 0 ? perm[l.writer]! : l.writer;
       let movesReader = false;
-      for (const r of l.readers) if (r >= 0 && perm[r] !== r) movesReader = true;
+      for (let i = 0; i < l.readers.length; i++) if (l.readers[i]! >= 0 && perm[l.readers[i]!] !== l.readers[i]) movesReader = true;
       let movesWaiter = false;
-      for (const w of l.waiters) if (perm[w.tid] !== w.tid) movesWaiter = true;
+      for (let i = 0; i < l.waiters.length; i++) if (perm[l.waiters[i]!.tid] !== l.waiters[i]!.tid) movesWaiter = true;
       if (writer === l.writer && !movesReader && !movesWaiter) return l;
       const p = (t: number): number => (t >= 0 ? perm[t]! : t);
       const readers = movesReader ? Object.freeze(sortedImage(l.readers, perm)) : l.readers;

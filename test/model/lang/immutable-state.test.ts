@@ -152,3 +152,26 @@ describe('states are immutable snapshots', () => {
     expect(tried).toBeGreaterThan(100);
   });
 });
+
+describe('actions are shared frozen values', () => {
+  // Listing a state's actions allocates nothing (issue 12, item 3): each thread's action per
+  // outcome is made once and handed out again, so nothing may change it in place.
+  test.each(cases)('%s: the same frozen object for a thread and an outcome in every state', (_name, m) => {
+    const byKey = new Map<string, KAction>();
+    let listed = 0;
+    explore(m, 1000, (s) => {
+      const acts: KAction[] = [];
+      m.actions(s, acts);
+      for (const a of acts) {
+        expect(Object.isFrozen(a)).toBe(true);
+        expect(() => ((a as { choice: number }).choice = 99)).toThrow(TypeError);
+        const key = `${a.tid}:${a.choice}`;
+        const seen = byKey.get(key);
+        if (seen === undefined) byKey.set(key, a);
+        else expect(a).toBe(seen);
+        listed++;
+      }
+    });
+    expect(listed).toBeGreaterThan(byKey.size * 10);
+  });
+});
