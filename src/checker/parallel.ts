@@ -32,6 +32,7 @@
  * stops at its first refusal); `timeMs` and the signal stop every worker at its next check (every
  * 32 expansions); a violation (without `findAll`) stops the others at their next check.
  */
+import { scavengeAlone } from './scavenger.ts';
 import { Worker } from 'node:worker_threads';
 import { explorationResult, validateOptions } from './check.ts';
 import { Explorer, HOLDS, VIOLATED, type Finding } from './explorer.ts';
@@ -236,6 +237,8 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort);
   const channels: Channel[] = [];
+  // n isolates explore at once: on as many cores or fewer, each scavenges on its own thread (scavenger.ts).
+  const endScavenge = scavengeAlone(n);
   let depth = 0;
   let frontier = 0;
   const progress =
@@ -370,5 +373,6 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
     if (progress !== undefined) clearInterval(progress);
     options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(channels.map((c) => c.close()));
+    endScavenge();
   }
 }

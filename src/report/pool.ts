@@ -9,6 +9,7 @@
  * `{ result }` or `{ error: { name, message, stack } }` (see `serveJobs`).
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { scavengeAlone } from '../checker/scavenger.ts';
 import { errorFromWorker, spawnModuleWorker, workerErrorData, type WorkerErrorData } from '../checker/workers.ts';
 
 /**
@@ -42,14 +43,18 @@ export function runInWorkers<J, R>(
   return new Promise((resolve, reject) => {
     const workers = new Set<Worker>();
     let failed = false;
+    // Set once the workers start: `count` isolates exploring at once (src/checker/scavenger.ts).
+    let endScavenge = (): void => {};
     const finish = (): void => {
       if (workers.size) return;
+      endScavenge();
       signal?.removeEventListener('abort', onAbort);
       resolve(results);
     };
     const fail = (e: Error): void => {
       if (failed) return;
       failed = true;
+      endScavenge();
       Atomics.store(flag, 0, 1);
       for (const w of workers) void w.terminate();
       workers.clear();
@@ -73,6 +78,7 @@ export function runInWorkers<J, R>(
     };
     const count = Math.max(1, Math.min(n, jobs.length));
     if (!jobs.length) return resolve([]);
+    endScavenge = scavengeAlone(count);
     for (let k = 0; k < count; k++) {
       const w = spawnWorker(module, { ...data, stop });
       const slot = { i: -1 };
