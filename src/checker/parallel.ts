@@ -32,7 +32,6 @@
  * stops at its first refusal); `timeMs` and the signal stop every worker at its next check (every
  * 32 expansions); a violation (without `findAll`) stops the others at their next check.
  */
-import { scavengeAlone } from './scavenger.ts';
 import { Worker } from 'node:worker_threads';
 import { explorationResult, validateOptions } from './check.ts';
 import { Explorer, HOLDS, VIOLATED, type Finding } from './explorer.ts';
@@ -41,6 +40,7 @@ import { joinGraphParts, type GraphPartData } from './liveness.ts';
 import type { Model } from './model.ts';
 import { openSide, type Side } from './parallel-side.ts';
 import type { CheckOptions, CheckResult, IncompleteReason } from './result.ts';
+import { scavengeAlone } from './scavenger.ts';
 import { newSharedTable, rebuildIndex, SharedStateTable, type SharedTableBuffers } from './shared-table.ts';
 import type { Perm } from './symmetry.ts';
 import { errorFromWorker, spawnModuleWorker, type WorkerErrorData } from './workers.ts';
