@@ -17,8 +17,11 @@ export default defineConfig({
     // afresh for each (the imports were 131 s of a 2,277 s suite; the whole suite ran 18.9 min
     // isolated, 14.7 min not, on this project's Intel 2-core container; fresh-clone CI 17.5 ->
     // 12.3 min). src/ keeps no module state but caches of what it derives from its own inputs
-    // (compiled programs, parsed seed patches, the schema validators); the one test that sets
-    // process.env restores it after each test, and every spy is restored before each test
+    // (compiled programs, parsed seed patches, the schema validators) and the count of open holds
+    // on V8's scavenger (src/checker/scavenger.ts: each hold ends with its search or pool, so a
+    // module shared between files sees it back at 0; tests replace `scavengerEnv`, never mock
+    // `node:v8`, which a copy of the module loaded by an earlier file would not see); the tests that set
+    // process.env restore it after each test, and every spy is restored before each test
     // (restoreMocks), so one a failing test left behind ends there. The cost is memory: what a file
     // keeps at module scope stays until its worker ends (a worker's RSS peaked at 2.4 GiB, sampled
     // every 10 s, under Node's 4 GiB heap limit on these 24 GiB machines): keep large results inside

@@ -37,6 +37,17 @@ export function scavengeAloneWhen(isolates: number, cores: number, options: read
   return isolates > 1 && isolates >= cores;
 }
 
+/**
+ * What this module asks of Node: the cores, the user's options, and the setting of a V8 flag. The
+ * tests replace them (a V8 flag cannot be read back, and the test runner shares modules between
+ * test files, so mocking `node:v8` would not reach a copy of this module loaded before).
+ */
+export const scavengerEnv = {
+  cores: (): number => availableParallelism(),
+  options: nodeOptions,
+  setFlag: (flag: string): void => setFlagsFromString(flag),
+};
+
 /** How many {@link scavengeAlone} holds are open. */
 let holds = 0;
 
@@ -45,13 +56,13 @@ let holds = 0;
  * {@link scavengeAloneWhen} says so; the function returned ends the hold (the last hold ended turns
  * it back on). Calling it again does nothing.
  */
-export function scavengeAlone(isolates: number, cores: number = availableParallelism(), options: readonly string[] = nodeOptions()): () => void {
-  if (!scavengeAloneWhen(isolates, cores, options)) return () => {};
-  if (holds++ === 0) setFlagsFromString('--no-parallel-scavenge');
+export function scavengeAlone(isolates: number): () => void {
+  if (!scavengeAloneWhen(isolates, scavengerEnv.cores(), scavengerEnv.options())) return () => {};
+  if (holds++ === 0) scavengerEnv.setFlag('--no-parallel-scavenge');
   let ended = false;
   return () => {
     if (ended) return;
     ended = true;
-    if (--holds === 0) setFlagsFromString('--parallel-scavenge');
+    if (--holds === 0) scavengerEnv.setFlag('--parallel-scavenge');
   };
 }

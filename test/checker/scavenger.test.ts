@@ -3,28 +3,32 @@
  * parallel search, a pool of matrix workers), and back on after. The V8 flag is process-wide and
  * cannot be read back: the tests watch the calls that set it.
  */
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-
-const setFlags = vi.hoisted(() => vi.fn());
-vi.mock('node:v8', async (original) => ({ ...(await original<typeof import('node:v8')>()), setFlagsFromString: setFlags }));
-const cores = vi.hoisted(() => ({ n: 2 }));
-vi.mock('node:os', async (original) => ({ ...(await original<typeof import('node:os')>()), availableParallelism: () => cores.n }));
-
-const { scavengeAlone, scavengeAloneWhen } = await import('../../src/checker/scavenger.ts');
-const { checkParallel } = await import('../../src/checker/parallel.ts');
-const { philosophers } = await import('./fixtures/parallel-models.ts');
-const { computeMatrixParallel } = await import('../../src/report/matrix-pool.ts');
-const { matrixJobs } = await import('../../src/report/matrix.ts');
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkParallel } from '../../src/checker/parallel.ts';
+import { scavengeAlone, scavengeAloneWhen, scavengerEnv } from '../../src/checker/scavenger.ts';
+import { computeMatrixParallel } from '../../src/report/matrix-pool.ts';
+import { matrixJobs } from '../../src/report/matrix.ts';
+import { philosophers } from './fixtures/parallel-models.ts';
 
 const OFF = ['--no-parallel-scavenge'];
 const ON = ['--parallel-scavenge'];
 const FIXTURES = new URL('./fixtures/parallel-models.ts', import.meta.url).href;
+const real = { ...scavengerEnv };
+/** The flags set, in order (each call's arguments). */
+let calls: string[][] = [];
+let cores = 2;
+let options: string[] = [];
 
 describe('the scavenger while every core explores', () => {
   beforeEach(() => {
-    setFlags.mockClear();
-    cores.n = 2;
+    calls = [];
+    cores = 2;
+    options = [];
+    scavengerEnv.cores = () => cores;
+    scavengerEnv.options = () => options;
+    scavengerEnv.setFlag = (flag) => void calls.push([flag]);
   });
+  afterEach(() => Object.assign(scavengerEnv, real));
 
   it('scavenges alone when as many isolates as cores, or more, explore at once; never for one isolate', () => {
     expect(scavengeAloneWhen(2, 2, [])).toBe(true);
@@ -41,14 +45,21 @@ describe('the scavenger while every core explores', () => {
     }
     // Options that only look alike are not the user's choice of scavenger.
     for (const opt of ['--parallel-scavenge-x', '--trace-parallel-scavenge', '--v8-pool-sizes=2']) expect(scavengeAloneWhen(2, 2, [opt]), opt).toBe(true);
+    options = ['--v8-pool-size=2'];
+    scavengeAlone(2)();
+    expect(calls).toEqual([]);
+    options = ['--max-old-space-size=4096'];
+    scavengeAlone(2)();
+    expect(calls).toEqual([OFF, ON]);
+  });
+
+  it("reads the user's options from node's command line and NODE_OPTIONS", () => {
     const saved = process.env['NODE_OPTIONS'];
     try {
       process.env['NODE_OPTIONS'] = '--max-old-space-size=4096  --v8-pool-size=2';
-      scavengeAlone(2)();
-      expect(setFlags).not.toHaveBeenCalled();
-      process.env['NODE_OPTIONS'] = '--max-old-space-size=4096';
-      scavengeAlone(2)();
-      expect(setFlags.mock.calls).toEqual([OFF, ON]);
+      expect(real.options()).toEqual([...process.execArgv, '--max-old-space-size=4096', '--v8-pool-size=2']);
+      delete process.env['NODE_OPTIONS'];
+      expect(real.options()).toEqual(process.execArgv);
     } finally {
       if (saved === undefined) delete process.env['NODE_OPTIONS'];
       else process.env['NODE_OPTIONS'] = saved;
@@ -56,32 +67,33 @@ describe('the scavenger while every core explores', () => {
   });
 
   it('turns it off at the first hold and back on when the last ends, each end counted once', () => {
-    const a = scavengeAlone(2, 2, []);
-    const b = scavengeAlone(2, 2, []);
-    expect(setFlags.mock.calls).toEqual([OFF]);
+    const a = scavengeAlone(2);
+    const b = scavengeAlone(3);
+    expect(calls).toEqual([OFF]);
     a();
     a();
-    expect(setFlags.mock.calls).toEqual([OFF]);
+    expect(calls).toEqual([OFF]);
     b();
-    expect(setFlags.mock.calls).toEqual([OFF, ON]);
-    scavengeAlone(2, 8, [])();
-    expect(setFlags.mock.calls).toEqual([OFF, ON]);
+    expect(calls).toEqual([OFF, ON]);
+    cores = 8;
+    scavengeAlone(2)();
+    expect(calls).toEqual([OFF, ON]);
   });
 
   it('a parallel search on as many sides as cores scavenges alone while it runs, and not on more cores', async () => {
     const r = await checkParallel(philosophers(3).model, { module: FIXTURES, name: 'philosophers', arg: 3 }, { workers: 2, findAll: true });
     expect(r.stats.states).toBe(45);
-    expect(setFlags.mock.calls).toEqual([OFF, ON]);
-    setFlags.mockClear();
-    cores.n = 16;
+    expect(calls).toEqual([OFF, ON]);
+    calls = [];
+    cores = 16;
     await checkParallel(philosophers(3).model, { module: FIXTURES, name: 'philosophers', arg: 3 }, { workers: 2, findAll: true });
-    expect(setFlags).not.toHaveBeenCalled();
+    expect(calls).toEqual([]);
   });
 
   it('so does a pool of matrix workers, turning it back on when they are done', async () => {
     const jobs = matrixJobs(['gntdev-reaper']).slice(0, 2);
     const { rows } = await computeMatrixParallel(jobs, {}, 2, false);
     expect(rows.length).toBe(2);
-    expect(setFlags.mock.calls).toEqual([OFF, ON]);
+    expect(calls).toEqual([OFF, ON]);
   });
 });
