@@ -267,6 +267,26 @@ export class Interpreter {
     return k !== undefined && !!state.mem[k];
   }
 
+  /** The read-only Exec {@link probe} lends out, while nobody holds it. */
+  private idleProbe: Exec | null = null;
+
+  /**
+   * A read-only Exec at thread `tid` of `state`, for one question (enabledness, a property's
+   * evaluation); give it back with {@link unprobe}. The same object is lent again and again (the
+   * explorer asks such questions several times per state and thread, and each new Exec was garbage
+   * at once); a question asked while another holds it gets a new one.
+   */
+  private probe(state: KState, tid: number): Exec {
+    const ex = this.idleProbe;
+    if (ex === null) return new Exec(this, state, tid, null);
+    this.idleProbe = null;
+    return ex.lookAt(state, tid);
+  }
+
+  private unprobe(ex: Exec): void {
+    this.idleProbe = ex;
+  }
+
   /** Why `tid` cannot run its next step now (null: it can, or it has finished). */
   waitOf(state: KState, tid: number): { readonly why: string; readonly sleeping: boolean } | null {
     const t = state.threads[tid]!;
@@ -277,9 +297,10 @@ export class Interpreter {
     if (oops !== undefined && state.mem[oops]) return { why: `killed by a kernel oops (${String(state.mem[oops])}) at this statement`, sleeping: false };
     const b = code.blocking;
     if (!b) return null;
-    const ex = new Exec(this, state, tid, null);
+    const ex = this.probe(state, tid);
     // A statement that will oops (NULL or freed pointer) can run: running it kills the thread.
     const w = readOnly(() => b.prim.wait!(ex, b.args(ex)), null);
+    this.unprobe(ex);
     if (w && this.verify) this.verifyMayWait(tid, frame.fn, frame.pc, w.why);
     return w;
   }
@@ -347,7 +368,9 @@ export class Interpreter {
     if (oops !== undefined && state.mem[oops]) return 0;
     const b = code.blocking;
     if (b !== undefined) {
-      const ex = new Exec(this, state, tid, null);
+      const ex = this.probe(state, tid);
+      // Only whether it waits, unless a broken premise must be reported with the reason.
+      ex.explains = this.verify;
       try {
         const w = b.prim.wait!(ex, b.args(ex));
         if (w) {
@@ -357,16 +380,20 @@ export class Interpreter {
       } catch (err) {
         // A statement that will oops can run (readOnly).
         if (!(err instanceof KernelOops)) throw err;
+      } finally {
+        this.unprobe(ex);
       }
     }
     const c = code.choice;
     if (c === undefined) return 1;
-    const ex = new Exec(this, state, tid, null);
+    const ex = this.probe(state, tid);
     try {
       return c.prim.choices!(ex, c.args(ex));
     } catch (err) {
       if (err instanceof KernelOops) return 1;
       throw err;
+    } finally {
+      this.unprobe(ex);
     }
   }
 
@@ -414,7 +441,17 @@ export class Interpreter {
 
   /** The value an expression has in `tid`'s current frame (read-only; for properties and reports). */
   evaluate(state: KState, tid: number, e: Expr): Value {
-    const v = readOnly(() => new Exec(this, state, tid, null).eval(e), null);
+    const ex = this.probe(state, tid);
+    let v: Value | readonly Value[];
+    try {
+      v = ex.eval(e);
+    } catch (err) {
+      // A statement that will oops (readOnly).
+      if (!(err instanceof KernelOops)) throw err;
+      v = null;
+    } finally {
+      this.unprobe(ex);
+    }
     if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
     return v as Value;
   }
@@ -435,13 +472,18 @@ export class Interpreter {
 
   /** {@link Exec.callRange} in `tid`'s current frame: the range a callback call's arguments name (for properties). */
   callRange(state: KState, tid: number, args: readonly Value[]): { start: number; end: number; blockable: number } {
-    return new Exec(this, state, tid, null).callRange(args);
+    const ex = this.probe(state, tid);
+    const r = ex.callRange(args);
+    this.unprobe(ex);
+    return r;
   }
 
   /** Resolve the target of a call instruction without running it (for properties). */
   resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
-    const ex = new Exec(this, state, tid, null);
-    return readOnly(() => ex.resolveCall(instr), { fn: '', args: [] });
+    const ex = this.probe(state, tid);
+    const r = readOnly(() => ex.resolveCall(instr), { fn: '', args: [] });
+    this.unprobe(ex);
+    return r;
   }
 
   prim(name: string): Primitive | undefined {
@@ -1073,7 +1115,11 @@ class CodeCompiler {
  * state (enabledness, properties, reports).
  */
 class Exec implements PrimCtx {
-  executed: ExecutedInstr[] = [];
+  /** The instructions run, for traces (made at the first one: most Execs run none, or do not record). */
+  private ran: ExecutedInstr[] | undefined;
+  get executed(): ExecutedInstr[] {
+    return (this.ran ??= []);
+  }
   /** Record executed instructions (off on the explorer's hot path). */
   record = true;
   reads: Set<string> | undefined;
@@ -1086,6 +1132,8 @@ class Exec implements PrimCtx {
   private vWoke = false;
   /** The outcome the running step takes of a non-deterministic primitive. */
   choice = 0;
+  /** PrimCtx.explains: off only while {@link Interpreter.enabledChoices} asks whether a thread waits. */
+  explains = true;
   private readonly program: Program;
   readonly mutable: boolean;
   /** The acting thread's stack in `work`, once fetched. */
@@ -1095,12 +1143,26 @@ class Exec implements PrimCtx {
 
   constructor(
     private readonly ip: Interpreter,
-    private readonly base: KState,
-    readonly tid: number,
+    private base: KState,
+    public tid: number,
     private readonly work: Work | null,
   ) {
     this.program = ip.program;
     this.mutable = work !== null;
+  }
+
+  /**
+   * Point this read-only Exec (no {@link work}) at thread `tid` of `base`, for another question
+   * (Interpreter `probe`). A read-only evaluation changes nothing else of its Exec (what a step
+   * records, its thread's stack, a segment's recording and the reduction's checks are a running
+   * step's), so nothing of the last question stays.
+   */
+  lookAt(base: KState, tid: number): this {
+    this.base = base;
+    this.tid = tid;
+    this.choice = 0;
+    this.explains = true;
+    return this;
   }
 
   // ------------------------------------------------------------------------------- PrimCtx

@@ -59,7 +59,24 @@ export interface PrimCtx {
    * in the running frame's context and inherited by the functions it calls; returns the count before.
    */
   nonBlock(delta: number): number;
+  /**
+   * Whether the caller of a `wait` wants to know why the thread waits (a report, a trace, a
+   * reduction check): when false (enabledness, asked of every waiting thread in every state), `wait`
+   * returns {@link SLEEPS} or {@link SPINS} instead of building its description.
+   */
+  readonly explains: boolean;
 }
+
+/** Why a thread cannot run its next step: a description, and whether it sleeps there (else it spins). */
+export interface Wait {
+  readonly why: string;
+  readonly sleeping: boolean;
+}
+
+/** A `wait`'s answer when the caller does not ask why ({@link PrimCtx.explains}): it sleeps. */
+export const SLEEPS: Wait = Object.freeze({ why: 'sleeps (the reason was not asked for)', sleeping: true });
+/** A `wait`'s answer when the caller does not ask why ({@link PrimCtx.explains}): it spins. */
+export const SPINS: Wait = Object.freeze({ why: 'spins (the reason was not asked for)', sleeping: false });
 
 export type Arg = Value | readonly Value[] | Expr;
 
@@ -142,9 +159,10 @@ export interface Primitive {
   readonly access?: (args: readonly Expr[], statics: Readonly<Record<string, Value | readonly Value[]>>) => readonly Access[];
   /**
    * Why the calling thread cannot run the call now, or null when it can. Must not modify anything.
-   * `sleeping` says whether the thread sleeps there (true) or spins (false).
+   * `sleeping` says whether the thread sleeps there (true) or spins (false). Where the caller does not
+   * ask why (`ctx.explains` false), {@link SLEEPS} or {@link SPINS} will do.
    */
-  wait?(ctx: PrimCtx, args: readonly Arg[]): { readonly why: string; readonly sleeping: boolean } | null;
+  wait?(ctx: PrimCtx, args: readonly Arg[]): Wait | null;
   /**
    * It acquires or releases a lock (changes a lock's holders or waiters). The reduction keeps such a
    * statement a transition of its own when a property reads lock states (src/model/lang/reduction.ts);
@@ -237,7 +255,7 @@ function mutexLock(): Primitive {
     wait(ctx, [m]) {
       const l = ctx.lock(ref(m, 'mutex_lock'));
       if (l.kind !== 'mutex') throw new Error(`mutex_lock on a ${l.kind}`);
-      return l.owner === -1 ? null : { why: `mutex_lock(&${m}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true };
+      return l.owner === -1 ? null : ctx.explains ? { why: `mutex_lock(&${m}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true } : SLEEPS;
     },
     run(ctx, [m]) {
       const key = ref(m, 'mutex_lock');
@@ -266,7 +284,9 @@ function down(write: boolean, nonOwner: boolean): Primitive {
       const key = ref(s, op);
       const l = rwsemOf(ctx, key, op);
       return downOutcome(l, ctx.tid, write, ctx.pending) === 'wait'
-        ? { why: `${op}(&${key}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true }
+        ? ctx.explains
+          ? { why: `${op}(&${key}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true }
+          : SLEEPS
         : null;
     },
     run(ctx, [s]) {
@@ -469,7 +489,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     lazy: [1],
     doc: 'wait_event(wq, cond): sleeps until cond holds (evaluated in the caller).',
     wait(ctx, [wq, c]) {
-      return ctx.evalLazy(c as Expr) ? null : { why: `wait_event(${String(wq)}): condition false`, sleeping: true };
+      return ctx.evalLazy(c as Expr) ? null : ctx.explains ? { why: `wait_event(${String(wq)}): condition false`, sleeping: true } : SLEEPS;
     },
     run: () => 0,
   },
@@ -479,7 +499,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     sleeps: true,
     doc: 'wait_for_completion(x): sleeps until `x.done` is non-zero.',
     wait(ctx, [x]) {
-      return ctx.read(`${ref(x, 'wait_for_completion')}.done`) ? null : { why: `wait_for_completion(&${x})`, sleeping: true };
+      return ctx.read(`${ref(x, 'wait_for_completion')}.done`) ? null : ctx.explains ? { why: `wait_for_completion(&${x})`, sleeping: true } : SLEEPS;
     },
     run: () => 0,
   },
@@ -541,7 +561,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     wait(ctx, [sp]) {
       if (sp !== 'srcu') return null;
       for (let t = 0; t < ctx.threadCount; t++) {
-        if (t !== ctx.tid && ctx.thread(t).srcu > 0) return { why: `synchronize_srcu(&srcu): ${ctx.threadName(t)} is in a read-side section`, sleeping: true };
+        if (t !== ctx.tid && ctx.thread(t).srcu > 0) return ctx.explains ? { why: `synchronize_srcu(&srcu): ${ctx.threadName(t)} is in a read-side section`, sleeping: true } : SLEEPS;
       }
       return null;
     },
@@ -605,7 +625,7 @@ function spinLock(op: string): Primitive {
     wait(ctx, [s]) {
       const l = ctx.lock(ref(s, op));
       if (l.kind !== 'spin') throw new Error(`${op} on a ${l.kind}`);
-      return l.owner === -1 ? null : { why: `${op}(&${s}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: false };
+      return l.owner === -1 ? null : ctx.explains ? { why: `${op}(&${s}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: false } : SPINS;
     },
     run(ctx, [s]) {
       const key = ref(s, op);

@@ -26,7 +26,7 @@ import { instrCalls } from '../lang/compile.ts';
 import { DeclareError } from '../kernel/errors.ts';
 import type { Expr } from '../lang/ir.ts';
 import { readMustWait, writeMustWait } from '../lang/locks.ts';
-import { nameOf, type Access, type Arg, type PrimCtx, type Primitive } from '../lang/primitives.ts';
+import { nameOf, SLEEPS, SPINS, type Access, type Arg, type PrimCtx, type Primitive, type Wait } from '../lang/primitives.ts';
 import type { Program } from '../lang/program.ts';
 import { SchemaValidator } from '../validator.ts';
 
@@ -189,7 +189,7 @@ export function declaredPrimitive(name: string, d: Declaration, source: string):
     ...(d.writes?.length ? [`writes ${d.writes.join(', ')}`] : []),
     `returns ${returns.join(' or ')}`,
   ].join('; ');
-  const wait = (ctx: PrimCtx, args: readonly Arg[]): { why: string; sleeping: boolean } | null => {
+  const wait = (ctx: PrimCtx, args: readonly Arg[]): Wait | null => {
     for (const l of locks) {
       const key = keyAt(l.lock, args, name);
       let st;
@@ -199,7 +199,7 @@ export function declaredPrimitive(name: string, d: Declaration, source: string):
         throw new DeclareError(`${name}() is declared to take ${l.lock}, which is ${key} at this call, and the scenario has no lock ${key}`);
       }
       const busy = st.kind === 'rwsem' ? (l.read ? readMustWait(st) : writeMustWait(st)) : st.owner !== -1;
-      if (busy) return { why: `${name}() takes ${key} (declared in ${source}), which is not free`, sleeping: st.kind !== 'spin' };
+      if (busy) return ctx.explains ? { why: `${name}() takes ${key} (declared in ${source}), which is not free`, sleeping: st.kind !== 'spin' } : st.kind !== 'spin' ? SLEEPS : SPINS;
     }
     return null;
   };

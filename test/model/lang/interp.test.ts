@@ -6,6 +6,11 @@
 import { describe, expect, test } from 'vitest';
 import { c, fn, if_ } from '../../../src/model/lang/ir.ts';
 import { Interpreter, type KAction } from '../../../src/model/lang/interp.ts';
+import { SLEEPS, SPINS, type Primitive } from '../../../src/model/lang/primitives.ts';
+import type { KState } from '../../../src/model/lang/state.ts';
+import { builtinNames, loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
+import { scenarioModel } from '../../../src/properties/index.ts';
+import { variantsOf } from '../../../src/report/run.ts';
 import { tinyProgram } from './program-fixture.ts';
 
 const f = (name: string, body: ReturnType<typeof c>[]) => fn({ name, file: 't.c', version: 'test', source: 'test', params: [], body });
@@ -68,5 +73,84 @@ describe('interpreter', () => {
     expect(off.current(off.initial(), 0)!.instr.src.text).toBe('int i = 1;');
     const step = off.step(off.initial(), { tid: 0, choice: 0 });
     expect(step.executed.map((e) => e.src.text)).toEqual(['int i = 1;']);
+  });
+
+  test('enabledness asks only whether a thread waits; waitOf asks why, however the questions interleave', () => {
+    // A gate that waits while x.open is 0, and notes whether each caller wanted the reason.
+    const asked: boolean[] = [];
+    const gate: Primitive = {
+      shared: true,
+      sleeps: true,
+      doc: 'gate(): sleeps until x.open',
+      wait(ctx) {
+        asked.push(ctx.explains);
+        if (ctx.read('x.open')) return null;
+        return ctx.explains ? { why: `gate(): x.open is ${String(ctx.read('x.open'))} for ${ctx.threadName(ctx.tid)}`, sleeping: true } : SLEEPS;
+      },
+      run: () => 0,
+    };
+    const p = tinyProgram({
+      fns: [f('a', [c('gate();')]), f('b', [c('x->open = 1;')])],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+      ],
+      mem: { 'x.open': 0 },
+      primitives: { gate },
+    });
+    const ip = new Interpreter(p, { coalesce: false });
+    const s0 = ip.initial();
+    const acts: KAction[] = [];
+    ip.actions(s0, acts);
+    expect(acts).toEqual([{ tid: 1, choice: 0 }]);
+    expect(asked).toEqual([false]);
+    expect(ip.waitOf(s0, 0)).toEqual({ why: 'gate(): x.open is 0 for a', sleeping: true });
+    expect(asked).toEqual([false, true]);
+    // Again after a report: enabledness still does not ask, and a report after it still does.
+    const s1 = ip.step(s0, acts[0]!).state;
+    expect(ip.canMove(s1, 0)).toBe(true);
+    expect(ip.waitOf(s1, 0)).toBeNull();
+    expect(asked).toEqual([false, true, false, true]);
+    expect(ip.canMove(s0, 0)).toBe(false);
+    expect(ip.waitOf(s0, 0)?.why).toBe('gate(): x.open is 0 for a');
+  });
+
+  test('a waiting thread of a built-in scenario is reported with its reason, never with the placeholder enabledness gets', () => {
+    // The first states of every built-in scenario: waitOf (reports, traces) gets each primitive's
+    // description, though the enabledness computed for the same states just before did not ask.
+    const placeholders = new Set([SLEEPS.why, SPINS.why]);
+    let waiting = 0;
+    const kinds = new Set<string>();
+    for (const name of builtinNames()) {
+      const m = scenarioModel(variantsOf(loadBuiltin(name))[0]!.scenario);
+      const seen = new Set<KState>();
+      let frontier = [...m.initStates()];
+      for (let depth = 0; depth < 40 && frontier.length && seen.size < 400; depth++) {
+        const next: KState[] = [];
+        for (const s of frontier) {
+          if (seen.has(s)) continue;
+          seen.add(s);
+          for (let tid = 0; tid < s.threads.length; tid++) {
+            const w = m.interp.waitOf(s, tid);
+            const moves = m.interp.canMove(s, tid);
+            if (w !== null && !w.why.startsWith('killed by')) {
+              waiting++;
+              expect(moves).toBe(false);
+              expect(placeholders.has(w.why)).toBe(false);
+              kinds.add(w.why.slice(0, w.why.indexOf('(')));
+            }
+          }
+          const acts: KAction[] = [];
+          m.actions(s, acts);
+          for (const a of acts) {
+            const t = m.nextState(s, a);
+            if (t !== undefined) next.push(t);
+          }
+        }
+        frontier = next;
+      }
+    }
+    expect(waiting).toBeGreaterThan(100);
+    for (const k of ['mutex_lock', 'down_read', 'down_write', 'spin_lock']) expect(kinds).toContain(k);
   });
 });

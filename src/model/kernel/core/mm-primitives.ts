@@ -2,7 +2,7 @@
  * Leaf primitives of the mm core (mm/memory.c, mm/mmap.c, mm/oom_kill.c, mm/mmu_notifier.c,
  * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
  */
-import { CORE_PRIMITIVES, KernelOops, nameOf, num, PENDING, ref, type Access, type Arg, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
+import { CORE_PRIMITIVES, KernelOops, nameOf, num, PENDING, ref, SLEEPS, SPINS, type Access, type Arg, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
 import { downOutcome, enqueue, holders, markWake } from '../../lang/locks.ts';
 import { MAX_PAGE, type RwsemState, type Value } from '../../lang/state.ts';
 import { ALLOC_CONSTANTS, PAGE_ALLOC_PRIMITIVES } from './page_alloc.ts';
@@ -555,7 +555,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     wait(ctx, [mm]) {
       const k = `${ref(mm, 'pmd_lock')}.page_table_lock`;
       const l = ctx.lock(k);
-      return l.kind === 'spin' && l.owner !== -1 ? { why: `pmd_lock(): ${k} held by ${ctx.threadName(l.owner)}`, sleeping: false } : null;
+      return l.kind === 'spin' && l.owner !== -1 ? (ctx.explains ? { why: `pmd_lock(): ${k} held by ${ctx.threadName(l.owner)}`, sleeping: false } : SPINS) : null;
     },
     run(ctx, [mm]) {
       const k = `${ref(mm, 'pmd_lock')}.page_table_lock`;
@@ -657,7 +657,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       const users = ctx.stat('mm.mm_users_tids');
       for (const t of Array.isArray(users) ? users : []) {
         if (t !== ctx.tid && ctx.thread(num(t, 'mm_users_tids')).frames.length > 0) {
-          return { why: `mmput(): mm->mm_users is still held by ${ctx.threadName(num(t, 'mm_users_tids'))}`, sleeping: false };
+          return ctx.explains ? { why: `mmput(): mm->mm_users is still held by ${ctx.threadName(num(t, 'mm_users_tids'))}`, sleeping: false } : SPINS;
         }
       }
       return null;
@@ -712,7 +712,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
     lazy: [1],
     doc: 'wait_event_freezable(wq, cond): sleeps until cond holds.',
     wait(ctx, [wq, c]) {
-      return ctx.evalLazy(c as never) ? null : { why: `wait_event_freezable(${String(wq)}): condition false`, sleeping: true };
+      return ctx.evalLazy(c as never) ? null : ctx.explains ? { why: `wait_event_freezable(${String(wq)}): condition false`, sleeping: true } : SLEEPS;
     },
     run: () => 0,
   },
@@ -755,7 +755,11 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       const key = ref(s, 'down_write_killable');
       const l = ctx.lock(key);
       if (l.kind !== 'rwsem') throw new Error('down_write_killable on a non-rwsem');
-      return downOutcome(l, ctx.tid, true, ctx.pending) === 'wait' ? { why: `down_write_killable(&${key}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true } : null;
+      return downOutcome(l, ctx.tid, true, ctx.pending) === 'wait'
+        ? ctx.explains
+          ? { why: `down_write_killable(&${key}): ${holders(l, (t) => ctx.threadName(t))}`, sleeping: true }
+          : SLEEPS
+        : null;
     },
     run(ctx, [s]) {
       const key = ref(s, 'down_write_killable');

@@ -71,7 +71,7 @@
 import type { DriverThreadDef, InstanceState, ObjectRange, ThreadBuildContext, VariantDef } from '../driver.ts';
 import { mappedMem, objectStatics } from '../driver.ts';
 import { c, cAs, cg, doWhile_, fn, shown, if_, ifAs, label, parseExpr, type FnDef, type Stmt } from '../../lang/ir.ts';
-import { ref, type Primitive } from '../../lang/primitives.ts';
+import { ref, SLEEPS, type Primitive } from '../../lang/primitives.ts';
 import type { Value } from '../../lang/state.ts';
 import { HMM_RANGE_PRIMITIVES } from './test_hmm.ts';
 import { COMMON_PRIMITIVES } from './notifier-users-common.ts';
@@ -119,7 +119,7 @@ export const DMA_RESV_WAIT: Readonly<Record<string, Primitive>> = {
     wait(ctx, [resv]) {
       const bo = boOfResv(ref(resv, 'dma_resv_wait_timeout'));
       if (!ctx.stat(`${bo}.mnc_fence_tracked`) || !ctx.read(`${bo}.fence_unsubmitted`)) return null;
-      return { why: `dma_resv_wait_timeout(${bo}.base.resv): a request's fence not yet submitted`, sleeping: true };
+      return ctx.explains ? { why: `dma_resv_wait_timeout(${bo}.base.resv): a request's fence not yet submitted`, sleeping: true } : SLEEPS;
     },
     run(ctx, [resv]) {
       ctx.write(`${objOf(boOfResv(ref(resv, 'dma_resv_wait_timeout')))}.mapped`, 0);

@@ -104,7 +104,7 @@ import { variantByPatch } from '../by-patch.ts';
 import { byHelperSpatch, byRangeArguments } from './range-api.ts';
 import { c, cg, else_, fn, if_, label, type FnDef } from '../../lang/ir.ts';
 import { readMustWait } from '../../lang/locks.ts';
-import { num, ref, type Primitive } from '../../lang/primitives.ts';
+import { num, ref, SLEEPS, type Primitive } from '../../lang/primitives.ts';
 import { MAX_PAGE, type Value } from '../../lang/state.ts';
 import { COMMON_PRIMITIVES, forC } from './notifier-users-common.ts';
 import { cAs, foreachAs, ifAs } from './drm_common.ts';
@@ -237,7 +237,7 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
     wait(ctx, [u]) {
       const k = `${ref(u, 'ib_umem_odp_unmap_dma_pages')}.umem_mutex`;
       const l = ctx.lock(k);
-      return l.kind === 'mutex' && l.owner !== -1 ? { why: `ib_umem_odp_unmap_dma_pages(): mutex_lock(&${k}): held by ${ctx.threadName(l.owner)}`, sleeping: true } : null;
+      return l.kind === 'mutex' && l.owner !== -1 ? (ctx.explains ? { why: `ib_umem_odp_unmap_dma_pages(): mutex_lock(&${k}): held by ${ctx.threadName(l.owner)}`, sleeping: true } : SLEEPS) : null;
     },
     run(ctx, [u, v, b]) {
       const umem = ref(u, 'ib_umem_odp_unmap_dma_pages');
@@ -368,7 +368,7 @@ export const UMEM_ODP_PRIMITIVES: Record<string, Primitive> = {
       const sem = ctx.lock('mm.mmap_sem');
       if (sem.kind === 'rwsem' && readMustWait(sem)) return { why: 'ib_umem_odp_map_dma_pages(): down_read(&mm.mmap_sem) must wait', sleeping: true };
       const l = ctx.lock(`${umem}.umem_mutex`);
-      return l.kind === 'mutex' && l.owner !== -1 ? { why: `ib_umem_odp_map_dma_pages(): mutex_lock(&${umem}.umem_mutex): held by ${ctx.threadName(l.owner)}`, sleeping: true } : null;
+      return l.kind === 'mutex' && l.owner !== -1 ? (ctx.explains ? { why: `ib_umem_odp_map_dma_pages(): mutex_lock(&${umem}.umem_mutex): held by ${ctx.threadName(l.owner)}`, sleeping: true } : SLEEPS) : null;
     },
     run(ctx, [u, va, , , seq]) {
       const umem = ref(u, 'ib_umem_odp_map_dma_pages');
