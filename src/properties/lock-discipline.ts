@@ -94,10 +94,11 @@ let spinOwners = 0;
 
 function sleepUnderSpin(m: KernelModel, s: KState, tid: number): Problem | undefined {
   if (!ownsSpin(m, s, tid)) return undefined;
-  const spins = heldBy(m, s, tid).filter((h) => h.how === 'spin');
-  if (!spins.length) return undefined;
+  // Whether its next step may sleep first: a thread holds its spinlock over many steps that do not.
   const call = sleepingCall(m, s, tid);
   if (!call) return undefined;
+  const spins = heldBy(m, s, tid).filter((h) => h.how === 'spin');
+  if (!spins.length) return undefined;
   return {
     header: 'BUG: sleeping function called from invalid context (spinlock held)',
     tid,
