@@ -19,7 +19,7 @@ import type { Draft } from 'immer';
 import { printExpr, type Expr, type Src } from './ir.ts';
 import { instrCalls, parseStackRef, stackRef, type CompiledFn, type Instr } from './compile.ts';
 import { OP_NAMES, type NotifierSpec, type OpName, type Program } from './program.ts';
-import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive } from './primitives.ts';
+import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive, type Wait } from './primitives.ts';
 import { initialLock, ownsExclusively } from './locks.ts';
 import { liveStatements } from './live.ts';
 import { locksets } from './lockset.ts';
@@ -288,7 +288,7 @@ export class Interpreter {
   }
 
   /** Why `tid` cannot run its next step now (null: it can, or it has finished). */
-  waitOf(state: KState, tid: number): { readonly why: string; readonly sleeping: boolean } | null {
+  waitOf(state: KState, tid: number): Wait | null {
     const t = state.threads[tid]!;
     const frame = t.frames[t.frames.length - 1];
     if (!frame) return null;
@@ -446,7 +446,7 @@ export class Interpreter {
     try {
       v = ex.eval(e);
     } catch (err) {
-      // A statement that will oops (readOnly).
+      // A statement that will oops gives null, as readOnly has it (without its closure).
       if (!(err instanceof KernelOops)) throw err;
       v = null;
     } finally {
