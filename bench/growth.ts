@@ -16,10 +16,12 @@
  * MNC_BENCH_GROWTH=0 skips it. Then the largest k once more as one check on worker threads
  * ({@link onWorkers}).
  */
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
 import { check, Property } from '../src/checker/index.ts';
 import type { KState } from '../src/model/lang/state.ts';
 import { modelOf, runScenario, runScenarioAsync } from '../src/report/run.ts';
+import { exec } from './lib/exec.ts';
 import { duration, fitGrowth } from './lib/fit.ts';
 
 /** The growth series' scenario for k madvise threads, with or without the CS ioctl (JSON text; bench/spin.ts runs it too). */
@@ -59,7 +61,12 @@ export async function run(): Promise<boolean> {
  * Issue 12's target for identical threads, 8 of them in 60 s, on both cores: the series' scenario
  * without the CS ioctl at k = MNC_BENCH_GROWTH_K (default 8), symmetry on, as one check on
  * MNC_BENCH_GROWTH_WORKERS (default 2) threads, the main thread and workers (src/checker/parallel.ts), within the series'
- * time limit. Run whatever the one-thread series reached, so that the row is there in every run.
+ * time limit, and again on one thread; each in a process of its own ({@link freshCheck}), as
+ * `mnc check` runs one check. In the series' process the two-thread run came after four series
+ * over many configurations, and ran no faster than the one-thread row (55.3 s against 53.5 s in the
+ * bench of 5 December, 15:29 UTC), where fresh processes took 30.5 and 30.7 s against 50.5 and
+ * 50.8 s: a process that has run other configurations carries their JIT feedback and heap. Run
+ * whatever the one-thread series reached, so that the row is there in every run.
  */
 async function onWorkers(oneThread: readonly Row[]): Promise<void> {
   const workers = Number(process.env.MNC_BENCH_GROWTH_WORKERS ?? 2);
@@ -69,19 +76,51 @@ async function onWorkers(oneThread: readonly Row[]): Promise<void> {
     console.log(`growth on worker threads: skipped (MNC_BENCH_GROWTH_WORKERS=${workers})`);
     return;
   }
+  const many = await freshCheck(k, workers, seconds);
+  const one = await freshCheck(k, 1, seconds);
+  const series = oneThread.find((row) => row.k === k);
+  const how = (r: FreshRun): string =>
+    `${r.complete ? 'complete in' : `incomplete (${r.reason}) after`} ${r.seconds.toFixed(1)} s, ${r.states.toLocaleString('en-US')} distinct states, ${r.transitions.toLocaleString('en-US')} transitions`;
+  const ratio = many.complete && one.complete ? `: ${(one.seconds / many.seconds).toFixed(2)}x` : '';
+  console.log(
+    `growth on ${workers} threads (the main thread and ${workers - 1} worker${workers > 2 ? 's' : ''}), oom_reaper + ${k} madvise threads over one BO, symmetry on (every property; ${seconds} s at most), each run in a process of its own: ${how(many)}; on one thread ${how(one)}${ratio} (issue 12's target: 8 identical threads in 60 s)`,
+  );
+  if (many.complete && one.complete && (many.states !== one.states || many.transitions !== one.transitions)) {
+    throw new Error(`growth k = ${k}: ${workers} threads explored ${many.states} states and ${many.transitions} transitions, one thread ${one.states} and ${one.transitions}`);
+  }
+  if (series !== undefined) console.log(`  (the series' own k = ${k} row, in the series' process: ${series.seconds.toFixed(1)} s)`);
+}
+
+interface FreshRun {
+  readonly complete: boolean;
+  readonly reason: string | undefined;
+  readonly states: number;
+  readonly transitions: number;
+  /** The check's own seconds (from the scenario parsed to the result), without the process's start. */
+  readonly seconds: number;
+}
+
+/** Growth k on `workers` threads in a new process (this file with `--check`), as `mnc check` runs one check. */
+async function freshCheck(k: number, workers: number, seconds: number): Promise<FreshRun> {
+  const r = await exec(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--check', String(k), String(workers), String(seconds)]);
+  const line = r.out.split('\n').find((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`growth k = ${k} on ${workers} threads printed no result:\n${r.out}`);
+  return JSON.parse(line) as FreshRun;
+}
+
+/** The child of {@link freshCheck}: one check, its result as one JSON line. */
+async function checkAlone(k: number, workers: number, seconds: number): Promise<void> {
   const sc = parseScenario(scenario(k, false), `growth-${k}`);
   const t0 = performance.now();
-  const r = await runScenarioAsync(sc, { timeMs: seconds * 1000, workers });
+  const r = workers > 1 ? await runScenarioAsync(sc, { timeMs: seconds * 1000, workers }) : runScenario(sc, { timeMs: seconds * 1000 });
   const s = (performance.now() - t0) / 1000;
   const res = r.result;
-  const st = res.stats;
-  const complete = res.status !== 'incomplete';
-  const how = complete ? 'complete in' : `incomplete (${res.reason}) after`;
-  const one = oneThread.find((row) => row.k === k);
-  const against = complete && one !== undefined ? `, ${(one.seconds / s).toFixed(2)}x the one-thread row above` : '';
-  console.log(
-    `growth on ${workers} threads (the main thread and ${workers - 1} worker${workers > 2 ? 's' : ''}): oom_reaper + ${k} madvise threads over one BO, symmetry on (every property; ${seconds} s at most): ${how} ${s.toFixed(1)} s, ${st.states.toLocaleString('en-US')} distinct states, ${st.transitions.toLocaleString('en-US')} transitions${against} (issue 12's target: 8 identical threads in 60 s)`,
-  );
+  const out: FreshRun = { complete: res.status !== 'incomplete', reason: res.status === 'incomplete' ? res.reason : undefined, states: res.stats.states, transitions: res.stats.transitions, seconds: s };
+  console.log(JSON.stringify(out));
+}
+
+if (process.argv[2] === '--check' && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await checkAlone(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
 }
 
 /** A complete row of a series. */
