@@ -16,13 +16,12 @@
  * MNC_BENCH_GROWTH=0 skips it. Then the largest k once more as one check on worker threads
  * ({@link onWorkers}).
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
 import { check, Property } from '../src/checker/index.ts';
 import type { KState } from '../src/model/lang/state.ts';
 import { modelOf, runScenario, runScenarioAsync } from '../src/report/run.ts';
-import { exec } from './lib/exec.ts';
 import { duration, fitGrowth } from './lib/fit.ts';
+import { checkArgs, freshCheck, printResult, type FreshRun } from './lib/fresh.ts';
 
 /** The growth series' scenario for k madvise threads, with or without the CS ioctl (JSON text; bench/spin.ts runs it too). */
 export function scenario(k: number, ioctl: boolean): string {
@@ -61,7 +60,7 @@ export async function run(): Promise<boolean> {
  * Issue 12's target for identical threads, 8 of them in 60 s, on both cores: the series' scenario
  * without the CS ioctl at k = MNC_BENCH_GROWTH_K (default 8), symmetry on, as one check on
  * MNC_BENCH_GROWTH_WORKERS (default 2) threads, the main thread and workers (src/checker/parallel.ts), within the series'
- * time limit, and again on one thread; each in a process of its own ({@link freshCheck}), as
+ * time limit, and again on one thread; each in a process of its own (bench/lib/fresh.ts), as
  * `mnc check` runs one check. In the series' process the two-thread run came after four series
  * over many configurations, and ran no faster than the one-thread row (55.3 s against 53.5 s in the
  * bench of 5 December, 15:29 UTC), where fresh processes took 30.5 and 30.7 s against 50.5 and
@@ -76,8 +75,8 @@ async function onWorkers(oneThread: readonly Row[]): Promise<void> {
     console.log(`growth on worker threads: skipped (MNC_BENCH_GROWTH_WORKERS=${workers})`);
     return;
   }
-  const many = await freshCheck(k, workers, seconds);
-  const one = await freshCheck(k, 1, seconds);
+  const many = await freshCheck(import.meta.url, [String(k), String(workers), String(seconds)]);
+  const one = await freshCheck(import.meta.url, [String(k), '1', String(seconds)]);
   const series = oneThread.find((row) => row.k === k);
   const how = (r: FreshRun): string =>
     `${r.complete ? 'complete in' : `incomplete (${r.reason}) after`} ${r.seconds.toFixed(1)} s, ${r.states.toLocaleString('en-US')} distinct states, ${r.transitions.toLocaleString('en-US')} transitions`;
@@ -91,36 +90,12 @@ async function onWorkers(oneThread: readonly Row[]): Promise<void> {
   if (series !== undefined) console.log(`  (the series' own k = ${k} row, in the series' process: ${series.seconds.toFixed(1)} s)`);
 }
 
-interface FreshRun {
-  readonly complete: boolean;
-  readonly reason: string | undefined;
-  readonly states: number;
-  readonly transitions: number;
-  /** The check's own seconds (from the scenario parsed to the result), without the process's start. */
-  readonly seconds: number;
-}
-
-/** Growth k on `workers` threads in a new process (this file with `--check`), as `mnc check` runs one check. */
-async function freshCheck(k: number, workers: number, seconds: number): Promise<FreshRun> {
-  const r = await exec(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--check', String(k), String(workers), String(seconds)]);
-  const line = r.out.split('\n').find((l) => l.startsWith('{'));
-  if (line === undefined) throw new Error(`growth k = ${k} on ${workers} threads printed no result:\n${r.out}`);
-  return JSON.parse(line) as FreshRun;
-}
-
-/** The child of {@link freshCheck}: one check, its result as one JSON line. */
+/** The child of {@link freshCheck}: growth k (`--check k workers seconds`), one check. */
 async function checkAlone(k: number, workers: number, seconds: number): Promise<void> {
   const sc = parseScenario(scenario(k, false), `growth-${k}`);
   const t0 = performance.now();
   const r = workers > 1 ? await runScenarioAsync(sc, { timeMs: seconds * 1000, workers }) : runScenario(sc, { timeMs: seconds * 1000 });
-  const s = (performance.now() - t0) / 1000;
-  const res = r.result;
-  const out: FreshRun = { complete: res.status !== 'incomplete', reason: res.status === 'incomplete' ? res.reason : undefined, states: res.stats.states, transitions: res.stats.transitions, seconds: s };
-  console.log(JSON.stringify(out));
-}
-
-if (process.argv[2] === '--check' && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await checkAlone(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
+  printResult(r.result, (performance.now() - t0) / 1000);
 }
 
 /** A complete row of a series. */
@@ -189,3 +164,7 @@ function localStates(sc: ReturnType<typeof parseScenario>, tid: number): number 
   if (r.status === 'incomplete') throw new Error(`bench/growth: the k = 1 run to count local states did not complete (${r.reason})`);
   return locals.size;
 }
+
+// As the child of freshCheck (bench/lib/fresh.ts): one check, its result printed.
+const alone = checkArgs(import.meta.url);
+if (alone !== undefined) await checkAlone(Number(alone[0]), Number(alone[1]), Number(alone[2]));

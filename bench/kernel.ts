@@ -7,7 +7,9 @@
  * a success: the figures are what the bound is for).
  *
  * Then the same check on 2 threads, the main thread and a worker (src/checker/parallel.ts): its states, transitions and
- * seconds, the speed-up over the one-thread run just made, and whether the verdicts are the same.
+ * seconds, the speed-up over the one-thread run just made, and whether the verdicts are the same;
+ * then both again, each in a process of its own (bench/lib/fresh.ts), as `mnc check` runs one (the
+ * in-process run starts with the main thread's code compiled by the one-thread run).
  * Set MNC_BENCH_KERNEL_WORKERS=N for another count (0 skips it). Beside it, what the machine gives
  * two threads at all on this workload: the one-thread check stopped at 300,000 states, alone and then
  * as N copies at once, each on a worker thread of its own, sharing nothing (the ceiling of any
@@ -23,6 +25,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { spawnModuleWorker } from '../src/checker/workers.ts';
 import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
 import { propertyVerdicts, runScenario, runScenarioAsync } from '../src/report/run.ts';
+import { checkArgs, freshCheck, printResult } from './lib/fresh.ts';
 
 const SCENARIO = join(import.meta.dirname, 'scenarios', 'reaper-ioctl-two-pairs.json');
 const COPY_STATES = 300_000;
@@ -36,6 +39,17 @@ function copy(): number {
 
 // As a worker thread of the ceiling measurement: one copy, its seconds posted back.
 if (!isMainThread && (workerData as { copy?: boolean } | null)?.copy === true) parentPort!.postMessage(copy());
+
+// As the child of freshCheck (bench/lib/fresh.ts): the whole check on N threads (`--check N`), its result printed.
+const alone = isMainThread ? checkArgs(import.meta.url) : undefined;
+if (alone !== undefined) {
+  const n = Number(alone[0]);
+  const bound = process.env.MNC_BENCH_KERNEL_STATES === undefined ? {} : { maxStates: Number(process.env.MNC_BENCH_KERNEL_STATES) };
+  const sc = loadScenarioFile(SCENARIO);
+  const t0 = performance.now();
+  const r = n > 1 ? await runScenarioAsync(sc, { workers: n, ...bound }) : runScenario(sc, bound);
+  printResult(r.result, (performance.now() - t0) / 1000);
+}
 
 /** Seconds of `n` copies run at once on worker threads (each its own model, nothing shared). */
 async function copies(n: number): Promise<number[]> {
@@ -99,6 +113,14 @@ export async function run(): Promise<boolean> {
         `  on ${workers} threads (the main thread and ${workers - 1} worker${workers > 2 ? 's' : ''}): ${ps.states.toLocaleString('en-US')} states, ${ps.transitions.toLocaleString('en-US')} transitions, ${pSeconds.toFixed(1)} s: ${(seconds / pSeconds).toFixed(2)}x the one-thread run above`,
         `    states, transitions and verdicts the same as one thread's: ${comparable ? (same ? 'yes' : 'NO') : 'not compared (both bounded)'}; peak RSS of the process so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
       ].join('\n'),
+    );
+    // The in-process run above starts with the main thread's code already compiled by the one-thread
+    // run; `mnc check --jobs N` starts from nothing. Both again, each in a process of its own.
+    const many = await freshCheck(import.meta.url, [String(workers)]);
+    const one = await freshCheck(import.meta.url, ['1']);
+    if (comparable && (many.states !== s.states || one.states !== s.states || many.transitions !== s.transitions || one.transitions !== s.transitions)) same = false;
+    console.log(
+      `    each in a process of its own, as \`mnc check\` runs one: ${many.seconds.toFixed(1)} s on ${workers} threads, ${one.seconds.toFixed(1)} s on one: ${(one.seconds / many.seconds).toFixed(2)}x${comparable ? `; states and transitions the same: ${many.states === s.states && one.states === s.states && many.transitions === s.transitions && one.transitions === s.transitions ? 'yes' : 'NO'}` : ''}`,
     );
     const [alone] = (await copies(1)) as [number];
     const together = await copies(workers);
