@@ -166,5 +166,5 @@ function localStates(sc: ReturnType<typeof parseScenario>, tid: number): number 
 }
 
 // As the child of freshCheck (bench/lib/fresh.ts): one check, its result printed.
-const alone = checkArgs(import.meta.url);
-if (alone !== undefined) await checkAlone(Number(alone[0]), Number(alone[1]), Number(alone[2]));
+const child = checkArgs(import.meta.url);
+if (child !== undefined) await checkAlone(Number(child[0]), Number(child[1]), Number(child[2]));

@@ -41,9 +41,9 @@ function copy(): number {
 if (!isMainThread && (workerData as { copy?: boolean } | null)?.copy === true) parentPort!.postMessage(copy());
 
 // As the child of freshCheck (bench/lib/fresh.ts): the whole check on N threads (`--check N`), its result printed.
-const alone = isMainThread ? checkArgs(import.meta.url) : undefined;
-if (alone !== undefined) {
-  const n = Number(alone[0]);
+const child = isMainThread ? checkArgs(import.meta.url) : undefined;
+if (child !== undefined) {
+  const n = Number(child[0]);
   const bound = process.env.MNC_BENCH_KERNEL_STATES === undefined ? {} : { maxStates: Number(process.env.MNC_BENCH_KERNEL_STATES) };
   const sc = loadScenarioFile(SCENARIO);
   const t0 = performance.now();
@@ -118,9 +118,10 @@ export async function run(): Promise<boolean> {
     // run; `mnc check --jobs N` starts from nothing. Both again, each in a process of its own.
     const many = await freshCheck(import.meta.url, [String(workers)]);
     const one = await freshCheck(import.meta.url, ['1']);
-    if (comparable && (many.states !== s.states || one.states !== s.states || many.transitions !== s.transitions || one.transitions !== s.transitions)) same = false;
+    const freshSame = many.states === s.states && one.states === s.states && many.transitions === s.transitions && one.transitions === s.transitions;
+    if (comparable && !freshSame) same = false;
     console.log(
-      `    each in a process of its own, as \`mnc check\` runs one: ${many.seconds.toFixed(1)} s on ${workers} threads, ${one.seconds.toFixed(1)} s on one: ${(one.seconds / many.seconds).toFixed(2)}x${comparable ? `; states and transitions the same: ${many.states === s.states && one.states === s.states && many.transitions === s.transitions && one.transitions === s.transitions ? 'yes' : 'NO'}` : ''}`,
+      `    each in a process of its own, as \`mnc check\` runs one: ${many.seconds.toFixed(1)} s on ${workers} threads, ${one.seconds.toFixed(1)} s on one: ${(one.seconds / many.seconds).toFixed(2)}x${comparable ? `; states and transitions the same: ${freshSame ? 'yes' : 'NO'}` : ''}`,
     );
     const [alone] = (await copies(1)) as [number];
     const together = await copies(workers);
