@@ -28,6 +28,8 @@ export interface KernelModelOptions {
   readonly symmetry?: boolean;
   /** Memoise runs of pure coalesced statements (src/model/lang/segment-memo.ts; default true). */
   readonly memo?: boolean;
+  /** Freeze every part of every state, not only the state object (InterpreterOptions.freezeParts; default: under `verifyReduction`). */
+  readonly freezeParts?: boolean;
   readonly properties?: readonly Property<KState>[];
 }
 
@@ -159,6 +161,7 @@ export class KernelModel implements Model<KState, KAction> {
       ...(options.reads === undefined ? {} : { reads: options.reads }),
       ...(options.verifyReduction === undefined ? {} : { verifyReduction: options.verifyReduction }),
       ...(options.memo === undefined ? {} : { memo: options.memo }),
+      ...(options.freezeParts === undefined ? {} : { freezeParts: options.freezeParts }),
     });
     this.props = options.properties ?? [];
     this.verify = options.verifyReduction ?? false;

@@ -133,6 +133,7 @@ export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'r
     ...(options.por === undefined ? {} : { por: options.por }),
     ...(options.symmetry === undefined ? {} : { symmetry: options.symmetry }),
     ...(options.memo === undefined ? {} : { memo: options.memo }),
+    ...(options.freezeParts === undefined ? {} : { freezeParts: options.freezeParts }),
     reads: readsOf(program, names),
   });
   m.setProperties(engineProperties(m, names), stableOf(names), ownPairsOf(names));

@@ -26,6 +26,8 @@ export interface RunOptions extends CheckOptions {
   readonly por?: boolean;
   /** Memoised runs of pure coalesced statements (src/model/lang/segment-memo.ts; default true). For tests and benchmarks. */
   readonly memo?: boolean;
+  /** Freeze every part of every state, not only the state object (InterpreterOptions.freezeParts; default: under `verifyReduction`). For tests. */
+  readonly freezeParts?: boolean;
   /**
    * Worker threads for one breadth-first check (src/checker/parallel.ts; `runScenarioAsync` only).
    * Default 1: the run on this thread. The same states, transitions and verdicts either way.
@@ -73,7 +75,7 @@ export function variantsOf(sf: ScenarioFile): { label?: string; scenario: Scenar
 }
 
 /** What decides the model of a run: the options {@link modelOf} reads. */
-type ModelOptions = Pick<RunOptions, 'properties' | 'coalesce' | 'verifyReduction' | 'symmetry' | 'por' | 'memo'>;
+type ModelOptions = Pick<RunOptions, 'properties' | 'coalesce' | 'verifyReduction' | 'symmetry' | 'por' | 'memo' | 'freezeParts'>;
 
 /** The model of a scenario with the properties a run checks (`o.properties`, else the scenario's list, else all). */
 export function modelOf(sc: Scenario, o: ModelOptions): KernelModel {
@@ -84,6 +86,7 @@ export function modelOf(sc: Scenario, o: ModelOptions): KernelModel {
     ...(o.symmetry === undefined ? {} : { symmetry: o.symmetry }),
     ...(o.por === undefined ? {} : { por: o.por }),
     ...(o.memo === undefined ? {} : { memo: o.memo }),
+    ...(o.freezeParts === undefined ? {} : { freezeParts: o.freezeParts }),
     ...(names ? { names } : {}),
   });
 }
@@ -120,6 +123,7 @@ export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant
     ...(o.symmetry === undefined ? {} : { symmetry: o.symmetry }),
     ...(o.por === undefined ? {} : { por: o.por }),
     ...(o.memo === undefined ? {} : { memo: o.memo }),
+    ...(o.freezeParts === undefined ? {} : { freezeParts: o.freezeParts }),
   };
   const result =
     workers > 1

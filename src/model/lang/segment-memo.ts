@@ -154,8 +154,19 @@ export class SegmentMemo {
   }
 }
 
-/** A frozen copy of a frame (the same properties, in the same order, as the interpreter's frames). */
-export function frozenFrame(f: Frame): Frame {
+/**
+ * A copy of a frame that nothing changes any more, for the memo (the same properties, in the same
+ * order, as the interpreter's frames): frozen with `freeze` (the interpreter's `freezeParts`), and
+ * then a frozen frame is itself; without, every frame is copied (a step's own frames are changed in
+ * place, and unfrozen they cannot be told from the state's), and the copy is not frozen, as the
+ * states' frames are not.
+ */
+export function frozenFrame(f: Frame, freeze: boolean): Frame {
+  if (!freeze) {
+    const locals = f.locals.slice();
+    const op = f.op === undefined ? undefined : { ...f.op };
+    return op === undefined ? { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx, op };
+  }
   if (Object.isFrozen(f)) return f;
   const locals = Object.freeze(f.locals.slice());
   const op = f.op === undefined ? undefined : Object.isFrozen(f.op) ? f.op : Object.freeze({ ...f.op });

@@ -1,10 +1,14 @@
 /**
- * Every state the interpreter hands the engine is an immutable snapshot: every object and array in
- * it is frozen, so an attempt to change a successor throws (ESM code is strict) and can never
- * corrupt a state the explorer has visited or will expand (issue 12, item 3: the step freezes only
- * what it built, not the whole tree). The parts a step copies to write keep the properties, and
- * their order, of the parts they replace.
+ * Every state the interpreter hands the engine is an immutable snapshot. With `freezeParts` (under
+ * `verifyReduction`, and in these tests) every object and array in it is frozen, so an attempt to
+ * change a successor throws (ESM code is strict) and can never corrupt a state the explorer has
+ * visited or will expand (issue 12, item 3: the step freezes only what it built, not the whole
+ * tree). Without (the default), only the state object is frozen: no step writes a part of the state
+ * it starts from, which the frozen runs show (a write would throw in them), and the two explore the
+ * same states. The parts a step copies to write keep the properties, and their order, of the parts
+ * they replace.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { FingerprintEncoder, fingerprint } from '../../../src/checker/fingerprint.ts';
 import type { KAction } from '../../../src/model/lang/interp.ts';
@@ -12,7 +16,8 @@ import { KernelModel } from '../../../src/model/kernel-model.ts';
 import { loadBuiltin } from '../../../src/model/kernel/scenario-file.ts';
 import { buildProgram } from '../../../src/model/kernel/scenario.ts';
 import type { KState } from '../../../src/model/lang/state.ts';
-import { variantsOf } from '../../../src/report/run.ts';
+import { modelOf, variantsOf } from '../../../src/report/run.ts';
+import { builtinNames } from '../../../src/model/kernel/scenario-file.ts';
 import { unfrozen } from './fixtures/frozen.ts';
 
 /** Every way of changing a part of `s` in place that the state's shape offers. */
@@ -79,6 +84,8 @@ function explore(m: KernelModel, limit: number, visit: (s: KState, parent: KStat
   return seen.size;
 }
 
+const frozen = { freezeParts: true };
+
 const cases: [string, KernelModel][] = [
   [
     'amdgpu under the reaper (mayfail core)',
@@ -91,13 +98,14 @@ const cases: [string, KernelModel][] = [
         notifiers: [{ use: 'amdgpu@93065ac753e4', objects: [{ start: 0, end: 2 }] }],
         threads: [{ kind: 'oom_reaper' }, { kind: 'madvise', params: { start: 0, len: 2 } }],
       }),
+      frozen,
     ),
   ],
   ...(['several-starts-in-flight', 'exit-mmap-vs-reaper', 'kvm-pairing-under-reaper'] as const).map((n): [string, KernelModel] => [
     n,
-    new KernelModel(buildProgram(variantsOf(loadBuiltin(n))[0]!.scenario)),
+    new KernelModel(buildProgram(variantsOf(loadBuiltin(n))[0]!.scenario), frozen),
   ]),
-  ['several-starts-in-flight, one statement per step', new KernelModel(buildProgram(variantsOf(loadBuiltin('several-starts-in-flight'))[0]!.scenario), { coalesce: false })],
+  ['several-starts-in-flight, one statement per step', new KernelModel(buildProgram(variantsOf(loadBuiltin('several-starts-in-flight'))[0]!.scenario), { coalesce: false, ...frozen })],
 ];
 
 describe('states are immutable snapshots', () => {
@@ -173,5 +181,74 @@ describe('actions are shared frozen values', () => {
       }
     });
     expect(listed).toBeGreaterThan(byKey.size * 10);
+  });
+});
+
+describe('without freezeParts (the default): the state object frozen, its parts as built', () => {
+  test('the default freezes parts only under verifyReduction', () => {
+    const sc = variantsOf(loadBuiltin('several-starts-in-flight'))[0]!.scenario;
+    expect(new KernelModel(buildProgram(sc)).interp.freezeParts).toBe(false);
+    expect(new KernelModel(buildProgram(sc), { verifyReduction: true }).interp.freezeParts).toBe(true);
+    expect(modelOf(sc, {}).interp.freezeParts).toBe(false);
+  });
+
+  test('a successor is a frozen state object whose new parts are not frozen', () => {
+    const m = new KernelModel(buildProgram(variantsOf(loadBuiltin('several-starts-in-flight'))[0]!.scenario));
+    let states = 0;
+    let fresh = 0;
+    explore(m, 500, (s, parent) => {
+      expect(Object.isFrozen(s)).toBe(true);
+      states++;
+      if (parent === undefined) return;
+      // A thread the step changed is a new object, built unfrozen.
+      s.threads.forEach((t, i) => {
+        if (t === parent.threads[i]) return;
+        expect(Object.isFrozen(t)).toBe(false);
+        fresh++;
+      });
+    });
+    expect(states).toBeGreaterThan(500);
+    expect(fresh).toBeGreaterThan(500);
+  });
+
+  // Every built-in scenario and variant: the same successors, state by state, with every part frozen
+  // and without. Frozen, a step that wrote a part of the state it started from (shared with states
+  // visited or still to expand) would throw; so neither run does, and not freezing changes nothing.
+  test.each(builtinNames())('%s: the same states, successor by successor, with freezeParts and without', (name) => {
+    for (const v of variantsOf(loadBuiltin(name))) {
+      const deep = modelOf(v.scenario, frozen);
+      const shallow = modelOf(v.scenario, {});
+      const queue = deep.initStates().map((s, i) => [s, shallow.initStates()[i]!] as const);
+      expect(queue.length).toBe(shallow.initStates().length);
+      const enc = new FingerprintEncoder();
+      const key = (m: KernelModel, s: KState): string => {
+        fingerprint(m, s, enc);
+        return `${enc.hi}:${enc.lo}`;
+      };
+      const seen = new Set(queue.map(([d]) => key(deep, d)));
+      const da: KAction[] = [];
+      const sa: KAction[] = [];
+      for (let i = 0; i < queue.length && seen.size < 400; i++) {
+        const [d, s] = queue[i]!;
+        da.length = 0;
+        sa.length = 0;
+        deep.actions(d, da);
+        shallow.actions(s, sa);
+        expect(sa).toEqual(da);
+        for (let j = 0; j < da.length; j++) {
+          const dn = deep.nextState(d, da[j]!)!;
+          const sn = shallow.nextState(s, sa[j]!)!;
+          if (!isDeepStrictEqual(dn, sn)) expect(sn).toEqual(dn);
+          expect(unfrozen(dn, 'state')).toBeUndefined();
+          const k = key(deep, dn);
+          expect(key(shallow, sn)).toBe(k);
+          if (!seen.has(k)) {
+            seen.add(k);
+            queue.push([dn, sn]);
+          }
+        }
+      }
+      expect(seen.size).toBeGreaterThan(1);
+    }
   });
 });

@@ -37,8 +37,9 @@ describe('segment memo', () => {
       locks: { m: 'mutex' },
     });
     // Properties that read the locks: the lock operations are steps of their own.
-    const on = new Interpreter(p, { reads: { locks: true } });
-    const off = new Interpreter(p, { reads: { locks: true }, memo: false });
+    // Every part frozen (freezeParts), so that a memo's frames are seen to be frozen copies.
+    const on = new Interpreter(p, { reads: { locks: true }, freezeParts: true });
+    const off = new Interpreter(p, { reads: { locks: true }, memo: false, freezeParts: true });
     const memo = on.memo!;
     expect(off.memo).toBeNull();
     expect([1, 2, 3].map((pc) => on.pureAt(0, pc))).toEqual([true, true, true]);
@@ -95,8 +96,8 @@ describe('segment memo', () => {
     '%s: every successor of every state reached is the one the statements give',
     (name) => {
       for (const v of variantsOf(loadBuiltin(name)).slice(0, 2)) {
-        const m = modelOf(v.scenario, {});
-        const plain = modelOf(v.scenario, { memo: false });
+        const m = modelOf(v.scenario, { freezeParts: true });
+        const plain = modelOf(v.scenario, { memo: false, freezeParts: true });
         const queue = [...m.initStates()];
         const seen = new Set(queue.map((s) => StringEncoder.encode(m, s)));
         const acts: KAction[] = [];
