@@ -179,7 +179,7 @@ export class KernelModel implements Model<KState, KAction> {
     }
     if (options.symmetry ?? options.por ?? options.coalesce ?? true) {
       const classes = threadClasses(program);
-      if (classes.length) this.symmetry = this.threadSymmetry = new ThreadSymmetry(program, classes);
+      if (classes.length) this.symmetry = this.threadSymmetry = new ThreadSymmetry(program, classes, this.interp.freezeParts);
     }
   }
 

@@ -102,11 +102,13 @@ export function runScenario(sc: Scenario, o: RunOptions = {}, variant?: string):
 /**
  * A parallel search side's copy of a run's model (src/checker/parallel.ts: each worker thread and the
  * main thread's own side build it from this export): the scenario travels as a structured clone, as
- * the states do (`revive` rebuilds a state with the interpreter's object shapes and freezes it, as
- * every state is: `reviveState`).
+ * the states do (`revive` rebuilds a state with the interpreter's object shapes and freezes it as
+ * the interpreter freezes its states, the parts too with `freezeParts`: `reviveState`).
  */
 export function parallelModel(arg: { readonly scenario: Scenario; readonly options: ModelOptions }): ParallelModel<KState, KAction> {
-  return { model: modelOf(arg.scenario, arg.options), revive: reviveState };
+  const model = modelOf(arg.scenario, arg.options);
+  const freezeParts = model.interp.freezeParts;
+  return { model, revive: (clone, shared) => reviveState(clone, freezeParts, shared) };
 }
 
 /**

@@ -146,7 +146,8 @@ export function isFinished(t: ThreadState): boolean {
 /**
  * A state from its structured clone (how a parallel search moves states between worker threads:
  * src/checker/parallel.ts), rebuilt with the hidden classes of the interpreter's own states and
- * deep-frozen. The interpreter makes every object of a state with an object literal (`finish`,
+ * frozen as the interpreter freezes them: the state object, and with `freezeParts` every part
+ * (frozen and unfrozen objects have maps of their own). The interpreter makes every object of a state with an object literal (`finish`,
  * `top`, its memory and lock-table copiers, the primitives' locks, pair records: interp.ts) and
  * every array by pushes; V8 gives object literals with the same properties in the same order one
  * map whichever literal made them, so each object here is made by a literal of its properties in
@@ -163,9 +164,10 @@ export function isFinished(t: ThreadState): boolean {
  * ~9 distinct objects a state against ~27 in a batch of 2,000 kernel-bench states, rebuilt 5-8x
  * faster, and the caches keyed by object answer for the shared parts after the move too.
  */
-export function reviveState(clone: unknown, shared?: Map<object, unknown>): KState {
-  const r = (x: unknown): unknown => rebuild(x, shared, r);
-  return r(clone) as KState;
+export function reviveState(clone: unknown, freezeParts: boolean, shared?: Map<object, unknown>): KState {
+  const r = (x: unknown): unknown => rebuild(x, shared, r, freezeParts);
+  // The state object is frozen either way; its parts as the interpreter's are (`freezeParts`).
+  return Object.freeze(r(clone) as KState);
 }
 
 type Literal = (o: Readonly<Record<string, unknown>>, r: (v: unknown) => unknown) => object;
@@ -174,7 +176,7 @@ type Literal = (o: Readonly<Record<string, unknown>>, r: (v: unknown) => unknown
 const literals = new Map<string, Literal>();
 
 /** `v` rebuilt, its parts by `r` (which rebuilds with the same `shared`). */
-function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: unknown) => unknown): unknown {
+function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: unknown) => unknown, freeze: boolean): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (shared !== undefined) {
     const done = shared.get(v);
@@ -182,9 +184,21 @@ function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: un
   }
   let out: unknown;
   if (Array.isArray(v)) {
-    const a: unknown[] = [];
-    for (let i = 0; i < v.length; i++) a.push(r(v[i]));
-    out = Object.freeze(a);
+    // Unfrozen, an array's map is its elements kind's, which V8 decides per allocation site (an
+    // array literal that once held objects makes its next arrays for objects): empty arrays and
+    // arrays of small integers (the interpreter's empty lists, read holds) come from sites of their
+    // own, so they get the kinds the interpreter's have.
+    let a: unknown[];
+    if (v.length === 0) a = [];
+    else if (v.every((x) => typeof x === 'number' && (x | 0) === x)) {
+      const ints: number[] = [];
+      for (let i = 0; i < v.length; i++) ints.push(v[i] as number);
+      a = ints;
+    } else {
+      a = [];
+      for (let i = 0; i < v.length; i++) a.push(r(v[i]));
+    }
+    out = freeze ? Object.freeze(a) : a;
   } else {
     const o = v as Readonly<Record<string, unknown>>;
     const keys = Object.keys(o);
@@ -195,7 +209,7 @@ function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: un
       make = new Function('o', 'r', `return { ${keys.map((k) => `${JSON.stringify(k)}: r(o[${JSON.stringify(k)}])`).join(', ')} };`) as Literal;
       literals.set(id, make);
     }
-    out = Object.freeze(make(o, r));
+    out = freeze ? Object.freeze(make(o, r)) : make(o, r);
   }
   shared?.set(v, out);
   return out;

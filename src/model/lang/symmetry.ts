@@ -558,15 +558,24 @@ function planOf(program: Program): Plan {
  * permutation or exchanges threads whose per-task state differs in shape.
  */
 export function permuteState(program: Program, state: KState, perm: ArrayLike<number>): KState {
-  return permuteWith(planOf(program), state, perm);
+  return permuteWith(planOf(program), state, perm, FROZEN);
 }
+
+/**
+ * What becomes of a part (an object or array under the state object) that a permutation builds:
+ * frozen, as the interpreter's steps freeze theirs with `freezeParts`, or left as built, as they
+ * leave theirs without (interp.ts `Work.finish`). The state object is frozen either way.
+ */
+type Part = <T>(x: T) => T;
+const FROZEN: Part = (x) => Object.freeze(x);
+const AS_BUILT: Part = (x) => x;
 
 /**
  * {@link permuteState} with the program's {@link Plan}. `ids`, when given, holds the content ids
  * ({@link Plan.threadId}) of `state`'s threads at the indices where `member` is nonzero: whether such
  * a thread names a task is read there (-1) instead of scanned.
  */
-function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>, ids: Int32Array | null = null, member: Uint8Array | null = null): KState {
+function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>, part: Part, ids: Int32Array | null = null, member: Uint8Array | null = null): KState {
   const n = state.threads.length;
   if (n !== plan.n || perm.length < n) throw new Error(`a permutation of ${perm.length} threads for a state of ${n}`);
   let identity = true;
@@ -589,7 +598,7 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>, ids: In
   for (let t = 0; t < n; t++) {
     const th = state.threads[t]!;
     const names = ids !== null && member![t] ? ids[t]! < 0 : plan.namesAt(t, th);
-    threads[perm[t]!] = names ? renameThread(th, plan, perm) : th;
+    threads[perm[t]!] = names ? renameThread(th, plan, perm, part) : th;
   }
 
   // Memory: per-task values move with their task, then every string value is renamed.
@@ -613,7 +622,7 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>, ids: In
     const w = plan.rename(v, perm);
     if (w !== v) (mem ??= plan.copyMem(m0))[k] = w;
   }
-  if (mem !== null) Object.freeze(mem);
+  if (mem !== null) part(mem);
 
   // Locks: none changes unless one names a thread that moves.
   let locks: Record<string, LockState> | null = null;
@@ -621,11 +630,11 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>, ids: In
   for (let t = 0; t < n; t++) if (perm[t] !== t) moved |= bit(t);
   if ((plan.lockThreads(state.locks) & moved) !== 0) for (const k of plan.lockKeys) {
     const l = state.locks[k]!;
-    const nl = permuteLock(l, perm);
+    const nl = permuteLock(l, perm, part);
     if (nl === l) continue;
     (locks ??= plan.copyLocks(state.locks))[k] = nl;
   }
-  if (locks !== null) Object.freeze(locks);
+  if (locks !== null) part(locks);
 
   // Pairs, renumbered and put back in the interpreter's order.
   let pairs: readonly PairRecord[] = state.pairs;
@@ -635,16 +644,16 @@ function permuteWith(plan: Plan, state: KState, perm: ArrayLike<number>, ids: In
     const out: PairRecord[] = [];
     for (const p of pairs) {
       const to = perm[p.tid]!;
-      insertPair(out, to === p.tid ? p : Object.freeze({ tid: to, nid: p.nid, start: p.start, end: p.end, blockable: p.blockable, mayfail: p.mayfail, ret: p.ret }));
+      insertPair(out, to === p.tid ? p : part({ tid: to, nid: p.nid, start: p.start, end: p.end, blockable: p.blockable, mayfail: p.mayfail, ret: p.ret }));
     }
-    pairs = Object.freeze(out);
+    pairs = part(out);
   }
 
-  return Object.freeze({ threads: Object.freeze(threads), mem: mem ?? m0, locks: locks ?? state.locks, pairs });
+  return Object.freeze({ threads: part(threads), mem: mem ?? m0, locks: locks ?? state.locks, pairs });
 }
 
 /** A thread with the task names in its locals renamed (the same object when none is). */
-function renameThread(th: ThreadState, plan: Plan, perm: ArrayLike<number>): ThreadState {
+function renameThread(th: ThreadState, plan: Plan, perm: ArrayLike<number>, part: Part): ThreadState {
   let frames: Frame[] | null = null;
   const fs = th.frames;
   for (let j = 0; j < fs.length; j++) {
@@ -661,11 +670,11 @@ function renameThread(th: ThreadState, plan: Plan, perm: ArrayLike<number>): Thr
     }
     if (nl === null) continue;
     frames ??= fs.slice();
-    Object.freeze(nl);
+    part(nl);
     // The properties in the interpreter's order (interp.ts `Exec.top`).
-    frames[j] = Object.freeze(f.op === undefined ? { fn: f.fn, pc: f.pc, locals: nl, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals: nl, dest: f.dest, ctx: f.ctx, op: f.op });
+    frames[j] = part(f.op === undefined ? { fn: f.fn, pc: f.pc, locals: nl, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals: nl, dest: f.dest, ctx: f.ctx, op: f.op });
   }
-  return frames === null ? th : Object.freeze({ frames: Object.freeze(frames), srcu: th.srcu, pending: th.pending });
+  return frames === null ? th : part({ frames: part(frames), srcu: th.srcu, pending: th.pending });
 }
 
 /** The read holds `readers` with each thread index `t` (not NON_OWNER) replaced by `perm[t]`, sorted again (an insertion sort: a few holds; `map` and `sort` are slow on frozen arrays). */
@@ -686,12 +695,12 @@ function sortedImage(readers: readonly number[], perm: ArrayLike<number>): numbe
 }
 
 /** A lock with its thread indices permuted (the same object when none moves). */
-function permuteLock(l: LockState, perm: ArrayLike<number>): LockState {
+function permuteLock(l: LockState, perm: ArrayLike<number>, part: Part): LockState {
   switch (l.kind) {
     case 'mutex':
     case 'spin': {
       const o = l.owner >= 0 ? perm[l.owner]! : l.owner;
-      return o === l.owner ? l : Object.freeze({ kind: l.kind, owner: o });
+      return o === l.owner ? l : part({ kind: l.kind, owner: o });
     }
     case 'rwsem': {
       const writer = l.writer >= 0 ? perm[l.writer]! : l.writer;
@@ -701,17 +710,17 @@ function permuteLock(l: LockState, perm: ArrayLike<number>): LockState {
       for (let i = 0; i < l.waiters.length; i++) if (perm[l.waiters[i]!.tid] !== l.waiters[i]!.tid) movesWaiter = true;
       if (writer === l.writer && !movesReader && !movesWaiter) return l;
       const p = (t: number): number => (t >= 0 ? perm[t]! : t);
-      const readers = movesReader ? Object.freeze(sortedImage(l.readers, perm)) : l.readers;
+      const readers = movesReader ? part(sortedImage(l.readers, perm)) : l.readers;
       const waiters = movesWaiter
-        ? Object.freeze(
+        ? part(
             l.waiters.map((w): RwsemWaiter => {
               const to = p(w.tid);
               if (to === w.tid) return w;
-              return Object.freeze(w.nonOwner ? { tid: to, write: w.write, nonOwner: true as const } : { tid: to, write: w.write });
+              return part(w.nonOwner ? { tid: to, write: w.write, nonOwner: true as const } : { tid: to, write: w.write });
             }),
           )
         : l.waiters;
-      return Object.freeze({ kind: 'rwsem', writer, readers, waiters });
+      return part({ kind: 'rwsem', writer, readers, waiters });
     }
   }
 }
@@ -740,10 +749,16 @@ export class ThreadSymmetry implements Symmetry<KState> {
   /** The threads in no class. */
   private readonly others: readonly number[];
 
+  /** What becomes of the parts a representative is built with ({@link Part}). */
+  private readonly part: Part;
+
   constructor(
     readonly program: Program,
     classes: readonly (readonly number[])[] = threadClasses(program),
+    /** Freeze them (the interpreter's `freezeParts`), else leave them as built. */
+    freezeParts = true,
   ) {
+    this.part = freezeParts ? FROZEN : AS_BUILT;
     this.classes = classes.map((c) => Object.freeze([...c]));
     this.plan = planOf(program);
     this.classOf = new Int32Array(program.spec.threads.length).fill(-1);
@@ -797,7 +812,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
       }
     }
     if (!moved) return state;
-    const rep = permuteWith(this.plan, state, perm, this.ids, this.member);
+    const rep = permuteWith(this.plan, state, perm, this.part, this.ids, this.member);
     // The members' content ids, moved with their threads.
     const h = this.ids;
     const tmp = this.idTmp;
@@ -834,7 +849,7 @@ export class ThreadSymmetry implements Symmetry<KState> {
       if (e !== th[t]) (out ??= copyArray(th))[t] = e;
     }
     if (out === null) return s;
-    const r: KState = Object.freeze({ threads: Object.freeze(out), mem: s.mem, locks: s.locks, pairs: s.pairs });
+    const r: KState = Object.freeze({ threads: this.part(out), mem: s.mem, locks: s.locks, pairs: s.pairs });
     this.prevThreads = r.threads;
     this.prepared = r;
     return r;
