@@ -588,14 +588,8 @@ class Work {
    */
   finish(): KState {
     const base = this.base;
+    const deep = this.freezeParts;
     const threads: ThreadState[] = [];
-    if (!this.freezeParts) {
-      for (let i = 0; i < base.threads.length; i++) {
-        const w = this.threads[i];
-        threads.push(w === undefined ? base.threads[i]! : { frames: w.frames, srcu: w.srcu, pending: w.pending });
-      }
-      return Object.freeze({ threads, mem: this.mem ?? base.mem, locks: this.locks ?? base.locks, pairs: this.pairs ?? base.pairs });
-    }
     for (let i = 0; i < base.threads.length; i++) {
       const w = this.threads[i];
       if (w === undefined) {
@@ -603,26 +597,28 @@ class Work {
         continue;
       }
       const frames = w.frames;
+      if (!deep) {
+        threads.push({ frames, srcu: w.srcu, pending: w.pending });
+        continue;
+      }
       for (let j = w.fresh; j < frames.length; j++) freezeFrame(frames[j]!);
       threads.push(Object.freeze({ frames: Object.freeze(frames), srcu: w.srcu, pending: w.pending }));
     }
-    // Memory holds values only (numbers, strings, null).
-    if (this.mem !== null) Object.freeze(this.mem);
-    if (this.locks !== null) {
-      // Only the locks this step set are not frozen yet.
-      for (const k of this.lockKeys) deepFreeze(this.locks[k]);
-      Object.freeze(this.locks);
+    if (deep) {
+      Object.freeze(threads);
+      // Memory holds values only (numbers, strings, null).
+      if (this.mem !== null) Object.freeze(this.mem);
+      if (this.locks !== null) {
+        // Only the locks this step set are not frozen yet.
+        for (const k of this.lockKeys) deepFreeze(this.locks[k]);
+        Object.freeze(this.locks);
+      }
+      if (this.pairs !== null) {
+        for (const p of this.pairs) Object.freeze(p);
+        Object.freeze(this.pairs);
+      }
     }
-    if (this.pairs !== null) {
-      for (const p of this.pairs) Object.freeze(p);
-      Object.freeze(this.pairs);
-    }
-    return Object.freeze({
-      threads: Object.freeze(threads),
-      mem: this.mem ?? base.mem,
-      locks: this.locks ?? base.locks,
-      pairs: this.pairs ?? base.pairs,
-    });
+    return Object.freeze({ threads, mem: this.mem ?? base.mem, locks: this.locks ?? base.locks, pairs: this.pairs ?? base.pairs });
   }
 }
 

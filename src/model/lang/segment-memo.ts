@@ -162,15 +162,16 @@ export class SegmentMemo {
  * states' frames are not.
  */
 export function frozenFrame(f: Frame, freeze: boolean): Frame {
-  if (!freeze) {
-    const locals = f.locals.slice();
-    const op = f.op === undefined ? undefined : { ...f.op };
-    return op === undefined ? { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx, op };
+  if (freeze && Object.isFrozen(f)) return f;
+  const locals = f.locals.slice();
+  const op = f.op === undefined ? undefined : freeze && Object.isFrozen(f.op) ? f.op : { ...f.op };
+  const copy = op === undefined ? { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx, op };
+  if (freeze) {
+    Object.freeze(locals);
+    if (op !== undefined) Object.freeze(op);
+    Object.freeze(copy);
   }
-  if (Object.isFrozen(f)) return f;
-  const locals = Object.freeze(f.locals.slice());
-  const op = f.op === undefined ? undefined : Object.isFrozen(f.op) ? f.op : Object.freeze({ ...f.op });
-  return Object.freeze(op === undefined ? { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx, op });
+  return copy;
 }
 
 /** Whether `frames` from index `reach` up are `from`, frame by frame. */

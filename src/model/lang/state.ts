@@ -147,9 +147,9 @@ export function isFinished(t: ThreadState): boolean {
  * A state from its structured clone (how a parallel search moves states between worker threads:
  * src/checker/parallel.ts), rebuilt with the hidden classes of the interpreter's own states and
  * frozen as the interpreter freezes them: the state object, and with `freezeParts` every part
- * (frozen and unfrozen objects have maps of their own). The interpreter makes every object of a state with an object literal (`finish`,
- * `top`, its memory and lock-table copiers, the primitives' locks, pair records: interp.ts) and
- * every array by pushes; V8 gives object literals with the same properties in the same order one
+ * (frozen and unfrozen objects have maps of their own). The interpreter makes every object of a
+ * state with an object literal (`finish`, `top`, its memory and lock-table copiers, the
+ * primitives' locks, pair records: interp.ts) and every array by pushes; V8 gives object literals with the same properties in the same order one
  * map whichever literal made them, so each object here is made by a literal of its properties in
  * the clone's order (a structured clone keeps the order), by a function built once per property
  * list. A clone as the deserializer gives it has the same contents under maps of its own, which
