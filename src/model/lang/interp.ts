@@ -188,8 +188,10 @@ export class Interpreter {
    */
   initialRun(): { readonly state: KState; readonly executed: readonly (readonly ExecutedInstr[])[]; readonly locksBefore: KState['locks']; readonly locksAfter: readonly KState['locks'][] } {
     const spec = this.program.spec;
-    const locks: Record<string, LockState> = {};
-    for (const k of this.program.lockKeys) locks[k] = initialLock(spec.locks[k]!);
+    const table: Record<string, LockState> = {};
+    for (const k of this.program.lockKeys) table[k] = initialLock(spec.locks[k]!);
+    // The memory and lock table as a step copies them (Copiers): objects of one map in every state.
+    const locks = this.copy.locks(table);
     const threads: ThreadState[] = spec.threads.map((t) => {
       const fi = this.program.fnId(t.fn);
       const f = this.program.fn(fi);
@@ -198,7 +200,7 @@ export class Interpreter {
       if (t.kworker !== undefined) return { frames: [], srcu: 0, pending: false };
       return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0, pending: false };
     });
-    let state: KState = { threads, mem: { ...spec.mem }, locks, pairs: [] };
+    let state: KState = { threads, mem: this.copy.mem(spec.mem), locks, pairs: [] };
     // Frozen before any step runs on it (its parts too with freezeParts): a step freezes only what it builds.
     if (this.freezeParts) deepFreeze(state);
     else Object.freeze(state);
@@ -212,7 +214,7 @@ export class Interpreter {
         ex.runLocal();
         executed[tid] = ex.executed;
         // A copy: the next thread's statements may change the table the step is building.
-        locksAfter[tid] = { ...(work.locks ?? locksBefore) };
+        locksAfter[tid] = this.copy.locks(work.locks ?? locksBefore);
       }
       state = work.finish();
     }
@@ -1952,7 +1954,9 @@ class Exec implements PrimCtx {
       this.write(k, Number(this.read(k)) + 1);
     }
     frame.pc++;
-    const callee: Frame = { fn: fi, pc: 0, locals: padLocals(r.args, f), dest: ins.dest, ctx, ...(op ? { op } : {}) };
+    // One literal per shape, as `top` copies frames: a spread here gave callee frames a map of their own.
+    const locals = padLocals(r.args, f);
+    const callee: Frame = op ? { fn: fi, pc: 0, locals, dest: ins.dest, ctx, op } : { fn: fi, pc: 0, locals, dest: ins.dest, ctx };
     const th = this.work!.thread(this.tid);
     th.frames.push(callee);
     return r.fn;

@@ -15,6 +15,7 @@ import {
   markWake,
   readMustWait,
   removeReader,
+  rwsem,
   wakeAfterRelease,
   writeMustWait,
 } from './locks.ts';
@@ -305,8 +306,8 @@ function down(write: boolean, nonOwner: boolean): Primitive {
           throw new Error(`${op}: ran while it must wait`);
         case 'acquire': {
           const waiters = l.waiters.filter((w) => w.tid !== ctx.tid);
-          if (write) ctx.setLock(key, { ...l, writer: ctx.tid, waiters });
-          else ctx.setLock(key, { ...l, readers: addReader(l.readers, nonOwner ? NON_OWNER : ctx.tid), waiters });
+          if (write) ctx.setLock(key, rwsem(ctx.tid, l.readers, waiters));
+          else ctx.setLock(key, rwsem(l.writer, addReader(l.readers, nonOwner ? NON_OWNER : ctx.tid), waiters));
           return 0;
         }
       }
@@ -324,8 +325,8 @@ function downTrylock(write: boolean): Primitive {
       const key = ref(s, op);
       const l = rwsemOf(ctx, key, op);
       if (write ? writeMustWait(l) : readMustWait(l)) return 0;
-      if (write) ctx.setLock(key, { ...l, writer: ctx.tid });
-      else ctx.setLock(key, { ...l, readers: addReader(l.readers, ctx.tid) });
+      if (write) ctx.setLock(key, rwsem(ctx.tid, l.readers, l.waiters));
+      else ctx.setLock(key, rwsem(l.writer, addReader(l.readers, ctx.tid), l.waiters));
       return 1;
     },
   };
@@ -341,7 +342,7 @@ function upRead(nonOwner: boolean): Primitive {
       const key = ref(s, op);
       const l = rwsemOf(ctx, key, op);
       const readers = removeReader(l.readers, ctx.tid, nonOwner);
-      if (readers) ctx.setLock(key, wakeAfterRelease({ ...l, readers }));
+      if (readers) ctx.setLock(key, wakeAfterRelease(rwsem(l.writer, readers, l.waiters)));
       return 0;
     },
   };
@@ -399,7 +400,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     run(ctx, [s]) {
       const key = ref(s, 'up_write');
       const l = rwsemOf(ctx, key, 'up_write');
-      if (l.writer === ctx.tid) ctx.setLock(key, wakeAfterRelease({ ...l, writer: -1 }));
+      if (l.writer === ctx.tid) ctx.setLock(key, wakeAfterRelease(rwsem(-1, l.readers, l.waiters)));
       return 0;
     },
   },
@@ -413,7 +414,7 @@ export const CORE_PRIMITIVES: Record<string, Primitive> = {
     run(ctx, [s]) {
       const key = ref(s, 'downgrade_write');
       const l = rwsemOf(ctx, key, 'downgrade_write');
-      if (l.writer === ctx.tid) ctx.setLock(key, markWake({ ...l, writer: -1, readers: addReader(l.readers, ctx.tid) }, 'read-owned'));
+      if (l.writer === ctx.tid) ctx.setLock(key, markWake(rwsem(-1, addReader(l.readers, ctx.tid), l.waiters), 'read-owned'));
       return 0;
     },
   },

@@ -164,7 +164,9 @@ export class SegmentMemo {
 export function frozenFrame(f: Frame, freeze: boolean): Frame {
   if (freeze && Object.isFrozen(f)) return f;
   const locals = f.locals.slice();
-  const op = f.op === undefined ? undefined : freeze && Object.isFrozen(f.op) ? f.op : { ...f.op };
+  const o = f.op;
+  // Its own literal, as the interpreter's: a spread copy gets a map of its own (V8), and with it every frame's op.
+  const op = o === undefined ? undefined : freeze && Object.isFrozen(o) ? o : { kind: o.kind, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail };
   const copy = op === undefined ? { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx } : { fn: f.fn, pc: f.pc, locals, dest: f.dest, ctx: f.ctx, op };
   if (freeze) {
     Object.freeze(locals);

@@ -112,6 +112,7 @@ import type { Program } from './program.ts';
 import { hashNumber, hashString, mix } from './hash.ts';
 import { fieldOf, reach } from './reduction.ts';
 import type { Frame, KState, LockState, OpFrame, PairRecord, RwsemWaiter, ThreadState, Value } from './state.ts';
+import { rwsem } from './locks.ts';
 
 // ------------------------------------------------------------------------------------- classes
 
@@ -720,7 +721,7 @@ function permuteLock(l: LockState, perm: ArrayLike<number>, part: Part): LockSta
             }),
           )
         : l.waiters;
-      return part({ kind: 'rwsem', writer, readers, waiters });
+      return part(rwsem(writer, readers, waiters));
     }
   }
 }

@@ -3,8 +3,8 @@
  * mm/page_alloc.c) whose bodies the model does not need: what they read and write is stated here.
  */
 import { CORE_PRIMITIVES, KernelOops, nameOf, num, PENDING, ref, SLEEPS, SPINS, type Access, type Arg, type PrimCtx, type Primitive } from '../../lang/primitives.ts';
-import { downOutcome, enqueue, holders, markWake } from '../../lang/locks.ts';
-import { MAX_PAGE, type RwsemState, type Value } from '../../lang/state.ts';
+import { downOutcome, enqueue, holders, markWake, rwsem } from '../../lang/locks.ts';
+import { MAX_PAGE, type Value } from '../../lang/state.ts';
 import { ALLOC_CONSTANTS, PAGE_ALLOC_PRIMITIVES } from './page_alloc.ts';
 import { WORKQUEUE_PRIMITIVES } from './workqueue.ts';
 
@@ -767,7 +767,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
       if (l.kind !== 'rwsem') throw new Error('down_write_killable on a non-rwsem');
       switch (downOutcome(l, ctx.tid, true, ctx.pending)) {
         case 'acquire':
-          ctx.setLock(key, { ...l, writer: ctx.tid, waiters: l.waiters.filter((w) => w.tid !== ctx.tid) });
+          ctx.setLock(key, rwsem(ctx.tid, l.readers, l.waiters.filter((w) => w.tid !== ctx.tid)));
           return 0;
         case 'queue': {
           const q = enqueue(l, ctx.tid, true, false);
@@ -776,7 +776,7 @@ export const MM_PRIMITIVES: Record<string, Primitive> = {
             return PENDING;
           }
           // out_nolock: list_del(&waiter.list); if the list is not empty, __rwsem_mark_wake(RWSEM_WAKE_ANY).
-          const left: RwsemState = { ...q, waiters: q.waiters.filter((w) => w.tid !== ctx.tid) };
+          const left = rwsem(q.writer, q.readers, q.waiters.filter((w) => w.tid !== ctx.tid));
           ctx.setLock(key, left.waiters.length ? markWake(left, 'any') : left);
           return -KERNEL_CONSTANTS.EINTR!;
         }

@@ -1,0 +1,51 @@
+/**
+ * The hidden classes (V8 maps) of the objects a model's states are made of. Code that meets one
+ * kind of object under more than four maps runs V8's megamorphic path on every access (a lookup in
+ * a global cache instead of a compare and a load), and a map it has not met yet discards its
+ * optimised code: so every kind of object (a frame of a given shape, a semaphore, a pair record,
+ * the memory, the lock table, ...) must come from one object literal, however a step builds it
+ * (docs/checker.md, "One map per kind of object"). Seen failing before that change: a semaphore
+ * copied by spread (`{ ...l, writer }`) took a map of its own at each site and each generation of
+ * copies (25 maps in the kernel bench), a callee's frame built with a spread, the segment memo's
+ * copy of an op, and the initial state's memory and lock table each had a second map.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+
+const root = join(import.meta.dirname, '../../..');
+
+/** What fixtures/own-maps.ts prints: per kind and shape of object, the most maps one scenario gave it. */
+async function ownMaps(...args: string[]): Promise<Record<string, number>> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/model/lang/fixtures/own-maps.ts', ...args], { cwd: root, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as Record<string, number>;
+}
+
+describe('one map per kind of object (V8 %HaveSameMap, in a child process)', () => {
+  test.each([
+    ['parts unfrozen (the default)', []],
+    ['every part frozen (freezeParts)', ['--freeze-parts']],
+  ])('the kernel bench and every built-in scenario and variant, %s', async (_, args) => {
+    const maps = await ownMaps(...args);
+    // Every kind the states have was seen: both frame shapes, all three locks, waiters, pairs.
+    expect(Object.keys(maps).sort()).toEqual(
+      [
+        'frame {fn, pc, locals, dest, ctx, op}',
+        'frame {fn, pc, locals, dest, ctx}',
+        'lock:mutex {kind, owner}',
+        'lock:rwsem {kind, writer, readers, waiters}',
+        'lock:spin {kind, owner}',
+        'locks',
+        'mem',
+        'op {kind, nid, start, end, blockable, mayfail}',
+        'pair {tid, nid, start, end, blockable, mayfail, ret}',
+        'state {threads, mem, locks, pairs}',
+        'thread {frames, srcu, pending}',
+        'waiter {tid, write, nonOwner}',
+        'waiter {tid, write}',
+      ].sort(),
+    );
+    for (const [kind, n] of Object.entries(maps)) expect([kind, n]).toEqual([kind, 1]);
+  }, 180_000);
+});
