@@ -453,33 +453,48 @@ export class Interpreter {
     return work.finish();
   }
 
-  /** The value an expression has in `tid`'s current frame (read-only; for properties and reports). */
+  /**
+   * The value an expression of `tid`'s current function has in its current frame (read-only; for
+   * properties and reports): null where it would oops. Through the expression's code compiled for
+   * that function (see {@link Code}), as a step computes it, compiled when first asked for and kept:
+   * properties evaluate the arguments of threads' next calls in state after state, and the
+   * expression tree walked by {@link Exec.eval} resolved names by string and built each key anew
+   * (issue 12). A finished thread's (no frame to compile for) goes through {@link evaluateByEval}.
+   */
   evaluate(state: KState, tid: number, e: Expr): Value {
+    const frames = state.threads[tid]!.frames;
+    const top = frames[frames.length - 1];
+    if (top === undefined) return this.evaluateByEval(state, tid, e);
+    const codes = (this.evalCodes[top.fn] ??= new WeakMap());
+    let code = codes.get(e);
+    if (code === undefined) codes.set(e, (code = new CodeCompiler(this, this.program.fn(top.fn)).expr(e)));
+    return this.valueBy(state, tid, code);
+  }
+
+  /** Per function, the compiled code of the expressions {@link evaluate} was asked for. */
+  private readonly evalCodes: WeakMap<Expr, Code>[] = [];
+
+  /**
+   * {@link evaluate} by walking the expression ({@link Exec.eval}), as the reports and the tests
+   * that compare it with the compiled code do.
+   */
+  evaluateByEval(state: KState, tid: number, e: Expr): Value {
+    return this.valueBy(state, tid, (ex) => ex.eval(e));
+  }
+
+  /** `f` on the read-only Exec at `tid` of `state`: a value, null for a statement that will oops. */
+  private valueBy(state: KState, tid: number, f: (ex: Exec) => Value | readonly Value[]): Value {
     const ex = this.probe(state, tid);
     let v: Value | readonly Value[];
     try {
-      v = ex.eval(e);
+      v = f(ex);
     } catch (err) {
-      // A statement that will oops gives null, as readOnly has it (without its closure).
+      // A statement that will oops gives null, as readOnly has it.
       if (!(err instanceof KernelOops)) throw err;
       v = null;
     } finally {
       this.unprobe(ex);
     }
-    if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
-    return v as Value;
-  }
-
-  /**
-   * {@link evaluate} through code compiled for `tid`'s current function (see {@link Code}), as a step
-   * runs it: for the tests that compare the compiled code with `Exec.eval`.
-   */
-  evaluateCompiled(state: KState, tid: number, e: Expr): Value {
-    const frames = state.threads[tid]!.frames;
-    const top = frames[frames.length - 1];
-    if (!top) throw new ModelError(`${this.threadName(tid)} has finished`);
-    const code = new CodeCompiler(this, this.program.fn(top.fn)).expr(e);
-    const v = readOnly(() => code(new Exec(this, state, tid, null)), null);
     if (Array.isArray(v)) throw new ModelError('a list cannot be used as a value');
     return v as Value;
   }
@@ -1209,16 +1224,24 @@ class Exec implements PrimCtx {
     return this.ip.threadName(tid);
   }
   read(key: string): Value {
-    if (!this.program.memKeySet.has(key)) throw new ModelError(`read of unknown shared variable ${key}`);
-    return this.readMem(key);
+    // A shared variable holds a number, a string or null, and nothing Object.prototype has under
+    // a name is one: so a value of those kinds is the key's own, and the key need not be looked up
+    // in memKeySet first (issue 12: keys are often built at run time, `${base}.field`).
+    const v = (this.work?.mem ?? this.base.mem)[key];
+    if (typeof v !== 'number' && typeof v !== 'string' && v !== null && !this.program.memKeySet.has(key)) throw new ModelError(`read of unknown shared variable ${key}`);
+    // As readMem, with the value already loaded.
+    this.reads?.add(key);
+    this.vReads?.add(key);
+    if (this.seg !== null) this.seg.read(key, v as Value);
+    return v as Value;
   }
   /** {@link read} of a key known to be shared memory. */
   readMem(key: string): Value {
     this.reads?.add(key);
     this.vReads?.add(key);
-    const m = this.work?.mem ?? this.base.mem;
-    if (this.seg !== null) this.seg.read(key, m[key]!);
-    return m[key]!;
+    const v = (this.work?.mem ?? this.base.mem)[key]!;
+    if (this.seg !== null) this.seg.read(key, v);
+    return v;
   }
   write(key: string, value: Value): void {
     if (!this.program.memKeySet.has(key)) throw new ModelError(`write of unknown shared variable ${key}`);

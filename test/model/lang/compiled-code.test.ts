@@ -4,7 +4,8 @@
  * and every subexpression of it, must evaluate in the compiled code exactly as `Exec.eval`
  * evaluates it in that thread's frame: the same value, or the same error, on reachable states of
  * built-in scenarios (read-only, as properties and enabledness evaluate; a store or a lock change
- * then fails alike in both).
+ * then fails alike in both). `Interpreter.evaluate`, which properties use, runs each expression's
+ * code compiled once and kept; `evaluateByEval` walks the expression with `Exec.eval`.
  */
 import { describe, expect, test } from 'vitest';
 import { fingerprint, FingerprintEncoder } from '../../../src/checker/fingerprint.ts';
@@ -113,8 +114,8 @@ describe('compiled expressions', () => {
           exprs.set(cur.frame.fn, es);
         }
         for (const e of es) {
-          const a = outcome(() => ip.evaluate(s, tid, e));
-          const b = outcome(() => ip.evaluateCompiled(s, tid, e));
+          const a = outcome(() => ip.evaluateByEval(s, tid, e));
+          const b = outcome(() => ip.evaluate(s, tid, e));
           if (b !== a) expect(b, `${cur.fn.def.name}(): ${JSON.stringify(e)}`).toBe(a);
           compared++;
           if (!a.startsWith('value')) threw++;

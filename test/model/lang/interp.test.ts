@@ -75,6 +75,31 @@ describe('interpreter', () => {
     expect(step.executed.map((e) => e.src.text)).toEqual(['int i = 1;']);
   });
 
+  test("a read gives a shared variable's value, null included; a read of any other name is an error, whatever Object.prototype has under it", () => {
+    // read() takes a value of a shared variable's kinds as the key's own and looks the key up only
+    // otherwise: a name Object.prototype has must still be no shared variable.
+    const run = (key: string): unknown[] => {
+      const got: unknown[] = [];
+      const peek: Primitive = {
+        shared: true,
+        sleeps: false,
+        doc: `peek(): reads ${key}`,
+        run(ctx) {
+          got.push(ctx.read(key));
+          return 0;
+        },
+      };
+      const p = tinyProgram({ fns: [f('a', [c('peek();')])], threads: [{ name: 'a', fn: 'a', args: [] }], mem: { 'x.n': 3, 'x.p': null, 'x.s': 'obj0' }, primitives: { peek } });
+      const ip = new Interpreter(p, { coalesce: false });
+      ip.step(ip.initial(), { tid: 0, choice: 0 });
+      return got;
+    };
+    expect(run('x.n')).toEqual([3]);
+    expect(run('x.p')).toEqual([null]);
+    expect(run('x.s')).toEqual(['obj0']);
+    for (const key of ['x.nope', 'toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) expect(() => run(key), key).toThrow(/read of unknown shared variable/);
+  });
+
   test('enabledness asks only whether a thread waits; waitOf asks why, however the questions interleave', () => {
     // A gate that waits while x.open is 0, and notes whether each caller wanted the reason.
     const asked: boolean[] = [];
