@@ -18,7 +18,7 @@
  */
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
-import type { KState } from '../model/lang/state.ts';
+import { allClear, type KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
 
 /** The v5.4 core's WARN_ON on a failed start records here (mm-primitives.ts `mnc_warn_on`). */
@@ -33,6 +33,12 @@ function oopsKeys(m: KernelModel): { tid: number; key: string }[] {
   return m.interp.oopsKeys.flatMap((key, tid) => (key === undefined ? [] : [{ tid, key }]));
 }
 
+/** Whether none of the flags `keys` is set in a state's memory (compiled: {@link allClear}). */
+function memClear(keys: readonly string[]): (s: KState) => boolean {
+  const clear = allClear(keys);
+  return (s) => clear(s.mem);
+}
+
 export const bugOn: KernelProperty = {
   name: 'no-bug',
   summary: 'no modelled BUG_ON() fires, no NULL pointer is dereferenced, no v5.4 WARN_ON() on a failed start',
@@ -40,9 +46,9 @@ export const bugOn: KernelProperty = {
     const keys = bugKeys(m);
     const oops = oopsKeys(m);
     return [
-      ...(keys.length ? [Property.always<KState>('no-bug', (s) => keys.every((k) => !s.mem[k]))] : []),
-      ...(oops.length ? [Property.always<KState>('no-bug:oops', (s) => oops.every(({ key }) => !s.mem[key]))] : []),
-      ...(m.program.memKeySet.has(WARN) ? [Property.always<KState>('no-bug:warn', (s) => !s.mem[WARN])] : []),
+      ...(keys.length ? [Property.always<KState>('no-bug', memClear(keys))] : []),
+      ...(oops.length ? [Property.always<KState>('no-bug:oops', memClear(oops.map(({ key }) => key)))] : []),
+      ...(m.program.memKeySet.has(WARN) ? [Property.always<KState>('no-bug:warn', memClear([WARN]))] : []),
     ];
   },
   notApplicable: (p) => [

@@ -7,7 +7,7 @@ import { instrCalls, type Instr } from '../model/lang/compile.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { Primitive } from '../model/lang/primitives.ts';
 import type { Program } from '../model/lang/program.ts';
-import { NON_OWNER, type KState, type LockState, type PairRecord, type Value } from '../model/lang/state.ts';
+import { keyReader, NON_OWNER, type KState, type LockState, type PairRecord, type Value } from '../model/lang/state.ts';
 
 /** What the per-thread checks below need of a model: a `KernelModel`, or the reduction's view of one (its program and interpreter). */
 export type ModelView = Pick<KernelModel, 'program' | 'interp'>;
@@ -134,8 +134,11 @@ interface NotifierObject {
   readonly id: string;
   readonly start: number;
   readonly last: number;
-  /** `<id>.mapped` (built once: a key built per lookup costs a string concatenation and its hashing). */
-  readonly mappedKey: string;
+  /**
+   * The {@link keyReader} of `<id>.mapped` (built once: a key built per lookup costs a string
+   * concatenation and its hashing, and a load by a key in a variable a search of the memory's keys).
+   */
+  readonly mapped: (mem: KState['mem']) => Value;
 }
 
 const objectsCache = new WeakMap<Program, Map<string, NotifierObject[]>>();
@@ -164,7 +167,7 @@ function scanObjects(p: Program, nid: string): NotifierObject[] {
     const start = p.spec.statics[`${id}.start`];
     const last = p.spec.statics[`${id}.last`];
     if (typeof start !== 'number' || typeof last !== 'number') return out;
-    out.push({ id, start, last, mappedKey: `${id}.mapped` });
+    out.push({ id, start, last, mapped: keyReader<Value>(`${id}.mapped`) });
   }
 }
 
@@ -174,7 +177,7 @@ function scanObjects(p: Program, nid: string): NotifierObject[] {
  */
 export function mappedObjectOf(p: Program, pair: PairRecord, mem: KState['mem']): string | undefined {
   for (const o of objectsOf(p, pair.nid)) {
-    if (o.start <= pair.end - 1 && pair.start <= o.last && mem[o.mappedKey]) return o.id;
+    if (o.start <= pair.end - 1 && pair.start <= o.last && o.mapped(mem)) return o.id;
   }
   return undefined;
 }

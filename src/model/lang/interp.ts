@@ -30,6 +30,7 @@ import {
   CTX_NONBLOCK_START,
   CTX_NON_BLOCK_UNIT,
   nonBlockCount,
+  keyReader,
   type Frame,
   type KState,
   type LockState,
@@ -128,6 +129,7 @@ export class Interpreter {
     this.reduction = new Reduction(program, options.reads ?? READS_EVERYTHING);
     this.reachable = program.spec.threads.map((t) => reach(program, program.fnId(t.fn)));
     this.oopsKeys = program.spec.threads.map((t) => (program.memKeySet.has(`${t.task}.oops`) ? `${t.task}.oops` : undefined));
+    this.oopsMarks = this.oopsKeys.map((k) => (k === undefined ? undefined : keyReader<Value>(k)));
     // Memory has the keys of the scenario's memory in its order (`{ ...spec.mem }`, and writes go
     // to known keys only); the lock table has lockKeys in order (initial()).
     this.copy = { mem: objectCopier<Value>(Object.keys(program.spec.mem)), locks: objectCopier<LockState>(program.lockKeys) };
@@ -166,6 +168,8 @@ export class Interpreter {
    * read by the no-bug property), when the scenario has one.
    */
   readonly oopsKeys: readonly (string | undefined)[];
+  /** Per thread, the {@link keyReader} of its {@link oopsKeys} entry: its oops mark in a state's memory. */
+  readonly oopsMarks: readonly (((mem: KState['mem']) => Value) | undefined)[];
 
   /** Whether the reduction's call graph has thread `tid` reaching function `fn` (for `verifyReduction`). */
   reaches(tid: number, fn: number): boolean {
@@ -277,8 +281,8 @@ export class Interpreter {
 
   /** Whether a kernel oops (NULL pointer dereference, use after free) killed thread `tid`. */
   oopsed(state: KState, tid: number): boolean {
-    const k = this.oopsKeys[tid];
-    return k !== undefined && !!state.mem[k];
+    const mark = this.oopsMarks[tid];
+    return mark !== undefined && !!mark(state.mem);
   }
 
   /** The read-only Exec {@link probe} lends out, while nobody holds it. */
@@ -307,8 +311,8 @@ export class Interpreter {
     const frame = t.frames[t.frames.length - 1];
     if (!frame) return null;
     const code = this.codeAt(frame.fn, frame.pc);
-    const oops = this.oopsKeys[tid];
-    if (oops !== undefined && state.mem[oops]) return { why: `killed by a kernel oops (${String(state.mem[oops])}) at this statement`, sleeping: false };
+    const oops = this.oopsMarks[tid];
+    if (oops !== undefined && oops(state.mem)) return { why: `killed by a kernel oops (${String(oops(state.mem))}) at this statement`, sleeping: false };
     const b = code.blocking;
     if (!b) return null;
     const ex = this.probe(state, tid);
@@ -378,8 +382,8 @@ export class Interpreter {
     const frame = t.frames[t.frames.length - 1];
     if (!frame) return 0;
     const code = this.codeAt(frame.fn, frame.pc);
-    const oops = this.oopsKeys[tid];
-    if (oops !== undefined && state.mem[oops]) return 0;
+    const oops = this.oopsMarks[tid];
+    if (oops !== undefined && oops(state.mem)) return 0;
     const b = code.blocking;
     if (b !== undefined) {
       const ex = this.probe(state, tid);
@@ -742,7 +746,13 @@ interface FieldRes {
    */
   readonly kind: 0 | 1 | 2 | 3;
   readonly value: Value;
+  /** Shared memory: the {@link keyReader} of `key`. */
+  readonly read: MemReader | null;
+  /** The {@link keyReader} of `kfreed`. */
+  readonly readKfreed: MemReader | null;
 }
+
+type MemReader = (mem: KState['mem']) => Value;
 
 const FIELD_MEM = 0;
 const FIELD_STATIC = 1;
@@ -876,7 +886,10 @@ class CodeCompiler {
         if (this.fn.stack.has(name)) return (ex) => ex.stackRefOf(name);
         const c = program.spec.constants[name];
         if (c !== undefined) return () => c;
-        if (program.memKeySet.has(name)) return (ex) => ex.readMem(name); // a global variable, e.g. oom_reaper_list
+        if (program.memKeySet.has(name)) {
+          const read = keyReader<Value>(name);
+          return (ex) => ex.readMemBy(name, read); // a global variable, e.g. oom_reaper_list
+        }
         if (name === 'current') return (ex) => ex.task;
         return () => name; // a function or a global object
       }
@@ -885,7 +898,7 @@ class CodeCompiler {
         const field = e.field;
         return (ex) => {
           const r = key(ex);
-          return r.kind === FIELD_MEM ? ex.readMem(r.key) : r.kind === FIELD_STATIC ? r.value : r.kind === FIELD_STACK ? ex.stackRead(r.key, field) : r.key;
+          return r.kind === FIELD_MEM ? ex.readMemBy(r.key, r.read!) : r.kind === FIELD_STATIC ? r.value : r.kind === FIELD_STACK ? ex.stackRead(r.key, field) : r.key;
         };
       }
       case 'addr': {
@@ -1045,13 +1058,14 @@ class CodeCompiler {
     const keeps = program.freeableFields.has(field);
     const cache = new Map<Value, FieldRes>();
     const resolve = (base: Value): FieldRes => {
-      if (parseStackRef(base)) return { key: base as string, kfreed: undefined, kind: FIELD_STACK, value: null };
+      if (parseStackRef(base)) return { key: base as string, kfreed: undefined, kind: FIELD_STACK, value: null, read: null, readKfreed: null };
       const key = `${String(base)}.${field}`;
       const kfreed = keeps && typeof base === 'string' && program.freeable.has(base) ? `${base}.kfreed` : undefined;
-      if (program.memKeySet.has(key)) return { key, kfreed, kind: FIELD_MEM, value: null };
+      const readKfreed = kfreed === undefined ? null : keyReader<Value>(kfreed);
+      if (program.memKeySet.has(key)) return { key, kfreed, kind: FIELD_MEM, value: null, read: keyReader<Value>(key), readKfreed };
       const sv = program.spec.statics[key];
-      if (sv !== undefined && !Array.isArray(sv)) return { key, kfreed, kind: FIELD_STATIC, value: sv as Value };
-      return { key, kfreed, kind: 2, value: null };
+      if (sv !== undefined && !Array.isArray(sv)) return { key, kfreed, kind: FIELD_STATIC, value: sv as Value, read: null, readKfreed };
+      return { key, kfreed, kind: 2, value: null, read: null, readKfreed };
     };
     return (ex) => {
       const base = obj(ex);
@@ -1062,7 +1076,7 @@ class CodeCompiler {
         cache.set(base, r);
       }
       // Fields the model keeps for the object (shared, static or lock keys under it; freeableFields).
-      if (r.kfreed !== undefined && ex.readMem(r.kfreed)) throw new Oops(`use after free: ->${field} of ${String(base)}, which kfree() freed`);
+      if (r.readKfreed !== null && ex.readMemBy(r.kfreed!, r.readKfreed)) throw new Oops(`use after free: ->${field} of ${String(base)}, which kfree() freed`);
       return r;
     };
   }
@@ -1229,17 +1243,17 @@ class Exec implements PrimCtx {
     // in memKeySet first (issue 12: keys are often built at run time, `${base}.field`).
     const v = (this.work?.mem ?? this.base.mem)[key];
     if (typeof v !== 'number' && typeof v !== 'string' && v !== null && !this.program.memKeySet.has(key)) throw new ModelError(`read of unknown shared variable ${key}`);
-    // As readMem, with the value already loaded.
+    // As readMemBy, with the value already loaded.
     this.reads?.add(key);
     this.vReads?.add(key);
     if (this.seg !== null) this.seg.read(key, v as Value);
     return v as Value;
   }
-  /** {@link read} of a key known to be shared memory. */
-  readMem(key: string): Value {
+  /** {@link read} of a key known to be shared memory, through its {@link keyReader} `read`. */
+  readMemBy(key: string, read: MemReader): Value {
     this.reads?.add(key);
     this.vReads?.add(key);
-    const v = (this.work?.mem ?? this.base.mem)[key]!;
+    const v = read(this.work?.mem ?? this.base.mem);
     if (this.seg !== null) this.seg.read(key, v);
     return v;
   }
@@ -1638,8 +1652,8 @@ class Exec implements PrimCtx {
     const reads = red.reads;
     for (let n = 0; n < MAX_COALESCED; n++) {
       if (this.finished()) return;
-      const ok = this.ip.oopsKeys[this.tid];
-      if (ok !== undefined && (this.work?.mem ?? this.base.mem)[ok]) return;
+      const ok = this.ip.oopsMarks[this.tid];
+      if (ok !== undefined && ok(this.work?.mem ?? this.base.mem)) return;
       const frames = this.work!.thread(this.tid).frames;
       const frame = frames[frames.length - 1]!;
       const mode = red.mode(frame.fn, frame.pc);

@@ -79,7 +79,7 @@ import { clearArray } from '../../checker/arrays.ts';
 import type { CompiledFn } from './compile.ts';
 import type { Interpreter, KAction } from './interp.ts';
 import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './reduction.ts';
-import type { KState, ThreadState } from './state.ts';
+import { keyReader, keysDiffer, type KState, type LockState, type ThreadState, type Value } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
 import { liveStatements, liveSuccessors } from './live.ts';
@@ -133,6 +133,10 @@ export class PartialOrder {
   private readonly futures: Futures;
   private readonly byHeld = new Map<number, Futures>();
   private readonly locksets: Locksets;
+  /** Whether two memories differ in a key whose field a property reads (Reduction.readsField). */
+  private readonly visibleMemDiffers: (a: KState['mem'], b: KState['mem']) => boolean;
+  /** Per lockset field bit, the {@link keyReader}s of {@link Locksets.keys}: the locks of that field in a lock table. */
+  private readonly locksOfField: readonly (readonly ((locks: KState['locks']) => LockState)[])[];
   /** Per function, per pc: whether the statement is a candidate at all (static part of C1 and C2). */
   private readonly candidate: Uint8Array[];
   /** Per function, per pc: whether a property looks at a thread about to run this statement. */
@@ -167,6 +171,8 @@ export class PartialOrder {
     this.mineBits = p.fns.map(() => []);
     this.pairReadBits = this.bitsOf(this.red.pairReads).r;
     this.locksets = locksets(p);
+    this.locksOfField = this.locksets.keys.map((keys) => keys.map((k) => keyReader<LockState>(k)));
+    this.visibleMemDiffers = keysDiffer<Value>(p.memKeys.filter((k) => this.red.readsField(fieldOf(k))));
     this.futures = this.futuresUnder(0);
     const reads = this.red.reads;
     this.candidate = p.fns.map((f) =>
@@ -230,8 +236,8 @@ export class PartialOrder {
     const top = t.frames[t.frames.length - 1];
     // A candidate statement cannot wait and makes no choice: the thread has one enabled action unless an oops killed it.
     if (!top || t.pending || !this.candidate[top.fn]![top.pc] || this.changesLocks[top.fn]![top.pc]) return undefined;
-    const oops = this.ip.oopsKeys[tid];
-    if (oops !== undefined && state.mem[oops]) return undefined;
+    const oops = this.ip.oopsMarks[tid];
+    if (oops !== undefined && oops(state.mem)) return undefined;
     const a = this.ip.action(tid, 0);
     const next = this.alone(state, a);
     return next !== undefined && this.invisibleAndAdvancing(state, a, next) ? next : undefined;
@@ -272,12 +278,12 @@ export class PartialOrder {
    * again (no task releases another's exclusive hold: lockset.ts), so it is left out.
    */
   private futuresFor(state: KState, tid: number): Futures {
-    const ls = this.locksets;
+    const fields = this.locksOfField;
     let mask = 0;
-    for (let i = 0; i < ls.keys.length; i++) {
-      const keys = ls.keys[i]!;
+    for (let i = 0; i < fields.length; i++) {
+      const locks = fields[i]!;
       let all = true;
-      for (let k = 0; k < keys.length && all; k++) all = ownsExclusively(state.locks[keys[k]!]!, tid);
+      for (let k = 0; k < locks.length && all; k++) all = ownsExclusively(locks[k]!(state.locks), tid);
       if (all) mask |= 1 << i;
     }
     if (mask === 0) return this.futures;
@@ -359,9 +365,7 @@ export class PartialOrder {
       if (this.watched[nt.fn]![nt.pc]) return false;
       if (reads.enabled && this.ip.waitOf(next, a.tid)) return false;
     }
-    if (next.mem !== state.mem) {
-      for (const k of this.program.memKeys) if (next.mem[k] !== state.mem[k] && this.red.readsField(fieldOf(k))) return false;
-    }
+    if (next.mem !== state.mem && this.visibleMemDiffers(state.mem, next.mem)) return false;
     if (this.red.pairsRead(state.pairs, next.pairs, state.mem, next.mem)) return false;
     if (reads.locks && next.locks !== state.locks) return false;
     // A release C1 let through (another thread waits for the lock: lockset.ts) enables that thread,
