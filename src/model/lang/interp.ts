@@ -513,10 +513,27 @@ export class Interpreter {
 
   /** Resolve the target of a call instruction without running it (for properties). */
   resolveCall(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
+    // The thread's current statement (as properties ask) through its compiled code, the code a step
+    // runs (issue 12: the walk resolved names by string); any other statement by the walk.
+    const frames = state.threads[tid]!.frames;
+    const top = frames[frames.length - 1];
+    const code = top !== undefined && this.program.fn(top.fn).instrs[top.pc] === instr ? this.codeAt(top.fn, top.pc).call : undefined;
     const ex = this.probe(state, tid);
-    const r = readOnly(() => ex.resolveCall(instr), { fn: '', args: [] });
-    this.unprobe(ex);
-    return r;
+    try {
+      return readOnly(() => (code !== undefined ? code(ex) : ex.resolveCall(instr)), { fn: '', args: [] });
+    } finally {
+      this.unprobe(ex);
+    }
+  }
+
+  /** {@link resolveCall} by walking the statement's expressions ({@link Exec.resolveCall}), for the test that compares the two. */
+  resolveCallByEval(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
+    const ex = this.probe(state, tid);
+    try {
+      return readOnly(() => ex.resolveCall(instr), { fn: '', args: [] });
+    } finally {
+      this.unprobe(ex);
+    }
   }
 
   prim(name: string): Primitive | undefined {

@@ -5,7 +5,9 @@
  * evaluates it in that thread's frame: the same value, or the same error, on reachable states of
  * built-in scenarios (read-only, as properties and enabledness evaluate; a store or a lock change
  * then fails alike in both). `Interpreter.evaluate`, which properties use, runs each expression's
- * code compiled once and kept; `evaluateByEval` walks the expression with `Exec.eval`.
+ * code compiled once and kept; `evaluateByEval` walks the expression with `Exec.eval`. So with the
+ * call a thread is about to make: `Interpreter.resolveCall` (the pairing property's) runs the
+ * statement's compiled call code, `resolveCallByEval` the walk.
  */
 import { describe, expect, test } from 'vitest';
 import { fingerprint, FingerprintEncoder } from '../../../src/checker/fingerprint.ts';
@@ -87,6 +89,9 @@ const cases = (['radeon-release-destroy', 'several-starts-in-flight', 'exit-mmap
     .map((v) => [`${n}${v.label ? ` @ ${v.label}` : ''}`, v.scenario] as const),
 );
 
+/** Calls of notifier ops (an op and its nid resolved) compared, over all the cases. */
+let opCallsAll = 0;
+
 describe('compiled expressions', () => {
   test.each(cases)('%s: every expression of the running functions evaluates as Exec.eval does', (_name, sc) => {
     const m = new KernelModel(buildProgram(sc), { coalesce: false });
@@ -100,6 +105,8 @@ describe('compiled expressions', () => {
     const queue: KState[] = [...m.initStates()];
     let compared = 0;
     let threw = 0;
+    let calls = 0;
+    let opCalls = 0;
     const acts: KAction[] = [];
     const exprs = new Map<number, Expr[]>();
     // Every 29th state of the first 10,000 explored (deep ones included).
@@ -120,6 +127,14 @@ describe('compiled expressions', () => {
           compared++;
           if (!a.startsWith('value')) threw++;
         }
+        // The call the thread is about to make, resolved by its compiled code and by the walk.
+        const ins = cur.fn.instrs[cur.frame.pc]!;
+        if (ins.op === 'call') {
+          const a = outcome(() => JSON.stringify(ip.resolveCallByEval(s, tid, ins)));
+          expect(outcome(() => JSON.stringify(ip.resolveCall(s, tid, ins))), `${cur.fn.def.name}(): ${ins.src.text}`).toBe(a);
+          calls++;
+          if (a.includes('\\"op\\"')) opCalls++;
+        }
       }
       acts.length = 0;
       m.actions(s, acts);
@@ -134,5 +149,11 @@ describe('compiled expressions', () => {
     }
     expect(compared).toBeGreaterThan(10_000);
     expect(threw).toBeGreaterThan(0);
+    expect(calls).toBeGreaterThan(0);
+    opCallsAll += opCalls;
+  });
+
+  test('notifier op calls were among the calls compared', () => {
+    expect(opCallsAll).toBeGreaterThan(0);
   });
 });
