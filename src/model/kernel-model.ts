@@ -10,7 +10,7 @@ import { PartialOrder } from './lang/por.ts';
 import type { Program } from './lang/program.ts';
 import type { StateReads } from './lang/reduction.ts';
 import { threadClasses, ThreadSymmetry } from './lang/symmetry.ts';
-import { NON_OWNER, type Frame, type KState, type LockState, type ThreadState, type Value } from './lang/state.ts';
+import { keyDiffer, NON_OWNER, type Frame, type KState, type LockState, type ThreadState, type Value } from './lang/state.ts';
 
 export interface KernelModelOptions {
   /** Coalesce steps nothing can observe (default true; see src/model/lang/reduction.ts). */
@@ -93,18 +93,6 @@ function sharedFrames(t: ThreadState, u: ThreadState): number {
   let k = 0;
   while (k < f.length && k < g.length && f[k] === g[k]) k++;
   return k;
-}
-
-/**
- * `(a, b, at, vals) => count`: the indices (in `keys` order) of the keys whose values differ between
- * objects `a` and `b` (by `!==`), into `at`, and `b`'s values there into `vals`; with `a` null, every
- * key. A function built once per program whose body reads each key by name (constant keys are fast
- * loads; a key varying in a loop is V8's megamorphic keyed load).
- */
-function keyDiffer<V>(keys: readonly string[]): (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[]) => number {
-  const body = keys.map((k, q) => `  v = b[${JSON.stringify(k)}]; if (a === null || v !== a[${JSON.stringify(k)}]) { at[n] = ${q}; vals[n++] = v; }`).join('\n');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('a', 'b', 'at', 'vals', `let n = 0, v;\n${body}\n  return n;`) as (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[]) => number;
 }
 
 /** One lock's words: its owner, or a semaphore's writer, read holds and queue. */

@@ -31,6 +31,7 @@ import {
   CTX_NON_BLOCK_UNIT,
   nonBlockCount,
   keyReader,
+  objectCopier,
   type Frame,
   type KState,
   type LockState,
@@ -670,16 +671,6 @@ interface Copiers {
   readonly mem: (m: Readonly<Record<string, Value>>) => Record<string, Value>;
   /** `{ ...locks }`: the same keys in the same order. */
   readonly locks: (l: Readonly<Record<string, LockState>>) => Record<string, LockState>;
-}
-
-/**
- * `{ ...o }` for objects with exactly the properties `keys`, in that order: a function built once
- * whose body is the object literal `{ "k1": o["k1"], ... }` (constant keys: a fast literal and
- * monomorphic loads).
- */
-export function objectCopier<V>(keys: readonly string[]): (o: Readonly<Record<string, V>>) => Record<string, V> {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('o', `return { ${keys.map((k) => `${JSON.stringify(k)}: o[${JSON.stringify(k)}]`).join(', ')} };`) as (o: Readonly<Record<string, V>>) => Record<string, V>;
 }
 
 /** Freeze a frame a step built (its locals and op too). */

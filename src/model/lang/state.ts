@@ -215,13 +215,39 @@ function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: un
   return out;
 }
 
+// Code compiled from a scenario's keys (issue 12): each function reads or builds the keys by
+// name, constant-name loads V8 keeps monomorphic, where a key held in a variable is a
+// megamorphic keyed load.
+
+/**
+ * `{ ...o }` for objects with exactly the properties `keys`, in that order: a function built once
+ * whose body is the object literal `{ "k1": o["k1"], ... }` (constant keys: a fast literal and
+ * monomorphic loads).
+ */
+export function objectCopier<V>(keys: readonly string[]): (o: Readonly<Record<string, V>>) => Record<string, V> {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('o', `return { ${keys.map((k) => `${JSON.stringify(k)}: o[${JSON.stringify(k)}]`).join(', ')} };`) as (o: Readonly<Record<string, V>>) => Record<string, V>;
+}
+
+/**
+ * `(a, b, at, vals) => count`: the indices (in `keys` order) of the keys whose values differ between
+ * objects `a` and `b` (by `!==`), into `at`, and `b`'s values there into `vals`; with `a` null, every
+ * key. A function built once per program whose body reads each key by name (constant keys are fast
+ * loads; a key varying in a loop is V8's megamorphic keyed load).
+ */
+export function keyDiffer<V>(keys: readonly string[]): (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[]) => number {
+  const body = keys.map((k, q) => `  v = b[${JSON.stringify(k)}]; if (a === null || v !== a[${JSON.stringify(k)}]) { at[n] = ${q}; vals[n++] = v; }`).join('\n');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('a', 'b', 'at', 'vals', `let n = 0, v;\n${body}\n  return n;`) as (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[]) => number;
+}
+
 const readers = new Map<string, (o: Readonly<Record<string, unknown>>) => unknown>();
 
 /**
  * `o => o["key"]`, compiled once per key (and shared): for a site whose key is fixed before any
  * state is seen (a thread's oops mark, a lockset's locks, a property's flag). Its load has a
  * constant name, so the JIT keeps it monomorphic (a state's memory and lock table each have one
- * map, objectCopier in interp.ts), where `o[key]` with the key in a variable is a megamorphic keyed
+ * map, {@link objectCopier}), where `o[key]` with the key in a variable is a megamorphic keyed
  * load, a search of the object's 40-odd property names each time (issue 12: about 15 ns against
  * 4-5 ns for the call and the load, measured on a 46-key object).
  */
@@ -244,7 +270,8 @@ export function allClear(keys: readonly string[]): (o: Readonly<Record<string, V
 
 /**
  * `(a, b) => keys.some((k) => a[k] !== b[k])`, compiled into one function of constant-name loads
- * (as {@link keyReader}): whether two memories (or lock tables) differ in one of `keys`.
+ * (as {@link keyReader}): whether two memories (or lock tables) differ in one of `keys` (the
+ * yes-or-no form of {@link keyDiffer}, for a subset of the keys).
  */
 export function keysDiffer<V>(keys: readonly string[]): (a: Readonly<Record<string, V>>, b: Readonly<Record<string, V>>) => boolean {
   if (keys.length === 0) return () => false;
