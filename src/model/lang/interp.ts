@@ -628,21 +628,21 @@ class Work {
   finish(): KState {
     const base = this.base;
     const deep = this.freezeParts;
-    const threads: ThreadState[] = [];
-    for (let i = 0; i < base.threads.length; i++) {
+    // Every array a state keeps has its exact length as capacity (see copyArray): the thread list
+    // is copied and then written in place, and a frame list or pair list a push grew is copied.
+    const threads = copyArray(base.threads);
+    for (let i = 0; i < threads.length; i++) {
       const w = this.threads[i];
-      if (w === undefined) {
-        threads.push(base.threads[i]!);
-        continue;
-      }
-      const frames = w.frames;
+      if (w === undefined) continue;
+      const frames = w.frames.length > threads[i]!.frames.length ? copyArray(w.frames) : w.frames;
       if (!deep) {
-        threads.push({ frames, srcu: w.srcu, pending: w.pending });
+        threads[i] = { frames, srcu: w.srcu, pending: w.pending };
         continue;
       }
       for (let j = w.fresh; j < frames.length; j++) freezeFrame(frames[j]!);
-      threads.push(Object.freeze({ frames: Object.freeze(frames), srcu: w.srcu, pending: w.pending }));
+      threads[i] = Object.freeze({ frames: Object.freeze(frames), srcu: w.srcu, pending: w.pending });
     }
+    if (this.pairs !== null && this.pairs.length > base.pairs.length) this.pairs = copyArray(this.pairs);
     if (deep) {
       Object.freeze(threads);
       // Memory holds values only (numbers, strings, null).
@@ -680,8 +680,35 @@ function freezeFrame(f: Frame): void {
   Object.freeze(f);
 }
 
-/** `a.slice()` (which is slow on a frozen array). */
+/**
+ * `a.slice()` (which is slow on a frozen array), with the exact length as capacity. Pushing onto
+ * `[]` gives a backing store of 17 elements, and a state keeps the copies it holds (its thread
+ * list, frame lists, locals, pairs): a 3-element copy kept cost 194 bytes against 82 by a literal
+ * (measured), and the kernel bench promoted 23% fewer bytes out of V8's young generation with
+ * exact copies (issue 12). A literal per length up to 8; longer arrays (rare: locals of the
+ * largest functions) are pushed, as before.
+ */
 export function copyArray<T>(a: readonly T[]): T[] {
+  switch (a.length) {
+    case 0:
+      return [];
+    case 1:
+      return [a[0]!];
+    case 2:
+      return [a[0]!, a[1]!];
+    case 3:
+      return [a[0]!, a[1]!, a[2]!];
+    case 4:
+      return [a[0]!, a[1]!, a[2]!, a[3]!];
+    case 5:
+      return [a[0]!, a[1]!, a[2]!, a[3]!, a[4]!];
+    case 6:
+      return [a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!];
+    case 7:
+      return [a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!];
+    case 8:
+      return [a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!];
+  }
   const b: T[] = [];
   for (let i = 0; i < a.length; i++) b.push(a[i]!);
   return b;
