@@ -1,0 +1,142 @@
+/**
+ * What sleep sets would save (issue 12, item 1: "sleep sets where they help"), measured before any
+ * is built: a breadth-first search of its own over the kernel model, with sleep sets and state
+ * matching as Godefroid's thesis gives them (P. Godefroid, "Partial-Order Methods for the
+ * Verification of Concurrent Systems", LNCS 1032, 1996, ch. 5: a state revisited with a sleep set
+ * that lacks some of its stored one's transitions explores those), and the effects
+ * `Interpreter.step` records as the independence relation. Not part of `npm run bench` (several
+ * minutes a run: every step records its reads and writes, and states are matched by their full
+ * text encoding); docs/checker.md, "Sleep sets, measured", has its figures.
+ *
+ *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-sleep]
+ *
+ * Independence: two steps of different threads are independent in a state when neither writes a
+ * memory or lock key the other reads or writes (the keys `Interpreter.step` records, coalesced
+ * statements and the partial-order reduction's run-through included) and not both change the pair
+ * list. A step's effects are those it had where it was taken: it stays asleep only while every step
+ * taken is independent of it, so nothing it reads changes and it would have the same effects again.
+ * With `--no-por`, sleep sets alone must reach every state the plain search reaches (the run prints
+ * both counts to compare); with partial-order reduction they may reach fewer, and what the
+ * combination preserves is the open question docs/checker.md names.
+ */
+import { readFileSync } from 'node:fs';
+import { expandedRange, StringEncoder } from '../src/checker/model.ts';
+import { parseScenario } from '../src/model/kernel/scenario-file.ts';
+import type { KAction } from '../src/model/lang/interp.ts';
+import type { KState } from '../src/model/lang/state.ts';
+import { modelOf } from '../src/report/run.ts';
+
+interface Effects {
+  readonly reads: ReadonlySet<string>;
+  readonly writes: ReadonlySet<string>;
+  /** Whether the step changed the pair list. */
+  readonly pairs: boolean;
+}
+
+interface Sleeper {
+  readonly action: KAction;
+  readonly effects: Effects;
+}
+
+interface Visited {
+  readonly state: KState;
+  sleep: Sleeper[];
+  expanded: boolean;
+}
+
+export interface SleepCounts {
+  readonly states: number;
+  readonly transitions: number;
+  /** States explored again for transitions a later arrival's sleep set lacked. */
+  readonly reexpansions: number;
+}
+
+const sameAction = (a: KAction, b: KAction): boolean => a.tid === b.tid && a.choice === b.choice;
+
+function independent(a: Sleeper, b: Sleeper): boolean {
+  if (a.action.tid === b.action.tid) return false;
+  if (a.effects.pairs && b.effects.pairs) return false;
+  for (const k of a.effects.writes) if (b.effects.reads.has(k) || b.effects.writes.has(k)) return false;
+  for (const k of b.effects.writes) if (a.effects.reads.has(k)) return false;
+  return true;
+}
+
+/** Explore the model of `scenarioText` (its file name `source`, for messages) breadth-first, with sleep sets unless `sleep` is false. */
+export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean }): SleepCounts {
+  const model = modelOf(parseScenario(scenarioText, source), options.por ? {} : { por: false });
+  const key = (s: KState): string => StringEncoder.encode(model, s);
+  const seen = new Map<string, Visited>();
+  let queue: string[] = [];
+  let later: { key: string; only: Sleeper[]; sleep: Sleeper[] }[] = [];
+  let transitions = 0;
+  let reexpansions = 0;
+
+  const arrive = (k: string, state: KState, sleep: Sleeper[]): void => {
+    const v = seen.get(k);
+    if (v === undefined) {
+      seen.set(k, { state, sleep, expanded: false });
+      queue.push(k);
+      return;
+    }
+    const kept = v.sleep.filter((z) => sleep.some((y) => sameAction(y.action, z.action)));
+    if (!v.expanded) {
+      v.sleep = kept;
+      return;
+    }
+    const missing = v.sleep.filter((z) => !sleep.some((y) => sameAction(y.action, z.action)));
+    if (!missing.length) return;
+    v.sleep = kept;
+    reexpansions++;
+    later.push({ key: k, only: missing, sleep });
+  };
+
+  const explore = (k: string, only: readonly Sleeper[] | null, sleep: readonly Sleeper[]): void => {
+    const state = seen.get(k)!.state;
+    const acts: KAction[] = [];
+    model.actions(state, acts);
+    const { from, to } = expandedRange(model, state, acts);
+    const taken: Sleeper[] = [];
+    for (const action of acts.slice(from, to)) {
+      const wanted = only ? only.some((z) => sameAction(z.action, action)) : !sleep.some((z) => sameAction(z.action, action));
+      if (!wanted) continue;
+      transitions++;
+      const r = model.step(state, action);
+      const me: Sleeper = { action, effects: { reads: new Set(r.reads), writes: new Set(r.writes), pairs: r.state.pairs !== state.pairs } };
+      const next: Sleeper[] = [];
+      if (options.sleep) {
+        for (const z of sleep) if (independent(z, me)) next.push(z);
+        for (const z of taken) if (independent(z, me)) next.push(z);
+      }
+      taken.push(me);
+      arrive(key(r.state), r.state, next);
+    }
+  };
+
+  for (const s of model.initStates()) if (!seen.has(key(s))) arrive(key(s), s, []);
+  while (queue.length || later.length) {
+    const level = queue;
+    queue = [];
+    for (const k of level) {
+      const v = seen.get(k)!;
+      v.expanded = true;
+      explore(k, null, v.sleep);
+    }
+    while (later.length) {
+      const again = later;
+      later = [];
+      for (const l of again) explore(l.key, l.only, l.sleep);
+    }
+  }
+  return { states: seen.size, transitions, reexpansions };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const file = args.find((a) => !a.startsWith('--')) ?? 'bench/scenarios/reaper-ioctl-two-pairs.json';
+  const por = !args.includes('--no-por');
+  const sleep = !args.includes('--no-sleep');
+  const t0 = performance.now();
+  const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, { por, sleep });
+  const s = ((performance.now() - t0) / 1000).toFixed(1);
+  console.log(`${file}: partial-order reduction ${por ? 'on' : 'off'}, sleep sets ${sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions (${s} s)`);
+}
