@@ -8,7 +8,11 @@
  * minutes a run: every step records its reads and writes, and states are matched by their full
  * text encoding); docs/checker.md, "Sleep sets, measured", has its figures.
  *
- *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-sleep]
+ *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-sleep] [--diamonds]
+ *
+ * `--diamonds` also runs each transition a sleep set leaves out and compares its successor with the
+ * state the other order reached (carried along with the sleeping transition, one step per state it
+ * passes): how often the effect relation calls two steps independent where they do not commute.
  *
  * Independence: two steps of different threads are independent in a state when neither writes a
  * memory or lock key the other reads or writes (the keys `Interpreter.step` records, coalesced
@@ -36,6 +40,8 @@ interface Effects {
 interface Sleeper {
   readonly action: KAction;
   readonly effects: Effects;
+  /** With `diamonds`: the state the action leads to from the state whose sleep set holds it. */
+  readonly target?: KState;
 }
 
 interface Visited {
@@ -49,6 +55,10 @@ export interface SleepCounts {
   readonly transitions: number;
   /** States explored again for transitions a later arrival's sleep set lacked. */
   readonly reexpansions: number;
+  /** With `diamonds`: transitions left out that were run anyway to compare their successor with the one the other order reached. */
+  readonly diamondsChecked?: number;
+  /** ... of which the successors differed, or the action was not enabled in the other order. */
+  readonly diamondsBroken?: number;
 }
 
 const sameAction = (a: KAction, b: KAction): boolean => a.tid === b.tid && a.choice === b.choice;
@@ -62,7 +72,7 @@ function independent(a: Sleeper, b: Sleeper): boolean {
 }
 
 /** Explore the model of `scenarioText` (its file name `source`, for messages) breadth-first, with sleep sets unless `sleep` is false. */
-export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean }): SleepCounts {
+export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean; diamonds?: boolean }): SleepCounts {
   const model = modelOf(parseScenario(scenarioText, source), options.por ? {} : { por: false });
   const key = (s: KState): string => StringEncoder.encode(model, s);
   const seen = new Map<string, Visited>();
@@ -70,6 +80,20 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   let later: { key: string; only: Sleeper[]; sleep: Sleeper[] }[] = [];
   let transitions = 0;
   let reexpansions = 0;
+  let diamondsChecked = 0;
+  let diamondsBroken = 0;
+  const diamonds = options.diamonds === true;
+  /** `z` carried from `state` through `action` (its target moved along the other side of the diamond). */
+  const carry = (z: Sleeper, action: KAction): Sleeper => {
+    if (!diamonds || z.target === undefined) return z;
+    const acts: KAction[] = [];
+    model.actions(z.target, acts);
+    if (!acts.some((a) => sameAction(a, action))) {
+      diamondsBroken++;
+      return { action: z.action, effects: z.effects };
+    }
+    return { action: z.action, effects: z.effects, target: model.step(z.target, action).state };
+  };
 
   const arrive = (k: string, state: KState, sleep: Sleeper[]): void => {
     const v = seen.get(k);
@@ -98,14 +122,21 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
     const taken: Sleeper[] = [];
     for (const action of acts.slice(from, to)) {
       const wanted = only ? only.some((z) => sameAction(z.action, action)) : !sleep.some((z) => sameAction(z.action, action));
-      if (!wanted) continue;
+      if (!wanted) {
+        const z = sleep.find((y) => sameAction(y.action, action));
+        if (diamonds && !only && z?.target !== undefined) {
+          diamondsChecked++;
+          if (key(model.step(state, action).state) !== key(z.target)) diamondsBroken++;
+        }
+        continue;
+      }
       transitions++;
       const r = model.step(state, action);
-      const me: Sleeper = { action, effects: { reads: new Set(r.reads), writes: new Set(r.writes), pairs: r.state.pairs !== state.pairs } };
+      const me: Sleeper = { action, effects: { reads: new Set(r.reads), writes: new Set(r.writes), pairs: r.state.pairs !== state.pairs }, ...(diamonds ? { target: r.state } : {}) };
       const next: Sleeper[] = [];
       if (options.sleep) {
-        for (const z of sleep) if (independent(z, me)) next.push(z);
-        for (const z of taken) if (independent(z, me)) next.push(z);
+        for (const z of sleep) if (independent(z, me)) next.push(carry(z, action));
+        for (const z of taken) if (independent(z, me)) next.push(carry(z, action));
       }
       taken.push(me);
       arrive(key(r.state), r.state, next);
@@ -127,7 +158,7 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
       for (const l of again) explore(l.key, l.only, l.sleep);
     }
   }
-  return { states: seen.size, transitions, reexpansions };
+  return { states: seen.size, transitions, reexpansions, ...(diamonds ? { diamondsChecked, diamondsBroken } : {}) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -135,8 +166,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const file = args.find((a) => !a.startsWith('--')) ?? 'bench/scenarios/reaper-ioctl-two-pairs.json';
   const por = !args.includes('--no-por');
   const sleep = !args.includes('--no-sleep');
+  const diamonds = args.includes('--diamonds');
   const t0 = performance.now();
-  const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, { por, sleep });
+  const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, { por, sleep, diamonds });
   const s = ((performance.now() - t0) / 1000).toFixed(1);
-  console.log(`${file}: partial-order reduction ${por ? 'on' : 'off'}, sleep sets ${sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions (${s} s)`);
+  const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken`;
+  console.log(`${file}: partial-order reduction ${por ? 'on' : 'off'}, sleep sets ${sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d} (${s} s)`);
 }
