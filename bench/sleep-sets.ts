@@ -4,9 +4,10 @@
  * matching as Godefroid's thesis gives them (P. Godefroid, "Partial-Order Methods for the
  * Verification of Concurrent Systems", LNCS 1032, 1996, ch. 5: a state revisited with a sleep set
  * that lacks some of its stored one's transitions explores those), and the effects
- * `Interpreter.step` records as the independence relation. Not part of `npm run bench` (several
- * minutes a run: every step records its reads and writes, and states are matched by their full
- * text encoding); docs/checker.md, "Sleep sets, measured", has its figures.
+ * `Interpreter.step` records as the independence relation. In `npm run bench` on two small examples
+ * only ({@link run}): on the kernel bench a run takes minutes (every step records its reads and
+ * writes, and states are matched by their full text encoding); docs/checker.md, "Sleep sets,
+ * measured", has its figures.
  *
  *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-chain] [--no-sleep] [--diamonds]
  *
@@ -169,16 +170,45 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   return { states: seen.size, transitions, reexpansions, ...(diamonds ? { diamondsChecked, diamondsBroken } : {}) };
 }
 
+function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean }, c: SleepCounts, seconds: number): string {
+  const por = o.por ? (o.chain === false ? 'on without its run-through' : 'on') : 'off';
+  const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken`;
+  return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d} (${seconds.toFixed(1)} s)`;
+}
+
+function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean }): SleepCounts {
+  const t0 = performance.now();
+  const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, o);
+  console.log(`  ${line(file, o, c, (performance.now() - t0) / 1000)}`);
+  return c;
+}
+
+/**
+ * In `npm run bench`: the examples test/bench/sleep-sets.test.ts runs, each without and with sleep
+ * sets, alone and beside the partial-order reduction (a few seconds); the kernel bench too (several
+ * minutes) with MNC_BENCH_SLEEP=1. Fails if sleep sets alone miss a state or break a diamond.
+ */
+export function run(): boolean {
+  const files = ['examples/amdgpu-ioctl-vs-reaper.json', 'examples/reaper-retries-mmap-sem.json'];
+  if (process.env.MNC_BENCH_SLEEP === '1') files.push('bench/scenarios/reaper-ioctl-two-pairs.json');
+  console.log('sleep sets, not built: what they would leave out (bench/sleep-sets.ts; MNC_BENCH_SLEEP=1 adds the kernel bench)');
+  let ok = true;
+  for (const file of files) {
+    const plain = measure(file, { por: false, sleep: false });
+    const alone = measure(file, { por: false, sleep: true, diamonds: true });
+    if (alone.states !== plain.states || alone.diamondsBroken !== 0) {
+      console.log(`  FAIL: sleep sets alone must reach every state (${alone.states} of ${plain.states}) and close every diamond (${alone.diamondsBroken} broken)`);
+      ok = false;
+    }
+    const por = measure(file, { por: true, sleep: false });
+    const both = measure(file, { por: true, sleep: true, diamonds: true });
+    console.log(`  ${file}: transitions left out ${(100 * (1 - alone.transitions / plain.transitions)).toFixed(1)}% alone, ${(100 * (1 - both.transitions / por.transitions)).toFixed(1)}% beside partial-order reduction`);
+  }
+  return ok;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const file = args.find((a) => !a.startsWith('--')) ?? 'bench/scenarios/reaper-ioctl-two-pairs.json';
-  const por = !args.includes('--no-por');
-  const sleep = !args.includes('--no-sleep');
-  const diamonds = args.includes('--diamonds');
-  const chain = !args.includes('--no-chain');
-  const t0 = performance.now();
-  const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, { por, sleep, diamonds, chain });
-  const s = ((performance.now() - t0) / 1000).toFixed(1);
-  const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken`;
-  console.log(`${file}: partial-order reduction ${por ? (chain ? 'on' : 'on without its run-through') : 'off'}, sleep sets ${sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d} (${s} s)`);
+  measure(file, { por: !args.includes('--no-por'), sleep: !args.includes('--no-sleep'), diamonds: args.includes('--diamonds'), chain: !args.includes('--no-chain') });
 }
