@@ -21,10 +21,12 @@
  * memory or lock key the other reads or writes (the keys `Interpreter.step` records, coalesced
  * statements and the partial-order reduction's run-through included) and not both change the pair
  * list. A step's effects are those it had where it was taken: it stays asleep only while every step
- * taken is independent of it, so nothing it reads changes and it would have the same effects again.
- * With `--no-por`, sleep sets alone must reach every state the plain search reaches (the run prints
- * both counts to compare); with partial-order reduction they may reach fewer, and what the
- * combination preserves is the open question docs/checker.md names.
+ * taken is independent of it, so nothing it reads changes and it would have the same effects again,
+ * where what a step does depends only on what it reads. The partial-order reduction's run-through
+ * breaks that (how far a step runs on depends on where the other threads are): `--diamonds` counts
+ * the diamonds it breaks, and `--no-chain` removes it. With `--no-por`, sleep sets alone must reach
+ * every state the plain search reaches (compare with `--no-sleep`); beside the ample sets they may
+ * reach fewer, and what the combination preserves is the open question docs/checker.md names.
  */
 import { readFileSync } from 'node:fs';
 import { expandedRange, StringEncoder } from '../src/checker/model.ts';
