@@ -64,6 +64,8 @@ export interface SleepCounts {
   readonly diamondsChecked?: number;
   /** ... of which the successors differed, or the action was not enabled in the other order. */
   readonly diamondsBroken?: number;
+  /** With `diamonds`: distinct successors of left-out transitions that the search never reached (an edge the liveness graph could not get by naming its end). */
+  readonly targetsUnvisited?: number;
 }
 
 const sameAction = (a: KAction, b: KAction): boolean => a.tid === b.tid && a.choice === b.choice;
@@ -93,6 +95,8 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   let reexpansions = 0;
   let diamondsChecked = 0;
   let diamondsBroken = 0;
+  /** With `diamonds`: the successors of the transitions left out (the liveness graph's missing edges' ends). */
+  const leftOutTargets = new Set<string>();
   const diamonds = options.diamonds === true;
   /** `z` carried from `state` through `action` (its target moved along the other side of the diamond). */
   const carry = (z: Sleeper, action: KAction): Sleeper => {
@@ -137,7 +141,9 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
         const z = sleep.find((y) => sameAction(y.action, action));
         if (diamonds && !only && z?.target !== undefined) {
           diamondsChecked++;
-          if (key(model.step(state, action).state) !== key(z.target)) diamondsBroken++;
+          const actual = key(model.step(state, action).state);
+          if (actual !== key(z.target)) diamondsBroken++;
+          leftOutTargets.add(actual);
         }
         continue;
       }
@@ -169,12 +175,14 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
       for (const l of again) explore(l.key, l.only, l.sleep);
     }
   }
-  return { states: seen.size, transitions, reexpansions, ...(diamonds ? { diamondsChecked, diamondsBroken } : {}) };
+  let targetsUnvisited = 0;
+  for (const k of leftOutTargets) if (!seen.has(k)) targetsUnvisited++;
+  return { states: seen.size, transitions, reexpansions, ...(diamonds ? { diamondsChecked, diamondsBroken, targetsUnvisited } : {}) };
 }
 
 function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean }, c: SleepCounts, seconds: number): string {
   const por = o.por ? (o.chain === false ? 'on without its run-through' : 'on') : 'off';
-  const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken`;
+  const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken, ${c.targetsUnvisited} of their successors never reached`;
   return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d} (${seconds.toFixed(1)} s)`;
 }
 
