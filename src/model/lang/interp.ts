@@ -519,19 +519,19 @@ export class Interpreter {
     const frames = state.threads[tid]!.frames;
     const top = frames[frames.length - 1];
     const code = top !== undefined && this.program.fn(top.fn).instrs[top.pc] === instr ? this.codeAt(top.fn, top.pc).call : undefined;
-    const ex = this.probe(state, tid);
-    try {
-      return readOnly(() => (code !== undefined ? code(ex) : ex.resolveCall(instr)), { fn: '', args: [] });
-    } finally {
-      this.unprobe(ex);
-    }
+    return code !== undefined ? this.callBy(state, tid, code) : this.resolveCallByEval(state, tid, instr);
   }
 
   /** {@link resolveCall} by walking the statement's expressions ({@link Exec.resolveCall}), for the test that compares the two. */
   resolveCallByEval(state: KState, tid: number, instr: Instr & { op: 'call' }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
+    return this.callBy(state, tid, (ex) => ex.resolveCall(instr));
+  }
+
+  /** `resolve` on the read-only Exec at `tid` of `state`; no call (an empty name) for a statement that will oops. */
+  private callBy(state: KState, tid: number, resolve: (ex: Exec) => { fn: string; op?: OpName; nid?: string; args: Value[] }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
     const ex = this.probe(state, tid);
     try {
-      return readOnly(() => ex.resolveCall(instr), { fn: '', args: [] });
+      return readOnly(() => resolve(ex), { fn: '', args: [] });
     } finally {
       this.unprobe(ex);
     }
