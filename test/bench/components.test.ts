@@ -42,7 +42,7 @@ describe('bench/components.ts', () => {
     const s = sample(model, 200);
     const cs = measure(model, s, 1);
     const names = cs.map((c) => c.name);
-    for (const n of ['actions (enabledness)', 'ample (partial order)', 'Interpreter.next', 'ample + nextState', 'ample + nextState + encode', 'all checks on a new state']) expect(names).toContain(n);
+    for (const n of ['actions (enabledness)', 'ample (partial order)', 'Interpreter.next', 'ample + nextState', 'ample + nextState + encode', 'all checks, on states from memory', 'ample + nextState + all checks on it']) expect(names).toContain(n);
     for (const p of model.properties()) expect(names.some((n) => n.endsWith(` ${p.name}`))).toBe(p.kind !== 'deadlock');
     let actions = 0;
     for (const a of s.actions) actions += a.length;
