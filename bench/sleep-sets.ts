@@ -9,13 +9,17 @@
  * writes, and states are matched by their full text encoding); docs/checker.md, "Sleep sets,
  * measured", has its figures.
  *
- *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-chain] [--no-sleep] [--diamonds]
+ *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-chain] [--no-sleep] [--diamonds] [--closure]
  *
  * `--diamonds` also runs each transition a sleep set leaves out and compares its successor with the
  * state the other order reached (carried along with the sleeping transition, one step per state it
  * passes): how often the effect relation calls two steps independent where they do not commute.
  * `--no-chain` keeps the partial-order reduction's ample sets but not its run-through
- * (`PartialOrder.chain`), whose extent depends on where the other threads are.
+ * (`PartialOrder.chain`), whose extent depends on where the other threads are. `--closure` (with
+ * `--diamonds`'s runs) then explores the left-out transitions' successors the search never reached,
+ * each with the sleep set it would have had had its transition been taken (the sleeping and taken
+ * transitions independent of it: as a search that had not left it out), until every one has been
+ * reached: what a liveness graph that names its missing edges' ends would have to explore on top.
  *
  * Independence: two steps of different threads are independent in a state when neither writes a
  * memory or lock key the other reads or writes (the keys `Interpreter.step` records, coalesced
@@ -66,6 +70,13 @@ export interface SleepCounts {
   readonly diamondsBroken?: number;
   /** With `diamonds`: distinct successors of left-out transitions that the search never reached (an edge the liveness graph could not get by naming its end). */
   readonly targetsUnvisited?: number;
+  /**
+   * With `closure`: what exploring those successors after the search adds (each with the sleep set
+   * it would have had had its transition been taken, by the same rules, until every left-out
+   * transition's successor has been reached): the states, transitions and re-expansions it adds, and
+   * how many rounds it took.
+   */
+  readonly closure?: { readonly states: number; readonly transitions: number; readonly reexpansions: number; readonly rounds: number };
 }
 
 const sameAction = (a: KAction, b: KAction): boolean => a.tid === b.tid && a.choice === b.choice;
@@ -79,7 +90,7 @@ function independent(a: Sleeper, b: Sleeper): boolean {
 }
 
 /** Explore the model of `scenarioText` (its file name `source`, for messages) breadth-first, with sleep sets unless `sleep` is false. */
-export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean }): SleepCounts {
+export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean; closure?: boolean }): SleepCounts {
   const model = modelOf(parseScenario(scenarioText, source), options.por ? {} : { por: false });
   if (options.chain === false) {
     // The partial-order reduction's run-through (PartialOrder.chain, private to the model) turned
@@ -96,8 +107,10 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   let diamondsChecked = 0;
   let diamondsBroken = 0;
   /** With `diamonds`: the successors of the transitions left out (the liveness graph's missing edges' ends). */
-  const leftOutTargets = new Set<string>();
-  const diamonds = options.diamonds === true;
+  /** Per left-out transition's successor: the state, and the sleep set it would have had had the transition been taken. */
+  const leftOutTargets = new Map<string, { state: KState; sleep: Sleeper[] }>();
+  const closure = options.closure === true;
+  const diamonds = options.diamonds === true || closure;
   /** `z` carried from `state` through `action` (its target moved along the other side of the diamond). */
   const carry = (z: Sleeper, action: KAction): Sleeper => {
     if (!diamonds || z.target === undefined) return z;
@@ -141,9 +154,16 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
         const z = sleep.find((y) => sameAction(y.action, action));
         if (diamonds && !only && z?.target !== undefined) {
           diamondsChecked++;
-          const actual = key(model.step(state, action).state);
+          const target = model.step(state, action).state;
+          const actual = key(target);
           if (actual !== key(z.target)) diamondsBroken++;
-          leftOutTargets.add(actual);
+          if (!leftOutTargets.has(actual)) {
+            // As if it had been taken here: the sleeping and the taken transitions independent of it.
+            const after: Sleeper[] = [];
+            for (const y of sleep) if (y !== z && independent(y, z)) after.push(carry(y, action));
+            for (const y of taken) if (independent(y, z)) after.push(carry(y, action));
+            leftOutTargets.set(actual, { state: target, sleep: after });
+          }
         }
         continue;
       }
@@ -160,33 +180,52 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
     }
   };
 
-  for (const s of model.initStates()) if (!seen.has(key(s))) arrive(key(s), s, []);
-  while (queue.length || later.length) {
-    const level = queue;
-    queue = [];
-    for (const k of level) {
-      const v = seen.get(k)!;
-      v.expanded = true;
-      explore(k, null, v.sleep);
+  const search = (): void => {
+    while (queue.length || later.length) {
+      const level = queue;
+      queue = [];
+      for (const k of level) {
+        const v = seen.get(k)!;
+        v.expanded = true;
+        explore(k, null, v.sleep);
+      }
+      while (later.length) {
+        const again = later;
+        later = [];
+        for (const l of again) explore(l.key, l.only, l.sleep);
+      }
     }
-    while (later.length) {
-      const again = later;
-      later = [];
-      for (const l of again) explore(l.key, l.only, l.sleep);
+  };
+  const unvisited = (): [string, { state: KState; sleep: Sleeper[] }][] => [...leftOutTargets].filter(([k]) => !seen.has(k));
+  for (const s of model.initStates()) if (!seen.has(key(s))) arrive(key(s), s, []);
+  search();
+  const targetsUnvisited = unvisited().length;
+  const found = { states: seen.size, transitions, reexpansions };
+  let rounds = 0;
+  if (closure) {
+    for (let missing = unvisited(); missing.length; missing = unvisited()) {
+      rounds++;
+      for (const [k, t] of missing) arrive(k, t.state, t.sleep);
+      search();
     }
   }
-  let targetsUnvisited = 0;
-  for (const k of leftOutTargets) if (!seen.has(k)) targetsUnvisited++;
-  return { states: seen.size, transitions, reexpansions, ...(diamonds ? { diamondsChecked, diamondsBroken, targetsUnvisited } : {}) };
+  return {
+    states: found.states,
+    transitions: found.transitions,
+    reexpansions: found.reexpansions,
+    ...(options.diamonds === true || closure ? { diamondsChecked, diamondsBroken, targetsUnvisited } : {}),
+    ...(closure ? { closure: { states: seen.size - found.states, transitions: transitions - found.transitions, reexpansions: reexpansions - found.reexpansions, rounds } } : {}),
+  };
 }
 
-function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean }, c: SleepCounts, seconds: number): string {
+function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean; closure?: boolean }, c: SleepCounts, seconds: number): string {
   const por = o.por ? (o.chain === false ? 'on without its run-through' : 'on') : 'off';
   const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken, ${c.targetsUnvisited} of their successors never reached`;
-  return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d} (${seconds.toFixed(1)} s)`;
+  const cl = c.closure === undefined ? '' : `; exploring those after the search adds ${c.closure.states} states, ${c.closure.transitions} transitions and ${c.closure.reexpansions} re-expansions (${c.closure.rounds} rounds)`;
+  return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d}${cl} (${seconds.toFixed(1)} s)`;
 }
 
-function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean }): SleepCounts {
+function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean; closure?: boolean }): SleepCounts {
   const t0 = performance.now();
   const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, o);
   console.log(`  ${line(file, o, c, (performance.now() - t0) / 1000)}`);
@@ -195,8 +234,10 @@ function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boo
 
 /**
  * In `npm run bench`: the examples test/bench/sleep-sets.test.ts runs, each without and with sleep
- * sets, alone and beside the partial-order reduction (a few seconds); the kernel bench too (several
- * minutes) with MNC_BENCH_SLEEP=1. Fails if sleep sets alone miss a state or break a diamond.
+ * sets, alone and beside the partial-order reduction, and beside its ample sets without the
+ * run-through with the closure (a few seconds); the kernel bench too (several minutes) with
+ * MNC_BENCH_SLEEP=1. Fails if sleep sets alone, or with the closure beside the ample sets without
+ * the run-through, miss a state or break a diamond.
  */
 export function run(): boolean {
   const files = ['examples/amdgpu-ioctl-vs-reaper.json', 'examples/reaper-retries-mmap-sem.json'];
@@ -213,6 +254,16 @@ export function run(): boolean {
     const por = measure(file, { por: true, sleep: false });
     const both = measure(file, { por: true, sleep: true, diamonds: true });
     console.log(`  ${file}: transitions left out ${(100 * (1 - alone.transitions / plain.transitions)).toFixed(1)}% alone, ${(100 * (1 - both.transitions / por.transitions)).toFixed(1)}% beside partial-order reduction`);
+    // Beside the ample sets without the run-through, and the unreached successors explored after.
+    const nc = measure(file, { por: true, chain: false, sleep: false });
+    const closed = measure(file, { por: true, chain: false, sleep: true, closure: true });
+    const states = closed.states + closed.closure!.states;
+    const transitions = closed.transitions + closed.closure!.transitions;
+    console.log(`  ${file}: without the run-through, sleep sets and the closure: ${states} states (${nc.states} without sleep sets), ${(100 * (1 - transitions / nc.transitions)).toFixed(1)}% of the transitions left out`);
+    if (states !== nc.states || closed.diamondsBroken !== 0) {
+      console.log(`  FAIL: with the closure, sleep sets beside the ample sets without the run-through must reach every state (${states} of ${nc.states}) and close every diamond (${closed.diamondsBroken} broken)`);
+      ok = false;
+    }
   }
   return ok;
 }
@@ -220,5 +271,5 @@ export function run(): boolean {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const file = args.find((a) => !a.startsWith('--')) ?? 'bench/scenarios/reaper-ioctl-two-pairs.json';
-  measure(file, { por: !args.includes('--no-por'), sleep: !args.includes('--no-sleep'), diamonds: args.includes('--diamonds'), chain: !args.includes('--no-chain') });
+  measure(file, { por: !args.includes('--no-por'), sleep: !args.includes('--no-sleep'), diamonds: args.includes('--diamonds'), chain: !args.includes('--no-chain'), closure: args.includes('--closure') });
 }
