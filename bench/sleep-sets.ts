@@ -9,13 +9,15 @@
  * writes, and states are matched by their full text encoding); docs/checker.md, "Sleep sets,
  * measured", has its figures.
  *
- *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-chain] [--no-sleep] [--diamonds] [--closure]
+ *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-chain | --static-chain] [--no-sleep] [--diamonds] [--closure]
  *
  * `--diamonds` also runs each transition a sleep set leaves out and compares its successor with the
  * state the other order reached (carried along with the sleeping transition, one step per state it
  * passes): how often the effect relation calls two steps independent where they do not commute.
  * `--no-chain` keeps the partial-order reduction's ample sets but not its run-through
- * (`PartialOrder.chain`), whose extent depends on where the other threads are. `--closure` (with
+ * (`PartialOrder.chain`), whose extent depends on where the other threads are; `--static-chain`
+ * judges the run-through against every other thread's whole program instead, so that its extent
+ * does not depend on their positions. `--closure` (with
  * `--diamonds`'s runs) then explores the left-out transitions' successors the search never reached,
  * each with the sleep set it would have had had its transition been taken (the sleeping and taken
  * transitions independent of it: as a search that had not left it out), until every one has been
@@ -89,8 +91,43 @@ function independent(a: Sleeper, b: Sleeper): boolean {
   return true;
 }
 
+/** What `staticChain` replaces of the partial-order reduction (PartialOrder, private to the model). */
+interface ChainInternals {
+  chain: (s: KState, tid: number) => KState | undefined;
+  conflictsWith: (fut: unknown, mine: unknown, s: KState, tid: number) => boolean;
+  raisesUnder: (fut: unknown, s: KState, tid: number) => boolean;
+}
+
+/**
+ * The run-through judged against what every other thread can do from its start, not from where it
+ * is (for this measurement only): a thread runs on through a statement only when it conflicts with
+ * nothing any other thread's whole program (a kworker's too) can access, so that how far a step runs
+ * on no longer depends on where the other threads are.
+ */
+function staticChain(model: ReturnType<typeof modelOf>): void {
+  const po = (model as unknown as { po?: ChainInternals }).po;
+  if (!po) return;
+  const p = model.program;
+  // Every thread at the start of its program; a kworker with no frame stands for its whole program already.
+  const starts = { threads: p.spec.threads.map((t) => ({ frames: t.kworker === undefined ? [{ fn: p.fnId(t.fn), pc: 0 }] : [] })) } as unknown as KState;
+  const conflictsWith = po.conflictsWith.bind(po);
+  const raisesUnder = po.raisesUnder.bind(po);
+  const chain = po.chain.bind(po);
+  let whole = false;
+  po.conflictsWith = (fut, mine, s, tid) => conflictsWith(fut, mine, whole ? starts : s, tid);
+  po.raisesUnder = (fut, s, tid) => raisesUnder(fut, whole ? starts : s, tid);
+  po.chain = (s, tid) => {
+    whole = true;
+    try {
+      return chain(s, tid);
+    } finally {
+      whole = false;
+    }
+  };
+}
+
 /** Explore the model of `scenarioText` (its file name `source`, for messages) breadth-first, with sleep sets unless `sleep` is false. */
-export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean; closure?: boolean }): SleepCounts {
+export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean }): SleepCounts {
   const model = modelOf(parseScenario(scenarioText, source), options.por ? {} : { por: false });
   if (options.chain === false) {
     // The partial-order reduction's run-through (PartialOrder.chain, private to the model) turned
@@ -98,6 +135,7 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
     const po = (model as unknown as { po?: { chain: (s: KState, tid: number) => KState | undefined } }).po;
     if (po) po.chain = () => undefined;
   }
+  if (options.chain === 'static') staticChain(model);
   const key = (s: KState): string => StringEncoder.encode(model, s);
   const seen = new Map<string, Visited>();
   let queue: string[] = [];
@@ -218,14 +256,14 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   };
 }
 
-function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean; closure?: boolean }, c: SleepCounts, seconds: number): string {
-  const por = o.por ? (o.chain === false ? 'on without its run-through' : 'on') : 'off';
+function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean }, c: SleepCounts, seconds: number): string {
+  const por = o.por ? (o.chain === false ? 'on without its run-through' : o.chain === 'static' ? 'on with the run-through judged statically' : 'on') : 'off';
   const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken, ${c.targetsUnvisited} of their successors never reached`;
   const cl = c.closure === undefined ? '' : `; exploring those after the search adds ${c.closure.states} states, ${c.closure.transitions} transitions and ${c.closure.reexpansions} re-expansions (${c.closure.rounds} rounds)`;
   return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d}${cl} (${seconds.toFixed(1)} s)`;
 }
 
-function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean; closure?: boolean }): SleepCounts {
+function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean }): SleepCounts {
   const t0 = performance.now();
   const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, o);
   console.log(`  ${line(file, o, c, (performance.now() - t0) / 1000)}`);
@@ -271,5 +309,5 @@ export function run(): boolean {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const file = args.find((a) => !a.startsWith('--')) ?? 'bench/scenarios/reaper-ioctl-two-pairs.json';
-  measure(file, { por: !args.includes('--no-por'), sleep: !args.includes('--no-sleep'), diamonds: args.includes('--diamonds'), chain: !args.includes('--no-chain'), closure: args.includes('--closure') });
+  measure(file, { por: !args.includes('--no-por'), sleep: !args.includes('--no-sleep'), diamonds: args.includes('--diamonds'), chain: args.includes('--no-chain') ? false : args.includes('--static-chain') ? 'static' : true, closure: args.includes('--closure') });
 }
