@@ -9,7 +9,7 @@
  * writes, and states are matched by their full text encoding); docs/checker.md, "Sleep sets,
  * measured", has its figures.
  *
- *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-chain | --static-chain] [--no-sleep] [--diamonds] [--closure]
+ *   npx tsx bench/sleep-sets.ts [scenario.json] [--no-por] [--no-chain | --static-chain] [--no-sleep] [--diamonds] [--closure] [--static-effects]
  *
  * `--diamonds` also runs each transition a sleep set leaves out and compares its successor with the
  * state the other order reached (carried along with the sleeping transition, one step per state it
@@ -22,6 +22,8 @@
  * each with the sleep set it would have had had its transition been taken (the sleeping and taken
  * transitions independent of it: as a search that had not left it out), until every one has been
  * reached: what a liveness graph that names its missing edges' ends would have to explore on top.
+ * `--static-effects` takes a step's effects from its statements' declared accesses (fields, not
+ * keys), as a search that records no reads or writes could.
  *
  * Independence: two steps of different threads are independent in a state when neither writes a
  * memory or lock key the other reads or writes (the keys `Interpreter.step` records, coalesced
@@ -83,9 +85,13 @@ export interface SleepCounts {
 
 const sameAction = (a: KAction, b: KAction): boolean => a.tid === b.tid && a.choice === b.choice;
 
+/** A statement's accesses unknown (`staticEffects`): it conflicts with every step. */
+const EVERYTHING = '*';
+
 function independent(a: Sleeper, b: Sleeper): boolean {
   if (a.action.tid === b.action.tid) return false;
   if (a.effects.pairs && b.effects.pairs) return false;
+  if (a.effects.writes.has(EVERYTHING) || b.effects.writes.has(EVERYTHING)) return false;
   for (const k of a.effects.writes) if (b.effects.reads.has(k) || b.effects.writes.has(k)) return false;
   for (const k of b.effects.writes) if (a.effects.reads.has(k)) return false;
   return true;
@@ -127,7 +133,7 @@ function staticChain(model: ReturnType<typeof modelOf>): void {
 }
 
 /** Explore the model of `scenarioText` (its file name `source`, for messages) breadth-first, with sleep sets unless `sleep` is false. */
-export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean }): SleepCounts {
+export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean; effects?: 'static' }): SleepCounts {
   const model = modelOf(parseScenario(scenarioText, source), options.por ? {} : { por: false });
   if (options.chain === false) {
     // The partial-order reduction's run-through (PartialOrder.chain, private to the model) turned
@@ -137,6 +143,29 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   }
   if (options.chain === 'static') staticChain(model);
   const key = (s: KState): string => StringEncoder.encode(model, s);
+  /**
+   * A step's effects as the statements it ran declare them (`Reduction.effectsOf`: fields, not
+   * keys; a write, an increment or a lock operation a write): what a search that records no reads
+   * or writes could know of it from the statements' numbers alone. A statement whose accesses are
+   * unknown conflicts with everything.
+   */
+  const staticEffects = (r: { executed: readonly { fn: string; pc: number }[] }): { reads: Set<string>; writes: Set<string> } => {
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    for (const x of r.executed) {
+      const e = model.interp.reduction.effectsOf(model.program.fn(model.program.fnId(x.fn)).instrs[x.pc]!);
+      if (e.accesses === 'all') {
+        reads.add(EVERYTHING);
+        writes.add(EVERYTHING);
+        continue;
+      }
+      for (const a of e.accesses) {
+        reads.add(a.name);
+        if (a.mode !== 'r') writes.add(a.name);
+      }
+    }
+    return { reads, writes };
+  };
   const seen = new Map<string, Visited>();
   let queue: string[] = [];
   let later: { key: string; only: Sleeper[]; sleep: Sleeper[] }[] = [];
@@ -207,7 +236,8 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
       }
       transitions++;
       const r = model.step(state, action);
-      const me: Sleeper = { action, effects: { reads: new Set(r.reads), writes: new Set(r.writes), pairs: r.state.pairs !== state.pairs }, ...(diamonds ? { target: r.state } : {}) };
+      const effects = options.effects === 'static' ? staticEffects(r) : { reads: new Set(r.reads), writes: new Set(r.writes) };
+      const me: Sleeper = { action, effects: { ...effects, pairs: r.state.pairs !== state.pairs }, ...(diamonds ? { target: r.state } : {}) };
       const next: Sleeper[] = [];
       if (options.sleep) {
         for (const z of sleep) if (independent(z, me)) next.push(carry(z, action));
@@ -256,14 +286,15 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   };
 }
 
-function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean }, c: SleepCounts, seconds: number): string {
+function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean; effects?: 'static' }, c: SleepCounts, seconds: number): string {
   const por = o.por ? (o.chain === false ? 'on without its run-through' : o.chain === 'static' ? 'on with the run-through judged statically' : 'on') : 'off';
   const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken, ${c.targetsUnvisited} of their successors never reached`;
+  const eff = o.effects === 'static' ? ', effects by field as declared' : '';
   const cl = c.closure === undefined ? '' : `; exploring those after the search adds ${c.closure.states} states, ${c.closure.transitions} transitions and ${c.closure.reexpansions} re-expansions (${c.closure.rounds} rounds)`;
-  return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d}${cl} (${seconds.toFixed(1)} s)`;
+  return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}${eff}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d}${cl} (${seconds.toFixed(1)} s)`;
 }
 
-function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean }): SleepCounts {
+function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean; effects?: 'static' }): SleepCounts {
   const t0 = performance.now();
   const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, o);
   console.log(`  ${line(file, o, c, (performance.now() - t0) / 1000)}`);
@@ -309,5 +340,5 @@ export function run(): boolean {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const file = args.find((a) => !a.startsWith('--')) ?? 'bench/scenarios/reaper-ioctl-two-pairs.json';
-  measure(file, { por: !args.includes('--no-por'), sleep: !args.includes('--no-sleep'), diamonds: args.includes('--diamonds'), chain: args.includes('--no-chain') ? false : args.includes('--static-chain') ? 'static' : true, closure: args.includes('--closure') });
+  measure(file, { por: !args.includes('--no-por'), sleep: !args.includes('--no-sleep'), diamonds: args.includes('--diamonds'), chain: args.includes('--no-chain') ? false : args.includes('--static-chain') ? 'static' : true, closure: args.includes('--closure'), ...(args.includes('--static-effects') ? { effects: 'static' as const } : {}) });
 }

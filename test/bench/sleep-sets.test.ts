@@ -43,8 +43,8 @@ describe('bench/sleep-sets.ts', () => {
       expect(sleep.transitions).toBeLessThan(plain.transitions);
     });
 
-    it(`${file}: without partial-order reduction, without its run-through, or with the run-through judged statically, every transition sleep sets leave out closes its diamond`, () => {
-      for (const options of [{ por: false }, { por: true, chain: false }, { por: true, chain: 'static' as const }]) {
+    it(`${file}: without partial-order reduction, without its run-through, or with the run-through judged statically (effects recorded or as declared), every transition sleep sets leave out closes its diamond`, () => {
+      for (const options of [{ por: false }, { por: true, chain: false }, { por: true, chain: 'static' as const }, { por: true, chain: 'static' as const, effects: 'static' as const }]) {
         const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, { ...options, sleep: true, diamonds: true });
         expect(c.diamondsChecked).toBeGreaterThan(0);
         expect(c.diamondsBroken).toBe(0);
