@@ -26,7 +26,7 @@
  * The rounds run state after state in the order they were reached, as the explorer runs them, but
  * warm: the figures leave out what the explorer pays on top (the visited set, the frontier's cache
  * misses, collecting the garbage), which is the difference to the kernel bench's microseconds per
- * state (bench/kernel.ts). What it takes: about 5 s.
+ * state (bench/kernel.ts). What it takes: about 10 s.
  */
 import { join } from 'node:path';
 import { FingerprintEncoder } from '../src/checker/fingerprint.ts';

@@ -173,8 +173,10 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   let reexpansions = 0;
   let diamondsChecked = 0;
   let diamondsBroken = 0;
-  /** With `diamonds`: the successors of the transitions left out (the liveness graph's missing edges' ends). */
-  /** Per left-out transition's successor: the state, and the sleep set it would have had had the transition been taken. */
+  /**
+   * With `diamonds`: the successors of the transitions left out (the liveness graph's missing edges'
+   * ends), each with the sleep set it would have had had its transition been taken (`closure`).
+   */
   const leftOutTargets = new Map<string, { state: KState; sleep: Sleeper[] }>();
   const closure = options.closure === true;
   const diamonds = options.diamonds === true || closure;
