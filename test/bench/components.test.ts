@@ -5,7 +5,7 @@
  * on every component and property being timed.
  */
 import { describe, expect, it } from 'vitest';
-import { measure, sample } from '../../bench/components.ts';
+import { explorerUsPerState, measure, sample } from '../../bench/components.ts';
 import { loadScenarioFile } from '../../src/model/kernel/scenario-file.ts';
 import { modelOf, runScenario } from '../../src/report/run.ts';
 
@@ -51,5 +51,10 @@ describe('bench/components.ts', () => {
       const calls = c.per === 'state' ? s.states.length : actions;
       expect(c.usPerState).toBeCloseTo((c.usPerCall * calls) / s.states.length, 9);
     }
+  });
+
+  it('times the explorer itself on the kernel bench, stopped at a few states', () => {
+    const us = explorerUsPerState(300, 1);
+    expect(Number.isFinite(us) && us > 0).toBe(true);
   });
 });
