@@ -37,6 +37,7 @@
  * reach fewer, and what the combination preserves is the open question docs/checker.md names.
  */
 import { readFileSync } from 'node:fs';
+import { FingerprintEncoder } from '../src/checker/fingerprint.ts';
 import { expandedRange, StringEncoder } from '../src/checker/model.ts';
 import { parseScenario } from '../src/model/kernel/scenario-file.ts';
 import type { KAction } from '../src/model/lang/interp.ts';
@@ -48,6 +49,9 @@ interface Effects {
   readonly writes: ReadonlySet<string>;
   /** Whether the step changed the pair list. */
   readonly pairs: boolean;
+  /** What the step added to the fingerprint's two lane sums (KernelModel.encode), where it was taken. */
+  readonly d1: number;
+  readonly d2: number;
 }
 
 interface Sleeper {
@@ -75,6 +79,12 @@ export interface SleepCounts {
   /** With `diamonds`: distinct successors of left-out transitions that the search never reached (an edge the liveness graph could not get by naming its end). */
   readonly targetsUnvisited?: number;
   /**
+   * With `diamonds`: of the left-out transitions run anyway, those whose successor's fingerprint the
+   * part-hash sums do not name: the state's lane sums plus what the transition added where it was
+   * taken differ from the successor's (KernelModel.encode sums its parts' hashes lane by lane).
+   */
+  readonly namesWrong?: number;
+  /**
    * With `closure`: what exploring those successors after the search adds (each with the sleep set
    * it would have had had its transition been taken, by the same rules, until every left-out
    * transition's successor has been reached): the states, transitions and re-expansions it adds, and
@@ -84,6 +94,15 @@ export interface SleepCounts {
 }
 
 const sameAction = (a: KAction, b: KAction): boolean => a.tid === b.tid && a.choice === b.choice;
+
+/** A FingerprintEncoder that keeps the words it is fed: the kernel model feeds its the thread count and the two lane sums. */
+class SumCapture extends FingerprintEncoder {
+  readonly fed: number[] = [];
+  override int(value: number): void {
+    this.fed.push(value | 0);
+    super.int(value);
+  }
+}
 
 /** A statement's accesses unknown (`staticEffects`): it conflicts with every step. */
 const EVERYTHING = '*';
@@ -143,6 +162,15 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   }
   if (options.chain === 'static') staticChain(model);
   const key = (s: KState): string => StringEncoder.encode(model, s);
+  /** The thread count and the fingerprint's two lane sums of `s` (the words KernelModel.encode feeds a FingerprintEncoder). */
+  const capture = new SumCapture();
+  const sums = (s: KState): { n: number; s1: number; s2: number } => {
+    capture.reset();
+    capture.fed.length = 0;
+    model.encode(s, capture);
+    const [n, s1, s2] = capture.fed;
+    return { n: n!, s1: s1!, s2: s2! };
+  };
   /**
    * A step's effects as the statements it ran declare them (`Reduction.effectsOf`: fields, not
    * keys; a write, an increment or a lock operation a write): what a search that records no reads
@@ -173,6 +201,7 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   let reexpansions = 0;
   let diamondsChecked = 0;
   let diamondsBroken = 0;
+  let namesWrong = 0;
   /**
    * With `diamonds`: the successors of the transitions left out (the liveness graph's missing edges'
    * ends), each with the sleep set it would have had had its transition been taken (`closure`).
@@ -226,6 +255,9 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
           const target = model.step(state, action).state;
           const actual = key(target);
           if (actual !== key(z.target)) diamondsBroken++;
+          const here = sums(state);
+          const there = sums(target);
+          if (here.n !== there.n || ((here.s1 + z.effects.d1) | 0) !== there.s1 || ((here.s2 + z.effects.d2) | 0) !== there.s2) namesWrong++;
           if (!leftOutTargets.has(actual)) {
             // As if it had been taken here: the sleeping and the taken transitions independent of it.
             const after: Sleeper[] = [];
@@ -239,7 +271,13 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
       transitions++;
       const r = model.step(state, action);
       const effects = options.effects === 'static' ? staticEffects(r) : { reads: new Set(r.reads), writes: new Set(r.writes) };
-      const me: Sleeper = { action, effects: { ...effects, pairs: r.state.pairs !== state.pairs }, ...(diamonds ? { target: r.state } : {}) };
+      const before = sums(state);
+      const after = sums(r.state);
+      const me: Sleeper = {
+        action,
+        effects: { ...effects, pairs: r.state.pairs !== state.pairs, d1: (after.s1 - before.s1) | 0, d2: (after.s2 - before.s2) | 0 },
+        ...(diamonds ? { target: r.state } : {}),
+      };
       const next: Sleeper[] = [];
       if (options.sleep) {
         for (const z of sleep) if (independent(z, me)) next.push(carry(z, action));
@@ -283,14 +321,14 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
     states: found.states,
     transitions: found.transitions,
     reexpansions: found.reexpansions,
-    ...(options.diamonds === true || closure ? { diamondsChecked, diamondsBroken, targetsUnvisited } : {}),
+    ...(options.diamonds === true || closure ? { diamondsChecked, diamondsBroken, targetsUnvisited, namesWrong } : {}),
     ...(closure ? { closure: { states: seen.size - found.states, transitions: transitions - found.transitions, reexpansions: reexpansions - found.reexpansions, rounds } } : {}),
   };
 }
 
 function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean; effects?: 'static' }, c: SleepCounts, seconds: number): string {
   const por = o.por ? (o.chain === false ? 'on without its run-through' : o.chain === 'static' ? 'on with the run-through judged statically' : 'on') : 'off';
-  const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken, ${c.targetsUnvisited} of their successors never reached`;
+  const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken, ${c.namesWrong} successors the part-hash sums misname, ${c.targetsUnvisited} of their successors never reached`;
   const eff = o.effects === 'static' ? ', effects by field as declared' : '';
   const cl = c.closure === undefined ? '' : `; exploring those after the search adds ${c.closure.states} states, ${c.closure.transitions} transitions and ${c.closure.reexpansions} re-expansions (${c.closure.rounds} rounds)`;
   return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}${eff}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d}${cl} (${seconds.toFixed(1)} s)`;
