@@ -151,13 +151,23 @@ function staticChain(model: ReturnType<typeof modelOf>): void {
   };
 }
 
+/** What a run measures: {@link exploreWithSleepSets}'s options (the script's flags, in its header). */
+export interface SleepOptions {
+  readonly por: boolean;
+  readonly sleep: boolean;
+  readonly diamonds?: boolean;
+  readonly chain?: boolean | 'static';
+  readonly closure?: boolean;
+  readonly effects?: 'static';
+}
+
 /** Explore the model of `scenarioText` (its file name `source`, for messages) breadth-first, with sleep sets unless `sleep` is false. */
-export function exploreWithSleepSets(scenarioText: string, source: string, options: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean; effects?: 'static' }): SleepCounts {
+export function exploreWithSleepSets(scenarioText: string, source: string, options: SleepOptions): SleepCounts {
   const model = modelOf(parseScenario(scenarioText, source), options.por ? {} : { por: false });
   if (options.chain === false) {
     // The partial-order reduction's run-through (PartialOrder.chain, private to the model) turned
     // off for this measurement only: every state it would run through is kept.
-    const po = (model as unknown as { po?: { chain: (s: KState, tid: number) => KState | undefined } }).po;
+    const po = (model as unknown as { po?: ChainInternals }).po;
     if (po) po.chain = () => undefined;
   }
   if (options.chain === 'static') staticChain(model);
@@ -246,6 +256,7 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
     model.actions(state, acts);
     const { from, to } = expandedRange(model, state, acts);
     const taken: Sleeper[] = [];
+    const here = sums(state);
     for (const action of acts.slice(from, to)) {
       const wanted = only ? only.some((z) => sameAction(z.action, action)) : !sleep.some((z) => sameAction(z.action, action));
       if (!wanted) {
@@ -255,7 +266,6 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
           const target = model.step(state, action).state;
           const actual = key(target);
           if (actual !== key(z.target)) diamondsBroken++;
-          const here = sums(state);
           const there = sums(target);
           if (here.n !== there.n || ((here.s1 + z.effects.d1) | 0) !== there.s1 || ((here.s2 + z.effects.d2) | 0) !== there.s2) namesWrong++;
           if (!leftOutTargets.has(actual)) {
@@ -271,11 +281,10 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
       transitions++;
       const r = model.step(state, action);
       const effects = options.effects === 'static' ? staticEffects(r) : { reads: new Set(r.reads), writes: new Set(r.writes) };
-      const before = sums(state);
       const after = sums(r.state);
       const me: Sleeper = {
         action,
-        effects: { ...effects, pairs: r.state.pairs !== state.pairs, d1: (after.s1 - before.s1) | 0, d2: (after.s2 - before.s2) | 0 },
+        effects: { ...effects, pairs: r.state.pairs !== state.pairs, d1: (after.s1 - here.s1) | 0, d2: (after.s2 - here.s2) | 0 },
         ...(diamonds ? { target: r.state } : {}),
       };
       const next: Sleeper[] = [];
@@ -326,7 +335,7 @@ export function exploreWithSleepSets(scenarioText: string, source: string, optio
   };
 }
 
-function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean; effects?: 'static' }, c: SleepCounts, seconds: number): string {
+function line(file: string, o: SleepOptions, c: SleepCounts, seconds: number): string {
   const por = o.por ? (o.chain === false ? 'on without its run-through' : o.chain === 'static' ? 'on with the run-through judged statically' : 'on') : 'off';
   const d = c.diamondsChecked === undefined ? '' : `; ${c.diamondsChecked} left-out transitions run anyway, ${c.diamondsBroken} diamonds broken, ${c.namesWrong} successors the part-hash sums misname, ${c.targetsUnvisited} of their successors never reached`;
   const eff = o.effects === 'static' ? ', effects by field as declared' : '';
@@ -334,7 +343,7 @@ function line(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolea
   return `${file}: partial-order reduction ${por}, sleep sets ${o.sleep ? 'on' : 'off'}${eff}: ${c.states} states, ${c.transitions} transitions, ${c.reexpansions} re-expansions${d}${cl} (${seconds.toFixed(1)} s)`;
 }
 
-function measure(file: string, o: { por: boolean; sleep: boolean; diamonds?: boolean; chain?: boolean | 'static'; closure?: boolean; effects?: 'static' }): SleepCounts {
+function measure(file: string, o: SleepOptions): SleepCounts {
   const t0 = performance.now();
   const c = exploreWithSleepSets(readFileSync(file, 'utf8'), file, o);
   console.log(`  ${line(file, o, c, (performance.now() - t0) / 1000)}`);
