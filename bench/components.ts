@@ -129,13 +129,13 @@ export function measure(model: KernelModel, s: Sample, rounds = 4): Component[] 
     }
   });
   const ample = model.ample;
-  if (ample !== undefined) time('ample (partial order)', 'state', () => {
-    for (let i = 0; i < n; i++) if (actions[i]!.length > 1) ample(states[i]!, actions[i]!);
-  });
-  /** The ample set of state `i` chosen first, as the explorer does: `nextState` reuses the successors it computed. */
+  /** The ample set of state `i` chosen (first, as the explorer does: `nextState` reuses the successors it computed). */
   const choose = (i: number): void => {
     if (ample !== undefined && actions[i]!.length > 1) ample(states[i]!, actions[i]!);
   };
+  if (ample !== undefined) time('ample (partial order)', 'state', () => {
+    for (let i = 0; i < n; i++) choose(i);
+  });
   time('Interpreter.next', 'action', () => {
     for (let i = 0; i < n; i++) for (const a of actions[i]!) ip.next(states[i]!, a);
   });
