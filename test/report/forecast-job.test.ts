@@ -1,8 +1,10 @@
 /**
  * The forecast `mnc check` shows with its progress comes from a worker thread with a model of its
  * own (src/report/forecast-job.ts): the same figures as the forecast computed in-process on the
- * run's model (the same reduction and properties), and nothing once stopped.
+ * run's model (the same reduction and properties), nothing once stopped, and at the lowest
+ * scheduling priority, so that it takes no core from a search that uses them all.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { forecast, type Forecast } from '../../src/checker/index.ts';
 import { applyVariant, loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
@@ -15,6 +17,20 @@ const figures = (f: Forecast | undefined): unknown => {
   return rest;
 };
 
+/** The nice value in a /proc stat file (field 19). */
+const niceIn = (stat: string): number => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+
+/** The nice value of each thread of this process (Linux: /proc/self/task/<tid>/stat). */
+function niceValues(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      return [niceIn(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'))];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
+
 describe('the forecast on a worker thread', () => {
   const sf = loadBuiltin('i915-reaper');
   const sc = applyVariant(sf, sf.variants!['93065ac753e4']!, '93065ac753e4');
@@ -25,6 +41,22 @@ describe('the forecast on a worker thread', () => {
       task.stop();
       const here = forecast(modelOf(sc, { coalesce: o.coalesce, ...(o.properties ? { properties: o.properties } : {}) }), { seed: o.seed, budget: 8000, ...(o.maxDepth === undefined ? {} : { maxDepth: o.maxDepth }) });
       expect(figures(got)).toEqual(figures(here));
+    }
+  }, 120_000);
+  test('runs at the lowest priority, the other threads keeping theirs', async () => {
+    const mine = niceIn(readFileSync('/proc/thread-self/stat', 'utf8'));
+    expect(mine, 'this test needs a process below the lowest priority').toBeLessThan(19);
+    const lowest = (): number => niceValues().filter((n) => n === 19).length;
+    const before = lowest();
+    const task = startForecast({ scenario: sc, coalesce: true, seed: 0, budget: 10_000_000 });
+    try {
+      // The worker lowers its priority before it builds its model: wait for its thread to do so.
+      const until = Date.now() + 20_000;
+      while (lowest() === before && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(lowest()).toBe(before + 1);
+      expect(niceIn(readFileSync('/proc/thread-self/stat', 'utf8'))).toBe(mine);
+    } finally {
+      task.stop();
     }
   }, 120_000);
   test('stopped, it gives nothing', async () => {
