@@ -9,6 +9,14 @@ import { GraphPart } from './liveness.ts';
 import { SharedStateTable } from './shared-table.ts';
 import type { ParallelModel, Reply, Request, WorkerData } from './parallel.ts';
 
+/** The side's model, from the module its WorkerData names. */
+async function build(data: WorkerData): Promise<ParallelModel<unknown, unknown>> {
+  const mod = (await import(data.model.module)) as Record<string, (arg: unknown) => ParallelModel<unknown, unknown>>;
+  const make = mod[data.model.name];
+  if (typeof make !== 'function') throw new Error(`internal error: ${data.model.module} has no export ${data.model.name}`);
+  return make(data.model.arg);
+}
+
 /** A side: its properties' names (the main thread checks every side built the same model), and its answers. */
 export interface Side {
   readonly properties: readonly string[];
@@ -16,15 +24,13 @@ export interface Side {
 }
 
 /**
- * A side on the model `(await import(module))[name](arg)`. With `yieldMs`, a level gives the event
+ * A side on the model `(await import(module))[name](arg)`, or on `own` (the main thread's side, on
+ * the model the search was given: ParallelOptions.revive). With `yieldMs`, a level gives the event
  * loop a turn whenever that long has passed (the main thread's side: its timers and signal handlers
  * run while it explores).
  */
-export async function openSide(data: WorkerData, yieldMs?: number): Promise<Side> {
-  const mod = (await import(data.model.module)) as Record<string, (arg: unknown) => ParallelModel<unknown, unknown>>;
-  const make = mod[data.model.name];
-  if (typeof make !== 'function') throw new Error(`internal error: ${data.model.module} has no export ${data.model.name}`);
-  const { model, revive } = make(data.model.arg);
+export async function openSide(data: WorkerData, yieldMs?: number, own?: ParallelModel<unknown, unknown>): Promise<Side> {
+  const { model, revive } = own ?? (await build(data));
   const flags = new Int32Array(data.flags);
   const signal = {
     get aborted(): boolean {

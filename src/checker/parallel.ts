@@ -67,6 +67,14 @@ export interface ParallelModel<S, A> {
 export interface ParallelOptions extends CheckOptions {
   /** Threads that explore (at least 2): the main thread and `workers - 1` worker threads. */
   readonly workers: number;
+  /**
+   * How `spec`'s export revives a state for the `model` given to {@link checkParallel} (which must
+   * then be the model `spec` builds: the same states, properties and reductions). With it, the main
+   * thread's side explores on that model instead of building one of its own: one model in the
+   * main thread's isolate, whose code V8 compiles once (a second instance of the kernel model has
+   * closures of its own, and the hot call sites, seeing two, are compiled again).
+   */
+  readonly revive?: ParallelModel<unknown, unknown>['revive'];
 }
 
 /** @internal Sent to each worker as `workerData`. */
@@ -269,7 +277,8 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
         },
       ),
     );
-    const side = await openSide({ ...base, worker: n - 1 } satisfies WorkerData, LOCAL_TURN_MS);
+    const own = options.revive === undefined ? undefined : { model: model as Model<unknown, unknown>, revive: options.revive };
+    const side = await openSide({ ...base, worker: n - 1 } satisfies WorkerData, LOCAL_TURN_MS, own);
     if (side.properties.join('\n') !== names) throw new Error("internal error: the main thread's side of the parallel search built a model with other properties");
     channels.push(new LocalChannel(side));
     isReady[n - 1] = true;

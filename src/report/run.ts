@@ -107,8 +107,13 @@ export function runScenario(sc: Scenario, o: RunOptions = {}, variant?: string):
  */
 export function parallelModel(arg: { readonly scenario: Scenario; readonly options: ModelOptions }): ParallelModel<KState, KAction> {
   const model = modelOf(arg.scenario, arg.options);
+  return { model, revive: reviverOf(model) };
+}
+
+/** How states are revived for `model` in a parallel search (`reviveState`, with its interpreter's freezing). */
+function reviverOf(model: KernelModel): ParallelModel<KState, KAction>['revive'] {
   const freezeParts = model.interp.freezeParts;
-  return { model, revive: (clone, shared) => reviveState(clone, freezeParts, shared) };
+  return (clone, shared) => reviveState(clone, freezeParts, shared);
 }
 
 /**
@@ -129,7 +134,7 @@ export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant
   };
   const result =
     workers > 1
-      ? await checkParallel(model, { module: import.meta.url, name: 'parallelModel', arg: { scenario: sc, options } }, { ...o, findAll, workers })
+      ? await checkParallel(model, { module: import.meta.url, name: 'parallelModel', arg: { scenario: sc, options } }, { ...o, findAll, workers, revive: reviverOf(model) as ParallelModel<unknown, unknown>['revive'] })
       : await checkAsync(model, { ...o, findAll });
   return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result, config: configOf(o, findAll) };
 }

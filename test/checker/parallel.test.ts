@@ -47,6 +47,40 @@ describe('parallel search: fixtures with hand-derived counts', () => {
   });
 });
 
+describe("parallel search: the main thread's side", () => {
+  /** The nine philosophers' model, counting the successors computed with it. */
+  const counted = (): { model: ReturnType<typeof philosophers>['model']; calls: () => number } => {
+    const base = philosophers(9).model;
+    let calls = 0;
+    return {
+      model: {
+        ...base,
+        nextState: (s, a) => {
+          calls++;
+          return base.nextState(s, a);
+        },
+      },
+      calls: () => calls,
+    };
+  };
+
+  it('explores on the model it was given when told how to revive states for it (one model in the main isolate), else on one of its own', async () => {
+    const one = check(philosophers(9).model, { findAll: true });
+    const given = counted();
+    const r = await checkParallel(given.model, spec('philosophers', 9), { workers: 2, findAll: true, revive: philosophers(9).revive as (c: unknown) => unknown });
+    expect(r.stats.states).toBe(one.stats.states);
+    expect(r.stats.transitions).toBe(one.stats.transitions);
+    expect(statuses(r)).toEqual(statuses(one));
+    expect(lengths(r)).toEqual(lengths(one));
+    // The main thread's side computed its share of the transitions with it (it explores alone until the worker has loaded).
+    expect(given.calls()).toBeGreaterThan(one.stats.transitions / 10);
+    const apart = counted();
+    await checkParallel(apart.model, spec('philosophers', 9), { workers: 2, findAll: true });
+    // Only the counterexamples' replays.
+    expect(apart.calls()).toBeLessThan(one.stats.transitions / 100);
+  });
+});
+
 describe('parallel search: property-based comparison with one thread', () => {
   it('random thread programs, with and without symmetry, properties of every kind: the same states, transitions, verdicts and counterexample lengths', async () => {
     await fc.assert(

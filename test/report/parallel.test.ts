@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { compareParallel, differentialCases, formatParallelOutcome, runSummary, type DifferentialCase, type RunSummary } from '../../src/report/differential.ts';
-import { runScenario } from '../../src/report/run.ts';
+import { modelOf, runScenario, runScenarioAsync } from '../../src/report/run.ts';
 
 const cases = differentialCases(join(import.meta.dirname, '..', '..', 'examples'));
 
@@ -78,5 +78,22 @@ describe('two worker threads give what one thread gives', () => {
     const d = await compareParallel(k.c, k.one);
     expect(d.two).toEqual(d.one);
     expect(d.same, formatParallelOutcome(d)).toBe(true);
+  });
+});
+
+describe("the main thread's side on the caller's model", () => {
+  test('runScenarioAsync on two threads explores with the model it is given (no second kernel model in the main isolate)', async () => {
+    const k = [...known].filter((x) => !x.symmetric).sort((a, b) => b.one.states - a.one.states)[0]!;
+    const model = modelOf(k.c.scenario, {});
+    const step = model.nextState.bind(model);
+    let calls = 0;
+    model.nextState = (s, a) => {
+      calls++;
+      return step(s, a);
+    };
+    const r = await runScenarioAsync(k.c.scenario, { workers: 2 }, undefined, model);
+    expect(runSummary(r)).toEqual(k.one);
+    // Its share of the search (it explores alone until the worker has loaded), not only the replays.
+    expect(calls).toBeGreaterThan(k.one.transitions / 10);
   });
 });
