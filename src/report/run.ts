@@ -134,7 +134,7 @@ export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant
   };
   const result =
     workers > 1
-      ? await checkParallel(model, { module: import.meta.url, name: 'parallelModel', arg: { scenario: sc, options } }, { ...o, findAll, workers, revive: reviverOf(model) as ParallelModel<unknown, unknown>['revive'] })
+      ? await checkParallel(model, { module: import.meta.url, name: 'parallelModel', arg: { scenario: sc, options } }, { ...o, findAll, workers, revive: reviverOf(model) })
       : await checkAsync(model, { ...o, findAll });
   return { scenario: sc, ...(variant === undefined ? {} : { variant }), model, result, config: configOf(o, findAll) };
 }

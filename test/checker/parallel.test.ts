@@ -67,7 +67,7 @@ describe("parallel search: the main thread's side", () => {
   it('explores on the model it was given when told how to revive states for it (one model in the main isolate), else on one of its own', async () => {
     const one = check(philosophers(9).model, { findAll: true });
     const given = counted();
-    const r = await checkParallel(given.model, spec('philosophers', 9), { workers: 2, findAll: true, revive: philosophers(9).revive as (c: unknown) => unknown });
+    const r = await checkParallel(given.model, spec('philosophers', 9), { workers: 2, findAll: true, revive: philosophers(9).revive });
     expect(r.stats.states).toBe(one.stats.states);
     expect(r.stats.transitions).toBe(one.stats.transitions);
     expect(statuses(r)).toEqual(statuses(one));
