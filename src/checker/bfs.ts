@@ -6,7 +6,7 @@
  * Memory: the visited set, plus the states of the current and the next level (full states, as the
  * model returns them; the widest level decides the peak).
  */
-import type { Explorer, Search } from './explorer.ts';
+import type { Explorer, Search, Sleeper } from './explorer.ts';
 
 export class BreadthFirst<S, A> implements Search {
   readonly exhaustive = true;
@@ -16,6 +16,10 @@ export class BreadthFirst<S, A> implements Search {
   private pos = 0;
   private next: S[] = [];
   private nextSlots: number[] = [];
+  /** With sleep sets (Explorer.enableSleepSets): each state's sleep set, beside the states. */
+  private readonly sleeps: boolean;
+  private curSleeps: (readonly Sleeper[] | null)[] = [];
+  private nextSleeps: (readonly Sleeper[] | null)[] = [];
   private depth = 0;
 
   constructor(private readonly ex: Explorer<S, A>) {
@@ -25,10 +29,12 @@ export class BreadthFirst<S, A> implements Search {
       const ns = this.nextSlots;
       for (let i = 0; i < ns.length; i++) ns[i] = remap[ns[i]!]!;
     });
+    this.sleeps = ex.enableSleepSets();
     if (ex.checkSignal()) return;
     ex.seed();
     this.cur = ex.childStates.slice(0, ex.childCount);
     this.curSlots = ex.childSlots.slice(0, ex.childCount);
+    if (this.sleeps) this.curSleeps = ex.childSleeps.slice(0, ex.childCount);
   }
 
   /** States discovered and not yet expanded. */
@@ -48,8 +54,10 @@ export class BreadthFirst<S, A> implements Search {
         }
         this.cur = this.next;
         this.curSlots = this.nextSlots;
+        this.curSleeps = this.nextSleeps;
         this.next = [];
         this.nextSlots = [];
+        this.nextSleeps = [];
         this.pos = 0;
         this.depth++;
       }
@@ -57,7 +65,12 @@ export class BreadthFirst<S, A> implements Search {
       const i = this.pos++;
       const state = this.cur[i] as S;
       this.cur[i] = undefined;
-      ex.expand(state, this.curSlots[i]!, this.depth);
+      let sleeping: readonly Sleeper[] | null = null;
+      if (this.sleeps) {
+        sleeping = this.curSleeps[i] ?? null;
+        this.curSleeps[i] = null;
+      }
+      ex.expand(state, this.curSlots[i]!, this.depth, sleeping);
       if (ex.stopped) return true;
       const k = ex.childCount;
       if (k > 0) {
@@ -69,6 +82,7 @@ export class BreadthFirst<S, A> implements Search {
           next.push(cs[j]!);
           nextSlots.push(sl[j]!);
         }
+        if (this.sleeps) for (let j = 0; j < k; j++) this.nextSleeps.push(ex.childSleeps[j] ?? null);
       }
     }
   }

@@ -4,7 +4,7 @@
  * `random.ts`) only decides the order in which states are expanded.
  */
 import { clearArray } from './arrays.ts';
-import type { DeadlockProperty, AlwaysProperty, Model, Property, SometimesProperty, ThreadInfo } from './model.ts';
+import type { DeadlockProperty, AlwaysProperty, Model, Property, SleepSets, SometimesProperty, ThreadInfo } from './model.ts';
 import { expandedRange } from './model.ts';
 import type { CheckOptions, IncompleteReason, Progress } from './result.ts';
 import { FingerprintEncoder, NO_PARENT, VisitedTable, type RehashListener } from './fingerprint.ts';
@@ -68,6 +68,8 @@ export interface StateStore {
   reserve(extra: number): void;
   touch(his: Int32Array, n: number): void;
   insert(hi: number, lo: number, parent: number): number;
+  /** The slot holding `(hi, lo)`, or -1 (sleep sets need it: a store without it runs every transition). */
+  find?(hi: number, lo: number): number;
   idAt(slot: number): number;
   onRehash(listener: RehashListener): void;
 }
@@ -80,6 +82,17 @@ export interface LivenessRecorder {
   begin(id: number): void;
   edge(target: number, thread: number, perm?: number): void;
   end(id: number, enabledMask: number): void;
+}
+
+/**
+ * A transition taken in some state, as a sleep set carries it to the states its independent
+ * successors lead to ({@link Explorer.enableSleepSets}): its action's number (SleepSets.actionId),
+ * its thread, and its record (footprint and fingerprint shift).
+ */
+export interface Sleeper {
+  readonly id: number;
+  readonly tid: number;
+  readonly rec: readonly number[];
 }
 
 /** Where an explorer keeps what it records (the defaults: a {@link VisitedTable}, a {@link LivenessGraph}). */
@@ -125,7 +138,16 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    */
   readonly childStates: S[] = [];
   readonly childSlots: number[] = [];
+  /** With sleep sets: each child's sleep set (null: empty). */
+  readonly childSleeps: (readonly Sleeper[] | null)[] = [];
   childCount = 0;
+
+  /** The model's sleep sets, once {@link enableSleepSets} has turned them on; else null. */
+  sleep: SleepSets<S, A> | null = null;
+  /** Transitions a sleep set named without running them (counted in {@link transitions} too). */
+  named = 0;
+  private readonly sleepWanted: boolean;
+  private readonly verifySleep: boolean;
 
   readonly startMs: number;
   /** End of the current time slice (`check` runs one slice without end). */
@@ -143,6 +165,14 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   private nextHi = new Int32Array(16);
   private nextLo = new Int32Array(16);
   private nextAct = new Int32Array(16);
+  /**
+   * With sleep sets, per successor of the state being expanded: whether it was run and its record
+   * is in {@link nextRecs} (1; 0: named, or the model could not name it), and its sleeper once a
+   * child's sleep set needs it ({@link sleeperAt}: most never do).
+   */
+  private nextRun = new Uint8Array(16);
+  private nextRecs = new Int32Array(0);
+  private readonly nextSleeper: (Sleeper | undefined)[] = [];
   private readonly alwaysActive: { index: number; prop: AlwaysProperty<S> }[] = [];
   private readonly sometimesActive: { index: number; prop: SometimesProperty<S> }[] = [];
   private deadlockActive: { index: number; prop: DeadlockProperty }[] = [];
@@ -205,6 +235,8 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     this.table.onRehash((remap) => {
       if (this.currentSlot >= 0) this.currentSlot = remap[this.currentSlot]!;
     });
+    this.sleepWanted = options.sleepSets ?? true;
+    this.verifySleep = options.verifySleepSets ?? false;
     this.signal = options.signal;
     this.onProgress = options.onProgress;
     this.progressInterval = options.progressIntervalMs ?? 250;
@@ -274,6 +306,30 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   }
 
   /**
+   * Turn on the model's sleep sets, where it offers them and nothing rules them out (the option, a
+   * symmetry reduction, a visited set that cannot look a fingerprint up): the breadth-first strategy
+   * asks, before {@link seed}. Returns whether they are on.
+   *
+   * How they are used: a state's sleep set holds transitions taken in states before it whose
+   * footprints commute with every transition taken since (SleepSets). Such a transition, enabled
+   * here, leads to the state whose fingerprint is this one's shifted by the transition's shift, and
+   * {@link expand} does not run it where that fingerprint is in the visited set already: it records
+   * the edge to that state, as running the transition would have. Where the fingerprint is not
+   * there, it runs the transition. So every state the search without them reaches is reached, every
+   * edge recorded, every property checked on the same states: sleep sets change what is run, not
+   * what is found. A state keeps the sleep set it was first reached with (a later path's would do as
+   * well: that a transition commutes with the steps since it was taken is a fact about the
+   * transitions, not the path). The set of a successor: the sleepers of the state, and the other
+   * transitions run from it, that commute with the transition that led there (Godefroid's rule,
+   * without its order: the visited set, not the order, keeps states from being lost).
+   */
+  enableSleepSets(): boolean {
+    if (!this.sleepWanted || this.sym !== null || this.table.find === undefined || this.model.sleepSets === undefined || typeof this.model.actionThread !== 'function') return false;
+    this.sleep = this.model.sleepSets() ?? null;
+    return this.sleep !== null;
+  }
+
+  /**
    * Record the initial states (depth 0). The ones to expand are left in {@link childStates} /
    * {@link childSlots}, in `initStates()` order.
    */
@@ -298,6 +354,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       if (this.table.inserted && this.discovered(s, slot, hi, lo, 0)) {
         this.childStates[this.childCount] = s;
         this.childSlots[this.childCount] = slot;
+        this.childSleeps[this.childCount] = null;
         this.childCount++;
       }
       if (this.live !== null) this.live.initIds.push(this.table.idAt(slot));
@@ -374,7 +431,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    * in the visited set (independent loads, so the processor overlaps their cache misses), then
    * insert and check them in action order.
    */
-  expand(state: S, slot: number, depth: number): void {
+  expand(state: S, slot: number, depth: number, sleeping: readonly Sleeper[] | null = null): void {
     const model = this.model;
     const acts = this.acts;
     let k = 0;
@@ -424,6 +481,9 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     // (Symmetry.imagePerm), and not computed.
     const twins = sym !== null && sym.twins !== undefined && from === 0 && to === n && n > 1 && this.findTwins(state, acts, n);
     const mOf = this.mOf;
+    const sleep = this.sleep;
+    if (sleep !== null) this.roomForRecords(sleep, n);
+    const asleep = sleeping === null ? 0 : this.nameAsleep(state, acts, from, to, sleeping);
     for (let i = from; i < to; i++) {
       if (twins) {
         const j = this.twinAction(i);
@@ -440,6 +500,19 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         }
         mOf[i] = -1;
       }
+      if (asleep > 0 && this.asleepAt[i - from] === 1 && this.table.find!(this.asleepHi[i - from]!, this.asleepLo[i - from]!) >= 0) {
+        // Named, not run: its successor is in the visited set (enableSleepSets).
+        const hi = this.asleepHi[i - from]!;
+        const lo = this.asleepLo[i - from]!;
+        if (this.verifySleep) this.verifyNamed(state, acts[i]!, hi, lo);
+        nextStates[m] = undefined;
+        nextHi[m] = hi;
+        nextLo[m] = lo;
+        nextAct[m] = i;
+        this.nextRun[m] = 0;
+        m++;
+        continue;
+      }
       let next = model.nextState(state, acts[i]!);
       if (next === undefined) continue;
       if (twins) mOf[i] = m;
@@ -454,6 +527,10 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       nextHi[m] = enc.hi;
       nextLo[m] = enc.lo;
       nextAct[m] = i;
+      if (sleep !== null) {
+        this.nextRun[m] = sleep.lastTransition(this.nextRecs, m * sleep.recordWords) ? 1 : 0;
+        this.nextSleeper[m] = undefined;
+      }
       m++;
     }
     const table = this.table;
@@ -478,6 +555,10 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       }
       this.transitions++;
       const next = nextStates[j] as S;
+      if (next === undefined) {
+        this.named++;
+        if (table.inserted) throw new Error('internal error: a sleep set named a successor the visited set did not hold');
+      }
       if (live !== null) {
         let t = 0;
         if (this.weak) {
@@ -493,12 +574,122 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         if (this.discovered(next, s, hi, lo, childDepth)) {
           childStates[k] = next;
           childSlots[k] = s;
+          if (sleep !== null) this.childSleeps[k] = this.sleepAfter(state, acts, j, m, sleeping);
           this.childCount = ++k;
         }
         if (this.halted) return;
       }
     }
     if (live !== null) live.end(table.idAt(parent), (enabled | enabledAll) >>> 0);
+  }
+
+  /**
+   * Name the successors of the actions `acts[from..to)` of `state` that are asleep in `sleeping`:
+   * {@link asleepAt} marks them (by index from `from`), {@link asleepHi}/{@link asleepLo} hold the
+   * fingerprints their sleepers' shifts give. Their slots in the visited set are touched, so that
+   * looking them up, one by one as {@link expand} goes, finds them in cache. Returns how many.
+   */
+  private nameAsleep(state: S, acts: readonly A[], from: number, to: number, sleeping: readonly Sleeper[]): number {
+    const sleep = this.sleep!;
+    const n = to - from;
+    if (this.asleepAt.length < n) {
+      this.asleepAt = new Uint8Array(2 * n);
+      this.asleepHi = new Int32Array(2 * n);
+      this.asleepLo = new Int32Array(2 * n);
+      this.touchHi = new Int32Array(2 * n);
+    }
+    const enc = this.enc;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const id = sleep.actionId(acts[from + i]!);
+      let z: Sleeper | undefined;
+      for (let k = 0; k < sleeping.length; k++) {
+        if (sleeping[k]!.id === id) {
+          z = sleeping[k];
+          break;
+        }
+      }
+      if (z === undefined) {
+        this.asleepAt[i] = 0;
+        continue;
+      }
+      enc.reset();
+      sleep.encodeShifted(state, z.rec, enc);
+      enc.finish();
+      this.asleepAt[i] = 1;
+      this.asleepHi[i] = enc.hi;
+      this.asleepLo[i] = enc.lo;
+      this.touchHi[count++] = enc.hi;
+    }
+    if (count > 0) this.table.touch(this.touchHi, count);
+    return count;
+  }
+  private asleepAt = new Uint8Array(16);
+  private asleepHi = new Int32Array(16);
+  private asleepLo = new Int32Array(16);
+  private touchHi = new Int32Array(16);
+
+  /** Under `verifySleepSets`: run the named transition, and fail where its successor's fingerprint is not `(hi, lo)` (the model's SleepSets claim broken). */
+  private verifyNamed(state: S, action: A, hi: number, lo: number): void {
+    const enc = this.enc;
+    const next = this.model.nextState(state, action);
+    if (next !== undefined) {
+      enc.reset();
+      this.model.encode(next, enc);
+      enc.finish();
+    }
+    if (next === undefined || enc.hi !== hi || enc.lo !== lo) {
+      throw new Error(`internal error: a sleep set named the successor of ${this.model.formatAction(action, state)} wrongly (the model's SleepSets claim is broken)`);
+    }
+  }
+
+  /** Room in {@link nextRecs} and {@link nextRun} for `n` successors' records. */
+  private roomForRecords(sleep: SleepSets<S, A>, n: number): void {
+    if (this.nextRun.length < n) this.nextRun = new Uint8Array(2 * n);
+    if (this.nextRecs.length < n * sleep.recordWords) this.nextRecs = new Int32Array(2 * n * sleep.recordWords);
+  }
+
+  /** The sleeper of successor `i` of the state being expanded (run, with a record), made when first asked for. */
+  private sleeperAt(i: number, acts: readonly A[], state: S): Sleeper {
+    let z = this.nextSleeper[i];
+    if (z === undefined) {
+      const sleep = this.sleep!;
+      const w = sleep.recordWords;
+      const rec = new Array<number>(w);
+      for (let k = 0; k < w; k++) rec[k] = this.nextRecs[i * w + k]!;
+      const action = acts[this.nextAct[i]!]!;
+      this.nextSleeper[i] = z = { id: sleep.actionId(action), tid: this.model.actionThread!(action, state), rec };
+    }
+    return z;
+  }
+
+  /**
+   * The sleep set of the successor at `j` of `state` (its first arrival): the sleepers of the state,
+   * and of its other successors run, that commute with the transition to it.
+   */
+  private sleepAfter(state: S, acts: readonly A[], j: number, m: number, sleeping: readonly Sleeper[] | null): readonly Sleeper[] | null {
+    if (this.nextRun[j] === 0) return null;
+    const sleep = this.sleep!;
+    const recs = this.nextRecs;
+    const w = sleep.recordWords;
+    const at = j * w;
+    const myAction = acts[this.nextAct[j]!]!;
+    const myTid = this.model.actionThread!(myAction, state);
+    let out: Sleeper[] | null = null;
+    if (sleeping !== null) {
+      outer: for (let i = 0; i < sleeping.length; i++) {
+        const z = sleeping[i]!;
+        if (z.tid === myTid) continue;
+        // An action asleep here but run (its successor was new) has a sleeper of its own below.
+        for (let k = 0; k < m; k++) if (this.nextRun[k] === 1 && sleep.actionId(acts[this.nextAct[k]!]!) === z.id) continue outer;
+        if (sleep.commute(z.rec, 0, recs, at)) (out ??= []).push(z);
+      }
+    }
+    for (let i = 0; i < m; i++) {
+      if (i === j || this.nextRun[i] === 0 || this.model.actionThread!(acts[this.nextAct[i]!]!, state) === myTid) continue;
+      if (sleep.commute(recs, i * w, recs, at)) (out ??= []).push(this.sleeperAt(i, acts, state));
+    }
+    return out;
   }
 
   /** Edges recorded from a twin's (Symmetry.twins) without computing the successor. */

@@ -203,6 +203,48 @@ export interface Model<S, A> {
    * back through the permutations (src/checker/symmetry.ts).
    */
   readonly symmetry?: Symmetry<S>;
+  /**
+   * Sleep sets (issue 12, item 1): what the breadth-first explorer needs to name a transition's
+   * successor without running it ({@link SleepSets}). Called once, by an explorer that will use
+   * them, before its first step; undefined where the model cannot (the explorer then runs every
+   * transition).
+   */
+  sleepSets?(): SleepSets<S, A> | undefined;
+}
+
+/**
+ * Sleep sets (P. Godefroid, *Partial-Order Methods for the Verification of Concurrent Systems*,
+ * LNCS 1032, 1996, ch. 5), used to *name* successors, not to leave states out: a transition `z`
+ * taken in state `p` whose footprint commutes with that of a transition `b` taken in `p` too is
+ * enabled in `b`'s successor `s` and leads there to the state `z` then `b` leads to, which differs
+ * from `s` as `z`'s successor differs from `p`. The model's fingerprint being a sum of its parts'
+ * hashes, that difference is two 32-bit lane sums, and the successor's fingerprint is `s`'s
+ * shifted by them. The explorer skips running `z` in `s` only where that fingerprint is already in
+ * the visited set, so every state is still reached and every edge recorded (src/checker/explorer.ts).
+ *
+ * The model guarantees: after {@link Model.nextState} from `p` by `a` and {@link Model.encode} of
+ * its successor into the explorer's fingerprint encoder, {@link lastTransition} writes a footprint such
+ * that, for two transitions of different threads from the same state whose footprints
+ * {@link commute}: each stays enabled after the other (the same action: {@link actionId}), the two
+ * orders lead to the same state, and each changes the fingerprint's sums by the same amount in
+ * either order; and {@link encodeShifted} of a state and a transition's shift gives the
+ * fingerprint of the successor. A claim: the explorer checks it under `verifySleepSets`.
+ */
+export interface SleepSets<S, A> {
+  /** 32-bit words of a transition's record: its footprint, then its shift. */
+  readonly recordWords: number;
+  /** A number naming `action` among the actions of every state (the same action in two states: the same number). */
+  actionId(action: A): number;
+  /**
+   * The record of the transition {@link Model.nextState} last ran, whose successor
+   * {@link Model.encode} last encoded, into `out` from `at`. False when the model cannot name it
+   * (it then takes no part in sleep sets).
+   */
+  lastTransition(out: Int32Array, at: number): boolean;
+  /** Whether the transitions of two records (of different threads), at `a[ai]` and `b[bi]`, commute. */
+  commute(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number): boolean;
+  /** Feed `enc` (reset, to be finished by the caller) the fingerprint of `state` shifted by the shift of the record `rec`. */
+  encodeShifted(state: S, rec: ArrayLike<number>, enc: Encoder): void;
 }
 
 /**

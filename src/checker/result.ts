@@ -52,6 +52,11 @@ export interface Stats {
   readonly states: number;
   /** Transitions taken (edges explored, including those to states already seen). */
   readonly transitions: number;
+  /**
+   * Of {@link transitions}, those a sleep set named without running them (src/checker/explorer.ts:
+   * their successors were in the visited set already); absent where sleep sets were not used.
+   */
+  readonly namedTransitions?: number;
   /** The deepest level reached (an initial state has depth 0). */
   readonly maxDepth: number;
   readonly elapsedMs: number;
@@ -153,4 +158,12 @@ export interface CheckOptions {
   /** Called with progress figures at most every `progressIntervalMs` (default 250). */
   readonly onProgress?: (progress: Progress) => void;
   readonly progressIntervalMs?: number;
+  /**
+   * Use the model's sleep sets (Model.sleepSets) where the strategy can: breadth-first on one
+   * thread, without symmetry. Default true. They change no state, transition or verdict: they only
+   * spare running transitions whose successors are known.
+   */
+  readonly sleepSets?: boolean;
+  /** Run every transition a sleep set names too, and fail (an internal error) where the model's claim does not hold. Default false. */
+  readonly verifySleepSets?: boolean;
 }
