@@ -3,10 +3,11 @@
  * actions are thread steps.
  */
 import { FingerprintEncoder } from '../checker/fingerprint.ts';
-import type { AlwaysProperty, Encoder, Model, Property, Symmetry, ThreadInfo } from '../checker/model.ts';
+import type { AlwaysProperty, Encoder, Model, Property, SleepSets, Symmetry, ThreadInfo } from '../checker/model.ts';
 import { holders } from './lang/locks.ts';
 import { Interpreter, ModelError, type ExecutedInstr, type KAction, type StepResult } from './lang/interp.ts';
 import { PartialOrder } from './lang/por.ts';
+import { Footprint, FootprintLayout, footprintsCommute } from './lang/footprint.ts';
 import type { Program } from './lang/program.ts';
 import type { StateReads } from './lang/reduction.ts';
 import { threadClasses, ThreadSymmetry } from './lang/symmetry.ts';
@@ -28,6 +29,14 @@ export interface KernelModelOptions {
   readonly symmetry?: boolean;
   /** Memoise runs of pure coalesced statements (src/model/lang/segment-memo.ts; default true). */
   readonly memo?: boolean;
+  /**
+   * Offer sleep sets ({@link KernelModel.sleepSets}; default: as `por`), where the program has no
+   * class of interchangeable threads (the explorer uses sleep sets only without symmetry). The
+   * partial-order reduction's run-through is then judged against the other threads' whole programs
+   * (PartialOrder.staticChain), whichever strategy explores the model, so that every strategy and
+   * every number of workers explores the same states and transitions.
+   */
+  readonly sleepSets?: boolean;
   /** Freeze every part of every state, not only the state object (InterpreterOptions.freezeParts; default: under `verifyReduction`). */
   readonly freezeParts?: boolean;
   readonly properties?: readonly Property<KState>[];
@@ -160,15 +169,15 @@ export class KernelModel implements Model<KState, KAction> {
     this.memPlace = n + 1;
     this.lockPlace = n + 1 + program.memKeys.length;
     this.diffAt = new Int32Array(Math.max(program.memKeys.length, program.lockKeys.length));
-    if (options.por ?? options.coalesce ?? true) {
-      const po = new PartialOrder(this.interp);
+    const por = options.por ?? options.coalesce ?? true;
+    const classes = threadClasses(program);
+    this.offersSleepSets = (options.sleepSets ?? por) && classes.length === 0;
+    if (por) {
+      const po = new PartialOrder(this.interp, { staticChain: this.offersSleepSets });
       this.po = po;
       this.ample = (state, acts) => po.ample(state, acts);
     }
-    if (options.symmetry ?? options.por ?? options.coalesce ?? true) {
-      const classes = threadClasses(program);
-      if (classes.length) this.symmetry = this.threadSymmetry = new ThreadSymmetry(program, classes, this.interp.freezeParts);
-    }
+    if ((options.symmetry ?? por) && classes.length) this.symmetry = this.threadSymmetry = new ThreadSymmetry(program, classes, this.interp.freezeParts);
   }
 
   /**
@@ -198,9 +207,18 @@ export class KernelModel implements Model<KState, KAction> {
       this.lastFrom = state;
       this.threadSymmetry?.stepFrom(state);
     }
-    let next = this.po?.successorOf(state, action) ?? this.interp.next(state, action);
+    const fp = this.footprint;
+    if (fp !== null) {
+      fp.clear();
+      fp.writeThread(action.tid);
+      this.interp.footprint = fp;
+    }
+    let next = this.po?.successorOf(state, action);
+    if (next === undefined) next = this.interp.next(state, action);
+    else if (fp !== null) fp.add(this.po!.triedFootprint!);
     // A state the partial-order reduction need not keep is run through (PartialOrder.chain).
     if (this.po) for (let c = this.po.chain(next, action.tid); c !== undefined; c = this.po.chain(next, action.tid)) next = c;
+    if (fp !== null) this.interp.footprint = null;
     if (this.stableChecks.length) this.verifyStable(state, action, next);
     if (this.openingChecks.length && next.pairs !== state.pairs) this.verifyOpening(state, action, next);
     return next;
@@ -249,6 +267,43 @@ export class KernelModel implements Model<KState, KAction> {
       r = { state: q.state, executed: [...r.executed, ...q.executed], reads: union(r.reads, q.reads), writes: union(r.writes, q.writes) };
     }
     return r;
+  }
+
+  /** Whether the model offers sleep sets ({@link KernelModelOptions.sleepSets}). */
+  readonly offersSleepSets: boolean;
+  /** While an explorer uses sleep sets: the footprint {@link nextState} records (src/model/lang/footprint.ts). */
+  private footprint: Footprint | null = null;
+
+  /**
+   * Sleep sets (checker `SleepSets`): from now on {@link nextState} records each transition's
+   * footprint, and {@link encode} what it added to the fingerprint's lane sums. A record: the
+   * footprint's words (reads, then writes), then the two lanes' shift.
+   */
+  sleepSets(): SleepSets<KState, KAction> | undefined {
+    if (!this.offersSleepSets) return undefined;
+    const layout = new FootprintLayout(this.program);
+    const fp = (this.footprint = new Footprint(layout));
+    this.po?.recordFootprints(new Footprint(layout), new Footprint(layout));
+    const W = layout.words;
+    const n = 2 * W;
+    return {
+      recordWords: n + 2,
+      actionId: (a) => a.tid * 65536 + a.choice,
+      lastTransition: (out, at) => {
+        if (!this.shiftKnown) return false;
+        out.set(fp.bits, at);
+        out[at + n] = this.shift1;
+        out[at + n + 1] = this.shift2;
+        return true;
+      },
+      commute: (a, ai, b, bi) => footprintsCommute(a, ai, b, bi, W),
+      encodeShifted: (state, rec, enc) => {
+        if (this.rec.state !== state) this.record(state);
+        enc.int(state.threads.length);
+        enc.int((this.rec.s1 + rec[n]!) | 0);
+        enc.int((this.rec.s2 + rec[n + 1]!) | 0);
+      },
+    };
   }
 
   properties(): readonly Property<KState>[] {
@@ -387,6 +442,7 @@ export class KernelModel implements Model<KState, KAction> {
 
   /** {@link encode}'s combination of part values, every part hashed (no recording to start from). */
   private combineAll(state: KState, e: FingerprintEncoder): void {
+    this.shiftKnown = false;
     const h = this.hasher;
     const n = state.threads.length;
     let s1 = 0;
@@ -686,7 +742,15 @@ export class KernelModel implements Model<KState, KAction> {
     e.int(n);
     e.int(s1);
     e.int(s2);
+    this.shift1 = (s1 - r.s1) | 0;
+    this.shift2 = (s2 - r.s2) | 0;
+    this.shiftKnown = true;
   }
+
+  /** What the state last encoded ({@link combineAgainst}) added to the lane sums of the state it was stepped from; known only there. */
+  private shift1 = 0;
+  private shift2 = 0;
+  private shiftKnown = false;
 
   private encodeThread(t: ThreadState, e: Encoder): void {
     this.threadHeader(t, e);

@@ -134,6 +134,7 @@ export function scenarioModel(sc: Scenario, options: Omit<KernelModelOptions, 'r
     ...(options.symmetry === undefined ? {} : { symmetry: options.symmetry }),
     ...(options.memo === undefined ? {} : { memo: options.memo }),
     ...(options.freezeParts === undefined ? {} : { freezeParts: options.freezeParts }),
+    ...(options.sleepSets === undefined ? {} : { sleepSets: options.sleepSets }),
     reads: readsOf(program, names),
   });
   m.setProperties(engineProperties(m, names), stableOf(names), ownPairsOf(names));

@@ -75,7 +75,7 @@ export function variantsOf(sf: ScenarioFile): { label?: string; scenario: Scenar
 }
 
 /** What decides the model of a run: the options {@link modelOf} reads. */
-type ModelOptions = Pick<RunOptions, 'properties' | 'coalesce' | 'verifyReduction' | 'symmetry' | 'por' | 'memo' | 'freezeParts'>;
+type ModelOptions = Pick<RunOptions, 'properties' | 'coalesce' | 'verifyReduction' | 'symmetry' | 'por' | 'memo' | 'freezeParts' | 'sleepSets'>;
 
 /** The model of a scenario with the properties a run checks (`o.properties`, else the scenario's list, else all). */
 export function modelOf(sc: Scenario, o: ModelOptions): KernelModel {
@@ -87,6 +87,7 @@ export function modelOf(sc: Scenario, o: ModelOptions): KernelModel {
     ...(o.por === undefined ? {} : { por: o.por }),
     ...(o.memo === undefined ? {} : { memo: o.memo }),
     ...(o.freezeParts === undefined ? {} : { freezeParts: o.freezeParts }),
+    ...(o.sleepSets === undefined ? {} : { sleepSets: o.sleepSets }),
     ...(names ? { names } : {}),
   });
 }
@@ -131,6 +132,7 @@ export async function runScenarioAsync(sc: Scenario, o: RunOptions = {}, variant
     ...(o.por === undefined ? {} : { por: o.por }),
     ...(o.memo === undefined ? {} : { memo: o.memo }),
     ...(o.freezeParts === undefined ? {} : { freezeParts: o.freezeParts }),
+    ...(o.sleepSets === undefined ? {} : { sleepSets: o.sleepSets }),
   };
   const result =
     workers > 1

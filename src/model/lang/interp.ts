@@ -23,6 +23,7 @@ import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive, type Wait 
 import { initialLock, ownsExclusively } from './locks.ts';
 import { liveStatements } from './live.ts';
 import { locksets } from './lockset.ts';
+import { trackedView, type Footprint } from './footprint.ts';
 import { frozenFrame, SegmentMemo, SegmentRecording } from './segment-memo.ts';
 import { COALESCE, COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
 import {
@@ -109,6 +110,11 @@ export interface InterpreterOptions {
 }
 
 export class Interpreter {
+  /**
+   * While a transition is run for the explorer's sleep sets: what it reads and writes, key by key
+   * (src/model/lang/footprint.ts), recorded by every Exec that runs or judges it; null otherwise.
+   */
+  footprint: Footprint | null = null;
   readonly coalesce: boolean;
   readonly verify: boolean;
   /** {@link InterpreterOptions.freezeParts}. */
@@ -283,7 +289,9 @@ export class Interpreter {
   /** Whether a kernel oops (NULL pointer dereference, use after free) killed thread `tid`. */
   oopsed(state: KState, tid: number): boolean {
     const mark = this.oopsMarks[tid];
-    return mark !== undefined && !!mark(state.mem);
+    if (mark === undefined) return false;
+    this.footprint?.readMem(this.oopsKeys[tid]!);
+    return !!mark(state.mem);
   }
 
   /** The read-only Exec {@link probe} lends out, while nobody holds it. */
@@ -313,6 +321,7 @@ export class Interpreter {
     if (!frame) return null;
     const code = this.codeAt(frame.fn, frame.pc);
     const oops = this.oopsMarks[tid];
+    if (oops !== undefined) this.footprint?.readMem(this.oopsKeys[tid]!);
     if (oops !== undefined && oops(state.mem)) return { why: `killed by a kernel oops (${String(oops(state.mem))}) at this statement`, sleeping: false };
     const b = code.blocking;
     if (!b) return null;
@@ -1266,6 +1275,7 @@ class Exec implements PrimCtx {
       if (tid !== this.tid) this.seg.impure = true;
       else this.seg.touch(0);
     }
+    if (tid !== this.tid) this.ip.footprint?.readThread(tid);
     const w = this.work?.threads[tid];
     return w ? { frames: w.frames, srcu: w.srcu, pending: w.pending } : this.base.threads[tid]!;
   }
@@ -1280,6 +1290,7 @@ class Exec implements PrimCtx {
     if (typeof v !== 'number' && typeof v !== 'string' && v !== null && !this.program.memKeySet.has(key)) throw new ModelError(`read of unknown shared variable ${key}`);
     // As readMemBy, with the value already loaded.
     this.reads?.add(key);
+    this.ip.footprint?.readMem(key);
     this.vReads?.add(key);
     if (this.seg !== null) this.seg.read(key, v as Value);
     return v as Value;
@@ -1287,6 +1298,7 @@ class Exec implements PrimCtx {
   /** {@link read} of a key known to be shared memory, through its {@link keyReader} `read`. */
   readMemBy(key: string, read: MemReader): Value {
     this.reads?.add(key);
+    this.ip.footprint?.readMem(key);
     this.vReads?.add(key);
     const v = read(this.work?.mem ?? this.base.mem);
     if (this.seg !== null) this.seg.read(key, v);
@@ -1297,6 +1309,7 @@ class Exec implements PrimCtx {
     if (!this.work) throw new ModelError(`write of ${key} during a read-only evaluation`);
     this.writes?.add(key);
     this.vWrites?.add(key);
+    this.ip.footprint?.writeMem(key);
     if (this.seg !== null) this.seg.write(key, value);
     if (!this.work.mem) this.work.mem = this.work.copy.mem(this.base.mem);
     this.work.mem[key] = value;
@@ -1309,6 +1322,7 @@ class Exec implements PrimCtx {
     const l = (this.work?.locks ?? this.base.locks)[key];
     if (!l) throw new ModelError(`unknown lock ${key}`);
     this.reads?.add(key);
+    this.ip.footprint?.readLock(key);
     this.vReads?.add(key);
     return l;
   }
@@ -1317,6 +1331,7 @@ class Exec implements PrimCtx {
     if (!this.work) throw new ModelError(`lock ${key} changed during a read-only evaluation`);
     this.writes?.add(key);
     this.vWrites?.add(key);
+    this.ip.footprint?.writeLock(key);
     this.vLocks = true;
     if (!this.work.locks) this.work.locks = this.work.copy.locks(this.base.locks);
     this.work.locks[key] = l;
@@ -1337,6 +1352,7 @@ class Exec implements PrimCtx {
     const tid = threads.findIndex((t) => t.kworker === work);
     if (tid < 0) throw new ModelError(`work item ${work} was queued, but no kworker of the scenario runs it (a driver's \`works\` must declare it)`);
     if (tid === this.tid) return; // the kworker itself re-queued its work: its worker_thread loops
+    this.ip.footprint?.writeThread(tid);
     const t = this.work.thread(tid);
     if (t.frames.length) return; // running: worker_thread() finds the work pending when it loops
     const spec = threads[tid]!;
@@ -1350,6 +1366,7 @@ class Exec implements PrimCtx {
     return this.work?.pairs ?? this.base.pairs;
   }
   private ownPairs(): PairRecord[] {
+    this.ip.footprint?.writePairs();
     if (this.seg !== null) this.seg.impure = true;
     const w = this.work!;
     if (!w.pairs) w.pairs = copyArray(this.base.pairs);
@@ -1688,7 +1705,10 @@ class Exec implements PrimCtx {
     for (let n = 0; n < MAX_COALESCED; n++) {
       if (this.finished()) return;
       const ok = this.ip.oopsMarks[this.tid];
-      if (ok !== undefined && ok(this.work?.mem ?? this.base.mem)) return;
+      if (ok !== undefined) {
+        this.ip.footprint?.readMem(this.ip.oopsKeys[this.tid]!);
+        if (ok(this.work?.mem ?? this.base.mem)) return;
+      }
       const frames = this.work!.thread(this.tid).frames;
       const frame = frames[frames.length - 1]!;
       const mode = red.mode(frame.fn, frame.pc);
@@ -1738,6 +1758,8 @@ class Exec implements PrimCtx {
       t.fresh = frames.length;
       t.srcu = hit.srcuAfter;
       t.pending = hit.pendingAfter;
+      const fp = this.ip.footprint;
+      if (fp !== null) for (let k = 0; k < hit.readKeys.length; k++) fp.readMem(hit.readKeys[k]!);
       for (let k = 0; k < hit.writeKeys.length; k++) this.write(hit.writeKeys[k]!, hit.writeValues[k]!);
       return hit.length;
     }
@@ -1803,6 +1825,7 @@ class Exec implements PrimCtx {
     // The mark is the oops message (a NULL pointer dereference, or which freed object was used).
     this.work.mem[key] = err.message;
     this.writes?.add(key);
+    this.ip.footprint?.writeMem(key);
   }
 
   /** Whether running this thread's next statement may make a violated property hold again (`StateReads.runs`), judged on the state as this step has left it so far. */
@@ -1819,7 +1842,11 @@ class Exec implements PrimCtx {
       locks: w.locks ?? base.locks,
       pairs: w.pairs ?? base.pairs,
     };
-    return watches.some((x) => x.restores(this.ip, view, this.tid));
+    // The judgement reads the state outside any statement (lock-discipline's: the semaphore a
+    // `down_read` is about to take): seen through a view that records what it reads.
+    const fp = this.ip.footprint;
+    const seen = fp === null ? view : trackedView(view, this.tid, fp);
+    return watches.some((x) => x.restores(this.ip, seen, this.tid));
   }
 
   /** Whether the running thread owns a spinlock. */
@@ -2094,6 +2121,7 @@ class Exec implements PrimCtx {
     if (spec.kworker === undefined) return;
     if (this.seg !== null) this.seg.impure = true;
     const mem = this.work!.mem ?? this.base.mem;
+    this.ip.footprint?.readMem(`${spec.kworker}.pending`);
     if (!mem[`${spec.kworker}.pending`]) return;
     const fi = this.program.fnId(spec.fn);
     th.frames.push({ fn: fi, pc: 0, locals: padLocals(spec.args, this.program.fn(fi)), dest: -1, ctx: 0 });

@@ -82,6 +82,7 @@ import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './re
 import { keyReader, keysDiffer, type KState, type LockState, type ThreadState, type Value } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
+import { trackedView, type Footprint } from './footprint.ts';
 import { liveStatements, liveSuccessors } from './live.ts';
 import { locksets, type Locksets } from './lockset.ts';
 import { ownsExclusively } from './locks.ts';
@@ -153,8 +154,24 @@ export class PartialOrder {
   /** The fields `pairsWhen` conditions read (Reduction.pairReads), as bits. */
   private readonly pairReadBits: Int32Array;
 
-  constructor(private readonly ip: Interpreter) {
+  /**
+   * Judge the run-through ({@link chain}) against what every other thread's whole program can
+   * access, not against what it can still access from where it is: how far a transition runs on
+   * then depends on nothing but its own thread and what it reads, so that a sleep set can name
+   * its successor in a state another thread's independent step led to (src/model/lang/footprint.ts;
+   * docs/checker.md, "Sleep sets"). {@link ample} is judged from where the threads are either way.
+   */
+  readonly staticChain: boolean;
+  /** Per thread: the function it starts in, or -1 for a kworker (its whole program: {@link Futures.kworker}). */
+  private readonly entry: readonly number[];
+
+  constructor(
+    private readonly ip: Interpreter,
+    options: { readonly staticChain?: boolean } = {},
+  ) {
+    this.staticChain = options.staticChain ?? false;
     this.program = ip.program;
+    this.entry = ip.program.spec.threads.map((t) => (t.kworker === undefined ? ip.program.fnId(t.fn) : -1));
     this.red = ip.reduction;
     const p = this.program;
     const number = (name: string): void => {
@@ -211,10 +228,20 @@ export class PartialOrder {
     for (let i = 0; i < acts.length; i++) {
       const a = acts[i]!;
       if ((i > 0 && acts[i - 1]!.tid === a.tid) || (i + 1 < acts.length && acts[i + 1]!.tid === a.tid)) continue;
-      const next = this.alone(state, a);
+      // The footprint of the successor computed here, which the transition starts with (successorOf).
+      const fp = this.trialFootprint;
+      const outer = this.ip.footprint;
+      if (fp !== null) {
+        fp.clear();
+        fp.writeThread(a.tid);
+        this.ip.footprint = fp;
+      }
+      const next = this.alone(state, a, false);
+      this.ip.footprint = outer;
       if (next === undefined) continue;
+      const bits = fp === null ? null : fp.bits.slice();
       this.triedState = state;
-      this.tried.push({ tid: a.tid, choice: a.choice, next });
+      this.tried.push({ tid: a.tid, choice: a.choice, next, footprint: bits });
       if (this.invisibleAndAdvancing(state, a, next)) return i;
     }
     return -1;
@@ -236,18 +263,32 @@ export class PartialOrder {
     const top = t.frames[t.frames.length - 1];
     // A candidate statement cannot wait and makes no choice: the thread has one enabled action unless an oops killed it.
     if (!top || t.pending || !this.candidate[top.fn]![top.pc] || this.changesLocks[top.fn]![top.pc]) return undefined;
-    const oops = this.ip.oopsMarks[tid];
-    if (oops !== undefined && oops(state.mem)) return undefined;
+    if (this.ip.oopsed(state, tid)) return undefined;
     const a = this.ip.action(tid, 0);
-    const next = this.alone(state, a);
-    return next !== undefined && this.invisibleAndAdvancing(state, a, next) ? next : undefined;
+    // Recording a transition's footprint: the step tried here joins it if taken; if not, what it
+    // read and wrote joins as reads (the decision read them).
+    const outer = this.ip.footprint;
+    const trial = this.chainFootprint;
+    if (outer !== null && trial !== null) {
+      trial.clear();
+      this.ip.footprint = trial;
+    }
+    const next = this.alone(state, a, this.staticChain);
+    const taken = next !== undefined && this.invisibleAndAdvancing(state, a, next);
+    if (outer !== null && trial !== null) {
+      this.ip.footprint = outer;
+      if (taken) outer.add(trial.bits);
+      else outer.addAsReads(trial.bits);
+    }
+    return taken ? next : undefined;
   }
 
   /**
    * C1 and the static part of C2 for thread `a.tid`'s one enabled action `a`: its successor when
-   * they hold (computed for the dynamic part of C2, and C3), else undefined.
+   * they hold (computed for the dynamic part of C2, and C3), else undefined. With `whole`, C1 is
+   * judged against every other thread's whole program ({@link staticChain}).
    */
-  private alone(state: KState, a: KAction): KState | undefined {
+  private alone(state: KState, a: KAction, whole: boolean): KState | undefined {
     const n = state.threads.length;
     const t = state.threads[a.tid]!;
     const top = t.frames[t.frames.length - 1]!;
@@ -262,12 +303,21 @@ export class PartialOrder {
     const judged = this.red.pairsConditional && mayClosePairs(e);
     const fut = this.futuresFor(state, a.tid);
     const mine = (this.mineBits[top.fn]![top.pc] ??= this.bitsOf(e.accesses));
-    for (let j = 0; j < n; j++) if (j !== a.tid && (this.conflictsWith(fut, mine, state, j) || (judged && this.raisesUnder(fut, state, j)))) return undefined;
+    if (whole) {
+      for (let j = 0; j < n; j++) if (j !== a.tid && (conflicts(mine, this.wholeOf(fut, j)) || (judged && raises(this.pairReadBits, this.wholeOf(fut, j))))) return undefined;
+    } else {
+      for (let j = 0; j < n; j++) if (j !== a.tid && (this.conflictsWith(fut, mine, state, j) || (judged && this.raisesUnder(fut, state, j)))) return undefined;
+    }
     // A statement whose running a property watches (`runs`) is taken alone only where running it
     // cannot make a violated property hold (RunWatch: judged here, it holds in every state the
     // other threads' independent steps lead to, by C1 just checked).
     const watches = this.red.runWatchesAt(top.fn, top.pc);
-    if (watches && watches.some((w) => w.restores(this.ip, state, a.tid))) return undefined;
+    if (watches) {
+      // Seen through a view that records what the judgement reads, while a footprint is recorded.
+      const fp = this.ip.footprint;
+      const seen = fp === null ? state : trackedView(state, a.tid, fp);
+      if (watches.some((w) => w.restores(this.ip, seen, a.tid))) return undefined;
+    }
     return this.ip.next(state, a);
   }
 
@@ -311,6 +361,12 @@ export class PartialOrder {
     return false;
   }
 
+  /** What thread `j`'s whole program can access (from its start; a kworker's, from any start), under `fut`'s locks. */
+  private wholeOf(fut: Futures, j: number): Bits {
+    const fi = this.entry[j]!;
+    return fi < 0 ? fut.kworker(j) : fut.at(fi)[0]!;
+  }
+
   /**
    * Whether accesses `mine` fail to commute with something thread `tid` can still access from where
    * it is: with what some frame of its stack can still reach (a conflict with the union of the
@@ -336,14 +392,31 @@ export class PartialOrder {
     const tried = this.tried;
     for (let i = 0; i < tried.length; i++) {
       const t = tried[i]!;
-      if (t.tid === a.tid && t.choice === a.choice) return t.next;
+      if (t.tid === a.tid && t.choice === a.choice) {
+        this.triedFootprint = t.footprint;
+        return t.next;
+      }
     }
     return undefined;
   }
 
+  /**
+   * Record the footprint (src/model/lang/footprint.ts) of each successor {@link ample} computes, for
+   * {@link triedFootprint}: the model records the rest of a transition's.
+   */
+  recordFootprints(fp: Footprint, chain: Footprint): void {
+    this.trialFootprint = fp;
+    this.chainFootprint = chain;
+  }
+  private trialFootprint: Footprint | null = null;
+  /** Where {@link chain} records the step it tries, while a transition's footprint is recorded. */
+  private chainFootprint: Footprint | null = null;
+  /** With {@link recordFootprints}: the footprint of the successor {@link successorOf} last returned. */
+  triedFootprint: Int32Array | null = null;
+
   /** The state {@link ample} was last asked about, when it computed successors in it ({@link tried}). */
   private triedState: KState | undefined;
-  private readonly tried: { readonly tid: number; readonly choice: number; readonly next: KState }[] = [];
+  private readonly tried: { readonly tid: number; readonly choice: number; readonly next: KState; readonly footprint: Int32Array | null }[] = [];
 
   /** C2 on the successor, and C3. */
   private invisibleAndAdvancing(state: KState, a: KAction, next: KState): boolean {
@@ -366,6 +439,8 @@ export class PartialOrder {
       if (reads.enabled && this.ip.waitOf(next, a.tid)) return false;
     }
     if (next.mem !== state.mem && this.visibleMemDiffers(state.mem, next.mem)) return false;
+    // A `pairsWhen` condition reads memory the step need not name (footprint.ts).
+    if (next.pairs !== state.pairs && this.red.pairsConditional) this.ip.footprint?.readAllMem();
     if (this.red.pairsRead(state.pairs, next.pairs, state.mem, next.mem)) return false;
     if (reads.locks && next.locks !== state.locks) return false;
     // A release C1 let through (another thread waits for the lock: lockset.ts) enables that thread,

@@ -16,9 +16,14 @@ import { tinyProgram } from './program-fixture.ts';
 
 const f = (name: string, body: ReturnType<typeof c>[]) => fn({ name, file: 't.c', version: 'test', source: 'test', params: [], body });
 
-function run(program: ReturnType<typeof tinyProgram>, o: { por: boolean; reads?: StateReads; props?: Property<KState>[] }) {
-  const m = new KernelModel(program, { por: o.por, reads: o.reads ?? {}, verifyReduction: true, properties: o.props ?? [] });
-  return check(m, { findAll: true });
+/**
+ * Explore `program`. Without sleep sets unless `sleepSets`: the run-through is then judged from
+ * where the other threads are (PartialOrder.staticChain off), as under symmetry reduction; with
+ * them, against their whole programs.
+ */
+function run(program: ReturnType<typeof tinyProgram>, o: { por: boolean; reads?: StateReads; props?: Property<KState>[]; sleepSets?: boolean }) {
+  const m = new KernelModel(program, { por: o.por, reads: o.reads ?? {}, verifyReduction: true, properties: o.props ?? [], sleepSets: o.sleepSets ?? false });
+  return check(m, { findAll: true, verifySleepSets: true });
 }
 
 describe('a conflict that lies in another thread’s past', () => {
@@ -47,13 +52,13 @@ describe('a conflict that lies in another thread’s past', () => {
       ],
       mem: { 'x.v': 0, 'x.w': 0 },
     });
-  const finals = (por: boolean): string[] => {
+  const finals = (por: boolean, sleepSets = false): string[] => {
     const seen = new Set<string>();
     const prop = Property.always<KState>('records final states', (s) => {
       if (s.threads.every((t) => t.frames.length === 0)) seen.add(`v=${String(s.mem['x.v'])} w=${String(s.mem['x.w'])}`);
       return true;
     });
-    run(program(), { por, props: [prop] });
+    run(program(), { por, props: [prop], sleepSets });
     return [...seen].sort();
   };
 
@@ -62,6 +67,25 @@ describe('a conflict that lies in another thread’s past', () => {
     expect(run(program(), { por: true }).stats.states).toBe(10);
     expect(finals(true)).toEqual(['v=1 w=1', 'v=2 w=1', 'v=2 w=2']);
     expect(finals(false)).toEqual(finals(true));
+  });
+
+  test('with sleep sets the run-through is judged against whole programs: 12 states, (1,1) kept', () => {
+    // Every statement conflicts with something the other thread's whole program does (both write v
+    // and w), so no transition runs on (PartialOrder.staticChain); the ample sets are judged from
+    // where the threads are as before. (0,0), (1,0) and (0,1) expand both threads, as above. (1,1)
+    // v=1 w=2, reached from both, is kept now; either thread's step may be taken alone there, and
+    // the ample set takes a's x->w = 1: (2,1) v=1 w=1, then b's x->v = 2: (2,2) v=2 w=1. (2,0) v=1
+    // w=1 has b's two steps: (2,1) v=1 w=2, (2,2) v=2 w=2. (0,2) v=2 w=2 has a's: (1,2) v=1 w=2,
+    // (2,2) v=1 w=1. So 3 + (1,1) + (2,0), (0,2) + the two (2,1) and (1,2) + the three final
+    // states: 12 states, and 12 transitions (two from each of the first three states, one from each
+    // of the six others but the final ones). The sleep set names one of them: in
+    // (0,1), a's x->v = 1 is asleep (taken from (0,0) beside b's x->w = 2, which touches another
+    // variable) and leads to (1,1), which (1,0)'s b-step reached first.
+    const r = run(program(), { por: true, sleepSets: true });
+    expect(r.stats.states).toBe(12);
+    expect(r.stats.transitions).toBe(12);
+    expect(r.stats.namedTransitions).toBe(1);
+    expect(finals(true, true)).toEqual(finals(false));
   });
 
   test('a step a property reads is never taken alone (visibility)', () => {
