@@ -15,7 +15,8 @@
  * as N copies at once, each on a worker thread of its own, sharing nothing (the ceiling of any
  * parallel search here).
  *
- * Then each reduction off in turn (partial-order reduction alone; every reduction, i.e.
+ * Then each reduction off in turn (sleep sets, with the run-through judged from where the other
+ * threads are as it is without them; partial-order reduction alone; every reduction, i.e.
  * `--no-coalesce`), each run bounded by MNC_BENCH_KERNEL_OFF_SECONDS (default 60): their states
  * and transitions, complete or not. The scenario has no identical threads, so symmetry reduction
  * has nothing to do here (bench/growth.ts measures it).
@@ -88,7 +89,7 @@ export async function run(): Promise<boolean> {
       `kernel model: reaper + amdgpu ioctl writer + two blockable pairs over amdgpu and KVM (bench/scenarios/reaper-ioctl-two-pairs.json)${bound === undefined ? '' : `, stopped at ${bound.toLocaleString('en-US')} states`}`,
       `  status:           ${r.result.status}${r.result.status === 'incomplete' ? ` (${r.result.reason})` : ''}`,
       `  distinct states:  ${s.states.toLocaleString('en-US')}`,
-      `  transitions:      ${s.transitions.toLocaleString('en-US')}`,
+      `  transitions:      ${s.transitions.toLocaleString('en-US')}${s.namedTransitions === undefined ? '' : ` (${s.namedTransitions.toLocaleString('en-US')} named by sleep sets, not run)`}`,
       `  max depth:        ${s.maxDepth}`,
       `  seconds:          ${seconds.toFixed(1)} (CPU ${cpuSeconds.toFixed(1)})`,
       `  states/s:         ${Math.round(s.states / seconds).toLocaleString('en-US')}`,
@@ -133,6 +134,7 @@ export async function run(): Promise<boolean> {
   const offSeconds = Number(process.env.MNC_BENCH_KERNEL_OFF_SECONDS ?? 60);
   console.log(`  each reduction off (${offSeconds} s at most each; symmetry: ${r.model.symmetry === undefined ? 'no identical threads here' : 'on'}):`);
   for (const [what, o] of [
+    ['without sleep sets', { sleepSets: false }],
     ['without partial-order reduction', { por: false }],
     ['without any reduction (--no-coalesce)', { coalesce: false }],
   ] as const) {

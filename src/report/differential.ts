@@ -8,7 +8,10 @@
  * The reduced run is made once more as a check ships (without `verifyReduction`, so with the
  * memoised runs of pure statements, src/model/lang/segment-memo.ts, which checking every statement
  * turns off): it must have the verified run's states, transitions, verdicts and counterexample
- * lengths.
+ * lengths. The verified run also runs every transition its sleep sets name (`verifySleepSets`,
+ * src/checker/explorer.ts) and fails where a named successor is not the one running it gives; and
+ * the run as shipped is made a third time with the explorer's sleep sets off, which must give the
+ * same states, transitions, verdicts and counterexample lengths again.
  *
  * A scenario with identical threads (a symmetry class, src/model/lang/symmetry.ts) is checked a
  * third time, with coalescing and partial-order reduction but without symmetry reduction, which
@@ -31,6 +34,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { builtinNames, loadBuiltin, loadScenarioFile } from '../model/kernel/scenario-file.ts';
 import type { Scenario } from '../model/kernel/scenario.ts';
+import { check } from '../checker/check.ts';
 import { runScenario, runScenarioAsync, variantsOf, type RunOptions, type ScenarioRun } from './run.ts';
 
 /** One scenario to check both ways: a built-in scenario or an example, in one of its variants. */
@@ -50,6 +54,8 @@ export interface DifferentialOutcome {
   readonly unreducedStates: number;
   /** The reduced run as a check ships it (no premise checks; memoised runs): whether it is the verified one's, and its states. */
   readonly asShipped: { readonly same: boolean; readonly states: number };
+  /** The run as shipped without the explorer's sleep sets (the same model): whether it is the shipped run's, and how many transitions the shipped run named. */
+  readonly withoutSleepSets: { readonly same: boolean; readonly named: number };
   /** With identical threads: the run without symmetry reduction (coalescing and partial-order reduction on). */
   readonly withoutSymmetry?: { readonly violated: readonly string[]; readonly states: number };
   /** Both (or all three) runs complete and their violated properties equal. */
@@ -79,12 +85,15 @@ function violated(r: ReturnType<typeof runScenario>): string[] {
 /** Check one case with and without the reduction (every property decided in both). */
 export function compareReduction(c: DifferentialCase, o: Pick<RunOptions, 'maxStates' | 'timeMs' | 'properties'> = {}): DifferentialOutcome {
   const t0 = performance.now();
-  const base: RunOptions = { ...o, findAll: true, verifyReduction: true };
+  const base: RunOptions = { ...o, findAll: true, verifyReduction: true, verifySleepSets: true };
   const on = runScenario(c.scenario, { ...base, coalesce: true });
   const off = runScenario(c.scenario, { ...base, coalesce: false });
   const nosym = on.model.symmetry === undefined ? undefined : runScenario(c.scenario, { ...base, coalesce: true, symmetry: false });
   const shipped = runScenario(c.scenario, { ...o, findAll: true });
   const asShipped = { same: isDeepStrictEqual(runSummary(shipped), runSummary(on)), states: shipped.result.stats.states };
+  // The same model, the explorer's sleep sets off (RunOptions' sleepSets would turn the model's off too).
+  const unslept = check(shipped.model, { ...o, findAll: true, sleepSets: false });
+  const withoutSleepSets = { same: isDeepStrictEqual(runSummary({ ...shipped, result: unslept }), runSummary(shipped)), named: shipped.result.stats.namedTransitions ?? 0 };
   const reduced = violated(on);
   const unreduced = violated(off);
   const runs: [string, typeof on][] = [['reduced', on], ['unreduced', off], ...(nosym ? [['reduced without symmetry', nosym] as [string, typeof on]] : [])];
@@ -97,8 +106,9 @@ export function compareReduction(c: DifferentialCase, o: Pick<RunOptions, 'maxSt
     reducedStates: on.result.stats.states,
     unreducedStates: off.result.stats.states,
     asShipped,
+    withoutSleepSets,
     ...(withoutSymmetry ? { withoutSymmetry } : {}),
-    same: inc.length === 0 && asShipped.same && reduced.join(',') === unreduced.join(',') && (withoutSymmetry === undefined || withoutSymmetry.violated.join(',') === reduced.join(',')),
+    same: inc.length === 0 && asShipped.same && withoutSleepSets.same && reduced.join(',') === unreduced.join(',') && (withoutSymmetry === undefined || withoutSymmetry.violated.join(',') === reduced.join(',')),
     ...(inc.length ? { incomplete: inc.join('; ') } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
@@ -107,12 +117,13 @@ export function compareReduction(c: DifferentialCase, o: Pick<RunOptions, 'maxSt
 /** One line per outcome, for the script. */
 export function formatOutcome(d: DifferentialOutcome): string {
   const sym = d.withoutSymmetry ? `, ${d.withoutSymmetry.states} without symmetry reduction` : '';
-  const head = `${d.same ? 'same' : d.incomplete ? 'UNDECIDED' : 'DIFFERENT'}  ${d.label}: ${d.reducedStates} states reduced, ${d.unreducedStates} unreduced${sym} (${d.seconds.toFixed(1)} s)`;
+  const head = `${d.same ? 'same' : d.incomplete ? 'UNDECIDED' : 'DIFFERENT'}  ${d.label}: ${d.reducedStates} states reduced (${d.withoutSleepSets.named} transitions named by sleep sets), ${d.unreducedStates} unreduced${sym} (${d.seconds.toFixed(1)} s)`;
   if (d.same) return head;
   if (d.incomplete) return `${head}\n    ${d.incomplete}`;
   const only = (a: readonly string[], b: readonly string[]): string => a.filter((x) => !b.includes(x)).join(', ') || '(none)';
   const lines = [head, `    violated only with the reduction: ${only(d.reduced, d.unreduced)}`, `    violated only without it: ${only(d.unreduced, d.reduced)}`];
   if (!d.asShipped.same) lines.push(`    the run as shipped (memoised, no premise checks) differs from the verified reduced run: ${d.asShipped.states} states against ${d.reducedStates}`);
+  if (!d.withoutSleepSets.same) lines.push('    the run as shipped differs from the same run without sleep sets');
   if (d.withoutSymmetry) {
     lines.push(`    violated only with symmetry reduction: ${only(d.reduced, d.withoutSymmetry.violated)}`, `    violated only without symmetry reduction: ${only(d.withoutSymmetry.violated, d.reduced)}`);
   }
