@@ -6,7 +6,7 @@
  * Memory: the visited set, plus the states of the current and the next level (full states, as the
  * model returns them; the widest level decides the peak).
  */
-import type { Explorer, Search, Sleeper } from './explorer.ts';
+import type { Explorer, Search, SleepSet } from './explorer.ts';
 
 export class BreadthFirst<S, A> implements Search {
   readonly exhaustive = true;
@@ -18,8 +18,8 @@ export class BreadthFirst<S, A> implements Search {
   private nextSlots: number[] = [];
   /** With sleep sets (Explorer.enableSleepSets): each state's sleep set, beside the states. */
   private readonly sleeps: boolean;
-  private curSleeps: (readonly Sleeper[] | null)[] = [];
-  private nextSleeps: (readonly Sleeper[] | null)[] = [];
+  private curSleeps: (SleepSet | null)[] = [];
+  private nextSleeps: (SleepSet | null)[] = [];
   private depth = 0;
 
   constructor(private readonly ex: Explorer<S, A>) {
@@ -65,7 +65,7 @@ export class BreadthFirst<S, A> implements Search {
       const i = this.pos++;
       const state = this.cur[i] as S;
       this.cur[i] = undefined;
-      let sleeping: readonly Sleeper[] | null = null;
+      let sleeping: SleepSet | null = null;
       if (this.sleeps) {
         sleeping = this.curSleeps[i] ?? null;
         this.curSleeps[i] = null;

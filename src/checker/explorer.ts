@@ -85,15 +85,12 @@ export interface LivenessRecorder {
 }
 
 /**
- * A transition taken in some state, as a sleep set carries it to the states its independent
- * successors lead to ({@link Explorer.enableSleepSets}): its action's number (SleepSets.actionId),
- * its thread, and its record (footprint and fingerprint shift).
+ * A sleep set ({@link Explorer.enableSleepSets}): the transitions taken in states before a state that
+ * it carries to it, packed one after another, each as its action's number (SleepSets.actionId), its
+ * thread, then its record (footprint and fingerprint shift): `2 + recordWords` words each. One
+ * array per state (null: empty), so that the frontier holds one small object per sleep set.
  */
-export interface Sleeper {
-  readonly id: number;
-  readonly tid: number;
-  readonly rec: readonly number[];
-}
+export type SleepSet = Int32Array;
 
 /** Where an explorer keeps what it records (the defaults: a {@link VisitedTable}, a {@link LivenessGraph}). */
 export interface ExplorerParts<T extends StateStore, L extends LivenessRecorder> {
@@ -139,7 +136,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   readonly childStates: S[] = [];
   readonly childSlots: number[] = [];
   /** With sleep sets: each child's sleep set (null: empty). */
-  readonly childSleeps: (readonly Sleeper[] | null)[] = [];
+  readonly childSleeps: (SleepSet | null)[] = [];
   childCount = 0;
 
   /** The model's sleep sets, once {@link enableSleepSets} has turned them on; else null. */
@@ -167,12 +164,16 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   private nextAct = new Int32Array(16);
   /**
    * With sleep sets, per successor of the state being expanded: whether it was run and its record
-   * is in {@link nextRecs} (1; 0: named, or the model could not name it), and its sleeper once a
-   * child's sleep set needs it ({@link sleeperAt}: most never do).
+   * is in {@link nextRecs} (1; 0: named, or the model could not name it).
    */
   private nextRun = new Uint8Array(16);
+  /** Per successor run: its action's number and thread. */
+  private nextId = new Int32Array(16);
+  private nextTid = new Int32Array(16);
   private nextRecs = new Int32Array(0);
-  private readonly nextSleeper: (Sleeper | undefined)[] = [];
+  /** Which entries of the sleep set of the state being expanded, and which successors run, go into the successor's being built ({@link sleepAfter}). */
+  private keepEntry = new Uint8Array(16);
+  private keepRun = new Uint8Array(16);
   private readonly alwaysActive: { index: number; prop: AlwaysProperty<S> }[] = [];
   private readonly sometimesActive: { index: number; prop: SometimesProperty<S> }[] = [];
   private deadlockActive: { index: number; prop: DeadlockProperty }[] = [];
@@ -431,7 +432,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    * in the visited set (independent loads, so the processor overlaps their cache misses), then
    * insert and check them in action order.
    */
-  expand(state: S, slot: number, depth: number, sleeping: readonly Sleeper[] | null = null): void {
+  expand(state: S, slot: number, depth: number, sleeping: SleepSet | null = null): void {
     const model = this.model;
     const acts = this.acts;
     let k = 0;
@@ -528,8 +529,10 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       nextLo[m] = enc.lo;
       nextAct[m] = i;
       if (sleep !== null) {
+        const a = acts[i]!;
         this.nextRun[m] = sleep.lastTransition(this.nextRecs, m * sleep.recordWords) ? 1 : 0;
-        this.nextSleeper[m] = undefined;
+        this.nextId[m] = sleep.actionId(a);
+        this.nextTid[m] = model.actionThread!(a, state);
       }
       m++;
     }
@@ -574,7 +577,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         if (this.discovered(next, s, hi, lo, childDepth)) {
           childStates[k] = next;
           childSlots[k] = s;
-          if (sleep !== null) this.childSleeps[k] = this.sleepAfter(state, acts, j, m, sleeping);
+          if (sleep !== null) this.childSleeps[k] = this.sleepAfter(j, m, sleeping);
           this.childCount = ++k;
         }
         if (this.halted) return;
@@ -589,7 +592,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    * fingerprints their sleepers' shifts give. Their slots in the visited set are touched, so that
    * looking them up, one by one as {@link expand} goes, finds them in cache. Returns how many.
    */
-  private nameAsleep(state: S, acts: readonly A[], from: number, to: number, sleeping: readonly Sleeper[]): number {
+  private nameAsleep(state: S, acts: readonly A[], from: number, to: number, sleeping: SleepSet): number {
     const sleep = this.sleep!;
     const n = to - from;
     if (this.asleepAt.length < n) {
@@ -599,22 +602,23 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       this.touchHi = new Int32Array(2 * n);
     }
     const enc = this.enc;
+    const e = 2 + sleep.recordWords;
     let count = 0;
     for (let i = 0; i < n; i++) {
       const id = sleep.actionId(acts[from + i]!);
-      let z: Sleeper | undefined;
-      for (let k = 0; k < sleeping.length; k++) {
-        if (sleeping[k]!.id === id) {
-          z = sleeping[k];
+      let z = -1;
+      for (let k = 0; k < sleeping.length; k += e) {
+        if (sleeping[k] === id) {
+          z = k;
           break;
         }
       }
-      if (z === undefined) {
+      if (z < 0) {
         this.asleepAt[i] = 0;
         continue;
       }
       enc.reset();
-      sleep.encodeShifted(state, z.rec, enc);
+      sleep.encodeShifted(state, sleeping, z + 2, enc);
       enc.finish();
       this.asleepAt[i] = 1;
       this.asleepHi[i] = enc.hi;
@@ -645,49 +649,65 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
 
   /** Room in {@link nextRecs} and {@link nextRun} for `n` successors' records. */
   private roomForRecords(sleep: SleepSets<S, A>, n: number): void {
-    if (this.nextRun.length < n) this.nextRun = new Uint8Array(2 * n);
+    if (this.nextRun.length < n) {
+      this.nextRun = new Uint8Array(2 * n);
+      this.nextId = new Int32Array(2 * n);
+      this.nextTid = new Int32Array(2 * n);
+    }
     if (this.nextRecs.length < n * sleep.recordWords) this.nextRecs = new Int32Array(2 * n * sleep.recordWords);
   }
 
-  /** The sleeper of successor `i` of the state being expanded (run, with a record), made when first asked for. */
-  private sleeperAt(i: number, acts: readonly A[], state: S): Sleeper {
-    let z = this.nextSleeper[i];
-    if (z === undefined) {
-      const sleep = this.sleep!;
-      const w = sleep.recordWords;
-      const rec = new Array<number>(w);
-      for (let k = 0; k < w; k++) rec[k] = this.nextRecs[i * w + k]!;
-      const action = acts[this.nextAct[i]!]!;
-      this.nextSleeper[i] = z = { id: sleep.actionId(action), tid: this.model.actionThread!(action, state), rec };
-    }
-    return z;
-  }
-
   /**
-   * The sleep set of the successor at `j` of `state` (its first arrival): the sleepers of the state,
-   * and of its other successors run, that commute with the transition to it.
+   * The sleep set of the successor at `j` of the state being expanded (its first arrival): the
+   * entries of the state's (`sleeping`), and its other successors run, that commute with the
+   * transition to it. An action asleep in the state but run there (its successor was new) is
+   * carried by its new record only.
    */
-  private sleepAfter(state: S, acts: readonly A[], j: number, m: number, sleeping: readonly Sleeper[] | null): readonly Sleeper[] | null {
-    if (this.nextRun[j] === 0) return null;
+  private sleepAfter(j: number, m: number, sleeping: SleepSet | null): SleepSet | null {
+    const run = this.nextRun;
+    if (run[j] === 0) return null;
     const sleep = this.sleep!;
     const recs = this.nextRecs;
     const w = sleep.recordWords;
+    const e = 2 + w;
     const at = j * w;
-    const myAction = acts[this.nextAct[j]!]!;
-    const myTid = this.model.actionThread!(myAction, state);
-    let out: Sleeper[] | null = null;
-    if (sleeping !== null) {
-      outer: for (let i = 0; i < sleeping.length; i++) {
-        const z = sleeping[i]!;
-        if (z.tid === myTid) continue;
-        // An action asleep here but run (its successor was new) has a sleeper of its own below.
-        for (let k = 0; k < m; k++) if (this.nextRun[k] === 1 && sleep.actionId(acts[this.nextAct[k]!]!) === z.id) continue outer;
-        if (sleep.commute(z.rec, 0, recs, at)) (out ??= []).push(z);
+    const tid = this.nextTid[j]!;
+    const nIn = sleeping === null ? 0 : sleeping.length / e;
+    if (this.keepEntry.length < nIn) this.keepEntry = new Uint8Array(2 * nIn);
+    if (this.keepRun.length < m) this.keepRun = new Uint8Array(2 * m);
+    let count = 0;
+    outer: for (let i = 0; i < nIn; i++) {
+      this.keepEntry[i] = 0;
+      const z = i * e;
+      if (sleeping![z + 1] === tid) continue;
+      for (let k = 0; k < m; k++) if (run[k] === 1 && this.nextId[k] === sleeping![z]) continue outer;
+      if (sleep.commute(sleeping!, z + 2, recs, at)) {
+        this.keepEntry[i] = 1;
+        count++;
       }
     }
     for (let i = 0; i < m; i++) {
-      if (i === j || this.nextRun[i] === 0 || this.model.actionThread!(acts[this.nextAct[i]!]!, state) === myTid) continue;
-      if (sleep.commute(recs, i * w, recs, at)) (out ??= []).push(this.sleeperAt(i, acts, state));
+      this.keepRun[i] = 0;
+      if (i === j || run[i] === 0 || this.nextTid[i] === tid) continue;
+      if (sleep.commute(recs, i * w, recs, at)) {
+        this.keepRun[i] = 1;
+        count++;
+      }
+    }
+    if (count === 0) return null;
+    const out = new Int32Array(count * e);
+    let o = 0;
+    for (let i = 0; i < nIn; i++) {
+      if (this.keepEntry[i] === 0) continue;
+      for (let k = 0; k < e; k++) out[o + k] = sleeping![i * e + k]!;
+      o += e;
+    }
+    for (let i = 0; i < m; i++) {
+      if (this.keepRun[i] === 0) continue;
+      out[o] = this.nextId[i]!;
+      out[o + 1] = this.nextTid[i]!;
+      for (let k = 0; k < w; k++) out[o + 2 + k] = recs[i * w + k]!;
+      o += e;
     }
     return out;
   }

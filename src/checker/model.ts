@@ -243,8 +243,8 @@ export interface SleepSets<S, A> {
   lastTransition(out: Int32Array, at: number): boolean;
   /** Whether the transitions of two records (of different threads), at `a[ai]` and `b[bi]`, commute. */
   commute(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number): boolean;
-  /** Feed `enc` (reset, to be finished by the caller) the fingerprint of `state` shifted by the shift of the record `rec`. */
-  encodeShifted(state: S, rec: ArrayLike<number>, enc: Encoder): void;
+  /** Feed `enc` (reset, to be finished by the caller) the fingerprint of `state` shifted by the shift of the record at `rec[at]`. */
+  encodeShifted(state: S, rec: ArrayLike<number>, at: number, enc: Encoder): void;
 }
 
 /**

@@ -215,7 +215,7 @@ export class KernelModel implements Model<KState, KAction> {
     }
     let next = this.po?.successorOf(state, action);
     if (next === undefined) next = this.interp.next(state, action);
-    else if (fp !== null) fp.add(this.po!.triedFootprint!);
+    else if (fp !== null) fp.add(this.po!.triedBits, this.po!.triedAt * fp.bits.length);
     // A state the partial-order reduction need not keep is run through (PartialOrder.chain).
     if (this.po) for (let c = this.po.chain(next, action.tid); c !== undefined; c = this.po.chain(next, action.tid)) next = c;
     if (fp !== null) this.interp.footprint = null;
@@ -297,11 +297,11 @@ export class KernelModel implements Model<KState, KAction> {
         return true;
       },
       commute: (a, ai, b, bi) => footprintsCommute(a, ai, b, bi, W),
-      encodeShifted: (state, rec, enc) => {
+      encodeShifted: (state, rec, at, enc) => {
         if (this.rec.state !== state) this.record(state);
         enc.int(state.threads.length);
-        enc.int((this.rec.s1 + rec[n]!) | 0);
-        enc.int((this.rec.s2 + rec[n + 1]!) | 0);
+        enc.int((this.rec.s1 + rec[at + n]!) | 0);
+        enc.int((this.rec.s2 + rec[at + n + 1]!) | 0);
       },
     };
   }

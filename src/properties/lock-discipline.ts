@@ -38,7 +38,7 @@ function releaseNotHeld(m: ModelView, s: KState, tid: number): Problem | undefin
   for (const pc of nextPrimCalls(m, s, tid)) {
     if (!RELEASES.has(pc.name)) continue;
     const key = m.interp.evaluate(s, tid, pc.call.args[0]!);
-    const l = typeof key === 'string' ? s.locks[key] : undefined;
+    const l = typeof key === 'string' ? m.interp.lockOf(s, key) : undefined;
     if (!l) continue;
     let held: boolean;
     switch (pc.name) {
@@ -123,7 +123,7 @@ function recursiveRead(m: ModelView, s: KState, tid: number): Problem | undefine
   for (const pc of nextPrimCalls(m, s, tid)) {
     if (pc.name !== 'down_read') continue;
     const key = m.interp.evaluate(s, tid, pc.call.args[0]!);
-    const l = typeof key === 'string' ? s.locks[key] : undefined;
+    const l = typeof key === 'string' ? m.interp.lockOf(s, key) : undefined;
     if (l?.kind !== 'rwsem' || !l.readers.includes(tid)) continue;
     if (!l.waiters.some((w) => w.write && w.tid !== tid)) continue;
     return {
@@ -150,7 +150,7 @@ function restores(ip: Interpreter, s: KState, tid: number): boolean {
   for (const pc of nextPrimCalls(v, s, tid)) {
     if (pc.name !== 'up_read_non_owner') continue;
     const key = ip.evaluate(s, tid, pc.call.args[0]!);
-    const l = typeof key === 'string' ? s.locks[key] : undefined;
+    const l = typeof key === 'string' ? ip.lockOf(s, key) : undefined;
     if (l?.kind !== 'rwsem' || !l.readers.includes(NON_OWNER)) return true;
   }
   return false;

@@ -15,17 +15,18 @@
  * Recorded where the interpreter touches the state (`Exec.read`, `write`, `lock`, `setLock`,
  * `thread`, `wakeKworker`, an oops mark, a memoised segment's inputs and outputs) and where a
  * decision about how far a transition runs reads it outside a statement (the oops mark, a kworker's
- * `pending` flag, the locks a `restores` judgement looks at, the memory a `pairsWhen` condition
- * reads): docs/checker.md, "Sleep sets". Over-approximation is sound (more transitions count as
- * dependent); what the explorer names without running is checked against the run successor under
- * `verifySleepSets`.
+ * `pending` flag, the locks a `restores` judgement looks at through `Interpreter.lockOf` and the
+ * memory through `Interpreter.evaluate`, the memory a `pairsWhen` condition reads, the step the
+ * run-through tries and does not take): docs/model.md, "The run-through judged against whole
+ * programs; sleep sets". Over-approximation is sound (more transitions count as dependent); what
+ * the explorer names without running is checked against the run successor under `verifySleepSets`.
  */
 import type { Program } from './program.ts';
-import type { KState } from './state.ts';
 
 /** Where each key's bit is, for one program. */
 export class FootprintLayout {
-  readonly memIndex = new Map<string, number>();
+  /** A memory key's bit: its index in `Program.memKeys`. */
+  readonly memIndex: ReadonlyMap<string, number>;
   readonly lockIndex = new Map<string, number>();
   /** The bit of the pair list. */
   readonly pairsBit: number;
@@ -37,7 +38,7 @@ export class FootprintLayout {
   readonly words: number;
 
   constructor(program: Program) {
-    for (const k of program.memKeys) this.memIndex.set(k, this.memIndex.size);
+    this.memIndex = program.memIndex;
     const M = program.memKeys.length;
     for (const k of program.lockKeys) this.lockIndex.set(k, M + this.lockIndex.size);
     this.pairsBit = M + program.lockKeys.length;
@@ -45,14 +46,11 @@ export class FootprintLayout {
     this.bits = this.threadBase + program.spec.threads.length;
     this.words = Math.max(1, Math.ceil(this.bits / 32));
     this.allMem = new Int32Array(2 * this.words);
-    this.allLocks = new Int32Array(2 * this.words);
     for (const i of this.memIndex.values()) this.allMem[i >> 5]! |= 1 << (i & 31);
-    for (const i of this.lockIndex.values()) this.allLocks[i >> 5]! |= 1 << (i & 31);
   }
 
-  /** Footprints (as {@link Footprint.bits}) reading every memory key, every lock. */
+  /** A footprint (as {@link Footprint.bits}) reading every memory key. */
   readonly allMem: Int32Array;
-  readonly allLocks: Int32Array;
 }
 
 /** A footprint being recorded: reads in words `[0, W)`, writes in `[W, 2W)` of {@link bits}. */
@@ -79,6 +77,16 @@ export class Footprint {
     if (i !== undefined) this.set(i, false);
   }
 
+  /** {@link readMem} of the key at `index` in `Program.memKeys`. */
+  readMemAt(index: number): void {
+    this.set(index, false);
+  }
+
+  /** {@link writeMem} of the key at `index` in `Program.memKeys`. */
+  writeMemAt(index: number): void {
+    this.set(index, true);
+  }
+
   writeMem(key: string): void {
     const i = this.layout.memIndex.get(key);
     if (i !== undefined) this.set(i, true);
@@ -92,11 +100,6 @@ export class Footprint {
   writeLock(key: string): void {
     const i = this.layout.lockIndex.get(key);
     if (i !== undefined) this.set(i, true);
-  }
-
-  /** Every lock read (a judgement that looks at locks the step does not name). */
-  readAllLocks(): void {
-    this.add(this.layout.allLocks);
   }
 
   /** Every memory key read (a judgement that looks at memory the step does not name). */
@@ -127,10 +130,10 @@ export class Footprint {
     for (let k = 0; k < W; k++) b[k]! |= other[k]! | other[W + k]!;
   }
 
-  /** Add the bits of `other` (reads, then writes, as {@link bits}). */
-  add(other: Int32Array): void {
+  /** Add the bits of `other` (reads, then writes, as {@link bits}), from `at`. */
+  add(other: Int32Array, at = 0): void {
     const b = this.bits;
-    for (let k = 0; k < b.length; k++) b[k]! |= other[k]!;
+    for (let k = 0; k < b.length; k++) b[k]! |= other[at + k]!;
   }
 }
 
@@ -147,43 +150,4 @@ export function footprintsCommute(a: ArrayLike<number>, ai: number, b: ArrayLike
     if (((aw & (br | bw)) | (bw & ar)) !== 0) return false;
   }
   return true;
-}
-
-/**
- * `state` seen through proxies that record into `fp` what a judgement outside any statement reads
- * of it (a `restores` judgement: reduction.ts, RunWatch): each memory key and lock it looks up, each
- * other thread than `tid` it looks at; listing the keys of memory or the locks reads them all.
- * Only while a footprint is recorded: a proxy is slow.
- */
-export function trackedView(state: KState, tid: number, fp: Footprint): KState {
-  const mem = new Proxy(state.mem, {
-    get: (t, k) => {
-      if (typeof k === 'string') fp.readMem(k);
-      return t[k as string];
-    },
-    ownKeys: (t) => {
-      fp.readAllMem();
-      return Reflect.ownKeys(t);
-    },
-  });
-  const locks = new Proxy(state.locks, {
-    get: (t, k) => {
-      if (typeof k === 'string') fp.readLock(k);
-      return t[k as string];
-    },
-    ownKeys: (t) => {
-      fp.readAllLocks();
-      return Reflect.ownKeys(t);
-    },
-  });
-  const threads = new Proxy(state.threads, {
-    get: (t, k) => {
-      if (typeof k === 'string') {
-        const j = Number(k);
-        if (Number.isInteger(j) && j !== tid && j >= 0 && j < t.length) fp.readThread(j);
-      }
-      return Reflect.get(t, k);
-    },
-  });
-  return { threads, mem, locks, pairs: state.pairs };
 }

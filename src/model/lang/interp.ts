@@ -23,7 +23,7 @@ import { KernelOops, PENDING, type Arg, type PrimCtx, type Primitive, type Wait 
 import { initialLock, ownsExclusively } from './locks.ts';
 import { liveStatements } from './live.ts';
 import { locksets } from './lockset.ts';
-import { trackedView, type Footprint } from './footprint.ts';
+import type { Footprint } from './footprint.ts';
 import { frozenFrame, SegmentMemo, SegmentRecording } from './segment-memo.ts';
 import { COALESCE, COALESCE_UNLESS_RESTORES, COALESCE_UNLESS_SLEEP_WATCHED, COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES, fieldOf, KEEP, reach, READS_EVERYTHING, Reduction, type Effects, type RunWatch, type StateReads } from './reduction.ts';
 import {
@@ -284,6 +284,16 @@ export class Interpreter {
       this.blockingCache.set(instr, r);
     }
     return r ?? undefined;
+  }
+
+  /**
+   * Lock `key` of `state` (undefined: no such lock), recorded in the {@link footprint} being
+   * recorded: how a judgement outside any statement (a `restores`, reduction.ts RunWatch) reads a
+   * lock, so that the transition it decides the extent of is known to depend on it.
+   */
+  lockOf(state: KState, key: string): LockState | undefined {
+    this.footprint?.readLock(key);
+    return state.locks[key];
   }
 
   /** Whether a kernel oops (NULL pointer dereference, use after free) killed thread `tid`. */
@@ -790,10 +800,12 @@ interface FieldRes {
    */
   readonly kind: 0 | 1 | 2 | 3;
   readonly value: Value;
-  /** Shared memory: the {@link keyReader} of `key`. */
+  /** Shared memory: the {@link keyReader} of `key`, and the key's index in `Program.memKeys` (-1: not shared memory). */
   readonly read: MemReader | null;
-  /** The {@link keyReader} of `kfreed`. */
+  readonly index: number;
+  /** The {@link keyReader} of `kfreed`, and its index. */
   readonly readKfreed: MemReader | null;
+  readonly kfreedIndex: number;
 }
 
 type MemReader = (mem: KState['mem']) => Value;
@@ -932,7 +944,8 @@ class CodeCompiler {
         if (c !== undefined) return () => c;
         if (program.memKeySet.has(name)) {
           const read = keyReader<Value>(name);
-          return (ex) => ex.readMemBy(name, read); // a global variable, e.g. oom_reaper_list
+          const index = program.memIndex.get(name)!;
+          return (ex) => ex.readMemBy(name, read, index); // a global variable, e.g. oom_reaper_list
         }
         if (name === 'current') return (ex) => ex.task;
         return () => name; // a function or a global object
@@ -942,7 +955,7 @@ class CodeCompiler {
         const field = e.field;
         return (ex) => {
           const r = key(ex);
-          return r.kind === FIELD_MEM ? ex.readMemBy(r.key, r.read!) : r.kind === FIELD_STATIC ? r.value : r.kind === FIELD_STACK ? ex.stackRead(r.key, field) : r.key;
+          return r.kind === FIELD_MEM ? ex.readMemBy(r.key, r.read!, r.index) : r.kind === FIELD_STATIC ? r.value : r.kind === FIELD_STACK ? ex.stackRead(r.key, field) : r.key;
         };
       }
       case 'addr': {
@@ -1102,14 +1115,16 @@ class CodeCompiler {
     const keeps = program.freeableFields.has(field);
     const cache = new Map<Value, FieldRes>();
     const resolve = (base: Value): FieldRes => {
-      if (parseStackRef(base)) return { key: base as string, kfreed: undefined, kind: FIELD_STACK, value: null, read: null, readKfreed: null };
+      if (parseStackRef(base)) return { key: base as string, kfreed: undefined, kind: FIELD_STACK, value: null, read: null, index: -1, readKfreed: null, kfreedIndex: -1 };
       const key = `${String(base)}.${field}`;
       const kfreed = keeps && typeof base === 'string' && program.freeable.has(base) ? `${base}.kfreed` : undefined;
       const readKfreed = kfreed === undefined ? null : keyReader<Value>(kfreed);
-      if (program.memKeySet.has(key)) return { key, kfreed, kind: FIELD_MEM, value: null, read: keyReader<Value>(key), readKfreed };
+      const kfreedIndex = kfreed === undefined ? -1 : (program.memIndex.get(kfreed) ?? -1);
+      const index = program.memIndex.get(key);
+      if (index !== undefined) return { key, kfreed, kind: FIELD_MEM, value: null, read: keyReader<Value>(key), index, readKfreed, kfreedIndex };
       const sv = program.spec.statics[key];
-      if (sv !== undefined && !Array.isArray(sv)) return { key, kfreed, kind: FIELD_STATIC, value: sv as Value, read: null, readKfreed };
-      return { key, kfreed, kind: 2, value: null, read: null, readKfreed };
+      if (sv !== undefined && !Array.isArray(sv)) return { key, kfreed, kind: FIELD_STATIC, value: sv as Value, read: null, index: -1, readKfreed, kfreedIndex };
+      return { key, kfreed, kind: 2, value: null, read: null, index: -1, readKfreed, kfreedIndex };
     };
     return (ex) => {
       const base = obj(ex);
@@ -1120,7 +1135,7 @@ class CodeCompiler {
         cache.set(base, r);
       }
       // Fields the model keeps for the object (shared, static or lock keys under it; freeableFields).
-      if (r.readKfreed !== null && ex.readMemBy(r.kfreed!, r.readKfreed)) throw new Oops(`use after free: ->${field} of ${String(base)}, which kfree() freed`);
+      if (r.readKfreed !== null && ex.readMemBy(r.kfreed!, r.readKfreed, r.kfreedIndex)) throw new Oops(`use after free: ->${field} of ${String(base)}, which kfree() freed`);
       return r;
     };
   }
@@ -1295,21 +1310,22 @@ class Exec implements PrimCtx {
     if (this.seg !== null) this.seg.read(key, v as Value);
     return v as Value;
   }
-  /** {@link read} of a key known to be shared memory, through its {@link keyReader} `read`. */
-  readMemBy(key: string, read: MemReader): Value {
+  /** {@link read} of a key known to be shared memory, through its {@link keyReader} `read` (`index`: its index in `Program.memKeys`). */
+  readMemBy(key: string, read: MemReader, index: number): Value {
     this.reads?.add(key);
-    this.ip.footprint?.readMem(key);
+    this.ip.footprint?.readMemAt(index);
     this.vReads?.add(key);
     const v = read(this.work?.mem ?? this.base.mem);
     if (this.seg !== null) this.seg.read(key, v);
     return v;
   }
   write(key: string, value: Value): void {
-    if (!this.program.memKeySet.has(key)) throw new ModelError(`write of unknown shared variable ${key}`);
+    const index = this.program.memIndex.get(key);
+    if (index === undefined) throw new ModelError(`write of unknown shared variable ${key}`);
     if (!this.work) throw new ModelError(`write of ${key} during a read-only evaluation`);
     this.writes?.add(key);
     this.vWrites?.add(key);
-    this.ip.footprint?.writeMem(key);
+    this.ip.footprint?.writeMemAt(index);
     if (this.seg !== null) this.seg.write(key, value);
     if (!this.work.mem) this.work.mem = this.work.copy.mem(this.base.mem);
     this.work.mem[key] = value;
@@ -1842,11 +1858,7 @@ class Exec implements PrimCtx {
       locks: w.locks ?? base.locks,
       pairs: w.pairs ?? base.pairs,
     };
-    // The judgement reads the state outside any statement (lock-discipline's: the semaphore a
-    // `down_read` is about to take): seen through a view that records what it reads.
-    const fp = this.ip.footprint;
-    const seen = fp === null ? view : trackedView(view, this.tid, fp);
-    return watches.some((x) => x.restores(this.ip, seen, this.tid));
+    return watches.some((x) => x.restores(this.ip, view, this.tid));
   }
 
   /** Whether the running thread owns a spinlock. */

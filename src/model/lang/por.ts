@@ -82,7 +82,7 @@ import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './re
 import { keyReader, keysDiffer, type KState, type LockState, type ThreadState, type Value } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
-import { trackedView, type Footprint } from './footprint.ts';
+import type { Footprint } from './footprint.ts';
 import { liveStatements, liveSuccessors } from './live.ts';
 import { locksets, type Locksets } from './lockset.ts';
 import { ownsExclusively } from './locks.ts';
@@ -239,9 +239,9 @@ export class PartialOrder {
       const next = this.alone(state, a, false);
       this.ip.footprint = outer;
       if (next === undefined) continue;
-      const bits = fp === null ? null : fp.bits.slice();
+      if (fp !== null) this.keepTried(this.tried.length, fp.bits);
       this.triedState = state;
-      this.tried.push({ tid: a.tid, choice: a.choice, next, footprint: bits });
+      this.tried.push({ tid: a.tid, choice: a.choice, next });
       if (this.invisibleAndAdvancing(state, a, next)) return i;
     }
     return -1;
@@ -312,12 +312,7 @@ export class PartialOrder {
     // cannot make a violated property hold (RunWatch: judged here, it holds in every state the
     // other threads' independent steps lead to, by C1 just checked).
     const watches = this.red.runWatchesAt(top.fn, top.pc);
-    if (watches) {
-      // Seen through a view that records what the judgement reads, while a footprint is recorded.
-      const fp = this.ip.footprint;
-      const seen = fp === null ? state : trackedView(state, a.tid, fp);
-      if (watches.some((w) => w.restores(this.ip, seen, a.tid))) return undefined;
-    }
+    if (watches && watches.some((w) => w.restores(this.ip, state, a.tid))) return undefined;
     return this.ip.next(state, a);
   }
 
@@ -393,7 +388,7 @@ export class PartialOrder {
     for (let i = 0; i < tried.length; i++) {
       const t = tried[i]!;
       if (t.tid === a.tid && t.choice === a.choice) {
-        this.triedFootprint = t.footprint;
+        this.triedAt = i;
         return t.next;
       }
     }
@@ -409,14 +404,29 @@ export class PartialOrder {
     this.chainFootprint = chain;
   }
   private trialFootprint: Footprint | null = null;
+
+  /** Keep the footprint `bits` of the `i`-th successor tried, in {@link triedBits}. */
+  private keepTried(i: number, bits: Int32Array): void {
+    const w = bits.length;
+    if (this.triedBits.length < (i + 1) * w) {
+      const grown = new Int32Array(2 * (i + 1) * w);
+      grown.set(this.triedBits);
+      this.triedBits = grown;
+    }
+    for (let k = 0; k < w; k++) this.triedBits[i * w + k] = bits[k]!;
+  }
   /** Where {@link chain} records the step it tries, while a transition's footprint is recorded. */
   private chainFootprint: Footprint | null = null;
-  /** With {@link recordFootprints}: the footprint of the successor {@link successorOf} last returned. */
-  triedFootprint: Int32Array | null = null;
+  /**
+   * With {@link recordFootprints}: the footprints of the successors tried, one after another (as
+   * `Footprint.bits`); the one {@link successorOf} last returned is at {@link triedAt}.
+   */
+  triedBits = new Int32Array(0);
+  triedAt = 0;
 
   /** The state {@link ample} was last asked about, when it computed successors in it ({@link tried}). */
   private triedState: KState | undefined;
-  private readonly tried: { readonly tid: number; readonly choice: number; readonly next: KState; readonly footprint: Int32Array | null }[] = [];
+  private readonly tried: { readonly tid: number; readonly choice: number; readonly next: KState }[] = [];
 
   /** C2 on the successor, and C3. */
   private invisibleAndAdvancing(state: KState, a: KAction, next: KState): boolean {

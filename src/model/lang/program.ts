@@ -117,6 +117,8 @@ export class Program {
   readonly memKeys: readonly string[];
   /** The same keys, for membership tests. */
   readonly memKeySet: ReadonlySet<string>;
+  /** Each shared variable's index in {@link memKeys}. */
+  readonly memIndex: ReadonlyMap<string, number>;
   readonly lockKeys: readonly string[];
   /** The spinlocks among them. */
   readonly spinKeys: readonly string[];
@@ -143,6 +145,7 @@ export class Program {
     this.fns = fns;
     this.memKeys = Object.keys(spec.mem).sort();
     this.memKeySet = new Set(this.memKeys);
+    this.memIndex = new Map(this.memKeys.map((k, i) => [k, i]));
     this.lockKeys = Object.keys(spec.locks).sort();
     this.spinKeys = this.lockKeys.filter((k) => spec.locks[k] === 'spin');
     const freeable = new Set(this.memKeys.filter((k) => k.endsWith('.kfreed')).map((k) => k.slice(0, -'.kfreed'.length)));

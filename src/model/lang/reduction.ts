@@ -176,7 +176,13 @@ export interface RunWatch {
   readonly prims?: readonly string[];
   /** Statements that call one of these notifier ops through `mn->ops->` (pairing's `invalidate_range_end`). */
   readonly ops?: readonly OpName[];
-  /** Whether `tid`, about to run a statement the watch names (by `prims` or `ops`) in `s`, may make a violated property hold by running it. */
+  /**
+   * Whether `tid`, about to run a statement the watch names (by `prims` or `ops`) in `s`, may make a
+   * violated property hold by running it. It decides how far a transition runs, so it reads the
+   * state only as a step does: a lock through `ip.lockOf`, memory through `ip.evaluate`, `tid`'s own
+   * thread and pairs (a transition's footprint, footprint.ts, records what those read; a read past
+   * them would let a sleep set name a wrong successor, which `verifySleepSets` catches).
+   */
   readonly restores: (ip: Interpreter, s: KState, tid: number) => boolean;
 }
 
