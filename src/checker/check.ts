@@ -272,7 +272,7 @@ export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A>, 
   const stats: Stats = {
     states: ex.table.count,
     transitions: ex.transitions,
-    ...(ex.sleep === null ? {} : { namedTransitions: ex.named }),
+    ...(ex.sleepsOn ? { namedTransitions: ex.named } : {}),
     maxDepth: ex.maxDepth,
     elapsedMs: now - ex.startMs,
     visitedBytes: ex.visitedBytes(),

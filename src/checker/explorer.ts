@@ -143,6 +143,8 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   sleep: SleepSets<S, A> | null = null;
   /** Transitions a sleep set named without running them (counted in {@link transitions} too). */
   named = 0;
+  /** Whether sleep sets were on (this explorer's, or the sides' of a parallel search: {@link sleepsUsed}). */
+  sleepsOn = false;
   private readonly sleepWanted: boolean;
   private readonly verifySleep: boolean;
 
@@ -327,7 +329,14 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   enableSleepSets(): boolean {
     if (!this.sleepWanted || this.sym !== null || this.table.find === undefined || this.model.sleepSets === undefined || typeof this.model.actionThread !== 'function') return false;
     this.sleep = this.model.sleepSets() ?? null;
-    return this.sleep !== null;
+    this.sleepsOn = this.sleep !== null;
+    return this.sleepsOn;
+  }
+
+  /** A parallel search's result explorer: the sides' sleep sets were on and named `named` transitions. */
+  sleepsUsed(named: number): void {
+    this.sleepsOn = true;
+    this.named = named;
   }
 
   /**

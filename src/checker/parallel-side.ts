@@ -4,7 +4,7 @@
  * and the answer to each request of the search. A worker thread runs one (parallel-worker.ts);
  * the main thread runs one too, so that it explores from the start, while the workers load.
  */
-import { Explorer } from './explorer.ts';
+import { Explorer, type SleepSet } from './explorer.ts';
 import { GraphPart } from './liveness.ts';
 import { SharedStateTable } from './shared-table.ts';
 import type { ParallelModel, Reply, Request, WorkerData } from './parallel.ts';
@@ -44,6 +44,8 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
     {
       findAll: data.findAll,
       signal,
+      sleepSets: data.sleepSets,
+      verifySleepSets: data.verifySleepSets,
       ...(data.maxStates === undefined ? {} : { maxStates: data.maxStates }),
       ...(data.maxDepth === undefined ? {} : { maxDepth: data.maxDepth }),
       ...(data.deadline === undefined ? {} : { timeMs: Math.max(0, data.deadline - Date.now()) }),
@@ -55,11 +57,24 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
     },
   );
   const w = data.worker;
+  // Sleep sets (Explorer.enableSleepSets): on where they are on in one thread (not under symmetry).
+  const sleeps = ex.enableSleepSets();
   let cur: (unknown | undefined)[] = [];
   let curIds: number[] = [];
+  /** With sleep sets: each state's, beside the states (null: empty); moved with them between sides. */
+  let curSleeps: (SleepSet | null)[] = [];
   let pos = 0;
   let next: unknown[] = [];
   let nextIds: number[] = [];
+  let nextSleeps: (SleepSet | null)[] = [];
+  /** The children the last expansion or seed left in the explorer, to the next level. */
+  const keepChildren = (): void => {
+    for (let j = 0; j < ex.childCount; j++) {
+      next.push(ex.childStates[j]);
+      nextIds.push(ex.childSlots[j]!);
+    }
+    if (sleeps) for (let j = 0; j < ex.childCount; j++) nextSleeps.push(ex.childSleeps[j] ?? null);
+  };
   let sentFindings = 0;
 
   const levelReply = (depth: number): Reply => {
@@ -74,8 +89,10 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
     if (fresh) {
       cur = next;
       curIds = nextIds;
+      curSleeps = nextSleeps;
       next = [];
       nextIds = [];
+      nextSleeps = [];
       pos = 0;
     }
     let tick = 0;
@@ -93,13 +110,15 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
       }
       const state = cur[pos];
       cur[pos] = undefined;
-      ex.expand(state, curIds[pos]!, depth);
+      let sleeping: SleepSet | null = null;
+      if (sleeps) {
+        sleeping = curSleeps[pos] ?? null;
+        curSleeps[pos] = null;
+      }
+      ex.expand(state, curIds[pos]!, depth, sleeping);
       pos++;
       if (ex.stopped) break;
-      for (let j = 0; j < ex.childCount; j++) {
-        next.push(ex.childStates[j]);
-        nextIds.push(ex.childSlots[j]!);
-      }
+      keepChildren();
     }
     return levelReply(depth);
   };
@@ -109,10 +128,7 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
       case 'seed':
         if (!ex.checkSignal()) {
           ex.seed();
-          for (let j = 0; j < ex.childCount; j++) {
-            next.push(ex.childStates[j]);
-            nextIds.push(ex.childSlots[j]!);
-          }
+          keepChildren();
         }
         return levelReply(0);
       case 'level':
@@ -121,13 +137,18 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
         const n = Math.min(m.n, next.length);
         const states = next.splice(next.length - n, n);
         const ids = nextIds.splice(nextIds.length - n, n);
-        return { t: 'states', states, ids };
+        const sleepSets = sleeps ? nextSleeps.splice(nextSleeps.length - n, n) : null;
+        return { t: 'states', states, ids, sleeps: sleepSets };
       }
       case 'take': {
         const shared = new Map<object, unknown>();
         for (let j = 0; j < m.states.length; j++) {
           next.push(revive(m.states[j], shared));
           nextIds.push(m.ids[j]!);
+        }
+        if (sleeps) {
+          if (m.sleeps === null || m.sleeps.length !== m.states.length) throw new Error('internal error: states moved between the sides of a parallel search without their sleep sets');
+          for (const z of m.sleeps) nextSleeps.push(z);
         }
         return { t: 'ok' };
       }
@@ -139,6 +160,7 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
         return {
           t: 'finish',
           transitions: ex.transitions,
+          named: sleeps ? ex.named : null,
           maxDepth: ex.maxDepth,
           part: p,
           perms: ex.perms === null ? [] : ex.perms.perms,

@@ -4,7 +4,7 @@
  * The search runs on `workers` sides (parallel-side.ts): the main thread's own and one per worker
  * thread beside it (parallel-worker.ts). Each side builds its own copy of the model from a
  * {@link WorkerModel} (a module, an export and a structured-cloneable argument; the model cannot be
- * sent) and explores with the ordinary {@link Explorer}: the same expansion, reductions, property
+ * sent) and explores with the ordinary {@link Explorer}: the same expansion, reductions, sleep sets, property
  * checks and liveness recording as one thread, except that the visited set is one table in shared
  * memory (shared-table.ts: a fingerprint is recorded once, by whichever side meets it first, under
  * one state number for all) and each side records its own part of the liveness graph. The main
@@ -18,7 +18,7 @@
  * shortest paths is reported can differ from run to run (whichever side first met a state is its
  * parent). Between levels the main thread evens out the sides' next levels, moving states from the
  * fullest to the emptiest (structured clones of the states; `revive` turns a clone back into a
- * state), and replaces the shared table's index when it is filling up (the sides pause between two
+ * state; a state's sleep set goes with it), and replaces the shared table's index when it is filling up (the sides pause between two
  * expansions for that).
  *
  * The state space explored is the same as one thread's: the same states (each state's successors
@@ -85,6 +85,9 @@ export interface WorkerData {
   /** [0]: abort (the signal), [1]: halt (a worker stopped on a violation), [2 + w]: worker w's transitions. */
   readonly flags: SharedArrayBuffer;
   readonly findAll: boolean;
+  /** CheckOptions' (each side decides as one thread would whether sleep sets are on: Explorer.enableSleepSets). */
+  readonly sleepSets?: boolean;
+  readonly verifySleepSets?: boolean;
   readonly maxStates?: number;
   readonly maxDepth?: number;
   /** `Date.now()` at which the time budget ends. */
@@ -96,7 +99,7 @@ export type Request =
   | { readonly t: 'seed' }
   | { readonly t: 'level'; readonly depth: number; readonly fresh: boolean }
   | { readonly t: 'give'; readonly n: number }
-  | { readonly t: 'take'; readonly states: readonly unknown[]; readonly ids: readonly number[] }
+  | { readonly t: 'take'; readonly states: readonly unknown[]; readonly ids: readonly number[]; readonly sleeps: readonly (Int32Array | null)[] | null }
   | { readonly t: 'index'; readonly index: SharedArrayBuffer }
   | { readonly t: 'finish' };
 
@@ -115,9 +118,17 @@ export type Reply =
       readonly stopReason: IncompleteReason | null;
       readonly cutoff: boolean;
     }
-  | { readonly t: 'states'; readonly states: readonly unknown[]; readonly ids: readonly number[] }
+  | { readonly t: 'states'; readonly states: readonly unknown[]; readonly ids: readonly number[]; readonly sleeps: readonly (Int32Array | null)[] | null }
   | { readonly t: 'ok' }
-  | { readonly t: 'finish'; readonly transitions: number; readonly maxDepth: number; readonly part: GraphPartData | null; readonly perms: readonly Perm[] }
+  | {
+      readonly t: 'finish';
+      readonly transitions: number;
+      /** Of them, those its sleep sets named (null: sleep sets were off on that side). */
+      readonly named: number | null;
+      readonly maxDepth: number;
+      readonly part: GraphPartData | null;
+      readonly perms: readonly Perm[];
+    }
   | { readonly t: 'error'; readonly error: WorkerErrorData };
 
 type LevelReply = Extract<Reply, { t: 'level' }>;
@@ -207,7 +218,7 @@ async function balance(channels: readonly Channel[], sizes: number[], active: re
     if (gap < 64 || gap < sizes[hi]! / 8) return;
     const n = Math.floor(gap / 2);
     const got = await channels[hi]!.request({ t: 'give', n }, 'states');
-    await channels[lo]!.request({ t: 'take', states: got.states, ids: got.ids }, 'ok');
+    await channels[lo]!.request({ t: 'take', states: got.states, ids: got.ids, sleeps: got.sleeps }, 'ok');
     sizes[hi]! -= got.states.length;
     sizes[lo]! += got.states.length;
   }
@@ -235,6 +246,8 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
     table: buffers,
     flags,
     findAll,
+    ...(options.sleepSets === undefined ? {} : { sleepSets: options.sleepSets }),
+    ...(options.verifySleepSets === undefined ? {} : { verifySleepSets: options.verifySleepSets }),
     ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
     ...(options.timeMs === undefined ? {} : { deadline: Date.now() + options.timeMs }),
@@ -351,6 +364,8 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
     if (failure) throw (failure as { readonly e: unknown }).e;
     const ends = await Promise.all(channels.map((c) => c.request({ t: 'finish' }, 'finish')));
     ex.transitions = ends.reduce((a, e) => a + e.transitions, 0);
+    // Every side decides alike whether its sleep sets are on (the same model and options).
+    if (ends.some((e) => e.named !== null)) ex.sleepsUsed(ends.reduce((a, e) => a + (e.named ?? 0), 0));
     ex.maxDepth = Math.max(...ends.map((e) => e.maxDepth));
     ex.cutoff = cutoff;
     ex.stopReason = stopReason;

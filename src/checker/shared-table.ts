@@ -160,6 +160,26 @@ export class SharedStateTable implements StateStore {
     }
   }
 
+  /**
+   * The number of the fingerprint `(hi, lo)`, or -1 where it is not in the table (sleep sets: a
+   * transition is named only where its successor is here). A slot another thread has claimed is
+   * waited for, as {@link insert} waits, then compared.
+   */
+  find(hi: number, lo: number): number {
+    const index = this.index;
+    const cap = this.cap;
+    const entries = this.entries;
+    let i = Math.floor((hi >>> 0) * this.scale);
+    for (;;) {
+      let v = Atomics.load(index, i);
+      while (v === CLAIMED) v = Atomics.load(index, i);
+      if (v === 0) return -1;
+      const p = (v - 1) * STRIDE;
+      if (entries[p] === hi && entries[p + 1] === lo) return v - 1;
+      if (++i === cap) i = 0;
+    }
+  }
+
   /** Grow the entries' buffer to hold number `id` (any thread may grow it; a smaller request than its size fails). */
   private room(id: number): void {
     const need = (id + 1) * STRIDE * 4;

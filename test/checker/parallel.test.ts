@@ -5,8 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, type CheckResult, type Path } from '../../src/checker/index.ts';
-import { checkParallel, type WorkerModel } from '../../src/checker/parallel.ts';
-import { FixtureInputError, philosophers, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
+import { checkParallel, type WorkerData, type WorkerModel } from '../../src/checker/parallel.ts';
+import { openSide } from '../../src/checker/parallel-side.ts';
+import { newSharedTable } from '../../src/checker/shared-table.ts';
+import { FixtureInputError, philosophers, sleepy, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
 import { programArb } from './fixtures/threads.ts';
 
 const FIXTURES = new URL('./fixtures/parallel-models.ts', import.meta.url).href;
@@ -98,6 +100,53 @@ describe('parallel search: property-based comparison with one thread', () => {
       { numRuns: 25, seed: 7 },
     );
   }, 120_000);
+});
+
+describe('parallel search: sleep sets (Explorer.enableSleepSets)', () => {
+  it('every side names where one thread does: the same states and transitions, the names checked by running them (verifySleepSets)', async () => {
+    const arg = { maxA: 30, maxB: 30 };
+    const one = check(sleepy(arg).model, { findAll: true });
+    // (31 x 31 states; each state reached twice but the first row's and column's: one of the two named.)
+    expect(one.stats.namedTransitions).toBe(900);
+    const r = await checkParallel(sleepy(arg).model, spec('sleepy', arg), { workers: 2, findAll: true, verifySleepSets: true });
+    expect(r.stats.states).toBe(one.stats.states);
+    expect(r.stats.transitions).toBe(one.stats.transitions);
+    expect(r.stats.namedTransitions).toBeGreaterThan(0);
+    expect(statuses(r)).toEqual(statuses(one));
+    const off = await checkParallel(sleepy(arg).model, spec('sleepy', arg), { workers: 2, findAll: true, sleepSets: false });
+    expect(off.stats.transitions).toBe(one.stats.transitions);
+    expect(off.stats.namedTransitions).toBeUndefined();
+  });
+
+  it('a model whose sleep sets lie is caught by verifySleepSets in the parallel search too', async () => {
+    const arg = { maxA: 1, maxB: 1, copy: true, lie: true };
+    await expect(checkParallel(sleepy(arg).model, spec('sleepy', arg), { workers: 2, findAll: true, verifySleepSets: true })).rejects.toThrow(/a sleep set named the successor of a: 0 -> 1 wrongly/);
+  });
+
+  it('states moved to another side take their sleep sets with them: that side names from them', async () => {
+    // Two sides on one table, driven by hand. Side 0 expands (0,0): (1,0) holds b's record, (0,1)
+    // a's. Both move to side 1, which expands them: in (1,0) a and b run ((2,0), (1,1) new); in
+    // (0,1) a is asleep and (1,1) known: named, and b runs ((0,2) new). Without the moved sleep
+    // sets it would name nothing.
+    const buffers = newSharedTable();
+    const flags = new SharedArrayBuffer(4 * 4);
+    const data = (worker: number): WorkerData => ({ worker, model: spec('sleepy', { maxA: 3, maxB: 3 }), table: buffers, flags, findAll: true });
+    const a = await openSide(data(0));
+    const b = await openSide(data(1));
+    await a.answer({ t: 'seed' });
+    const level0 = await a.answer({ t: 'level', depth: 0, fresh: true });
+    expect(level0).toMatchObject({ t: 'level', next: 2 });
+    const given = await a.answer({ t: 'give', n: 2 });
+    if (given.t !== 'states') throw new Error(`expected states, got ${given.t}`);
+    expect(given.sleeps?.map((z) => (z === null ? 0 : z.length))).toEqual([6, 6]);
+    expect(await b.answer({ t: 'take', states: given.states, ids: given.ids, sleeps: given.sleeps })).toEqual({ t: 'ok' });
+    expect(await b.answer({ t: 'level', depth: 1, fresh: true })).toMatchObject({ t: 'level', next: 3 });
+    expect(await b.answer({ t: 'finish' })).toMatchObject({ t: 'finish', transitions: 4, named: 1 });
+    expect(await a.answer({ t: 'finish' })).toMatchObject({ t: 'finish', transitions: 2, named: 0 });
+    // Moved without them: refused (an internal error), not explored without them.
+    const c = await openSide(data(1));
+    await expect(c.answer({ t: 'take', states: given.states, ids: given.ids, sleeps: null })).rejects.toThrow(/without their sleep sets/);
+  });
 });
 
 describe('parallel search: bounds, the first violation, errors', () => {
