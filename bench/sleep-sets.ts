@@ -365,7 +365,7 @@ function measure(file: string, o: SleepOptions): SleepCounts {
 export function run(): boolean {
   const files = ['examples/amdgpu-ioctl-vs-reaper.json', 'examples/reaper-retries-mmap-sem.json'];
   if (process.env.MNC_BENCH_SLEEP === '1') files.push('bench/scenarios/reaper-ioctl-two-pairs.json');
-  console.log('sleep sets, not built: what they would leave out (bench/sleep-sets.ts; MNC_BENCH_SLEEP=1 adds the kernel bench)');
+  console.log("Godefroid's sleep sets, the design measured before the explorer's (which name successors, leaving nothing out: the kernel bench above): what they would leave out (bench/sleep-sets.ts; MNC_BENCH_SLEEP=1 adds the kernel bench)");
   let ok = true;
   for (const file of files) {
     const plain = measure(file, { por: false, sleep: false });

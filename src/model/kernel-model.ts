@@ -209,8 +209,7 @@ export class KernelModel implements Model<KState, KAction> {
     }
     const fp = this.footprint;
     if (fp !== null) {
-      fp.clear();
-      fp.writeThread(action.tid);
+      fp.start(action.tid);
       this.interp.footprint = fp;
     }
     let next = this.po?.successorOf(state, action);

@@ -68,6 +68,12 @@ export class Footprint {
     for (let k = 0; k < b.length; k++) b[k] = 0;
   }
 
+  /** Start the footprint of a step of thread `tid`: empty, but for the thread's own state, which the step writes. */
+  start(tid: number): void {
+    this.clear();
+    this.writeThread(tid);
+  }
+
   private set(i: number, write: boolean): void {
     this.bits[(write ? this.W : 0) + (i >> 5)]! |= 1 << (i & 31);
   }

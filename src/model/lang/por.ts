@@ -232,8 +232,7 @@ export class PartialOrder {
       const fp = this.trialFootprint;
       const outer = this.ip.footprint;
       if (fp !== null) {
-        fp.clear();
-        fp.writeThread(a.tid);
+        fp.start(a.tid);
         this.ip.footprint = fp;
       }
       const next = this.alone(state, a, false);
