@@ -19,22 +19,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { srcDigest } from '../bin/src-digest.js';
 import { builtinNames } from '../src/model/kernel/scenario-file.ts';
 import { matrixJobs } from '../src/report/matrix.ts';
+import { distCurrent } from './lib/dist.ts';
 import { exec } from './lib/exec.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const MNC = join(ROOT, 'bin', 'mnc.js');
-
-/** Whether bin/mnc.js runs dist/ (built from these sources) rather than the sources through tsx. */
-function distCurrent(): boolean {
-  try {
-    return readFileSync(join(ROOT, 'dist', 'BUILD'), 'utf8').trim() === srcDigest(ROOT);
-  } catch {
-    return false;
-  }
-}
 
 interface MatrixJsonRow {
   readonly scenario: string;
@@ -75,7 +66,7 @@ export async function run(): Promise<boolean> {
   }
   const jobs = matrixJobs();
   const cores = availableParallelism();
-  const how = distCurrent() ? 'from dist/' : 'through tsx: dist/ is not built from these sources (npm run build)';
+  const how = distCurrent(ROOT) ? 'from dist/' : 'through tsx: dist/ is not built from these sources (npm run build)';
   console.log(`matrix: the main job (${jobs.length} runs: every built-in scenario in every variant), node bin/mnc.js matrix --jobs N, each a process of its own, ${how}; ${cores} cores`);
   const dir = mkdtempSync(join(tmpdir(), 'mnc-bench-matrix-'));
   try {

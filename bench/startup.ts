@@ -8,21 +8,14 @@
  * prints a warning (a loaded machine?), as the engine bench does; a run that fails fails.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { srcDigest } from '../bin/src-digest.js';
+import { distCurrent } from './lib/dist.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const TARGET_S = 0.3;
 const RUNS = 9;
 
-function current(): boolean {
-  try {
-    return readFileSync(join(ROOT, 'dist', 'BUILD'), 'utf8').trim() === srcDigest(ROOT);
-  } catch {
-    return false;
-  }
-}
+const current = (): boolean => distCurrent(ROOT);
 
 /** A command the bench times: its arguments, and whether a run of it went as it should. */
 interface Timed {

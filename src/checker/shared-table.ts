@@ -121,59 +121,66 @@ export class SharedStateTable implements StateStore {
    */
   insert(hi: number, lo: number, parent: number): number {
     const index = this.index;
-    const cap = this.cap;
-    const entries = this.entries;
-    let i = Math.floor((hi >>> 0) * this.scale);
+    let i = this.home(hi);
     for (;;) {
-      let v = Atomics.load(index, i);
-      if (v === 0) {
-        if (Atomics.compareExchange(index, i, 0, CLAIMED) === 0) {
-          const id = Atomics.add(this.ctl, 0, 1);
-          if (id >= this.limit || id >= this.cap - 1) {
-            // Give the slot back: a thread waiting on it probes it again.
-            Atomics.store(index, i, 0);
-            if (id >= this.limit) {
-              this.inserted = false;
-              return -1;
-            }
-            throw new Error('internal error: the shared visited set is full (parallel.ts replaces its index before that)');
-          }
-          if (id >= this.room0) this.room(id);
-          const p = id * STRIDE;
-          entries[p] = hi;
-          entries[p + 1] = lo;
-          entries[p + 2] = parent;
-          Atomics.store(index, i, id + 1);
-          this.inserted = true;
-          return id;
-        }
-        v = Atomics.load(index, i);
-      }
-      while (v === CLAIMED) v = Atomics.load(index, i);
-      if (v === 0) continue;
-      const p = (v - 1) * STRIDE;
-      if (entries[p] === hi && entries[p + 1] === lo) {
+      const found = this.probe(i, hi, lo);
+      if (found >= 0) {
         this.inserted = false;
-        return v - 1;
+        return found;
       }
-      if (++i === cap) i = 0;
+      // Not there: claim the empty slot the probe ended at. Where another thread claimed it first,
+      // probe on from it (the probe waits for that thread's number, then compares).
+      i = -found - 1;
+      if (Atomics.compareExchange(index, i, 0, CLAIMED) !== 0) continue;
+      const id = Atomics.add(this.ctl, 0, 1);
+      if (id >= this.limit || id >= this.cap - 1) {
+        // Give the slot back: a thread waiting on it probes it again.
+        Atomics.store(index, i, 0);
+        if (id >= this.limit) {
+          this.inserted = false;
+          return -1;
+        }
+        throw new Error('internal error: the shared visited set is full (parallel.ts replaces its index before that)');
+      }
+      if (id >= this.room0) this.room(id);
+      const p = id * STRIDE;
+      const entries = this.entries;
+      entries[p] = hi;
+      entries[p + 1] = lo;
+      entries[p + 2] = parent;
+      Atomics.store(index, i, id + 1);
+      this.inserted = true;
+      return id;
     }
   }
 
   /**
    * The number of the fingerprint `(hi, lo)`, or -1 where it is not in the table (sleep sets: a
-   * transition is named only where its successor is here). A slot another thread has claimed is
-   * waited for, as {@link insert} waits, then compared.
+   * transition is named only where its successor is here).
    */
   find(hi: number, lo: number): number {
+    const found = this.probe(this.home(hi), hi, lo);
+    return found >= 0 ? found : -1;
+  }
+
+  /** The home slot of a fingerprint whose high word is `hi`. */
+  private home(hi: number): number {
+    return Math.floor((hi >>> 0) * this.scale);
+  }
+
+  /**
+   * Probe from slot `i` for `(hi, lo)`: its number, or `-(slot + 1)` for the empty slot where it
+   * would go. A slot another thread has claimed is waited for until it is published (or given back),
+   * then compared.
+   */
+  private probe(i: number, hi: number, lo: number): number {
     const index = this.index;
     const cap = this.cap;
     const entries = this.entries;
-    let i = Math.floor((hi >>> 0) * this.scale);
     for (;;) {
       let v = Atomics.load(index, i);
       while (v === CLAIMED) v = Atomics.load(index, i);
-      if (v === 0) return -1;
+      if (v === 0) return -i - 1;
       const p = (v - 1) * STRIDE;
       if (entries[p] === hi && entries[p + 1] === lo) return v - 1;
       if (++i === cap) i = 0;
