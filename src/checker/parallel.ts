@@ -4,10 +4,11 @@
  * The search runs on `workers` sides (parallel-side.ts): the main thread's own and one per worker
  * thread beside it (parallel-worker.ts). Each side builds its own copy of the model from a
  * {@link WorkerModel} (a module, an export and a structured-cloneable argument; the model cannot be
- * sent) and explores with the ordinary {@link Explorer}: the same expansion, reductions, sleep sets, property
- * checks and liveness recording as one thread, except that the visited set is one table in shared
- * memory (shared-table.ts: a fingerprint is recorded once, by whichever side meets it first, under
- * one state number for all) and each side records its own part of the liveness graph. The main
+ * sent) and explores with the ordinary {@link Explorer}: the same expansion, reductions, sleep sets,
+ * property checks and liveness recording as one thread, except that the visited set is one table
+ * in shared memory (shared-table.ts: a fingerprint is recorded once, by whichever side meets it
+ * first, under one state number for all) and each side records its own part of the liveness graph
+ * (and a side's sleep sets name a successor only once some side has reached it). The main
  * thread's side starts at once; a worker joins the search at the first level after it has loaded
  * (about half a second), so the search does not wait for them.
  *
@@ -18,8 +19,8 @@
  * shortest paths is reported can differ from run to run (whichever side first met a state is its
  * parent). Between levels the main thread evens out the sides' next levels, moving states from the
  * fullest to the emptiest (structured clones of the states; `revive` turns a clone back into a
- * state; a state's sleep set goes with it), and replaces the shared table's index when it is filling up (the sides pause between two
- * expansions for that).
+ * state; a state's sleep set goes with it), and replaces the shared table's index when it is
+ * filling up (the sides pause between two expansions for that).
  *
  * The state space explored is the same as one thread's: the same states (each state's successors
  * do not depend on who expands it), the same transitions, and so the same verdicts. At the end the
