@@ -298,10 +298,18 @@ export class Interpreter {
 
   /** Whether a kernel oops (NULL pointer dereference, use after free) killed thread `tid`. */
   oopsed(state: KState, tid: number): boolean {
+    return !!this.oopsMark(state.mem, tid);
+  }
+
+  /**
+   * Thread `tid`'s oops mark in memory `mem` (the oops message; falsy: none), read as a step reads
+   * it: recorded in the {@link footprint} being recorded.
+   */
+  oopsMark(mem: KState['mem'], tid: number): Value | undefined {
     const mark = this.oopsMarks[tid];
-    if (mark === undefined) return false;
+    if (mark === undefined) return undefined;
     this.footprint?.readMem(this.oopsKeys[tid]!);
-    return !!mark(state.mem);
+    return mark(mem);
   }
 
   /** The read-only Exec {@link probe} lends out, while nobody holds it. */
@@ -330,9 +338,8 @@ export class Interpreter {
     const frame = t.frames[t.frames.length - 1];
     if (!frame) return null;
     const code = this.codeAt(frame.fn, frame.pc);
-    const oops = this.oopsMarks[tid];
-    if (oops !== undefined) this.footprint?.readMem(this.oopsKeys[tid]!);
-    if (oops !== undefined && oops(state.mem)) return { why: `killed by a kernel oops (${String(oops(state.mem))}) at this statement`, sleeping: false };
+    const oops = this.oopsMark(state.mem, tid);
+    if (oops) return { why: `killed by a kernel oops (${String(oops)}) at this statement`, sleeping: false };
     const b = code.blocking;
     if (!b) return null;
     const ex = this.probe(state, tid);
@@ -1720,11 +1727,7 @@ class Exec implements PrimCtx {
     const reads = red.reads;
     for (let n = 0; n < MAX_COALESCED; n++) {
       if (this.finished()) return;
-      const ok = this.ip.oopsMarks[this.tid];
-      if (ok !== undefined) {
-        this.ip.footprint?.readMem(this.ip.oopsKeys[this.tid]!);
-        if (ok(this.work?.mem ?? this.base.mem)) return;
-      }
+      if (this.ip.oopsMark(this.work?.mem ?? this.base.mem, this.tid)) return;
       const frames = this.work!.thread(this.tid).frames;
       const frame = frames[frames.length - 1]!;
       const mode = red.mode(frame.fn, frame.pc);
