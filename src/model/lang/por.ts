@@ -303,7 +303,11 @@ export class PartialOrder {
     const fut = this.futuresFor(state, a.tid);
     const mine = (this.mineBits[top.fn]![top.pc] ??= this.bitsOf(e.accesses));
     if (whole) {
-      for (let j = 0; j < n; j++) if (j !== a.tid && (conflicts(mine, this.wholeOf(fut, j)) || (judged && raises(this.pairReadBits, this.wholeOf(fut, j))))) return undefined;
+      for (let j = 0; j < n; j++) {
+        if (j === a.tid) continue;
+        const w = this.wholeOf(fut, j);
+        if (conflicts(mine, w) || (judged && raises(this.pairReadBits, w))) return undefined;
+      }
     } else {
       for (let j = 0; j < n; j++) if (j !== a.tid && (this.conflictsWith(fut, mine, state, j) || (judged && this.raisesUnder(fut, state, j)))) return undefined;
     }
@@ -396,7 +400,7 @@ export class PartialOrder {
 
   /**
    * Record the footprint (src/model/lang/footprint.ts) of each successor {@link ample} computes, for
-   * {@link triedFootprint}: the model records the rest of a transition's.
+   * {@link triedBits}: the model records the rest of a transition's.
    */
   recordFootprints(fp: Footprint, chain: Footprint): void {
     this.trialFootprint = fp;
