@@ -175,8 +175,8 @@ export class Interpreter {
    * read by the no-bug property), when the scenario has one.
    */
   readonly oopsKeys: readonly (string | undefined)[];
-  /** Per thread, the {@link keyReader} of its {@link oopsKeys} entry: its oops mark in a state's memory. */
-  readonly oopsMarks: readonly (((mem: KState['mem']) => Value) | undefined)[];
+  /** Per thread, the {@link keyReader} of its {@link oopsKeys} entry: its oops mark in a state's memory (read through {@link oopsMark}). */
+  private readonly oopsMarks: readonly (((mem: KState['mem']) => Value) | undefined)[];
 
   /** Whether the reduction's call graph has thread `tid` reaching function `fn` (for `verifyReduction`). */
   reaches(tid: number, fn: number): boolean {
@@ -409,8 +409,7 @@ export class Interpreter {
     const frame = t.frames[t.frames.length - 1];
     if (!frame) return 0;
     const code = this.codeAt(frame.fn, frame.pc);
-    const oops = this.oopsMarks[tid];
-    if (oops !== undefined && oops(state.mem)) return 0;
+    if (this.oopsMark(state.mem, tid)) return 0;
     const b = code.blocking;
     if (b !== undefined) {
       const ex = this.probe(state, tid);
