@@ -6,35 +6,30 @@
  * Memory: the visited set, plus the states of the current and the next level (full states, as the
  * model returns them; the widest level decides the peak).
  */
-import type { Explorer, Search, SleepSet } from './explorer.ts';
+import type { Explorer, Search } from './explorer.ts';
+import { Level } from './level.ts';
 
 export class BreadthFirst<S, A> implements Search {
   readonly exhaustive = true;
   exhausted = false;
-  private cur: (S | undefined)[] = [];
-  private curSlots: number[] = [];
+  private cur: Level<S>;
   private pos = 0;
-  private next: S[] = [];
-  private nextSlots: number[] = [];
+  private next: Level<S>;
   /** With sleep sets (Explorer.enableSleepSets): each state's sleep set, beside the states. */
   private readonly sleeps: boolean;
-  private curSleeps: (SleepSet | null)[] = [];
-  private nextSleeps: (SleepSet | null)[] = [];
   private depth = 0;
 
   constructor(private readonly ex: Explorer<S, A>) {
     ex.table.onRehash((remap) => {
-      const cs = this.curSlots;
-      for (let i = this.pos; i < cs.length; i++) cs[i] = remap[cs[i]!]!;
-      const ns = this.nextSlots;
-      for (let i = 0; i < ns.length; i++) ns[i] = remap[ns[i]!]!;
+      this.cur.remap(this.pos, remap);
+      this.next.remap(0, remap);
     });
     this.sleeps = ex.enableSleepSets();
+    this.cur = new Level<S>(this.sleeps);
+    this.next = new Level<S>(this.sleeps);
     if (ex.checkSignal()) return;
     ex.seed();
-    this.cur = ex.childStates.slice(0, ex.childCount);
-    this.curSlots = ex.childSlots.slice(0, ex.childCount);
-    if (this.sleeps) this.curSleeps = ex.childSleeps.slice(0, ex.childCount);
+    this.cur.addChildren(ex);
   }
 
   /** States discovered and not yet expanded. */
@@ -53,37 +48,17 @@ export class BreadthFirst<S, A> implements Search {
           return true;
         }
         this.cur = this.next;
-        this.curSlots = this.nextSlots;
-        this.curSleeps = this.nextSleeps;
-        this.next = [];
-        this.nextSlots = [];
-        this.nextSleeps = [];
+        this.next = new Level<S>(this.sleeps);
         this.pos = 0;
         this.depth++;
       }
       if ((++tick & 31) === 0 && ex.poll(this.frontier, this.depth)) return ex.stopReason !== null;
       const i = this.pos++;
-      const state = this.cur[i] as S;
-      this.cur[i] = undefined;
-      let sleeping: SleepSet | null = null;
-      if (this.sleeps) {
-        sleeping = this.curSleeps[i] ?? null;
-        this.curSleeps[i] = null;
-      }
-      ex.expand(state, this.curSlots[i]!, this.depth, sleeping);
+      const cur = this.cur;
+      const state = cur.take(i);
+      ex.expand(state, cur.slots[i]!, this.depth, cur.takenSleep);
       if (ex.stopped) return true;
-      const k = ex.childCount;
-      if (k > 0) {
-        const cs = ex.childStates;
-        const sl = ex.childSlots;
-        const next = this.next;
-        const nextSlots = this.nextSlots;
-        for (let j = 0; j < k; j++) {
-          next.push(cs[j]!);
-          nextSlots.push(sl[j]!);
-        }
-        if (this.sleeps) for (let j = 0; j < k; j++) this.nextSleeps.push(ex.childSleeps[j] ?? null);
-      }
+      if (ex.childCount > 0) this.next.addChildren(ex);
     }
   }
 }

@@ -4,7 +4,8 @@
  * and the answer to each request of the search. A worker thread runs one (parallel-worker.ts);
  * the main thread runs one too, so that it explores from the start, while the workers load.
  */
-import { Explorer, type SleepSet } from './explorer.ts';
+import { Explorer } from './explorer.ts';
+import { Level } from './level.ts';
 import { GraphPart } from './liveness.ts';
 import { SharedStateTable } from './shared-table.ts';
 import type { ParallelModel, Reply, Request, WorkerData } from './parallel.ts';
@@ -59,22 +60,10 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
   const w = data.worker;
   // Sleep sets (Explorer.enableSleepSets): on where they are on in one thread (not under symmetry).
   const sleeps = ex.enableSleepSets();
-  let cur: (unknown | undefined)[] = [];
-  let curIds: number[] = [];
-  /** With sleep sets: each state's, beside the states (null: empty); moved with them between sides. */
-  let curSleeps: (SleepSet | null)[] = [];
+  let cur = new Level<unknown>(sleeps);
   let pos = 0;
-  let next: unknown[] = [];
-  let nextIds: number[] = [];
-  let nextSleeps: (SleepSet | null)[] = [];
-  /** The children the last expansion or seed left in the explorer, to the next level. */
-  const keepChildren = (): void => {
-    for (let j = 0; j < ex.childCount; j++) {
-      next.push(ex.childStates[j]);
-      nextIds.push(ex.childSlots[j]!);
-    }
-    if (sleeps) for (let j = 0; j < ex.childCount; j++) nextSleeps.push(ex.childSleeps[j] ?? null);
-  };
+  /** The children of this level's states, in the table by id; with sleep sets, each with its own (moved with it between sides). */
+  let next = new Level<unknown>(sleeps);
   let sentFindings = 0;
 
   const levelReply = (depth: number): Reply => {
@@ -88,11 +77,7 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
   const level = async (depth: number, fresh: boolean): Promise<Reply> => {
     if (fresh) {
       cur = next;
-      curIds = nextIds;
-      curSleeps = nextSleeps;
-      next = [];
-      nextIds = [];
-      nextSleeps = [];
+      next = new Level<unknown>(sleeps);
       pos = 0;
     }
     let tick = 0;
@@ -108,17 +93,11 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
         if (Atomics.load(flags, 1) !== 0) break;
         if (ex.poll(cur.length - pos + next.length, depth)) break;
       }
-      const state = cur[pos];
-      cur[pos] = undefined;
-      let sleeping: SleepSet | null = null;
-      if (sleeps) {
-        sleeping = curSleeps[pos] ?? null;
-        curSleeps[pos] = null;
-      }
-      ex.expand(state, curIds[pos]!, depth, sleeping);
+      const state = cur.take(pos);
+      ex.expand(state, cur.slots[pos]!, depth, cur.takenSleep);
       pos++;
       if (ex.stopped) break;
-      keepChildren();
+      next.addChildren(ex);
     }
     return levelReply(depth);
   };
@@ -128,28 +107,22 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
       case 'seed':
         if (!ex.checkSignal()) {
           ex.seed();
-          keepChildren();
+          next.addChildren(ex);
         }
         return levelReply(0);
       case 'level':
         return level(m.depth, m.fresh);
       case 'give': {
-        const n = Math.min(m.n, next.length);
-        const states = next.splice(next.length - n, n);
-        const ids = nextIds.splice(nextIds.length - n, n);
-        const sleepSets = sleeps ? nextSleeps.splice(nextSleeps.length - n, n) : null;
-        return { t: 'states', states, ids, sleeps: sleepSets };
+        const { states, slots, sleeps: sleepSets } = next.split(m.n);
+        return { t: 'states', states, ids: slots, sleeps: sleepSets };
       }
       case 'take': {
         const shared = new Map<object, unknown>();
-        for (let j = 0; j < m.states.length; j++) {
-          next.push(revive(m.states[j], shared));
-          nextIds.push(m.ids[j]!);
-        }
-        if (sleeps) {
-          if (m.sleeps === null || m.sleeps.length !== m.states.length) throw new Error('internal error: states moved between the sides of a parallel search without their sleep sets');
-          for (const z of m.sleeps) nextSleeps.push(z);
-        }
+        next.append(
+          m.states.map((s) => revive(s, shared)),
+          m.ids,
+          m.sleeps,
+        );
         return { t: 'ok' };
       }
       case 'index':
