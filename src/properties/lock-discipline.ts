@@ -163,6 +163,11 @@ const KINDS: readonly (readonly [string, (m: KernelModel, s: KState, tid: number
   ['lock-discipline:held-at-exit', finishedHolding],
   ['lock-discipline:recursive-read', recursiveRead],
 ];
+/** Their indices in {@link KINDS}. */
+const BAD_UNLOCK = 0;
+const SLEEP_UNDER_SPIN = 1;
+const HELD_AT_EXIT = 2;
+const RECURSIVE_READ = 3;
 
 function problem(m: KernelModel, s: KState, check: (m: KernelModel, s: KState, tid: number) => Problem | undefined): Problem | undefined {
   for (let tid = 0; tid < s.threads.length; tid++) {
@@ -172,10 +177,88 @@ function problem(m: KernelModel, s: KState, check: (m: KernelModel, s: KState, t
   return undefined;
 }
 
+/** Bits of what a statement's primitive calls let the checks find there ({@link kindsAt}). */
+const AT_RELEASE = 1;
+const AT_SLEEP = 2;
+const AT_DOWN_READ = 4;
+
+/** Per program, per function, per pc: {@link kindsAt}'s bits, found once from the statement's calls. */
+const kindsCache = new WeakMap<KernelModel['program'], number[][]>();
+let kindsProgram: KernelModel['program'] | undefined;
+let kindsTable: number[][] = [];
+
+/**
+ * Which checks can find a problem at thread `tid`'s next statement, by the primitives it calls: a
+ * release ({@link releaseNotHeld} looks at nothing else), one that may sleep ({@link sleepUnderSpin},
+ * through `sleepingCall`: only a primitive with `sleeps`), `down_read` ({@link recursiveRead}).
+ */
+function kindsAt(m: KernelModel, s: KState, tid: number): number {
+  const frames = s.threads[tid]!.frames;
+  const top = frames[frames.length - 1]!;
+  if (m.program !== kindsProgram) {
+    let t = kindsCache.get(m.program);
+    if (t === undefined) kindsCache.set(m.program, (t = []));
+    kindsProgram = m.program;
+    kindsTable = t;
+  }
+  const perFn = (kindsTable[top.fn] ??= []);
+  let k = perFn[top.pc];
+  if (k === undefined) {
+    k = 0;
+    for (const pc of nextPrimCalls(m, s, tid)) {
+      if (RELEASES.has(pc.name)) k |= AT_RELEASE;
+      if (pc.prim.sleeps) k |= AT_SLEEP;
+      if (pc.name === 'down_read') k |= AT_DOWN_READ;
+    }
+    perFn[top.pc] = k;
+  }
+  return k;
+}
+
+/**
+ * Which of {@link KINDS} are violated in `s` (bit i: the i-th), each as {@link problem} finds it,
+ * in one pass over the threads: a thread still running is asked only the checks its next statement
+ * can fail ({@link kindsAt}), a finished one only `held-at-exit` (the others look at the next
+ * statement, and it has none). The engine asks the four sub-properties of a state one after
+ * another: the answer for the last frozen state asked about is kept.
+ */
+function violatedKinds(m: KernelModel, s: KState): number {
+  if (s === sweptState && m === sweptModel) return swept;
+  let bad = 0;
+  for (let tid = 0; tid < s.threads.length; tid++) {
+    if (s.threads[tid]!.frames.length === 0) {
+      if (finishedHolding(m, s, tid)) bad |= 1 << HELD_AT_EXIT;
+      continue;
+    }
+    const k = kindsAt(m, s, tid);
+    if (k === 0) continue;
+    if (k & AT_RELEASE && releaseNotHeld(m, s, tid)) bad |= 1 << BAD_UNLOCK;
+    if (k & AT_SLEEP && sleepUnderSpin(m, s, tid)) bad |= 1 << SLEEP_UNDER_SPIN;
+    if (k & AT_DOWN_READ && recursiveRead(m, s, tid)) bad |= 1 << RECURSIVE_READ;
+  }
+  sweptState = Object.isFrozen(s) ? s : undefined;
+  sweptModel = m;
+  swept = bad;
+  return bad;
+}
+let sweptState: KState | undefined;
+let sweptModel: KernelModel | undefined;
+let swept = 0;
+
+/** The engine's property for sub-property `i` of {@link KINDS}, by {@link violatedKinds}; {@link problem} gives the same answer, and explains it. */
+export function lockDisciplineHolds(m: KernelModel, s: KState, i: number): boolean {
+  return (violatedKinds(m, s) & (1 << i)) === 0;
+}
+
+/** Whether sub-property `i` of {@link KINDS} holds in `s`, thread by thread with no shortcut (what {@link lockDisciplineHolds} must agree with). */
+export function lockDisciplineHoldsSlowly(m: KernelModel, s: KState, i: number): boolean {
+  return problem(m, s, KINDS[i]![1]) === undefined;
+}
+
 export const lockDiscipline: KernelProperty = {
   name: 'lock-discipline',
   summary: 'no release of a lock not held, no sleep under a spinlock, no thread ends holding a lock, no recursive read behind a queued writer',
-  build: (m) => KINDS.map(([name, check]) => Property.always<KState>(name, (s) => problem(m, s, check) === undefined)),
+  build: (m) => KINDS.map(([name], i) => Property.always<KState>(name, (s) => lockDisciplineHolds(m, s, i))),
   // Every check is of one thread, and every step that can make one hold again once violated is that
   // thread's own running of the statement it is violated at, or a change of a lock that thread's
   // statement names (C1 keeps those apart), or an `up_read_non_owner` that takes another task's

@@ -6,12 +6,17 @@
  * docs/model.md ("What the properties need not declare").
  */
 import { describe, expect, test } from 'vitest';
-import { check } from '../../src/checker/index.ts';
+import { check, Property } from '../../src/checker/index.ts';
 import { KernelModel } from '../../src/model/kernel-model.ts';
 import { c, fn } from '../../src/model/lang/ir.ts';
 import type { Program } from '../../src/model/lang/program.ts';
 import { COALESCE_UNLESS_RESTORES, KEEP, type StateReads } from '../../src/model/lang/reduction.ts';
-import { lockDiscipline } from '../../src/properties/lock-discipline.ts';
+import { lockDiscipline, lockDisciplineHolds, lockDisciplineHoldsSlowly } from '../../src/properties/lock-discipline.ts';
+import { scenarioModel } from '../../src/properties/index.ts';
+import { loadBuiltin } from '../../src/model/kernel/scenario-file.ts';
+import { variantsOf } from '../../src/report/run.ts';
+import type { KState } from '../../src/model/lang/state.ts';
+import { PAGE_ALLOC_PRIMITIVES } from '../../src/model/kernel/core/page_alloc.ts';
 import { tinyProgram } from '../model/lang/program-fixture.ts';
 
 const f = (name: string, ...lines: string[]) => fn({ name, file: 't.c', version: 'test', source: 'test', params: [], body: lines.map((l) => c(l)) });
@@ -93,5 +98,44 @@ describe('lock discipline reads the running of a release only where it may undo 
     expect(withPor.bad).toEqual(full.bad);
     expect(withoutPor.bad).toEqual(full.bad);
     expect(withPor.states).toBeLessThan(withoutPor.states);
+  });
+});
+
+describe('the one-pass check (lockDisciplineHolds) answers as the thread-by-thread one', () => {
+  /** Every sub-property's answer both ways, on every state the check of `m` reaches; and which sub-properties the slow check found violated. */
+  function agreeOn(m: KernelModel): string[] {
+    const kinds = lockDiscipline.build(m).map((p) => p.name);
+    const agree = Property.always<KState>('agree', (s) => kinds.every((_, i) => lockDisciplineHolds(m, s, i) === lockDisciplineHoldsSlowly(m, s, i)));
+    m.setProperties([agree, ...kinds.map((name, i) => Property.always<KState>(name, (s) => lockDisciplineHoldsSlowly(m, s, i)))]);
+    const r = check(m, { findAll: true });
+    expect(r.status).not.toBe('incomplete');
+    expect(r.verdicts.find((v) => v.property === 'agree')?.status).toBe('holds');
+    return r.verdicts.filter((v) => v.status === 'violated').map((v) => v.property);
+  }
+
+  const builtin = (name: string, variant: string): KernelModel => {
+    const v = variantsOf(loadBuiltin(name)).find((x) => x.label === variant)!;
+    return scenarioModel(v.scenario, { names: ['lock-discipline'] });
+  };
+
+  test('on the built-ins that violate bad-unlock, recursive-read and held-at-exit', () => {
+    expect(agreeOn(builtin('amdgpu-ioctl-alloc-under-lock', '4a2de54dc1d7'))).toContain('lock-discipline:bad-unlock');
+    expect(agreeOn(builtin('several-starts-in-flight', 'tetsuo'))).toContain('lock-discipline:recursive-read');
+    expect(agreeOn(builtin('exit-mmap-vs-reaper', 'tetsuo'))).toContain('lock-discipline:held-at-exit');
+  });
+
+  test('on a thread that sleeps under a spinlock, releases locks it does not hold and finishes holding one', () => {
+    const p = tinyProgram({
+      // might_sleep_if() sleeps by its argument (a `sleeps` function), mutex_lock() always.
+      fns: [f('a', 'spin_lock(&s);', 'might_sleep_if(0);', 'might_sleep_if(1);', 'spin_unlock(&s);', 'mutex_lock(&m);'), f('b', 'mutex_unlock(&m);', 'y->w = 1;', 'spin_unlock(&s);')],
+      primitives: { might_sleep_if: PAGE_ALLOC_PRIMITIVES.might_sleep_if! },
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+      ],
+      locks: { m: 'mutex', s: 'spin' },
+      mem: { 'x.v': 0, 'y.w': 0 },
+    });
+    expect(agreeOn(new KernelModel(p, { coalesce: false })).sort()).toEqual(['lock-discipline:bad-unlock', 'lock-discipline:held-at-exit', 'lock-discipline:sleep-under-spinlock']);
   });
 });
