@@ -24,7 +24,7 @@ import type { KernelModel } from '../model/kernel-model.ts';
 import type { Interpreter } from '../model/lang/interp.ts';
 import { NON_OWNER, type KState } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
-import { backtrace, heldBy, heldLines, nextPrimCalls, sleepingCall, type ModelView } from './util.ts';
+import { backtrace, heldBy, heldLines, nextPrimCalls, sleepingCall, statementFact, type ModelView } from './util.ts';
 
 const RELEASES = new Set(['mutex_unlock', 'up_write', 'up_read', 'up_read_non_owner', 'spin_unlock', 'spin_unlock_irqrestore', 'write_unlock', 'read_unlock']);
 
@@ -182,38 +182,21 @@ const AT_RELEASE = 1;
 const AT_SLEEP = 2;
 const AT_DOWN_READ = 4;
 
-/** Per program, per function, per pc: {@link kindsAt}'s bits, found once from the statement's calls. */
-const kindsCache = new WeakMap<KernelModel['program'], number[][]>();
-let kindsProgram: KernelModel['program'] | undefined;
-let kindsTable: number[][] = [];
-
 /**
  * Which checks can find a problem at thread `tid`'s next statement, by the primitives it calls: a
  * release ({@link releaseNotHeld} looks at nothing else), one that may sleep ({@link sleepUnderSpin},
  * through `sleepingCall`: only a primitive with `sleeps`), `down_read` ({@link recursiveRead}).
+ * Undefined for a finished thread.
  */
-function kindsAt(m: KernelModel, s: KState, tid: number): number {
-  const frames = s.threads[tid]!.frames;
-  const top = frames[frames.length - 1]!;
-  if (m.program !== kindsProgram) {
-    let t = kindsCache.get(m.program);
-    if (t === undefined) kindsCache.set(m.program, (t = []));
-    kindsProgram = m.program;
-    kindsTable = t;
-  }
-  const perFn = (kindsTable[top.fn] ??= []);
-  let k = perFn[top.pc];
-  if (k === undefined) {
-    k = 0;
-    for (const pc of nextPrimCalls(m, s, tid)) {
-      if (RELEASES.has(pc.name)) k |= AT_RELEASE;
-      if (pc.prim.sleeps) k |= AT_SLEEP;
-      if (pc.name === 'down_read') k |= AT_DOWN_READ;
-    }
-    perFn[top.pc] = k;
+const kindsAt = statementFact((m, s, tid) => {
+  let k = 0;
+  for (const pc of nextPrimCalls(m, s, tid)) {
+    if (RELEASES.has(pc.name)) k |= AT_RELEASE;
+    if (pc.prim.sleeps) k |= AT_SLEEP;
+    if (pc.name === 'down_read') k |= AT_DOWN_READ;
   }
   return k;
-}
+});
 
 /**
  * Which of {@link KINDS} are violated in `s` (bit i: the i-th), each as {@link problem} finds it,
@@ -230,7 +213,7 @@ function violatedKinds(m: KernelModel, s: KState): number {
       if (finishedHolding(m, s, tid)) bad |= 1 << HELD_AT_EXIT;
       continue;
     }
-    const k = kindsAt(m, s, tid);
+    const k = kindsAt(m, s, tid)!;
     if (k === 0) continue;
     if (k & AT_RELEASE && releaseNotHeld(m, s, tid)) bad |= 1 << BAD_UNLOCK;
     if (k & AT_SLEEP && sleepUnderSpin(m, s, tid)) bad |= 1 << SLEEP_UNDER_SPIN;

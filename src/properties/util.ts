@@ -35,28 +35,41 @@ export function primCalls(m: ModelView, instr: Instr): PrimCall[] {
 }
 
 const NO_CALLS: readonly PrimCall[] = [];
-/** Per program, per function, per pc: {@link primCalls} of the statement there. */
-const nextCallsCache = new WeakMap<Program, (readonly PrimCall[] | undefined)[][]>();
-/** The last program asked about, and its table (asked per thread in every state). */
-let lastCallsProgram: Program | undefined;
-let lastCallsTable: (readonly PrimCall[] | undefined)[][] = [];
+
+/**
+ * A fact about a thread's next statement that depends on the statement alone: `fact(m, s, tid)`
+ * computes it with `compute` the first time a thread of the program stands at that function and pc,
+ * and looks it up after that, by position (properties ask per thread in every state). Undefined
+ * for a finished thread.
+ */
+export function statementFact<T>(compute: (m: ModelView, s: KState, tid: number) => T): (m: ModelView, s: KState, tid: number) => T | undefined {
+  const byProgram = new WeakMap<Program, (T | undefined)[][]>();
+  // The last program asked about, and its table.
+  let lastProgram: Program | undefined;
+  let lastTable: (T | undefined)[][] = [];
+  return (m, s, tid) => {
+    const frames = s.threads[tid]!.frames;
+    const top = frames[frames.length - 1];
+    if (top === undefined) return undefined;
+    let table = lastTable;
+    if (m.program !== lastProgram) {
+      let t = byProgram.get(m.program);
+      if (t === undefined) byProgram.set(m.program, (t = []));
+      lastProgram = m.program;
+      lastTable = table = t;
+    }
+    const perFn = (table[top.fn] ??= []);
+    let out = perFn[top.pc];
+    if (out === undefined) perFn[top.pc] = out = compute(m, s, tid);
+    return out;
+  };
+}
+
+const primCallsAt = statementFact((m, s, tid) => primCalls(m, nextInstr(m, s, tid)!));
 
 /** The primitive calls of `tid`'s next instruction ({@link primCalls}; none for a finished thread), by its position. */
 export function nextPrimCalls(m: ModelView, s: KState, tid: number): readonly PrimCall[] {
-  const frames = s.threads[tid]!.frames;
-  const top = frames[frames.length - 1];
-  if (top === undefined) return NO_CALLS;
-  let table = lastCallsTable;
-  if (m.program !== lastCallsProgram) {
-    let t = nextCallsCache.get(m.program);
-    if (t === undefined) nextCallsCache.set(m.program, (t = []));
-    lastCallsProgram = m.program;
-    lastCallsTable = table = t;
-  }
-  const perFn = (table[top.fn] ??= []);
-  let out = perFn[top.pc];
-  if (out === undefined) perFn[top.pc] = out = primCalls(m, nextInstr(m, s, tid)!);
-  return out;
+  return primCallsAt(m, s, tid) ?? NO_CALLS;
 }
 
 /** `tid`'s next instruction (`m.interp.current(s, tid)?.instr`, without building the rest). */
