@@ -15,7 +15,7 @@ export class BreadthFirst<S, A> implements Search {
   private cur: Level<S>;
   private pos = 0;
   private next: Level<S>;
-  /** With sleep sets (Explorer.enableSleepSets): each state's sleep set, beside the states. */
+  /** Whether sleep sets are on (Explorer.enableSleepSets): each level then keeps each state's beside it. */
   private readonly sleeps: boolean;
   private depth = 0;
 
