@@ -126,7 +126,8 @@ describe('the one-pass check (lockDisciplineHolds) answers as the thread-by-thre
 
   test('on a thread that sleeps under a spinlock, releases locks it does not hold and finishes holding one', () => {
     const p = tinyProgram({
-      // might_sleep_if() sleeps by its argument (a `sleeps` function), mutex_lock() always.
+      // a may sleep holding s only at might_sleep_if(1) (its `sleeps` is a function of the argument:
+      // might_sleep_if(0) does not), and finishes holding m; b releases m and s, which it never took.
       fns: [f('a', 'spin_lock(&s);', 'might_sleep_if(0);', 'might_sleep_if(1);', 'spin_unlock(&s);', 'mutex_lock(&m);'), f('b', 'mutex_unlock(&m);', 'y->w = 1;', 'spin_unlock(&s);')],
       primitives: { might_sleep_if: PAGE_ALLOC_PRIMITIVES.might_sleep_if! },
       threads: [
