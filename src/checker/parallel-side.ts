@@ -74,14 +74,17 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
     return { t: 'level', depth, left: cur.length - pos, next: next.length, findings, halted: ex.halted, stopReason: ex.stopReason, cutoff: ex.cutoff };
   };
 
+  // Counted over the whole search, not each level: a search of many short levels (its first ones)
+  // checks its flags and gives its event loop turns as often as one of long levels. Until a worker
+  // is ready, the main thread's side explores alone, and it sees the worker's message only in a turn.
+  let tick = 0;
+  let turn = performance.now();
   const level = async (depth: number, fresh: boolean): Promise<Reply> => {
     if (fresh) {
       cur = next;
       next = new Level<unknown>(sleeps);
       pos = 0;
     }
-    let tick = 0;
-    let turn = yieldMs === undefined ? 0 : performance.now();
     while (pos < cur.length) {
       if (table.full) break;
       if ((++tick & 31) === 0) {

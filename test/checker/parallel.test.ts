@@ -8,7 +8,7 @@ import { check, type CheckResult, type Path } from '../../src/checker/index.ts';
 import { checkParallel, type WorkerData, type WorkerModel } from '../../src/checker/parallel.ts';
 import { openSide } from '../../src/checker/parallel-side.ts';
 import { newSharedTable } from '../../src/checker/shared-table.ts';
-import { FixtureInputError, philosophers, sleepy, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
+import { FixtureInputError, philosophers, sleepy, slowChain, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
 import { programArb } from './fixtures/threads.ts';
 
 const FIXTURES = new URL('./fixtures/parallel-models.ts', import.meta.url).href;
@@ -190,6 +190,14 @@ describe('parallel search: bounds, the first violation, errors', () => {
     expect(r.stats.states).toBe(one.stats.states);
     expect(r.stats.transitions).toBe(one.stats.transitions);
     expect(statuses(r)).toEqual(statuses(one));
+  });
+
+  it('a search of many short levels, explored alone while the worker loads, still honours a time budget (its checks are counted over levels, not within each)', async () => {
+    // 300,000 levels of one state each (about 3 s alone); the worker loads for 3 s. Each level is
+    // far shorter than the 32 expansions between two checks of the budget.
+    const r = await checkParallel(slowChain({ n: 300_000, ms: 3000 }).model, spec('slowChain', { n: 300_000, ms: 3000 }), { workers: 2, timeMs: 200 });
+    expect(r.status === 'incomplete' && r.reason).toBe('time');
+    expect(r.stats.states).toBeLessThan(300_001);
   });
 
   it("a model that cannot be built: the model's own error (the main thread's side builds it first)", async () => {
