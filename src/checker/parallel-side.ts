@@ -107,6 +107,8 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
 
   const answer = async (m: Request): Promise<Reply> => {
     switch (m.t) {
+      case 'open':
+        throw new Error('internal error: a side of the parallel search was given its data twice');
       case 'seed':
         if (!ex.checkSignal()) {
           ex.seed();

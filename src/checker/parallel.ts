@@ -76,6 +76,17 @@ export interface ParallelOptions extends CheckOptions {
    * closures of its own, and the hot call sites, seeing two, are compiled again).
    */
   readonly revive?: ParallelModel<unknown, unknown>['revive'];
+  /**
+   * Workers started ahead ({@link PreparedWorkers}), which have been loading `spec`'s module while
+   * the caller did other work: the search takes its workers from them (and starts any more it
+   * needs). The caller closes them once the search has ended (those it took are closed by it).
+   */
+  readonly prepared?: PreparedWorkers;
+}
+
+/** @internal A worker started ahead of its search: `workerData`, the modules to load. */
+export interface PreloadData {
+  readonly preload: readonly string[];
 }
 
 /** @internal Sent to each worker as `workerData`. */
@@ -97,6 +108,7 @@ export interface WorkerData {
 
 /** @internal */
 export type Request =
+  | { readonly t: 'open'; readonly data: WorkerData }
   | { readonly t: 'seed' }
   | { readonly t: 'level'; readonly depth: number; readonly fresh: boolean }
   | { readonly t: 'give'; readonly n: number }
@@ -189,6 +201,11 @@ class WorkerChannel implements Channel {
     return new Promise((resolve, reject) => (this.pending = { resolve, reject }));
   }
 
+  /** Give a worker started ahead ({@link PreparedWorkers}) its data: it answers with {@link ready}. */
+  open(data: WorkerData): void {
+    if (this.failure === null) this.worker.postMessage({ t: 'open', data } satisfies Request);
+  }
+
   request<T extends Reply['t']>(m: Request, expect: T): Promise<Extract<Reply, { t: T }>> {
     const p = this.wait();
     this.worker.postMessage(m);
@@ -200,6 +217,45 @@ class WorkerChannel implements Channel {
 
   close(): Promise<unknown> {
     return this.worker.terminate();
+  }
+}
+
+/**
+ * Worker threads of a parallel search started before it: each loads the modules given (the module
+ * of the search's {@link WorkerModel}) while the main thread does other work, such as reading a
+ * scenario and building its model (`mnc check --jobs N` starts them first thing), and is given its
+ * part of the search when {@link checkParallel} begins. A worker that failed to load reports its
+ * error then, as one started by the search would.
+ */
+export class PreparedWorkers {
+  private readonly idle: WorkerChannel[];
+
+  /** `count` workers loading `modules` (URLs, as `import()` takes them). */
+  constructor(count: number, modules: readonly string[]) {
+    this.idle = Array.from({ length: count }, () => {
+      const c = new WorkerChannel(spawnModuleWorker(import.meta.url, 'parallel-worker', { preload: modules } satisfies PreloadData));
+      // Awaited by the search; until then a failure is only recorded.
+      c.ready.catch(() => undefined);
+      return c;
+    });
+  }
+
+  /** How many workers wait for a search (started, not taken, not closed). */
+  get waiting(): number {
+    return this.idle.length;
+  }
+
+  /** Up to `n` of the workers, each given `data(i)` (i from 0): a search's own from now on. */
+  take(n: number, data: (i: number) => WorkerData): Channel[] {
+    return this.idle.splice(0, n).map((c, i) => {
+      c.open(data(i));
+      return c;
+    });
+  }
+
+  /** Stop the workers no search took. */
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((c) => c.close()));
   }
 }
 
@@ -274,8 +330,10 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
           options.onProgress!({ states, transitions, statesPerSecond: elapsedMs > 0 ? Math.round((states * 1000) / elapsedMs) : 0, depth, frontier, elapsedMs });
         }, options.progressIntervalMs ?? 250);
   try {
-    // The workers load while the main thread builds its own side and starts the search.
-    for (let w = 0; w < n - 1; w++) channels.push(new WorkerChannel(spawnModuleWorker(import.meta.url, 'parallel-worker', { ...base, worker: w } satisfies WorkerData)));
+    // The workers load while the main thread builds its own side and starts the search: those
+    // started ahead first (they have been loading already).
+    if (options.prepared !== undefined) channels.push(...options.prepared.take(n - 1, (w) => ({ ...base, worker: w })));
+    for (let w = channels.length; w < n - 1; w++) channels.push(new WorkerChannel(spawnModuleWorker(import.meta.url, 'parallel-worker', { ...base, worker: w } satisfies WorkerData)));
     const names = ex.props.map((p) => p.name).join('\n');
     // Which sides have built their model, and the first failure of a worker before it had.
     const isReady = new Array<boolean>(n).fill(false);

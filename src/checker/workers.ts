@@ -17,14 +17,22 @@ function tsxApi(): string {
 }
 
 /**
+ * The module `name` (a path without extension, relative to the directory of `base`, a module's
+ * `import.meta.url`) as `import()` takes it: the `.js` beside a compiled module, else the `.ts` source.
+ */
+export function siblingModule(base: string, name: string): string {
+  return new URL(`./${name}${base.endsWith('.js') ? '.js' : '.ts'}`, base).href;
+}
+
+/**
  * A worker running the module `name` (without extension) of the directory of `base` (a module's
  * `import.meta.url`): the `.js` beside a compiled module, or the `.ts` source through tsx's loader.
  */
 export function spawnModuleWorker(base: string, name: string, data: unknown): Worker {
   // Compiled (dist/): the worker is JavaScript too.
-  if (base.endsWith('.js')) return new Worker(new URL(`./${name}.js`, base), { workerData: data });
+  const worker = siblingModule(base, name);
+  if (base.endsWith('.js')) return new Worker(new URL(worker), { workerData: data });
   // From the sources: register tsx's loader in the worker, then load it.
-  const worker = new URL(`./${name}.ts`, base).href;
   return new Worker(`import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); return import(${JSON.stringify(worker)}); });`, { eval: true, workerData: data });
 }
 

@@ -20,6 +20,7 @@ import type { Trace } from '../report/trace.ts';
 import { explain, KERNEL_PROPERTIES, scenarioModel, unselected } from '../properties/index.ts';
 import { baseName } from '../properties/types.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
+import type { PreparedWorkers } from '../checker/parallel.ts';
 import { formatMatrix, formatMatrixCounterexamples, matrixJobs, type MatrixRunOptions } from '../report/matrix.ts';
 import { computeMatrixParallel } from '../report/matrix-pool.ts';
 import { availableParallelism } from 'node:os';
@@ -429,7 +430,8 @@ export interface CheckFlags extends ScenarioFlags {
   jobs?: number;
 }
 
-export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<number> {
+/** `prepared`: the workers of a run with `--jobs`, started by the caller (closed by it, once this has returned). */
+export async function cmdCheck(io: Io, arg: string, f: CheckFlags, prepared?: PreparedWorkers): Promise<number> {
   if (f.forecast) return cmdForecast(io, arg, f);
   if (f.first && f.all) throw new UsageError('--first stops at the first violation and --all goes on to decide every property: give one of them');
   if (f.first && f.strategy !== undefined && f.strategy !== 'dfs') throw new UsageError(`--first searches depth-first: leave out --strategy ${f.strategy}`);
@@ -470,7 +472,7 @@ export async function cmdCheck(io: Io, arg: string, f: CheckFlags): Promise<numb
     ...(f.maxStates !== undefined ? { maxStates: f.maxStates } : {}),
     ...(f.maxDepth !== undefined ? { maxDepth: f.maxDepth } : {}),
     ...(f.time !== undefined ? { timeMs: f.time * 1000 } : {}),
-    ...(jobs > 1 ? { workers: jobs } : {}),
+    ...(jobs > 1 ? { workers: jobs, ...(prepared === undefined ? {} : { prepared }) } : {}),
     signal: ac.signal,
     onProgress,
     progressIntervalMs: 200,

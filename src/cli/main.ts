@@ -130,7 +130,17 @@ export function buildCli(io: Io, setCode: (c: number) => void): Command {
         '3   incomplete: a bound (--time, --max-states, --max-depth), a signal (Ctrl-C, SIGTERM), the random strategy finding nothing, or a counterexample that failed its check on the real states; properties marked ? are undecided',
       ]),
     )
-    .action(async (arg: string, f: CheckFlags) => setCode(await (await commands()).cmdCheck(io, arg, f)));
+    .action(async (arg: string, f: CheckFlags) => {
+      // A breadth-first run on several threads: its workers start loading the model now, beside
+      // this thread's own loading and the scenario's reading (src/report/prepare-workers.ts).
+      const parallel = (f.jobs ?? 1) > 1 && f.first !== true && f.forecast !== true && (f.strategy ?? 'bfs') === 'bfs';
+      const prepared = parallel ? (await import('../report/prepare-workers.ts')).prepareWorkers(f.jobs!) : undefined;
+      try {
+        setCode(await (await commands()).cmdCheck(io, arg, f, prepared));
+      } finally {
+        await prepared?.close();
+      }
+    });
 
   program
     .command('matrix')

@@ -3,7 +3,7 @@
  * verdicts a matrix or a comparison shows.
  */
 import { check, checkAsync, type CheckOptions, type CheckResult, type Counterexample, type Strategy } from '../checker/index.ts';
-import { checkParallel, type ParallelModel } from '../checker/parallel.ts';
+import { checkParallel, type ParallelModel, type PreparedWorkers } from '../checker/parallel.ts';
 import type { KAction } from '../model/lang/interp.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import { applyVariant, type ScenarioFile } from '../model/kernel/scenario-file.ts';
@@ -33,6 +33,8 @@ export interface RunOptions extends CheckOptions {
    * Default 1: the run on this thread. The same states, transitions and verdicts either way.
    */
   readonly workers?: number;
+  /** Workers started ahead for it (prepare-workers.ts); the caller closes them once the run has ended. */
+  readonly prepared?: PreparedWorkers;
 }
 
 export interface ScenarioRun {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, type CheckResult, type Path } from '../../src/checker/index.ts';
-import { checkParallel, type WorkerData, type WorkerModel } from '../../src/checker/parallel.ts';
+import { checkParallel, PreparedWorkers, type WorkerData, type WorkerModel } from '../../src/checker/parallel.ts';
 import { openSide } from '../../src/checker/parallel-side.ts';
 import { newSharedTable } from '../../src/checker/shared-table.ts';
 import { FixtureInputError, philosophers, sleepy, slowChain, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
@@ -80,6 +80,49 @@ describe("parallel search: the main thread's side", () => {
     await checkParallel(apart.model, spec('philosophers', 9), { workers: 2, findAll: true });
     // Only the counterexamples' replays.
     expect(apart.calls()).toBeLessThan(one.stats.transitions / 100);
+  });
+});
+
+describe('parallel search: workers started ahead (PreparedWorkers)', () => {
+  it('the search takes them: what one thread finds, and none is left waiting', async () => {
+    const prepared = new PreparedWorkers(1, [FIXTURES]);
+    expect(prepared.waiting).toBe(1);
+    try {
+      const one = check(philosophers(9).model, { findAll: true });
+      const r = await checkParallel(philosophers(9).model, spec('philosophers', 9), { workers: 2, findAll: true, prepared });
+      expect(prepared.waiting).toBe(0);
+      expect(r.stats.states).toBe(one.stats.states);
+      expect(r.stats.transitions).toBe(one.stats.transitions);
+      expect(statuses(r)).toEqual(statuses(one));
+    } finally {
+      await prepared.close();
+    }
+  });
+
+  it('more workers than were started ahead: the search starts the rest; fewer wanted: the others wait until closed', async () => {
+    const one = check(philosophers(9).model, { findAll: true });
+    const few = new PreparedWorkers(1, [FIXTURES]);
+    const many = new PreparedWorkers(3, [FIXTURES]);
+    try {
+      const r3 = await checkParallel(philosophers(9).model, spec('philosophers', 9), { workers: 3, findAll: true, prepared: few });
+      expect(r3.stats.states).toBe(one.stats.states);
+      const r2 = await checkParallel(philosophers(9).model, spec('philosophers', 9), { workers: 2, findAll: true, prepared: many });
+      expect(r2.stats.states).toBe(one.stats.states);
+      expect(many.waiting).toBe(2);
+    } finally {
+      await few.close();
+      await many.close();
+    }
+    expect(many.waiting).toBe(0);
+  });
+
+  it("a module that fails to load in a worker started ahead: the search fails with the module's error, its class name kept", async () => {
+    const prepared = new PreparedWorkers(1, [new URL('./fixtures/throwing-module.ts', import.meta.url).href]);
+    try {
+      await expect(checkParallel(philosophers(9).model, spec('philosophers', 9), { workers: 2, prepared })).rejects.toMatchObject({ name: 'FixtureInputError', message: 'this module refuses to load' });
+    } finally {
+      await prepared.close();
+    }
   });
 });
 

@@ -736,6 +736,11 @@ describe('check --jobs: one check on worker threads', () => {
     const zero = await run('check', 'kvm-pairing-under-reaper', '--jobs', '0');
     expect(zero.code).toBe(2);
     expectOneLine(zero.err, /--jobs/);
+    // The workers start before the scenario is read (src/report/prepare-workers.ts): a scenario
+    // that cannot be read is still one line, and they are stopped.
+    const missing = await run('check', 'no-such-scenario', '--jobs', '2');
+    expect(missing.code).toBe(2);
+    expectOneLine(missing.err, /no-such-scenario/);
   });
 });
 
