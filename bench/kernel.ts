@@ -9,7 +9,9 @@
  * Then the same check on 2 threads, the main thread and a worker (src/checker/parallel.ts): its states, transitions and
  * seconds, the speed-up over the one-thread run just made, and whether the verdicts are the same;
  * then both again, each in a process of its own (bench/lib/fresh.ts), as `mnc check` runs one (the
- * in-process run starts with the main thread's code compiled by the one-thread run).
+ * in-process run starts with the main thread's code compiled by the one-thread run); then `mnc
+ * check --all -q --jobs N` and `--jobs 1` themselves (node bin/mnc.js, from dist/ when it is current),
+ * the whole process, which starts its workers before it reads the scenario.
  * Set MNC_BENCH_KERNEL_WORKERS=N for another count (0 skips it). Beside it, what the machine gives
  * two threads at all on this workload: the one-thread check stopped at 300,000 states, alone and then
  * as N copies at once, each on a worker thread of its own, sharing nothing (the ceiling of any
@@ -26,9 +28,13 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { spawnModuleWorker } from '../src/checker/workers.ts';
 import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
 import { propertyVerdicts, runScenario, runScenarioAsync } from '../src/report/run.ts';
+import { distCurrent } from './lib/dist.ts';
+import { exec } from './lib/exec.ts';
 import { checkArgs, freshCheck, printResult } from './lib/fresh.ts';
 
 const SCENARIO = join(import.meta.dirname, 'scenarios', 'reaper-ioctl-two-pairs.json');
+const ROOT = join(import.meta.dirname, '..');
+const MNC = join(ROOT, 'bin', 'mnc.js');
 const COPY_STATES = 300_000;
 
 /** The one-thread check stopped at COPY_STATES: its seconds. */
@@ -123,6 +129,24 @@ export async function run(): Promise<boolean> {
     if (comparable && !freshSame) same = false;
     console.log(
       `    each in a process of its own, as \`mnc check\` runs one: ${many.seconds.toFixed(1)} s on ${workers} threads, ${one.seconds.toFixed(1)} s on one: ${(one.seconds / many.seconds).toFixed(2)}x${comparable ? `; states and transitions the same: ${freshSame ? 'yes' : 'NO'}` : ''}`,
+    );
+    // `mnc check` itself, the whole process (it starts its workers before it reads the scenario:
+    // src/report/prepare-workers.ts), alternated, twice each.
+    const cli: Record<string, number[]> = { many: [], one: [] };
+    let cliSame = true;
+    for (let i = 0; i < 2; i++) {
+      for (const [k, j] of [['many', workers], ['one', 1]] as const) {
+        const c = await exec(process.execPath, [MNC, 'check', SCENARIO, '--all', '-q', '--jobs', String(j)], { mayFail: true });
+        const states = /; (\d+) states,/.exec(c.out)?.[1];
+        if (c.status !== 1 || states === undefined) throw new Error(`mnc check --jobs ${j} exited ${String(c.status)}:\n${c.out}`);
+        if (comparable && Number(states) !== s.states) cliSame = false;
+        cli[k]!.push(c.seconds);
+      }
+    }
+    if (!cliSame) same = false;
+    const secs = (xs: readonly number[]): string => xs.map((x) => x.toFixed(1)).join(' and ');
+    console.log(
+      `    mnc check --all -q as a user runs it (node bin/mnc.js, ${distCurrent(ROOT) ? 'dist/' : 'through tsx: dist/ is not current'}; the whole process): ${secs(cli.many!)} s with --jobs ${workers}, ${secs(cli.one!)} s with --jobs 1: ${(Math.min(...cli.one!) / Math.min(...cli.many!)).toFixed(2)}x (the faster of each)${comparable ? `; states the same: ${cliSame ? 'yes' : 'NO'}` : ''}`,
     );
     const [alone] = (await copies(1)) as [number];
     const together = await copies(workers);
