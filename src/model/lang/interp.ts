@@ -32,6 +32,7 @@ import {
   CTX_NON_BLOCK_UNIT,
   nonBlockCount,
   keyReader,
+  emptyObjects,
   objectCopier,
   type Frame,
   type KState,
@@ -208,10 +209,10 @@ export class Interpreter {
       const f = this.program.fn(fi);
       if (t.args.length !== f.def.params.length) throw new ModelError(`thread ${t.name}: ${t.fn} takes ${f.def.params.length} arguments, got ${t.args.length}`);
       // A kworker is idle until its work item is queued (wakeKworker).
-      if (t.kworker !== undefined) return { frames: [], srcu: 0, pending: false };
+      if (t.kworker !== undefined) return { frames: emptyObjects<Frame>(), srcu: 0, pending: false };
       return { frames: [{ fn: fi, pc: 0, locals: padLocals(t.args, f), dest: -1, ctx: 0 }], srcu: 0, pending: false };
     });
-    let state: KState = { threads, mem: this.copy.mem(spec.mem), locks, pairs: [] };
+    let state: KState = { threads, mem: this.copy.mem(spec.mem), locks, pairs: emptyObjects<PairRecord>() };
     // Frozen before any step runs on it (its parts too with freezeParts): a step freezes only what it builds.
     if (this.freezeParts) deepFreeze(state);
     else Object.freeze(state);
@@ -580,9 +581,16 @@ function readOnly<T>(f: () => T, fallback: T): T {
   }
 }
 
+/**
+ * A new frame's locals: the arguments, then 0 for the rest. Built by `push`, never as
+ * `new Array(n)`: V8 gives an array the elements kind of where it was made, and a holey one makes
+ * every array the copy sites (copyArray) later build holey too, so that the code reading locals,
+ * frames and pairs meets two kinds of array (packed and holey) where it could meet one.
+ */
 function padLocals(args: readonly Value[], f: CompiledFn): Value[] {
-  const l: Value[] = new Array(f.locals.length).fill(0);
-  args.forEach((a, i) => (l[i] = a));
+  const l: Value[] = [];
+  const n = Math.max(f.locals.length, args.length);
+  for (let i = 0; i < n; i++) l.push(i < args.length ? args[i]! : 0);
   return l;
 }
 

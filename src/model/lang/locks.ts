@@ -26,7 +26,7 @@
  *
  * These functions only compute; the interpreter applies them to an Immer draft.
  */
-import { NON_OWNER, type LockState, type MutexState, type RwsemState, type RwsemWaiter, type SpinState } from './state.ts';
+import { NON_OWNER, emptyObjects, type LockState, type MutexState, type RwsemState, type RwsemWaiter, type SpinState } from './state.ts';
 
 /**
  * A semaphore's state. Every one is built here, by one object literal, so that all of them share
@@ -36,7 +36,8 @@ import { NON_OWNER, type LockState, type MutexState, type RwsemState, type Rwsem
  * encoding) megamorphic.
  */
 export function rwsem(writer: number, readers: readonly number[], waiters: readonly RwsemWaiter[]): RwsemState {
-  return { kind: 'rwsem', writer, readers, waiters };
+  // An empty queue as a list of objects, whichever list it was made from (emptyObjects).
+  return { kind: 'rwsem', writer, readers, waiters: waiters.length === 0 ? emptyObjects<RwsemWaiter>() : waiters };
 }
 
 export function initialLock(kind: LockState['kind']): LockState {

@@ -139,6 +139,18 @@ export interface KState {
   readonly pairs: readonly PairRecord[];
 }
 
+/**
+ * A new empty list of objects (frames, pair records, waiters), of V8's elements kind for objects.
+ * An empty literal `[]` is of the kind for small integers, which becomes the kind for objects at
+ * its first object; a list of objects that starts empty as the other kind gives the code reading
+ * such lists two maps of array where it could meet one (test/model/lang/maps.test.ts).
+ */
+export function emptyObjects<T extends object>(): T[] {
+  const a: (T | null)[] = [null];
+  a.length = 0;
+  return a as T[];
+}
+
 export function isFinished(t: ThreadState): boolean {
   return t.frames.length === 0;
 }
@@ -165,18 +177,18 @@ export function isFinished(t: ThreadState): boolean {
  * faster, and the caches keyed by object answer for the shared parts after the move too.
  */
 export function reviveState(clone: unknown, freezeParts: boolean, shared?: Map<object, unknown>): KState {
-  const r = (x: unknown): unknown => rebuild(x, shared, r, freezeParts);
+  const r = (x: unknown, key?: string): unknown => rebuild(x, shared, r, freezeParts, key);
   // The state object is frozen either way; its parts as the interpreter's are (`freezeParts`).
   return Object.freeze(r(clone) as KState);
 }
 
-type Literal = (o: Readonly<Record<string, unknown>>, r: (v: unknown) => unknown) => object;
+type Literal = (o: Readonly<Record<string, unknown>>, r: (v: unknown, key: string) => unknown) => object;
 
 /** Per property list (joined by NUL), the function returning `{ "k1": r(o["k1"]), ... }`. */
 const literals = new Map<string, Literal>();
 
-/** `v` rebuilt, its parts by `r` (which rebuilds with the same `shared`). */
-function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: unknown) => unknown, freeze: boolean): unknown {
+/** `v` (the value of property `key` of its parent, if any) rebuilt, its parts by `r` (which rebuilds with the same `shared`). */
+function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: unknown, key?: string) => unknown, freeze: boolean, key: string | undefined): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (shared !== undefined) {
     const done = shared.get(v);
@@ -189,7 +201,8 @@ function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: un
     // arrays of small integers (the interpreter's empty lists, read holds) come from sites of their
     // own, so they get the kinds the interpreter's have.
     let a: unknown[];
-    if (v.length === 0) a = [];
+    // An empty list of objects as the interpreter makes them (emptyObjects), of numbers as `[]`.
+    if (v.length === 0) a = key === 'readers' ? [] : emptyObjects();
     else if (v.every((x) => typeof x === 'number' && (x | 0) === x)) {
       const ints: number[] = [];
       for (let i = 0; i < v.length; i++) ints.push(v[i] as number);
@@ -206,7 +219,7 @@ function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: un
     let make = literals.get(id);
     if (make === undefined) {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
-      make = new Function('o', 'r', `return { ${keys.map((k) => `${JSON.stringify(k)}: r(o[${JSON.stringify(k)}])`).join(', ')} };`) as Literal;
+      make = new Function('o', 'r', `return { ${keys.map((k) => `${JSON.stringify(k)}: r(o[${JSON.stringify(k)}], ${JSON.stringify(k)})`).join(', ')} };`) as Literal;
       literals.set(id, make);
     }
     out = freeze ? Object.freeze(make(o, r)) : make(o, r);
