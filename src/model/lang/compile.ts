@@ -12,6 +12,7 @@
  */
 import type { Expr, FnDef, Src, Stmt } from './ir.ts';
 import { printExpr, subExprs } from './ir.ts';
+import { internalized } from './intern.ts';
 
 export interface InstrBase {
   readonly src: Src;
@@ -54,8 +55,14 @@ export interface CompiledFn {
  * locals `<name>.<field>` through it. A frame's index does not change while it is on the stack.
  */
 export function stackRef(depth: number, name: string): string {
-  return `@${depth}.${name}`;
+  const byName = (stackRefs[depth] ??= new Map());
+  let r = byName.get(name);
+  if (r === undefined) byName.set(name, (r = internalized(`@${depth}.${name}`)));
+  return r;
 }
+
+/** Per frame depth, per struct name: its {@link stackRef}, made once (and internalized: intern.ts). */
+const stackRefs: Map<string, string>[] = [];
 
 /** The frame index and struct name of a {@link stackRef}, or undefined for any other value. */
 export function parseStackRef(v: unknown): { readonly depth: number; readonly name: string } | undefined {

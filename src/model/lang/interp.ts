@@ -16,6 +16,7 @@
  * For every step the interpreter records the shared variables and locks it read and wrote.
  */
 import type { Draft } from 'immer';
+import { internalized } from './intern.ts';
 import { printExpr, type Expr, type Src } from './ir.ts';
 import { instrCalls, parseStackRef, stackRef, type CompiledFn, type Instr } from './compile.ts';
 import { OP_NAMES, type NotifierSpec, type OpName, type Program } from './program.ts';
@@ -1076,13 +1077,14 @@ class CodeCompiler {
             const r = p.run(ex, args(ex), ex.choice);
             if (r === PENDING) throw PENDING_SIGNAL;
             if (r !== declared) throw new ModelError(`reduction premise broken: ${name}() returned ${String(r)}, but declares ${String(declared)} for this scenario (Primitive.value)`);
-            return r;
+            return typeof r === 'string' ? internalized(r) : r;
           };
         }
         return (ex) => {
           const r = p.run(ex, args(ex), ex.choice);
           if (r === PENDING) throw PENDING_SIGNAL;
-          return r;
+          // A primitive may build the name it returns (intern.ts).
+          return typeof r === 'string' ? internalized(r) : r;
         };
       }
       case 'assign': {
@@ -1130,7 +1132,8 @@ class CodeCompiler {
     const cache = new Map<Value, FieldRes>();
     const resolve = (base: Value): FieldRes => {
       if (parseStackRef(base)) return { key: base as string, kfreed: undefined, kind: FIELD_STACK, value: null, read: null, index: -1, readKfreed: null, kfreedIndex: -1 };
-      const key = `${String(base)}.${field}`;
+      // Internalized: a sub-object's name is a value a state may hold (intern.ts).
+      const key = internalized(`${String(base)}.${field}`);
       const kfreed = keeps && typeof base === 'string' && program.freeable.has(base) ? `${base}.kfreed` : undefined;
       const readKfreed = kfreed === undefined ? null : keyReader<Value>(kfreed);
       const kfreedIndex = kfreed === undefined ? -1 : (program.memIndex.get(kfreed) ?? -1);
@@ -1211,7 +1214,7 @@ class CodeCompiler {
         if (typeof ops === 'string') {
           nid = nids.get(ops);
           if (nid === undefined && !nids.has(ops)) {
-            nid = ops.endsWith('.ops') ? ops.slice(0, -4) : undefined;
+            nid = ops.endsWith('.ops') ? internalized(ops.slice(0, -4)) : undefined;
             nids.set(ops, nid);
           }
         }
@@ -1333,7 +1336,9 @@ class Exec implements PrimCtx {
     if (this.seg !== null) this.seg.read(key, v);
     return v;
   }
-  write(key: string, value: Value): void {
+  write(key: string, given: Value): void {
+    // A primitive may build the name it stores (intern.ts).
+    const value = typeof given === 'string' ? internalized(given) : given;
     const index = this.program.memIndex.get(key);
     if (index === undefined) throw new ModelError(`write of unknown shared variable ${key}`);
     if (!this.work) throw new ModelError(`write of ${key} during a read-only evaluation`);
@@ -1465,14 +1470,14 @@ class Exec implements PrimCtx {
         const key = this.fieldKeyOf(base, e.field);
         if (this.program.memKeySet.has(key)) return this.read(key);
         const sv = this.program.spec.statics[key];
-        if (sv !== undefined) return Array.isArray(sv) ? key : (sv as Value);
-        return key;
+        if (sv !== undefined) return Array.isArray(sv) ? internalized(key) : (sv as Value);
+        return internalized(key);
       }
       case 'addr':
         if (e.e.k === 'field') {
           const key = this.fieldKey(e.e);
           if (parseStackRef(key.slice(0, key.lastIndexOf('.')))) throw new ModelError(`the address of ${e.e.field} of a struct on the stack (${key}) is not modelled`);
-          return key;
+          return internalized(key);
         }
         return this.eval(e.e);
       case 'unary': {
@@ -1540,7 +1545,7 @@ class Exec implements PrimCtx {
           const declared = p.value(e.args, this.program.spec.statics);
           if (declared !== undefined && r !== declared) throw new ModelError(`reduction premise broken: ${e.callee.name}() returned ${String(r)}, but declares ${String(declared)} for this scenario (Primitive.value)`);
         }
-        return r;
+        return typeof r === 'string' ? internalized(r) : r;
       }
       case 'assign': {
         let v = this.scalar(e.value);
@@ -1676,7 +1681,7 @@ class Exec implements PrimCtx {
     const callee = instr.callee;
     if (callee.k === 'field' && (OP_NAMES as readonly string[]).includes(callee.field)) {
       const ops = this.scalar(callee.obj);
-      let nid = typeof ops === 'string' && ops.endsWith('.ops') ? ops.slice(0, -4) : undefined;
+      let nid = typeof ops === 'string' && ops.endsWith('.ops') ? internalized(ops.slice(0, -4)) : undefined;
       // As the compiled form: `invalidate` is an op only for an interval notifier (hfi1's mmu_rb_ops has one too).
       if (callee.field === 'invalidate' && nid !== undefined && !this.program.notifier(nid)?.ops.invalidate) nid = undefined;
       const target = this.scalar(callee);
@@ -1849,7 +1854,7 @@ class Exec implements PrimCtx {
     if (!this.work) throw new ModelError(`${err.message} during a read-only evaluation`);
     if (!this.work.mem) this.work.mem = this.work.copy.mem(this.base.mem);
     // The mark is the oops message (a NULL pointer dereference, or which freed object was used).
-    this.work.mem[key] = err.message;
+    this.work.mem[key] = internalized(err.message);
     this.writes?.add(key);
     this.ip.footprint?.writeMem(key);
   }
@@ -2013,7 +2018,9 @@ class Exec implements PrimCtx {
         if (typeof it === 'function') it();
         const p = it as PrimCode;
         const pos = ins.first ? undefined : frame.locals[ins.slot]!;
-        const next = p.prim.iterate!(this, p.args(this), pos);
+        const got = p.prim.iterate!(this, p.args(this), pos);
+        // A primitive may build the name it gives (intern.ts).
+        const next = typeof got === 'string' ? internalized(got) : got;
         frame.locals[ins.slot] = next;
         frame.pc = next === null ? ins.exit : ins.body;
         return this.record ? (next === null ? 'end' : String(next)) : undefined;

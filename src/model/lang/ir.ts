@@ -18,6 +18,8 @@
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
+import { internalized } from './intern.ts';
+
 export type Expr =
   | { readonly k: 'num'; readonly v: number }
   | { readonly k: 'null' }
@@ -170,13 +172,13 @@ function tokenize(text: string): Tok[] {
       let j = i + 1;
       while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
       if (j >= text.length) throw new ParseError('unterminated string', text);
-      toks.push({ t: 'str', v: text.slice(i + 1, j) });
+      toks.push({ t: 'str', v: internalized(text.slice(i + 1, j)) });
       i = j + 1;
       continue;
     }
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
     if (id) {
-      toks.push({ t: 'id', v: id[0] });
+      toks.push({ t: 'id', v: internalized(id[0]) });
       i += id[0].length;
       continue;
     }

@@ -8,6 +8,7 @@ import { printExpr, subExprs } from './ir.ts';
 import { compileFn, type CompiledFn } from './compile.ts';
 import { CORE_PRIMITIVES, type Primitive } from './primitives.ts';
 import type { LockState, Value } from './state.ts';
+import { internalized } from './intern.ts';
 
 /**
  * The notifier ops `mn->ops->X(...)` can name: the `mmu_notifier_ops` callbacks, and (from v5.5,
@@ -107,6 +108,35 @@ export interface ProgramSpec {
 
 export class LinkError extends Error {}
 
+/** A value, a string internalized (intern.ts). */
+function iv(v: Value): Value {
+  return typeof v === 'string' ? internalized(v) : v;
+}
+
+/** A record's values, strings internalized. */
+function ivRecord<V>(r: Readonly<Record<string, V>>, f: (v: V) => V): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const k of Object.keys(r)) out[k] = f(r[k]!);
+  return out;
+}
+
+/**
+ * `spec` with every string a state can come to hold internalized (intern.ts): the initial memory's,
+ * the static configuration's and the constants' values, the threads' arguments and tasks, the
+ * notifiers' names. A scenario's strings come from `JSON.parse` or are built at run time; the
+ * statements' names are internalized by the parser (ir.ts).
+ */
+function internalizedValues(spec: ProgramSpec): ProgramSpec {
+  return {
+    ...spec,
+    constants: ivRecord(spec.constants, iv),
+    statics: ivRecord(spec.statics, (v) => (Array.isArray(v) ? v.map(iv) : iv(v as Value))),
+    mem: ivRecord(spec.mem, iv),
+    notifiers: spec.notifiers.map((n) => ({ ...n, id: internalized(n.id) })),
+    threads: spec.threads.map((t) => ({ ...t, task: internalized(t.task), args: t.args.map(iv) })),
+  };
+}
+
 /** How a field name is resolved: shared memory, static configuration, or a sub-object reference. */
 type FieldKind = 'mem' | 'static' | 'ref';
 
@@ -132,7 +162,11 @@ export class Program {
   /** The field names of freeable objects: a statement accessing such a field may read a `kfreed` mark (the reduction). */
   readonly freeableFields: ReadonlySet<string>;
 
-  constructor(readonly spec: ProgramSpec) {
+  /** The program's configuration, its string values internalized ({@link internalizedValues}). */
+  readonly spec: ProgramSpec;
+
+  constructor(given: ProgramSpec) {
+    const spec = (this.spec = internalizedValues(given));
     this.primitives = { ...CORE_PRIMITIVES, ...spec.primitives };
     this.countCalls = new Set(spec.countCalls);
     const calls = { isPrimitive: (n: string) => n in this.primitives, isGlobal: (n: string) => n in spec.mem, stackTypes: new Set(spec.stackTypes ?? []) };

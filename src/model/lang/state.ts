@@ -12,6 +12,8 @@
  * "end of address space" look like a page. 2^24 pages (64 GiB of 4 KiB pages) is far beyond what a
  * scenario of a few VMAs needs; scenarios are validated against it (src/model/kernel/scenario.ts).
  */
+import { internalized } from './intern.ts';
+
 export const MAX_PAGE = 2 ** 24;
 
 /** A value of the model's C: integers (and booleans as 0/1), object ids and function names (strings), NULL. */
@@ -189,6 +191,8 @@ const literals = new Map<string, Literal>();
 
 /** `v` (the value of property `key` of its parent, if any) rebuilt, its parts by `r` (which rebuilds with the same `shared`). */
 function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: unknown, key?: string) => unknown, freeze: boolean, key: string | undefined): unknown {
+  // A clone's strings are fresh copies: as the interpreter's, internalized.
+  if (typeof v === 'string') return internalized(v);
   if (v === null || typeof v !== 'object') return v;
   if (shared !== undefined) {
     const done = shared.get(v);

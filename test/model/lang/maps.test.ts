@@ -15,6 +15,12 @@
  * and the copies that the copy sites made of them and of every other list turned holey too, so
  * that locals, frame lists and pair lists each came in two kinds (holey and packed), and an empty
  * pair list or semaphore queue was a list of small integers beside the lists of objects.
+ *
+ * And strings: a string's map says whether it is internalized (V8's one copy of its contents, which
+ * identity compares). Seen failing before (6 December): the names the parser sliced from the C text,
+ * a scenario's values, the names steps and primitives build (`&obj->field`, a notifier's name cut
+ * from its ops' name, a struct on the stack, an oops message) were not: 1.44 million strings in the
+ * states this test explores.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -24,9 +30,9 @@ import { describe, expect, test } from 'vitest';
 const root = join(import.meta.dirname, '../../..');
 
 /** What fixtures/own-maps.ts prints: per kind and shape of object, the most maps one scenario gave it. */
-async function ownMaps(...args: string[]): Promise<Record<string, number>> {
+async function ownMaps(...args: string[]): Promise<{ maps: Record<string, number>; uninternalized: number }> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/model/lang/fixtures/own-maps.ts', ...args], { cwd: root, maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as Record<string, number>;
+  return JSON.parse(stdout) as { maps: Record<string, number>; uninternalized: number };
 }
 
 describe('one map per kind of object (V8 %HaveSameMap, in a child process)', () => {
@@ -34,7 +40,9 @@ describe('one map per kind of object (V8 %HaveSameMap, in a child process)', () 
     ['parts unfrozen (the default)', []],
     ['every part frozen (freezeParts)', ['--freeze-parts']],
   ])('the kernel bench and every built-in scenario and variant, %s', async (_, args) => {
-    const maps = await ownMaps(...args);
+    const { maps, uninternalized } = await ownMaps(...args);
+    // Every string in every state internalized (src/model/lang/intern.ts).
+    expect(uninternalized).toBe(0);
     // Every kind the states have was seen: both frame shapes, all three locks, waiters, pairs.
     expect(Object.keys(maps).sort()).toEqual(
       [

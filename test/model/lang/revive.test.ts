@@ -78,7 +78,7 @@ describe('reviveState', () => {
     expect(distinct(batch.map((s) => reviveState(structuredClone(s), true)))).toBeGreaterThan(2 * objects);
   });
 
-  type Maps = Record<string, { objects: number; foreign: number; foreignObjects: number; kinds: string[] }>;
+  type Maps = Record<string, { objects: number; foreign: number; foreignObjects: number; kinds: string[]; strings: number; foreignStrings: number }>;
   const maps = async (...args: string[]): Promise<Maps> => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/model/lang/fixtures/revive-maps.ts', ...args], { cwd: root, maxBuffer: 1 << 20 });
     return JSON.parse(stdout) as Maps;
@@ -87,7 +87,7 @@ describe('reviveState', () => {
   test("revived clones of deep-frozen states have the interpreter's maps; Immer's freeze of a clone does not (V8's %HaveSameMap, in a child process)", async () => {
     const r = await maps('--freeze-parts', 'reviveState', 'immer');
     expect(r.reviveState!.objects).toBeGreaterThan(100_000);
-    expect(r.reviveState).toEqual({ objects: r.reviveState!.objects, foreign: 0, foreignObjects: 0, kinds: [] });
+    expect(r.reviveState).toEqual({ objects: r.reviveState!.objects, foreign: 0, foreignObjects: 0, kinds: [], strings: r.reviveState!.strings, foreignStrings: 0 });
     // What a parallel search revived before: the same objects, many under maps of the deserializer's.
     expect(r.immer!.objects).toBe(r.reviveState!.objects);
     expect(r.immer!.foreign).toBeGreaterThan(r.immer!.objects / 10);
@@ -100,6 +100,8 @@ describe('reviveState', () => {
     // Every object and list under a map the interpreter gives its kind. An unfrozen list's map is
     // its elements kind: the interpreter makes every list packed, and an empty list of objects
     // (a finished thread's frames, no pairs, no waiters) of the kind for objects (emptyObjects).
-    expect(r.reviveState).toEqual({ objects: r.reviveState!.objects, foreign: 0, foreignObjects: 0, kinds: [] });
+    expect(r.reviveState).toEqual({ objects: r.reviveState!.objects, foreign: 0, foreignObjects: 0, kinds: [], strings: r.reviveState!.strings, foreignStrings: 0 });
+    // And every string as the interpreter's: internalized (a clone's are fresh copies).
+    expect(r.reviveState!.strings).toBeGreaterThan(100_000);
   }, 120_000);
 });
