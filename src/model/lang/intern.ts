@@ -9,6 +9,7 @@
  * come from (test/model/lang/maps.test.ts).
  */
 
+/** Every string {@link internalized} has given, held for the process's life: the names of the scenarios it checks, a few thousand. */
 const table = new Map<string, string>();
 
 /** `s` as an internalized string: the key `Object.keys` gives back for a property named `s`. */

@@ -15,10 +15,10 @@
  * step of a thread), and `interp.ts` executes it.
  */
 
+import { internalized } from './intern.ts';
+
 // ---------------------------------------------------------------------------------------------
 // Expressions
-
-import { internalized } from './intern.ts';
 
 export type Expr =
   | { readonly k: 'num'; readonly v: number }

@@ -201,11 +201,11 @@ function rebuild(v: unknown, shared: Map<object, unknown> | undefined, r: (x: un
   let out: unknown;
   if (Array.isArray(v)) {
     // Unfrozen, an array's map is its elements kind's, which V8 decides per allocation site (an
-    // array literal that once held objects makes its next arrays for objects): empty arrays and
-    // arrays of small integers (the interpreter's empty lists, read holds) come from sites of their
-    // own, so they get the kinds the interpreter's have.
+    // array literal that once held objects makes its next arrays for objects): arrays of small
+    // integers (read holds) come from a site of their own, and an empty list of objects is made as
+    // the interpreter makes them (emptyObjects; the only list of numbers, `readers`, as `[]`), so
+    // that they get the kinds the interpreter's have (test/model/lang/revive.test.ts).
     let a: unknown[];
-    // An empty list of objects as the interpreter makes them (emptyObjects), of numbers as `[]`.
     if (v.length === 0) a = key === 'readers' ? [] : emptyObjects();
     else if (v.every((x) => typeof x === 'number' && (x | 0) === x)) {
       const ints: number[] = [];
