@@ -4,7 +4,8 @@
  * gives a shortest path to it.
  *
  * Memory: the visited set, plus the states of the current and the next level (full states, as the
- * model returns them; the widest level decides the peak).
+ * model returns them, each with the actions its discovery listed; the widest level decides the
+ * peak).
  */
 import type { Explorer, Search } from './explorer.ts';
 import { Level } from './level.ts';
@@ -12,9 +13,9 @@ import { Level } from './level.ts';
 export class BreadthFirst<S, A> implements Search {
   readonly exhaustive = true;
   exhausted = false;
-  private cur: Level<S>;
+  private cur: Level<S, A>;
   private pos = 0;
-  private next: Level<S>;
+  private next: Level<S, A>;
   /** Whether sleep sets are on (Explorer.enableSleepSets): each level then keeps each state's beside it. */
   private readonly sleeps: boolean;
   private depth = 0;
@@ -25,8 +26,9 @@ export class BreadthFirst<S, A> implements Search {
       this.next.remap(0, remap);
     });
     this.sleeps = ex.enableSleepSets();
-    this.cur = new Level<S>(this.sleeps);
-    this.next = new Level<S>(this.sleeps);
+    ex.listsActions = true;
+    this.cur = new Level<S, A>(this.sleeps);
+    this.next = new Level<S, A>(this.sleeps);
     if (ex.checkSignal()) return;
     ex.seed();
     this.cur.addChildren(ex);
@@ -48,7 +50,7 @@ export class BreadthFirst<S, A> implements Search {
           return true;
         }
         this.cur = this.next;
-        this.next = new Level<S>(this.sleeps);
+        this.next = new Level<S, A>(this.sleeps);
         this.pos = 0;
         this.depth++;
       }
@@ -56,7 +58,7 @@ export class BreadthFirst<S, A> implements Search {
       const i = this.pos++;
       const cur = this.cur;
       const state = cur.take(i);
-      ex.expand(state, cur.slots[i]!, this.depth, cur.takenSleep);
+      ex.expand(state, cur.slots[i]!, this.depth, cur.takenSleep, cur);
       if (ex.stopped) return true;
       if (ex.childCount > 0) this.next.addChildren(ex);
     }

@@ -92,6 +92,12 @@ export interface LivenessRecorder {
  */
 export type SleepSet = Int32Array;
 
+/** Where {@link Explorer.expand} may find the enabled actions of the state it expands, listed at its discovery (level.ts). */
+export interface ListedActions<A> {
+  /** Push the actions of the state last taken for expansion onto `out`; false (nothing pushed) where none were kept. */
+  listTaken(out: A[]): boolean;
+}
+
 /** Where an explorer keeps what it records (the defaults: a {@link VisitedTable}, a {@link LivenessGraph}). */
 export interface ExplorerParts<T extends StateStore, L extends LivenessRecorder> {
   table(options: { withIds: boolean; limit: number }): T;
@@ -138,6 +144,19 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   /** With sleep sets: each child's sleep set (null: empty). */
   readonly childSleeps: (SleepSet | null)[] = [];
   childCount = 0;
+  /**
+   * With {@link listsActions}: each child's enabled actions, as {@link discovered} listed them:
+   * child `k`'s are `childActs[childActEnds[k - 1] .. childActEnds[k])` (from 0 for the first).
+   */
+  readonly childActs: A[] = [];
+  readonly childActEnds: number[] = [];
+  /**
+   * Whether {@link discovered} lists a new state's enabled actions, to be kept beside it until it
+   * is expanded ({@link childActs}; level.ts) rather than listed again then: a breadth-first search
+   * turns it on. `Model.actions` is a function of the state, so the list is the one the expansion
+   * would make (issue 12, item 3).
+   */
+  listsActions = false;
 
   /** The model's sleep sets, once {@link enableSleepSets} has turned them on; else null. */
   sleep: SleepSets<S, A> | null = null;
@@ -159,6 +178,8 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
 
   private readonly acts: A[] = [];
   private readonly probe: A[] = [];
+  /** The state whose actions {@link probe} lists ({@link discovered}), or undefined. */
+  private probed: S | undefined = undefined;
   /** The successors of the state being expanded, their fingerprints and action indices (reused). */
   private readonly nextStates: (S | undefined)[] = [];
   private nextHi = new Int32Array(16);
@@ -347,6 +368,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     const inits = this.model.initStates();
     if (inits.length === 0) throw new Error('the model has no initial state');
     this.childCount = 0;
+    this.clearChildActs();
     this.table.reserve(inits.length);
     const enc = this.enc;
     for (const init of inits) {
@@ -365,6 +387,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         this.childStates[this.childCount] = s;
         this.childSlots[this.childCount] = slot;
         this.childSleeps[this.childCount] = null;
+        this.keepChildActs(s);
         this.childCount++;
       }
       if (this.live !== null) this.live.initIds.push(this.table.idAt(slot));
@@ -384,6 +407,13 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       const goals = this.livenessGoals;
       for (let i = 0; i < goals.length; i++) if (goals[i]!.goal(state)) label |= goals[i]!.bit;
       this.live.addState(this.table.idAt(slot), label >>> 0);
+    }
+    this.probed = undefined;
+    if (inside && this.listsActions) {
+      const probe = this.probe;
+      clearArray(probe);
+      this.model.actions(state, probe);
+      this.probed = state;
     }
     if (!inside || this.undecidedSafety === 0) return inside;
     const always = this.alwaysActive;
@@ -409,11 +439,29 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     return inside;
   }
 
+  /** Start the children's action lists ({@link childActs}) afresh. */
+  private clearChildActs(): void {
+    if (this.listsActions) clearArray(this.childActs);
+  }
+
+  /** Keep the actions {@link discovered} listed for `child` as the next child's ({@link childActs}). */
+  private keepChildActs(child: S): void {
+    if (!this.listsActions) return;
+    if (this.probed !== child) throw new Error('internal error: a child kept without the actions its discovery listed');
+    const probe = this.probe;
+    const out = this.childActs;
+    for (let i = 0; i < probe.length; i++) out.push(probe[i]!);
+    this.childActEnds[this.childCount] = out.length;
+  }
+
   /** No enabled action while some thread has not finished. */
   isDeadlock(state: S): boolean {
     const probe = this.probe;
-    clearArray(probe);
-    this.model.actions(state, probe);
+    if (this.probed !== state) {
+      clearArray(probe);
+      this.model.actions(state, probe);
+      this.probed = state;
+    }
     if (probe.length > 0) return false;
     const threads: readonly ThreadInfo[] = this.model.threads!(state);
     for (const t of threads) if (!t.finished) return true;
@@ -441,13 +489,14 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    * in the visited set (independent loads, so the processor overlaps their cache misses), then
    * insert and check them in action order.
    */
-  expand(state: S, slot: number, depth: number, sleeping: SleepSet | null = null): void {
+  expand(state: S, slot: number, depth: number, sleeping: SleepSet | null = null, listed: ListedActions<A> | null = null): void {
     const model = this.model;
     const acts = this.acts;
     let k = 0;
     this.childCount = 0;
+    this.clearChildActs();
     clearArray(acts);
-    model.actions(state, acts);
+    if (listed === null || !listed.listTaken(acts)) model.actions(state, acts);
     const n = acts.length;
     if (depth >= this.maxDepthBound) {
       for (let i = 0; i < n; i++) {
@@ -587,6 +636,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
           childStates[k] = next;
           childSlots[k] = s;
           if (sleep !== null) this.childSleeps[k] = this.sleepAfter(j, m, sleeping);
+          this.keepChildActs(next!);
           this.childCount = ++k;
         }
         if (this.halted) return;

@@ -1,26 +1,38 @@
 /**
  * One level of a breadth-first search (bfs.ts, and each side of the parallel search:
  * parallel-side.ts): its states in order of discovery, each with its place in the visited set (a
- * slot, or in the shared table an id) and, with sleep sets (Explorer.enableSleepSets), its sleep
- * set. The three are kept side by side, so that a state never goes anywhere without its place and
- * its set.
+ * slot, or in the shared table an id), with sleep sets (Explorer.enableSleepSets) its sleep set,
+ * and the enabled actions its discovery listed (Explorer.listsActions), which its expansion takes
+ * instead of listing them again. They are kept side by side, so that a state never goes anywhere
+ * without its place and its set; a state moved to another side's level goes without its actions
+ * (that side lists them again: actions are the model's objects, not sent).
  */
-import type { SleepSet } from './explorer.ts';
+import type { ListedActions, SleepSet } from './explorer.ts';
 
 /** What an expansion or seed leaves for the next level (an Explorer's children, whatever its visited set). */
-export interface Children<S> {
+export interface Children<S, A> {
   readonly childCount: number;
   readonly childStates: readonly S[];
   readonly childSlots: readonly number[];
   readonly childSleeps: readonly (SleepSet | null)[];
+  /** Whether each child's actions are listed in {@link childActs} (Explorer.listsActions). */
+  readonly listsActions: boolean;
+  readonly childActs: readonly A[];
+  /** Child `k`'s actions end at `childActEnds[k]` in {@link childActs} (and begin where child `k - 1`'s end). */
+  readonly childActEnds: readonly number[];
 }
 
-export class Level<S> {
+export class Level<S, A = unknown> implements ListedActions<A> {
   states: (S | undefined)[] = [];
   /** Each state's slot (or id) in the visited set. */
   slots: number[] = [];
   /** With sleep sets: each state's (null: empty). Null without. */
   sleeps: (SleepSet | null)[] | null;
+  /** The states' listed actions, one state's after another's ({@link actFrom}). */
+  private acts: A[] = [];
+  /** Per state, where its actions begin in {@link acts} (-1: none kept), and where they end. */
+  private actFrom: number[] = [];
+  private actTo: number[] = [];
 
   constructor(withSleeps: boolean) {
     this.sleeps = withSleeps ? [] : null;
@@ -31,7 +43,7 @@ export class Level<S> {
   }
 
   /** Append the children the explorer's last expansion or seed left (Explorer.childStates). */
-  addChildren(ex: Children<S>): void {
+  addChildren(ex: Children<S, A>): void {
     const k = ex.childCount;
     const states = this.states;
     const slots = this.slots;
@@ -41,6 +53,23 @@ export class Level<S> {
     }
     const sleeps = this.sleeps;
     if (sleeps !== null) for (let j = 0; j < k; j++) sleeps.push(ex.childSleeps[j] ?? null);
+    const acts = this.acts;
+    if (!ex.listsActions) {
+      for (let j = 0; j < k; j++) {
+        this.actFrom.push(-1);
+        this.actTo.push(-1);
+      }
+      return;
+    }
+    const from = ex.childActs;
+    const ends = ex.childActEnds;
+    let at = 0;
+    for (let j = 0; j < k; j++) {
+      this.actFrom.push(acts.length);
+      const end = ends[j]!;
+      for (; at < end; at++) acts.push(from[at]!);
+      this.actTo.push(acts.length);
+    }
   }
 
   /**
@@ -55,15 +84,32 @@ export class Level<S> {
       this.takenSleep = sleeps[i] ?? null;
       sleeps[i] = null;
     }
+    this.taken = i;
     return s;
   }
   /** The sleep set of the state {@link take} last took (null: empty, or no sleep sets). */
   takenSleep: SleepSet | null = null;
+  /** The index of the state {@link take} last took. */
+  private taken = -1;
+
+  /** The actions listed for the state {@link take} last took, pushed onto `out`; false where none were kept. */
+  listTaken(out: A[]): boolean {
+    const i = this.taken;
+    const from = i < 0 ? -1 : this.actFrom[i]!;
+    if (from < 0) return false;
+    const to = this.actTo[i]!;
+    const acts = this.acts;
+    for (let j = from; j < to; j++) out.push(acts[j]!);
+    return true;
+  }
 
   /** Remove the last `n` entries (at most all), and return them. */
   split(n: number): { states: S[]; slots: number[]; sleeps: (SleepSet | null)[] | null } {
     const m = Math.min(n, this.states.length);
     const at = this.states.length - m;
+    // Their actions stay behind (the side they go to lists them again).
+    this.actFrom.length = at;
+    this.actTo.length = at;
     return {
       states: this.states.splice(at, m) as S[],
       slots: this.slots.splice(at, m),
@@ -82,6 +128,8 @@ export class Level<S> {
     for (let j = 0; j < states.length; j++) {
       this.states.push(states[j]!);
       this.slots.push(slots[j]!);
+      this.actFrom.push(-1);
+      this.actTo.push(-1);
     }
     if (this.sleeps !== null) for (const z of sleeps!) this.sleeps.push(z);
   }

@@ -60,6 +60,7 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
   const w = data.worker;
   // Sleep sets (Explorer.enableSleepSets): on where they are on in one thread (not under symmetry).
   const sleeps = ex.enableSleepSets();
+  ex.listsActions = true;
   let cur = new Level<unknown>(sleeps);
   let pos = 0;
   /** The children of this level's states, in the table by id; with sleep sets, each with its own (moved with it between sides). */
@@ -97,7 +98,7 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
         if (ex.poll(cur.length - pos + next.length, depth)) break;
       }
       const state = cur.take(pos);
-      ex.expand(state, cur.slots[pos]!, depth, cur.takenSleep);
+      ex.expand(state, cur.slots[pos]!, depth, cur.takenSleep, cur);
       pos++;
       if (ex.stopped) break;
       next.addChildren(ex);
