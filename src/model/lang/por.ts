@@ -326,19 +326,31 @@ export class PartialOrder {
    * again (no task releases another's exclusive hold: lockset.ts), so it is left out.
    */
   private futuresFor(state: KState, tid: number): Futures {
+    // A function of the lock table and the thread: the answer for the table last asked about for
+    // this thread is kept (siblings and successors that take or release no lock share the table).
+    const table = state.locks;
+    if (this.heldTable[tid] === table) return this.heldFutures[tid]!;
     const fields = this.locksOfField;
     let mask = 0;
     for (let i = 0; i < fields.length; i++) {
       const locks = fields[i]!;
       let all = true;
-      for (let k = 0; k < locks.length && all; k++) all = ownsExclusively(locks[k]!(state.locks), tid);
+      for (let k = 0; k < locks.length && all; k++) all = ownsExclusively(locks[k]!(table), tid);
       if (all) mask |= 1 << i;
     }
-    if (mask === 0) return this.futures;
-    let f = this.byHeld.get(mask);
-    if (!f) this.byHeld.set(mask, (f = this.futuresUnder(mask)));
+    let f = this.futures;
+    if (mask !== 0) {
+      const held = this.byHeld.get(mask);
+      if (held) f = held;
+      else this.byHeld.set(mask, (f = this.futuresUnder(mask)));
+    }
+    this.heldTable[tid] = table;
+    this.heldFutures[tid] = f;
     return f;
   }
+  /** Per thread, the lock table {@link futuresFor} was last asked about, and its answer. */
+  private readonly heldTable: (KState['locks'] | undefined)[] = [];
+  private readonly heldFutures: Futures[] = [];
 
   /**
    * Whether thread `tid` can still store a nonzero value in a field a `pairsWhen` condition reads,
