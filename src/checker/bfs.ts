@@ -27,6 +27,7 @@ export class BreadthFirst<S, A> implements Search {
     });
     this.sleeps = ex.enableSleepSets();
     ex.listsActions = true;
+    ex.enableCarry();
     this.cur = new Level<S, A>(this.sleeps);
     this.next = new Level<S, A>(this.sleeps);
     if (ex.checkSignal()) return;

@@ -4,8 +4,8 @@
  * `random.ts`) only decides the order in which states are expanded.
  */
 import { clearArray } from './arrays.ts';
-import type { DeadlockProperty, AlwaysProperty, Model, Property, SleepSets, SometimesProperty, ThreadInfo } from './model.ts';
-import { expandedRange } from './model.ts';
+import type { Carry, DeadlockProperty, AlwaysProperty, Model, Property, SleepSets, SometimesProperty, ThreadInfo } from './model.ts';
+import { expandedRange, Words } from './model.ts';
 import type { CheckOptions, IncompleteReason, Progress } from './result.ts';
 import { FingerprintEncoder, NO_PARENT, VisitedTable, type RehashListener } from './fingerprint.ts';
 import { IN_BOUNDARY, LivenessGraph, MAX_LIVENESS_PROPERTIES, MAX_THREADS } from './liveness.ts';
@@ -92,10 +92,15 @@ export interface LivenessRecorder {
  */
 export type SleepSet = Int32Array;
 
-/** Where {@link Explorer.expand} may find the enabled actions of the state it expands, listed at its discovery (level.ts). */
+/**
+ * Where {@link Explorer.expand} may find what the discovery of the state it expands kept for it
+ * (level.ts): its enabled actions, and the model's carried words (Model.carry).
+ */
 export interface ListedActions<A> {
   /** Push the actions of the state last taken for expansion onto `out`; false (nothing pushed) where none were kept. */
   listTaken(out: A[]): boolean;
+  /** Give `carry` back the words kept for the state last taken (Carry.resume); nothing where none were kept. */
+  resumeTaken<S>(carry: Carry<S>, state: S): void;
 }
 
 /** Where an explorer keeps what it records (the defaults: a {@link VisitedTable}, a {@link LivenessGraph}). */
@@ -157,6 +162,18 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    * would make (issue 12, item 3).
    */
   listsActions = false;
+  /**
+   * The model's carried words (Model.carry), once {@link enableCarry} has turned them on: each
+   * successor's are saved into {@link childCarry} as it is encoded (successor `m`'s from
+   * `nextCarryAt[m]` to `nextCarryAt[m + 1]`, for this expansion), and child `k`'s are
+   * `childCarry.buf[childCarryFrom[k] .. childCarryTo[k])` (none for an initial state), to be
+   * kept by the level and given back before its expansion.
+   */
+  carry: Carry<S> | null = null;
+  readonly childCarry = new Words();
+  readonly childCarryFrom: number[] = [];
+  readonly childCarryTo: number[] = [];
+  private nextCarryAt = new Int32Array(17);
 
   /** The model's sleep sets, once {@link enableSleepSets} has turned them on; else null. */
   sleep: SleepSets<S, A> | null = null;
@@ -354,6 +371,14 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     return this.sleepsOn;
   }
 
+  /**
+   * Turn on the model's carried words (Model.carry), where it offers them: a strategy that keeps
+   * each state in a level until it expands it (and tells {@link expand} so) asks, before {@link seed}.
+   */
+  enableCarry(): void {
+    this.carry = this.model.carry?.() ?? null;
+  }
+
   /** A parallel search's result explorer: the sides' sleep sets were on and named `named` transitions. */
   sleepsUsed(named: number): void {
     this.sleepsOn = true;
@@ -387,7 +412,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         this.childStates[this.childCount] = s;
         this.childSlots[this.childCount] = slot;
         this.childSleeps[this.childCount] = null;
-        this.keepChildActs(s);
+        this.keepChildActs(s, -1);
         this.childCount++;
       }
       if (this.live !== null) this.live.initIds.push(this.table.idAt(slot));
@@ -444,8 +469,16 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     if (this.listsActions) clearArray(this.childActs);
   }
 
-  /** Keep the actions {@link discovered} listed for `child` as the next child's ({@link childActs}). */
-  private keepChildActs(child: S): void {
+  /**
+   * Keep the actions {@link discovered} listed for `child` as the next child's ({@link childActs}),
+   * and where its carried words are, successor `m`'s of the expansion ({@link childCarry}; -1:
+   * none, as for an initial state).
+   */
+  private keepChildActs(child: S, m: number): void {
+    if (this.carry !== null) {
+      this.childCarryFrom[this.childCount] = m < 0 ? 0 : this.nextCarryAt[m]!;
+      this.childCarryTo[this.childCount] = m < 0 ? 0 : this.nextCarryAt[m + 1]!;
+    }
     if (!this.listsActions) return;
     if (this.probed !== child) throw new Error('internal error: a child kept without the actions its discovery listed');
     const probe = this.probe;
@@ -497,6 +530,8 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     this.clearChildActs();
     clearArray(acts);
     if (listed === null || !listed.listTaken(acts)) model.actions(state, acts);
+    const carry = this.carry;
+    if (carry !== null && listed !== null) listed.resumeTaken(carry, state);
     const n = acts.length;
     if (depth >= this.maxDepthBound) {
       for (let i = 0; i < n; i++) {
@@ -518,7 +553,12 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       this.nextHi = new Int32Array(Math.max(n, 2 * this.nextHi.length));
       this.nextLo = new Int32Array(this.nextHi.length);
       this.nextAct = new Int32Array(this.nextHi.length);
+      this.nextCarryAt = new Int32Array(this.nextHi.length + 1);
     }
+    const nextCarry = this.childCarry;
+    const nextCarryAt = this.nextCarryAt;
+    nextCarry.length = 0;
+    nextCarryAt[0] = 0;
     const nextStates = this.nextStates;
     const nextHi = this.nextHi;
     const nextLo = this.nextLo;
@@ -553,6 +593,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
           nextLo[m] = nextLo[mj]!;
           if (perms !== null) nextPerm[m] = this.imagePerm(perms, nextStates[mj] as S, nextPerm[mj]!, this.actThread[j]!, this.actThread[i]!);
           nextAct[m] = i;
+          nextCarryAt[m + 1] = nextCarry.length;
           mOf[i] = m++;
           this.twinEdges++;
           continue;
@@ -569,6 +610,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         nextLo[m] = lo;
         nextAct[m] = i;
         this.nextRun[m] = 0;
+        nextCarryAt[m + 1] = nextCarry.length;
         m++;
         continue;
       }
@@ -592,6 +634,8 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         this.nextId[m] = sleep.actionId(a);
         this.nextTid[m] = model.actionThread!(a, state);
       }
+      if (carry !== null) carry.save(next, nextCarry);
+      nextCarryAt[m + 1] = nextCarry.length;
       m++;
     }
     const table = this.table;
@@ -636,7 +680,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
           childStates[k] = next;
           childSlots[k] = s;
           if (sleep !== null) this.childSleeps[k] = this.sleepAfter(j, m, sleeping);
-          this.keepChildActs(next!);
+          this.keepChildActs(next!, j);
           this.childCount = ++k;
         }
         if (this.halted) return;

@@ -2,12 +2,15 @@
  * One level of a breadth-first search (bfs.ts, and each side of the parallel search:
  * parallel-side.ts): its states in order of discovery, each with its place in the visited set (a
  * slot, or in the shared table an id), with sleep sets (Explorer.enableSleepSets) its sleep set,
- * and the enabled actions its discovery listed (Explorer.listsActions), which its expansion takes
- * instead of listing them again. They are kept side by side, so that a state never goes anywhere
- * without its place and its set; a state moved to another side's level goes without its actions
- * (that side lists them again: actions are the model's objects, not sent).
+ * the enabled actions its discovery listed (Explorer.listsActions), which its expansion takes
+ * instead of listing them again, and the model's carried words (Model.carry), which it gives back
+ * to the model before the expansion. They are kept side by side, so that a state never goes
+ * anywhere without its place and its set; a state moved to another side's level goes without its
+ * actions and words (that side lists them again and the model computes again what the words held:
+ * actions are the model's objects, and neither is sent).
  */
 import type { ListedActions, SleepSet } from './explorer.ts';
+import type { Carry, Words } from './model.ts';
 
 /** What an expansion or seed leaves for the next level (an Explorer's children, whatever its visited set). */
 export interface Children<S, A> {
@@ -20,6 +23,11 @@ export interface Children<S, A> {
   readonly childActs: readonly A[];
   /** Child `k`'s actions end at `childActEnds[k]` in {@link childActs} (and begin where child `k - 1`'s end). */
   readonly childActEnds: readonly number[];
+  /** With the model's carried words on (Explorer.carry non-null): child `k`'s are `childCarry.buf[childCarryFrom[k] .. childCarryTo[k])`. */
+  readonly carry: unknown;
+  readonly childCarry: Words;
+  readonly childCarryFrom: readonly number[];
+  readonly childCarryTo: readonly number[];
 }
 
 export class Level<S, A = unknown> implements ListedActions<A> {
@@ -33,6 +41,16 @@ export class Level<S, A = unknown> implements ListedActions<A> {
   /** Per state, where its actions begin in {@link acts} (-1: none kept), and where they end. */
   private actFrom: number[] = [];
   private actTo: number[] = [];
+  /**
+   * The states' carried words, one state's after another's in chunks that are only ever appended
+   * to (the model reads a state's words where they are, after the state is taken: Carry.resume),
+   * and per state its chunk and where its words begin and end there (equal: none kept).
+   */
+  private chunk = new Int32Array(0);
+  private chunkUsed = 0;
+  private wordBuf: Int32Array[] = [];
+  private wordFrom: number[] = [];
+  private wordTo: number[] = [];
 
   constructor(withSleeps: boolean) {
     this.sleeps = withSleeps ? [] : null;
@@ -53,6 +71,10 @@ export class Level<S, A = unknown> implements ListedActions<A> {
     }
     const sleeps = this.sleeps;
     if (sleeps !== null) for (let j = 0; j < k; j++) sleeps.push(ex.childSleeps[j] ?? null);
+    if (ex.carry !== null) {
+      const src = ex.childCarry.buf;
+      for (let j = 0; j < k; j++) this.keepWords(src, ex.childCarryFrom[j]!, ex.childCarryTo[j]!);
+    } else this.noWords(k);
     const acts = this.acts;
     if (!ex.listsActions) {
       for (let j = 0; j < k; j++) {
@@ -103,6 +125,42 @@ export class Level<S, A = unknown> implements ListedActions<A> {
     return true;
   }
 
+  /** Give `carry` the words kept for the state {@link take} last took (Carry.resume); nothing where none were kept. */
+  resumeTaken<T>(carry: Carry<T>, state: T): void {
+    const i = this.taken;
+    if (i < 0) return;
+    const from = this.wordFrom[i]!;
+    const to = this.wordTo[i]!;
+    if (to > from) carry.resume(state, this.wordBuf[i]!, from, to);
+  }
+
+  /** Keep `src[from..to)` as the next state's words. */
+  private keepWords(src: Int32Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.chunkUsed + n > this.chunk.length) {
+      // A new chunk (the old one stays as it is, read by the states whose words it holds): twice
+      // the last one's size, from 4,096 words up to 1,048,576.
+      this.chunk = new Int32Array(Math.max(n, Math.min(1 << 20, Math.max(4096, 2 * this.chunk.length))));
+      this.chunkUsed = 0;
+    }
+    const c = this.chunk;
+    const at = this.chunkUsed;
+    for (let j = 0; j < n; j++) c[at + j] = src[from + j]!;
+    this.chunkUsed = at + n;
+    this.wordBuf.push(c);
+    this.wordFrom.push(at);
+    this.wordTo.push(at + n);
+  }
+
+  /** Keep no words for the next `k` states. */
+  private noWords(k: number): void {
+    for (let j = 0; j < k; j++) {
+      this.wordBuf.push(this.chunk);
+      this.wordFrom.push(0);
+      this.wordTo.push(0);
+    }
+  }
+
   /** Remove the last `n` entries (at most all), and return them. */
   split(n: number): { states: S[]; slots: number[]; sleeps: (SleepSet | null)[] | null } {
     const m = Math.min(n, this.states.length);
@@ -110,6 +168,9 @@ export class Level<S, A = unknown> implements ListedActions<A> {
     // Their actions stay behind (the side they go to lists them again).
     this.actFrom.length = at;
     this.actTo.length = at;
+    this.wordBuf.length = at;
+    this.wordFrom.length = at;
+    this.wordTo.length = at;
     return {
       states: this.states.splice(at, m) as S[],
       slots: this.slots.splice(at, m),
@@ -131,6 +192,7 @@ export class Level<S, A = unknown> implements ListedActions<A> {
       this.actFrom.push(-1);
       this.actTo.push(-1);
     }
+    this.noWords(states.length);
     if (this.sleeps !== null) for (const z of sleeps!) this.sleeps.push(z);
   }
 

@@ -210,6 +210,61 @@ export interface Model<S, A> {
    * transition).
    */
   sleepSets?(): SleepSets<S, A> | undefined;
+  /**
+   * Carried fingerprinting (issue 12, item 3): what encoding a successor learned, kept beside it
+   * until it is expanded ({@link Carry}). Called once, by an explorer that keeps states in levels
+   * (breadth-first), before its first step; undefined where the model has nothing to carry.
+   */
+  carry?(): Carry<S> | undefined;
+}
+
+/**
+ * What a model learns by fingerprinting a state and would otherwise learn again when the state is
+ * expanded: the kernel model fingerprints a successor against the state it was stepped from, part
+ * by part (src/model/kernel-model.ts `encode`), and its successors in turn against it, which needs
+ * each of its parts' hashes. A breadth-first explorer expands a state a level after it encoded it;
+ * it keeps these words beside the state in its level (src/checker/level.ts), and gives them back
+ * before the expansion. The words are the model's own; the explorer only stores them.
+ *
+ * The model guarantees: after {@link Model.encode} of `state` into the explorer's fingerprint
+ * encoder, {@link save} of the same `state` appends words (or nothing, returning false) that
+ * {@link resume} of `state` accepts; resuming changes no fingerprint, only the work of computing
+ * the fingerprints of `state`'s successors.
+ */
+export interface Carry<S> {
+  /** Append to `out` what the last {@link Model.encode} (of `state`, into the explorer's fingerprint encoder) learned; false (nothing appended) where it has nothing. */
+  save(state: S, out: Words): boolean;
+  /**
+   * Before `state` is expanded: take back the words {@link save} appended for it, `buf[from..to)`,
+   * which the explorer never writes again (the model may read them where they are, after it
+   * returns).
+   */
+  resume(state: S, buf: Int32Array, from: number, to: number): void;
+}
+
+/** A growable array of 32-bit words: {@link buf}'s first {@link length} are in use. */
+export class Words {
+  buf = new Int32Array(64);
+  length = 0;
+
+  /** Make room for `n` more words (after {@link length}). */
+  room(n: number): void {
+    const need = this.length + n;
+    if (need <= this.buf.length) return;
+    const b = new Int32Array(Math.max(need, 2 * this.buf.length));
+    b.set(this.buf.subarray(0, this.length));
+    this.buf = b;
+  }
+
+  /** Append `src[from..to)`. */
+  append(src: Int32Array, from: number, to: number): void {
+    const n = to - from;
+    this.room(n);
+    const buf = this.buf;
+    const at = this.length;
+    for (let i = 0; i < n; i++) buf[at + i] = src[from + i]!;
+    this.length = at + n;
+  }
 }
 
 /**

@@ -61,6 +61,7 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
   // Sleep sets (Explorer.enableSleepSets): on where they are on in one thread (not under symmetry).
   const sleeps = ex.enableSleepSets();
   ex.listsActions = true;
+  ex.enableCarry();
   let cur = new Level<unknown>(sleeps);
   let pos = 0;
   /** The children of this level's states, in the table by id; with sleep sets, each with its own (moved with it between sides). */

@@ -1,13 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/checker/index.ts';
 import { Level, type Children } from '../../src/checker/level.ts';
-import { counterStates, counterTransitions, twoCounters } from './fixtures/counters.ts';
+import { Words, type Carry, type Model } from '../../src/checker/model.ts';
+import { counterStates, counterTransitions, twoCounters, type CounterAction, type CounterState } from './fixtures/counters.ts';
 
-const children = (states: string[], slots: number[], sleeps: (Int32Array | null)[], acts?: string[][]): Children<string, string> => {
+const children = (states: string[], slots: number[], sleeps: (Int32Array | null)[], acts?: string[][], words?: number[][]): Children<string, string> => {
   const ends: number[] = [];
   let end = 0;
   for (const a of acts ?? []) ends.push((end += a.length));
+  // The words as an expansion leaves them: one successor's after another's, a stale one first.
+  const childCarry = new Words();
+  childCarry.append(Int32Array.of(-7), 0, 1);
+  const childCarryFrom: number[] = [];
+  const childCarryTo: number[] = [];
+  for (const w of words ?? []) {
+    childCarryFrom.push(childCarry.length);
+    childCarry.append(Int32Array.from(w), 0, w.length);
+    childCarryTo.push(childCarry.length);
+  }
   return {
+    carry: words === undefined ? null : {},
+    childCarry,
+    childCarryFrom,
+    childCarryTo,
     childCount: states.length,
     childStates: [...states, 'stale'],
     childSlots: [...slots, 99],
@@ -92,6 +107,54 @@ describe('Level', () => {
     expect(listed(a)).toEqual(['v0']);
   });
 
+  it('keeps the carried words of each state where they were put, across additions and chunks, and not with states moved to another level', () => {
+    const seen: [string, number[]][] = [];
+    const carry: Carry<string> = {
+      save: () => false,
+      resume: (s, buf, from, to) => void seen.push([s, [...buf.subarray(from, to)]]),
+    };
+    const l = new Level<string, string>(false);
+    l.addChildren(children(['a', 'b'], [0, 1], [], undefined, [[1, 2, 3], []]));
+    // A state with more words than a chunk starts with (4,096), and many after it: new chunks.
+    const big = Array.from({ length: 5000 }, (_, i) => i);
+    const many = Array.from({ length: 3000 }, (_, i) => `m${i}`);
+    l.addChildren(children(['c', ...many], [2, ...many.map((_, i) => 3 + i)], [], undefined, [big, ...many.map((_, i) => [i, 1000 + i])]));
+    // Children left without words (an explorer without carried words).
+    l.addChildren(children(['d'], [9999], []));
+    const all = ['a', 'b', 'c', ...many, 'd'];
+    all.forEach((name, i) => {
+      l.take(i);
+      l.resumeTaken(carry, name);
+    });
+    // An empty list of words is none: the model is not asked to resume.
+    expect(seen.map(([s]) => s)).toEqual(['a', 'c', ...many]);
+    expect(seen[0]![1]).toEqual([1, 2, 3]);
+    expect(seen[1]![1]).toEqual(big);
+    expect(seen.slice(2).map(([, w]) => w)).toEqual(many.map((_, i) => [i, 1000 + i]));
+    // Moved: the states go without their words.
+    seen.length = 0;
+    const a = new Level<string, string>(false);
+    a.addChildren(children(['x', 'y', 'z'], [0, 1, 2], [], undefined, [[7], [8], [9]]));
+    const moved = a.split(2);
+    const b = new Level<string, string>(false);
+    b.append(moved.states, moved.slots, moved.sleeps);
+    b.addChildren(children(['w'], [3], [], undefined, [[6]]));
+    for (let i = 0; i < 3; i++) {
+      b.take(i);
+      b.resumeTaken(carry, `b${i}`);
+    }
+    a.addChildren(children(['v'], [4], [], undefined, [[5]]));
+    for (let i = 0; i < 2; i++) {
+      a.take(i);
+      a.resumeTaken(carry, `a${i}`);
+    }
+    expect(seen).toEqual([
+      ['b2', [6]],
+      ['a0', [7]],
+      ['a1', [5]],
+    ]);
+  });
+
   it('renumbers the slots from a position on after a rehash', () => {
     const l = new Level<string>(false);
     l.addChildren(children(['a', 'b', 'c'], [0, 1, 2], []));
@@ -122,5 +185,41 @@ describe('a breadth-first search', () => {
     expect(r.stats.transitions).toBe(counterTransitions(2, 3));
     // Before, the deadlock check listed a new state's actions and its expansion listed them again.
     expect([...calls.values()]).toEqual(new Array(counterStates(2, 3)).fill(1));
+  });
+
+  it('gives each state back, before its expansion, the words saved when it was encoded, and no strategy without levels asks for them', () => {
+    const m = twoCounters(3, 4);
+    const log: string[] = [];
+    let encoded: CounterState | undefined;
+    const withCarry: Model<CounterState, CounterAction> = {
+      ...m,
+      encode(s, out) {
+        encoded = s;
+        m.encode(s, out);
+      },
+      carry: () => ({
+        save(s, out) {
+          // Only the state last encoded can be saved (Carry's contract).
+          expect(s).toBe(encoded);
+          out.room(2);
+          out.buf[out.length++] = s.a;
+          out.buf[out.length++] = s.b;
+          return true;
+        },
+        resume(s, buf, from, to) {
+          log.push(`${s.a},${s.b}`);
+          expect([...buf.subarray(from, to)]).toEqual([s.a, s.b]);
+        },
+      }),
+    };
+    const r = check(withCarry, { strategy: 'bfs' });
+    expect(r.stats.states).toBe(counterStates(3, 4));
+    // Every state but the initial one (it was not a successor) resumed once, before it was expanded.
+    expect(log.length).toBe(counterStates(3, 4) - 1);
+    expect(new Set(log).size).toBe(log.length);
+    expect(log).not.toContain('0,0');
+    log.length = 0;
+    expect(check(withCarry, { strategy: 'dfs' }).stats.states).toBe(counterStates(3, 4));
+    expect(log).toEqual([]);
   });
 });
