@@ -3,7 +3,7 @@
  * actions are thread steps.
  */
 import { FingerprintEncoder } from '../checker/fingerprint.ts';
-import type { AlwaysProperty, Encoder, Model, Property, SleepSets, Symmetry, ThreadInfo } from '../checker/model.ts';
+import type { AlwaysProperty, Carry, Encoder, Model, Property, SleepSets, Symmetry, ThreadInfo, Words } from '../checker/model.ts';
 import { holders } from './lang/locks.ts';
 import { Interpreter, ModelError, type ExecutedInstr, type KAction, type StepResult } from './lang/interp.ts';
 import { PartialOrder } from './lang/por.ts';
@@ -11,7 +11,7 @@ import { Footprint, FootprintLayout, footprintsCommute } from './lang/footprint.
 import type { Program } from './lang/program.ts';
 import type { StateReads } from './lang/reduction.ts';
 import { threadClasses, ThreadSymmetry } from './lang/symmetry.ts';
-import { keyDiffer, NON_OWNER, type Frame, type KState, type LockState, type ThreadState, type Value } from './lang/state.ts';
+import { keyDiffer, NON_OWNER, type KeyDiffer, type Frame, type KState, type LockState, type ThreadState, type Value } from './lang/state.ts';
 
 export interface KernelModelOptions {
   /** Coalesce steps nothing can observe (default true; see src/model/lang/reduction.ts). */
@@ -407,12 +407,13 @@ export class KernelModel implements Model<KState, KAction> {
    * added to it, so exchanging two different threads changes the sum.
    *
    * A successor is fingerprinted against the state {@link nextState} last stepped from, whose
-   * parts' hashes, values and sums are recorded ({@link record}), with each thread's lanes before
-   * each frame: only the parts the successor changed are hashed, a thread from the first frame it
-   * does not share with the recorded thread at its place (or the one with its bottom frame: a
-   * representative under symmetry moves threads), a memory key or a lock where its value is not the
-   * recorded one (`!==`: a lock object a step did not replace is the same object), and their old
-   * values are taken out of the sums and the new ones put in. A thread state the recorded state has
+   * threads' and pairs' hashes and values and the sums are recorded ({@link record}), with each
+   * thread's lanes before each frame: only the parts the successor changed are hashed, a thread
+   * from the first frame it does not share with the recorded thread at its place (or the one with
+   * its bottom frame: a representative under symmetry moves threads), a memory key or a lock where
+   * its value is not the recorded state's (`!==`: a lock object a step did not replace is the same
+   * object), and their old values (hashed again from the recorded state) are taken out of the sums
+   * and the new ones put in. A thread state the recorded state has
    * at another place is not hashed again: a part's hash does not depend on its place.
    *
    * Replay tokens and traces carry the digest of the full words instead (checker `digest`), which
@@ -457,7 +458,7 @@ export class KernelModel implements Model<KState, KAction> {
     this.place(n, h.hi, h.lo);
     s1 = (s1 + this.m1) | 0;
     s2 = (s2 + this.m2) | 0;
-    this.keyParts(null, state, null, false);
+    this.keyParts(null, state);
     e.int(n);
     e.int((s1 + this.d1) | 0);
     e.int((s2 + this.d2) | 0);
@@ -465,32 +466,42 @@ export class KernelModel implements Model<KState, KAction> {
 
   /**
    * The memory keys and locks whose values in `s` differ from those in `from` (every one, with
-   * `from` null): their values hashed ({@link memPart}, {@link lockPart}), and the change of the
-   * sums into {@link d1} and {@link d2}, each new value less the old one in `r` (0 without `r`);
-   * with `write`, the new values replace the old in `r`.
+   * `from` null): the change of the sums into {@link d1} and {@link d2}, each new value's part less
+   * the old one's ({@link memPart}, {@link lockPart}; the old value is `from`'s, hashed again: a
+   * recording keeps the sums, not each key's part, so that it is small enough to be carried).
    */
-  private keyParts(from: KState | null, s: KState, r: Recording | null, write: boolean): void {
+  private keyParts(from: KState | null, s: KState): void {
     const at = this.diffAt;
-    const M = this.program.memKeys.length;
     let d1 = 0;
     let d2 = 0;
-    // Memory (part 0, values at 0..M-1 in `r`), then the locks (part 1, at M on).
-    for (let part = 0; part < 2; part++) {
-      let c = 0;
-      if (part === 0) {
-        if (from === null || s.mem !== from.mem) c = this.memDiff(from === null ? null : from.mem, s.mem, at, this.memVals);
-      } else if (from === null || s.locks !== from.locks) c = this.lockDiff(from === null ? null : from.locks, s.locks, at, this.lockVals);
+    if (from === null || s.mem !== from.mem) {
+      const vals = this.memVals;
+      const olds = this.memOlds;
+      const c = this.memDiff(from === null ? null : from.mem, s.mem, at, vals, olds);
       for (let j = 0; j < c; j++) {
         const q = at[j]!;
-        if (part === 0) this.memPart(q, this.memVals[j]!);
-        else this.lockPart(q, this.lockVals[j]!);
-        const x = part === 0 ? q : M + q;
-        d1 = (d1 + this.m1 - (r === null ? 0 : r.k1[x]!)) | 0;
-        d2 = (d2 + this.m2 - (r === null ? 0 : r.k2[x]!)) | 0;
-        if (write) {
-          r!.k1[x] = this.m1;
-          r!.k2[x] = this.m2;
-        }
+        this.memPart(q, vals[j]!);
+        d1 = (d1 + this.m1) | 0;
+        d2 = (d2 + this.m2) | 0;
+        if (from === null) continue;
+        this.memPart(q, olds[j]!);
+        d1 = (d1 - this.m1) | 0;
+        d2 = (d2 - this.m2) | 0;
+      }
+    }
+    if (from === null || s.locks !== from.locks) {
+      const vals = this.lockVals;
+      const olds = this.lockOlds;
+      const c = this.lockDiff(from === null ? null : from.locks, s.locks, at, vals, olds);
+      for (let j = 0; j < c; j++) {
+        const q = at[j]!;
+        this.lockPart(q, vals[j]!);
+        d1 = (d1 + this.m1) | 0;
+        d2 = (d2 + this.m2) | 0;
+        if (from === null) continue;
+        this.lockPart(q, olds[j]!);
+        d1 = (d1 - this.m1) | 0;
+        d2 = (d2 - this.m2) | 0;
       }
     }
     this.d1 = d1;
@@ -571,10 +582,13 @@ export class KernelModel implements Model<KState, KAction> {
   private readonly diffAt: Int32Array;
   private readonly memVals: Value[] = [];
   private readonly lockVals: LockState[] = [];
+  /** The old values of the keys that differ ({@link keyParts}). */
+  private readonly memOlds: Value[] = [];
+  private readonly lockOlds: LockState[] = [];
   /** Which memory keys differ between two memories, with the second's values ({@link keyDiffer}). */
-  private readonly memDiff: (a: KState['mem'] | null, b: KState['mem'], at: Int32Array, vals: Value[]) => number;
+  private readonly memDiff: KeyDiffer<Value>;
   /** Which locks differ between two lock tables (another object: a step replaces the locks it changes). */
-  private readonly lockDiff: (a: KState['locks'] | null, b: KState['locks'], at: Int32Array, vals: LockState[]) => number;
+  private readonly lockDiff: KeyDiffer<LockState>;
 
   /** The state {@link nextState} last stepped from. */
   private lastFrom: KState | undefined;
@@ -600,12 +614,17 @@ export class KernelModel implements Model<KState, KAction> {
     const r = this.spare;
     this.spare = q;
     this.rec = r;
+    this.recordInto(s, q, r);
+  }
+
+  /** {@link record}'s work: `s` recorded into `r`, with the parts it shares with `q`'s state copied from `q` (a recording of no state: every part hashed). */
+  private recordInto(s: KState, q: Recording, r: Recording): void {
     const qs = q.state;
     const n = s.threads.length;
     // Parts are copied from q only when q is of a frozen state with as many threads.
     const from = qs !== undefined && qs.threads.length === n ? qs : undefined;
     const h = this.hasher;
-    r.begin(n, this.program.memKeys.length + this.program.lockKeys.length);
+    r.begin(n);
     let s1 = 0;
     let s2 = 0;
     for (let i = 0; i < n; i++) {
@@ -652,15 +671,8 @@ export class KernelModel implements Model<KState, KAction> {
     }
     s1 = (s1 + r.m1[n]!) | 0;
     s2 = (s2 + r.m2[n]!) | 0;
-    // Memory keys and locks: q's values where they hold what they hold in q, else hashed.
-    if (from !== undefined) {
-      r.k1.set(q.k1);
-      r.k2.set(q.k2);
-    } else {
-      r.k1.fill(0);
-      r.k2.fill(0);
-    }
-    this.keyParts(from ?? null, s, r, true);
+    // Memory keys and locks: q's sums, changed by the keys whose values are not q's.
+    this.keyParts(from ?? null, s);
     const ms1 = from === undefined ? this.d1 : (q.ms1 + this.d1) | 0;
     const ms2 = from === undefined ? this.d2 : (q.ms2 + this.d2) | 0;
     r.ms1 = ms1;
@@ -692,7 +704,8 @@ export class KernelModel implements Model<KState, KAction> {
     }
     if (best > 0) {
       const u = r.base[who]! + best;
-      h.resume(r.l1[u]!, r.l2[u]!, r.lw[u]!);
+      const o = r.lanesAt + 3 * u;
+      h.resume(r.lanes[o]!, r.lanes[o + 1]!, r.lanes[o + 2]!);
       this.sharer = who;
     }
     return best;
@@ -706,36 +719,67 @@ export class KernelModel implements Model<KState, KAction> {
     const p = r.state!;
     const n = s.threads.length;
     const h = this.hasher;
+    // With carried words on (carry()): the successor's recording, built as its parts are found.
+    const w = this.carrying ? this.succ : null;
+    if (w !== null) w.begin(n);
     let s1 = r.s1;
     let s2 = r.s2;
     for (let i = 0; i < n; i++) {
       const t = s.threads[i]!;
-      if (t === p.threads[i]) continue;
+      if (t === p.threads[i]) {
+        if (w !== null) w.keep(r, i, i);
+        continue;
+      }
       let c1: number;
       let c2: number;
       const j = indexOfThread(p.threads, t);
       if (j >= 0) {
         c1 = r.c1[j]!;
         c2 = r.c2[j]!;
+        if (w !== null) w.lanesFrom[i] = j;
       } else {
         const k = this.resumeShared(t, i, p.threads, r, h);
         if (k === 0) h.reset();
-        this.hashThread(t, k, h, null, 0);
+        if (w !== null) {
+          const at = w.size;
+          w.base[i] = at;
+          w.lanesFrom[i] = -1;
+          if (k > 0) w.copyLanesOf(r, this.sharer, k);
+          w.room(at + t.frames.length + 1);
+          this.hashThread(t, k, h, w, at + k);
+          w.size = at + t.frames.length + 1;
+        } else this.hashThread(t, k, h, null, 0);
         c1 = h.hi;
         c2 = h.lo;
-        if (c1 === r.c1[i] && c2 === r.c2[i]) continue;
+        if (c1 === r.c1[i] && c2 === r.c2[i]) {
+          if (w !== null) w.keep(r, i, -1);
+          continue;
+        }
       }
       this.place(i, c1, c2);
       s1 = (s1 - r.m1[i]! + this.m1) | 0;
       s2 = (s2 - r.m2[i]! + this.m2) | 0;
+      if (w !== null) {
+        w.c1[i] = c1;
+        w.c2[i] = c2;
+        w.m1[i] = this.m1;
+        w.m2[i] = this.m2;
+      }
     }
     if (s.pairs !== p.pairs) {
       this.hashPairs(s.pairs, h);
       this.place(n, h.hi, h.lo);
       s1 = (s1 - r.m1[n]! + this.m1) | 0;
       s2 = (s2 - r.m2[n]! + this.m2) | 0;
+      if (w !== null) {
+        w.m1[n] = this.m1;
+        w.m2[n] = this.m2;
+      }
+    } else if (w !== null) {
+      w.m1[n] = r.m1[n]!;
+      w.m2[n] = r.m2[n]!;
     }
-    this.keyParts(p, s, r, false);
+    this.keyParts(p, s);
     s1 = (s1 + this.d1) | 0;
     s2 = (s2 + this.d2) | 0;
     e.int(n);
@@ -744,6 +788,148 @@ export class KernelModel implements Model<KState, KAction> {
     this.shift1 = (s1 - r.s1) | 0;
     this.shift2 = (s2 - r.s2) | 0;
     this.shiftKnown = true;
+    if (w !== null) {
+      w.ms1 = (r.ms1 + this.d1) | 0;
+      w.ms2 = (r.ms2 + this.d2) | 0;
+      w.s1 = s1;
+      w.s2 = s2;
+      w.state = s;
+      this.succOf = r;
+      this.succFrom = p;
+    }
+  }
+
+  /** Whether {@link combineAgainst} builds the successor's recording ({@link carry}). */
+  private carrying = false;
+  /** The recording of the successor last encoded, while {@link carrying}: made against {@link succOf} (a recording of {@link succFrom}). */
+  private readonly succ = new SuccessorRecording();
+  private succOf: Recording | undefined;
+  private succFrom: KState | undefined;
+
+  /**
+   * Carried words (checker `Carry`): a successor's recording ({@link record}: its threads' and
+   * pairs' hashes and values, the sums, each thread's lanes before each frame), which
+   * {@link combineAgainst} builds as it fingerprints the successor (the parts the successor shares
+   * with the state it was stepped from copied from that state's recording, the others as it
+   * hashes them), saved beside the successor in its level and made the current recording again
+   * before its expansion, so that the expansion does not record the state again (issue 12, item
+   * 3: recording each expanded state was 15% of the kernel bench's time, a thread hashed 2.3 times
+   * on average, its siblings' recordings being the only ones at hand). The words: the thread
+   * count, the sums, the memory keys' and locks' sums, the lane slots' count, each thread's hash,
+   * each part's value (the threads', then the pairs'), then each lane slot (thread by thread, frame
+   * by frame: lanes and word count). Under `verifyReduction` a resumed recording is compared with
+   * one made afresh.
+   */
+  carry(): Carry<KState> {
+    this.carrying = true;
+    return {
+      save: (state, out) => this.saveCarry(state, out),
+      resume: (state, buf, from, to) => this.resumeCarry(state, buf, from, to),
+    };
+  }
+
+  private saveCarry(state: KState, out: Words): boolean {
+    const w = this.succ;
+    const r = this.succOf;
+    if (w.state !== state || r === undefined || r.state !== this.succFrom) return false;
+    const n = state.threads.length;
+    const threads = state.threads;
+    let lanes = 0;
+    for (let i = 0; i < n; i++) lanes += threads[i]!.frames.length + 1;
+    out.room(6 + 4 * n + 2 + 3 * lanes);
+    const buf = out.buf;
+    let o = out.length;
+    buf[o++] = n;
+    buf[o++] = w.s1;
+    buf[o++] = w.s2;
+    buf[o++] = w.ms1;
+    buf[o++] = w.ms2;
+    buf[o++] = lanes;
+    for (let i = 0; i < n; i++) {
+      buf[o++] = w.c1[i]!;
+      buf[o++] = w.c2[i]!;
+    }
+    for (let i = 0; i <= n; i++) {
+      buf[o++] = w.m1[i]!;
+      buf[o++] = w.m2[i]!;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = w.lanesFrom[i]!;
+      const q: Recording = j >= 0 ? r : w;
+      const l = q.lanes;
+      const at = q.lanesAt + 3 * (j >= 0 ? r.base[j]! : w.base[i]!);
+      const end = at + 3 * (threads[i]!.frames.length + 1);
+      for (let k = at; k < end; k++) buf[o++] = l[k]!;
+    }
+    out.length = o;
+    return true;
+  }
+
+  private resumeCarry(state: KState, buf: Int32Array, from: number, to: number): void {
+    const r = this.spare;
+    this.spare = this.rec;
+    this.rec = r;
+    const threads = state.threads;
+    let o = from;
+    const n = buf[o++]!;
+    if (n !== threads.length) throw new Error('internal error: carried words of a state of another thread count');
+    r.begin(n);
+    r.s1 = buf[o++]!;
+    r.s2 = buf[o++]!;
+    r.ms1 = buf[o++]!;
+    r.ms2 = buf[o++]!;
+    const lanes = buf[o++]!;
+    for (let i = 0; i < n; i++) {
+      r.c1[i] = buf[o++]!;
+      r.c2[i] = buf[o++]!;
+    }
+    for (let i = 0; i <= n; i++) {
+      r.m1[i] = buf[o++]!;
+      r.m2[i] = buf[o++]!;
+    }
+    // The lane slots are read where they are (Recording.view).
+    r.view(buf, o);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      r.base[i] = at;
+      at += threads[i]!.frames.length + 1;
+    }
+    r.base[n] = at;
+    r.size = at;
+    o += 3 * at;
+    if (at !== lanes || o !== to) throw new Error('internal error: carried words that do not fit the state they were kept with');
+    r.state = state;
+    if (this.verify) this.verifyResumed(r);
+  }
+
+  /** Under `verifyReduction`: the recording resumed from carried words is the one recording its state afresh gives. */
+  private verifyResumed(r: Recording): void {
+    const fresh = new Recording();
+    this.recordInto(r.state!, new Recording(), fresh);
+    const n = r.state!.threads.length;
+    const same = (a: Int32Array, b: Int32Array, k: number): boolean => {
+      for (let i = 0; i < k; i++) if (a[i] !== b[i]) return false;
+      return true;
+    };
+    const sameLanes = (a: Recording, b: Recording): boolean => {
+      for (let i = 0; i < 3 * a.size; i++) if (a.lanes[a.lanesAt + i] !== b.lanes[b.lanesAt + i]) return false;
+      return true;
+    };
+    if (
+      fresh.s1 !== r.s1 ||
+      fresh.s2 !== r.s2 ||
+      fresh.ms1 !== r.ms1 ||
+      fresh.ms2 !== r.ms2 ||
+      fresh.size !== r.size ||
+      !same(fresh.c1, r.c1, n) ||
+      !same(fresh.c2, r.c2, n) ||
+      !same(fresh.m1, r.m1, n + 1) ||
+      !same(fresh.m2, r.m2, n + 1) ||
+      !same(fresh.base, r.base, n + 1) ||
+      !sameLanes(fresh, r)
+    ) {
+      throw new Error('internal error: a recording resumed from carried words differs from the state\'s own (KernelModel.carry)');
+    }
   }
 
   /** What the state last encoded ({@link combineAgainst}) added to the lane sums of the state it was stepped from; known only there. */
@@ -805,8 +991,8 @@ export class KernelModel implements Model<KState, KAction> {
 
 /**
  * What {@link KernelModel.encode} recorded of one state: per thread and for the pairs (after the
- * threads) its hash and its value (the hash mixed with its place), per memory key and lock its
- * value, the sums, and per thread the lanes (and word count) before each of its frames and after
+ * threads) its hash and its value (the hash mixed with its place), the sums (of every part, and of
+ * the memory keys' and locks' alone), and per thread the lanes (and word count) before each of its frames and after
  * the last, hashing from the seed.
  */
 class Recording {
@@ -818,9 +1004,6 @@ class Recording {
   /** Per thread, then the pairs: the hash mixed with its place. */
   m1 = new Int32Array(8);
   m2 = new Int32Array(8);
-  /** Per memory key, then per lock: its value. */
-  k1 = new Int32Array(0);
-  k2 = new Int32Array(0);
   /** The sums of the memory keys' and the locks' values, per lane. */
   ms1 = 0;
   ms2 = 0;
@@ -829,17 +1012,24 @@ class Recording {
   s2 = 0;
   /** Per thread, its first lane slot; at the thread count, the end. */
   base = new Int32Array(8);
-  /** Lane slots: the lanes before a frame of a thread (or after its last), and the words hashed so far. */
-  l1 = new Int32Array(64);
-  l2 = new Int32Array(64);
-  lw = new Int32Array(64);
+  /**
+   * Lane slots, three words each: the two lanes before a frame of a thread (or after its last), and
+   * the words hashed so far. From {@link lanesAt} in {@link lanes}: this recording's own array, or,
+   * for a recording resumed from carried words (KernelModel.carry), the words' buffer, which is
+   * read, never written ({@link begin} returns to the own array before anything is recorded).
+   */
+  lanes: Int32Array = new Int32Array(192);
+  lanesAt = 0;
+  private own = this.lanes;
   /** Lane slots used. */
   size = 0;
 
-  /** Start recording a state of `n` threads, `keys` memory keys and locks. */
-  begin(n: number, keys: number): void {
+  /** Start recording a state of `n` threads. */
+  begin(n: number): void {
     this.state = undefined;
     this.size = 0;
+    this.lanes = this.own;
+    this.lanesAt = 0;
     if (this.base.length < n + 1) this.base = new Int32Array(2 * (n + 1));
     if (this.c1.length < n + 1) {
       this.c1 = new Int32Array(2 * (n + 1));
@@ -847,16 +1037,20 @@ class Recording {
       this.m1 = new Int32Array(2 * (n + 1));
       this.m2 = new Int32Array(2 * (n + 1));
     }
-    if (this.k1.length !== keys) {
-      this.k1 = new Int32Array(keys);
-      this.k2 = new Int32Array(keys);
-    }
+  }
+
+  /** Read lane slots from `buf` at `at` (carried words), not from the own array. */
+  view(buf: Int32Array, at: number): void {
+    this.lanes = buf;
+    this.lanesAt = at;
   }
 
   setLanes(slot: number, h1: number, h2: number, words: number): void {
-    this.l1[slot] = h1;
-    this.l2[slot] = h2;
-    this.lw[slot] = words;
+    const o = 3 * slot;
+    const l = this.lanes;
+    l[o] = h1;
+    l[o + 1] = h2;
+    l[o + 2] = words;
   }
 
   /** Copy thread `t`'s lane slots of `q` to the end of this recording's. */
@@ -867,26 +1061,43 @@ class Recording {
 
   /** Copy the first `k` lane slots of `q`'s thread `t` to the end of this recording's. */
   copyLanesOf(q: Recording, t: number, k: number): void {
-    const from = q.base[t]!;
-    const at = this.size;
-    this.room(at + k + 1);
-    for (let j = 0; j < k; j++) {
-      this.l1[at + j] = q.l1[from + j]!;
-      this.l2[at + j] = q.l2[from + j]!;
-      this.lw[at + j] = q.lw[from + j]!;
-    }
+    this.room(this.size + k + 1);
+    const src = q.lanes;
+    const from = q.lanesAt + 3 * q.base[t]!;
+    const l = this.lanes;
+    const at = 3 * this.size;
+    for (let j = 0; j < 3 * k; j++) l[at + j] = src[from + j]!;
   }
 
+  /** Room in the own array for `need` lane slots. */
   room(need: number): void {
-    if (need <= this.l1.length) return;
-    const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(2 * need);
-      b.set(a);
-      return b;
-    };
-    this.l1 = grow(this.l1);
-    this.l2 = grow(this.l2);
-    this.lw = grow(this.lw);
+    if (3 * need <= this.own.length) return;
+    const b = new Int32Array(6 * need);
+    b.set(this.own);
+    this.own = this.lanes = b;
+  }
+}
+
+/** A successor's recording as {@link KernelModel} builds it while fingerprinting (its `carry`). */
+class SuccessorRecording extends Recording {
+  /**
+   * Per thread, where its lane slots are: -1, in this recording's (from `base[i]`); else the index
+   * of the thread of the recording it was made against whose slots they are.
+   */
+  lanesFrom = new Int32Array(8);
+
+  override begin(n: number): void {
+    super.begin(n);
+    if (this.lanesFrom.length < n) this.lanesFrom = new Int32Array(2 * n);
+  }
+
+  /** Thread `i` as recording `r` has it at `i` (its hash and value), its lane slots those of `lanes` ({@link lanesFrom}). */
+  keep(r: Recording, i: number, lanes: number): void {
+    this.c1[i] = r.c1[i]!;
+    this.c2[i] = r.c2[i]!;
+    this.m1[i] = r.m1[i]!;
+    this.m2[i] = r.m2[i]!;
+    this.lanesFrom[i] = lanes;
   }
 }
 

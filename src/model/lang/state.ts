@@ -247,16 +247,28 @@ export function objectCopier<V>(keys: readonly string[]): (o: Readonly<Record<st
 }
 
 /**
- * `(a, b, at, vals) => count`: the indices (in `keys` order) of the keys whose values differ between
- * objects `a` and `b` (by `!==`), into `at`, and `b`'s values there into `vals`; with `a` null, every
- * key. A function built once per program whose body reads each key by name (constant keys are fast
+ * `(a, b, at, vals, olds) => count` ({@link KeyDiffer}): the indices (in `keys` order) of the keys
+ * whose values differ between objects `a` and `b` (by `!==`), into `at`, and `b`'s values there into
+ * `vals`, `a`'s into `olds`; with `a` null, every key. A function built once per program whose body reads each key by name (constant keys are fast
  * loads; a key varying in a loop is V8's megamorphic keyed load).
  */
-export function keyDiffer<V>(keys: readonly string[]): (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[]) => number {
-  const body = keys.map((k, q) => `  v = b[${JSON.stringify(k)}]; if (a === null || v !== a[${JSON.stringify(k)}]) { at[n] = ${q}; vals[n++] = v; }`).join('\n');
+export function keyDiffer<V>(keys: readonly string[]): KeyDiffer<V> {
+  const body = keys
+    .map((k, q) => {
+      const key = JSON.stringify(k);
+      return `  v = b[${key}]; if (a === null) { at[n] = ${q}; vals[n++] = v; } else if (v !== (w = a[${key}])) { at[n] = ${q}; olds[n] = w; vals[n++] = v; }`;
+    })
+    .join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('a', 'b', 'at', 'vals', `let n = 0, v;\n${body}\n  return n;`) as (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[]) => number;
+  return new Function('a', 'b', 'at', 'vals', 'olds', `let n = 0, v, w;\n${body}\n  return n;`) as KeyDiffer<V>;
 }
+
+/**
+ * {@link keyDiffer}'s function: the keys (by index) whose values differ between `a` and `b` (every
+ * key where `a` is null) into `at`, with `b`'s values into `vals` and `a`'s into `olds` (not
+ * written where `a` is null); returns how many.
+ */
+export type KeyDiffer<V> = (a: Readonly<Record<string, V>> | null, b: Readonly<Record<string, V>>, at: Int32Array, vals: V[], olds: V[]) => number;
 
 const readers = new Map<string, (o: Readonly<Record<string, unknown>>) => unknown>();
 
