@@ -255,16 +255,6 @@ export class Words {
     b.set(this.buf.subarray(0, this.length));
     this.buf = b;
   }
-
-  /** Append `src[from..to)`. */
-  append(src: Int32Array, from: number, to: number): void {
-    const n = to - from;
-    this.room(n);
-    const buf = this.buf;
-    const at = this.length;
-    for (let i = 0; i < n; i++) buf[at + i] = src[from + i]!;
-    this.length = at + n;
-  }
 }
 
 /**

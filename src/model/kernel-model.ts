@@ -474,6 +474,8 @@ export class KernelModel implements Model<KState, KAction> {
     const at = this.diffAt;
     let d1 = 0;
     let d2 = 0;
+    // Memory, then the locks: two loops of one shape, each calling its own hash directly (the hot
+    // path's calls stay monomorphic).
     if (from === null || s.mem !== from.mem) {
       const vals = this.memVals;
       const olds = this.memOlds;
@@ -602,12 +604,15 @@ export class KernelModel implements Model<KState, KAction> {
   private readonly mixer = new FingerprintEncoder();
 
   /**
-   * Record, for `s`, each part's hash and value, their sums, and each thread's lanes before each
-   * frame and after the last ({@link encode}). A part `s` shares with the previous recording's
-   * state (the state expanded before, in breadth-first order often a sibling), at its place or
-   * another, is copied from it (a memory key or a lock: where its value is that one's); a thread
-   * that shares its first frames with one there is hashed from the first frame it does not share;
-   * the other parts are hashed.
+   * Record, for `s`, each thread's and the pairs' hash and value, the sums, and each thread's lanes
+   * before each frame and after the last ({@link encode}). A part `s` shares with the previous
+   * recording's state (the state expanded before, in breadth-first order often a sibling), at its
+   * place or another, is copied from it (the memory keys' and locks' sum: changed by the keys whose
+   * values are not that state's); a thread that shares its first frames with one there is hashed
+   * from the first frame it does not share; the other parts are hashed. A state whose recording
+   * was carried from its encoding ({@link carry}) is not recorded again: only initial states and
+   * states moved between the parallel search's sides are, and every state where the strategy is not
+   * breadth-first.
    */
   private record(s: KState): void {
     const q = this.rec;

@@ -10,12 +10,16 @@ const children = (states: string[], slots: number[], sleeps: (Int32Array | null)
   for (const a of acts ?? []) ends.push((end += a.length));
   // The words as an expansion leaves them: one successor's after another's, a stale one first.
   const childCarry = new Words();
-  childCarry.append(Int32Array.of(-7), 0, 1);
+  const put = (w: readonly number[]): void => {
+    childCarry.room(w.length);
+    for (const x of w) childCarry.buf[childCarry.length++] = x;
+  };
+  put([-7]);
   const childCarryFrom: number[] = [];
   const childCarryTo: number[] = [];
   for (const w of words ?? []) {
     childCarryFrom.push(childCarry.length);
-    childCarry.append(Int32Array.from(w), 0, w.length);
+    put(w);
     childCarryTo.push(childCarry.length);
   }
   return {
