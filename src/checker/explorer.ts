@@ -164,16 +164,19 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   listsActions = false;
   /**
    * The model's carried words (Model.carry), once {@link enableCarry} has turned them on: each
-   * successor's are saved into {@link childCarry} as it is encoded (successor `m`'s from
-   * `nextCarryAt[m]` to `nextCarryAt[m + 1]`, for this expansion), and child `k`'s are
-   * `childCarry.buf[childCarryFrom[k] .. childCarryTo[k])` (none for an initial state), to be
-   * kept by the level and given back before its expansion.
+   * successor's are saved as a segment of {@link childCarry} as it is encoded (successor `m`'s in
+   * `nextCarryBuf[m]` from `nextCarryFrom[m]` to `nextCarryTo[m]`, for this expansion), and child
+   * `k`'s are `childCarryBuf[k][childCarryFrom[k] .. childCarryTo[k])` (empty for an initial
+   * state), where the level reads them (the chunks are only ever appended to: Words).
    */
   carry: Carry<S> | null = null;
   readonly childCarry = new Words();
+  readonly childCarryBuf: Int32Array[] = [];
   readonly childCarryFrom: number[] = [];
   readonly childCarryTo: number[] = [];
-  private nextCarryAt = new Int32Array(17);
+  private readonly nextCarryBuf: Int32Array[] = [];
+  private nextCarryFrom = new Int32Array(16);
+  private nextCarryTo = new Int32Array(16);
 
   /** The model's sleep sets, once {@link enableSleepSets} has turned them on; else null. */
   sleep: SleepSets<S, A> | null = null;
@@ -476,8 +479,10 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    */
   private keepChildActs(child: S, m: number): void {
     if (this.carry !== null) {
-      this.childCarryFrom[this.childCount] = m < 0 ? 0 : this.nextCarryAt[m]!;
-      this.childCarryTo[this.childCount] = m < 0 ? 0 : this.nextCarryAt[m + 1]!;
+      const k = this.childCount;
+      this.childCarryBuf[k] = m < 0 ? this.childCarry.buf : this.nextCarryBuf[m]!;
+      this.childCarryFrom[k] = m < 0 ? 0 : this.nextCarryFrom[m]!;
+      this.childCarryTo[k] = m < 0 ? 0 : this.nextCarryTo[m]!;
     }
     if (!this.listsActions) return;
     if (this.probed !== child) throw new Error('internal error: a child kept without the actions its discovery listed');
@@ -553,12 +558,10 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       this.nextHi = new Int32Array(Math.max(n, 2 * this.nextHi.length));
       this.nextLo = new Int32Array(this.nextHi.length);
       this.nextAct = new Int32Array(this.nextHi.length);
-      this.nextCarryAt = new Int32Array(this.nextHi.length + 1);
+      this.nextCarryFrom = new Int32Array(this.nextHi.length);
+      this.nextCarryTo = new Int32Array(this.nextHi.length);
     }
-    const nextCarry = this.childCarry;
-    const nextCarryAt = this.nextCarryAt;
-    nextCarry.length = 0;
-    nextCarryAt[0] = 0;
+    const carried = this.childCarry;
     const nextStates = this.nextStates;
     const nextHi = this.nextHi;
     const nextLo = this.nextLo;
@@ -593,7 +596,6 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
           nextLo[m] = nextLo[mj]!;
           if (perms !== null) nextPerm[m] = this.imagePerm(perms, nextStates[mj] as S, nextPerm[mj]!, this.actThread[j]!, this.actThread[i]!);
           nextAct[m] = i;
-          nextCarryAt[m + 1] = nextCarry.length;
           mOf[i] = m++;
           this.twinEdges++;
           continue;
@@ -610,7 +612,6 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         nextLo[m] = lo;
         nextAct[m] = i;
         this.nextRun[m] = 0;
-        nextCarryAt[m + 1] = nextCarry.length;
         m++;
         continue;
       }
@@ -634,8 +635,13 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         this.nextId[m] = sleep.actionId(a);
         this.nextTid[m] = model.actionThread!(a, state);
       }
-      if (carry !== null) carry.save(next, nextCarry);
-      nextCarryAt[m + 1] = nextCarry.length;
+      if (carry !== null) {
+        carried.begin();
+        carry.save(next, carried);
+        this.nextCarryBuf[m] = carried.buf;
+        this.nextCarryFrom[m] = carried.start;
+        this.nextCarryTo[m] = carried.length;
+      }
       m++;
     }
     const table = this.table;

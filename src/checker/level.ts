@@ -10,7 +10,9 @@
  * actions are the model's objects, and neither is sent).
  */
 import type { ListedActions, SleepSet } from './explorer.ts';
-import type { Carry, Words } from './model.ts';
+import type { Carry } from './model.ts';
+
+const NO_WORDS = new Int32Array(0);
 
 /** What an expansion or seed leaves for the next level (an Explorer's children, whatever its visited set). */
 export interface Children<S, A> {
@@ -23,9 +25,9 @@ export interface Children<S, A> {
   readonly childActs: readonly A[];
   /** Child `k`'s actions end at `childActEnds[k]` in {@link childActs} (and begin where child `k - 1`'s end). */
   readonly childActEnds: readonly number[];
-  /** With the model's carried words on (Explorer.carry non-null): child `k`'s are `childCarry.buf[childCarryFrom[k] .. childCarryTo[k])`. */
+  /** With the model's carried words on (Explorer.carry non-null): child `k`'s are `childCarryBuf[k][childCarryFrom[k] .. childCarryTo[k])`, never written again. */
   readonly carry: unknown;
-  readonly childCarry: Words;
+  readonly childCarryBuf: readonly Int32Array[];
   readonly childCarryFrom: readonly number[];
   readonly childCarryTo: readonly number[];
 }
@@ -42,12 +44,10 @@ export class Level<S, A = unknown> implements ListedActions<A> {
   private actFrom: number[] = [];
   private actTo: number[] = [];
   /**
-   * The states' carried words, one state's after another's in chunks that are only ever appended
-   * to (the model reads a state's words where they are, after the state is taken: Carry.resume),
-   * and per state its chunk and where its words begin and end there (equal: none kept).
+   * Where each state's carried words are: the chunk the explorer wrote them into (Words: never
+   * written again, so the words are neither copied here nor by the model, which reads them where
+   * they are: Carry.resume), and where they begin and end there (equal: none kept).
    */
-  private chunk = new Int32Array(0);
-  private chunkUsed = 0;
   private wordBuf: Int32Array[] = [];
   private wordFrom: number[] = [];
   private wordTo: number[] = [];
@@ -72,8 +72,11 @@ export class Level<S, A = unknown> implements ListedActions<A> {
     const sleeps = this.sleeps;
     if (sleeps !== null) for (let j = 0; j < k; j++) sleeps.push(ex.childSleeps[j] ?? null);
     if (ex.carry !== null) {
-      const src = ex.childCarry.buf;
-      for (let j = 0; j < k; j++) this.keepWords(src, ex.childCarryFrom[j]!, ex.childCarryTo[j]!);
+      for (let j = 0; j < k; j++) {
+        this.wordBuf.push(ex.childCarryBuf[j]!);
+        this.wordFrom.push(ex.childCarryFrom[j]!);
+        this.wordTo.push(ex.childCarryTo[j]!);
+      }
     } else this.noWords(k);
     const acts = this.acts;
     if (!ex.listsActions) {
@@ -134,28 +137,10 @@ export class Level<S, A = unknown> implements ListedActions<A> {
     if (to > from) carry.resume(state, this.wordBuf[i]!, from, to);
   }
 
-  /** Keep `src[from..to)` as the next state's words. */
-  private keepWords(src: Int32Array, from: number, to: number): void {
-    const n = to - from;
-    if (this.chunkUsed + n > this.chunk.length) {
-      // A new chunk (the old one stays as it is, read by the states whose words it holds): twice
-      // the last one's size, from 4,096 words up to 1,048,576.
-      this.chunk = new Int32Array(Math.max(n, Math.min(1 << 20, Math.max(4096, 2 * this.chunk.length))));
-      this.chunkUsed = 0;
-    }
-    const c = this.chunk;
-    const at = this.chunkUsed;
-    for (let j = 0; j < n; j++) c[at + j] = src[from + j]!;
-    this.chunkUsed = at + n;
-    this.wordBuf.push(c);
-    this.wordFrom.push(at);
-    this.wordTo.push(at + n);
-  }
-
   /** Keep no words for the next `k` states. */
   private noWords(k: number): void {
     for (let j = 0; j < k; j++) {
-      this.wordBuf.push(this.chunk);
+      this.wordBuf.push(NO_WORDS);
       this.wordFrom.push(0);
       this.wordTo.push(0);
     }

@@ -232,28 +232,56 @@ export interface Model<S, A> {
  * the fingerprints of `state`'s successors.
  */
 export interface Carry<S> {
-  /** Append to `out` what the last {@link Model.encode} (of `state`, into the explorer's fingerprint encoder) learned; false (nothing appended) where it has nothing. */
+  /**
+   * Append to `out` (a segment begun: {@link Words.begin}) what the last {@link Model.encode} (of
+   * `state`, into the explorer's fingerprint encoder) learned; false (nothing appended) where it
+   * has nothing.
+   */
   save(state: S, out: Words): boolean;
   /**
    * Before `state` is expanded: take back the words {@link save} appended for it, `buf[from..to)`,
-   * which the explorer never writes again (the model may read them where they are, after it
-   * returns).
+   * which nothing writes again (the model may read them where they are, after it returns).
    */
   resume(state: S, buf: Int32Array, from: number, to: number): void;
 }
 
-/** A growable array of 32-bit words: {@link buf}'s first {@link length} are in use. */
+/**
+ * Words written one segment after another into chunks that are only ever appended to: a segment,
+ * once written, stays where it is ({@link buf} from {@link start} to {@link length} when it was
+ * written), so that it can be read there later without a copy. {@link begin} starts a segment;
+ * {@link room} makes room for more of it, moving the segment begun so far to a new chunk where the
+ * current one is full (the old chunk is not written again).
+ */
 export class Words {
-  buf = new Int32Array(64);
+  buf: Int32Array;
+  /** Where the segment being written begins in {@link buf}. */
+  start = 0;
   length = 0;
 
-  /** Make room for `n` more words (after {@link length}). */
+  /** The first chunk's size. */
+  private readonly first: number;
+
+  constructor(first = 4096) {
+    this.first = first;
+    this.buf = new Int32Array(first);
+  }
+
+  /** Start a segment at {@link length}. */
+  begin(): void {
+    this.start = this.length;
+  }
+
+  /** Make room for `n` more words of the segment being written (after {@link length}). */
   room(n: number): void {
     const need = this.length + n;
     if (need <= this.buf.length) return;
-    const b = new Int32Array(Math.max(need, 2 * this.buf.length));
-    b.set(this.buf.subarray(0, this.length));
+    // A new chunk, twice the last one's size up to 1,048,576 words, the segment so far moved there.
+    const seg = this.length - this.start;
+    const b = new Int32Array(Math.max(seg + n, Math.min(1 << 20, Math.max(this.first, 2 * this.buf.length))));
+    b.set(this.buf.subarray(this.start, this.length));
     this.buf = b;
+    this.start = 0;
+    this.length = seg;
   }
 }
 

@@ -8,23 +8,26 @@ const children = (states: string[], slots: number[], sleeps: (Int32Array | null)
   const ends: number[] = [];
   let end = 0;
   for (const a of acts ?? []) ends.push((end += a.length));
-  // The words as an expansion leaves them: one successor's after another's, a stale one first.
-  const childCarry = new Words();
-  const put = (w: readonly number[]): void => {
-    childCarry.room(w.length);
-    for (const x of w) childCarry.buf[childCarry.length++] = x;
-  };
-  put([-7]);
+  // The words as an expansion leaves them: segments of chunks, a stale word before each (small
+  // first chunks, so that segments go to new chunks).
+  const carried = new Words(8);
+  const childCarryBuf: Int32Array[] = [];
   const childCarryFrom: number[] = [];
   const childCarryTo: number[] = [];
   for (const w of words ?? []) {
-    childCarryFrom.push(childCarry.length);
-    put(w);
-    childCarryTo.push(childCarry.length);
+    carried.begin();
+    carried.room(1);
+    carried.buf[carried.length++] = -7;
+    carried.begin();
+    carried.room(w.length);
+    for (const x of w) carried.buf[carried.length++] = x;
+    childCarryBuf.push(carried.buf);
+    childCarryFrom.push(carried.start);
+    childCarryTo.push(carried.length);
   }
   return {
     carry: words === undefined ? null : {},
-    childCarry,
+    childCarryBuf,
     childCarryFrom,
     childCarryTo,
     childCount: states.length,
@@ -164,6 +167,29 @@ describe('Level', () => {
     l.addChildren(children(['a', 'b', 'c'], [0, 1, 2], []));
     l.remap(1, Int32Array.from([10, 11, 12]));
     expect(l.slots).toEqual([0, 11, 12]);
+  });
+});
+
+describe('Words', () => {
+  it('writes segments one after another, moves a segment begun to a new chunk when the chunk is full, and never writes a segment written', () => {
+    const w = new Words(4);
+    const seg = (xs: number[]): [Int32Array, number, number] => {
+      w.begin();
+      for (const x of xs) {
+        w.room(1);
+        w.buf[w.length++] = x;
+      }
+      return [w.buf, w.start, w.length];
+    };
+    const a = seg([1, 2, 3]);
+    const b = seg([4, 5, 6]); // begun in a's chunk, moved to a new one at its second word
+    const c = seg([7, 8, 9, 10, 11, 12, 13, 14, 15]); // larger than the next chunk would be
+    const d = seg([16]);
+    const read = ([buf, from, to]: [Int32Array, number, number]): number[] => [...buf.subarray(from, to)];
+    expect([a, b, c, d].map(read)).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9, 10, 11, 12, 13, 14, 15], [16]]);
+    expect(b[0]).not.toBe(a[0]);
+    // The chunk a was written into holds a and the start of b, as written.
+    expect([...a[0]]).toEqual([1, 2, 3, 4]);
   });
 });
 
