@@ -59,7 +59,7 @@ export class BreadthFirst<S, A> implements Search {
       const i = this.pos++;
       const cur = this.cur;
       const state = cur.take(i);
-      ex.expand(state, cur.slots[i]!, this.depth, cur.takenSleep, cur);
+      ex.expand(state, cur.slots[i]!, this.depth, this.sleeps ? cur : null, cur);
       if (ex.stopped) return true;
       if (ex.childCount > 0) this.next.addChildren(ex);
     }

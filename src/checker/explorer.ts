@@ -12,6 +12,9 @@ import { IN_BOUNDARY, LivenessGraph, MAX_LIVENESS_PROPERTIES, MAX_THREADS } from
 import type { Symmetry } from './model.ts';
 import { activeSymmetry, PermTable, threadCount } from './symmetry.ts';
 
+/** An empty sleep set's buffer. */
+const NO_SLEEP = new Int32Array(0);
+
 /** Property status while exploring. */
 export const UNDECIDED = 0;
 export const HOLDS = 1;
@@ -93,6 +96,17 @@ export interface LivenessRecorder {
 export type SleepSet = Int32Array;
 
 /**
+ * Where the sleep set of the state being expanded is: `sleepBuf[sleepFrom .. sleepTo)` (empty:
+ * none). The explorer writes sleep sets into chunks only ever appended to (Words), and the level
+ * keeps where each state's is (level.ts), so that a set is written once and never allocated.
+ */
+export interface SleepView {
+  readonly sleepBuf: Int32Array;
+  readonly sleepFrom: number;
+  readonly sleepTo: number;
+}
+
+/**
  * Where {@link Explorer.expand} may find what the discovery of the state it expands kept for it
  * (level.ts): its enabled actions, and the model's carried words (Model.carry).
  */
@@ -146,8 +160,12 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    */
   readonly childStates: S[] = [];
   readonly childSlots: number[] = [];
-  /** With sleep sets: each child's sleep set (null: empty). */
-  readonly childSleeps: (SleepSet | null)[] = [];
+  /** With sleep sets: where each child's sleep set is, `childSleepBuf[k][childSleepFrom[k] .. childSleepTo[k])` (empty: none; SleepView). */
+  readonly childSleepBuf: Int32Array[] = [];
+  readonly childSleepFrom: number[] = [];
+  readonly childSleepTo: number[] = [];
+  /** Where {@link sleepAfter} writes the sleep sets. */
+  private readonly sleepWords = new Words();
   childCount = 0;
   /**
    * With {@link listsActions}: each child's enabled actions, as {@link discovered} listed them:
@@ -414,7 +432,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       if (this.table.inserted && this.discovered(s, slot, hi, lo, 0)) {
         this.childStates[this.childCount] = s;
         this.childSlots[this.childCount] = slot;
-        this.childSleeps[this.childCount] = null;
+        this.noChildSleep(this.childCount);
         this.keepChildActs(s, -1);
         this.childCount++;
       }
@@ -527,7 +545,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
    * in the visited set (independent loads, so the processor overlaps their cache misses), then
    * insert and check them in action order.
    */
-  expand(state: S, slot: number, depth: number, sleeping: SleepSet | null = null, listed: ListedActions<A> | null = null): void {
+  expand(state: S, slot: number, depth: number, sleeping: SleepView | null = null, listed: ListedActions<A> | null = null): void {
     const model = this.model;
     const acts = this.acts;
     let k = 0;
@@ -585,7 +603,11 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     const mOf = this.mOf;
     const sleep = this.sleep;
     if (sleep !== null) this.roomForRecords(sleep, n);
-    const asleep = sleeping === null ? 0 : this.nameAsleep(state, acts, from, to, sleeping);
+    // The state's sleep set, where it has one.
+    const sBuf = sleeping === null ? NO_SLEEP : sleeping.sleepBuf;
+    const sFrom = sleeping === null ? 0 : sleeping.sleepFrom;
+    const sTo = sleeping === null ? 0 : sleeping.sleepTo;
+    const asleep = sTo === sFrom ? 0 : this.nameAsleep(state, acts, from, to, sBuf, sFrom, sTo);
     for (let i = from; i < to; i++) {
       if (twins) {
         const j = this.twinAction(i);
@@ -685,7 +707,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         if (this.discovered(next, s, hi, lo, childDepth)) {
           childStates[k] = next;
           childSlots[k] = s;
-          if (sleep !== null) this.childSleeps[k] = this.sleepAfter(j, m, sleeping);
+          if (sleep !== null) this.sleepAfter(j, m, sBuf, sFrom, sTo, k);
           this.keepChildActs(next!, j);
           this.childCount = ++k;
         }
@@ -696,12 +718,13 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   }
 
   /**
-   * Name the successors of the actions `acts[from..to)` of `state` that are asleep in `sleeping`:
+   * Name the successors of the actions `acts[from..to)` of `state` that are asleep in its sleep set
+   * `sleeping[sFrom..sTo)`:
    * {@link asleepAt} marks them (by index from `from`), {@link asleepHi}/{@link asleepLo} hold the
    * fingerprints their sleepers' shifts give. Their slots in the visited set are touched, so that
    * looking them up, one by one as {@link expand} goes, finds them in cache. Returns how many.
    */
-  private nameAsleep(state: S, acts: readonly A[], from: number, to: number, sleeping: SleepSet): number {
+  private nameAsleep(state: S, acts: readonly A[], from: number, to: number, sleeping: Int32Array, sFrom: number, sTo: number): number {
     const sleep = this.sleep!;
     const n = to - from;
     if (this.asleepAt.length < n) {
@@ -716,7 +739,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     for (let i = 0; i < n; i++) {
       const id = sleep.actionId(acts[from + i]!);
       let z = -1;
-      for (let k = 0; k < sleeping.length; k += e) {
+      for (let k = sFrom; k < sTo; k += e) {
         if (sleeping[k] === id) {
           z = k;
           break;
@@ -767,30 +790,33 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   }
 
   /**
-   * The sleep set of the successor at `j` of the state being expanded (its first arrival): the
-   * entries of the state's (`sleeping`), and its other successors run, that commute with the
-   * transition to it. An action asleep in the state but run there (its successor was new) is
-   * carried by its new record only.
+   * The sleep set of the successor at `j` of the state being expanded (its first arrival), child
+   * `child`'s ({@link childSleepBuf}): the entries of the state's (`sleeping[sFrom..sTo)`), and its
+   * other successors run, that commute with the transition to it. An action asleep in the state but
+   * run there (its successor was new) is carried by its new record only.
    */
-  private sleepAfter(j: number, m: number, sleeping: SleepSet | null): SleepSet | null {
+  private sleepAfter(j: number, m: number, sleeping: Int32Array, sFrom: number, sTo: number, child: number): void {
     const run = this.nextRun;
-    if (run[j] === 0) return null;
+    if (run[j] === 0) {
+      this.noChildSleep(child);
+      return;
+    }
     const sleep = this.sleep!;
     const recs = this.nextRecs;
     const w = sleep.recordWords;
     const e = 2 + w;
     const at = j * w;
     const tid = this.nextTid[j]!;
-    const nIn = sleeping === null ? 0 : sleeping.length / e;
+    const nIn = (sTo - sFrom) / e;
     if (this.keepEntry.length < nIn) this.keepEntry = new Uint8Array(2 * nIn);
     if (this.keepRun.length < m) this.keepRun = new Uint8Array(2 * m);
     let count = 0;
     outer: for (let i = 0; i < nIn; i++) {
       this.keepEntry[i] = 0;
-      const z = i * e;
-      if (sleeping![z + 1] === tid) continue;
-      for (let k = 0; k < m; k++) if (run[k] === 1 && this.nextId[k] === sleeping![z]) continue outer;
-      if (sleep.commute(sleeping!, z + 2, recs, at)) {
+      const z = sFrom + i * e;
+      if (sleeping[z + 1] === tid) continue;
+      for (let k = 0; k < m; k++) if (run[k] === 1 && this.nextId[k] === sleeping[z]) continue outer;
+      if (sleep.commute(sleeping, z + 2, recs, at)) {
         this.keepEntry[i] = 1;
         count++;
       }
@@ -803,12 +829,20 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
         count++;
       }
     }
-    if (count === 0) return null;
-    const out = new Int32Array(count * e);
-    let o = 0;
+    if (count === 0) {
+      this.noChildSleep(child);
+      return;
+    }
+    // Written once, where the level will read it (the state's own set, read here, stays where it is).
+    const words = this.sleepWords;
+    words.begin();
+    words.room(count * e);
+    const out = words.buf;
+    let o = words.length;
     for (let i = 0; i < nIn; i++) {
       if (this.keepEntry[i] === 0) continue;
-      for (let k = 0; k < e; k++) out[o + k] = sleeping![i * e + k]!;
+      const z = sFrom + i * e;
+      for (let k = 0; k < e; k++) out[o + k] = sleeping[z + k]!;
       o += e;
     }
     for (let i = 0; i < m; i++) {
@@ -818,7 +852,17 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
       for (let k = 0; k < w; k++) out[o + 2 + k] = recs[i * w + k]!;
       o += e;
     }
-    return out;
+    words.length = o;
+    this.childSleepBuf[child] = out;
+    this.childSleepFrom[child] = words.start;
+    this.childSleepTo[child] = o;
+  }
+
+  /** Child `child` has an empty sleep set. */
+  private noChildSleep(child: number): void {
+    this.childSleepBuf[child] = NO_SLEEP;
+    this.childSleepFrom[child] = 0;
+    this.childSleepTo[child] = 0;
   }
 
   /** Edges recorded from a twin's (Symmetry.twins) without computing the successor. */

@@ -9,17 +9,21 @@
  * actions and words (that side lists them again and the model computes again what the words held:
  * actions are the model's objects, and neither is sent).
  */
-import type { ListedActions, SleepSet } from './explorer.ts';
+import type { ListedActions, SleepSet, SleepView } from './explorer.ts';
 import type { Carry } from './model.ts';
 
 const NO_WORDS = new Int32Array(0);
+const NO_SLEEP = NO_WORDS;
 
 /** What an expansion or seed leaves for the next level (an Explorer's children, whatever its visited set). */
 export interface Children<S, A> {
   readonly childCount: number;
   readonly childStates: readonly S[];
   readonly childSlots: readonly number[];
-  readonly childSleeps: readonly (SleepSet | null)[];
+  /** With sleep sets: child `k`'s is `childSleepBuf[k][childSleepFrom[k] .. childSleepTo[k])` (empty: none), never written again. */
+  readonly childSleepBuf: readonly Int32Array[];
+  readonly childSleepFrom: readonly number[];
+  readonly childSleepTo: readonly number[];
   /** Whether each child's actions are listed in {@link childActs} (Explorer.listsActions). */
   readonly listsActions: boolean;
   readonly childActs: readonly A[];
@@ -32,12 +36,16 @@ export interface Children<S, A> {
   readonly childCarryTo: readonly number[];
 }
 
-export class Level<S, A = unknown> implements ListedActions<A> {
+export class Level<S, A = unknown> implements ListedActions<A>, SleepView {
   states: (S | undefined)[] = [];
   /** Each state's slot (or id) in the visited set. */
   slots: number[] = [];
-  /** With sleep sets: each state's (null: empty). Null without. */
-  sleeps: (SleepSet | null)[] | null;
+  /** Whether the states have sleep sets (Explorer.enableSleepSets). */
+  readonly withSleeps: boolean;
+  /** With sleep sets: where each state's is, as the explorer wrote it (empty: none). */
+  private sleepBufs: Int32Array[] = [];
+  private sleepFroms: number[] = [];
+  private sleepTos: number[] = [];
   /** The states' listed actions, one state's after another's ({@link actFrom}). */
   private acts: A[] = [];
   /** Per state, where its actions begin in {@link acts} (-1: none kept), and where they end. */
@@ -53,7 +61,7 @@ export class Level<S, A = unknown> implements ListedActions<A> {
   private wordTo: number[] = [];
 
   constructor(withSleeps: boolean) {
-    this.sleeps = withSleeps ? [] : null;
+    this.withSleeps = withSleeps;
   }
 
   get length(): number {
@@ -69,8 +77,13 @@ export class Level<S, A = unknown> implements ListedActions<A> {
       states.push(ex.childStates[j]!);
       slots.push(ex.childSlots[j]!);
     }
-    const sleeps = this.sleeps;
-    if (sleeps !== null) for (let j = 0; j < k; j++) sleeps.push(ex.childSleeps[j] ?? null);
+    if (this.withSleeps) {
+      for (let j = 0; j < k; j++) {
+        this.sleepBufs.push(ex.childSleepBuf[j]!);
+        this.sleepFroms.push(ex.childSleepFrom[j]!);
+        this.sleepTos.push(ex.childSleepTo[j]!);
+      }
+    }
     if (ex.carry !== null) {
       for (let j = 0; j < k; j++) {
         this.wordBuf.push(ex.childCarryBuf[j]!);
@@ -98,22 +111,25 @@ export class Level<S, A = unknown> implements ListedActions<A> {
   }
 
   /**
-   * The state at `i`, with its sleep set ({@link takenSleep}), dropped from the level: a level is
+   * The state at `i`, with its sleep set ({@link sleepBuf}), dropped from the level: a level is
    * expanded in order, and a state expanded is no longer held here.
    */
   take(i: number): S {
     const s = this.states[i] as S;
     this.states[i] = undefined;
-    const sleeps = this.sleeps;
-    if (sleeps !== null) {
-      this.takenSleep = sleeps[i] ?? null;
-      sleeps[i] = null;
+    if (this.withSleeps) {
+      this.sleepBuf = this.sleepBufs[i]!;
+      this.sleepFrom = this.sleepFroms[i]!;
+      this.sleepTo = this.sleepTos[i]!;
+      this.sleepBufs[i] = NO_SLEEP;
     }
     this.taken = i;
     return s;
   }
-  /** The sleep set of the state {@link take} last took (null: empty, or no sleep sets). */
-  takenSleep: SleepSet | null = null;
+  /** The sleep set of the state {@link take} last took, `sleepBuf[sleepFrom..sleepTo)` (empty: none, or no sleep sets). */
+  sleepBuf: Int32Array = NO_SLEEP;
+  sleepFrom = 0;
+  sleepTo = 0;
   /** The index of the state {@link take} last took. */
   private taken = -1;
 
@@ -159,8 +175,22 @@ export class Level<S, A = unknown> implements ListedActions<A> {
     return {
       states: this.states.splice(at, m) as S[],
       slots: this.slots.splice(at, m),
-      sleeps: this.sleeps === null ? null : this.sleeps.splice(at, m),
+      sleeps: this.withSleeps ? this.splitSleeps(at, m) : null,
     };
+  }
+
+  /** The sleep sets of the states from `at` on, `m` of them, removed, each as an array of its own (null: empty). */
+  private splitSleeps(at: number, m: number): (SleepSet | null)[] {
+    const out: (SleepSet | null)[] = [];
+    for (let i = at; i < at + m; i++) {
+      const from = this.sleepFroms[i]!;
+      const to = this.sleepTos[i]!;
+      out.push(to > from ? this.sleepBufs[i]!.slice(from, to) : null);
+    }
+    this.sleepBufs.length = at;
+    this.sleepFroms.length = at;
+    this.sleepTos.length = at;
+    return out;
   }
 
   /**
@@ -168,7 +198,7 @@ export class Level<S, A = unknown> implements ListedActions<A> {
    * sets: a state moved without its set, where this level keeps sets, is an internal error.
    */
   append(states: readonly S[], slots: readonly number[], sleeps: readonly (SleepSet | null)[] | null): void {
-    if (this.sleeps !== null && (sleeps === null || sleeps.length !== states.length)) {
+    if (this.withSleeps && (sleeps === null || sleeps.length !== states.length)) {
       throw new Error('internal error: states moved between levels (the sides of a parallel search) without their sleep sets');
     }
     for (let j = 0; j < states.length; j++) {
@@ -178,7 +208,13 @@ export class Level<S, A = unknown> implements ListedActions<A> {
       this.actTo.push(-1);
     }
     this.noWords(states.length);
-    if (this.sleeps !== null) for (const z of sleeps!) this.sleeps.push(z);
+    if (this.withSleeps) {
+      for (const z of sleeps!) {
+        this.sleepBufs.push(z ?? NO_SLEEP);
+        this.sleepFroms.push(0);
+        this.sleepTos.push(z === null ? 0 : z.length);
+      }
+    }
   }
 
   /** Renumber the slots from `from` on after the visited set was rehashed (`remap[old]` is the new slot). */

@@ -99,7 +99,7 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
         if (ex.poll(cur.length - pos + next.length, depth)) break;
       }
       const state = cur.take(pos);
-      ex.expand(state, cur.slots[pos]!, depth, cur.takenSleep, cur);
+      ex.expand(state, cur.slots[pos]!, depth, sleeps ? cur : null, cur);
       pos++;
       if (ex.stopped) break;
       next.addChildren(ex);

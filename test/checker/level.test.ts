@@ -33,12 +33,33 @@ const children = (states: string[], slots: number[], sleeps: (Int32Array | null)
     childCount: states.length,
     childStates: [...states, 'stale'],
     childSlots: [...slots, 99],
-    childSleeps: [...sleeps, new Int32Array([7])],
+    ...segments(sleeps),
     listsActions: acts !== undefined,
     childActs: [...(acts ?? []).flat(), 'stale'],
     childActEnds: [...ends, end + 1],
   };
 };
+
+/** Sleep sets as an expansion leaves them: segments of chunks (Words), a stale word before each. */
+function segments(sleeps: readonly (Int32Array | null)[]): { childSleepBuf: Int32Array[]; childSleepFrom: number[]; childSleepTo: number[] } {
+  const w = new Words(8);
+  const out = { childSleepBuf: [] as Int32Array[], childSleepFrom: [] as number[], childSleepTo: [] as number[] };
+  for (const z of sleeps) {
+    w.begin();
+    w.room(1);
+    w.buf[w.length++] = 7;
+    w.begin();
+    w.room(z?.length ?? 0);
+    for (const x of z ?? []) w.buf[w.length++] = x;
+    out.childSleepBuf.push(w.buf);
+    out.childSleepFrom.push(w.start);
+    out.childSleepTo.push(w.length);
+  }
+  return out;
+}
+
+/** The sleep set of the state `l` took last (null: empty). */
+const taken = (l: Level<string>): number[] | null => (l.sleepTo > l.sleepFrom ? [...l.sleepBuf.subarray(l.sleepFrom, l.sleepTo)] : null);
 
 /** The actions `l` lists for the state it took last, or null where it kept none. */
 const listed = (l: Level<string, string>): string[] | null => {
@@ -53,10 +74,10 @@ describe('Level', () => {
     l.addChildren(children(['a', 'b'], [5, 6], [z, null]));
     expect(l.length).toBe(2);
     expect(l.take(0)).toBe('a');
-    expect(l.takenSleep).toBe(z);
+    expect(taken(l)).toEqual([1, 2]);
     expect(l.slots[0]).toBe(5);
     expect(l.take(1)).toBe('b');
-    expect(l.takenSleep).toBeNull();
+    expect(taken(l)).toBeNull();
     // A state taken is no longer held.
     expect(l.states).toEqual([undefined, undefined]);
   });
@@ -71,12 +92,12 @@ describe('Level', () => {
     const b = new Level<string>(true);
     b.append(moved.states, moved.slots, moved.sleeps);
     expect(b.take(0)).toBe('b');
-    expect(b.takenSleep).toBe(z);
+    expect(taken(b)).toEqual([3]);
     expect(() => b.append(['d'], [4], null)).toThrow(/without their sleep sets/);
     // Without sleep sets, none are kept or asked for.
     const c = new Level<string>(false);
     c.append(['d'], [4], null);
-    expect(c.sleeps).toBeNull();
+    expect(c.withSleeps).toBe(false);
     expect(c.split(5)).toEqual({ states: ['d'], slots: [4], sleeps: null });
   });
 
