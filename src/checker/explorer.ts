@@ -493,7 +493,10 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   /**
    * Keep the actions {@link discovered} listed for `child` as the next child's ({@link childActs}),
    * and where its carried words are, successor `m`'s of the expansion ({@link childCarry}; -1:
-   * none, as for an initial state).
+   * none, as for an initial state). Only a successor that was run is ever new, and only a run
+   * successor's place in the chunks is set: a twin's edge leads to the state of a successor run
+   * and inserted before it, and a named successor is in the visited set (found new, it is an
+   * internal error in {@link expand}).
    */
   private keepChildActs(child: S, m: number): void {
     if (this.carry !== null) {
