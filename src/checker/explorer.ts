@@ -393,11 +393,16 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
   }
 
   /**
-   * Turn on the model's carried words (Model.carry), where it offers them: a strategy that keeps
-   * each state in a level until it expands it (and tells {@link expand} so) asks, before {@link seed}.
+   * Turn on the model's carried words (Model.carry), where it offers them and sleep sets are on
+   * ({@link enableSleepSets}, asked first): a strategy that keeps each state in a level until it
+   * expands it (and tells {@link expand} so) asks, before {@link seed}. Words are saved for every
+   * successor run, and only a new one's are read: with sleep sets about 1.2 successors are run for
+   * each new state on the kernel bench, without them every transition is (4.9 a new state on the
+   * growth series, where saving them cost more than it spared: docs/checker.md, "A state's
+   * recording carried").
    */
   enableCarry(): void {
-    this.carry = this.model.carry?.() ?? null;
+    this.carry = this.sleepsOn ? (this.model.carry?.() ?? null) : null;
   }
 
   /** A parallel search's result explorer: the sides' sleep sets were on and named `named` transitions. */

@@ -238,7 +238,7 @@ describe('a breadth-first search', () => {
     expect([...calls.values()]).toEqual(new Array(counterStates(2, 3)).fill(1));
   });
 
-  it('gives each state back, before its expansion, the words saved when it was encoded, and no strategy without levels asks for them', () => {
+  it('gives each state back, before its expansion, the words saved when it was encoded, where sleep sets are on, and no strategy without levels asks for them', () => {
     const m = twoCounters(3, 4);
     const log: string[] = [];
     let encoded: CounterState | undefined;
@@ -248,6 +248,16 @@ describe('a breadth-first search', () => {
         encoded = s;
         m.encode(s, out);
       },
+      // Sleep sets on, naming nothing (Explorer.enableCarry asks for them).
+      sleepSets: () => ({
+        recordWords: 1,
+        actionId: (a) => (a === 'a' ? 0 : 1),
+        lastTransition: () => false,
+        commute: () => false,
+        encodeShifted: () => {
+          throw new Error('nothing is named');
+        },
+      }),
       carry: () => ({
         save(s, out) {
           // Only the state last encoded can be saved (Carry's contract).
@@ -271,6 +281,9 @@ describe('a breadth-first search', () => {
     expect(log).not.toContain('0,0');
     log.length = 0;
     expect(check(withCarry, { strategy: 'dfs' }).stats.states).toBe(counterStates(3, 4));
+    expect(log).toEqual([]);
+    // Without sleep sets every transition is run, and words saved for each would mostly go unread.
+    expect(check(withCarry, { strategy: 'bfs', sleepSets: false }).stats.states).toBe(counterStates(3, 4));
     expect(log).toEqual([]);
   });
 });

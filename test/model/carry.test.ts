@@ -55,8 +55,9 @@ function run(label: string, o: RunOptions & CheckOptions, carried: boolean, tamp
 }
 
 describe('carried words', () => {
-  // Cases with sleep sets, pairs and several drivers, and one with identical threads (symmetry).
-  const labels = ['kvm-pairing-under-reaper', 'amdgpu-userptr-cs-vs-munmap', 'i915-overlapping-invalidations', 'examples/identical-threads.json'].map(
+  // Cases with sleep sets (carried words are used only with them: Explorer.enableCarry), pairs and
+  // several drivers.
+  const labels = ['kvm-pairing-under-reaper', 'amdgpu-userptr-cs-vs-munmap', 'i915-overlapping-invalidations', 'examples/amdgpu-ioctl-vs-reaper.json'].map(
     (l) => cases.find((c) => c.label === l || c.label.startsWith(`${l} @`))!.label,
   );
 
@@ -68,6 +69,13 @@ describe('carried words', () => {
     expect(on.n!.resumes).toBeGreaterThan(0);
     expect(on.n!.resumes).toBeLessThanOrEqual(on.states - 1);
     expect(on.n!.saves).toBeGreaterThanOrEqual(on.n!.resumes);
+  });
+
+  test('without sleep sets (identical threads, or turned off) no words are saved or resumed', () => {
+    const sym = run(cases.find((c) => c.label.startsWith('examples/identical-threads.json'))!.label, {}, true);
+    expect(sym.n).toEqual({ resumes: 0, saves: 0 });
+    const off = run(labels[0]!, { sleepSets: false }, true);
+    expect(off.n).toEqual({ resumes: 0, saves: 0 });
   });
 
   test('a word changed on its way from the discovery to the expansion is caught under verifyReduction', () => {
