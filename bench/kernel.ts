@@ -25,12 +25,12 @@
  */
 import { join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { spawnModuleWorker } from '../src/checker/workers.ts';
 import { loadScenarioFile } from '../src/model/kernel/scenario-file.ts';
 import { propertyVerdicts, runScenario, runScenarioAsync } from '../src/report/run.ts';
 import { distCurrent } from './lib/dist.ts';
 import { exec } from './lib/exec.ts';
 import { checkArgs, freshCheck, printResult } from './lib/fresh.ts';
+import { spawnBenchWorker } from './lib/worker.ts';
 
 const SCENARIO = join(import.meta.dirname, 'scenarios', 'reaper-ioctl-two-pairs.json');
 const ROOT = join(import.meta.dirname, '..');
@@ -65,7 +65,7 @@ async function copies(n: number): Promise<number[]> {
       { length: n },
       () =>
         new Promise<number>((resolve, reject) => {
-          const w = spawnModuleWorker(import.meta.url, 'kernel', { copy: true });
+          const w = spawnBenchWorker(import.meta.url, { copy: true });
           w.once('message', (s: number) => void w.terminate().then(() => resolve(s)));
           w.once('error', reject);
         }),

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /** The ESM entry of tsx's loader API, for workers of a run from the TypeScript sources. */
-function tsxApi(): string {
+export function tsxApi(): string {
   const req = createRequire(import.meta.url);
   const pkgPath = req.resolve('tsx/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
