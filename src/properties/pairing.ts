@@ -66,7 +66,11 @@ function endWithoutStart(ip: Interpreter, s: KState, tid: number): { nid: string
   const r = ip.resolveCall(s, tid, instr);
   if (!r.nid) return undefined;
   const { start, end } = ip.callRange(s, tid, r.args);
-  if (s.pairs.some((p) => p.tid === tid && p.nid === r.nid && p.start === start && p.end === end)) return undefined;
+  const pairs = s.pairs;
+  for (let i = 0; i < pairs.length; i++) {
+    const p = pairs[i]!;
+    if (p.tid === tid && p.nid === r.nid && p.start === start && p.end === end) return undefined;
+  }
   return { nid: r.nid, fn: r.fn, start, end };
 }
 
@@ -164,7 +168,8 @@ function unbalancedCounters(m: KernelModel, s: KState, allDone: boolean): string
   const bs = balanced(m);
   for (let i = 0; i < bs.length; i++) {
     const b = bs[i]!;
-    if (s.mem[b.key] !== expected(m, s, b.key) && (allDone || settled(s, b))) (out ??= []).push(b.key);
+    // Whether it can still change first: that reads a few threads' positions, the value's check the memory by name.
+    if ((allDone || settled(s, b)) && s.mem[b.key] !== expected(m, s, b.key)) (out ??= []).push(b.key);
   }
   return out;
 }

@@ -554,11 +554,18 @@ export class Interpreter {
     return this.callBy(state, tid, (ex) => ex.resolveCall(instr));
   }
 
-  /** `resolve` on the read-only Exec at `tid` of `state`; no call (an empty name) for a statement that will oops. */
+  /**
+   * `resolve` on the read-only Exec at `tid` of `state`; no call (an empty name) for a statement
+   * that will oops ({@link readOnly}'s rule, written out: properties ask this of a thread at an end
+   * call in state after state, and the closure and fallback it took were garbage each time).
+   */
   private callBy(state: KState, tid: number, resolve: (ex: Exec) => { fn: string; op?: OpName; nid?: string; args: Value[] }): { fn: string; op?: OpName; nid?: string; args: Value[] } {
     const ex = this.probe(state, tid);
     try {
-      return readOnly(() => resolve(ex), { fn: '', args: [] });
+      return resolve(ex);
+    } catch (err) {
+      if (err instanceof KernelOops) return { fn: '', args: [] };
+      throw err;
     } finally {
       this.unprobe(ex);
     }
