@@ -4,7 +4,7 @@
  */
 import type { Model, Property } from './model.ts';
 import type { CheckOptions, CheckResult, Counterexample, IncompleteReason, Path, Stats, Verdict } from './result.ts';
-import { Explorer, HOLDS, UNDECIDED, VIOLATED, type Search } from './explorer.ts';
+import { Explorer, HOLDS, UNDECIDED, VIOLATED, type ResultStore, type Search } from './explorer.ts';
 import { BreadthFirst } from './bfs.ts';
 import { DepthFirst } from './dfs.ts';
 import { RandomWalks } from './random.ts';
@@ -97,7 +97,7 @@ export interface SearchEnd {
  * recorded graph (after a complete exploration), verdicts and stats. For `check`'s strategies and
  * for parallel.ts, which fills one explorer with what its workers recorded.
  */
-export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A>, search: SearchEnd): CheckResult<S, A> {
+export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A, ResultStore>, search: SearchEnd): CheckResult<S, A> {
   const props = ex.props;
   const complete = search.exhausted && search.exhaustive && ex.stopReason === null && !ex.cutoff && !ex.halted;
 

@@ -77,6 +77,22 @@ export interface StateStore {
   onRehash(listener: RehashListener): void;
 }
 
+/**
+ * What a result (check.ts explorationResult) reads of the visited set once exploring is over: a
+ * state by its fingerprint, the path to it by its parents, and where each state number is.
+ * VisitedTable; and the parallel search's shared table (shared-table.ts), whose state numbers are
+ * its slots, so that its result is made from the table the sides filled, not a copy.
+ */
+export interface ResultStore extends StateStore {
+  find(hi: number, lo: number): number;
+  hiAt(slot: number): number;
+  loAt(slot: number): number;
+  /** The parent's slot, or NO_PARENT for an initial state. */
+  parentAt(slot: number): number;
+  /** Per state number, its slot. */
+  slotsById(): Int32Array;
+}
+
 /** What exploring records for liveness: {@link LivenessGraph}, or a worker's part of it (parallel.ts). */
 export interface LivenessRecorder {
   readonly initIds: number[];

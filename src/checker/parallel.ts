@@ -36,8 +36,7 @@
 import { Worker } from 'node:worker_threads';
 import { explorationResult, validateOptions } from './check.ts';
 import { Explorer, HOLDS, VIOLATED, type Finding } from './explorer.ts';
-import { NO_PARENT } from './fingerprint.ts';
-import { joinGraphParts, type GraphPartData } from './liveness.ts';
+import { joinGraphParts, LivenessGraph, type GraphPartData } from './liveness.ts';
 import type { Model } from './model.ts';
 import { openSide, type Side } from './parallel-side.ts';
 import type { CheckOptions, CheckResult, IncompleteReason } from './result.ts';
@@ -291,12 +290,13 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
   if (!Number.isInteger(n) || n < 2) throw new Error(`checkParallel: workers must be an integer >= 2, got ${String(n)}`);
   if ((options.strategy ?? 'bfs') !== 'bfs') throw new Error('checkParallel: only the breadth-first strategy runs in parallel');
   validateOptions(options);
-  // The explorer the result is made from: filled with what the workers recorded at the end.
-  const ex = new Explorer(model, options, true);
   const buffers = newSharedTable();
   const flags = new SharedArrayBuffer(4 * (2 + n));
   const flagWords = new Int32Array(flags);
   const shared = new SharedStateTable(buffers, options.maxStates);
+  // The explorer the result is made from: filled with what the workers recorded at the end. Its
+  // visited set is the shared table the sides filled (state numbers are its slots), read as it is.
+  const ex = new Explorer<S, A, SharedStateTable>(model, options, true, { table: () => shared, live: (weak, withPerms) => new LivenessGraph(weak, withPerms) });
   const findAll = options.findAll ?? false;
   const base: Omit<WorkerData, 'worker'> = {
     model: spec,
@@ -430,17 +430,7 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
     ex.stopReason = stopReason;
     ex.halted = halted;
     const exhausted = stopReason === null && !halted && frontier === 0;
-    // The visited table, in state-number order: a parent always has a lower number than its child.
     const count = shared.count;
-    const table = ex.table;
-    table.reserve(count);
-    const slotOf = new Int32Array(count);
-    for (let id = 0; id < count; id++) {
-      const parent = shared.parentAt(id);
-      const slot = table.insert(shared.hiAt(id), shared.loAt(id), parent === NO_PARENT ? NO_PARENT : slotOf[parent]!);
-      if (slot < 0 || !table.inserted) throw new Error(`internal error: state ${id} of the parallel search could not be recorded once`);
-      slotOf[id] = slot;
-    }
     if (ex.live !== null && exhausted) {
       const perms = ex.perms;
       const permIds = ends.map((e) => (perms === null ? null : Uint16Array.from(e.perms, (p) => perms.intern(p))));

@@ -28,7 +28,8 @@
 import { expandedRange, type Model, type Symmetry } from './model.ts';
 import { compose, correspondingAction, invert, threadCount, type Perm } from './symmetry.ts';
 import type { Path, PathStep } from './result.ts';
-import { digest, FingerprintEncoder, fingerprint, fingerprintHex, NO_PARENT, type VisitedTable } from './fingerprint.ts';
+import { digest, FingerprintEncoder, fingerprint, fingerprintHex, NO_PARENT } from './fingerprint.ts';
+import type { ResultStore } from './explorer.ts';
 
 /** A replay that the model does not follow; `step` says where (0: the initial state, i: step i). */
 export class ReplayError extends Error {
@@ -181,7 +182,7 @@ function reconstructionFailed(what: string): Error {
  * reduction (`sym`) the replay runs on the model's own states and compares the fingerprints of
  * their representatives: the path ends in a state of the recorded state's orbit.
  */
-export function pathToSlot<S, A>(model: Model<S, A>, table: VisitedTable, slot: number, sym: Symmetry<S> | null = null): Path<S, A> {
+export function pathToSlot<S, A>(model: Model<S, A>, table: Pick<ResultStore, 'count' | 'hiAt' | 'loAt' | 'parentAt'>, slot: number, sym: Symmetry<S> | null = null): Path<S, A> {
   const his: number[] = [];
   const los: number[] = [];
   for (let s = slot; s !== NO_PARENT; s = table.parentAt(s)) {

@@ -207,6 +207,13 @@ export class SharedStateTable implements StateStore {
     return slot;
   }
 
+  /** Per state number, its slot: the number itself (ResultStore). */
+  slotsById(): Int32Array {
+    const out = new Int32Array(this.count);
+    for (let i = 0; i < out.length; i++) out[i] = i;
+    return out;
+  }
+
   hiAt(id: number): number {
     return this.entries[id * STRIDE]!;
   }

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { check, type CheckResult, type Path } from '../../src/checker/index.ts';
 import { checkParallel, PreparedWorkers, type WorkerData, type WorkerModel } from '../../src/checker/parallel.ts';
 import { openSide } from '../../src/checker/parallel-side.ts';
-import { newSharedTable } from '../../src/checker/shared-table.ts';
+import { NO_PARENT, VisitedTable } from '../../src/checker/fingerprint.ts';
+import { newSharedTable, SharedStateTable } from '../../src/checker/shared-table.ts';
 import { FixtureInputError, philosophers, sleepy, slowChain, threadsModel, type ThreadsArg } from './fixtures/parallel-models.ts';
 import { programArb } from './fixtures/threads.ts';
 
@@ -189,6 +190,37 @@ describe('parallel search: sleep sets (Explorer.enableSleepSets)', () => {
     // Moved without them: refused (an internal error), not explored without them.
     const c = await openSide(data(1));
     await expect(c.answer({ t: 'take', states: given.states, ids: given.ids, sleeps: null })).rejects.toThrow(/without their sleep sets/);
+  });
+});
+
+describe('parallel search: the result read from the shared table', () => {
+  it('the shared table answers a result as a visited table of the same states does: each number, its fingerprint, its parent, and a state found by its fingerprint', () => {
+    // A tree of 200 states, each the child of an earlier one, inserted into both in the same order.
+    const shared = new SharedStateTable(newSharedTable());
+    const own = new VisitedTable({ withIds: true });
+    own.reserve(200);
+    const fp = (i: number): [number, number] => [Math.imul(i + 1, 0x9e3779b1) | 0, Math.imul(i + 7, 0x85ebca6b) | 1];
+    const ownSlot: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const parent = i === 0 ? -1 : Math.floor((i * 7) % i);
+      const [hi, lo] = fp(i);
+      expect(shared.insert(hi, lo, parent < 0 ? NO_PARENT : parent)).toBe(i);
+      ownSlot.push(own.insert(hi, lo, parent < 0 ? NO_PARENT : ownSlot[parent]!));
+    }
+    const bySharedId = shared.slotsById();
+    const byOwnId = own.slotsById();
+    expect(shared.count).toBe(own.count);
+    for (let id = 0; id < 200; id++) {
+      const s = bySharedId[id]!;
+      const o = byOwnId[id]!;
+      expect([shared.hiAt(s), shared.loAt(s)]).toEqual([own.hiAt(o), own.loAt(o)]);
+      const sp = shared.parentAt(s);
+      const op = own.parentAt(o);
+      expect(sp === NO_PARENT ? -1 : shared.idAt(sp)).toBe(op === NO_PARENT ? -1 : own.idAt(op));
+      const [hi, lo] = fp(id);
+      expect(shared.idAt(shared.find(hi, lo))).toBe(id);
+    }
+    expect(shared.find(12345, 678)).toBe(-1);
   });
 });
 
