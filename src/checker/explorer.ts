@@ -68,6 +68,8 @@ export interface StateStore {
   readonly count: number;
   readonly inserted: boolean;
   readonly capacity: number;
+  /** The bytes it holds, where not `capacity` slots of 12 bytes (the shared table: its index and its entries). */
+  readonly bytes?: number;
   reserve(extra: number): void;
   touch(his: Int32Array, n: number): void;
   insert(hi: number, lo: number, parent: number): number;
@@ -953,7 +955,7 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
 
   /** Bytes of the visited set proper (fingerprints and parent links: 12 per slot). */
   visitedBytes(): number {
-    return this.table.capacity * 12;
+    return this.table.bytes ?? this.table.capacity * 12;
   }
 }
 
