@@ -68,8 +68,6 @@ export interface StateStore {
   readonly count: number;
   readonly inserted: boolean;
   readonly capacity: number;
-  /** The bytes it holds, where not `capacity` slots of 12 bytes (the shared table: its index and its entries). */
-  readonly bytes?: number;
   reserve(extra: number): void;
   touch(his: Int32Array, n: number): void;
   insert(hi: number, lo: number, parent: number): number;
@@ -953,9 +951,13 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     return this.live.bytes + this.table.capacity * 4;
   }
 
-  /** Bytes of the visited set proper (fingerprints and parent links: 12 per slot). */
+  /**
+   * Bytes of the visited set proper (fingerprints and parent links: 12 per slot; the state numbers'
+   * 4 are counted with liveness, {@link livenessRecordBytes}). A parallel search's result counts
+   * the shared table's index slots the same way, as an ordinary table of as many slots would hold.
+   */
   visitedBytes(): number {
-    return this.table.bytes ?? this.table.capacity * 12;
+    return this.table.capacity * 12;
   }
 }
 

@@ -94,11 +94,6 @@ export class SharedStateTable implements StateStore {
     return this.cap;
   }
 
-  /** The index's bytes and the entries' (12 a number, the buffer as grown so far). */
-  get bytes(): number {
-    return this.index.byteLength + this.entriesBuf.byteLength;
-  }
-
   /** Whether the index must be replaced before more expansions. */
   get full(): boolean {
     return Atomics.load(this.ctl, 0) >= this.fullAt;

@@ -221,8 +221,6 @@ describe('parallel search: the result read from the shared table', () => {
       expect(shared.idAt(shared.find(hi, lo))).toBe(id);
     }
     expect(shared.find(12345, 678)).toBe(-1);
-    // What a result reports as the visited set's bytes: the index (4 a slot) and the entries (12 a state, as grown).
-    expect(shared.bytes).toBeGreaterThanOrEqual(4 * shared.capacity + 12 * 200);
   });
 });
 
