@@ -139,7 +139,8 @@ export interface ExplorerParts<T extends StateStore, L extends LivenessRecorder>
   live(weak: boolean, withPerms: boolean): L;
 }
 
-const DEFAULT_PARTS: ExplorerParts<VisitedTable, LivenessGraph> = {
+/** An ordinary explorer's parts: its own visited table and liveness graph. */
+export const DEFAULT_PARTS: ExplorerParts<VisitedTable, LivenessGraph> = {
   table: (o) => new VisitedTable(o),
   live: (weak, withPerms) => new LivenessGraph(weak, withPerms),
 };

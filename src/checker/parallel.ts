@@ -35,8 +35,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { explorationResult, validateOptions } from './check.ts';
-import { Explorer, HOLDS, VIOLATED, type Finding } from './explorer.ts';
-import { joinGraphParts, LivenessGraph, type GraphPartData } from './liveness.ts';
+import { DEFAULT_PARTS, Explorer, HOLDS, VIOLATED, type Finding } from './explorer.ts';
+import { joinGraphParts, type GraphPartData } from './liveness.ts';
 import type { Model } from './model.ts';
 import { openSide, type Side } from './parallel-side.ts';
 import type { CheckOptions, CheckResult, IncompleteReason } from './result.ts';
@@ -296,7 +296,7 @@ export async function checkParallel<S, A>(model: Model<S, A>, spec: WorkerModel,
   const shared = new SharedStateTable(buffers, options.maxStates);
   // The explorer the result is made from: filled with what the workers recorded at the end. Its
   // visited set is the shared table the sides filled (state numbers are its slots), read as it is.
-  const ex = new Explorer<S, A, SharedStateTable>(model, options, true, { table: () => shared, live: (weak, withPerms) => new LivenessGraph(weak, withPerms) });
+  const ex = new Explorer<S, A, SharedStateTable>(model, options, true, { ...DEFAULT_PARTS, table: () => shared });
   const findAll = options.findAll ?? false;
   const base: Omit<WorkerData, 'worker'> = {
     model: spec,

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /** The ESM entry of tsx's loader API, for workers of a run from the TypeScript sources. */
-export function tsxApi(): string {
+function tsxApi(): string {
   const req = createRequire(import.meta.url);
   const pkgPath = req.resolve('tsx/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
@@ -27,13 +27,18 @@ export function siblingModule(base: string, name: string): string {
 /**
  * A worker running the module `name` (without extension) of the directory of `base` (a module's
  * `import.meta.url`): the `.js` beside a compiled module, or the `.ts` source through tsx's loader.
+ * `preload`: modules (URLs) the worker imports first, after tsx's loader where it registers it (node
+ * runs `--import` modules on the main thread only; the bench's use bench/lib/worker.ts).
  */
-export function spawnModuleWorker(base: string, name: string, data: unknown): Worker {
+export function spawnModuleWorker(base: string, name: string, data: unknown, preload: readonly string[] = []): Worker {
   // Compiled (dist/): the worker is JavaScript too.
   const worker = siblingModule(base, name);
-  if (base.endsWith('.js')) return new Worker(new URL(worker), { workerData: data });
-  // From the sources: register tsx's loader in the worker, then load it.
-  return new Worker(`import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); return import(${JSON.stringify(worker)}); });`, { eval: true, workerData: data });
+  const compiled = base.endsWith('.js');
+  if (compiled && preload.length === 0) return new Worker(new URL(worker), { workerData: data });
+  // From the sources: register tsx's loader in the worker; then the modules to load first, and it.
+  const steps = compiled ? [] : [`import(${JSON.stringify(tsxApi())}).then(({ register }) => register())`];
+  for (const m of [...preload, worker]) steps.push(`import(${JSON.stringify(m)})`);
+  return new Worker(`${steps.reduce((chain, step) => `${chain}.then(() => ${step})`, 'Promise.resolve()')};`, { eval: true, workerData: data });
 }
 
 /** An error a worker threw, as it posts it back: the main thread rethrows it with this name. */
