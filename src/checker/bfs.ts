@@ -50,8 +50,11 @@ export class BreadthFirst<S, A> implements Search {
           this.exhausted = true;
           return true;
         }
+        // The level done becomes the next one, its arrays' room kept (Level.reset).
+        const done = this.cur;
         this.cur = this.next;
-        this.next = new Level<S, A>(this.sleeps);
+        this.next = done;
+        done.reset();
         this.pos = 0;
         this.depth++;
       }

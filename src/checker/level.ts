@@ -37,6 +37,12 @@ export interface Children<S, A> {
 }
 
 export class Level<S, A = unknown> implements ListedActions<A>, SleepView {
+  /**
+   * The arrays below are kept from one level to the next ({@link reset}): each holds the level's
+   * entries in its first {@link length} places and whatever an earlier level left after them
+   * (written over, never read). A breadth-first search alternates two levels; making each anew
+   * grew a dozen arrays push by push every level, about 370 bytes a state on the kernel bench.
+   */
   states: (S | undefined)[] = [];
   /** Each state's slot (or id) in the visited set. */
   slots: number[] = [];
@@ -46,8 +52,9 @@ export class Level<S, A = unknown> implements ListedActions<A>, SleepView {
   private sleepBufs: Int32Array[] = [];
   private sleepFroms: number[] = [];
   private sleepTos: number[] = [];
-  /** The states' listed actions, one state's after another's ({@link actFrom}). */
+  /** The states' listed actions, one state's after another's ({@link actFrom}), the first {@link actCount} of them. */
   private acts: A[] = [];
+  private actCount = 0;
   /** Per state, where its actions begin in {@link acts} (-1: none kept), and where they end. */
   private actFrom: number[] = [];
   private actTo: number[] = [];
@@ -59,55 +66,83 @@ export class Level<S, A = unknown> implements ListedActions<A>, SleepView {
   private wordBuf: Int32Array[] = [];
   private wordFrom: number[] = [];
   private wordTo: number[] = [];
+  /** How many states the level holds. */
+  private count = 0;
 
   constructor(withSleeps: boolean) {
     this.withSleeps = withSleeps;
   }
 
   get length(): number {
-    return this.states.length;
+    return this.count;
+  }
+
+  /**
+   * Empty the level, keeping its arrays' room for the next: what it held is let go (the states
+   * expanded were already; the chunks of sleep sets and carried words are dropped here).
+   */
+  reset(): void {
+    const n = this.count;
+    this.states.fill(undefined, 0, n);
+    this.sleepBufs.fill(NO_SLEEP, 0, n);
+    this.wordBuf.fill(NO_WORDS, 0, n);
+    this.count = 0;
+    this.actCount = 0;
+    this.taken = -1;
   }
 
   /** Append the children the explorer's last expansion or seed left (Explorer.childStates). */
   addChildren(ex: Children<S, A>): void {
     const k = ex.childCount;
+    const at = this.count;
     const states = this.states;
     const slots = this.slots;
     for (let j = 0; j < k; j++) {
-      states.push(ex.childStates[j]!);
-      slots.push(ex.childSlots[j]!);
+      states[at + j] = ex.childStates[j]!;
+      slots[at + j] = ex.childSlots[j]!;
     }
     if (this.withSleeps) {
+      const bufs = this.sleepBufs;
+      const froms = this.sleepFroms;
+      const tos = this.sleepTos;
       for (let j = 0; j < k; j++) {
-        this.sleepBufs.push(ex.childSleepBuf[j]!);
-        this.sleepFroms.push(ex.childSleepFrom[j]!);
-        this.sleepTos.push(ex.childSleepTo[j]!);
+        bufs[at + j] = ex.childSleepBuf[j]!;
+        froms[at + j] = ex.childSleepFrom[j]!;
+        tos[at + j] = ex.childSleepTo[j]!;
       }
     }
+    const wordBuf = this.wordBuf;
+    const wordFrom = this.wordFrom;
+    const wordTo = this.wordTo;
     if (ex.carry !== null) {
       for (let j = 0; j < k; j++) {
-        this.wordBuf.push(ex.childCarryBuf[j]!);
-        this.wordFrom.push(ex.childCarryFrom[j]!);
-        this.wordTo.push(ex.childCarryTo[j]!);
+        wordBuf[at + j] = ex.childCarryBuf[j]!;
+        wordFrom[at + j] = ex.childCarryFrom[j]!;
+        wordTo[at + j] = ex.childCarryTo[j]!;
       }
-    } else this.noWords(k);
-    const acts = this.acts;
+    } else this.noWords(at, k);
+    this.count = at + k;
+    const actFrom = this.actFrom;
+    const actTo = this.actTo;
     if (!ex.listsActions) {
       for (let j = 0; j < k; j++) {
-        this.actFrom.push(-1);
-        this.actTo.push(-1);
+        actFrom[at + j] = -1;
+        actTo[at + j] = -1;
       }
       return;
     }
+    const acts = this.acts;
     const from = ex.childActs;
     const ends = ex.childActEnds;
-    let at = 0;
+    let o = this.actCount;
+    let i = 0;
     for (let j = 0; j < k; j++) {
-      this.actFrom.push(acts.length);
+      actFrom[at + j] = o;
       const end = ends[j]!;
-      for (; at < end; at++) acts.push(from[at]!);
-      this.actTo.push(acts.length);
+      for (; i < end; i++) acts[o++] = from[i]!;
+      actTo[at + j] = o;
     }
+    this.actCount = o;
   }
 
   /**
@@ -153,30 +188,29 @@ export class Level<S, A = unknown> implements ListedActions<A>, SleepView {
     if (to > from) carry.resume(state, this.wordBuf[i]!, from, to);
   }
 
-  /** Keep no words for the next `k` states. */
-  private noWords(k: number): void {
-    for (let j = 0; j < k; j++) {
-      this.wordBuf.push(NO_WORDS);
-      this.wordFrom.push(0);
-      this.wordTo.push(0);
+  /** Keep no words for the `k` states from `at` on. */
+  private noWords(at: number, k: number): void {
+    for (let j = at; j < at + k; j++) {
+      this.wordBuf[j] = NO_WORDS;
+      this.wordFrom[j] = 0;
+      this.wordTo[j] = 0;
     }
   }
 
   /** Remove the last `n` entries (at most all), and return them. */
   split(n: number): { states: S[]; slots: number[]; sleeps: (SleepSet | null)[] | null } {
-    const m = Math.min(n, this.states.length);
-    const at = this.states.length - m;
-    // Their actions stay behind (the side they go to lists them again).
-    this.actFrom.length = at;
-    this.actTo.length = at;
-    this.wordBuf.length = at;
-    this.wordFrom.length = at;
-    this.wordTo.length = at;
-    return {
-      states: this.states.splice(at, m) as S[],
-      slots: this.slots.splice(at, m),
+    const m = Math.min(n, this.count);
+    const at = this.count - m;
+    // Their actions and words stay behind (the side they go to lists them again, and its model computes again what the words held).
+    const out = {
+      states: this.states.slice(at, at + m) as S[],
+      slots: this.slots.slice(at, at + m),
       sleeps: this.withSleeps ? this.splitSleeps(at, m) : null,
     };
+    this.states.fill(undefined, at, at + m);
+    this.wordBuf.fill(NO_WORDS, at, at + m);
+    this.count = at;
+    return out;
   }
 
   /** The sleep sets of the states from `at` on, `m` of them, removed, each as an array of its own (null: empty). */
@@ -186,10 +220,8 @@ export class Level<S, A = unknown> implements ListedActions<A>, SleepView {
       const from = this.sleepFroms[i]!;
       const to = this.sleepTos[i]!;
       out.push(to > from ? this.sleepBufs[i]!.slice(from, to) : null);
+      this.sleepBufs[i] = NO_SLEEP;
     }
-    this.sleepBufs.length = at;
-    this.sleepFroms.length = at;
-    this.sleepTos.length = at;
     return out;
   }
 
@@ -201,25 +233,29 @@ export class Level<S, A = unknown> implements ListedActions<A>, SleepView {
     if (this.withSleeps && (sleeps === null || sleeps.length !== states.length)) {
       throw new Error('internal error: states moved between levels (the sides of a parallel search) without their sleep sets');
     }
-    for (let j = 0; j < states.length; j++) {
-      this.states.push(states[j]!);
-      this.slots.push(slots[j]!);
-      this.actFrom.push(-1);
-      this.actTo.push(-1);
+    const at = this.count;
+    const k = states.length;
+    for (let j = 0; j < k; j++) {
+      this.states[at + j] = states[j]!;
+      this.slots[at + j] = slots[j]!;
+      this.actFrom[at + j] = -1;
+      this.actTo[at + j] = -1;
     }
-    this.noWords(states.length);
+    this.noWords(at, k);
     if (this.withSleeps) {
-      for (const z of sleeps!) {
-        this.sleepBufs.push(z ?? NO_SLEEP);
-        this.sleepFroms.push(0);
-        this.sleepTos.push(z === null ? 0 : z.length);
+      for (let j = 0; j < k; j++) {
+        const z = sleeps![j]!;
+        this.sleepBufs[at + j] = z ?? NO_SLEEP;
+        this.sleepFroms[at + j] = 0;
+        this.sleepTos[at + j] = z === null ? 0 : z.length;
       }
     }
+    this.count = at + k;
   }
 
   /** Renumber the slots from `from` on after the visited set was rehashed (`remap[old]` is the new slot). */
   remap(from: number, remap: Int32Array): void {
     const slots = this.slots;
-    for (let i = from; i < slots.length; i++) slots[i] = remap[slots[i]!]!;
+    for (let i = from; i < this.count; i++) slots[i] = remap[slots[i]!]!;
   }
 }

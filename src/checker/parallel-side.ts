@@ -83,8 +83,11 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
   let turn = performance.now();
   const level = async (depth: number, fresh: boolean): Promise<Reply> => {
     if (fresh) {
+      // The level done becomes the next one, its arrays' room kept (Level.reset).
+      const done = cur;
       cur = next;
-      next = new Level<unknown>(sleeps);
+      next = done;
+      done.reset();
       pos = 0;
     }
     while (pos < cur.length) {

@@ -183,6 +183,45 @@ describe('Level', () => {
     ]);
   });
 
+  it('emptied for reuse (reset), it holds nothing of what it held: each new state comes with its own slot, set, actions and words, and a split or a rehash reaches only them', () => {
+    const seen: [string, number[]][] = [];
+    const carry: Carry<string> = { save: () => false, resume: (s, buf, from, to) => void seen.push([s, [...buf.subarray(from, to)]]) };
+    const l = new Level<string, string>(true);
+    const old = ['a', 'b', 'c', 'd'];
+    l.addChildren(children(old, [0, 1, 2, 3], old.map((_, i) => Int32Array.of(i + 1)), old.map((x) => [`${x}0`, `${x}1`]), old.map((_, i) => [10 + i])));
+    l.take(0);
+    l.take(1);
+    l.reset();
+    expect(l.length).toBe(0);
+    // Nothing it held is kept: not the two states it never gave out.
+    expect(l.states.filter((x) => x !== undefined)).toEqual([]);
+    // Fewer states than before, the first without a set, actions or words.
+    l.addChildren(children(['x'], [7], [null], [[]], [[]]));
+    l.addChildren(children(['y'], [8], [Int32Array.of(9)], [['y0']], [[20, 21]]));
+    expect(l.length).toBe(2);
+    expect(l.take(0)).toBe('x');
+    expect(taken(l)).toBeNull();
+    expect(listed(l)).toEqual([]);
+    l.resumeTaken(carry, 'x');
+    expect(l.take(1)).toBe('y');
+    expect(taken(l)).toEqual([9]);
+    expect(listed(l)).toEqual(['y0']);
+    l.resumeTaken(carry, 'y');
+    expect(seen).toEqual([['y', [20, 21]]]);
+    expect(l.slots.slice(0, l.length)).toEqual([7, 8]);
+    // Again, with states to move: a split gives only this level's, and a rehash renumbers only them.
+    l.reset();
+    l.addChildren(children(['p', 'q'], [0, 1], [Int32Array.of(5), null]));
+    l.remap(0, Int32Array.from([30, 31, 32, 33]));
+    expect(l.slots.slice(0, l.length)).toEqual([30, 31]);
+    expect(l.split(5)).toEqual({ states: ['p', 'q'], slots: [30, 31], sleeps: [Int32Array.of(5), null] });
+    expect(l.length).toBe(0);
+    l.append(['r'], [4], [null]);
+    expect(l.take(0)).toBe('r');
+    expect(taken(l)).toBeNull();
+    expect(listed(l)).toBeNull();
+  });
+
   it('renumbers the slots from a position on after a rehash', () => {
     const l = new Level<string>(false);
     l.addChildren(children(['a', 'b', 'c'], [0, 1, 2], []));
