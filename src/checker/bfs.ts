@@ -55,6 +55,7 @@ export class BreadthFirst<S, A> implements Search {
         this.cur = this.next;
         this.next = done;
         done.reset();
+        ex.nextLevel();
         this.pos = 0;
         this.depth++;
       }

@@ -422,6 +422,17 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
     this.carry = this.sleepsOn ? (this.model.carry?.() ?? null) : null;
   }
 
+  /**
+   * A breadth-first strategy begins to expand another level, every state of the one before expanded:
+   * the chunks of sleep sets and carried words written two levels before the one begun, or
+   * earlier, are written again (Words.advance: a state's are read only when it is expanded, in the
+   * level after the one that wrote them). Only a strategy that keeps states level by level calls it.
+   */
+  nextLevel(): void {
+    this.sleepWords.advance();
+    this.childCarry.advance();
+  }
+
   /** A parallel search's result explorer: the sides' sleep sets were on and named `named` transitions. */
   sleepsUsed(named: number): void {
     this.sleepsOn = true;

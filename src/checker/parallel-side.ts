@@ -88,6 +88,7 @@ export async function openSide(data: WorkerData, yieldMs?: number, own?: Paralle
       cur = next;
       next = done;
       done.reset();
+      ex.nextLevel();
       pos = 0;
     }
     while (pos < cur.length) {

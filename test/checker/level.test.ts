@@ -251,6 +251,55 @@ describe('Words', () => {
     // The chunk a was written into holds a and the start of b, as written.
     expect([...a[0]]).toEqual([1, 2, 3, 4]);
   });
+
+  /** A segment of one word `x` begun in a chunk of its own (the chunk before left full): that chunk. */
+  const alone = (w: Words, x: number): Int32Array => {
+    w.begin();
+    w.room(w.buf.length - w.length + 1);
+    w.buf[w.length++] = x;
+    return w.buf;
+  };
+
+  it('writes a full chunk again only from the third epoch after the one it was last written in (advance)', () => {
+    const w = new Words(4, 4);
+    w.advance(); // epoch 0
+    const c0 = w.buf;
+    w.begin();
+    w.room(1);
+    w.buf[w.length++] = 1;
+    const c1 = alone(w, 2); // c0 left full in epoch 0
+    w.advance(); // epoch 1: the words written in epoch 0 are read now
+    const c2 = alone(w, 3); // c1 left full in epoch 1
+    w.advance(); // epoch 2: whatever read epoch 0's words in place lets go of them now at the latest
+    const c3 = alone(w, 4); // c2 left full in epoch 2
+    expect(new Set([c0, c1, c2, c3]).size).toBe(4);
+    expect([c0[0], c1[0], c2[0]]).toEqual([1, 2, 3]);
+    w.advance(); // epoch 3: c0 can be written again, not c1
+    expect(alone(w, 5)).toBe(c0);
+    expect([c0[0], c1[0]]).toEqual([5, 2]);
+    w.advance(); // epoch 4: c1 can
+    expect(alone(w, 6)).toBe(c1);
+    expect(alone(w, 7)).not.toBe(c2); // c2 was left full in epoch 2
+  });
+
+  it('writes no chunk again where no epoch was begun (a search that does not go level by level)', () => {
+    const w = new Words(4, 4);
+    const seen = new Set<Int32Array>();
+    for (let i = 0; i < 20; i++) seen.add(alone(w, i));
+    expect(seen.size).toBe(20);
+  });
+
+  it('writes again only a spare chunk large enough for the chunk it would make', () => {
+    const w = new Words(4, 64);
+    w.advance();
+    const small = w.buf; // 4 words
+    alone(w, 1); // small left full in epoch 0; the chunk now is 8 words
+    for (let k = 0; k < 3; k++) w.advance();
+    // The next chunk is to be 16 words: the spare 4-word chunk is dropped, not written again.
+    const next = alone(w, 2);
+    expect(next).not.toBe(small);
+    expect(next.length).toBe(16);
+  });
 });
 
 describe('a breadth-first search', () => {
@@ -324,5 +373,42 @@ describe('a breadth-first search', () => {
     // Without sleep sets every transition is run, and words saved for each would mostly go unread.
     expect(check(withCarry, { strategy: 'bfs', sleepSets: false }).stats.states).toBe(counterStates(3, 4));
     expect(log).toEqual([]);
+  });
+
+  it('gives each state back its words unchanged where chunks are written again (Words.advance)', () => {
+    // 400,000 words a state: chunks reach their largest size (1,048,576 words) at once and hold
+    // two states' words each, so a level's words fill several chunks, written again a few levels later.
+    const WORDS = 400_000;
+    const word = (s: CounterState, i: number): number => (s.a * 7919 + s.b * 104729 + i) | 0;
+    const m = twoCounters(5, 5);
+    let resumed = 0;
+    const withCarry: Model<CounterState, CounterAction> = {
+      ...m,
+      sleepSets: () => ({
+        recordWords: 1,
+        actionId: (a) => (a === 'a' ? 0 : 1),
+        lastTransition: () => false,
+        commute: () => false,
+        encodeShifted: () => {
+          throw new Error('nothing is named');
+        },
+      }),
+      carry: () => ({
+        save(s, out) {
+          out.room(WORDS);
+          for (let i = 0; i < WORDS; i++) out.buf[out.length++] = word(s, i);
+          return true;
+        },
+        resume(s, buf, from, to) {
+          resumed++;
+          expect(to - from).toBe(WORDS);
+          for (let i = 0; i < WORDS; i += 997) if (buf[from + i] !== word(s, i)) throw new Error(`words of (${s.a},${s.b}) changed at ${i}`);
+          expect(buf[to - 1]).toBe(word(s, WORDS - 1));
+        },
+      }),
+    };
+    const r = check(withCarry, { strategy: 'bfs' });
+    expect(r.stats.states).toBe(counterStates(5, 5));
+    expect(resumed).toBe(counterStates(5, 5) - 1);
   });
 });
