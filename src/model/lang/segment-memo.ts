@@ -26,7 +26,7 @@
  * compares the state spaces with it and without it.
  */
 import { hashNumber, hashString, mix } from './hash.ts';
-import type { Frame, OpFrame, Value } from './state.ts';
+import { copyArray, type Frame, type OpFrame, type Value } from './state.ts';
 
 /** A thread's own state, as a step holds it (the frames may be the step's own, not frozen yet). */
 export interface OwnState {
@@ -163,7 +163,10 @@ export class SegmentMemo {
  */
 export function frozenFrame(f: Frame, freeze: boolean): Frame {
   if (freeze && Object.isFrozen(f)) return f;
-  const locals = f.locals.slice();
+  // Not `slice()`: on a frozen list (a frame copied by a step shares its locals with the state it
+  // stepped from until it writes one: interp.ts WorkThread.own) V8 takes its generic path, slowly,
+  // and makes a holey list, of another map than every other frame's locals (maps.test.ts).
+  const locals = copyArray(f.locals);
   const o = f.op;
   // Its own literal, as the interpreter's: a spread copy gets a map of its own (V8), and with it every frame's op.
   const op = o === undefined ? undefined : freeze && Object.isFrozen(o) ? o : { kind: o.kind, nid: o.nid, start: o.start, end: o.end, blockable: o.blockable, mayfail: o.mayfail };

@@ -106,12 +106,12 @@
  */
 import type { Symmetry } from '../../checker/model.ts';
 import { instrCalls, instrExprs, walkExpr, type Instr } from './compile.ts';
-import { copyArray, insertPair } from './interp.ts';
+import { insertPair } from './interp.ts';
 import type { Expr } from './ir.ts';
 import type { Program } from './program.ts';
 import { hashNumber, hashString, mix } from './hash.ts';
 import { fieldOf, reach } from './reduction.ts';
-import { objectCopier, type Frame, type KState, type LockState, type OpFrame, type PairRecord, type RwsemWaiter, type ThreadState, type Value } from './state.ts';
+import { copyArray, objectCopier, type Frame, type KState, type LockState, type OpFrame, type PairRecord, type RwsemWaiter, type ThreadState, type Value } from './state.ts';
 import { rwsem } from './locks.ts';
 
 // ------------------------------------------------------------------------------------- classes

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyArray } from '../../../src/model/lang/interp.ts';
+import { copyArray } from '../../../src/model/lang/state.ts';
 
 // copyArray copies by a literal per length (exact capacity, issue 12): each literal must list
 // every element once and in order, and the copy must be an array of its own.
