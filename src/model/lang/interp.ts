@@ -628,7 +628,8 @@ interface WorkThread {
   /**
    * The frames from this index on have locals of this step's own (new, or copied when first
    * written: {@link Exec.topLocals}); a frame from `fresh` up to it is this step's copy but shares
-   * its locals with the base state's frame (frozen, never written). Never below `fresh`. A step
+   * its locals with the base state's frame (frozen, never written). Never below `fresh`, never
+   * above the stack's height (lowered as frames are popped, as `fresh` is). A step
    * moves the top frame's `pc` far more often than it writes a local: of the kernel bench's 674,982
    * frames copied, at most 222,315 had a local written (twenty-second session).
    */
@@ -2174,6 +2175,7 @@ class Exec implements PrimCtx {
     const frames = th.frames;
     const done = frames.pop()!;
     if (th.fresh > frames.length) th.fresh = frames.length;
+    if (th.own > frames.length) th.own = frames.length;
     if (done.op?.kind === 'invalidate_range_start') {
       const r = typeof v === 'number' ? v : 0;
       const o = done.op;
