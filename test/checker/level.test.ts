@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/checker/index.ts';
 import { Level, type Children } from '../../src/checker/level.ts';
-import { Words, type Carry, type Model } from '../../src/checker/model.ts';
+import { Words, type Carry, type Model, type SleepSets } from '../../src/checker/model.ts';
 import { counterStates, counterTransitions, twoCounters, type CounterAction, type CounterState } from './fixtures/counters.ts';
 
 const children = (states: string[], slots: number[], sleeps: (Int32Array | null)[], acts?: string[][], words?: number[][]): Children<string, string> => {
@@ -302,6 +302,17 @@ describe('Words', () => {
   });
 });
 
+/** Sleep sets that name nothing: on, so that a breadth-first search keeps carried words (Explorer.enableCarry asks for them). */
+const namingNothing = (): SleepSets<CounterState, CounterAction> => ({
+  recordWords: 1,
+  actionId: (a) => (a === 'a' ? 0 : 1),
+  lastTransition: () => false,
+  commute: () => false,
+  encodeShifted: () => {
+    throw new Error('nothing is named');
+  },
+});
+
 describe('a breadth-first search', () => {
   it.each([true, false])('lists each state\'s actions once, at its discovery (deadlock checked: %s)', (deadlock) => {
     const m = twoCounters(2, 3);
@@ -337,15 +348,7 @@ describe('a breadth-first search', () => {
         m.encode(s, out);
       },
       // Sleep sets on, naming nothing (Explorer.enableCarry asks for them).
-      sleepSets: () => ({
-        recordWords: 1,
-        actionId: (a) => (a === 'a' ? 0 : 1),
-        lastTransition: () => false,
-        commute: () => false,
-        encodeShifted: () => {
-          throw new Error('nothing is named');
-        },
-      }),
+      sleepSets: namingNothing,
       carry: () => ({
         save(s, out) {
           // Only the state last encoded can be saved (Carry's contract).
@@ -384,15 +387,7 @@ describe('a breadth-first search', () => {
     let resumed = 0;
     const withCarry: Model<CounterState, CounterAction> = {
       ...m,
-      sleepSets: () => ({
-        recordWords: 1,
-        actionId: (a) => (a === 'a' ? 0 : 1),
-        lastTransition: () => false,
-        commute: () => false,
-        encodeShifted: () => {
-          throw new Error('nothing is named');
-        },
-      }),
+      sleepSets: namingNothing,
       carry: () => ({
         save(s, out) {
           out.room(WORDS);
