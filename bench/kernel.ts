@@ -15,7 +15,8 @@
  * Set MNC_BENCH_KERNEL_WORKERS=N for another count (0 skips it). Beside it, what the machine gives
  * two threads at all on this workload: the one-thread check stopped at 300,000 states, alone and then
  * as N copies at once, each on a worker thread of its own, sharing nothing (the ceiling of any
- * parallel search here).
+ * parallel search here), and again as each copy's second run in its thread, its code compiled; and
+ * the one-thread process's CPU on its main thread and on V8's background threads (compiling).
  *
  * Then each reduction off in turn (sleep sets, with the run-through judged from where the other
  * threads are as it is without them; partial-order reduction alone; every reduction, i.e.
@@ -44,8 +45,9 @@ function copy(): number {
   return (performance.now() - t0) / 1000;
 }
 
-// As a worker thread of the ceiling measurement: one copy, its seconds posted back.
-if (!isMainThread && (workerData as { copy?: boolean } | null)?.copy === true) parentPort!.postMessage(copy());
+// As a worker thread of the ceiling measurement: the copy run twice in the thread (the second with
+// its code compiled by the first), both runs' seconds posted back.
+if (!isMainThread && (workerData as { copy?: boolean } | null)?.copy === true) parentPort!.postMessage([copy(), copy()]);
 
 // As the child of freshCheck (bench/lib/fresh.ts): the whole check on N threads (`--check N`), its result printed.
 const child = isMainThread ? checkArgs(import.meta.url) : undefined;
@@ -58,15 +60,15 @@ if (child !== undefined) {
   printResult(r.result, (performance.now() - t0) / 1000);
 }
 
-/** Seconds of `n` copies run at once on worker threads (each its own model, nothing shared). */
-async function copies(n: number): Promise<number[]> {
+/** Seconds of `n` copies run at once on worker threads (each its own model, nothing shared): per copy, its first run's and its second's. */
+async function copies(n: number): Promise<(readonly [number, number])[]> {
   return Promise.all(
     Array.from(
       { length: n },
       () =>
-        new Promise<number>((resolve, reject) => {
+        new Promise<readonly [number, number]>((resolve, reject) => {
           const w = spawnBenchWorker(import.meta.url, { copy: true });
-          w.once('message', (s: number) => void w.terminate().then(() => resolve(s)));
+          w.once('message', (s: [number, number]) => void w.terminate().then(() => resolve(s)));
           w.once('error', reject);
         }),
     ),
@@ -148,12 +150,26 @@ export async function run(): Promise<boolean> {
     console.log(
       `    mnc check --all -q as a user runs it (node bin/mnc.js, ${distCurrent(ROOT) ? 'dist/' : 'through tsx: dist/ is not current'}; the whole process): ${secs(cli.many!)} s with --jobs ${workers}, ${secs(cli.one!)} s with --jobs 1: ${(Math.min(...cli.one!) / Math.min(...cli.many!)).toFixed(2)}x (the faster of each)${comparable ? `; states the same: ${cliSame ? 'yes' : 'NO'}` : ''}`,
     );
-    const [alone] = (await copies(1)) as [number];
+    const [alone] = (await copies(1)) as [readonly [number, number]];
     const together = await copies(workers);
-    const slowest = Math.max(...together);
+    const ceiling = (run: 0 | 1): string => {
+      const slowest = Math.max(...together.map((c) => c[run]));
+      return `${alone[run].toFixed(1)} s alone, ${together.map((c) => c[run].toFixed(1)).join(' and ')} s as ${workers} copies at once: ${((workers * alone[run]) / slowest).toFixed(2)}x the work in the same time`;
+    };
     console.log(
-      `    the machine's ceiling: the one-thread check stopped at ${COPY_STATES.toLocaleString('en-US')} states takes ${alone.toFixed(1)} s alone, ${together.map((x) => x.toFixed(1)).join(' and ')} s as ${workers} copies at once: ${((workers * alone) / slowest).toFixed(2)}x the work in the same time`,
+      [
+        `    the machine's ceiling: the one-thread check stopped at ${COPY_STATES.toLocaleString('en-US')} states takes ${ceiling(0)};`,
+        `      run again in the same threads, their code compiled (each copy's second run): ${ceiling(1)}`,
+      ].join('\n'),
     );
+    // What a thread costs beside its exploring: V8 compiles and marks on threads of its own, which a
+    // one-thread check has the idle core for and a check on N threads pays per thread (an isolate's
+    // compiled code is its own).
+    if (one.mainCpu !== undefined) {
+      console.log(
+        `    the one-thread process's CPU: ${one.cpu.toFixed(1)} s, ${one.mainCpu.toFixed(1)} s of it on the main thread, ${(one.cpu - one.mainCpu).toFixed(1)} s on V8's background threads (TurboFan compiling, concurrent marking): on ${workers} threads each isolate compiles its own code`,
+      );
+    }
   }
   const offSeconds = Number(process.env.MNC_BENCH_KERNEL_OFF_SECONDS ?? 60);
   console.log(`  each reduction off (${offSeconds} s at most each; symmetry: ${r.model.symmetry === undefined ? 'no identical threads here' : 'on'}):`);

@@ -8,6 +8,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CheckResult } from '../../src/checker/index.ts';
 import { exec } from './exec.ts';
+import { mainThreadCpuSeconds } from './thread-cpu.ts';
 
 export interface FreshRun {
   readonly complete: boolean;
@@ -16,6 +17,9 @@ export interface FreshRun {
   readonly transitions: number;
   /** The check's own seconds (from the scenario loaded to the result), without the process's start. */
   readonly seconds: number;
+  /** The whole process's CPU seconds when the result was printed (start included), and its main thread's (bench/lib/thread-cpu.ts; absent without /proc). */
+  readonly cpu: number;
+  readonly mainCpu?: number;
 }
 
 /** Run the bench module `moduleUrl` (its `import.meta.url`) with `--check ...args` in a new process: the result its child part printed. */
@@ -33,6 +37,12 @@ export function checkArgs(moduleUrl: string): readonly string[] | undefined {
   return process.argv.slice(3);
 }
 
+function cpuNow(): { cpu: number; mainCpu?: number } {
+  const u = process.cpuUsage();
+  const main = mainThreadCpuSeconds();
+  return { cpu: (u.user + u.system) / 1e6, ...(main === undefined ? {} : { mainCpu: main }) };
+}
+
 /** The child's part: print a check's result and its seconds for {@link freshCheck}. */
 export function printResult(result: CheckResult<unknown, unknown>, seconds: number): void {
   const out: FreshRun = {
@@ -41,6 +51,7 @@ export function printResult(result: CheckResult<unknown, unknown>, seconds: numb
     states: result.stats.states,
     transitions: result.stats.transitions,
     seconds,
+    ...cpuNow(),
   };
   console.log(JSON.stringify(out));
 }
