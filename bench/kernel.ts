@@ -46,7 +46,8 @@ function copy(): number {
 }
 
 // As a worker thread of the ceiling measurement: the copy run twice in the thread (the second with
-// its code compiled by the first), both runs' seconds posted back.
+// its code compiled by the first), both runs' seconds posted back. The copies' second runs overlap
+// as their first runs ended together: within the first runs' spread.
 if (!isMainThread && (workerData as { copy?: boolean } | null)?.copy === true) parentPort!.postMessage([copy(), copy()]);
 
 // As the child of freshCheck (bench/lib/fresh.ts): the whole check on N threads (`--check N`), its result printed.
@@ -167,7 +168,7 @@ export async function run(): Promise<boolean> {
     // compiled code is its own).
     if (one.mainCpu !== undefined) {
       console.log(
-        `    the one-thread process's CPU: ${one.cpu.toFixed(1)} s, ${one.mainCpu.toFixed(1)} s of it on the main thread, ${(one.cpu - one.mainCpu).toFixed(1)} s on V8's background threads (TurboFan compiling, concurrent marking): on ${workers} threads each isolate compiles its own code`,
+        `    the one-thread process's CPU: ${one.cpu.toFixed(1)} s, ${one.mainCpu.toFixed(1)} s of it on the main thread, ${(one.cpu - one.mainCpu).toFixed(1)} s on its other threads (V8's compiling and concurrent marking, mostly): on ${workers} threads each isolate compiles its own code`,
       );
     }
   }
