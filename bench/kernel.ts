@@ -15,8 +15,10 @@
  * Set MNC_BENCH_KERNEL_WORKERS=N for another count (0 skips it). Beside it, what the machine gives
  * two threads at all on this workload: the one-thread check stopped at 300,000 states, alone and then
  * as N copies at once, each on a worker thread of its own, sharing nothing (the ceiling of any
- * parallel search here), and again as each copy's second run in its thread, its code compiled; and
- * the one-thread process's CPU on its main thread and on V8's background threads (compiling).
+ * parallel search here), and again as each copy's second run in its thread, its code compiled; an
+ * integer loop alone and as N at once (what the host gives its cores at that moment, which a
+ * neighbour's load lowers); and the one-thread process's CPU on its main thread and on its other
+ * threads (V8's compiling, mostly).
  *
  * Then each reduction off in turn (sleep sets, with the run-through judged from where the other
  * threads are as it is without them; partial-order reduction alone; every reduction, i.e.
@@ -50,6 +52,22 @@ function copy(): number {
 // as their first runs ended together: within the first runs' spread.
 if (!isMainThread && (workerData as { copy?: boolean } | null)?.copy === true) parentPort!.postMessage([copy(), copy()]);
 
+/** Iterations of {@link loop}: about 1.5 s on the 2-core container when it is quiet. */
+const LOOP = 300_000_000;
+
+/** An integer loop's seconds: what a core gives work that touches no memory (the host's load shows in it). */
+function loop(): number {
+  const t0 = performance.now();
+  let x = 0;
+  for (let i = 0; i < LOOP; i++) x = (x * 31 + i) | 0;
+  const s = (performance.now() - t0) / 1000;
+  // x is used, so that the loop is not taken out.
+  return x === 0.5 ? -1 : s;
+}
+
+// As a worker thread of the cores' measurement: the loop's seconds posted back.
+if (!isMainThread && (workerData as { loop?: boolean } | null)?.loop === true) parentPort!.postMessage(loop());
+
 // As the child of freshCheck (bench/lib/fresh.ts): the whole check on N threads (`--check N`), its result printed.
 const child = isMainThread ? checkArgs(import.meta.url) : undefined;
 if (child !== undefined) {
@@ -61,19 +79,24 @@ if (child !== undefined) {
   printResult(r.result, (performance.now() - t0) / 1000);
 }
 
-/** Seconds of `n` copies run at once on worker threads (each its own model, nothing shared): per copy, its first run's and its second's. */
-async function copies(n: number): Promise<(readonly [number, number])[]> {
+/** What `n` worker threads running this module with `data` at once post back, one reply each. */
+async function atOnce<T>(n: number, data: { readonly copy: true } | { readonly loop: true }): Promise<T[]> {
   return Promise.all(
     Array.from(
       { length: n },
       () =>
-        new Promise<readonly [number, number]>((resolve, reject) => {
-          const w = spawnBenchWorker(import.meta.url, { copy: true });
-          w.once('message', (s: [number, number]) => void w.terminate().then(() => resolve(s)));
+        new Promise<T>((resolve, reject) => {
+          const w = spawnBenchWorker(import.meta.url, data);
+          w.once('message', (s: T) => void w.terminate().then(() => resolve(s)));
           w.once('error', reject);
         }),
     ),
   );
+}
+
+/** Seconds of `n` copies run at once on worker threads (each its own model, nothing shared): per copy, its first run's and its second's. */
+function copies(n: number): Promise<(readonly [number, number])[]> {
+  return atOnce<readonly [number, number]>(n, { copy: true });
 }
 
 export async function run(): Promise<boolean> {
@@ -150,6 +173,14 @@ export async function run(): Promise<boolean> {
     const secs = (xs: readonly number[]): string => xs.map((x) => x.toFixed(1)).join(' and ');
     console.log(
       `    mnc check --all -q as a user runs it (node bin/mnc.js, ${distCurrent(ROOT) ? 'dist/' : 'through tsx: dist/ is not current'}; the whole process): ${secs(cli.many!)} s with --jobs ${workers}, ${secs(cli.one!)} s with --jobs 1: ${(Math.min(...cli.one!) / Math.min(...cli.many!)).toFixed(2)}x (the faster of each)${comparable ? `; states the same: ${cliSame ? 'yes' : 'NO'}` : ''}`,
+    );
+    // The cores at this moment: this host shares them, and a neighbour's load takes the 2-thread
+    // figures above and the ceiling below down with it (7 December: an integer loop 2.00x on both
+    // cores at 06:40, 1.75x at 07:28, and the ceiling 1.57x and 1.06x).
+    const [loopAlone] = (await atOnce<number>(1, { loop: true })) as [number];
+    const loops = await atOnce<number>(workers, { loop: true });
+    console.log(
+      `    the cores at this moment: an integer loop takes ${loopAlone.toFixed(1)} s alone, ${loops.map((x) => x.toFixed(1)).join(' and ')} s as ${workers} at once: ${((workers * loopAlone) / Math.max(...loops)).toFixed(2)}x (${workers}.00x where the host gives each core wholly)`,
     );
     const [alone] = (await copies(1)) as [readonly [number, number]];
     const together = await copies(workers);
