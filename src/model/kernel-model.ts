@@ -864,7 +864,13 @@ export class KernelModel implements Model<KState, KAction> {
       const l = q.lanes;
       const at = q.lanesAt + 3 * (j >= 0 ? r.base[j]! : w.base[i]!);
       const end = at + 3 * (threads[i]!.frames.length + 1);
-      for (let k = at; k < end; k++) buf[o++] = l[k]!;
+      // Three words a lane slot, copied a slot at a time.
+      for (let k = at; k < end; k += 3) {
+        buf[o] = l[k]!;
+        buf[o + 1] = l[k + 1]!;
+        buf[o + 2] = l[k + 2]!;
+        o += 3;
+      }
     }
     out.length = o;
     return true;

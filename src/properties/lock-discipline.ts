@@ -107,7 +107,7 @@ function sleepUnderSpin(m: KernelModel, s: KState, tid: number): Problem | undef
 }
 
 function finishedHolding(m: KernelModel, s: KState, tid: number): Problem | undefined {
-  if (s.threads[tid]!.frames.length) return undefined;
+  if (s.threads[tid]!.frames.length || !m.program.holdsLock(s.locks, tid)) return undefined;
   const held = heldBy(m, s, tid);
   if (!held.length) return undefined;
   return {

@@ -49,10 +49,11 @@
 import { Property } from '../checker/model.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { Interpreter } from '../model/lang/interp.ts';
+import type { Instr } from '../model/lang/compile.ts';
 import { fieldOf } from '../model/lang/reduction.ts';
 import type { KState, Value } from '../model/lang/state.ts';
 import type { Finding, KernelProperty } from './types.ts';
-import { backtrace, heldLines, show } from './util.ts';
+import { backtrace, heldLines, show, statementFact } from './util.ts';
 
 interface Problem {
   readonly header: string;
@@ -62,7 +63,7 @@ interface Problem {
 /** The end call thread `tid` is about to make for which it has no start owed an end, if any. */
 function endWithoutStart(ip: Interpreter, s: KState, tid: number): { nid: string; fn: string; start: number; end: number } | undefined {
   const instr = ip.instrAt(s, tid);
-  if (!instr || instr.op !== 'call' || instr.callee.k !== 'field' || instr.callee.field !== 'invalidate_range_end') return undefined;
+  if (!instr || !isEndCall(instr)) return undefined;
   const r = ip.resolveCall(s, tid, instr);
   if (!r.nid) return undefined;
   const { start, end } = ip.callRange(s, tid, r.args);
@@ -74,9 +75,18 @@ function endWithoutStart(ip: Interpreter, s: KState, tid: number): { nid: string
   return { nid: r.nid, fn: r.fn, start, end };
 }
 
+/** Whether a statement calls a notifier's `invalidate_range_end` (through the ops table). */
+function isEndCall(instr: Instr): instr is Instr & { op: 'call' } {
+  return instr.op === 'call' && instr.callee.k === 'field' && instr.callee.field === 'invalidate_range_end';
+}
+
+/** {@link isEndCall} of a thread's next statement, by its position (asked for every thread of every state). */
+const callsEnd = statementFact((m, s, tid) => isEndCall(m.interp.instrAt(s, tid)!));
+
 /** The end call a thread is about to make without an owed start, if any. */
 function unbalancedEnd(m: KernelModel, s: KState): Problem | undefined {
   for (let tid = 0; tid < s.threads.length; tid++) {
+    if (callsEnd(m, s, tid) !== true) continue;
     const e = endWithoutStart(m.interp, s, tid);
     if (!e) continue;
     return {

@@ -154,19 +154,33 @@ interface NotifierObject {
   readonly mapped: (mem: KState['mem']) => Value;
 }
 
-const objectsCache = new WeakMap<Program, Map<string, NotifierObject[]>>();
+const objectsCache = new WeakMap<Program, ObjectsByNid>();
+
+/**
+ * A program's notifiers' objects, as scanned so far: notifier ids and their lists side by side. A
+ * scenario has a handful of notifiers, and a pair's `nid` is one of the interned ids, so a scan
+ * comparing ids costs less than a `Map` lookup, asked for every pair of every state (issue 12).
+ */
+interface ObjectsByNid {
+  readonly nids: string[];
+  readonly lists: NotifierObject[][];
+}
+
 /** The last program asked about, and its objects by notifier (asked in every state). */
 let lastProgram: Program | undefined;
-let lastByNid: Map<string, NotifierObject[]> | undefined;
+let lastByNid: ObjectsByNid | undefined;
 
 /** A notifier's objects (`<nid>.obj<i>` with static `start` and `last`), in index order; scanned once per program. */
 export function objectsOf(p: Program, nid: string): readonly NotifierObject[] {
   let byNid = p === lastProgram ? lastByNid : objectsCache.get(p);
-  if (!byNid) objectsCache.set(p, (byNid = new Map()));
+  if (!byNid) objectsCache.set(p, (byNid = { nids: [], lists: [] }));
   lastProgram = p;
   lastByNid = byNid;
-  let list = byNid.get(nid);
-  if (!list) byNid.set(nid, (list = scanObjects(p, nid)));
+  const nids = byNid.nids;
+  for (let i = 0; i < nids.length; i++) if (nids[i] === nid) return byNid.lists[i]!;
+  const list = scanObjects(p, nid);
+  nids.push(nid);
+  byNid.lists.push(list);
   return list;
 }
 
@@ -189,7 +203,9 @@ function scanObjects(p: Program, nid: string): NotifierObject[] {
  * this memory, if any: what `coherency:mapped` and `interval-coherency:mapped` look for.
  */
 export function mappedObjectOf(p: Program, pair: PairRecord, mem: KState['mem']): string | undefined {
-  for (const o of objectsOf(p, pair.nid)) {
+  const objs = objectsOf(p, pair.nid);
+  for (let i = 0; i < objs.length; i++) {
+    const o = objs[i]!;
     if (o.start <= pair.end - 1 && pair.start <= o.last && o.mapped(mem)) return o.id;
   }
   return undefined;

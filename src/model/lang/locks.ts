@@ -82,7 +82,23 @@ export function heldByTask(l: LockState, tid: number): boolean {
  * another task changes nothing (primitives.ts).
  */
 export function ownsExclusively(l: LockState, tid: number): boolean {
-  return l.kind === 'rwsem' ? l.writer === tid : l.owner === tid;
+  return exclusiveOwner(l) === tid;
+}
+
+/**
+ * `(locks, tid) => keys.some((k) => heldByTask(locks[k], tid))`, compiled into one function of
+ * constant-name loads (as state.ts's `keyReader`: a load by a key held in a variable searches the
+ * table's keys, V8's megamorphic keyed load). Asked of every finished thread in every state.
+ */
+export function heldByTaskIn(keys: readonly string[]): (locks: Readonly<Record<string, LockState>>, tid: number) => boolean {
+  if (keys.length === 0) return () => false;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('held', `return (L, tid) => ${keys.map((k) => `held(L[${JSON.stringify(k)}], tid)`).join(' || ')};`)(heldByTask) as (locks: Readonly<Record<string, LockState>>, tid: number) => boolean;
+}
+
+/** The task that holds the lock so ({@link ownsExclusively}), or -1. */
+export function exclusiveOwner(l: LockState): number {
+  return l.kind === 'rwsem' ? l.writer : l.owner;
 }
 
 // ------------------------------------------------------------------------------------- rwsem

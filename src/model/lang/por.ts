@@ -85,7 +85,7 @@ import type { Access } from './primitives.ts';
 import type { Footprint } from './footprint.ts';
 import { liveStatements, liveSuccessors } from './live.ts';
 import { locksets, type Locksets } from './lockset.ts';
-import { ownsExclusively } from './locks.ts';
+import { exclusiveOwner } from './locks.ts';
 
 /** How a field is accessed: read, written, incremented, and whether a write may store a nonzero value (`nz`). */
 type Modes = { r: boolean; w: boolean; inc: boolean; nz: boolean };
@@ -149,8 +149,13 @@ export class PartialOrder {
   private readonly fieldBit = new Map<string, number>();
   /** 32-bit words per bit set. */
   private readonly words: number;
-  /** Per function, per pc: the statement's own accesses as bits (built when first asked for). */
+  /** Per function, per pc: a {@link candidate}'s own accesses as bits (undefined for the others). */
   private readonly mineBits: (Bits | undefined)[][];
+  /**
+   * Per function, per pc: whether a {@link candidate} may close a pair a property reads under a
+   * condition (`pairsWhen`), so that C1 also asks that no other thread can raise the condition.
+   */
+  private readonly judgedAt: Uint8Array[];
   /** The fields `pairsWhen` conditions read (Reduction.pairReads), as bits. */
   private readonly pairReadBits: Int32Array;
 
@@ -185,7 +190,6 @@ export class PartialOrder {
     }
     for (const a of this.red.pairReads) number(a.name);
     this.words = Math.max(1, Math.ceil(this.fieldBit.size / 32));
-    this.mineBits = p.fns.map(() => []);
     this.pairReadBits = this.bitsOf(this.red.pairReads).r;
     this.locksets = locksets(p);
     this.locksOfField = this.locksets.keys.map((keys) => keys.map((k) => keyReader<LockState>(k)));
@@ -203,6 +207,11 @@ export class PartialOrder {
         return 1;
       }),
     );
+    // What alone() asks of a candidate statement, found once: its accesses as bits, and whether
+    // closing a pair makes C1 judge the pair conditions too (per step, a Map lookup by statement).
+    this.mineBits = p.fns.map((f, fi) => f.instrs.map((ins, pc) => (this.candidate[fi]![pc] ? this.bitsOf(this.red.effectsOf(ins).accesses as readonly Access[]) : undefined)));
+    const conditional = this.red.pairsConditional;
+    this.judgedAt = p.fns.map((f, fi) => Uint8Array.from(f.instrs, (ins, pc) => (this.candidate[fi]![pc] && conditional && mayClosePairs(this.red.effectsOf(ins)) ? 1 : 0)));
     this.changesLocks = p.fns.map((f) => Uint8Array.from(f.instrs, (ins) => (this.red.effectsOf(ins).locks ? 1 : 0)));
     this.watched = p.fns.map((f) =>
       Uint8Array.from(f.instrs, (ins) => {
@@ -291,17 +300,15 @@ export class PartialOrder {
     const n = state.threads.length;
     const t = state.threads[a.tid]!;
     const top = t.frames[t.frames.length - 1]!;
+    // A candidate's accesses are never 'all' (its static effects are known).
     if (t.pending || !this.candidate[top.fn]![top.pc]) return undefined;
-    const ins = this.program.fn(top.fn).instrs[top.pc]!;
-    const e = this.red.effectsOf(ins);
-    if (e.accesses === 'all') return undefined;
     // A step that may close a pair read under a condition is judged on its state and successor
     // (C2): no other thread may make a field the condition reads nonzero before it (PairCondition:
     // its conditions need a nonzero value, so a write of 0 cannot make them hold). Opening a pair
     // (a start's call and return) is never read under a condition.
-    const judged = this.red.pairsConditional && mayClosePairs(e);
+    const judged = this.judgedAt[top.fn]![top.pc] === 1;
     const fut = this.futuresFor(state, a.tid);
-    const mine = (this.mineBits[top.fn]![top.pc] ??= this.bitsOf(e.accesses));
+    const mine = this.mineBits[top.fn]![top.pc]!;
     if (whole) {
       for (let j = 0; j < n; j++) {
         if (j === a.tid) continue;
@@ -328,30 +335,45 @@ export class PartialOrder {
    * again (no task releases another's exclusive hold: lockset.ts), so it is left out.
    */
   private futuresFor(state: KState, tid: number): Futures {
-    // A function of the lock table and the thread: the answer for the table last asked about for
-    // this thread is kept (siblings and successors that take or release no lock share the table).
+    // A function of the lock table and the thread. Which thread holds every lock of each field
+    // exclusively is found once for the lock table last asked about, for every thread at once
+    // (siblings, and successors that take or release no lock, share the table; the ample set asks
+    // for several threads of one state), and each thread's answer for its last mask is kept.
     const table = state.locks;
-    if (this.heldTable[tid] === table) return this.heldFutures[tid]!;
-    const fields = this.locksOfField;
-    let mask = 0;
-    for (let i = 0; i < fields.length; i++) {
-      const locks = fields[i]!;
-      let all = true;
-      for (let k = 0; k < locks.length && all; k++) all = ownsExclusively(locks[k]!(table), tid);
-      if (all) mask |= 1 << i;
-    }
-    let f = this.futures;
-    if (mask !== 0) {
-      const held = this.byHeld.get(mask);
-      if (held) f = held;
-      else this.byHeld.set(mask, (f = this.futuresUnder(mask)));
-    }
-    this.heldTable[tid] = table;
+    if (this.maskTable !== table) this.ownerMasks(table, state.threads.length);
+    const mask = this.masks[tid]!;
+    if (mask === 0) return this.futures;
+    if (this.heldMask[tid] === mask) return this.heldFutures[tid]!;
+    let f = this.byHeld.get(mask);
+    if (!f) this.byHeld.set(mask, (f = this.futuresUnder(mask)));
+    this.heldMask[tid] = mask;
     this.heldFutures[tid] = f;
     return f;
   }
-  /** Per thread, the lock table {@link futuresFor} was last asked about, and its answer. */
-  private readonly heldTable: (KState['locks'] | undefined)[] = [];
+
+  /**
+   * For the lock table `table` of a state of `n` threads, per thread: the mask of lock fields
+   * (lockset.ts) every lock of which that thread holds exclusively (locks.ts, `ownsExclusively`).
+   */
+  private ownerMasks(table: KState['locks'], n: number): void {
+    this.maskTable = table;
+    if (this.masks.length < n) this.masks = new Int32Array(n);
+    const masks = this.masks;
+    masks.fill(0, 0, n);
+    const fields = this.locksOfField;
+    for (let i = 0; i < fields.length; i++) {
+      const locks = fields[i]!;
+      // The thread holding the field's first lock exclusively, if it holds all of them so.
+      let owner = exclusiveOwner(locks[0]!(table));
+      for (let k = 1; k < locks.length && owner >= 0; k++) if (exclusiveOwner(locks[k]!(table)) !== owner) owner = -1;
+      if (owner >= 0 && owner < n) masks[owner] = masks[owner]! | (1 << i);
+    }
+  }
+  /** The lock table {@link ownerMasks} last looked at, and its masks by thread. */
+  private maskTable: KState['locks'] | undefined;
+  private masks = new Int32Array(0);
+  /** Per thread, the nonzero mask {@link futuresFor} last answered for it, and its answer. */
+  private readonly heldMask: number[] = [];
   private readonly heldFutures: Futures[] = [];
 
   /**

@@ -9,6 +9,7 @@ import { compileFn, type CompiledFn } from './compile.ts';
 import { CORE_PRIMITIVES, type Primitive } from './primitives.ts';
 import type { LockState, Value } from './state.ts';
 import { internalized } from './intern.ts';
+import { heldByTaskIn } from './locks.ts';
 
 /**
  * The notifier ops `mn->ops->X(...)` can name: the `mmu_notifier_ops` callbacks, and (from v5.5,
@@ -150,6 +151,8 @@ export class Program {
   /** Each shared variable's index in {@link memKeys}. */
   readonly memIndex: ReadonlyMap<string, number>;
   readonly lockKeys: readonly string[];
+  /** Whether task `tid` holds some lock of the table as a task (locks.ts, `heldByTask`). */
+  readonly holdsLock: (locks: Readonly<Record<string, LockState>>, tid: number) => boolean;
   /** The spinlocks among them. */
   readonly spinKeys: readonly string[];
   private readonly fieldKinds = new Map<string, FieldKind>();
@@ -181,6 +184,7 @@ export class Program {
     this.memKeySet = new Set(this.memKeys);
     this.memIndex = new Map(this.memKeys.map((k, i) => [k, i]));
     this.lockKeys = Object.keys(spec.locks).sort();
+    this.holdsLock = heldByTaskIn(this.lockKeys);
     this.spinKeys = this.lockKeys.filter((k) => spec.locks[k] === 'spin');
     const freeable = new Set(this.memKeys.filter((k) => k.endsWith('.kfreed')).map((k) => k.slice(0, -'.kfreed'.length)));
     this.freeable = freeable;
@@ -211,7 +215,10 @@ export class Program {
   }
 
   notifier(id: string): NotifierSpec | undefined {
-    return this.spec.notifiers.find((n) => n.id === id);
+    // A loop, not `find` with a closure: properties ask it for every pair of every state.
+    const ns = this.spec.notifiers;
+    for (let i = 0; i < ns.length; i++) if (ns[i]!.id === id) return ns[i];
+    return undefined;
   }
 
   fieldKind(field: string): FieldKind {

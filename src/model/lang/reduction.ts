@@ -49,7 +49,6 @@ import type { Expr } from './ir.ts';
 import type { CompiledFn, Instr } from './compile.ts';
 import type { Access } from './primitives.ts';
 import { OP_NAMES, type OpName, type Program } from './program.ts';
-import { heldByTask } from './locks.ts';
 import { liveInstrs } from './live.ts';
 import type { Interpreter } from './interp.ts';
 import type { KState, LockState, PairRecord } from './state.ts';
@@ -382,7 +381,7 @@ export class Reduction {
     const r = this.reads;
     if (r.finished || r.finishedThreads?.includes(tid)) return true;
     if (r.finishedOwing && pairs.some((p) => p.tid === tid)) return true;
-    if (r.finishedHolding) for (const k of this.program.lockKeys) if (heldByTask(locks[k]!, tid)) return true;
+    if (r.finishedHolding && this.program.holdsLock(locks, tid)) return true;
     return false;
   }
 

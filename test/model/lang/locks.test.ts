@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { c, fn } from '../../../src/model/lang/ir.ts';
 import { Interpreter, type KAction } from '../../../src/model/lang/interp.ts';
 import { KernelModel } from '../../../src/model/kernel-model.ts';
-import { NON_OWNER, type KState } from '../../../src/model/lang/state.ts';
+import { NON_OWNER, type KState, type LockState } from '../../../src/model/lang/state.ts';
+import { exclusiveOwner, heldByTask, heldByTaskIn, ownsExclusively } from '../../../src/model/lang/locks.ts';
 import { check, Property } from '../../../src/checker/index.ts';
 import { lockDiscipline } from '../../../src/properties/lock-discipline.ts';
 import { buildProgram, type Scenario } from '../../../src/model/kernel/scenario.ts';
@@ -325,5 +326,49 @@ describe('mutex', () => {
     expect(r.status).toBe('violation');
     if (r.status !== 'violation') return;
     expect(r.violation.threads?.map((t) => t.waitingFor)).toEqual(['mutex_lock(&b): held by t2', 'mutex_lock(&a): held by t1']);
+  });
+});
+
+describe('who holds a lock, compiled', () => {
+  // Every lock state the checks meet, for tasks 0 and 1: free, owned by either, a rwsem held for
+  // write, for read by one or both, and by a non-owner read hold.
+  const states: LockState[] = [
+    { kind: 'mutex', owner: -1 },
+    { kind: 'mutex', owner: 0 },
+    { kind: 'spin', owner: 1 },
+    { kind: 'rwsem', writer: -1, readers: [], waiters: [] },
+    { kind: 'rwsem', writer: 1, readers: [], waiters: [] },
+    { kind: 'rwsem', writer: -1, readers: [0, 1], waiters: [] },
+    { kind: 'rwsem', writer: -1, readers: [NON_OWNER], waiters: [{ tid: 0, write: true }] },
+  ];
+
+  test('heldByTaskIn answers what heldByTask asks of each key, for every table of three locks', () => {
+    const keys = ['a.m', 'b.sem', 'c.lock'];
+    const held = heldByTaskIn(keys);
+    let seen = 0;
+    for (const a of states) {
+      for (const b of states) {
+        for (const c of states) {
+          const table = { 'a.m': a, 'b.sem': b, 'c.lock': c };
+          for (const tid of [0, 1, 2]) {
+            const want = keys.some((k) => heldByTask(table[k as keyof typeof table], tid));
+            expect(held(table, tid)).toBe(want);
+            if (want) seen++;
+          }
+        }
+      }
+    }
+    // Both answers met.
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(states.length ** 3 * 3);
+    expect(heldByTaskIn([])({}, 0)).toBe(false);
+  });
+
+  test('exclusiveOwner is the one task ownsExclusively holds for', () => {
+    for (const l of states) {
+      const owner = exclusiveOwner(l);
+      for (const tid of [0, 1, 2]) expect(ownsExclusively(l, tid)).toBe(tid === owner);
+    }
+    expect(states.map(exclusiveOwner)).toEqual([-1, 0, 1, -1, 1, -1, -1]);
   });
 });
