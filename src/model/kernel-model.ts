@@ -205,6 +205,7 @@ export class KernelModel implements Model<KState, KAction> {
   nextState(state: KState, action: KAction): KState {
     if (this.lastFrom !== state) {
       this.lastFrom = state;
+      this.lastFromFrozen = Object.isFrozen(state);
       this.threadSymmetry?.stepFrom(state);
     }
     const fp = this.footprint;
@@ -423,7 +424,7 @@ export class KernelModel implements Model<KState, KAction> {
     if (e instanceof FingerprintEncoder) {
       const p = this.lastFrom;
       // A state built by hand (tests) is not frozen: its parts could change between two encodings.
-      if (p !== undefined && p.threads.length === state.threads.length && Object.isFrozen(p)) {
+      if (p !== undefined && p.threads.length === state.threads.length && this.lastFromFrozen) {
         if (this.rec.state !== p) this.record(p);
         this.combineAgainst(state, this.rec, e);
       } else this.combineAll(state, e);
@@ -594,6 +595,8 @@ export class KernelModel implements Model<KState, KAction> {
 
   /** The state {@link nextState} last stepped from. */
   private lastFrom: KState | undefined;
+  /** Whether {@link lastFrom} is frozen (asked once per state stepped from, not per successor encoded). */
+  private lastFromFrozen = false;
   /** The recording of the state last stepped from. */
   private rec = new Recording();
   /** The one before it: a new recording copies the parts it shares with it. */

@@ -65,32 +65,12 @@ function releaseNotHeld(m: ModelView, s: KState, tid: number): Problem | undefin
 
 /**
  * Whether `tid` owns a spinlock: whether `heldBy` lists one as `spin` (most states have none: asked
- * first, without building the list). The owners are found once per lock table (the check asks for
- * every thread of a state in turn).
+ * first, without building the list), by one compiled function of the program's spinlocks
+ * (`Program.holdsSpin`).
  */
 function ownsSpin(m: KernelModel, s: KState, tid: number): boolean {
-  if (s.locks !== spinLocks || m !== spinModel) {
-    let owners = 0;
-    for (const key of m.program.lockKeys) {
-      const l = s.locks[key]!;
-      if (l.kind === 'spin' && l.owner >= 0) owners |= l.owner < 31 ? 1 << l.owner : 1 << 31;
-    }
-    spinLocks = s.locks;
-    spinModel = m;
-    spinOwners = owners;
-  }
-  // Bit 31 stands for every thread from 31 on (then asked lock by lock).
-  if (tid < 31) return (spinOwners & (1 << tid)) !== 0;
-  if ((spinOwners & (1 << 31)) === 0) return false;
-  for (const key of m.program.lockKeys) {
-    const l = s.locks[key]!;
-    if (l.kind === 'spin' && l.owner === tid) return true;
-  }
-  return false;
+  return m.program.holdsSpin(s.locks, tid);
 }
-let spinLocks: KState['locks'] | undefined;
-let spinModel: KernelModel | undefined;
-let spinOwners = 0;
 
 function sleepUnderSpin(m: KernelModel, s: KState, tid: number): Problem | undefined {
   if (!ownsSpin(m, s, tid)) return undefined;

@@ -54,11 +54,15 @@ export function statementFact<T>(compute: (m: ModelView, s: KState, tid: number)
     let table = lastTable;
     if (m.program !== lastProgram) {
       let t = byProgram.get(m.program);
-      if (t === undefined) byProgram.set(m.program, (t = []));
+      // Every function's row made at once, filled with undefined: one kind of list (V8's elements
+      // kind) for every row of every fact. Rows made as first asked for were holey lists of the kind
+      // of their first value (small integers for one fact, objects for another), and the closures
+      // this function makes share one load site (and its feedback): several kinds met there.
+      if (t === undefined) byProgram.set(m.program, (t = m.program.fns.map((f) => Array.from({ length: f.instrs.length }, () => undefined))));
       lastProgram = m.program;
       lastTable = table = t;
     }
-    const perFn = (table[top.fn] ??= []);
+    const perFn = table[top.fn]!;
     let out = perFn[top.pc];
     if (out === undefined) perFn[top.pc] = out = compute(m, s, tid);
     return out;

@@ -1884,9 +1884,7 @@ class Exec implements PrimCtx {
   /** Whether the running thread owns a spinlock. */
   private holdsSpin(): boolean {
     if (this.seg !== null) this.seg.impure = true;
-    const locks = this.work?.locks ?? this.base.locks;
-    for (const k of this.program.spinKeys) if ((locks[k] as { owner: number }).owner === this.tid) return true;
-    return false;
+    return this.program.holdsSpin(this.work?.locks ?? this.base.locks, this.tid);
   }
 
   // ------------------------------------------------------------------------------- verifyReduction

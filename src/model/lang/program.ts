@@ -155,6 +155,8 @@ export class Program {
   readonly holdsLock: (locks: Readonly<Record<string, LockState>>, tid: number) => boolean;
   /** The spinlocks among them. */
   readonly spinKeys: readonly string[];
+  /** Whether task `tid` owns some spinlock of the table. */
+  readonly holdsSpin: (locks: Readonly<Record<string, LockState>>, tid: number) => boolean;
   private readonly fieldKinds = new Map<string, FieldKind>();
   /** The core primitives and the drivers' own. */
   readonly primitives: Readonly<Record<string, Primitive>>;
@@ -186,6 +188,7 @@ export class Program {
     this.lockKeys = Object.keys(spec.locks).sort();
     this.holdsLock = heldByTaskIn(this.lockKeys);
     this.spinKeys = this.lockKeys.filter((k) => spec.locks[k] === 'spin');
+    this.holdsSpin = heldByTaskIn(this.spinKeys);
     const freeable = new Set(this.memKeys.filter((k) => k.endsWith('.kfreed')).map((k) => k.slice(0, -'.kfreed'.length)));
     this.freeable = freeable;
     const ff = new Set<string>();
