@@ -7,7 +7,7 @@ import { instrCalls, type Instr } from '../model/lang/compile.ts';
 import type { KernelModel } from '../model/kernel-model.ts';
 import type { Primitive } from '../model/lang/primitives.ts';
 import type { Program } from '../model/lang/program.ts';
-import { keyReader, NON_OWNER, type KState, type LockState, type PairRecord, type Value } from '../model/lang/state.ts';
+import { keyReader, NON_OWNER, topOf, type KState, type LockState, type PairRecord, type Value } from '../model/lang/state.ts';
 
 /** What the per-thread checks below need of a model: a `KernelModel`, or the reduction's view of one (its program and interpreter). */
 export type ModelView = Pick<KernelModel, 'program' | 'interp'>;
@@ -49,7 +49,7 @@ export function statementFact<T>(compute: (m: ModelView, s: KState, tid: number)
   let lastTable: (T | undefined)[][] = [];
   return (m, s, tid) => {
     const frames = s.threads[tid]!.frames;
-    const top = frames[frames.length - 1];
+    const top = topOf(frames);
     if (top === undefined) return undefined;
     let table = lastTable;
     if (m.program !== lastProgram) {

@@ -36,6 +36,7 @@ import {
   keyReader,
   emptyObjects,
   objectCopier,
+  topOf,
   type Frame,
   type KState,
   type LockState,
@@ -146,12 +147,24 @@ export class Interpreter {
     this.codes = program.fns.map(() => []);
     this.memo = this.coalesce && !this.verify && (options.memo ?? true) ? new SegmentMemo() : null;
     this.pure = program.fns.map(() => undefined);
+    this.returns = program.fns.map((f) => Uint8Array.from(f.instrs, (ins) => (ins.op === 'return' ? 1 : 0)));
   }
 
   /** The recorded runs of pure coalesced statements (null: off). */
   readonly memo: SegmentMemo | null;
   /** Per function, per pc: 1 where the statement may be part of a segment ({@link pureAt}). */
   private readonly pure: (Uint8Array | undefined)[];
+  /**
+   * Per function, per pc: whether the statement is a `return`. Asked for every statement a step
+   * runs on through; an instruction's `op` is read from objects of six shapes (one per op), which
+   * V8 answers through its megamorphic path.
+   */
+  private readonly returns: readonly Uint8Array[];
+
+  /** Whether statement `pc` of function `fn` is a `return` ({@link returns}). */
+  returnsAt(fn: number, pc: number): boolean {
+    return this.returns[fn]![pc] === 1;
+  }
 
   /**
    * Whether the statement at `pc` of function `fn` may be part of a memoised segment
@@ -238,7 +251,7 @@ export class Interpreter {
   /** The thread's current frame, function and instruction, or undefined once it has finished. */
   current(state: KState, tid: number): { frame: Frame; fn: CompiledFn; instr: Instr } | undefined {
     const t = state.threads[tid]!;
-    const frame = t.frames[t.frames.length - 1];
+    const frame = topOf(t.frames);
     if (!frame) return undefined;
     const fn = this.program.fn(frame.fn);
     const instr = fn.instrs[frame.pc];
@@ -249,7 +262,7 @@ export class Interpreter {
   /** The statement thread `tid` is at ({@link current}'s `instr`, without building an object: for the checks run on every state), or undefined once it has finished. */
   instrAt(state: KState, tid: number): Instr | undefined {
     const frames = state.threads[tid]!.frames;
-    const frame = frames[frames.length - 1];
+    const frame = topOf(frames);
     if (!frame) return undefined;
     const instr = this.program.fn(frame.fn).instrs[frame.pc];
     if (!instr) throw new ModelError(`${this.program.fn(frame.fn).def.name}: pc ${frame.pc} out of range`);
@@ -338,7 +351,7 @@ export class Interpreter {
   /** Why `tid` cannot run its next step now (null: it can, or it has finished). */
   waitOf(state: KState, tid: number): Wait | null {
     const t = state.threads[tid]!;
-    const frame = t.frames[t.frames.length - 1];
+    const frame = topOf(t.frames);
     if (!frame) return null;
     const code = this.codeAt(frame.fn, frame.pc);
     const oops = this.oopsMark(state.mem, tid);
@@ -409,7 +422,7 @@ export class Interpreter {
   /** The number of enabled actions of thread `tid` (its outcomes, when its next step can run): 0 when {@link waitOf} says it waits. */
   private enabledChoices(state: KState, tid: number): number {
     const t = state.threads[tid]!;
-    const frame = t.frames[t.frames.length - 1];
+    const frame = topOf(t.frames);
     if (!frame) return 0;
     const code = this.codeAt(frame.fn, frame.pc);
     if (this.oopsMark(state.mem, tid)) return 0;
@@ -496,7 +509,7 @@ export class Interpreter {
    */
   evaluate(state: KState, tid: number, e: Expr): Value {
     const frames = state.threads[tid]!.frames;
-    const top = frames[frames.length - 1];
+    const top = topOf(frames);
     if (top === undefined) return this.evaluateByEval(state, tid, e);
     const codes = (this.evalCodes[top.fn] ??= new WeakMap());
     let code = codes.get(e);
@@ -545,7 +558,7 @@ export class Interpreter {
     // The thread's current statement (as properties ask) through its compiled code, the code a step
     // runs (issue 12: the walk resolved names by string); any other statement by the walk.
     const frames = state.threads[tid]!.frames;
-    const top = frames[frames.length - 1];
+    const top = topOf(frames);
     const code = top !== undefined && this.program.fn(top.fn).instrs[top.pc] === instr ? this.codeAt(top.fn, top.pc).call : undefined;
     return code !== undefined ? this.callBy(state, tid, code) : this.resolveCallByEval(state, tid, instr);
   }
@@ -1407,7 +1420,7 @@ class Exec implements PrimCtx {
   top(): Draft<Frame> {
     if (!this.work) {
       const f = this.base.threads[this.tid]!.frames;
-      const top = f[f.length - 1];
+      const top = topOf(f);
       if (!top) throw new ModelError(`${this.threadName(this.tid)} has finished`);
       return top as Draft<Frame>;
     }
@@ -1753,7 +1766,7 @@ class Exec implements PrimCtx {
       if (unlessSleep && red.sleepWatched((frame.ctx & (CTX_NONBLOCK_START | CTX_NONBLOCK_END)) !== 0, () => this.holdsSpin())) return;
       const unlessRestores = mode === COALESCE_UNLESS_RESTORES || mode === COALESCE_UNLESS_SLEEP_WATCHED_OR_RESTORES;
       if (unlessRestores && this.restores(red.runWatchesAt(frame.fn, frame.pc) ?? [])) return;
-      if (this.fnOf(frame).instrs[frame.pc]!.op === 'return') {
+      if (this.ip.returnsAt(frame.fn, frame.pc)) {
         if (frames.length === 1 && this.finishingRead()) return;
         if (frame.op && (reads.context || (reads.pairs && (frame.op.kind === 'invalidate_range_start' || frame.op.kind === 'invalidate')))) return;
       }
@@ -1771,7 +1784,7 @@ class Exec implements PrimCtx {
   private segmentAt(frames: readonly Frame[]): boolean {
     const frame = frames[frames.length - 1]!;
     if (!this.ip.pureAt(frame.fn, frame.pc)) return false;
-    return !(this.fnOf(frame).instrs[frame.pc]!.op === 'return' && (frames.length === 1 || frame.op !== undefined));
+    return !(this.ip.returnsAt(frame.fn, frame.pc) && (frames.length === 1 || frame.op !== undefined));
   }
 
   /**

@@ -79,7 +79,7 @@ import { clearArray } from '../../checker/arrays.ts';
 import type { CompiledFn } from './compile.ts';
 import type { Interpreter, KAction } from './interp.ts';
 import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './reduction.ts';
-import { keyReader, keysDiffer, type KState, type LockState, type ThreadState, type Value } from './state.ts';
+import { keyReader, keysDiffer, topOf, type KState, type LockState, type ThreadState, type Value } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
 import type { Footprint } from './footprint.ts';
@@ -268,7 +268,7 @@ export class PartialOrder {
    */
   chain(state: KState, tid: number): KState | undefined {
     const t = state.threads[tid]!;
-    const top = t.frames[t.frames.length - 1];
+    const top = topOf(t.frames);
     // A candidate statement cannot wait and makes no choice: the thread has one enabled action unless an oops killed it.
     if (!top || t.pending || !this.candidate[top.fn]![top.pc] || this.changesLocks[top.fn]![top.pc]) return undefined;
     if (this.ip.oopsed(state, tid)) return undefined;

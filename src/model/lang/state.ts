@@ -309,6 +309,17 @@ export function keysDiffer<V>(keys: readonly string[]): (a: Readonly<Record<stri
 }
 
 /**
+ * The top frame of a stack, undefined for an empty one (a finished thread). Not
+ * `frames[frames.length - 1]`: on an empty list that loads the property "-1", which V8 looks up
+ * by name up the prototype chain (its megamorphic keyed load), in every state with a finished
+ * thread that asks.
+ */
+export function topOf(frames: readonly Frame[]): Frame | undefined {
+  const n = frames.length;
+  return n === 0 ? undefined : frames[n - 1];
+}
+
+/**
  * `a.slice()` (which is slow on a frozen array), with the exact length as capacity. Pushing onto
  * `[]` gives a backing store of 17 elements, and a state keeps the copies it holds (its thread
  * list, frame lists, locals, pairs): a 3-element copy kept cost 194 bytes against 82 by a literal
