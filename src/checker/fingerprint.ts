@@ -86,7 +86,26 @@ export class FingerprintEncoder implements Encoder {
   }
 
   int(value: number): void {
-    this.word(value, value);
+    // `word(value, value)`, written out: the model's encoders call this at many sites, too many for
+    // V8 to inline it everywhere, and a call to `int` that called `word` was two calls a word
+    // (test/checker/word-recorder.test.ts replays recorded words against it).
+    let k = Math.imul(value, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    let h = this.h1 ^ k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    this.h1 = h;
+
+    let j = Math.imul(value, 0x85ebca6b);
+    j = (j << 16) | (j >>> 16);
+    j = Math.imul(j, 0xc2b2ae35);
+    let g = this.h2 ^ j;
+    g = (g << 17) | (g >>> 15);
+    g = (g + h) | 0;
+    g = (Math.imul(g, 5) + 0x38495ab5) | 0;
+    this.h2 = g;
+    this.words++;
   }
 
   /** The first lane after the words mixed so far (with {@link lane2} and {@link count}, what {@link resume} takes). */
