@@ -104,32 +104,6 @@ function sharedFrames(t: ThreadState, u: ThreadState): number {
   return k;
 }
 
-/**
- * Copy `from[at .. end)` to `to` at `o`; returns the index after it. A long run goes through
- * `TypedArray.set` (one subarray view made, then a memory copy): V8's optimised code for a loop
- * checks both arrays' maps, bounds and index overflow at every element, 63 instructions a lane
- * slot of three words (node --print-opt-code, saveCarry).
- */
-function copyRun(to: Int32Array, o: number, from: Int32Array, at: number, end: number): number {
-  if (end - at >= LONG_RUN) {
-    to.set(from.subarray(at, end), o);
-    return o + end - at;
-  }
-  for (let k = at; k < end; k += 3) {
-    to[o] = from[k]!;
-    to[o + 1] = from[k + 1]!;
-    to[o + 2] = from[k + 2]!;
-    o += 3;
-  }
-  return o;
-}
-
-/**
- * Words from which {@link copyRun} copies with `set` (three lane slots; the kernel bench's
- * instructions at 100,000 states were within 0.1% of each other with 9, 24 and 48).
- */
-const LONG_RUN = 9;
-
 /** One lock's words: its owner, or a semaphore's writer, read holds and queue. */
 function encodeLock(l: LockState, e: Encoder): void {
   switch (l.kind) {
@@ -421,9 +395,11 @@ export class KernelModel implements Model<KState, KAction> {
    *
    * Into a {@link FingerprintEncoder} (the explorer's hot path) a state gives not these words but a
    * combination of its parts' values, Zobrist-style (issue 12, item 3). The parts: each thread, each
-   * memory key, each lock, and the pairs. A thread (its frames from the outermost, then its header,
-   * {@link hashThread}) and the pairs are hashed on their own from the encoder's seed, with
-   * MurmurHash3 as the encoder mixes words, and that 64-bit hash is mixed with the part's place (the
+   * memory key, each lock, and the pairs. A thread is hashed from the sums of its frames' parts and
+   * its header ({@link threadHash}): each frame hashed on its own from the encoder's seed with its
+   * depth as the first word ({@link framePart}), the 64-bit hashes summed lane by lane
+   * ({@link frameSums}). The pairs are hashed on their own from the seed, with MurmurHash3 as the
+   * encoder mixes words. A thread's or the pairs' 64-bit hash is mixed with the part's place (the
    * thread's index; the pairs after the threads) through MurmurHash3 rounds ({@link place}); a memory
    * key or a lock, whose place never changes, is hashed with its place as the first word
    * ({@link memPart}, {@link lockPart}). The 64-bit values are summed, lane by lane modulo 2^32, and
@@ -435,9 +411,11 @@ export class KernelModel implements Model<KState, KAction> {
    *
    * A successor is fingerprinted against the state {@link nextState} last stepped from, whose
    * threads' and pairs' hashes and values and the sums are recorded ({@link record}), with each
-   * thread's lanes before each frame: only the parts the successor changed are hashed, a thread
-   * from the first frame it does not share with the recorded thread at its place (or the one with
-   * its bottom frame: a representative under symmetry moves threads), a memory key or a lock where
+   * thread's frame sums and top frame part: only the parts the successor changed are hashed, a
+   * thread from the first frame it does not share with the recorded thread at its place (or the one
+   * with its bottom frame: a representative under symmetry moves threads), the recorded thread's
+   * frames above the shared ones taken out of its sums (its top frame's part as recorded, a frame
+   * below it, as under a return, hashed again), a memory key or a lock where
    * its value is not the recorded state's (`!==`: a lock object a step did not replace is the same
    * object), and their old values (hashed again from the recorded state) are taken out of the sums
    * and the new ones put in. A thread state the recorded state has
@@ -475,8 +453,9 @@ export class KernelModel implements Model<KState, KAction> {
     let s1 = 0;
     let s2 = 0;
     for (let i = 0; i < n; i++) {
-      h.reset();
-      this.hashThread(state.threads[i]!, 0, h, null, 0);
+      const t = state.threads[i]!;
+      this.frameSums(t, i, undefined, null, h);
+      this.threadHash(t, this.fs1, this.fs2, h);
       this.place(i, h.hi, h.lo);
       s1 = (s1 + this.m1) | 0;
       s2 = (s2 + this.m2) | 0;
@@ -542,17 +521,93 @@ export class KernelModel implements Model<KState, KAction> {
   private d2 = 0;
 
   /**
-   * Hash thread `t` into `h` from frame `from` (`h` holds the lanes before it: reset for 0), then
-   * its header, and finish: `h.hi/lo` is the thread's hash. With `r`, the lanes before each frame
-   * from `from` on, and after the last, go into `r` from lane slot `at`.
+   * The sums of thread `t`'s frame parts, into {@link fs1} and {@link fs2}, and its top frame's part
+   * ({@link ft1}, {@link ft2}; 0 for a finished thread): each frame hashed on its own with its depth
+   * ({@link framePart}), the parts added per lane. With `threads` (the threads of the state `q`
+   * recorded), from the sums `q` has for the thread `t` shares most of its first frames with (the
+   * one at `i`, or the one with the same bottom frame: a thread a permutation moved): less the parts
+   * of that thread's frames above the shared ones (its top frame's as `q` has it, the others hashed
+   * again), plus `t`'s own above them; where that hashes fewer frames than `t` has below them.
    */
-  private hashThread(t: ThreadState, from: number, h: FingerprintEncoder, r: Recording | null, at: number): void {
+  private frameSums(t: ThreadState, i: number, threads: readonly ThreadState[] | undefined, q: Recording | null, h: FingerprintEncoder): void {
     const frames = t.frames;
-    for (let j = from; j < frames.length; j++) {
-      if (r !== null) r.setLanes(at + j - from, h.lane1, h.lane2, h.count);
-      this.encodeFrame(frames[j]!, h);
+    let a = 0;
+    let b = 0;
+    let from = 0;
+    // The frames shared with q's thread `who`, and whether its top frame is t's.
+    let who = -1;
+    if (threads !== undefined && q !== null && i < threads.length) {
+      let best = sharedFrames(t, threads[i]!);
+      who = i;
+      const o = sharerOf(threads, t, i);
+      if (o !== i) {
+        const k = sharedFrames(t, threads[o]!);
+        if (k > best) {
+          best = k;
+          who = o;
+        }
+      }
+      const u = threads[who]!.frames;
+      if (best > 0 && u.length - 1 - best < best) {
+        a = q.f1[who]!;
+        b = q.f2[who]!;
+        if (u.length > best) {
+          a = (a - q.t1[who]!) | 0;
+          b = (b - q.t2[who]!) | 0;
+        }
+        for (let j = best; j < u.length - 1; j++) {
+          this.framePart(u[j]!, j, h);
+          a = (a - h.hi) | 0;
+          b = (b - h.lo) | 0;
+        }
+        from = best;
+      } else who = -1;
     }
-    if (r !== null) r.setLanes(at + frames.length - from, h.lane1, h.lane2, h.count);
+    for (let j = from; j < frames.length; j++) {
+      this.framePart(frames[j]!, j, h);
+      a = (a + h.hi) | 0;
+      b = (b + h.lo) | 0;
+    }
+    this.fs1 = a;
+    this.fs2 = b;
+    if (frames.length === 0) {
+      this.ft1 = 0;
+      this.ft2 = 0;
+    } else if (from < frames.length) {
+      // The last part added.
+      this.ft1 = h.hi;
+      this.ft2 = h.lo;
+    } else if (who >= 0 && threads![who]!.frames.length === frames.length) {
+      // Every frame shared, the top one too.
+      this.ft1 = q!.t1[who]!;
+      this.ft2 = q!.t2[who]!;
+    } else {
+      this.framePart(frames[frames.length - 1]!, frames.length - 1, h);
+      this.ft1 = h.hi;
+      this.ft2 = h.lo;
+    }
+  }
+
+  /** {@link frameSums}'s top frame part. */
+  private ft1 = 0;
+  private ft2 = 0;
+  /** {@link frameSums}'s result. */
+  private fs1 = 0;
+  private fs2 = 0;
+
+  /** Frame `f` at depth `j` (0: the outermost), hashed on its own: `h.hi/lo`. */
+  private framePart(f: Frame, j: number, h: FingerprintEncoder): void {
+    h.reset();
+    h.int(j);
+    this.encodeFrame(f, h);
+    h.finish();
+  }
+
+  /** Thread `t`'s hash, from the sums of its frame parts and its header: `h.hi/lo`. */
+  private threadHash(t: ThreadState, f1: number, f2: number, h: FingerprintEncoder): void {
+    h.reset();
+    h.int(f1);
+    h.int(f2);
     this.threadHeader(t, h);
     h.finish();
   }
@@ -633,8 +688,8 @@ export class KernelModel implements Model<KState, KAction> {
   private readonly mixer = new FingerprintEncoder();
 
   /**
-   * Record, for `s`, each thread's and the pairs' hash and value, the sums, and each thread's lanes
-   * before each frame and after the last ({@link encode}). A part `s` shares with the previous
+   * Record, for `s`, each thread's and the pairs' hash and value, the sums, and each thread's frame
+   * sums and top frame part ({@link encode}). A part `s` shares with the previous
    * recording's state (the state expanded before, in breadth-first order often a sibling), at its
    * place or another, is copied from it (the memory keys' and locks' sum: changed by the keys whose
    * values are not that state's); a thread that shares its first frames with one there is hashed
@@ -663,24 +718,25 @@ export class KernelModel implements Model<KState, KAction> {
     let s2 = 0;
     for (let i = 0; i < n; i++) {
       const t = s.threads[i]!;
-      const at = r.size;
-      r.base[i] = at;
       // The same thread state, at this index or (a permuted representative) at another.
       const qi = from === undefined ? -1 : t === from.threads[i] ? i : indexOfThread(from.threads, t);
       if (qi >= 0) {
-        r.copyLanes(q, qi);
         r.c1[i] = q.c1[qi]!;
         r.c2[i] = q.c2[qi]!;
+        r.f1[i] = q.f1[qi]!;
+        r.f2[i] = q.f2[qi]!;
+        r.t1[i] = q.t1[qi]!;
+        r.t2[i] = q.t2[qi]!;
       } else {
-        const k = from === undefined ? 0 : this.resumeShared(t, i, from.threads, q, h);
-        if (k === 0) h.reset();
-        else r.copyLanesOf(q, this.sharer, k);
-        r.room(at + t.frames.length + 1);
-        this.hashThread(t, k, h, r, at + k);
+        this.frameSums(t, i, from?.threads, q, h);
+        r.f1[i] = this.fs1;
+        r.f2[i] = this.fs2;
+        r.t1[i] = this.ft1;
+        r.t2[i] = this.ft2;
+        this.threadHash(t, this.fs1, this.fs2, h);
         r.c1[i] = h.hi;
         r.c2[i] = h.lo;
       }
-      r.size = at + t.frames.length + 1;
       if (qi === i) {
         r.m1[i] = q.m1[i]!;
         r.m2[i] = q.m2[i]!;
@@ -692,7 +748,6 @@ export class KernelModel implements Model<KState, KAction> {
       s1 = (s1 + r.m1[i]!) | 0;
       s2 = (s2 + r.m2[i]!) | 0;
     }
-    r.base[n] = r.size;
     // The pairs: copied from q when they are q's, else hashed.
     if (from !== undefined && s.pairs === from.pairs) {
       r.m1[n] = q.m1[n]!;
@@ -716,35 +771,6 @@ export class KernelModel implements Model<KState, KAction> {
     r.state = s;
   }
 
-  /** The thread of the recording {@link resumeShared} resumed from. */
-  private sharer = 0;
-
-  /**
-   * Thread `t` (at index `i`) shares its first frames with a thread of `threads` (the threads of
-   * the state recorded in `r`): the one at `i`, or the one with the same bottom frame (a thread a
-   * permutation moved). Resume `h` at the lanes `r` has before the first frame not shared, and
-   * return its depth ({@link sharer}: the thread); 0 (and `h` untouched) when none is shared.
-   */
-  private resumeShared(t: ThreadState, i: number, threads: readonly ThreadState[], r: Recording, h: FingerprintEncoder): number {
-    let best = sharedFrames(t, threads[i]!);
-    let who = i;
-    const b = sharerOf(threads, t, i);
-    if (b !== i) {
-      const k = sharedFrames(t, threads[b]!);
-      if (k > best) {
-        best = k;
-        who = b;
-      }
-    }
-    if (best > 0) {
-      const u = r.base[who]! + best;
-      const o = r.lanesAt + 3 * u;
-      h.resume(r.lanes[o]!, r.lanes[o + 1]!, r.lanes[o + 2]!);
-      this.sharer = who;
-    }
-    return best;
-  }
-
   /**
    * Feed `e` {@link encode}'s combination for `s`, against the recording `r` of the state it was
    * stepped from: the recorded sums, with the value of each part `s` changed replaced.
@@ -761,32 +787,40 @@ export class KernelModel implements Model<KState, KAction> {
     for (let i = 0; i < n; i++) {
       const t = s.threads[i]!;
       if (t === p.threads[i]) {
-        if (w !== null) w.keep(r, i, i);
+        if (w !== null) w.keep(r, i);
         continue;
       }
       let c1: number;
       let c2: number;
+      let f1: number;
+      let f2: number;
+      let t1: number;
+      let t2: number;
       const j = indexOfThread(p.threads, t);
       if (j >= 0) {
         c1 = r.c1[j]!;
         c2 = r.c2[j]!;
-        if (w !== null) w.lanesFrom[i] = j;
+        f1 = r.f1[j]!;
+        f2 = r.f2[j]!;
+        t1 = r.t1[j]!;
+        t2 = r.t2[j]!;
       } else {
-        const k = this.resumeShared(t, i, p.threads, r, h);
-        if (k === 0) h.reset();
-        if (w !== null) {
-          const at = w.size;
-          w.base[i] = at;
-          w.lanesFrom[i] = -1;
-          if (k > 0) w.copyLanesOf(r, this.sharer, k);
-          w.room(at + t.frames.length + 1);
-          this.hashThread(t, k, h, w, at + k);
-          w.size = at + t.frames.length + 1;
-        } else this.hashThread(t, k, h, null, 0);
+        this.frameSums(t, i, p.threads, r, h);
+        f1 = this.fs1;
+        f2 = this.fs2;
+        t1 = this.ft1;
+        t2 = this.ft2;
+        this.threadHash(t, f1, f2, h);
         c1 = h.hi;
         c2 = h.lo;
         if (c1 === r.c1[i] && c2 === r.c2[i]) {
-          if (w !== null) w.keep(r, i, -1);
+          if (w !== null) {
+            w.keep(r, i);
+            w.f1[i] = f1;
+            w.f2[i] = f2;
+            w.t1[i] = t1;
+            w.t2[i] = t2;
+          }
           continue;
         }
       }
@@ -796,6 +830,10 @@ export class KernelModel implements Model<KState, KAction> {
       if (w !== null) {
         w.c1[i] = c1;
         w.c2[i] = c2;
+        w.f1[i] = f1;
+        w.f2[i] = f2;
+        w.t1[i] = t1;
+        w.t2[i] = t2;
         w.m1[i] = this.m1;
         w.m2[i] = this.m2;
       }
@@ -842,17 +880,18 @@ export class KernelModel implements Model<KState, KAction> {
 
   /**
    * Carried words (checker `Carry`): a successor's recording ({@link record}: its threads' and
-   * pairs' hashes and values, the sums, each thread's lanes before each frame), which
+   * pairs' hashes and values, the sums, each thread's frame sums and top frame part), which
    * {@link combineAgainst} builds as it fingerprints the successor (the parts the successor shares
    * with the state it was stepped from copied from that state's recording, the others as it
    * hashes them), saved beside the successor in its level and made the current recording again
    * before its expansion, so that the expansion does not record the state again (issue 12, item
    * 3: recording each expanded state was 15% of the kernel bench's time, a thread hashed 2.3 times
    * on average, its siblings' recordings being the only ones at hand). The words: the thread
-   * count, the sums, the memory keys' and locks' sums, the lane slots' count, each thread's hash,
-   * each part's value (the threads', then the pairs'), then each lane slot (thread by thread, frame
-   * by frame: lanes and word count). Under `verifyReduction` a resumed recording is compared with
-   * one made afresh.
+   * count, the sums, the memory keys' and locks' sums, then per thread its hash, frame sums and top
+   * frame part, then each part's value (the threads', then the pairs'): 5 + 8n + 2 words for n
+   * threads (39 on the kernel bench's four; the lanes before each frame that the recordings kept
+   * until the twenty-fifth session made 105 on average). Under `verifyReduction` a resumed
+   * recording is compared with one made afresh.
    */
   carry(): Carry<KState> {
     this.carrying = true;
@@ -867,10 +906,7 @@ export class KernelModel implements Model<KState, KAction> {
     const r = this.succOf;
     if (w.state !== state || r === undefined || r.state !== this.succFrom) return false;
     const n = state.threads.length;
-    const threads = state.threads;
-    let lanes = 0;
-    for (let i = 0; i < n; i++) lanes += threads[i]!.frames.length + 1;
-    out.room(6 + 4 * n + 2 + 3 * lanes);
+    out.room(CARRY_HEAD + 8 * n + 2);
     const buf = out.buf;
     let o = out.length;
     buf[o++] = n;
@@ -878,37 +914,18 @@ export class KernelModel implements Model<KState, KAction> {
     buf[o++] = w.s2;
     buf[o++] = w.ms1;
     buf[o++] = w.ms2;
-    buf[o++] = lanes;
     for (let i = 0; i < n; i++) {
       buf[o++] = w.c1[i]!;
       buf[o++] = w.c2[i]!;
+      buf[o++] = w.f1[i]!;
+      buf[o++] = w.f2[i]!;
+      buf[o++] = w.t1[i]!;
+      buf[o++] = w.t2[i]!;
     }
     for (let i = 0; i <= n; i++) {
       buf[o++] = w.m1[i]!;
       buf[o++] = w.m2[i]!;
     }
-    // Each thread's lane slots, where they are (the state it was stepped from's recording, or the
-    // successor's own), copied in runs: consecutive threads whose slots lie one after another in
-    // the same array are one run.
-    let runLanes: Int32Array | null = null;
-    let runFrom = 0;
-    let runTo = 0;
-    for (let i = 0; i < n; i++) {
-      const j = w.lanesFrom[i]!;
-      const q: Recording = j >= 0 ? r : w;
-      const l = q.lanes;
-      const at = q.lanesAt + 3 * (j >= 0 ? r.base[j]! : w.base[i]!);
-      const end = at + 3 * (threads[i]!.frames.length + 1);
-      if (l === runLanes && at === runTo) {
-        runTo = end;
-        continue;
-      }
-      if (runLanes !== null) o = copyRun(buf, o, runLanes, runFrom, runTo);
-      runLanes = l;
-      runFrom = at;
-      runTo = end;
-    }
-    if (runLanes !== null) o = copyRun(buf, o, runLanes, runFrom, runTo);
     out.length = o;
     return true;
   }
@@ -917,35 +934,27 @@ export class KernelModel implements Model<KState, KAction> {
     const r = this.spare;
     this.spare = this.rec;
     this.rec = r;
-    const threads = state.threads;
     let o = from;
     const n = buf[o++]!;
-    if (n !== threads.length) throw new Error('internal error: carried words of a state of another thread count');
+    if (n !== state.threads.length) throw new Error('internal error: carried words of a state of another thread count');
+    if (to - from !== CARRY_HEAD + 8 * n + 2) throw new Error('internal error: carried words that do not fit the state they were kept with');
     r.begin(n);
     r.s1 = buf[o++]!;
     r.s2 = buf[o++]!;
     r.ms1 = buf[o++]!;
     r.ms2 = buf[o++]!;
-    const lanes = buf[o++]!;
     for (let i = 0; i < n; i++) {
       r.c1[i] = buf[o++]!;
       r.c2[i] = buf[o++]!;
+      r.f1[i] = buf[o++]!;
+      r.f2[i] = buf[o++]!;
+      r.t1[i] = buf[o++]!;
+      r.t2[i] = buf[o++]!;
     }
     for (let i = 0; i <= n; i++) {
       r.m1[i] = buf[o++]!;
       r.m2[i] = buf[o++]!;
     }
-    // The lane slots are read where they are (Recording.view).
-    r.view(buf, o);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      r.base[i] = at;
-      at += threads[i]!.frames.length + 1;
-    }
-    r.base[n] = at;
-    r.size = at;
-    o += 3 * at;
-    if (at !== lanes || o !== to) throw new Error('internal error: carried words that do not fit the state they were kept with');
     r.state = state;
     if (this.verify) this.verifyResumed(r);
   }
@@ -959,22 +968,19 @@ export class KernelModel implements Model<KState, KAction> {
       for (let i = 0; i < k; i++) if (a[i] !== b[i]) return false;
       return true;
     };
-    const sameLanes = (a: Recording, b: Recording): boolean => {
-      for (let i = 0; i < 3 * a.size; i++) if (a.lanes[a.lanesAt + i] !== b.lanes[b.lanesAt + i]) return false;
-      return true;
-    };
     if (
       fresh.s1 !== r.s1 ||
       fresh.s2 !== r.s2 ||
       fresh.ms1 !== r.ms1 ||
       fresh.ms2 !== r.ms2 ||
-      fresh.size !== r.size ||
       !same(fresh.c1, r.c1, n) ||
       !same(fresh.c2, r.c2, n) ||
+      !same(fresh.f1, r.f1, n) ||
+      !same(fresh.f2, r.f2, n) ||
+      !same(fresh.t1, r.t1, n) ||
+      !same(fresh.t2, r.t2, n) ||
       !same(fresh.m1, r.m1, n + 1) ||
-      !same(fresh.m2, r.m2, n + 1) ||
-      !same(fresh.base, r.base, n + 1) ||
-      !sameLanes(fresh, r)
+      !same(fresh.m2, r.m2, n + 1)
     ) {
       throw new Error('internal error: a recording resumed from carried words differs from the state\'s own (KernelModel.carry)');
     }
@@ -1037,18 +1043,26 @@ export class KernelModel implements Model<KState, KAction> {
   }
 }
 
+/** Carried words before the threads': the thread count, the sums, the memory keys' and locks' sums. */
+const CARRY_HEAD = 5;
+
 /**
- * What {@link KernelModel.encode} recorded of one state: per thread and for the pairs (after the
- * threads) its hash and its value (the hash mixed with its place), the sums (of every part, and of
- * the memory keys' and locks' alone), and per thread the lanes (and word count) before each of its frames and after
- * the last, hashing from the seed.
+ * What {@link KernelModel.encode} recorded of one state: per thread the sums of its frame parts
+ * and its hash, per thread and for the pairs (after the threads) its value (the hash mixed with
+ * its place), and the sums (of every part, and of the memory keys' and locks' alone).
  */
 class Recording {
   /** The state recorded (undefined: none yet). */
   state: KState | undefined;
-  /** Per thread: its hash. */
+  /** Per thread: its hash (its frame parts' sums and its header, hashed). */
   c1 = new Int32Array(8);
   c2 = new Int32Array(8);
+  /** Per thread: the sums of its frame parts, per lane (KernelModel.frameSums). */
+  f1 = new Int32Array(8);
+  f2 = new Int32Array(8);
+  /** Per thread: its top frame's part (0 for a finished thread). */
+  t1 = new Int32Array(8);
+  t2 = new Int32Array(8);
   /** Per thread, then the pairs: the hash mixed with its place. */
   m1 = new Int32Array(8);
   m2 = new Int32Array(8);
@@ -1058,94 +1072,35 @@ class Recording {
   /** The sums of every part's value, per lane. */
   s1 = 0;
   s2 = 0;
-  /** Per thread, its first lane slot; at the thread count, the end. */
-  base = new Int32Array(8);
-  /**
-   * Lane slots, three words each: the two lanes before a frame of a thread (or after its last), and
-   * the words hashed so far. From {@link lanesAt} in {@link lanes}: this recording's own array, or,
-   * for a recording resumed from carried words (KernelModel.carry), the words' buffer, which is
-   * read, never written ({@link begin} returns to the own array before anything is recorded).
-   */
-  lanes: Int32Array = new Int32Array(192);
-  lanesAt = 0;
-  private own = this.lanes;
-  /** Lane slots used. */
-  size = 0;
 
   /** Start recording a state of `n` threads. */
   begin(n: number): void {
     this.state = undefined;
-    this.size = 0;
-    this.lanes = this.own;
-    this.lanesAt = 0;
-    if (this.base.length < n + 1) this.base = new Int32Array(2 * (n + 1));
     if (this.c1.length < n + 1) {
       this.c1 = new Int32Array(2 * (n + 1));
       this.c2 = new Int32Array(2 * (n + 1));
+      this.f1 = new Int32Array(2 * (n + 1));
+      this.f2 = new Int32Array(2 * (n + 1));
+      this.t1 = new Int32Array(2 * (n + 1));
+      this.t2 = new Int32Array(2 * (n + 1));
       this.m1 = new Int32Array(2 * (n + 1));
       this.m2 = new Int32Array(2 * (n + 1));
     }
-  }
-
-  /** Read lane slots from `buf` at `at` (carried words), not from the own array. */
-  view(buf: Int32Array, at: number): void {
-    this.lanes = buf;
-    this.lanesAt = at;
-  }
-
-  setLanes(slot: number, h1: number, h2: number, words: number): void {
-    const o = 3 * slot;
-    const l = this.lanes;
-    l[o] = h1;
-    l[o + 1] = h2;
-    l[o + 2] = words;
-  }
-
-  /** Copy thread `t`'s lane slots of `q` to the end of this recording's. */
-  copyLanes(q: Recording, t: number): void {
-    const from = q.base[t]!;
-    this.copyLanesOf(q, t, q.base[t + 1]! - from);
-  }
-
-  /** Copy the first `k` lane slots of `q`'s thread `t` to the end of this recording's. */
-  copyLanesOf(q: Recording, t: number, k: number): void {
-    this.room(this.size + k + 1);
-    const src = q.lanes;
-    const from = q.lanesAt + 3 * q.base[t]!;
-    const l = this.lanes;
-    const at = 3 * this.size;
-    for (let j = 0; j < 3 * k; j++) l[at + j] = src[from + j]!;
-  }
-
-  /** Room in the own array for `need` lane slots. */
-  room(need: number): void {
-    if (3 * need <= this.own.length) return;
-    const b = new Int32Array(6 * need);
-    b.set(this.own);
-    this.own = this.lanes = b;
   }
 }
 
 /** A successor's recording as {@link KernelModel} builds it while fingerprinting (its `carry`). */
 class SuccessorRecording extends Recording {
-  /**
-   * Per thread, where its lane slots are: -1, in this recording's (from `base[i]`); else the index
-   * of the thread of the recording it was made against whose slots they are.
-   */
-  lanesFrom = new Int32Array(8);
-
-  override begin(n: number): void {
-    super.begin(n);
-    if (this.lanesFrom.length < n) this.lanesFrom = new Int32Array(2 * n);
-  }
-
-  /** Thread `i` as recording `r` has it at `i` (its hash and value), its lane slots those of `lanes` ({@link lanesFrom}). */
-  keep(r: Recording, i: number, lanes: number): void {
+  /** Thread `i` as recording `r` has it at `i` (its sums, hash and value). */
+  keep(r: Recording, i: number): void {
     this.c1[i] = r.c1[i]!;
     this.c2[i] = r.c2[i]!;
+    this.f1[i] = r.f1[i]!;
+    this.f2[i] = r.f2[i]!;
+    this.t1[i] = r.t1[i]!;
+    this.t2[i] = r.t2[i]!;
     this.m1[i] = r.m1[i]!;
     this.m2[i] = r.m2[i]!;
-    this.lanesFrom[i] = lanes;
   }
 }
 

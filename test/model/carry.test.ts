@@ -80,7 +80,7 @@ describe('carried words', () => {
 
   test('a word changed on its way from the discovery to the expansion is caught under verifyReduction', () => {
     const label = labels[0]!;
-    // The last word: a lane slot's word count.
+    // The last word: the pairs' value (hash mixed with its place).
     expect(() => run(label, { verifyReduction: true }, true, (w) => (w[w.length - 1]! += 1))).toThrow(/differs from the state's own/);
     // The thread count: the words do not fit the state.
     expect(() => run(label, { verifyReduction: true }, true, (w) => (w[0]! += 1))).toThrow(/another thread count/);
