@@ -39,6 +39,8 @@ export interface KernelModelOptions {
   readonly sleepSets?: boolean;
   /** Freeze every part of every state, not only the state object (InterpreterOptions.freezeParts; default: under `verifyReduction`). */
   readonly freezeParts?: boolean;
+  /** Frames whose fingerprint parts are kept at most (KernelModel.framePart; default 65,536): a tuning knob, and for tests. */
+  readonly framePartSlots?: number;
   readonly properties?: readonly Property<KState>[];
 }
 
@@ -162,6 +164,9 @@ export class KernelModel implements Model<KState, KAction> {
     });
     this.props = options.properties ?? [];
     this.verify = options.verifyReduction ?? false;
+    this.partSlots = options.framePartSlots ?? PART_SLOTS;
+    if (!Number.isInteger(this.partSlots) || this.partSlots < 1) throw new Error(`KernelModel: framePartSlots must be a positive integer, got ${String(options.framePartSlots)}`);
+    this.parts = new Int32Array(3 * this.partSlots);
     this.ids = internTable(program);
     this.memDiff = keyDiffer<Value>(program.memKeys);
     this.lockDiff = keyDiffer<LockState>(program.lockKeys);
@@ -452,13 +457,19 @@ export class KernelModel implements Model<KState, KAction> {
     const n = state.threads.length;
     let s1 = 0;
     let s2 = 0;
-    for (let i = 0; i < n; i++) {
-      const t = state.threads[i]!;
-      this.frameSums(t, i, undefined, null, h);
-      this.threadHash(t, this.fs1, this.fs2, h);
-      this.place(i, h.hi, h.lo);
-      s1 = (s1 + this.m1) | 0;
-      s2 = (s2 + this.m2) | 0;
+    // A state not known to be frozen (built by hand): its frames are hashed, not looked up.
+    this.partsKept = false;
+    try {
+      for (let i = 0; i < n; i++) {
+        const t = state.threads[i]!;
+        this.frameSums(t, i, undefined, null, h);
+        this.threadHash(t, this.fs1, this.fs2, h);
+        this.place(i, h.hi, h.lo);
+        s1 = (s1 + this.m1) | 0;
+        s2 = (s2 + this.m2) | 0;
+      }
+    } finally {
+      this.partsKept = true;
     }
     this.hashPairs(state.pairs, h);
     this.place(n, h.hi, h.lo);
@@ -557,16 +568,16 @@ export class KernelModel implements Model<KState, KAction> {
         }
         for (let j = best; j < u.length - 1; j++) {
           this.framePart(u[j]!, j, h);
-          a = (a - h.hi) | 0;
-          b = (b - h.lo) | 0;
+          a = (a - this.p1) | 0;
+          b = (b - this.p2) | 0;
         }
         from = best;
       } else who = -1;
     }
     for (let j = from; j < frames.length; j++) {
       this.framePart(frames[j]!, j, h);
-      a = (a + h.hi) | 0;
-      b = (b + h.lo) | 0;
+      a = (a + this.p1) | 0;
+      b = (b + this.p2) | 0;
     }
     this.fs1 = a;
     this.fs2 = b;
@@ -575,16 +586,16 @@ export class KernelModel implements Model<KState, KAction> {
       this.ft2 = 0;
     } else if (from < frames.length) {
       // The last part added.
-      this.ft1 = h.hi;
-      this.ft2 = h.lo;
+      this.ft1 = this.p1;
+      this.ft2 = this.p2;
     } else if (who >= 0 && threads![who]!.frames.length === frames.length) {
       // Every frame shared, the top one too.
       this.ft1 = q!.t1[who]!;
       this.ft2 = q!.t2[who]!;
     } else {
       this.framePart(frames[frames.length - 1]!, frames.length - 1, h);
-      this.ft1 = h.hi;
-      this.ft2 = h.lo;
+      this.ft1 = this.p1;
+      this.ft2 = this.p2;
     }
   }
 
@@ -595,12 +606,75 @@ export class KernelModel implements Model<KState, KAction> {
   private fs1 = 0;
   private fs2 = 0;
 
-  /** Frame `f` at depth `j` (0: the outermost), hashed on its own: `h.hi/lo`. */
+  /**
+   * Frame `f` at depth `j` (0: the outermost), hashed on its own with `h`: into {@link p1} and
+   * {@link p2}. Kept per frame object ({@link partSlot}): a frame is never changed once a state
+   * holds it (a step copies the frames it changes: Exec.top), and most frames hashed are frames
+   * hashed before (the kernel bench: 726,092 of 854,036 parts, the same object at the same depth:
+   * the segment memo's recorded frames, which every step that replays the segment pushes, and a
+   * caller's frame hashed again after a return). Under `verifyReduction` a part found is hashed
+   * again and compared.
+   */
   private framePart(f: Frame, j: number, h: FingerprintEncoder): void {
+    if (!this.partsKept) {
+      this.hashPart(f, j, h);
+      return;
+    }
+    const parts = this.parts;
+    const k = this.partSlot.get(f);
+    if (k !== undefined && parts[3 * k] === j) {
+      this.p1 = parts[3 * k + 1]!;
+      this.p2 = parts[3 * k + 2]!;
+      if (this.verify) this.verifyPart(f, j, h);
+      return;
+    }
+    this.hashPart(f, j, h);
+    let slot = k;
+    if (slot === undefined) {
+      if (this.partSlot.size === this.partSlots) this.partSlot.clear();
+      slot = this.partSlot.size;
+      this.partSlot.set(f, slot);
+    }
+    parts[3 * slot] = j;
+    parts[3 * slot + 1] = this.p1;
+    parts[3 * slot + 2] = this.p2;
+  }
+
+  /** Frame `f` at depth `j` hashed: into {@link p1} and {@link p2}. */
+  private hashPart(f: Frame, j: number, h: FingerprintEncoder): void {
     h.reset();
     h.int(j);
     this.encodeFrame(f, h);
     h.finish();
+    this.p1 = h.hi;
+    this.p2 = h.lo;
+  }
+
+  /** Whether {@link framePart} keeps and looks up parts (not for a state built by hand: {@link combineAll}). */
+  private partsKept = true;
+
+  /** How many frames' parts are kept now (at most `framePartSlots`): for tests and diagnostics. */
+  keptFrameParts(): number {
+    return this.partSlot.size;
+  }
+
+  /** {@link framePart}'s result. */
+  private p1 = 0;
+  private p2 = 0;
+  /**
+   * Per frame object hashed, its slot in {@link parts}: depth, then the part's two words. Cleared
+   * when full ({@link partSlots} frames): it holds the frames it names, so it is bounded.
+   */
+  private readonly partSlot = new Map<Frame, number>();
+  private readonly partSlots: number;
+  private readonly parts: Int32Array;
+
+  /** Under `verifyReduction`: the part {@link framePart} found for `f` at depth `j` is the one hashing it gives. */
+  private verifyPart(f: Frame, j: number, h: FingerprintEncoder): void {
+    const p1 = this.p1;
+    const p2 = this.p2;
+    this.hashPart(f, j, h);
+    if (p1 !== this.p1 || p2 !== this.p2) throw new Error('internal error: a frame changed after a state held it (KernelModel.framePart)');
   }
 
   /** Thread `t`'s hash, from the sums of its frame parts and its header: `h.hi/lo`. */
@@ -1042,6 +1116,9 @@ export class KernelModel implements Model<KState, KAction> {
     }
   }
 }
+
+/** Frames whose parts {@link KernelModel} keeps at most, by default (2^16: 768 KiB of parts, and the frames). */
+const PART_SLOTS = 1 << 16;
 
 /** Carried words before the threads': the thread count, the sums, the memory keys' and locks' sums. */
 const CARRY_HEAD = 5;
