@@ -139,7 +139,8 @@ export class Interpreter {
     this.prims = program.primitives;
     this.reduction = new Reduction(program, options.reads ?? READS_EVERYTHING);
     this.reachable = program.spec.threads.map((t) => reach(program, program.fnId(t.fn)));
-    this.oopsKeys = program.spec.threads.map((t) => (program.memKeySet.has(`${t.task}.oops`) ? `${t.task}.oops` : undefined));
+    this.oopsKeys = program.spec.threads.map((t) => (program.memKeySet.has(`${t.task}.oops`) ? internalized(`${t.task}.oops`) : undefined));
+    this.oopsIndex = this.oopsKeys.map((k) => (k === undefined ? -1 : program.memIndex.get(k)!));
     this.oopsMarks = this.oopsKeys.map((k) => (k === undefined ? undefined : keyReader<Value>(k)));
     // Memory has the keys of the scenario's memory in its order (`{ ...spec.mem }`, and writes go
     // to known keys only); the lock table has lockKeys in order (initial()).
@@ -193,6 +194,8 @@ export class Interpreter {
   readonly oopsKeys: readonly (string | undefined)[];
   /** Per thread, the {@link keyReader} of its {@link oopsKeys} entry: its oops mark in a state's memory (read through {@link oopsMark}). */
   private readonly oopsMarks: readonly (((mem: KState['mem']) => Value) | undefined)[];
+  /** Per thread, its {@link oopsKeys} entry's index in `Program.memKeys` (-1: none), as the footprint records a read. */
+  private readonly oopsIndex: readonly number[];
 
   /** Whether the reduction's call graph has thread `tid` reaching function `fn` (for `verifyReduction`). */
   reaches(tid: number, fn: number): boolean {
@@ -324,7 +327,7 @@ export class Interpreter {
   oopsMark(mem: KState['mem'], tid: number): Value | undefined {
     const mark = this.oopsMarks[tid];
     if (mark === undefined) return undefined;
-    this.footprint?.readMem(this.oopsKeys[tid]!);
+    this.footprint?.readMemAt(this.oopsIndex[tid]!);
     return mark(mem);
   }
 
