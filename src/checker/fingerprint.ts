@@ -108,32 +108,6 @@ export class FingerprintEncoder implements Encoder {
     this.words++;
   }
 
-  /** The first lane after the words mixed so far (with {@link lane2} and {@link count}, what {@link resume} takes). */
-  get lane1(): number {
-    return this.h1;
-  }
-
-  /** The second lane after the words mixed so far. */
-  get lane2(): number {
-    return this.h2;
-  }
-
-  /** The number of words mixed since {@link reset}. */
-  get count(): number {
-    return this.words;
-  }
-
-  /**
-   * Continue from lanes and a word count read ({@link lane1}, {@link lane2}, {@link count}) after
-   * some words were mixed: the fingerprint is the one mixing those words again would give (a model
-   * resumes after the part of a state it shares with the state it was stepped from).
-   */
-  resume(h1: number, h2: number, count: number): void {
-    this.h1 = h1;
-    this.h2 = h2;
-    this.words = count;
-  }
-
   /**
    * Mix words a {@link WordRecorder} recorded: the same fingerprint as feeding the values it was
    * given again (a model caches the words of the parts of its states that successors share).

@@ -538,14 +538,15 @@ export class KernelModel implements Model<KState, KAction> {
    * recorded), from the sums `q` has for the thread `t` shares most of its first frames with (the
    * one at `i`, or the one with the same bottom frame: a thread a permutation moved): less the parts
    * of that thread's frames above the shared ones (its top frame's as `q` has it, the others hashed
-   * again), plus `t`'s own above them; where that hashes fewer frames than `t` has below them.
+   * again), plus `t`'s own above them; where the frames hashed again are fewer than the shared ones
+   * (else every frame of `t` is hashed).
    */
   private frameSums(t: ThreadState, i: number, threads: readonly ThreadState[] | undefined, q: Recording | null, h: FingerprintEncoder): void {
     const frames = t.frames;
     let a = 0;
     let b = 0;
     let from = 0;
-    // The frames shared with q's thread `who`, and whether its top frame is t's.
+    // The thread of q whose sums are resumed (-1: none).
     let who = -1;
     if (threads !== undefined && q !== null && i < threads.length) {
       let best = sharedFrames(t, threads[i]!);
