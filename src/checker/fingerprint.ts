@@ -25,8 +25,9 @@
  * table also numbers the states for liveness checking. The load factor is kept between 0.75 and
  * 0.9 once the table has grown past its initial 64 slots: when inserting would push it over 0.9 the
  * table grows to `ceil(count / 0.75)` slots. So the visited set costs 13.3 to 16 bytes per state
- * (17.8 to 21.3 with state numbers). Growth is a copy: while it runs, the old table, the new one
- * and a remap array (4 bytes per old slot) coexist, about 34 bytes per state for that moment.
+ * (17.8 to 21.3 with state numbers), and 128 KiB for a cache of the entries inserted or found last
+ * (`VisitedTable.recent`). Growth is a copy: while it runs, the old table, the new one and a remap
+ * array (4 bytes per old slot) coexist, about 34 bytes per state for that moment.
  */
 import type { Encoder } from './model.ts';
 
@@ -298,6 +299,15 @@ const MIN_CAPACITY = 64;
 const MAX_LOAD = 0.9;
 /** Grow to this load. */
 const TARGET_LOAD = 0.75;
+/**
+ * Entries of {@link VisitedTable}'s cache of recent entries (a power of two): 16 bytes each, 128 KiB.
+ * On the kernel bench 95% of the lookups that find a fingerprint find one inserted within the
+ * last 4,096 insertions.
+ */
+const RECENT = 8192;
+const RECENT_MASK = RECENT - 1;
+/** Bytes of {@link VisitedTable}'s cache of recent entries, in its {@link VisitedTable.bytes}. */
+export const RECENT_BYTES = RECENT * 16;
 /** Largest typed array we allocate, in 32-bit elements (V8's limit is near 2^32 bytes on Node 20). */
 const MAX_ELEMENTS = 0x3fff_ffff;
 const TWO_POW_NEG_32 = 2.3283064365386963e-10;
@@ -331,6 +341,14 @@ export class VisitedTable {
   limit: number;
   /** Number of times the table has grown. */
   rehashes = 0;
+  /**
+   * The entries inserted or found last, by the low word's low bits (direct-mapped): high word, low
+   * word, slot, unused. A lookup looks here first. Linear probing leaves an entry inserted at a
+   * high load far from its home slot (about 20 slots on average between loads 0.75 and 0.9), and
+   * breadth-first search looks up mostly what it inserted just before: the states of the level it is
+   * making. Emptied when slots move (growth); empty entries are (0, 0), never a fingerprint.
+   */
+  private readonly recent = new Int32Array(RECENT * 4);
 
   constructor(options: { withIds?: boolean; limit?: number; initialCapacity?: number } = {}) {
     this.stride = options.withIds ? 4 : 3;
@@ -350,9 +368,9 @@ export class VisitedTable {
     return this.stride === 4;
   }
 
-  /** Bytes held by the table's array. */
+  /** Bytes held by the table's array and its cache of recent entries. */
   get bytes(): number {
-    return this.data.byteLength;
+    return this.data.byteLength + this.recent.byteLength;
   }
 
   onRehash(listener: RehashListener): void {
@@ -370,6 +388,12 @@ export class VisitedTable {
    * is new but the table already holds {@link limit} entries. The caller must have reserved room.
    */
   insert(hi: number, lo: number, parent: number): number {
+    const recent = this.recent;
+    const r = (lo & RECENT_MASK) << 2;
+    if (recent[r] === hi && recent[r + 1] === lo) {
+      this.inserted = false;
+      return recent[r + 2]!;
+    }
     const data = this.data;
     const stride = this.stride;
     const cap = this.cap;
@@ -379,6 +403,9 @@ export class VisitedTable {
       const h = data[p]!;
       const l = data[p + 1]!;
       if (h === hi && l === lo) {
+        recent[r] = hi;
+        recent[r + 1] = lo;
+        recent[r + 2] = i;
         this.inserted = false;
         return i;
       }
@@ -399,6 +426,9 @@ export class VisitedTable {
     data[p + 1] = lo;
     data[p + 2] = parent;
     if (stride === 4) data[p + 3] = this.count;
+    recent[r] = hi;
+    recent[r + 1] = lo;
+    recent[r + 2] = i;
     this.count++;
     this.inserted = true;
     return i;
@@ -423,6 +453,9 @@ export class VisitedTable {
 
   /** The slot holding `(hi, lo)`, or -1. */
   find(hi: number, lo: number): number {
+    const recent = this.recent;
+    const r = (lo & RECENT_MASK) << 2;
+    if (recent[r] === hi && recent[r + 1] === lo) return recent[r + 2]!;
     const data = this.data;
     const stride = this.stride;
     const cap = this.cap;
@@ -431,7 +464,12 @@ export class VisitedTable {
     for (;;) {
       const h = data[p]!;
       const l = data[p + 1]!;
-      if (h === hi && l === lo) return i;
+      if (h === hi && l === lo) {
+        recent[r] = hi;
+        recent[r + 1] = lo;
+        recent[r + 2] = i;
+        return i;
+      }
       if (h === 0 && l === 0) return -1;
       i++;
       p += stride;
@@ -512,6 +550,7 @@ export class VisitedTable {
     this.cap = newCap;
     this.capScale = scale;
     this.growAt = Math.floor(newCap * MAX_LOAD);
+    this.recent.fill(0);
     this.rehashes++;
     for (const l of this.listeners) l(remap);
   }

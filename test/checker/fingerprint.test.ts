@@ -2,7 +2,7 @@
  * The fingerprint encoder and the visited set.
  */
 import { describe, expect, it } from 'vitest';
-import { FingerprintEncoder, NO_PARENT, VisitedTable, fingerprintHex } from '../../src/checker/fingerprint.ts';
+import { FingerprintEncoder, NO_PARENT, RECENT_BYTES, VisitedTable, fingerprintHex } from '../../src/checker/fingerprint.ts';
 
 function fp(feed: (e: FingerprintEncoder) => void): string {
   const e = new FingerprintEncoder();
@@ -150,7 +150,9 @@ describe('VisitedTable', () => {
     expect(t.rehashes).toBeGreaterThan(20);
     expect(minLoad).toBeGreaterThanOrEqual(0.75 - 1e-3);
     expect(maxLoad).toBeLessThanOrEqual(0.9);
-    expect(t.bytes / t.count).toBeLessThanOrEqual(16);
+    // 12 bytes a slot, and the cache of recent entries (a fixed 128 KiB).
+    expect(t.bytes).toBe(t.capacity * 12 + RECENT_BYTES);
+    expect((t.bytes - RECENT_BYTES) / t.count).toBeLessThanOrEqual(16);
     for (let i = 0; i < n; i += 997) {
       expect(t.find(hi[i]!, lo[i]!)).toBe(slots[i]);
       expect(t.hiAt(slots[i]!)).toBe(hi[i]);
@@ -172,11 +174,48 @@ describe('VisitedTable', () => {
       t.insert(hi[i]!, lo[i]!, NO_PARENT);
     }
     expect(t.withIds).toBe(true);
-    expect(t.bytes).toBe(t.capacity * 16);
+    expect(t.bytes).toBe(t.capacity * 16 + RECENT_BYTES);
     const byId = t.slotsById();
     for (let i = 0; i < n; i++) {
       expect(t.idAt(byId[i]!)).toBe(i);
       expect(t.hiAt(byId[i]!)).toBe(hi[i]);
+    }
+  });
+
+  it('answers from its cache of recent entries only with their slots of the moment: growth empties it', () => {
+    // Entry `a`, and others none of which shares a's place in the cache (the low word's low 13
+    // bits), so that nothing but growth can take a out of it.
+    const { hi, lo } = fingerprints(20_000);
+    const mask = 8191;
+    const others: number[] = [];
+    for (let i = 1; i < hi.length; i++) if ((lo[i]! & mask) !== (lo[0]! & mask)) others.push(i);
+    const t = new VisitedTable();
+    t.reserve(1);
+    const a = t.insert(hi[0]!, lo[0]!, NO_PARENT);
+    expect(t.find(hi[0]!, lo[0]!)).toBe(a);
+    const before = t.rehashes;
+    for (const i of others) {
+      t.reserve(1);
+      t.insert(hi[i]!, lo[i]!, NO_PARENT);
+    }
+    expect(t.rehashes).toBeGreaterThan(before);
+    // The slot of a now, found by the table's own probe after the cache was emptied.
+    const now = t.find(hi[0]!, lo[0]!);
+    expect(t.hiAt(now)).toBe(hi[0]);
+    expect(t.loAt(now)).toBe(lo[0]);
+    expect(t.insert(hi[0]!, lo[0]!, NO_PARENT)).toBe(now);
+    expect(t.inserted).toBe(false);
+    // Entries sharing a place in the cache displace each other, and each is still found at its slot.
+    const same = [0, ...Array.from(hi.keys()).filter((i) => i > 0 && (lo[i]! & mask) === (lo[0]! & mask))];
+    expect(same.length).toBeGreaterThan(1);
+    for (const i of same.slice(1)) {
+      t.reserve(1);
+      t.insert(hi[i]!, lo[i]!, NO_PARENT);
+    }
+    for (const i of [...same, ...same.reverse()]) {
+      const s = t.find(hi[i]!, lo[i]!);
+      expect(t.hiAt(s)).toBe(hi[i]);
+      expect(t.loAt(s)).toBe(lo[i]);
     }
   });
 
