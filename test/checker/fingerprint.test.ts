@@ -183,10 +183,10 @@ describe('VisitedTable', () => {
   });
 
   it('answers from its cache of recent entries only with their slots of the moment: growth empties it', () => {
-    // Entry `a`, and others none of which shares a's place in the cache (the low word's low 13
-    // bits), so that nothing but growth can take a out of it.
+    // Entry `a`, and others none of which shares a's place in the cache (the low word's low bits,
+    // 16 bytes an entry), so that nothing but growth can take a out of it.
     const { hi, lo } = fingerprints(20_000);
-    const mask = 8191;
+    const mask = RECENT_BYTES / 16 - 1;
     const others: number[] = [];
     for (let i = 1; i < hi.length; i++) if ((lo[i]! & mask) !== (lo[0]! & mask)) others.push(i);
     const t = new VisitedTable();
@@ -212,7 +212,7 @@ describe('VisitedTable', () => {
       t.reserve(1);
       t.insert(hi[i]!, lo[i]!, NO_PARENT);
     }
-    for (const i of [...same, ...same.reverse()]) {
+    for (const i of [...same, ...[...same].reverse()]) {
       const s = t.find(hi[i]!, lo[i]!);
       expect(t.hiAt(s)).toBe(hi[i]);
       expect(t.loAt(s)).toBe(lo[i]);
