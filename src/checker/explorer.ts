@@ -75,8 +75,6 @@ export interface StateStore {
   find?(hi: number, lo: number): number;
   idAt(slot: number): number;
   onRehash(listener: RehashListener): void;
-  /** Bytes held beyond the slots (VisitedTable's cache of recent entries), if any. */
-  readonly cacheBytes?: number;
 }
 
 /**
@@ -967,12 +965,12 @@ export class Explorer<S, A, T extends StateStore = VisitedTable, L extends Liven
 
   /**
    * Bytes of the visited set proper (fingerprints and parent links: 12 per slot; the state numbers'
-   * 4 are counted with liveness, {@link livenessRecordBytes}), and its cache of recent entries. A
-   * parallel search's result counts the shared table's index slots the same way, as an ordinary
-   * table of as many slots would hold.
+   * 4 are counted with liveness, {@link livenessRecordBytes}; VisitedTable's cache of recent
+   * entries, a fixed 128 KiB, is not a cost per state and not counted). A parallel search's result counts
+   * the shared table's index slots the same way, as an ordinary table of as many slots would hold.
    */
   visitedBytes(): number {
-    return this.table.capacity * 12 + (this.table.cacheBytes ?? 0);
+    return this.table.capacity * 12;
   }
 }
 

@@ -373,11 +373,6 @@ export class VisitedTable {
     return this.data.byteLength + this.recent.byteLength;
   }
 
-  /** Bytes of the cache of recent entries: {@link RECENT_BYTES}. */
-  get cacheBytes(): number {
-    return this.recent.byteLength;
-  }
-
   onRehash(listener: RehashListener): void {
     this.listeners.push(listener);
   }

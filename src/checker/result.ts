@@ -60,7 +60,7 @@ export interface Stats {
   /** The deepest level reached (an initial state has depth 0). */
   readonly maxDepth: number;
   readonly elapsedMs: number;
-  /** Bytes held by the visited set at the end (fingerprints and parent links, and its cache of recent entries). */
+  /** Bytes held by the visited set's slots at the end (fingerprints and parent links; not its cache of recent entries, a fixed 128 KiB). */
   readonly visitedBytes: number;
   /**
    * Extra bytes held for liveness checking: the recorded graph (edges, per-state labels), the
