@@ -175,7 +175,11 @@ export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A, R
     const byClass = new Map<readonly number[], ReturnType<typeof analyzeReachableByThread>>();
     // A per-thread `reachable` property under symmetry is decided with its class (below: analyzeReachableByThread).
     const byThread = (p: Property<S>): boolean => p.kind === 'reachable' && p.thread !== undefined && perms !== null && sym !== null;
-    let reachable: Map<number, ReturnType<typeof analyzeReachable>[number]> | null = null;
+    // Every such property at once (one SCC computation of the whole graph), before the `eventually`
+    // properties: where the graph has no cycle, they look for dead ends only (ReachableAnalyses.acyclic).
+    const reachableAt = props.flatMap((q, j) => (q.kind === 'reachable' && !byThread(q) ? [j] : []));
+    const whole = reachableAt.length > 0 ? analyzeReachable(live, reachableAt.map((j) => ex.goalBits[j]!)) : null;
+    const reachable = new Map(reachableAt.map((j, k) => [j, whole!.analyses[k]!]));
     for (let i = 0; i < props.length; i++) {
       const p: Property<S> = props[i]!;
       if (p.kind !== 'reachable' && p.kind !== 'eventually') continue;
@@ -217,12 +221,6 @@ export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A, R
         continue;
       }
       if (p.kind === 'reachable') {
-        // Every such property at once (one SCC computation), when the first is met.
-        if (reachable === null) {
-          const at = props.flatMap((q, j) => (q.kind === 'reachable' && !byThread(q) ? [j] : []));
-          const got = analyzeReachable(live, at.map((j) => ex.goalBits[j]!));
-          reachable = new Map(at.map((j, k) => [j, got[k]!]));
-        }
         const a = reachable.get(i)!;
         analysisBytes = Math.max(analysisBytes, a.bytes);
         if (a.witness === null) {
@@ -234,7 +232,7 @@ export function explorationResult<S, A>(model: Model<S, A>, ex: Explorer<S, A, R
           if (path !== undefined) report(i, path);
         }
       } else {
-        const a = analyzeEventually(live, bit, p.fairness, ex.perms);
+        const a = analyzeEventually(live, bit, p.fairness, ex.perms, whole?.acyclic ?? false);
         analysisBytes = Math.max(analysisBytes, a.bytes);
         if (a.witness === null) {
           decided[i] = HOLDS;

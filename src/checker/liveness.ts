@@ -266,6 +266,18 @@ export interface Analysis<T> {
   readonly bytes: number;
 }
 
+/** {@link analyzeReachable}'s answers, and what its components showed of the whole graph. */
+export interface ReachableAnalyses {
+  /** Per goal bit, in the order asked. */
+  readonly analyses: readonly Analysis<number>[];
+  /**
+   * The graph, as reachable from its initial states, has no cycle: every component is one state
+   * and no state has an edge to itself. Then no subgraph has one either, and
+   * {@link analyzeEventually} need not look for the components of its own (`acyclic`).
+   */
+  readonly acyclic: boolean;
+}
+
 /**
  * "From every reachable state a goal state is still reachable" (AG EF goal), for each of
  * `goalBits` (label bits, one per property): per bit, the first state (lowest number, i.e. first
@@ -275,11 +287,11 @@ export interface Analysis<T> {
  *
  * Method: SCCs of the whole graph, once for every bit; in Tarjan's completion order (successors
  * first) a component can reach a goal iff it contains one or has an edge into a component that
- * can: a mask of the bits it can reach per component, built in one pass. (One property per thread,
- * as `deadlock` has, once took one SCC computation each.) The bytes are the whole computation's,
- * in each analysis.
+ * can: a mask of the bits it can reach per component, built in one pass; then one pass over the
+ * states finds each bit's first witness. (One property per thread, as `deadlock` has, once took
+ * one SCC computation each.) The bytes are the whole computation's, in each analysis.
  */
-export function analyzeReachable(g: LivenessGraph, goalBits: readonly number[]): Analysis<number>[] {
+export function analyzeReachable(g: LivenessGraph, goalBits: readonly number[]): ReachableAnalyses {
   const sccs = stronglyConnectedComponents(g, null, g.initIds);
   const { comp, order, compStart, count } = sccs;
   let all = 0;
@@ -298,13 +310,75 @@ export function analyzeReachable(g: LivenessGraph, goalBits: readonly number[]):
     }
     can[c] = m;
   }
-  const bytes = sccs.bytes + can.byteLength;
-  return goalBits.map((bit) => {
-    for (let v = 0; v < g.n; v++) {
-      if ((labels[v]! & IN_BOUNDARY) !== 0 && comp[v]! >= 0 && (can[comp[v]!]! & bit) === 0) return { witness: v, bytes };
+  // A cycle is a component of two states or more, or an edge from a state to itself.
+  let acyclic = compStart[count] === count;
+  for (let k = 0; k < count && acyclic; k++) {
+    const v = order[k]!;
+    for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+      if (dst[e] === v) {
+        acyclic = false;
+        break;
+      }
     }
-    return { witness: null, bytes };
-  });
+  }
+  const bytes = sccs.bytes + can.byteLength;
+  const witness = goalBits.map(() => -1);
+  let left = goalBits.length;
+  for (let v = 0; v < g.n && left > 0; v++) {
+    if ((labels[v]! & IN_BOUNDARY) === 0 || comp[v]! < 0) continue;
+    const reaches = can[comp[v]!]!;
+    for (let k = 0; k < goalBits.length; k++) {
+      if (witness[k]! < 0 && (reaches & goalBits[k]!) === 0) {
+        witness[k] = v;
+        left--;
+      }
+    }
+  }
+  return { analyses: witness.map((v) => ({ witness: v < 0 ? null : v, bytes })), acyclic };
+}
+
+/**
+ * {@link analyzeEventually} on a graph without cycles (ReachableAnalyses.acyclic): G' has none
+ * either, so its only violations are dead ends, and the nearest is found by the same
+ * breadth-first search from the initial states within G' (a state of G' next to one reached is
+ * reached), without G''s components.
+ */
+function nearestDeadEnd(g: LivenessGraph, include: Uint8Array): Analysis<GraphLasso> {
+  const { n, labels, edgeStart, edgeEnd, dst } = g;
+  const predEdge = new Int32Array(n).fill(-1);
+  const predNode = new Int32Array(n).fill(-1);
+  const seen = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  const bytes = 4 * n * 3 + 2 * n;
+  let head = 0;
+  let tail = 0;
+  for (const r of g.initIds) {
+    if (include[r] === 0 || seen[r] === 1) continue;
+    seen[r] = 1;
+    queue[tail++] = r;
+  }
+  while (head < tail) {
+    const v = queue[head++]!;
+    if ((labels[v]! & EXPANDED) !== 0 && edgeStart[v] === edgeEnd[v]) {
+      const edges: number[] = [];
+      let root = v;
+      while (predNode[root]! >= 0) {
+        edges.push(predEdge[root]!);
+        root = predNode[root]!;
+      }
+      edges.reverse();
+      return { witness: { root, edges, loopStart: edges.length }, bytes };
+    }
+    for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
+      const w = dst[e]!;
+      if (include[w] === 0 || seen[w] === 1) continue;
+      seen[w] = 1;
+      predEdge[w] = e;
+      predNode[w] = v;
+      queue[tail++] = w;
+    }
+  }
+  return { witness: null, bytes };
 }
 
 /**
@@ -323,8 +397,11 @@ export function analyzeReachable(g: LivenessGraph, goalBits: readonly number[]):
  * passes, for every thread enabled throughout C, through an edge where that thread acts, and for
  * every other thread enabled somewhere in C, through a state where it is disabled, so that the
  * cycle repeated forever is itself a weakly fair run (under `none`: it has at least one edge).
+ *
+ * `acyclic`: the graph is known to have no cycle ({@link ReachableAnalyses.acyclic}), so only a
+ * dead end can violate: found without G''s components ({@link nearestDeadEnd}), the same witness.
  */
-export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: Fairness, perms: PermTable | null = null): Analysis<GraphLasso> {
+export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: Fairness, perms: PermTable | null = null, acyclic = false): Analysis<GraphLasso> {
   const n = g.n;
   const sym = perms !== null && g.perm !== null ? perms : null;
   const { labels, edgeStart, edgeEnd, dst } = g;
@@ -335,6 +412,7 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
     const l = labels[v]!;
     include[v] = (l & IN_BOUNDARY) !== 0 && (l & goalBit) === 0 ? 1 : 0;
   }
+  if (acyclic) return nearestDeadEnd(g, include);
   const sccs = stronglyConnectedComponents(g, include, g.initIds);
   const { comp, count } = sccs;
   const hasEdge = new Uint8Array(count);

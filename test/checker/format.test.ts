@@ -126,7 +126,7 @@ describe('formatResult', () => {
         holds    can fill (always reachable)
         holds    fills (eventually, weak fairness)
         holds    fills, unfair (eventually, no fairness)
-      Stats: 12 states, 17 transitions, depth 5, visited set 768 B (64.0 B/state), liveness 3,066 B"
+      Stats: 12 states, 17 transitions, depth 5, visited set 768 B (64.0 B/state), liveness 2,996 B"
     `);
     expect(formatResult(model, check(model, { maxStates: 5 }), { elapsed: false })).toMatchInlineSnapshot(`
       "INCOMPLETE: the state bound (maxStates) was reached. No violation in the part explored; that is not a proof.

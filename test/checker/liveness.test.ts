@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, Property, type Model, type ThreadInfo } from '../../src/checker/index.ts';
-import { analyzeReachable, analyzeReachableByThread, IN_BOUNDARY, LivenessGraph } from '../../src/checker/liveness.ts';
+import { analyzeEventually, analyzeReachable, analyzeReachableByThread, IN_BOUNDARY, LivenessGraph } from '../../src/checker/liveness.ts';
 import { stronglyConnectedComponents, type CsrGraph } from '../../src/checker/scc.ts';
 import { PermTable } from '../../src/checker/symmetry.ts';
 
@@ -301,9 +301,92 @@ describe('reachability of several goals at once (analyzeReachable)', () => {
           }
           g.initIds.push(...inits);
           const goalBits = Array.from({ length: bits }, (_, b) => 1 << b);
-          expect(analyzeReachable(g, goalBits).map((a) => a.witness)).toEqual(goalBits.map((b) => reference(g, b)));
+          const got = analyzeReachable(g, goalBits);
+          expect(got.analyses.map((a) => a.witness)).toEqual(goalBits.map((b) => reference(g, b)));
+          expect(got.acyclic).toBe(!hasCycle(g));
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** Whether some state reached from an initial state reaches itself again (a self-loop included). */
+function hasCycle(g: LivenessGraph): boolean {
+  const reach = (from: readonly number[]): Uint8Array => {
+    const seen = new Uint8Array(g.n);
+    const stack = [...from];
+    while (stack.length) {
+      const v = stack.pop()!;
+      for (let e = g.edgeStart[v]!; e < g.edgeEnd[v]!; e++) {
+        if (seen[g.dst[e]!] === 0) {
+          seen[g.dst[e]!] = 1;
+          stack.push(g.dst[e]!);
+        }
+      }
+    }
+    return seen;
+  };
+  const reached = reach(g.initIds);
+  for (const r of g.initIds) reached[r] = 1;
+  for (let v = 0; v < g.n; v++) if (reached[v] === 1 && reach([v])[v] === 1) return true;
+  return false;
+}
+
+describe('eventually on a graph without cycles (analyzeEventually, acyclic)', () => {
+  const graphs = (maxN: number, forward: boolean) =>
+    fc.integer({ min: 1, max: maxN }).chain((n) =>
+      fc.record({
+        n: fc.constant(n),
+        goal: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+        boundary: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }),
+        expanded: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }),
+        // Targets as offsets: forward ones (to a higher state number) make the graph acyclic.
+        edges: fc.array(fc.array(fc.record({ to: fc.nat(n - 1), thread: fc.nat(2) }), { maxLength: 3 }), { minLength: n, maxLength: n }),
+        enabled: fc.array(fc.nat(7), { minLength: n, maxLength: n }),
+        inits: fc.array(fc.nat(n - 1), { minLength: 1, maxLength: 2 }),
+        weak: fc.boolean(),
+        forward: fc.constant(forward),
+      }),
+    );
+  type G = { n: number; goal: boolean[]; boundary: number[]; expanded: number[]; edges: { to: number; thread: number }[][]; enabled: number[]; inits: number[]; forward: boolean };
+  function build({ n, goal, boundary, expanded, edges, enabled, inits, forward }: G): LivenessGraph {
+    const g = new LivenessGraph(true);
+    for (let v = 0; v < n; v++) g.addState(v, ((boundary[v]! > 0 ? IN_BOUNDARY : 0) | (goal[v] ? 1 : 0)) >>> 0);
+    for (let v = 0; v < n; v++) {
+      // A state not expanded (outside a bound) has no recorded successors.
+      if (expanded[v] === 0) continue;
+      g.begin(v);
+      for (const { to, thread } of edges[v]!) {
+        const w = forward ? v + 1 + (to % Math.max(1, n - v - 1)) : to;
+        if (w < n) g.edge(w, thread);
+      }
+      g.end(v, enabled[v]!);
+    }
+    g.initIds.push(...inits);
+    return g;
+  }
+
+  it('finds the witness the search through the components finds (random acyclic graphs)', () => {
+    fc.assert(
+      fc.property(graphs(40, true), (spec) => {
+        const g = build(spec);
+        expect(hasCycle(g)).toBe(false);
+        const fairness = spec.weak ? 'weak' : 'none';
+        expect(analyzeEventually(g, 1, fairness, null, true).witness).toEqual(analyzeEventually(g, 1, fairness).witness);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decides alike with the whole graph\'s own answer passed on (random graphs, cycles or none)', () => {
+    fc.assert(
+      fc.property(fc.oneof(graphs(30, true), graphs(30, false)), (spec) => {
+        const g = build(spec);
+        const fairness = spec.weak ? 'weak' : 'none';
+        const { acyclic } = analyzeReachable(g, [2]);
+        expect(analyzeEventually(g, 1, fairness, null, acyclic).witness).toEqual(analyzeEventually(g, 1, fairness).witness);
+      }),
       { numRuns: 500 },
     );
   });
