@@ -338,28 +338,34 @@ export function analyzeReachable(g: LivenessGraph, goalBits: readonly number[]):
 }
 
 /**
- * {@link analyzeEventually} on a graph without cycles (ReachableAnalyses.acyclic): G' has none
- * either, so its only violations are dead ends, and the nearest is found by the same
- * breadth-first search from the initial states within G' (a state of G' next to one reached is
- * reached), without G''s components.
+ * Breadth-first search from the initial states of `g` through the states `member` accepts, to the
+ * first of them (in that order) that `stop` accepts: the path to it (the initial state it starts
+ * from, and its edges), or null. Works in `predEdge`, `predNode`, `seen` (marked 1 where reached)
+ * and `queue`, of `g.n` elements each.
  */
-function nearestDeadEnd(g: LivenessGraph, include: Uint8Array): Analysis<GraphLasso> {
-  const { n, labels, edgeStart, edgeEnd, dst } = g;
-  const predEdge = new Int32Array(n).fill(-1);
-  const predNode = new Int32Array(n).fill(-1);
-  const seen = new Uint8Array(n);
-  const queue = new Int32Array(n);
-  const bytes = 4 * n * 3 + 2 * n;
+function nearestFromInit(
+  g: LivenessGraph,
+  member: (v: number) => boolean,
+  stop: (v: number) => boolean,
+  predEdge: Int32Array,
+  predNode: Int32Array,
+  seen: Int32Array,
+  queue: Int32Array,
+): { readonly root: number; readonly edges: number[]; readonly target: number } | null {
+  const { edgeStart, edgeEnd, dst } = g;
+  predEdge.fill(-1);
+  predNode.fill(-1);
+  seen.fill(0);
   let head = 0;
   let tail = 0;
   for (const r of g.initIds) {
-    if (include[r] === 0 || seen[r] === 1) continue;
+    if (!member(r) || seen[r] === 1) continue;
     seen[r] = 1;
     queue[tail++] = r;
   }
   while (head < tail) {
     const v = queue[head++]!;
-    if ((labels[v]! & EXPANDED) !== 0 && edgeStart[v] === edgeEnd[v]) {
+    if (stop(v)) {
       const edges: number[] = [];
       let root = v;
       while (predNode[root]! >= 0) {
@@ -367,18 +373,44 @@ function nearestDeadEnd(g: LivenessGraph, include: Uint8Array): Analysis<GraphLa
         root = predNode[root]!;
       }
       edges.reverse();
-      return { witness: { root, edges, loopStart: edges.length }, bytes };
+      return { root, edges, target: v };
     }
     for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
       const w = dst[e]!;
-      if (include[w] === 0 || seen[w] === 1) continue;
+      if (!member(w) || seen[w] === 1) continue;
       seen[w] = 1;
       predEdge[w] = e;
       predNode[w] = v;
       queue[tail++] = w;
     }
   }
-  return { witness: null, bytes };
+  return null;
+}
+
+/** Whether state `v` of `g` was expanded and has no transition. */
+function deadEnd(g: LivenessGraph, v: number): boolean {
+  return (g.labels[v]! & EXPANDED) !== 0 && g.edgeStart[v] === g.edgeEnd[v];
+}
+
+/**
+ * {@link analyzeEventually} on a graph without cycles (ReachableAnalyses.acyclic): G' has none
+ * either, so its only violations are dead ends, and the nearest is found by the same
+ * breadth-first search from the initial states within G' ({@link nearestFromInit}; a state of G'
+ * next to one reached is reached), without G''s components.
+ */
+function nearestDeadEnd(g: LivenessGraph, include: Uint8Array): Analysis<GraphLasso> {
+  const n = g.n;
+  const found = nearestFromInit(
+    g,
+    (v) => include[v] === 1,
+    (v) => deadEnd(g, v),
+    new Int32Array(n),
+    new Int32Array(n),
+    new Int32Array(n),
+    new Int32Array(n),
+  );
+  const bytes = 4 * n * 4 + n;
+  return { witness: found === null ? null : { root: found.root, edges: found.edges, loopStart: found.edges.length }, bytes };
 }
 
 /**
@@ -439,48 +471,24 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
       bad[c] = hasEdge[c] === 1 && (!weak || (allEnabled[c]! & ~acts[c]!) === 0) ? 1 : 0;
     }
   }
-  const isDeadEnd = (v: number): boolean => (labels[v]! & EXPANDED) !== 0 && edgeStart[v] === edgeEnd[v];
-
   // Breadth-first search within G' from the initial states for the nearest violation.
   // Tarjan's working arrays, free now: no more memory than the components took.
   const [predEdge, predNode, seen, queue] = sccs.scratch;
-  predEdge.fill(-1);
-  predNode.fill(-1);
-  seen.fill(0);
+  const found = nearestFromInit(
+    g,
+    (v) => comp[v]! >= 0,
+    (v) => bad[comp[v]!] === 1 || deadEnd(g, v),
+    predEdge,
+    predNode,
+    seen,
+    queue,
+  );
+  const bytes = sccs.bytes + count * 10 + n;
+  if (found === null) return { witness: null, bytes };
+  const { root, edges: prefix, target } = found;
   let stamp = 1;
   let head = 0;
   let tail = 0;
-  let target = -1;
-  for (const r of g.initIds) {
-    if (comp[r]! < 0 || seen[r] === stamp) continue;
-    seen[r] = stamp;
-    queue[tail++] = r;
-  }
-  while (head < tail) {
-    const v = queue[head++]!;
-    if (bad[comp[v]!] === 1 || isDeadEnd(v)) {
-      target = v;
-      break;
-    }
-    for (let e = edgeStart[v]!; e < edgeEnd[v]!; e++) {
-      const w = dst[e]!;
-      if (comp[w]! < 0 || seen[w] === stamp) continue;
-      seen[w] = stamp;
-      predEdge[w] = e;
-      predNode[w] = v;
-      queue[tail++] = w;
-    }
-  }
-  const bytes = sccs.bytes + count * 10 + n;
-  if (target < 0) return { witness: null, bytes };
-
-  const prefix: number[] = [];
-  let root = target;
-  while (predNode[root]! >= 0) {
-    prefix.push(predEdge[root]!);
-    root = predNode[root]!;
-  }
-  prefix.reverse();
   if (!(bad[comp[target]!] === 1)) {
     return { witness: { root, edges: prefix, loopStart: prefix.length }, bytes };
   }
