@@ -249,18 +249,8 @@ describe('per-thread reachability under symmetry (analyzeReachableByThread)', ()
 describe('reachability of several goals at once (analyzeReachable)', () => {
   /** Per goal bit: the first state within the boundary, reached from an initial state, from which no state with the bit is reachable. */
   function reference(g: LivenessGraph, bit: number): number | null {
-    const reached = new Uint8Array(g.n);
-    const stack = [...g.initIds];
-    for (const v of stack) reached[v] = 1;
-    while (stack.length) {
-      const v = stack.pop()!;
-      for (let e = g.edgeStart[v]!; e < g.edgeEnd[v]!; e++) {
-        if (reached[g.dst[e]!] === 0) {
-          reached[g.dst[e]!] = 1;
-          stack.push(g.dst[e]!);
-        }
-      }
-    }
+    const reached = reachedFrom(g, g.initIds);
+    for (const v of g.initIds) reached[v] = 1;
     const can = new Uint8Array(g.n);
     for (let v = 0; v < g.n; v++) if ((g.labels[v]! & bit) !== 0) can[v] = 1;
     for (let changed = true; changed; ) {
@@ -311,25 +301,27 @@ describe('reachability of several goals at once (analyzeReachable)', () => {
   });
 });
 
-/** Whether some state reached from an initial state reaches itself again (a self-loop included). */
-function hasCycle(g: LivenessGraph): boolean {
-  const reach = (from: readonly number[]): Uint8Array => {
-    const seen = new Uint8Array(g.n);
-    const stack = [...from];
-    while (stack.length) {
-      const v = stack.pop()!;
-      for (let e = g.edgeStart[v]!; e < g.edgeEnd[v]!; e++) {
-        if (seen[g.dst[e]!] === 0) {
-          seen[g.dst[e]!] = 1;
-          stack.push(g.dst[e]!);
-        }
+/** The states reached from `from` by one edge or more (1), depth-first: a reference for the tests. */
+function reachedFrom(g: LivenessGraph, from: readonly number[]): Uint8Array {
+  const seen = new Uint8Array(g.n);
+  const stack = [...from];
+  while (stack.length) {
+    const v = stack.pop()!;
+    for (let e = g.edgeStart[v]!; e < g.edgeEnd[v]!; e++) {
+      if (seen[g.dst[e]!] === 0) {
+        seen[g.dst[e]!] = 1;
+        stack.push(g.dst[e]!);
       }
     }
-    return seen;
-  };
-  const reached = reach(g.initIds);
+  }
+  return seen;
+}
+
+/** Whether some state reached from an initial state reaches itself again (a self-loop included). */
+function hasCycle(g: LivenessGraph): boolean {
+  const reached = reachedFrom(g, g.initIds);
   for (const r of g.initIds) reached[r] = 1;
-  for (let v = 0; v < g.n; v++) if (reached[v] === 1 && reach([v])[v] === 1) return true;
+  for (let v = 0; v < g.n; v++) if (reached[v] === 1 && reachedFrom(g, [v])[v] === 1) return true;
   return false;
 }
 
