@@ -674,8 +674,8 @@ class Work {
   /**
    * By thread: the stacks this step changes. One slot per thread from the start, as a literal
    * ({@link unsetThreads}): written first at the stepping thread's index, a list begun empty took a
-   * backing store of 17 to 22 slots (152 to 192 bytes) per step, about 8% of the kernel bench's
-   * allocation (issue 12).
+   * backing store of 17 to 22 slots (152 to 192 bytes) per step, with the lock list 6 to 8% of the
+   * kernel bench's allocation (issue 12).
    */
   readonly threads: (WorkThread | undefined)[];
 
