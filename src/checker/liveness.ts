@@ -487,8 +487,6 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
   if (found === null) return { witness: null, bytes };
   const { root, edges: prefix, target } = found;
   let stamp = 1;
-  let head = 0;
-  let tail = 0;
   if (!(bad[comp[target]!] === 1)) {
     return { witness: { root, edges: prefix, loopStart: prefix.length }, bytes };
   }
@@ -511,8 +509,8 @@ export function analyzeEventually(g: LivenessGraph, goalBit: number, fairness: F
    */
   const walkUntil = (from: number, accept: (v: number) => number): number => {
     stamp++;
-    head = 0;
-    tail = 0;
+    let head = 0;
+    let tail = 0;
     seen[from] = stamp;
     queue[tail++] = from;
     let reached = -1;

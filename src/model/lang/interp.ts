@@ -754,7 +754,12 @@ interface Copiers {
   readonly locks: (l: Readonly<Record<string, LockState>>) => Record<string, LockState>;
 }
 
-/** A list of `n` unset slots (`undefined`), its capacity exactly `n` for up to 8 (a literal per length, as copyArray). */
+/**
+ * A list of `n` unset slots (`undefined`), its capacity exactly `n` for up to 8: a literal per
+ * length, as copyArray makes its copies. Not copyArray of a kept list of unset slots, which would
+ * spare this switch: that cost 13.30 G instructions at 100,000 states of the kernel bench against
+ * 13.26-13.28 G (twice each), a third of what the exact list saves.
+ */
 function unsetThreads(n: number): (WorkThread | undefined)[] {
   switch (n) {
     case 1:
