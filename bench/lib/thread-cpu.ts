@@ -18,3 +18,15 @@ export function mainThreadCpuSeconds(): number | undefined {
   const ticks = Number(f[11]) + Number(f[12]);
   return Number.isFinite(ticks) ? ticks / 100 : undefined;
 }
+
+/**
+ * The most a check can gain split over `n` threads on `n` cores, started from nothing, from one thread's check
+ * whose main thread spent `mainCpu` CPU-seconds (W) and whose other threads `otherCpu` (C: V8's
+ * compiling and concurrent marking). One thread takes about W, its other threads running on an
+ * idle core; `n` threads share W but each isolate compiles and marks for itself, so `n` cores run
+ * at least W + n·C and the time is at least (W + n·C)/n: the speed-up is at most n·W/(W + n·C).
+ * NaN where W is not positive.
+ */
+export function splitSpeedupBound(n: number, mainCpu: number, otherCpu: number): number {
+  return mainCpu > 0 ? (n * mainCpu) / (mainCpu + n * Math.max(0, otherCpu)) : Number.NaN;
+}
