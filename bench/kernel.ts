@@ -207,7 +207,7 @@ export async function run(): Promise<boolean> {
       console.log(
         [
           `    the one-thread process's CPU: ${one.cpu.toFixed(1)} s, ${one.mainCpu.toFixed(1)} s of it on the main thread (W), ${c.toFixed(1)} s on its other threads (C: V8's compiling and concurrent marking, mostly): on ${workers} threads each isolate compiles its own code,`,
-          `      so one check split over ${workers} threads from nothing (each in a process of its own, above) is at most ${workers}W/(W + ${workers}C) = ${bound.toFixed(2)}x faster, however its sides share the states`,
+          `      so one check split over ${workers} threads from nothing (each in a process of its own, above) can gain about ${workers}W/(W + ${workers}C) = ${bound.toFixed(2)}x at most, however its sides share the states (an estimate: W and C as this host gave them in that one run)`,
         ].join('\n'),
       );
     }
