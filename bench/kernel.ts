@@ -199,8 +199,8 @@ export async function run(): Promise<boolean> {
     // one-thread check has the idle core for and a check on N threads pays per thread (an isolate's
     // compiled code is its own).
     if (one.mainCpu !== undefined) {
-      // The most the check gains split over the threads (splitSpeedupBound; docs/checker.md, "What
-      // the compiler's threads cost"). The in-process run above is not bounded so: its main
+      // About the most the check gains split over the threads (splitSpeedupBound; docs/checker.md,
+      // "What the compiler's threads cost"). The in-process run above is not bounded so: its main
       // thread's code was compiled by the one-thread run before it.
       const c = one.cpu - one.mainCpu;
       const bound = splitSpeedupBound(workers, one.mainCpu, c);
