@@ -23,8 +23,9 @@ export function mainThreadCpuSeconds(): number | undefined {
  * About the most a check can gain split over `n` threads on `n` cores, started from nothing, from
  * one thread's check whose main thread spent `mainCpu` CPU-seconds (W) and whose other threads
  * `otherCpu` (C: V8's compiling and concurrent marking). One thread takes about W, its other
- * threads running on an idle core; `n` threads share W but each isolate compiles and marks for itself, so `n` cores run
- * at least W + n·C and the time is at least (W + n·C)/n: the speed-up is at most n·W/(W + n·C).
+ * threads running on an idle core; `n` threads share W but each isolate compiles and marks for
+ * itself, so `n` cores run at least W + n·C and the time is at least (W + n·C)/n: the speed-up is
+ * at most n·W/(W + n·C).
  * An estimate, not a guarantee: a second isolate that compiles less than the first (it starts
  * later) or a one-thread run slowed by a neighbour can put a measured speed-up a little above it.
  * NaN where W is not positive.
