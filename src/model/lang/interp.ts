@@ -1765,12 +1765,14 @@ class Exec implements PrimCtx {
     let queued = false;
     let detail: string | undefined;
     const before = this.ip.verify ? this.snapshot() : undefined;
-    if (before) this.verifyLockset(frame.fn, pc, fn, ins);
+    const blockedBy = before ? this.verifyLockset(frame.fn, pc, fn, ins) : undefined;
     const wasPending = this.pending;
+    let oopsed = false;
     try {
       detail = this.execute(ins, code, frame, fn);
     } catch (err) {
       if (err instanceof Oops) {
+        oopsed = true;
         this.oops(err, fn, ins);
         detail = err.message;
         // The statement did not complete: the thread stays at it, never enabled again (waitOf).
@@ -1782,6 +1784,7 @@ class Exec implements PrimCtx {
     }
     // The statement put the thread to sleep in a slow path (it runs again), or finished one it had started.
     if (queued !== wasPending) this.work!.thread(this.tid).pending = queued;
+    if (blockedBy !== undefined) this.verifyBlockedRun(blockedBy, oopsed, fn, ins);
     if (before) this.verifyStep(before, ins, frame.fn, fn, coalesced);
     if (!this.record) return;
     const rec: ExecutedInstr = { fn: fn.def.name, file: fn.def.file, pc, src: ins.src, op: ins.op, queued };
@@ -1956,17 +1959,20 @@ class Exec implements PrimCtx {
   /**
    * The lock sets the partial-order reduction relies on (lockset.ts), checked where a statement is
    * about to run: the thread holds exclusively a lock of every field in the statement's set, and a
-   * statement that waits for a lock (`mutex_lock`) does not run while another thread holds every
-   * lock of that field exclusively.
+   * statement that waits for a lock (`mutex_lock`) runs while another thread holds every lock of
+   * that field exclusively only to a kernel oops before the lock is taken (its arguments name a
+   * freed object, or dereference NULL): for that case the description of the holder, which
+   * {@link verifyBlockedRun} checks once the statement has run; undefined otherwise.
    */
-  private verifyLockset(fnId: number, pc: number, fn: CompiledFn, ins: Instr): void {
+  private verifyLockset(fnId: number, pc: number, fn: CompiledFn, ins: Instr): string | undefined {
     const ls = locksets(this.program);
     const held = ls.held[fnId]![pc]!;
     const waits = ls.waitsFor[fnId]![pc]!;
-    if (!held && !waits) return;
+    if (!held && !waits) return undefined;
     const locks = this.work?.locks ?? this.base.locks;
     const owns = (k: string, tid: number): boolean => ownsExclusively(locks[k]!, tid);
     const where = (): string => `${this.threadName(this.tid)} in ${fn.def.name}(): '${ins.src.text}'`;
+    let blocked: string | undefined;
     ls.fields.forEach((field, i) => {
       const b = 1 << i;
       const keys = ls.keys[i]!;
@@ -1975,10 +1981,28 @@ class Exec implements PrimCtx {
       }
       if (waits & b) {
         for (let t = 0; t < this.threadCount; t++) {
-          if (t !== this.tid && keys.every((k) => owns(k, t))) throw new ModelError(`reduction premise broken: ${where()} runs while ${this.threadName(t)} holds every lock of field ${field}, but the lock sets (lockset.ts) count it as waiting then`);
+          if (t !== this.tid && keys.every((k) => owns(k, t))) blocked ??= `${this.threadName(t)} holds every lock of field ${field}`;
         }
       }
     });
+    return blocked;
+  }
+
+  /**
+   * A statement that waits for a lock, run while another thread held every lock of that field
+   * ({@link verifyLockset}'s `holder`): it must have oopsed, having accessed nothing but what its
+   * static effects say such a run may (reduction.ts `Effects.oopsAccesses`, what the partial-order
+   * reduction counts for it then). Called before {@link verifyStep}, which takes the accesses.
+   */
+  private verifyBlockedRun(holder: string, oopsed: boolean, fn: CompiledFn, ins: Instr): void {
+    const where = `${this.threadName(this.tid)} in ${fn.def.name}(): '${ins.src.text}'`;
+    if (!oopsed) throw new ModelError(`reduction premise broken: ${where} runs while ${holder}, but the lock sets (lockset.ts) count it as waiting then`);
+    const acc = this.ip.reduction.effectsOf(ins).oopsAccesses;
+    if (acc === undefined) throw new ModelError(`reduction premise broken: ${where} oopses while ${holder}, but its static effects do not say it waits`);
+    if (acc === 'all') return;
+    const declared = (k: string, write: boolean): boolean => acc.some((a) => a.name === fieldOf(k) && (!write || a.mode !== 'r'));
+    for (const k of this.vWrites!) if (!declared(k, true)) throw new ModelError(`reduction premise broken: ${where} oopses while ${holder}, writing ${k}, which its static effects for that run (oopsAccesses) do not name as written`);
+    for (const k of this.vReads!) if (!this.vWrites!.has(k) && !declared(k, false)) throw new ModelError(`reduction premise broken: ${where} oopses while ${holder}, reading ${k}, which its static effects for that run (oopsAccesses) do not name`);
   }
 
   /**

@@ -42,7 +42,9 @@ export interface Locksets {
   /**
    * Per function, per pc: the field of the lock a `wait` acquisition in the statement waits for
    * while any task holds it, as a one-bit mask (0 when the statement has none): a thread there
-   * cannot run it while another holds every lock of that field.
+   * cannot take that lock while another holds every lock of that field, and runs the statement
+   * then only to a kernel oops before the lock is taken (its arguments name a freed object or
+   * dereference NULL: reduction.ts `Effects.oopsAccesses`).
    */
   readonly waitsFor: readonly Int32Array[];
   /** Per field bit: the keys of the program's locks of that field (`kvm0.mmu_lock`). */

@@ -24,10 +24,14 @@
  *   kworker can be started again, so its whole program counts. Left out are the statements that
  *   cannot run while `t` keeps the locks it holds: where `t` holds exclusively every lock of a field
  *   (`kvm->mmu_lock`), a statement another thread runs only holding a lock of that field (its lock
- *   set, src/model/lang/lockset.ts) or that waits for one (`spin_lock(&kvm->mmu_lock)`); no task
- *   releases another's exclusive hold, so none of them runs on a path where `t` does not move. So
- *   no sequence of other threads' actions can enable, disable or fail to commute with `a`: every
- *   path from `s` that does not take `a` is made of actions independent of it.
+ *   set, src/model/lang/lockset.ts); no task releases another's exclusive hold, so none of them
+ *   runs on a path where `t` does not move. A statement that waits for such a lock
+ *   (`spin_lock(&kvm->mmu_lock)`) cannot take it there either, but it can still run to a kernel
+ *   oops when its arguments name a freed object or dereference NULL (the interpreter evaluates them
+ *   first, and a thread whose arguments oops is enabled): for it, what that run may access counts
+ *   ({@link Effects.oopsAccesses}: its accesses but the lock's). So no sequence of other threads'
+ *   actions can enable, disable or fail to commute with `a`: every path from `s` that does not take
+ *   `a` is made of actions independent of it.
  * - **C2** (visibility) `a` changes nothing a property reads: the statement's static effects are
  *   invisible ({@link Reduction.visibility}), no shared variable whose field a property reads
  *   changes (compared on the successor, which also covers a kernel oops), it does not return from
@@ -78,7 +82,7 @@
 import { clearArray } from '../../checker/arrays.ts';
 import type { CompiledFn } from './compile.ts';
 import type { Interpreter, KAction } from './interp.ts';
-import { callTargets, fieldOf, mayClosePairs, reach, type Reduction } from './reduction.ts';
+import { callTargets, fieldOf, mayClosePairs, reach, type Effects, type Reduction } from './reduction.ts';
 import { keyReader, keysDiffer, topOf, type KState, type LockState, type ThreadState, type Value } from './state.ts';
 import type { Program } from './program.ts';
 import type { Access } from './primitives.ts';
@@ -98,6 +102,23 @@ interface Futures {
 }
 
 const EMPTY: AccessSet = new Map();
+
+/**
+ * How a statement of another thread can run while a thread holds every lock of some fields
+ * exclusively ({@link PartialOrder.futuresUnder}): as it is, not at all (it runs only holding such
+ * a lock), or only to a kernel oops before the lock it waits for is taken.
+ */
+type Runs = 0 | 1 | 2;
+const RUNS = 0;
+const NEVER = 1;
+const TO_OOPS = 2;
+
+/** What a statement may access when it runs as `runs` says. */
+function accessesWhen(e: Effects, runs: Runs): readonly Access[] | 'all' {
+  if (runs === NEVER) return [];
+  if (runs === TO_OOPS) return e.oopsAccesses ?? e.accesses;
+  return e.accesses;
+}
 
 /**
  * Accesses as bit sets over the program's fields ({@link PartialOrder}'s field numbers), one bit
@@ -331,8 +352,9 @@ export class PartialOrder {
   /**
    * What the other threads can still do while thread `tid` holds the locks it holds in `state`: a
    * statement another thread could run only holding a lock of a field every lock of which `tid`
-   * holds exclusively, or that waits for such a lock (`mutex_lock`), cannot run before `tid` moves
-   * again (no task releases another's exclusive hold: lockset.ts), so it is left out.
+   * holds exclusively cannot run before `tid` moves again (no task releases another's exclusive
+   * hold: lockset.ts), so it is left out; one that waits for such a lock (`mutex_lock`) counts only
+   * with what it may access running to an oops before the lock is taken ({@link futuresUnder}).
    */
   private futuresFor(state: KState, tid: number): Futures {
     // A function of the lock table and the thread. Which thread holds every lock of each field
@@ -501,14 +523,20 @@ export class PartialOrder {
   }
 
   /**
-   * What every thread can still access from each position, leaving out the statements that cannot
-   * run while another thread holds every lock of the fields in `held` (a mask over the lock sets'
-   * fields): those whose lock set has such a field, and those that wait for such a lock.
+   * What every thread can still access from each position while another thread holds every lock of
+   * the fields in `held` (a mask over the lock sets' fields): a statement whose lock set has such a
+   * field cannot run then, and one that waits for such a lock can run only to a kernel oops before
+   * its lock is taken (its arguments name a freed object, or dereference NULL), with that run's
+   * accesses ({@link Effects.oopsAccesses}).
    */
   private futuresUnder(held: number): Futures {
     const p = this.program;
     const ls = this.locksets;
-    const blocked = (fi: number, pc: number): boolean => held !== 0 && ((ls.held[fi]![pc]! | ls.waitsFor[fi]![pc]!) & held) !== 0;
+    const runs = (fi: number, pc: number): Runs => {
+      if (held === 0) return RUNS;
+      if ((ls.held[fi]![pc]! & held) !== 0) return NEVER;
+      return (ls.waitsFor[fi]![pc]! & held) !== 0 ? TO_OOPS : RUNS;
+    };
     // Built per function when first asked for: a state needs the functions its threads are in.
     const fnAccesses: (AccessSet | undefined)[] = [];
     const fnAccessesOf = (fi: number): AccessSet => {
@@ -519,13 +547,13 @@ export class PartialOrder {
       const live = liveStatements(p, fi);
       a = out;
       for (let pc = 0; pc < f.instrs.length; pc++) {
-        if (!live[pc] || blocked(fi, pc)) continue;
-        const e = this.red.effectsOf(f.instrs[pc]!);
-        if (e.accesses === 'all') {
+        if (!live[pc]) continue;
+        const acc = accessesWhen(this.red.effectsOf(f.instrs[pc]!), runs(fi, pc));
+        if (acc === 'all') {
           a = 'all';
           break;
         }
-        add(out, e.accesses);
+        add(out, acc);
       }
       return (fnAccesses[fi] = a);
     };
@@ -535,7 +563,7 @@ export class PartialOrder {
     const kworker = p.spec.threads.map((t) => (t.kworker === undefined ? undefined : p.fnId(t.fn)));
     const kworkerBits: (Bits | undefined)[] = [];
     return {
-      at: (fi) => (at[fi] ??= this.futuresOf(p.fn(fi), fi, wholeOf, blocked).map((x) => this.bitsOf(x))),
+      at: (fi) => (at[fi] ??= this.futuresOf(p.fn(fi), fi, wholeOf, runs).map((x) => this.bitsOf(x))),
       kworker: (tid) => {
         const fi = kworker[tid];
         return (kworkerBits[tid] ??= this.bitsOf(fi === undefined ? EMPTY : wholeOf(fi)));
@@ -546,18 +574,19 @@ export class PartialOrder {
   /**
    * Per pc of `f` (function `fi`): the accesses of the statements reachable from it in `f` (past
    * branches the scenario takes one way only, live.ts), and of every function those may call; a
-   * statement `blocked` says cannot run counts for nothing (what follows it still counts).
+   * statement `runs` says cannot run counts for nothing (what follows it still counts), and one it
+   * says runs only to an oops for that run's accesses (it calls nothing then).
    */
-  private futuresOf(f: CompiledFn, fi: number, whole: (fi: number) => AccessSet, blocked: (fi: number, pc: number) => boolean): AccessSet[] {
+  private futuresOf(f: CompiledFn, fi: number, whole: (fi: number) => AccessSet, runs: (fi: number, pc: number) => Runs): AccessSet[] {
     const n = f.instrs.length;
     const succ = (pc: number): readonly number[] => liveSuccessors(this.program, fi, pc);
     const own: AccessSet[] = f.instrs.map((ins, pc) => {
-      if (blocked(fi, pc)) return EMPTY;
-      const e = this.red.effectsOf(ins);
-      if (e.accesses === 'all') return 'all';
+      const r = runs(fi, pc);
+      const acc = accessesWhen(this.red.effectsOf(ins), r);
+      if (acc === 'all') return 'all';
       const m = new Map<string, Modes>();
-      add(m, e.accesses);
-      if (ins.op !== 'call') return m;
+      add(m, acc);
+      if (ins.op !== 'call' || r !== RUNS) return m;
       // The callees' statements: every function this call may reach.
       return this.union([m, ...callTargets(this.program, f, ins).map(whole)]);
     });

@@ -274,6 +274,16 @@ export interface Effects {
   readonly prims: readonly string[];
   /** The notifier op it calls through `mn->ops->`, if any. */
   readonly op?: OpName;
+  /**
+   * For a statement that {@link waits}: what it may access when it runs without its blocking
+   * primitive taking effect, i.e. when evaluating the statement oopses first (`mutex_lock(&amn->read_lock)`
+   * with `amn` freed or NULL: the interpreter evaluates a call's arguments, and a thread whose
+   * arguments oops is enabled and runs to the oops, lock or no lock). Every access of the statement
+   * but the blocking primitives' own (the lock they take): the partial-order reduction counts these
+   * for a statement that waits for a lock another thread holds (por.ts, `futuresUnder`), which
+   * cannot otherwise run then.
+   */
+  readonly oopsAccesses?: readonly Access[] | 'all';
 }
 
 /** How a statement is treated: a transition of its own, or run on with the statement before it. */
@@ -570,6 +580,8 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
   let waits = false;
   /** The semaphores of the blocking calls, while each is a task's read-side operation on a named one (undefined once one is not). */
   let waitsOnlyOn: string[] | undefined = [];
+  /** The accesses a blocking primitive names as its own (its lock): left out of {@link Effects.oopsAccesses}. */
+  const blocking = new Set<Access>();
   let choice = false;
   let sleeps = false;
   let locks = false;
@@ -655,10 +667,17 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
               // field: it may be any lock (for a lock primitive) or anything at all.
               if (isLocal(a.name) || a.name === '?') {
                 if (prim.wait) waitsOnlyOn = undefined;
-                if (prim.locks) for (const l of lockFields(p, prim.lockKind)) out.push({ name: l, mode: a.mode });
-                else all = true;
+                if (prim.locks) {
+                  for (const l of lockFields(p, prim.lockKind)) {
+                    const x: Access = { name: l, mode: a.mode };
+                    out.push(x);
+                    if (prim.wait) blocking.add(x);
+                  }
+                } else all = true;
               } else {
-                out.push(prim.readSide ? { ...a, readSide: true } : a);
+                const x: Access = prim.readSide ? { ...a, readSide: true } : a;
+                out.push(x);
+                if (prim.wait) blocking.add(x);
                 if (prim.wait && a.mode !== 'r') waitsOnlyOn?.push(a.name);
               }
             }
@@ -712,7 +731,8 @@ function summarize(p: Program, f: CompiledFn, ins: Instr): Effects {
       expr(ins.list);
       break;
   }
-  return { accesses: all ? 'all' : out, waits, ...(waits && waitsOnlyOn?.length ? { waitsOnlyOn } : {}), choice, sleeps, locks, pairs, context, wakes, prims, ...(op ? { op } : {}) };
+  const oopsAccesses = waits ? { oopsAccesses: all ? ('all' as const) : out.filter((a) => !blocking.has(a)) } : {};
+  return { accesses: all ? 'all' : out, waits, ...(waits && waitsOnlyOn?.length ? { waitsOnlyOn } : {}), choice, sleeps, locks, pairs, context, wakes, prims, ...(op ? { op } : {}), ...oopsAccesses };
 }
 
 /**

@@ -245,3 +245,77 @@ describe('a release that lets a waiter go', () => {
     expect(m.ample!(s, acts)).toBe(expected);
   });
 });
+
+describe('a statement that waits for a held lock can still oops', () => {
+  // a: spin_lock(&x->l); o->flag = 1; o->p = x; spin_unlock(&x->l);
+  // b: if (o->flag) { spin_lock(&o->p->l); spin_unlock(&o->p->l); }
+  // Once a has set o->flag and before it sets o->p, b's spin_lock(&o->p->l) dereferences NULL: the
+  // kernel oopses, lock or no lock (the interpreter evaluates the arguments first, and a thread
+  // whose arguments oops is enabled). The lock sets say b's spin_lock waits for x->l, which a holds;
+  // until the hunt of 7 December (the property-based relation "coalescing" with a random seed, on
+  // amdgpu_mn_read_lock's mutex_lock(&amn->read_lock) with amn freed by amdgpu_mn_destroy), C1 left
+  // such a statement out of b's future altogether, so a's o->p = x conflicted with nothing b could
+  // still do and was taken alone: b never met o->p NULL and the reduced model said the oops could
+  // not happen (seen: 'holds', 10 states, against 'violated' without the reduction).
+  const program = () =>
+    tinyProgram({
+      fns: [
+        f('a', [c('spin_lock(&x->l);'), c('o->flag = 1;'), c('o->p = x;'), c('spin_unlock(&x->l);')]),
+        f('b', [if_('o->flag', [c('spin_lock(&o->p->l);'), c('spin_unlock(&o->p->l);')])]),
+      ],
+      threads: [
+        { name: 'a', fn: 'a', args: [] },
+        { name: 'b', fn: 'b', args: [] },
+      ],
+      locks: { 'x.l': 'spin' },
+      mem: { 'o.flag': 0, 'o.p': null, 'a.oops': null, 'b.oops': null },
+    });
+  const run = (por: boolean, verifyReduction: boolean, patch?: (m: KernelModel) => void) => {
+    const p = program();
+    const noOops = Property.always<KState>('b does not oops', (s) => s.mem['b.oops'] === null);
+    const m = new KernelModel(p, { por, verifyReduction, reads: { fields: ['oops'] }, properties: [noOops] });
+    patch?.(m);
+    return check(m, { findAll: true });
+  };
+
+  test('the oops is found with the partial-order reduction as without it', () => {
+    expect(run(false, false).verdicts.map((v) => v.status)).toEqual(['violated']);
+    expect(run(true, false).verdicts.map((v) => v.status)).toEqual(['violated']);
+    // and the premise, checked on every statement run, holds (it stopped at b's spin_lock before).
+    expect(run(true, true).verdicts.map((v) => v.status)).toEqual(['violated']);
+  });
+
+  test("what such a run may access is the statement's accesses but its lock's", () => {
+    const p = program();
+    const red = new KernelModel(p, { reads: {}, properties: [] }).interp.reduction;
+    const ins = p.fn(p.fnId('b')).instrs.find((i) => i.src.text === 'spin_lock(&o->p->l);')!;
+    const e = red.effectsOf(ins);
+    expect(e.waits).toBe(true);
+    expect(e.accesses).toContainEqual(expect.objectContaining({ name: 'l' }));
+    expect(e.oopsAccesses).toEqual([{ name: 'p', mode: 'r' }]);
+  });
+
+  test('checked, not trusted: verifyReduction stops at a statement counted as waiting that runs without an oops', () => {
+    // The program `p` above: claim that c's x->w = 2 waits for x->l. It runs while a holds x->l.
+    const q = p();
+    const ls = locksets(q);
+    const fi = q.fnId('c');
+    const pc = q.fn(fi).instrs.findIndex((i) => i.src.text === 'x->w = 2;');
+    const row = ls.waitsFor[fi] as Int32Array;
+    row[pc] = 1 << ls.fields.indexOf('l');
+    expect(() => check(new KernelModel(q, { por: false, verifyReduction: true, reads: {}, properties: [] }), { findAll: true })).toThrow(
+      /reduction premise broken: c in c\(\): 'x->w = 2;' runs while a holds every lock of field l, but the lock sets \(lockset.ts\) count it as waiting then/,
+    );
+  });
+
+  test('checked, not trusted: verifyReduction stops at such a run that accesses what its static effects for it leave out', () => {
+    const leaveOut = (m: KernelModel): void => {
+      const red = m.interp.reduction;
+      const effectsOf = red.effectsOf.bind(red);
+      red.effectsOf = (ins) => (ins.src.text === 'spin_lock(&o->p->l);' ? { ...effectsOf(ins), oopsAccesses: [] } : effectsOf(ins));
+    };
+    // Without the reduction (whose choices the patch would change), so that the run happens.
+    expect(run(false, true).verdicts.map((v) => v.status)).toEqual(['violated']);
+    expect(() => run(false, true, leaveOut)).toThrow(/reduction premise broken: b in b\(\): 'spin_lock\(&o->p->l\);' oopses while a holds every lock of field l, reading o\.p/);
+  });
+});
